@@ -1,0 +1,437 @@
+"""kube-apiserver's request handling for one cluster: the generic registry.
+
+Every caller — kubectl over HTTP, `manage.py kubectl`, the dashboard's terminal,
+the simulated controllers, scheduler and kubelets — goes through `APIServer`,
+which runs the request pipeline kube-apiserver runs: decode, defaulting,
+admission, validation, the etcd write with optimistic concurrency, and the
+watch that tells everyone else. Each request is one database transaction.
+
+Simplified: no authorization beyond the cluster token, no managedFields, and
+one served version per group (no conversion between versions).
+"""
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import hashlib
+import json
+import uuid
+from dataclasses import dataclass
+from typing import Callable
+
+from django.conf import settings
+from django.db import transaction
+
+from cluster import clock
+from cluster.apiserver import admission, patch as patching, strategy
+from cluster.apiserver.errors import StatusError
+from cluster.apiserver.resources import ResourceType, by_kind, lookup
+from cluster.apiserver.selectors import FieldSelector, LabelSelector, parse_field_selector, parse_label_selector
+from cluster.models import Cluster
+from cluster.store import Compacted, KeyExists, KeyMissing, KeyValue, RevisionMismatch, Store
+
+GENERATE_NAME_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"  # upstream's utilrand alphabet
+
+
+@dataclass(frozen=True)
+class WatchEvent:
+    type: str  # ADDED, MODIFIED, DELETED, as the watch API names them
+    object: dict
+    revision: int
+
+
+Observer = Callable[[str, dict], None]
+
+
+def resolve_cluster(cluster: Cluster | str) -> Cluster:
+    if isinstance(cluster, Cluster):
+        return cluster
+    try:
+        return Cluster.objects.get(name=cluster)
+    except Cluster.DoesNotExist:
+        raise StatusError(404, "NotFound", f'cluster "{cluster}" not found') from None
+
+
+class APIServer:
+    """The API of one cluster. `client` names the caller in step events."""
+
+    def __init__(self, cluster: Cluster | str, client: str = "kubectl") -> None:
+        self.cluster = resolve_cluster(cluster)
+        self.client = client
+        self.store = Store(self.cluster)
+        self.observers: list[Observer] = []
+
+    # -- helpers ----------------------------------------------------------
+    def now(self) -> dt.datetime:
+        return clock.now(self.cluster)
+
+    def _seeded(self, *parts: object) -> bytes:
+        text = ":".join(str(p) for p in (self.cluster.seed, self.cluster.name, *parts))
+        return hashlib.sha256(text.encode()).digest()
+
+    def _uid(self, revision: int) -> str:
+        return str(uuid.UUID(bytes=self._seeded("uid", revision)[:16], version=4))
+
+    def random_suffix(self, *parts: object, length: int = 5) -> str:
+        digest = self._seeded("suffix", *parts)
+        return "".join(GENERATE_NAME_ALPHABET[b % len(GENERATE_NAME_ALPHABET)] for b in digest[:length])
+
+    def _emit(self, kind: str, detail: dict) -> None:
+        for observer in self.observers:
+            observer(kind, detail)
+
+    @staticmethod
+    def _with_rv(kv: KeyValue) -> dict:
+        obj = kv.value
+        obj.setdefault("metadata", {})["resourceVersion"] = str(kv.mod_revision)
+        return obj
+
+    def _read(self, rt: ResourceType, namespace: str, name: str) -> KeyValue:
+        kv = self.store.get(rt.key(namespace, name))
+        if kv is None:
+            raise StatusError.not_found(rt.group_resource, name)
+        return kv
+
+    # -- reads ------------------------------------------------------------
+    def get(self, rt: ResourceType | str, namespace: str, name: str) -> dict:
+        rt = _rt(rt)
+        obj = self._with_rv(self._read(rt, _ns(rt, namespace), name))
+        return strategy.present(rt, obj)
+
+    def list(self, rt: ResourceType | str, namespace: str | None = None, label_selector: str | None = None,
+             field_selector: str | None = None) -> dict:
+        rt = _rt(rt)
+        labels = parse_label_selector(label_selector)
+        fields = parse_field_selector(field_selector)
+        with transaction.atomic():
+            revision = self.store.current_revision()
+            kvs = self.store.range(rt.etcd_prefix, namespace if rt.namespaced else None)
+        items = [strategy.present(rt, self._with_rv(kv)) for kv in kvs]
+        items = [o for o in items if _selected(o, labels, fields)]
+        return {
+            "kind": f"{rt.kind}List",
+            "apiVersion": rt.api_version,
+            "metadata": {"resourceVersion": str(revision)},
+            "items": items,
+        }
+
+    # -- writes -----------------------------------------------------------
+    def create(self, rt: ResourceType | str, namespace: str | None, body: dict, dry_run: bool = False,
+               field_validation: str = "Strict") -> dict:
+        rt = _rt(rt)
+        obj = _decode_body(rt, body)
+        meta = obj.setdefault("metadata", {})
+        namespace = _ns(rt, namespace or meta.get("namespace") or "default")
+        if rt.namespaced:
+            if meta.get("namespace") and meta["namespace"] != namespace:
+                raise StatusError.bad_request(
+                    "the namespace of the provided object does not match the namespace sent on the request")
+            meta["namespace"] = namespace
+        else:
+            meta.pop("namespace", None)
+        strategy.check_unknown_fields(rt, obj, field_validation)
+        with transaction.atomic():
+            created = self._create_locked(rt, namespace, obj, dry_run)
+            if dry_run:
+                transaction.set_rollback(True)
+        return created
+
+    def _create_locked(self, rt: ResourceType, namespace: str, obj: dict, dry_run: bool) -> dict:
+        meta = obj["metadata"]
+        for key in ("resourceVersion", "uid", "creationTimestamp", "deletionTimestamp", "generation",
+                    "deletionGracePeriodSeconds", "managedFields", "selfLink"):
+            meta.pop(key, None)
+        admission.admit_create(self, rt, obj)
+        strategy.prepare_for_create(self, rt, obj)
+        revision = self.store.next_revision()
+        if not meta.get("name") and meta.get("generateName"):
+            meta["name"] = meta["generateName"] + self.random_suffix(revision)
+        strategy.validate_create(rt, obj)
+        meta["uid"] = self._uid(revision)
+        meta["creationTimestamp"] = clock.rfc3339(self.now())
+        _check_size(obj)
+        try:
+            kv = self.store.create(rt.key(namespace, meta["name"]), _stored(obj), revision, rt.etcd_prefix,
+                                   namespace if rt.namespaced else "")
+        except KeyExists:
+            raise StatusError.already_exists(rt.group_resource, meta["name"]) from None
+        self._emit("write", {"verb": "create", "resource": rt, "key": kv.key, "revision": revision,
+                             "object": kv.value, "old": None})
+        return strategy.present(rt, self._with_rv(kv))
+
+    def update(self, rt: ResourceType | str, namespace: str | None, name: str, body: dict,
+               subresource: str = "", dry_run: bool = False, field_validation: str = "Strict") -> dict:
+        rt = _rt(rt)
+        namespace = _ns(rt, namespace)
+        obj = _decode_body(rt, body, subresource)
+        strategy.check_unknown_fields(rt, obj, field_validation)
+        with transaction.atomic():
+            result = self._update_locked(rt, namespace, name, lambda _old: obj, subresource,
+                                         precondition=True)
+            if dry_run:
+                transaction.set_rollback(True)
+        return result
+
+    def patch(self, rt: ResourceType | str, namespace: str | None, name: str, patch_body: object,
+              patch_type: str, subresource: str = "", dry_run: bool = False,
+              field_validation: str = "Strict") -> dict:
+        rt = _rt(rt)
+        namespace = _ns(rt, namespace)
+
+        def apply(old: dict) -> dict:
+            base = strategy.view_for_subresource(rt, old, subresource)
+            patched = patching.apply_patch(rt, base, patch_body, patch_type)
+            strategy.check_unknown_fields(rt, patched, field_validation, subresource)
+            return patched
+
+        with transaction.atomic():
+            result = self._update_locked(rt, namespace, name, apply, subresource, precondition=True)
+            if dry_run:
+                transaction.set_rollback(True)
+        return result
+
+    def _update_locked(self, rt: ResourceType, namespace: str, name: str, mutate: Callable[[dict], dict],
+                       subresource: str, precondition: bool) -> dict:
+        kv = self._read(rt, namespace, name)
+        old = self._with_rv(kv)
+        incoming = mutate(copy.deepcopy(old))
+        wanted_rv = (incoming.get("metadata") or {}).get("resourceVersion")
+        if precondition and wanted_rv and wanted_rv != str(kv.mod_revision):
+            raise StatusError.conflict(rt.group_resource, name)
+        new = strategy.merge_subresource(rt, old, incoming, subresource)
+        _check_identity(rt, new, namespace, name)
+        admission.admit_update(self, rt, new, old, subresource)
+        strategy.prepare_for_update(self, rt, new, old, subresource)
+        strategy.validate_update(rt, new, old, subresource)
+        return self._write_update(rt, kv, new, old)
+
+    def _write_update(self, rt: ResourceType, kv: KeyValue, new: dict, old: dict) -> dict:
+        meta = new["metadata"]
+        if _finalized(meta):
+            return self._delete_now(rt, kv, old)
+        stored_new, stored_old = _stored(new), _stored(old)
+        if stored_new == stored_old:
+            return strategy.present(rt, old)  # no-op writes do not bump resourceVersion, as upstream
+        _check_size(new)
+        revision = self.store.next_revision()
+        try:
+            written = self.store.update(kv.key, stored_new, revision, expected_mod_revision=kv.mod_revision)
+        except (RevisionMismatch, KeyMissing):
+            raise StatusError.conflict(rt.group_resource, meta["name"]) from None
+        self._emit("write", {"verb": "update", "resource": rt, "key": kv.key, "revision": revision,
+                             "object": written.value, "old": stored_old})
+        return strategy.present(rt, self._with_rv(written))
+
+    def update_with(self, rt: ResourceType | str, namespace: str | None, name: str,
+                    mutate: Callable[[dict], dict | None], subresource: str = "") -> dict:
+        """Read-modify-write in one transaction, for in-process components."""
+        rt = _rt(rt)
+        namespace = _ns(rt, namespace)
+
+        def apply(old: dict) -> dict:
+            result = mutate(old)
+            return old if result is None else result
+
+        with transaction.atomic():
+            return self._update_locked(rt, namespace, name, apply, subresource, precondition=False)
+
+    # -- delete -----------------------------------------------------------
+    def delete(self, rt: ResourceType | str, namespace: str | None, name: str,
+               grace_period_seconds: int | None = None, propagation_policy: str | None = None,
+               preconditions: dict | None = None, dry_run: bool = False) -> dict:
+        rt = _rt(rt)
+        namespace = _ns(rt, namespace)
+        with transaction.atomic():
+            result = self._delete_locked(rt, namespace, name, grace_period_seconds, propagation_policy,
+                                         preconditions or {})
+            if dry_run:
+                transaction.set_rollback(True)
+        return result
+
+    def _delete_locked(self, rt: ResourceType, namespace: str, name: str, grace: int | None,
+                       propagation: str | None, preconditions: dict) -> dict:
+        kv = self._read(rt, namespace, name)
+        old = self._with_rv(kv)
+        meta = old["metadata"]
+        if preconditions.get("uid") and preconditions["uid"] != meta.get("uid"):
+            raise StatusError(409, "Conflict",
+                              f"Precondition failed: UID in precondition: {preconditions['uid']}, "
+                              f"UID in object meta: {meta.get('uid')}")
+        if preconditions.get("resourceVersion") and preconditions["resourceVersion"] != meta["resourceVersion"]:
+            raise StatusError.conflict(rt.group_resource, name)
+        admission.admit_delete(self, rt, old)
+        new = copy.deepcopy(old)
+        graceful = strategy.begin_graceful_delete(self, rt, new, grace)
+        finalizers = _deletion_finalizers(new, propagation)
+        if not graceful and not finalizers:
+            return self._delete_now(rt, kv, old)
+        new["metadata"]["finalizers"] = finalizers or new["metadata"].get("finalizers")
+        if not new["metadata"]["finalizers"]:
+            new["metadata"].pop("finalizers")
+        new["metadata"].setdefault("deletionTimestamp", clock.rfc3339(self.now()))
+        new["metadata"].setdefault("deletionGracePeriodSeconds", 0)
+        return self._write_update(rt, kv, new, old)
+
+    def _delete_now(self, rt: ResourceType, kv: KeyValue, old: dict) -> dict:
+        revision = self.store.next_revision()
+        self.store.delete(kv.key, revision)
+        self._emit("write", {"verb": "delete", "resource": rt, "key": kv.key, "revision": revision,
+                             "object": None, "old": _stored(old)})
+        gone = strategy.present(rt, old)
+        gone["metadata"]["resourceVersion"] = str(revision)
+        return gone
+
+    # -- subresources -----------------------------------------------------
+    def bind(self, namespace: str, name: str, binding: dict) -> dict:
+        """POST pods/<name>/binding: the scheduler's way of setting spec.nodeName."""
+        node = (binding.get("target") or {}).get("name", "")
+        if not node:
+            raise StatusError.invalid("Binding", "", name, [
+                {"reason": "FieldValueRequired", "field": "target.name", "message": "Required value"}])
+        rt = lookup("pods")
+
+        def assign(pod: dict) -> dict:
+            current = pod["spec"].get("nodeName")
+            if pod["metadata"].get("deletionTimestamp"):
+                raise StatusError.conflict("pods/binding", name)
+            if current:
+                raise StatusError(409, "Conflict",
+                                  f'Operation cannot be fulfilled on pods/binding "{name}": pod {name} is '
+                                  f'already assigned to node "{current}"')
+            pod["spec"]["nodeName"] = node
+            strategy.set_condition(pod, "PodScheduled", "True", clock.rfc3339(self.now()))
+            return pod
+
+        with transaction.atomic():
+            self._update_locked(rt, namespace, name, assign, "binding", precondition=False)
+        return {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success", "code": 201}
+
+    def get_scale(self, rt: ResourceType | str, namespace: str, name: str) -> dict:
+        rt = _rt(rt)
+        return strategy.scale_of(rt, self.get(rt, namespace, name))
+
+    def update_scale(self, rt: ResourceType | str, namespace: str, name: str, scale: dict) -> dict:
+        rt = _rt(rt)
+        replicas = (scale.get("spec") or {}).get("replicas")
+        wanted_rv = (scale.get("metadata") or {}).get("resourceVersion")
+        if not isinstance(replicas, int) or replicas < 0:
+            raise StatusError.invalid("Scale", "autoscaling", name, [
+                {"reason": "FieldValueInvalid", "field": "spec.replicas",
+                 "message": f"Invalid value: {replicas}: must be greater than or equal to 0"}])
+
+        def rescale(obj: dict) -> dict:
+            if wanted_rv and wanted_rv != obj["metadata"]["resourceVersion"]:
+                raise StatusError.conflict(rt.group_resource, name)
+            obj["spec"]["replicas"] = replicas
+            return obj
+
+        with transaction.atomic():
+            updated = self._update_locked(rt, _ns(rt, namespace), name, rescale, "scale", precondition=False)
+        return strategy.scale_of(rt, updated)
+
+    # -- watch ------------------------------------------------------------
+    def watch_batch(self, rt: ResourceType | str, namespace: str | None, since: int,
+                    label_selector: str | None = None, field_selector: str | None = None,
+                    limit: int = 500) -> tuple[list[WatchEvent], int]:
+        """The watch events after revision `since`, and the revision to resume from.
+
+        A compacted `since` is kube-apiserver's 410 Gone "too old resource version".
+        """
+        rt = _rt(rt)
+        labels = parse_label_selector(label_selector)
+        fields = parse_field_selector(field_selector)
+        try:
+            raw = self.store.events_since(since, rt.etcd_prefix, namespace if rt.namespaced else None, limit)
+        except Compacted as err:
+            raise StatusError.gone(f"too old resource version: {err.requested} ({err.compacted})") from None
+        events = [ev for r in raw if (ev := _watch_event(rt, r, labels, fields)) is not None]
+        return events, (raw[-1].kv.mod_revision if raw else since)
+
+    def current_revision(self) -> int:
+        return self.store.current_revision()
+
+
+# -- module helpers ---------------------------------------------------------
+def _rt(rt: ResourceType | str) -> ResourceType:
+    return rt if isinstance(rt, ResourceType) else lookup(rt)
+
+
+def _ns(rt: ResourceType, namespace: str | None) -> str:
+    if not rt.namespaced:
+        return ""
+    return namespace or "default"
+
+
+def _decode_body(rt: ResourceType, body: object, subresource: str = "") -> dict:
+    if not isinstance(body, dict):
+        raise StatusError.bad_request(f"the body of the request was in an unknown format - accepted media "
+                                      f"types include: application/json, application/yaml")
+    obj = copy.deepcopy(body)
+    if subresource in ("", "status"):
+        kind, api_version = obj.get("kind"), obj.get("apiVersion")
+        if kind and api_version and (kind, api_version) != (rt.kind, rt.api_version):
+            by_kind(api_version, kind)  # an unknown kind says so first
+            raise StatusError.bad_request(
+                f"the API version in the data ({api_version}) does not match the expected API version "
+                f"({rt.api_version})" if kind == rt.kind else
+                f"the kind in the data ({kind}) does not match the expected kind ({rt.kind})")
+        obj["kind"], obj["apiVersion"] = rt.kind, rt.api_version
+    if not isinstance(obj.get("metadata", {}), dict):
+        raise StatusError.bad_request("metadata: expected an object")
+    return obj
+
+
+def _stored(obj: dict) -> dict:
+    """The object as etcd keeps it: resourceVersion lives in the key's mod revision."""
+    stored = copy.deepcopy(obj)
+    stored.get("metadata", {}).pop("resourceVersion", None)
+    return stored
+
+
+def _check_size(obj: dict) -> None:
+    if len(json.dumps(obj)) > settings.KUBECLASS_MAX_OBJECT_BYTES:
+        raise StatusError(413, "RequestEntityTooLarge", "etcdserver: request is too large")
+
+
+def _check_identity(rt: ResourceType, new: dict, namespace: str, name: str) -> None:
+    meta = new.get("metadata") or {}
+    if meta.get("name") and meta["name"] != name:
+        raise StatusError.bad_request(
+            f"the name of the object ({meta['name']}) does not match the name on the URL ({name})")
+    if rt.namespaced and meta.get("namespace") and meta["namespace"] != namespace:
+        raise StatusError.bad_request(
+            "the namespace of the provided object does not match the namespace sent on the request")
+    meta["name"] = name
+    if rt.namespaced:
+        meta["namespace"] = namespace
+
+
+def _finalized(meta: dict) -> bool:
+    return bool(meta.get("deletionTimestamp")) and not meta.get("finalizers") and \
+        meta.get("deletionGracePeriodSeconds", 0) == 0
+
+
+def _deletion_finalizers(obj: dict, propagation: str | None) -> list[str]:
+    finalizers = list(obj["metadata"].get("finalizers") or [])
+    wanted = {"Foreground": "foregroundDeletion", "Orphan": "orphan"}.get(propagation or "")
+    if wanted and wanted not in finalizers:
+        finalizers.append(wanted)
+    return finalizers
+
+
+def _selected(obj: dict, labels: LabelSelector | None, fields: FieldSelector | None) -> bool:
+    if labels and not labels.matches(obj.get("metadata", {}).get("labels")):
+        return False
+    return not fields or fields.matches(obj)
+
+
+def _watch_event(rt: ResourceType, raw, labels: LabelSelector | None,
+                 fields: FieldSelector | None) -> WatchEvent | None:
+    obj = raw.kv.value
+    obj.setdefault("metadata", {})["resourceVersion"] = str(raw.kv.mod_revision)
+    obj = strategy.present(rt, obj)
+    if raw.type == "DELETE":
+        return WatchEvent("DELETED", obj, raw.kv.mod_revision) if _selected(obj, labels, fields) else None
+    if not _selected(obj, labels, fields):
+        return None
+    return WatchEvent("ADDED" if raw.created else "MODIFIED", obj, raw.kv.mod_revision)

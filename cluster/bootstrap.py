@@ -1,0 +1,116 @@
+"""What `kubeadm init` and the first kubelets leave behind in a new cluster.
+
+The four system namespaces, the `kubernetes` Service in default, the worker
+Nodes as their kubelets register them, and a default StorageClass as kind
+installs one. All of it is written through the API server like any other
+client would.
+"""
+from __future__ import annotations
+
+import random
+
+from django.db import transaction
+
+from cluster.apiserver.server import APIServer
+from cluster.models import Cluster
+
+SYSTEM_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease")
+KUBELET_VERSION = "v1.32.0"
+NODE_CAPACITY = {"cpu": "2", "memory": "8010948Ki", "pods": "110", "ephemeral-storage": "102625208Ki",
+                 "hugepages-1Gi": "0", "hugepages-2Mi": "0"}
+NODE_ALLOCATABLE = {"cpu": "2", "memory": "8010948Ki", "pods": "110", "ephemeral-storage": "102625208Ki",
+                    "hugepages-1Gi": "0", "hugepages-2Mi": "0"}
+
+
+def node_manifest(name: str, index: int, seed: int) -> dict:
+    rng = random.Random(f"{seed}:{name}")
+    return {
+        "apiVersion": "v1",
+        "kind": "Node",
+        "metadata": {
+            "name": name,
+            "labels": {
+                "beta.kubernetes.io/arch": "amd64",
+                "beta.kubernetes.io/os": "linux",
+                "kubernetes.io/arch": "amd64",
+                "kubernetes.io/hostname": name,
+                "kubernetes.io/os": "linux",
+            },
+            "annotations": {"node.alpha.kubernetes.io/ttl": "0",
+                            "volumes.kubernetes.io/controller-managed-attach-detach": "true"},
+        },
+        "spec": {"podCIDR": f"10.244.{index}.0/24", "podCIDRs": [f"10.244.{index}.0/24"]},
+        "status": {
+            "capacity": dict(NODE_CAPACITY),
+            "allocatable": dict(NODE_ALLOCATABLE),
+            "addresses": [{"type": "InternalIP", "address": f"172.18.0.{index + 2}"},
+                          {"type": "Hostname", "address": name}],
+            "daemonEndpoints": {"kubeletEndpoint": {"Port": 10250}},
+            "nodeInfo": {
+                "architecture": "amd64",
+                "bootID": "%032x" % rng.getrandbits(128),
+                "containerRuntimeVersion": "containerd://1.7.24",
+                "kernelVersion": "6.1.0-kubeclass",
+                "kubeProxyVersion": KUBELET_VERSION,
+                "kubeletVersion": KUBELET_VERSION,
+                "machineID": "%032x" % rng.getrandbits(128),
+                "operatingSystem": "linux",
+                "osImage": "Debian GNU/Linux 12 (bookworm)",
+                "systemUUID": "%032x" % rng.getrandbits(128),
+            },
+            "conditions": [],
+        },
+    }
+
+
+def kubernetes_service() -> dict:
+    return {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": {"name": "kubernetes", "namespace": "default",
+                     "labels": {"component": "apiserver", "provider": "kubernetes"}},
+        "spec": {"clusterIP": "10.96.0.1", "ports": [{"name": "https", "port": 443, "protocol": "TCP",
+                                                       "targetPort": 6443}],
+                 "sessionAffinity": "None", "type": "ClusterIP"},
+    }
+
+
+def default_storage_class() -> dict:
+    return {
+        "apiVersion": "storage.k8s.io/v1",
+        "kind": "StorageClass",
+        "metadata": {"name": "standard",
+                     "annotations": {"storageclass.kubernetes.io/is-default-class": "true"}},
+        "provisioner": "rancher.io/local-path",
+        "reclaimPolicy": "Delete",
+        "volumeBindingMode": "WaitForFirstConsumer",
+    }
+
+
+def populate(cluster: Cluster, nodes: int) -> None:
+    api = APIServer(cluster, client="kubeadm")
+    for name in SYSTEM_NAMESPACES:
+        api.create("namespaces", None, {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}})
+    api.create("services", "default", kubernetes_service())
+    api.create("storageclasses", None, default_storage_class())
+    for index in range(1, nodes + 1):
+        api.create("nodes", None, node_manifest(f"worker-{index}", index, cluster.seed))
+
+
+def create_cluster(name: str, nodes: int = 3, seed: int = 0, owner_session: str = "") -> Cluster:
+    with transaction.atomic():
+        cluster = Cluster.objects.create(name=name, seed=seed, owner_session=owner_session)
+        populate(cluster, nodes)
+    return cluster
+
+
+def reset_cluster(cluster: Cluster, nodes: int | None = None) -> Cluster:
+    """Empty the cluster and bootstrap it again, keeping its name, token and seed."""
+    node_count = nodes if nodes is not None else max(1, APIServer(cluster).store.count("/registry/minions/"))
+    with transaction.atomic():
+        cluster.entries.all().delete()
+        cluster.history.all().delete()
+        Cluster.objects.filter(pk=cluster.pk).update(revision=0, compact_revision=0)
+        cluster.revision = cluster.compact_revision = 0
+        populate(cluster, node_count)
+    return cluster

@@ -1,0 +1,48 @@
+"""The shape every simulated control loop has (like sample-controller's syncHandler).
+
+A controller names the resources it watches, maps each watch event to the keys
+it must look at again (`namespace/name`), and reconciles one key at a time by
+recomputing desired state from current state read through the API server.
+`reconcile` is idempotent: calling it twice in a row changes nothing the second
+time. The reconciler (cluster/reconciler.py) drives the loop; tests call
+`reconcile` directly.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from cluster.apiserver.server import APIServer, WatchEvent
+
+
+@dataclass(frozen=True)
+class Result:
+    """What a reconcile asks of the loop: look again after `requeue_after` virtual seconds."""
+
+    requeue_after: float | None = None
+
+
+DONE = Result()
+
+
+class Controller:
+    #: the component's name as upstream logs it (e.g. "deployment-controller")
+    name: str = ""
+    #: the resources whose watch events wake this controller, e.g. ("deployments", "replicasets", "pods")
+    watches: tuple[str, ...] = ()
+
+    def __init__(self, api: APIServer) -> None:
+        self.api = api
+
+    def keys_for(self, resource: str, event: WatchEvent) -> list[str]:
+        """The keys to reconcile after `event` on `resource` (default: the object itself)."""
+        meta = event.object.get("metadata", {})
+        namespace = meta.get("namespace", "")
+        return [f"{namespace}/{meta['name']}" if namespace else meta["name"]]
+
+    def reconcile(self, key: str) -> Result:
+        raise NotImplementedError
+
+
+def split_key(key: str) -> tuple[str, str]:
+    namespace, _, name = key.rpartition("/")
+    return namespace, name

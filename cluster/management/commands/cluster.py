@@ -1,0 +1,59 @@
+"""`manage.py cluster create|list|delete|reset|ensure|token|kubeconfig NAME`."""
+from __future__ import annotations
+
+import argparse
+
+from django.core.management.base import BaseCommand, CommandError
+
+from cluster.bootstrap import create_cluster, reset_cluster
+from cluster.kubeconfig import kubeconfig_yaml
+from cluster.models import Cluster
+
+
+class Command(BaseCommand):
+    help = "Create, list, delete or reset simulated clusters; print a cluster's token or kubeconfig."
+
+    def add_arguments(self, parser: argparse.ArgumentParser) -> None:
+        parser.add_argument("action", choices=["create", "list", "delete", "reset", "ensure", "token", "kubeconfig"])
+        parser.add_argument("name", nargs="?")
+        parser.add_argument("--nodes", type=int, default=None)
+        parser.add_argument("--seed", type=int, default=0)
+        parser.add_argument("--server", default="http://127.0.0.1:8000")
+
+    def handle(self, *args: object, **opts: object) -> None:
+        action, name = opts["action"], opts["name"]
+        if action == "list":
+            for cluster in Cluster.objects.order_by("name"):
+                nodes = cluster.entries.filter(prefix="/registry/minions/").count()
+                self.stdout.write(f"{cluster.name}\tnodes={nodes}\trevision={cluster.revision}\tseed={cluster.seed}")
+            return
+        if not name:
+            raise CommandError(f"cluster {action} needs a NAME")
+        if action in ("create", "ensure"):
+            self._create(str(name), opts, exist_ok=action == "ensure")
+            return
+        cluster = Cluster.objects.filter(name=name).first()
+        if cluster is None:
+            raise CommandError(f'cluster "{name}" not found')
+        if action == "delete":
+            cluster.delete()
+            self.stdout.write(f'cluster "{name}" deleted')
+        elif action == "reset":
+            reset_cluster(cluster, opts["nodes"])
+            self.stdout.write(f'cluster "{name}" reset')
+        elif action == "token":
+            self.stdout.write(cluster.token)
+        else:
+            self.stdout.write(kubeconfig_yaml(cluster, str(opts["server"])), ending="")
+
+    def _create(self, name: str, opts: dict, exist_ok: bool) -> None:
+        if Cluster.objects.filter(name=name).exists():
+            if exist_ok:
+                self.stdout.write(f'cluster "{name}" already exists')
+                return
+            raise CommandError(f'cluster "{name}" already exists')
+        nodes = opts["nodes"] if opts["nodes"] is not None else 3
+        if nodes < 1 or nodes > 5000:
+            raise CommandError("--nodes must be between 1 and 5000")
+        create_cluster(name, nodes=nodes, seed=int(opts["seed"]))
+        self.stdout.write(f'cluster "{name}" created with {nodes} nodes')

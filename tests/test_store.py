@@ -1,0 +1,92 @@
+"""The etcd-like store: revisions, history reads, watch from a revision, compaction, isolation."""
+from __future__ import annotations
+
+import pytest
+
+from cluster.apiserver.errors import StatusError
+from cluster.apiserver.server import APIServer
+from cluster.bootstrap import create_cluster
+
+
+def configmap(name: str, value: str = "1") -> dict:
+    return {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": name}, "data": {"v": value}}
+
+
+def test_every_write_takes_the_next_revision_and_resource_version_is_the_mod_revision(api):
+    start = api.current_revision()
+    created = api.create("configmaps", "default", configmap("a"))
+    assert created["metadata"]["resourceVersion"] == str(start + 1)
+    updated = api.patch("configmaps", "default", "a", {"data": {"v": "2"}}, "application/merge-patch+json")
+    assert updated["metadata"]["resourceVersion"] == str(start + 2)
+    kv = api.store.get("/registry/configmaps/default/a")
+    assert (kv.create_revision, kv.mod_revision, kv.version) == (start + 1, start + 2, 2)
+
+
+def test_state_at_a_past_revision_can_be_read_back(api):
+    api.create("configmaps", "default", configmap("a", "old"))
+    before = api.current_revision()
+    api.patch("configmaps", "default", "a", {"data": {"v": "new"}}, "application/merge-patch+json")
+    api.delete("configmaps", "default", "a")
+    then = {kv.key: kv.value for kv in api.store.range_at(before, "/registry/configmaps/")}
+    assert then["/registry/configmaps/default/a"]["data"] == {"v": "old"}
+    now = api.store.range_at(api.current_revision(), "/registry/configmaps/")
+    assert "/registry/configmaps/default/a" not in {kv.key for kv in now}
+
+
+def test_watch_from_a_revision_sees_every_later_change_in_order(api):
+    since = api.current_revision()
+    api.create("configmaps", "default", configmap("a"))
+    api.patch("configmaps", "default", "a", {"data": {"v": "2"}}, "application/merge-patch+json")
+    api.delete("configmaps", "default", "a")
+    events, resume = api.watch_batch("configmaps", "default", since)
+    assert [e.type for e in events] == ["ADDED", "MODIFIED", "DELETED"]
+    assert resume == api.current_revision()
+
+
+def test_watch_from_a_compacted_revision_is_gone(api):
+    since = api.current_revision()
+    api.create("configmaps", "default", configmap("a"))
+    api.patch("configmaps", "default", "a", {"data": {"v": "2"}}, "application/merge-patch+json")
+    api.store.compact(api.current_revision())
+    with pytest.raises(StatusError) as err:
+        api.watch_batch("configmaps", "default", since)
+    assert err.value.code == 410
+    assert err.value.message.startswith("too old resource version")
+
+
+def test_compaction_keeps_the_current_value_readable_at_the_compacted_revision(api):
+    api.create("configmaps", "default", configmap("a", "1"))
+    api.patch("configmaps", "default", "a", {"data": {"v": "2"}}, "application/merge-patch+json")
+    api.create("configmaps", "default", configmap("b"))
+    at = api.current_revision()
+    removed = api.store.compact(at)
+    assert removed >= 1
+    values = {kv.key: kv.value["data"]["v"] for kv in api.store.range_at(at, "/registry/configmaps/")}
+    assert values == {"/registry/configmaps/default/a": "2", "/registry/configmaps/default/b": "1"}
+
+
+def test_clusters_never_see_each_others_objects(cluster, api):
+    other = APIServer(create_cluster("other", nodes=1, seed=2))
+    api.create("configmaps", "default", configmap("mine"))
+    assert [o["metadata"]["name"] for o in other.list("configmaps", "default")["items"]] == []
+    with pytest.raises(StatusError) as err:
+        other.get("configmaps", "default", "mine")
+    assert err.value.code == 404
+
+
+def test_a_stale_resource_version_is_a_conflict_with_kube_apiservers_message(api):
+    created = api.create("configmaps", "default", configmap("a"))
+    api.patch("configmaps", "default", "a", {"data": {"v": "2"}}, "application/merge-patch+json")
+    with pytest.raises(StatusError) as err:
+        api.update("configmaps", "default", "a", created)
+    assert err.value.code == 409
+    assert err.value.message == ('Operation cannot be fulfilled on configmaps "a": the object has been '
+                                 "modified; please apply your changes to the latest version and try again")
+
+
+def test_a_failed_request_writes_nothing(api):
+    api.create("configmaps", "default", configmap("a"))
+    before = api.current_revision()
+    with pytest.raises(StatusError):
+        api.create("configmaps", "default", configmap("a"))
+    assert api.current_revision() == before
