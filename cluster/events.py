@@ -6,6 +6,8 @@ instead of writing a new Event, as the recorder's correlator does.
 """
 from __future__ import annotations
 
+import hashlib
+
 from cluster import clock
 from cluster.apiserver.errors import StatusError
 from cluster.apiserver.server import APIServer
@@ -26,7 +28,7 @@ def record(api: APIServer, involved: dict, type_: str, reason: str, message: str
     if field_path:
         ref["fieldPath"] = field_path
     ref = {k: v for k, v in ref.items() if v}
-    name = f"{meta.get('name')}.{_suffix(api, meta.get('uid', ''), reason, message, field_path)}"
+    name = f"{meta.get('name')}.{_suffix(meta.get('uid', ''), reason, message, field_path)}"
     try:
         def bump(event: dict) -> dict:
             event["count"] = event.get("count", 1) + 1
@@ -49,8 +51,8 @@ def record(api: APIServer, involved: dict, type_: str, reason: str, message: str
     })
 
 
-def _suffix(api: APIServer, uid: str, reason: str, message: str, field_path: str) -> str:
-    # Upstream uses the creation time in hex; a digest of the correlation key is
-    # deterministic under a seed and keeps one Event per (object, reason, message).
-    return api.random_suffix(uid, reason, message, field_path, length=0) or \
-        __import__("hashlib").sha256(f"{uid}{reason}{message}{field_path}".encode()).hexdigest()[:16]
+def _suffix(uid: str, reason: str, message: str, field_path: str) -> str:
+    # Upstream appends the creation time in hex nanoseconds; a digest of the
+    # correlation key is as long, deterministic under a seed, and lets a repeat
+    # find the Event to bump without a lookup table.
+    return hashlib.sha256(f"{uid}|{reason}|{message}|{field_path}".encode()).hexdigest()[:16]
