@@ -1,0 +1,81 @@
+"""Dispatch a kubectl command line to its verb.
+
+Each verb lives in its own module and registers itself with `@verb("name")`.
+A handler gets the parsed context and its own argument list, and returns the
+exit code (0 ok, 1 error), writing output as kubectl does.
+"""
+from __future__ import annotations
+
+import importlib
+import sys
+from dataclasses import dataclass, field
+from typing import Callable, TextIO
+
+from cluster.apiserver.errors import StatusError
+from cluster.apiserver.server import APIServer
+
+Handler = Callable[["Context", list[str]], int]
+VERBS: dict[str, Handler] = {}
+VERB_MODULES: tuple[str, ...] = ()  # filled in as verb modules are added, e.g. "cluster.kubectl.get"
+
+
+def verb(name: str) -> Callable[[Handler], Handler]:
+    def register(handler: Handler) -> Handler:
+        VERBS[name] = handler
+        return handler
+    return register
+
+
+@dataclass
+class Context:
+    api: APIServer
+    namespace: str = "default"
+    namespace_explicit: bool = False
+    stdin: TextIO = field(default_factory=lambda: sys.stdin)
+    stdout: TextIO = field(default_factory=lambda: sys.stdout)
+    stderr: TextIO = field(default_factory=lambda: sys.stderr)
+
+
+def server_error(ctx: Context, err: StatusError) -> int:
+    """kubectl's `Error from server (Reason): message` on stderr, exit code 1."""
+    ctx.stderr.write(f"Error from server ({err.reason}): {err.message}\n")
+    return 1
+
+
+def run(api: APIServer, argv: list[str], stdin: TextIO | None = None, stdout: TextIO | None = None,
+        stderr: TextIO | None = None) -> int:
+    for module in VERB_MODULES:
+        importlib.import_module(module)
+    ctx = Context(api, stdin=stdin or sys.stdin, stdout=stdout or sys.stdout, stderr=stderr or sys.stderr)
+    args = _take_namespace(ctx, list(argv))
+    if not args:
+        ctx.stderr.write("error: You must specify the type of resource to get.\n")
+        return 1
+    handler = VERBS.get(args[0])
+    if handler is None:
+        ctx.stderr.write(f'error: unknown command "{args[0]}" for "kubectl"\n')
+        return 1
+    try:
+        return handler(ctx, args[1:])
+    except StatusError as err:
+        return server_error(ctx, err)
+
+
+def _take_namespace(ctx: Context, args: list[str]) -> list[str]:
+    """Pull the global -n/--namespace flag out of the argument list, wherever it stands."""
+    rest: list[str] = []
+    i = 0
+    while i < len(args):
+        arg = args[i]
+        if arg in ("-n", "--namespace") and i + 1 < len(args):
+            ctx.namespace, ctx.namespace_explicit = args[i + 1], True
+            i += 2
+            continue
+        if arg.startswith("--namespace="):
+            ctx.namespace, ctx.namespace_explicit = arg.split("=", 1)[1], True
+        elif arg.startswith("-n") and len(arg) > 2 and not arg.startswith("--"):
+            ctx.namespace, ctx.namespace_explicit = arg[2:], True
+        else:
+            rest.append(arg)
+        i += 1
+    return rest
