@@ -115,6 +115,25 @@ class APIServer:
             "items": items,
         }
 
+    def list_at(self, rt: ResourceType | str, revision: int) -> list[dict]:
+        """The objects of one resource as they were right after `revision` (time travel, read-only)."""
+        rt = _rt(rt)
+        try:
+            kvs = self.store.range_at(revision, rt.etcd_prefix)
+        except Compacted as err:
+            raise StatusError.gone(f"too old resource version: {err.requested} ({err.compacted})") from None
+        return [strategy.present(rt, self._with_rv(kv)) for kv in kvs]
+
+    def etcd_keys(self, revision: int | None = None) -> list[tuple[str, int, int, int]]:
+        """What etcd holds: every live key with create revision, mod revision and version."""
+        if revision is None:
+            return self.store.keys()
+        return [(kv.key, kv.create_revision, kv.mod_revision, kv.version) for kv in self.store.range_at(revision)]
+
+    def etcd_value(self, key: str) -> dict | None:
+        kv = self.store.get(key)
+        return None if kv is None else self._with_rv(kv)
+
     # -- writes -----------------------------------------------------------
     def create(self, rt: ResourceType | str, namespace: str | None, body: dict, dry_run: bool = False,
                field_validation: str = "Strict") -> dict:

@@ -1,0 +1,85 @@
+"""Sandboxes in the browser: each visitor's cluster is theirs alone, over HTTP and websocket."""
+from __future__ import annotations
+
+import pytest
+from channels.testing import WebsocketCommunicator
+from django.test import Client
+
+from cluster.models import Cluster
+from web.asgi import application
+
+
+def new_sandbox(client: Client) -> Cluster:
+    client.get("/")
+    response = client.post("/sandboxes/new")
+    assert response.status_code == 302
+    return Cluster.objects.get(name=response["Location"].strip("/").split("/")[-1])
+
+
+@pytest.mark.django_db
+def test_a_visitor_gets_a_sandbox_of_their_own_without_an_account():
+    client = Client()
+    cluster = new_sandbox(client)
+    page = client.get(f"/c/{cluster.name}/")
+    assert page.status_code == 200
+    assert b"kube-apiserver" in page.content and b"worker-1" in page.content
+    assert cluster.name.encode() in client.get("/").content
+
+
+@pytest.mark.django_db
+def test_another_visitor_cannot_open_or_drive_someone_elses_sandbox():
+    owner, stranger = Client(), Client()
+    cluster = new_sandbox(owner)
+    stranger.get("/")
+    assert stranger.get(f"/c/{cluster.name}/").status_code == 404
+    assert stranger.post(f"/c/{cluster.name}/kubectl", {"command": "kubectl get pods"}).status_code == 404
+    assert stranger.get(f"/c/{cluster.name}/panel/pods").status_code == 404
+    assert stranger.get(f"/c/{cluster.name}/kubeconfig").status_code == 404
+
+
+@pytest.mark.django_db
+def test_the_cluster_token_opens_a_shared_cluster_for_the_class(cluster):
+    student = Client()
+    assert student.get(f"/c/{cluster.name}/").status_code == 404
+    assert student.get(f"/c/{cluster.name}/?token=wrong").status_code == 404
+    assert student.get(f"/c/{cluster.name}/?token={cluster.token}").status_code == 200
+    assert student.get(f"/c/{cluster.name}/").status_code == 200  # remembered in the session
+
+
+@pytest.mark.django_db
+def test_csrf_stays_on_for_the_terminal():
+    client = Client(enforce_csrf_checks=True)
+    client.get("/")
+    cluster = Cluster.objects.create(name="csrf", owner_session=client.session.session_key)
+    response = client.post(f"/c/{cluster.name}/kubectl", {"command": "kubectl get pods"})
+    assert response.status_code == 403
+
+
+@pytest.mark.django_db
+def test_the_kubeconfig_download_points_at_this_cluster_with_its_token():
+    client = Client()
+    cluster = new_sandbox(client)
+    body = client.get(f"/c/{cluster.name}/kubeconfig").content.decode()
+    assert f"/k8s/{cluster.name}" in body and cluster.token in body
+
+
+async def _connect(path: str, headers: list[tuple[bytes, bytes]]) -> tuple[bool, object]:
+    communicator = WebsocketCommunicator(application, path, headers=headers)
+    connected, _ = await communicator.connect()
+    await communicator.disconnect()
+    return connected, communicator
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_the_websocket_refuses_other_sessions_and_foreign_origins():
+    from asgiref.sync import sync_to_async
+
+    owner = Client()
+    cluster = await sync_to_async(new_sandbox)(owner)
+    cookie = f"sessionid={owner.cookies['sessionid'].value}".encode()
+    path = f"/ws/c/{cluster.name}/"
+    good_origin = (b"origin", b"http://127.0.0.1:8000")
+    host = (b"host", b"127.0.0.1:8000")
+    assert (await _connect(path, [host, good_origin, (b"cookie", cookie)]))[0] is True
+    assert (await _connect(path, [host, good_origin, (b"cookie", b"sessionid=somebody-else")]))[0] is False
+    assert (await _connect(path, [host, (b"origin", b"http://evil.example"), (b"cookie", cookie)]))[0] is False

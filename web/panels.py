@@ -1,0 +1,143 @@
+"""What the dashboard's panels show, read through the API server like any client.
+
+Resource lists use the same Table printer as kubectl, so a panel shows the
+columns a student sees in the terminal. Time travel reads the same lists as
+they were at a past etcd revision.
+"""
+from __future__ import annotations
+
+import json
+from typing import Mapping
+
+import yaml
+
+from cluster.apiserver import printers
+from cluster.apiserver.resources import ResourceType, lookup
+from cluster.apiserver.server import APIServer
+from web import nodemap
+
+RESOURCE_PANELS = ("nodes", "pods", "deployments", "replicasets", "services", "endpoints",
+                   "persistentvolumeclaims", "horizontalpodautoscalers", "events")
+
+
+def _objects(api: APIServer, rt: ResourceType, revision: int | None) -> list[dict]:
+    if revision is None:
+        return api.list(rt)["items"] if not rt.namespaced else _all_namespaces(api, rt)
+    return api.list_at(rt, revision)
+
+
+def _all_namespaces(api: APIServer, rt: ResourceType) -> list[dict]:
+    return api.list(rt, None)["items"]
+
+
+def resource_table(api: APIServer, plural: str, revision: int | None = None) -> dict:
+    rt = lookup(plural)
+    items = _objects(api, rt, revision)
+    table = printers.table(rt, items, api.now())
+    columns = [c["name"] for c in table["columnDefinitions"] if c.get("priority", 0) == 0]
+    keep = [i for i, c in enumerate(table["columnDefinitions"]) if c.get("priority", 0) == 0]
+    rows = []
+    for item, row in zip(items, table["rows"]):
+        meta = item["metadata"]
+        rows.append({"namespace": meta.get("namespace", ""), "name": meta["name"],
+                     "cells": [row["cells"][i] for i in keep]})
+    return {"plural": rt.plural, "kind": rt.kind, "namespaced": rt.namespaced, "columns": columns, "rows": rows}
+
+
+def dashboard_context(api: APIServer, base_url: str) -> dict:
+    cluster = api.cluster
+    server = f"{base_url}/k8s/{cluster.name}"
+    return {
+        "cluster": cluster,
+        "revision": api.current_revision(),
+        "map": nodemap.build(api, None),
+        "tables": [resource_table(api, p) for p in ("pods", "deployments", "services")],
+        "panels": RESOURCE_PANELS,
+        "kubectl_line": f"kubectl --server {server} --token {cluster.token} get pods",
+    }
+
+
+def inspect(api: APIServer, params: Mapping[str, str], revision: int | None) -> dict:
+    rt = lookup(params.get("resource", "pods"))
+    namespace, name = params.get("namespace", ""), params.get("name", "")
+    if revision is None:
+        obj = api.get(rt, namespace, name)
+    else:
+        matches = [o for o in api.list_at(rt, revision)
+                   if o["metadata"]["name"] == name and o["metadata"].get("namespace", "") == namespace]
+        if not matches:
+            return {"missing": f"{rt.plural}/{name} did not exist at revision {revision}"}
+        obj = matches[0]
+    events = [e for e in api.list("events", None)["items"]
+              if (e.get("involvedObject") or {}).get("uid") == obj["metadata"].get("uid")]
+    return {"object": obj, "kind": rt.kind, "yaml": yaml.safe_dump(obj, sort_keys=False),
+            "events": sorted(events, key=lambda e: e.get("lastTimestamp") or ""),
+            "owners": owner_chain(api, obj), "dependents": dependents(api, rt, obj)}
+
+
+def owner_chain(api: APIServer, obj: dict) -> list[dict]:
+    """Deployment → ReplicaSet → Pod: follow controller ownerReferences upwards."""
+    chain: list[dict] = []
+    current = obj
+    for _ in range(5):
+        refs = [r for r in current["metadata"].get("ownerReferences") or [] if r.get("controller")]
+        if not refs:
+            break
+        ref = refs[0]
+        try:
+            current = api.get(lookup(ref["kind"]), current["metadata"].get("namespace", ""), ref["name"])
+        except Exception:  # noqa: BLE001 - a dangling owner is shown as missing, not an error page
+            chain.insert(0, {"kind": ref["kind"], "name": ref["name"], "missing": True})
+            break
+        chain.insert(0, {"kind": ref["kind"], "name": ref["name"]})
+    return chain
+
+
+def dependents(api: APIServer, rt: ResourceType, obj: dict) -> list[dict]:
+    """What this object owns (ReplicaSets of a Deployment, Pods of a ReplicaSet, a Service's Endpoints)."""
+    namespace = obj["metadata"].get("namespace", "")
+    if rt.kind == "Service":
+        return [{"kind": "Endpoints", "name": e["metadata"]["name"]}
+                for e in api.list("endpoints", namespace)["items"] if e["metadata"]["name"] == obj["metadata"]["name"]]
+    child = {"Deployment": "replicasets", "ReplicaSet": "pods"}.get(rt.kind)
+    if not child:
+        return []
+    uid = obj["metadata"].get("uid")
+    return [{"kind": o["kind"], "name": o["metadata"]["name"]} for o in api.list(child, namespace)["items"]
+            if any(r.get("uid") == uid for r in o["metadata"].get("ownerReferences") or [])]
+
+
+def etcd(api: APIServer, params: Mapping[str, str], revision: int | None) -> dict:
+    key = params.get("key", "")
+    value = api.etcd_value(key) if key and revision is None else None
+    return {"keys": api.etcd_keys(revision), "key": key,
+            "value": json.dumps(value, indent=2) if value is not None else ""}
+
+
+def scheduler(api: APIServer, params: Mapping[str, str], revision: int | None) -> dict:
+    """The last scheduling decision the scheduler recorded on a pod, per node and plugin."""
+    pods = api.list("pods", None)["items"]
+    wanted = params.get("name")
+    decided = [p for p in pods if p["metadata"].get("annotations", {}).get("kubeclass.io/scheduling")]
+    if wanted:
+        decided = [p for p in decided if p["metadata"]["name"] == wanted]
+    if not decided:
+        return {"pod": None}
+    pod = max(decided, key=lambda p: int(p["metadata"]["resourceVersion"]))
+    decision = json.loads(pod["metadata"]["annotations"]["kubeclass.io/scheduling"])
+    return {"pod": pod["metadata"]["name"], "namespace": pod["metadata"].get("namespace"), "decision": decision}
+
+
+def render_panel(api: APIServer, name: str, params: Mapping[str, str], revision: int | None) -> tuple[str, dict]:
+    if name in RESOURCE_PANELS:
+        return "fragments/resource_table.html", {"table": resource_table(api, name, revision),
+                                                 "cluster": api.cluster, "revision": revision}
+    handlers = {"inspect": ("fragments/inspector.html", inspect), "etcd": ("fragments/etcd.html", etcd),
+                "scheduler": ("fragments/scheduler.html", scheduler)}
+    if name == "map":
+        return "fragments/map.html", {"map": nodemap.build(api, revision), "cluster": api.cluster,
+                                      "revision": revision}
+    template, handler = handlers[name]
+    context = handler(api, params, revision)
+    context.update({"cluster": api.cluster, "revision": revision})
+    return template, context
