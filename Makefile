@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install install-test migrate demo serve bench clean
+.PHONY: run test install install-test migrate demo serve bench clean chromium
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -29,7 +29,14 @@ demo: migrate
 run: demo
 	$(VENV)/bin/daphne -b $(HOST) -p $(PORT) web.asgi:application
 
-test: install-test
+# The browser tests drive Debian's Chromium; install it when it is missing
+# (never `playwright install`: it downloads a browser build of its own).
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "installing Debian's chromium for the browser tests"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+test: install-test chromium
 	$(PY) -m pytest -q
 
 bench: install

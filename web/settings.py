@@ -61,7 +61,7 @@ TEMPLATES = [
 def _database() -> dict:
     url = os.environ.get("DATABASE_URL")
     if url:
-        return dj_database_url.parse(url, conn_max_age=60)
+        return dj_database_url.parse(url, conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "60")))
     # WAL lets readers (watches, the dashboard) run beside the one writer;
     # IMMEDIATE takes the write lock at BEGIN so concurrent requests queue
     # instead of failing with "database is locked" half-way through.
