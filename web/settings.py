@@ -15,7 +15,13 @@ import dj_database_url
 BASE_DIR = Path(__file__).resolve().parent.parent
 PRODUCTION = os.environ.get("KUBECLASS_PRODUCTION") == "1"
 
-SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "kubeclass-dev-only-not-secret-" + "x" * 40)
+SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
+if not SECRET_KEY:
+    if PRODUCTION:
+        from django.core.exceptions import ImproperlyConfigured
+
+        raise ImproperlyConfigured("KUBECLASS_PRODUCTION=1 needs DJANGO_SECRET_KEY")
+    SECRET_KEY = "kubeclass-development-only-" + "not-secret-" * 4
 DEBUG = os.environ.get("DJANGO_DEBUG", "0" if PRODUCTION else "1") == "1"
 ALLOWED_HOSTS = os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1],testserver").split(",")
 
