@@ -2,27 +2,80 @@
 
 One module serves both the HTTP Table (for a real kubectl's `get`) and
 kubeclass's own `manage.py kubectl get`, so both print the same columns.
-Column definitions follow upstream's pkg/printers/internalversion/printers.go.
+Column definitions and cells follow upstream's pkg/printers/internalversion;
+the per-kind rows live in printers_pod and printers_kinds. Kinds without a
+printer get kube-apiserver's default table (NAME, CREATED AT).
 """
 from __future__ import annotations
 
 import datetime as dt
 
-from cluster import clock
+from cluster.apiserver import printers_kinds as kinds
+from cluster.apiserver.printers_pod import NODE_COLUMNS, POD_COLUMNS, node_row, pod_conditions, pod_row
+from cluster.apiserver.printing import Row, column, human_duration, short_human_duration  # noqa: F401
 from cluster.apiserver.resources import ResourceType
+
+PRINTERS: dict[str, tuple[list[dict], Row]] = {
+    "Pod": (POD_COLUMNS, pod_row),
+    "Node": (NODE_COLUMNS, node_row),
+    "Namespace": (kinds.NAMESPACE_COLUMNS, kinds.namespace_row),
+    "Deployment": (kinds.DEPLOYMENT_COLUMNS, kinds.deployment_row),
+    "ReplicaSet": (kinds.REPLICASET_COLUMNS, kinds.replicaset_row),
+    "Service": (kinds.SERVICE_COLUMNS, kinds.service_row),
+    "Endpoints": (kinds.ENDPOINTS_COLUMNS, kinds.endpoints_row),
+    "EndpointSlice": (kinds.ENDPOINTSLICE_COLUMNS, kinds.endpointslice_row),
+    "ConfigMap": (kinds.CONFIGMAP_COLUMNS, kinds.configmap_row),
+    "Secret": (kinds.SECRET_COLUMNS, kinds.secret_row),
+    "PersistentVolume": (kinds.PV_COLUMNS, kinds.pv_row),
+    "PersistentVolumeClaim": (kinds.PVC_COLUMNS, kinds.pvc_row),
+    "StorageClass": (kinds.STORAGECLASS_COLUMNS, kinds.storageclass_row),
+    "HorizontalPodAutoscaler": (kinds.HPA_COLUMNS, kinds.hpa_row),
+    "Event": (kinds.EVENT_COLUMNS, kinds.event_row),
+    "Lease": (kinds.LEASE_COLUMNS, kinds.lease_row),
+}
+
+# kube-apiserver's default table convertor, for kinds without a dedicated printer.
+DEFAULT_COLUMNS = [
+    column("Name", "Name must be unique within a namespace. Is required when creating resources, although "
+                   "some resources may allow a client to request the generation of an appropriate name "
+                   "automatically. Name is primarily intended for creation idempotence and configuration "
+                   "definition. Cannot be updated. More info: "
+                   "https://kubernetes.io/docs/concepts/overview/working-with-objects/names#names", fmt="name"),
+    column("Created At", "CreationTimestamp is a timestamp representing the server time when this object was "
+                         "created. It is not guaranteed to be set in happens-before order across separate "
+                         "operations. Clients may not set this value. It is represented in RFC3339 form and "
+                         "is in UTC.\n\nPopulated by the system. Read-only. Null for lists. More info: "
+                         "https://git.k8s.io/community/contributors/devel/sig-architecture/"
+                         "api-conventions.md#metadata", fmt="date-time"),
+]
+
+
+def _default_row(obj: dict, now: dt.datetime) -> list:
+    return [obj["metadata"]["name"], obj["metadata"].get("creationTimestamp", "")]
+
+
+def columns_for(kind: str) -> list[dict]:
+    return PRINTERS.get(kind, (DEFAULT_COLUMNS, _default_row))[0]
+
+
+def rows_for(kind: str, items: list[dict], now: dt.datetime, include_object: str = "Metadata") -> list[dict]:
+    row_of = PRINTERS.get(kind, (DEFAULT_COLUMNS, _default_row))[1]
+    rows = []
+    for obj in items:
+        row = {"cells": row_of(obj, now), "object": _row_object(obj, include_object)}
+        conditions = pod_conditions(obj) if kind == "Pod" else None
+        if conditions:
+            row["conditions"] = conditions
+        rows.append(row)
+    return rows
 
 
 def table(rt: ResourceType, items: list[dict], now: dt.datetime, resource_version: str = "",
           include_object: str = "Metadata") -> dict:
     """A meta.k8s.io/v1 Table for `items` (objects of kind `rt.kind`)."""
-    columns = [
-        {"name": "Name", "type": "string", "format": "name", "description": "Name must be unique within a namespace.", "priority": 0},
-        {"name": "Age", "type": "string", "format": "", "description": "CreationTimestamp is a timestamp representing the server time when this object was created.", "priority": 0},
-    ]
-    rows = [{"cells": [o["metadata"]["name"], human_duration(now, o["metadata"].get("creationTimestamp"))],
-             "object": _row_object(o, include_object)} for o in items]
     return {"kind": "Table", "apiVersion": "meta.k8s.io/v1", "metadata": {"resourceVersion": resource_version},
-            "columnDefinitions": columns, "rows": rows}
+            "columnDefinitions": [dict(c) for c in columns_for(rt.kind)],
+            "rows": rows_for(rt.kind, items, now, include_object)}
 
 
 def _row_object(obj: dict, include_object: str) -> dict | None:
@@ -31,42 +84,3 @@ def _row_object(obj: dict, include_object: str) -> dict | None:
     if include_object == "Object":
         return obj
     return {"kind": "PartialObjectMetadata", "apiVersion": "meta.k8s.io/v1", "metadata": obj["metadata"]}
-
-
-def human_duration(now: dt.datetime, timestamp: str | None) -> str:
-    """duration.HumanDuration of now - timestamp (`<unknown>` when absent)."""
-    if not timestamp:
-        return "<unknown>"
-    seconds = int((now - clock.parse_rfc3339(timestamp)).total_seconds())
-    return short_human_duration(seconds)
-
-
-def short_human_duration(seconds: int) -> str:
-    """k8s.io/apimachinery/pkg/util/duration.HumanDuration."""
-    if seconds < -1:
-        return "<invalid>"
-    if seconds < 0:
-        return "0s"
-    if seconds < 60 * 2:
-        return f"{seconds}s"
-    minutes = seconds // 60
-    if minutes < 10:
-        s = seconds % 60
-        return f"{minutes}m{s}s" if s else f"{minutes}m"
-    if minutes < 60 * 3:
-        return f"{minutes}m"
-    hours = seconds // 3600
-    if hours < 8:
-        m = minutes % 60
-        return f"{hours}h{m}m" if m else f"{hours}h"
-    if hours < 48:
-        return f"{hours}h"
-    if hours < 24 * 8:
-        h = hours % 24
-        return f"{hours // 24}d{h}h" if h else f"{hours // 24}d"
-    if hours < 24 * 365 * 2:
-        return f"{hours // 24}d"
-    if hours < 24 * 365 * 8:
-        dy = (hours // 24) % 365
-        return f"{hours // 24 // 365}y{dy}d" if dy else f"{hours // 24 // 365}y"
-    return f"{hours // 24 // 365}y"

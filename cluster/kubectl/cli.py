@@ -16,7 +16,7 @@ from cluster.apiserver.server import APIServer
 
 Handler = Callable[["Context", list[str]], int]
 VERBS: dict[str, Handler] = {}
-VERB_MODULES: tuple[str, ...] = ()  # filled in as verb modules are added, e.g. "cluster.kubectl.get"
+VERB_MODULES: tuple[str, ...] = ("cluster.kubectl.get",)
 
 
 def verb(name: str) -> Callable[[Handler], Handler]:
