@@ -15,6 +15,7 @@ from cluster.apiserver import printers
 from cluster.apiserver.resources import ResourceType, lookup
 from cluster.apiserver.server import APIServer
 from web import nodemap
+from web.lessons import catalog
 
 RESOURCE_PANELS = ("nodes", "pods", "deployments", "replicasets", "services", "endpoints",
                    "persistentvolumeclaims", "horizontalpodautoscalers", "events")
@@ -128,12 +129,24 @@ def scheduler(api: APIServer, params: Mapping[str, str], revision: int | None) -
     return {"pod": pod["metadata"]["name"], "namespace": pod["metadata"].get("namespace"), "decision": decision}
 
 
+def lesson(api: APIServer, params: Mapping[str, str], revision: int | None) -> dict:
+    chosen = catalog.by_slug(params.get("slug", "")) or catalog.LESSONS[0]
+    index = catalog.LESSONS.index(chosen)
+    result = None
+    if params.get("check") and chosen.check is not None:
+        passed, detail = chosen.check(api)
+        result = {"passed": passed, "detail": detail}
+    return {"lesson": chosen, "lessons": catalog.LESSONS, "index": index + 1,
+            "previous": catalog.LESSONS[index - 1] if index else None,
+            "next": catalog.LESSONS[index + 1] if index + 1 < len(catalog.LESSONS) else None, "result": result}
+
+
 def render_panel(api: APIServer, name: str, params: Mapping[str, str], revision: int | None) -> tuple[str, dict]:
     if name in RESOURCE_PANELS:
         return "fragments/resource_table.html", {"table": resource_table(api, name, revision),
                                                  "cluster": api.cluster, "revision": revision}
     handlers = {"inspect": ("fragments/inspector.html", inspect), "etcd": ("fragments/etcd.html", etcd),
-                "scheduler": ("fragments/scheduler.html", scheduler)}
+                "scheduler": ("fragments/scheduler.html", scheduler), "lesson": ("fragments/lesson.html", lesson)}
     if name == "map":
         return "fragments/map.html", {"map": nodemap.build(api, revision), "cluster": api.cluster,
                                       "revision": revision}

@@ -139,6 +139,13 @@
       const params = app().dataset.viewRevision ? { revision: app().dataset.viewRevision } : {};
       htmx.ajax("GET", panelUrl(tab.dataset.panel, params), { target: "#panel-body", swap: "innerHTML" });
     }));
+    document.getElementById("panel-body").addEventListener("click", (e) => {
+      const button = e.target.closest(".try-command");
+      if (!button) return;
+      const input = document.getElementById("term-input");
+      input.value = button.dataset.command;
+      input.focus();
+    });
     document.getElementById("step-log").addEventListener("click", (e) => {
       const li = e.target.closest("li");
       if (li) { viewing = li; showHop(li); if (li.dataset.revision) showRevision(li.dataset.revision); }
