@@ -25,6 +25,8 @@ from web import access, live, panels
 
 MAX_COMMAND_CHARS = 4096
 MAX_STDIN_CHARS = 3 * 1024 * 1024
+WATCH_FLAGS = {"-w", "--watch", "--watch-only"}
+TERMINAL_WATCH_SECONDS = 5
 
 
 def _cluster_for(request: HttpRequest, name: str) -> Cluster:
@@ -82,6 +84,9 @@ def kubectl(request: HttpRequest, cluster: str) -> HttpResponse:
         err.write(f"error: {parse_error}\n")
     if argv and argv[0] == "kubectl":
         argv = argv[1:]
+    if argv and argv[0] == "get" and WATCH_FLAGS & set(argv) and not any(a.startswith("--request-timeout") for a in argv):
+        # A page request cannot stream forever; the live panels keep watching.
+        argv.append(f"--request-timeout={TERMINAL_WATCH_SECONDS}s")
     if argv:
         api = APIServer(target, client="kubectl")
         code = cli.run(api, argv, stdin=io.StringIO(stdin), stdout=out, stderr=err)
