@@ -1,0 +1,210 @@
+"""Decoding `application/vnd.kubernetes.protobuf` request bodies into JSON-shaped objects.
+
+kubectl's typed clients (`kubectl create namespace|deployment|service|
+configmap|secret`) send protobuf, and client-go does not fall back to JSON.
+The envelope is kube-apiserver's: the magic `k8s\\x00`, then a runtime.Unknown
+holding apiVersion, kind and the object's own message. Field numbers are
+those of the k8s.io/api generated.proto files.
+
+Simplified: only the messages those generators write are known. A field this
+table does not know is fine when it carries the zero value (Go writes every
+non-pointer field); any other unknown field is refused with 415, so nothing is
+silently dropped. Responses are always JSON, which client-go accepts.
+"""
+from __future__ import annotations
+
+import base64
+import datetime as dt
+
+from cluster.apiserver.errors import StatusError
+
+MAGIC = b"k8s\x00"
+# message → field number → (JSON name, type, flags). Types: string, bytes, int, sint, bool, a message name,
+# or map:<value type>. Flags: "rep" repeated; "ptr" a pointer field whose zero value still counts.
+Field = tuple[str, str, str]
+META = {1: ("name", "string", ""), 2: ("generateName", "string", ""), 3: ("namespace", "string", ""),
+        4: ("selfLink", "string", ""), 5: ("uid", "string", ""), 6: ("resourceVersion", "string", ""),
+        7: ("generation", "int", ""), 8: ("creationTimestamp", "Time", ""), 9: ("deletionTimestamp", "Time", ""),
+        10: ("deletionGracePeriodSeconds", "int", "ptr"), 11: ("labels", "map:string", ""),
+        12: ("annotations", "map:string", ""), 14: ("finalizers", "string", "rep")}
+SCHEMAS: dict[str, dict[int, Field]] = {
+    "Unknown": {1: ("typeMeta", "TypeMeta", ""), 2: ("raw", "bytes", ""), 3: ("contentEncoding", "string", ""),
+                4: ("contentType", "string", "")},
+    "TypeMeta": {1: ("apiVersion", "string", ""), 2: ("kind", "string", "")},
+    "ObjectMeta": META,
+    "LabelSelector": {1: ("matchLabels", "map:string", ""),
+                      2: ("matchExpressions", "LabelSelectorRequirement", "rep")},
+    "LabelSelectorRequirement": {1: ("key", "string", ""), 2: ("operator", "string", ""),
+                                 3: ("values", "string", "rep")},
+    "Namespace": {1: ("metadata", "ObjectMeta", ""), 2: ("spec", "NamespaceSpec", ""),
+                  3: ("status", "NamespaceStatus", "")},
+    "NamespaceSpec": {1: ("finalizers", "string", "rep")},
+    "NamespaceStatus": {1: ("phase", "string", "")},
+    "ConfigMap": {1: ("metadata", "ObjectMeta", ""), 2: ("data", "map:string", ""),
+                  3: ("binaryData", "map:bytes", ""), 4: ("immutable", "bool", "ptr")},
+    "Secret": {1: ("metadata", "ObjectMeta", ""), 2: ("data", "map:bytes", ""), 3: ("type", "string", ""),
+               4: ("stringData", "map:string", ""), 5: ("immutable", "bool", "ptr")},
+    "Service": {1: ("metadata", "ObjectMeta", ""), 2: ("spec", "ServiceSpec", ""),
+                3: ("status", "ServiceStatus", "")},
+    "ServiceSpec": {1: ("ports", "ServicePort", "rep"), 2: ("selector", "map:string", ""),
+                    3: ("clusterIP", "string", ""), 4: ("type", "string", ""), 5: ("externalIPs", "string", "rep"),
+                    7: ("sessionAffinity", "string", ""), 8: ("loadBalancerIP", "string", ""),
+                    9: ("loadBalancerSourceRanges", "string", "rep"), 10: ("externalName", "string", ""),
+                    11: ("externalTrafficPolicy", "string", ""), 12: ("healthCheckNodePort", "int", ""),
+                    13: ("publishNotReadyAddresses", "bool", ""), 17: ("ipFamilyPolicy", "string", "ptr"),
+                    18: ("clusterIPs", "string", "rep"), 19: ("ipFamilies", "string", "rep"),
+                    20: ("allocateLoadBalancerNodePorts", "bool", "ptr"), 21: ("loadBalancerClass", "string", "ptr"),
+                    22: ("internalTrafficPolicy", "string", "ptr")},
+    "ServicePort": {1: ("name", "string", ""), 2: ("protocol", "string", ""), 3: ("port", "int", ""),
+                    4: ("targetPort", "IntOrString", ""), 5: ("nodePort", "int", ""),
+                    6: ("appProtocol", "string", "ptr")},
+    "ServiceStatus": {},
+    "Deployment": {1: ("metadata", "ObjectMeta", ""), 2: ("spec", "DeploymentSpec", ""),
+                   3: ("status", "DeploymentStatus", "")},
+    "DeploymentSpec": {1: ("replicas", "int", "ptr"), 2: ("selector", "LabelSelector", ""),
+                       3: ("template", "PodTemplateSpec", ""), 4: ("strategy", "DeploymentStrategy", ""),
+                       5: ("minReadySeconds", "int", ""), 6: ("revisionHistoryLimit", "int", "ptr"),
+                       7: ("paused", "bool", ""), 9: ("progressDeadlineSeconds", "int", "ptr")},
+    "DeploymentStrategy": {1: ("type", "string", ""), 2: ("rollingUpdate", "RollingUpdateDeployment", "")},
+    "RollingUpdateDeployment": {1: ("maxUnavailable", "IntOrString", ""), 2: ("maxSurge", "IntOrString", "")},
+    "DeploymentStatus": {},
+    "PodTemplateSpec": {1: ("metadata", "ObjectMeta", ""), 2: ("spec", "PodSpec", "")},
+    "PodSpec": {2: ("containers", "Container", "rep"), 3: ("restartPolicy", "string", ""),
+                4: ("terminationGracePeriodSeconds", "int", "ptr"), 5: ("activeDeadlineSeconds", "int", "ptr"),
+                6: ("dnsPolicy", "string", ""), 7: ("nodeSelector", "map:string", ""),
+                8: ("serviceAccountName", "string", ""), 9: ("serviceAccount", "string", ""),
+                10: ("nodeName", "string", ""), 11: ("hostNetwork", "bool", ""), 12: ("hostPID", "bool", ""),
+                13: ("hostIPC", "bool", ""), 16: ("hostname", "string", ""), 17: ("subdomain", "string", ""),
+                19: ("schedulerName", "string", ""), 20: ("initContainers", "Container", "rep"),
+                24: ("priorityClassName", "string", ""), 25: ("priority", "int", "ptr")},
+    "Container": {1: ("name", "string", ""), 2: ("image", "string", ""), 3: ("command", "string", "rep"),
+                  4: ("args", "string", "rep"), 5: ("workingDir", "string", ""),
+                  6: ("ports", "ContainerPort", "rep"), 7: ("env", "EnvVar", "rep"),
+                  8: ("resources", "ResourceRequirements", ""), 13: ("terminationMessagePath", "string", ""),
+                  14: ("imagePullPolicy", "string", ""), 16: ("stdin", "bool", ""), 17: ("stdinOnce", "bool", ""),
+                  18: ("tty", "bool", ""), 20: ("terminationMessagePolicy", "string", "")},
+    "ContainerPort": {1: ("name", "string", ""), 2: ("hostPort", "int", ""), 3: ("containerPort", "int", ""),
+                      4: ("protocol", "string", ""), 5: ("hostIP", "string", "")},
+    "EnvVar": {1: ("name", "string", ""), 2: ("value", "string", "")},
+    "ResourceRequirements": {1: ("limits", "map:Quantity", ""), 2: ("requests", "map:Quantity", "")},
+}
+KINDS = {"Namespace", "ConfigMap", "Secret", "Service", "Deployment"}
+
+
+def _varint(data: bytes, pos: int) -> tuple[int, int]:
+    result = shift = 0
+    while True:
+        if pos >= len(data):
+            raise ValueError("truncated varint")
+        byte = data[pos]
+        pos += 1
+        result |= (byte & 0x7F) << shift
+        if not byte & 0x80:
+            return result, pos
+        shift += 7
+
+
+def _fields(data: bytes) -> list[tuple[int, int, int | bytes]]:
+    """(field number, wire type, value) of one message."""
+    fields, pos = [], 0
+    while pos < len(data):
+        key, pos = _varint(data, pos)
+        number, wire = key >> 3, key & 7
+        if wire == 0:
+            value, pos = _varint(data, pos)
+        elif wire == 2:
+            length, pos = _varint(data, pos)
+            value, pos = data[pos:pos + length], pos + length
+            if len(value) != length:
+                raise ValueError("truncated field")
+        elif wire in (1, 5):
+            size = 8 if wire == 1 else 4
+            value, pos = int.from_bytes(data[pos:pos + size], "little"), pos + size
+        else:
+            raise ValueError(f"unsupported wire type {wire}")
+        fields.append((number, wire, value))
+    return fields
+
+
+def _signed(value: int) -> int:
+    return value - (1 << 64) if value >= 1 << 63 else value
+
+
+def _scalar(kind: str, value: int | bytes) -> object:
+    if kind == "string":
+        return bytes(value).decode("utf-8")
+    if kind == "bytes":
+        return base64.b64encode(bytes(value)).decode()
+    if kind == "int":
+        return _signed(int(value))
+    if kind == "bool":
+        return bool(value)
+    if kind == "Quantity":
+        return _message("Quantity", bytes(value))
+    return _message(kind, bytes(value))
+
+
+def _special(kind: str, data: bytes) -> object:
+    fields = {n: v for n, _, v in _fields(data)}
+    if kind == "Time":
+        seconds = _signed(int(fields.get(1, 0)))
+        if not seconds:
+            return None
+        return dt.datetime.fromtimestamp(seconds, dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    if kind == "IntOrString":
+        return _signed(int(fields.get(2, 0))) if not fields.get(1) else bytes(fields.get(3, b"")).decode()
+    return bytes(fields.get(1, b"")).decode()  # Quantity: its string form
+
+
+def _map_entry(value_kind: str, data: bytes) -> tuple[str, object]:
+    fields = {n: v for n, _, v in _fields(data)}
+    key = bytes(fields.get(1, b"")).decode()
+    raw = fields.get(2, b"")
+    return key, _scalar(value_kind, raw if isinstance(raw, bytes) else raw)
+
+
+def _empty(value: object) -> bool:
+    return value in (None, "", 0, False) or value == {} or value == []
+
+
+def _message(name: str, data: bytes) -> object:
+    if name in ("Time", "IntOrString", "Quantity"):
+        return _special(name, data)
+    schema = SCHEMAS[name]
+    out: dict = {}
+    for number, _wire, value in _fields(data):
+        if number not in schema:
+            if value in (0, b""):
+                continue  # a zero-valued field Go always writes: the same as absent
+            raise StatusError(415, "UnsupportedMediaType",
+                              f"protobuf field {number} of {name} is not supported by kubeclass; "
+                              "send the object as application/json")
+        json_name, kind, flags = schema[number]
+        if kind.startswith("map:"):
+            key, item = _map_entry(kind[4:], bytes(value))
+            out.setdefault(json_name, {})[key] = item
+        elif "rep" in flags:
+            out.setdefault(json_name, []).append(_scalar(kind, value))
+        else:
+            item = _scalar(kind, value)
+            if "ptr" in flags or not _empty(item):
+                out[json_name] = item
+    return out
+
+
+def decode(body: bytes) -> dict:
+    """A protobuf request body as the JSON object it stands for."""
+    if not body.startswith(MAGIC):
+        raise StatusError.bad_request("the protobuf body does not start with the Kubernetes magic number")
+    try:
+        envelope = _message("Unknown", body[len(MAGIC):])
+        type_meta = envelope.get("typeMeta") or {}
+        kind = type_meta.get("kind", "")
+        if kind not in KINDS:
+            raise StatusError(415, "UnsupportedMediaType",
+                              f"kubeclass decodes protobuf only for {', '.join(sorted(KINDS))}; send {kind or 'it'} "
+                              "as application/json")
+        obj = _message(kind, base64.b64decode(envelope.get("raw", "")))
+    except (ValueError, UnicodeDecodeError) as err:
+        raise StatusError.bad_request(f"the protobuf body could not be decoded: {err}") from None
+    return {"kind": kind, "apiVersion": type_meta.get("apiVersion", ""), **obj}

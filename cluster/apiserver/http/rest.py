@@ -1,0 +1,160 @@
+"""The REST verbs on one resource URL, as kube-apiserver's generic handlers serve them.
+
+get, list, watch, create, update, patch, delete and deletecollection, plus the
+status, scale and binding subresources, each translated into one call of
+`APIServer` (which makes it one transaction). Response codes follow upstream:
+201 for create, 202 for a delete that has only begun (graceful deletion,
+finalizers), a Table when kubectl asks for one.
+"""
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+
+from cluster.apiserver import patch as patching
+from cluster.apiserver import printers
+from cluster.apiserver.errors import StatusError
+from cluster.apiserver.http import codec, options, watch
+from cluster.apiserver.http.request_info import RequestInfo
+from cluster.apiserver.selectors import parse_field_selector, parse_label_selector
+from cluster.apiserver.server import APIServer
+
+PATCH_TYPES = (patching.JSON_PATCH, patching.MERGE_PATCH, patching.STRATEGIC_MERGE_PATCH)
+# Registries whose delete answers with the object instead of a Status (ReturnDeletedObject upstream).
+RETURNS_DELETED_OBJECT = {"Pod", "Service", "Namespace"}
+
+
+def client_name(request: HttpRequest) -> str:
+    """Who is calling, for the step events: `kubectl`, or the client library's name."""
+    agent = request.headers.get("User-Agent", "")
+    name = agent.split("/")[0].strip()
+    return name or "client"
+
+
+def handle(request: HttpRequest, api: APIServer, info: RequestInfo) -> HttpResponse:
+    handlers = {"get": _get, "list": _list, "watch": _watch, "create": _create, "update": _update,
+                "patch": _patch, "delete": _delete, "deletecollection": _delete_collection}
+    return handlers[info.verb](request, api, info)
+
+
+def _table_or(request: HttpRequest, api: APIServer, info: RequestInfo, items: list[dict], rv: str,
+              otherwise: dict) -> HttpResponse:
+    if info.subresource or not codec.wants_table(request):
+        return codec.json_response(otherwise)
+    return codec.json_response(printers.table(info.rt, items, api.now(), rv, options.include_object(request)))
+
+
+def _get(request: HttpRequest, api: APIServer, info: RequestInfo) -> HttpResponse:
+    if info.subresource == "scale":
+        return codec.json_response(api.get_scale(info.rt, info.namespace, info.name))
+    if info.subresource not in ("", "status"):
+        raise StatusError.method_not_supported(f"{info.rt.plural}/{info.subresource}", "get")
+    obj = api.get(info.rt, info.namespace, info.name)
+    return _table_or(request, api, info, [obj], obj["metadata"].get("resourceVersion", ""), obj)
+
+
+def _list(request: HttpRequest, api: APIServer, info: RequestInfo) -> HttpResponse:
+    labels, fields = options.selectors(request)
+    listed = api.list(info.rt, info.namespace, labels, fields)
+    return _table_or(request, api, info, listed["items"], listed["metadata"]["resourceVersion"], listed)
+
+
+def _watch(request: HttpRequest, api: APIServer, info: RequestInfo) -> HttpResponse:
+    labels, fields = options.selectors(request)
+    if info.name:  # a watch on one object is a watch on its name, as upstream rewrites it
+        fields = ",".join(f for f in (fields, f"metadata.name={info.name}") if f)
+    req = watch.WatchRequest(
+        cluster=api.cluster.name, client=api.client, rt=info.rt, namespace=info.namespace,
+        resource_version=request.GET.get("resourceVersion", ""), label_selector=labels, field_selector=fields,
+        timeout_seconds=watch.timeout_from(request.GET.get("timeoutSeconds")),
+        bookmarks=request.GET.get("allowWatchBookmarks", "") in ("1", "true", "True"),
+        table=codec.wants_table(request), include_object=options.include_object(request))
+    since = watch.start_revision(req.resource_version)
+    parse_label_selector(labels), parse_field_selector(fields)  # a bad selector is a 400, not an ERROR event
+    response = StreamingHttpResponse(watch.stream(req, since), content_type=codec.JSON)
+    response["Cache-Control"] = "no-cache, private"
+    return response
+
+
+def _create(request: HttpRequest, api: APIServer, info: RequestInfo) -> HttpResponse:
+    body = codec.decode_body(request)
+    dry_run = options.query_dry_run(request)
+    if info.subresource == "binding":
+        if not isinstance(body, dict):
+            raise StatusError.bad_request("the body of the request must be a Binding object")
+        return codec.json_response(api.bind(info.namespace or "default", info.name, body), status=201)
+    if info.name or info.subresource:
+        raise StatusError(405, "MethodNotAllowed", "the server does not allow this method on the requested resource")
+    created = api.create(info.rt, info.namespace, body, dry_run=dry_run,
+                         field_validation=options.field_validation(request))
+    return codec.json_response(created, status=201)
+
+
+def _update(request: HttpRequest, api: APIServer, info: RequestInfo) -> HttpResponse:
+    body = codec.decode_body(request)
+    if info.subresource == "scale":
+        if not isinstance(body, dict):
+            raise StatusError.bad_request("the body of the request must be a Scale object")
+        return codec.json_response(api.update_scale(info.rt, info.namespace, info.name, body))
+    if info.subresource not in ("", "status", "finalize"):
+        raise StatusError.method_not_supported(f"{info.rt.plural}/{info.subresource}", "update")
+    updated = api.update(info.rt, info.namespace, info.name, body, subresource=info.subresource,
+                         dry_run=options.query_dry_run(request), field_validation=options.field_validation(request))
+    return codec.json_response(updated)
+
+
+def _patch(request: HttpRequest, api: APIServer, info: RequestInfo) -> HttpResponse:
+    patch_type = codec.content_type(request)
+    if patch_type not in PATCH_TYPES:
+        raise StatusError(415, "UnsupportedMediaType",
+                          f"the body of the request was in an unknown format - accepted media types include: "
+                          f"{', '.join(PATCH_TYPES)}")
+    body = codec.decode_body(request)
+    if info.subresource == "scale":
+        scale = api.get_scale(info.rt, info.namespace, info.name)
+        patched = patching.apply_patch(info.rt, scale, body, patch_type)
+        return codec.json_response(api.update_scale(info.rt, info.namespace, info.name, patched))
+    if info.subresource not in ("", "status"):
+        raise StatusError.method_not_supported(f"{info.rt.plural}/{info.subresource}", "patch")
+    patched = api.patch(info.rt, info.namespace, info.name, body, patch_type, subresource=info.subresource,
+                        dry_run=options.query_dry_run(request), field_validation=options.field_validation(request))
+    return codec.json_response(patched)
+
+
+def _deleted(info: RequestInfo, obj: dict) -> HttpResponse:
+    meta = obj.get("metadata", {})
+    if meta.get("deletionTimestamp"):
+        return codec.json_response(obj, status=202)  # graceful deletion or finalizers: not gone yet
+    if info.rt.kind in RETURNS_DELETED_OBJECT:
+        return codec.json_response(obj)
+    details = {"name": meta.get("name", info.name), "kind": info.rt.plural, "uid": meta.get("uid", "")}
+    if info.rt.group:
+        details["group"] = info.rt.group
+    return codec.json_response(codec.success_status(details))
+
+
+def _delete(request: HttpRequest, api: APIServer, info: RequestInfo) -> HttpResponse:
+    if info.subresource:
+        raise StatusError.method_not_supported(f"{info.rt.plural}/{info.subresource}", "delete")
+    opts = options.delete_options(codec.decode_body(request, allow_empty=True), request)
+    obj = api.delete(info.rt, info.namespace, info.name, opts.grace_period_seconds, opts.propagation_policy,
+                     opts.preconditions, opts.dry_run)
+    return _deleted(info, obj)
+
+
+def _delete_collection(request: HttpRequest, api: APIServer, info: RequestInfo) -> HttpResponse:
+    if "deletecollection" not in info.rt.verbs:
+        raise StatusError.method_not_supported(info.rt.group_resource, "deletecollection")
+    opts = options.delete_options(codec.decode_body(request, allow_empty=True), request)
+    labels, fields = options.selectors(request)
+    listed = api.list(info.rt, info.namespace, labels, fields)
+    deleted = []
+    for item in listed["items"]:
+        meta = item["metadata"]
+        try:
+            deleted.append(api.delete(info.rt, meta.get("namespace"), meta["name"], opts.grace_period_seconds,
+                                      opts.propagation_policy, {}, opts.dry_run))
+        except StatusError as err:
+            if err.code != 404:  # already gone: someone else deleted it meanwhile
+                raise
+    return codec.json_response({"kind": listed["kind"], "apiVersion": listed["apiVersion"],
+                                "metadata": {"resourceVersion": str(api.current_revision())}, "items": deleted})

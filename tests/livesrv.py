@@ -1,0 +1,127 @@
+"""A live Daphne server for tests that speak real HTTP (kubectl, the kubernetes client).
+
+Migrates a temporary SQLite file, creates a cluster with `manage.py cluster
+create`, serves it with Daphne over TLS on 127.0.0.1 on a free port in
+8101-8119 and stops it afterwards. TLS because kubectl (client-go) sends a
+bearer token only over https: against an http:// server it sends none at all.
+The certificate is self-signed for 127.0.0.1 and handed to clients as their CA. The subprocess gets an explicit environment without
+DATABASE_URL/REDIS_URL, so it uses its own SQLite file even when CI points the
+test process at PostgreSQL.
+"""
+from __future__ import annotations
+
+import os
+import socket
+import ssl
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+ROOT = Path(__file__).resolve().parents[1]
+PORTS = range(8101, 8120)
+CLUSTER = "live"
+
+
+@dataclass(frozen=True)
+class LiveServer:
+    url: str  # the cluster's API root, https://127.0.0.1:<port>/k8s/live
+    token: str
+    ca_file: Path  # the server's self-signed certificate, to verify it with
+    log: Path
+
+
+def _self_signed_certificate(workdir: Path) -> tuple[Path, Path]:
+    import datetime as dt
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "kubeclass-test-apiserver")])
+    now = dt.datetime.now(dt.timezone.utc)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - dt.timedelta(minutes=5)).not_valid_after(now + dt.timedelta(days=1))
+            .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+                           critical=False)
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+            .sign(key, hashes.SHA256()))
+    key_file, cert_file = workdir / "apiserver.key", workdir / "apiserver.crt"
+    key_file.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    return key_file, cert_file
+
+
+def _free_port() -> int:
+    for port in PORTS:
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError("no free port in 8101-8119")
+
+
+def server_env(db_path: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
+    env.update({"SQLITE_PATH": str(db_path), "DJANGO_SETTINGS_MODULE": "web.settings", "PYTHONUNBUFFERED": "1"})
+    return env
+
+
+def _manage(env: dict[str, str], *args: str) -> str:
+    result = subprocess.run([sys.executable, str(ROOT / "manage.py"), *args], cwd=ROOT, env=env, check=True,
+                            timeout=120, capture_output=True, text=True)
+    return result.stdout.strip()
+
+
+def _wait_until_up(url: str, process: subprocess.Popen, ca_file: Path) -> None:
+    context = ssl.create_default_context(cafile=str(ca_file))
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"daphne exited with {process.returncode}")
+        try:
+            urllib.request.urlopen(url + "/version", timeout=2, context=context)
+            return
+        except urllib.error.HTTPError:
+            return  # it answers (401 without a token): it is up
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError("daphne did not answer within 30 s")
+
+
+def live_server(workdir: Path) -> Iterator[LiveServer]:
+    """Start the server, yield where it is, stop it (a generator for a pytest fixture)."""
+    env = server_env(workdir / "db.sqlite3")
+    _manage(env, "migrate", "--noinput", "-v0")
+    _manage(env, "cluster", "create", CLUSTER, "--nodes", "2")
+    token = _manage(env, "cluster", "token", CLUSTER)
+    key_file, cert_file = _self_signed_certificate(workdir)
+    port = _free_port()
+    endpoint = f"ssl:port={port}:interface=127.0.0.1:privateKey={key_file}:certKey={cert_file}"
+    log_path = workdir / "daphne.log"
+    with open(log_path, "w") as log:
+        process = subprocess.Popen(
+            [str(Path(sys.executable).parent / "daphne"), "-e", endpoint, "web.asgi:application"],
+            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        url = f"https://127.0.0.1:{port}/k8s/{CLUSTER}"
+        try:
+            _wait_until_up(url, process, cert_file)
+            yield LiveServer(url, token, cert_file, log_path)
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=10)
