@@ -4,6 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
+API_PORT ?= 6443
 
 .PHONY: run test install install-test migrate demo serve bench clean chromium
 
@@ -26,8 +27,13 @@ migrate: install
 demo: migrate
 	$(PY) manage.py cluster ensure demo --nodes 3
 
+# The dashboard on http://$(HOST):$(PORT); the Kubernetes API for a real kubectl
+# on https://$(HOST):$(API_PORT) (client-go sends bearer tokens only over TLS).
 run: demo
-	$(VENV)/bin/daphne -b $(HOST) -p $(PORT) web.asgi:application
+	$(PY) manage.py apiserver_cert --host $(HOST) --host localhost
+	KUBECLASS_API_URL=https://$(HOST):$(API_PORT) $(VENV)/bin/daphne -b $(HOST) -p $(PORT) \
+	  -e ssl:$(API_PORT):privateKey=var/tls/apiserver.key:certKey=var/tls/apiserver.crt:interface=$(HOST) \
+	  web.asgi:application
 
 # The browser tests drive Debian's Chromium; install it when it is missing
 # (never `playwright install`: it downloads a browser build of its own).

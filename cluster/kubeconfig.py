@@ -1,17 +1,27 @@
-"""A kubeconfig that points a real kubectl at a simulated cluster."""
+"""A kubeconfig that points a real kubectl at a simulated cluster.
+
+The server is the https endpoint of the Kubernetes API; when the serving
+certificate is known it is embedded as certificate-authority-data, so kubectl
+verifies the server exactly as it does for a real cluster.
+"""
 from __future__ import annotations
+
+import base64
 
 import yaml
 
 from cluster.models import Cluster
 
 
-def kubeconfig(cluster: Cluster, server: str) -> dict:
+def kubeconfig(cluster: Cluster, server: str, ca_pem: bytes | None = None) -> dict:
     name = f"kubeclass-{cluster.name}"
+    endpoint: dict = {"server": f"{server.rstrip('/')}/k8s/{cluster.name}"}
+    if ca_pem:
+        endpoint["certificate-authority-data"] = base64.b64encode(ca_pem).decode()
     return {
         "apiVersion": "v1",
         "kind": "Config",
-        "clusters": [{"name": name, "cluster": {"server": f"{server.rstrip('/')}/k8s/{cluster.name}"}}],
+        "clusters": [{"name": name, "cluster": endpoint}],
         "users": [{"name": name, "user": {"token": cluster.token}}],
         "contexts": [{"name": name, "context": {"cluster": name, "user": name, "namespace": "default"}}],
         "current-context": name,
@@ -19,5 +29,5 @@ def kubeconfig(cluster: Cluster, server: str) -> dict:
     }
 
 
-def kubeconfig_yaml(cluster: Cluster, server: str) -> str:
-    return yaml.safe_dump(kubeconfig(cluster, server), sort_keys=False)
+def kubeconfig_yaml(cluster: Cluster, server: str, ca_pem: bytes | None = None) -> str:
+    return yaml.safe_dump(kubeconfig(cluster, server, ca_pem), sort_keys=False)

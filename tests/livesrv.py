@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
+from web.tls import create_certificate
+
 ROOT = Path(__file__).resolve().parents[1]
 PORTS = range(8101, 8120)
 CLUSTER = "live"
@@ -33,32 +35,6 @@ class LiveServer:
     token: str
     ca_file: Path  # the server's self-signed certificate, to verify it with
     log: Path
-
-
-def _self_signed_certificate(workdir: Path) -> tuple[Path, Path]:
-    import datetime as dt
-    import ipaddress
-
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import NameOID
-
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "kubeclass-test-apiserver")])
-    now = dt.datetime.now(dt.timezone.utc)
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-            .serial_number(x509.random_serial_number())
-            .not_valid_before(now - dt.timedelta(minutes=5)).not_valid_after(now + dt.timedelta(days=1))
-            .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
-                           critical=False)
-            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-            .sign(key, hashes.SHA256()))
-    key_file, cert_file = workdir / "apiserver.key", workdir / "apiserver.crt"
-    key_file.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                           serialization.NoEncryption()))
-    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    return key_file, cert_file
 
 
 def _free_port() -> int:
@@ -106,7 +82,7 @@ def live_server(workdir: Path) -> Iterator[LiveServer]:
     _manage(env, "migrate", "--noinput", "-v0")
     _manage(env, "cluster", "create", CLUSTER, "--nodes", "2")
     token = _manage(env, "cluster", "token", CLUSTER)
-    key_file, cert_file = _self_signed_certificate(workdir)
+    key_file, cert_file = create_certificate(workdir, ["127.0.0.1"], days=1)
     port = _free_port()
     endpoint = f"ssl:port={port}:interface=127.0.0.1:privateKey={key_file}:certKey={cert_file}"
     log_path = workdir / "daphne.log"

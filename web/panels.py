@@ -45,16 +45,16 @@ def resource_table(api: APIServer, plural: str, revision: int | None = None) -> 
     return {"plural": rt.plural, "kind": rt.kind, "namespaced": rt.namespaced, "columns": columns, "rows": rows}
 
 
-def dashboard_context(api: APIServer, base_url: str) -> dict:
+def dashboard_context(api: APIServer, api_url: str, ca_file: str) -> dict:
     cluster = api.cluster
-    server = f"{base_url}/k8s/{cluster.name}"
+    server = f"{api_url}/k8s/{cluster.name}"
     return {
         "cluster": cluster,
         "revision": api.current_revision(),
         "map": nodemap.build(api, None),
         "tables": [resource_table(api, p) for p in ("pods", "deployments", "services")],
         "panels": RESOURCE_PANELS,
-        "kubectl_line": f"kubectl --server {server} --token {cluster.token} get pods",
+        "kubectl_line": f"kubectl --server {server} --certificate-authority {ca_file} --token {cluster.token} get pods",
     }
 
 

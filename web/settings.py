@@ -110,6 +110,11 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 
+# The Kubernetes API is served over TLS (kubectl sends tokens only over https)
+# on kube-apiserver's port; the dashboard stays on plain http for the browser.
+KUBECLASS_TLS_DIR = Path(os.environ.get("KUBECLASS_TLS_DIR", str(BASE_DIR / "var" / "tls")))
+KUBECLASS_API_URL = os.environ.get("KUBECLASS_API_URL", "https://127.0.0.1:6443")
+
 # kube-apiserver's limit on one object (etcd's request limit is 1.5 MiB).
 KUBECLASS_MAX_OBJECT_BYTES = 3 * 1024 * 1024 // 2
 DATA_UPLOAD_MAX_MEMORY_SIZE = 4 * 1024 * 1024

@@ -11,6 +11,7 @@ import io
 import random
 import shlex
 
+from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
@@ -22,6 +23,7 @@ from cluster.kubeconfig import kubeconfig_yaml
 from cluster.kubectl import cli
 from cluster.models import Cluster
 from web import access, live, panels
+from web.tls import certificate_pem
 
 MAX_COMMAND_CHARS = 4096
 MAX_STDIN_CHARS = 3 * 1024 * 1024
@@ -65,7 +67,7 @@ def reset_sandbox(request: HttpRequest, cluster: str) -> HttpResponse:
 def dashboard(request: HttpRequest, cluster: str) -> HttpResponse:
     target = _cluster_for(request, cluster)
     api = APIServer(target, client="dashboard")
-    context = panels.dashboard_context(api, request.build_absolute_uri("/").rstrip("/"))
+    context = panels.dashboard_context(api, settings.KUBECLASS_API_URL, str(settings.KUBECLASS_TLS_DIR / "apiserver.crt"))
     return render(request, "dashboard.html", context)
 
 
@@ -128,7 +130,7 @@ def control(request: HttpRequest, cluster: str) -> HttpResponse:
 @require_GET
 def kubeconfig(request: HttpRequest, cluster: str) -> HttpResponse:
     target = _cluster_for(request, cluster)
-    body = kubeconfig_yaml(target, request.build_absolute_uri("/").rstrip("/"))
+    body = kubeconfig_yaml(target, settings.KUBECLASS_API_URL, certificate_pem(settings.KUBECLASS_TLS_DIR))
     response = HttpResponse(body, content_type="application/yaml")
     response["Content-Disposition"] = f'attachment; filename="kubeconfig-{target.name}.yaml"'
     return response

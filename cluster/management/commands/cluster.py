@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from cluster.bootstrap import create_cluster, reset_cluster
@@ -18,7 +19,7 @@ class Command(BaseCommand):
         parser.add_argument("name", nargs="?")
         parser.add_argument("--nodes", type=int, default=None)
         parser.add_argument("--seed", type=int, default=0)
-        parser.add_argument("--server", default="http://127.0.0.1:8000")
+        parser.add_argument("--server", default=None, help="the API's https URL (default KUBECLASS_API_URL)")
 
     def handle(self, *args: object, **opts: object) -> None:
         action, name = opts["action"], opts["name"]
@@ -44,7 +45,10 @@ class Command(BaseCommand):
         elif action == "token":
             self.stdout.write(cluster.token)
         else:
-            self.stdout.write(kubeconfig_yaml(cluster, str(opts["server"])), ending="")
+            server = str(opts["server"] or settings.KUBECLASS_API_URL)
+            cert = settings.KUBECLASS_TLS_DIR / "apiserver.crt"
+            ca_pem = cert.read_bytes() if cert.exists() else None
+            self.stdout.write(kubeconfig_yaml(cluster, server, ca_pem), ending="")
 
     def _create(self, name: str, opts: dict, exist_ok: bool) -> None:
         if Cluster.objects.filter(name=name).exists():
