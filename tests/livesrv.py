@@ -76,12 +76,15 @@ def _wait_until_up(url: str, process: subprocess.Popen, ca_file: Path) -> None:
     raise RuntimeError("daphne did not answer within 30 s")
 
 
-def live_server(workdir: Path) -> Iterator[LiveServer]:
-    """Start the server, yield where it is, stop it (a generator for a pytest fixture)."""
+def live_server(workdir: Path, cluster: str = CLUSTER, nodes: int = 2) -> Iterator[LiveServer]:
+    """Start the server, yield where it is, stop it (a generator for a pytest fixture).
+
+    Its database is `workdir/db.sqlite3`: `server_env(workdir / "db.sqlite3")` reaches the same cluster
+    from another process (e.g. `manage.py kubectl`)."""
     env = server_env(workdir / "db.sqlite3")
     _manage(env, "migrate", "--noinput", "-v0")
-    _manage(env, "cluster", "create", CLUSTER, "--nodes", "2")
-    token = _manage(env, "cluster", "token", CLUSTER)
+    _manage(env, "cluster", "create", cluster, "--nodes", str(nodes))
+    token = _manage(env, "cluster", "token", cluster)
     key_file, cert_file = create_certificate(workdir, ["127.0.0.1"], days=1)
     port = _free_port()
     endpoint = f"ssl:port={port}:interface=127.0.0.1:privateKey={key_file}:certKey={cert_file}"
@@ -90,7 +93,7 @@ def live_server(workdir: Path) -> Iterator[LiveServer]:
         process = subprocess.Popen(
             [str(Path(sys.executable).parent / "daphne"), "-e", endpoint, "web.asgi:application"],
             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-        url = f"https://127.0.0.1:{port}/k8s/{CLUSTER}"
+        url = f"https://127.0.0.1:{port}/k8s/{cluster}"
         try:
             _wait_until_up(url, process, cert_file)
             yield LiveServer(url, token, cert_file, log_path)

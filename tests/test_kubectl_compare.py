@@ -10,19 +10,17 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
+from typing import Iterator
 
 import pytest
 
+from tests.livesrv import LiveServer, live_server, server_env
+
 ROOT = Path(__file__).resolve().parent.parent
 KUBECTL = "/usr/bin/kubectl"
-PORTS = range(8121, 8140)
 
 pytestmark = pytest.mark.skipif(not Path(KUBECTL).exists(), reason="the real kubectl is not installed")
 
@@ -82,76 +80,29 @@ CASES = [
 ]
 
 
-def _env(sqlite_path: Path) -> dict:
-    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
-    env.update(SQLITE_PATH=str(sqlite_path), DJANGO_SETTINGS_MODULE="web.settings", KUBECONFIG="/dev/null")
-    return env
-
-
-def _manage(env: dict, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, input=stdin,
-                          capture_output=True, text=True, timeout=60)
-
-
-def _free_port() -> int:
-    for port in PORTS:
-        with socket.socket() as s:
-            if s.connect_ex(("127.0.0.1", port)) != 0:
-                return port
-    pytest.skip("no free port in 8121-8139")
-
-
-def _http_layer_present() -> bool:
-    return "urlpatterns: list = []" not in (ROOT / "cluster/apiserver/http/urls.py").read_text()
+def _manage(env: dict, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True,
+                          timeout=60)
 
 
 @pytest.fixture(scope="module")
-def live(tmp_path_factory: pytest.TempPathFactory):
-    if not _http_layer_present():
-        pytest.skip("the HTTP API views have not landed yet")
-    tmp = tmp_path_factory.mktemp("compare")
-    env = _env(tmp / "db.sqlite3")
-    assert _manage(env, "migrate", "-v0").returncode == 0
-    assert _manage(env, "cluster", "create", "cmp", "--nodes", "3").returncode == 0
-    token = _manage(env, "cluster", "token", "cmp").stdout.strip()
-    port = _free_port()
-    daphne = shutil.which("daphne", path=str(Path(sys.executable).parent)) or "daphne"
-    server = subprocess.Popen([daphne, "-b", "127.0.0.1", "-p", str(port), "web.asgi:application"], cwd=ROOT,
-                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}/k8s/cmp"
-    try:
-        _wait_for(base + "/api", token)
-        real = _RealKubectl(base, token, tmp / "cache")
+def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[dict, "_RealKubectl"]]:
+    workdir = tmp_path_factory.mktemp("compare")
+    env = server_env(workdir / "db.sqlite3")
+    for server in live_server(workdir, cluster="cmp", nodes=3):
+        real = _RealKubectl(server, workdir / "cache")
         applied = real.run("apply", "-f", "-", stdin=MANIFESTS)
         assert applied.returncode == 0, applied.stderr
-        time.sleep(0.5)  # let the simulated controllers react before the clock stops
         freeze = "from cluster import clock; from cluster.models import Cluster; " \
                  "clock.set_speed(Cluster.objects.get(name='cmp'), 0)"
         assert _manage(env, "shell", "-c", freeze).returncode == 0
         yield env, real
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-
-
-def _wait_for(url: str, token: str) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            request = urllib.request.Request(url, headers={"Authorization": f"Bearer {token}"})
-            with urllib.request.urlopen(request, timeout=2):
-                return
-        except OSError:
-            time.sleep(0.2)
-    pytest.fail(f"the live server did not answer {url}")
 
 
 class _RealKubectl:
-    def __init__(self, server: str, token: str, cache: Path) -> None:
-        self.flags = [f"--server={server}", f"--token={token}", f"--cache-dir={cache}"]
+    def __init__(self, server: LiveServer, cache: Path) -> None:
+        self.flags = [f"--server={server.url}", f"--token={server.token}",
+                      f"--certificate-authority={server.ca_file}", f"--cache-dir={cache}"]
 
     def run(self, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
         return subprocess.run([KUBECTL, *self.flags, *args], input=stdin, capture_output=True, text=True,
