@@ -1,12 +1,24 @@
-"""Admission (kube-apiserver's built-in admission plugins), the minimal core.
+"""Admission (kube-apiserver's built-in admission plugins, in upstream's order).
 
-NamespaceLifecycle: objects can only be created in a namespace that exists and
-is not terminating, and the four system namespaces cannot be deleted.
+- NamespaceLifecycle: objects can only be created in a namespace that exists
+  and is not terminating; the system namespaces cannot be deleted.
+- ServiceAccount: a Pod without serviceAccountName runs as "default".
+  Simplified: ServiceAccounts are not served, so their existence is not
+  checked and no projected token volume is mounted.
+- Priority: a Pod gets spec.priority from its PriorityClass (0 without one;
+  the two built-in system classes are known) and preemptionPolicy
+  PreemptLowerPriority.
+- DefaultTolerationSeconds: Pods tolerate node.kubernetes.io/not-ready and
+  unreachable (NoExecute) for 300 s unless they say otherwise.
+- DefaultStorageClass: a PVC that names no class gets the default one.
+Service updates also keep their allocated clusterIP and nodePorts here (the
+Service REST storage does this upstream before validation).
 """
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from cluster.apiserver import ipam
 from cluster.apiserver.errors import StatusError
 from cluster.apiserver.resources import ResourceType
 
@@ -14,9 +26,23 @@ if TYPE_CHECKING:
     from cluster.apiserver.server import APIServer
 
 IMMORTAL_NAMESPACES = ("default", "kube-system", "kube-public")
+DEFAULT_TOLERATION_SECONDS = 300
+NOT_READY_TAINTS = ("node.kubernetes.io/not-ready", "node.kubernetes.io/unreachable")
+SYSTEM_PRIORITY_CLASSES = {"system-node-critical": 2000001000, "system-cluster-critical": 2000000000}
+DEFAULT_CLASS_ANNOTATION = "storageclass.kubernetes.io/is-default-class"
 
 
 def admit_create(api: APIServer, rt: ResourceType, obj: dict) -> None:
+    _namespace_lifecycle(api, rt, obj)
+    if rt.kind == "Pod" and isinstance(obj.get("spec"), dict):
+        _service_account(obj["spec"])
+        _priority(rt, obj)
+        _default_toleration_seconds(obj["spec"])
+    if rt.kind == "PersistentVolumeClaim" and isinstance(obj.get("spec"), dict):
+        _default_storage_class(api, obj)
+
+
+def _namespace_lifecycle(api: APIServer, rt: ResourceType, obj: dict) -> None:
     if not rt.namespaced:
         return
     namespace = obj["metadata"]["namespace"]
@@ -32,8 +58,65 @@ def admit_create(api: APIServer, rt: ResourceType, obj: dict) -> None:
                           {"name": obj["metadata"].get("name", ""), "kind": rt.plural})
 
 
+def _service_account(spec: dict) -> None:
+    if not spec.get("serviceAccountName"):
+        spec["serviceAccountName"] = spec.get("serviceAccount") or "default"
+
+
+def _priority(rt: ResourceType, obj: dict) -> None:
+    spec = obj["spec"]
+    name = spec.get("priorityClassName") or ""
+    if name and name not in SYSTEM_PRIORITY_CLASSES:
+        pod = obj["metadata"].get("name") or obj["metadata"].get("generateName", "")
+        raise StatusError(403, "Forbidden", f'pods "{pod}" is forbidden: no PriorityClass with name {name} was found',
+                          {"name": pod, "kind": "pods"})
+    priority = SYSTEM_PRIORITY_CLASSES.get(name, 0)
+    if spec.get("priority") is not None and spec["priority"] != priority:
+        pod = obj["metadata"].get("name") or obj["metadata"].get("generateName", "")
+        raise StatusError(403, "Forbidden", f'pods "{pod}" is forbidden: the integer value of priority ({spec["priority"]}) '
+                                            f"must not be provided in pod spec; priority admission controller "
+                                            f"computed {priority} from the given PriorityClass name",
+                          {"name": pod, "kind": "pods"})
+    spec["priority"] = priority
+    spec.setdefault("preemptionPolicy", "PreemptLowerPriority")
+
+
+def _tolerates(tolerations: list, key: str) -> bool:
+    for tol in tolerations:
+        if not isinstance(tol, dict):
+            continue
+        key_ok = tol.get("key") == key or (not tol.get("key") and tol.get("operator") == "Exists")
+        if key_ok and tol.get("effect") in (None, "", "NoExecute"):
+            return True
+    return False
+
+
+def _default_toleration_seconds(spec: dict) -> None:
+    tolerations = spec.get("tolerations") if isinstance(spec.get("tolerations"), list) else []
+    for key in NOT_READY_TAINTS:
+        if not _tolerates(tolerations, key):
+            tolerations.append({"key": key, "operator": "Exists", "effect": "NoExecute",
+                                "tolerationSeconds": DEFAULT_TOLERATION_SECONDS})
+    spec["tolerations"] = tolerations
+
+
+def _default_storage_class(api: APIServer, obj: dict) -> None:
+    spec = obj["spec"]
+    if "storageClassName" in spec and spec["storageClassName"] is not None:
+        return
+    if (obj["metadata"].get("annotations") or {}).get("volume.beta.kubernetes.io/storage-class"):
+        return
+    defaults = [sc for sc in api.list("storageclasses")["items"]
+                if (sc["metadata"].get("annotations") or {}).get(DEFAULT_CLASS_ANNOTATION) == "true"]
+    if defaults:
+        # Several defaults: upstream picks the newest (then the name, for a stable choice).
+        newest = max(defaults, key=lambda sc: (sc["metadata"].get("creationTimestamp", ""), sc["metadata"]["name"]))
+        spec["storageClassName"] = newest["metadata"]["name"]
+
+
 def admit_update(api: APIServer, rt: ResourceType, new: dict, old: dict, subresource: str) -> None:
-    return None
+    if rt.kind == "Service" and subresource not in ("status",):
+        ipam.carry_over(new, old)
 
 
 def admit_delete(api: APIServer, rt: ResourceType, obj: dict) -> None:

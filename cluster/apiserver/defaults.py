@@ -1,11 +1,23 @@
-"""Defaulting (upstream's pkg/apis/<group>/v1/defaults.go), the minimal core.
+"""Defaulting (upstream's pkg/apis/<group>/v1/defaults.go and SetObjectDefaults_*).
 
-Filled out per kind in this module; each function mutates the object in place.
+Runs on every create and update, as the decoder runs it in kube-apiserver, and
+fills in exactly what upstream fills in: Deployment strategy 25%/25%,
+revisionHistoryLimit 10, progressDeadlineSeconds 600; pod specs' restartPolicy,
+dnsPolicy, schedulerName, grace period, containers' pull policy and
+termination message; Services' type, ports, traffic policies and (through
+`ipam`) clusterIP and nodePorts; PVC/PV modes; StorageClass policies; HPA v2
+minReplicas, the default CPU metric and behavior rules; Namespace and Secret.
+
+Pod-only mutations that upstream makes in admission plugins (priority,
+tolerations, service account, DefaultStorageClass) live in `admission`; the
+Pod's initial status (phase Pending, qosClass) is set here on create, as the
+Pod strategy's PrepareForCreate does.
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
+from cluster.apiserver import ipam
 from cluster.apiserver.resources import ResourceType
 
 if TYPE_CHECKING:
@@ -14,3 +26,277 @@ if TYPE_CHECKING:
 
 def apply(api: APIServer, rt: ResourceType, obj: dict) -> None:
     """Apply upstream's defaults for the object's kind."""
+    defaulter = _DEFAULTERS.get(rt.kind)
+    if defaulter is not None:
+        defaulter(api, obj)
+
+
+def _creating(obj: dict) -> bool:
+    """On create the API server assigns the uid only after defaulting and validation."""
+    return not obj.get("metadata", {}).get("uid")
+
+
+def _spec(obj: dict) -> dict:
+    spec = obj.get("spec")
+    if not isinstance(spec, dict):
+        spec = obj["spec"] = {}
+    return spec
+
+
+# -- pods ---------------------------------------------------------------------
+def image_pull_policy(image: str) -> str:
+    """Always for `:latest` or no tag (a digest pins the image), else IfNotPresent."""
+    if "@" in image:
+        return "IfNotPresent"
+    last = image.rsplit("/", 1)[-1]
+    tag = last.rsplit(":", 1)[1] if ":" in last else ""
+    return "Always" if tag in ("", "latest") else "IfNotPresent"
+
+
+def _probe(probe: object) -> None:
+    if not isinstance(probe, dict):
+        return
+    for key, value in (("timeoutSeconds", 1), ("periodSeconds", 10), ("successThreshold", 1),
+                       ("failureThreshold", 3)):
+        probe.setdefault(key, value)
+    http = probe.get("httpGet")
+    if isinstance(http, dict):
+        http.setdefault("path", "/")
+        http.setdefault("scheme", "HTTP")
+
+
+def _container(ctr: object) -> None:
+    if not isinstance(ctr, dict):
+        return
+    if "imagePullPolicy" not in ctr and isinstance(ctr.get("image"), str):
+        ctr["imagePullPolicy"] = image_pull_policy(ctr["image"])
+    ctr.setdefault("terminationMessagePath", "/dev/termination-log")
+    ctr.setdefault("terminationMessagePolicy", "File")
+    ctr.setdefault("resources", {})
+    for port in ctr.get("ports") or []:
+        if isinstance(port, dict):
+            port.setdefault("protocol", "TCP")
+    for var in ctr.get("env") or []:
+        field_ref = ((var or {}).get("valueFrom") or {}).get("fieldRef") if isinstance(var, dict) else None
+        if isinstance(field_ref, dict):
+            field_ref.setdefault("apiVersion", "v1")
+    for key in ("livenessProbe", "readinessProbe", "startupProbe"):
+        _probe(ctr.get(key))
+
+
+def _volume(volume: object) -> None:
+    if not isinstance(volume, dict):
+        return
+    sources = [k for k in volume if k != "name"]
+    if not sources:
+        volume["emptyDir"] = {}
+    for key in ("configMap", "secret"):
+        if isinstance(volume.get(key), dict):
+            volume[key].setdefault("defaultMode", 420)
+    if isinstance(volume.get("hostPath"), dict):
+        volume["hostPath"].setdefault("type", "")
+
+
+def pod_spec(spec: dict) -> None:
+    """SetDefaults_PodSpec and the container/volume defaulters, for Pods and templates alike."""
+    spec.setdefault("restartPolicy", "Always")
+    spec.setdefault("terminationGracePeriodSeconds", 30)
+    spec.setdefault("dnsPolicy", "ClusterFirst")
+    spec.setdefault("securityContext", {})
+    spec.setdefault("schedulerName", "default-scheduler")
+    if spec.get("serviceAccountName") and not spec.get("serviceAccount"):
+        spec["serviceAccount"] = spec["serviceAccountName"]  # the deprecated mirror field
+    for ctr in (spec.get("initContainers") or []) + (spec.get("containers") or []):
+        _container(ctr)
+    for volume in spec.get("volumes") or []:
+        _volume(volume)
+    if spec.get("hostNetwork"):
+        for ctr in spec.get("containers") or []:
+            for port in (ctr or {}).get("ports") or []:
+                if isinstance(port, dict) and not port.get("hostPort"):
+                    port["hostPort"] = port.get("containerPort")
+
+
+def _requests_from_limits(spec: dict) -> None:
+    """SetDefaults_Pod: a container with limits and no request for a resource requests its limit."""
+    for ctr in (spec.get("initContainers") or []) + (spec.get("containers") or []):
+        resources = ctr.get("resources") if isinstance(ctr, dict) else None
+        if isinstance(resources, dict) and isinstance(resources.get("limits"), dict):
+            requests = resources.setdefault("requests", {})
+            for key, value in resources["limits"].items():
+                requests.setdefault(key, value)
+
+
+def qos_class(spec: dict) -> str:
+    """qos.GetPodQOS: Guaranteed, Burstable or BestEffort from cpu and memory requests and limits."""
+    requests_any, guaranteed = False, True
+    for ctr in (spec.get("initContainers") or []) + (spec.get("containers") or []):
+        resources = (ctr or {}).get("resources") or {}
+        requests = {k: v for k, v in (resources.get("requests") or {}).items() if k in ("cpu", "memory")}
+        limits = {k: v for k, v in (resources.get("limits") or {}).items() if k in ("cpu", "memory")}
+        if requests or limits:
+            requests_any = True
+        if set(limits) != {"cpu", "memory"} or any(str(requests.get(k, limits[k])) != str(limits[k]) for k in limits):
+            guaranteed = False
+    if not requests_any:
+        return "BestEffort"
+    return "Guaranteed" if guaranteed else "Burstable"
+
+
+def _pod(api: APIServer, obj: dict) -> None:
+    spec = _spec(obj)
+    _requests_from_limits(spec)
+    spec.setdefault("enableServiceLinks", True)
+    pod_spec(spec)
+    if _creating(obj):  # the Pod strategy's PrepareForCreate
+        obj["status"] = {"phase": "Pending", "qosClass": qos_class(spec)}
+
+
+def _template(spec: dict) -> None:
+    template = spec.get("template")
+    if not isinstance(template, dict):
+        return
+    meta = template.setdefault("metadata", {})
+    if isinstance(meta, dict):
+        meta.setdefault("creationTimestamp", None)  # metav1.Time's zero value, as Go serializes it
+    template_spec = template.get("spec")
+    if isinstance(template_spec, dict):
+        pod_spec(template_spec)
+
+
+# -- workloads ----------------------------------------------------------------
+def _deployment(api: APIServer, obj: dict) -> None:
+    spec = _spec(obj)
+    spec.setdefault("replicas", 1)
+    strategy = spec.setdefault("strategy", {})
+    if isinstance(strategy, dict):
+        strategy.setdefault("type", "RollingUpdate")
+        if strategy["type"] == "RollingUpdate":
+            rolling = strategy.get("rollingUpdate")
+            if not isinstance(rolling, dict):
+                rolling = strategy["rollingUpdate"] = {}
+            rolling.setdefault("maxUnavailable", "25%")
+            rolling.setdefault("maxSurge", "25%")
+    spec.setdefault("revisionHistoryLimit", 10)
+    spec.setdefault("progressDeadlineSeconds", 600)
+    _template(spec)
+
+
+def _replica_set(api: APIServer, obj: dict) -> None:
+    spec = _spec(obj)
+    spec.setdefault("replicas", 1)
+    _template(spec)
+
+
+def _hpa(api: APIServer, obj: dict) -> None:
+    spec = _spec(obj)
+    spec.setdefault("minReplicas", 1)
+    if not spec.get("metrics"):
+        spec["metrics"] = [{"type": "Resource", "resource": {
+            "name": "cpu", "target": {"type": "Utilization", "averageUtilization": 80}}}]
+    behavior = spec.get("behavior")
+    if isinstance(behavior, dict):
+        behavior["scaleUp"] = _scaling_rules(behavior.get("scaleUp"), 0, [
+            {"type": "Pods", "value": 4, "periodSeconds": 15}, {"type": "Percent", "value": 100, "periodSeconds": 15}])
+        behavior["scaleDown"] = _scaling_rules(behavior.get("scaleDown"), 300, [
+            {"type": "Percent", "value": 100, "periodSeconds": 15}])
+
+
+def _scaling_rules(rules: object, window: int, policies: list[dict]) -> dict:
+    rules = dict(rules) if isinstance(rules, dict) else {}
+    rules.setdefault("stabilizationWindowSeconds", window)
+    rules.setdefault("selectPolicy", "Max")
+    if not rules.get("policies"):
+        rules["policies"] = policies
+    return rules
+
+
+# -- networking ---------------------------------------------------------------
+def _service(api: APIServer, obj: dict) -> None:
+    spec = _spec(obj)
+    spec.setdefault("sessionAffinity", "None")
+    if spec["sessionAffinity"] == "None":
+        spec.pop("sessionAffinityConfig", None)
+    elif spec["sessionAffinity"] == "ClientIP":
+        config = spec.setdefault("sessionAffinityConfig", {}).setdefault("clientIP", {})
+        config.setdefault("timeoutSeconds", 10800)
+    spec.setdefault("type", "ClusterIP")
+    for port in spec.get("ports") or []:
+        if isinstance(port, dict):
+            port.setdefault("protocol", "TCP")
+            if port.get("targetPort") in (None, 0, ""):
+                port["targetPort"] = port.get("port")
+    if spec["type"] in ("NodePort", "LoadBalancer"):
+        spec.setdefault("externalTrafficPolicy", "Cluster")
+    if spec["type"] in ("NodePort", "LoadBalancer", "ClusterIP"):
+        spec.setdefault("internalTrafficPolicy", "Cluster")
+    if spec["type"] == "LoadBalancer":
+        spec.setdefault("allocateLoadBalancerNodePorts", True)
+    ipam.allocate(api, obj)
+
+
+def _ports_protocol(ports: object) -> None:
+    for port in ports if isinstance(ports, list) else []:
+        if isinstance(port, dict):
+            port.setdefault("protocol", "TCP")
+
+
+def _endpoints(api: APIServer, obj: dict) -> None:
+    for subset in obj.get("subsets") or []:
+        if isinstance(subset, dict):
+            _ports_protocol(subset.get("ports"))
+
+
+def _endpoint_slice(api: APIServer, obj: dict) -> None:
+    _ports_protocol(obj.get("ports"))
+
+
+# -- storage and the rest -----------------------------------------------------
+def _pvc(api: APIServer, obj: dict) -> None:
+    _spec(obj).setdefault("volumeMode", "Filesystem")
+    obj.setdefault("status", {}).setdefault("phase", "Pending")
+
+
+def _pv(api: APIServer, obj: dict) -> None:
+    spec = _spec(obj)
+    spec.setdefault("persistentVolumeReclaimPolicy", "Retain")
+    spec.setdefault("volumeMode", "Filesystem")
+    if isinstance(spec.get("hostPath"), dict):
+        spec["hostPath"].setdefault("type", "")
+    obj.setdefault("status", {}).setdefault("phase", "Pending")
+
+
+def _storage_class(api: APIServer, obj: dict) -> None:
+    obj.setdefault("reclaimPolicy", "Delete")
+    obj.setdefault("volumeBindingMode", "Immediate")
+
+
+def _namespace(api: APIServer, obj: dict) -> None:
+    meta = obj["metadata"]
+    if meta.get("name"):
+        meta.setdefault("labels", {})["kubernetes.io/metadata.name"] = meta["name"]
+    spec = _spec(obj)
+    if _creating(obj) and "finalizers" not in spec:  # the Namespace strategy's PrepareForCreate
+        spec["finalizers"] = ["kubernetes"]
+    obj.setdefault("status", {}).setdefault("phase", "Active")
+
+
+def _secret(api: APIServer, obj: dict) -> None:
+    if not obj.get("type"):
+        obj["type"] = "Opaque"
+
+
+_DEFAULTERS: dict[str, Callable[[APIServer, dict], None]] = {
+    "Pod": _pod,
+    "Deployment": _deployment,
+    "ReplicaSet": _replica_set,
+    "HorizontalPodAutoscaler": _hpa,
+    "Service": _service,
+    "Endpoints": _endpoints,
+    "EndpointSlice": _endpoint_slice,
+    "PersistentVolumeClaim": _pvc,
+    "PersistentVolume": _pv,
+    "StorageClass": _storage_class,
+    "Namespace": _namespace,
+    "Secret": _secret,
+}

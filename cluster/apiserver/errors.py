@@ -64,7 +64,7 @@ class StatusError(Exception):
     def invalid(cls, kind: str, group: str, name: str, causes: list[dict]) -> StatusError:
         """`Deployment.apps "web" is invalid: [field: Reason: detail, ...]` (errors.NewInvalid)."""
         qualified = f"{kind}.{group}" if group else kind
-        texts = [_cause_text(c) for c in causes]
+        texts = list(dict.fromkeys(_cause_text(c) for c in causes))  # ToAggregate drops repeats
         joined = texts[0] if len(texts) == 1 else "[" + ", ".join(texts) + "]"
         details = {"name": name, "kind": kind, "causes": public_causes(causes)}
         if group:
@@ -128,15 +128,31 @@ _TYPE_WORDS = {
 }
 
 
+class GoValue:
+    """A bad value already printed as Go's `%#v` prints it (structs, slices), for field errors."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def __repr__(self) -> str:
+        return self.text
+
+
 def _go_value(value: object) -> str:
+    if isinstance(value, GoValue):
+        return value.text
     if isinstance(value, str):
         return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
     if value is None:
         return "null"
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, (dict, list)):
-        return "\"object\"" if isinstance(value, dict) else "\"array\""
+    if isinstance(value, dict):  # Go's %#v of a map[string]string, keys sorted as fmt sorts them
+        if not value:
+            return "map[string]string(nil)"
+        return "map[string]string{" + ", ".join(f"{_go_value(k)}:{_go_value(v)}" for k, v in sorted(value.items())) + "}"
+    if isinstance(value, list):  # Go's %#v of a []string
+        return "[]string{" + ", ".join(_go_value(v) for v in value) + "}" if value else "[]string(nil)"
     return str(value)
 
 
