@@ -10,7 +10,8 @@ import json
 from dataclasses import dataclass
 from typing import Iterable
 
-from django.db import IntegrityError, connection, transaction
+from django.db import connection, transaction
+from django.db.backends.utils import CursorWrapper
 from django.db.models import Max
 
 from cluster.models import Cluster, Entry, Revision
@@ -61,8 +62,9 @@ def _decode(text: str) -> dict:
     return json.loads(text)
 
 
-def _encode(value: dict) -> str:
-    return json.dumps(value, separators=(",", ":"), sort_keys=False)
+_encode = json.JSONEncoder(separators=(",", ":"), check_circular=False).encode
+_ENTRY = Entry._meta.db_table
+_REVISION = Revision._meta.db_table
 
 
 class Store:
@@ -77,10 +79,14 @@ class Store:
         return Cluster.objects.filter(pk=self.cluster.pk).values_list("revision", flat=True).get()
 
     def get(self, key: str) -> KeyValue | None:
-        row = Entry.objects.filter(cluster=self.cluster, key=key).first()
+        # Raw SQL on the (cluster, key) unique index: every request reads at least one key.
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT value, create_revision, mod_revision, version FROM {_ENTRY} "
+                           "WHERE cluster_id = %s AND key = %s", [self.cluster.pk, key])
+            row = cursor.fetchone()
         if row is None:
             return None
-        return KeyValue(row.key, _decode(row.value), row.create_revision, row.mod_revision, row.version)
+        return KeyValue(key, _decode(row[0]), row[1], row[2], row[3])
 
     def range(self, prefix: str, namespace: str | None = None) -> list[KeyValue]:
         rows = Entry.objects.filter(cluster=self.cluster, prefix=prefix)
@@ -154,30 +160,46 @@ class Store:
 
     def create(self, key: str, value: dict, revision: int, prefix: str, namespace: str = "") -> KeyValue:
         text = _encode(value)
-        try:
-            with transaction.atomic():
-                Entry.objects.create(cluster=self.cluster, key=key, prefix=prefix, namespace=namespace,
-                                     create_revision=revision, mod_revision=revision, version=1, value=text)
-        except IntegrityError as err:
-            raise KeyExists(key) from err
-        Revision.objects.create(cluster=self.cluster, revision=revision, type=Revision.PUT, key=key,
-                                prefix=prefix, namespace=namespace, create_revision=revision, version=1,
-                                value=text)
+        # etcd's "create if create_revision == 0" as one statement: no savepoint, no second lookup.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {_ENTRY} (cluster_id, key, prefix, namespace, create_revision, mod_revision, "
+                "version, value) VALUES (%s, %s, %s, %s, %s, %s, 1, %s) "
+                "ON CONFLICT (cluster_id, key) DO NOTHING RETURNING id",
+                [self.cluster.pk, key, prefix, namespace, revision, revision, text])
+            if cursor.fetchone() is None:
+                raise KeyExists(key)
+            self._append(cursor, revision, Revision.PUT, key, prefix, namespace, revision, 1, text)
         return KeyValue(key, value, revision, revision, 1)
 
+    def _append(self, cursor: CursorWrapper, revision: int, type_: str, key: str, prefix: str, namespace: str,
+                create_revision: int, version: int, text: str) -> None:
+        """Add one write to the history (etcd's revision log)."""
+        cursor.execute(
+            f"INSERT INTO {_REVISION} (cluster_id, revision, type, key, prefix, namespace, create_revision, "
+            "version, value) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
+            [self.cluster.pk, revision, type_, key, prefix, namespace, create_revision, version, text])
+
     def update(self, key: str, value: dict, revision: int, expected_mod_revision: int | None = None) -> KeyValue:
-        row = Entry.objects.filter(cluster=self.cluster, key=key).first()
-        if row is None:
-            raise KeyMissing(key)
-        if expected_mod_revision is not None and row.mod_revision != expected_mod_revision:
-            raise RevisionMismatch(row.mod_revision)
         text = _encode(value)
-        version = row.version + 1
-        Entry.objects.filter(pk=row.pk).update(mod_revision=revision, version=version, value=text)
-        Revision.objects.create(cluster=self.cluster, revision=revision, type=Revision.PUT, key=key,
-                                prefix=row.prefix, namespace=row.namespace,
-                                create_revision=row.create_revision, version=version, value=text)
-        return KeyValue(key, value, row.create_revision, revision, version)
+        # Compare-and-swap on mod_revision in the UPDATE itself, as etcd's txn does.
+        sql = (f"UPDATE {_ENTRY} SET mod_revision = %s, version = version + 1, value = %s "
+               "WHERE cluster_id = %s AND key = %s")
+        params: list = [revision, text, self.cluster.pk, key]
+        if expected_mod_revision is not None:
+            sql += " AND mod_revision = %s"
+            params.append(expected_mod_revision)
+        with connection.cursor() as cursor:
+            cursor.execute(sql + " RETURNING create_revision, version, prefix, namespace", params)
+            row = cursor.fetchone()
+            if row is None:
+                current = self.get(key)
+                if current is None:
+                    raise KeyMissing(key)
+                raise RevisionMismatch(current.mod_revision)
+            create_revision, version, prefix, namespace = row
+            self._append(cursor, revision, Revision.PUT, key, prefix, namespace, create_revision, version, text)
+        return KeyValue(key, value, create_revision, revision, version)
 
     def delete(self, key: str, revision: int, expected_mod_revision: int | None = None) -> KeyValue:
         row = Entry.objects.filter(cluster=self.cluster, key=key).first()
