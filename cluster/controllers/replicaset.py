@@ -1,0 +1,270 @@
+"""kube-controller-manager's replicaset controller (pkg/controller/replicaset).
+
+Keeps `spec.replicas` pods matching the selector: adopts matching orphans,
+releases pods that stopped matching, creates missing pods from the template
+(Pending, no nodeName: the scheduler binds them) and deletes surplus pods in
+ActivePods order. Terminating and finished pods do not count. Status reports
+replicas, fullyLabeledReplicas, readyReplicas, availableReplicas (ready for
+minReadySeconds of virtual time) and observedGeneration.
+
+Simplified: state is read fresh from the API server on every sync, so upstream's
+expectations (which guard against stale informer caches) are not needed.
+"""
+from __future__ import annotations
+
+import copy
+
+from cluster.apiserver.errors import StatusError
+from cluster.apiserver.server import APIServer, WatchEvent
+from cluster.controllers.base import DONE, Controller, Result, split_key
+from cluster.controllers.controller_utils import (
+    controller_of, is_being_deleted, is_pod_active, is_pod_available, is_pod_ready, new_controller_ref,
+    pods_to_delete, replicas_of, selector_matches,
+)
+from cluster.clock import rfc3339
+from cluster.events import NORMAL, WARNING, record
+
+COMPONENT = "replicaset-controller"
+BURST_REPLICAS = 500  # upstream's --concurrent burst per sync
+SLOW_START_INITIAL_BATCH = 1
+
+
+class ReplicaSetController(Controller):
+    name = "replicaset-controller"
+    watches = ("replicasets", "pods")
+
+    def keys_for(self, resource: str, event: WatchEvent) -> list[str]:
+        obj = event.object
+        meta = obj.get("metadata", {})
+        namespace = meta.get("namespace", "default")
+        if resource == "replicasets":
+            return [f"{namespace}/{meta['name']}"]
+        ref = controller_of(obj)
+        if ref is not None:
+            return [f"{namespace}/{ref['name']}"] if ref.get("kind") == "ReplicaSet" else []
+        if event.type == "DELETED":
+            return []
+        labels = meta.get("labels")
+        return [f"{namespace}/{rs['metadata']['name']}" for rs in self.api.list("replicasets", namespace)["items"]
+                if selector_matches(rs["spec"].get("selector"), labels)]
+
+    def reconcile(self, key: str) -> Result:
+        namespace, name = split_key(key)
+        try:
+            rs = self.api.get("replicasets", namespace, name)
+        except StatusError as err:
+            if err.code == 404:
+                return DONE
+            raise
+        try:
+            return ReplicaSetSync(self.api, rs).run()
+        except StatusError as err:
+            if err.code not in (404, 409):
+                raise
+            return Result(requeue_after=1.0)
+
+
+class ReplicaSetSync:
+    """One syncReplicaSet pass."""
+
+    def __init__(self, api: APIServer, rs: dict) -> None:
+        self.api = api
+        self.rs = rs
+        self.namespace = rs["metadata"]["namespace"]
+
+    def event(self, type_: str, reason: str, message: str) -> None:
+        record(self.api, self.rs, type_, reason, message, COMPONENT)
+
+    def run(self) -> Result:
+        all_pods = self.api.list("pods", self.namespace)["items"]
+        pods = self.claim_pods([p for p in all_pods if is_pod_active(p)])
+        error = None
+        if not is_being_deleted(self.rs):
+            error = self.manage_replicas(pods, all_pods)
+        updated = self.update_status(self.calculate_status(pods, error))
+        min_ready = int(updated["spec"].get("minReadySeconds") or 0)
+        status = updated.get("status") or {}
+        if error is None and min_ready > 0 and status.get("readyReplicas", 0) == replicas_of(updated) and \
+                status.get("availableReplicas", 0) != replicas_of(updated):
+            return Result(requeue_after=float(min_ready))
+        return DONE
+
+    # -- ownership --------------------------------------------------------------
+    def claim_pods(self, pods: list[dict]) -> list[dict]:
+        """ClaimPods: keep our matching pods, adopt matching orphans, release ours that stopped matching."""
+        selector, uid = self.rs["spec"].get("selector"), self.rs["metadata"]["uid"]
+        claimed = []
+        for pod in pods:
+            ref = controller_of(pod)
+            matches = selector_matches(selector, pod["metadata"].get("labels"))
+            if ref is not None:
+                if ref.get("uid") != uid:
+                    continue
+                if matches:
+                    claimed.append(pod)
+                elif not is_being_deleted(self.rs):
+                    self._release(pod)
+                continue
+            if matches and not is_being_deleted(self.rs) and not is_being_deleted(pod):
+                adopted = self._adopt(pod)
+                if adopted is not None:
+                    claimed.append(adopted)
+        return claimed
+
+    def _adopt(self, pod: dict) -> dict | None:
+        ref = new_controller_ref(self.rs)
+
+        def put(obj: dict) -> dict:
+            if controller_of(obj) is None:
+                obj["metadata"].setdefault("ownerReferences", []).append(ref)
+            return obj
+
+        try:
+            adopted = self.api.update_with("pods", self.namespace, pod["metadata"]["name"], put)
+        except StatusError as err:
+            if err.code == 404:
+                return None
+            raise
+        return adopted if (controller_of(adopted) or {}).get("uid") == ref["uid"] else None
+
+    def _release(self, pod: dict) -> None:
+        uid = self.rs["metadata"]["uid"]
+
+        def put(obj: dict) -> dict:
+            refs = [r for r in obj["metadata"].get("ownerReferences") or [] if r.get("uid") != uid]
+            if refs:
+                obj["metadata"]["ownerReferences"] = refs
+            else:
+                obj["metadata"].pop("ownerReferences", None)
+            return obj
+
+        try:
+            self.api.update_with("pods", self.namespace, pod["metadata"]["name"], put)
+        except StatusError as err:
+            if err.code != 404:
+                raise
+
+    # -- replicas -----------------------------------------------------------------
+    def manage_replicas(self, pods: list[dict], all_pods: list[dict]) -> StatusError | None:
+        diff = len(pods) - replicas_of(self.rs)
+        if diff < 0:
+            return self.create_pods(min(-diff, BURST_REPLICAS))
+        if diff > 0:
+            victims = pods_to_delete(pods, self.related_pods(all_pods), min(diff, BURST_REPLICAS), self.api.now())
+            return self.delete_pods(victims)
+        return None
+
+    def create_pods(self, count: int) -> StatusError | None:
+        """slowStartBatch: 1, 2, 4, ... pods per batch, stopping at the first batch with a failure."""
+        batch, remaining = SLOW_START_INITIAL_BATCH, count
+        while remaining > 0:
+            size = min(batch, remaining)
+            for _ in range(size):
+                error = self.create_pod()
+                if error is not None:
+                    return error
+            remaining -= size
+            batch *= 2
+        return None
+
+    def create_pod(self) -> StatusError | None:
+        try:
+            pod = self.api.create("pods", self.namespace, pod_from_template(self.rs))
+        except StatusError as err:
+            if err.code == 403 and "being terminated" in str(err.message):
+                return err  # the namespace is going away: nothing to report
+            self.event(WARNING, "FailedCreate", f"Error creating: {err.message}")
+            return err
+        self.event(NORMAL, "SuccessfulCreate", f"Created pod: {pod['metadata']['name']}")
+        return None
+
+    def delete_pods(self, pods: list[dict]) -> StatusError | None:
+        failure = None
+        for pod in pods:
+            name = pod["metadata"]["name"]
+            try:
+                self.api.delete("pods", self.namespace, name)
+            except StatusError as err:
+                if err.code == 404:
+                    continue
+                self.event(WARNING, "FailedDelete", f"Error deleting: {err.message}")
+                failure = err
+                continue
+            self.event(NORMAL, "SuccessfulDelete", f"Deleted pod: {name}")
+        return failure
+
+    def related_pods(self, all_pods: list[dict]) -> list[dict]:
+        """getIndirectlyRelatedPods: pods selected by any ReplicaSet sharing this one's controller."""
+        owner = controller_of(self.rs)
+        if owner is None:
+            return []
+        siblings = [rs for rs in self.api.list("replicasets", self.namespace)["items"]
+                    if (controller_of(rs) or {}).get("uid") == owner.get("uid")]
+        return [p for p in all_pods
+                if any(selector_matches(rs["spec"].get("selector"), p["metadata"].get("labels")) for rs in siblings)]
+
+    # -- status ---------------------------------------------------------------------
+    def calculate_status(self, pods: list[dict], error: StatusError | None) -> dict:
+        rs, now = self.rs, self.api.now()
+        template_labels = ((rs["spec"].get("template") or {}).get("metadata") or {}).get("labels") or {}
+        min_ready = int(rs["spec"].get("minReadySeconds") or 0)
+        labeled = sum(1 for p in pods if _has_labels(p, template_labels))
+        ready = [p for p in pods if is_pod_ready(p)]
+        available = sum(1 for p in ready if is_pod_available(p, min_ready, now))
+        status = copy.deepcopy(rs.get("status") or {})
+        conditions = [c for c in status.get("conditions") or [] if c.get("type") != "ReplicaFailure"]
+        failure = next((c for c in status.get("conditions") or [] if c.get("type") == "ReplicaFailure"), None)
+        if error is not None and failure is None:
+            reason = "FailedCreate" if len(pods) < replicas_of(rs) else "FailedDelete"
+            conditions.append({"type": "ReplicaFailure", "status": "True", "lastTransitionTime": rfc3339(now),
+                               "reason": reason, "message": _error_text(error)})
+        elif error is not None:
+            conditions.append(failure)
+        status["conditions"] = conditions
+        status.update(replicas=len(pods), fullyLabeledReplicas=labeled, readyReplicas=len(ready),
+                      availableReplicas=available)
+        return status
+
+    def update_status(self, status: dict) -> dict:
+        """updateReplicaSetStatus: write only a change (observedGeneration included)."""
+        status["observedGeneration"] = self.rs["metadata"].get("generation", 0)
+        clean = _clean_status(status)
+        if clean == _clean_status(self.rs.get("status") or {}):
+            return self.rs
+
+        def put(obj: dict) -> dict:
+            obj["status"] = clean
+            return obj
+
+        self.rs = self.api.update_with("replicasets", self.namespace, self.rs["metadata"]["name"], put,
+                                       subresource="status")
+        return self.rs
+
+
+def pod_from_template(rs: dict) -> dict:
+    """GetPodFromTemplate: the template's labels, annotations and finalizers, our controller ref, its spec."""
+    template = rs["spec"].get("template") or {}
+    meta = template.get("metadata") or {}
+    pod_meta: dict = {"generateName": f"{rs['metadata']['name']}-", "namespace": rs["metadata"]["namespace"]}
+    for field in ("labels", "annotations", "finalizers"):
+        if meta.get(field):
+            pod_meta[field] = copy.deepcopy(meta[field])
+    pod_meta["ownerReferences"] = [new_controller_ref(rs)]
+    return {"apiVersion": "v1", "kind": "Pod", "metadata": pod_meta,
+            "spec": copy.deepcopy(template.get("spec") or {})}
+
+
+def _has_labels(pod: dict, wanted: dict) -> bool:
+    labels = pod["metadata"].get("labels") or {}
+    return all(labels.get(k) == v for k, v in wanted.items())
+
+
+def _error_text(error: StatusError) -> str:
+    return str(error.message)
+
+
+def _clean_status(status: dict) -> dict:
+    """ReplicaSetStatus as JSON: `replicas` always, the other counts and conditions only when set."""
+    clean = {k: v for k, v in status.items() if v not in (0, None, [], {})}
+    clean["replicas"] = status.get("replicas", 0)
+    return clean
