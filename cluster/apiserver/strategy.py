@@ -11,7 +11,7 @@ import copy
 from typing import TYPE_CHECKING
 
 from cluster import clock
-from cluster.apiserver import defaults, validation
+from cluster.apiserver import conversion, defaults, validation
 from cluster.apiserver.errors import StatusError
 from cluster.apiserver.resources import ResourceType
 from cluster.apiserver.selectors import format_label_selector
@@ -30,6 +30,7 @@ _IMMUTABLE_META = ("uid", "creationTimestamp", "deletionTimestamp", "deletionGra
 
 def present(rt: ResourceType, obj: dict) -> dict:
     """The object as the API serves it (kind and apiVersion of the served version)."""
+    obj = conversion.from_storage(rt, obj)
     obj["kind"], obj["apiVersion"] = rt.kind, rt.api_version
     return obj
 
