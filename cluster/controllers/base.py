@@ -9,6 +9,7 @@ time. The reconciler (cluster/reconciler.py) drives the loop; tests call
 """
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 
 from cluster.apiserver.server import APIServer, WatchEvent
@@ -24,7 +25,7 @@ class Result:
 DONE = Result()
 
 
-class Controller:
+class Controller(ABC):
     #: the component's name as upstream logs it (e.g. "deployment-controller")
     name: str = ""
     #: the resources whose watch events wake this controller, e.g. ("deployments", "replicasets", "pods")
@@ -39,8 +40,9 @@ class Controller:
         namespace = meta.get("namespace", "")
         return [f"{namespace}/{meta['name']}" if namespace else meta["name"]]
 
+    @abstractmethod
     def reconcile(self, key: str) -> Result:
-        raise NotImplementedError
+        """Make the world match the desired state of `key`; safe to call again at any time."""
 
 
 def split_key(key: str) -> tuple[str, str]:
