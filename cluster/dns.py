@@ -1,0 +1,133 @@
+"""Cluster DNS (CoreDNS's kubernetes plugin), simulated, and the resolver a pod uses.
+
+Records, in the cluster domain cluster.local:
+- `<svc>.<ns>.svc.cluster.local` A → the Service's clusterIP; for a headless
+  Service (clusterIP None) → the addresses of its ready endpoints (all of them when
+  it publishes not-ready addresses); for an ExternalName Service a CNAME;
+- `<hostname>.<svc>.<ns>.svc.cluster.local` → an endpoint with that hostname;
+- `<a-b-c-d>.<ns>.pod.cluster.local` → a.b.c.d (CoreDNS's `pods insecure` mode).
+A pod with dnsPolicy ClusterFirst gets the kube-dns Service's IP as nameserver,
+the search path `<ns>.svc.cluster.local svc.cluster.local cluster.local` and
+`ndots:5`, so `web` and `web.default` resolve like `web.default.svc.cluster.local`.
+Unknown cluster names are NXDOMAIN.
+
+Simplified: the simulated cluster has no upstream resolver, so dotted names outside
+cluster.local fail with SERVFAIL (single labels are NXDOMAIN, as the root says); no SRV or PTR records; dnsPolicy Default and None
+are answered as ClusterFirst.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from cluster.apiserver.errors import StatusError
+from cluster.apiserver.server import APIServer
+from cluster.controllers.endpointslice import SERVICE_NAME
+
+CLUSTER_DOMAIN = "cluster.local"
+DNS_SERVICE_IP = "10.96.0.10"  # kubelet's --cluster-dns, the kube-dns Service in kube-system
+NDOTS = 5
+
+
+class NXDomain(Exception):
+    """No such name."""
+
+
+class ServFail(Exception):
+    """The server could not answer (no upstream resolver in a simulated cluster)."""
+
+
+@dataclass(frozen=True)
+class Answer:
+    name: str  # the fully qualified name that answered
+    addresses: tuple[str, ...] = ()
+    cname: str = ""
+
+
+def search_path(namespace: str) -> list[str]:
+    return [f"{namespace}.svc.{CLUSTER_DOMAIN}", f"svc.{CLUSTER_DOMAIN}", CLUSTER_DOMAIN]
+
+
+def candidates(name: str, namespace: str) -> list[str]:
+    """The names the stub resolver tries, in order (resolv.conf search with ndots)."""
+    if name.endswith("."):
+        return [name.rstrip(".")]
+    searched = [f"{name}.{domain}" for domain in search_path(namespace)]
+    return [name, *searched] if name.count(".") >= NDOTS else [*searched, name]
+
+
+def resolve(api: APIServer, name: str, namespace: str = "default") -> Answer:
+    """What a ClusterFirst pod in `namespace` gets for `name`."""
+    tried_outside = False
+    for fqdn in candidates(name.lower(), namespace):
+        if not fqdn.endswith("." + CLUSTER_DOMAIN):
+            tried_outside = tried_outside or "." in fqdn  # a single label is NXDOMAIN upstream too
+            continue
+        answer = lookup(api, fqdn)
+        if answer is not None:
+            return answer
+    if tried_outside and not name.rstrip(".").endswith(CLUSTER_DOMAIN):
+        raise ServFail(name)
+    raise NXDomain(name)
+
+
+def lookup(api: APIServer, fqdn: str) -> Answer | None:
+    """The authoritative answer for one name under cluster.local (None: NXDOMAIN)."""
+    labels = fqdn[: -len(CLUSTER_DOMAIN) - 1].split(".")
+    if len(labels) == 3 and labels[2] == "pod":
+        address = labels[0].replace("-", ".")
+        return Answer(fqdn, (address,)) if is_ipv4(address) else None
+    if len(labels) == 3 and labels[2] == "svc":
+        return _service_answer(api, fqdn, labels[1], labels[0])
+    if len(labels) == 4 and labels[3] == "svc":
+        answer = _service_answer(api, fqdn, labels[2], labels[1])
+        if answer is None:
+            return None
+        named = [ip for ip, hostname in _endpoints(api, labels[2], labels[1]) if hostname == labels[0]]
+        return Answer(fqdn, tuple(named)) if named else None
+    return None
+
+
+def is_ipv4(text: str) -> bool:
+    parts = text.split(".")
+    return len(parts) == 4 and all(p.isdigit() and int(p) < 256 for p in parts)
+
+
+def _service_answer(api: APIServer, fqdn: str, namespace: str, name: str) -> Answer | None:
+    try:
+        service = api.get("services", namespace, name)
+    except StatusError as err:
+        if err.code == 404:
+            return None
+        raise
+    spec = service.get("spec") or {}
+    if spec.get("type") == "ExternalName":
+        return Answer(fqdn, cname=spec.get("externalName", ""))
+    if spec.get("clusterIP") and spec["clusterIP"] != "None":
+        return Answer(fqdn, (spec["clusterIP"],))
+    addresses = sorted({ip for ip, _hostname in _endpoints(api, namespace, name)})
+    return Answer(fqdn, tuple(addresses)) if addresses else None
+
+
+def _endpoints(api: APIServer, namespace: str, service: str) -> list[tuple[str, str]]:
+    """(address, hostname) of the ready endpoints in the Service's EndpointSlices."""
+    found = []
+    for obj in api.list("endpointslices", namespace, label_selector=f"{SERVICE_NAME}={service}")["items"]:
+        for endpoint in obj.get("endpoints") or []:
+            if (endpoint.get("conditions") or {}).get("ready", True):
+                found += [(ip, endpoint.get("hostname", "")) for ip in endpoint.get("addresses") or []]
+    return found
+
+
+def nslookup(api: APIServer, name: str, namespace: str = "default") -> tuple[int, str]:
+    """bind9's nslookup as run in a pod: (exit code, output)."""
+    header = f"Server:\t\t{DNS_SERVICE_IP}\nAddress:\t{DNS_SERVICE_IP}#53\n\n"
+    try:
+        answer = resolve(api, name, namespace)
+    except NXDomain:
+        return 1, header + f"** server can't find {name}: NXDOMAIN\n\n"
+    except ServFail:
+        return 1, header + f"** server can't find {name}: SERVFAIL\n\n"
+    if answer.cname:
+        return 0, header + f"{answer.name}\tcanonical name = {answer.cname}.\n\n"
+    lines = "".join(f"Name:\t{answer.name}\nAddress: {ip}\n" for ip in answer.addresses)
+    return 0, header + lines + "\n"

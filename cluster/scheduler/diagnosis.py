@@ -1,0 +1,81 @@
+"""Why a pod fits nowhere: framework.FitError's message and DefaultPreemption's verdict.
+
+The message kube-scheduler puts in the FailedScheduling event and the PodScheduled
+condition is `0/N nodes are available: <reasons>.` where each distinct reason is
+prefixed with the number of nodes that gave it and the list is sorted as strings
+(so "10 ..." sorts before "2 ..."), as upstream's sortReasonsHistogram does. A
+PreFilter rejection prints its own message instead of per-node reasons. The
+PostFilter plugin (DefaultPreemption) appends `preemption: 0/N nodes are available:
+...` when preemption cannot help: nodes rejected as unresolvable count as
+`Preemption is not helpful for scheduling`, nodes where no lower-priority pod could
+be evicted as `No preemption victims found for incoming pod`.
+
+Simplified: kubeclass never evicts. Where upstream would find victims and nominate
+the node, the message has no preemption part (as upstream's) but no pod is preempted.
+"""
+from __future__ import annotations
+
+from typing import Callable
+
+from cluster.scheduler.framework import UNSCHEDULABLE, UNSCHEDULABLE_AND_UNRESOLVABLE, NodeInfo, Status, new_node_info
+
+NO_NODE_AVAILABLE = "0/{} nodes are available"
+ERR_NO_NODES = "no nodes available to schedule pods"
+NOT_HELPFUL = "Preemption is not helpful for scheduling"
+NO_VICTIMS = "No preemption victims found for incoming pod"
+
+
+def fit_error(num_nodes: int, statuses: dict[str, Status], absent: Status | None = None,
+              pre_filter_msg: str = "", post_filter_msg: str = "") -> str:
+    """FitError.Error(): `0/N nodes are available: <PreFilterMsg | reasons>. <PostFilterMsg>`."""
+    message = NO_NODE_AVAILABLE.format(num_nodes) + ":"
+    if pre_filter_msg:
+        message += f" {pre_filter_msg}."
+    else:
+        histogram: dict[str, int] = {}
+        for status in statuses.values():
+            for reason in status.reasons:
+                histogram[reason] = histogram.get(reason, 0) + 1
+        if absent is not None and len(statuses) < num_nodes:
+            for reason in absent.reasons:
+                histogram[reason] = histogram.get(reason, 0) + num_nodes - len(statuses)
+        counted = sorted(f"{count} {reason}" for reason, count in histogram.items())
+        if counted:
+            message += f" {', '.join(counted)}."
+    if post_filter_msg:
+        message += f" {post_filter_msg}"
+    return message
+
+
+def priority(pod: dict) -> int:
+    return int((pod.get("spec") or {}).get("priority") or 0)
+
+
+FilterRun = Callable[[NodeInfo], Status]
+
+
+def preemption_message(pod: dict, nodes: list[NodeInfo], statuses: dict[str, Status],
+                       run_filters: FilterRun) -> str:
+    """DefaultPreemption.PostFilter's status message when it finds no candidate ("" when it would preempt)."""
+    if (pod.get("spec") or {}).get("preemptionPolicy") == "Never":
+        return "preemption: not eligible due to preemptionPolicy=Never."
+    dry_run: dict[str, Status] = {}
+    for node in nodes:
+        status = statuses.get(node.name)
+        if status is None or status.code != UNSCHEDULABLE:
+            continue
+        verdict = _select_victims(pod, node, run_filters)
+        if verdict is None:
+            return ""  # a candidate: upstream would nominate this node and evict the victims
+        dry_run[node.name] = verdict
+    absent = Status(UNSCHEDULABLE_AND_UNRESOLVABLE, [NOT_HELPFUL])
+    return "preemption: " + fit_error(len(nodes), dry_run, absent)
+
+
+def _select_victims(pod: dict, node: NodeInfo, run_filters: FilterRun) -> Status | None:
+    """SelectVictimsOnNode, reduced to its verdict: None when removing lower-priority pods makes room."""
+    survivors = [p for p in node.pods if priority(p) >= priority(pod)]
+    if len(survivors) == len(node.pods):
+        return Status(UNSCHEDULABLE_AND_UNRESOLVABLE, [NO_VICTIMS])
+    status = run_filters(new_node_info(node.node, survivors))
+    return None if status.ok else status

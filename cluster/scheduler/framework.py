@@ -1,0 +1,216 @@
+"""The scheduling framework (pkg/scheduler/framework): Status, CycleState, NodeInfo and plugin shapes.
+
+A scheduling cycle runs PreFilter and Filter plugins to find the nodes a pod fits,
+then PreScore, Score and NormalizeScore plugins to rank them, as upstream's
+framework does. NodeInfo aggregates what the scheduler cache knows about a node:
+its allocatable resources, the non-terminal pods bound to it, their summed
+requests (`requested`, and `non_zero_requested` with upstream's 100m CPU / 200Mi
+memory defaults for containers that request nothing) and the host ports in use.
+
+Simplified: the snapshot is read fresh from the API server at the start of every
+cycle instead of from an informer-fed cache with assumed pods; pod-level resources
+and in-place resize status are not considered.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from cluster import quantity
+
+MAX_NODE_SCORE = 100  # framework.MaxNodeScore
+DEFAULT_MILLI_CPU_REQUEST = 100  # schedutil.DefaultMilliCPURequest
+DEFAULT_MEMORY_REQUEST = 200 * 1024 * 1024  # schedutil.DefaultMemoryRequest
+
+# Status codes (framework.Code)
+SUCCESS = "Success"
+UNSCHEDULABLE = "Unschedulable"
+UNSCHEDULABLE_AND_UNRESOLVABLE = "UnschedulableAndUnresolvable"
+SKIP = "Skip"
+
+
+@dataclass
+class Status:
+    """A plugin's verdict: a code and the reasons shown to users."""
+
+    code: str = SUCCESS
+    reasons: list[str] = field(default_factory=list)
+    plugin: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.code == SUCCESS
+
+    @property
+    def rejected(self) -> bool:
+        return self.code in (UNSCHEDULABLE, UNSCHEDULABLE_AND_UNRESOLVABLE)
+
+    def message(self) -> str:
+        return ", ".join(self.reasons)
+
+
+def success() -> Status:
+    return Status()
+
+
+def unschedulable(*reasons: str, resolvable: bool = True) -> Status:
+    return Status(UNSCHEDULABLE if resolvable else UNSCHEDULABLE_AND_UNRESOLVABLE, list(reasons))
+
+
+class CycleState(dict):
+    """Data plugins share within one scheduling cycle (framework.CycleState)."""
+
+
+# -- resources ----------------------------------------------------------------------
+Resources = dict[str, int]  # cpu in millicores, everything else in base units
+
+
+def resource_list(values: dict | None) -> Resources:
+    parsed: Resources = {}
+    for name, value in (values or {}).items():
+        try:
+            parsed[name] = quantity.millicores(value) if name == "cpu" else quantity.units(value)
+        except ValueError:
+            continue
+    return parsed
+
+
+def _add(into: Resources, other: Resources) -> None:
+    for name, value in other.items():
+        into[name] = into.get(name, 0) + value
+
+
+def _max(into: Resources, other: Resources) -> None:
+    for name, value in other.items():
+        into[name] = max(into.get(name, 0), value)
+
+
+def _container_requests(container: dict, non_zero: bool) -> Resources:
+    requests = resource_list(((container or {}).get("resources") or {}).get("requests"))
+    if non_zero:  # NonMissingContainerRequests: only a missing request gets the default
+        requests.setdefault("cpu", DEFAULT_MILLI_CPU_REQUEST)
+        requests.setdefault("memory", DEFAULT_MEMORY_REQUEST)
+    return requests
+
+
+def pod_requests(pod: dict, non_zero: bool = False) -> Resources:
+    """resourcehelper.PodRequests: containers summed, then the init container rule, plus overhead.
+
+    Restartable (sidecar) init containers run alongside the app containers, so they
+    add to the sum; each regular init container runs alone next to the sidecars
+    started before it, and the pod needs the larger of the two phases.
+    """
+    spec = pod.get("spec") or {}
+    requests: Resources = {}
+    for container in spec.get("containers") or []:
+        _add(requests, _container_requests(container, non_zero))
+    sidecars: Resources = {}
+    init_peak: Resources = {}
+    for container in spec.get("initContainers") or []:
+        own = _container_requests(container, non_zero)
+        if (container or {}).get("restartPolicy") == "Always":
+            _add(requests, own)
+            _add(sidecars, own)
+            phase = dict(sidecars)
+        else:
+            phase = dict(own)
+            _add(phase, sidecars)
+        _max(init_peak, phase)
+    _max(requests, init_peak)
+    _add(requests, resource_list(spec.get("overhead")))
+    return requests
+
+
+# -- node info ----------------------------------------------------------------------
+def is_terminal(pod: dict) -> bool:
+    return (pod.get("status") or {}).get("phase") in ("Succeeded", "Failed")
+
+
+HostPort = tuple[str, str, int]  # (hostIP, protocol, hostPort)
+
+
+def host_ports(pod: dict) -> list[HostPort]:
+    ports = []
+    for container in (pod.get("spec") or {}).get("containers") or []:
+        for port in (container or {}).get("ports") or []:
+            if port.get("hostPort"):
+                ports.append((port.get("hostIP") or "0.0.0.0", port.get("protocol") or "TCP", port["hostPort"]))
+    return ports
+
+
+@dataclass
+class NodeInfo:
+    node: dict
+    pods: list[dict] = field(default_factory=list)
+    requested: Resources = field(default_factory=dict)
+    non_zero_requested: Resources = field(default_factory=dict)
+    allocatable: Resources = field(default_factory=dict)
+    used_ports: list[HostPort] = field(default_factory=list)
+
+    @property
+    def name(self) -> str:
+        return self.node["metadata"]["name"]
+
+    @property
+    def labels(self) -> dict:
+        return self.node["metadata"].get("labels") or {}
+
+    def add_pod(self, pod: dict) -> None:
+        self.pods.append(pod)
+        _add(self.requested, pod_requests(pod))
+        _add(self.non_zero_requested, pod_requests(pod, non_zero=True))
+        self.used_ports.extend(host_ports(pod))
+
+
+def new_node_info(node: dict, pods: list[dict]) -> NodeInfo:
+    info = NodeInfo(node, allocatable=resource_list((node.get("status") or {}).get("allocatable")))
+    for pod in pods:
+        info.add_pod(pod)
+    return info
+
+
+def snapshot(nodes: list[dict], pods: list[dict]) -> list[NodeInfo]:
+    """The cache snapshot a cycle works on: every node with its non-terminal pods, by name."""
+    by_node: dict[str, list[dict]] = {}
+    for pod in pods:
+        node_name = (pod.get("spec") or {}).get("nodeName")
+        if node_name and not is_terminal(pod):
+            by_node.setdefault(node_name, []).append(pod)
+    ordered = sorted(nodes, key=lambda n: n["metadata"]["name"])
+    return [new_node_info(node, by_node.get(node["metadata"]["name"], [])) for node in ordered]
+
+
+# -- plugin shapes ------------------------------------------------------------------
+class Plugin:
+    """A framework plugin; a subclass overrides the extension points it implements."""
+
+    name: str = ""
+    #: the score weight in the default profile (0: not a score plugin)
+    weight: int = 0
+
+    def pre_filter(self, state: CycleState, pod: dict) -> Status:
+        return success()
+
+    def filter(self, state: CycleState, pod: dict, node: NodeInfo) -> Status:
+        return success()
+
+    def pre_score(self, state: CycleState, pod: dict, nodes: list[NodeInfo]) -> Status:
+        return success()
+
+    def score(self, state: CycleState, pod: dict, node: NodeInfo) -> int:
+        return 0
+
+    def normalize(self, state: CycleState, pod: dict, scores: dict[str, int]) -> None:
+        """NormalizeScore: rewrite the raw scores in place to 0..MAX_NODE_SCORE (default: as they are)."""
+
+
+def default_normalize_score(scores: dict[str, int], reverse: bool) -> None:
+    """helper.DefaultNormalizeScore: scale to 0..100 by the highest score, optionally reversed."""
+    highest = max(scores.values(), default=0)
+    if highest == 0:
+        if reverse:
+            for name in scores:
+                scores[name] = MAX_NODE_SCORE
+        return
+    for name, value in scores.items():
+        scaled = MAX_NODE_SCORE * value // highest
+        scores[name] = MAX_NODE_SCORE - scaled if reverse else scaled

@@ -1,0 +1,296 @@
+"""kube-scheduler's control loop (pkg/scheduler/schedule_one.go): one pod per reconcile.
+
+For a pending pod (no nodeName, schedulerName default-scheduler) a scheduling cycle
+snapshots nodes and pods, runs the default profile's PreFilter and Filter plugins
+on every node, scores the feasible nodes (each plugin's score normalized to 0..100,
+times its weight, summed; a single feasible node is taken without scoring, as
+upstream does), and picks the highest total, breaking ties by reservoir sampling
+with a generator seeded from the cluster seed and the pod, so a scenario replays
+identically. The binding cycle runs VolumeBinding's PreBind, then POSTs
+pods/<name>/binding and records the Scheduled event
+`Successfully assigned <ns>/<pod> to <node>`.
+
+A pod that fits nowhere gets the FailedScheduling event and the condition
+PodScheduled=False reason Unschedulable with upstream's message (diagnosis.py), and
+waits: any node added or changed in a way that matters to scheduling (labels,
+taints, unschedulable, allocatable), any bound pod deleted or finished, and any
+change to one of its claims requeues it, as upstream's queueing hints move it out
+of the unschedulable pool; without such an event it is retried after five minutes
+(podMaxInUnschedulablePodsDuration). API errors back off 1 s doubling to 10 s.
+
+Every decision is kept on the pod, for the dashboard, in the annotation
+`kubeclass.io/scheduling` (compact JSON; a kubeclass addition, real kube-scheduler
+only logs this at -v=10):
+    {"nodes": {"<node>": {"filter": {"<plugin>": "ok" | "<reason>", ...},
+                          "score": {"<plugin>": 0..100, ...}, "total": <weighted sum>}, ...},
+     "weights": {"<plugin>": <weight>, ...}, "chosen": "<node>" | null}
+`filter` lists the plugins that ran on the node, in order, up to the first that
+rejected it; `score` and `total` appear only for scored nodes. A scheduled pod gets
+it through the Binding's metadata.annotations, which kube-apiserver copies onto the
+pod in the same write; an unschedulable pod gets it by an update of its metadata.
+"""
+from __future__ import annotations
+
+import json
+import random
+from dataclasses import dataclass, field
+
+from cluster import clock
+from cluster.apiserver.errors import StatusError
+from cluster.apiserver.server import APIServer, WatchEvent
+from cluster.apiserver.strategy import set_condition
+from cluster.controllers.base import DONE, Controller, Result, split_key
+from cluster.events import NORMAL, WARNING, record
+from cluster.scheduler import diagnosis
+from cluster.scheduler.framework import SKIP, CycleState, NodeInfo, Plugin, Status, is_terminal, snapshot
+from cluster.scheduler.plugins import default_profile
+from cluster.scheduler.plugins.volume_binding import VolumeBinding, claim_names, waiting_for_volumes
+
+SCHEDULER_NAME = "default-scheduler"
+ANNOTATION = "kubeclass.io/scheduling"
+UNSCHEDULABLE_RETRY = 300.0  # podMaxInUnschedulablePodsDuration
+INITIAL_BACKOFF, MAX_BACKOFF = 1.0, 10.0  # podInitialBackoffSeconds, podMaxBackoffSeconds
+VOLUME_POLL = 1.0  # how often PreBind looks at the claims again
+GATED_MESSAGE = "Scheduling is blocked due to non-empty scheduling gates"
+
+
+def is_pending(pod: dict) -> bool:
+    """A pod this scheduler must place: unbound, ours, alive."""
+    spec = pod.get("spec") or {}
+    return (not spec.get("nodeName") and spec.get("schedulerName", SCHEDULER_NAME) == SCHEDULER_NAME
+            and not pod["metadata"].get("deletionTimestamp") and not is_terminal(pod))
+
+
+def _key(obj: dict) -> str:
+    return f"{obj['metadata'].get('namespace', 'default')}/{obj['metadata']['name']}"
+
+
+def node_signature(node: dict) -> str:
+    """What about a node can change a Filter verdict (a heartbeat alone cannot)."""
+    return json.dumps([node["metadata"].get("labels"), node.get("spec"),
+                       (node.get("status") or {}).get("allocatable")], sort_keys=True)
+
+
+@dataclass
+class Decision:
+    """One scheduling cycle's outcome and what every plugin said about every node."""
+
+    node: str | None = None
+    message: str = ""
+    state: CycleState = field(default_factory=CycleState)
+    nodes: dict[str, dict] = field(default_factory=dict)
+
+    def record(self, plugins: list[Plugin]) -> str:
+        weights = {p.name: p.weight for p in plugins if p.weight}
+        return json.dumps({"nodes": self.nodes, "weights": weights, "chosen": self.node}, separators=(",", ":"))
+
+
+class Scheduler(Controller):
+    name = SCHEDULER_NAME
+    watches = ("pods", "nodes", "persistentvolumeclaims")
+
+    def __init__(self, api: APIServer) -> None:
+        super().__init__(api)
+        self.plugins = default_profile(api)
+        self._node_signatures: dict[str, str] = {}
+        self._backoff: dict[str, float] = {}
+
+    # -- the queue ----------------------------------------------------------------
+    def keys_for(self, resource: str, event: WatchEvent) -> list[str]:
+        obj = event.object
+        if resource == "pods":
+            if is_pending(obj):
+                return [] if event.type == "DELETED" else [_key(obj)]
+            if (obj.get("spec") or {}).get("nodeName") and (event.type == "DELETED" or is_terminal(obj)):
+                return self.pending_keys()  # an assigned pod freed its resources and ports
+            return []
+        if resource == "nodes":
+            name = obj["metadata"]["name"]
+            if event.type == "DELETED":
+                self._node_signatures.pop(name, None)
+                return []
+            signature = node_signature(obj)
+            if self._node_signatures.get(name) == signature:
+                return []
+            self._node_signatures[name] = signature
+            return self.pending_keys()
+        namespace, claim = obj["metadata"].get("namespace"), obj["metadata"]["name"]
+        return [k for k, pod in self._pending(namespace) if claim in claim_names(pod)]
+
+    def _pending(self, namespace: str | None = None) -> list[tuple[str, dict]]:
+        return [(_key(p), p) for p in self.api.list("pods", namespace)["items"] if is_pending(p)]
+
+    def pending_keys(self) -> list[str]:
+        return [key for key, _pod in self._pending()]
+
+    # -- one pod --------------------------------------------------------------------
+    def reconcile(self, key: str) -> Result:
+        namespace, name = split_key(key)
+        try:
+            pod = self.api.get("pods", namespace, name)
+            if not is_pending(pod):
+                self._backoff.pop(key, None)
+                return DONE
+            result = self.schedule_pod(pod)
+        except StatusError as err:
+            if err.code not in (404, 409):
+                raise
+            if err.code == 404:
+                return DONE
+            return Result(requeue_after=self._next_backoff(key))
+        self._backoff.pop(key, None)
+        return result
+
+    def _next_backoff(self, key: str) -> float:
+        delay = self._backoff.get(key, INITIAL_BACKOFF / 2) * 2
+        self._backoff[key] = min(delay, MAX_BACKOFF)
+        return self._backoff[key]
+
+    def schedule_pod(self, pod: dict) -> Result:
+        if (pod.get("spec") or {}).get("schedulingGates"):
+            self._set_condition(pod, "SchedulingGated", GATED_MESSAGE)
+            return DONE
+        if waiting_for_volumes(self.api, pod):
+            return Result(requeue_after=VOLUME_POLL)
+        decision = self.schedule_one(pod)
+        if decision.node is None:
+            self.handle_failure(pod, decision)
+            return Result(requeue_after=UNSCHEDULABLE_RETRY)
+        if not self._pre_bind(decision):
+            return Result(requeue_after=VOLUME_POLL)
+        self.bind(pod, decision)
+        return DONE
+
+    # -- the scheduling cycle -------------------------------------------------------------
+    def schedule_one(self, pod: dict) -> Decision:
+        nodes = snapshot(self.api.list("nodes")["items"], self.api.list("pods")["items"])
+        decision = Decision()
+        if not nodes:
+            decision.message = diagnosis.ERR_NO_NODES
+            return decision
+        active, rejection = self._pre_filter(decision.state, pod)
+        if rejection is not None:
+            for node in nodes:
+                decision.nodes[node.name] = {"filter": {rejection.plugin: rejection.message()}}
+            post = diagnosis.preemption_message(pod, nodes, {}, lambda info: self._filter(decision.state, pod,
+                                                                                          active, info)[0])
+            decision.message = diagnosis.fit_error(len(nodes), {}, pre_filter_msg=rejection.message(),
+                                                   post_filter_msg=post)
+            return decision
+        statuses: dict[str, Status] = {}
+        feasible: list[NodeInfo] = []
+        for node in nodes:
+            status, verdicts = self._filter(decision.state, pod, active, node)
+            decision.nodes[node.name] = {"filter": verdicts}
+            if status.ok:
+                feasible.append(node)
+            else:
+                statuses[node.name] = status
+        if not feasible:
+            post = diagnosis.preemption_message(
+                pod, nodes, statuses, lambda info: self._filter(decision.state, pod, active, info)[0])
+            decision.message = diagnosis.fit_error(len(nodes), statuses, post_filter_msg=post)
+            return decision
+        if len(feasible) == 1:
+            decision.node = feasible[0].name
+            return decision
+        totals = self._score(decision, pod, feasible)
+        decision.node = select_host(totals, random.Random(f"{self.api.cluster.seed}:{pod['metadata'].get('uid')}:"
+                                                           f"{pod['metadata'].get('resourceVersion')}"))
+        return decision
+
+    def _pre_filter(self, state: CycleState, pod: dict) -> tuple[list[Plugin], Status | None]:
+        active = []
+        for plugin in self.plugins:
+            status = plugin.pre_filter(state, pod)
+            if status.code == SKIP:
+                continue
+            if status.rejected:
+                status.plugin = plugin.name
+                return active, status
+            active.append(plugin)
+        return active, None
+
+    @staticmethod
+    def _filter(state: CycleState, pod: dict, plugins: list[Plugin], node: NodeInfo) -> tuple[Status, dict]:
+        """RunFilterPlugins: every plugin in order until the first that rejects the node."""
+        verdicts: dict[str, str] = {}
+        for plugin in plugins:
+            status = plugin.filter(state, pod, node)
+            if not status.ok:
+                status.plugin = plugin.name
+                verdicts[plugin.name] = status.message()
+                return status, verdicts
+            verdicts[plugin.name] = "ok"
+        return Status(), verdicts
+
+    def _score(self, decision: Decision, pod: dict, feasible: list[NodeInfo]) -> dict[str, int]:
+        """PreScore, Score, NormalizeScore, then the weighted sum per node."""
+        totals = {node.name: 0 for node in feasible}
+        for plugin in self.plugins:
+            if not plugin.weight or plugin.pre_score(decision.state, pod, feasible).code == SKIP:
+                continue
+            scores = {node.name: plugin.score(decision.state, pod, node) for node in feasible}
+            plugin.normalize(decision.state, pod, scores)
+            for name, value in scores.items():
+                decision.nodes[name].setdefault("score", {})[plugin.name] = value
+                totals[name] += value * plugin.weight
+        for name, total in totals.items():
+            decision.nodes[name]["total"] = total
+        return totals
+
+    # -- the binding cycle -------------------------------------------------------------
+    def _pre_bind(self, decision: Decision) -> bool:
+        for plugin in self.plugins:
+            if isinstance(plugin, VolumeBinding) and "VolumeBinding" in decision.state:
+                if not plugin.pre_bind(decision.state, decision.node):
+                    return False
+        return True
+
+    def bind(self, pod: dict, decision: Decision) -> None:
+        meta = pod["metadata"]
+        self.api.bind(meta["namespace"], meta["name"], {
+            "apiVersion": "v1", "kind": "Binding",
+            "metadata": {"name": meta["name"], "namespace": meta["namespace"],
+                         "annotations": {ANNOTATION: decision.record(self.plugins)}},
+            "target": {"apiVersion": "v1", "kind": "Node", "name": decision.node},
+        })
+        record(self.api, pod, NORMAL, "Scheduled",
+               f"Successfully assigned {meta['namespace']}/{meta['name']} to {decision.node}", SCHEDULER_NAME)
+
+    def handle_failure(self, pod: dict, decision: Decision) -> None:
+        """handleSchedulingFailure: the event, the PodScheduled condition, then kubeclass's record."""
+        meta = pod["metadata"]
+        record(self.api, pod, WARNING, "FailedScheduling", decision.message, SCHEDULER_NAME)
+        self._set_condition(pod, "Unschedulable", decision.message)
+        wanted = decision.record(self.plugins)
+        if (meta.get("annotations") or {}).get(ANNOTATION) != wanted:
+            self.api.update_with("pods", meta["namespace"], meta["name"], lambda p: _annotate(p, wanted))
+
+    def _set_condition(self, pod: dict, reason: str, message: str) -> None:
+        now = clock.rfc3339(self.api.now())
+
+        def update(current: dict) -> dict:
+            set_condition(current, "PodScheduled", "False", now, reason=reason, message=message)
+            return current
+
+        meta = pod["metadata"]
+        self.api.update_with("pods", meta["namespace"], meta["name"], update, subresource="status")
+
+
+def _annotate(pod: dict, value: str) -> dict:
+    pod["metadata"].setdefault("annotations", {})[ANNOTATION] = value
+    return pod
+
+
+def select_host(totals: dict[str, int], rng: random.Random) -> str:
+    """selectHost: the highest total; among equal totals each node is equally likely (reservoir sampling)."""
+    best = max(totals.values())
+    chosen, seen = "", 0
+    for name in sorted(totals):
+        if totals[name] != best:
+            continue
+        seen += 1
+        if rng.randrange(seen) == 0:
+            chosen = name
+    return chosen

@@ -1,0 +1,317 @@
+"""kube-scheduler: upstream's score formulas, FailedScheduling messages, and binding through the API server."""
+from __future__ import annotations
+
+import json
+import random
+
+import pytest
+
+from cluster.apiserver.server import APIServer, WatchEvent
+from cluster.scheduler.diagnosis import fit_error
+from cluster.scheduler.framework import Status, default_normalize_score, pod_requests
+from cluster.scheduler.plugins.balanced_allocation import balanced_resource_score
+from cluster.scheduler.plugins.node_resources_fit import least_allocated_score
+from cluster.scheduler.plugins.volume_binding import ANN_SELECTED_NODE
+from cluster.scheduler.scheduler import ANNOTATION, Scheduler, select_host
+
+NODE_CPU, NODE_MEMORY = 2000, 8010948 * 1024  # bootstrap's worker allocatable
+GI, MI = 1024 ** 3, 1024 ** 2
+
+
+# -- formulas -------------------------------------------------------------------------
+@pytest.mark.parametrize("requested, allocatable, expected", [
+    # (2000-100)*100//2000 = 95; (8203210752-209715200)*100//8203210752 = 97; (95+97)//2
+    ({"cpu": 100, "memory": 200 * MI}, {"cpu": NODE_CPU, "memory": NODE_MEMORY}, 96),
+    # 50 and 3908243456*100//8203210752 = 47 -> 97//2
+    ({"cpu": 1000, "memory": 4 * GI}, {"cpu": NODE_CPU, "memory": NODE_MEMORY}, 48),
+    # more cpu requested than the node has scores 0 for cpu; memory untouched scores 100
+    ({"cpu": 2500, "memory": 0}, {"cpu": NODE_CPU, "memory": NODE_MEMORY}, 50),
+    ({"cpu": 3000, "memory": 5000}, {"cpu": 4000, "memory": 10000}, 37),
+    ({"cpu": 0, "memory": 0}, {"cpu": 4000, "memory": 10000}, 100),
+])
+def test_least_allocated_scores_free_capacity_as_upstream(requested: dict, allocatable: dict, expected: int) -> None:
+    assert least_allocated_score(requested, allocatable) == expected
+
+
+@pytest.mark.parametrize("requested, allocatable, expected", [
+    ({"cpu": 0, "memory": 0}, {"cpu": NODE_CPU, "memory": NODE_MEMORY}, 100),
+    # fractions 0.5 and 0.52357: std 0.01178 -> 98.82 truncated
+    ({"cpu": 1000, "memory": 4 * GI}, {"cpu": NODE_CPU, "memory": NODE_MEMORY}, 98),
+    # fractions 1 and 0: std 0.5
+    ({"cpu": 2000, "memory": 0}, {"cpu": NODE_CPU, "memory": NODE_MEMORY}, 50),
+    # fraction capped at 1: 1 and 0.5 -> std 0.25
+    ({"cpu": 9000, "memory": 5000}, {"cpu": 4000, "memory": 10000}, 75),
+    ({"cpu": 3000, "memory": 5000}, {"cpu": 4000, "memory": 10000}, 87),
+])
+def test_balanced_allocation_scores_one_minus_std_dev(requested: dict, allocatable: dict, expected: int) -> None:
+    assert balanced_resource_score(requested, allocatable) == expected
+
+
+@pytest.mark.parametrize("raw, reverse, expected", [
+    ({"a": 0, "b": 1, "c": 2}, True, {"a": 100, "b": 50, "c": 0}),  # TaintToleration: fewest taints wins
+    ({"a": 1, "b": 3, "c": 2}, True, {"a": 67, "b": 0, "c": 34}),
+    ({"a": 0, "b": 0}, True, {"a": 100, "b": 100}),
+    ({"a": 0, "b": 5, "c": 10}, False, {"a": 0, "b": 50, "c": 100}),  # NodeAffinity preferred weights
+    ({"a": 0, "b": 0}, False, {"a": 0, "b": 0}),
+])
+def test_default_normalize_score_scales_to_the_highest(raw: dict, reverse: bool, expected: dict) -> None:
+    default_normalize_score(raw, reverse)
+    assert raw == expected
+
+
+@pytest.mark.parametrize("spec, non_zero, expected", [
+    ({"containers": [{"name": "a"}]}, False, {}),
+    ({"containers": [{"name": "a"}]}, True, {"cpu": 100, "memory": 200 * MI}),
+    ({"containers": [{"name": "a", "resources": {"requests": {"cpu": "250m"}}}]}, True,
+     {"cpu": 250, "memory": 200 * MI}),
+    # a regular init container needs max(sum of containers, itself)
+    ({"containers": [{"name": "a", "resources": {"requests": {"cpu": "200m"}}},
+                     {"name": "b", "resources": {"requests": {"cpu": "300m"}}}],
+      "initContainers": [{"name": "i", "resources": {"requests": {"cpu": "800m"}}}]}, False, {"cpu": 800}),
+    # a sidecar (restartPolicy Always) adds to the containers and to later init containers
+    ({"containers": [{"name": "a", "resources": {"requests": {"cpu": "200m"}}}],
+      "initContainers": [{"name": "s", "restartPolicy": "Always", "resources": {"requests": {"cpu": "100m"}}},
+                         {"name": "i", "resources": {"requests": {"cpu": "500m"}}}]}, False, {"cpu": 600}),
+])
+def test_pod_requests_follow_the_init_container_rules(spec: dict, non_zero: bool, expected: dict) -> None:
+    assert pod_requests({"spec": spec}, non_zero) == expected
+
+
+def test_fit_error_sorts_reason_counts_as_strings() -> None:
+    statuses = {f"n{i}": Status("Unschedulable", ["Insufficient cpu"]) for i in range(10)}
+    statuses.update({"m1": Status("Unschedulable", ["Too many pods"]),
+                     "m2": Status("Unschedulable", ["Too many pods"])})
+    assert fit_error(12, statuses) == "0/12 nodes are available: 10 Insufficient cpu, 2 Too many pods."
+
+
+def test_tied_nodes_are_chosen_uniformly_and_reproducibly() -> None:
+    rng = random.Random("seed")
+    picks = [select_host({"worker-1": 300, "worker-2": 300, "worker-3": 300, "worker-4": 10}, rng)
+             for _ in range(3000)]
+    counts = {name: picks.count(name) for name in ("worker-1", "worker-2", "worker-3", "worker-4")}
+    assert counts["worker-4"] == 0
+    assert all(900 <= counts[n] <= 1100 for n in ("worker-1", "worker-2", "worker-3")), counts
+    again = random.Random("seed")
+    assert picks[:50] == [select_host({"worker-1": 300, "worker-2": 300, "worker-3": 300, "worker-4": 10}, again)
+                          for _ in range(50)]
+
+
+# -- against the API server ---------------------------------------------------------------
+def make_pod(api: APIServer, name: str, cpu: str | None = None, memory: str | None = None, node: str | None = None,
+             **spec: object) -> dict:
+    requests = {k: v for k, v in (("cpu", cpu), ("memory", memory)) if v}
+    container = {"name": "app", "image": "nginx"}
+    if requests:
+        container["resources"] = {"requests": requests}
+    body_spec = {"containers": [container], **spec}
+    if node:
+        body_spec["nodeName"] = node
+    return api.create("pods", "default", {"apiVersion": "v1", "kind": "Pod",
+                                          "metadata": {"name": name, "labels": {"app": name}}, "spec": body_spec})
+
+
+def set_node(api: APIServer, name: str, **spec: object) -> dict:
+    def change(node: dict) -> dict:
+        node["spec"].update(spec)
+        return node
+    return api.update_with("nodes", None, name, change)
+
+
+def failed_scheduling(api: APIServer, pod: str) -> list[str]:
+    return [e["message"] for e in api.list("events", "default")["items"]
+            if e["reason"] == "FailedScheduling" and e["involvedObject"]["name"] == pod]
+
+
+def pod_scheduled(api: APIServer, name: str) -> dict:
+    pod = api.get("pods", "default", name)
+    return next(c for c in pod["status"]["conditions"] if c["type"] == "PodScheduled")
+
+
+CONTROL_PLANE = {"key": "node-role.kubernetes.io/control-plane", "effect": "NoSchedule"}
+
+
+def _taint_and_fill(api: APIServer) -> None:
+    set_node(api, "worker-1", taints=[CONTROL_PLANE])
+    make_pod(api, "busy-2", cpu="1500m", node="worker-2")
+    make_pod(api, "busy-3", cpu="1500m", node="worker-3")
+
+
+def _cordon_and_fill_memory(api: APIServer) -> None:
+    set_node(api, "worker-1", unschedulable=True)
+    make_pod(api, "busy-2", memory="4Gi", node="worker-2")
+    make_pod(api, "busy-3", cpu="1800m", memory="4Gi", node="worker-3")
+
+
+def _label_nowhere(api: APIServer) -> None:
+    pass
+
+
+def _immediate_claim(api: APIServer) -> None:
+    api.create("persistentvolumeclaims", "default", {
+        "apiVersion": "v1", "kind": "PersistentVolumeClaim", "metadata": {"name": "data"},
+        "spec": {"accessModes": ["ReadWriteOnce"], "storageClassName": "",
+                 "resources": {"requests": {"storage": "1Gi"}}}})
+
+
+PREEMPT_3_NOT_HELPFUL = "preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling."
+
+
+@pytest.mark.parametrize("setup, pod_args, expected", [
+    (_taint_and_fill, {"cpu": "1"},
+     "0/3 nodes are available: 1 node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }, "
+     "2 Insufficient cpu. preemption: 0/3 nodes are available: 1 Preemption is not helpful for scheduling, "
+     "2 No preemption victims found for incoming pod."),
+    (_cordon_and_fill_memory, {"cpu": "500m", "memory": "5Gi"},
+     "0/3 nodes are available: 1 Insufficient cpu, 1 node(s) were unschedulable, 2 Insufficient memory. "
+     "preemption: 0/3 nodes are available: 1 Preemption is not helpful for scheduling, "
+     "2 No preemption victims found for incoming pod."),
+    (_label_nowhere, {"nodeSelector": {"disktype": "ssd"}},
+     "0/3 nodes are available: 3 node(s) didn't match Pod's node affinity/selector. " + PREEMPT_3_NOT_HELPFUL),
+    (_immediate_claim, {"volumes": [{"name": "d", "persistentVolumeClaim": {"claimName": "data"}}]},
+     "0/3 nodes are available: pod has unbound immediate PersistentVolumeClaims. " + PREEMPT_3_NOT_HELPFUL),
+    (_taint_and_fill, {"cpu": "1", "preemptionPolicy": "Never"},
+     "0/3 nodes are available: 1 node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }, "
+     "2 Insufficient cpu. preemption: not eligible due to preemptionPolicy=Never."),
+])
+def test_unschedulable_pod_gets_upstreams_failed_scheduling_message(api: APIServer, setup, pod_args: dict,
+                                                                    expected: str) -> None:
+    setup(api)
+    make_pod(api, "web", **pod_args)
+    Scheduler(api).reconcile("default/web")
+    assert failed_scheduling(api, "web") == [expected]
+    condition = pod_scheduled(api, "web")
+    assert (condition["status"], condition["reason"], condition["message"]) == ("False", "Unschedulable", expected)
+    assert not api.get("pods", "default", "web")["spec"].get("nodeName")
+
+
+def test_pod_is_bound_to_the_least_allocated_node_with_a_scheduled_event(api: APIServer) -> None:
+    make_pod(api, "big", cpu="1", memory="1Gi", node="worker-1")
+    make_pod(api, "small", cpu="500m", memory="1Gi", node="worker-2")
+    make_pod(api, "web", cpu="100m", memory="128Mi")
+    result = Scheduler(api).reconcile("default/web")
+    assert result.requeue_after is None
+    pod = api.get("pods", "default", "web")
+    assert pod["spec"]["nodeName"] == "worker-3"
+    assert pod_scheduled(api, "web")["status"] == "True" and "reason" not in pod_scheduled(api, "web")
+    events = [(e["reason"], e["message"], e["source"]["component"]) for e in api.list("events", "default")["items"]]
+    assert ("Scheduled", "Successfully assigned default/web to worker-3", "default-scheduler") in events
+    decision = json.loads(pod["metadata"]["annotations"][ANNOTATION])
+    assert decision["chosen"] == "worker-3"
+    worker3 = decision["nodes"]["worker-3"]
+    assert set(worker3["filter"].values()) == {"ok"}
+    # empty node: LeastAllocated (95+98)//2 = 96 for 100m/128Mi, Balanced 98, TaintToleration 100 (x3)
+    assert worker3["score"] == {"TaintToleration": 100, "NodeResourcesFit": 96, "NodeResourcesBalancedAllocation": 98}
+    assert worker3["total"] == 300 + 96 + 98
+    assert all(decision["nodes"][n]["total"] < worker3["total"] for n in ("worker-1", "worker-2"))
+
+
+def test_prefer_no_schedule_taint_steers_pods_away(api: APIServer) -> None:
+    for name in ("worker-1", "worker-2"):
+        set_node(api, name, taints=[{"key": "dedicated", "value": "gpu", "effect": "PreferNoSchedule"}])
+    make_pod(api, "web")
+    Scheduler(api).reconcile("default/web")
+    assert api.get("pods", "default", "web")["spec"]["nodeName"] == "worker-3"
+
+
+def test_pod_scheduled_after_a_node_is_uncordoned(api: APIServer) -> None:
+    scheduler = Scheduler(api)
+    for name in ("worker-1", "worker-2", "worker-3"):
+        scheduler.keys_for("nodes", WatchEvent("ADDED", set_node(api, name, unschedulable=True), 0))
+    make_pod(api, "web")
+    result = scheduler.reconcile("default/web")
+    assert result.requeue_after == 300.0
+    assert failed_scheduling(api, "web") == [
+        "0/3 nodes are available: 3 node(s) were unschedulable. " + PREEMPT_3_NOT_HELPFUL]
+    heartbeat = api.get("nodes", None, "worker-1")
+    assert scheduler.keys_for("nodes", WatchEvent("MODIFIED", heartbeat, 0)) == []
+    uncordoned = set_node(api, "worker-2", unschedulable=False)
+    assert scheduler.keys_for("nodes", WatchEvent("MODIFIED", uncordoned, 0)) == ["default/web"]
+    scheduler.reconcile("default/web")
+    assert api.get("pods", "default", "web")["spec"]["nodeName"] == "worker-2"
+    condition = pod_scheduled(api, "web")
+    assert condition["status"] == "True" and "message" not in condition
+
+
+def test_deleting_a_bound_pod_requeues_pending_pods(api: APIServer) -> None:
+    scheduler = Scheduler(api)
+    make_pod(api, "hog", cpu="1900m", node="worker-1")
+    make_pod(api, "web", cpu="1")
+    gone = api.delete("pods", "default", "hog", grace_period_seconds=0)
+    assert scheduler.keys_for("pods", WatchEvent("DELETED", gone, 0)) == ["default/web"]
+
+
+def test_unschedulable_retry_does_not_rewrite_an_unchanged_pod(api: APIServer) -> None:
+    scheduler = Scheduler(api)
+    make_pod(api, "web", nodeSelector={"disktype": "ssd"})
+    scheduler.reconcile("default/web")
+    first = api.get("pods", "default", "web")["metadata"]["resourceVersion"]
+    scheduler.reconcile("default/web")
+    assert api.get("pods", "default", "web")["metadata"]["resourceVersion"] == first
+    events = [e for e in api.list("events", "default")["items"] if e["reason"] == "FailedScheduling"]
+    assert [e["count"] for e in events] == [2]
+
+
+def test_wait_for_first_consumer_claim_gets_the_selected_node_before_the_pod_binds(api: APIServer) -> None:
+    api.create("persistentvolumeclaims", "default", {
+        "apiVersion": "v1", "kind": "PersistentVolumeClaim", "metadata": {"name": "data"},
+        "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "1Gi"}},
+                 "storageClassName": "standard"}})
+    make_pod(api, "db", volumes=[{"name": "d", "persistentVolumeClaim": {"claimName": "data"}}])
+    scheduler = Scheduler(api)
+    assert scheduler.reconcile("default/db").requeue_after == 1.0
+    claim = api.get("persistentvolumeclaims", "default", "data")
+    selected = claim["metadata"]["annotations"][ANN_SELECTED_NODE]
+    assert selected.startswith("worker-")
+    assert not api.get("pods", "default", "db")["spec"].get("nodeName")
+    assert scheduler.reconcile("default/db").requeue_after == 1.0  # still waiting in PreBind
+    # the provisioner and the PV controller do their part: a volume pinned to the selected node, bound
+    api.create("persistentvolumes", None, {
+        "apiVersion": "v1", "kind": "PersistentVolume", "metadata": {"name": "pv-data"},
+        "spec": {"capacity": {"storage": "1Gi"}, "accessModes": ["ReadWriteOnce"], "storageClassName": "standard",
+                 "hostPath": {"path": "/tmp/data"},
+                 "claimRef": {"namespace": "default", "name": "data"},
+                 "nodeAffinity": {"required": {"nodeSelectorTerms": [{"matchExpressions": [
+                     {"key": "kubernetes.io/hostname", "operator": "In", "values": [selected]}]}]}}}})
+
+    def bind_claim(c: dict) -> dict:
+        c["spec"]["volumeName"] = "pv-data"
+        return c
+    api.update_with("persistentvolumeclaims", "default", "data", bind_claim)
+    assert scheduler.reconcile("default/db").requeue_after is None
+    assert api.get("pods", "default", "db")["spec"]["nodeName"] == selected
+
+
+def test_bound_volume_node_affinity_limits_the_nodes(api: APIServer) -> None:
+    api.create("persistentvolumes", None, {
+        "apiVersion": "v1", "kind": "PersistentVolume", "metadata": {"name": "pv-x"},
+        "spec": {"capacity": {"storage": "1Gi"}, "accessModes": ["ReadWriteOnce"], "hostPath": {"path": "/tmp/x"},
+                 "nodeAffinity": {"required": {"nodeSelectorTerms": [{"matchExpressions": [
+                     {"key": "kubernetes.io/hostname", "operator": "In", "values": ["worker-1"]}]}]}}}})
+    api.create("persistentvolumeclaims", "default", {
+        "apiVersion": "v1", "kind": "PersistentVolumeClaim", "metadata": {"name": "x"},
+        "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "1Gi"}},
+                 "storageClassName": "", "volumeName": "pv-x"}})
+    set_node(api, "worker-1", unschedulable=True)
+    make_pod(api, "db", volumes=[{"name": "d", "persistentVolumeClaim": {"claimName": "x"}}])
+    Scheduler(api).reconcile("default/db")
+    assert failed_scheduling(api, "db") == [
+        "0/3 nodes are available: 1 node(s) were unschedulable, 2 node(s) had volume node affinity conflict. "
+        + PREEMPT_3_NOT_HELPFUL]
+
+
+def test_host_port_conflict_and_scheduling_gates(api: APIServer) -> None:
+    ports = [{"containerPort": 80, "hostPort": 8080}]
+    for node in ("worker-1", "worker-2", "worker-3"):
+        api.create("pods", "default", {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": f"p-{node}"},
+                                       "spec": {"nodeName": node, "containers": [
+                                           {"name": "a", "image": "nginx", "ports": ports}]}})
+    api.create("pods", "default", {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "web"},
+                                   "spec": {"containers": [{"name": "a", "image": "nginx", "ports": ports}]}})
+    Scheduler(api).reconcile("default/web")
+    assert failed_scheduling(api, "web") == [
+        "0/3 nodes are available: 3 node(s) didn't have free ports for the requested pod ports. preemption: "
+        "0/3 nodes are available: 3 No preemption victims found for incoming pod."]
+    make_pod(api, "gated", schedulingGates=[{"name": "example.com/wait"}])
+    Scheduler(api).reconcile("default/gated")
+    assert pod_scheduled(api, "gated")["reason"] == "SchedulingGated"
+    assert not api.get("pods", "default", "gated")["spec"].get("nodeName")
