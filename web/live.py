@@ -5,8 +5,11 @@ database_sync_to_async, so the consumer itself stays a thin relay.
 """
 from __future__ import annotations
 
+import time
+
 from django.template.loader import render_to_string
 
+from cluster import steps
 from cluster.apiserver.server import APIServer
 from cluster.models import Cluster
 from web import access, nodemap
@@ -42,9 +45,38 @@ def render_update(cluster: Cluster, last_seq: int, last_revision: int) -> tuple[
     return "".join(parts), last_seq, revision
 
 
+def svg_id(component: str) -> str:
+    """The architecture view's box for a step's source or target component."""
+    name, _, node = component.partition("/")
+    if node and name == "kubelet":
+        return f"c-kubelet-{node}"
+    if node and name in ("containerd", "container-runtime"):
+        return f"c-runtime-{node}"
+    if node and name == "kube-proxy":
+        return f"c-kube-proxy-{node}"
+    if name in ("kube-apiserver", "etcd"):
+        return f"c-{name}"
+    if name in ("default-scheduler", "kube-scheduler"):
+        return "c-kube-scheduler"
+    if name.endswith(("-controller", "controller-manager")) or name in CONTROLLER_MANAGER_PARTS:
+        return "c-kube-controller-manager"
+    return "c-kubectl"
+
+
+CONTROLLER_MANAGER_PARTS = ("garbage-collector", "persistentvolume-controller", "rancher.io/local-path",
+                            "local-path-provisioner", "horizontal-pod-autoscaler")
+
+
 def new_steps(cluster: Cluster, last_seq: int) -> list[dict]:
-    """Step events after `last_seq`, oldest first (filled in by the step recorder)."""
-    return []
+    """Step events after `last_seq` that the page may show, oldest first, in English and Korean."""
+    english = steps.since(cluster, last_seq, limit=MAX_STEPS_PER_PUSH)
+    korean = {s["seq"]: s["explanation"] for s in steps.since(cluster, last_seq, limit=MAX_STEPS_PER_PUSH,
+                                                                 lang="ko")}
+    sent_at = int(time.time() * 1000)
+    for step in english:
+        step.update({"from_id": svg_id(step["from"]), "to_id": svg_id(step["to"]),
+                     "explanation_ko": korean.get(step["seq"], ""), "sent_at": sent_at})
+    return english
 
 
 def control(cluster: Cluster, action: str, value: str) -> str:

@@ -69,8 +69,10 @@
     step.classList.add("current");
   }
 
+  const latencies = (window.kubeclassStepLatencies = []);
+
   function onNewStep(step) {
-    step.dataset.receivedAt = performance.now();
+    if (step.dataset.sentAt) latencies.push(Date.now() - Number(step.dataset.sentAt));
     if (viewing) return; // walking back through history: keep the view still
     showHop(step);
     animateHop(step);
