@@ -91,7 +91,7 @@ def kubectl(request: HttpRequest, cluster: str) -> HttpResponse:
         argv.append(f"--request-timeout={TERMINAL_WATCH_SECONDS}s")
     if argv:
         api = APIServer(target, client="kubectl")
-        code = cli.run(api, argv, stdin=io.StringIO(stdin), stdout=out, stderr=err)
+        code = cli.run(api, argv, stdin=io.StringIO(stdin), stdout=out, stderr=err, local_files=False)
     elif line and code == 0:
         err.write("error: type a kubectl command, for example: kubectl get pods\n")
         code = 1

@@ -1,0 +1,90 @@
+"""`kubectl run NAME --image=I`: one Pod, built as kubectl's run command builds it (pkg/cmd/run).
+
+The Pod gets the label `run=NAME` (or `--labels`), one container named after
+the Pod, `resources: {}`, `restartPolicy` from `--restart` and
+`dnsPolicy: ClusterFirst`. Words after `--` are the container's args (its
+command with `--command`). Simplified: no `-i`/`--attach`/`--rm`, since the
+simulated containers have no terminal to attach to.
+"""
+from __future__ import annotations
+
+from cluster.apiserver.errors import StatusError
+from cluster.kubectl import flags as fl
+from cluster.kubectl.cli import Context, verb
+from cluster.kubectl.create import OUTPUT_FLAGS, CommandUsage, print_result, with_namespace
+from cluster.kubectl.flags import Flag, Parsed, UsageError
+
+RUN_FLAGS = (Flag("image", "string", ""), Flag("port", "string", ""), Flag("labels", "string", "", "l"),
+             Flag("env", "list"), Flag("restart", "string", "Always"), Flag("command", "bool", False),
+             Flag("image-pull-policy", "string", ""))
+
+
+@verb("run")
+def run(ctx: Context, args: list[str]) -> int:
+    try:
+        parsed = fl.parse(args, fl.flags(*OUTPUT_FLAGS, extra=RUN_FLAGS))
+        fl.require(parsed, "image")
+        extra: list[str] = []
+        if parsed.dash_at >= 0:
+            parsed.positional, extra = parsed.positional[:parsed.dash_at], parsed.positional[parsed.dash_at:]
+        if not parsed.positional:
+            raise CommandUsage("NAME is required for run", "run")
+        pod = build_pod(parsed.positional[0], parsed, extra)
+        if parsed.text("dry-run") == "client":
+            if ctx.namespace_explicit:
+                pod["metadata"] = with_namespace(pod["metadata"], ctx.namespace)
+            print_result(ctx, parsed, pod, f"pod/{pod['metadata']['name']} created")
+            return 0
+        created = ctx.api.create("pods", ctx.namespace, pod, dry_run=parsed.text("dry-run") == "server")
+        print_result(ctx, parsed, created, f"pod/{created['metadata']['name']} created")
+        return 0
+    except UsageError as err:
+        ctx.stderr.write(f"error: {err}\n")
+        return 1
+    except StatusError as err:
+        ctx.stderr.write(f"Error from server ({err.reason}): {err.message}\n")
+        return 1
+
+
+def build_pod(name: str, parsed: Parsed, extra: list[str]) -> dict:
+    restart = parsed.text("restart")
+    if restart not in ("Always", "OnFailure", "Never"):
+        raise UsageError(f"invalid restart policy: {restart}")
+    container: dict = {"name": name, "image": parsed.text("image")}
+    if extra:
+        container["command" if parsed["command"] else "args"] = extra
+    if parsed.text("port"):
+        if not parsed.text("port").isdigit():
+            raise UsageError(f'strconv.Atoi: parsing "{parsed.text("port")}": invalid syntax')
+        container["ports"] = [{"containerPort": int(parsed.text("port"))}]
+    env = [_env(item) for item in parsed.many("env")]
+    if env:
+        container["env"] = env
+    container["resources"] = {}
+    if parsed.text("image-pull-policy"):
+        container["imagePullPolicy"] = parsed.text("image-pull-policy")
+    return {
+        "kind": "Pod", "apiVersion": "v1",
+        "metadata": {"name": name, "creationTimestamp": None, "labels": _labels(name, parsed.text("labels"))},
+        "spec": {"containers": [container], "restartPolicy": restart, "dnsPolicy": "ClusterFirst"},
+        "status": {},
+    }
+
+
+def _labels(name: str, text: str) -> dict[str, str]:
+    if not text:
+        return {"run": name}
+    labels = {}
+    for pair in text.split(","):
+        key, eq, value = pair.partition("=")
+        if not eq:
+            raise UsageError(f"invalid label spec: {pair}")
+        labels[key] = value
+    return labels
+
+
+def _env(item: str) -> dict[str, str]:
+    key, eq, value = item.partition("=")
+    if not eq:
+        raise UsageError(f"invalid env: {item}")
+    return {"name": key, "value": value}
