@@ -86,7 +86,7 @@ def kubectl(request: HttpRequest, cluster: str) -> HttpResponse:
         err.write(f"error: {parse_error}\n")
     if argv and argv[0] == "kubectl":
         argv = argv[1:]
-    if argv and argv[0] == "get" and WATCH_FLAGS & set(argv) and not any(a.startswith("--request-timeout") for a in argv):
+    if _streams(argv) and not any(a.startswith(("--request-timeout", "--timeout")) for a in argv):
         # A page request cannot stream forever; the live panels keep watching.
         argv.append(f"--request-timeout={TERMINAL_WATCH_SECONDS}s")
     if argv:
@@ -97,6 +97,13 @@ def kubectl(request: HttpRequest, cluster: str) -> HttpResponse:
         code = 1
     return render(request, "fragments/terminal_result.html",
                   {"command": line, "stdout": out.getvalue(), "stderr": err.getvalue(), "code": code})
+
+
+def _streams(argv: list[str]) -> bool:
+    """Commands that would keep watching: get -w and rollout status."""
+    if argv[:1] == ["get"]:
+        return bool(WATCH_FLAGS & set(argv))
+    return argv[:2] == ["rollout", "status"] and "--watch=false" not in argv
 
 
 @require_GET
