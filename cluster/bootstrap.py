@@ -75,6 +75,23 @@ def kubernetes_service() -> dict:
     }
 
 
+def kube_dns_service() -> dict:
+    """CoreDNS's Service as kubeadm installs it; pods resolve names through 10.96.0.10 (cluster/dns.py)."""
+    return {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": {"name": "kube-dns", "namespace": "kube-system",
+                     "labels": {"k8s-app": "kube-dns", "kubernetes.io/cluster-service": "true",
+                                "kubernetes.io/name": "CoreDNS"},
+                     "annotations": {"prometheus.io/port": "9153", "prometheus.io/scrape": "true"}},
+        "spec": {"clusterIP": "10.96.0.10", "selector": {"k8s-app": "kube-dns"},
+                 "ports": [{"name": "dns", "port": 53, "protocol": "UDP", "targetPort": 53},
+                           {"name": "dns-tcp", "port": 53, "protocol": "TCP", "targetPort": 53},
+                           {"name": "metrics", "port": 9153, "protocol": "TCP", "targetPort": 9153}],
+                 "sessionAffinity": "None", "type": "ClusterIP"},
+    }
+
+
 def default_storage_class() -> dict:
     return {
         "apiVersion": "storage.k8s.io/v1",
@@ -92,6 +109,7 @@ def populate(cluster: Cluster, nodes: int) -> None:
     for name in SYSTEM_NAMESPACES:
         api.create("namespaces", None, {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}})
     api.create("services", "default", kubernetes_service())
+    api.create("services", "kube-system", kube_dns_service())
     api.create("storageclasses", None, default_storage_class())
     for index in range(1, nodes + 1):
         api.create("nodes", None, node_manifest(f"worker-{index}", index, cluster.seed))

@@ -86,3 +86,59 @@ class Revision(models.Model):
             models.Index(fields=["cluster", "prefix", "revision"], name="revision_prefix"),
             models.Index(fields=["cluster", "key", "revision"], name="revision_key"),
         ]
+
+
+class StepEvent(models.Model):
+    """One hop a request sets off: who told whom what, about which object.
+
+    `message_id` and `params` make the explanation translatable (cluster/steps.py
+    renders them in English or Korean); `diff` lists the changed paths old → new.
+    """
+
+    cluster = models.ForeignKey(Cluster, on_delete=models.CASCADE, related_name="steps")
+    seq = models.BigIntegerField()
+    time = models.DateTimeField()  # virtual time
+    source = models.CharField(max_length=120)
+    target = models.CharField(max_length=120)
+    verb = models.CharField(max_length=60)
+    object = models.CharField(max_length=400, blank=True, default="")
+    key = models.CharField(max_length=400, blank=True, default="")
+    revision = models.BigIntegerField(null=True)
+    message_id = models.CharField(max_length=60)
+    params = models.JSONField(default=dict)
+    diff = models.JSONField(default=list)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["cluster", "seq"], name="step_unique_seq")]
+
+
+class ReconcilerLease(models.Model):
+    """Who drives a cluster's control loops (kube-controller-manager's leader election lease)."""
+
+    cluster = models.OneToOneField(Cluster, on_delete=models.CASCADE, related_name="reconciler_lease")
+    holder = models.CharField(max_length=120, blank=True, default="")
+    acquire_time = models.DateTimeField(null=True)
+    renew_time = models.DateTimeField(null=True)  # wall time: leases outlive a paused virtual clock
+    duration_seconds = models.IntegerField(default=15)
+    transitions = models.IntegerField(default=0)
+    # How the holder drives the cluster: realtime, step or fast-forward (see cluster/reconciler/).
+    mode = models.CharField(max_length=20, default="realtime")
+    # Step mode: the dashboard shows steps up to `revealed_seq`; each "next" asks for one more.
+    revealed_seq = models.BigIntegerField(default=0)
+    steps_wanted = models.IntegerField(default=0)
+
+
+class RuntimeState(models.Model):
+    """State that lives outside the Kubernetes API: a node's container runtime, the image registry.
+
+    containerd keeps its sandboxes, containers and images on the node's disk, so
+    a kubelet restart finds them again; this row is that disk.
+    """
+
+    cluster = models.ForeignKey(Cluster, on_delete=models.CASCADE, related_name="runtime_states")
+    scope = models.CharField(max_length=20)  # "node" or "registry"
+    name = models.CharField(max_length=253, blank=True, default="")
+    data = models.JSONField(default=dict)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["cluster", "scope", "name"], name="runtime_unique")]

@@ -3,10 +3,17 @@
 Websockets are checked twice: the Origin header must name one of
 ALLOWED_HOSTS (AllowedHostsOriginValidator), and the consumer only accepts a
 session that may open the cluster.
+
+The reconciler (cluster/reconciler/service.py) runs as an asyncio task in this
+process. Daphne sends no ASGI lifespan events, so it is started when Daphne's
+reactor starts running (Daphne installs Twisted's asyncio reactor before it
+imports this module) and, as a fallback for other servers, on the first ASGI
+call. KUBECLASS_RECONCILER=0 turns it off.
 """
 from __future__ import annotations
 
 import os
+import sys
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "web.settings")
 
@@ -18,9 +25,33 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 from channels.sessions import SessionMiddlewareStack  # noqa: E402
 
+from cluster.reconciler import service as reconciler  # noqa: E402
 from web.routing import websocket_urlpatterns  # noqa: E402
 
-application = ProtocolTypeRouter({
+
+class StartsReconciler:
+    """Wraps the application so that the first call starts the reconciler task."""
+
+    def __init__(self, app: object) -> None:
+        self.app = app
+
+    async def __call__(self, scope: dict, receive: object, send: object) -> None:
+        reconciler.start_in_background()
+        await self.app(scope, receive, send)  # type: ignore[operator]
+
+
+def _start_with_daphne() -> None:
+    """Start with Daphne's reactor, so `make run` drives clusters before the first request."""
+    if "twisted.internet.reactor" not in sys.modules:
+        return  # not under Daphne: importing the reactor here would install the wrong one
+    from twisted.internet import reactor
+
+    # callLater(0): run inside the asyncio loop once it is running, not during reactor start-up.
+    reactor.callWhenRunning(lambda: reactor.callLater(0, reconciler.start_in_background))
+
+
+application = StartsReconciler(ProtocolTypeRouter({
     "http": django_app,
     "websocket": AllowedHostsOriginValidator(SessionMiddlewareStack(URLRouter(websocket_urlpatterns))),
-})
+}))
+_start_with_daphne()

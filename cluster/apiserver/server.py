@@ -41,6 +41,8 @@ class WatchEvent:
 
 
 Observer = Callable[[str, dict], None]
+# Called with each new APIServer; a factory returns an observer to attach, or None (cluster/steps.py).
+OBSERVER_FACTORIES: list[Callable[["APIServer"], "Observer | None"]] = []
 
 
 def resolve_cluster(cluster: Cluster | str) -> Cluster:
@@ -59,7 +61,7 @@ class APIServer:
         self.cluster = resolve_cluster(cluster)
         self.client = client
         self.store = Store(self.cluster)
-        self.observers: list[Observer] = []
+        self.observers: list[Observer] = [o for factory in OBSERVER_FACTORIES if (o := factory(self))]
 
     # -- helpers ----------------------------------------------------------
     def now(self) -> dt.datetime:
@@ -75,6 +77,11 @@ class APIServer:
     def random_suffix(self, *parts: object, length: int = 5) -> str:
         digest = self._seeded("suffix", *parts)
         return "".join(GENERATE_NAME_ALPHABET[b % len(GENERATE_NAME_ALPHABET)] for b in digest[:length])
+
+    def _request(self, verb: str, rt: ResourceType, namespace: str | None, name: str, subresource: str = "") -> None:
+        if self.observers:
+            self._emit("request", {"verb": verb, "resource": rt, "namespace": namespace or "", "name": name,
+                                   "subresource": subresource})
 
     def _emit(self, kind: str, detail: dict) -> None:
         for observer in self.observers:
@@ -149,6 +156,7 @@ class APIServer:
         else:
             meta.pop("namespace", None)
         strategy.check_unknown_fields(rt, obj, field_validation)
+        self._request("create", rt, namespace, meta.get("name") or meta.get("generateName", ""))
         with transaction.atomic():
             created = self._create_locked(rt, namespace, obj, dry_run)
             if dry_run:
@@ -184,6 +192,7 @@ class APIServer:
         namespace = _ns(rt, namespace)
         obj = _decode_body(rt, body, subresource)
         strategy.check_unknown_fields(rt, obj, field_validation)
+        self._request("update", rt, namespace, name, subresource)
         with transaction.atomic():
             result = self._update_locked(rt, namespace, name, lambda _old: obj, subresource,
                                          precondition=True)
@@ -203,6 +212,7 @@ class APIServer:
             strategy.check_unknown_fields(rt, patched, field_validation, subresource)
             return patched
 
+        self._request("patch", rt, namespace, name, subresource)
         with transaction.atomic():
             result = self._update_locked(rt, namespace, name, apply, subresource, precondition=True)
             if dry_run:
@@ -251,6 +261,7 @@ class APIServer:
             result = mutate(old)
             return old if result is None else result
 
+        self._request("update", rt, namespace, name, subresource)
         with transaction.atomic():
             return self._update_locked(rt, namespace, name, apply, subresource, precondition=False)
 
@@ -260,6 +271,7 @@ class APIServer:
                preconditions: dict | None = None, dry_run: bool = False) -> dict:
         rt = _rt(rt)
         namespace = _ns(rt, namespace)
+        self._request("delete", rt, namespace, name)
         with transaction.atomic():
             result = self._delete_locked(rt, namespace, name, grace_period_seconds, propagation_policy,
                                          preconditions or {})
@@ -308,6 +320,7 @@ class APIServer:
             raise StatusError.invalid("Binding", "", name, [
                 {"reason": "FieldValueRequired", "field": "target.name", "message": "Required value"}])
         rt = lookup("pods")
+        annotations = (binding.get("metadata") or {}).get("annotations") or {}
 
         def assign(pod: dict) -> dict:
             current = pod["spec"].get("nodeName")
@@ -318,9 +331,16 @@ class APIServer:
                                   f'Operation cannot be fulfilled on pods/binding "{name}": pod {name} is '
                                   f'already assigned to node "{current}"')
             pod["spec"]["nodeName"] = node
+            if annotations:  # as upstream's setPodNodeAndMetadata, the Binding's annotations land on the pod
+                pod["metadata"].setdefault("annotations", {}).update(annotations)
+            for cond in (pod.get("status") or {}).get("conditions") or []:
+                if cond.get("type") == "PodScheduled":  # UpdatePodCondition replaces reason and message
+                    cond.pop("reason", None)
+                    cond.pop("message", None)
             strategy.set_condition(pod, "PodScheduled", "True", clock.rfc3339(self.now()))
             return pod
 
+        self._request("create", rt, namespace, name, "binding")
         with transaction.atomic():
             self._update_locked(rt, namespace, name, assign, "binding", precondition=False)
         return {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success", "code": 201}
@@ -344,6 +364,7 @@ class APIServer:
             obj["spec"]["replicas"] = replicas
             return obj
 
+        self._request("update", rt, namespace, name, "scale")
         with transaction.atomic():
             updated = self._update_locked(rt, _ns(rt, namespace), name, rescale, "scale", precondition=False)
         return strategy.scale_of(rt, updated)

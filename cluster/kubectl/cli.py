@@ -16,7 +16,15 @@ from cluster.apiserver.server import APIServer
 
 Handler = Callable[["Context", list[str]], int]
 VERBS: dict[str, Handler] = {}
-VERB_MODULES: tuple[str, ...] = ("cluster.kubectl.get",)
+VERB_MODULES: tuple[str, ...] = (
+    "cluster.kubectl.get",
+    "cluster.kubectl.create", "cluster.kubectl.run", "cluster.kubectl.apply", "cluster.kubectl.delete",
+    "cluster.kubectl.scale", "cluster.kubectl.setimage", "cluster.kubectl.label", "cluster.kubectl.patch",
+    "cluster.kubectl.expose", "cluster.kubectl.rollout", "cluster.kubectl.node", "cluster.kubectl.describe",
+    "cluster.kubectl.apiresources", "cluster.kubectl.explain", "cluster.kubectl.edit",
+    "cluster.kubectl.autoscale", "cluster.kubectl.loadgen", "cluster.kubectl.exec",
+    "cluster.kubectl.fault",
+)
 
 
 def verb(name: str) -> Callable[[Handler], Handler]:
@@ -34,6 +42,7 @@ class Context:
     stdin: TextIO = field(default_factory=lambda: sys.stdin)
     stdout: TextIO = field(default_factory=lambda: sys.stdout)
     stderr: TextIO = field(default_factory=lambda: sys.stderr)
+    local_files: bool = True  # False in the web terminal: the server's files are not the learner's
 
 
 def server_error(ctx: Context, err: StatusError) -> int:
@@ -43,10 +52,11 @@ def server_error(ctx: Context, err: StatusError) -> int:
 
 
 def run(api: APIServer, argv: list[str], stdin: TextIO | None = None, stdout: TextIO | None = None,
-        stderr: TextIO | None = None) -> int:
+        stderr: TextIO | None = None, local_files: bool = True) -> int:
     for module in VERB_MODULES:
         importlib.import_module(module)
-    ctx = Context(api, stdin=stdin or sys.stdin, stdout=stdout or sys.stdout, stderr=stderr or sys.stderr)
+    ctx = Context(api, stdin=stdin or sys.stdin, stdout=stdout or sys.stdout, stderr=stderr or sys.stderr,
+                  local_files=local_files)
     args = _take_namespace(ctx, list(argv))
     if not args:
         ctx.stderr.write("error: You must specify the type of resource to get.\n")

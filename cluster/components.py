@@ -1,0 +1,38 @@
+"""Every simulated component the reconciler runs, in the order it gives them work.
+
+The control plane's loops (kube-controller-manager's controllers, the
+local-path provisioner kind ships, kube-scheduler) run once per cluster; the
+node agents (the kubelet) once per Node. Each is a `Controller`
+(cluster/controllers/base.py): the reconciler builds it with an APIServer
+whose client name is the component's name.
+"""
+from __future__ import annotations
+
+from cluster.controllers.base import Controller
+from cluster.controllers.deployment import DeploymentController
+from cluster.controllers.endpoints import EndpointsController
+from cluster.controllers.endpointslice import EndpointSliceController
+from cluster.controllers.garbagecollector import GarbageCollector
+from cluster.controllers.hpa import HorizontalPodAutoscalerController
+from cluster.controllers.namespace import NamespaceController
+from cluster.controllers.nodelifecycle import NodeLifecycleController
+from cluster.controllers.provisioner import LocalPathProvisioner
+from cluster.controllers.pvbinder import PersistentVolumeBinderController
+from cluster.controllers.replicaset import ReplicaSetController
+from cluster.kubelet import Kubelet
+from cluster.scheduler.scheduler import Scheduler
+
+CONTROL_PLANE: tuple[type[Controller], ...] = (
+    NamespaceController,
+    DeploymentController,
+    ReplicaSetController,
+    GarbageCollector,
+    Scheduler,
+    EndpointsController,
+    EndpointSliceController,
+    HorizontalPodAutoscalerController,
+    PersistentVolumeBinderController,
+    LocalPathProvisioner,
+    NodeLifecycleController,
+)
+NODE_AGENTS: tuple[type[Kubelet], ...] = (Kubelet,)

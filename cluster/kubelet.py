@@ -1,0 +1,214 @@
+"""The kubelet: the agent on each node (pkg/kubelet).
+
+One Kubelet per Node, an API client named `kubelet` with the node's name as
+its host. It watches the pods bound to its node (upstream uses the field
+selector spec.nodeName=<node>) and runs each through the pod worker
+(cluster/kubelet_pods.py) against the node's container runtime
+(cluster/runtime.py). Every 10 s of virtual time it renews its Lease in
+kube-node-lease and posts the node's conditions when they change (or every
+5 minutes, nodeStatusReportFrequency), and cleans up containers of pods that
+no longer exist (HandlePodCleanups).
+
+A node fault (cluster/faults.py) decides whether the kubelet runs: `down`
+and `partition` stop it (`down` also powers off its containers); when the
+fault is cleared the kubelet relists and resumes, like a restarted kubelet.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Callable
+
+from cluster import faults, steps
+from cluster.apiserver.errors import StatusError
+from cluster.apiserver.server import APIServer, WatchEvent
+from cluster.clock import parse_rfc3339, rfc3339
+from cluster.controllers.base import DONE, Controller, Result, split_key
+from cluster.events import NORMAL, record
+from cluster.kubelet_pods import PodSync
+from cluster.runtime import NodeRuntime
+
+HEARTBEAT = "~heartbeat"
+NODE_LEASE_NAMESPACE = "kube-node-lease"
+LEASE_DURATION_SECONDS = 40
+RENEW_INTERVAL = 10.0  # 0.25 × the lease duration, as upstream
+STATUS_REPORT_FREQUENCY = 300.0
+MAX_NODE_IMAGES = 50
+
+
+class Kubelet(Controller):
+    name = "kubelet"
+    watches = ("pods", "nodes")
+
+    def __init__(self, api: APIServer, node_name: str) -> None:
+        super().__init__(api)
+        self.node_name = node_name
+        api.host = node_name  # type: ignore[attr-defined]
+        self.runtime = NodeRuntime(api.cluster, node_name)
+        self.reachable = True
+        self.wants_relist = False
+
+    @property
+    def paused(self) -> bool:
+        """A kubelet on a node that is down or cut off does no work and hears nothing."""
+        return not self.reachable
+
+    def keys_for(self, resource: str, event: WatchEvent) -> list[str]:
+        obj = event.object
+        if resource == "nodes":
+            if obj["metadata"]["name"] != self.node_name:
+                return []
+            self.observe_node(obj, event.type == "DELETED")
+            return [HEARTBEAT] if event.type != "DELETED" else []
+        if (obj.get("spec") or {}).get("nodeName") != self.node_name:
+            return []
+        return [f"{obj['metadata']['namespace']}/{obj['metadata']['name']}"]
+
+    def observe_node(self, node: dict, deleted: bool) -> None:
+        """Follow the node's fault: the machine powers off, is cut off, or comes back."""
+        if not deleted and faults.node_fault(node) == faults.DOWN and self.runtime.data["sandboxes"]:
+            self.runtime.power_off()
+        reachable = not deleted and faults.kubelet_reachable(node)
+        if reachable and not self.reachable:
+            self.wants_relist = True
+        self.reachable = reachable
+
+    def is_housekeeping(self, key: str) -> bool:
+        return key == HEARTBEAT
+
+    def reconcile(self, key: str) -> Result:
+        if key == HEARTBEAT:
+            return self.heartbeat()
+        namespace, name = split_key(key)
+        try:
+            pod = self.api.get("pods", namespace, name)
+        except StatusError as err:
+            if err.code != 404:
+                raise
+            self.cleanup(lambda _uid, sandbox: sandbox["pod"] == key)
+            return DONE
+        if (pod.get("spec") or {}).get("nodeName") != self.node_name:
+            return DONE
+        node = self.own_node()
+        if node is None:
+            return DONE
+        try:
+            return PodSync(self, pod, node, self.api.now()).run()
+        except StatusError as err:
+            if err.code in (404, 409):
+                return Result(requeue_after=1.0)
+            raise
+        finally:
+            self.runtime.save()
+
+    def own_node(self) -> dict | None:
+        try:
+            return self.api.get("nodes", None, self.node_name)
+        except StatusError as err:
+            if err.code == 404:
+                return None
+            raise
+
+    # -- housekeeping -------------------------------------------------------------
+    def heartbeat(self) -> Result:
+        node = self.own_node()
+        if node is None or not faults.kubelet_reachable(node):
+            return DONE
+        now = self.api.now()
+        self.renew_lease(node, now)
+        self.post_node_status(node, now)
+        self.cleanup(self.orphaned)
+        return Result(requeue_after=RENEW_INTERVAL)
+
+    def orphaned(self, uid: str, sandbox: dict) -> bool:
+        """A sandbox whose pod is gone, or was replaced by a new pod of the same name."""
+        namespace, _, name = sandbox["pod"].partition("/")
+        try:
+            return self.api.get("pods", namespace, name)["metadata"]["uid"] != uid
+        except StatusError as err:
+            if err.code == 404:
+                return True
+            raise
+
+    def renew_lease(self, node: dict, now: dt.datetime) -> None:
+        renew_time = now.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+        def renew(lease: dict) -> dict:
+            lease["spec"]["holderIdentity"] = self.node_name
+            lease["spec"]["renewTime"] = renew_time
+            return lease
+
+        try:
+            self.api.update_with("leases", NODE_LEASE_NAMESPACE, self.node_name, renew)
+        except StatusError as err:
+            if err.code != 404:
+                raise
+            self.api.create("leases", NODE_LEASE_NAMESPACE, {
+                "apiVersion": "coordination.k8s.io/v1", "kind": "Lease",
+                "metadata": {"name": self.node_name, "namespace": NODE_LEASE_NAMESPACE,
+                             "ownerReferences": [{"apiVersion": "v1", "kind": "Node", "name": self.node_name,
+                                                  "uid": node["metadata"]["uid"]}]},
+                "spec": {"holderIdentity": self.node_name, "leaseDurationSeconds": LEASE_DURATION_SECONDS,
+                         "renewTime": renew_time}})
+
+    def post_node_status(self, node: dict, now: dt.datetime) -> None:
+        status = node.get("status") or {}
+        before = {c["type"]: c for c in status.get("conditions") or []}
+        wanted = node_conditions(faults.node_fault(node) == faults.MEMORY_FULL)
+        changed = [w for w in wanted if (before.get(w[0]) or {}).get("status") != w[1]
+                   or (before.get(w[0]) or {}).get("reason") != w[2]]
+        images = node_images(self.runtime)
+        last_beat = (before.get("Ready") or {}).get("lastHeartbeatTime")
+        stale = last_beat is None or (now - parse_rfc3339(last_beat)).total_seconds() >= STATUS_REPORT_FREQUENCY
+        if not changed and not stale and images == status.get("images", []):
+            return
+        stamp = rfc3339(now)
+
+        def post(current: dict) -> dict:
+            st = current.setdefault("status", {})
+            old = {c["type"]: c for c in st.get("conditions") or []}
+            st["conditions"] = [_node_condition(w, old.get(w[0]), stamp) for w in wanted]
+            st["images"] = images
+            return current
+
+        self.api.update_with("nodes", None, self.node_name, post, subresource="status")
+        for type_, status_, reason, _message in changed:
+            event_reason = "NodeReady" if type_ == "Ready" else reason.replace("Kubelet", "Node")
+            record(self.api, node, NORMAL, event_reason, f"Node {self.node_name} status is now: {event_reason}",
+                   "kubelet", host=self.node_name)
+
+    def cleanup(self, doomed: Callable[[str, dict], bool]) -> None:
+        """Stop and remove sandboxes whose pods are gone (force-deleted, evicted while away)."""
+        for uid, sandbox in sorted(self.runtime.sandboxes().items()):
+            if not doomed(uid, sandbox):
+                continue
+            namespace, _, name = sandbox["pod"].partition("/")
+            ref = steps.object_ref("pods", namespace, name)
+            steps.record(self.api, steps.runtime_hop(self.node_name, "StopPodSandbox", ref))
+            self.runtime.remove_pod_sandbox(uid)
+        self.runtime.save()
+
+
+def node_conditions(memory_full: bool) -> list[tuple[str, str, str, str]]:
+    """The kubelet's four node conditions: (type, status, reason, message)."""
+    memory = (("MemoryPressure", "True", "KubeletHasInsufficientMemory", "kubelet has insufficient memory available")
+              if memory_full else
+              ("MemoryPressure", "False", "KubeletHasSufficientMemory", "kubelet has sufficient memory available"))
+    return [memory,
+            ("DiskPressure", "False", "KubeletHasNoDiskPressure", "kubelet has no disk pressure"),
+            ("PIDPressure", "False", "KubeletHasSufficientPID", "kubelet has sufficient PID available"),
+            ("Ready", "True", "KubeletReady", "kubelet is posting ready status")]
+
+
+def _node_condition(wanted: tuple[str, str, str, str], before: dict | None, stamp: str) -> dict:
+    type_, status, reason, message = wanted
+    changed = before is None or before.get("status") != status
+    return {"type": type_, "status": status, "lastHeartbeatTime": stamp,
+            "lastTransitionTime": stamp if changed else before.get("lastTransitionTime", stamp),
+            "reason": reason, "message": message}
+
+
+def node_images(runtime: NodeRuntime) -> list[dict]:
+    """status.images: what the node has pulled, biggest first (at most 50, as upstream)."""
+    images = sorted(runtime.images().values(), key=lambda i: (-i["size"], i["repository"], i["tag"]))
+    return [{"names": [f"{i['repository']}@{i['id']}", f"{i['repository']}:{i['tag']}"], "sizeBytes": i["size"]}
+            for i in images[:MAX_NODE_IMAGES]]

@@ -1,0 +1,130 @@
+"""The reconciler inside the ASGI server: an asyncio task that drives every cluster it leads.
+
+Each cycle (sync code run through `sync_to_async` in a worker thread, so the
+event loop keeps serving requests): take or renew the lease of every cluster
+(renew every 5 s, retry others every 2 s), build a driver for each newly led
+cluster (it relists: nothing is carried over from a previous holder), and let
+each driver work according to its mode. The task sleeps until the next timer
+is due in wall time, at most 0.25 s so that new requests are noticed quickly.
+
+Started by web/asgi.py (see README, "How the control loops run").
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import sys
+import time
+
+from asgiref.sync import sync_to_async
+from django.db import close_old_connections
+
+from cluster.models import Cluster, ReconcilerLease
+from cluster.reconciler import control, lease
+from cluster.reconciler.driver import ClusterDriver
+
+log = logging.getLogger(__name__)
+MAX_SLEEP = 0.25
+MIN_SLEEP = 0.02
+
+
+class Reconciler:
+    def __init__(self, holder: str | None = None) -> None:
+        self.holder = holder or lease.new_holder_id()
+        self.drivers: dict[int, ClusterDriver] = {}
+        self.renewed: dict[int, float] = {}
+        self.last_scan = 0.0
+        self.stopping = False
+
+    # -- leases -----------------------------------------------------------------
+    def manage_leases(self, monotonic: float) -> None:
+        if monotonic - self.last_scan < lease.RETRY_PERIOD and all(
+                monotonic - self.renewed.get(pk, 0) < lease.RENEW_PERIOD for pk in self.drivers):
+            return
+        self.last_scan = monotonic
+        alive = set(Cluster.objects.values_list("pk", flat=True))
+        for pk in list(self.drivers):
+            if pk not in alive:
+                self.drivers.pop(pk)
+        for pk in sorted(alive):
+            held = pk in self.drivers
+            if held and monotonic - self.renewed.get(pk, 0) < lease.RENEW_PERIOD:
+                continue
+            if lease.try_acquire(pk, self.holder):
+                self.renewed[pk] = monotonic
+                if not held:
+                    self.drivers[pk] = ClusterDriver(Cluster.objects.get(pk=pk))
+                    log.info("%s now drives cluster %s", self.holder, pk)
+            elif held:
+                self.drivers.pop(pk)  # someone took over while we stalled
+                log.warning("%s lost the lease of cluster %s", self.holder, pk)
+
+    # -- one cycle ----------------------------------------------------------------
+    def cycle(self) -> float:
+        """Lease upkeep plus one round of work for every led cluster; seconds to sleep."""
+        self.manage_leases(time.monotonic())
+        sleep = MAX_SLEEP
+        modes = dict(ReconcilerLease.objects.filter(cluster_id__in=list(self.drivers))
+                     .values_list("cluster_id", "mode"))
+        for pk, driver in list(self.drivers.items()):
+            try:
+                sleep = min(sleep, self.drive(driver, modes.get(pk, "realtime")))
+            except Exception:  # one broken cluster must not stop the others
+                log.exception("driving cluster %s failed", pk)
+        return max(MIN_SLEEP, sleep)
+
+    def drive(self, driver: ClusterDriver, mode: str) -> float:
+        if mode == "step":
+            control.serve_steps(driver)
+            return MAX_SLEEP
+        if mode == "fast-forward":
+            driver.fast_forward()
+            control.set_mode(driver.cluster, "realtime")
+            return MIN_SLEEP
+        driver.refresh_clock()
+        if driver.cluster.speed <= 0:
+            return MAX_SLEEP  # paused: the clock and the loops stand still until play or step
+        return driver.tick()
+
+    def release_all(self) -> None:
+        for pk in list(self.drivers):
+            lease.release(pk, self.holder)
+        self.drivers.clear()
+
+    def _cycle_in_worker(self) -> float:
+        close_old_connections()  # a worker thread keeps its connection between cycles, as a request does
+        try:
+            return self.cycle()
+        finally:
+            close_old_connections()
+
+    async def run(self) -> None:
+        cycle = sync_to_async(self._cycle_in_worker, thread_sensitive=False)
+        try:
+            while not self.stopping:
+                try:
+                    pause = await cycle()
+                except Exception:  # e.g. the database is briefly unavailable: try again shortly
+                    log.exception("reconciler cycle failed")
+                    pause = 1.0
+                await asyncio.sleep(pause)
+        finally:
+            await sync_to_async(self.release_all, thread_sensitive=False)()
+
+
+_task: asyncio.Task | None = None
+
+
+def enabled() -> bool:
+    """Off with KUBECLASS_RECONCILER=0, and inside a pytest process (tests drive clusters themselves)."""
+    return os.environ.get("KUBECLASS_RECONCILER", "1") not in ("0", "false", "no") and "pytest" not in sys.modules
+
+
+def start_in_background() -> asyncio.Task | None:
+    """Start the reconciler on the running event loop, once per process."""
+    global _task
+    if _task is not None or not enabled():
+        return _task
+    _task = asyncio.get_running_loop().create_task(Reconciler().run(), name="kubeclass-reconciler")
+    return _task

@@ -1,0 +1,195 @@
+"""The reconciler: work queues, determinism, restarts and the lease that picks one driver."""
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+import pytest
+
+from cluster import clock, steps
+from cluster.apiserver.server import APIServer
+from cluster.bootstrap import create_cluster
+from cluster.controllers.replicaset import ReplicaSetController
+from cluster.kubectl import cli
+from cluster.models import Cluster, ReconcilerLease
+from cluster.reconciler import lease
+from cluster.reconciler.driver import ClusterDriver
+from cluster.reconciler.service import Reconciler
+from cluster.reconciler.workqueue import WorkQueue
+
+T0 = dt.datetime(2026, 3, 1, 9, 0, tzinfo=dt.timezone.utc)
+
+
+def at(seconds: float) -> dt.datetime:
+    return T0 + dt.timedelta(seconds=seconds)
+
+
+def test_work_queue_deduplicates_and_keeps_first_in_first_out():
+    queue = WorkQueue()
+    for key in ["a", "b", "a", "c", "b"]:
+        queue.add(key)
+    assert [queue.pop(), queue.pop(), queue.pop(), queue.pop()] == ["a", "b", "c", None]
+
+
+def test_delayed_keys_come_back_when_due_earliest_first():
+    queue = WorkQueue()
+    queue.add_after("late", at(30))
+    queue.add_after("soon", at(10))
+    queue.add_after("soon", at(20))  # a later re-add keeps the earlier time
+    assert queue.next_due() == at(10)
+    assert queue.fire(at(9)) == 0
+    queue.fire(at(30))
+    assert [queue.pop(), queue.pop()] == ["soon", "late"]
+
+
+def test_processing_a_key_replaces_its_timer():
+    queue = WorkQueue()
+    queue.add_after("k", at(10))
+    queue.forget_timer("k")
+    assert queue.next_due() is None and queue.fire(at(100)) == 0
+
+
+def frozen_cluster(name: str, seed: int) -> Cluster:
+    cluster = create_cluster(name, nodes=3, seed=seed)
+    Cluster.objects.filter(pk=cluster.pk).update(virtual_anchor=T0, wall_anchor=T0, speed=0.0)
+    return Cluster.objects.get(pk=cluster.pk)
+
+
+def kubectl(cluster: Cluster, *argv: str) -> str:
+    out, err = io.StringIO(), io.StringIO()
+    code = cli.run(APIServer(Cluster.objects.get(pk=cluster.pk), client="kubectl"), list(argv), io.StringIO(),
+                   out, err)
+    assert code == 0, err.getvalue()
+    return out.getvalue()
+
+
+def scenario(name: str, seed: int) -> tuple[list, list]:
+    cluster = frozen_cluster(name, seed)
+    driver = ClusterDriver(cluster)
+    kubectl(cluster, "create", "deployment", "web", "--image=nginx", "--replicas=3")
+    driver.fast_forward()
+    kubectl(cluster, "scale", "deployment", "web", "--replicas=5")
+    driver.fast_forward()
+    pods = [(p["metadata"]["name"], p["metadata"]["uid"], p["spec"]["nodeName"], p["status"]["podIP"],
+             p["status"]["containerStatuses"][0]["containerID"])
+            for p in APIServer(cluster).list("pods", "default")["items"]]
+    history = steps.history(cluster)
+    cluster.delete()
+    return pods, history
+
+
+def test_the_same_seed_and_commands_replay_the_same_history(db):
+    first_pods, first_history = scenario("replay", seed=42)
+    second_pods, second_history = scenario("replay", seed=42)
+    assert len(first_pods) == 5 and len(first_history) > 200
+    assert second_pods == first_pods
+    assert second_history == first_history
+
+
+def test_another_seed_gives_other_names(db):
+    first_pods, _ = scenario("replay", seed=1)
+    second_pods, _ = scenario("replay", seed=2)
+    assert [p[0] for p in first_pods] != [p[0] for p in second_pods]
+
+
+def test_a_new_driver_relists_and_finishes_what_the_last_one_started(cluster):
+    clock.set_speed(cluster, 0.0)
+    kubectl(cluster, "create", "deployment", "web", "--image=nginx", "--replicas=2")
+    ClusterDriver(cluster).fast_forward(seconds=1)  # pods created and bound; images still pulling
+    api = APIServer(Cluster.objects.get(pk=cluster.pk))
+    assert {p["status"]["phase"] for p in api.list("pods", "default")["items"]} == {"Pending"}
+    ClusterDriver(cluster).fast_forward()  # as after a restart: nothing carried over in memory
+    pods = api.list("pods", "default")["items"]
+    assert len(pods) == 2 and {p["status"]["phase"] for p in pods} == {"Running"}
+    pulls = [e for e in api.list("events", "default")["items"] if e["reason"] == "Pulling"]
+    assert all(e["count"] == 1 for e in pulls)  # the pulls in progress were resumed, not restarted
+
+
+def test_a_failing_component_does_not_stop_the_others(cluster, monkeypatch):
+    def broken(self, key):
+        raise RuntimeError("bug")
+
+    monkeypatch.setattr(ReplicaSetController, "reconcile", broken)
+    clock.set_speed(cluster, 0.0)
+    kubectl(cluster, "create", "deployment", "web", "--image=nginx")
+    summary = ClusterDriver(cluster).fast_forward(seconds=30)
+    assert summary.units > 0
+    api = APIServer(cluster)
+    assert api.list("replicasets", "default")["items"]  # the deployment controller still worked
+    assert api.list("pods", "default")["items"] == []
+
+
+def test_the_lease_has_one_holder_until_it_expires(cluster):
+    assert lease.try_acquire(cluster.pk, "a", at(0))
+    assert not lease.try_acquire(cluster.pk, "b", at(1))
+    assert lease.try_acquire(cluster.pk, "a", at(5))  # renewed
+    assert not lease.try_acquire(cluster.pk, "b", at(19))  # 15 s after the renewal is 20 s
+    assert lease.try_acquire(cluster.pk, "b", at(20))
+    assert not lease.try_acquire(cluster.pk, "a", at(21))
+    row = ReconcilerLease.objects.get(cluster=cluster)
+    assert (row.holder, row.transitions, row.duration_seconds) == ("b", 1, 15)
+
+
+def test_only_one_reconciler_drives_and_the_other_takes_over(cluster):
+    first, second = Reconciler("first"), Reconciler("second")
+    first.manage_leases(100.0)
+    second.manage_leases(100.0)
+    assert cluster.pk in first.drivers and cluster.pk not in second.drivers
+    # The first process dies: its lease is not renewed for 15 s.
+    ReconcilerLease.objects.filter(cluster=cluster).update(
+        renew_time=clock.wall_now() - dt.timedelta(seconds=16))
+    second.manage_leases(200.0)
+    assert cluster.pk in second.drivers
+    first.manage_leases(300.0)  # it wakes up and finds the lease taken
+    assert cluster.pk not in first.drivers
+
+
+def test_a_released_lease_is_free_at_once(cluster):
+    assert lease.try_acquire(cluster.pk, "a")
+    lease.release(cluster.pk, "a")
+    assert lease.holder_of(cluster.pk) == ""
+    assert lease.try_acquire(cluster.pk, "b")
+
+
+def test_one_reconciler_cycle_drives_every_cluster_it_leads(cluster):
+    kubectl(cluster, "create", "deployment", "web", "--image=nginx")
+    service = Reconciler("only")
+    service.cycle()
+    assert APIServer(cluster).list("pods", "default")["items"]
+
+
+def test_a_paused_cluster_does_no_work(cluster):
+    clock.set_speed(cluster, 0.0)
+    kubectl(cluster, "create", "deployment", "web", "--image=nginx")
+    Reconciler("only").cycle()
+    assert APIServer(cluster).list("replicasets", "default")["items"] == []
+
+
+@pytest.mark.parametrize("mode", ["realtime", "step", "fast-forward"])
+def test_modes_are_kept_where_every_process_sees_them(cluster, mode):
+    from cluster.reconciler import control
+
+    control.set_mode(cluster, mode)
+    assert ReconcilerLease.objects.get(cluster=cluster).mode == mode
+
+
+def test_an_unknown_mode_is_refused(cluster):
+    from cluster.reconciler import control
+
+    with pytest.raises(ValueError, match="mode must be one of realtime, step, fast-forward"):
+        control.set_mode(cluster, "turbo")
+
+
+def test_a_driver_starts_over_when_the_cluster_is_reset(cluster):
+    from cluster.bootstrap import reset_cluster
+
+    clock.set_speed(cluster, 0.0)
+    driver = ClusterDriver(cluster)
+    kubectl(cluster, "create", "deployment", "old", "--image=nginx", "--replicas=3")
+    driver.fast_forward()
+    reset_cluster(Cluster.objects.get(pk=cluster.pk))
+    kubectl(cluster, "create", "deployment", "new", "--image=nginx")
+    driver.fast_forward()
+    pods = APIServer(Cluster.objects.get(pk=cluster.pk)).list("pods", "default")["items"]
+    assert [p["metadata"]["name"].split("-")[0] for p in pods] == ["new"]
+    assert pods[0]["status"]["phase"] == "Running"

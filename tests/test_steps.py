@@ -1,0 +1,134 @@
+"""Step events: every hop a request sets off, in order, with its explanation and diff."""
+from __future__ import annotations
+
+import pytest
+
+from cluster import clock, steps
+from cluster.apiserver.errors import StatusError
+from cluster.apiserver.server import APIServer
+from cluster.models import StepEvent
+from cluster.reconciler import control
+from cluster.reconciler.driver import ClusterDriver
+
+DEPLOYMENT = {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web"},
+              "spec": {"replicas": 1, "selector": {"matchLabels": {"app": "web"}},
+                       "template": {"metadata": {"labels": {"app": "web"}},
+                                    "spec": {"containers": [{"name": "nginx", "image": "nginx"}]}}}}
+
+
+def hops(cluster, since: int = 0) -> list[tuple[str, str, str, str]]:
+    return [(s["from"], s["to"], s["verb"], s["object"]) for s in steps.since(cluster, since, limit=100_000)]
+
+
+def test_a_create_is_a_request_to_the_api_server_then_a_write_to_etcd(cluster, api):
+    before = control.last_seq(cluster)
+    created = api.create("deployments", "default", DEPLOYMENT)
+    recorded = steps.since(cluster, before)
+    assert [(s["from"], s["to"], s["verb"], s["object"]) for s in recorded] == [
+        ("test", "kube-apiserver", "POST", "deployments/default/web"),
+        ("kube-apiserver", "etcd", "PUT", "deployments/default/web")]
+    write = recorded[1]
+    assert write["key"] == "/registry/deployments/default/web"
+    assert write["revision"] == int(created["metadata"]["resourceVersion"])
+    assert {"path": "spec.replicas", "old": "", "new": "1"} in write["diff"]
+
+
+def test_the_whole_pod_lifecycle_is_recorded_hop_by_hop(cluster, api):
+    clock.set_speed(cluster, 0.0)
+    driver = ClusterDriver(cluster)
+    driver.fast_forward(seconds=1)
+    before = control.last_seq(cluster)
+    APIServer(driver.cluster, client="kubectl").create("deployments", "default", DEPLOYMENT)
+    driver.fast_forward(seconds=30)
+    recorded = hops(cluster, before)
+    pod = api.list("pods", "default")["items"][0]["metadata"]["name"]
+    node = api.list("pods", "default")["items"][0]["spec"]["nodeName"]
+    milestones = [
+        ("kubectl", "kube-apiserver", "POST", "deployments/default/web"),
+        ("kube-apiserver", "etcd", "PUT", "deployments/default/web"),
+        ("kube-apiserver", "deployment-controller", "ADDED", "deployments/default/web"),
+        ("kube-apiserver", "replicaset-controller", "ADDED", f"replicasets/default/{pod.rsplit('-', 1)[0]}"),
+        ("replicaset-controller", "kube-apiserver", "POST", f"pods/default/{pod}"),
+        ("kube-apiserver", "default-scheduler", "ADDED", f"pods/default/{pod}"),
+        ("default-scheduler", "kube-apiserver", "POST", f"pods/default/{pod}/binding"),
+        ("kube-apiserver", f"kubelet/{node}", "MODIFIED", f"pods/default/{pod}"),
+        (f"kubelet/{node}", f"containerd/{node}", "RunPodSandbox", f"pods/default/{pod}"),
+        (f"kubelet/{node}", f"containerd/{node}", "PullImage", f"pods/default/{pod}"),
+        (f"kubelet/{node}", "kube-apiserver", "PUT", f"pods/default/{pod}/status"),
+        (f"kubelet/{node}", f"containerd/{node}", "CreateContainer", f"pods/default/{pod}"),
+        (f"kubelet/{node}", f"containerd/{node}", "StartContainer", f"pods/default/{pod}"),
+    ]
+    positions = [recorded.index(m) for m in milestones]
+    assert positions == sorted(positions)
+
+
+def test_a_rejected_request_is_shown_but_reaches_no_etcd(cluster, api):
+    before = control.last_seq(cluster)
+    bad = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "bad"}, "spec": {"containers": []}}
+    with pytest.raises(StatusError):
+        api.create("pods", "default", bad)
+    api.create("configmaps", "default", {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "ok"}})
+    assert hops(cluster, before) == [
+        ("test", "kube-apiserver", "POST", "pods/default/bad"),
+        ("test", "kube-apiserver", "POST", "configmaps/default/ok"),
+        ("kube-apiserver", "etcd", "PUT", "configmaps/default/ok")]
+
+
+def test_recording_can_be_turned_off_for_benchmarks(cluster, monkeypatch):
+    before = StepEvent.objects.count()
+    monkeypatch.setenv("KUBECLASS_STEP_EVENTS", "0")
+    APIServer(cluster, client="bench").create("configmaps", "default", {
+        "apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "quiet"}})
+    assert StepEvent.objects.count() == before
+
+
+def test_a_single_api_server_can_stop_recording(cluster):
+    api = APIServer(cluster, client="bench")
+    steps.disable(api)
+    before = StepEvent.objects.count()
+    api.create("configmaps", "default", {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "quiet"}})
+    assert StepEvent.objects.count() == before
+
+
+def test_explanations_are_in_english_and_korean(cluster, api):
+    before = control.last_seq(cluster)
+    api.create("configmaps", "default", {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "cm"}})
+    english = steps.since(cluster, before)[1]["explanation"]
+    korean = steps.since(cluster, before, lang="ko")[1]["explanation"]
+    assert "/registry/configmaps/default/cm" in english and "etcd" in english
+    assert "저장합니다" in korean and "/registry/configmaps/default/cm" in korean
+
+
+@pytest.mark.parametrize("old, new, expected", [
+    (None, {"a": 1}, [("a", "", "1")]),
+    ({"a": 1}, {"a": 2}, [("a", "1", "2")]),
+    ({"spec": {"replicas": 1}}, {"spec": {"replicas": 3}}, [("spec.replicas", "1", "3")]),
+    ({"l": [1, 2]}, {"l": [1, 3]}, [("l[1]", "2", "3")]),
+    ({"a": 1, "b": 2}, {"a": 1}, [("b", "2", "")]),
+    ({"metadata": {"resourceVersion": "1"}}, {"metadata": {"resourceVersion": "2"}}, []),
+    ({"s": "x"}, {"s": "x"}, []),
+])
+def test_diffs_list_changed_paths_old_to_new(old, new, expected):
+    assert [(d["path"], d["old"], d["new"]) for d in steps.diff(old, new)] == expected
+
+
+def test_step_mode_reveals_one_hop_per_next(cluster):
+    clock.set_speed(cluster, 0.0)
+    driver = ClusterDriver(cluster)
+    driver.fast_forward(seconds=1)
+    control.set_mode(cluster, "step")
+    seen = control.last_seq(cluster)
+    APIServer(driver.cluster, client="kubectl").create("deployments", "default", DEPLOYMENT)
+    assert steps.since(cluster, seen) == []  # recorded, not yet shown
+    shown = []
+    for _ in range(6):
+        control.next_step(cluster)
+        control.serve_steps(driver)
+        shown = hops(cluster, seen)
+    assert len(shown) == 6
+    assert shown[:3] == [("kubectl", "kube-apiserver", "POST", "deployments/default/web"),
+                         ("kube-apiserver", "etcd", "PUT", "deployments/default/web"),
+                         ("kube-apiserver", "deployment-controller", "ADDED", "deployments/default/web")]
+    assert shown[3][0] == "deployment-controller"
+    control.set_mode(cluster, "realtime")
+    assert len(hops(cluster, seen)) > 6
