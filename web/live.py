@@ -10,6 +10,7 @@ import time
 from django.template.loader import render_to_string
 
 from cluster import steps
+from cluster.reconciler import control as reconciler
 from cluster.apiserver.server import APIServer
 from cluster.models import Cluster
 from web import access, nodemap
@@ -80,16 +81,29 @@ def new_steps(cluster: Cluster, last_seq: int) -> list[dict]:
 
 
 def control(cluster: Cluster, action: str, value: str) -> str:
-    """Apply one control from the page; returns a short confirmation."""
-    from cluster import clock
-
+    """Apply one control from the page; returns a short confirmation. ValueError for bad input."""
+    cluster.refresh_from_db()
     if action == "speed":
         try:
             speed = float(value)
         except ValueError:
             raise ValueError("speed must be a number") from None
-        if not 0.25 <= speed <= 16:
-            raise ValueError("speed must be between 0.25 and 16")
-        clock.set_speed(cluster, speed)
-        return f"speed ×{speed:g}"
+        return f"speed ×{reconciler.set_speed(cluster, speed):g}"
+    if action == "toggle":
+        if cluster.speed > 0:
+            reconciler.pause(cluster)
+            return "paused"
+        reconciler.set_mode(cluster, "realtime")
+        if cluster.speed == 0:
+            reconciler.set_speed(cluster, 1.0)
+        return "playing"
+    if action == "step-mode":
+        return reconciler.set_mode(cluster, "step" if value == "on" else "realtime")
+    if action == "next":
+        if reconciler.settings_of(cluster).mode != "step":
+            reconciler.set_mode(cluster, "step")
+        reconciler.next_step(cluster)
+        return "next"
+    if action == "fast-forward":
+        return reconciler.set_mode(cluster, "fast-forward")
     raise ValueError(f"unknown control {action!r}")
