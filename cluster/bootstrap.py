@@ -12,7 +12,7 @@ import random
 from django.db import transaction
 
 from cluster.apiserver.server import APIServer
-from cluster.models import Cluster
+from cluster.models import Cluster, ReconcilerLease
 
 SYSTEM_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease")
 KUBELET_VERSION = "v1.32.0"
@@ -128,6 +128,9 @@ def reset_cluster(cluster: Cluster, nodes: int | None = None) -> Cluster:
     with transaction.atomic():
         cluster.entries.all().delete()
         cluster.history.all().delete()
+        cluster.steps.all().delete()
+        cluster.runtime_states.all().delete()
+        ReconcilerLease.objects.filter(cluster=cluster).update(revealed_seq=0, steps_wanted=0)
         Cluster.objects.filter(pk=cluster.pk).update(revision=0, compact_revision=0)
         cluster.revision = cluster.compact_revision = 0
         populate(cluster, node_count)

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 
 from django.db import connection, transaction
 
+from cluster import notify
 from cluster.models import Cluster, ReconcilerLease, StepEvent
 
 if TYPE_CHECKING:
@@ -169,6 +170,7 @@ def write_hops(cluster: Cluster, moment: object, hops: list[Hop]) -> None:
             f"%s{jsonb}, %s{jsonb})",
             [(cluster.pk, last + i, when, h.source, h.target, h.verb, h.object[:400], h.key[:400], h.revision,
               h.message_id, _dumps(h.params), _dumps(h.diff)) for i, h in enumerate(hops, start=1)])
+    notify.cluster_changed(cluster.pk)
 
 
 def _factory(api: APIServer) -> object:

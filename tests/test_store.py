@@ -90,3 +90,15 @@ def test_a_failed_request_writes_nothing(api):
     with pytest.raises(StatusError):
         api.create("configmaps", "default", configmap("a"))
     assert api.current_revision() == before
+
+
+def test_reset_empties_the_cluster_and_its_step_history(cluster, api):
+    from cluster.bootstrap import reset_cluster
+    from cluster.models import StepEvent
+
+    api.create("configmaps", "default", configmap("a"))
+    reset_cluster(cluster)
+    fresh = APIServer(cluster)
+    assert fresh.list("configmaps", "default")["items"] == []
+    assert [n["metadata"]["name"] for n in fresh.list("nodes")["items"]] == ["worker-1", "worker-2", "worker-3"]
+    assert not StepEvent.objects.filter(cluster=cluster, object__contains="configmaps/a").exists()

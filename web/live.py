@@ -10,16 +10,13 @@ import time
 from django.template.loader import render_to_string
 
 from cluster import steps
+from cluster.notify import group_name
 from cluster.reconciler import control as reconciler
 from cluster.apiserver.server import APIServer
 from cluster.models import Cluster
 from web import access, nodemap
 
 MAX_STEPS_PER_PUSH = 200
-
-
-def group_name(cluster_pk: int) -> str:
-    return f"kubeclass.cluster.{cluster_pk}"
 
 
 def open_cluster(session: object, name: str) -> Cluster | None:
