@@ -38,9 +38,9 @@ run: demo
 # The browser tests drive Debian's Chromium; install it when it is missing
 # (never `playwright install`: it downloads a browser build of its own).
 chromium:
-	@command -v chromium >/dev/null 2>&1 || { \
+	@command -v chromium >/dev/null 2>&1 && fc-list | grep -qi nanum || { \
 	  echo "installing Debian's chromium for the browser tests"; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-nanum >/dev/null; }
 
 test: install-test chromium
 	$(PY) -m pytest -q

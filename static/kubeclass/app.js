@@ -81,7 +81,7 @@
   // -- time travel ---------------------------------------------------------
   function showRevision(revision) {
     const live = document.getElementById("live-revision");
-    const isLive = !revision || String(revision) === live.textContent.trim();
+    const isLive = !revision || (!viewing && String(revision) === live.textContent.trim());
     document.getElementById("past-banner").hidden = isLive;
     document.getElementById("past-rev").textContent = revision || "";
     const params = isLive ? {} : { revision };
@@ -100,18 +100,27 @@
     if (newest) showHop(newest);
   }
 
+  // A request hop has no revision of its own: the cluster is as the last write before it left it.
+  function revisionOf(li) {
+    for (let node = li; node; node = node.nextElementSibling) if (node.dataset.revision) return node.dataset.revision;
+    return "1";
+  }
+
+  function viewStep(li) {
+    viewing = li;
+    showHop(li);
+    const revision = revisionOf(li);
+    document.getElementById("time-slider").value = revision;
+    showRevision(revision);
+  }
+
   function walk(direction) {
     const steps = Array.from(document.querySelectorAll("#step-log li"));
     if (!steps.length) return;
     const index = viewing ? steps.indexOf(viewing) : 0;
     const next = steps[Math.min(steps.length - 1, Math.max(0, index + direction))];
     if (direction > 0 && index === 0 && viewing) { backToLive(); return; }
-    viewing = next;
-    showHop(next);
-    if (next.dataset.revision) {
-      document.getElementById("time-slider").value = next.dataset.revision;
-      showRevision(next.dataset.revision);
-    }
+    viewStep(next);
   }
 
   // -- controls ------------------------------------------------------------
@@ -150,7 +159,7 @@
     });
     document.getElementById("step-log").addEventListener("click", (e) => {
       const li = e.target.closest("li");
-      if (li) { viewing = li; showHop(li); if (li.dataset.revision) showRevision(li.dataset.revision); }
+      if (li) viewStep(li);
     });
   }
 
