@@ -15,6 +15,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from web import live
 
 POLL_SECONDS = 1.0  # a fallback: pushes from the channel layer normally arrive first
+STATE_EVERY_SECONDS = 0.5  # the map is redrawn at most this often; steps go out at once
 
 
 class DashboardConsumer(AsyncWebsocketConsumer):
@@ -28,6 +29,8 @@ class DashboardConsumer(AsyncWebsocketConsumer):
         self.last_seq = 0
         self.last_revision = 0
         self.lock = asyncio.Lock()
+        self.state_sent_at = 0.0
+        self.state_later: asyncio.TimerHandle | None = None
         await self.channel_layer.group_add(self.group, self.channel_name)
         await self.accept()
         self.poller = asyncio.create_task(self._poll())
@@ -37,6 +40,8 @@ class DashboardConsumer(AsyncWebsocketConsumer):
             await self.channel_layer.group_discard(self.group, self.channel_name)
         if getattr(self, "poller", None):
             self.poller.cancel()
+        if getattr(self, "state_later", None):
+            self.state_later.cancel()
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         try:
@@ -61,7 +66,24 @@ class DashboardConsumer(AsyncWebsocketConsumer):
 
     async def _push(self) -> None:
         async with self.lock:
-            html, self.last_seq, self.last_revision = await database_sync_to_async(live.render_update)(
-                self.cluster, self.last_seq, self.last_revision)
-            if html:
-                await self.send(text_data=html)
+            steps, self.last_seq = await database_sync_to_async(live.render_steps)(self.cluster, self.last_seq)
+            if steps:
+                await self.send(text_data=steps)
+            await self._push_state()
+
+    async def _push_state(self) -> None:
+        loop = asyncio.get_running_loop()
+        wait = self.state_sent_at + STATE_EVERY_SECONDS - loop.time()
+        if wait > 0:
+            if self.state_later is None:
+                self.state_later = loop.call_later(wait, lambda: asyncio.ensure_future(self._push_state_later()))
+            return
+        state, self.last_revision = await database_sync_to_async(live.render_state)(self.cluster, self.last_revision)
+        if state:
+            self.state_sent_at = loop.time()
+            await self.send(text_data=state)
+
+    async def _push_state_later(self) -> None:
+        self.state_later = None
+        async with self.lock:
+            await self._push_state()

@@ -26,21 +26,23 @@ def open_cluster(session: object, name: str) -> Cluster | None:
     return cluster
 
 
-def render_update(cluster: Cluster, last_seq: int, last_revision: int) -> tuple[str, int, int]:
-    """HTML for everything after (last_seq, last_revision), and the new marks."""
+def render_steps(cluster: Cluster, last_seq: int) -> tuple[str, int]:
+    """HTML for the steps after `last_seq`, and the new mark (sent first: it is what the page animates)."""
+    steps = new_steps(cluster, last_seq)
+    if not steps:
+        return "", last_seq
+    return render_to_string("fragments/steps.html", {"steps": steps}), steps[-1]["seq"]
+
+
+def render_state(cluster: Cluster, last_revision: int) -> tuple[str, int]:
+    """HTML for the map and revision if etcd moved past `last_revision`, and the new mark."""
     api = APIServer(cluster, client="dashboard")
     revision = api.current_revision()
-    steps = new_steps(cluster, last_seq)
-    if revision == last_revision and not steps:
-        return "", last_seq, last_revision
-    parts = []
-    if steps:
-        parts.append(render_to_string("fragments/steps.html", {"steps": steps}))
-        last_seq = steps[-1]["seq"]
-    if revision != last_revision:
-        parts.append(render_to_string("fragments/live_state.html", {
-            "revision": revision, "map": nodemap.build(api, None), "cluster": cluster}))
-    return "".join(parts), last_seq, revision
+    if revision == last_revision:
+        return "", last_revision
+    html = render_to_string("fragments/live_state.html", {
+        "revision": revision, "map": nodemap.build(api, None), "cluster": cluster})
+    return html, revision
 
 
 def svg_id(component: str) -> str:

@@ -17,6 +17,8 @@ from cluster.apiserver.server import APIServer
 from web import nodemap
 from web.lessons import catalog
 
+MAX_TABLE_ROWS = 200  # beyond this a panel says how many more; the terminal lists them all
+
 RESOURCE_PANELS = ("nodes", "pods", "deployments", "replicasets", "services", "endpoints",
                    "persistentvolumeclaims", "horizontalpodautoscalers", "events")
 
@@ -42,7 +44,8 @@ def resource_table(api: APIServer, plural: str, revision: int | None = None) -> 
         meta = item["metadata"]
         rows.append({"namespace": meta.get("namespace", ""), "name": meta["name"],
                      "cells": [row["cells"][i] for i in keep]})
-    return {"plural": rt.plural, "kind": rt.kind, "namespaced": rt.namespaced, "columns": columns, "rows": rows}
+    return {"plural": rt.plural, "kind": rt.kind, "namespaced": rt.namespaced, "columns": columns,
+            "rows": rows[:MAX_TABLE_ROWS], "more": max(0, len(rows) - MAX_TABLE_ROWS)}
 
 
 def dashboard_context(api: APIServer, api_url: str, ca_file: str) -> dict:
