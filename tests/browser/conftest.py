@@ -78,8 +78,10 @@ def _wait_until_up(base: str, process: subprocess.Popen) -> None:
     raise RuntimeError("daphne did not answer within 30 s")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
+    """Playwright's sync API runs an event loop on this thread while it lives: module scope ends it
+    before the async tests of later modules need the thread's loop."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
