@@ -4,6 +4,11 @@ Each entry says what discovery advertises for one resource (group, version,
 kind, plural, short names, categories, verbs, subresources) and where its
 objects live in etcd. The etcd prefixes are upstream's own, including the
 historical ones (`/registry/minions/` for Nodes, `/registry/services/specs/`).
+
+A resource served in several versions of one group (HorizontalPodAutoscaler
+as autoscaling/v2 and v1) has one entry per version sharing one etcd prefix;
+the first entry is the group's preferred version, the one kubectl picks for a
+name (`hpa`) and `get all` lists.
 """
 from __future__ import annotations
 
@@ -80,6 +85,8 @@ RESOURCES: tuple[ResourceType, ...] = (
        ("all",), subresources=("scale", "status")),
     _R("autoscaling", "v2", "HorizontalPodAutoscaler", "horizontalpodautoscalers", "horizontalpodautoscaler",
        True, "/registry/horizontalpodautoscalers/", ("hpa",), ("all",), subresources=("status",)),
+    _R("autoscaling", "v1", "HorizontalPodAutoscaler", "horizontalpodautoscalers", "horizontalpodautoscaler",
+       True, "/registry/horizontalpodautoscalers/", ("hpa",), ("all",), subresources=("status",)),
     _R("coordination.k8s.io", "v1", "Lease", "leases", "lease", True, "/registry/leases/"),
     _R("discovery.k8s.io", "v1", "EndpointSlice", "endpointslices", "endpointslice", True,
        "/registry/endpointslices/"),
@@ -91,13 +98,26 @@ RESOURCES: tuple[ResourceType, ...] = (
 SUPPORTED_KINDS_HINT = (
     "kubeclass serves Namespace, Node, Pod, Service, Endpoints, ConfigMap, Secret, PersistentVolume, "
     "PersistentVolumeClaim, Event (v1), Deployment, ReplicaSet (apps/v1), HorizontalPodAutoscaler "
-    "(autoscaling/v2), Lease (coordination.k8s.io/v1), EndpointSlice (discovery.k8s.io/v1), "
+    "(autoscaling/v2, v1), Lease (coordination.k8s.io/v1), EndpointSlice (discovery.k8s.io/v1), "
     "Event (events.k8s.io/v1) and StorageClass (storage.k8s.io/v1)"
 )
 
 # The order kube-apiserver lists its groups in discovery (legacy core first).
 GROUP_ORDER = ("", "apps", "events.k8s.io", "autoscaling", "storage.k8s.io", "coordination.k8s.io",
                "discovery.k8s.io")
+
+def _preferred(resources: tuple[ResourceType, ...]) -> tuple[ResourceType, ...]:
+    """The first entry of each group and plural: what discovery names the preferred version."""
+    seen: set[tuple[str, str]] = set()
+    picked = []
+    for r in resources:
+        if (r.group, r.plural) not in seen:
+            seen.add((r.group, r.plural))
+            picked.append(r)
+    return tuple(picked)
+
+
+PREFERRED: tuple[ResourceType, ...] = _preferred(RESOURCES)
 
 _BY_GVR = {(r.group, r.version, r.plural): r for r in RESOURCES}
 _BY_GVK = {(r.group, r.version, r.kind): r for r in RESOURCES}
@@ -122,8 +142,9 @@ def lookup(name: str) -> ResourceType:
     """Resolve what a user types (`po`, `deploy`, `deployments.apps`, `Pod`) as kubectl does."""
     wanted = name.lower()
     plural, _, group = wanted.partition(".")
-    for r in RESOURCES:
-        if group and r.group != group and not (group.startswith(r.version + ".") and r.group == group[len(r.version) + 1:]):
+    for r in RESOURCES:  # the preferred version comes first, so it wins unless the version is named
+        versioned = group.startswith(r.version + ".") and r.group == group[len(r.version) + 1:]
+        if group and r.group != group and not versioned:
             continue
         if plural in (r.plural, r.singular, r.kind.lower()) or plural in r.short_names:
             return r
@@ -137,5 +158,9 @@ def groups() -> dict[str, list[ResourceType]]:
     return grouped
 
 
+def is_preferred(rt: ResourceType) -> bool:
+    return rt in PREFERRED
+
+
 def in_category(category: str) -> list[ResourceType]:
-    return [r for r in RESOURCES if category in r.categories and not r.group.endswith("k8s.io")]
+    return [r for r in PREFERRED if category in r.categories and not r.group.endswith("k8s.io")]

@@ -6,8 +6,12 @@ which runs the request pipeline kube-apiserver runs: decode, defaulting,
 admission, validation, the etcd write with optimistic concurrency, and the
 watch that tells everyone else. Each request is one database transaction.
 
-Simplified: no authorization beyond the cluster token, no managedFields, and
-one served version per group (no conversion between versions).
+A version served besides the storage version (events.k8s.io/v1 Events,
+autoscaling/v1 HorizontalPodAutoscalers) is decoded and schema-checked as
+itself, converted to the storage version for the rest of the pipeline, and
+converted back for the answer (cluster.apiserver.conversion).
+
+Simplified: no authorization beyond the cluster token and no managedFields.
 """
 from __future__ import annotations
 
@@ -23,7 +27,7 @@ from django.conf import settings
 from django.db import transaction
 
 from cluster import clock
-from cluster.apiserver import admission, patch as patching, strategy
+from cluster.apiserver import admission, conversion, patch as patching, strategy
 from cluster.apiserver.errors import StatusError
 from cluster.apiserver.resources import ResourceType, by_kind, lookup
 from cluster.apiserver.selectors import FieldSelector, LabelSelector, parse_field_selector, parse_label_selector
@@ -144,8 +148,9 @@ class APIServer:
     # -- writes -----------------------------------------------------------
     def create(self, rt: ResourceType | str, namespace: str | None, body: dict, dry_run: bool = False,
                field_validation: str = "Strict") -> dict:
-        rt = _rt(rt)
-        obj = _decode_body(rt, body)
+        served = _rt(rt)
+        rt = conversion.storage_rt(served)
+        obj = _decode_body(served, body)
         meta = obj.setdefault("metadata", {})
         namespace = _ns(rt, namespace or meta.get("namespace") or "default")
         if rt.namespaced:
@@ -155,13 +160,14 @@ class APIServer:
             meta["namespace"] = namespace
         else:
             meta.pop("namespace", None)
-        strategy.check_unknown_fields(rt, obj, field_validation)
-        self._request("create", rt, namespace, meta.get("name") or meta.get("generateName", ""))
+        strategy.check_unknown_fields(served, obj, field_validation)
+        self._request("create", served, namespace, meta.get("name") or meta.get("generateName", ""))
+        obj = conversion.request_to_storage(served, obj)
         with transaction.atomic():
             created = self._create_locked(rt, namespace, obj, dry_run)
             if dry_run:
                 transaction.set_rollback(True)
-        return created
+        return conversion.to_served(served, created)
 
     def _create_locked(self, rt: ResourceType, namespace: str, obj: dict, dry_run: bool) -> dict:
         meta = obj["metadata"]
@@ -188,36 +194,40 @@ class APIServer:
 
     def update(self, rt: ResourceType | str, namespace: str | None, name: str, body: dict,
                subresource: str = "", dry_run: bool = False, field_validation: str = "Strict") -> dict:
-        rt = _rt(rt)
+        served = _rt(rt)
+        rt = conversion.storage_rt(served)
         namespace = _ns(rt, namespace)
-        obj = _decode_body(rt, body, subresource)
-        strategy.check_unknown_fields(rt, obj, field_validation)
-        self._request("update", rt, namespace, name, subresource)
+        obj = _decode_body(served, body, subresource)
+        strategy.check_unknown_fields(served, obj, field_validation)
+        self._request("update", served, namespace, name, subresource)
+        obj = conversion.request_to_storage(served, obj)
         with transaction.atomic():
             result = self._update_locked(rt, namespace, name, lambda _old: obj, subresource,
                                          precondition=True)
             if dry_run:
                 transaction.set_rollback(True)
-        return result
+        return conversion.to_served(served, result)
 
     def patch(self, rt: ResourceType | str, namespace: str | None, name: str, patch_body: object,
               patch_type: str, subresource: str = "", dry_run: bool = False,
               field_validation: str = "Strict") -> dict:
-        rt = _rt(rt)
+        served = _rt(rt)
+        rt = conversion.storage_rt(served)
         namespace = _ns(rt, namespace)
 
-        def apply(old: dict) -> dict:
-            base = strategy.view_for_subresource(rt, old, subresource)
-            patched = patching.apply_patch(rt, base, patch_body, patch_type)
-            strategy.check_unknown_fields(rt, patched, field_validation, subresource)
+        def apply(old: dict) -> dict:  # the patch applies to the served version of the object
+            base = strategy.view_for_subresource(served, old, subresource)
+            patched = patching.apply_patch(served, base, patch_body, patch_type)
+            strategy.check_unknown_fields(served, patched, field_validation, subresource)
             return patched
 
-        self._request("patch", rt, namespace, name, subresource)
+        self._request("patch", served, namespace, name, subresource)
         with transaction.atomic():
-            result = self._update_locked(rt, namespace, name, apply, subresource, precondition=True)
+            result = self._update_locked(rt, namespace, name, conversion.in_served(served, apply), subresource,
+                                         precondition=True)
             if dry_run:
                 transaction.set_rollback(True)
-        return result
+        return conversion.to_served(served, result)
 
     def _update_locked(self, rt: ResourceType, namespace: str, name: str, mutate: Callable[[dict], dict],
                        subresource: str, precondition: bool) -> dict:
@@ -254,30 +264,34 @@ class APIServer:
     def update_with(self, rt: ResourceType | str, namespace: str | None, name: str,
                     mutate: Callable[[dict], dict | None], subresource: str = "") -> dict:
         """Read-modify-write in one transaction, for in-process components."""
-        rt = _rt(rt)
+        served = _rt(rt)
+        rt = conversion.storage_rt(served)
         namespace = _ns(rt, namespace)
 
         def apply(old: dict) -> dict:
             result = mutate(old)
             return old if result is None else result
 
-        self._request("update", rt, namespace, name, subresource)
+        self._request("update", served, namespace, name, subresource)
         with transaction.atomic():
-            return self._update_locked(rt, namespace, name, apply, subresource, precondition=False)
+            result = self._update_locked(rt, namespace, name, conversion.in_served(served, apply), subresource,
+                                         precondition=False)
+        return conversion.to_served(served, result)
 
     # -- delete -----------------------------------------------------------
     def delete(self, rt: ResourceType | str, namespace: str | None, name: str,
                grace_period_seconds: int | None = None, propagation_policy: str | None = None,
                preconditions: dict | None = None, dry_run: bool = False) -> dict:
-        rt = _rt(rt)
+        served = _rt(rt)
+        rt = conversion.storage_rt(served)
         namespace = _ns(rt, namespace)
-        self._request("delete", rt, namespace, name)
+        self._request("delete", served, namespace, name)
         with transaction.atomic():
             result = self._delete_locked(rt, namespace, name, grace_period_seconds, propagation_policy,
                                          preconditions or {})
             if dry_run:
                 transaction.set_rollback(True)
-        return result
+        return conversion.to_served(served, result)
 
     def _delete_locked(self, rt: ResourceType, namespace: str, name: str, grace: int | None,
                        propagation: str | None, preconditions: dict) -> dict:

@@ -16,13 +16,13 @@ in kubeclass.
 from __future__ import annotations
 
 from cluster.apiserver.errors import StatusError
-from cluster.apiserver.resources import RESOURCES, ResourceType, by_kind, lookup
+from cluster.apiserver.resources import PREFERRED, ResourceType, by_kind, lookup
 from cluster.apiserver.server import WatchEvent
 from cluster.controllers.base import DONE, Controller, Result
 
 FOREGROUND = "foregroundDeletion"
 ORPHAN = "orphan"
-TRACKED: tuple[ResourceType, ...] = tuple(r for r in RESOURCES if r.kind != "Event")
+TRACKED: tuple[ResourceType, ...] = tuple(r for r in PREFERRED if r.kind != "Event")
 
 
 def _finalizers(obj: dict) -> list[str]:

@@ -7,7 +7,7 @@ sorts them; `-o name` prints `plural.group`. Filters: `--namespaced`,
 """
 from __future__ import annotations
 
-from cluster.apiserver.resources import RESOURCES, ResourceType
+from cluster.apiserver.resources import PREFERRED, RESOURCES, ResourceType
 from cluster.kubectl import flags as fl
 from cluster.kubectl.cli import Context, verb
 from cluster.kubectl.flags import Flag, UsageError
@@ -29,7 +29,7 @@ def api_resources(ctx: Context, args: list[str]) -> int:
             raise UsageError(f"--sort-by accepts only name or kind")
         if parsed.positional:
             raise UsageError(f"unexpected arguments: {parsed.positional}")
-        chosen = [r for r in RESOURCES if _wanted(r, parsed)]
+        chosen = [r for r in PREFERRED if _wanted(r, parsed)]  # kubectl lists preferred versions only
     except UsageError as err:
         ctx.stderr.write(f"error: {err}\n")
         return 1

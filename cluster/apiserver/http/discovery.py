@@ -6,7 +6,8 @@ APIGroupList, APIGroup, APIResourceList with `pods/status`-style subresource
 entries) and the aggregated apidiscovery.k8s.io/v2 document kubectl 1.32
 fetches in one request per root.
 
-Simplified: one served version per group and no storageVersionHash.
+Simplified: no storageVersionHash. A group with several versions lists them
+in the resource table's order, the preferred (first) one first.
 """
 from __future__ import annotations
 
@@ -57,11 +58,11 @@ def group_versions() -> list[tuple[str, str]]:
     return seen
 
 
-def _version_of(group: str) -> str:
-    for g, v in group_versions():
-        if g == group:
-            return v
-    raise StatusError.not_found_resource(group, "", "")
+def _versions_of(group: str) -> list[str]:
+    versions = [v for g, v in group_versions() if g == group]
+    if not versions:
+        raise StatusError.not_found_resource(group, "", "")
+    return versions
 
 
 # -- legacy discovery -----------------------------------------------------------
@@ -71,9 +72,8 @@ def api_versions(server_address: str) -> dict:
 
 
 def api_group(group: str) -> dict:
-    version = _version_of(group)
-    gv = {"groupVersion": f"{group}/{version}", "version": version}
-    return {"name": group, "versions": [gv], "preferredVersion": gv}
+    gvs = [{"groupVersion": f"{group}/{version}", "version": version} for version in _versions_of(group)]
+    return {"name": group, "versions": gvs, "preferredVersion": gvs[0]}
 
 
 def api_group_list() -> dict:
@@ -123,10 +123,11 @@ def aggregated(legacy: bool) -> dict:
     for group, resources in served_groups().items():
         if (group == "") != legacy:
             continue
-        version = resources[0].version
-        items.append({"metadata": {"name": group} if group else {},
-                      "versions": [{"version": version, "resources": [_aggregated_resource(r) for r in resources],
-                                    "freshness": "Current"}]})
+        versions = [{"version": version,
+                     "resources": [_aggregated_resource(r) for r in resources if r.version == version],
+                     "freshness": "Current"}
+                    for version in _versions_of(group)]
+        items.append({"metadata": {"name": group} if group else {}, "versions": versions})
     return {"kind": "APIGroupDiscoveryList", "apiVersion": "apidiscovery.k8s.io/v2", "metadata": {},
             "items": items}
 

@@ -1,7 +1,7 @@
 """Decoding `application/vnd.kubernetes.protobuf` request bodies into JSON-shaped objects.
 
 kubectl's typed clients (`kubectl create namespace|deployment|service|
-configmap|secret`) send protobuf, and client-go does not fall back to JSON.
+configmap|secret`, `kubectl autoscale`) send protobuf, and client-go does not fall back to JSON.
 The envelope is kube-apiserver's: the magic `k8s\\x00`, then a runtime.Unknown
 holding apiVersion, kind and the object's own message. Field numbers are
 those of the k8s.io/api generated.proto files.
@@ -87,8 +87,21 @@ SCHEMAS: dict[str, dict[int, Field]] = {
                       4: ("protocol", "string", ""), 5: ("hostIP", "string", "")},
     "EnvVar": {1: ("name", "string", ""), 2: ("value", "string", "")},
     "ResourceRequirements": {1: ("limits", "map:Quantity", ""), 2: ("requests", "map:Quantity", "")},
+    # autoscaling/v1 (what `kubectl autoscale` sends)
+    "HorizontalPodAutoscaler": {1: ("metadata", "ObjectMeta", ""), 2: ("spec", "HorizontalPodAutoscalerSpec", ""),
+                                3: ("status", "HorizontalPodAutoscalerStatus", "")},
+    "HorizontalPodAutoscalerSpec": {1: ("scaleTargetRef", "CrossVersionObjectReference", ""),
+                                    2: ("minReplicas", "int", "ptr"), 3: ("maxReplicas", "int", ""),
+                                    4: ("targetCPUUtilizationPercentage", "int", "ptr")},
+    "CrossVersionObjectReference": {1: ("kind", "string", ""), 2: ("name", "string", ""),
+                                    3: ("apiVersion", "string", "")},
+    "HorizontalPodAutoscalerStatus": {1: ("observedGeneration", "int", "ptr"), 2: ("lastScaleTime", "Time", "ptr"),
+                                      3: ("currentReplicas", "int", ""), 4: ("desiredReplicas", "int", ""),
+                                      5: ("currentCPUUtilizationPercentage", "int", "ptr")},
 }
-KINDS = {"Namespace", "ConfigMap", "Secret", "Service", "Deployment"}
+KINDS = {"Namespace", "ConfigMap", "Secret", "Service", "Deployment", "HorizontalPodAutoscaler"}
+# Kinds whose message above is that of one version only.
+KIND_VERSIONS = {"HorizontalPodAutoscaler": "autoscaling/v1"}
 
 
 def _varint(data: bytes, pos: int) -> tuple[int, int]:
@@ -200,7 +213,7 @@ def decode(body: bytes) -> dict:
         envelope = _message("Unknown", body[len(MAGIC):])
         type_meta = envelope.get("typeMeta") or {}
         kind = type_meta.get("kind", "")
-        if kind not in KINDS:
+        if kind not in KINDS or KIND_VERSIONS.get(kind, type_meta.get("apiVersion")) != type_meta.get("apiVersion"):
             raise StatusError(415, "UnsupportedMediaType",
                               f"kubeclass decodes protobuf only for {', '.join(sorted(KINDS))}; send {kind or 'it'} "
                               "as application/json")
