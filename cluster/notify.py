@@ -3,11 +3,12 @@
 Goes through the Channels layer (in-memory in one process, Redis across
 several workers), so a websocket served by any worker hears of a step
 recorded by the process that drives the cluster. Notifications are coalesced:
-one per cluster per commit.
+at most one per cluster per commit and per 50 ms.
 """
 from __future__ import annotations
 
 import logging
+import time
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
@@ -15,6 +16,10 @@ from django.db import transaction
 
 log = logging.getLogger(__name__)
 _pending: set[int] = set()
+_last_sent: dict[int, float] = {}
+# A burst of writes (a rollout, a benchmark) sends at most one message per interval;
+# the dashboards' own short poll picks up the tail of a burst.
+MIN_INTERVAL_SECONDS = 0.05
 
 
 def group_name(cluster_pk: int) -> str:
@@ -23,7 +28,7 @@ def group_name(cluster_pk: int) -> str:
 
 def cluster_changed(cluster_pk: int) -> None:
     """Schedule one `cluster.changed` message for after the current transaction commits."""
-    if cluster_pk in _pending:
+    if cluster_pk in _pending or time.monotonic() - _last_sent.get(cluster_pk, 0.0) < MIN_INTERVAL_SECONDS:
         return
     _pending.add(cluster_pk)
     transaction.on_commit(lambda: _send(cluster_pk))
@@ -31,6 +36,7 @@ def cluster_changed(cluster_pk: int) -> None:
 
 def _send(cluster_pk: int) -> None:
     _pending.discard(cluster_pk)
+    _last_sent[cluster_pk] = time.monotonic()
     layer = get_channel_layer()
     if layer is None:
         return
