@@ -152,16 +152,15 @@ class ClusterDriver:
         return len(events)
 
     def _events_until(self, current: int) -> list[tuple[str, WatchEvent]]:
-        found: list[tuple[int, str, WatchEvent]] = []
-        for resource in self.resources:
-            since = self.since or 0
-            while True:
-                batch, since = self.api.watch_batch(resource, None, since, limit=WATCH_PAGE)
-                found += [(ev.revision, resource, ev) for ev in batch if ev.revision <= current]
-                if len(batch) < WATCH_PAGE or since >= current:
-                    break
-        found.sort(key=lambda item: item[0])
-        return [(resource, ev) for _, resource, ev in found]
+        found: list[tuple[str, WatchEvent]] = []
+        since = self.since or 0
+        while since < current:
+            batch, resume = self.api.watch_many(self.resources, since, limit=WATCH_PAGE)
+            found += [(resource, ev) for resource, ev in batch if ev.revision <= current]
+            if resume == since:
+                break
+            since = resume
+        return found
 
     def dispatch(self, resource: str, event: WatchEvent) -> None:
         if resource == "nodes":
