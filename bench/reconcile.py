@@ -26,6 +26,7 @@ sys.path.insert(0, str(ROOT))
 def setup_django() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "web.settings")
     os.environ["KUBECLASS_STEP_EVENTS"] = "0"
+    os.environ["DJANGO_DEBUG"] = "0"  # as a deployed server runs: no SQL query log
     if not os.environ.get("DATABASE_URL"):
         os.environ["SQLITE_PATH"] = str(Path(tempfile.mkdtemp(prefix="kubeclass-reconcile-")) / "db.sqlite3")
     import django

@@ -10,6 +10,7 @@ import json
 from dataclasses import dataclass
 from typing import Iterable
 
+import orjson
 from django.db import connection, transaction
 from django.db.backends.utils import CursorWrapper
 from django.db.models import Max
@@ -59,7 +60,9 @@ class WatchEvent:
 
 
 def _decode(text: str) -> dict:
-    return json.loads(text)
+    # Every list and watch decodes each object it returns; orjson parses the
+    # same JSON into the same dicts several times faster than the stdlib.
+    return orjson.loads(text)
 
 
 _encode = json.JSONEncoder(separators=(",", ":"), check_circular=False).encode
