@@ -23,11 +23,9 @@ reported as unknown fields.
 from __future__ import annotations
 
 import copy
-import functools
-import json
 from dataclasses import dataclass
-from importlib import resources
 
+from cluster.apiserver import schemas
 from cluster.apiserver.errors import StatusError
 from cluster.apiserver.resources import ResourceType
 
@@ -35,7 +33,6 @@ DIRECTIVE = "$patch"
 RETAIN_KEYS = "$retainKeys"
 SET_ELEMENT_ORDER = "$setElementOrder/"
 DELETE_FROM_PRIMITIVE_LIST = "$deleteFromPrimitiveList/"
-SCHEMA_VERSION = "v1.32.0-local"
 
 BAD_RETAIN_KEYS = "invalid patch format of retainKeys"
 BAD_PRIMITIVE_LIST = "invalid patch format of primitive list"
@@ -67,16 +64,7 @@ def apply(rt: ResourceType, obj: dict, patch: dict) -> dict:
 
 
 # -- the schema: which strategy and merge key each field has -----------------
-@functools.cache
-def _definitions() -> dict[str, dict]:
-    path = resources.files("kubernetes_validate") / "kubernetes-json-schema" / SCHEMA_VERSION / "_definitions.json"
-    return json.loads(path.read_text(encoding="utf-8"))["$defs"]
-
-
-def _resolve(schema: dict | None) -> dict | None:
-    while schema is not None and "$ref" in schema:
-        schema = _definitions().get(schema["$ref"].rsplit("/", 1)[-1])
-    return schema
+_resolve = schemas.resolve
 
 
 def root_schema(rt: ResourceType) -> dict | None:

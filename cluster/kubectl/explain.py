@@ -16,7 +16,8 @@ from cluster.kubectl import flags as fl
 from cluster.kubectl.cli import Context, verb
 from cluster.kubectl.flags import Flag, UsageError
 from cluster.kubectl.targets import resource_type
-from cluster.kubectl.threeway import _definitions, schema_for
+from cluster.apiserver.schemas import definitions
+from cluster.kubectl.threeway import schema_for
 
 
 @verb("explain")
@@ -67,7 +68,7 @@ def _resolve(schema: dict) -> dict:
     ref = schema.get("$ref")
     if not ref:
         return schema
-    return _definitions().get(ref.rsplit("/", 1)[-1]) or schema
+    return definitions().get(ref.rsplit("/", 1)[-1]) or schema
 
 
 def _output(schema: dict, path: list[str], recursive: bool, history: set[str]) -> str | None:

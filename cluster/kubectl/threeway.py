@@ -21,26 +21,14 @@ other writers' changes to fields it manages, as it does with --overwrite).
 """
 from __future__ import annotations
 
-import functools
-import json
-from importlib import resources
 
+from cluster.apiserver import schemas
 from cluster.apiserver.resources import ResourceType
 
-SCHEMA_VERSION = "v1.32.0-local"
 _MISSING = object()
 
 
-@functools.cache
-def _definitions() -> dict[str, dict]:
-    path = resources.files("kubernetes_validate") / "kubernetes-json-schema" / SCHEMA_VERSION / "_definitions.json"
-    return json.loads(path.read_text(encoding="utf-8"))["$defs"]
-
-
-def _resolve(schema: dict | None) -> dict | None:
-    while schema is not None and "$ref" in schema:
-        schema = _definitions().get(schema["$ref"].rsplit("/", 1)[-1])
-    return schema
+_resolve = schemas.resolve
 
 
 def schema_for(rt: ResourceType) -> dict | None:

@@ -18,6 +18,8 @@ from typing import Iterator
 
 import pytest
 
+from tests.livesrv import server_env
+
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "artifacts" / "screenshots"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -29,12 +31,6 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-def server_env(db_path: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
-    env.update({"SQLITE_PATH": str(db_path), "DJANGO_SETTINGS_MODULE": "web.settings", "PYTHONUNBUFFERED": "1"})
-    return env
 
 
 @pytest.fixture(scope="session")
