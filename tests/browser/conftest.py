@@ -6,7 +6,6 @@ Screenshots land in artifacts/screenshots/ for a person to look at.
 """
 from __future__ import annotations
 
-import os
 import shutil
 import socket
 import subprocess
