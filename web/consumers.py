@@ -15,7 +15,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from web import live
 
 POLL_SECONDS = 0.25  # catches the tail of a burst; pushes from the channel layer normally come first
-STATE_EVERY_SECONDS = 0.5  # the map is redrawn at most this often; steps go out at once
+STATE_EVERY_SECONDS = 1.0  # the map is redrawn at most this often; steps go out at once
 
 
 class DashboardConsumer(AsyncWebsocketConsumer):

@@ -71,11 +71,14 @@
 
   const latencies = (window.kubeclassStepLatencies = []);
 
-  function onNewStep(step) {
-    if (step.dataset.sentAt) latencies.push(Date.now() - Number(step.dataset.sentAt));
-    if (viewing) return; // walking back through history: keep the view still
-    showHop(step);
-    animateHop(step);
+  // A push may carry many steps: time them all, but explain and animate only the newest.
+  function onNewSteps(added) {
+    const now = Date.now();
+    for (const step of added) if (step.dataset.sentAt) latencies.push(now - Number(step.dataset.sentAt));
+    const newest = document.querySelector("#step-log li");
+    if (viewing || !newest) return; // walking back through history: keep the view still
+    showHop(newest);
+    animateHop(newest);
   }
 
   // -- time travel ---------------------------------------------------------
@@ -248,7 +251,9 @@
       e.detail.socketWrapper.send(JSON.stringify({ type: "resync", last_seq: newest ? newest.dataset.seq : "0" }));
     });
     new MutationObserver((mutations) => {
-      for (const m of mutations) for (const node of m.addedNodes) if (node.tagName === "LI") onNewStep(node);
+      const added = [];
+      for (const m of mutations) for (const node of m.addedNodes) if (node.tagName === "LI") added.push(node);
+      if (added.length) onNewSteps(added);
       const live = document.getElementById("live-revision").textContent.trim();
       const slider = document.getElementById("time-slider");
       const atEnd = slider.value === slider.max;
