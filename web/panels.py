@@ -11,12 +11,16 @@ from typing import Mapping
 
 import yaml
 
+from cluster import proxy
 from cluster.apiserver import printers
 from cluster.apiserver.resources import ResourceType, lookup
 from cluster.apiserver.server import APIServer
 from web import nodemap
 from web.lessons import catalog
 
+# The fault buttons type the same `kubectl fault` commands a student can type.
+NODE_FAULTS = ("down", "partition", "fill-memory", "up")
+POD_FAULTS = ("crash", "fail-probes readiness", "fail-probes liveness", "heal")
 MAX_TABLE_ROWS = 200  # beyond this a panel says how many more; the terminal lists them all
 
 RESOURCE_PANELS = ("nodes", "pods", "deployments", "replicasets", "services", "endpoints",
@@ -75,6 +79,7 @@ def inspect(api: APIServer, params: Mapping[str, str], revision: int | None) -> 
     events = [e for e in api.list("events", None)["items"]
               if (e.get("involvedObject") or {}).get("uid") == obj["metadata"].get("uid")]
     return {"object": obj, "kind": rt.kind, "yaml": yaml.safe_dump(obj, sort_keys=False),
+            "node_faults": NODE_FAULTS, "pod_faults": POD_FAULTS,
             "events": sorted(events, key=lambda e: e.get("lastTimestamp") or ""),
             "owners": owner_chain(api, obj), "dependents": dependents(api, rt, obj)}
 
@@ -132,6 +137,28 @@ def scheduler(api: APIServer, params: Mapping[str, str], revision: int | None) -
     return {"pod": pod["metadata"]["name"], "namespace": pod["metadata"].get("namespace"), "decision": decision}
 
 
+def traffic(api: APIServer, params: Mapping[str, str], revision: int | None) -> dict:
+    """Services to send simulated requests to (the page POSTs to `send_traffic`)."""
+    services = [s for s in api.list("services", None)["items"] if (s.get("spec") or {}).get("selector")]
+    return {"services": [{"namespace": s["metadata"]["namespace"], "name": s["metadata"]["name"]}
+                         for s in services]}
+
+
+def send_traffic(api: APIServer, namespace: str, name: str, count: int) -> dict:
+    """kube-proxy spreads `count` new connections over the Service's ready endpoints."""
+    try:
+        result = proxy.send_requests(api, name, count, namespace=namespace, client="dashboard")
+    except proxy.ConnectionRefused as refused:
+        return {"service": f"{namespace}/{name}", "error": f"connect to {refused} failed: Connection refused "
+                "(no ready endpoints)"}
+    except proxy.UnknownService:
+        return {"service": f"{namespace}/{name}", "error": "no such Service"}
+    total = max(1, result.requests)
+    bars = [{"pod": pod, "count": n, "percent": round(100 * n / total)}
+            for pod, n in sorted(result.distribution.items())]
+    return {"service": result.service, "requests": result.requests, "bars": bars}
+
+
 def lesson(api: APIServer, params: Mapping[str, str], revision: int | None) -> dict:
     chosen = catalog.by_slug(params.get("slug", "")) or catalog.LESSONS[0]
     index = catalog.LESSONS.index(chosen)
@@ -149,7 +176,8 @@ def render_panel(api: APIServer, name: str, params: Mapping[str, str], revision:
         return "fragments/resource_table.html", {"table": resource_table(api, name, revision),
                                                  "cluster": api.cluster, "revision": revision}
     handlers = {"inspect": ("fragments/inspector.html", inspect), "etcd": ("fragments/etcd.html", etcd),
-                "scheduler": ("fragments/scheduler.html", scheduler), "lesson": ("fragments/lesson.html", lesson)}
+                "scheduler": ("fragments/scheduler.html", scheduler), "lesson": ("fragments/lesson.html", lesson),
+                "traffic": ("fragments/traffic.html", traffic)}
     if name == "map":
         return "fragments/map.html", {"map": nodemap.build(api, revision), "cluster": api.cluster,
                                       "revision": revision}

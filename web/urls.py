@@ -12,6 +12,7 @@ urlpatterns = [
     path("c/<slug:cluster>/kubectl", views.kubectl, name="kubectl"),
     path("c/<slug:cluster>/panel/<slug:name>", views.panel, name="panel"),
     path("c/<slug:cluster>/control", views.control, name="control"),
+    path("c/<slug:cluster>/traffic", views.traffic, name="traffic"),
     path("c/<slug:cluster>/kubeconfig", views.kubeconfig, name="kubeconfig"),
     path("k8s/<slug:cluster>/", include("cluster.apiserver.http.urls")),
 ]

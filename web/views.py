@@ -134,6 +134,19 @@ def control(request: HttpRequest, cluster: str) -> HttpResponse:
     return HttpResponse(message)
 
 
+@require_POST
+def traffic(request: HttpRequest, cluster: str) -> HttpResponse:
+    """Send simulated requests to a Service through kube-proxy and show how they were spread."""
+    target = _cluster_for(request, cluster)
+    try:
+        count = max(1, min(1000, int(request.POST.get("count", "100"))))
+    except ValueError:
+        return HttpResponse("count must be a number", status=400)
+    api = APIServer(target, client="dashboard")
+    result = panels.send_traffic(api, request.POST.get("namespace", "default"), request.POST.get("name", ""), count)
+    return render(request, "fragments/traffic_result.html", result)
+
+
 @require_GET
 def kubeconfig(request: HttpRequest, cluster: str) -> HttpResponse:
     target = _cluster_for(request, cluster)
