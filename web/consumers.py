@@ -15,6 +15,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from web import live
 
 POLL_SECONDS = 0.25  # catches the tail of a burst; pushes from the channel layer normally come first
+FIRST_POLL_SECONDS = 1.0
 STATE_EVERY_SECONDS = 1.0  # the map is redrawn at most this often; steps go out at once
 
 
@@ -60,6 +61,7 @@ class DashboardConsumer(AsyncWebsocketConsumer):
         await self._push()
 
     async def _poll(self) -> None:
+        await asyncio.sleep(FIRST_POLL_SECONDS)  # the page says where it stands (resync) first
         while True:
             await asyncio.sleep(POLL_SECONDS)
             await self._push()
