@@ -23,8 +23,8 @@ def parse(value: str | int | float) -> Decimal:
     text = str(value).strip()
     match = _RE.match(text)
     if not match or match.group(2) not in _SUFFIX:
-        raise ValueError(f"quantities must match the regular expression "
-                         f"'^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'")
+        raise ValueError("quantities must match the regular expression "
+                         "'^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'")
     try:
         return Decimal(match.group(1)) * _SUFFIX[match.group(2)]
     except InvalidOperation as err:

@@ -12,6 +12,7 @@ import json
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 
+from cluster.notify import group_name
 from web import live
 
 POLL_SECONDS = 0.25  # catches the tail of a burst; pushes from the channel layer normally come first
@@ -26,7 +27,7 @@ class DashboardConsumer(AsyncWebsocketConsumer):
         if self.cluster is None:
             await self.close(code=4403)
             return
-        self.group = live.group_name(self.cluster.pk)
+        self.group = group_name(self.cluster.pk)
         self.last_seq = 0
         self.last_revision = 0
         self.lock = asyncio.Lock()

@@ -10,7 +10,6 @@ import time
 from django.template.loader import render_to_string
 
 from cluster import steps
-from cluster.notify import group_name
 from cluster.reconciler import control as reconciler
 from cluster.apiserver.server import APIServer
 from cluster.models import Cluster

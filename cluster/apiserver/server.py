@@ -437,8 +437,8 @@ def _ns(rt: ResourceType, namespace: str | None) -> str:
 
 def _decode_body(rt: ResourceType, body: object, subresource: str = "") -> dict:
     if not isinstance(body, dict):
-        raise StatusError.bad_request(f"the body of the request was in an unknown format - accepted media "
-                                      f"types include: application/json, application/yaml")
+        raise StatusError.bad_request("the body of the request was in an unknown format - accepted media "
+                                      "types include: application/json, application/yaml")
     obj = _clone(body)
     if subresource in ("", "status"):
         kind, api_version = obj.get("kind"), obj.get("apiVersion")

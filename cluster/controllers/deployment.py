@@ -22,6 +22,7 @@ from cluster.controllers import deployment_rollback as rollback
 from cluster.controllers import deployment_rollout as rollout
 from cluster.controllers import deployment_util as du
 from cluster.controllers.base import DONE, Controller, Result, split_key
+from cluster.controllers.controller_ref import claim
 from cluster.controllers.controller_utils import (
     POD_TEMPLATE_HASH, by_creation, compute_hash, controller_of, equal_ignore_hash, is_being_deleted,
     new_controller_ref, replicas_of, selector_matches, sort_by_size_newer, sort_by_size_older,
@@ -119,48 +120,7 @@ class DeploymentSync:
     # -- the replica sets of this deployment --------------------------------------
     def replica_sets(self) -> list[dict]:
         """getReplicaSetsForDeployment: adopt matching orphans, release owned ones that stopped matching."""
-        selector, uid = self.d["spec"].get("selector"), self.d["metadata"]["uid"]
-        owned = []
-        for rs in self.api.list("replicasets", self.namespace)["items"]:
-            ref = controller_of(rs)
-            matches = selector_matches(selector, rs["metadata"].get("labels"))
-            if ref is not None:
-                if ref.get("uid") != uid:
-                    continue
-                if matches:
-                    owned.append(rs)
-                elif not is_being_deleted(self.d):
-                    self._release(rs)
-                continue
-            if matches and not is_being_deleted(self.d) and not is_being_deleted(rs):
-                adopted = self._adopt(rs)
-                if adopted is not None:
-                    owned.append(adopted)
-        return owned
-
-    def _adopt(self, rs: dict) -> dict | None:
-        ref = new_controller_ref(self.d)
-
-        def put(obj: dict) -> dict:
-            if controller_of(obj) is None:
-                obj["metadata"].setdefault("ownerReferences", []).append(ref)
-            return obj
-
-        adopted = self.api.update_with("replicasets", self.namespace, rs["metadata"]["name"], put)
-        return adopted if (controller_of(adopted) or {}).get("uid") == ref["uid"] else None
-
-    def _release(self, rs: dict) -> None:
-        uid = self.d["metadata"]["uid"]
-
-        def put(obj: dict) -> dict:
-            refs = [r for r in obj["metadata"].get("ownerReferences") or [] if r.get("uid") != uid]
-            if refs:
-                obj["metadata"]["ownerReferences"] = refs
-            else:
-                obj["metadata"].pop("ownerReferences", None)
-            return obj
-
-        self.api.update_with("replicasets", self.namespace, rs["metadata"]["name"], put)
+        return claim(self.api, self.d, "replicasets", self.api.list("replicasets", self.namespace)["items"])
 
     def pod_map(self, rss: list[dict]) -> dict[str, list[dict]]:
         """getPodMapForDeployment: the deployment's pods grouped by the ReplicaSet controlling them."""

@@ -17,6 +17,7 @@ import copy
 from cluster.apiserver.errors import StatusError
 from cluster.apiserver.server import APIServer, WatchEvent
 from cluster.controllers.base import DONE, Controller, Result, split_key
+from cluster.controllers.controller_ref import claim
 from cluster.controllers.controller_utils import (
     controller_of, is_being_deleted, is_pod_active, is_pod_available, is_pod_ready, new_controller_ref,
     pods_to_delete, replicas_of, selector_matches,
@@ -92,57 +93,7 @@ class ReplicaSetSync:
     # -- ownership --------------------------------------------------------------
     def claim_pods(self, pods: list[dict]) -> list[dict]:
         """ClaimPods: keep our matching pods, adopt matching orphans, release ours that stopped matching."""
-        selector, uid = self.rs["spec"].get("selector"), self.rs["metadata"]["uid"]
-        claimed = []
-        for pod in pods:
-            ref = controller_of(pod)
-            matches = selector_matches(selector, pod["metadata"].get("labels"))
-            if ref is not None:
-                if ref.get("uid") != uid:
-                    continue
-                if matches:
-                    claimed.append(pod)
-                elif not is_being_deleted(self.rs):
-                    self._release(pod)
-                continue
-            if matches and not is_being_deleted(self.rs) and not is_being_deleted(pod):
-                adopted = self._adopt(pod)
-                if adopted is not None:
-                    claimed.append(adopted)
-        return claimed
-
-    def _adopt(self, pod: dict) -> dict | None:
-        ref = new_controller_ref(self.rs)
-
-        def put(obj: dict) -> dict:
-            if controller_of(obj) is None:
-                obj["metadata"].setdefault("ownerReferences", []).append(ref)
-            return obj
-
-        try:
-            adopted = self.api.update_with("pods", self.namespace, pod["metadata"]["name"], put)
-        except StatusError as err:
-            if err.code == 404:
-                return None
-            raise
-        return adopted if (controller_of(adopted) or {}).get("uid") == ref["uid"] else None
-
-    def _release(self, pod: dict) -> None:
-        uid = self.rs["metadata"]["uid"]
-
-        def put(obj: dict) -> dict:
-            refs = [r for r in obj["metadata"].get("ownerReferences") or [] if r.get("uid") != uid]
-            if refs:
-                obj["metadata"]["ownerReferences"] = refs
-            else:
-                obj["metadata"].pop("ownerReferences", None)
-            return obj
-
-        try:
-            self.api.update_with("pods", self.namespace, pod["metadata"]["name"], put)
-        except StatusError as err:
-            if err.code != 404:
-                raise
+        return claim(self.api, self.rs, "pods", pods)
 
     # -- replicas -----------------------------------------------------------------
     def manage_replicas(self, pods: list[dict], all_pods: list[dict]) -> StatusError | None:

@@ -26,7 +26,7 @@ def api_resources(ctx: Context, args: list[str]) -> int:
         if output not in ("", "wide", "name"):
             raise UsageError(f"--output {output} is not available")
         if sort_by not in ("", "name", "kind"):
-            raise UsageError(f"--sort-by accepts only name or kind")
+            raise UsageError("--sort-by accepts only name or kind")
         if parsed.positional:
             raise UsageError(f"unexpected arguments: {parsed.positional}")
         chosen = [r for r in PREFERRED if _wanted(r, parsed)]  # kubectl lists preferred versions only
