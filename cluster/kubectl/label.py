@@ -13,7 +13,7 @@ from cluster.kubectl.cli import Context, verb
 from cluster.kubectl.create import dry_run_suffix
 from cluster.kubectl.flags import Flag, Parsed, UsageError
 from cluster.kubectl.mutate import change_object
-from cluster.kubectl.targets import Target, kind_name, named_targets, report, selected_targets
+from cluster.kubectl.targets import Target, kind_name, named_or_selected, report
 
 EXTRA = (Flag("resource-version", "string", ""), Flag("list", "bool", False), Flag("local", "bool", False))
 
@@ -92,12 +92,7 @@ def _split(positional: list[str]) -> tuple[list[str], dict[str, str], list[str]]
 def _targets(ctx: Context, parsed: Parsed, resources: list[str]) -> list[Target]:
     if not resources:
         raise UsageError("one or more resources must be specified as <resource> <name> or <resource>/<name>")
-    targets = named_targets(ctx, resources)
-    if all(t.name for t in targets):
-        return targets
-    if not (parsed["all"] or parsed.text("selector")):
-        raise UsageError("resource(s) were provided, but no name was specified")
-    return selected_targets(ctx, [t.rt for t in targets], parsed.text("selector"))
+    return named_or_selected(ctx, resources, parsed["all"], parsed.text("selector"))
 
 
 def _check_overwrite(obj: dict, field: str, updates: dict[str, str], overwrite: bool) -> None:

@@ -23,7 +23,7 @@ from cluster.kubectl.cli import Context, verb
 from cluster.kubectl.describe_format import PrefixWriter, describe_pod_template
 from cluster.kubectl.flags import Flag, Parsed, UsageError
 from cluster.kubectl.get_flags import parse_duration
-from cluster.kubectl.targets import RESOURCE_HINT, Target, kind_name, named_targets, report, selected_targets
+from cluster.kubectl.targets import RESOURCE_HINT, Target, kind_name, named_or_selected, report
 
 REVISION = "deployment.kubernetes.io/revision"
 CHANGE_CAUSE = "kubernetes.io/change-cause"
@@ -73,12 +73,7 @@ def rollout(ctx: Context, args: list[str]) -> int:
 def _targets(ctx: Context, parsed: Parsed) -> list[Target]:
     if not parsed.positional:
         raise UsageError(RESOURCE_HINT)
-    targets = named_targets(ctx, parsed.positional)
-    if all(t.name for t in targets):
-        return targets
-    if not (parsed["all"] or parsed.text("selector")):
-        raise UsageError("resource(s) were provided, but no name was specified")
-    return selected_targets(ctx, [t.rt for t in targets], parsed.text("selector"))
+    return named_or_selected(ctx, parsed.positional, parsed["all"], parsed.text("selector"))
 
 
 def _not_implemented(sub: str, kind: str) -> str:

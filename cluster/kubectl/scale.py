@@ -12,7 +12,7 @@ from cluster.kubectl import flags as fl
 from cluster.kubectl.cli import Context, verb
 from cluster.kubectl.create import dry_run_suffix
 from cluster.kubectl.flags import Flag, UsageError
-from cluster.kubectl.targets import RESOURCE_HINT, kind_name, named_targets, report, selected_targets
+from cluster.kubectl.targets import RESOURCE_HINT, kind_name, named_or_selected, report
 
 SCALE_FLAGS = (Flag("replicas", "int", -1), Flag("current-replicas", "int", -1),
                Flag("resource-version", "string", ""), Flag("timeout", "string", "0s"))
@@ -27,11 +27,7 @@ def scale(ctx: Context, args: list[str]) -> int:
             raise UsageError("The --replicas=COUNT flag is required, and COUNT must be greater than or equal to 0")
         if not parsed.positional:
             raise UsageError(RESOURCE_HINT)
-        targets = named_targets(ctx, parsed.positional)
-        if any(not t.name for t in targets):
-            if not (parsed["all"] or parsed.text("selector")):
-                raise UsageError("resource(s) were provided, but no name was specified")
-            targets = selected_targets(ctx, [t.rt for t in targets], parsed.text("selector"))
+        targets = named_or_selected(ctx, parsed.positional, parsed["all"], parsed.text("selector"))
     except UsageError as err:
         ctx.stderr.write(f"error: {err}\n")
         return 1

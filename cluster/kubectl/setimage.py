@@ -12,7 +12,7 @@ from cluster.kubectl.cli import Context, verb
 from cluster.kubectl.create import dry_run_suffix
 from cluster.kubectl.flags import UsageError
 from cluster.kubectl.mutate import change
-from cluster.kubectl.targets import RESOURCE_HINT, kind_name, named_targets, report, selected_targets
+from cluster.kubectl.targets import RESOURCE_HINT, kind_name, named_or_selected, report
 
 WORKLOADS = ("Pod", "Deployment", "ReplicaSet")
 
@@ -36,11 +36,7 @@ def set_image(ctx: Context, args: list[str]) -> int:
             raise UsageError("at least one image update is required")
         if not resources:
             raise UsageError(RESOURCE_HINT)
-        targets = named_targets(ctx, resources)
-        if any(not t.name for t in targets):
-            if not (parsed["all"] or parsed.text("selector")):
-                raise UsageError("resource(s) were provided, but no name was specified")
-            targets = selected_targets(ctx, [t.rt for t in targets], parsed.text("selector"))
+        targets = named_or_selected(ctx, resources, parsed["all"], parsed.text("selector"))
     except UsageError as err:
         ctx.stderr.write(f"error: {err}\n")
         return 1

@@ -106,6 +106,16 @@ class Loaded:
     errors: list[str] = field(default_factory=list)  # client-side errors, reported after the server's
 
 
+def named_or_selected(ctx: Context, positional: list[str], everything: bool, selector: str) -> list[Target]:
+    """`TYPE NAME…` or `TYPE/NAME` as given, or every object of TYPE with --all or -l (kubectl's builder)."""
+    targets = named_targets(ctx, positional)
+    if all(t.name for t in targets):
+        return targets
+    if not (everything or selector):
+        raise UsageError("resource(s) were provided, but no name was specified")
+    return selected_targets(ctx, [t.rt for t in targets], selector)
+
+
 def load_files(ctx: Context, filenames: list[str], validate: bool = True, recursive: bool = False) -> Loaded:
     """Every manifest in the files; `validate` is kubectl's client-side check of kind and apiVersion."""
     loaded = Loaded()
