@@ -7,6 +7,7 @@ client would.
 """
 from __future__ import annotations
 
+import ipaddress
 import random
 
 from django.db import transaction
@@ -22,8 +23,18 @@ NODE_ALLOCATABLE = {"cpu": "2", "memory": "8010948Ki", "pods": "110", "ephemeral
                     "hugepages-1Gi": "0", "hugepages-2Mi": "0"}
 
 
+FIRST_POD_CIDR = ipaddress.IPv4Address("10.244.0.0")  # kind's podSubnet; one /24 per node, in order
+FIRST_NODE_IP = ipaddress.IPv4Address("172.18.0.2")  # the first address kind's docker network gives out
+
+
+def pod_cidr(index: int) -> str:
+    """The node IPAM controller's /24 for the index-th node (past 10.244.255.0 it goes on in 10.245…)."""
+    return f"{FIRST_POD_CIDR + 256 * index}/24"
+
+
 def node_manifest(name: str, index: int, seed: int) -> dict:
     rng = random.Random(f"{seed}:{name}")
+    cidr = pod_cidr(index)
     return {
         "apiVersion": "v1",
         "kind": "Node",
@@ -39,11 +50,11 @@ def node_manifest(name: str, index: int, seed: int) -> dict:
             "annotations": {"node.alpha.kubernetes.io/ttl": "0",
                             "volumes.kubernetes.io/controller-managed-attach-detach": "true"},
         },
-        "spec": {"podCIDR": f"10.244.{index}.0/24", "podCIDRs": [f"10.244.{index}.0/24"]},
+        "spec": {"podCIDR": cidr, "podCIDRs": [cidr]},
         "status": {
             "capacity": dict(NODE_CAPACITY),
             "allocatable": dict(NODE_ALLOCATABLE),
-            "addresses": [{"type": "InternalIP", "address": f"172.18.0.{index + 2}"},
+            "addresses": [{"type": "InternalIP", "address": str(FIRST_NODE_IP + index)},
                           {"type": "Hostname", "address": name}],
             "daemonEndpoints": {"kubeletEndpoint": {"Port": 10250}},
             "nodeInfo": {

@@ -2,7 +2,9 @@
 
 Named `<object name>.<hex>` as upstream names them; a repeat of the same
 reason and message on the same object bumps `count` and `lastTimestamp`
-instead of writing a new Event, as the recorder's correlator does.
+instead of writing a new Event, as the recorder's correlator does. Like the
+correlator, each client remembers the Events it wrote (an LRU cache), so a new
+Event is created straight away and only a known one is read and bumped.
 """
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ from cluster.apiserver.server import APIServer
 
 NORMAL = "Normal"
 WARNING = "Warning"
+RECORDED_CACHE_SIZE = 4096  # maxLruCacheEntries
 
 
 def record(api: APIServer, involved: dict, type_: str, reason: str, message: str, component: str,
@@ -29,26 +32,46 @@ def record(api: APIServer, involved: dict, type_: str, reason: str, message: str
         ref["fieldPath"] = field_path
     ref = {k: v for k, v in ref.items() if v}
     name = f"{meta.get('name')}.{_suffix(meta.get('uid', ''), reason, message, field_path)}"
-    try:
-        def bump(event: dict) -> dict:
-            event["count"] = event.get("count", 1) + 1
-            event["lastTimestamp"] = now
-            return event
 
-        return api.update_with("events", namespace, name, bump)
-    except StatusError as err:
-        if err.code != 404:
-            raise
+    def bump(event: dict) -> dict:
+        event["count"] = event.get("count", 1) + 1
+        event["lastTimestamp"] = now
+        return event
+
+    seen = _recorded(api)
+    if (namespace, name) in seen:
+        try:
+            return api.update_with("events", namespace, name, bump)
+        except StatusError as err:
+            if err.code != 404:
+                raise
     source = {"component": component}
     if host:
         source["host"] = host
-    return api.create("events", namespace, {
-        "apiVersion": "v1", "kind": "Event",
-        "metadata": {"name": name, "namespace": namespace},
-        "involvedObject": ref, "reason": reason, "message": message, "source": source,
-        "firstTimestamp": now, "lastTimestamp": now, "count": 1, "type": type_,
-        "eventTime": None, "reportingComponent": component, "reportingInstance": host,
-    })
+    try:
+        event = api.create("events", namespace, {
+            "apiVersion": "v1", "kind": "Event",
+            "metadata": {"name": name, "namespace": namespace},
+            "involvedObject": ref, "reason": reason, "message": message, "source": source,
+            "firstTimestamp": now, "lastTimestamp": now, "count": 1, "type": type_,
+            "eventTime": None, "reportingComponent": component, "reportingInstance": host,
+        })
+    except StatusError as err:
+        if err.code != 409:
+            raise
+        event = api.update_with("events", namespace, name, bump)  # recorded before this recorder started
+    seen[(namespace, name)] = None
+    if len(seen) > RECORDED_CACHE_SIZE:
+        del seen[next(iter(seen))]
+    return event
+
+
+def _recorded(api: APIServer) -> dict[tuple[str, str], None]:
+    """The Events this client has written, oldest first (the correlator's LRU cache)."""
+    seen = getattr(api, "_recorded_events", None)
+    if seen is None:
+        seen = api._recorded_events = {}  # type: ignore[attr-defined]
+    return seen
 
 
 def _suffix(uid: str, reason: str, message: str, field_path: str) -> str:

@@ -52,6 +52,9 @@ class Kubelet(Controller):
         """A kubelet on a node that is down or cut off does no work and hears nothing."""
         return not self.reachable
 
+    def field_selector(self, resource: str) -> tuple[str, str] | None:
+        return ("metadata.name" if resource == "nodes" else "spec.nodeName", self.node_name)
+
     def keys_for(self, resource: str, event: WatchEvent) -> list[str]:
         obj = event.object
         if resource == "nodes":
@@ -80,7 +83,7 @@ class Kubelet(Controller):
             return self.heartbeat()
         namespace, name = split_key(key)
         try:
-            pod = self.api.get("pods", namespace, name)
+            pod = self.lister.get("pods", namespace, name)
         except StatusError as err:
             if err.code != 404:
                 raise
@@ -102,7 +105,7 @@ class Kubelet(Controller):
 
     def own_node(self) -> dict | None:
         try:
-            return self.api.get("nodes", None, self.node_name)
+            return self.lister.get("nodes", None, self.node_name)
         except StatusError as err:
             if err.code == 404:
                 return None
@@ -123,7 +126,7 @@ class Kubelet(Controller):
         """A sandbox whose pod is gone, or was replaced by a new pod of the same name."""
         namespace, _, name = sandbox["pod"].partition("/")
         try:
-            return self.api.get("pods", namespace, name)["metadata"]["uid"] != uid
+            return self.lister.get("pods", namespace, name)["metadata"]["uid"] != uid
         except StatusError as err:
             if err.code == 404:
                 return True

@@ -68,6 +68,7 @@ def _decode(text: str) -> dict:
 _encode = json.JSONEncoder(separators=(",", ":"), check_circular=False).encode
 _ENTRY = Entry._meta.db_table
 _REVISION = Revision._meta.db_table
+_CLUSTER = Cluster._meta.db_table
 
 
 class Store:
@@ -79,7 +80,16 @@ class Store:
 
     # -- reads ------------------------------------------------------------
     def current_revision(self) -> int:
-        return Cluster.objects.filter(pk=self.cluster.pk).values_list("revision", flat=True).get()
+        return self._cluster_row("revision")
+
+    def _cluster_row(self, column: str) -> int:
+        # Raw SQL: the reconciler asks for the revision before every unit of work.
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT {column} FROM {_CLUSTER} WHERE id = %s", [self.cluster.pk])
+            row = cursor.fetchone()
+        if row is None:
+            raise Cluster.DoesNotExist(f"cluster {self.cluster.pk} is gone")
+        return row[0]
 
     def get(self, key: str) -> KeyValue | None:
         # Raw SQL on the (cluster, key) unique index: every request reads at least one key.
@@ -133,19 +143,21 @@ class Store:
     ) -> list[WatchEvent]:
         """Every write after `revision`, oldest first: what an etcd watch sends."""
         self._check_not_compacted(revision + 1)
-        rows = Revision.objects.filter(cluster=self.cluster, revision__gt=revision)
-        if prefix:
-            rows = rows.filter(prefix=prefix)
-        if namespace:
-            rows = rows.filter(namespace=namespace)
-        return [
-            WatchEvent(r.type, KeyValue(r.key, _decode(r.value), r.create_revision, r.revision, r.version),
-                       r.type == Revision.PUT and r.version == 1)
-            for r in rows.order_by("revision")[:limit]
-        ]
+        where, params = ["cluster_id = %s", "revision > %s"], [self.cluster.pk, revision]
+        for column, value in (("prefix", prefix), ("namespace", namespace)):
+            if value:
+                where.append(f"{column} = %s")
+                params.append(value)
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT type, key, value, create_revision, revision, version FROM {_REVISION} "
+                           f"WHERE {' AND '.join(where)} ORDER BY revision LIMIT %s", [*params, limit])
+            rows = cursor.fetchall()
+        return [WatchEvent(kind, KeyValue(key, _decode(value), created, rev, version),
+                           kind == Revision.PUT and version == 1)
+                for kind, key, value, created, rev, version in rows]
 
     def _check_not_compacted(self, revision: int) -> None:
-        compacted = Cluster.objects.filter(pk=self.cluster.pk).values_list("compact_revision", flat=True).get()
+        compacted = self._cluster_row("compact_revision")
         if revision < compacted:
             raise Compacted(revision, compacted)
 

@@ -7,12 +7,15 @@ import random
 import pytest
 
 from cluster.apiserver.server import APIServer, WatchEvent
+from cluster.bootstrap import create_cluster
 from cluster.scheduler.diagnosis import fit_error
 from cluster.scheduler.framework import Status, default_normalize_score, pod_requests
 from cluster.scheduler.plugins.balanced_allocation import balanced_resource_score
 from cluster.scheduler.plugins.node_resources_fit import least_allocated_score
 from cluster.scheduler.plugins.volume_binding import ANN_SELECTED_NODE
-from cluster.scheduler.scheduler import ANNOTATION, Scheduler, select_host
+from cluster.scheduler.scheduler import (
+    ANNOTATION, RECORDED_NODES, Scheduler, num_feasible_nodes_to_find, select_host,
+)
 
 NODE_CPU, NODE_MEMORY = 2000, 8010948 * 1024  # bootstrap's worker allocatable
 GI, MI = 1024 ** 3, 1024 ** 2
@@ -315,3 +318,44 @@ def test_host_port_conflict_and_scheduling_gates(api: APIServer) -> None:
     Scheduler(api).reconcile("default/gated")
     assert pod_scheduled(api, "gated")["reason"] == "SchedulingGated"
     assert not api.get("pods", "default", "gated")["spec"].get("nodeName")
+
+
+# -- big clusters: upstream's percentageOfNodesToScore --------------------------------------
+@pytest.mark.parametrize("all_nodes, expected", [
+    (3, 3), (99, 99),  # under minFeasibleNodesToFind every node is searched
+    (100, 100), (150, 100),  # 50 % - 1 % would be 75: raised to the floor of 100
+    (1000, 420),  # 50 - 1000/125 = 42 %
+    (5000, 500),  # 10 %
+    (6000, 300),  # 50 - 48 = 2 %, raised to 5 %
+])
+def test_feasible_nodes_to_find_follow_the_adaptive_percentage(all_nodes: int, expected: int) -> None:
+    assert num_feasible_nodes_to_find(all_nodes) == expected
+
+
+def test_a_big_cluster_stops_searching_at_enough_feasible_nodes_and_starts_the_next_cycle_after(db) -> None:
+    api = APIServer(create_cluster("wide", nodes=120, seed=1), client="test")
+    scheduler = Scheduler(api)
+    for name in ("first", "second"):
+        make_pod(api, name, cpu="10m")
+        scheduler.reconcile(f"default/{name}")
+    first, second = (json.loads(api.get("pods", "default", n)["metadata"]["annotations"][ANNOTATION])
+                     for n in ("first", "second"))
+    assert (first["evaluated"], first["of"]) == (second["evaluated"], second["of"]) == (100, 120)
+    assert len(first["nodes"]) == RECORDED_NODES and first["omitted"] == 100 - RECORDED_NODES
+    assert first["chosen"] in first["nodes"]
+    # nextStartNodeIndex: the first cycle searched nodes 0..99 (name order), the second 100..119 then 0..79
+    names = sorted(n["metadata"]["name"] for n in api.list("nodes")["items"])
+    assert first["chosen"] in names[:100]
+    assert second["chosen"] in names[100:] + names[:80]
+    assert scheduler._next_start == 80
+
+
+def test_reused_answers_match_a_fresh_evaluation(db) -> None:
+    """Replicas of one shape reuse per-node answers; the choice equals what a fresh scheduler computes."""
+    api = APIServer(create_cluster("shape", nodes=4, seed=3), client="test")
+    warm = Scheduler(api)
+    for index in range(6):
+        make_pod(api, f"p{index}", cpu="300m", memory="256Mi")
+        chosen_fresh = Scheduler(api).schedule_one(api.get("pods", "default", f"p{index}")).node
+        warm.reconcile(f"default/p{index}")
+        assert api.get("pods", "default", f"p{index}")["spec"]["nodeName"] == chosen_fresh

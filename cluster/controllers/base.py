@@ -4,8 +4,8 @@ A controller names the resources it watches, maps each watch event to the keys
 it must look at again (`namespace/name`), and reconciles one key at a time by
 recomputing desired state from current state read through the API server.
 `reconcile` is idempotent: calling it twice in a row changes nothing the second
-time. The reconciler (cluster/reconciler.py) drives the loop; tests call
-`reconcile` directly.
+time. The reconciler (cluster/reconciler/driver.py) drives the loop; tests call
+`reconcile` directly. Reads go through `self.lister` (cluster/informers.py).
 """
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass
 
 from cluster.apiserver.server import APIServer, WatchEvent
+from cluster.informers import Lister
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,12 @@ class Controller(ABC):
 
     def __init__(self, api: APIServer) -> None:
         self.api = api
+        #: where reads go: the API server here; the reconciler swaps in its informer cache
+        self.lister: Lister = Lister(api)
+
+    def field_selector(self, resource: str) -> tuple[str, str] | None:
+        """The (field, value) this component's watch of `resource` selects on, if any."""
+        return None
 
     def keys_for(self, resource: str, event: WatchEvent) -> list[str]:
         """The keys to reconcile after `event` on `resource` (default: the object itself)."""

@@ -11,16 +11,17 @@ from typing import Callable
 
 from cluster.apiserver.errors import StatusError
 from cluster.apiserver.server import APIServer
-from cluster.controllers.controller_utils import controller_of, is_being_deleted, new_controller_ref, selector_matches
+from cluster.apiserver.selectors import selector_from_label_selector
+from cluster.controllers.controller_utils import controller_of, is_being_deleted, new_controller_ref
 
 
 def claim(api: APIServer, owner: dict, resource: str, candidates: list[dict]) -> list[dict]:
     """The candidates `owner` controls after adopting and releasing as upstream does."""
-    selector, uid = owner["spec"].get("selector"), owner["metadata"]["uid"]
+    matcher, uid = selector_from_label_selector(owner["spec"].get("selector")), owner["metadata"]["uid"]
     claimed = []
     for obj in candidates:
         ref = controller_of(obj)
-        matches = selector_matches(selector, obj["metadata"].get("labels"))
+        matches = matcher is not None and matcher.matches(obj["metadata"].get("labels") or {})
         if ref is not None:
             if ref.get("uid") != uid:
                 continue

@@ -27,6 +27,7 @@ from cluster.controllers.controller_utils import (
     POD_TEMPLATE_HASH, by_creation, compute_hash, controller_of, equal_ignore_hash, is_being_deleted,
     new_controller_ref, replicas_of, selector_matches, sort_by_size_newer, sort_by_size_older,
 )
+from cluster.informers import Lister
 from cluster.events import NORMAL, WARNING, record
 
 COMPONENT = "deployment-controller"
@@ -35,8 +36,9 @@ COMPONENT = "deployment-controller"
 class DeploymentSync:
     """One syncDeployment pass over one Deployment; `d` is always the latest copy written."""
 
-    def __init__(self, api: APIServer, deployment: dict) -> None:
+    def __init__(self, api: APIServer, deployment: dict, lister: Lister | None = None) -> None:
         self.api = api
+        self.lister = lister or Lister(api)
         self.d = deployment
         self.requeue_after: float | None = None
 
@@ -120,12 +122,12 @@ class DeploymentSync:
     # -- the replica sets of this deployment --------------------------------------
     def replica_sets(self) -> list[dict]:
         """getReplicaSetsForDeployment: adopt matching orphans, release owned ones that stopped matching."""
-        return claim(self.api, self.d, "replicasets", self.api.list("replicasets", self.namespace)["items"])
+        return claim(self.api, self.d, "replicasets", self.lister.list("replicasets", self.namespace))
 
     def pod_map(self, rss: list[dict]) -> dict[str, list[dict]]:
         """getPodMapForDeployment: the deployment's pods grouped by the ReplicaSet controlling them."""
         by_uid: dict[str, list[dict]] = {rs["metadata"]["uid"]: [] for rs in rss}
-        for pod in self.api.list("pods", self.namespace)["items"]:
+        for pod in self.lister.list("pods", self.namespace):
             ref = controller_of(pod)
             if ref and ref.get("uid") in by_uid and selector_matches(self.d["spec"].get("selector"),
                                                                       pod["metadata"].get("labels")):
@@ -341,7 +343,7 @@ class DeploymentController(Controller):
             ref = controller_of(obj)
             if ref and ref.get("kind") == "ReplicaSet":
                 try:
-                    return self._keys_for_replica_set(self.api.get("replicasets", namespace, ref["name"]))
+                    return self._keys_for_replica_set(self.lister.get("replicasets", namespace, ref["name"]))
                 except StatusError:
                     return []
         return []
@@ -352,18 +354,18 @@ class DeploymentController(Controller):
         if ref is not None:
             return [f"{namespace}/{ref['name']}"] if ref.get("kind") == "Deployment" else []
         labels = rs["metadata"].get("labels")
-        return [f"{namespace}/{d['metadata']['name']}" for d in self.api.list("deployments", namespace)["items"]
+        return [f"{namespace}/{d['metadata']['name']}" for d in self.lister.list("deployments", namespace)
                 if selector_matches(d["spec"].get("selector"), labels)]
 
     def reconcile(self, key: str) -> Result:
         namespace, name = split_key(key)
         try:
-            deployment = self.api.get("deployments", namespace, name)
+            deployment = self.lister.get("deployments", namespace, name)
         except StatusError as err:
             if err.code == 404:
                 return DONE
             raise
-        sync = DeploymentSync(self.api, deployment)
+        sync = DeploymentSync(self.api, deployment, self.lister)
         try:
             sync_deployment(sync)
         except StatusError as err:

@@ -23,6 +23,7 @@ from cluster.apiserver.errors import StatusError
 from cluster.apiserver.server import APIServer, WatchEvent
 from cluster.controllers.base import DONE, Controller, Result, split_key
 from cluster.controllers.controller_utils import is_pod_ready
+from cluster.informers import Lister
 
 SKIP_MIRROR = "endpointslice.kubernetes.io/skip-mirror"
 HEADLESS = "service.kubernetes.io/headless"
@@ -74,17 +75,17 @@ def pod_ip(pod: dict) -> str:
     return status.get("podIP") or ((status.get("podIPs") or [{}])[0]).get("ip", "")
 
 
-def services_selecting(api: APIServer, pod: dict) -> list[str]:
+def services_selecting(lister: Lister, pod: dict) -> list[str]:
     namespace = pod["metadata"].get("namespace", "default")
-    return [f"{namespace}/{svc['metadata']['name']}" for svc in api.list("services", namespace)["items"]
+    return [f"{namespace}/{svc['metadata']['name']}" for svc in lister.list("services", namespace)
             if selects(svc, pod)]
 
 
-def service_keys_for(api: APIServer, resource: str, event: WatchEvent) -> list[str]:
+def service_keys_for(lister: Lister, resource: str, event: WatchEvent) -> list[str]:
     """Services wake on their own events, and on those of the pods they select."""
     meta = event.object["metadata"]
     if resource == "pods":
-        return services_selecting(api, event.object)
+        return services_selecting(lister, event.object)
     if resource in ("endpoints", "services"):
         return [f"{meta.get('namespace', 'default')}/{meta['name']}"]
     service = (meta.get("labels") or {}).get("kubernetes.io/service-name")
@@ -155,7 +156,7 @@ class EndpointsController(Controller):
     watches = ("services", "pods", "endpoints")
 
     def keys_for(self, resource: str, event: WatchEvent) -> list[str]:
-        return service_keys_for(self.api, resource, event)
+        return service_keys_for(self.lister, resource, event)
 
     def reconcile(self, key: str) -> Result:
         namespace, name = split_key(key)
@@ -168,7 +169,7 @@ class EndpointsController(Controller):
 
     def sync_service(self, namespace: str, name: str) -> Result:
         try:
-            service = self.api.get("services", namespace, name)
+            service = self.lister.get("services", namespace, name)
         except StatusError as err:
             if err.code != 404:
                 raise
@@ -176,7 +177,7 @@ class EndpointsController(Controller):
             return DONE
         if not (service.get("spec") or {}).get("selector"):
             return DONE
-        subsets = desired_subsets(service, self.api.list("pods", namespace)["items"])
+        subsets = desired_subsets(service, self.lister.list("pods", namespace))
         labels = {**service_labels(service), SKIP_MIRROR: "true"}
         try:
             current = self.api.get("endpoints", namespace, name)

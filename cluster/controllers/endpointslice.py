@@ -25,6 +25,7 @@ from cluster.controllers.controller_utils import is_pod_ready
 from cluster.controllers.endpoints import (
     find_port, pod_ip, pod_reference, selects, service_keys_for, service_labels, should_pod_be_in_endpoints,
 )
+from cluster.informers import Lister
 
 SERVICE_NAME = "kubernetes.io/service-name"
 MANAGED_BY = "endpointslice.kubernetes.io/managed-by"
@@ -65,13 +66,13 @@ def pod_to_endpoint(pod: dict, service: dict, zones: dict[str, str]) -> dict:
     return endpoint
 
 
-def desired_groups(api: APIServer, service: dict) -> list[tuple[list[dict], list[dict]]]:
+def desired_groups(lister: Lister, service: dict) -> list[tuple[list[dict], list[dict]]]:
     """(ports, endpoints) for each distinct port set, pods in name order."""
     namespace = service["metadata"]["namespace"]
     zones = {n["metadata"]["name"]: (n["metadata"].get("labels") or {}).get(ZONE, "")
-             for n in api.list("nodes")["items"]}
+             for n in lister.list("nodes")}
     groups: dict[str, tuple[list[dict], list[dict]]] = {}
-    pods = sorted(api.list("pods", namespace)["items"], key=lambda p: p["metadata"]["name"])
+    pods = sorted(lister.list("pods", namespace), key=lambda p: p["metadata"]["name"])
     for pod in pods:
         if not selects(service, pod) or not should_pod_be_in_endpoints(pod, include_terminating=True):
             continue
@@ -95,7 +96,7 @@ class EndpointSliceController(Controller):
             labels = event.object["metadata"].get("labels") or {}
             if labels.get(MANAGED_BY) != CONTROLLER_NAME:
                 return []
-        return service_keys_for(self.api, resource, event)
+        return service_keys_for(self.lister, resource, event)
 
     def reconcile(self, key: str) -> Result:
         namespace, name = split_key(key)
@@ -109,7 +110,7 @@ class EndpointSliceController(Controller):
     def sync_service(self, namespace: str, name: str) -> Result:
         existing = managed_slices(self.api, namespace, name)
         try:
-            service = self.api.get("services", namespace, name)
+            service = self.lister.get("services", namespace, name)
         except StatusError as err:
             if err.code != 404:
                 raise
@@ -132,7 +133,7 @@ class EndpointSliceController(Controller):
 
     def _desired_slices(self, service: dict) -> list[tuple[list[dict] | None, list[dict] | None]]:
         slices: list[tuple[list[dict] | None, list[dict] | None]] = []
-        for ports, endpoints in desired_groups(self.api, service):
+        for ports, endpoints in desired_groups(self.lister, service):
             for start in range(0, len(endpoints), MAX_ENDPOINTS_PER_SLICE):
                 slices.append((ports or None, endpoints[start:start + MAX_ENDPOINTS_PER_SLICE]))
         return slices or [(None, None)]  # the placeholder slice

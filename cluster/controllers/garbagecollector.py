@@ -65,7 +65,10 @@ class GarbageCollector(Controller):
                 if owner is not None:
                     keys.append(object_key(owner, namespace, ref.get("name", "")))
             return keys
-        if refs or (_deleting(event.object) and {FOREGROUND, ORPHAN} & set(_finalizers(event.object))):
+        # Like the graph builder: an object is looked at when one of its owners is absent
+        # (or was replaced), or when it is itself deleting with a GC finalizer.
+        dangling = any(self._owner(ref, namespace) is None for ref in refs)
+        if dangling or (_deleting(event.object) and {FOREGROUND, ORPHAN} & set(_finalizers(event.object))):
             return [object_key(rt, namespace, meta["name"])]
         return []
 
@@ -86,7 +89,7 @@ class GarbageCollector(Controller):
 
     def process(self, rt: ResourceType, namespace: str, name: str) -> Result:
         try:
-            obj = self.api.get(rt, namespace, name)
+            obj = self.lister.get(rt.plural, namespace, name)
         except StatusError as err:
             if err.code == 404:
                 return DONE
@@ -108,7 +111,7 @@ class GarbageCollector(Controller):
         for rt in TRACKED:
             if namespace and not rt.namespaced:
                 continue
-            for obj in self.api.list(rt, namespace or None)["items"]:
+            for obj in self.lister.list(rt.plural, namespace or None):
                 if any(ref.get("uid") == uid for ref in obj["metadata"].get("ownerReferences") or []):
                     found.append((obj, rt))
         return found
@@ -119,7 +122,7 @@ class GarbageCollector(Controller):
         if rt is None:
             return {}  # an unknown kind cannot be checked: treat as present, as upstream retries
         try:
-            owner = self.api.get(rt, namespace if rt.namespaced else "", ref.get("name", ""))
+            owner = self.lister.get(rt.plural, namespace if rt.namespaced else "", ref.get("name", ""))
         except StatusError as err:
             if err.code == 404:
                 return None

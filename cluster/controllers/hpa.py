@@ -25,6 +25,7 @@ from cluster.controllers import hpa_normalize as normalizing
 from cluster.controllers.base import Controller, Result, split_key
 from cluster.controllers.hpa_metrics import MetricContext, MetricError, compute_metric
 from cluster.events import NORMAL, WARNING, record
+from cluster.informers import Lister
 
 COMPONENT = "horizontal-pod-autoscaler"
 SYNC_PERIOD = 15.0  # --horizontal-pod-autoscaler-sync-period
@@ -53,7 +54,7 @@ class HorizontalPodAutoscalerController(Controller):
     def reconcile(self, key: str) -> Result:
         namespace, name = split_key(key)
         try:
-            hpa = self.api.get("horizontalpodautoscalers", namespace, name)
+            hpa = self.lister.get("horizontalpodautoscalers", namespace, name)
         except StatusError as err:
             if err.code != 404:
                 raise
@@ -61,7 +62,7 @@ class HorizontalPodAutoscalerController(Controller):
             return Result()
         history = self.histories.setdefault(key, normalizing.History())
         try:
-            Autoscale(self.api, hpa, history, self.api.now()).run()
+            Autoscale(self.api, hpa, history, self.api.now(), self.lister).run()
         except StatusError as err:
             if err.code not in (404, 409):
                 raise
@@ -71,8 +72,10 @@ class HorizontalPodAutoscalerController(Controller):
 class Autoscale:
     """One reconcileAutoscaler pass over one HPA."""
 
-    def __init__(self, api: APIServer, hpa: dict, history: normalizing.History, now: dt.datetime) -> None:
+    def __init__(self, api: APIServer, hpa: dict, history: normalizing.History, now: dt.datetime,
+                 lister: Lister | None = None) -> None:
         self.api, self.hpa, self.history, self.now = api, copy.deepcopy(hpa), history, now
+        self.lister = lister or Lister(api)
         self.original_status = copy.deepcopy(hpa.get("status") or {})
         self.status = copy.deepcopy(hpa.get("status") or {})
         self.namespace = hpa["metadata"]["namespace"]
@@ -225,7 +228,7 @@ class Autoscale:
         selector = self.selector(scale)
         specs = self.spec.get("metrics") or []
         statuses: list[dict] = [{"type": ""} for _ in specs]
-        pods = [p for p in self.api.list("pods", self.namespace)["items"]
+        pods = [p for p in self.lister.list("pods", self.namespace)
                 if selector.matches(p["metadata"].get("labels"))]
         ctx = MetricContext(self.api, self.namespace, selector, pods, self.now)
         replicas, metric_name, first_error, invalid = 0, "", None, 0
@@ -274,16 +277,16 @@ class Autoscale:
 
     def other_hpas_selecting(self, selector: LabelSelector) -> set[str]:
         """The other HPAs in the namespace whose targets select some of the same pods."""
-        others = [h for h in self.api.list("horizontalpodautoscalers", self.namespace)["items"]
+        others = [h for h in self.lister.list("horizontalpodautoscalers", self.namespace)
                   if h["metadata"]["name"] != self.hpa["metadata"]["name"]]
         if not others:
             return set()
-        pods = [p for p in self.api.list("pods", self.namespace)["items"]
+        pods = [p for p in self.lister.list("pods", self.namespace)
                 if selector.matches(p["metadata"].get("labels"))]
         overlapping = set()
         for other in others:
             try:
-                _, scale = Autoscale(self.api, other, normalizing.History(), self.now).get_scale()
+                _, scale = Autoscale(self.api, other, normalizing.History(), self.now, self.lister).get_scale()
                 other_selector = parse_label_selector((scale.get("status") or {}).get("selector") or "")
             except (ScaleTargetError, StatusError):
                 continue

@@ -26,6 +26,7 @@ from cluster.apiserver.server import APIServer, WatchEvent
 from cluster.clock import parse_rfc3339, rfc3339
 from cluster.controllers.base import DONE, Controller, Result
 from cluster.events import NORMAL, record
+from cluster.informers import NODE_NAME_INDEX
 
 GRACE_PERIOD = 50.0  # --node-monitor-grace-period
 STARTUP_GRACE_PERIOD = 60.0  # --node-startup-grace-period
@@ -60,7 +61,7 @@ class NodeLifecycleController(Controller):
 
     def reconcile(self, key: str) -> Result:
         try:
-            node = self.api.get("nodes", None, key)
+            node = self.lister.get("nodes", None, key)
         except StatusError as err:
             if err.code == 404:
                 return DONE
@@ -80,7 +81,7 @@ class NodeLifecycleController(Controller):
         if ready and ready.get("lastHeartbeatTime"):
             seen.append(parse_rfc3339(ready["lastHeartbeatTime"]))
         try:
-            lease = self.api.get("leases", "kube-node-lease", node["metadata"]["name"])
+            lease = self.lister.get("leases", "kube-node-lease", node["metadata"]["name"])
             if (lease.get("spec") or {}).get("renewTime"):
                 seen.append(parse_rfc3339(lease["spec"]["renewTime"]))
         except StatusError as err:
@@ -124,7 +125,7 @@ class NodeLifecycleController(Controller):
 
     def mark_pods_not_ready(self, node_name: str, stamp: str) -> None:
         """MarkPodsNotReady: the pods' Ready condition turns False; they leave Service endpoints."""
-        for pod in self.api.list("pods", None, field_selector=f"spec.nodeName={node_name}")["items"]:
+        for pod in self.lister.by_index("pods", NODE_NAME_INDEX, node_name):
             def not_ready(current: dict) -> dict:
                 for cond in (current.get("status") or {}).get("conditions") or []:
                     if cond["type"] in ("Ready", "ContainersReady") and cond["status"] != "False":
@@ -171,7 +172,7 @@ class NodeLifecycleController(Controller):
         if not taints:
             return
         name = node["metadata"]["name"]
-        for pod in self.api.list("pods", None, field_selector=f"spec.nodeName={name}")["items"]:
+        for pod in self.lister.by_index("pods", NODE_NAME_INDEX, name):
             if pod["metadata"].get("deletionTimestamp"):
                 continue
             evict_at = eviction_time(pod, taints)

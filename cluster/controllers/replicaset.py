@@ -7,8 +7,10 @@ ActivePods order. Terminating and finished pods do not count. Status reports
 replicas, fullyLabeledReplicas, readyReplicas, availableReplicas (ready for
 minReadySeconds of virtual time) and observedGeneration.
 
-Simplified: state is read fresh from the API server on every sync, so upstream's
-expectations (which guard against stale informer caches) are not needed.
+Reads come from the informer cache (cluster/informers.py), which the reconciler
+brings up to date before every sync, so the controller always sees the pods it
+created last time; upstream's expectations, which guard a sync against a cache
+that has not yet seen its own creates, are therefore not needed.
 """
 from __future__ import annotations
 
@@ -23,6 +25,7 @@ from cluster.controllers.controller_utils import (
     pods_to_delete, replicas_of, selector_matches,
 )
 from cluster.clock import rfc3339
+from cluster.informers import Lister
 from cluster.events import NORMAL, WARNING, record
 
 COMPONENT = "replicaset-controller"
@@ -46,19 +49,19 @@ class ReplicaSetController(Controller):
         if event.type == "DELETED":
             return []
         labels = meta.get("labels")
-        return [f"{namespace}/{rs['metadata']['name']}" for rs in self.api.list("replicasets", namespace)["items"]
+        return [f"{namespace}/{rs['metadata']['name']}" for rs in self.lister.list("replicasets", namespace)
                 if selector_matches(rs["spec"].get("selector"), labels)]
 
     def reconcile(self, key: str) -> Result:
         namespace, name = split_key(key)
         try:
-            rs = self.api.get("replicasets", namespace, name)
+            rs = self.lister.get("replicasets", namespace, name)
         except StatusError as err:
             if err.code == 404:
                 return DONE
             raise
         try:
-            return ReplicaSetSync(self.api, rs).run()
+            return ReplicaSetSync(self.api, rs, self.lister).run()
         except StatusError as err:
             if err.code not in (404, 409):
                 raise
@@ -68,8 +71,9 @@ class ReplicaSetController(Controller):
 class ReplicaSetSync:
     """One syncReplicaSet pass."""
 
-    def __init__(self, api: APIServer, rs: dict) -> None:
+    def __init__(self, api: APIServer, rs: dict, lister: Lister | None = None) -> None:
         self.api = api
+        self.lister = lister or Lister(api)
         self.rs = rs
         self.namespace = rs["metadata"]["namespace"]
 
@@ -77,11 +81,12 @@ class ReplicaSetSync:
         record(self.api, self.rs, type_, reason, message, COMPONENT)
 
     def run(self) -> Result:
-        all_pods = self.api.list("pods", self.namespace)["items"]
-        pods = self.claim_pods([p for p in all_pods if is_pod_active(p)])
+        # FilterPodsByOwner: ours and the namespace's orphans, from the informer's controller-UID index
+        candidates = self.lister.owned_or_orphans("pods", self.namespace, self.rs["metadata"]["uid"])
+        pods = self.claim_pods([p for p in candidates if is_pod_active(p)])
         error = None
         if not is_being_deleted(self.rs):
-            error = self.manage_replicas(pods, all_pods)
+            error = self.manage_replicas(pods)
         updated = self.update_status(self.calculate_status(pods, error))
         min_ready = int(updated["spec"].get("minReadySeconds") or 0)
         status = updated.get("status") or {}
@@ -96,12 +101,12 @@ class ReplicaSetSync:
         return claim(self.api, self.rs, "pods", pods)
 
     # -- replicas -----------------------------------------------------------------
-    def manage_replicas(self, pods: list[dict], all_pods: list[dict]) -> StatusError | None:
+    def manage_replicas(self, pods: list[dict]) -> StatusError | None:
         diff = len(pods) - replicas_of(self.rs)
         if diff < 0:
             return self.create_pods(min(-diff, BURST_REPLICAS))
         if diff > 0:
-            victims = pods_to_delete(pods, self.related_pods(all_pods), min(diff, BURST_REPLICAS), self.api.now())
+            victims = pods_to_delete(pods, self.related_pods(), min(diff, BURST_REPLICAS), self.api.now())
             return self.delete_pods(victims)
         return None
 
@@ -144,14 +149,14 @@ class ReplicaSetSync:
             self.event(NORMAL, "SuccessfulDelete", f"Deleted pod: {name}")
         return failure
 
-    def related_pods(self, all_pods: list[dict]) -> list[dict]:
+    def related_pods(self) -> list[dict]:
         """getIndirectlyRelatedPods: pods selected by any ReplicaSet sharing this one's controller."""
         owner = controller_of(self.rs)
         if owner is None:
             return []
-        siblings = [rs for rs in self.api.list("replicasets", self.namespace)["items"]
+        siblings = [rs for rs in self.lister.list("replicasets", self.namespace)
                     if (controller_of(rs) or {}).get("uid") == owner.get("uid")]
-        return [p for p in all_pods
+        return [p for p in self.lister.list("pods", self.namespace)
                 if any(selector_matches(rs["spec"].get("selector"), p["metadata"].get("labels")) for rs in siblings)]
 
     # -- status ---------------------------------------------------------------------

@@ -2,20 +2,29 @@
 
 Like an informer factory shared by every component of kube-controller-manager,
 the driver keeps one watch position (a revision) and reads each watched
-resource's events after it through `APIServer.watch_batch`. Every event goes,
-in revision order, to each component that watches the resource; its
-`keys_for` turns it into work-queue keys, and each delivery that wakes a
-component is recorded as a step (kube-apiserver → component). A unit of work
-is one `reconcile(key)` of one component; components take turns (round robin,
-in the fixed order of cluster/components.py, kubelets by node name), so a
-seed and a frozen clock replay the same history.
+resource's events after it through `APIServer.watch_many`. Each event first
+updates the shared informers (cluster/informers.py), the local cache every
+component reads through its lister, then goes, in revision order, to each
+component that watches the resource; a component that watches with a field
+selector (the kubelet: `spec.nodeName=<node>`) hears only the events that
+match it. Its `keys_for` turns an event into work-queue keys, and each delivery
+that wakes a component is recorded as a step (kube-apiserver → component). A
+unit of work is one `reconcile(key)` of one component; components take turns
+(round robin, in the fixed order of cluster/components.py, kubelets by node
+name; a turn is up to TURN_UNITS keys, as a busy controller's workers drain
+their queue), so a seed and a frozen clock replay the same history. The watch is
+read again before every unit, so a component always sees its own last writes.
 
-Nothing lives only here: on start (and after a 410 Gone) every component
-relists and reconciles everything, as after a kube-controller-manager restart.
+Nothing lives only here: on start (and after a 410 Gone) the informers list
+everything again and every component reconciles everything, as after a
+kube-controller-manager restart.
 """
 from __future__ import annotations
 
+import bisect
 import datetime as dt
+import heapq
+import itertools
 import logging
 from dataclasses import dataclass
 
@@ -24,6 +33,7 @@ from cluster.apiserver.errors import StatusError
 from cluster.apiserver.server import APIServer, WatchEvent
 from cluster.components import CONTROL_PLANE, NODE_AGENTS
 from cluster.controllers.base import Controller
+from cluster.informers import CachedLister, SharedInformers
 from cluster.models import Cluster
 from cluster.reconciler.workqueue import WorkQueue
 
@@ -31,6 +41,7 @@ log = logging.getLogger(__name__)
 WATCH_PAGE = 2000
 ERROR_RETRY_SECONDS = 1.0
 QUIET_RESOURCES = ("leases",)  # heartbeats: writes that do not count as activity
+TURN_UNITS = 32  # keys one component may work through before the next one's turn
 
 
 class ComponentLoop:
@@ -41,6 +52,7 @@ class ComponentLoop:
         self.name = name
         self.queue = WorkQueue()
         self.writes = 0
+        self.position = 0  # its place in the round robin
         component.api.observers.append(self._count_write)
 
     def _count_write(self, kind: str, detail: dict) -> None:
@@ -54,6 +66,9 @@ class ComponentLoop:
     def housekeeping(self, key: str) -> bool:
         check = getattr(self.component, "is_housekeeping", None)
         return bool(check and check(key))
+
+    def selector(self, resource: str) -> tuple[str, str] | None:
+        return self.component.field_selector(resource)
 
 
 @dataclass
@@ -70,11 +85,20 @@ class ClusterDriver:
 
     def _build(self) -> None:
         self.api = APIServer(self.cluster, client="kube-apiserver")
-        self.loops = [ComponentLoop(cls(self._client(cls.name)), cls.name) for cls in CONTROL_PLANE]
+        self.informers = SharedInformers(self.api, self.resources)
+        self.loops = [self._loop(cls(self._client(cls.name)), cls.name) for cls in CONTROL_PLANE]
         self.kubelets: dict[str, list[ComponentLoop]] = {}
         self.since: int | None = None
         self.turn = 0
         self.last_activity = self.now()
+        self._order: list[ComponentLoop] = []
+        self._ready: list[int] = []  # sorted positions of loops with ready keys
+        self._timers: list[tuple[dt.datetime, int, ComponentLoop]] = []
+        self._timer_ids = itertools.count()
+        self._held: set[ComponentLoop] = set()  # paused loops with timers parked
+        self._current: ComponentLoop | None = None
+        self._streak = 0
+        self._reorder()
 
     def _client(self, name: str) -> APIServer:
         api = APIServer(self.cluster, client=name)
@@ -83,12 +107,42 @@ class ClusterDriver:
             recorder.elide_unwritten = True
         return api
 
+    def _loop(self, component: Controller, name: str) -> ComponentLoop:
+        component.lister = CachedLister(component.api, self.informers)
+        loop = ComponentLoop(component, name)
+        loop.queue.on_ready = lambda: self._mark_ready(loop)
+        loop.queue.on_timer = lambda due: heapq.heappush(self._timers, (due, next(self._timer_ids), loop))
+        return loop
+
+    def _reorder(self) -> None:
+        """Number the loops in turn order and route each watched resource to its loops."""
+        self._order = self.loops + [loop for node in sorted(self.kubelets) for loop in self.kubelets[node]]
+        for position, loop in enumerate(self._order):
+            loop.position = position
+        self._ready = sorted(loop.position for loop in self._order if len(loop.queue))
+        self._routes: dict[str, list[ComponentLoop]] = {}
+        self._selected: dict[str, dict[str, dict[str, list[ComponentLoop]]]] = {}
+        for loop in self._order:
+            for resource in loop.component.watches:
+                selector = loop.selector(resource)
+                if selector is None:
+                    self._routes.setdefault(resource, []).append(loop)
+                else:
+                    field, value = selector
+                    by_value = self._selected.setdefault(resource, {}).setdefault(field, {})
+                    by_value.setdefault(value, []).append(loop)
+
+    def _mark_ready(self, loop: ComponentLoop) -> None:
+        index = bisect.bisect_left(self._ready, loop.position)
+        if index == len(self._ready) or self._ready[index] != loop.position:
+            self._ready.insert(index, loop.position)
+
     def now(self) -> dt.datetime:
         return clock.now(self.cluster)
 
     @property
     def all_loops(self) -> list[ComponentLoop]:
-        return self.loops + [loop for node in sorted(self.kubelets) for loop in self.kubelets[node]]
+        return self._order
 
     @property
     def resources(self) -> list[str]:
@@ -98,31 +152,40 @@ class ClusterDriver:
     def start(self) -> None:
         """List everything and queue every key (a fresh start or a resync after 410 Gone)."""
         revision = self.api.current_revision()
-        for node in self.api.list("nodes")["items"]:
-            self._add_node(node["metadata"]["name"], relist=False)
+        self.informers.sync()
+        for node in self.informers.informers["nodes"].items.values():
+            self._add_node(node["metadata"]["name"], relist=False, reorder=False)
+        self._reorder()
         for loop in self.all_loops:
             self.relist(loop)
         self.since = revision
 
     def relist(self, loop: ComponentLoop) -> None:
+        """Queue every object the loop watches, as its informer's initial list would."""
         for resource in loop.component.watches:
-            listing = self.api.list(resource)
-            revision = int(listing["metadata"]["resourceVersion"])
-            for obj in listing["items"]:
-                for key in loop.component.keys_for(resource, WatchEvent("ADDED", obj, revision)):
+            selector = loop.selector(resource)
+            if selector is None:
+                objects = self.informers.informers[resource].items.values()
+            elif selector[0] == "spec.nodeName":
+                objects = self.informers.informers[resource].by_index("spec.nodeName", selector[1])
+            else:
+                obj = self.informers.informers[resource].items.get(selector[1])
+                objects = [obj] if obj is not None else []
+            for obj in list(objects):
+                for key in loop.component.keys_for(resource, WatchEvent("ADDED", obj, self.since or 0)):
                     loop.queue.add(key)
         if getattr(loop.component, "wants_relist", False):
             loop.component.wants_relist = False  # type: ignore[attr-defined]
 
-    def _add_node(self, name: str, relist: bool = True) -> None:
+    def _add_node(self, name: str, relist: bool = True, reorder: bool = True) -> None:
         if name in self.kubelets:
             return
-        self.kubelets[name] = []
-        for cls in NODE_AGENTS:
-            api = self._client(cls.name)
-            loop = ComponentLoop(cls(api, name), f"{cls.name}/{name}")
-            self.kubelets[name].append(loop)
-            if relist:
+        self.kubelets[name] = [self._loop(cls(self._client(cls.name), name), f"{cls.name}/{name}")
+                               for cls in NODE_AGENTS]
+        if reorder:
+            self._reorder()
+        if relist:
+            for loop in self.kubelets[name]:
                 self.relist(loop)
 
     # -- watch ------------------------------------------------------------------
@@ -163,15 +226,15 @@ class ClusterDriver:
         return found
 
     def dispatch(self, resource: str, event: WatchEvent) -> None:
+        self.informers.apply(resource, event)
         if resource == "nodes":
             name = event.object["metadata"]["name"]
             if event.type == "DELETED":
-                self.kubelets.pop(name, None)
+                if self.kubelets.pop(name, None) is not None:
+                    self._reorder()
             else:
                 self._add_node(name)
-        for loop in self.all_loops:
-            if resource not in loop.component.watches:
-                continue
+        for loop in self._listeners(resource, event.object):
             was_paused = loop.paused
             keys = loop.component.keys_for(resource, event)
             if getattr(loop.component, "wants_relist", False):
@@ -182,34 +245,76 @@ class ClusterDriver:
             for key in keys:
                 loop.queue.add(key)
 
+    def _listeners(self, resource: str, obj: dict) -> list[ComponentLoop]:
+        """The loops whose watch of `resource` sees `obj`, in turn order."""
+        loops = self._routes.get(resource, [])
+        selected = self._selected.get(resource)
+        if not selected:
+            return loops
+        for field, by_value in selected.items():
+            value = obj["metadata"]["name"] if field == "metadata.name" else (obj.get("spec") or {}).get("nodeName")
+            if value in by_value:
+                loops = sorted(loops + by_value[value], key=lambda loop: loop.position)
+        return loops
+
     # -- work ---------------------------------------------------------------------
     def fire_timers(self) -> None:
         now = self.now()
-        for loop in self.all_loops:
-            if not loop.paused:
+        for loop in [loop for loop in self._held if not loop.paused]:  # resumed: its timers are due again
+            self._held.discard(loop)
+            loop.queue.fire(now)
+            if (due := loop.queue.next_due()) is not None:
+                heapq.heappush(self._timers, (due, next(self._timer_ids), loop))
+        while self._timers and self._timers[0][0] <= now:
+            _due, _id, loop = heapq.heappop(self._timers)
+            if loop.paused:
+                self._held.add(loop)  # a stopped kubelet's timers wait for it
+            else:
                 loop.queue.fire(now)
 
     def next_due(self) -> dt.datetime | None:
-        dues = [d for loop in self.all_loops if not loop.paused and (d := loop.queue.next_due()) is not None]
-        return min(dues) if dues else None
+        while self._timers:
+            due, _id, loop = self._timers[0]
+            actual = loop.queue.next_due()
+            if loop.paused or actual is None or actual > due:
+                heapq.heappop(self._timers)  # stale: fired, forgotten, superseded, or its loop is paused
+                if loop.paused and actual is not None:
+                    self._held.add(loop)
+                elif actual is not None and actual > due:
+                    heapq.heappush(self._timers, (actual, next(self._timer_ids), loop))
+                continue
+            return due
+        return None
 
     def has_work(self) -> bool:
-        return any(len(loop.queue) and not loop.paused for loop in self.all_loops)
+        return any(not self._order[p].paused for p in self._ready if len(self._order[p].queue))
 
     def run_one(self) -> bool:
-        """One reconcile of one key, by the next component (in turn) that has work."""
-        loops = self.all_loops
-        for offset in range(len(loops)):
-            loop = loops[(self.turn + offset) % len(loops)]
-            if loop.paused:
-                continue
-            key = loop.queue.pop()
-            if key is None:
-                continue
-            self.turn = (self.turn + offset + 1) % len(loops)
+        """One reconcile of one key, by the component whose turn it is."""
+        loop = self._next_loop()
+        if loop is None:
+            return False
+        key = loop.queue.pop()
+        if not len(loop.queue):
+            self._ready.remove(loop.position)
+        if key is not None:
             self.process(loop, key)
-            return True
-        return False
+        return True
+
+    def _next_loop(self) -> ComponentLoop | None:
+        """The current loop until it has had TURN_UNITS keys or has none left; then the next with work."""
+        current = self._current
+        if current is not None and self._streak < TURN_UNITS and len(current.queue) and not current.paused:
+            self._streak += 1
+            return current
+        ready = self._ready
+        start = bisect.bisect_left(ready, self.turn)
+        for offset in range(len(ready)):
+            loop = self._order[ready[(start + offset) % len(ready)]]
+            if not loop.paused and len(loop.queue):
+                self.turn, self._current, self._streak = loop.position + 1, loop, 1
+                return loop
+        return None
 
     def process(self, loop: ComponentLoop, key: str) -> None:
         writes = loop.writes

@@ -4,16 +4,22 @@ A key waiting in the queue is there once however often it is added (the
 queue deduplicates), keys come out first-in first-out, and `add_after` parks a
 key until a virtual moment — how a reconcile's `requeue_after` comes back.
 Processing a key replaces its parked timer, so a requeue is never doubled.
+The driver passes two callbacks so it can keep, across a thousand queues, the
+set of queues with ready keys and one heap of their timers.
 """
 from __future__ import annotations
 
 import datetime as dt
 import heapq
 import itertools
+from typing import Callable
 
 
 class WorkQueue:
-    def __init__(self) -> None:
+    def __init__(self, on_ready: Callable[[], None] | None = None,
+                 on_timer: Callable[[dt.datetime], None] | None = None) -> None:
+        self.on_ready = on_ready  # called when the queue goes from empty to not empty
+        self.on_timer = on_timer  # called with each newly parked due time
         self.ready: dict[str, None] = {}  # insertion-ordered: FIFO, deduplicated
         self.timers: dict[str, dt.datetime] = {}
         self._heap: list[tuple[dt.datetime, int, str]] = []
@@ -23,7 +29,11 @@ class WorkQueue:
         return len(self.ready)
 
     def add(self, key: str) -> None:
-        self.ready.setdefault(key, None)
+        if key in self.ready:
+            return
+        self.ready[key] = None
+        if len(self.ready) == 1 and self.on_ready is not None:
+            self.on_ready()
 
     def add_after(self, key: str, due: dt.datetime) -> None:
         current = self.timers.get(key)
@@ -31,6 +41,8 @@ class WorkQueue:
             return
         self.timers[key] = due
         heapq.heappush(self._heap, (due, next(self._counter), key))
+        if self.on_timer is not None:
+            self.on_timer(due)
 
     def forget_timer(self, key: str) -> None:
         self.timers.pop(key, None)

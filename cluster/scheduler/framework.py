@@ -7,12 +7,14 @@ its allocatable resources, the non-terminal pods bound to it, their summed
 requests (`requested`, and `non_zero_requested` with upstream's 100m CPU / 200Mi
 memory defaults for containers that request nothing) and the host ports in use.
 
-Simplified: the snapshot is read fresh from the API server at the start of every
-cycle instead of from an informer-fed cache with assumed pods; pod-level resources
-and in-place resize status are not considered.
+Simplified: NodeInfos come from the informer cache (cluster/scheduler/cache.py)
+without upstream's assumed pods, since the reconciler's cache already holds the
+scheduler's last binding when its next cycle starts; pod-level resources and
+in-place resize status are not considered.
 """
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 
 from cluster import quantity
@@ -137,14 +139,20 @@ def host_ports(pod: dict) -> list[HostPort]:
     return ports
 
 
+_generations = itertools.count(1)
+
+
 @dataclass
 class NodeInfo:
+    """What the scheduler knows of one node; `generation` is new for every NodeInfo built or changed."""
+
     node: dict
     pods: list[dict] = field(default_factory=list)
     requested: Resources = field(default_factory=dict)
     non_zero_requested: Resources = field(default_factory=dict)
     allocatable: Resources = field(default_factory=dict)
     used_ports: list[HostPort] = field(default_factory=list)
+    generation: int = field(default_factory=lambda: next(_generations))
 
     @property
     def name(self) -> str:
@@ -155,6 +163,7 @@ class NodeInfo:
         return self.node["metadata"].get("labels") or {}
 
     def add_pod(self, pod: dict) -> None:
+        self.generation = next(_generations)
         self.pods.append(pod)
         _add(self.requested, pod_requests(pod))
         _add(self.non_zero_requested, pod_requests(pod, non_zero=True))
@@ -186,6 +195,8 @@ class Plugin:
     name: str = ""
     #: the score weight in the default profile (0: not a score plugin)
     weight: int = 0
+    #: its Filter and Score answers depend only on the pod's spec and the NodeInfo
+    node_local: bool = True
 
     def pre_filter(self, state: CycleState, pod: dict) -> Status:
         return success()

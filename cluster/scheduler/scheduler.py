@@ -1,8 +1,12 @@
 """kube-scheduler's control loop (pkg/scheduler/schedule_one.go): one pod per reconcile.
 
 For a pending pod (no nodeName, schedulerName default-scheduler) a scheduling cycle
-snapshots nodes and pods, runs the default profile's PreFilter and Filter plugins
-on every node, scores the feasible nodes (each plugin's score normalized to 0..100,
+takes the scheduler cache's snapshot of the nodes (cluster/scheduler/cache.py),
+runs the default profile's PreFilter and Filter plugins on the nodes in turn
+until it has found numFeasibleNodesToFind feasible ones (every node in a cluster
+of fewer than 100; in bigger ones upstream's adaptive percentageOfNodesToScore,
+50 % minus 1 % per 125 nodes, at least 5 % and 100 nodes, starting where the
+previous cycle stopped), scores the feasible nodes (each plugin's score normalized to 0..100,
 times its weight, summed; a single feasible node is taken without scoring, as
 upstream does), and picks the highest total, breaking ties by reservoir sampling
 with a generator seeded from the cluster seed and the pod, so a scenario replays
@@ -25,7 +29,10 @@ only logs this at -v=10):
                           "score": {"<plugin>": 0..100, ...}, "total": <weighted sum>}, ...},
      "weights": {"<plugin>": <weight>, ...}, "chosen": "<node>" | null}
 `filter` lists the plugins that ran on the node, in order, up to the first that
-rejected it; `score` and `total` appear only for scored nodes. A scheduled pod gets
+rejected it; `score` and `total` appear only for scored nodes. A decision over more
+than RECORDED_NODES nodes keeps the chosen node and the best totals, and says how
+many it left out ("omitted") and how many nodes the cycle looked at of how many
+("evaluated", "of") when it stopped early. A scheduled pod gets
 it through the Binding's metadata.annotations, which kube-apiserver copies onto the
 pod in the same write; an unschedulable pod gets it by an update of its metadata.
 """
@@ -42,7 +49,9 @@ from cluster.apiserver.strategy import set_condition
 from cluster.controllers.base import DONE, Controller, Result, split_key
 from cluster.events import NORMAL, WARNING, record
 from cluster.scheduler import diagnosis
-from cluster.scheduler.framework import SKIP, CycleState, NodeInfo, Plugin, Status, is_terminal, snapshot
+from cluster.informers import NODE_NAME_INDEX
+from cluster.scheduler.cache import NodeAnswers, NodeInfoCache, pod_shape
+from cluster.scheduler.framework import SKIP, CycleState, NodeInfo, Plugin, Status, is_terminal
 from cluster.scheduler.plugins import default_profile
 from cluster.scheduler.plugins.volume_binding import VolumeBinding, claim_names, waiting_for_volumes
 
@@ -52,6 +61,19 @@ UNSCHEDULABLE_RETRY = 300.0  # podMaxInUnschedulablePodsDuration
 INITIAL_BACKOFF, MAX_BACKOFF = 1.0, 10.0  # podInitialBackoffSeconds, podMaxBackoffSeconds
 VOLUME_POLL = 1.0  # how often PreBind looks at the claims again
 GATED_MESSAGE = "Scheduling is blocked due to non-empty scheduling gates"
+MIN_FEASIBLE_NODES_TO_FIND = 100  # minFeasibleNodesToFind
+MIN_FEASIBLE_NODES_PERCENTAGE_TO_FIND = 5  # minFeasibleNodesPercentageToFind
+RECORDED_NODES = 12
+SHAPE = "kubeclass/podShape"  # CycleState key: the pod's shape when its answers may be reused
+
+
+def num_feasible_nodes_to_find(all_nodes: int, percentage: int = 0) -> int:
+    """numFeasibleNodesToFind: how many feasible nodes a cycle looks for before it stops filtering."""
+    if all_nodes < MIN_FEASIBLE_NODES_TO_FIND:
+        return all_nodes
+    if percentage == 0:  # adaptive: 50 % less 1 % per 125 nodes, never under 5 %
+        percentage = max(50 - all_nodes // 125, MIN_FEASIBLE_NODES_PERCENTAGE_TO_FIND)
+    return max(all_nodes * percentage // 100, MIN_FEASIBLE_NODES_TO_FIND)
 
 
 def is_pending(pod: dict) -> bool:
@@ -79,10 +101,20 @@ class Decision:
     message: str = ""
     state: CycleState = field(default_factory=CycleState)
     nodes: dict[str, dict] = field(default_factory=dict)
+    all_nodes: int = 0
 
     def record(self, plugins: list[Plugin]) -> str:
         weights = {p.name: p.weight for p in plugins if p.weight}
-        return json.dumps({"nodes": self.nodes, "weights": weights, "chosen": self.node}, separators=(",", ":"))
+        nodes = self.nodes
+        if len(nodes) > RECORDED_NODES:
+            ranked = sorted(nodes, key=lambda n: (n != self.node, -nodes[n].get("total", -1), n))
+            nodes = {name: nodes[name] for name in sorted(ranked[:RECORDED_NODES])}
+        data: dict = {"nodes": nodes, "weights": weights, "chosen": self.node}
+        if len(nodes) < len(self.nodes):
+            data["omitted"] = len(self.nodes) - len(nodes)
+        if len(self.nodes) < self.all_nodes:
+            data.update(evaluated=len(self.nodes), of=self.all_nodes)
+        return json.dumps(data, separators=(",", ":"))
 
 
 class Scheduler(Controller):
@@ -94,6 +126,15 @@ class Scheduler(Controller):
         self.plugins = default_profile(api)
         self._node_signatures: dict[str, str] = {}
         self._backoff: dict[str, float] = {}
+        self._cache: NodeInfoCache | None = None
+        self._answers = NodeAnswers()
+        self._next_start = 0  # nextStartNodeIndex
+
+    @property
+    def cache(self) -> NodeInfoCache:
+        if self._cache is None or self._cache.lister is not self.lister:
+            self._cache = NodeInfoCache(self.lister)
+        return self._cache
 
     # -- the queue ----------------------------------------------------------------
     def keys_for(self, resource: str, event: WatchEvent) -> list[str]:
@@ -118,7 +159,9 @@ class Scheduler(Controller):
         return [k for k, pod in self._pending(namespace) if claim in claim_names(pod)]
 
     def _pending(self, namespace: str | None = None) -> list[tuple[str, dict]]:
-        return [(_key(p), p) for p in self.api.list("pods", namespace)["items"] if is_pending(p)]
+        unbound = sorted(self.lister.by_index("pods", NODE_NAME_INDEX, ""), key=_key)
+        return [(_key(p), p) for p in unbound
+                if is_pending(p) and (namespace is None or p["metadata"].get("namespace") == namespace)]
 
     def pending_keys(self) -> list[str]:
         return [key for key, _pod in self._pending()]
@@ -127,7 +170,7 @@ class Scheduler(Controller):
     def reconcile(self, key: str) -> Result:
         namespace, name = split_key(key)
         try:
-            pod = self.api.get("pods", namespace, name)
+            pod = self.lister.get("pods", namespace, name)
             if not is_pending(pod):
                 self._backoff.pop(key, None)
                 return DONE
@@ -163,8 +206,8 @@ class Scheduler(Controller):
 
     # -- the scheduling cycle -------------------------------------------------------------
     def schedule_one(self, pod: dict) -> Decision:
-        nodes = snapshot(self.api.list("nodes")["items"], self.api.list("pods")["items"])
-        decision = Decision()
+        nodes = self.cache.snapshot()
+        decision = Decision(all_nodes=len(nodes))
         if not nodes:
             decision.message = diagnosis.ERR_NO_NODES
             return decision
@@ -177,15 +220,7 @@ class Scheduler(Controller):
             decision.message = diagnosis.fit_error(len(nodes), {}, pre_filter_msg=rejection.message(),
                                                    post_filter_msg=post)
             return decision
-        statuses: dict[str, Status] = {}
-        feasible: list[NodeInfo] = []
-        for node in nodes:
-            status, verdicts = self._filter(decision.state, pod, active, node)
-            decision.nodes[node.name] = {"filter": verdicts}
-            if status.ok:
-                feasible.append(node)
-            else:
-                statuses[node.name] = status
+        statuses, feasible = self._find_feasible(decision, pod, active, nodes)
         if not feasible:
             post = diagnosis.preemption_message(
                 pod, nodes, statuses, lambda info: self._filter(decision.state, pod, active, info)[0])
@@ -211,6 +246,33 @@ class Scheduler(Controller):
             active.append(plugin)
         return active, None
 
+    def _find_feasible(self, decision: Decision, pod: dict, active: list[Plugin],
+                       nodes: list[NodeInfo]) -> tuple[dict[str, Status], list[NodeInfo]]:
+        """findNodesThatPassFilters: nodes in turn from nextStartNodeIndex until enough are feasible."""
+        wanted = num_feasible_nodes_to_find(len(nodes))
+        shape = pod_shape(pod) if all(p.node_local for p in active) else None
+        decision.state[SHAPE] = shape
+        statuses: dict[str, Status] = {}
+        feasible: list[NodeInfo] = []
+        start = self._next_start % len(nodes)
+        for offset in range(len(nodes)):
+            if len(feasible) >= wanted:
+                break
+            node = nodes[(start + offset) % len(nodes)]
+            answer = self._answers.get(shape, "filter", node) if shape is not None else None
+            if answer is None:
+                answer = self._filter(decision.state, pod, active, node)
+                if shape is not None:
+                    self._answers.put(shape, "filter", node, answer)
+            status, verdicts = answer  # type: ignore[misc]
+            decision.nodes[node.name] = {"filter": verdicts}
+            if status.ok:
+                feasible.append(node)
+            else:
+                statuses[node.name] = status
+        self._next_start = (start + len(feasible) + len(statuses)) % len(nodes)
+        return statuses, feasible
+
     @staticmethod
     def _filter(state: CycleState, pod: dict, plugins: list[Plugin], node: NodeInfo) -> tuple[Status, dict]:
         """RunFilterPlugins: every plugin in order until the first that rejects the node."""
@@ -230,7 +292,7 @@ class Scheduler(Controller):
         for plugin in self.plugins:
             if not plugin.weight or plugin.pre_score(decision.state, pod, feasible).code == SKIP:
                 continue
-            scores = {node.name: plugin.score(decision.state, pod, node) for node in feasible}
+            scores = {node.name: self._raw_score(decision.state, pod, plugin, node) for node in feasible}
             plugin.normalize(decision.state, pod, scores)
             for name, value in scores.items():
                 decision.nodes[name].setdefault("score", {})[plugin.name] = value
@@ -238,6 +300,16 @@ class Scheduler(Controller):
         for name, total in totals.items():
             decision.nodes[name]["total"] = total
         return totals
+
+    def _raw_score(self, state: CycleState, pod: dict, plugin: Plugin, node: NodeInfo) -> int:
+        shape = state.get(SHAPE) if plugin.node_local else None
+        if shape is None:
+            return plugin.score(state, pod, node)
+        cached = self._answers.get(shape, plugin.name, node)
+        if cached is None:
+            cached = plugin.score(state, pod, node)
+            self._answers.put(shape, plugin.name, node, cached)
+        return cached  # type: ignore[return-value]
 
     # -- the binding cycle -------------------------------------------------------------
     def _pre_bind(self, decision: Decision) -> bool:

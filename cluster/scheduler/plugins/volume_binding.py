@@ -47,6 +47,7 @@ def is_delayed_binding(api: APIServer, claim: dict) -> bool:
 
 
 class VolumeBinding(Plugin):
+    node_local = False  # its verdicts read claims and volumes, not only the pod and the node
     name = "VolumeBinding"
 
     def __init__(self, api: APIServer) -> None:

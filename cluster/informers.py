@@ -1,0 +1,212 @@
+"""client-go's shared informers, indexers and listers (k8s.io/client-go/tools/cache).
+
+Upstream components never read kube-apiserver on every sync: a shared informer
+lists a resource once, keeps a local store current from the watch, and the
+controllers read that store through listers, using indexes for the questions
+they ask often ("the pods on node X", "the pods this ReplicaSet controls").
+The reconciler's driver (cluster/reconciler/driver.py) does the same: it fills
+one `SharedInformers` from its single watch stream and hands every component a
+`CachedLister`. Outside the reconciler (a test calling one `reconcile`) a
+component reads through `Lister`, which asks the API server each time and so
+gives the same answers without a cache.
+
+Objects a lister's `list` returns are shared with the cache and must not be
+changed (as upstream's "do not mutate informer objects" rule); `get` returns a
+private copy, since a component often edits what it read and writes it back.
+The indexes are upstream's: `spec.nodeName` (PodNodeNameKeyIndex) and
+`podControllerUID` with orphans under `_ORPHAN_POD`, plus the namespace.
+"""
+from __future__ import annotations
+
+from typing import Callable, Iterable
+
+import orjson
+
+from cluster.apiserver.errors import StatusError
+from cluster.apiserver.resources import lookup
+from cluster.apiserver.selectors import parse_field_selector, parse_label_selector
+from cluster.apiserver.server import APIServer, WatchEvent
+
+NAMESPACE_INDEX = "namespace"
+NODE_NAME_INDEX = "spec.nodeName"
+CONTROLLER_UID_INDEX = "podControllerUID"
+ORPHAN_INDEX_KEY = "_ORPHAN_POD"
+
+IndexFunc = Callable[[dict], str]
+
+
+def _namespace_of(obj: dict) -> str:
+    return obj["metadata"].get("namespace") or ""
+
+
+def _node_name_of(obj: dict) -> str:
+    return (obj.get("spec") or {}).get("nodeName") or ""
+
+
+def _controller_uid_of(obj: dict) -> str:
+    for ref in obj["metadata"].get("ownerReferences") or []:
+        if ref.get("controller"):
+            return ref.get("uid") or ""
+    return ORPHAN_INDEX_KEY
+
+
+INDEXERS: dict[str, dict[str, IndexFunc]] = {
+    "pods": {NODE_NAME_INDEX: _node_name_of, CONTROLLER_UID_INDEX: _controller_uid_of},
+    "replicasets": {CONTROLLER_UID_INDEX: _controller_uid_of},
+}
+
+
+def object_key(obj: dict) -> str:
+    """cache.MetaNamespaceKeyFunc: `namespace/name`, or `name` for cluster-scoped objects."""
+    namespace = _namespace_of(obj)
+    return f"{namespace}/{obj['metadata']['name']}" if namespace else obj["metadata"]["name"]
+
+
+class Informer:
+    """One resource's local store and indexes (cache.ThreadSafeStore with its Indexers)."""
+
+    def __init__(self, resource: str) -> None:
+        self.resource = resource
+        self.indexers: dict[str, IndexFunc] = {NAMESPACE_INDEX: _namespace_of, **INDEXERS.get(resource, {})}
+        self.items: dict[str, dict] = {}
+        self.indices: dict[str, dict[str, dict[str, dict]]] = {name: {} for name in self.indexers}
+        #: bumped whenever an index bucket gains, loses or changes a member (a cheap "did this change?")
+        self.versions: dict[tuple[str, str], int] = {}
+
+    def replace(self, objects: Iterable[dict]) -> None:
+        self.items.clear()
+        for bucket in self.indices.values():
+            bucket.clear()
+        for obj in objects:
+            self._add(object_key(obj), obj)
+
+    def apply(self, event: WatchEvent) -> None:
+        key = object_key(event.object)
+        old = self.items.pop(key, None)
+        if old is not None:
+            self._unindex(key, old)
+        if event.type != "DELETED":
+            self._add(key, event.object)
+
+    def _add(self, key: str, obj: dict) -> None:
+        self.items[key] = obj
+        for name, func in self.indexers.items():
+            value = func(obj)
+            self.indices[name].setdefault(value, {})[key] = obj
+            self._bump(name, value)
+
+    def _unindex(self, key: str, obj: dict) -> None:
+        for name, func in self.indexers.items():
+            value = func(obj)
+            bucket = self.indices[name].get(value)
+            if bucket is not None:
+                bucket.pop(key, None)
+                if not bucket:
+                    del self.indices[name][value]
+            self._bump(name, value)
+
+    def _bump(self, index: str, value: str) -> None:
+        self.versions[(index, value)] = self.versions.get((index, value), 0) + 1
+
+    def by_index(self, index: str, value: str) -> list[dict]:
+        return list(self.indices[index].get(value, {}).values())
+
+
+class SharedInformers:
+    """The informers of every resource the reconciler watches, filled by one list and one watch."""
+
+    def __init__(self, api: APIServer, resources: Iterable[str]) -> None:
+        self.api = api
+        self.informers = {resource: Informer(resource) for resource in resources}
+
+    def sync(self) -> None:
+        """List every resource (a start, or a resync after 410 Gone)."""
+        for resource, informer in self.informers.items():
+            informer.replace(self.api.list(resource)["items"])
+
+    def apply(self, resource: str, event: WatchEvent) -> None:
+        informer = self.informers.get(resource)
+        if informer is not None:
+            informer.apply(event)
+
+
+def _index_value(resource: str, index: str, obj: dict) -> str:
+    if index == NAMESPACE_INDEX:
+        return _namespace_of(obj)
+    return INDEXERS[resource][index](obj)
+
+
+class Lister:
+    """Reads straight from the API server: the same questions, no cache."""
+
+    def __init__(self, api: APIServer) -> None:
+        self.api = api
+
+    def get(self, resource: str, namespace: str | None, name: str) -> dict:
+        return self.api.get(resource, namespace or "", name)
+
+    def list(self, resource: str, namespace: str | None = None, label_selector: str | None = None,
+             field_selector: str | None = None) -> list[dict]:
+        return self.api.list(resource, namespace, label_selector=label_selector,
+                             field_selector=field_selector)["items"]
+
+    def by_index(self, resource: str, index: str, value: str) -> list[dict]:
+        return [obj for obj in self.list(resource) if _index_value(resource, index, obj) == value]
+
+    def index_version(self, resource: str, index: str, value: str) -> int | None:
+        """A number that changes whenever the bucket does; None when there is no cache to ask."""
+        return None
+
+    def owned_or_orphans(self, resource: str, namespace: str, uid: str) -> list[dict]:
+        """controller.FilterPodsByOwner: the objects `uid` controls, then the orphans of its namespace."""
+        return [obj for obj in self.list(resource, namespace)
+                if _controller_uid_of(obj) in (uid, ORPHAN_INDEX_KEY)]
+
+
+class CachedLister(Lister):
+    """Reads from the shared informers; resources nobody watches still go to the API server."""
+
+    def __init__(self, api: APIServer, informers: SharedInformers) -> None:
+        super().__init__(api)
+        self.informers = informers
+
+    def get(self, resource: str, namespace: str | None, name: str) -> dict:
+        informer = self.informers.informers.get(resource)
+        if informer is None:
+            return super().get(resource, namespace, name)
+        obj = informer.items.get(f"{namespace}/{name}" if namespace else name)
+        if obj is None:
+            raise StatusError.not_found(lookup(resource).group_resource, name)
+        return orjson.loads(orjson.dumps(obj))
+
+    def list(self, resource: str, namespace: str | None = None, label_selector: str | None = None,
+             field_selector: str | None = None) -> list[dict]:
+        informer = self.informers.informers.get(resource)
+        if informer is None:
+            return super().list(resource, namespace, label_selector, field_selector)
+        chosen = informer.indices[NAMESPACE_INDEX].get(namespace, {}) if namespace else informer.items
+        items = [chosen[key] for key in sorted(chosen)]  # in the API server's (etcd key) order
+        labels, fields = parse_label_selector(label_selector), parse_field_selector(field_selector)
+        if labels is not None:
+            items = [o for o in items if labels.matches(o["metadata"].get("labels") or {})]
+        if fields is not None:
+            items = [o for o in items if fields.matches(o)]
+        return items
+
+    def by_index(self, resource: str, index: str, value: str) -> list[dict]:
+        informer = self.informers.informers.get(resource)
+        if informer is None:
+            return super().by_index(resource, index, value)
+        return informer.by_index(index, value)
+
+    def index_version(self, resource: str, index: str, value: str) -> int | None:
+        informer = self.informers.informers.get(resource)
+        return None if informer is None else informer.versions.get((index, value), 0)
+
+    def owned_or_orphans(self, resource: str, namespace: str, uid: str) -> list[dict]:
+        informer = self.informers.informers.get(resource)
+        if informer is None:
+            return super().owned_or_orphans(resource, namespace, uid)
+        orphans = [o for o in informer.by_index(CONTROLLER_UID_INDEX, ORPHAN_INDEX_KEY)
+                   if _namespace_of(o) == namespace]
+        return informer.by_index(CONTROLLER_UID_INDEX, uid) + orphans
