@@ -27,8 +27,8 @@ from cluster.controllers.controller_utils import (
     POD_TEMPLATE_HASH, by_creation, compute_hash, controller_of, equal_ignore_hash, is_being_deleted,
     new_controller_ref, replicas_of, selector_matches, sort_by_size_newer, sort_by_size_older,
 )
-from cluster.informers import Lister
 from cluster.events import NORMAL, WARNING, record
+from cluster.informers import Lister
 
 COMPONENT = "deployment-controller"
 

@@ -15,27 +15,77 @@ that has not yet seen its own creates, are therefore not needed.
 from __future__ import annotations
 
 import copy
+import datetime as dt
+from dataclasses import dataclass
 
 from cluster.apiserver.errors import StatusError
 from cluster.apiserver.server import APIServer, WatchEvent
 from cluster.controllers.base import DONE, Controller, Result, split_key
 from cluster.controllers.controller_ref import claim
 from cluster.controllers.controller_utils import (
-    controller_of, is_being_deleted, is_pod_active, is_pod_available, is_pod_ready, new_controller_ref,
-    pods_to_delete, replicas_of, selector_matches,
+    controller_of, is_being_deleted, is_pod_active, is_pod_ready, new_controller_ref, parse_time,
+    pod_ready_condition, pods_to_delete, replicas_of, selector_matches,
 )
 from cluster.clock import rfc3339
-from cluster.informers import Lister
 from cluster.events import NORMAL, WARNING, record
+from cluster.informers import Lister
 
 COMPONENT = "replicaset-controller"
 BURST_REPLICAS = 500  # upstream's --concurrent burst per sync
 SLOW_START_INITIAL_BATCH = 1
 
 
+@dataclass(frozen=True)
+class PodFacts:
+    """What one sync needs to know of a pod, for one ReplicaSet; valid for one resourceVersion."""
+
+    active: bool
+    owned: bool  # its controller reference names this ReplicaSet
+    matches: bool  # its labels match the ReplicaSet's selector
+    labeled: bool  # it carries every label of the template
+    ready: bool
+    ready_since: dt.datetime | None
+
+
+class PodFactsCache:
+    """PodFacts by pod, reused while neither the pod nor the ReplicaSet changed.
+
+    A sync looks at every pod of its ReplicaSet; with thousands of replicas most
+    of them are the same objects as last time, so their facts are remembered."""
+
+    def __init__(self) -> None:
+        self.entries: dict[str, tuple[tuple[str, str], PodFacts]] = {}
+
+    def facts(self, rs: dict, pod: dict) -> PodFacts:
+        meta = pod["metadata"]
+        key = f"{meta.get('namespace')}/{meta['name']}"
+        # the facts read the pod, and the ReplicaSet's uid, selector and template (its spec: generation)
+        stamp = (meta.get("resourceVersion", ""), f"{rs['metadata']['uid']}/{rs['metadata'].get('generation')}")
+        entry = self.entries.get(key)
+        if entry is not None and entry[0] == stamp and stamp[0]:
+            return entry[1]
+        facts = compute_facts(rs, pod)
+        self.entries[key] = (stamp, facts)
+        return facts
+
+
+def compute_facts(rs: dict, pod: dict) -> PodFacts:
+    template_labels = ((rs["spec"].get("template") or {}).get("metadata") or {}).get("labels") or {}
+    ready = is_pod_ready(pod)
+    since = parse_time((pod_ready_condition(pod) or {}).get("lastTransitionTime")) if ready else None
+    return PodFacts(active=is_pod_active(pod),
+                    owned=(controller_of(pod) or {}).get("uid") == rs["metadata"]["uid"],
+                    matches=selector_matches(rs["spec"].get("selector"), pod["metadata"].get("labels")),
+                    labeled=_has_labels(pod, template_labels), ready=ready, ready_since=since)
+
+
 class ReplicaSetController(Controller):
     name = "replicaset-controller"
     watches = ("replicasets", "pods")
+
+    def __init__(self, api: APIServer) -> None:
+        super().__init__(api)
+        self.facts = PodFactsCache()
 
     def keys_for(self, resource: str, event: WatchEvent) -> list[str]:
         obj = event.object
@@ -43,6 +93,8 @@ class ReplicaSetController(Controller):
         namespace = meta.get("namespace", "default")
         if resource == "replicasets":
             return [f"{namespace}/{meta['name']}"]
+        if event.type == "DELETED":
+            self.facts.entries.pop(f"{namespace}/{meta['name']}", None)
         ref = controller_of(obj)
         if ref is not None:
             return [f"{namespace}/{ref['name']}"] if ref.get("kind") == "ReplicaSet" else []
@@ -61,7 +113,7 @@ class ReplicaSetController(Controller):
                 return DONE
             raise
         try:
-            return ReplicaSetSync(self.api, rs, self.lister).run()
+            return ReplicaSetSync(self.api, rs, self.lister, self.facts).run()
         except StatusError as err:
             if err.code not in (404, 409):
                 raise
@@ -71,9 +123,11 @@ class ReplicaSetController(Controller):
 class ReplicaSetSync:
     """One syncReplicaSet pass."""
 
-    def __init__(self, api: APIServer, rs: dict, lister: Lister | None = None) -> None:
+    def __init__(self, api: APIServer, rs: dict, lister: Lister | None = None,
+                 facts: PodFactsCache | None = None) -> None:
         self.api = api
         self.lister = lister or Lister(api)
+        self.facts = facts or PodFactsCache()
         self.rs = rs
         self.namespace = rs["metadata"]["namespace"]
 
@@ -83,7 +137,7 @@ class ReplicaSetSync:
     def run(self) -> Result:
         # FilterPodsByOwner: ours and the namespace's orphans, from the informer's controller-UID index
         candidates = self.lister.owned_or_orphans("pods", self.namespace, self.rs["metadata"]["uid"])
-        pods = self.claim_pods([p for p in candidates if is_pod_active(p)])
+        pods = self.claim_pods([p for p in candidates if self.facts.facts(self.rs, p).active])
         error = None
         if not is_being_deleted(self.rs):
             error = self.manage_replicas(pods)
@@ -98,7 +152,11 @@ class ReplicaSetSync:
     # -- ownership --------------------------------------------------------------
     def claim_pods(self, pods: list[dict]) -> list[dict]:
         """ClaimPods: keep our matching pods, adopt matching orphans, release ours that stopped matching."""
-        return claim(self.api, self.rs, "pods", pods)
+        kept, others = [], []
+        for pod in pods:
+            facts = self.facts.facts(self.rs, pod)
+            (kept if facts.owned and facts.matches else others).append(pod)
+        return kept + claim(self.api, self.rs, "pods", others) if others else kept
 
     # -- replicas -----------------------------------------------------------------
     def manage_replicas(self, pods: list[dict]) -> StatusError | None:
@@ -162,11 +220,13 @@ class ReplicaSetSync:
     # -- status ---------------------------------------------------------------------
     def calculate_status(self, pods: list[dict], error: StatusError | None) -> dict:
         rs, now = self.rs, self.api.now()
-        template_labels = ((rs["spec"].get("template") or {}).get("metadata") or {}).get("labels") or {}
-        min_ready = int(rs["spec"].get("minReadySeconds") or 0)
-        labeled = sum(1 for p in pods if _has_labels(p, template_labels))
-        ready = [p for p in pods if is_pod_ready(p)]
-        available = sum(1 for p in ready if is_pod_available(p, min_ready, now))
+        min_ready = dt.timedelta(seconds=int(rs["spec"].get("minReadySeconds") or 0))
+        facts = [self.facts.facts(rs, p) for p in pods]
+        labeled = sum(1 for f in facts if f.labeled)
+        ready = [f for f in facts if f.ready]
+        # podutil.IsPodAvailable: ready, and for longer than minReadySeconds
+        available = sum(1 for f in ready if not min_ready or (f.ready_since is not None
+                                                               and f.ready_since + min_ready < now))
         status = copy.deepcopy(rs.get("status") or {})
         conditions = [c for c in status.get("conditions") or [] if c.get("type") != "ReplicaFailure"]
         failure = next((c for c in status.get("conditions") or [] if c.get("type") == "ReplicaFailure"), None)
