@@ -54,19 +54,19 @@ class PodFactsCache:
     of them are the same objects as last time, so their facts are remembered."""
 
     def __init__(self) -> None:
-        self.entries: dict[str, tuple[tuple[str, str], PodFacts]] = {}
+        # by pod name: (the informer's object, the ReplicaSet stamp, the facts). The informer
+        # replaces an object whenever it changes, so the same object means the same pod version.
+        self.entries: dict[str, tuple[dict, str, PodFacts]] = {}
 
-    def facts(self, rs: dict, pod: dict) -> PodFacts:
-        meta = pod["metadata"]
-        key = f"{meta.get('namespace')}/{meta['name']}"
-        # the facts read the pod, and the ReplicaSet's uid, selector and template (its spec: generation)
-        stamp = (meta.get("resourceVersion", ""), f"{rs['metadata']['uid']}/{rs['metadata'].get('generation')}")
-        entry = self.entries.get(key)
-        if entry is not None and entry[0] == stamp and stamp[0]:
-            return entry[1]
-        facts = compute_facts(rs, pod)
-        self.entries[key] = (stamp, facts)
-        return facts
+    def facts_of(self, rs: dict, pods: list[dict], stamp: str) -> list[PodFacts]:
+        entries, found = self.entries, []
+        for pod in pods:
+            name = pod["metadata"]["name"]
+            entry = entries.get(name)
+            if entry is None or entry[0] is not pod or entry[1] != stamp:
+                entry = entries[name] = (pod, stamp, compute_facts(rs, pod))
+            found.append(entry[2])
+        return found
 
 
 def compute_facts(rs: dict, pod: dict) -> PodFacts:
@@ -94,7 +94,7 @@ class ReplicaSetController(Controller):
         if resource == "replicasets":
             return [f"{namespace}/{meta['name']}"]
         if event.type == "DELETED":
-            self.facts.entries.pop(f"{namespace}/{meta['name']}", None)
+            self.facts.entries.pop(meta["name"], None)
         ref = controller_of(obj)
         if ref is not None:
             return [f"{namespace}/{ref['name']}"] if ref.get("kind") == "ReplicaSet" else []
@@ -128,16 +128,26 @@ class ReplicaSetSync:
         self.api = api
         self.lister = lister or Lister(api)
         self.facts = facts or PodFactsCache()
+        self.known: dict[int, PodFacts] = {}
         self.rs = rs
         self.namespace = rs["metadata"]["namespace"]
 
     def event(self, type_: str, reason: str, message: str) -> None:
         record(self.api, self.rs, type_, reason, message, COMPONENT)
 
+    def facts_for(self, pod: dict) -> PodFacts:
+        """This sync's facts of a candidate; a pod adopted during the sync is a new object."""
+        known = self.known.get(id(pod))
+        return known if known is not None else compute_facts(self.rs, pod)
+
     def run(self) -> Result:
         # FilterPodsByOwner: ours and the namespace's orphans, from the informer's controller-UID index
         candidates = self.lister.owned_or_orphans("pods", self.namespace, self.rs["metadata"]["uid"])
-        pods = self.claim_pods([p for p in candidates if self.facts.facts(self.rs, p).active])
+        # the facts read the pod, and the ReplicaSet's uid, selector and template (its spec: generation)
+        stamp = f"{self.rs['metadata']['uid']}/{self.rs['metadata'].get('generation')}"
+        known = self.facts.facts_of(self.rs, candidates, stamp)
+        self.known = {id(pod): facts for pod, facts in zip(candidates, known)}
+        pods = self.claim_pods([p for p, facts in zip(candidates, known) if facts.active])
         error = None
         if not is_being_deleted(self.rs):
             error = self.manage_replicas(pods)
@@ -154,7 +164,7 @@ class ReplicaSetSync:
         """ClaimPods: keep our matching pods, adopt matching orphans, release ours that stopped matching."""
         kept, others = [], []
         for pod in pods:
-            facts = self.facts.facts(self.rs, pod)
+            facts = self.facts_for(pod)
             (kept if facts.owned and facts.matches else others).append(pod)
         return kept + claim(self.api, self.rs, "pods", others) if others else kept
 
@@ -221,7 +231,7 @@ class ReplicaSetSync:
     def calculate_status(self, pods: list[dict], error: StatusError | None) -> dict:
         rs, now = self.rs, self.api.now()
         min_ready = dt.timedelta(seconds=int(rs["spec"].get("minReadySeconds") or 0))
-        facts = [self.facts.facts(rs, p) for p in pods]
+        facts = [self.facts_for(p) for p in pods]
         labeled = sum(1 for f in facts if f.labeled)
         ready = [f for f in facts if f.ready]
         # podutil.IsPodAvailable: ready, and for longer than minReadySeconds

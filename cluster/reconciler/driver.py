@@ -28,6 +28,8 @@ import itertools
 import logging
 from dataclasses import dataclass
 
+from django.db import transaction
+
 from cluster import clock, steps
 from cluster.apiserver.errors import StatusError
 from cluster.apiserver.server import APIServer, WatchEvent
@@ -320,16 +322,20 @@ class ClusterDriver:
         writes = loop.writes
         loop.queue.forget_timer(key)
         requeue: float | None
-        try:
-            requeue = loop.component.reconcile(key).requeue_after
-        except StatusError as err:
-            log.info("%s: %s: %s", loop.name, key, err.message)
-            requeue = ERROR_RETRY_SECONDS
-        except Exception:  # a bug in one component must not stop the others
-            log.exception("%s failed to reconcile %s", loop.name, key)
-            requeue = ERROR_RETRY_SECONDS
-        finally:
-            steps.flush(loop.component.api)
+        # One commit per unit: each request inside is still its own savepoint, so a
+        # refused write leaves the unit's other writes in place, as separate requests would.
+        with transaction.atomic():
+            try:
+                requeue = loop.component.reconcile(key).requeue_after
+            except StatusError as err:
+                log.info("%s: %s: %s", loop.name, key, err.message)
+                requeue = ERROR_RETRY_SECONDS
+            except Exception:  # a bug in one component must not stop the others
+                log.exception("%s failed to reconcile %s", loop.name, key)
+                transaction.set_rollback(True)
+                requeue = ERROR_RETRY_SECONDS
+            finally:
+                steps.flush(loop.component.api)
         now = self.now()
         if requeue is not None:
             loop.queue.add_after(key, now + dt.timedelta(seconds=requeue))
