@@ -32,6 +32,8 @@ NODE_NAME_INDEX = "spec.nodeName"
 CONTROLLER_UID_INDEX = "podControllerUID"
 ORPHAN_INDEX_KEY = "_ORPHAN_POD"
 
+JOURNAL_LENGTH = 50_000  # changes kept for readers that follow them (the scheduler cache)
+
 IndexFunc = Callable[[dict], str]
 
 
@@ -72,8 +74,13 @@ class Informer:
         self.indices: dict[str, dict[str, dict[str, dict]]] = {name: {} for name in self.indexers}
         #: bumped whenever an index bucket gains, loses or changes a member (a cheap "did this change?")
         self.versions: dict[tuple[str, str], int] = {}
+        #: every change as (old object, new object), None for "absent"; position = journal_start + index
+        self.journal: list[tuple[dict | None, dict | None]] = []
+        self.journal_start = 0
 
     def replace(self, objects: Iterable[dict]) -> None:
+        self.journal_start += len(self.journal) + 1  # a relist: readers of the journal must start over
+        self.journal.clear()
         self.items.clear()
         for bucket in self.indices.values():
             bucket.clear()
@@ -87,6 +94,18 @@ class Informer:
             self._unindex(key, old)
         if event.type != "DELETED":
             self._add(key, event.object)
+        self.journal.append((old, None if event.type == "DELETED" else event.object))
+        if len(self.journal) > JOURNAL_LENGTH:
+            dropped = len(self.journal) // 2
+            del self.journal[:dropped]
+            self.journal_start += dropped
+
+    def changes_since(self, position: int) -> tuple[list[tuple[dict | None, dict | None]] | None, int]:
+        """The changes after `position` and the position to ask from next; None if they are gone."""
+        end = self.journal_start + len(self.journal)
+        if position < self.journal_start:
+            return None, end
+        return self.journal[position - self.journal_start:], end
 
     def _add(self, key: str, obj: dict) -> None:
         self.items[key] = obj
@@ -157,6 +176,10 @@ class Lister:
         """A number that changes whenever the bucket does; None when there is no cache to ask."""
         return None
 
+    def changes_since(self, resource: str, position: int) -> tuple[list[tuple[dict | None, dict | None]] | None, int]:
+        """(old, new) object pairs changed since `position`; None when unknown (read everything again)."""
+        return None, 0
+
     def owned_or_orphans(self, resource: str, namespace: str, uid: str) -> list[dict]:
         """controller.FilterPodsByOwner: the objects `uid` controls, then the orphans of its namespace."""
         return [obj for obj in self.list(resource, namespace)
@@ -202,6 +225,10 @@ class CachedLister(Lister):
     def index_version(self, resource: str, index: str, value: str) -> int | None:
         informer = self.informers.informers.get(resource)
         return None if informer is None else informer.versions.get((index, value), 0)
+
+    def changes_since(self, resource: str, position: int) -> tuple[list[tuple[dict | None, dict | None]] | None, int]:
+        informer = self.informers.informers.get(resource)
+        return (None, 0) if informer is None else informer.changes_since(position)
 
     def owned_or_orphans(self, resource: str, namespace: str, uid: str) -> list[dict]:
         informer = self.informers.informers.get(resource)

@@ -6,6 +6,7 @@ import pytest
 from cluster.apiserver.errors import StatusError
 from cluster.apiserver.server import APIServer
 from cluster.bootstrap import create_cluster, pod_cidr
+from cluster.controllers.replicaset_pods import current_pods
 from cluster.events import NORMAL, record
 from cluster.informers import CONTROLLER_UID_INDEX, NODE_NAME_INDEX, CachedLister, Lister
 from cluster.reconciler.driver import ClusterDriver
@@ -130,3 +131,31 @@ def test_nodes_past_the_256th_still_get_distinct_addresses(db) -> None:
     nodes = APIServer(cluster).list("nodes")["items"]
     assert len({n["spec"]["podCIDR"] for n in nodes}) == len({n["status"]["addresses"][0]["address"]
                                                              for n in nodes}) == 300
+
+
+def test_a_replica_sets_followed_view_equals_a_fresh_listing(populated, api: APIServer) -> None:
+    """replicaset_pods: the view kept from the journal counts what a listing counts, change after change."""
+    _direct, cached, driver = populated
+    rs = api.get("replicasets", "default", "web")
+    view = current_pods(rs, cached, None)
+
+    def ready(pod: dict) -> dict:
+        pod.setdefault("status", {})["conditions"] = [{"type": "Ready", "status": "True"}]
+        return pod
+
+    changes = [
+        lambda: api.update_with("pods", "default", "web-a", ready, subresource="status"),
+        lambda: api.create("pods", "default", pod("stray-2", {"app": "web"})),
+        lambda: api.update_with("pods", "default", "web-b", lambda p: {**p, "metadata": {
+            **p["metadata"], "labels": {"app": "other"}}}),
+        lambda: api.delete("pods", "default", "web-a", grace_period_seconds=0),
+        lambda: api.create("pods", "shop", pod("elsewhere", {"app": "web"}, namespace="shop")),
+    ]
+    for change in changes:
+        change()
+        driver.poll()
+        view = current_pods(rs, cached, view)
+        fresh = current_pods(rs, Lister(api), None)
+        assert (view.claimed, view.labeled, view.ready, sorted(view.others), sorted(view.entries)) == \
+            (fresh.claimed, fresh.labeled, fresh.ready, sorted(fresh.others), sorted(fresh.entries))
+    assert sorted(view.entries) == ["stray", "stray-2", "web-b"] and view.claimed == 0

@@ -4,7 +4,7 @@ Upstream keeps one NodeInfo per node, updated from pod and node events, with a
 Generation that moves whenever it changes; each cycle's snapshot refreshes only
 the NodeInfos whose generation moved. Here a NodeInfo is rebuilt from the
 informer's spec.nodeName index when the Node object or a pod on it changed (the
-index's version number says so), and reused otherwise. Without an informer
+informer's journal of changes says so), and reused otherwise. Without an informer
 cache (a component used outside the reconciler) every cycle builds a fresh
 snapshot from the API server.
 
@@ -23,7 +23,7 @@ from collections import OrderedDict
 import orjson
 
 from cluster.informers import NODE_NAME_INDEX, Lister
-from cluster.scheduler.framework import NodeInfo, Status, is_terminal, new_node_info, snapshot
+from cluster.scheduler.framework import NodeInfo, is_terminal, new_node_info, snapshot
 
 #: what of a pod's spec any reused plugin reads (tolerations, node selection, requests, ports)
 SHAPE_FIELDS = ("nodeName", "nodeSelector", "affinity", "tolerations", "overhead", "containers", "initContainers")
@@ -33,30 +33,42 @@ MAX_SHAPES = 16
 class NodeInfoCache:
     def __init__(self, lister: Lister) -> None:
         self.lister = lister
-        self.infos: dict[str, tuple[tuple[str, int], NodeInfo]] = {}
+        self.infos: list[NodeInfo] = []
+        self.where: dict[str, int] = {}  # node name -> its place in `infos`
+        self.positions = {"pods": -1, "nodes": -1}  # how far into each informer's journal
 
     def snapshot(self) -> list[NodeInfo]:
         """Every node with its non-terminal pods, in name order."""
-        nodes = self.lister.list("nodes")
         if self.lister.index_version("pods", NODE_NAME_INDEX, "") is None:
-            return snapshot(nodes, self.lister.list("pods"))
-        infos = [self._info(node) for node in nodes]
-        if len(self.infos) > len(infos):  # nodes were deleted
-            names = {info.name for info in infos}
-            self.infos = {name: entry for name, entry in self.infos.items() if name in names}
-        return infos
+            return snapshot(self.lister.list("nodes"), self.lister.list("pods"))
+        node_changes = self._changes("nodes")
+        pod_changes = self._changes("pods")
+        if node_changes is None or pod_changes is None or any(old is None or new is None
+                                                               for old, new in node_changes):
+            self._rebuild()  # first use, a relist, or a node came or went
+            return self.infos
+        dirty = {new["metadata"]["name"] for _old, new in node_changes if new is not None}
+        for old, new in pod_changes:
+            for pod in (old, new):
+                if pod is not None and (pod.get("spec") or {}).get("nodeName"):
+                    dirty.add(pod["spec"]["nodeName"])
+        for name in dirty:
+            if name in self.where:
+                self.infos[self.where[name]] = self._info(self.lister.get("nodes", None, name))
+        return self.infos
+
+    def _changes(self, resource: str) -> list[tuple[dict | None, dict | None]] | None:
+        changes, self.positions[resource] = self.lister.changes_since(resource, self.positions[resource])
+        return changes
+
+    def _rebuild(self) -> None:
+        self.infos = [self._info(node) for node in self.lister.list("nodes")]
+        self.where = {info.name: index for index, info in enumerate(self.infos)}
 
     def _info(self, node: dict) -> NodeInfo:
-        name = node["metadata"]["name"]
-        stamp = (node["metadata"].get("resourceVersion", ""),
-                 self.lister.index_version("pods", NODE_NAME_INDEX, name) or 0)
-        cached = self.infos.get(name)
-        if cached is not None and cached[0] == stamp:
-            return cached[1]
-        pods = [p for p in self.lister.by_index("pods", NODE_NAME_INDEX, name) if not is_terminal(p)]
-        info = new_node_info(node, pods)
-        self.infos[name] = (stamp, info)
-        return info
+        pods = [p for p in self.lister.by_index("pods", NODE_NAME_INDEX, node["metadata"]["name"])
+                if not is_terminal(p)]
+        return new_node_info(node, pods)
 
 
 def pod_shape(pod: dict) -> bytes:
@@ -68,24 +80,26 @@ class NodeAnswers:
     """Filter verdicts and raw scores per pod shape and node, valid for one NodeInfo generation."""
 
     def __init__(self) -> None:
-        self.shapes: OrderedDict[bytes, dict[tuple[str, str], tuple[int, object]]] = OrderedDict()
+        self.shapes: OrderedDict[bytes, ShapeAnswers] = OrderedDict()
 
-    def _answers(self, shape: bytes) -> dict[tuple[str, str], tuple[int, object]]:
+    def for_shape(self, shape: bytes) -> ShapeAnswers:
         answers = self.shapes.get(shape)
         if answers is None:
-            answers = self.shapes[shape] = {}
+            answers = self.shapes[shape] = ShapeAnswers()
             if len(self.shapes) > MAX_SHAPES:
                 self.shapes.popitem(last=False)
         else:
             self.shapes.move_to_end(shape)
         return answers
 
-    def get(self, shape: bytes, kind: str, node: NodeInfo) -> object | None:
-        entry = self._answers(shape).get((kind, node.name))
-        return entry[1] if entry is not None and entry[0] == node.generation else None
 
-    def put(self, shape: bytes, kind: str, node: NodeInfo, answer: object) -> None:
-        self._answers(shape)[(kind, node.name)] = (node.generation, answer)
+class ShapeAnswers:
+    def __init__(self) -> None:
+        self.by_node: dict[str, tuple[int, dict]] = {}
 
-
-FilterAnswer = tuple[Status, dict]
+    def entry(self, node: NodeInfo) -> dict:
+        """The answers known for `node` ("filter", then one raw score per plugin), empty if it changed."""
+        found = self.by_node.get(node.name)
+        if found is None or found[0] != node.generation:
+            found = self.by_node[node.name] = (node.generation, {})
+        return found[1]

@@ -154,9 +154,10 @@ class NodeInfo:
     used_ports: list[HostPort] = field(default_factory=list)
     generation: int = field(default_factory=lambda: next(_generations))
 
-    @property
-    def name(self) -> str:
-        return self.node["metadata"]["name"]
+    name: str = ""
+
+    def __post_init__(self) -> None:
+        self.name = self.node["metadata"]["name"]  # read per node per plugin: kept, not looked up
 
     @property
     def labels(self) -> dict:

@@ -64,7 +64,7 @@ GATED_MESSAGE = "Scheduling is blocked due to non-empty scheduling gates"
 MIN_FEASIBLE_NODES_TO_FIND = 100  # minFeasibleNodesToFind
 MIN_FEASIBLE_NODES_PERCENTAGE_TO_FIND = 5  # minFeasibleNodesPercentageToFind
 RECORDED_NODES = 12
-SHAPE = "kubeclass/podShape"  # CycleState key: the pod's shape when its answers may be reused
+ANSWERS = "kubeclass/nodeAnswers"  # CycleState key: this cycle's reusable answers, by node
 
 
 def num_feasible_nodes_to_find(all_nodes: int, percentage: int = 0) -> int:
@@ -250,8 +250,9 @@ class Scheduler(Controller):
                        nodes: list[NodeInfo]) -> tuple[dict[str, Status], list[NodeInfo]]:
         """findNodesThatPassFilters: nodes in turn from nextStartNodeIndex until enough are feasible."""
         wanted = num_feasible_nodes_to_find(len(nodes))
-        shape = pod_shape(pod) if all(p.node_local for p in active) else None
-        decision.state[SHAPE] = shape
+        reusable = self._answers.for_shape(pod_shape(pod)) if all(p.node_local for p in active) else None
+        entries: dict[str, dict] = {}
+        decision.state[ANSWERS] = entries if reusable is not None else None
         statuses: dict[str, Status] = {}
         feasible: list[NodeInfo] = []
         start = self._next_start % len(nodes)
@@ -259,12 +260,13 @@ class Scheduler(Controller):
             if len(feasible) >= wanted:
                 break
             node = nodes[(start + offset) % len(nodes)]
-            answer = self._answers.get(shape, "filter", node) if shape is not None else None
-            if answer is None:
-                answer = self._filter(decision.state, pod, active, node)
-                if shape is not None:
-                    self._answers.put(shape, "filter", node, answer)
-            status, verdicts = answer  # type: ignore[misc]
+            if reusable is None:
+                status, verdicts = self._filter(decision.state, pod, active, node)
+            else:
+                entry = entries[node.name] = reusable.entry(node)
+                if "filter" not in entry:
+                    entry["filter"] = self._filter(decision.state, pod, active, node)
+                status, verdicts = entry["filter"]
             decision.nodes[node.name] = {"filter": verdicts}
             if status.ok:
                 feasible.append(node)
@@ -292,7 +294,7 @@ class Scheduler(Controller):
         for plugin in self.plugins:
             if not plugin.weight or plugin.pre_score(decision.state, pod, feasible).code == SKIP:
                 continue
-            scores = {node.name: self._raw_score(decision.state, pod, plugin, node) for node in feasible}
+            scores = self._raw_scores(decision.state, pod, plugin, feasible)
             plugin.normalize(decision.state, pod, scores)
             for name, value in scores.items():
                 decision.nodes[name].setdefault("score", {})[plugin.name] = value
@@ -301,15 +303,19 @@ class Scheduler(Controller):
             decision.nodes[name]["total"] = total
         return totals
 
-    def _raw_score(self, state: CycleState, pod: dict, plugin: Plugin, node: NodeInfo) -> int:
-        shape = state.get(SHAPE) if plugin.node_local else None
-        if shape is None:
-            return plugin.score(state, pod, node)
-        cached = self._answers.get(shape, plugin.name, node)
-        if cached is None:
-            cached = plugin.score(state, pod, node)
-            self._answers.put(shape, plugin.name, node, cached)
-        return cached  # type: ignore[return-value]
+    @staticmethod
+    def _raw_scores(state: CycleState, pod: dict, plugin: Plugin, feasible: list[NodeInfo]) -> dict[str, int]:
+        entries = state.get(ANSWERS) if plugin.node_local else None
+        if entries is None:
+            return {node.name: plugin.score(state, pod, node) for node in feasible}
+        scores = {}
+        for node in feasible:
+            entry = entries[node.name]
+            value = entry.get(plugin.name)
+            if value is None:
+                value = entry[plugin.name] = plugin.score(state, pod, node)
+            scores[node.name] = value
+        return scores
 
     # -- the binding cycle -------------------------------------------------------------
     def _pre_bind(self, decision: Decision) -> bool:
