@@ -32,9 +32,12 @@ NODE_NAME_INDEX = "spec.nodeName"
 CONTROLLER_UID_INDEX = "podControllerUID"
 ORPHAN_INDEX_KEY = "_ORPHAN_POD"
 
-JOURNAL_LENGTH = 50_000  # changes kept for readers that follow them (the scheduler cache)
+JOURNAL_LENGTH = 100_000  # changes kept for readers that follow them (scheduler cache, ReplicaSet views)
 
 IndexFunc = Callable[[dict], str]
+#: one journal entry as readers see it: the object's key, the node its old version was bound to
+#: ("" if none, or if it is new), and the object as it is now (None once deleted)
+Change = tuple[str, str, "dict | None"]
 
 
 def _namespace_of(obj: dict) -> str:
@@ -74,8 +77,9 @@ class Informer:
         self.indices: dict[str, dict[str, dict[str, dict]]] = {name: {} for name in self.indexers}
         #: bumped whenever an index bucket gains, loses or changes a member (a cheap "did this change?")
         self.versions: dict[tuple[str, str], int] = {}
-        #: every change as (old object, new object), None for "absent"; position = journal_start + index
-        self.journal: list[tuple[dict | None, dict | None]] = []
+        #: every change as (key, the node the old object was bound to); position = journal_start + index.
+        #: Readers get the current object from the store, so the journal holds no objects.
+        self.journal: list[tuple[str, str]] = []
         self.journal_start = 0
 
     def replace(self, objects: Iterable[dict]) -> None:
@@ -94,18 +98,18 @@ class Informer:
             self._unindex(key, old)
         if event.type != "DELETED":
             self._add(key, event.object)
-        self.journal.append((old, None if event.type == "DELETED" else event.object))
+        self.journal.append((key, _node_name_of(old) if old is not None else ""))
         if len(self.journal) > JOURNAL_LENGTH:
             dropped = len(self.journal) // 2
             del self.journal[:dropped]
             self.journal_start += dropped
 
-    def changes_since(self, position: int) -> tuple[list[tuple[dict | None, dict | None]] | None, int]:
+    def changes_since(self, position: int) -> tuple[list[Change] | None, int]:
         """The changes after `position` and the position to ask from next; None if they are gone."""
         end = self.journal_start + len(self.journal)
         if position < self.journal_start:
             return None, end
-        return self.journal[position - self.journal_start:], end
+        return [(key, old_node, self.items.get(key)) for key, old_node in self.journal[position - self.journal_start:]], end
 
     def _add(self, key: str, obj: dict) -> None:
         self.items[key] = obj
@@ -176,8 +180,8 @@ class Lister:
         """A number that changes whenever the bucket does; None when there is no cache to ask."""
         return None
 
-    def changes_since(self, resource: str, position: int) -> tuple[list[tuple[dict | None, dict | None]] | None, int]:
-        """(old, new) object pairs changed since `position`; None when unknown (read everything again)."""
+    def changes_since(self, resource: str, position: int) -> tuple[list[Change] | None, int]:
+        """The changes since `position`; None when unknown (read everything again)."""
         return None, 0
 
     def owned_or_orphans(self, resource: str, namespace: str, uid: str) -> list[dict]:
@@ -226,7 +230,7 @@ class CachedLister(Lister):
         informer = self.informers.informers.get(resource)
         return None if informer is None else informer.versions.get((index, value), 0)
 
-    def changes_since(self, resource: str, position: int) -> tuple[list[tuple[dict | None, dict | None]] | None, int]:
+    def changes_since(self, resource: str, position: int) -> tuple[list[Change] | None, int]:
         informer = self.informers.informers.get(resource)
         return (None, 0) if informer is None else informer.changes_since(position)
 

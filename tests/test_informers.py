@@ -159,3 +159,27 @@ def test_a_replica_sets_followed_view_equals_a_fresh_listing(populated, api: API
         assert (view.claimed, view.labeled, view.ready, sorted(view.others), sorted(view.entries)) == \
             (fresh.claimed, fresh.labeled, fresh.ready, sorted(fresh.others), sorted(fresh.entries))
     assert sorted(view.entries) == ["stray", "stray-2", "web-b"] and view.claimed == 0
+
+
+def test_the_scheduler_cache_followed_from_the_journal_equals_a_fresh_snapshot(api: APIServer) -> None:
+    from cluster.scheduler.framework import snapshot
+    from cluster.scheduler.scheduler import Scheduler
+
+    driver = ClusterDriver(api.cluster)
+    driver.poll()
+    scheduler = next(loop.component for loop in driver.loops if isinstance(loop.component, Scheduler))
+
+    def requested() -> list[tuple[str, dict, int]]:
+        return [(i.name, i.requested, len(i.pods)) for i in scheduler.cache.snapshot()]
+
+    requested()  # the first call lists; the rest follow the journal
+    for index, node in enumerate(["worker-1", "worker-2", "worker-2", "worker-3"]):
+        body = pod(f"p{index}", {"app": "p"}, node)
+        body["spec"]["containers"][0]["resources"] = {"requests": {"cpu": f"{100 * (index + 1)}m"}}
+        api.create("pods", "default", body)
+    api.delete("pods", "default", "p0", grace_period_seconds=0)
+    driver.poll()
+    fresh = [(i.name, i.requested, len(i.pods)) for i in snapshot(api.list("nodes")["items"],
+                                                                  api.list("pods")["items"])]
+    assert requested() == fresh
+    assert [n for n, _r, count in fresh if count] == ["worker-2", "worker-3"]

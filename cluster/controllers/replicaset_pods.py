@@ -86,16 +86,16 @@ class ReplicaSetPods:
             else:
                 self.others.pop(name, None)
 
-    def follow(self, rs: dict, old: dict | None, new: dict | None) -> None:
-        """Apply one journal entry: a pod appeared, changed or went away."""
-        obj = new if new is not None else old
-        if obj is None or obj["metadata"].get("namespace") != self.namespace:
+    def follow(self, rs: dict, key: str, pod: dict | None) -> None:
+        """Apply one journal entry: the pod `key` appeared, changed or went away."""
+        namespace, _, name = key.partition("/")
+        if namespace != self.namespace:
             return
-        owner = (controller_of(new) or {}).get("uid", "") if new is not None else ""
-        if new is None or (owner and owner != self.uid):
-            self.drop(obj["metadata"]["name"])
+        owner = (controller_of(pod) or {}).get("uid", "") if pod is not None else ""
+        if pod is None or (owner and owner != self.uid):
+            self.drop(name)
         else:
-            self.put(rs, new)
+            self.put(rs, pod)
 
     def claimed_pods(self) -> list[dict]:
         return [pod for pod, facts in self.entries.values() if facts.claimed]
@@ -109,8 +109,8 @@ def current_pods(rs: dict, lister: Lister, known: ReplicaSetPods | None) -> Repl
     if known is not None and known.stamp == spec_stamp(rs):
         changes, position = lister.changes_since("pods", known.position)
         if changes is not None:
-            for old, new in changes:
-                known.follow(rs, old, new)
+            for key, pod in {key: pod for key, _old_node, pod in changes}.items():
+                known.follow(rs, key, pod)
             known.position = position
             return known
     _none, position = lister.changes_since("pods", -1)  # where the journal ends, before the listing

@@ -22,7 +22,7 @@ from collections import OrderedDict
 
 import orjson
 
-from cluster.informers import NODE_NAME_INDEX, Lister
+from cluster.informers import NODE_NAME_INDEX, Change, Lister
 from cluster.scheduler.framework import NodeInfo, is_terminal, new_node_info, snapshot
 
 #: what of a pod's spec any reused plugin reads (tolerations, node selection, requests, ports)
@@ -43,21 +43,21 @@ class NodeInfoCache:
             return snapshot(self.lister.list("nodes"), self.lister.list("pods"))
         node_changes = self._changes("nodes")
         pod_changes = self._changes("pods")
-        if node_changes is None or pod_changes is None or any(old is None or new is None
-                                                               for old, new in node_changes):
+        if node_changes is None or pod_changes is None or any(
+                node is None or name not in self.where for name, _old, node in node_changes):
             self._rebuild()  # first use, a relist, or a node came or went
             return self.infos
-        dirty = {new["metadata"]["name"] for _old, new in node_changes if new is not None}
-        for old, new in pod_changes:
-            for pod in (old, new):
-                if pod is not None and (pod.get("spec") or {}).get("nodeName"):
-                    dirty.add(pod["spec"]["nodeName"])
+        dirty = {name for name, _old, _node in node_changes}
+        for _key, old_node, pod in pod_changes:
+            dirty.add(old_node)
+            if pod is not None:
+                dirty.add((pod.get("spec") or {}).get("nodeName") or "")
         for name in dirty:
             if name in self.where:
                 self.infos[self.where[name]] = self._info(self.lister.get("nodes", None, name))
         return self.infos
 
-    def _changes(self, resource: str) -> list[tuple[dict | None, dict | None]] | None:
+    def _changes(self, resource: str) -> list[Change] | None:
         changes, self.positions[resource] = self.lister.changes_since(resource, self.positions[resource])
         return changes
 
