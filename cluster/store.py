@@ -65,7 +65,16 @@ def _decode(text: str) -> dict:
     return orjson.loads(text)
 
 
-_encode = json.JSONEncoder(separators=(",", ":"), check_circular=False).encode
+_json_encode = json.JSONEncoder(separators=(",", ":"), check_circular=False).encode
+
+
+def _encode(value: dict) -> str:
+    # orjson writes the same compact JSON several times faster; what it refuses
+    # (an integer beyond 64 bits, say) goes through the standard library.
+    try:
+        return orjson.dumps(value).decode()
+    except TypeError:
+        return _json_encode(value)
 _ENTRY = Entry._meta.db_table
 _REVISION = Revision._meta.db_table
 _CLUSTER = Cluster._meta.db_table

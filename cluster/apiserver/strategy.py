@@ -10,6 +10,8 @@ from __future__ import annotations
 import copy
 from typing import TYPE_CHECKING
 
+import orjson
+
 from cluster import clock
 from cluster.apiserver import conversion, defaults, validation
 from cluster.apiserver.errors import StatusError
@@ -60,7 +62,7 @@ def view_for_subresource(rt: ResourceType, old: dict, subresource: str) -> dict:
 def merge_subresource(rt: ResourceType, old: dict, incoming: dict, subresource: str) -> dict:
     """Keep each endpoint to its own half of the object, as upstream's strategies do."""
     if subresource == "status":
-        new = copy.deepcopy(old)
+        new = orjson.loads(orjson.dumps(old))  # a deep copy of plain JSON, several times faster
         new["status"] = incoming.get("status", {})
         meta_in = incoming.get("metadata") or {}
         if "resourceVersion" in meta_in:
