@@ -75,8 +75,6 @@ class Informer:
         self.indexers: dict[str, IndexFunc] = {NAMESPACE_INDEX: _namespace_of, **INDEXERS.get(resource, {})}
         self.items: dict[str, dict] = {}
         self.indices: dict[str, dict[str, dict[str, dict]]] = {name: {} for name in self.indexers}
-        #: bumped whenever an index bucket gains, loses or changes a member (a cheap "did this change?")
-        self.versions: dict[tuple[str, str], int] = {}
         #: every change as (key, the node the old object was bound to); position = journal_start + index.
         #: Readers get the current object from the store, so the journal holds no objects.
         self.journal: list[tuple[str, str]] = []
@@ -116,7 +114,6 @@ class Informer:
         for name, func in self.indexers.items():
             value = func(obj)
             self.indices[name].setdefault(value, {})[key] = obj
-            self._bump(name, value)
 
     def _unindex(self, key: str, obj: dict) -> None:
         for name, func in self.indexers.items():
@@ -126,10 +123,6 @@ class Informer:
                 bucket.pop(key, None)
                 if not bucket:
                     del self.indices[name][value]
-            self._bump(name, value)
-
-    def _bump(self, index: str, value: str) -> None:
-        self.versions[(index, value)] = self.versions.get((index, value), 0) + 1
 
     def by_index(self, index: str, value: str) -> list[dict]:
         return list(self.indices[index].get(value, {}).values())
@@ -162,11 +155,23 @@ def _index_value(resource: str, index: str, obj: dict) -> str:
 class Lister:
     """Reads straight from the API server: the same questions, no cache."""
 
+    #: whether answers come from an informer cache (and its journal can be followed)
+    cached = False
+
     def __init__(self, api: APIServer) -> None:
         self.api = api
 
     def get(self, resource: str, namespace: str | None, name: str) -> dict:
         return self.api.get(resource, namespace or "", name)
+
+    def find(self, resource: str, namespace: str | None, name: str) -> dict | None:
+        """`get`, with None for an object that does not exist."""
+        try:
+            return self.get(resource, namespace, name)
+        except StatusError as err:
+            if err.code == 404:
+                return None
+            raise
 
     def list(self, resource: str, namespace: str | None = None, label_selector: str | None = None,
              field_selector: str | None = None) -> list[dict]:
@@ -175,10 +180,6 @@ class Lister:
 
     def by_index(self, resource: str, index: str, value: str) -> list[dict]:
         return [obj for obj in self.list(resource) if _index_value(resource, index, obj) == value]
-
-    def index_version(self, resource: str, index: str, value: str) -> int | None:
-        """A number that changes whenever the bucket does; None when there is no cache to ask."""
-        return None
 
     def changes_since(self, resource: str, position: int) -> tuple[list[Change] | None, int]:
         """The changes since `position`; None when unknown (read everything again)."""
@@ -193,18 +194,24 @@ class Lister:
 class CachedLister(Lister):
     """Reads from the shared informers; resources nobody watches still go to the API server."""
 
+    cached = True
+
     def __init__(self, api: APIServer, informers: SharedInformers) -> None:
         super().__init__(api)
         self.informers = informers
 
     def get(self, resource: str, namespace: str | None, name: str) -> dict:
-        informer = self.informers.informers.get(resource)
-        if informer is None:
-            return super().get(resource, namespace, name)
-        obj = informer.items.get(f"{namespace}/{name}" if namespace else name)
+        obj = self.find(resource, namespace, name)
         if obj is None:
             raise StatusError.not_found(lookup(resource).group_resource, name)
-        return orjson.loads(orjson.dumps(obj))
+        return obj
+
+    def find(self, resource: str, namespace: str | None, name: str) -> dict | None:
+        informer = self.informers.informers.get(resource)
+        if informer is None:
+            return super().find(resource, namespace, name)
+        obj = informer.items.get(f"{namespace}/{name}" if namespace else name)
+        return None if obj is None else orjson.loads(orjson.dumps(obj))
 
     def list(self, resource: str, namespace: str | None = None, label_selector: str | None = None,
              field_selector: str | None = None) -> list[dict]:
@@ -225,10 +232,6 @@ class CachedLister(Lister):
         if informer is None:
             return super().by_index(resource, index, value)
         return informer.by_index(index, value)
-
-    def index_version(self, resource: str, index: str, value: str) -> int | None:
-        informer = self.informers.informers.get(resource)
-        return None if informer is None else informer.versions.get((index, value), 0)
 
     def changes_since(self, resource: str, position: int) -> tuple[list[Change] | None, int]:
         informer = self.informers.informers.get(resource)

@@ -104,12 +104,7 @@ class Kubelet(Controller):
             self.runtime.save()
 
     def own_node(self) -> dict | None:
-        try:
-            return self.lister.get("nodes", None, self.node_name)
-        except StatusError as err:
-            if err.code == 404:
-                return None
-            raise
+        return self.lister.find("nodes", None, self.node_name)
 
     # -- housekeeping -------------------------------------------------------------
     def heartbeat(self) -> Result:
@@ -125,12 +120,8 @@ class Kubelet(Controller):
     def orphaned(self, uid: str, sandbox: dict) -> bool:
         """A sandbox whose pod is gone, or was replaced by a new pod of the same name."""
         namespace, _, name = sandbox["pod"].partition("/")
-        try:
-            return self.lister.get("pods", namespace, name)["metadata"]["uid"] != uid
-        except StatusError as err:
-            if err.code == 404:
-                return True
-            raise
+        pod = self.lister.find("pods", namespace, name)
+        return pod is None or pod["metadata"]["uid"] != uid
 
     def renew_lease(self, node: dict, now: dt.datetime) -> None:
         renew_time = now.strftime("%Y-%m-%dT%H:%M:%S.%fZ")

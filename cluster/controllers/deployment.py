@@ -342,10 +342,8 @@ class DeploymentController(Controller):
         if resource == "pods" and event.type == "DELETED":
             ref = controller_of(obj)
             if ref and ref.get("kind") == "ReplicaSet":
-                try:
-                    return self._keys_for_replica_set(self.lister.get("replicasets", namespace, ref["name"]))
-                except StatusError:
-                    return []
+                rs = self.lister.find("replicasets", namespace, ref["name"])
+                return self._keys_for_replica_set(rs) if rs is not None else []
         return []
 
     def _keys_for_replica_set(self, rs: dict) -> list[str]:
@@ -359,12 +357,9 @@ class DeploymentController(Controller):
 
     def reconcile(self, key: str) -> Result:
         namespace, name = split_key(key)
-        try:
-            deployment = self.lister.get("deployments", namespace, name)
-        except StatusError as err:
-            if err.code == 404:
-                return DONE
-            raise
+        deployment = self.lister.find("deployments", namespace, name)
+        if deployment is None:
+            return DONE
         sync = DeploymentSync(self.api, deployment, self.lister)
         try:
             sync_deployment(sync)

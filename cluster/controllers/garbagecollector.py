@@ -88,12 +88,9 @@ class GarbageCollector(Controller):
             return Result(requeue_after=1.0)
 
     def process(self, rt: ResourceType, namespace: str, name: str) -> Result:
-        try:
-            obj = self.lister.get(rt.plural, namespace, name)
-        except StatusError as err:
-            if err.code == 404:
-                return DONE
-            raise
+        obj = self.lister.find(rt.plural, namespace, name)
+        if obj is None:
+            return DONE
         if _deleting(obj):
             if ORPHAN in _finalizers(obj):
                 self.orphan_dependents(obj, rt)
@@ -121,13 +118,8 @@ class GarbageCollector(Controller):
         rt = _owner_type(ref)
         if rt is None:
             return {}  # an unknown kind cannot be checked: treat as present, as upstream retries
-        try:
-            owner = self.lister.get(rt.plural, namespace if rt.namespaced else "", ref.get("name", ""))
-        except StatusError as err:
-            if err.code == 404:
-                return None
-            raise
-        return owner if owner["metadata"].get("uid") == ref.get("uid") else None
+        owner = self.lister.find(rt.plural, namespace if rt.namespaced else "", ref.get("name", ""))
+        return owner if owner is not None and owner["metadata"].get("uid") == ref.get("uid") else None
 
     # -- attemptToDeleteItem -----------------------------------------------------
     def attempt_to_delete(self, obj: dict, rt: ResourceType) -> None:

@@ -60,12 +60,9 @@ class NodeLifecycleController(Controller):
         return [node] if node in self.tainted and event.type != "DELETED" else []
 
     def reconcile(self, key: str) -> Result:
-        try:
-            node = self.lister.get("nodes", None, key)
-        except StatusError as err:
-            if err.code == 404:
-                return DONE
-            raise
+        node = self.lister.find("nodes", None, key)
+        if node is None:
+            return DONE
         now = self.api.now()
         due: list[dt.datetime] = []
         ready = self.monitor_health(node, now, due)
@@ -80,13 +77,9 @@ class NodeLifecycleController(Controller):
         ready = condition(node, "Ready")
         if ready and ready.get("lastHeartbeatTime"):
             seen.append(parse_rfc3339(ready["lastHeartbeatTime"]))
-        try:
-            lease = self.lister.get("leases", "kube-node-lease", node["metadata"]["name"])
-            if (lease.get("spec") or {}).get("renewTime"):
-                seen.append(parse_rfc3339(lease["spec"]["renewTime"]))
-        except StatusError as err:
-            if err.code != 404:
-                raise
+        lease = self.lister.find("leases", "kube-node-lease", node["metadata"]["name"])
+        if lease is not None and (lease.get("spec") or {}).get("renewTime"):
+            seen.append(parse_rfc3339(lease["spec"]["renewTime"]))
         return max(seen)
 
     def monitor_health(self, node: dict, now: dt.datetime, due: list[dt.datetime]) -> str:

@@ -63,12 +63,9 @@ class ReplicaSetController(Controller):
 
     def reconcile(self, key: str) -> Result:
         namespace, name = split_key(key)
-        try:
-            rs = self.lister.get("replicasets", namespace, name)
-        except StatusError as err:
-            if err.code == 404:
-                return DONE
-            raise
+        rs = self.lister.find("replicasets", namespace, name)
+        if rs is None:
+            return DONE
         try:
             sync = ReplicaSetSync(self.api, rs, self.lister, self.views.get(rs["metadata"]["uid"]))
             result = sync.run()

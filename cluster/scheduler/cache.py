@@ -39,7 +39,7 @@ class NodeInfoCache:
 
     def snapshot(self) -> list[NodeInfo]:
         """Every node with its non-terminal pods, in name order."""
-        if self.lister.index_version("pods", NODE_NAME_INDEX, "") is None:
+        if not self.lister.cached:
             return snapshot(self.lister.list("nodes"), self.lister.list("pods"))
         node_changes = self._changes("nodes")
         pod_changes = self._changes("pods")

@@ -154,7 +154,7 @@ class NodeInfo:
     used_ports: list[HostPort] = field(default_factory=list)
     generation: int = field(default_factory=lambda: next(_generations))
 
-    name: str = ""
+    name: str = field(init=False, default="")
 
     def __post_init__(self) -> None:
         self.name = self.node["metadata"]["name"]  # read per node per plugin: kept, not looked up
