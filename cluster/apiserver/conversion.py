@@ -52,11 +52,23 @@ def _is_hpa_v1(rt: ResourceType) -> bool:
     return (rt.group, rt.version, rt.kind) == ("autoscaling", "v1", "HorizontalPodAutoscaler")
 
 
-def storage_rt(rt: ResourceType) -> ResourceType:
-    """The ResourceType whose shape etcd keeps for `rt` (itself when it is the storage version)."""
+def _storage_version(rt: ResourceType) -> ResourceType:
     if is_events_v1(rt):
         return next(r for r in RESOURCES if (r.group, r.kind) == ("", "Event"))
     return next(r for r in RESOURCES if (r.group, r.plural) == (rt.group, rt.plural))
+
+
+# Every request asks, several times: a table instead of a scan.
+_STORAGE = {(r.group, r.version, r.plural): _storage_version(r) for r in RESOURCES}
+
+
+def _same(a: ResourceType, b: ResourceType) -> bool:
+    return a is b or a == b
+
+
+def storage_rt(rt: ResourceType) -> ResourceType:
+    """The ResourceType whose shape etcd keeps for `rt` (itself when it is the storage version)."""
+    return _STORAGE.get((rt.group, rt.version, rt.plural)) or _storage_version(rt)
 
 
 def from_storage(rt: ResourceType, obj: dict) -> dict:
@@ -80,7 +92,7 @@ def to_storage(rt: ResourceType, obj: dict) -> dict:
 def request_to_storage(served: ResourceType, obj: dict) -> dict:
     """A request body of the served version, as the storage version's object (kind and apiVersion too)."""
     rt = storage_rt(served)
-    if rt == served:
+    if _same(rt, served):
         return obj
     stored = to_storage(served, obj)
     stored["kind"], stored["apiVersion"] = rt.kind, rt.api_version
@@ -89,7 +101,7 @@ def request_to_storage(served: ResourceType, obj: dict) -> dict:
 
 def to_served(served: ResourceType, obj: dict) -> dict:
     """A storage-version result as the served version answers it."""
-    if storage_rt(served) == served:
+    if _same(storage_rt(served), served):
         return obj
     answer = from_storage(served, obj)
     answer["kind"], answer["apiVersion"] = served.kind, served.api_version
@@ -98,7 +110,7 @@ def to_served(served: ResourceType, obj: dict) -> dict:
 
 def in_served(served: ResourceType, mutate: Callable[[dict], dict]) -> Callable[[dict], dict]:
     """`mutate` of a served-version object, applied to a stored one: convert, mutate, convert back."""
-    if storage_rt(served) == served:
+    if _same(storage_rt(served), served):
         return mutate
     return lambda old: request_to_storage(served, mutate(to_served(served, old)))
 

@@ -12,6 +12,7 @@ name (`hpa`) and `get all` lists.
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
 from cluster.apiserver.errors import StatusError
@@ -138,6 +139,7 @@ def by_kind(api_version: str, kind: str) -> ResourceType:
         raise StatusError.no_kind_match(kind, api_version, SUPPORTED_KINDS_HINT) from None
 
 
+@functools.lru_cache(maxsize=256)  # components name their resources on every request
 def lookup(name: str) -> ResourceType:
     """Resolve what a user types (`po`, `deploy`, `deployments.apps`, `Pod`) as kubectl does."""
     wanted = name.lower()
