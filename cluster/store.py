@@ -6,13 +6,13 @@ leaves neither a revision nor a half-written object behind.
 """
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass
 from typing import Iterable
 
 import orjson
-from django.db import connection, transaction
-from django.db.backends.utils import CursorWrapper
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.db.models import Max
 
 from cluster.models import Cluster, Entry, Revision
@@ -59,6 +59,23 @@ class WatchEvent:
     created: bool  # a PUT whose version is 1: kube-apiserver turns it into ADDED
 
 
+@dataclass(frozen=True)
+class Written:
+    """One write as the store made it, its value still the JSON text etcd keeps."""
+
+    type: str
+    key: str
+    text: str
+    create_revision: int
+    mod_revision: int
+    version: int
+
+    def event(self) -> WatchEvent:
+        """The write as `events_since` reports it."""
+        kv = KeyValue(self.key, _decode(self.text), self.create_revision, self.mod_revision, self.version)
+        return WatchEvent(self.type, kv, self.type == Revision.PUT and self.version == 1)
+
+
 def _decode(text: str) -> dict:
     # Every list and watch decodes each object it returns; orjson parses the
     # same JSON into the same dicts several times faster than the stdlib.
@@ -75,6 +92,46 @@ def _encode(value: dict) -> str:
         return orjson.dumps(value).decode()
     except TypeError:
         return _json_encode(value)
+class _DriverCursor:
+    """The database driver's own cursor, with Django's `%s` placeholders.
+
+    The store's statements run several times in every request; Django's cursor
+    wrapper (placeholder rewriting per call, query logging under DEBUG) costs
+    about as much as SQLite's own work for them. Errors are the driver's.
+    """
+
+    def __init__(self) -> None:
+        db = connections[DEFAULT_DB_ALIAS]  # one thread-local lookup instead of one per attribute
+        if db.connection is None:
+            db.ensure_connection()
+        self.cursor = db.connection.cursor()
+        self.qmark = db.vendor == "sqlite"
+
+    def __enter__(self) -> _DriverCursor:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.cursor.close()
+
+    def execute(self, sql: str, params: list) -> None:
+        self.cursor.execute(_qmark(sql) if self.qmark else sql, params)
+
+    def fetchone(self) -> tuple | None:
+        return self.cursor.fetchone()
+
+    def fetchall(self) -> list[tuple]:
+        return self.cursor.fetchall()
+
+
+@functools.lru_cache(maxsize=256)
+def _qmark(sql: str) -> str:
+    return sql.replace("%s", "?")
+
+
+def _cursor() -> _DriverCursor:
+    return _DriverCursor()
+
+
 _ENTRY = Entry._meta.db_table
 _REVISION = Revision._meta.db_table
 _CLUSTER = Cluster._meta.db_table
@@ -86,6 +143,10 @@ class Store:
 
     def __init__(self, cluster: Cluster) -> None:
         self.cluster = cluster
+        # When a list is set here, every write this Store makes is appended to it
+        # as etcd's watch would report it (cluster/reconciler/driver.py reads its own
+        # writes from it instead of from the database).
+        self.journal: list[Written] | None = None
 
     # -- reads ------------------------------------------------------------
     def current_revision(self) -> int:
@@ -93,7 +154,7 @@ class Store:
 
     def _cluster_row(self, column: str) -> int:
         # Raw SQL: the reconciler asks for the revision before every unit of work.
-        with connection.cursor() as cursor:
+        with _cursor() as cursor:
             cursor.execute(f"SELECT {column} FROM {_CLUSTER} WHERE id = %s", [self.cluster.pk])
             row = cursor.fetchone()
         if row is None:
@@ -102,7 +163,7 @@ class Store:
 
     def get(self, key: str) -> KeyValue | None:
         # Raw SQL on the (cluster, key) unique index: every request reads at least one key.
-        with connection.cursor() as cursor:
+        with _cursor() as cursor:
             cursor.execute(f"SELECT value, create_revision, mod_revision, version FROM {_ENTRY} "
                            "WHERE cluster_id = %s AND key = %s", [self.cluster.pk, key])
             row = cursor.fetchone()
@@ -157,7 +218,7 @@ class Store:
             if value:
                 where.append(f"{column} = %s")
                 params.append(value)
-        with connection.cursor() as cursor:
+        with _cursor() as cursor:
             cursor.execute(f"SELECT type, key, value, create_revision, revision, version FROM {_REVISION} "
                            f"WHERE {' AND '.join(where)} ORDER BY revision LIMIT %s", [*params, limit])
             rows = cursor.fetchall()
@@ -171,21 +232,26 @@ class Store:
             raise Compacted(revision, compacted)
 
     # -- writes (call inside transaction.atomic) ---------------------------
-    def next_revision(self) -> int:
-        """Take the next revision; the row lock serialises writers to this cluster."""
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "UPDATE cluster_cluster SET revision = revision + 1 WHERE id = %s RETURNING revision",
-                [self.cluster.pk],
-            )
+    # A request reserves its revision first (for uid and generateName), runs its
+    # checks, and only then writes: the entry, the history row and, last, the
+    # cluster's revision counter. A refused request has therefore written nothing
+    # and needs no savepoint to undo.
+    def reserve_revision(self) -> int:
+        """The revision the next write will take; on PostgreSQL the row lock serialises writers."""
+        lock = " FOR UPDATE" if connection.vendor == "postgresql" else ""  # SQLite: IMMEDIATE transactions
+        with _cursor() as cursor:
+            cursor.execute(f"SELECT revision FROM {_CLUSTER} WHERE id = %s{lock}", [self.cluster.pk])
             (revision,) = cursor.fetchone()
+        return revision + 1
+
+    def _advance(self, cursor: _DriverCursor, revision: int) -> None:
+        cursor.execute(f"UPDATE {_CLUSTER} SET revision = %s WHERE id = %s", [revision, self.cluster.pk])
         self.cluster.revision = revision
-        return revision
 
     def create(self, key: str, value: dict, revision: int, prefix: str, namespace: str = "") -> KeyValue:
         text = _encode(value)
         # etcd's "create if create_revision == 0" as one statement: no savepoint, no second lookup.
-        with connection.cursor() as cursor:
+        with _cursor() as cursor:
             cursor.execute(
                 f"INSERT INTO {_ENTRY} (cluster_id, key, prefix, namespace, create_revision, mod_revision, "
                 "version, value) VALUES (%s, %s, %s, %s, %s, %s, 1, %s) "
@@ -194,9 +260,11 @@ class Store:
             if cursor.fetchone() is None:
                 raise KeyExists(key)
             self._append(cursor, revision, Revision.PUT, key, prefix, namespace, revision, 1, text)
+            self._advance(cursor, revision)
+        self._journal(Written(Revision.PUT, key, text, revision, revision, 1))
         return KeyValue(key, value, revision, revision, 1)
 
-    def _append(self, cursor: CursorWrapper, revision: int, type_: str, key: str, prefix: str, namespace: str,
+    def _append(self, cursor: _DriverCursor, revision: int, type_: str, key: str, prefix: str, namespace: str,
                 create_revision: int, version: int, text: str) -> None:
         """Add one write to the history (etcd's revision log)."""
         cursor.execute(
@@ -213,7 +281,7 @@ class Store:
         if expected_mod_revision is not None:
             sql += " AND mod_revision = %s"
             params.append(expected_mod_revision)
-        with connection.cursor() as cursor:
+        with _cursor() as cursor:
             cursor.execute(sql + " RETURNING create_revision, version, prefix, namespace", params)
             row = cursor.fetchone()
             if row is None:
@@ -223,19 +291,29 @@ class Store:
                 raise RevisionMismatch(current.mod_revision)
             create_revision, version, prefix, namespace = row
             self._append(cursor, revision, Revision.PUT, key, prefix, namespace, create_revision, version, text)
+            self._advance(cursor, revision)
+        self._journal(Written(Revision.PUT, key, text, create_revision, revision, version))
         return KeyValue(key, value, create_revision, revision, version)
 
     def delete(self, key: str, revision: int, expected_mod_revision: int | None = None) -> KeyValue:
-        row = Entry.objects.filter(cluster=self.cluster, key=key).first()
-        if row is None:
-            raise KeyMissing(key)
-        if expected_mod_revision is not None and row.mod_revision != expected_mod_revision:
-            raise RevisionMismatch(row.mod_revision)
-        Entry.objects.filter(pk=row.pk).delete()
-        Revision.objects.create(cluster=self.cluster, revision=revision, type=Revision.DELETE, key=key,
-                                prefix=row.prefix, namespace=row.namespace,
-                                create_revision=row.create_revision, version=0, value=row.value)
-        return KeyValue(key, _decode(row.value), row.create_revision, revision, 0)
+        with _cursor() as cursor:
+            cursor.execute(f"SELECT id, prefix, namespace, create_revision, mod_revision, value FROM {_ENTRY} "
+                           "WHERE cluster_id = %s AND key = %s", [self.cluster.pk, key])
+            row = cursor.fetchone()
+            if row is None:
+                raise KeyMissing(key)
+            pk, prefix, namespace, create_revision, mod_revision, text = row
+            if expected_mod_revision is not None and mod_revision != expected_mod_revision:
+                raise RevisionMismatch(mod_revision)
+            cursor.execute(f"DELETE FROM {_ENTRY} WHERE id = %s", [pk])
+            self._append(cursor, revision, Revision.DELETE, key, prefix, namespace, create_revision, 0, text)
+            self._advance(cursor, revision)
+        self._journal(Written(Revision.DELETE, key, text, create_revision, revision, 0))
+        return KeyValue(key, _decode(text), create_revision, revision, 0)
+
+    def _journal(self, written: Written) -> None:
+        if self.journal is not None:
+            self.journal.append(written)
 
     def compact(self, revision: int) -> int:
         """Forget history older than `revision`, keeping each key's value as of it."""

@@ -20,12 +20,13 @@ import datetime as dt
 import hashlib
 import json
 import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Iterator
 
 import orjson
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 
 from cluster import clock
 from cluster.apiserver import admission, conversion, patch as patching, strategy
@@ -34,6 +35,7 @@ from cluster.apiserver.resources import ResourceType, by_kind, lookup
 from cluster.apiserver.selectors import FieldSelector, LabelSelector, parse_field_selector, parse_label_selector
 from cluster.models import Cluster
 from cluster.store import Compacted, KeyExists, KeyMissing, KeyValue, RevisionMismatch, Store
+from cluster.store import WatchEvent as StoreEvent
 
 GENERATE_NAME_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"  # upstream's utilrand alphabet
 
@@ -164,10 +166,8 @@ class APIServer:
         strategy.check_unknown_fields(served, obj, field_validation)
         self._request("create", served, namespace, meta.get("name") or meta.get("generateName", ""))
         obj = conversion.request_to_storage(served, obj)
-        with transaction.atomic():
+        with _transaction(dry_run):
             created = self._create_locked(rt, namespace, obj, dry_run)
-            if dry_run:
-                transaction.set_rollback(True)
         return conversion.to_served(served, created)
 
     def _create_locked(self, rt: ResourceType, namespace: str, obj: dict, dry_run: bool) -> dict:
@@ -177,7 +177,7 @@ class APIServer:
             meta.pop(key, None)
         admission.admit_create(self, rt, obj)
         strategy.prepare_for_create(self, rt, obj)
-        revision = self.store.next_revision()
+        revision = self.store.reserve_revision()
         if not meta.get("name") and meta.get("generateName"):
             meta["name"] = meta["generateName"] + self.random_suffix(revision)
         strategy.validate_create(rt, obj)
@@ -202,11 +202,9 @@ class APIServer:
         strategy.check_unknown_fields(served, obj, field_validation)
         self._request("update", served, namespace, name, subresource)
         obj = conversion.request_to_storage(served, obj)
-        with transaction.atomic():
+        with _transaction(dry_run):
             result = self._update_locked(rt, namespace, name, lambda _old: obj, subresource,
                                          precondition=True)
-            if dry_run:
-                transaction.set_rollback(True)
         return conversion.to_served(served, result)
 
     def patch(self, rt: ResourceType | str, namespace: str | None, name: str, patch_body: object,
@@ -223,11 +221,9 @@ class APIServer:
             return patched
 
         self._request("patch", served, namespace, name, subresource)
-        with transaction.atomic():
+        with _transaction(dry_run):
             result = self._update_locked(rt, namespace, name, conversion.in_served(served, apply), subresource,
                                          precondition=True)
-            if dry_run:
-                transaction.set_rollback(True)
         return conversion.to_served(served, result)
 
     def _update_locked(self, rt: ResourceType, namespace: str, name: str, mutate: Callable[[dict], dict],
@@ -253,7 +249,7 @@ class APIServer:
         if stored_new == stored_old:
             return strategy.present(rt, old)  # no-op writes do not bump resourceVersion, as upstream
         _check_size(new)
-        revision = self.store.next_revision()
+        revision = self.store.reserve_revision()
         try:
             written = self.store.update(kv.key, stored_new, revision, expected_mod_revision=kv.mod_revision)
         except (RevisionMismatch, KeyMissing):
@@ -274,7 +270,7 @@ class APIServer:
             return old if result is None else result
 
         self._request("update", served, namespace, name, subresource)
-        with transaction.atomic():
+        with _transaction():
             result = self._update_locked(rt, namespace, name, conversion.in_served(served, apply), subresource,
                                          precondition=False)
         return conversion.to_served(served, result)
@@ -287,11 +283,9 @@ class APIServer:
         rt = conversion.storage_rt(served)
         namespace = _ns(rt, namespace)
         self._request("delete", served, namespace, name)
-        with transaction.atomic():
+        with _transaction(dry_run):
             result = self._delete_locked(rt, namespace, name, grace_period_seconds, propagation_policy,
                                          preconditions or {})
-            if dry_run:
-                transaction.set_rollback(True)
         return conversion.to_served(served, result)
 
     def _delete_locked(self, rt: ResourceType, namespace: str, name: str, grace: int | None,
@@ -319,7 +313,7 @@ class APIServer:
         return self._write_update(rt, kv, new, old)
 
     def _delete_now(self, rt: ResourceType, kv: KeyValue, old: dict) -> dict:
-        revision = self.store.next_revision()
+        revision = self.store.reserve_revision()
         self.store.delete(kv.key, revision)
         self._emit("write", {"verb": "delete", "resource": rt, "key": kv.key, "revision": revision,
                              "object": None, "old": _stored(_clone(old))})
@@ -356,7 +350,7 @@ class APIServer:
             return pod
 
         self._request("create", rt, namespace, name, "binding")
-        with transaction.atomic():
+        with _transaction():
             self._update_locked(rt, namespace, name, assign, "binding", precondition=False)
         return {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success", "code": 201}
 
@@ -380,7 +374,7 @@ class APIServer:
             return obj
 
         self._request("update", rt, namespace, name, "scale")
-        with transaction.atomic():
+        with _transaction():
             updated = self._update_locked(rt, _ns(rt, namespace), name, rescale, "scale", precondition=False)
         return strategy.scale_of(rt, updated)
 
@@ -407,25 +401,48 @@ class APIServer:
         """One watch over several resources, oldest first, and the revision to resume from.
 
         What a shared informer factory sees: one stream instead of one query per resource."""
-        wanted = [(name, _rt(name)) for name in resources]
         try:
             raw = self.store.events_since(since, None, None, limit)
         except Compacted as err:
             raise StatusError.gone(f"too old resource version: {err.requested} ({err.compacted})") from None
-        out: list[tuple[str, WatchEvent]] = []
-        for r in raw:
-            matches = [(name, rt) for name, rt in wanted if r.kv.key.startswith(rt.etcd_prefix)]
-            for index, (name, rt) in enumerate(matches):
-                one = r if index == len(matches) - 1 else copy.deepcopy(r)
-                if (ev := _watch_event(rt, one, None, None)) is not None:
-                    out.append((name, ev))
-        return out, (raw[-1].kv.mod_revision if raw else since)
+        return fan_out(resources, raw), (raw[-1].kv.mod_revision if raw else since)
 
     def current_revision(self) -> int:
         return self.store.current_revision()
 
 
 # -- module helpers ---------------------------------------------------------
+def fan_out(resources: list[str], raw: list[StoreEvent]) -> list[tuple[str, WatchEvent]]:
+    """etcd's events as the watch events of each resource whose prefix holds the key."""
+    wanted = [(name, _rt(name)) for name in resources]
+    out: list[tuple[str, WatchEvent]] = []
+    for r in raw:
+        matches = [(name, rt) for name, rt in wanted if r.kv.key.startswith(rt.etcd_prefix)]
+        for index, (name, rt) in enumerate(matches):
+            one = r if index == len(matches) - 1 else copy.deepcopy(r)
+            if (ev := _watch_event(rt, one, None, None)) is not None:
+                out.append((name, ev))
+    return out
+
+
+@contextmanager
+def _transaction(dry_run: bool = False) -> Iterator[None]:
+    """The request's transaction.
+
+    Inside a caller's transaction (a reconciler's unit of work) a request opens
+    no savepoint: it writes only after every check has passed (cluster/store.py),
+    so a refused request has nothing to undo and the caller's earlier writes
+    stay. A dry run always gets a transaction of its own, rolled back at the end.
+    """
+    if connection.in_atomic_block and not dry_run:
+        yield
+        return
+    with transaction.atomic():
+        yield
+        if dry_run:
+            transaction.set_rollback(True)
+
+
 def _rt(rt: ResourceType | str) -> ResourceType:
     return rt if isinstance(rt, ResourceType) else lookup(rt)
 
@@ -516,7 +533,7 @@ def _selected(obj: dict, labels: LabelSelector | None, fields: FieldSelector | N
     return not fields or fields.matches(obj)
 
 
-def _watch_event(rt: ResourceType, raw, labels: LabelSelector | None,
+def _watch_event(rt: ResourceType, raw: StoreEvent, labels: LabelSelector | None,
                  fields: FieldSelector | None) -> WatchEvent | None:
     obj = raw.kv.value
     obj.setdefault("metadata", {})["resourceVersion"] = str(raw.kv.mod_revision)
