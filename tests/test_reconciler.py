@@ -193,3 +193,57 @@ def test_a_driver_starts_over_when_the_cluster_is_reset(cluster):
     pods = APIServer(Cluster.objects.get(pk=cluster.pk)).list("pods", "default")["items"]
     assert [p["metadata"]["name"].split("-")[0] for p in pods] == ["new"]
     assert pods[0]["status"]["phase"] == "Running"
+
+
+def _events(found: list) -> list:
+    return [(resource, event.type, event.object, event.revision) for resource, event in found]
+
+
+def test_the_driver_hears_its_own_writes_exactly_as_the_database_reports_them(cluster):
+    clock.set_speed(cluster, 0.0)
+    driver = ClusterDriver(cluster)
+    from_memory = []
+    own_events = driver._own_events
+
+    def compared(current: int) -> list | None:
+        mine = own_events(current)
+        if mine is not None:
+            assert _events(mine) == _events(driver._events_until(current))
+            from_memory.append(len(mine))
+        return mine
+
+    driver._own_events = compared
+    kubectl(cluster, "create", "deployment", "web", "--image=nginx", "--replicas=3")
+    driver.fast_forward()
+    assert len(from_memory) > 20 and sum(from_memory) > 40
+    pods = APIServer(Cluster.objects.get(pk=cluster.pk)).list("pods", "default")["items"]
+    assert [p["status"]["phase"] for p in pods] == ["Running"] * 3
+
+
+def test_a_write_by_another_client_between_polls_is_read_from_the_database(cluster):
+    clock.set_speed(cluster, 0.0)
+    driver = ClusterDriver(cluster)
+    kubectl(cluster, "create", "deployment", "first", "--image=nginx")
+    driver.poll()
+    assert driver.run_one()  # the deployment controller writes a ReplicaSet: noted in memory
+    kubectl(cluster, "create", "deployment", "second", "--image=nginx")  # another client, in between
+    assert driver._own_events(driver.api.current_revision()) is None
+    driver.since = None  # what the check above consumed is relisted
+    driver.fast_forward()
+    pods = APIServer(Cluster.objects.get(pk=cluster.pk)).list("pods", "default")["items"]
+    assert sorted(p["metadata"]["name"].split("-")[0] for p in pods) == ["first", "second"]
+
+
+def test_a_unit_rolled_back_by_a_bug_leaves_nothing_in_the_informers(cluster, monkeypatch):
+    def writes_then_fails(self, key):
+        self.api.create("pods", "default", {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "phantom"},
+                                            "spec": {"containers": [{"name": "c", "image": "nginx"}]}})
+        raise RuntimeError("bug after a write")
+
+    monkeypatch.setattr(ReplicaSetController, "reconcile", writes_then_fails)
+    clock.set_speed(cluster, 0.0)
+    driver = ClusterDriver(cluster)
+    kubectl(cluster, "create", "deployment", "web", "--image=nginx")
+    driver.fast_forward(seconds=5)
+    assert APIServer(cluster).list("pods", "default")["items"] == []
+    assert "default/phantom" not in driver.informers.informers["pods"].items

@@ -26,17 +26,19 @@ import datetime as dt
 import heapq
 import itertools
 import logging
+import time
 from dataclasses import dataclass
 
 from django.db import transaction
 
 from cluster import clock, steps
 from cluster.apiserver.errors import StatusError
-from cluster.apiserver.server import APIServer, WatchEvent
+from cluster.apiserver.server import APIServer, WatchEvent, fan_out
 from cluster.components import CONTROL_PLANE, NODE_AGENTS
 from cluster.controllers.base import Controller
 from cluster.informers import CachedLister, SharedInformers
 from cluster.models import Cluster
+from cluster.store import Written
 from cluster.reconciler.workqueue import WorkQueue
 
 log = logging.getLogger(__name__)
@@ -44,6 +46,8 @@ WATCH_PAGE = 2000
 ERROR_RETRY_SECONDS = 1.0
 QUIET_RESOURCES = ("leases",)  # heartbeats: writes that do not count as activity
 TURN_UNITS = 32  # keys one component may work through before the next one's turn
+BATCH_UNITS = 64  # units of work that share one database commit
+BATCH_SECONDS = 0.05  # ... for at most this long (wall time), so other writers are not kept waiting
 
 
 class ComponentLoop:
@@ -86,7 +90,10 @@ class ClusterDriver:
         self._build()
 
     def _build(self) -> None:
+        self._written: list[Written] = []  # this driver's own writes since the last poll
+        self._written_whole = True  # false once a rollback may have undone some of them
         self.api = APIServer(self.cluster, client="kube-apiserver")
+        self.api.store.journal = self._written
         self.informers = SharedInformers(self.api, self.resources)
         self.loops = [self._loop(cls(self._client(cls.name)), cls.name) for cls in CONTROL_PLANE]
         self.kubelets: dict[str, list[ComponentLoop]] = {}
@@ -104,6 +111,7 @@ class ClusterDriver:
 
     def _client(self, name: str) -> APIServer:
         api = APIServer(self.cluster, client=name)
+        api.store.journal = self._written
         recorder = steps.recorder_of(api)
         if recorder is not None:
             recorder.elide_unwritten = True
@@ -154,6 +162,7 @@ class ClusterDriver:
     def start(self) -> None:
         """List everything and queue every key (a fresh start or a resync after 410 Gone)."""
         revision = self.api.current_revision()
+        self._written.clear()  # the list below includes them
         self.informers.sync()
         for node in self.informers.informers["nodes"].items.values():
             self._add_node(node["metadata"]["name"], relist=False, reorder=False)
@@ -197,13 +206,16 @@ class ClusterDriver:
             self.start()
         current = self.api.current_revision()
         if current == self.since:
+            self._written.clear()  # nothing new: whatever is noted was rolled back
             return 0
         if self.since is not None and current < self.since:  # the cluster was reset: start over
             self._build()
             self.start()
             return 0
         try:
-            events = self._events_until(current)
+            events = self._own_events(current)
+            if events is None:
+                events = self._events_until(current)
         except StatusError as err:
             if err.code != 410:
                 raise
@@ -215,6 +227,23 @@ class ClusterDriver:
         self.since = current
         steps.flush(self.api)
         return len(events)
+
+    def _own_events(self, current: int) -> list[tuple[str, WatchEvent]] | None:
+        """The events since the last poll from this driver's own writes, if they are all there were.
+
+        Like kube-apiserver's watch cache, which serves watchers from memory instead
+        of asking etcd again: when the revisions this driver wrote are exactly the
+        ones after the last poll, no other client wrote, and the database would
+        return the same events. Otherwise (another process wrote, or a rollback
+        undid a unit) the events are read from the database.
+        """
+        written, whole = list(self._written), self._written_whole
+        self._written.clear()
+        self._written_whole = True
+        since = self.since or 0
+        if not whole or [w.mod_revision for w in written] != list(range(since + 1, current + 1)):
+            return None
+        return fan_out(self.resources, [w.event() for w in written])
 
     def _events_until(self, current: int) -> list[tuple[str, WatchEvent]]:
         found: list[tuple[str, WatchEvent]] = []
@@ -322,8 +351,9 @@ class ClusterDriver:
         writes = loop.writes
         loop.queue.forget_timer(key)
         requeue: float | None
-        # One commit per unit: each request inside is still its own savepoint, so a
-        # refused write leaves the unit's other writes in place, as separate requests would.
+        # A unit is all or nothing: inside a batch (see drain) it is a savepoint, so a
+        # component's bug undoes only its own unit. A request refused with a StatusError
+        # has written nothing (cluster/apiserver/server.py), so the unit's other writes stay.
         with transaction.atomic():
             try:
                 requeue = loop.component.reconcile(key).requeue_after
@@ -333,6 +363,7 @@ class ClusterDriver:
             except Exception:  # a bug in one component must not stop the others
                 log.exception("%s failed to reconcile %s", loop.name, key)
                 transaction.set_rollback(True)
+                self._written_whole = False
                 requeue = ERROR_RETRY_SECONDS
             finally:
                 steps.flush(loop.component.api)
@@ -346,12 +377,32 @@ class ClusterDriver:
         """Poll, fire due timers and work until nothing is ready (or `max_units` is reached)."""
         units = 0
         while units < max_units:
-            self.poll()
-            self.fire_timers()
-            if not self.run_one():
+            done, more = self._drain_batch(min(BATCH_UNITS, max_units - units))
+            units += done
+            if not more:
                 break
-            units += 1
         return units
+
+    def _drain_batch(self, limit: int) -> tuple[int, bool]:
+        """Up to `limit` units in one transaction; whether work may remain.
+
+        A commit costs more than most units of work, so consecutive units share
+        one; BATCH_SECONDS bounds how long other writers to the database wait.
+        """
+        started = time.monotonic()
+        units = 0
+        try:
+            with transaction.atomic():
+                while units < limit and time.monotonic() - started < BATCH_SECONDS:
+                    self.poll()
+                    self.fire_timers()
+                    if not self.run_one():
+                        return units, False
+                    units += 1
+        except BaseException:
+            self._written_whole = False  # the batch was rolled back
+            raise
+        return units, True
 
     # -- fast-forward -------------------------------------------------------------
     def fast_forward(self, seconds: float | None = None, horizon: float = 60.0,
