@@ -102,3 +102,26 @@ def test_reset_empties_the_cluster_and_its_step_history(cluster, api):
     assert fresh.list("configmaps", "default")["items"] == []
     assert [n["metadata"]["name"] for n in fresh.list("nodes")["items"]] == ["worker-1", "worker-2", "worker-3"]
     assert not StepEvent.objects.filter(cluster=cluster, object__contains="configmaps/a").exists()
+
+
+@pytest.mark.parametrize("refused", [
+    lambda api: api.create("configmaps", "default", configmap("Bad_Name")),  # invalid: 422
+    lambda api: api.create("configmaps", "default", configmap("kept")),  # exists: 409
+    lambda api: api.update("configmaps", "default", "kept",
+                           {**configmap("kept", "x"), "metadata": {"name": "kept", "resourceVersion": "1"}}),  # stale
+    lambda api: api.delete("configmaps", "default", "kept", preconditions={"uid": "not-its-uid"}),
+])
+def test_a_refused_request_inside_a_unit_of_work_leaves_no_trace_and_the_unit_goes_on(api, refused):
+    from django.db import transaction
+
+    api.create("configmaps", "default", configmap("kept"))
+    with transaction.atomic():  # as the reconciler runs a unit: the requests share its transaction
+        before = api.current_revision()
+        with pytest.raises(StatusError) as refusal:
+            refused(api)
+        assert refusal.value.code in (409, 422)
+        assert api.current_revision() == before
+        created = api.create("configmaps", "default", configmap("after"))
+    assert created["metadata"]["resourceVersion"] == str(before + 1)
+    assert [ev.kv.mod_revision for ev in api.store.events_since(before - 1)] == [before, before + 1]
+    assert api.get("configmaps", "default", "kept")["data"] == {"v": "1"}
