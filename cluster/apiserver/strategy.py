@@ -97,7 +97,9 @@ def _spec_changed(new: dict, old: dict) -> bool:
 
 
 def validate_update(rt: ResourceType, new: dict, old: dict, subresource: str) -> None:
-    causes = validation.validate(rt, new, old)
+    # A status write keeps the stored spec (merge_subresource), so, as upstream's
+    # status strategies (e.g. ValidatePodStatusUpdate), it validates metadata only.
+    causes = validation.validate(rt, new, old, spec=subresource != "status")
     if causes:
         raise StatusError.invalid(rt.kind, rt.group, new["metadata"].get("name", ""), causes)
 

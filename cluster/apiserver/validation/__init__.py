@@ -53,12 +53,14 @@ def check_schema(rt: ResourceType, obj: dict, field_validation: str) -> list[str
     return result
 
 
-def validate(rt: ResourceType, obj: dict, old: dict | None) -> list[dict]:
-    """Every field error of the object (and of the change, when `old` is given)."""
+def validate(rt: ResourceType, obj: dict, old: dict | None, spec: bool = True) -> list[dict]:
+    """Every field error of the object (and of the change, when `old` is given).
+
+    With `spec` false only the metadata is checked (a status update)."""
     errs = meta.validate_object_meta(rt, obj.get("metadata") or {})
     if old is not None:
         errs += meta.validate_object_meta_update(obj.get("metadata") or {}, old.get("metadata") or {})
-    validator = _VALIDATORS.get(rt.kind)
+    validator = _VALIDATORS.get(rt.kind) if spec else None
     if validator is not None:
         errs += validator(obj, old)
     return errs
