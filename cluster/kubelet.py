@@ -18,6 +18,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Callable
 
+import orjson
+
 from cluster import faults, steps
 from cluster.apiserver.errors import StatusError
 from cluster.apiserver.server import APIServer, WatchEvent
@@ -46,6 +48,7 @@ class Kubelet(Controller):
         self.runtime = NodeRuntime(api.cluster, node_name)
         self.reachable = True
         self.wants_relist = False
+        self._heard: dict[str, bytes] = {}  # pod key -> what a sync acts on, as last heard
 
     @property
     def paused(self) -> bool:
@@ -62,9 +65,15 @@ class Kubelet(Controller):
                 return []
             self.observe_node(obj, event.type == "DELETED")
             return [HEARTBEAT] if event.type != "DELETED" else []
-        if (obj.get("spec") or {}).get("nodeName") != self.node_name:
-            return []
-        return [f"{obj['metadata']['namespace']}/{obj['metadata']['name']}"]
+        key = f"{obj['metadata']['namespace']}/{obj['metadata']['name']}"
+        if (obj.get("spec") or {}).get("nodeName") != self.node_name or event.type == "DELETED":
+            self._heard.pop(key, None)
+            return [key] if event.type == "DELETED" else []
+        heard = semantic_signature(obj)
+        if event.type == "MODIFIED" and self._heard.get(key) == heard:
+            return []  # only the status changed (most often by this kubelet): nothing to sync
+        self._heard[key] = heard
+        return [key]
 
     def observe_node(self, node: dict, deleted: bool) -> None:
         """Follow the node's fault: the machine powers off, is cut off, or comes back."""
@@ -180,6 +189,19 @@ class Kubelet(Controller):
             steps.record(self.api, steps.runtime_hop(self.node_name, "StopPodSandbox", ref))
             self.runtime.remove_pod_sandbox(uid)
         self.runtime.save()
+
+
+def semantic_signature(pod: dict) -> bytes:
+    """What of a pod makes the kubelet sync it (pkg/kubelet/config: podsDifferSemantically).
+
+    The kubelet's pod config compares spec, labels, annotations and the deletion
+    fields; a change of status alone is reconciled, not synced, so the kubelet's
+    own status writes do not wake its pod workers.
+    """
+    meta = pod["metadata"]
+    return orjson.dumps([meta.get("uid"), pod.get("spec"), meta.get("labels"), meta.get("annotations"),
+                         meta.get("deletionTimestamp"), meta.get("deletionGracePeriodSeconds")],
+                        option=orjson.OPT_SORT_KEYS)
 
 
 def node_conditions(memory_full: bool) -> list[tuple[str, str, str, str]]:

@@ -33,6 +33,7 @@ COMPONENT = "kubelet"
 BACKOFF_INITIAL = 10.0  # kubelet's backOffPeriod and image back-off initial duration
 BACKOFF_MAX = 300.0  # MaxContainerBackOff / image back-off maximum
 DEFAULT_PERIOD = 10
+PLEG_RELIST_PERIOD = 1.0  # the pod lifecycle event generator's relist period
 DEFAULT_FAILURE_THRESHOLD = 3
 
 
@@ -199,7 +200,9 @@ class PodSync:
             message = not_found_message(ref)
             self.event(WARNING, "Failed", f'Failed to pull image "{image}": {message}', name)
             self.event(WARNING, "Failed", "Error: ErrImagePull", name)
-            self.wake_at(self.now + dt.timedelta(seconds=backoff(count)))
+            # The kubelet syncs the pod again shortly (PLEG sees its new sandbox; on a retry,
+            # the pod worker requeues it) and finds the pull backing off: ImagePullBackOff.
+            self.wake_at(self.now + dt.timedelta(seconds=PLEG_RELIST_PERIOD))
             return {"reason": "ErrImagePull", "message": message}
         pull = self.runtime.start_pull(ref, size, self.now, cached=present)
         self.wake_at(dt.datetime.fromisoformat(pull["ready_at"]))
