@@ -26,6 +26,7 @@ from cluster.apiserver.server import APIServer, WatchEvent
 from cluster.clock import parse_rfc3339, rfc3339
 from cluster.controllers.base import DONE, Controller, Result, split_key
 from cluster.events import NORMAL, record
+from cluster.informers import NODE_NAME_INDEX
 from cluster.kubelet_pods import PodSync
 from cluster.runtime import NodeRuntime
 
@@ -123,14 +124,14 @@ class Kubelet(Controller):
         now = self.api.now()
         self.renew_lease(node, now)
         self.post_node_status(node, now)
-        self.cleanup(self.orphaned)
+        self.cleanup(self.orphaned())
         return Result(requeue_after=RENEW_INTERVAL)
 
-    def orphaned(self, uid: str, sandbox: dict) -> bool:
-        """A sandbox whose pod is gone, or was replaced by a new pod of the same name."""
-        namespace, _, name = sandbox["pod"].partition("/")
-        pod = self.lister.find("pods", namespace, name)
-        return pod is None or pod["metadata"]["uid"] != uid
+    def orphaned(self) -> Callable[[str, dict], bool]:
+        """Whether a sandbox's pod is gone, or was replaced by a new pod of the same name."""
+        live = {f"{p['metadata']['namespace']}/{p['metadata']['name']}": p["metadata"]["uid"]
+                for p in self.lister.by_index("pods", NODE_NAME_INDEX, self.node_name)}
+        return lambda uid, sandbox: live.get(sandbox["pod"]) != uid
 
     def renew_lease(self, node: dict, now: dt.datetime) -> None:
         renew_time = now.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
