@@ -173,6 +173,11 @@ class Lister:
                 return None
             raise
 
+    def uid(self, resource: str, namespace: str | None, name: str) -> str | None:
+        """The object's uid, or None when it does not exist (a check that needs no copy)."""
+        obj = self.find(resource, namespace, name)
+        return None if obj is None else obj["metadata"].get("uid")
+
     def list(self, resource: str, namespace: str | None = None, label_selector: str | None = None,
              field_selector: str | None = None) -> list[dict]:
         return self.api.list(resource, namespace, label_selector=label_selector,
@@ -212,6 +217,13 @@ class CachedLister(Lister):
             return super().find(resource, namespace, name)
         obj = informer.items.get(f"{namespace}/{name}" if namespace else name)
         return None if obj is None else orjson.loads(orjson.dumps(obj))
+
+    def uid(self, resource: str, namespace: str | None, name: str) -> str | None:
+        informer = self.informers.informers.get(resource)
+        if informer is None:
+            return super().uid(resource, namespace, name)
+        obj = informer.items.get(f"{namespace}/{name}" if namespace else name)
+        return None if obj is None else obj["metadata"].get("uid")
 
     def list(self, resource: str, namespace: str | None = None, label_selector: str | None = None,
              field_selector: str | None = None) -> list[dict]:

@@ -67,7 +67,7 @@ class GarbageCollector(Controller):
             return keys
         # Like the graph builder: an object is looked at when one of its owners is absent
         # (or was replaced), or when it is itself deleting with a GC finalizer.
-        dangling = any(self._owner(ref, namespace) is None for ref in refs)
+        dangling = any(not self._owner_present(ref, namespace) for ref in refs)
         if dangling or (_deleting(event.object) and {FOREGROUND, ORPHAN} & set(_finalizers(event.object))):
             return [object_key(rt, namespace, meta["name"])]
         return []
@@ -120,6 +120,12 @@ class GarbageCollector(Controller):
             return {}  # an unknown kind cannot be checked: treat as present, as upstream retries
         owner = self.lister.find(rt.plural, namespace if rt.namespaced else "", ref.get("name", ""))
         return owner if owner is not None and owner["metadata"].get("uid") == ref.get("uid") else None
+
+    def _owner_present(self, ref: dict, namespace: str) -> bool:
+        rt = _owner_type(ref)
+        if rt is None:
+            return True  # as _owner: an unknown kind counts as present
+        return self.lister.uid(rt.plural, namespace if rt.namespaced else "", ref.get("name", "")) == ref.get("uid")
 
     # -- attemptToDeleteItem -----------------------------------------------------
     def attempt_to_delete(self, obj: dict, rt: ResourceType) -> None:
