@@ -51,13 +51,14 @@ def test_balanced_allocation_scores_one_minus_std_dev(requested: dict, allocatab
 
 
 @pytest.mark.parametrize("raw, reverse, expected", [
-    ({"a": 0, "b": 1, "c": 2}, True, {"a": 100, "b": 50, "c": 0}),  # TaintToleration: fewest taints wins
-    ({"a": 1, "b": 3, "c": 2}, True, {"a": 67, "b": 0, "c": 34}),
-    ({"a": 0, "b": 0}, True, {"a": 100, "b": 100}),
-    ({"a": 0, "b": 5, "c": 10}, False, {"a": 0, "b": 50, "c": 100}),  # NodeAffinity preferred weights
-    ({"a": 0, "b": 0}, False, {"a": 0, "b": 0}),
+    ([0, 1, 2], True, [100, 50, 0]),  # TaintToleration: fewest taints wins
+    ([1, 3, 2], True, [67, 0, 34]),
+    ([0, 0], True, [100, 100]),
+    ([0, 5, 10], False, [0, 50, 100]),  # NodeAffinity preferred weights
+    ([0, 0], False, [0, 0]),
+    ([], True, []),
 ])
-def test_default_normalize_score_scales_to_the_highest(raw: dict, reverse: bool, expected: dict) -> None:
+def test_default_normalize_score_scales_to_the_highest(raw: list, reverse: bool, expected: list) -> None:
     default_normalize_score(raw, reverse)
     assert raw == expected
 
@@ -88,15 +89,17 @@ def test_fit_error_sorts_reason_counts_as_strings() -> None:
 
 
 def test_tied_nodes_are_chosen_uniformly_and_reproducibly() -> None:
+    places, totals = [2, 3, 0, 1], [300, 10, 300, 300]  # as a cycle that began at place 2 scored them
     rng = random.Random("seed")
-    picks = [select_host({"worker-1": 300, "worker-2": 300, "worker-3": 300, "worker-4": 10}, rng)
-             for _ in range(3000)]
-    counts = {name: picks.count(name) for name in ("worker-1", "worker-2", "worker-3", "worker-4")}
-    assert counts["worker-4"] == 0
-    assert all(900 <= counts[n] <= 1100 for n in ("worker-1", "worker-2", "worker-3")), counts
+    picks = [select_host(places, totals, rng) for _ in range(3000)]
+    counts = {place: picks.count(place) for place in range(4)}
+    assert counts[3] == 0
+    assert all(900 <= counts[p] <= 1100 for p in (0, 1, 2)), counts
     again = random.Random("seed")
-    assert picks[:50] == [select_host({"worker-1": 300, "worker-2": 300, "worker-3": 300, "worker-4": 10}, again)
-                          for _ in range(50)]
+    assert picks[:50] == [select_host(places, totals, again) for _ in range(50)]
+    # the tied nodes are sampled in the order of their places (their names), not in the order found
+    in_place_order = random.Random("seed")
+    assert picks[:50] == [select_host([0, 1, 2, 3], [300, 300, 300, 10], in_place_order) for _ in range(50)]
 
 
 # -- against the API server ---------------------------------------------------------------
@@ -359,3 +362,134 @@ def test_reused_answers_match_a_fresh_evaluation(db) -> None:
         chosen_fresh = Scheduler(api).schedule_one(api.get("pods", "default", f"p{index}")).node
         warm.reconcile(f"default/p{index}")
         assert api.get("pods", "default", f"p{index}")["spec"]["nodeName"] == chosen_fresh
+
+
+# -- reused answers against a fresh scheduler, at a size where a cycle stops early -------------
+def _vary(index: int):
+    """Node `worker-<index>`'s own mix of labels, taints and cordon."""
+    def change(node: dict) -> dict:
+        spec, labels = node["spec"], node["metadata"]["labels"]
+        if index % 7 == 0:
+            spec["taints"] = [{"key": "dedicated", "value": "gpu", "effect": "NoSchedule"}]
+        if index % 5 == 0:
+            spec.setdefault("taints", []).append({"key": "soft", "effect": "PreferNoSchedule"})
+        if index % 11 == 0:
+            spec["unschedulable"] = True
+        labels["zone"] = f"z{index % 3}"
+        if index % 4 == 0:
+            labels["disk"] = "ssd"
+        return node
+    return change
+
+
+def _resize(index: int):
+    """Node `worker-<index>`'s allocatable cpu, 1 to 3.5 cores (a status change, as the kubelet reports it)."""
+    def change(node: dict) -> dict:
+        node["status"]["allocatable"]["cpu"] = f"{1000 + (index % 6) * 500}m"
+        return node
+    return change
+
+
+def _toggle_cordon(node: dict) -> dict:
+    node["spec"]["unschedulable"] = not node["spec"].get("unschedulable")
+    node["metadata"]["labels"]["disk"] = "ssd"
+    return node
+
+
+PREFERRED = {"nodeAffinity": {"preferredDuringSchedulingIgnoredDuringExecution": [
+    {"weight": 10, "preference": {"matchExpressions": [{"key": "zone", "operator": "In", "values": ["z1"]}]}},
+    {"weight": 3, "preference": {"matchExpressions": [{"key": "disk", "operator": "Exists"}]}}]}}
+SHAPES: list[dict] = [
+    {"cpu": "300m", "memory": "64Mi"},
+    {"cpu": "700m", "nodeSelector": {"disk": "ssd"}},
+    {"cpu": "10m", "tolerations": [{"key": "dedicated", "operator": "Exists"}]},
+    {"cpu": "300m", "affinity": PREFERRED},
+    {"nodeSelector": {"zone": "nowhere"}},  # fits nowhere
+    {"cpu": "3600m"},  # more than any node has
+    {"cpu": "200m", "tolerations": [{"key": "soft", "operator": "Exists", "effect": "PreferNoSchedule"}],
+     "nodeSelector": {"zone": "z2"}},
+    {"cpu": "300m", "nodeSelector": {"kubernetes.io/hostname": "worker-30"}},  # one node: taken unscored, until full
+    {"cpu": "900m", "nodeSelector": {"kubernetes.io/hostname": "worker-30"},  # room there only by preemption
+     "priorityClassName": "system-cluster-critical"},
+    {"cpu": "2600m"},  # only the biggest nodes
+]
+
+
+def _varied_cluster(name: str, nodes: int) -> APIServer:
+    api = APIServer(create_cluster(name, nodes=nodes, seed=5), client="test")
+    for index in range(1, nodes + 1):
+        api.update_with("nodes", None, f"worker-{index}", _vary(index))
+        api.update_with("nodes", None, f"worker-{index}", _resize(index), subresource="status")
+    return api
+
+
+def _warm_against_fresh(api: APIServer, pods: int) -> dict[str, int]:
+    """Schedule `pods` pods of SHAPES in turn with a warm scheduler, as the reconciler runs it (informer
+    cache, answers reused per shape), and check each decision against a fresh scheduler's on the same state:
+    chosen node, annotation, FailedScheduling message and where the next cycle starts. Nodes change and
+    bound pods go away on the way. Returns how often each ran the Filter plugins."""
+    from cluster.informers import CachedLister, SharedInformers
+
+    informers = SharedInformers(api, Scheduler.watches)
+    informers.sync()
+    since = api.current_revision()
+    warm = Scheduler(api)
+    warm.lister = CachedLister(api, informers)
+    filter_runs = {"warm": 0, "fresh": 0}
+
+    def counted(scheduler: Scheduler, who: str) -> Scheduler:
+        plugin = scheduler.plugins[0]
+        original = plugin.filter
+
+        def filter_(*args: object) -> Status:
+            filter_runs[who] += 1
+            return original(*args)
+        plugin.filter = filter_
+        return scheduler
+
+    counted(warm, "warm")
+    nodes = len(api.list("nodes")["items"])
+    for index in range(pods):
+        name = f"p{index}"
+        if index % 10 == 9:
+            api.update_with("nodes", None, f"worker-{index * 13 % nodes + 1}", _toggle_cordon)
+        if index % 16 == 15:
+            bound = api.get("pods", "default", f"p{index // 2}")
+            if bound["spec"].get("nodeName"):
+                api.delete("pods", "default", bound["metadata"]["name"], grace_period_seconds=0)
+        shape = dict(SHAPES[index % len(SHAPES)])
+        make_pod(api, name, cpu=shape.pop("cpu", None), memory=shape.pop("memory", None), **shape)
+        while True:
+            batch, resume = api.watch_many(list(Scheduler.watches), since)
+            for resource, event in batch:
+                informers.apply(resource, event)
+            if resume == since:
+                break
+            since = resume
+
+        fresh = counted(Scheduler(api), "fresh")
+        fresh._next_start = warm._next_start
+        expected = fresh.schedule_one(api.get("pods", "default", name))
+        warm.reconcile(f"default/{name}")
+        pod = api.get("pods", "default", name)
+        assert pod["spec"].get("nodeName") == expected.node, name
+        assert pod["metadata"]["annotations"][ANNOTATION] == expected.record(fresh.plugins), name
+        assert failed_scheduling(api, name) == ([expected.message] if expected.node is None else []), name
+        assert warm._next_start == fresh._next_start, name
+    return filter_runs
+
+
+def test_reused_answers_decide_as_a_fresh_scheduler_in_a_big_varied_cluster(db) -> None:
+    """200 nodes: each cycle stops at 100 feasible nodes, so the rotation (nextStartNodeIndex), the
+    omitted nodes and the ranking of the recorded ones all come into play."""
+    api = _varied_cluster("varied", 200)
+    filter_runs = _warm_against_fresh(api, 50)
+    scheduled = [p for p in api.list("pods", "default")["items"] if p["spec"].get("nodeName")]
+    assert 20 < len(scheduled) < 50
+    assert filter_runs["warm"] < filter_runs["fresh"] / 3, filter_runs  # the answers were reused
+
+
+def test_answers_start_over_when_the_cache_lets_old_updates_go(db, monkeypatch) -> None:
+    """The cache keeps a short list of the NodeInfos it replaced; answers that fell behind it start over."""
+    monkeypatch.setattr("cluster.scheduler.cache.MAX_UPDATES", 2)
+    _warm_against_fresh(_varied_cluster("forgetful", 120), 20)

@@ -14,8 +14,10 @@ in-place resize status are not considered.
 """
 from __future__ import annotations
 
+import functools
 import itertools
 from dataclasses import dataclass, field
+from typing import Sequence
 
 from cluster import quantity
 
@@ -69,11 +71,21 @@ Resources = dict[str, int]  # cpu in millicores, everything else in base units
 def resource_list(values: dict | None) -> Resources:
     parsed: Resources = {}
     for name, value in (values or {}).items():
-        try:
-            parsed[name] = quantity.millicores(value) if name == "cpu" else quantity.units(value)
-        except ValueError:
-            continue
+        amount = _amount(name, value) if value is None or isinstance(value, (str, int, float)) else None
+        if amount is not None:
+            parsed[name] = amount
     return parsed
+
+
+@functools.lru_cache(maxsize=4096, typed=True)
+def _amount(name: str, value: str | int | float | None) -> int | None:
+    """One quantity in millicores (cpu) or units; None if it is not a quantity. Remembered: every cycle parses
+    the pod's requests, every rebuilt NodeInfo its node's allocatable and its pods' requests, and the
+    strings are few."""
+    try:
+        return quantity.millicores(value) if name == "cpu" else quantity.units(value)
+    except ValueError:
+        return None
 
 
 def _add(into: Resources, other: Resources) -> None:
@@ -205,24 +217,25 @@ class Plugin:
     def filter(self, state: CycleState, pod: dict, node: NodeInfo) -> Status:
         return success()
 
-    def pre_score(self, state: CycleState, pod: dict, nodes: list[NodeInfo]) -> Status:
+    def pre_score(self, state: CycleState, pod: dict, nodes: Sequence[NodeInfo]) -> Status:
         return success()
 
     def score(self, state: CycleState, pod: dict, node: NodeInfo) -> int:
         return 0
 
-    def normalize(self, state: CycleState, pod: dict, scores: dict[str, int]) -> None:
-        """NormalizeScore: rewrite the raw scores in place to 0..MAX_NODE_SCORE (default: as they are)."""
+    def normalize(self, state: CycleState, pod: dict, scores: list[int]) -> None:
+        """NormalizeScore: rewrite the raw scores (one per feasible node, in the nodes' order, as upstream's
+        NodeScoreList) in place to 0..MAX_NODE_SCORE (default: as they are)."""
 
 
-def default_normalize_score(scores: dict[str, int], reverse: bool) -> None:
+def default_normalize_score(scores: list[int], reverse: bool) -> None:
     """helper.DefaultNormalizeScore: scale to 0..100 by the highest score, optionally reversed."""
-    highest = max(scores.values(), default=0)
+    highest = max(scores, default=0)
     if highest == 0:
         if reverse:
-            for name in scores:
-                scores[name] = MAX_NODE_SCORE
+            scores[:] = [MAX_NODE_SCORE] * len(scores)
         return
-    for name, value in scores.items():
-        scaled = MAX_NODE_SCORE * value // highest
-        scores[name] = MAX_NODE_SCORE - scaled if reverse else scaled
+    if reverse:
+        scores[:] = [MAX_NODE_SCORE - MAX_NODE_SCORE * value // highest for value in scores]
+    else:
+        scores[:] = [MAX_NODE_SCORE * value // highest for value in scores]

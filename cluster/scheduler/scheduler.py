@@ -38,9 +38,15 @@ pod in the same write; an unschedulable pod gets it by an update of its metadata
 """
 from __future__ import annotations
 
+import heapq
 import json
 import random
+from bisect import bisect_left
 from dataclasses import dataclass, field
+from functools import partial
+from itertools import chain, compress, count, repeat
+from operator import add, eq, gt, mul
+from typing import Iterable, Iterator
 
 from cluster import clock
 from cluster.apiserver.errors import StatusError
@@ -50,7 +56,7 @@ from cluster.controllers.base import DONE, Controller, Result, split_key
 from cluster.events import NORMAL, WARNING, record
 from cluster.scheduler import diagnosis
 from cluster.informers import NODE_NAME_INDEX
-from cluster.scheduler.cache import NodeAnswers, NodeInfoCache, pod_shape
+from cluster.scheduler.cache import NodeAnswers, NodeInfoCache, NodesAt, ShapeAnswers, in_turn, pod_shape
 from cluster.scheduler.framework import SKIP, CycleState, NodeInfo, Plugin, Status, is_terminal
 from cluster.scheduler.plugins import default_profile
 from cluster.scheduler.plugins.volume_binding import VolumeBinding, claim_names, waiting_for_volumes
@@ -64,7 +70,6 @@ GATED_MESSAGE = "Scheduling is blocked due to non-empty scheduling gates"
 MIN_FEASIBLE_NODES_TO_FIND = 100  # minFeasibleNodesToFind
 MIN_FEASIBLE_NODES_PERCENTAGE_TO_FIND = 5  # minFeasibleNodesPercentageToFind
 RECORDED_NODES = 12
-ANSWERS = "kubeclass/nodeAnswers"  # CycleState key: this cycle's reusable answers, by node
 
 
 def num_feasible_nodes_to_find(all_nodes: int, percentage: int = 0) -> int:
@@ -95,26 +100,91 @@ def node_signature(node: dict) -> str:
 
 @dataclass
 class Decision:
-    """One scheduling cycle's outcome and what every plugin said about every node."""
+    """One scheduling cycle's outcome and what the plugins said about the nodes it looked at.
+
+    Kept as the cycle computed it, by the nodes' places in the snapshot (which lists
+    them by name): the Filter verdicts in the order the cycle took the nodes, a list of
+    scores per score plugin. `record` builds the annotation's per-node records only for
+    the nodes it keeps: a cycle in a big cluster looks at hundreds of nodes, and a
+    record for each, or just reading each one's name, cost more than the cycle itself.
+    """
 
     node: str | None = None
     message: str = ""
     state: CycleState = field(default_factory=CycleState)
-    nodes: dict[str, dict] = field(default_factory=dict)
     all_nodes: int = 0
+    #: the snapshot's node names, in name order (the cache's list: shared, never changed)
+    names: list[str] = field(default_factory=list)
+    #: the place where the cycle began filtering, and what the Filter plugins said of each node it took, in
+    #: turn (read only: the verdicts are shared with the reused answers)
+    start: int = 0
+    verdicts: list[dict[str, str]] = field(default_factory=list)
+    #: the places of the scored nodes (the feasible ones, in turn; none when one alone was feasible), each
+    #: score plugin's normalized scores of them in the order the plugins ran, and their weighted totals
+    scored: list[int] = field(default_factory=list)
+    scores: dict[str, list[int]] = field(default_factory=dict)
+    totals: list[int] = field(default_factory=list)
 
     def record(self, plugins: list[Plugin]) -> str:
         weights = {p.name: p.weight for p in plugins if p.weight}
-        nodes = self.nodes
-        if len(nodes) > RECORDED_NODES:
-            ranked = sorted(nodes, key=lambda n: (n != self.node, -nodes[n].get("total", -1), n))
-            nodes = {name: nodes[name] for name in sorted(ranked[:RECORDED_NODES])}
-        data: dict = {"nodes": nodes, "weights": weights, "chosen": self.node}
-        if len(nodes) < len(self.nodes):
-            data["omitted"] = len(self.nodes) - len(nodes)
-        if len(self.nodes) < self.all_nodes:
-            data.update(evaluated=len(self.nodes), of=self.all_nodes)
+        evaluated = len(self.verdicts)
+        kept = self._kept()
+        data: dict = {"nodes": {self.names[place]: self._node_record(place, index) for place, index in kept},
+                      "weights": weights, "chosen": self.node}
+        if len(kept) < evaluated:
+            data["omitted"] = evaluated - len(kept)
+        if evaluated < self.all_nodes:
+            data.update(evaluated=evaluated, of=self.all_nodes)
         return json.dumps(data, separators=(",", ":"))
+
+    def _kept(self) -> list[tuple[int, int | None]]:
+        """The nodes the record shows, as (place, index in `scored` or None): every node filtered, in turn; of
+        more than RECORDED_NODES the chosen one, then the highest totals, then the nodes not scored, ties
+        by name, listed by name (the order of their places)."""
+        evaluated = len(self.verdicts)
+        if evaluated <= RECORDED_NODES:
+            index = dict(zip(self.scored, count()))
+            return [(place, index.get(place)) for place in self._in_turn(evaluated)]
+        kept: dict[int, int | None] = {}
+        if self.node is not None:
+            chosen = bisect_left(self.names, self.node)
+            kept[chosen] = self.scored.index(chosen) if self.scored else None
+        for _total, place, index in self._best(RECORDED_NODES):
+            if len(kept) == RECORDED_NODES:
+                break
+            kept.setdefault(place, index)
+        if len(kept) < RECORDED_NODES:
+            scored = set(self.scored)
+            unscored = (place for place in self._in_turn(evaluated) if place not in scored and place not in kept)
+            kept.update(dict.fromkeys(heapq.nsmallest(RECORDED_NODES - len(kept), unscored)))
+        return sorted(kept.items())
+
+    def _best(self, wanted: int) -> list[tuple[int, int, int]]:
+        """The `wanted` scored nodes with the highest totals, ties by place, as (-total, place, index).
+
+        Often hundreds of nodes tie, so those at the lowest total taken are ranked by place alone."""
+        if not self.totals:
+            return []
+        cut = sorted(self.totals, reverse=True)[min(wanted, len(self.totals)) - 1]
+        best = list(compress(count(), map(gt, self.totals, repeat(cut))))
+        tied = compress(count(), map(eq, self.totals, repeat(cut)))
+        best += sorted(tied, key=self.scored.__getitem__)[:wanted - len(best)]
+        return sorted((-self.totals[index], self.scored[index], index) for index in best)
+
+    def _in_turn(self, taken: int) -> Iterator[int]:
+        """The places of the first `taken` nodes filtered, in turn from `start` (wrapping)."""
+        end = self.start + taken
+        return chain(range(self.start, min(end, len(self.names))), range(max(0, end - len(self.names))))
+
+    def _node_record(self, place: int, index: int | None) -> dict:
+        """One node as the annotation shows it: its verdicts, and if it was scored (`index` in `scored`) its
+        scores and total."""
+        record: dict = {"filter": self.verdicts[(place - self.start) % len(self.names)]}
+        if index is not None:
+            if self.scores:
+                record["score"] = {plugin: scores[index] for plugin, scores in self.scores.items()}
+            record["total"] = self.totals[index]
+        return record
 
 
 class Scheduler(Controller):
@@ -207,31 +277,32 @@ class Scheduler(Controller):
     # -- the scheduling cycle -------------------------------------------------------------
     def schedule_one(self, pod: dict) -> Decision:
         nodes = self.cache.snapshot()
-        decision = Decision(all_nodes=len(nodes))
+        decision = Decision(all_nodes=len(nodes), names=self.cache.names)
         if not nodes:
             decision.message = diagnosis.ERR_NO_NODES
             return decision
         active, rejection = self._pre_filter(decision.state, pod)
         if rejection is not None:
-            for node in nodes:
-                decision.nodes[node.name] = {"filter": {rejection.plugin: rejection.message()}}
+            decision.verdicts = [{rejection.plugin: rejection.message()}] * len(nodes)
             post = diagnosis.preemption_message(pod, nodes, {}, lambda info: self._filter(decision.state, pod,
                                                                                           active, info)[0])
             decision.message = diagnosis.fit_error(len(nodes), {}, pre_filter_msg=rejection.message(),
                                                    post_filter_msg=post)
             return decision
-        statuses, feasible = self._find_feasible(decision, pod, active, nodes)
-        if not feasible:
+        answers = self._answers_for(pod, active)
+        statuses, places = self._find_feasible(decision, pod, active, nodes, answers)
+        if not places:
             post = diagnosis.preemption_message(
                 pod, nodes, statuses, lambda info: self._filter(decision.state, pod, active, info)[0])
             decision.message = diagnosis.fit_error(len(nodes), statuses, post_filter_msg=post)
             return decision
-        if len(feasible) == 1:
-            decision.node = feasible[0].name
+        if len(places) == 1:
+            decision.node = decision.names[places[0]]
             return decision
-        totals = self._score(decision, pod, feasible)
-        decision.node = select_host(totals, random.Random(f"{self.api.cluster.seed}:{pod['metadata'].get('uid')}:"
-                                                           f"{pod['metadata'].get('resourceVersion')}"))
+        totals = self._score(decision, pod, NodesAt(nodes, places), answers)
+        rng = random.Random(f"{self.api.cluster.seed}:{pod['metadata'].get('uid')}:"
+                            f"{pod['metadata'].get('resourceVersion')}")
+        decision.node = decision.names[select_host(places, totals, rng)]
         return decision
 
     def _pre_filter(self, state: CycleState, pod: dict) -> tuple[list[Plugin], Status | None]:
@@ -246,34 +317,30 @@ class Scheduler(Controller):
             active.append(plugin)
         return active, None
 
-    def _find_feasible(self, decision: Decision, pod: dict, active: list[Plugin],
-                       nodes: list[NodeInfo]) -> tuple[dict[str, Status], list[NodeInfo]]:
-        """findNodesThatPassFilters: nodes in turn from nextStartNodeIndex until enough are feasible."""
-        wanted = num_feasible_nodes_to_find(len(nodes))
-        reusable = self._answers.for_shape(pod_shape(pod)) if all(p.node_local for p in active) else None
-        entries: dict[str, dict] = {}
-        decision.state[ANSWERS] = entries if reusable is not None else None
-        statuses: dict[str, Status] = {}
-        feasible: list[NodeInfo] = []
+    def _answers_for(self, pod: dict, active: list[Plugin]) -> ShapeAnswers:
+        """The answers kept for pods of this one's shape; answers for this cycle only when a plugin that reads
+        more than the pod and the node (VolumeBinding) judges it."""
+        if all(plugin.node_local for plugin in active):
+            return self._answers.for_shape(pod_shape(pod), len(self.plugins))
+        return ShapeAnswers(len(self.plugins))
+
+    def _find_feasible(self, decision: Decision, pod: dict, active: list[Plugin], nodes: list[NodeInfo],
+                       answers: ShapeAnswers) -> tuple[dict[str, Status], list[int]]:
+        """findNodesThatPassFilters: nodes in turn from nextStartNodeIndex until enough are feasible.
+
+        Returns the statuses of the nodes rejected when none is feasible (for the diagnosis) and the
+        places of the feasible nodes. The Filter plugins run only on the nodes the walk reaches whose
+        NodeInfo changed since a pod of this shape was filtered there.
+        """
+        answers.follow(self.cache)
         start = self._next_start % len(nodes)
-        for offset in range(len(nodes)):
-            if len(feasible) >= wanted:
-                break
-            node = nodes[(start + offset) % len(nodes)]
-            if reusable is None:
-                status, verdicts = self._filter(decision.state, pod, active, node)
-            else:
-                entry = entries[node.name] = reusable.entry(node)
-                if "filter" not in entry:
-                    entry["filter"] = self._filter(decision.state, pod, active, node)
-                status, verdicts = entry["filter"]
-            decision.nodes[node.name] = {"filter": verdicts}
-            if status.ok:
-                feasible.append(node)
-            else:
-                statuses[node.name] = status
-        self._next_start = (start + len(feasible) + len(statuses)) % len(nodes)
-        return statuses, feasible
+        places, walked = answers.walk(start, num_feasible_nodes_to_find(len(nodes)),
+                                      lambda place: self._filter(decision.state, pod, active, nodes[place]))
+        self._next_start = (start + walked) % len(nodes)
+        decision.start, decision.verdicts = start, in_turn(answers.verdicts, start, walked)
+        if places:
+            return {}, places
+        return dict(zip(in_turn(answers.names, start, walked), in_turn(answers.statuses, start, walked))), places
 
     @staticmethod
     def _filter(state: CycleState, pod: dict, plugins: list[Plugin], node: NodeInfo) -> tuple[Status, dict]:
@@ -288,34 +355,25 @@ class Scheduler(Controller):
             verdicts[plugin.name] = "ok"
         return Status(), verdicts
 
-    def _score(self, decision: Decision, pod: dict, feasible: list[NodeInfo]) -> dict[str, int]:
-        """PreScore, Score, NormalizeScore, then the weighted sum per node."""
-        totals = {node.name: 0 for node in feasible}
-        for plugin in self.plugins:
+    def _score(self, decision: Decision, pod: dict, feasible: NodesAt, answers: ShapeAnswers) -> list[int]:
+        """RunScorePlugins: PreScore, then each plugin's Score over all feasible nodes, NormalizeScore, weight.
+
+        Plugin by plugin over the nodes, as upstream runs them, with the scores of one plugin in a list
+        in the order of the nodes (upstream's NodeScoreList), so the per-node work stays in list operations.
+        """
+        totals: Iterable[int] = repeat(0, len(feasible))
+        for slot, plugin in enumerate(self.plugins):
             if not plugin.weight or plugin.pre_score(decision.state, pod, feasible).code == SKIP:
                 continue
-            scores = self._raw_scores(decision.state, pod, plugin, feasible)
+            if plugin.node_local:
+                scores = answers.raw_scores(slot, feasible, partial(plugin.score, decision.state, pod))
+            else:
+                scores = [plugin.score(decision.state, pod, node) for node in feasible]
             plugin.normalize(decision.state, pod, scores)
-            for name, value in scores.items():
-                decision.nodes[name].setdefault("score", {})[plugin.name] = value
-                totals[name] += value * plugin.weight
-        for name, total in totals.items():
-            decision.nodes[name]["total"] = total
-        return totals
-
-    @staticmethod
-    def _raw_scores(state: CycleState, pod: dict, plugin: Plugin, feasible: list[NodeInfo]) -> dict[str, int]:
-        entries = state.get(ANSWERS) if plugin.node_local else None
-        if entries is None:
-            return {node.name: plugin.score(state, pod, node) for node in feasible}
-        scores = {}
-        for node in feasible:
-            entry = entries[node.name]
-            value = entry.get(plugin.name)
-            if value is None:
-                value = entry[plugin.name] = plugin.score(state, pod, node)
-            scores[node.name] = value
-        return scores
+            decision.scores[plugin.name] = scores
+            totals = map(add, totals, scores if plugin.weight == 1 else map(mul, scores, repeat(plugin.weight)))
+        decision.scored, decision.totals = feasible.places, list(totals)
+        return decision.totals
 
     # -- the binding cycle -------------------------------------------------------------
     def _pre_bind(self, decision: Decision) -> bool:
@@ -361,14 +419,16 @@ def _annotate(pod: dict, value: str) -> dict:
     return pod
 
 
-def select_host(totals: dict[str, int], rng: random.Random) -> str:
-    """selectHost: the highest total; among equal totals each node is equally likely (reservoir sampling)."""
-    best = max(totals.values())
-    chosen, seen = "", 0
-    for name in sorted(totals):
-        if totals[name] != best:
-            continue
+def select_host(places: list[int], totals: list[int], rng: random.Random) -> int:
+    """selectHost: the place of the highest total; among equal totals each node is equally likely.
+
+    Reservoir sampling over the best nodes in the order of their places, which is the order of their
+    names, so a seeded generator picks the same node whatever order the cycle found them in.
+    """
+    best = max(totals)
+    chosen, seen = -1, 0
+    for place in sorted(compress(places, map(eq, totals, repeat(best)))):
         seen += 1
         if rng.randrange(seen) == 0:
-            chosen = name
+            chosen = place
     return chosen

@@ -8,6 +8,7 @@ Requested here is what pods actually request (no 100m / 200Mi defaults); weight 
 from __future__ import annotations
 
 import math
+from typing import Sequence
 
 from cluster.scheduler.framework import MAX_NODE_SCORE, CycleState, NodeInfo, Plugin, Resources, Status, pod_requests, success
 from cluster.scheduler.plugins.node_resources_fit import allocation
@@ -31,7 +32,7 @@ class BalancedAllocation(Plugin):
     name = "NodeResourcesBalancedAllocation"
     weight = 1
 
-    def pre_score(self, state: CycleState, pod: dict, nodes: list[NodeInfo]) -> Status:
+    def pre_score(self, state: CycleState, pod: dict, nodes: Sequence[NodeInfo]) -> Status:
         state["NodeResourcesBalancedAllocation"] = pod_requests(pod)
         return success()
 

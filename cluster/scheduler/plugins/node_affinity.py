@@ -8,6 +8,8 @@ best node scores 100; weight 2. Pods without preferred terms skip scoring.
 """
 from __future__ import annotations
 
+from typing import Sequence
+
 from cluster.scheduler.framework import (
     SKIP, CycleState, NodeInfo, Plugin, Status, default_normalize_score, success, unschedulable,
 )
@@ -82,7 +84,7 @@ class NodeAffinity(Plugin):
             return success()
         return unschedulable(ERR_REASON_POD, resolvable=False)
 
-    def pre_score(self, state: CycleState, pod: dict, nodes: list[NodeInfo]) -> Status:
+    def pre_score(self, state: CycleState, pod: dict, nodes: Sequence[NodeInfo]) -> Status:
         preferred = _node_affinity(pod).get("preferredDuringSchedulingIgnoredDuringExecution") or []
         if not preferred:
             return Status(SKIP)
@@ -93,5 +95,5 @@ class NodeAffinity(Plugin):
         return sum(int(term.get("weight") or 0) for term in state.get("NodeAffinity", [])
                    if term_matches(term.get("preference") or {}, node.node))
 
-    def normalize(self, state: CycleState, pod: dict, scores: dict[str, int]) -> None:
+    def normalize(self, state: CycleState, pod: dict, scores: list[int]) -> None:
         default_normalize_score(scores, reverse=False)

@@ -11,6 +11,8 @@ none, then the weighted average of the resources.
 """
 from __future__ import annotations
 
+from typing import Sequence
+
 from cluster.scheduler.framework import (
     MAX_NODE_SCORE, CycleState, NodeInfo, Plugin, Resources, Status, pod_requests, success, unschedulable,
 )
@@ -85,7 +87,7 @@ class NodeResourcesFit(Plugin):
         reasons = insufficient_resources(state["NodeResourcesFit"], node)
         return unschedulable(*reasons) if reasons else success()
 
-    def pre_score(self, state: CycleState, pod: dict, nodes: list[NodeInfo]) -> Status:
+    def pre_score(self, state: CycleState, pod: dict, nodes: Sequence[NodeInfo]) -> Status:
         state["NodeResourcesFit/score"] = pod_requests(pod, non_zero=True)
         return success()
 

@@ -7,6 +7,8 @@ tolerate, normalized in reverse (the node with fewest scores 100); weight 3.
 """
 from __future__ import annotations
 
+from typing import Sequence
+
 from cluster.scheduler.framework import (
     SKIP, CycleState, NodeInfo, Plugin, Status, default_normalize_score, success, unschedulable,
 )
@@ -56,7 +58,7 @@ class TaintToleration(Plugin):
         return unschedulable(f"node(s) had untolerated taint {{{taint.get('key')}: {taint.get('value') or ''}}}",
                              resolvable=False)
 
-    def pre_score(self, state: CycleState, pod: dict, nodes: list[NodeInfo]) -> Status:
+    def pre_score(self, state: CycleState, pod: dict, nodes: Sequence[NodeInfo]) -> Status:
         if not nodes:
             return Status(SKIP)
         # getAllTolerationPreferNoSchedule: only tolerations that can match a PreferNoSchedule taint
@@ -69,5 +71,5 @@ class TaintToleration(Plugin):
         return sum(1 for taint in _taints(node)
                    if taint.get("effect") == "PreferNoSchedule" and not tolerates(tolerations, taint))
 
-    def normalize(self, state: CycleState, pod: dict, scores: dict[str, int]) -> None:
+    def normalize(self, state: CycleState, pod: dict, scores: list[int]) -> None:
         default_normalize_score(scores, reverse=True)
