@@ -183,3 +183,29 @@ def test_the_scheduler_cache_followed_from_the_journal_equals_a_fresh_snapshot(a
                                                                   api.list("pods")["items"])]
     assert requested() == fresh
     assert [n for n, _r, count in fresh if count] == ["worker-2", "worker-3"]
+
+
+def test_a_running_pods_status_update_leaves_its_nodes_scheduler_info_alone_until_it_finishes(api: APIServer) -> None:
+    from cluster.scheduler.framework import snapshot
+    from cluster.scheduler.scheduler import Scheduler
+
+    driver = ClusterDriver(api.cluster)
+    driver.poll()
+    scheduler = next(loop.component for loop in driver.loops if isinstance(loop.component, Scheduler))
+    body = pod("p", {"app": "p"}, "worker-1")
+    body["spec"]["containers"][0]["resources"] = {"requests": {"cpu": "250m"}}
+    api.create("pods", "default", body)
+    driver.poll()
+    before = {i.name: i for i in scheduler.cache.snapshot()}
+
+    def set_phase(phase: str) -> None:
+        api.update_with("pods", "default", "p", lambda p: {**p, "status": {"phase": phase}}, subresource="status")
+        driver.poll()
+
+    set_phase("Running")
+    assert scheduler.cache.snapshot()[0] is before["worker-1"]  # nothing a plugin reads has changed
+    set_phase("Succeeded")  # a finished pod no longer holds its requests
+    after = scheduler.cache.snapshot()
+    fresh = snapshot(api.list("nodes")["items"], api.list("pods")["items"])
+    assert [(i.name, i.requested, len(i.pods)) for i in after] == [(i.name, i.requested, len(i.pods)) for i in fresh]
+    assert after[0].generation != before["worker-1"].generation and after[0].pods == []

@@ -4,7 +4,10 @@ Upstream keeps one NodeInfo per node, updated from pod and node events, with a
 Generation that moves whenever it changes; each cycle's snapshot refreshes only
 the NodeInfos whose generation moved. Here a NodeInfo is rebuilt from the
 informer's spec.nodeName index when the Node object or a pod on it changed (the
-informer's journal of changes says so), and reused otherwise. Without an informer
+informer's journal of changes says so), and reused otherwise. A bound pod's spec
+cannot change, so a pod update that keeps its uid, node and whether it still
+runs (a status update, most often) keeps the NodeInfo too: upstream replaces
+the pod in its NodeInfo with a new generation, and every answer stays the same. Without an informer
 cache (a component used outside the reconciler) every cycle builds a fresh
 snapshot from the API server.
 
@@ -34,7 +37,7 @@ from typing import Callable, Sequence
 
 import orjson
 
-from cluster.informers import NODE_NAME_INDEX, Change, Lister
+from cluster.informers import NODE_NAME_INDEX, Change, Lister, object_key
 from cluster.scheduler.framework import NodeInfo, Status, is_terminal, new_node_info, snapshot
 
 #: what of a pod's spec any reused plugin reads (tolerations, node selection, requests, ports)
@@ -57,6 +60,9 @@ class NodeInfoCache:
         self.updates: list[tuple[int, int]] = []
         self.generation = 0  # the newest NodeInfo's generation (the snapshot generation upstream keeps)
         self.positions = {"pods": -1, "nodes": -1}  # how far into each informer's journal
+        #: pod key -> (uid, node, counted) as its node's NodeInfo last saw it: a pod change that
+        #: keeps these (a status update of a running pod, most often) leaves the NodeInfo as it is
+        self.placed: dict[str, tuple[str, str, bool]] = {}
 
     def snapshot(self) -> list[NodeInfo]:
         """Every node with its non-terminal pods, in name order."""
@@ -70,7 +76,11 @@ class NodeInfoCache:
             self._use([self._info(node) for node in self.lister.list("nodes")])  # first use, a relist,
             return self.infos  # or a node came or went
         dirty = {name for name, _old, _node in node_changes}
-        for _key, old_node, pod in pod_changes:
+        for key, old_node, pod in pod_changes:
+            if pod is None:
+                self.placed.pop(key, None)
+            elif self.placed.get(key) == _placement(pod):
+                continue
             dirty.add(old_node)
             if pod is not None:
                 dirty.add((pod.get("spec") or {}).get("nodeName") or "")
@@ -96,9 +106,15 @@ class NodeInfoCache:
         self.generation = max((info.generation for info in infos), default=self.generation)
 
     def _info(self, node: dict) -> NodeInfo:
-        pods = [p for p in self.lister.by_index("pods", NODE_NAME_INDEX, node["metadata"]["name"])
-                if not is_terminal(p)]
-        return new_node_info(node, pods)
+        on_node = self.lister.by_index("pods", NODE_NAME_INDEX, node["metadata"]["name"])
+        for pod in on_node:
+            self.placed[object_key(pod)] = _placement(pod)
+        return new_node_info(node, [p for p in on_node if not is_terminal(p)])
+
+
+def _placement(pod: dict) -> tuple[str, str, bool]:
+    """What of a pod its node's NodeInfo depends on (its spec cannot change once it is bound)."""
+    return pod["metadata"].get("uid", ""), (pod.get("spec") or {}).get("nodeName") or "", not is_terminal(pod)
 
 
 def pod_shape(pod: dict) -> bytes:
