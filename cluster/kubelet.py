@@ -16,6 +16,7 @@ fault is cleared the kubelet relists and resumes, like a restarted kubelet.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from typing import Callable
 
 import orjson
@@ -200,9 +201,10 @@ def semantic_signature(pod: dict) -> bytes:
     own status writes do not wake its pod workers.
     """
     meta = pod["metadata"]
-    return orjson.dumps([meta.get("uid"), pod.get("spec"), meta.get("labels"), meta.get("annotations"),
-                         meta.get("deletionTimestamp"), meta.get("deletionGracePeriodSeconds")],
-                        option=orjson.OPT_SORT_KEYS)
+    fields = orjson.dumps([meta.get("uid"), pod.get("spec"), meta.get("labels"), meta.get("annotations"),
+                           meta.get("deletionTimestamp"), meta.get("deletionGracePeriodSeconds")],
+                          option=orjson.OPT_SORT_KEYS)
+    return hashlib.blake2b(fields, digest_size=16).digest()  # kept per pod: a digest, not the fields
 
 
 def node_conditions(memory_full: bool) -> list[tuple[str, str, str, str]]:

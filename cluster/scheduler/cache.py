@@ -80,6 +80,7 @@ class NodeInfoCache:
             if pod is None:
                 self.placed.pop(key, None)
             elif self.placed.get(key) == _placement(pod):
+                self._refresh(key, pod)
                 continue
             dirty.add(old_node)
             if pod is not None:
@@ -92,6 +93,15 @@ class NodeInfoCache:
         if len(self.updates) > MAX_UPDATES:  # readers far behind start over, rather than the list grow forever
             self.names, self.updates = list(self.names), []
         return self.infos
+
+    def _refresh(self, key: str, pod: dict) -> None:
+        """Hold the pod's current object in its NodeInfo, so the replaced one can be freed."""
+        place = self.where.get(pod["spec"].get("nodeName") or "")
+        pods = self.infos[place].pods if place is not None else []
+        for index, held in enumerate(pods):
+            if object_key(held) == key:
+                pods[index] = pod
+                return
 
     def _changes(self, resource: str) -> list[Change] | None:
         changes, self.positions[resource] = self.lister.changes_since(resource, self.positions[resource])
