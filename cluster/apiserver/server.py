@@ -4,7 +4,9 @@ Every caller — kubectl over HTTP, `manage.py kubectl`, the dashboard's termina
 the simulated controllers, scheduler and kubelets — goes through `APIServer`,
 which runs the request pipeline kube-apiserver runs: decode, defaulting,
 admission, validation, the etcd write with optimistic concurrency, and the
-watch that tells everyone else. Each request is one database transaction.
+watch that tells everyone else. Each request is one database transaction, or
+part of the caller's (a reconciler's unit of work): it writes only after every
+check has passed, so a refused request leaves nothing behind either way.
 
 A version served besides the storage version (events.k8s.io/v1 Events,
 autoscaling/v1 HorizontalPodAutoscalers) is decoded and schema-checked as
