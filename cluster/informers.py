@@ -20,12 +20,11 @@ from __future__ import annotations
 
 from typing import Callable, Iterable
 
-import orjson
-
 from cluster.apiserver.errors import StatusError
 from cluster.apiserver.resources import lookup
 from cluster.apiserver.selectors import parse_field_selector, parse_label_selector
 from cluster.apiserver.server import APIServer, WatchEvent
+from cluster.jsoncopy import deep_copy
 
 NAMESPACE_INDEX = "namespace"
 NODE_NAME_INDEX = "spec.nodeName"
@@ -63,8 +62,11 @@ INDEXERS: dict[str, dict[str, IndexFunc]] = {
 
 def object_key(obj: dict) -> str:
     """cache.MetaNamespaceKeyFunc: `namespace/name`, or `name` for cluster-scoped objects."""
-    namespace = _namespace_of(obj)
-    return f"{namespace}/{obj['metadata']['name']}" if namespace else obj["metadata"]["name"]
+    return _key(_namespace_of(obj), obj["metadata"]["name"])
+
+
+def _key(namespace: str | None, name: str) -> str:
+    return f"{namespace}/{name}" if namespace else name
 
 
 class Informer:
@@ -215,14 +217,14 @@ class CachedLister(Lister):
         informer = self.informers.informers.get(resource)
         if informer is None:
             return super().find(resource, namespace, name)
-        obj = informer.items.get(f"{namespace}/{name}" if namespace else name)
-        return None if obj is None else orjson.loads(orjson.dumps(obj))
+        obj = informer.items.get(_key(namespace, name))
+        return None if obj is None else deep_copy(obj)
 
     def uid(self, resource: str, namespace: str | None, name: str) -> str | None:
         informer = self.informers.informers.get(resource)
         if informer is None:
             return super().uid(resource, namespace, name)
-        obj = informer.items.get(f"{namespace}/{name}" if namespace else name)
+        obj = informer.items.get(_key(namespace, name))
         return None if obj is None else obj["metadata"].get("uid")
 
     def list(self, resource: str, namespace: str | None = None, label_selector: str | None = None,

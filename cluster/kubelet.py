@@ -27,7 +27,7 @@ from cluster.apiserver.server import APIServer, WatchEvent
 from cluster.clock import parse_rfc3339, rfc3339
 from cluster.controllers.base import DONE, Controller, Result, split_key
 from cluster.events import NORMAL, record
-from cluster.informers import NODE_NAME_INDEX
+from cluster.informers import NODE_NAME_INDEX, object_key
 from cluster.kubelet_pods import PodSync
 from cluster.runtime import NodeRuntime
 
@@ -67,7 +67,7 @@ class Kubelet(Controller):
                 return []
             self.observe_node(obj, event.type == "DELETED")
             return [HEARTBEAT] if event.type != "DELETED" else []
-        key = f"{obj['metadata']['namespace']}/{obj['metadata']['name']}"
+        key = object_key(obj)
         if (obj.get("spec") or {}).get("nodeName") != self.node_name or event.type == "DELETED":
             self._heard.pop(key, None)
             return [key] if event.type == "DELETED" else []
@@ -130,8 +130,8 @@ class Kubelet(Controller):
 
     def orphaned(self) -> Callable[[str, dict], bool]:
         """Whether a sandbox's pod is gone, or was replaced by a new pod of the same name."""
-        live = {f"{p['metadata']['namespace']}/{p['metadata']['name']}": p["metadata"]["uid"]
-                for p in self.lister.by_index("pods", NODE_NAME_INDEX, self.node_name)}
+        live = {object_key(p): p["metadata"]["uid"] for p in self.lister.by_index("pods", NODE_NAME_INDEX,
+                                                                                   self.node_name)}
         return lambda uid, sandbox: live.get(sandbox["pod"]) != uid
 
     def renew_lease(self, node: dict, now: dt.datetime) -> None:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Iterable
 
 import orjson
-from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.models import Max
 
 from cluster.models import Cluster, Entry, Revision
@@ -92,6 +92,8 @@ def _encode(value: dict) -> str:
         return orjson.dumps(value).decode()
     except TypeError:
         return _json_encode(value)
+
+
 class _DriverCursor:
     """The database driver's own cursor, with Django's `%s` placeholders.
 
@@ -105,7 +107,7 @@ class _DriverCursor:
         if db.connection is None:
             db.ensure_connection()
         self.cursor = db.connection.cursor()
-        self.qmark = db.vendor == "sqlite"
+        self.vendor = db.vendor
 
     def __enter__(self) -> _DriverCursor:
         return self
@@ -114,7 +116,7 @@ class _DriverCursor:
         self.cursor.close()
 
     def execute(self, sql: str, params: list) -> None:
-        self.cursor.execute(_qmark(sql) if self.qmark else sql, params)
+        self.cursor.execute(_qmark(sql) if self.vendor == "sqlite" else sql, params)
 
     def fetchone(self) -> tuple | None:
         return self.cursor.fetchone()
@@ -126,10 +128,6 @@ class _DriverCursor:
 @functools.lru_cache(maxsize=256)
 def _qmark(sql: str) -> str:
     return sql.replace("%s", "?")
-
-
-def _cursor() -> _DriverCursor:
-    return _DriverCursor()
 
 
 _ENTRY = Entry._meta.db_table
@@ -154,7 +152,7 @@ class Store:
 
     def _cluster_row(self, column: str) -> int:
         # Raw SQL: the reconciler asks for the revision before every unit of work.
-        with _cursor() as cursor:
+        with _DriverCursor() as cursor:
             cursor.execute(f"SELECT {column} FROM {_CLUSTER} WHERE id = %s", [self.cluster.pk])
             row = cursor.fetchone()
         if row is None:
@@ -163,7 +161,7 @@ class Store:
 
     def get(self, key: str) -> KeyValue | None:
         # Raw SQL on the (cluster, key) unique index: every request reads at least one key.
-        with _cursor() as cursor:
+        with _DriverCursor() as cursor:
             cursor.execute(f"SELECT value, create_revision, mod_revision, version FROM {_ENTRY} "
                            "WHERE cluster_id = %s AND key = %s", [self.cluster.pk, key])
             row = cursor.fetchone()
@@ -218,7 +216,7 @@ class Store:
             if value:
                 where.append(f"{column} = %s")
                 params.append(value)
-        with _cursor() as cursor:
+        with _DriverCursor() as cursor:
             cursor.execute(f"SELECT type, key, value, create_revision, revision, version FROM {_REVISION} "
                            f"WHERE {' AND '.join(where)} ORDER BY revision LIMIT %s", [*params, limit])
             rows = cursor.fetchall()
@@ -238,8 +236,8 @@ class Store:
     # and needs no savepoint to undo.
     def reserve_revision(self) -> int:
         """The revision the next write will take; on PostgreSQL the row lock serialises writers."""
-        lock = " FOR UPDATE" if connection.vendor == "postgresql" else ""  # SQLite: IMMEDIATE transactions
-        with _cursor() as cursor:
+        with _DriverCursor() as cursor:
+            lock = " FOR UPDATE" if cursor.vendor == "postgresql" else ""  # SQLite: IMMEDIATE transactions
             cursor.execute(f"SELECT revision FROM {_CLUSTER} WHERE id = %s{lock}", [self.cluster.pk])
             (revision,) = cursor.fetchone()
         return revision + 1
@@ -251,7 +249,7 @@ class Store:
     def create(self, key: str, value: dict, revision: int, prefix: str, namespace: str = "") -> KeyValue:
         text = _encode(value)
         # etcd's "create if create_revision == 0" as one statement: no savepoint, no second lookup.
-        with _cursor() as cursor:
+        with _DriverCursor() as cursor:
             cursor.execute(
                 f"INSERT INTO {_ENTRY} (cluster_id, key, prefix, namespace, create_revision, mod_revision, "
                 "version, value) VALUES (%s, %s, %s, %s, %s, %s, 1, %s) "
@@ -281,7 +279,7 @@ class Store:
         if expected_mod_revision is not None:
             sql += " AND mod_revision = %s"
             params.append(expected_mod_revision)
-        with _cursor() as cursor:
+        with _DriverCursor() as cursor:
             cursor.execute(sql + " RETURNING create_revision, version, prefix, namespace", params)
             row = cursor.fetchone()
             if row is None:
@@ -296,7 +294,7 @@ class Store:
         return KeyValue(key, value, create_revision, revision, version)
 
     def delete(self, key: str, revision: int, expected_mod_revision: int | None = None) -> KeyValue:
-        with _cursor() as cursor:
+        with _DriverCursor() as cursor:
             cursor.execute(f"SELECT id, prefix, namespace, create_revision, mod_revision, value FROM {_ENTRY} "
                            "WHERE cluster_id = %s AND key = %s", [self.cluster.pk, key])
             row = cursor.fetchone()

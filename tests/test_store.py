@@ -125,3 +125,13 @@ def test_a_refused_request_inside_a_unit_of_work_leaves_no_trace_and_the_unit_go
     assert created["metadata"]["resourceVersion"] == str(before + 1)
     assert [ev.kv.mod_revision for ev in api.store.events_since(before - 1)] == [before, before + 1]
     assert api.get("configmaps", "default", "kept")["data"] == {"v": "1"}
+
+
+@pytest.mark.parametrize("value", [{"a": [1, "x", None, True, 1.5]}, {"a": [2 ** 70, {"n": -(2 ** 65)}]}])
+def test_a_deep_copy_of_an_api_object_is_equal_and_shares_nothing(value):
+    from cluster.jsoncopy import deep_copy
+
+    copied = deep_copy(value)
+    assert copied == value
+    copied["a"].append("changed")
+    assert value["a"][-1] != "changed"

@@ -38,8 +38,8 @@ from cluster.components import CONTROL_PLANE, NODE_AGENTS
 from cluster.controllers.base import Controller
 from cluster.informers import CachedLister, SharedInformers
 from cluster.models import Cluster
-from cluster.store import Written
 from cluster.reconciler.workqueue import WorkQueue
+from cluster.store import Written
 
 log = logging.getLogger(__name__)
 WATCH_PAGE = 2000
