@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import functools
 import json
+import threading
 from dataclasses import dataclass
 from typing import Iterable
 
 import orjson
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Max
 
 from cluster.models import Cluster, Entry, Revision
@@ -85,7 +87,7 @@ def _decode(text: str) -> dict:
 _json_encode = json.JSONEncoder(separators=(",", ":"), check_circular=False).encode
 
 
-def _encode(value: dict) -> str:
+def encode_value(value: dict) -> str:
     # orjson writes the same compact JSON several times faster; what it refuses
     # (an integer beyond 64 bits, say) goes through the standard library.
     try:
@@ -94,7 +96,7 @@ def _encode(value: dict) -> str:
         return _json_encode(value)
 
 
-class _DriverCursor:
+class DriverCursor:
     """The database driver's own cursor, with Django's `%s` placeholders.
 
     The store's statements run several times in every request; Django's cursor
@@ -103,13 +105,13 @@ class _DriverCursor:
     """
 
     def __init__(self) -> None:
-        db = connections[DEFAULT_DB_ALIAS]  # one thread-local lookup instead of one per attribute
+        db = _database()
         if db.connection is None:
             db.ensure_connection()
         self.cursor = db.connection.cursor()
         self.vendor = db.vendor
 
-    def __enter__(self) -> _DriverCursor:
+    def __enter__(self) -> DriverCursor:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -125,6 +127,22 @@ class _DriverCursor:
         return self.cursor.fetchall()
 
 
+_thread = threading.local()
+
+
+def _database() -> BaseDatabaseWrapper:
+    """This thread's connection wrapper.
+
+    `connections[alias]` goes through asgiref's Local on every call, which cost
+    as much as a short statement; a thread's wrapper stays the same object (it
+    reconnects in place), so each thread looks it up once.
+    """
+    db = getattr(_thread, "db", None)
+    if db is None:
+        db = _thread.db = connections[DEFAULT_DB_ALIAS]
+    return db
+
+
 @functools.lru_cache(maxsize=256)
 def _qmark(sql: str) -> str:
     return sql.replace("%s", "?")
@@ -133,6 +151,25 @@ def _qmark(sql: str) -> str:
 _ENTRY = Entry._meta.db_table
 _REVISION = Revision._meta.db_table
 _CLUSTER = Cluster._meta.db_table
+
+
+class HeldRevision:
+    """The revision counter as a writer holding the cluster's write lock knows it.
+
+    From a transaction's first write to its end no other client can write: on
+    SQLite the IMMEDIATE transaction holds the database's write lock, and on
+    PostgreSQL the counter's row stays locked FOR UPDATE. In that span the last
+    revision this writer made is the current one, and the next request need not
+    read it again. Whoever shares one among its Stores (the reconciler's batches)
+    must `forget` it when its transaction or a savepoint in it ends in a rollback,
+    and when the transaction ends.
+    """
+
+    def __init__(self) -> None:
+        self.revision: int | None = None
+
+    def forget(self) -> None:
+        self.revision = None
 
 
 class Store:
@@ -145,6 +182,8 @@ class Store:
         # as etcd's watch would report it (cluster/reconciler/driver.py reads its own
         # writes from it instead of from the database).
         self.journal: list[Written] | None = None
+        # When set, the revision counter as known since this transaction's first write.
+        self.held: HeldRevision | None = None
 
     # -- reads ------------------------------------------------------------
     def current_revision(self) -> int:
@@ -152,7 +191,7 @@ class Store:
 
     def _cluster_row(self, column: str) -> int:
         # Raw SQL: the reconciler asks for the revision before every unit of work.
-        with _DriverCursor() as cursor:
+        with DriverCursor() as cursor:
             cursor.execute(f"SELECT {column} FROM {_CLUSTER} WHERE id = %s", [self.cluster.pk])
             row = cursor.fetchone()
         if row is None:
@@ -161,7 +200,7 @@ class Store:
 
     def get(self, key: str) -> KeyValue | None:
         # Raw SQL on the (cluster, key) unique index: every request reads at least one key.
-        with _DriverCursor() as cursor:
+        with DriverCursor() as cursor:
             cursor.execute(f"SELECT value, create_revision, mod_revision, version FROM {_ENTRY} "
                            "WHERE cluster_id = %s AND key = %s", [self.cluster.pk, key])
             row = cursor.fetchone()
@@ -216,7 +255,7 @@ class Store:
             if value:
                 where.append(f"{column} = %s")
                 params.append(value)
-        with _DriverCursor() as cursor:
+        with DriverCursor() as cursor:
             cursor.execute(f"SELECT type, key, value, create_revision, revision, version FROM {_REVISION} "
                            f"WHERE {' AND '.join(where)} ORDER BY revision LIMIT %s", [*params, limit])
             rows = cursor.fetchall()
@@ -236,20 +275,26 @@ class Store:
     # and needs no savepoint to undo.
     def reserve_revision(self) -> int:
         """The revision the next write will take; on PostgreSQL the row lock serialises writers."""
-        with _DriverCursor() as cursor:
+        if self.held is not None and self.held.revision is not None:
+            return self.held.revision + 1
+        with DriverCursor() as cursor:
             lock = " FOR UPDATE" if cursor.vendor == "postgresql" else ""  # SQLite: IMMEDIATE transactions
             cursor.execute(f"SELECT revision FROM {_CLUSTER} WHERE id = %s{lock}", [self.cluster.pk])
             (revision,) = cursor.fetchone()
         return revision + 1
 
-    def _advance(self, cursor: _DriverCursor, revision: int) -> None:
+    def _advance(self, cursor: DriverCursor, revision: int) -> None:
         cursor.execute(f"UPDATE {_CLUSTER} SET revision = %s WHERE id = %s", [revision, self.cluster.pk])
         self.cluster.revision = revision
+        if self.held is not None:
+            self.held.revision = revision
 
-    def create(self, key: str, value: dict, revision: int, prefix: str, namespace: str = "") -> KeyValue:
-        text = _encode(value)
+    def create(self, key: str, value: dict, revision: int, prefix: str, namespace: str = "",
+               text: str | None = None) -> KeyValue:
+        """Put a new key; `text`, when given, is `value` encoded already."""
+        text = encode_value(value) if text is None else text
         # etcd's "create if create_revision == 0" as one statement: no savepoint, no second lookup.
-        with _DriverCursor() as cursor:
+        with DriverCursor() as cursor:
             cursor.execute(
                 f"INSERT INTO {_ENTRY} (cluster_id, key, prefix, namespace, create_revision, mod_revision, "
                 "version, value) VALUES (%s, %s, %s, %s, %s, %s, 1, %s) "
@@ -262,7 +307,7 @@ class Store:
         self._journal(Written(Revision.PUT, key, text, revision, revision, 1))
         return KeyValue(key, value, revision, revision, 1)
 
-    def _append(self, cursor: _DriverCursor, revision: int, type_: str, key: str, prefix: str, namespace: str,
+    def _append(self, cursor: DriverCursor, revision: int, type_: str, key: str, prefix: str, namespace: str,
                 create_revision: int, version: int, text: str) -> None:
         """Add one write to the history (etcd's revision log)."""
         cursor.execute(
@@ -270,8 +315,9 @@ class Store:
             "version, value) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
             [self.cluster.pk, revision, type_, key, prefix, namespace, create_revision, version, text])
 
-    def update(self, key: str, value: dict, revision: int, expected_mod_revision: int | None = None) -> KeyValue:
-        text = _encode(value)
+    def update(self, key: str, value: dict, revision: int, expected_mod_revision: int | None = None,
+               text: str | None = None) -> KeyValue:
+        text = encode_value(value) if text is None else text
         # Compare-and-swap on mod_revision in the UPDATE itself, as etcd's txn does.
         sql = (f"UPDATE {_ENTRY} SET mod_revision = %s, version = version + 1, value = %s "
                "WHERE cluster_id = %s AND key = %s")
@@ -279,7 +325,7 @@ class Store:
         if expected_mod_revision is not None:
             sql += " AND mod_revision = %s"
             params.append(expected_mod_revision)
-        with _DriverCursor() as cursor:
+        with DriverCursor() as cursor:
             cursor.execute(sql + " RETURNING create_revision, version, prefix, namespace", params)
             row = cursor.fetchone()
             if row is None:
@@ -294,7 +340,7 @@ class Store:
         return KeyValue(key, value, create_revision, revision, version)
 
     def delete(self, key: str, revision: int, expected_mod_revision: int | None = None) -> KeyValue:
-        with _DriverCursor() as cursor:
+        with DriverCursor() as cursor:
             cursor.execute(f"SELECT id, prefix, namespace, create_revision, mod_revision, value FROM {_ENTRY} "
                            "WHERE cluster_id = %s AND key = %s", [self.cluster.pk, key])
             row = cursor.fetchone()

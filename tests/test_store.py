@@ -135,3 +135,38 @@ def test_a_deep_copy_of_an_api_object_is_equal_and_shares_nothing(value):
     assert copied == value
     copied["a"].append("changed")
     assert value["a"][-1] != "changed"
+
+
+def generated(name: str) -> dict:
+    return {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"generateName": name}, "data": {"v": "1"}}
+
+
+def test_a_generated_name_that_is_taken_is_drawn_again(api):
+    # The names the next create would draw, in order: the first is taken by a ConfigMap made now.
+    revision = api.current_revision() + 2
+    api.create("configmaps", "default", configmap("web-" + api.random_suffix(revision)))
+    created = api.create("configmaps", "default", generated("web-"))
+    assert created["metadata"]["name"] == "web-" + api.random_suffix(revision, 1)
+    assert created["metadata"]["resourceVersion"] == str(revision)
+
+
+def test_a_generated_name_gives_up_after_eight_taken_draws(api):
+    revision = api.current_revision() + 9
+    taken = ["web-" + api.random_suffix(revision, *([attempt] if attempt else [])) for attempt in range(8)]
+    for name in taken:
+        api.create("configmaps", "default", configmap(name))
+    with pytest.raises(StatusError) as err:
+        api.create("configmaps", "default", generated("web-"))
+    assert (err.value.code, err.value.reason) == (409, "AlreadyExists")
+    assert err.value.message == f'configmaps "{taken[-1]}" already exists'
+    assert api.current_revision() == revision - 1  # nothing was written
+
+
+def test_uids_are_random_version_4_uuids_fixed_by_the_seed(api):
+    import uuid
+
+    uids = [api.create("configmaps", "default", configmap(f"c{i}"))["metadata"]["uid"] for i in range(20)]
+    assert len(set(uids)) == 20
+    assert all(uuid.UUID(uid).version == 4 and str(uuid.UUID(uid)) == uid for uid in uids)
+    assert uids[0] == str(uuid.UUID(bytes=api._seeded("uid", int(api.get("configmaps", "default", "c0")[
+        "metadata"]["resourceVersion"]))[:16], version=4))

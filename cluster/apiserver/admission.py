@@ -1,7 +1,10 @@
 """Admission (kube-apiserver's built-in admission plugins, in upstream's order).
 
 - NamespaceLifecycle: objects can only be created in a namespace that exists
-  and is not terminating; the system namespaces cannot be deleted.
+  and is not terminating; the system namespaces cannot be deleted. Like
+  upstream's plugin, a client that keeps a namespace informer (the control
+  loops, cluster/reconciler/driver.py) is checked against it, and a namespace
+  it does not have is looked up in the store.
 - ServiceAccount: a Pod without serviceAccountName runs as "default".
   Simplified: ServiceAccounts are not served, so their existence is not
   checked and no projected token volume is mounted.
@@ -46,11 +49,15 @@ def _namespace_lifecycle(api: APIServer, rt: ResourceType, obj: dict) -> None:
     if not rt.namespaced:
         return
     namespace = obj["metadata"]["namespace"]
-    ns = api.store.get(f"/registry/namespaces/{namespace}")
+    # As upstream's plugin: the namespace informer's copy when there is one, else a live lookup.
+    ns = api.namespace_cache(namespace) if api.namespace_cache is not None else None
+    if ns is None:
+        kv = api.store.get(f"/registry/namespaces/{namespace}")
+        ns = None if kv is None else kv.value
     if ns is None:
         raise StatusError(404, "NotFound", f'namespaces "{namespace}" not found',
                           {"name": namespace, "kind": "namespaces"})
-    if ns.value.get("metadata", {}).get("deletionTimestamp") and rt.kind != "Event":
+    if ns.get("metadata", {}).get("deletionTimestamp") and rt.kind != "Event":
         raise StatusError(403, "Forbidden",
                           f'{rt.plural} "{obj["metadata"].get("name") or obj["metadata"].get("generateName", "")}" '
                           f"is forbidden: unable to create new content in namespace {namespace} because it is "

@@ -20,13 +20,10 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import hashlib
-import json
-import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Callable, Iterator
 
-import orjson
 from django.conf import settings
 from django.db import connection, transaction
 
@@ -37,10 +34,11 @@ from cluster.apiserver.resources import ResourceType, by_kind, lookup
 from cluster.apiserver.selectors import FieldSelector, LabelSelector, parse_field_selector, parse_label_selector
 from cluster.jsoncopy import deep_copy
 from cluster.models import Cluster
-from cluster.store import Compacted, KeyExists, KeyMissing, KeyValue, RevisionMismatch, Store
+from cluster.store import Compacted, KeyExists, KeyMissing, KeyValue, RevisionMismatch, Store, encode_value
 from cluster.store import WatchEvent as StoreEvent
 
 GENERATE_NAME_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"  # upstream's utilrand alphabet
+MAX_NAME_GENERATION_CREATE_ATTEMPTS = 8  # upstream's maxNameGenerationCreateAttempts
 
 
 @dataclass(frozen=True)
@@ -72,6 +70,8 @@ class APIServer:
         self.client = client
         self.store = Store(self.cluster)
         self.observers: list[Observer] = [o for factory in OBSERVER_FACTORIES if (o := factory(self))]
+        # A namespace informer's lookup (name -> object, or None when it has none), for admission.
+        self.namespace_cache: Callable[[str], dict | None] | None = None
 
     # -- helpers ----------------------------------------------------------
     def now(self) -> dt.datetime:
@@ -82,7 +82,7 @@ class APIServer:
         return hashlib.sha256(text.encode()).digest()
 
     def _uid(self, revision: int) -> str:
-        return str(uuid.UUID(bytes=self._seeded("uid", revision)[:16], version=4))
+        return _uuid4_text(self._seeded("uid", revision))
 
     def random_suffix(self, *parts: object, length: int = 5) -> str:
         digest = self._seeded("suffix", *parts)
@@ -169,7 +169,7 @@ class APIServer:
         strategy.check_unknown_fields(served, obj, field_validation)
         self._request("create", served, namespace, meta.get("name") or meta.get("generateName", ""))
         obj = conversion.request_to_storage(served, obj)
-        with _transaction(dry_run):
+        with _transaction(dry_run, self.store):
             created = self._create_locked(rt, namespace, obj, dry_run)
         return conversion.to_served(served, created)
 
@@ -181,17 +181,26 @@ class APIServer:
         admission.admit_create(self, rt, obj)
         strategy.prepare_for_create(self, rt, obj)
         revision = self.store.reserve_revision()
-        if not meta.get("name") and meta.get("generateName"):
-            meta["name"] = meta["generateName"] + self.random_suffix(revision)
-        strategy.validate_create(rt, obj)
-        meta["uid"] = self._uid(revision)
-        meta["creationTimestamp"] = clock.rfc3339(self.now())
-        _check_size(obj)
-        try:
-            kv = self.store.create(rt.key(namespace, meta["name"]), _stored(obj), revision, rt.etcd_prefix,
-                                   namespace if rt.namespaced else "")
-        except KeyExists:
-            raise StatusError.already_exists(rt.group_resource, meta["name"]) from None
+        generate = "" if meta.get("name") else meta.get("generateName") or ""
+        # A generated name that is taken is drawn again, up to 8 attempts in all, as
+        # kube-apiserver's createWithGenerateNameRetry (RetryGenerateName, GA in 1.32):
+        # 5 letters from 27 collide within a few thousand names of one prefix.
+        for attempt in range(MAX_NAME_GENERATION_CREATE_ATTEMPTS if generate else 1):
+            if generate:
+                meta["name"] = generate + self.random_suffix(revision, *([attempt] if attempt else []))
+            strategy.validate_create(rt, obj)
+            meta["uid"] = self._uid(revision)
+            meta["creationTimestamp"] = clock.rfc3339(self.now())
+            stored = _stored(obj)
+            text = _encoded(stored)
+            try:
+                kv = self.store.create(rt.key(namespace, meta["name"]), stored, revision, rt.etcd_prefix,
+                                       namespace if rt.namespaced else "", text=text)
+                break
+            except KeyExists:
+                continue
+        else:
+            raise StatusError.already_exists(rt.group_resource, meta["name"])
         self._emit("write", {"verb": "create", "resource": rt, "key": kv.key, "revision": revision,
                              "object": kv.value, "old": None})
         return strategy.present(rt, self._with_rv(kv))
@@ -205,7 +214,7 @@ class APIServer:
         strategy.check_unknown_fields(served, obj, field_validation)
         self._request("update", served, namespace, name, subresource)
         obj = conversion.request_to_storage(served, obj)
-        with _transaction(dry_run):
+        with _transaction(dry_run, self.store):
             result = self._update_locked(rt, namespace, name, lambda _old: obj, subresource,
                                          precondition=True)
         return conversion.to_served(served, result)
@@ -224,7 +233,7 @@ class APIServer:
             return patched
 
         self._request("patch", served, namespace, name, subresource)
-        with _transaction(dry_run):
+        with _transaction(dry_run, self.store):
             result = self._update_locked(rt, namespace, name, conversion.in_served(served, apply), subresource,
                                          precondition=True)
         return conversion.to_served(served, result)
@@ -251,10 +260,11 @@ class APIServer:
         stored_new, stored_old = _stored(new), _stored(old)
         if stored_new == stored_old:
             return strategy.present(rt, old)  # no-op writes do not bump resourceVersion, as upstream
-        _check_size(new)
+        text = _encoded(stored_new)
         revision = self.store.reserve_revision()
         try:
-            written = self.store.update(kv.key, stored_new, revision, expected_mod_revision=kv.mod_revision)
+            written = self.store.update(kv.key, stored_new, revision, expected_mod_revision=kv.mod_revision,
+                                        text=text)
         except (RevisionMismatch, KeyMissing):
             raise StatusError.conflict(rt.group_resource, meta["name"]) from None
         self._emit("write", {"verb": "update", "resource": rt, "key": kv.key, "revision": revision,
@@ -286,7 +296,7 @@ class APIServer:
         rt = conversion.storage_rt(served)
         namespace = _ns(rt, namespace)
         self._request("delete", served, namespace, name)
-        with _transaction(dry_run):
+        with _transaction(dry_run, self.store):
             result = self._delete_locked(rt, namespace, name, grace_period_seconds, propagation_policy,
                                          preconditions or {})
         return conversion.to_served(served, result)
@@ -429,21 +439,35 @@ def fan_out(resources: list[str], raw: list[StoreEvent]) -> list[tuple[str, Watc
 
 
 @contextmanager
-def _transaction(dry_run: bool = False) -> Iterator[None]:
+def _transaction(dry_run: bool = False, store: Store | None = None) -> Iterator[None]:
     """The request's transaction.
 
     Inside a caller's transaction (a reconciler's unit of work) a request opens
     no savepoint: it writes only after every check has passed (cluster/store.py),
     so a refused request has nothing to undo and the caller's earlier writes
-    stay. A dry run always gets a transaction of its own, rolled back at the end.
+    stay. A dry run always gets a transaction of its own, rolled back at the end
+    (and `store`'s held revision with it).
     """
     if connection.in_atomic_block and not dry_run:
         yield
         return
-    with transaction.atomic():
-        yield
-        if dry_run:
-            transaction.set_rollback(True)
+    try:
+        with transaction.atomic():
+            yield
+            if dry_run:
+                transaction.set_rollback(True)
+    finally:
+        if dry_run and store is not None and store.held is not None:
+            store.held.forget()
+
+
+def _uuid4_text(digest: bytes) -> str:
+    """str(uuid.UUID(bytes=digest[:16], version=4)) without building the UUID (one per create)."""
+    raw = bytearray(digest[:16])
+    raw[6] = (raw[6] & 0x0F) | 0x40  # version 4
+    raw[8] = (raw[8] & 0x3F) | 0x80  # RFC 4122 variant
+    h = raw.hex()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
 def _rt(rt: ResourceType | str) -> ResourceType:
@@ -487,13 +511,13 @@ def _stored(obj: dict) -> dict:
     return stored
 
 
-def _check_size(obj: dict) -> None:
-    try:
-        size = len(orjson.dumps(obj))  # the compact JSON etcd would store
-    except TypeError:
-        size = len(json.dumps(obj, separators=(",", ":"), default=str))
+def _encoded(stored: dict) -> str:
+    """The compact JSON etcd keeps, refused as etcd refuses a value over its request limit."""
+    text = encode_value(stored)
+    size = len(text) if text.isascii() else len(text.encode())
     if size > settings.KUBECLASS_MAX_OBJECT_BYTES:
         raise StatusError(413, "RequestEntityTooLarge", "etcdserver: request is too large")
+    return text
 
 
 def _check_identity(rt: ResourceType, new: dict, namespace: str, name: str) -> None:
