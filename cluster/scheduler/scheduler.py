@@ -422,13 +422,12 @@ def _annotate(pod: dict, value: str) -> dict:
 def select_host(places: list[int], totals: list[int], rng: random.Random) -> int:
     """selectHost: the place of the highest total; among equal totals each node is equally likely.
 
-    Reservoir sampling over the best nodes in the order of their places, which is the order of their
-    names, so a seeded generator picks the same node whatever order the cycle found them in.
+    Upstream samples the tied nodes as a reservoir, one draw per node; one draw over
+    all of them picks each with the same chance, 1/ties, and costs one random number
+    instead of hundreds when a large cluster's nodes all score alike. The ties are
+    taken in the order of their places, which is the order of their names, so a
+    seeded generator picks the same node whatever order the cycle found them in.
     """
     best = max(totals)
-    chosen, seen = -1, 0
-    for place in sorted(compress(places, map(eq, totals, repeat(best)))):
-        seen += 1
-        if rng.randrange(seen) == 0:
-            chosen = place
-    return chosen
+    ties = sorted(compress(places, map(eq, totals, repeat(best))))
+    return ties[rng.randrange(len(ties))]
