@@ -175,9 +175,16 @@ class Lister:
                 return None
             raise
 
+    def peek(self, resource: str, namespace: str | None, name: str) -> dict | None:
+        """`find` for a reader that changes nothing: the cache's own object, not a copy.
+
+        Upstream's listers hand out shared objects that callers must not modify;
+        `get` and `find` copy, `peek` (like `list`) does not."""
+        return self.find(resource, namespace, name)
+
     def uid(self, resource: str, namespace: str | None, name: str) -> str | None:
         """The object's uid, or None when it does not exist (a check that needs no copy)."""
-        obj = self.find(resource, namespace, name)
+        obj = self.peek(resource, namespace, name)
         return None if obj is None else obj["metadata"].get("uid")
 
     def list(self, resource: str, namespace: str | None = None, label_selector: str | None = None,
@@ -220,12 +227,11 @@ class CachedLister(Lister):
         obj = informer.items.get(_key(namespace, name))
         return None if obj is None else deep_copy(obj)
 
-    def uid(self, resource: str, namespace: str | None, name: str) -> str | None:
+    def peek(self, resource: str, namespace: str | None, name: str) -> dict | None:
         informer = self.informers.informers.get(resource)
         if informer is None:
-            return super().uid(resource, namespace, name)
-        obj = informer.items.get(_key(namespace, name))
-        return None if obj is None else obj["metadata"].get("uid")
+            return super().peek(resource, namespace, name)
+        return informer.items.get(_key(namespace, name))
 
     def list(self, resource: str, namespace: str | None = None, label_selector: str | None = None,
              field_selector: str | None = None) -> list[dict]:

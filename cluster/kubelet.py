@@ -93,11 +93,8 @@ class Kubelet(Controller):
         if key == HEARTBEAT:
             return self.heartbeat()
         namespace, name = split_key(key)
-        try:
-            pod = self.lister.get("pods", namespace, name)
-        except StatusError as err:
-            if err.code != 404:
-                raise
+        pod = self.lister.peek("pods", namespace, name)  # a pod sync reads the pod and writes only through the API
+        if pod is None:
             self.cleanup(lambda _uid, sandbox: sandbox["pod"] == key)
             return DONE
         if (pod.get("spec") or {}).get("nodeName") != self.node_name:
@@ -115,7 +112,8 @@ class Kubelet(Controller):
             self.runtime.save()
 
     def own_node(self) -> dict | None:
-        return self.lister.find("nodes", None, self.node_name)
+        """The node as the informer has it, for reading only."""
+        return self.lister.peek("nodes", None, self.node_name)
 
     # -- housekeeping -------------------------------------------------------------
     def heartbeat(self) -> Result:

@@ -23,10 +23,10 @@ import re
 from dataclasses import dataclass
 
 import orjson
-from django.db import connection
 
 from cluster.clock import parse_rfc3339, rfc3339
 from cluster.models import Cluster, RuntimeState
+from cluster.store import DriverCursor
 
 # Compressed sizes as a registry reports them (linux/amd64), for "Image size: … bytes".
 CATALOGUE: dict[str, int] = {
@@ -165,8 +165,8 @@ class NodeRuntime:
         self.row.data = self.data
         # Raw SQL and orjson: a kubelet saves after most pod syncs, and the ORM's
         # save (JSON encoding, query compilation) cost more than the sync itself.
-        cast = "::jsonb" if connection.vendor == "postgresql" else ""
-        with connection.cursor() as cursor:
+        with DriverCursor() as cursor:
+            cast = "::jsonb" if cursor.vendor == "postgresql" else ""
             cursor.execute(f"UPDATE {RuntimeState._meta.db_table} SET data = %s{cast} WHERE id = %s",
                            [orjson.dumps(self.data).decode(), self.row.pk])
         self.dirty = False

@@ -11,7 +11,7 @@ from cluster.apiserver.server import APIServer
 from cluster.bootstrap import create_cluster
 from cluster.controllers.replicaset import ReplicaSetController
 from cluster.kubectl import cli
-from cluster.models import Cluster, ReconcilerLease
+from cluster.models import Cluster, ReconcilerLease, Revision
 from cluster.reconciler import lease
 from cluster.reconciler.driver import ClusterDriver
 from cluster.reconciler.service import Reconciler
@@ -247,3 +247,6 @@ def test_a_unit_rolled_back_by_a_bug_leaves_nothing_in_the_informers(cluster, mo
     driver.fast_forward(seconds=5)
     assert APIServer(cluster).list("pods", "default")["items"] == []
     assert "default/phantom" not in driver.informers.informers["pods"].items
+    # the writes after each undone unit took the revisions it gave back: etcd's history has no gaps
+    revisions = list(Revision.objects.filter(cluster=cluster).order_by("revision").values_list("revision", flat=True))
+    assert revisions == list(range(1, len(revisions) + 1))

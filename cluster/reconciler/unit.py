@@ -1,0 +1,58 @@
+"""A reconciler's unit of work as a savepoint, in the database's own SQL.
+
+Consecutive units share one transaction (the driver's batches), and each unit is
+a savepoint, so that a component's bug undoes only that unit's writes. Django's
+nested atomic() makes the same savepoint, but through its cursor wrapper and
+bookkeeping, which took about 4 % of a large fast-forward for two statements
+per unit. Inside the batch's atomic block (the transaction Django knows) this
+savepoint is the database's alone; outside one (step mode runs single units)
+the unit is an atomic block of its own.
+"""
+from __future__ import annotations
+
+import itertools
+from contextlib import contextmanager
+from typing import Iterator
+
+from django.db import connection, transaction
+
+from cluster.store import DriverCursor
+
+_names = itertools.count()
+
+
+class Unit:
+    """What the work inside a unit can ask of it."""
+
+    def __init__(self) -> None:
+        self.failed = False
+
+    def rollback(self) -> None:
+        """Undo the unit's writes when it ends."""
+        self.failed = True
+
+
+@contextmanager
+def unit_of_work() -> Iterator[Unit]:
+    unit = Unit()
+    if not connection.in_atomic_block:
+        with transaction.atomic():
+            yield unit
+            if unit.failed:
+                transaction.set_rollback(True)
+        return
+    name = f"kubeclass_unit_{next(_names)}"
+    with DriverCursor() as cursor:
+        cursor.execute(f"SAVEPOINT {name}", [])
+    try:
+        yield unit
+    except BaseException:
+        unit.failed = True
+        raise
+    finally:
+        with DriverCursor() as cursor:
+            if unit.failed:
+                cursor.execute(f"ROLLBACK TO SAVEPOINT {name}", [])
+                # as Django's atomic() after rolling back to its savepoint: the error is undone
+                connection.needs_rollback = False
+            cursor.execute(f"RELEASE SAVEPOINT {name}", [])
