@@ -21,6 +21,7 @@ from typing import Iterable
 
 from cluster import clock
 from cluster.apiserver.selectors import selector_from_label_selector
+from cluster.jsoncopy import deep_copy
 
 POD_TEMPLATE_HASH = "pod-template-hash"  # apps.DefaultDeploymentUniqueLabelKey
 POD_DELETION_COST = "controller.kubernetes.io/pod-deletion-cost"
@@ -244,7 +245,7 @@ def normalized(value: object) -> object:
 
 
 def without_hash(template: dict | None) -> object:
-    copy = json.loads(json.dumps(template or {}))
+    copy = deep_copy(template or {})
     labels = (copy.get("metadata") or {}).get("labels")
     if labels:
         labels.pop(POD_TEMPLATE_HASH, None)
