@@ -185,12 +185,12 @@ class APIServer:
         # A generated name that is taken is drawn again, up to 8 attempts in all, as
         # kube-apiserver's createWithGenerateNameRetry (RetryGenerateName, GA in 1.32):
         # 5 letters from 27 collide within a few thousand names of one prefix.
+        meta["uid"] = self._uid(revision)
+        meta["creationTimestamp"] = clock.rfc3339(self.now())
         for attempt in range(MAX_NAME_GENERATION_CREATE_ATTEMPTS if generate else 1):
             if generate:
                 meta["name"] = generate + self.random_suffix(revision, *([attempt] if attempt else []))
             strategy.validate_create(rt, obj)
-            meta["uid"] = self._uid(revision)
-            meta["creationTimestamp"] = clock.rfc3339(self.now())
             stored = _stored(obj)
             text = _encoded(stored)
             try:

@@ -30,7 +30,7 @@ import logging
 import time
 from dataclasses import dataclass
 
-from django.db import connection, transaction
+from django.db import transaction
 
 from cluster import clock, steps
 from cluster.apiserver.errors import StatusError
@@ -375,7 +375,7 @@ class ClusterDriver:
         # A unit is all or nothing: inside a batch (see drain) it is a savepoint, so a
         # component's bug undoes only its own unit. A request refused with a StatusError
         # has written nothing (cluster/apiserver/server.py), so the unit's other writes stay.
-        with unit_of_work() as unit:
+        with unit_of_work(self._held_revision) as unit:
             try:
                 requeue = loop.component.reconcile(key).requeue_after
             except StatusError as err:
@@ -388,8 +388,6 @@ class ClusterDriver:
                 requeue = ERROR_RETRY_SECONDS
             finally:
                 steps.flush(loop.component.api)
-        if unit.failed or not connection.in_atomic_block:  # undone, or committed on its own
-            self._held_revision.forget()
         now = self.now()
         if requeue is not None:
             loop.queue.add_after(key, now + dt.timedelta(seconds=requeue))
@@ -414,7 +412,6 @@ class ClusterDriver:
         """
         started = time.monotonic()
         units = 0
-        self._held_revision.forget()
         try:
             with transaction.atomic():
                 while units < limit and time.monotonic() - started < BATCH_SECONDS:

@@ -6,7 +6,8 @@ nested atomic() makes the same savepoint, but through its cursor wrapper and
 bookkeeping, which took about 4 % of a large fast-forward for two statements
 per unit. Inside the batch's atomic block (the transaction Django knows) this
 savepoint is the database's alone; outside one (step mode runs single units)
-the unit is an atomic block of its own.
+the unit is an atomic block of its own. Either way, a unit that is undone or
+committed on its own ends what a HeldRevision may assume (cluster/store.py).
 """
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from typing import Iterator
 
 from django.db import connection, transaction
 
-from cluster.store import DriverCursor
+from cluster.store import DriverCursor, HeldRevision
 
 _names = itertools.count()
 
@@ -33,13 +34,17 @@ class Unit:
 
 
 @contextmanager
-def unit_of_work() -> Iterator[Unit]:
+def unit_of_work(held: HeldRevision | None = None) -> Iterator[Unit]:
     unit = Unit()
     if not connection.in_atomic_block:
-        with transaction.atomic():
-            yield unit
-            if unit.failed:
-                transaction.set_rollback(True)
+        try:
+            with transaction.atomic():
+                yield unit
+                if unit.failed:
+                    transaction.set_rollback(True)
+        finally:
+            if held is not None:
+                held.forget()  # the transaction ended with the unit
         return
     name = f"kubeclass_unit_{next(_names)}"
     with DriverCursor() as cursor:
@@ -55,4 +60,6 @@ def unit_of_work() -> Iterator[Unit]:
                 cursor.execute(f"ROLLBACK TO SAVEPOINT {name}", [])
                 # as Django's atomic() after rolling back to its savepoint: the error is undone
                 connection.needs_rollback = False
+                if held is not None:
+                    held.forget()  # the revisions the unit took are given back
             cursor.execute(f"RELEASE SAVEPOINT {name}", [])
