@@ -242,6 +242,10 @@
     const status = document.getElementById("ws-status");
     document.body.addEventListener("htmx:wsOpen", () => { status.textContent = "live"; status.classList.add("live"); });
     document.body.addEventListener("htmx:wsClose", () => { status.textContent = "reconnecting…"; status.classList.remove("live"); });
+    // While the page shows the past, the live map the socket pushes must not replace it; back to live reloads it.
+    document.body.addEventListener("htmx:oobBeforeSwap", (e) => {
+      if (e.detail.target.id === "map" && app().dataset.viewRevision) e.detail.shouldSwap = false;
+    });
     document.body.addEventListener("htmx:wsConfigSend", (e) => {
       const newest = document.querySelector("#step-log li");
       e.detail.parameters.last_seq = newest ? newest.dataset.seq : "0";

@@ -97,6 +97,13 @@ def test_a_student_steps_through_a_deployments_lifecycle(daphne_server, browser)
     page.wait_for_selector("#past-banner:not([hidden])")
     page.wait_for_function("document.querySelectorAll('#arch rect.pod').length === 0", timeout=10000)
     screenshot(page, "lifecycle-time-travel")
+    # the cluster goes on meanwhile: the live revision moves, the past stays on the map
+    live = int(page.inner_text("#live-revision"))
+    page.fill("#term-input", "kubectl scale deployment web --replicas=4")
+    page.press("#term-input", "Enter")
+    page.wait_for_function(f"Number(document.getElementById('live-revision').textContent) > {live}", timeout=10000)
+    assert page.eval_on_selector_all("#arch rect.pod", "els => els.length") == 0
+    assert page.is_visible("#past-banner")
     page.click("#btn-live")
     page.wait_for_function("document.querySelectorAll('#arch rect.pod').length >= 3", timeout=10000)
     context.close()
