@@ -212,12 +212,11 @@ class Store:
         rows = Entry.objects.filter(cluster=self.cluster, prefix=prefix)
         if namespace:
             rows = rows.filter(namespace=namespace)
-        return [
-            KeyValue(k, _decode(v), c, m, ver)
-            for k, v, c, m, ver in rows.order_by("key").values_list(
-                "key", "value", "create_revision", "mod_revision", "version"
-            )
-        ]
+        # Sorted here, in etcd's byte order, not by ORDER BY: asked to sort, SQLite walks the
+        # (cluster, key) index through every key of the cluster instead of using the prefix
+        # index, and PostgreSQL would sort by its collation, which need not be byte order.
+        found = sorted(rows.values_list("key", "value", "create_revision", "mod_revision", "version"))
+        return [KeyValue(k, _decode(v), c, m, ver) for k, v, c, m, ver in found]
 
     def count(self, prefix: str | None = None) -> int:
         rows = Entry.objects.filter(cluster=self.cluster)

@@ -170,3 +170,13 @@ def test_uids_are_random_version_4_uuids_fixed_by_the_seed(api):
     assert all(uuid.UUID(uid).version == 4 and str(uuid.UUID(uid)) == uid for uid in uids)
     assert uids[0] == str(uuid.UUID(bytes=api._seeded("uid", int(api.get("configmaps", "default", "c0")[
         "metadata"]["resourceVersion"]))[:16], version=4))
+
+
+def test_lists_come_back_in_etcd_key_order_whatever_the_write_order(api):
+    for name in ("web1", "web-b", "web.a", "web-10"):
+        api.create("configmaps", "default", configmap(name))
+    api.create("configmaps", "kube-public", configmap("aaa"))
+    names = [c["metadata"]["name"] for c in api.list("configmaps", "default")["items"]]
+    assert names == ["web-10", "web-b", "web.a", "web1"]  # bytes, as etcd sorts keys (no locale rules)
+    everywhere = [(c["metadata"]["namespace"], c["metadata"]["name"]) for c in api.list("configmaps")["items"]]
+    assert everywhere[0] == ("default", "web-10") and everywhere[-1] == ("kube-public", "aaa")
