@@ -6,22 +6,21 @@ does. Errors read like kubectl's (`error parsing FILE: error converting YAML to
 JSON: yaml: line 3: ...`), with line numbers counted inside the document, as
 kubectl counts them.
 
-Hardening: only a SafeLoader is used; timestamps stay strings (as
-sigs.k8s.io/yaml leaves them); alias expansion is measured on the composed
-node graph before anything is built, so a "billion laughs" document is refused
-in microseconds ("document contains excessive aliasing", go-yaml's words), and
-a document over 1.5 MiB (etcd's request limit) is refused naming the document.
+Hardening: documents are decoded by cluster/decoding.py, as the API server
+decodes request bodies (a safe loader, timestamps kept as strings, aliasing
+and depth refused as go-yaml refuses them, lone surrogates replaced as Go
+replaces them), and a document over 1.5 MiB (etcd's request limit) is
+refused naming the document.
 """
 from __future__ import annotations
 
-import json
-import re
 from dataclasses import dataclass
 
 import yaml
 
+from cluster import decoding
+
 MAX_DOCUMENT_BYTES = 3 * 1024 * 1024 // 2  # 1.5 MiB, etcd's default request size limit
-MAX_EXPANDED_NODES = 100_000  # nodes a document may grow to once its aliases are expanded
 _DECODE_TARGET = "unstructured.detector"
 
 
@@ -35,25 +34,6 @@ class Document:
 
 class ManifestError(Exception):
     """A document that cannot be read; the message is kubectl's."""
-
-
-class _Loader(yaml.SafeLoader):
-    """SafeLoader whose timestamps stay strings, as they do when kubectl converts YAML to JSON."""
-
-
-_Loader.yaml_implicit_resolvers = {
-    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-
-# PyYAML's wording where go-yaml (which kubectl uses) says it differently.
-_GO_YAML_WORDS = (
-    (re.compile(r"mapping values are not allowed here"), "mapping values are not allowed in this context"),
-    (re.compile(r"found character '.*' that cannot start any token"), "found character that cannot start any token"),
-    (re.compile(r"found undefined alias '?([^']*)'?"), r"unknown anchor '\1' referenced"),
-    (re.compile(r"expected <block end>, but found '-'"), "did not find expected key"),
-    (re.compile(r"expected <block end>, but found .*"), "did not find expected key"),
-)
 
 
 def load_documents(text: str, source: str = "STDIN") -> list[Document]:
@@ -79,8 +59,8 @@ def parse_document(chunk: str, source: str, index: int) -> dict | None:
     stripped = chunk.lstrip()
     if stripped.startswith("{"):
         try:
-            obj = json.loads(stripped)
-        except ValueError:
+            obj = decoding.load_json(stripped)
+        except decoding.DecodeError:
             obj = _yaml(chunk, source)  # JSON is YAML; let the YAML parser say where it breaks
     else:
         obj = _yaml(chunk, source)
@@ -103,63 +83,12 @@ def _json_word(value: object) -> str:
 
 
 def _yaml(chunk: str, source: str) -> object:
-    loader = _Loader(chunk)
     try:
-        node = loader.get_single_node()
-        if node is None:
-            return None
-        _check_expansion(node, source)
-        return loader.construct_document(node)
+        return decoding.load_yaml(chunk)
     except yaml.YAMLError as err:
-        raise ManifestError(f"error parsing {source}: error converting YAML to JSON: {_go_yaml(err)}") from None
-    finally:
-        loader.dispose()
-
-
-def _go_yaml(err: yaml.YAMLError) -> str:
-    problem = getattr(err, "problem", None) or str(err)
-    for pattern, words in _GO_YAML_WORDS:
-        if pattern.search(problem):
-            problem = pattern.sub(words, problem)
-            break
-    mark = getattr(err, "problem_mark", None) or getattr(err, "context_mark", None)
-    if mark is not None and not problem.startswith("unknown anchor"):  # go-yaml names no line for these
-        return f"yaml: line {mark.line + 1}: {problem}"
-    return f"yaml: {problem}"
-
-
-def _check_expansion(root: yaml.Node, source: str) -> None:
-    """Refuse documents whose aliases would expand past MAX_EXPANDED_NODES (or refer to themselves)."""
-    sizes: dict[int, int] = {}
-    pending: set[int] = set()
-    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
-    while stack:
-        node, children_done = stack.pop()
-        key = id(node)
-        if key in sizes:
-            continue
-        children = _children(node)
-        if children_done:
-            pending.discard(key)
-            sizes[key] = 1 + sum(sizes[id(c)] for c in children)
-            if sizes[key] > MAX_EXPANDED_NODES:
-                raise ManifestError(f"error parsing {source}: error converting YAML to JSON: yaml: document "
-                                    "contains excessive aliasing")
-            continue
-        if key in pending:
-            raise ManifestError(f"error parsing {source}: error converting YAML to JSON: yaml: anchor refers "
-                                "to itself")
-        pending.add(key)
-        stack.append((node, True))
-        stack.extend((c, False) for c in children if id(c) not in sizes)
-
-
-def _children(node: yaml.Node) -> list[yaml.Node]:
-    if isinstance(node, yaml.SequenceNode):
-        return list(node.value)
-    if isinstance(node, yaml.MappingNode):
-        return [part for pair in node.value for part in pair]
-    return []
+        raise ManifestError(f"error parsing {source}: error converting YAML to JSON: {decoding.go_yaml_error(err)}") from None
+    except decoding.DecodeError as err:
+        raise ManifestError(f"error parsing {source}: error converting YAML to JSON: yaml: {err}") from None
 
 
 def _split(text: str) -> list[str]:

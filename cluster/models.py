@@ -14,11 +14,16 @@ from __future__ import annotations
 
 import secrets
 
+from django.conf import settings
 from django.db import models
 
 
 def new_token() -> str:
     return secrets.token_urlsafe(32)
+
+
+def default_object_limit() -> int:
+    return settings.KUBECLASS_OBJECT_LIMIT
 
 
 class Cluster(models.Model):
@@ -29,6 +34,10 @@ class Cluster(models.Model):
     seed = models.BigIntegerField(default=0)
     revision = models.BigIntegerField(default=0)
     compact_revision = models.BigIntegerField(default=0)
+    # etcd bounds its size with --quota-backend-bytes; kubeclass bounds a cluster by its live keys.
+    # key_count moves with every create and delete; object_limit 0 means unbounded.
+    key_count = models.BigIntegerField(default=0)
+    object_limit = models.IntegerField(default=default_object_limit)
     owner_session = models.CharField(max_length=64, blank=True, default="", db_index=True)
     created_at = models.DateTimeField(auto_now_add=True)
     # The virtual clock: now = virtual_anchor + (wall now - wall_anchor) * speed.

@@ -7,7 +7,6 @@ leaves neither a revision nor a half-written object behind.
 from __future__ import annotations
 
 import functools
-import json
 import threading
 from dataclasses import dataclass
 from typing import Iterable
@@ -34,6 +33,14 @@ class RevisionMismatch(Exception):
     def __init__(self, current: int) -> None:
         super().__init__(current)
         self.current = current
+
+
+class SpaceExceeded(Exception):
+    """The cluster holds as many keys as its quota allows (etcd's `--quota-backend-bytes`, in keys)."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(limit)
+        self.limit = limit
 
 
 class Compacted(Exception):
@@ -84,16 +91,19 @@ def _decode(text: str) -> dict:
     return orjson.loads(text)
 
 
-_json_encode = json.JSONEncoder(separators=(",", ":"), check_circular=False).encode
+class Unencodable(ValueError):
+    """A value the store will not write, because it could not read it back."""
 
 
 def encode_value(value: dict) -> str:
-    # orjson writes the same compact JSON several times faster; what it refuses
-    # (an integer beyond 64 bits, say) goes through the standard library.
+    """The JSON text etcd keeps: written and read by the same library (orjson), so what the
+    store writes it can always read. orjson refuses lone surrogates, integers beyond 64 bits
+    and nesting beyond 254 levels; the API server's decoding (cluster/decoding.py) has
+    turned such input into valid values or refused it before it gets here."""
     try:
         return orjson.dumps(value).decode()
-    except TypeError:
-        return _json_encode(value)
+    except TypeError as err:
+        raise Unencodable(str(err)) from None
 
 
 class DriverCursor:
@@ -167,6 +177,7 @@ class HeldRevision:
 
     def __init__(self) -> None:
         self.revision: int | None = None
+        self.keys = 0  # the live keys as of `revision`, valid only while it is set
 
     def forget(self) -> None:
         self.revision = None
@@ -184,6 +195,7 @@ class Store:
         self.journal: list[Written] | None = None
         # When set, the revision counter as known since this transaction's first write.
         self.held: HeldRevision | None = None
+        self._keys = 0  # live keys as of the reserved revision, for the space quota
 
     # -- reads ------------------------------------------------------------
     def current_revision(self) -> int:
@@ -275,23 +287,31 @@ class Store:
     def reserve_revision(self) -> int:
         """The revision the next write will take; on PostgreSQL the row lock serialises writers."""
         if self.held is not None and self.held.revision is not None:
+            self._keys = self.held.keys
             return self.held.revision + 1
         with DriverCursor() as cursor:
             lock = " FOR UPDATE" if cursor.vendor == "postgresql" else ""  # SQLite: IMMEDIATE transactions
-            cursor.execute(f"SELECT revision FROM {_CLUSTER} WHERE id = %s{lock}", [self.cluster.pk])
-            (revision,) = cursor.fetchone()
+            cursor.execute(f"SELECT revision, key_count FROM {_CLUSTER} WHERE id = %s{lock}", [self.cluster.pk])
+            revision, self._keys = cursor.fetchone()
         return revision + 1
 
-    def _advance(self, cursor: DriverCursor, revision: int) -> None:
-        cursor.execute(f"UPDATE {_CLUSTER} SET revision = %s WHERE id = %s", [revision, self.cluster.pk])
+    def _advance(self, cursor: DriverCursor, revision: int, keys: int = 0) -> None:
+        """Move the revision counter, and the live key count by `keys` (+1 a create, -1 a delete)."""
+        cursor.execute(f"UPDATE {_CLUSTER} SET revision = %s, key_count = key_count + %s WHERE id = %s",
+                       [revision, keys, self.cluster.pk])
         self.cluster.revision = revision
+        self._keys += keys
         if self.held is not None:
             self.held.revision = revision
+            self.held.keys = self._keys
 
     def create(self, key: str, value: dict, revision: int, prefix: str, namespace: str = "",
                text: str | None = None) -> KeyValue:
         """Put a new key; `text`, when given, is `value` encoded already."""
         text = encode_value(value) if text is None else text
+        limit = self.cluster.object_limit
+        if limit and self._keys >= limit:
+            raise SpaceExceeded(limit)
         # etcd's "create if create_revision == 0" as one statement: no savepoint, no second lookup.
         with DriverCursor() as cursor:
             cursor.execute(
@@ -302,7 +322,7 @@ class Store:
             if cursor.fetchone() is None:
                 raise KeyExists(key)
             self._append(cursor, revision, Revision.PUT, key, prefix, namespace, revision, 1, text)
-            self._advance(cursor, revision)
+            self._advance(cursor, revision, +1)
         self._journal(Written(Revision.PUT, key, text, revision, revision, 1))
         return KeyValue(key, value, revision, revision, 1)
 
@@ -350,7 +370,7 @@ class Store:
                 raise RevisionMismatch(mod_revision)
             cursor.execute(f"DELETE FROM {_ENTRY} WHERE id = %s", [pk])
             self._append(cursor, revision, Revision.DELETE, key, prefix, namespace, create_revision, 0, text)
-            self._advance(cursor, revision)
+            self._advance(cursor, revision, -1)
         self._journal(Written(Revision.DELETE, key, text, create_revision, revision, 0))
         return KeyValue(key, _decode(text), create_revision, revision, 0)
 

@@ -208,7 +208,8 @@ def test_a_server_error_in_one_document_does_not_stop_the_others(api: APIServer,
      'error: error validating "{path}": error validating data: apiVersion not set; if you choose to ignore these '
      "errors, turn validation off with --validate=false\n"),
     ("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: bad\ndata: [\n",
-     "error: error parsing {path}: error converting YAML to JSON: yaml: line 4: expected ',' or '}}', but got ':'\n"),
+     # the real kubectl v1.32's words (go-yaml numbers a parser error's line from 0)
+         "error: error parsing {path}: error converting YAML to JSON: yaml: line 3: did not find expected ',' or '}}'\n"),
 ])
 def test_an_unreadable_document_ends_its_file_as_kubectl_does(api: APIServer, tmp_path: Path, bad: str,
                                                                message: str) -> None:

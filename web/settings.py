@@ -117,6 +117,9 @@ KUBECLASS_API_URL = os.environ.get("KUBECLASS_API_URL", "https://127.0.0.1:6443"
 
 # kube-apiserver's limit on one object (etcd's request limit is 1.5 MiB).
 KUBECLASS_MAX_OBJECT_BYTES = 3 * 1024 * 1024 // 2
+# The most live objects (etcd keys) a new cluster may hold: a sandbox's share of the server.
+# Beyond it a create fails as a full etcd fails it: "etcdserver: mvcc: database space exceeded".
+KUBECLASS_OBJECT_LIMIT = int(os.environ.get("KUBECLASS_OBJECT_LIMIT", "5000"))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 4 * 1024 * 1024
 
 if PRODUCTION:

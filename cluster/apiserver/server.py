@@ -24,17 +24,19 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Callable, Iterator
 
+import orjson
 from django.conf import settings
 from django.db import connection, transaction
 
-from cluster import clock
+from cluster import clock, decoding
 from cluster.apiserver import admission, conversion, patch as patching, strategy
 from cluster.apiserver.errors import StatusError
 from cluster.apiserver.resources import ResourceType, by_kind, lookup
 from cluster.apiserver.selectors import FieldSelector, LabelSelector, parse_field_selector, parse_label_selector
 from cluster.jsoncopy import deep_copy
 from cluster.models import Cluster
-from cluster.store import Compacted, KeyExists, KeyMissing, KeyValue, RevisionMismatch, Store, encode_value
+from cluster.store import (Compacted, KeyExists, KeyMissing, KeyValue, RevisionMismatch, SpaceExceeded, Store,
+                           Unencodable, encode_value)
 from cluster.store import WatchEvent as StoreEvent
 
 GENERATE_NAME_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"  # upstream's utilrand alphabet
@@ -199,6 +201,9 @@ class APIServer:
                 break
             except KeyExists:
                 continue
+            except SpaceExceeded:  # what kube-apiserver answers when etcd's quota is used up
+                raise StatusError(500, "InternalError",
+                                  "Internal error occurred: etcdserver: mvcc: database space exceeded") from None
         else:
             raise StatusError.already_exists(rt.group_resource, meta["name"])
         self._emit("write", {"verb": "create", "resource": rt, "key": kv.key, "revision": revision,
@@ -225,6 +230,7 @@ class APIServer:
         served = _rt(rt)
         rt = conversion.storage_rt(served)
         namespace = _ns(rt, namespace)
+        patch_body = clean_copy({"patch": patch_body})["patch"]
 
         def apply(old: dict) -> dict:  # the patch applies to the served version of the object
             base = strategy.view_for_subresource(served, old, subresource)
@@ -337,6 +343,7 @@ class APIServer:
     # -- subresources -----------------------------------------------------
     def bind(self, namespace: str, name: str, binding: dict) -> dict:
         """POST pods/<name>/binding: the scheduler's way of setting spec.nodeName."""
+        binding = clean_copy(binding)
         node = (binding.get("target") or {}).get("name", "")
         if not node:
             raise StatusError.invalid("Binding", "", name, [
@@ -375,6 +382,10 @@ class APIServer:
         rt = _rt(rt)
         replicas = (scale.get("spec") or {}).get("replicas")
         wanted_rv = (scale.get("metadata") or {}).get("resourceVersion")
+        if isinstance(replicas, int) and not -(2**31) <= replicas < 2**31:
+            raise StatusError.bad_request(  # Scale.spec.replicas is an int32, as on every workload
+                f'Scale in version "v1" cannot be handled as a Scale: json: cannot unmarshal number {replicas} '
+                "into Go struct field ScaleSpec.spec.replicas of type int32")
         if not isinstance(replicas, int) or replicas < 0:
             raise StatusError.invalid("Scale", "autoscaling", name, [
                 {"reason": "FieldValueInvalid", "field": "spec.replicas",
@@ -484,7 +495,7 @@ def _decode_body(rt: ResourceType, body: object, subresource: str = "") -> dict:
     if not isinstance(body, dict):
         raise StatusError.bad_request("the body of the request was in an unknown format - accepted media "
                                       "types include: application/json, application/yaml")
-    obj = deep_copy(body)
+    obj = decoding.without_nulls(clean_copy(body))
     if subresource in ("", "status"):
         kind, api_version = obj.get("kind"), obj.get("apiVersion")
         if kind and api_version and (kind, api_version) != (rt.kind, rt.api_version):
@@ -497,6 +508,24 @@ def _decode_body(rt: ResourceType, body: object, subresource: str = "") -> dict:
     if not isinstance(obj.get("metadata", {}), dict):
         raise StatusError.bad_request("metadata: expected an object")
     return obj
+
+
+def clean_copy(body: object) -> dict:
+    """A private copy of a request body, its values as Go would have decoded them (cluster/decoding.py).
+
+    The JSON round trip is the fast path and the proof: orjson refuses exactly what
+    must be cleaned (lone surrogates, integers beyond 64 bits, very deep nesting).
+    """
+    try:
+        return orjson.loads(orjson.dumps(body))
+    except (TypeError, ValueError):
+        pass
+    try:
+        return decoding.clean(copy.deepcopy(body))  # type: ignore[return-value]
+    except RecursionError:
+        raise StatusError.bad_request(decoding.TOO_DEEP) from None
+    except decoding.DecodeError as err:
+        raise StatusError.bad_request(str(err)) from None
 
 
 def _stored(obj: dict) -> dict:
@@ -513,7 +542,10 @@ def _stored(obj: dict) -> dict:
 
 def _encoded(stored: dict) -> str:
     """The compact JSON etcd keeps, refused as etcd refuses a value over its request limit."""
-    text = encode_value(stored)
+    try:
+        text = encode_value(stored)
+    except Unencodable as err:  # cleaned input never gets here; refuse rather than store what cannot be read
+        raise StatusError.bad_request(f"the object cannot be stored: {err}") from None
     size = len(text) if text.isascii() else len(text.encode())
     if size > settings.KUBECLASS_MAX_OBJECT_BYTES:
         raise StatusError(413, "RequestEntityTooLarge", "etcdserver: request is too large")

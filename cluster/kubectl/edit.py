@@ -15,6 +15,7 @@ import tempfile
 
 import yaml
 
+from cluster import decoding
 from cluster.apiserver.errors import StatusError
 from cluster.apiserver.patch import STRATEGIC_MERGE_PATCH
 from cluster.kubectl import flags as fl
@@ -96,7 +97,7 @@ def _run_editor(editor: str, text: str) -> dict | None:
     if not "".join(lines).strip():
         return None
     try:
-        obj = yaml.safe_load("".join(lines))
-    except yaml.YAMLError as err:
+        obj = decoding.load_yaml("".join(lines))
+    except (yaml.YAMLError, decoding.DecodeError) as err:
         raise UsageError(f"edit cancelled, the file is not valid YAML: {err}") from None
     return obj if isinstance(obj, dict) else None

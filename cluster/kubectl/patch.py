@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import yaml
 
+from cluster import decoding
 from cluster.apiserver.errors import StatusError
 from cluster.apiserver.patch import JSON_PATCH, MERGE_PATCH, STRATEGIC_MERGE_PATCH
 from cluster.kubectl import flags as fl
@@ -76,6 +77,8 @@ def _without_version(obj: dict) -> dict:
 def _decode(text: str) -> object:
     """yaml.ToJSON: kubectl accepts the patch as JSON or YAML."""
     try:
-        return yaml.safe_load(text)
+        return decoding.load_yaml(text)
     except yaml.YAMLError as err:
         raise UsageError(f'unable to parse "{text}": {go_yaml_error(err)}') from None
+    except decoding.DecodeError as err:
+        raise UsageError(f'unable to parse "{text}": yaml: {err}') from None

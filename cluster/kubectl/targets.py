@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 import yaml
 
+from cluster import decoding
 from cluster.apiserver.errors import StatusError
 from cluster.apiserver.resources import ResourceType, by_kind, in_category, lookup
 from cluster.kubectl.cli import Context
@@ -152,9 +153,12 @@ def _read(path: str) -> str:
 def _load_text(ctx: Context, text: str, source: str, validate: bool, loaded: Loaded) -> None:
     for chunk in _documents(text):
         try:
-            obj = yaml.safe_load(chunk)
+            obj = decoding.load_yaml(chunk)
         except yaml.YAMLError as err:
             loaded.errors.append(f"error parsing {source}: error converting YAML to JSON: {go_yaml_error(err)}")
+            return
+        except decoding.DecodeError as err:
+            loaded.errors.append(f"error parsing {source}: error converting YAML to JSON: yaml: {err}")
             return
         if obj is None:
             continue
@@ -193,10 +197,7 @@ def _documents(text: str) -> list[str]:
 
 
 def go_yaml_error(err: yaml.YAMLError) -> str:
-    """go-yaml's `yaml: line N: problem` wording, with the line PyYAML points at."""
-    mark = getattr(err, "problem_mark", None) or getattr(err, "context_mark", None)
-    problem = getattr(err, "problem", None) or str(err)
-    return f"yaml: line {mark.line + 1}: {problem}" if mark else f"yaml: {problem}"
+    return decoding.go_yaml_error(err)
 
 
 def _json_kind(value: object) -> str:

@@ -19,6 +19,7 @@ import yaml
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse
 
+from cluster import decoding
 from cluster.apiserver.errors import StatusError
 from cluster.apiserver.http import protobuf
 
@@ -107,37 +108,47 @@ def content_type(request: HttpRequest) -> str:
     return (request.META.get("CONTENT_TYPE") or JSON).split(";")[0].strip().lower()
 
 
+# What a create or update body may be; a patch's media type names the patch kind instead.
+BODY_TYPES = (JSON, "application/yaml", PROTOBUF)
+PATCH_BODY_TYPES = ("application/json-patch+json", "application/merge-patch+json",
+                    "application/strategic-merge-patch+json")
+
+
 def decode_body(request: HttpRequest, allow_empty: bool = False) -> object:
-    """The request body as JSON-like data; a malformed body is a 400 naming what is wrong."""
+    """The request body as JSON-like data (cluster/decoding.py); a malformed body is a 400 naming what is wrong,
+    a media type kube-apiserver does not decode a 415."""
     kind = content_type(request)
     body = raw_body(request)
+    if body.strip() and kind not in BODY_TYPES + PATCH_BODY_TYPES:
+        raise StatusError(415, "UnsupportedMediaType",
+                          "the body of the request was in an unknown format - accepted media types include: "
+                          + ", ".join(BODY_TYPES))
     if kind == PROTOBUF and body:
         return protobuf.decode(body)
     if not body.strip():
         if allow_empty:
             return None
         raise StatusError.bad_request("the body of the request was empty")
+    if "yaml" in kind:
+        return _decode_yaml(body)
+    try:
+        return decoding.load_json(body)  # invalid UTF-8 becomes U+FFFD, as Go's decoder does
+    except decoding.DecodeError as err:
+        raise StatusError.bad_request(f"couldn't get version/kind; json parse error: {err}") from None
+
+
+def _decode_yaml(body: bytes) -> object:
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError:
-        raise StatusError.bad_request("the body of the request is not valid UTF-8") from None
-    if "yaml" in kind:
-        return _decode_yaml(text)
+        raise StatusError.bad_request("error converting YAML to JSON: yaml: invalid leading UTF-8 octet") from None
     try:
-        return json.loads(text)
-    except json.JSONDecodeError as err:
-        raise StatusError.bad_request(f"couldn't get version/kind; json parse error: {err.msg} "
-                                      f"(line {err.lineno}, column {err.colno})") from None
-
-
-def _decode_yaml(text: str) -> object:
-    try:
-        documents = [d for d in yaml.safe_load_all(text) if d is not None]
+        return decoding.load_yaml(text)
+    except yaml.composer.ComposerError as err:
+        if "single document" in str(err):
+            raise StatusError.bad_request("the body of the request must be exactly one YAML document") from None
+        raise StatusError.bad_request(f"error converting YAML to JSON: yaml: {err.problem}") from None
     except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
-        problem = getattr(err, "problem", None) or str(err)
-        raise StatusError.bad_request(f"error converting YAML to JSON: yaml: {problem}{where}") from None
-    if len(documents) != 1:
-        raise StatusError.bad_request("the body of the request must be exactly one YAML document")
-    return documents[0]
+        raise StatusError.bad_request(f"error converting YAML to JSON: {decoding.go_yaml_error(err)}") from None
+    except decoding.DecodeError as err:
+        raise StatusError.bad_request(f"error converting YAML to JSON: yaml: {err}") from None

@@ -50,9 +50,41 @@ class SchemaErrors:
     type_errors: list[tuple[str, str]] = field(default_factory=list)  # (field path, message)
 
 
+# Go's integer types: a number outside them is a decoding error, `cannot unmarshal number ...`.
+INTEGER_RANGES = {"int32": (-(2**31), 2**31 - 1), "int64": (-(2**63), 2**63 - 1)}
+
+
 @lru_cache(maxsize=1)
 def definitions() -> dict:
-    return json.loads((SCHEMA_DIR / "_definitions.json").read_text())
+    return with_ranges(json.loads((SCHEMA_DIR / "_definitions.json").read_text()))
+
+
+def with_ranges(schema: dict) -> dict:
+    """The schema with each int32 and int64 field bounded as its Go type is.
+
+    The published schemas name the format only; bounds make the compiled
+    validator refuse 2147483648 for replicas as kube-apiserver's decoder does.
+    IntOrString's integer is an int32.
+    """
+    stack: list[object] = [schema]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, list):
+            stack.extend(node)
+        elif isinstance(node, dict):
+            types = node.get("type")
+            if types == "integer" or (isinstance(types, list) and "integer" in types):
+                go_type = node.get("format") or ("int32" if _in_int_or_string(schema, node) else "int64")
+                low, high = INTEGER_RANGES.get(go_type, INTEGER_RANGES["int64"])
+                node.setdefault("minimum", low)
+                node.setdefault("maximum", high)
+            stack.extend(v for v in node.values() if isinstance(v, (dict, list)))
+    return schema
+
+
+def _in_int_or_string(schema: dict, node: dict) -> bool:
+    defs = schema.get("$defs") or {}
+    return any(node is branch for branch in (defs.get(INT_OR_STRING) or {}).get("oneOf", []))
 
 
 @lru_cache(maxsize=1)
@@ -63,7 +95,7 @@ def _registry() -> Registry:
 @lru_cache(maxsize=None)
 def kind_schema(rt: ResourceType) -> dict:
     api = rt.group.split(".")[0] + "-" + rt.version if rt.group else rt.version
-    return json.loads((SCHEMA_DIR / f"{rt.kind.lower()}-{api}.json").read_text())
+    return with_ranges(json.loads((SCHEMA_DIR / f"{rt.kind.lower()}-{api}.json").read_text()))
 
 
 @lru_cache(maxsize=None)
@@ -104,6 +136,8 @@ def _collect(rt: ResourceType, obj: dict, found: SchemaErrors) -> None:
                     ordered.append((_position(obj, path + [key]), "unknown", go_path(path + [key])))
         elif err.validator in ("type", "oneOf") and err.instance is not None and len(path) > 0:
             ordered.append((_position(obj, path), "type", (path, err.instance)))
+        elif err.validator in ("minimum", "maximum") and len(path) > 0:  # out of the Go type's range
+            ordered.append((_position(obj, path), "type", (path, _OutOfRange(err.instance))))
     for _pos, what, detail in sorted(ordered, key=lambda item: item[0]):
         if what == "unknown":
             if detail not in found.unknown:
@@ -178,7 +212,16 @@ def go_type(node: dict) -> str:
     return "string"
 
 
+class _OutOfRange:
+    """A number outside its field's Go integer type; Go names the number itself."""
+
+    def __init__(self, value: object) -> None:
+        self.value = value
+
+
 def _json_word(value: object) -> str:
+    if isinstance(value, _OutOfRange):
+        return f"number {value.value}"
     if isinstance(value, bool):
         return "bool"
     if isinstance(value, str):
