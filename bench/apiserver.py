@@ -179,8 +179,8 @@ def main() -> None:
     from cluster.models import Cluster
 
     suffix = f"{os.getpid()}-{int(time.time())}"
-    cluster = create_cluster(f"bench-{suffix}", nodes=3, seed=7)
-    raw_target = create_cluster(f"bench-raw-{suffix}", nodes=3, seed=7)
+    cluster = create_cluster(f"bench-{suffix}", nodes=3, seed=7, object_limit=0)
+    raw_target = create_cluster(f"bench-raw-{suffix}", nodes=3, seed=7, object_limit=0)
     api = APIServer(cluster, client="bench")
     n = args.pods
     try:

@@ -35,7 +35,7 @@ from cluster.apiserver.server import APIServer
 from cluster.bootstrap import create_cluster
 from cluster import clock
 count, name = int(sys.argv[1]), sys.argv[2]
-cluster = create_cluster(name, nodes=10, seed=7)
+cluster = create_cluster(name, nodes=10, seed=7, object_limit=0)
 if count:
     clock.set_speed(cluster, 0)  # the 1,000 pods stay as they are while frames are measured
 api = APIServer(cluster, client="bench")

@@ -13,7 +13,7 @@ import random
 from django.db import transaction
 
 from cluster.apiserver.server import APIServer
-from cluster.models import Cluster, ReconcilerLease
+from cluster.models import Cluster, ReconcilerLease, default_object_limit
 
 SYSTEM_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease")
 KUBELET_VERSION = "v1.32.0"
@@ -126,9 +126,13 @@ def populate(cluster: Cluster, nodes: int) -> None:
         api.create("nodes", None, node_manifest(f"worker-{index}", index, cluster.seed))
 
 
-def create_cluster(name: str, nodes: int = 3, seed: int = 0, owner_session: str = "") -> Cluster:
+def create_cluster(name: str, nodes: int = 3, seed: int = 0, owner_session: str = "",
+                   object_limit: int | None = None) -> Cluster:
+    """A new cluster; `object_limit` bounds its live keys (None: KUBECLASS_OBJECT_LIMIT, 0: unbounded)."""
     with transaction.atomic():
-        cluster = Cluster.objects.create(name=name, seed=seed, owner_session=owner_session)
+        cluster = Cluster.objects.create(name=name, seed=seed, owner_session=owner_session,
+                                         object_limit=default_object_limit() if object_limit is None
+                                         else object_limit)
         populate(cluster, nodes)
     return cluster
 

@@ -1,33 +1,100 @@
-"""Lessons: every one renders in both languages, and the checks read the live cluster."""
+"""Lessons through the pages: start one, see one language at a time, predict, get checked, keep progress."""
 from __future__ import annotations
+
+import io
 
 import pytest
 from django.test import Client
 
+from cluster.apiserver.server import APIServer
+from cluster.kubectl import cli
+from cluster.models import Cluster
 from web.lessons import catalog
+from web.models import Progress
+
+LESSON = "rolling-update"
+
+
+def start(client: Client, slug: str = LESSON) -> Cluster:
+    response = client.post(f"/lessons/{slug}/start")
+    assert response.status_code == 302
+    name = response["Location"].strip("/").split("/")[-1]
+    return Cluster.objects.get(name=name)
+
+
+def kubectl(cluster: Cluster, line: str) -> None:
+    code = cli.run(APIServer(cluster), line.split()[1:], stdout=io.StringIO(), stderr=io.StringIO())
+    assert code == 0
 
 
 @pytest.fixture
-def student(cluster) -> Client:
+def learner(db) -> Client:
     client = Client()
-    client.get(f"/c/{cluster.name}/?token={cluster.token}")
+    client.get("/")
     return client
 
 
-@pytest.mark.parametrize("lesson", catalog.LESSONS, ids=lambda lesson: lesson.slug)
-def test_every_lesson_renders_in_english_and_korean(cluster, student, lesson):
-    page = student.get(f"/c/{cluster.name}/panel/lesson?slug={lesson.slug}").content.decode()
-    assert lesson.title_en in page and lesson.title_ko in page
-    for command in lesson.try_commands:
-        assert command in page
+@pytest.mark.django_db
+def test_the_lesson_list_shows_every_lesson_in_the_chosen_language(learner):
+    english = learner.get("/lessons/").content.decode()
+    for lesson in catalog.all_lessons():
+        assert lesson.title("en") in english
+        assert lesson.title("ko") not in english
+    korean = learner.get("/lessons/", headers={"Accept-Language": "ko"}).content.decode()
+    for lesson in catalog.all_lessons():
+        assert lesson.title("ko") in korean and lesson.title("en") not in korean
 
 
-def test_the_first_deployment_check_says_not_yet_until_web_exists(cluster, student, api):
-    page = student.get(f"/c/{cluster.name}/panel/lesson?slug=pod-lifecycle&check=1").content.decode()
-    assert "Not yet" in page and "no Deployment &quot;web&quot;" in page
+@pytest.mark.django_db
+def test_the_language_switch_sticks_across_pages(learner):
+    response = learner.post("/i18n/setlang/", {"language": "ko", "next": "/lessons/"})
+    assert response.status_code == 302
+    page = learner.get("/lessons/").content.decode()
+    assert "레슨" in page and 'lang="ko"' in page
 
 
-def test_the_namespace_check_passes_once_the_student_made_one(cluster, student, api):
-    api.create("namespaces", None, {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "team-a"}})
-    page = student.get(f"/c/{cluster.name}/panel/lesson?slug=objects&check=1").content.decode()
-    assert "Done" in page and "team-a" in page
+@pytest.mark.django_db
+def test_starting_a_lesson_seeds_a_sandbox_from_its_scenario(learner):
+    cluster = start(learner)
+    deploy = APIServer(cluster).get("deployments", "default", "web")
+    assert deploy["status"]["availableReplicas"] == 4
+    page = learner.get(f"/c/{cluster.name}/").content.decode()
+    assert "Rolling update and undo" in page and "0 of 5 steps done" in page
+
+
+@pytest.mark.django_db
+def test_a_step_is_done_when_its_check_passes_and_the_next_opens(learner):
+    cluster = start(learner)
+    response = learner.post(f"/c/{cluster.name}/kubectl", {"command": "kubectl get deployment,replicaset,pods -l app=web"})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'id="lesson-guide"' in html and 'hx-swap-oob="true"' in html
+    assert 'id="step-look" data-step="look" data-state="done"' in html
+    assert 'id="step-update" data-step="update" data-state="current"' in html
+
+
+@pytest.mark.django_db
+def test_a_prediction_is_locked_in_before_the_experiment_and_graded_after(learner):
+    cluster = start(learner)
+    learner.post(f"/c/{cluster.name}/kubectl", {"command": "kubectl get pods"})
+    refused = learner.post(f"/c/{cluster.name}/lesson/predict", {"step": "update", "choice": "7"})
+    assert refused.status_code == 400
+    kubectl(cluster, "kubectl set image deployment/web nginx=nginx:1.27")
+    from cluster.reconciler.driver import ClusterDriver
+
+    ClusterDriver(cluster).fast_forward()
+    page = learner.get(f"/c/{cluster.name}/lesson").content.decode()
+    assert 'data-step="update" data-state="current"' in page  # no prediction yet: the step waits
+    assert learner.post(f"/c/{cluster.name}/lesson/predict", {"step": "update", "choice": "5"}).status_code == 200
+    row = Progress.objects.get(cluster=cluster)
+    assert row.predictions["update"]["choice"] == "5"
+
+
+@pytest.mark.django_db
+def test_progress_is_kept_in_the_database(learner):
+    cluster = start(learner)
+    learner.post(f"/c/{cluster.name}/kubectl", {"command": "kubectl get deployments"})
+    fresh = Client()
+    fresh.cookies = learner.cookies  # the same browser after a server restart: only the database remains
+    page = fresh.get("/lessons/").content.decode()
+    assert "1 of 5 steps done" in page

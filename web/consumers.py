@@ -1,8 +1,10 @@
-"""The dashboard's websocket: step events and state, pushed as htmx out-of-band fragments.
+"""The websockets: a cluster's steps and state, and a class's changes, pushed as htmx fragments.
 
-Thin by design: it checks that the session may open the cluster, then relays
-what changed. A client that reconnects says which step it saw last and gets
-every later one, so a dropped connection loses no step.
+Thin by design: a consumer checks what the session may open, then relays what
+changed, rendered by web/live.py in the page's language. A dashboard client
+that reconnects says which step it saw last and gets every later one, so a
+dropped connection loses no step; it also says which resource tab is open,
+which then updates with the map.
 """
 from __future__ import annotations
 
@@ -11,25 +13,47 @@ import json
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
+from django.utils.translation import get_supported_language_variant
+from django.utils.translation.trans_real import parse_accept_lang_header
 
 from cluster.notify import group_name
-from web import live
+from web import class_live, live
 
 POLL_SECONDS = 0.25  # catches the tail of a burst; pushes from the channel layer normally come first
 FIRST_POLL_SECONDS = 1.0
 STATE_EVERY_SECONDS = 1.0  # the map is redrawn at most this often; steps go out at once
 
 
+def scope_language(scope: dict) -> str:
+    """The page's language: the language cookie, else Accept-Language, else English (as LocaleMiddleware)."""
+    cookies = scope.get("cookies") or {}
+    headers = dict(scope.get("headers") or [])
+    wanted = [cookies.get(settings.LANGUAGE_COOKIE_NAME, "")]
+    wanted += [lang for lang, _q in parse_accept_lang_header(headers.get(b"accept-language", b"").decode("latin-1"))]
+    for code in wanted:
+        if not code or code == "*":
+            continue
+        try:
+            return get_supported_language_variant(code)
+        except LookupError:
+            continue
+    return settings.LANGUAGE_CODE
+
+
 class DashboardConsumer(AsyncWebsocketConsumer):
     async def connect(self) -> None:
         name = self.scope["url_route"]["kwargs"]["cluster"]
-        self.cluster = await database_sync_to_async(live.open_cluster)(self.scope.get("session"), name)
+        self.cluster, self.role = await database_sync_to_async(live.open_cluster)(self.scope.get("session"), name)
         if self.cluster is None:
             await self.close(code=4403)
             return
+        self.language = scope_language(self.scope)
         self.group = group_name(self.cluster.pk)
         self.last_seq = 0
-        self.last_revision = 0
+        self.last_state: tuple = ()
+        self.guide_seen: tuple = ()
+        self.panel = ""
         self.lock = asyncio.Lock()
         self.state_sent_at = 0.0
         self.state_later: asyncio.TimerHandle | None = None
@@ -50,12 +74,19 @@ class DashboardConsumer(AsyncWebsocketConsumer):
             message = json.loads(text_data or "{}")
         except json.JSONDecodeError:
             return
+        if not isinstance(message, dict):
+            return
         if message.get("type") == "resync":
             try:
                 self.last_seq = max(0, int(message.get("last_seq") or 0))
             except (TypeError, ValueError):
                 self.last_seq = 0
-            self.last_revision = 0
+            self.panel = str(message.get("panel") or "")[:40]
+            self.last_state = ()
+            await self._push()
+        elif message.get("type") == "panel":
+            self.panel = str(message.get("name") or "")[:40]
+            self.last_state = ()
             await self._push()
 
     async def cluster_changed(self, event: dict) -> None:
@@ -69,7 +100,8 @@ class DashboardConsumer(AsyncWebsocketConsumer):
 
     async def _push(self) -> None:
         async with self.lock:
-            steps, self.last_seq = await database_sync_to_async(live.render_steps)(self.cluster, self.last_seq)
+            steps, self.last_seq = await database_sync_to_async(live.render_steps)(
+                self.cluster, self.last_seq, self.language)
             if steps:
                 await self.send(text_data=steps)
             await self._push_state()
@@ -81,12 +113,47 @@ class DashboardConsumer(AsyncWebsocketConsumer):
             if self.state_later is None:
                 self.state_later = loop.call_later(wait, lambda: asyncio.ensure_future(self._push_state_later()))
             return
-        state, self.last_revision = await database_sync_to_async(live.render_state)(self.cluster, self.last_revision)
-        if state:
+        state, self.last_state = await database_sync_to_async(live.render_state)(
+            self.cluster, self.last_state, self.language, self.panel)
+        guide, self.guide_seen = await database_sync_to_async(live.render_guide)(
+            self.cluster, self.role, self.language, self.guide_seen)
+        if state or guide:
             self.state_sent_at = loop.time()
-            await self.send(text_data=state)
+            await self.send(text_data=state + guide)
 
     async def _push_state_later(self) -> None:
         self.state_later = None
         async with self.lock:
             await self._push_state()
+
+
+class ClassConsumer(AsyncWebsocketConsumer):
+    """A class's page: the teacher's grid, or a student's mode and hint, pushed when the class changes."""
+
+    async def connect(self) -> None:
+        code = self.scope["url_route"]["kwargs"]["code"]
+        self.classroom, self.part = await database_sync_to_async(class_live.open_class)(self.scope.get("session"),
+                                                                                          code)
+        if self.classroom is None:
+            await self.close(code=4403)
+            return
+        self.language = scope_language(self.scope)
+        self.group = class_live.group_name(self.classroom)
+        host = dict(self.scope.get("headers") or []).get(b"host", b"").decode("latin-1")
+        scheme = "https" if self.scope.get("scheme") == "wss" else "http"
+        self.base_url = f"{scheme}://{host}" if host else ""
+        await self.channel_layer.group_add(self.group, self.channel_name)
+        await self.accept()
+        await self._push()
+
+    async def disconnect(self, code: int) -> None:
+        if getattr(self, "group", None):
+            await self.channel_layer.group_discard(self.group, self.channel_name)
+
+    async def class_changed(self, event: dict) -> None:
+        await self._push()
+
+    async def _push(self) -> None:
+        html = await database_sync_to_async(class_live.render)(self.classroom, self.part, self.language, self.base_url)
+        if html:
+            await self.send(text_data=html)

@@ -1,47 +1,100 @@
 """What the websocket sends: new step events and the changed state, as htmx fragments.
 
 Rendering happens here, in sync code the consumer calls through
-database_sync_to_async, so the consumer itself stays a thin relay.
+database_sync_to_async, so the consumer itself stays a thin relay. Everything
+is rendered in the page's language only.
 """
 from __future__ import annotations
 
+import re
 import time
 
 from django.template.loader import render_to_string
+from django.utils import translation
 
 from cluster import steps
-from cluster.reconciler import control as reconciler
 from cluster.apiserver.server import APIServer
-from cluster.models import Cluster
-from web import access, nodemap
+from cluster.models import Cluster, StepEvent
+from cluster.reconciler import control as reconciler
+from web import access, classroom, guide, nodemap, panels
+from web.lessons import progress
 
 MAX_STEPS_PER_PUSH = 200
+# Hops that only keep a node alive: the kubelet's Lease renewals and its node status reports
+# (a write whose changes are heartbeat times and the image list), with the watch events they cause.
+HEARTBEAT_PATHS = re.compile(r"^(status\.conditions\[\d+\]\.lastHeartbeatTime|status\.images.*|spec\.renewTime)$")
 
 
-def open_cluster(session: object, name: str) -> Cluster | None:
+def open_cluster(session: object, name: str) -> tuple[Cluster, str] | tuple[None, None]:
     cluster = Cluster.objects.filter(name=name).first()
-    if cluster is None or session is None or not access.scope_can_open(session, cluster):
-        return None
-    return cluster
+    role = access.role_for_session(session, cluster) if cluster is not None and session is not None else None
+    if cluster is None or role is None:
+        return None, None
+    return cluster, role
 
 
-def render_steps(cluster: Cluster, last_seq: int) -> tuple[str, int]:
+def mark_heartbeats(cluster: Cluster, found: list[dict]) -> None:
+    """Set `heartbeat` on each step that belongs to a node's heartbeat (the page hides them by default)."""
+    node_revisions = {s["revision"] for s in found if s["object"].startswith("nodes/") and s["revision"]}
+    writes = {s["revision"]: s["diff"] for s in found if s["to"] == "etcd" and s["revision"] in node_revisions}
+    missing = node_revisions - set(writes)
+    if missing:
+        writes.update(StepEvent.objects.filter(cluster=cluster, target="etcd", revision__in=missing)
+                      .values_list("revision", "diff"))
+    beats = {rev for rev, diff in writes.items() if diff and all(HEARTBEAT_PATHS.match(d["path"]) for d in diff)}
+    for step in found:
+        obj = step["object"]
+        step["heartbeat"] = (obj.startswith("leases/") or (obj.startswith("nodes/") and step["revision"] in beats)
+                             or (obj.startswith("nodes/") and obj.endswith("/status")
+                                 and step["from"].startswith("kubelet/")))
+
+
+def render_steps(cluster: Cluster, last_seq: int, language: str) -> tuple[str, int]:
     """HTML for the steps after `last_seq`, and the new mark (sent first: it is what the page animates)."""
-    steps = new_steps(cluster, last_seq)
-    if not steps:
+    found = new_steps(cluster, last_seq, language)
+    if not found:
         return "", last_seq
-    return render_to_string("fragments/steps.html", {"steps": steps}), steps[-1]["seq"]
+    with translation.override(language):
+        return render_to_string("fragments/steps.html", {"steps": found}), found[-1]["seq"]
 
 
-def render_state(cluster: Cluster, last_revision: int) -> tuple[str, int]:
-    """HTML for the map and revision if etcd moved past `last_revision`, and the new mark."""
+def new_steps(cluster: Cluster, last_seq: int, language: str = "en") -> list[dict]:
+    """Step events after `last_seq` that the page may show, oldest first, in the page's language."""
+    found = steps.since(cluster, last_seq, limit=MAX_STEPS_PER_PUSH, lang=language)
+    sent_at = int(time.time() * 1000)
+    for step in found:
+        step.update({"from_id": svg_id(step["from"]), "to_id": svg_id(step["to"]), "sent_at": sent_at})
+    mark_heartbeats(cluster, found)
+    return found
+
+
+def render_state(cluster: Cluster, last: tuple, language: str, panel: str = "") -> tuple[str, tuple]:
+    """HTML for the map, the revision, the controls and the open resource panel, if any of them moved."""
     api = APIServer(cluster, client="dashboard")
     revision = api.current_revision()
-    if revision == last_revision:
-        return "", last_revision
-    html = render_to_string("fragments/live_state.html", {
-        "revision": revision, "map": nodemap.build(api, None), "cluster": cluster})
-    return html, revision
+    controls = controls_state(cluster)
+    mark = (revision, controls["mode"], controls["speed"], panel)
+    if mark == last:
+        return "", last
+    context = {"revision": revision, "map": nodemap.build(api, None), "cluster": cluster, "live_panel": None,
+               "controls": controls}
+    if panel in panels.RESOURCE_PANELS:
+        context["live_panel"] = {"table": panels.resource_table(api, panel), "cluster": cluster, "revision": None}
+    with translation.override(language):
+        return render_to_string("fragments/live_state.html", context), mark
+
+
+def render_guide(cluster: Cluster, role: str, language: str, seen: tuple) -> tuple[str, tuple]:
+    """The lesson guide if its learner's progress moved (checked first when the owner is watching)."""
+    row = guide.progress_of(cluster)
+    if row is None:
+        return "", seen
+    if role == access.OWNER and progress.evaluate(row):
+        classroom.progress_changed(cluster)
+    mark = (row.pk, row.updated_at.isoformat(), row.detail)
+    if mark == seen:
+        return "", seen
+    return guide.render(cluster, row, role == access.OWNER, language, oob=True), mark
 
 
 def svg_id(component: str) -> str:
@@ -64,18 +117,6 @@ def svg_id(component: str) -> str:
 
 CONTROLLER_MANAGER_PARTS = ("garbage-collector", "persistentvolume-controller", "rancher.io/local-path",
                             "local-path-provisioner", "horizontal-pod-autoscaler")
-
-
-def new_steps(cluster: Cluster, last_seq: int) -> list[dict]:
-    """Step events after `last_seq` that the page may show, oldest first, in English and Korean."""
-    english = steps.since(cluster, last_seq, limit=MAX_STEPS_PER_PUSH)
-    korean = {s["seq"]: s["explanation"] for s in steps.since(cluster, last_seq, limit=MAX_STEPS_PER_PUSH,
-                                                                 lang="ko")}
-    sent_at = int(time.time() * 1000)
-    for step in english:
-        step.update({"from_id": svg_id(step["from"]), "to_id": svg_id(step["to"]),
-                     "explanation_ko": korean.get(step["seq"], ""), "sent_at": sent_at})
-    return english
 
 
 def control(cluster: Cluster, action: str, value: str) -> str:
@@ -105,3 +146,10 @@ def control(cluster: Cluster, action: str, value: str) -> str:
     if action == "fast-forward":
         return reconciler.set_mode(cluster, "fast-forward")
     raise ValueError(f"unknown control {action!r}")
+
+
+def controls_state(cluster: Cluster) -> dict:
+    """What the controls should show: mode and speed, as every page of the cluster must agree."""
+    cluster.refresh_from_db()
+    mode = reconciler.settings_of(cluster).mode
+    return {"mode": mode, "speed": cluster.speed, "playing": cluster.speed > 0 or mode == "fast-forward"}

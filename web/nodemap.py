@@ -11,6 +11,9 @@ from cluster.quantity import millicores, units
 
 MAX_SHAPES_PER_NODE = 48  # beyond this a node shows counts per state instead of one shape per pod
 
+# A glyph per state, so a pod's state shows without its colour (and reads out as its name).
+STATE_GLYPH = {"Pending": "…", "ContainerCreating": "◐", "Running": "○", "Ready": "✓", "Terminating": "✕",
+               "CrashLoopBackOff": "!", "ImagePullBackOff": "↓", "ErrImagePull": "↓", "Completed": "■", "Error": "!"}
 STATE_ORDER = ("Pending", "ContainerCreating", "Running", "Ready", "Terminating", "CrashLoopBackOff",
                "ImagePullBackOff", "ErrImagePull", "Completed", "Error")
 
@@ -85,13 +88,15 @@ def _node_view(node: dict, pods: list[dict]) -> dict:
 
 def _pod_shapes(pods: list[dict]) -> dict:
     shapes = [{"name": p["metadata"]["name"], "namespace": p["metadata"].get("namespace", ""),
-               "state": pod_state(p)} for p in sorted(pods, key=lambda p: p["metadata"]["name"])]
+               "state": (state := pod_state(p)), "glyph": STATE_GLYPH.get(state, "?")}
+              for p in sorted(pods, key=lambda p: p["metadata"]["name"])]
     if len(shapes) <= MAX_SHAPES_PER_NODE:
         return {"pods": shapes, "aggregate": [], "pod_count": len(shapes)}
     counts: dict[str, int] = {}
     for shape in shapes:
         counts[shape["state"]] = counts.get(shape["state"], 0) + 1
-    aggregate = [{"state": s, "count": counts[s]} for s in STATE_ORDER if s in counts]
+    aggregate = [{"state": s, "count": counts[s], "glyph": STATE_GLYPH.get(s, "?")} for s in STATE_ORDER
+                 if s in counts]
     return {"pods": [], "aggregate": aggregate, "pod_count": len(shapes)}
 
 
@@ -99,7 +104,7 @@ def _pod_shapes(pods: list[dict]) -> dict:
 NODES_PER_ROW = 4
 NODE_W, NODE_H, NODE_GAP = 235, 215, 10
 NODE_TOP = 290
-POD_SIZE, POD_GAP, PODS_PER_ROW = 14, 4, 12
+POD_SIZE, POD_GAP, PODS_PER_ROW = 16, 4, 11
 
 CONTROL_PLANE = (
     {"id": "kubectl", "label": "kubectl (you)", "x": 20, "y": 30, "w": 150, "h": 60},
@@ -130,6 +135,6 @@ def layout(model: dict) -> dict:
     model["height"] = NODE_TOP + max(rows, 1) * (NODE_H + NODE_GAP) + 10
     model["control_plane"] = CONTROL_PLANE
     for i, pod in enumerate(model["pending"]["pods"] if isinstance(model["pending"], dict) else []):
-        prow, pcol = divmod(i, 16)
-        pod.update({"x": 800 + pcol * 10, "y": 160 + prow * 10})
+        prow, pcol = divmod(i, 8)
+        pod.update({"x": 790 + pcol * (POD_SIZE + POD_GAP), "y": 160 + prow * (POD_SIZE + POD_GAP)})
     return model

@@ -10,13 +10,13 @@ import json
 from typing import Mapping
 
 import yaml
+from django.utils.translation import gettext as _
 
 from cluster import proxy
 from cluster.apiserver import printers
 from cluster.apiserver.resources import ResourceType, lookup
 from cluster.apiserver.server import APIServer
-from web import nodemap
-from web.lessons import catalog
+from web import components, nodemap
 
 # The fault buttons type the same `kubectl fault` commands a student can type.
 NODE_FAULTS = ("down", "partition", "fill-memory", "up")
@@ -52,16 +52,36 @@ def resource_table(api: APIServer, plural: str, revision: int | None = None) -> 
             "rows": rows[:MAX_TABLE_ROWS], "more": max(0, len(rows) - MAX_TABLE_ROWS)}
 
 
-def dashboard_context(api: APIServer, api_url: str, ca_file: str) -> dict:
+SPEEDS = ("0.25", "0.5", "1", "2", "4", "8", "16")
+
+
+def panel_tabs() -> list[dict]:
+    labels = {"nodes": _("nodes"), "pods": _("pods"), "deployments": _("deployments"),
+              "replicasets": _("replicasets"), "services": _("services"), "endpoints": _("endpoints"),
+              "persistentvolumeclaims": _("volume claims"), "horizontalpodautoscalers": _("autoscalers"),
+              "events": _("events"), "etcd": "etcd", "scheduler": _("scheduler"), "traffic": _("service traffic")}
+    order = ("pods", "deployments", "replicasets", "services", "endpoints", "nodes", "persistentvolumeclaims",
+             "horizontalpodautoscalers", "events", "etcd", "scheduler", "traffic")
+    return [{"name": name, "label": labels[name]} for name in order]
+
+
+def dashboard_context(api: APIServer, api_url: str, ca_file: str, role: str) -> dict:
+    from web.live import controls_state
+
     cluster = api.cluster
     server = f"{api_url}/k8s/{cluster.name}"
+    controls = controls_state(cluster)
+    controls["speed_text"] = f"{controls['speed']:g}"
     return {
         "cluster": cluster,
+        "role": role,
         "revision": api.current_revision(),
         "map": nodemap.build(api, None),
-        "tables": [resource_table(api, p) for p in ("pods", "deployments", "services")],
-        "panels": RESOURCE_PANELS,
-        "kubectl_line": f"kubectl --server {server} --certificate-authority {ca_file} --token {cluster.token} get pods",
+        "panel_tabs": panel_tabs(),
+        "speeds": SPEEDS,
+        "controls": controls,
+        "kubectl_line": f"kubectl --server {server} --certificate-authority {ca_file} --token {cluster.token} get pods"
+        if role == "owner" else "",
     }
 
 
@@ -159,25 +179,25 @@ def send_traffic(api: APIServer, namespace: str, name: str, count: int) -> dict:
     return {"service": result.service, "requests": result.requests, "bars": bars}
 
 
-def lesson(api: APIServer, params: Mapping[str, str], revision: int | None) -> dict:
-    chosen = catalog.by_slug(params.get("slug", "")) or catalog.LESSONS[0]
-    index = catalog.LESSONS.index(chosen)
-    result = None
-    if params.get("check") and chosen.check is not None:
-        passed, detail = chosen.check(api)
-        result = {"passed": passed, "detail": detail}
-    return {"lesson": chosen, "lessons": catalog.LESSONS, "index": index + 1,
-            "previous": catalog.LESSONS[index - 1] if index else None,
-            "next": catalog.LESSONS[index + 1] if index + 1 < len(catalog.LESSONS) else None, "result": result}
+def component(api: APIServer, params: Mapping[str, str], revision: int | None) -> dict:
+    """What one box of the map is and does (the cluster's parts lesson sends learners here)."""
+    return {"info": components.describe(params.get("id", ""))}
+
+
+HANDLERS = {"inspect": ("fragments/inspector.html", inspect), "etcd": ("fragments/etcd.html", etcd),
+            "scheduler": ("fragments/scheduler.html", scheduler), "traffic": ("fragments/traffic.html", traffic),
+            "component": ("fragments/component.html", component)}
+
+
+def exists(name: str) -> bool:
+    return name in RESOURCE_PANELS or name in HANDLERS or name == "map"
 
 
 def render_panel(api: APIServer, name: str, params: Mapping[str, str], revision: int | None) -> tuple[str, dict]:
     if name in RESOURCE_PANELS:
         return "fragments/resource_table.html", {"table": resource_table(api, name, revision),
                                                  "cluster": api.cluster, "revision": revision}
-    handlers = {"inspect": ("fragments/inspector.html", inspect), "etcd": ("fragments/etcd.html", etcd),
-                "scheduler": ("fragments/scheduler.html", scheduler), "lesson": ("fragments/lesson.html", lesson),
-                "traffic": ("fragments/traffic.html", traffic)}
+    handlers = HANDLERS
     if name == "map":
         return "fragments/map.html", {"map": nodemap.build(api, revision), "cluster": api.cluster,
                                       "revision": revision}

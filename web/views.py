@@ -1,48 +1,51 @@
-"""The pages: home (a visitor's sandboxes) and the dashboard of one cluster.
+"""The pages: home, a cluster's dashboard, and the fragments and actions the dashboard uses.
 
-Views stay thin: they check who may open the cluster, call the API server or
-the in-process kubectl, and render templates. Live updates arrive over the
-websocket (web/consumers.py); these views serve the first paint and the
-fragments htmx asks for.
+Views stay thin: they find the cluster and the visitor's role (web/access.py),
+refuse what the role may not do, call the API server or the in-process
+kubectl, and render templates. Live updates arrive over the websocket
+(web/consumers.py); these views serve the first paint, the fragments htmx
+asks for, and the actions.
 """
 from __future__ import annotations
 
-import io
 import random
-import shlex
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import translation
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from cluster.apiserver.errors import StatusError
 from cluster.apiserver.server import APIServer
 from cluster.bootstrap import create_cluster, reset_cluster
 from cluster.kubeconfig import kubeconfig_yaml
-from cluster.kubectl import cli
 from cluster.models import Cluster
-from web import access, live, panels
+from web import access, classroom, guide, live, panels, terminal
+from web.lessons import progress
 from web.tls import certificate_pem
 
-MAX_COMMAND_CHARS = 4096
-MAX_STDIN_CHARS = 3 * 1024 * 1024
-WATCH_FLAGS = {"-w", "--watch", "--watch-only"}
-TERMINAL_WATCH_SECONDS = 5
 
-
-def _cluster_for(request: HttpRequest, name: str) -> Cluster:
-    """The cluster, if this visitor may open it; 404 otherwise (no hint that it exists)."""
+def cluster_and_role(request: HttpRequest, name: str, owner: bool = False) -> tuple[Cluster, str]:
+    """The cluster and the visitor's role; 404 when they may not open it, 403 when they may only watch."""
     cluster = Cluster.objects.filter(name=name).first()
-    if cluster is None or not access.can_open(request, cluster):
+    found = access.role(request, cluster) if cluster is not None else None
+    if cluster is None or found is None:
         raise Http404("No such cluster")
-    return cluster
+    if owner and found != access.OWNER:
+        raise PermissionDenied(_("Only the owner of this cluster can do that. You are watching it."))
+    return cluster, found
 
 
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
     access.session_id(request)
-    return render(request, "home.html", {"clusters": access.visible_clusters(request)})
+    language = translation.get_language()
+    return render(request, "home.html", {"clusters": access.visible_clusters(request),
+                                         "lessons": guide.lesson_titles(language),
+                                         "classes": classroom.taught_by(access.session_id(request))})
 
 
 @require_POST
@@ -50,13 +53,12 @@ def new_sandbox(request: HttpRequest) -> HttpResponse:
     owner = access.session_id(request)
     name = f"sandbox-{random.SystemRandom().randrange(16**6):06x}"
     cluster = create_cluster(name, nodes=3, seed=random.SystemRandom().randrange(2**31), owner_session=owner)
-    access.grant(request, cluster)
     return redirect("dashboard", cluster=cluster.name)
 
 
 @require_POST
 def reset_sandbox(request: HttpRequest, cluster: str) -> HttpResponse:
-    target = _cluster_for(request, cluster)
+    target, _role = cluster_and_role(request, cluster, owner=True)
     if target.owner_session != access.session_id(request):
         raise Http404("No such cluster")
     reset_cluster(target)
@@ -65,68 +67,62 @@ def reset_sandbox(request: HttpRequest, cluster: str) -> HttpResponse:
 
 @require_GET
 def dashboard(request: HttpRequest, cluster: str) -> HttpResponse:
-    target = _cluster_for(request, cluster)
+    target, role = cluster_and_role(request, cluster)
     api = APIServer(target, client="dashboard")
-    context = panels.dashboard_context(api, settings.KUBECLASS_API_URL, str(settings.KUBECLASS_TLS_DIR / "apiserver.crt"))
+    context = panels.dashboard_context(api, settings.KUBECLASS_API_URL,
+                                       str(settings.KUBECLASS_TLS_DIR / "apiserver.crt"), role)
+    language = translation.get_language()
+    row = guide.progress_of(target)
+    if row is not None and role == access.OWNER:
+        progress.evaluate(row)
+    context.update(guide.context(target, row, role == access.OWNER, language))
+    context["classroom"] = classroom.banner(request, target)
     return render(request, "dashboard.html", context)
 
 
 @require_POST
 def kubectl(request: HttpRequest, cluster: str) -> HttpResponse:
-    """Run one kubectl command line typed in the page's terminal."""
-    target = _cluster_for(request, cluster)
-    line = request.POST.get("command", "").strip()[:MAX_COMMAND_CHARS]
-    stdin = request.POST.get("stdin", "")[:MAX_STDIN_CHARS]
-    out, err = io.StringIO(), io.StringIO()
-    code = 0
-    try:
-        argv = shlex.split(line)
-    except ValueError as parse_error:
-        argv, code = [], 1
-        err.write(f"error: {parse_error}\n")
-    if argv and argv[0] == "kubectl":
-        argv = argv[1:]
-    if _streams(argv) and not any(a.startswith(("--request-timeout", "--timeout")) for a in argv):
-        # A page request cannot stream forever; the live panels keep watching.
-        argv.append(f"--request-timeout={TERMINAL_WATCH_SECONDS}s")
-    if argv:
-        api = APIServer(target, client="kubectl")
-        code = cli.run(api, argv, stdin=io.StringIO(stdin), stdout=out, stderr=err, local_files=False)
-    elif line and code == 0:
-        err.write("error: type a kubectl command, for example: kubectl get pods\n")
-        code = 1
-    return render(request, "fragments/terminal_result.html",
-                  {"command": line, "stdout": out.getvalue(), "stderr": err.getvalue(), "code": code})
-
-
-def _streams(argv: list[str]) -> bool:
-    """Commands that would keep watching: get -w and rollout status."""
-    if argv[:1] == ["get"]:
-        return bool(WATCH_FLAGS & set(argv))
-    return argv[:2] == ["rollout", "status"] and "--watch=false" not in argv
+    """Run one kubectl command line typed in the page's terminal (owners only)."""
+    target, _role = cluster_and_role(request, cluster, owner=True)
+    result = terminal.run(target, request.POST.get("command", ""), request.POST.get("stdin", ""))
+    row = guide.progress_of(target)
+    guide_html = ""
+    if row is not None and result.command:
+        progress.record_command(row, result.command, result.code, result.stderr)
+        progress.evaluate(row)
+        guide_html = guide.render(target, row, True, translation.get_language(), oob=True)
+    classroom.progress_changed(target)
+    response = render(request, "fragments/terminal_result.html", result.context())
+    response.content += guide_html.encode()
+    return response
 
 
 @require_GET
 def panel(request: HttpRequest, cluster: str, name: str) -> HttpResponse:
-    target = _cluster_for(request, cluster)
+    target, role = cluster_and_role(request, cluster)
     api = APIServer(target, client="dashboard")
     try:
         revision = int(request.GET["revision"]) if request.GET.get("revision") else None
     except ValueError:
-        return HttpResponse("revision must be a number", status=400)
+        return HttpResponse(_("revision must be a number"), status=400)
+    if not panels.exists(name):
+        raise Http404("No such panel")
     try:
         template, context = panels.render_panel(api, name, request.GET, revision)
-    except KeyError:
-        raise Http404("No such panel") from None
     except StatusError as err:
         return HttpResponse(err.message, status=err.code)
+    context["role"] = role
+    if name == "component" and role == access.OWNER and context.get("info"):
+        row = guide.progress_of(target)
+        if row is not None:
+            progress.record_exploration(row, context["info"]["id"])
     return render(request, template, context)
 
 
 @require_POST
 def control(request: HttpRequest, cluster: str) -> HttpResponse:
-    """The simulation controls: play/pause, next step, speed, step mode, fast-forward."""
-    target = _cluster_for(request, cluster)
+    """The simulation controls: play/pause, next step, speed, step mode, fast-forward (owners only)."""
+    target, _role = cluster_and_role(request, cluster, owner=True)
     try:
         message = live.control(target, request.POST.get("action", ""), request.POST.get("value", ""))
     except ValueError as err:
@@ -137,11 +133,11 @@ def control(request: HttpRequest, cluster: str) -> HttpResponse:
 @require_POST
 def traffic(request: HttpRequest, cluster: str) -> HttpResponse:
     """Send simulated requests to a Service through kube-proxy and show how they were spread."""
-    target = _cluster_for(request, cluster)
+    target, _role = cluster_and_role(request, cluster, owner=True)
     try:
         count = max(1, min(1000, int(request.POST.get("count", "100"))))
     except ValueError:
-        return HttpResponse("count must be a number", status=400)
+        return HttpResponse(_("count must be a number"), status=400)
     api = APIServer(target, client="dashboard")
     result = panels.send_traffic(api, request.POST.get("namespace", "default"), request.POST.get("name", ""), count)
     return render(request, "fragments/traffic_result.html", result)
@@ -149,7 +145,7 @@ def traffic(request: HttpRequest, cluster: str) -> HttpResponse:
 
 @require_GET
 def kubeconfig(request: HttpRequest, cluster: str) -> HttpResponse:
-    target = _cluster_for(request, cluster)
+    target, _role = cluster_and_role(request, cluster, owner=True)
     body = kubeconfig_yaml(target, settings.KUBECLASS_API_URL, certificate_pem(settings.KUBECLASS_TLS_DIR))
     response = HttpResponse(body, content_type="application/yaml")
     response["Content-Disposition"] = f'attachment; filename="kubeconfig-{target.name}.yaml"'

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib
 import sys
+import threading
 from dataclasses import dataclass, field
 from typing import Callable, TextIO
 
@@ -43,6 +44,8 @@ class Context:
     stdout: TextIO = field(default_factory=lambda: sys.stdout)
     stderr: TextIO = field(default_factory=lambda: sys.stderr)
     local_files: bool = True  # False in the web terminal: the server's files are not the learner's
+    # Set when a watching command (get -w, rollout status) should end: the page's Stop or Ctrl-C.
+    stop: threading.Event = field(default_factory=threading.Event)
 
 
 def server_error(ctx: Context, err: StatusError) -> int:
@@ -52,11 +55,11 @@ def server_error(ctx: Context, err: StatusError) -> int:
 
 
 def run(api: APIServer, argv: list[str], stdin: TextIO | None = None, stdout: TextIO | None = None,
-        stderr: TextIO | None = None, local_files: bool = True) -> int:
+        stderr: TextIO | None = None, local_files: bool = True, stop: threading.Event | None = None) -> int:
     for module in VERB_MODULES:
         importlib.import_module(module)
     ctx = Context(api, stdin=stdin or sys.stdin, stdout=stdout or sys.stdout, stderr=stderr or sys.stderr,
-                  local_files=local_files)
+                  local_files=local_files, stop=stop or threading.Event())
     args = _take_namespace(ctx, list(argv))
     if not args:
         ctx.stderr.write("error: You must specify the type of resource to get.\n")

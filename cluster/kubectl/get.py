@@ -227,8 +227,7 @@ def watch(ctx: Context, flags: GetFlags, requests: list[Request]) -> int:
         w.flush()
     namespace = None if flags.all_namespaces or not request.rt.namespaced else ctx.namespace
     deadline = time.monotonic() + flags.watch_seconds
-    stop = getattr(ctx, "stop_event", None)
-    while time.monotonic() < deadline and not (stop is not None and stop.is_set()):
+    while time.monotonic() < deadline and not ctx.stop.is_set():
         events, since = ctx.api.watch_batch(request.rt, namespace, since, flags.selector or None,
                                             flags.field_selector or None)
         for event in events:
@@ -239,6 +238,6 @@ def watch(ctx: Context, flags: GetFlags, requests: list[Request]) -> int:
             w.flush()
         if hasattr(ctx.stdout, "flush"):
             ctx.stdout.flush()
-        time.sleep(0.2)
+        ctx.stop.wait(0.2)
     return 0
 

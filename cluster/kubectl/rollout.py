@@ -257,8 +257,7 @@ def status(ctx: Context, target: Target, parsed: Parsed) -> int:
     seconds = min([b for b in bounds if b] or [DEFAULT_WATCH_SECONDS])
     deadline = time.monotonic() + seconds
     since = ctx.api.current_revision()
-    stop = getattr(ctx, "stop_event", None)
-    while time.monotonic() < deadline and not (stop is not None and stop.is_set()):
+    while time.monotonic() < deadline and not ctx.stop.is_set():
         events, since = ctx.api.watch_batch(target.rt, target.namespace, since,
                                             field_selector=f"metadata.name={target.name}")
         for event in events:
@@ -270,7 +269,7 @@ def status(ctx: Context, target: Target, parsed: Parsed) -> int:
                 message = latest
             if done:
                 return 0
-        time.sleep(0.2)
+        ctx.stop.wait(0.2)
     raise UsageError("timed out waiting for the condition")
 
 

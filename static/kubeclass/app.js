@@ -1,13 +1,16 @@
-// kubeclass dashboard: the few things htmx cannot do for us — the hop animation,
-// terminal history and completion, keyboard shortcuts, and time travel.
+// kubeclass pages: the few things htmx cannot do for us — the hop animation, terminal history,
+// completion and streaming, keyboard shortcuts, time travel, and following a class.
 (function () {
   "use strict";
   const app = () => document.getElementById("app");
+  const $ = (id) => document.getElementById(id);
   const reduceMotion = window.matchMedia("(prefers-reduced-motion: reduce)");
   const history = JSON.parse(sessionStorage.getItem("kubeclass-history") || "[]");
   let historyIndex = history.length;
   let viewing = null; // the step <li> shown while walking back; null = live
   const csrf = () => JSON.parse(document.body.getAttribute("hx-headers") || "{}")["X-CSRFToken"] || "";
+  const isOwner = () => app() && app().dataset.role === "owner";
+  let dashboardSocket = null;
 
   function panelUrl(name, params) {
     const url = app().dataset.panelUrl.replace("PANEL", name);
@@ -18,6 +21,10 @@
   function post(url, data) {
     const body = new URLSearchParams(data);
     return fetch(url, { method: "POST", body, headers: { "X-CSRFToken": csrf() }, credentials: "same-origin" });
+  }
+
+  function send(message) {
+    if (dashboardSocket) dashboardSocket.send(JSON.stringify(message));
   }
 
   // -- the hop animation ---------------------------------------------------
@@ -39,7 +46,7 @@
   function animateHop(step) {
     const from = centre(step.dataset.fromId), to = centre(step.dataset.toId);
     flash(step.dataset.toId);
-    const layer = document.getElementById("flight-layer");
+    const layer = $("flight-layer");
     if (!from || !to || !layer || reduceMotion.matches) return;
     const ns = "http://www.w3.org/2000/svg";
     const g = document.createElementNS(ns, "g");
@@ -62,31 +69,35 @@
   }
 
   function showHop(step) {
-    const hop = document.getElementById("hop");
+    const hop = $("hop");
     const detail = step.querySelector("template");
     if (hop && detail) hop.replaceChildren(detail.content.cloneNode(true));
     document.querySelectorAll("#step-log li.current").forEach((li) => li.classList.remove("current"));
     step.classList.add("current");
   }
 
+  const heartbeatsHidden = () => $("step-log").classList.contains("hide-heartbeats");
+  const visibleSteps = () => Array.from(document.querySelectorAll("#step-log li"))
+    .filter((li) => !(heartbeatsHidden() && li.dataset.heartbeat));
+
   const latencies = (window.kubeclassStepLatencies = []);
 
-  // A push may carry many steps: time them all, but explain and animate only the newest.
+  // A push may carry many steps: time them all, but explain and animate only the newest shown.
   function onNewSteps(added) {
     const now = Date.now();
     for (const step of added) if (step.dataset.sentAt) latencies.push(now - Number(step.dataset.sentAt));
-    const newest = document.querySelector("#step-log li");
-    if (viewing || !newest) return; // walking back through history: keep the view still
+    const newest = visibleSteps()[0];
+    if (viewing || !newest || !added.includes(newest)) return; // walking back: keep the view still
     showHop(newest);
     animateHop(newest);
   }
 
   // -- time travel ---------------------------------------------------------
   function showRevision(revision) {
-    const live = document.getElementById("live-revision");
+    const live = $("live-revision");
     const isLive = !revision || (!viewing && String(revision) === live.textContent.trim());
-    document.getElementById("past-banner").hidden = isLive;
-    document.getElementById("past-rev").textContent = revision || "";
+    $("past-banner").hidden = isLive;
+    $("past-rev").textContent = revision || "";
     const params = isLive ? {} : { revision };
     htmx.ajax("GET", panelUrl("map", params), { target: "#map", swap: "innerHTML" });
     const active = document.querySelector(".tab.active");
@@ -96,10 +107,10 @@
 
   function backToLive() {
     viewing = null;
-    const slider = document.getElementById("time-slider");
+    const slider = $("time-slider");
     slider.value = slider.max;
     showRevision(null);
-    const newest = document.querySelector("#step-log li");
+    const newest = visibleSteps()[0];
     if (newest) showHop(newest);
   }
 
@@ -113,12 +124,12 @@
     viewing = li;
     showHop(li);
     const revision = revisionOf(li);
-    document.getElementById("time-slider").value = revision;
+    $("time-slider").value = revision;
     showRevision(revision);
   }
 
   function walk(direction) {
-    const steps = Array.from(document.querySelectorAll("#step-log li"));
+    const steps = visibleSteps();
     if (!steps.length) return;
     const index = viewing ? steps.indexOf(viewing) : 0;
     const next = steps[Math.min(steps.length - 1, Math.max(0, index + direction))];
@@ -128,6 +139,7 @@
 
   // -- controls ------------------------------------------------------------
   function control(action, value) {
+    if (!isOwner()) return Promise.resolve();
     return post(app().dataset.controlUrl, { action, value: value || "" });
   }
 
@@ -136,39 +148,84 @@
     control("next");
   }
 
+  function on(id, event, handler) {
+    const el = $(id);
+    if (el) el.addEventListener(event, handler);
+  }
+
+  function openPanel(tab) {
+    document.querySelectorAll(".tab").forEach((t) => { t.classList.remove("active"); t.setAttribute("aria-selected", "false"); });
+    tab.classList.add("active");
+    tab.setAttribute("aria-selected", "true");
+    const params = app().dataset.viewRevision ? { revision: app().dataset.viewRevision } : {};
+    htmx.ajax("GET", panelUrl(tab.dataset.panel, params), { target: "#panel-body", swap: "innerHTML" });
+    send({ type: "panel", name: tab.dataset.panel });
+  }
+
+  function inspectPod(ref) {
+    const [namespace, name] = ref.split("/");
+    htmx.ajax("GET", panelUrl("inspect", { resource: "pods", namespace, name }), { target: "#inspector", swap: "innerHTML" });
+  }
+
+  function explainComponent(id) {
+    htmx.ajax("GET", panelUrl("component", { id }), { target: "#component-info", swap: "innerHTML" });
+  }
+
+  function activateMapItem(target) {
+    const pod = target.closest("[data-pod]");
+    if (pod) { inspectPod(pod.dataset.pod); return true; }
+    const component = target.closest("[data-component]");
+    if (component) { explainComponent(component.dataset.component); return true; }
+    return false;
+  }
+
+  function fillTerminal(button) {
+    const input = $("term-input");
+    if (!input || button.disabled) return;
+    input.value = button.dataset.command;
+    if (button.dataset.stdin) {
+      $("yaml-input").value = button.dataset.stdin;
+      const details = document.querySelector(".yaml-paste");
+      if (details) details.open = true;
+    }
+    input.focus();
+  }
+
   function bindControls() {
-    document.getElementById("btn-play").addEventListener("click", () => control("toggle"));
-    document.getElementById("btn-next").addEventListener("click", next);
-    document.getElementById("btn-prev").addEventListener("click", () => walk(1));
-    document.getElementById("btn-ff").addEventListener("click", () => control("fast-forward"));
-    document.getElementById("speed").addEventListener("change", (e) => control("speed", e.target.value));
-    document.getElementById("step-mode").addEventListener("change", (e) => control("step-mode", e.target.checked ? "on" : "off"));
-    document.getElementById("btn-projector").addEventListener("click", () => document.body.classList.toggle("projector"));
-    document.getElementById("btn-live").addEventListener("click", backToLive);
-    const slider = document.getElementById("time-slider");
+    on("btn-play", "click", () => control("toggle"));
+    on("btn-next", "click", next);
+    on("btn-prev", "click", () => walk(1));
+    on("btn-ff", "click", () => control("fast-forward"));
+    on("speed", "change", (e) => control("speed", e.target.value));
+    on("step-mode", "change", (e) => control("step-mode", e.target.checked ? "on" : "off"));
+    on("btn-projector", "click", () => document.body.classList.toggle("projector"));
+    on("btn-live", "click", backToLive);
+    on("show-heartbeats", "change", (e) => $("step-log").classList.toggle("hide-heartbeats", !e.target.checked));
+    const slider = $("time-slider");
     slider.addEventListener("change", () => { viewing = null; showRevision(slider.value); });
-    document.querySelectorAll(".tab").forEach((tab) => tab.addEventListener("click", () => {
-      document.querySelectorAll(".tab").forEach((t) => t.classList.remove("active"));
-      tab.classList.add("active");
-      const params = app().dataset.viewRevision ? { revision: app().dataset.viewRevision } : {};
-      htmx.ajax("GET", panelUrl(tab.dataset.panel, params), { target: "#panel-body", swap: "innerHTML" });
-    }));
-    document.getElementById("panel-body").addEventListener("click", (e) => {
+    document.querySelectorAll(".tab").forEach((tab) => tab.addEventListener("click", () => openPanel(tab)));
+    document.addEventListener("click", (e) => {
       const button = e.target.closest(".try-command");
-      if (!button) return;
-      const input = document.getElementById("term-input");
-      input.value = button.dataset.command;
-      input.focus();
+      if (button) { fillTerminal(button); return; }
+      if (e.target.closest(".close-info")) { $("component-info").replaceChildren(); return; }
+      if (e.target.closest("#arch")) activateMapItem(e.target);
     });
-    document.getElementById("step-log").addEventListener("click", (e) => {
+    $("step-log").addEventListener("click", (e) => {
       const li = e.target.closest("li");
       if (li) viewStep(li);
+    });
+    $("step-log").addEventListener("keydown", (e) => {
+      const li = e.target.closest("li");
+      if (li && (e.key === "Enter" || e.key === " ")) { e.preventDefault(); viewStep(li); }
     });
   }
 
   function bindKeys() {
     document.addEventListener("keydown", (e) => {
-      const typing = e.target.matches("input, textarea, select");
+      if (e.target.closest && e.target.closest("#arch") && (e.key === "Enter" || e.key === " ")) {
+        if (activateMapItem(e.target)) { e.preventDefault(); return; }
+      }
+      const typing = e.target.matches("input, textarea, select, button, summary, [role=button], li");
       if (typing) return;
       if (e.key === " ") { e.preventDefault(); control("toggle"); }
       else if (e.key === "ArrowRight") { e.preventDefault(); next(); }
@@ -179,7 +236,8 @@
 
   // -- terminal ------------------------------------------------------------
   const VERBS = ["get", "describe", "create", "apply", "delete", "scale", "set", "label", "annotate", "patch",
-    "expose", "rollout", "cordon", "uncordon", "explain", "api-resources", "api-versions", "run", "exec", "fault", "edit"];
+    "expose", "rollout", "cordon", "uncordon", "drain", "explain", "api-resources", "api-versions", "run", "exec",
+    "fault", "edit", "autoscale", "load-generator", "version", "cluster-info", "logs", "top"];
   const TYPES = ["pods", "deployments", "replicasets", "services", "endpoints", "nodes", "namespaces", "configmaps",
     "secrets", "persistentvolumes", "persistentvolumeclaims", "storageclasses", "horizontalpodautoscalers",
     "events", "endpointslices", "leases", "all", "deploy", "rs", "svc", "ep", "no", "ns", "cm", "pv", "pvc", "hpa", "po"];
@@ -194,12 +252,66 @@
     return pool.filter((w) => w.startsWith(last));
   }
 
+  const streams = new Set(); // AbortControllers of the watches running in the terminal
+
+  function stopNewestStream() {
+    const newest = Array.from(streams).pop();
+    if (newest) { newest.abort(); return true; }
+    return false;
+  }
+
+  async function startStream(entry) {
+    entry.dataset.started = "1";
+    const out = entry.querySelector(".stream-out"), err = entry.querySelector(".stream-err");
+    const stop = entry.querySelector(".stop-stream");
+    const controller = new AbortController();
+    streams.add(controller);
+    stop.addEventListener("click", () => controller.abort());
+    const output = $("term-output");
+    try {
+      const response = await fetch(app().dataset.streamUrl, {
+        method: "POST", credentials: "same-origin", signal: controller.signal,
+        headers: { "X-CSRFToken": csrf(), "Content-Type": "application/x-www-form-urlencoded" },
+        body: new URLSearchParams({ command: entry.dataset.streamCommand }),
+      });
+      const reader = response.body.getReader();
+      const decoder = new TextDecoder();
+      let buffer = "";
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        buffer += decoder.decode(value, { stream: true });
+        let cut;
+        while ((cut = buffer.indexOf("\n")) >= 0) {
+          const line = buffer.slice(0, cut); buffer = buffer.slice(cut + 1);
+          const bar = line.indexOf("|"), kind = line.slice(0, bar), text = line.slice(bar + 1);
+          if (kind === "out") out.textContent += text + "\n";
+          else if (kind === "err") { err.hidden = false; err.textContent += text + "\n"; }
+          else if (kind === "end" && text !== "0") entry.classList.add("failed");
+          output.scrollTop = output.scrollHeight;
+        }
+      }
+    } catch (e) {
+      if (e.name !== "AbortError") { err.hidden = false; err.textContent += String(e) + "\n"; }
+      else out.textContent += "^C\n";
+    } finally {
+      streams.delete(controller);
+      entry.classList.remove("streaming");
+      stop.remove();
+    }
+  }
+
   function bindTerminal() {
-    const input = document.getElementById("term-input");
-    const form = document.getElementById("term-form");
-    const output = document.getElementById("term-output");
+    const input = $("term-input");
+    if (!input) return;
+    const form = $("term-form");
+    const output = $("term-output");
     input.addEventListener("keydown", (e) => {
-      if (e.key === "ArrowUp" && historyIndex > 0) { e.preventDefault(); input.value = history[--historyIndex]; }
+      if (e.key === "c" && e.ctrlKey) {
+        if (stopNewestStream()) { e.preventDefault(); return; }
+        if (!input.selectionStart && !input.selectionEnd) return;
+        if (input.selectionStart === input.selectionEnd) { e.preventDefault(); input.value = ""; }
+      } else if (e.key === "ArrowUp" && historyIndex > 0) { e.preventDefault(); input.value = history[--historyIndex]; }
       else if (e.key === "ArrowDown") {
         e.preventDefault();
         historyIndex = Math.min(history.length, historyIndex + 1);
@@ -216,59 +328,104 @@
         }
       }
     });
-    form.addEventListener("htmx:beforeRequest", () => {
+    // The command line is read when the request leaves; clear the input at once so typing goes on.
+    form.addEventListener("htmx:configRequest", (e) => {
       const line = input.value.trim();
       if (line && history[history.length - 1] !== line) history.push(line);
       sessionStorage.setItem("kubeclass-history", JSON.stringify(history.slice(-200)));
       historyIndex = history.length;
+      input.value = ""; $("term-stdin").value = "";
+      if (!line) e.preventDefault();
     });
-    form.addEventListener("htmx:afterRequest", () => {
-      input.value = ""; document.getElementById("term-stdin").value = "";
+    form.addEventListener("htmx:afterRequest", () => { output.scrollTop = output.scrollHeight; });
+    output.addEventListener("htmx:afterSwap", () => {
+      output.querySelectorAll(".term-entry[data-stream-command]:not([data-started])").forEach(startStream);
       output.scrollTop = output.scrollHeight;
     });
-    document.getElementById("btn-apply-yaml").addEventListener("click", () => {
-      document.getElementById("term-stdin").value = document.getElementById("yaml-input").value;
+    document.body.addEventListener("htmx:afterSettle", () => {
+      output.querySelectorAll(".term-entry[data-stream-command]:not([data-started])").forEach(startStream);
+    });
+    $("btn-apply-yaml").addEventListener("click", () => {
+      $("term-stdin").value = $("yaml-input").value;
       input.value = "kubectl apply -f -";
       htmx.trigger(form, "submit");
     });
-    document.getElementById("yaml-file").addEventListener("change", async (e) => {
+    $("yaml-file").addEventListener("change", async (e) => {
       const file = e.target.files[0];
-      if (file) document.getElementById("yaml-input").value = await file.text();
+      if (file) $("yaml-input").value = await file.text();
     });
   }
 
   // -- live connection -----------------------------------------------------
+  function syncControls() {
+    const mode = $("cluster-mode");
+    if (!mode) return;
+    const stepMode = $("step-mode");
+    if (stepMode) stepMode.checked = mode.dataset.mode === "step";
+    const speed = $("speed");
+    const value = String(Number(mode.dataset.speed));
+    if (speed && Number(mode.dataset.speed) > 0 && Array.from(speed.options).some((o) => o.value === value)) speed.value = value;
+    const text = $("mode-text");
+    if (text) text.dataset.mode = mode.dataset.mode;
+  }
+
+  function followClass() {
+    const banner = document.querySelector(".class-banner");
+    const state = $("class-state");
+    if (!banner || !state) return;
+    const here = app().dataset.cluster;
+    const modeChanged = state.dataset.mode !== banner.dataset.classMode;
+    const movedOn = state.dataset.mode === "follow" && state.dataset.cluster !== here;
+    if (modeChanged || movedOn) window.location.assign(banner.dataset.classUrl);
+  }
+
   function bindSocket() {
-    const status = document.getElementById("ws-status");
-    document.body.addEventListener("htmx:wsOpen", () => { status.textContent = "live"; status.classList.add("live"); });
-    document.body.addEventListener("htmx:wsClose", () => { status.textContent = "reconnecting…"; status.classList.remove("live"); });
-    // While the page shows the past, the live map the socket pushes must not replace it; back to live reloads it.
-    document.body.addEventListener("htmx:oobBeforeSwap", (e) => {
-      if (e.detail.target.id === "map" && app().dataset.viewRevision) e.detail.shouldSwap = false;
-    });
-    document.body.addEventListener("htmx:wsConfigSend", (e) => {
-      const newest = document.querySelector("#step-log li");
-      e.detail.parameters.last_seq = newest ? newest.dataset.seq : "0";
-    });
+    const status = $("ws-status");
     document.body.addEventListener("htmx:wsOpen", (e) => {
+      if (e.detail.elt !== app()) return;
+      dashboardSocket = e.detail.socketWrapper;
+      status.textContent = status.dataset.live || "live"; status.classList.add("live");
       const newest = document.querySelector("#step-log li");
-      e.detail.socketWrapper.send(JSON.stringify({ type: "resync", last_seq: newest ? newest.dataset.seq : "0" }));
+      const active = document.querySelector(".tab.active");
+      dashboardSocket.send(JSON.stringify({ type: "resync", last_seq: newest ? newest.dataset.seq : "0",
+                                            panel: active ? active.dataset.panel : "" }));
+    });
+    document.body.addEventListener("htmx:wsClose", (e) => {
+      if (e.detail.elt !== app()) return;
+      status.textContent = status.dataset.reconnecting || "reconnecting…"; status.classList.remove("live");
+    });
+    // While the page shows the past, the live map and tables the socket pushes must not replace it.
+    document.body.addEventListener("htmx:oobBeforeSwap", (e) => {
+      const id = e.detail.target.id;
+      if ((id === "map" || id.startsWith("live-panel-")) && app().dataset.viewRevision) e.detail.shouldSwap = false;
+    });
+    document.body.addEventListener("htmx:oobAfterSwap", (e) => {
+      const id = e.detail.target.id;
+      if (id === "cluster-mode") syncControls();
+      if (id === "class-state") followClass();
     });
     new MutationObserver((mutations) => {
       const added = [];
       for (const m of mutations) for (const node of m.addedNodes) if (node.tagName === "LI") added.push(node);
       if (added.length) onNewSteps(added);
-      const live = document.getElementById("live-revision").textContent.trim();
-      const slider = document.getElementById("time-slider");
+      const live = $("live-revision").textContent.trim();
+      const slider = $("time-slider");
       const atEnd = slider.value === slider.max;
       slider.max = live;
       if (atEnd && !viewing) slider.value = live;
-    }).observe(document.getElementById("step-log"), { childList: true });
+    }).observe($("step-log"), { childList: true });
+  }
+
+  function bindLanguageSwitch() {
+    document.querySelectorAll("select.auto-submit").forEach((select) =>
+      select.addEventListener("change", () => select.form.submit()));
   }
 
   document.addEventListener("DOMContentLoaded", () => {
+    bindLanguageSwitch();
     if (!app()) return;
     bindControls(); bindKeys(); bindTerminal(); bindSocket();
-    document.getElementById("term-input").focus();
+    const input = $("term-input");
+    if (input) input.focus();
   });
 })();

@@ -15,7 +15,7 @@ from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 
 from cluster.apiserver.errors import StatusError
-from cluster.apiserver.http import codec, discovery, openapi, rest
+from cluster.apiserver.http import clients, codec, discovery, openapi, rest
 from cluster.apiserver.http.auth import authenticate
 from cluster.apiserver.http.request_info import resolve
 from cluster.apiserver.server import APIServer
@@ -27,7 +27,9 @@ Handler = Callable[[HttpRequest, Cluster], HttpResponse]
 
 def _serve(request: HttpRequest, cluster_name: str, handler: Handler) -> HttpResponse:
     try:
-        return handler(request, authenticate(request, cluster_name))
+        cluster = authenticate(request, cluster_name)
+        clients.record(cluster, request.headers.get("User-Agent", ""))
+        return handler(request, cluster)
     except StatusError as err:
         return codec.status_response(err)
     except Exception as err:  # noqa: BLE001 - kube-apiserver answers a bug with a Status too

@@ -19,6 +19,9 @@ class Command(BaseCommand):
         parser.add_argument("name", nargs="?")
         parser.add_argument("--nodes", type=int, default=None)
         parser.add_argument("--seed", type=int, default=0)
+        parser.add_argument("--object-limit", type=int, default=None,
+                            help="the most live objects the cluster may hold (default KUBECLASS_OBJECT_LIMIT; "
+                                 "0 for no limit)")
         parser.add_argument("--server", default=None, help="the API's https URL (default KUBECLASS_API_URL)")
 
     def handle(self, *args: object, **opts: object) -> None:
@@ -59,5 +62,9 @@ class Command(BaseCommand):
         nodes = opts["nodes"] if opts["nodes"] is not None else 3
         if nodes < 1 or nodes > 5000:
             raise CommandError("--nodes must be between 1 and 5000")
-        create_cluster(name, nodes=nodes, seed=int(opts["seed"]))
+        limit = opts["object_limit"]
+        if limit is not None and int(limit) < 0:  # type: ignore[call-overload]
+            raise CommandError("--object-limit must be 0 (no limit) or more")
+        create_cluster(name, nodes=nodes, seed=int(opts["seed"]),
+                       object_limit=None if limit is None else int(limit))  # type: ignore[call-overload]
         self.stdout.write(f'cluster "{name}" created with {nodes} nodes')
