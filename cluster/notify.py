@@ -3,11 +3,15 @@
 Goes through the Channels layer (in-memory in one process, Redis across
 several workers), so a websocket served by any worker hears of a step
 recorded by the process that drives the cluster. Notifications are coalesced:
-at most one per cluster per commit and per 50 ms.
+at most one per cluster per commit and per 50 ms; a change within the 50 ms
+gets one trailing notification at its end, so the pages (which do not poll)
+always hear of the last change of a burst.
 """
 from __future__ import annotations
 
+import functools
 import logging
+import threading
 import time
 
 from asgiref.sync import async_to_sync
@@ -15,10 +19,11 @@ from channels.layers import get_channel_layer
 from django.db import transaction
 
 log = logging.getLogger(__name__)
-_pending: set[int] = set()
+_trailing: set[int] = set()
+_lock = threading.Lock()
 _last_sent: dict[int, float] = {}
-# A burst of writes (a rollout, a benchmark) sends at most one message per interval;
-# the dashboards' own short poll picks up the tail of a burst.
+# A burst of writes (a rollout, a benchmark) sends at most one message per interval,
+# and one more at the end of it.
 MIN_INTERVAL_SECONDS = 0.05
 
 
@@ -27,15 +32,35 @@ def group_name(cluster_pk: int) -> str:
 
 
 def cluster_changed(cluster_pk: int) -> None:
-    """Schedule one `cluster.changed` message for after the current transaction commits."""
-    if cluster_pk in _pending or time.monotonic() - _last_sent.get(cluster_pk, 0.0) < MIN_INTERVAL_SECONDS:
+    """Schedule one `cluster.changed` message for after the current transaction commits.
+
+    Once per transaction: a rolled-back transaction drops its callback with it."""
+    connection = transaction.get_connection()
+    if connection.in_atomic_block and any(getattr(callback, "kubeclass_cluster", None) == cluster_pk
+                                          for _sids, callback, *_rest in connection.run_on_commit):
         return
-    _pending.add(cluster_pk)
-    transaction.on_commit(lambda: _send(cluster_pk))
+    callback = functools.partial(_send_or_trail, cluster_pk)
+    callback.kubeclass_cluster = cluster_pk  # type: ignore[attr-defined]
+    transaction.on_commit(callback)
+
+
+def _send_or_trail(cluster_pk: int) -> None:
+    wait = _last_sent.get(cluster_pk, -1e9) + MIN_INTERVAL_SECONDS - time.monotonic()
+    if wait <= 0:
+        _send(cluster_pk)
+        return
+    with _lock:
+        if cluster_pk in _trailing:
+            return
+        _trailing.add(cluster_pk)
+    timer = threading.Timer(wait, _send, [cluster_pk])
+    timer.daemon = True
+    timer.start()
 
 
 def _send(cluster_pk: int) -> None:
-    _pending.discard(cluster_pk)
+    with _lock:
+        _trailing.discard(cluster_pk)
     _last_sent[cluster_pk] = time.monotonic()
     layer = get_channel_layer()
     if layer is None:

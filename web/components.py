@@ -35,9 +35,10 @@ COMPONENTS = {
     ),
     "kube-scheduler": (
         "kube-scheduler",
-        _("Watches for pods without a node. For each one it filters out nodes that cannot run it (not enough "
-          "CPU or memory requested, taints, selectors), scores the rest, and writes a Binding that sets "
-          "spec.nodeName. The scheduler tab shows the last decision, node by node."),
+        _("Watches for pods without a node. For each one it filters out the nodes that cannot run it (too "
+          "little CPU or memory left for what the pod requests, a taint it does not tolerate, a node selector "
+          "it does not match), scores the rest, and writes a Binding that sets spec.nodeName. The scheduler tab "
+          "shows the last decision, node by node."),
     ),
     "kubelet": (
         "kubelet",

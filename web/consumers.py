@@ -1,7 +1,8 @@
 """The websockets: a cluster's steps and state, and a class's changes, pushed as htmx fragments.
 
 Thin by design: a consumer checks what the session may open, then relays what
-changed, rendered by web/live.py in the page's language. A dashboard client
+changed, rendered by web/live.py in the page's language. Nothing polls: a
+socket works only when cluster/notify.py says its cluster changed. A dashboard client
 that reconnects says which step it saw last and gets every later one, so a
 dropped connection loses no step; it also says which resource tab is open,
 which then updates with the map.
@@ -20,8 +21,6 @@ from django.utils.translation.trans_real import parse_accept_lang_header
 from cluster.notify import group_name
 from web import class_live, live
 
-POLL_SECONDS = 0.25  # catches the tail of a burst; pushes from the channel layer normally come first
-FIRST_POLL_SECONDS = 1.0
 STATE_EVERY_SECONDS = 1.0  # the map is redrawn at most this often; steps go out at once
 
 
@@ -59,13 +58,10 @@ class DashboardConsumer(AsyncWebsocketConsumer):
         self.state_later: asyncio.TimerHandle | None = None
         await self.channel_layer.group_add(self.group, self.channel_name)
         await self.accept()
-        self.poller = asyncio.create_task(self._poll())
 
     async def disconnect(self, code: int) -> None:
         if getattr(self, "group", None):
             await self.channel_layer.group_discard(self.group, self.channel_name)
-        if getattr(self, "poller", None):
-            self.poller.cancel()
         if getattr(self, "state_later", None):
             self.state_later.cancel()
 
@@ -90,13 +86,8 @@ class DashboardConsumer(AsyncWebsocketConsumer):
             await self._push()
 
     async def cluster_changed(self, event: dict) -> None:
+        """Pushed, never polled: the process that changed the cluster says so (cluster/notify.py)."""
         await self._push()
-
-    async def _poll(self) -> None:
-        await asyncio.sleep(FIRST_POLL_SECONDS)  # the page says where it stands (resync) first
-        while True:
-            await asyncio.sleep(POLL_SECONDS)
-            await self._push()
 
     async def _push(self) -> None:
         async with self.lock:
@@ -152,6 +143,23 @@ class ClassConsumer(AsyncWebsocketConsumer):
 
     async def class_changed(self, event: dict) -> None:
         await self._push()
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        """The teacher's page says which step it shows; the students' pages show the same one."""
+        if self.part != class_live.TEACHER:
+            return
+        try:
+            message = json.loads(text_data or "{}")
+            seq = max(0, int(message.get("seq") or 0)) if message.get("type") == "view" else None
+        except (TypeError, ValueError, AttributeError, json.JSONDecodeError):
+            return
+        if seq is not None:
+            await self.channel_layer.group_send(self.group, {"type": "class.view", "seq": seq})
+
+    async def class_view(self, event: dict) -> None:
+        if self.part != class_live.TEACHER:
+            await self.send(text_data=f'<span id="teacher-view" hx-swap-oob="true" data-seq="{int(event["seq"])}" '
+                                      "hidden></span>")
 
     async def _push(self) -> None:
         html = await database_sync_to_async(class_live.render)(self.classroom, self.part, self.language, self.base_url)

@@ -7,6 +7,7 @@ is rendered in the page's language only.
 from __future__ import annotations
 
 import re
+import threading
 import time
 
 from django.template.loader import render_to_string
@@ -49,13 +50,55 @@ def mark_heartbeats(cluster: Cluster, found: list[dict]) -> None:
                                  and step["from"].startswith("kubelet/")))
 
 
+class Rendered:
+    """Fragments rendered once for every socket that needs the same one (bounded, newest kept).
+
+    Thirty students following one cluster are at the same step: the first
+    socket's push renders it, the other twenty-nine reuse it.
+    """
+
+    def __init__(self, size: int = 512) -> None:
+        self.size = size
+        self.items: dict[tuple, tuple[str, object]] = {}
+        self.lock = threading.Lock()
+
+    def get(self, key: tuple) -> tuple[str, object] | None:
+        with self.lock:
+            return self.items.get(key)
+
+    def put(self, key: tuple, value: tuple[str, object]) -> None:
+        with self.lock:
+            if len(self.items) >= self.size:
+                self.items.pop(next(iter(self.items)))
+            self.items[key] = value
+
+
+_steps_rendered = Rendered()
+_state_rendered = Rendered()
+
+
+def newest_visible_seq(cluster: Cluster) -> int:
+    until = steps.visible_until(cluster)
+    newest = StepEvent.objects.filter(cluster=cluster).order_by("-seq").values_list("seq", flat=True).first() or 0
+    return newest if until is None else min(until, newest)
+
+
 def render_steps(cluster: Cluster, last_seq: int, language: str) -> tuple[str, int]:
     """HTML for the steps after `last_seq`, and the new mark (sent first: it is what the page animates)."""
+    top = newest_visible_seq(cluster)
+    if top <= last_seq:
+        return "", last_seq
+    key = (cluster.pk, last_seq, top, language)
+    cached = _steps_rendered.get(key)
+    if cached is not None:
+        return cached[0], int(cached[1])  # type: ignore[call-overload]
     found = new_steps(cluster, last_seq, language)
     if not found:
         return "", last_seq
     with translation.override(language):
-        return render_to_string("fragments/steps.html", {"steps": found}), found[-1]["seq"]
+        html = render_to_string("fragments/steps.html", {"steps": found})
+    _steps_rendered.put(key, (html, found[-1]["seq"]))
+    return html, found[-1]["seq"]
 
 
 def new_steps(cluster: Cluster, last_seq: int, language: str = "en") -> list[dict]:
@@ -76,12 +119,17 @@ def render_state(cluster: Cluster, last: tuple, language: str, panel: str = "") 
     mark = (revision, controls["mode"], controls["speed"], panel)
     if mark == last:
         return "", last
+    cached = _state_rendered.get((cluster.pk, *mark, language))
+    if cached is not None:
+        return cached[0], mark
     context = {"revision": revision, "map": nodemap.build(api, None), "cluster": cluster, "live_panel": None,
                "controls": controls}
     if panel in panels.RESOURCE_PANELS:
         context["live_panel"] = {"table": panels.resource_table(api, panel), "cluster": cluster, "revision": None}
     with translation.override(language):
-        return render_to_string("fragments/live_state.html", context), mark
+        html = render_to_string("fragments/live_state.html", context)
+    _state_rendered.put((cluster.pk, *mark, language), (html, mark))
+    return html, mark
 
 
 def render_guide(cluster: Cluster, role: str, language: str, seen: tuple) -> tuple[str, tuple]:
@@ -89,8 +137,9 @@ def render_guide(cluster: Cluster, role: str, language: str, seen: tuple) -> tup
     row = guide.progress_of(cluster)
     if row is None:
         return "", seen
-    if role == access.OWNER and progress.evaluate(row):
-        classroom.progress_changed(cluster)
+    with translation.override(language):  # what the check saw is kept in the owner's language
+        if role == access.OWNER and progress.evaluate(row):
+            classroom.progress_changed(cluster)
     mark = (row.pk, row.updated_at.isoformat(), row.detail)
     if mark == seen:
         return "", seen

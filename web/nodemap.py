@@ -107,7 +107,7 @@ NODE_TOP = 290
 POD_SIZE, POD_GAP, PODS_PER_ROW = 16, 4, 11
 
 CONTROL_PLANE = (
-    {"id": "kubectl", "label": "kubectl (you)", "x": 20, "y": 30, "w": 150, "h": 60},
+    {"id": "kubectl", "label": "kubectl", "x": 20, "y": 30, "w": 150, "h": 60},
     {"id": "kube-apiserver", "label": "kube-apiserver", "x": 380, "y": 30, "w": 240, "h": 60},
     {"id": "etcd", "label": "etcd", "x": 800, "y": 30, "w": 170, "h": 60},
     {"id": "kube-controller-manager", "label": "kube-controller-manager", "x": 160, "y": 150, "w": 330, "h": 90},

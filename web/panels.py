@@ -94,7 +94,8 @@ def inspect(api: APIServer, params: Mapping[str, str], revision: int | None) -> 
         matches = [o for o in api.list_at(rt, revision)
                    if o["metadata"]["name"] == name and o["metadata"].get("namespace", "") == namespace]
         if not matches:
-            return {"missing": f"{rt.plural}/{name} did not exist at revision {revision}"}
+            return {"missing": _("%(what)s did not exist at revision %(revision)d")
+                    % {"what": f"{rt.plural}/{name}", "revision": revision}}
         obj = matches[0]
     events = [e for e in api.list("events", None)["items"]
               if (e.get("involvedObject") or {}).get("uid") == obj["metadata"].get("uid")]
@@ -169,10 +170,10 @@ def send_traffic(api: APIServer, namespace: str, name: str, count: int) -> dict:
     try:
         result = proxy.send_requests(api, name, count, namespace=namespace, client="dashboard")
     except proxy.ConnectionRefused as refused:
-        return {"service": f"{namespace}/{name}", "error": f"connect to {refused} failed: Connection refused "
-                "(no ready endpoints)"}
+        return {"service": f"{namespace}/{name}", "error": _("connect to %(address)s failed: Connection refused "
+                                                             "(no ready endpoints)") % {"address": refused}}
     except proxy.UnknownService:
-        return {"service": f"{namespace}/{name}", "error": "no such Service"}
+        return {"service": f"{namespace}/{name}", "error": _("no such Service")}
     total = max(1, result.requests)
     bars = [{"pod": pod, "count": n, "percent": round(100 * n / total)}
             for pod, n in sorted(result.distribution.items())]

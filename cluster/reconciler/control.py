@@ -19,8 +19,9 @@ from __future__ import annotations
 from django.db import transaction
 from django.db.models import F, Max
 
-from cluster import clock
+from cluster import clock, notify
 from cluster.models import Cluster, ReconcilerLease, StepEvent
+from cluster.reconciler import wakeup
 from cluster.reconciler.driver import ClusterDriver
 
 MODES = ("realtime", "step", "fast-forward")
@@ -65,6 +66,7 @@ def next_step(cluster: Cluster) -> None:
     """Ask for one more step (step mode); the driving process answers within its next cycle."""
     settings_of(cluster)
     ReconcilerLease.objects.filter(cluster=cluster).update(steps_wanted=F("steps_wanted") + 1)
+    transaction.on_commit(wakeup.wake)
 
 
 def serve_steps(driver: ClusterDriver, max_units: int = 50) -> int:
@@ -85,4 +87,6 @@ def serve_steps(driver: ClusterDriver, max_units: int = 50) -> int:
             units += 1
         ReconcilerLease.objects.filter(pk=row.pk).update(revealed_seq=revealed,
                                                           steps_wanted=F("steps_wanted") - served)
+        if served:
+            notify.cluster_changed(cluster.pk)  # the pages show the revealed step now, not at their next poll
     return served

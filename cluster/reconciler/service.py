@@ -21,7 +21,7 @@ from asgiref.sync import sync_to_async
 from django.db import close_old_connections
 
 from cluster.models import Cluster, ReconcilerLease
-from cluster.reconciler import control, lease
+from cluster.reconciler import control, lease, wakeup
 from cluster.reconciler.driver import ClusterDriver
 
 log = logging.getLogger(__name__)
@@ -101,6 +101,7 @@ class Reconciler:
 
     async def run(self) -> None:
         cycle = sync_to_async(self._cycle_in_worker, thread_sensitive=False)
+        woken = wakeup.install(asyncio.get_running_loop())
         try:
             while not self.stopping:
                 try:
@@ -108,7 +109,11 @@ class Reconciler:
                 except Exception:  # e.g. the database is briefly unavailable: try again shortly
                     log.exception("reconciler cycle failed")
                     pause = 1.0
-                await asyncio.sleep(pause)
+                try:  # sleep until the next timer, or until a request asks for work (wakeup.wake)
+                    await asyncio.wait_for(woken.wait(), pause)
+                except asyncio.TimeoutError:
+                    pass
+                woken.clear()
         finally:
             await sync_to_async(self.release_all, thread_sensitive=False)()
 

@@ -11,6 +11,7 @@
   const csrf = () => JSON.parse(document.body.getAttribute("hx-headers") || "{}")["X-CSRFToken"] || "";
   const isOwner = () => app() && app().dataset.role === "owner";
   let dashboardSocket = null;
+  let classSocket = null; // the teacher's page tells the class which step it shows
 
   function panelUrl(name, params) {
     const url = app().dataset.panelUrl.replace("PANEL", name);
@@ -105,7 +106,12 @@
     app().dataset.viewRevision = isLive ? "" : revision;
   }
 
+  function tellClass(seq) {
+    if (classSocket && document.getElementById("class-desk")) classSocket.send(JSON.stringify({ type: "view", seq }));
+  }
+
   function backToLive() {
+    tellClass(0);
     viewing = null;
     const slider = $("time-slider");
     slider.value = slider.max;
@@ -121,6 +127,7 @@
   }
 
   function viewStep(li) {
+    tellClass(Number(li.dataset.seq));
     viewing = li;
     showHop(li);
     const revision = revisionOf(li);
@@ -379,9 +386,20 @@
     if (modeChanged || movedOn) window.location.assign(banner.dataset.classUrl);
   }
 
+  // A following student's page shows the step the teacher is looking at (0: live).
+  function followTeacherView(marker) {
+    const state = $("class-state");
+    if (!state || state.dataset.mode !== "follow" || state.dataset.cluster !== app().dataset.cluster) return;
+    const seq = marker.dataset.seq;
+    if (seq === "0") { if (viewing) backToLive(); return; }
+    const li = document.querySelector(`#step-log li[data-seq="${seq}"]`);
+    if (li) viewStep(li);
+  }
+
   function bindSocket() {
     const status = $("ws-status");
     document.body.addEventListener("htmx:wsOpen", (e) => {
+      if (e.detail.elt.classList.contains("class-banner")) classSocket = e.detail.socketWrapper;
       if (e.detail.elt !== app()) return;
       dashboardSocket = e.detail.socketWrapper;
       status.textContent = status.dataset.live || "live"; status.classList.add("live");
@@ -403,6 +421,7 @@
       const id = e.detail.target.id;
       if (id === "cluster-mode") syncControls();
       if (id === "class-state") followClass();
+      if (id === "teacher-view") followTeacherView($("teacher-view"));
     });
     new MutationObserver((mutations) => {
       const added = [];

@@ -251,8 +251,9 @@ def endpoints(api: APIServer, context: Context, service: str, ready: int | None 
         passed = passed and addresses >= at_least
     if not_ready is not None:
         passed = passed and waiting >= not_ready
-    return Result(passed, _("Service %(name)s: %(ready)d ready address(es), %(waiting)d not ready")
-                  % {"name": service, "ready": addresses, "waiting": waiting})
+    ready_text = ngettext("%(ready)d ready address", "%(ready)d ready addresses", addresses) % {"ready": addresses}
+    return Result(passed, _("Service %(name)s: %(ready)s, %(waiting)d not ready")
+                  % {"name": service, "ready": ready_text, "waiting": waiting})
 
 
 @check

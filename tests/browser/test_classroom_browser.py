@@ -1,0 +1,131 @@
+"""A class in real browsers: one teacher and three students, each in a browser context of their own.
+
+The teacher starts a class from the home page; the students join with its code.
+In Follow mode they see the teacher's steps as they happen and cannot drive the
+teacher's cluster (the server refuses, not only the page); in Hands-on each one
+works in a sandbox of their own and the teacher's grid shows their progress.
+"""
+from __future__ import annotations
+
+import re
+import time
+
+import pytest
+
+from tests.browser.conftest import screenshot
+
+NAMES = ("Ada", "Ben", "Cho")
+SANDBOX_URL = re.compile(r".*/c/[a-z0-9]+-s\d+-[0-9a-f]+/$")
+
+
+@pytest.fixture
+def classroom(daphne_server, browser):
+    base = daphne_server["url"]
+    contexts = []
+    teacher_context = browser.new_context(viewport={"width": 1600, "height": 1000})
+    contexts.append(teacher_context)
+    teacher = teacher_context.new_page()
+    teacher.goto(base + "/")
+    teacher.select_option(".teach-form select[name=lesson]", "rolling-update")
+    teacher.click("#start-class")
+    teacher.wait_for_selector(".join-code", timeout=30000)
+    code = teacher.inner_text(".join-code").strip()
+    teacher.wait_for_selector("#ws-status.live")
+    students = []
+    for name in NAMES:
+        context = browser.new_context(viewport={"width": 1400, "height": 900})
+        contexts.append(context)
+        page = context.new_page()
+        page.goto(f"{base}/join?code={code}")
+        page.fill("input[name=name]", name)
+        page.click("form.join-form button[type=submit]")
+        page.wait_for_selector("#arch")
+        page.wait_for_selector("#ws-status.live")
+        students.append(page)
+    yield {"base": base, "code": code, "teacher": teacher, "students": students}
+    for context in contexts:
+        context.close()
+
+
+def refused_in_follow_mode(page) -> list[int]:
+    """What the server answers when a following student tries to drive the teacher's cluster."""
+    return page.evaluate("""async () => {
+        const token = JSON.parse(document.body.getAttribute('hx-headers'))['X-CSRFToken'];
+        const post = (path, data) => fetch(location.pathname + path, {method: 'POST',
+            headers: {'X-CSRFToken': token}, body: new URLSearchParams(data)}).then(r => r.status);
+        return [await post('kubectl', {command: 'kubectl delete deployment web'}),
+                await post('control', {action: 'next'}),
+                await post('control', {action: 'step-mode', value: 'off'}),
+                await fetch(location.pathname + 'kubeconfig').then(r => r.status)];
+    }""")
+
+
+def test_students_follow_the_teacher_and_cannot_drive_the_class_cluster(classroom):
+    teacher, students = classroom["teacher"], classroom["students"]
+    for student in students:
+        assert student.locator(".role-badge").count() == 1
+        assert student.locator("#term-input").count() == 0  # no terminal to type into
+        assert refused_in_follow_mode(student) == [403, 403, 403, 403]
+    teacher.wait_for_selector("tr[data-student=Cho]")
+    teacher.fill("#term-input", "kubectl scale deployment web --replicas=5")
+    started = time.monotonic()
+    teacher.press("#term-input", "Enter")
+    for student in students:
+        student.wait_for_function("() => [...document.querySelectorAll('#step-log li')]"
+                                  ".some(li => li.textContent.includes('PUT deployments/default/web/scale'))",
+                                  timeout=5000)
+    assert time.monotonic() - started < 1.0, "every student should see the teacher's step within a second"
+    # The teacher walks back to an earlier step: every student's page shows the same one.
+    earlier = teacher.locator("#step-log li:not([data-heartbeat])").nth(5)
+    seq = earlier.get_attribute("data-seq")
+    earlier.click()
+    for student in students:
+        student.wait_for_function(f"() => document.querySelector('#step-log li.current')?.dataset.seq === '{seq}'",
+                                  timeout=5000)
+        assert student.locator("#past-banner").is_visible()
+    teacher.click("#btn-live")
+    for student in students:
+        student.wait_for_selector("#past-banner", state="hidden", timeout=5000)
+    # The teacher's deployment is still there: the students' delete was refused.
+    teacher.fill("#term-input", "kubectl get deployment web")
+    teacher.press("#term-input", "Enter")
+    teacher.wait_for_selector(".term-entry:last-child .term-out")
+    assert "web" in teacher.inner_text(".term-entry:last-child .term-out")
+    screenshot(students[0], "class-student-follow")
+
+
+def test_hands_on_gives_each_student_a_sandbox_and_the_grid_shows_their_progress(classroom):
+    teacher, students = classroom["teacher"], classroom["students"]
+    teacher.wait_for_selector("tr[data-student=Cho]")
+    teacher.click("button[name=mode][value=hands-on]")
+    for student in students:
+        student.wait_for_url(SANDBOX_URL, timeout=30000)
+        student.wait_for_selector("#term-input")
+    assert len({s.url for s in students}) == 3
+    ada = students[0]
+    ada.wait_for_selector("#ws-status.live")
+    ada.click(".guide-step.state-current .try-command >> nth=0")
+    ada.press("#term-input", "Enter")
+    ada.wait_for_selector("#step-look.state-done", timeout=10000)
+    teacher.wait_for_selector("tr[data-student=Ada] td.cell.done[data-step=look]", timeout=10000)
+    assert teacher.locator("tr[data-student=Ben] td.cell.done").count() == 0
+    # A hint pushed by the teacher reaches only that student.
+    teacher.fill("tr[data-student=Ben] input[name=hint]", "Try kubectl get pods")
+    teacher.click("tr[data-student=Ben] button:has-text('Send')")
+    students[1].wait_for_selector(".teacher-hint:has-text('Try kubectl get pods')", timeout=5000)
+    assert students[2].locator(".teacher-hint").count() == 0
+    screenshot(teacher, "class-teacher-grid")
+    # Back to Follow: every student's page returns to the teacher's cluster.
+    teacher.click("button[name=mode][value=follow]")
+    for student in students:
+        student.wait_for_url(re.compile(r".*/c/class-[a-z0-9]+/$"), timeout=15000)
+
+
+def test_a_student_who_reloads_lands_where_they_were(classroom):
+    teacher, ada = classroom["teacher"], classroom["students"][0]
+    teacher.wait_for_selector("tr[data-student=Ada]")
+    teacher.click("button[name=mode][value=hands-on]")
+    ada.wait_for_url(SANDBOX_URL, timeout=30000)
+    sandbox = ada.url
+    ada.goto(f"{classroom['base']}/classes/{classroom['code']}/")
+    assert ada.url == sandbox

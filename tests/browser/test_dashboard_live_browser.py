@@ -1,0 +1,64 @@
+"""The dashboard as a learner uses it: live tables, streaming watches, quiet hops, a map for the keyboard."""
+from __future__ import annotations
+
+from tests.browser.conftest import screenshot
+
+
+def open_sandbox(daphne_server, page) -> None:
+    page.goto(daphne_server["url"] + "/")
+    page.click("#new-sandbox")
+    page.wait_for_selector("#ws-status.live")
+
+
+def run(page, command: str) -> None:
+    page.fill("#term-input", command)
+    page.press("#term-input", "Enter")
+
+
+def test_the_open_resource_tab_follows_the_cluster_without_a_reload(daphne_server, page):
+    open_sandbox(daphne_server, page)
+    page.wait_for_selector("#live-panel-pods")
+    assert "web-" not in page.inner_text("#panel-body")
+    run(page, "kubectl create deployment web --image=nginx --replicas=2")
+    page.wait_for_function("() => document.querySelectorAll('#live-panel-pods tbody tr').length === 2", timeout=15000)
+    page.wait_for_function("() => [...document.querySelectorAll('#live-panel-pods tbody tr')]"
+                           ".every(tr => tr.textContent.includes('Running'))", timeout=30000)
+
+
+def test_a_watch_streams_until_stopped_and_the_next_command_still_runs(daphne_server, page):
+    open_sandbox(daphne_server, page)
+    run(page, "kubectl get pods -w")
+    watching = page.wait_for_selector(".term-entry.streaming")
+    run(page, "kubectl run solo --image=nginx")  # typed while the watch is running: it is not swallowed
+    page.wait_for_selector(".term-entry:has-text('pod/solo created')", timeout=10000)
+    page.wait_for_function("() => document.querySelector('.term-entry[data-stream-command] .stream-out')"
+                           ".textContent.includes('solo')", timeout=15000)
+    page.focus("#term-input")
+    page.keyboard.press("Control+c")
+    page.wait_for_function("() => !document.querySelector('.term-entry.streaming')", timeout=5000)
+    assert "^C" in watching.inner_text()
+    screenshot(page, "terminal-watch")
+
+
+def test_node_heartbeats_are_hidden_until_asked_for(daphne_server, page):
+    open_sandbox(daphne_server, page)
+    page.wait_for_selector("#step-log li[data-heartbeat]", state="attached", timeout=20000)
+    assert not page.locator("#step-log li[data-heartbeat]").first.is_visible()
+    assert "leases/" not in page.inner_text("#hop")
+    page.check("#show-heartbeats")
+    assert page.locator("#step-log li[data-heartbeat]").first.is_visible()
+
+
+def test_pods_on_the_map_have_a_glyph_and_a_name_and_open_with_the_keyboard(daphne_server, page):
+    open_sandbox(daphne_server, page)
+    run(page, "kubectl run solo --image=nginx")
+    pod = page.wait_for_selector("#arch g.pod[data-pod='default/solo'].state-Ready", timeout=30000)
+    assert pod.get_attribute("aria-label") == "pod solo: Ready"
+    assert pod.query_selector("text.glyph").text_content() == "✓"
+    pod.focus()
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#inspector h3:has-text('Pod solo')")
+    scheduler = page.locator("#arch [data-component='kube-scheduler']")
+    scheduler.focus()
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#component-info .component-card h3:has-text('kube-scheduler')")
