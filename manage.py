@@ -8,6 +8,7 @@ import sys
 
 def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "web.settings")
+    os.umask(0o077)  # the database, the secret key and the TLS key are this user's alone
     from django.core.management import execute_from_command_line
 
     execute_from_command_line(sys.argv)

@@ -63,10 +63,11 @@ def test_another_clusters_token_does_not_open_this_cluster(cluster):
 
 
 @pytest.mark.django_db
-def test_an_unknown_cluster_is_a_404_status():
-    response = Client().get("/k8s/nowhere/api/v1/pods", headers={"Authorization": "Bearer x"})
-    assert response.status_code == 404
-    assert response.json()["reason"] == "NotFound"
+def test_an_unknown_cluster_answers_as_a_wrong_token_does_so_names_cannot_be_probed(cluster):
+    missing = Client().get("/k8s/nowhere/api/v1/pods", headers={"Authorization": "Bearer x"})
+    wrong = Client().get(f"/k8s/{cluster.name}/api/v1/pods", headers={"Authorization": "Bearer x"})
+    assert missing.status_code == wrong.status_code == 401
+    assert missing.json() == wrong.json()
 
 
 @pytest.mark.django_db

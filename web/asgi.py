@@ -1,8 +1,8 @@
 """ASGI entry point: Django over HTTP, Channels consumers over websockets.
 
-Websockets are checked twice: the Origin header must name one of
-ALLOWED_HOSTS (AllowedHostsOriginValidator), and the consumer only accepts a
-session that may open the cluster.
+Websockets are checked three times: the Host must be one of ALLOWED_HOSTS,
+the Origin must be this very server — scheme, host and port (web/security.py)
+— and the consumer only accepts a session that may open the cluster.
 
 The reconciler (cluster/reconciler/service.py) runs as an asyncio task in this
 process. Daphne sends no ASGI lifespan events, so it is started when Daphne's
@@ -16,6 +16,7 @@ import os
 import sys
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "web.settings")
+os.umask(0o077)  # the database, the secret key and the TLS key are this user's alone
 
 from django.core.asgi import get_asgi_application  # noqa: E402
 
@@ -27,6 +28,7 @@ from channels.sessions import SessionMiddlewareStack  # noqa: E402
 
 from cluster.reconciler import service as reconciler  # noqa: E402
 from web.routing import websocket_urlpatterns  # noqa: E402
+from web.security import SameOriginValidator  # noqa: E402
 
 
 class StartsReconciler:
@@ -52,6 +54,7 @@ def _start_with_daphne() -> None:
 
 application = StartsReconciler(ProtocolTypeRouter({
     "http": django_app,
-    "websocket": AllowedHostsOriginValidator(SessionMiddlewareStack(URLRouter(websocket_urlpatterns))),
+    "websocket": SameOriginValidator(AllowedHostsOriginValidator(
+        SessionMiddlewareStack(URLRouter(websocket_urlpatterns)))),
 }))
 _start_with_daphne()

@@ -13,6 +13,19 @@ from pathlib import Path
 import dj_database_url
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def _local_secret_key(var_dir: Path) -> str:
+    """This installation's secret key: generated once into var/secret_key, readable by its owner only."""
+    path = var_dir / "secret_key"
+    if not path.exists():
+        import secrets
+
+        var_dir.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_urlsafe(50))
+    return path.read_text().strip()
 PRODUCTION = os.environ.get("KUBECLASS_PRODUCTION") == "1"
 
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
@@ -21,8 +34,9 @@ if not SECRET_KEY:
         from django.core.exceptions import ImproperlyConfigured
 
         raise ImproperlyConfigured("KUBECLASS_PRODUCTION=1 needs DJANGO_SECRET_KEY")
-    SECRET_KEY = "kubeclass-development-only-" + "not-secret-" * 4
-DEBUG = os.environ.get("DJANGO_DEBUG", "0" if PRODUCTION else "1") == "1"
+    SECRET_KEY = _local_secret_key(Path(os.environ.get("KUBECLASS_VAR_DIR", str(BASE_DIR / "var"))))
+# Off unless asked for (DJANGO_DEBUG=1): a bad URL shows kubeclass's own page, not Django's debug page.
+DEBUG = os.environ.get("DJANGO_DEBUG", "0") == "1"
 ALLOWED_HOSTS = os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1],testserver").split(",")
 
 INSTALLED_APPS = [
@@ -44,6 +58,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "web.security.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
 ]
 
@@ -107,7 +122,6 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = BASE_DIR / "staticfiles"
 # WhiteNoise serves static files from the app folders directly, so `make run`
 # needs no collectstatic step; Daphne itself serves no static files.
 WHITENOISE_USE_FINDERS = True
@@ -126,6 +140,17 @@ KUBECLASS_LESSONS_DIR = Path(os.environ.get("KUBECLASS_LESSONS_DIR", str(BASE_DI
 # Beyond it a create fails as a full etcd fails it: "etcdserver: mvcc: database space exceeded".
 KUBECLASS_OBJECT_LIMIT = int(os.environ.get("KUBECLASS_OBJECT_LIMIT", "5000"))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 4 * 1024 * 1024
+
+X_FRAME_OPTIONS = "DENY"
+SECURE_REFERRER_POLICY = "same-origin"
+CSRF_COOKIE_HTTPONLY = True  # the page takes its CSRF token from the markup, never from the cookie
+SESSION_COOKIE_SAMESITE = "Lax"
+
+if not PRODUCTION:
+    # `make run` serves the dashboard over plain http on the loopback interface: these four
+    # checks are about https, which a local dashboard does not use. KUBECLASS_PRODUCTION=1
+    # (behind a TLS proxy) turns every one of them on instead.
+    SILENCED_SYSTEM_CHECKS = ["security.W004", "security.W008", "security.W012", "security.W016"]
 
 if PRODUCTION:
     SECURE_SSL_REDIRECT = os.environ.get("SECURE_SSL_REDIRECT", "1") == "1"

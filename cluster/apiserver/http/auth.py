@@ -1,8 +1,9 @@
 """kube-apiserver's authentication, reduced to its bearer-token authenticator.
 
 Each simulated cluster has one token (Cluster.token), like a static token file
-with a single admin user. A request without it, or with another cluster's, is
-401 Unauthorized before anything else happens; an unknown cluster is 404.
+with a single admin user. A request without it, with another cluster's, or
+for a cluster that does not exist is 401 Unauthorized before anything else
+happens — the same answer either way, so cluster names cannot be probed.
 
 Simplified: no client certificates, no RBAC (the token holder is cluster-admin).
 """
@@ -24,10 +25,8 @@ def bearer_token(request: HttpRequest) -> str:
 def authenticate(request: HttpRequest, cluster_name: str) -> Cluster:
     """The cluster this request may act on, or the StatusError kube-apiserver would answer."""
     cluster = Cluster.objects.filter(name=cluster_name).first()
-    if cluster is None:
-        raise StatusError(404, "NotFound", f'cluster "{cluster_name}" not found',
-                          {"name": cluster_name, "kind": "clusters"})
     token = bearer_token(request)
-    if not token or not hmac.compare_digest(token.encode(), cluster.token.encode()):
+    expected = cluster.token if cluster is not None else "-" * 43  # compare anyway: the same time either way
+    if not hmac.compare_digest(token.encode(), expected.encode()) or cluster is None:
         raise StatusError.unauthorized()
     return cluster
