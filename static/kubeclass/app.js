@@ -338,6 +338,10 @@
     // The command line is read when the request leaves; clear the input at once so typing goes on.
     form.addEventListener("htmx:configRequest", (e) => {
       const line = input.value.trim();
+      // `-f -` reads standard input: the YAML box is this terminal's standard input.
+      if (/(^|\s)(-f|--filename)(=|\s+)-(\s|$)/.test(line) && !e.detail.parameters.stdin) {
+        e.detail.parameters.stdin = $("yaml-input").value;
+      }
       if (line && history[history.length - 1] !== line) history.push(line);
       sessionStorage.setItem("kubeclass-history", JSON.stringify(history.slice(-200)));
       historyIndex = history.length;

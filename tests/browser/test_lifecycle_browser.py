@@ -51,7 +51,8 @@ def step_until_containers_start(page: object) -> list[dict]:
             return steps
         for _ in range(10):
             page.click("#btn-next")
-        page.wait_for_function(f"document.querySelectorAll('#step-log li').length > {len(steps)}", timeout=20000)
+        page.wait_for_function(f"() => document.querySelectorAll('#step-log li').length > {len(steps)}",
+                               timeout=20000)
     raise AssertionError("the containers did not start within 150 s of pressing next")
 
 
@@ -62,7 +63,7 @@ def test_a_student_steps_through_a_deployments_lifecycle(daphne_server, browser)
     page.click("#new-sandbox")
     page.wait_for_selector("#ws-status.live")
     # The kubelets register their nodes first, as on a fresh cluster.
-    page.wait_for_function("document.querySelectorAll('#arch .node').length === 3 && "
+    page.wait_for_function("() => document.querySelectorAll('#arch .node').length === 3 && "
                            "document.querySelectorAll('#arch .node.notready').length === 0", timeout=30000)
     page.check("#step-mode")
     page.wait_for_timeout(300)
@@ -82,8 +83,8 @@ def test_a_student_steps_through_a_deployments_lifecycle(daphne_server, browser)
     screenshot(page, "lifecycle-step-explained")
 
     page.click("#btn-live")
-    page.wait_for_function("document.querySelectorAll('#arch rect.pod').length >= 3", timeout=20000)
-    states = page.eval_on_selector_all("#arch rect.pod", "els => els.map(e => e.getAttribute('class'))")
+    page.wait_for_function("() => document.querySelectorAll('#arch g.pod').length >= 3", timeout=20000)
+    states = page.eval_on_selector_all("#arch g.pod", "els => els.map(e => e.getAttribute('class'))")
     assert all(re.search(r"state-(ContainerCreating|Running|Ready)", s) for s in states), states
     screenshot(page, "lifecycle-pods-on-nodes")
 
@@ -95,15 +96,16 @@ def test_a_student_steps_through_a_deployments_lifecycle(daphne_server, browser)
     page.evaluate(f"""() => {{ const s = document.getElementById('time-slider');
         s.value = {before}; s.dispatchEvent(new Event('change')); }}""")
     page.wait_for_selector("#past-banner:not([hidden])")
-    page.wait_for_function("document.querySelectorAll('#arch rect.pod').length === 0", timeout=10000)
+    page.wait_for_function("() => document.querySelectorAll('#arch g.pod').length === 0", timeout=10000)
     screenshot(page, "lifecycle-time-travel")
     # the cluster goes on meanwhile: the live revision moves, the past stays on the map
     live = int(page.inner_text("#live-revision"))
     page.fill("#term-input", "kubectl scale deployment web --replicas=4")
     page.press("#term-input", "Enter")
-    page.wait_for_function(f"Number(document.getElementById('live-revision').textContent) > {live}", timeout=10000)
-    assert page.eval_on_selector_all("#arch rect.pod", "els => els.length") == 0
+    page.wait_for_function(f"() => Number(document.getElementById('live-revision').textContent) > {live}",
+                           timeout=10000)
+    assert page.eval_on_selector_all("#arch g.pod", "els => els.length") == 0
     assert page.is_visible("#past-banner")
     page.click("#btn-live")
-    page.wait_for_function("document.querySelectorAll('#arch rect.pod').length >= 3", timeout=10000)
+    page.wait_for_function("() => document.querySelectorAll('#arch g.pod').length >= 3", timeout=10000)
     context.close()

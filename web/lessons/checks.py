@@ -277,6 +277,19 @@ def node_state(api: APIServer, context: Context, name: str, ready: bool | None =
 
 
 @check
+def object_count(api: APIServer, context: Context, resource: str, equals: int | None = None,
+                 at_least: int | None = None, at_most: int | None = None, selector: str = "",
+                 namespace: str = "default") -> Result:
+    """How many objects of `resource` (matching `selector`) exist: exactly `equals`, or within `at_least`/`at_most`.
+
+    `namespace` is ignored for cluster-scoped resources such as persistentvolumes or nodes."""
+    n = len(api.list(resource, namespace, label_selector=selector or None)["items"])
+    passed = ((equals is None or n == equals) and (at_least is None or n >= at_least)
+              and (at_most is None or n <= at_most))
+    return Result(passed, f"{resource}: {n}")
+
+
+@check
 def claim_bound(api: APIServer, context: Context, name: str, namespace: str = "default") -> Result:
     claim = _get(api, "persistentvolumeclaims", namespace, name)
     if claim is None:

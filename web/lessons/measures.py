@@ -13,6 +13,7 @@ import inspect
 from dataclasses import dataclass, field
 from typing import Callable
 
+from cluster.apiserver.errors import StatusError
 from cluster.apiserver.selectors import parse_label_selector
 from cluster.apiserver.server import APIServer
 from cluster.models import StepEvent
@@ -138,6 +139,49 @@ def field_value(api: APIServer, since_revision: int, resource: str, name: str, p
 
     value = value_at(api.get(resource, namespace, name), path)
     return None if value is None else str(value)
+
+
+@measure
+def listed_pods(api: APIServer, since_revision: int, selector: str = "", namespace: str = "default",
+                node: str = "") -> int:
+    """How many matching pods `kubectl get pods` lists now, Terminating ones included (only those on `node` if given).
+
+    A pod evicted from a node whose kubelet is gone stays listed, Terminating, until that kubelet
+    (or an administrator) confirms its end."""
+    return len([p for p in api.list("pods", namespace, label_selector=selector or None)["items"]
+                if not node or (p.get("spec") or {}).get("nodeName") == node])
+
+
+@measure
+def unchanged(api: APIServer, since_revision: int, resource: str, name: str, path: str,
+              namespace: str = "default") -> str | None:
+    """Whether the object's field at `path` kept the value it had when the answer was locked in.
+
+    "same" or "changed"; "gone" when the object was deleted since, None when it did not exist then."""
+    from web.lessons.checks import value_at
+
+    before = next((o for o in api.list_at(resource, since_revision) if o["metadata"]["name"] == name
+                   and o["metadata"].get("namespace", namespace) == namespace), None)
+    if before is None:
+        return None
+    try:
+        now = api.get(resource, namespace, name)
+    except StatusError as err:
+        if err.code == 404:
+            return "gone"
+        raise
+    return "same" if value_at(before, path) == value_at(now, path) else "changed"
+
+
+@measure
+def load_balancer(api: APIServer, since_revision: int, name: str, namespace: str = "default") -> str | None:
+    """For a LoadBalancer Service: "pending" while nothing has given it an address (EXTERNAL-IP `<pending>`
+    in `kubectl get service`), "assigned" once status.loadBalancer.ingress has one; None for other types."""
+    service = api.get("services", namespace, name)
+    if (service.get("spec") or {}).get("type") != "LoadBalancer":
+        return None
+    ingress = ((service.get("status") or {}).get("loadBalancer") or {}).get("ingress") or []
+    return "assigned" if ingress else "pending"
 
 
 def _key(pod: dict) -> str:
