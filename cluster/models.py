@@ -45,6 +45,11 @@ class Cluster(models.Model):
     virtual_anchor = models.DateTimeField(null=True)
     wall_anchor = models.DateTimeField(null=True)
     speed = models.FloatField(default=1.0)
+    # Idle clusters sleep (cluster/idle.py): their clock stops and no process drives them until
+    # someone opens them or calls their API again.
+    last_active = models.DateTimeField(null=True)  # wall time of the last page, socket or API call
+    sleeping_since = models.DateTimeField(null=True)
+    speed_before_sleep = models.FloatField(null=True)
 
     def __str__(self) -> str:
         return self.name

@@ -356,3 +356,13 @@ def history(cluster: Cluster) -> list[tuple]:
     """Every step as a comparable tuple (what a replay must reproduce)."""
     return list(StepEvent.objects.filter(cluster=cluster).order_by("seq").values_list(
         "seq", "source", "target", "verb", "object", "key", "revision", "message_id"))
+
+
+def prune(cluster: Cluster, compacted: int) -> int:
+    """Forget the steps of writes older than `compacted` (and the hops around them), with the history."""
+    first_kept = (StepEvent.objects.filter(cluster=cluster, revision__gt=compacted).order_by("seq")
+                  .values_list("seq", flat=True).first())
+    if first_kept is None:
+        return 0
+    removed, _ = StepEvent.objects.filter(cluster=cluster, seq__lt=first_kept).delete()
+    return removed

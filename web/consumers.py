@@ -18,10 +18,12 @@ from django.conf import settings
 from django.utils.translation import get_supported_language_variant
 from django.utils.translation.trans_real import parse_accept_lang_header
 
+from cluster import idle
 from cluster.notify import group_name
 from web import class_live, live
 
 STATE_EVERY_SECONDS = 1.0  # the map is redrawn at most this often; steps go out at once
+KEEP_AWAKE_SECONDS = 60.0  # an open page keeps its cluster awake (cluster/idle.py)
 
 
 def scope_language(scope: dict) -> str:
@@ -58,10 +60,18 @@ class DashboardConsumer(AsyncWebsocketConsumer):
         self.state_later: asyncio.TimerHandle | None = None
         await self.channel_layer.group_add(self.group, self.channel_name)
         await self.accept()
+        self.keeper = asyncio.create_task(self._keep_awake())
+
+    async def _keep_awake(self) -> None:
+        while True:
+            await database_sync_to_async(idle.touch)(self.cluster)
+            await asyncio.sleep(KEEP_AWAKE_SECONDS)
 
     async def disconnect(self, code: int) -> None:
         if getattr(self, "group", None):
             await self.channel_layer.group_discard(self.group, self.channel_name)
+        if getattr(self, "keeper", None):
+            self.keeper.cancel()
         if getattr(self, "state_later", None):
             self.state_later.cancel()
 

@@ -76,6 +76,7 @@ def dashboard_context(api: APIServer, api_url: str, ca_file: str, role: str) -> 
         "cluster": cluster,
         "role": role,
         "revision": api.current_revision(),
+        "oldest_revision": cluster.compact_revision + 1,
         "map": nodemap.build(api, None),
         "panel_tabs": panel_tabs(),
         "speeds": SPEEDS,

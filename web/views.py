@@ -22,6 +22,7 @@ from cluster.apiserver.errors import StatusError
 from cluster.apiserver.server import APIServer
 from cluster.bootstrap import create_cluster, reset_cluster
 from cluster.kubeconfig import kubeconfig_yaml
+from cluster import idle
 from cluster.models import Cluster
 from web import access, classroom, guide, live, panels, terminal
 from web.lessons import progress
@@ -34,6 +35,7 @@ def cluster_and_role(request: HttpRequest, name: str, owner: bool = False) -> tu
     found = access.role(request, cluster) if cluster is not None else None
     if cluster is None or found is None:
         raise Http404("No such cluster")
+    idle.touch(cluster)  # a page or an action keeps the cluster awake, and wakes it
     if owner and found != access.OWNER:
         raise PermissionDenied(_("Only the owner of this cluster can do that. You are watching it."))
     return cluster, found

@@ -18,8 +18,10 @@ import sys
 import time
 
 from asgiref.sync import sync_to_async
+from django.conf import settings
 from django.db import close_old_connections
 
+from cluster import idle
 from cluster.models import Cluster, ReconcilerLease
 from cluster.reconciler import control, lease, wakeup
 from cluster.reconciler.driver import ClusterDriver
@@ -27,6 +29,9 @@ from cluster.reconciler.driver import ClusterDriver
 log = logging.getLogger(__name__)
 MAX_SLEEP = 0.25
 MIN_SLEEP = 0.02
+COMPACT_EVERY_SECONDS = 300.0  # kube-apiserver's --etcd-compaction-interval
+IDLE_CHECK_EVERY_SECONDS = 60.0
+GC_EVERY_SECONDS = 3600.0
 
 
 class Reconciler:
@@ -36,6 +41,7 @@ class Reconciler:
         self.renewed: dict[int, float] = {}
         self.last_scan = 0.0
         self.stopping = False
+        self.last_compaction = self.last_idle_check = self.last_gc = time.monotonic()
 
     # -- leases -----------------------------------------------------------------
     def manage_leases(self, monotonic: float) -> None:
@@ -43,10 +49,11 @@ class Reconciler:
                 monotonic - self.renewed.get(pk, 0) < lease.RENEW_PERIOD for pk in self.drivers):
             return
         self.last_scan = monotonic
-        alive = set(Cluster.objects.values_list("pk", flat=True))
+        alive = set(Cluster.objects.filter(sleeping_since__isnull=True).values_list("pk", flat=True))
         for pk in list(self.drivers):
-            if pk not in alive:
+            if pk not in alive:  # deleted, or asleep: let it go
                 self.drivers.pop(pk)
+                lease.release(pk, self.holder)
         for pk in sorted(alive):
             held = pk in self.drivers
             if held and monotonic - self.renewed.get(pk, 0) < lease.RENEW_PERIOD:
@@ -61,8 +68,25 @@ class Reconciler:
                 log.warning("%s lost the lease of cluster %s", self.holder, pk)
 
     # -- one cycle ----------------------------------------------------------------
+    def housekeeping(self, monotonic: float) -> None:
+        """Sleep idle clusters, compact history, delete abandoned sandboxes — each on its own period."""
+        if monotonic - self.last_idle_check >= IDLE_CHECK_EVERY_SECONDS:
+            self.last_idle_check = monotonic
+            for pk in idle.idle_clusters():
+                if pk in self.drivers:
+                    idle.put_to_sleep(self.drivers[pk].cluster)
+        if monotonic - self.last_compaction >= COMPACT_EVERY_SECONDS:
+            self.last_compaction = monotonic
+            for driver in list(self.drivers.values()):
+                driver.api.compact(settings.KUBECLASS_HISTORY_REVISIONS)
+        if monotonic - self.last_gc >= GC_EVERY_SECONDS:
+            self.last_gc = monotonic
+            for name in idle.collect():
+                log.info("deleted sandbox %s: unused for %s days", name, settings.KUBECLASS_SANDBOX_DAYS)
+
     def cycle(self) -> float:
         """Lease upkeep plus one round of work for every led cluster; seconds to sleep."""
+        self.housekeeping(time.monotonic())
         self.manage_leases(time.monotonic())
         sleep = MAX_SLEEP
         modes = dict(ReconcilerLease.objects.filter(cluster_id__in=list(self.drivers))

@@ -14,6 +14,7 @@ from typing import Callable
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 
+from cluster import idle
 from cluster.apiserver.errors import StatusError
 from cluster.apiserver.http import clients, codec, discovery, openapi, rest
 from cluster.apiserver.http.auth import authenticate
@@ -28,6 +29,7 @@ Handler = Callable[[HttpRequest, Cluster], HttpResponse]
 def _serve(request: HttpRequest, cluster_name: str, handler: Handler) -> HttpResponse:
     try:
         cluster = authenticate(request, cluster_name)
+        idle.touch(cluster)  # an API call keeps the cluster awake, and wakes it
         clients.record(cluster, request.headers.get("User-Agent", ""))
         return handler(request, cluster)
     except StatusError as err:

@@ -1,4 +1,4 @@
-"""`manage.py cluster create|list|delete|reset|ensure|token|kubeconfig NAME`."""
+"""`manage.py cluster create|list|delete|reset|ensure|token|kubeconfig NAME`, and `cluster gc`."""
 from __future__ import annotations
 
 import argparse
@@ -6,6 +6,8 @@ import argparse
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from cluster import idle
+from cluster.apiserver.server import APIServer
 from cluster.bootstrap import create_cluster, reset_cluster
 from cluster.kubeconfig import kubeconfig_yaml
 from cluster.models import Cluster
@@ -15,7 +17,8 @@ class Command(BaseCommand):
     help = "Create, list, delete or reset simulated clusters; print a cluster's token or kubeconfig."
 
     def add_arguments(self, parser: argparse.ArgumentParser) -> None:
-        parser.add_argument("action", choices=["create", "list", "delete", "reset", "ensure", "token", "kubeconfig"])
+        parser.add_argument("action", choices=["create", "list", "delete", "reset", "ensure", "token", "kubeconfig",
+                                               "gc"])
         parser.add_argument("name", nargs="?")
         parser.add_argument("--nodes", type=int, default=None)
         parser.add_argument("--seed", type=int, default=0)
@@ -30,6 +33,9 @@ class Command(BaseCommand):
             for cluster in Cluster.objects.order_by("name"):
                 nodes = cluster.entries.filter(prefix="/registry/minions/").count()
                 self.stdout.write(f"{cluster.name}\tnodes={nodes}\trevision={cluster.revision}\tseed={cluster.seed}")
+            return
+        if action == "gc":
+            self._gc()
             return
         if not name:
             raise CommandError(f"cluster {action} needs a NAME")
@@ -52,6 +58,13 @@ class Command(BaseCommand):
             cert = settings.KUBECLASS_TLS_DIR / "apiserver.crt"
             ca_pem = cert.read_bytes() if cert.exists() else None
             self.stdout.write(kubeconfig_yaml(cluster, server, ca_pem), ending="")
+
+    def _gc(self) -> None:
+        """What the server does on its own: delete abandoned sandboxes, compact every cluster's history."""
+        for name in idle.collect():
+            self.stdout.write(f'cluster "{name}" deleted: unused for {settings.KUBECLASS_SANDBOX_DAYS:g} days')
+        removed = sum(APIServer(c).compact(settings.KUBECLASS_HISTORY_REVISIONS) for c in Cluster.objects.all())
+        self.stdout.write(f"history compacted: {removed} old revisions removed")
 
     def _create(self, name: str, opts: dict, exist_ok: bool) -> None:
         if Cluster.objects.filter(name=name).exists():
