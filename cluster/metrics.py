@@ -13,7 +13,9 @@ learner sets, stored where every component reads it through the API server:
   which wins over the Service share, to make one pod hot or idle.
 
 Every running container idles at `IDLE_MILLICORES`, and a pod never uses more than
-its CPU limit (the kernel throttles it), when every container has one.
+its CPU limit (the kernel throttles it), when every container has one. Memory is
+not driven by load: each running container holds `IDLE_MEMORY_BYTES` of working set,
+or its memory limit if that is lower (what `kubectl top` shows; the HPA reads CPU only).
 
 Simplified: one sample per pod (not per container); a pod reports metrics once it
 has run for one metric resolution (metrics-server needs two scrapes for a rate),
@@ -33,6 +35,7 @@ CPU_USAGE_ANNOTATION = "kubeclass.io/cpu-usage"
 LOAD_QPS_ANNOTATION = "kubeclass.io/load-generator-qps"
 CPU_PER_REQUEST = 50  # millicores a request keeps busy for a second (php-apache's busy loop)
 IDLE_MILLICORES = 1
+IDLE_MEMORY_BYTES = 4 * 1024 * 1024  # an idle web server's working set is a few MiB
 METRIC_RESOLUTION = dt.timedelta(seconds=15)  # metrics-server's --metric-resolution
 
 
@@ -121,6 +124,15 @@ def cpu_limit(pod: dict) -> int | None:
     if not limits or any(limit is None for limit in limits):
         return None
     return sum(_millicores_or_zero(limit) for limit in limits)
+
+
+def container_memory(container: dict) -> int:
+    """Working-set bytes of one running container: its idle footprint, never above its memory limit."""
+    limit = ((container.get("resources") or {}).get("limits") or {}).get("memory")
+    try:
+        return min(IDLE_MEMORY_BYTES, quantity.units(limit)) if limit is not None else IDLE_MEMORY_BYTES
+    except ValueError:
+        return IDLE_MEMORY_BYTES
 
 
 def _serving(pod: dict) -> bool:

@@ -154,7 +154,8 @@ def test_no_translated_english_string_is_left_on_the_korean_dashboard(po):
     assert response.status_code == 200
     chunks = visible(response.content.decode())
     text = "\n".join(chunks)
-    plain = [e.msgid for e in entries(po) if not e.msgid_plural and not PLACEHOLDER.search(e.msgid)]
+    plain = [e.msgid for e in entries(po) if not e.msgid_plural and not PLACEHOLDER.search(e.msgid)
+             and e.msgstr != e.msgid]  # "cpu" is spelled the same in both: Kubernetes' resource name
     shown = [m for m in plain if m in chunks or (len(m.split()) >= 3 and m in text)]
     assert shown == []
 

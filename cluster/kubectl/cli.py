@@ -25,6 +25,8 @@ VERB_MODULES: tuple[str, ...] = (
     "cluster.kubectl.apiresources", "cluster.kubectl.explain", "cluster.kubectl.edit",
     "cluster.kubectl.autoscale", "cluster.kubectl.loadgen", "cluster.kubectl.exec",
     "cluster.kubectl.fault",
+    "cluster.kubectl.version", "cluster.kubectl.clusterinfo", "cluster.kubectl.setresources", "cluster.kubectl.top",
+    "cluster.kubectl.taint",
 )
 
 

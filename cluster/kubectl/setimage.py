@@ -6,6 +6,8 @@ unchanged image sends nothing and prints nothing, as kubectl does.
 """
 from __future__ import annotations
 
+from typing import Callable
+
 from cluster.apiserver.errors import StatusError
 from cluster.kubectl import flags as fl
 from cluster.kubectl.cli import Context, verb
@@ -17,14 +19,22 @@ from cluster.kubectl.targets import RESOURCE_HINT, kind_name, named_or_selected,
 WORKLOADS = ("Pod", "Deployment", "ReplicaSet")
 
 
+# `kubectl set` SUBCOMMAND -> handler; setresources adds `resources`.
+SUBCOMMANDS: dict[str, Callable[[Context, list[str]], int]] = {}
+UPSTREAM_SUBCOMMANDS = ("env", "image", "resources", "selector", "serviceaccount", "subject")
+
+
 @verb("set")
 def set_(ctx: Context, args: list[str]) -> int:
-    if not args or args[0] != "image":
-        what = args[0] if args else ""
-        ctx.stderr.write(f'error: unknown command "{what}" for "kubectl set"\n' if what else
-                         "error: kubeclass offers `kubectl set image` only\n")
-        return 1
-    return set_image(ctx, args[1:])
+    handler = SUBCOMMANDS.get(args[0]) if args else None
+    if handler is not None:
+        return handler(ctx, args[1:])
+    if args and args[0] not in UPSTREAM_SUBCOMMANDS:
+        ctx.stderr.write(f'error: unknown command "{args[0]}"\nSee \'kubectl set -h\' for help and examples\n')
+    else:
+        offered = " and ".join(f"`kubectl set {name}`" for name in sorted(SUBCOMMANDS))
+        ctx.stderr.write(f"error: kubeclass offers {offered} only\n")
+    return 1
 
 
 def set_image(ctx: Context, args: list[str]) -> int:
@@ -65,3 +75,6 @@ def set_image(ctx: Context, args: list[str]) -> int:
             ctx.stdout.write(kind_name(target.rt, target.name) + " image updated" +
                              dry_run_suffix(parsed.text("dry-run")) + "\n")
     return report(ctx, errors)
+
+
+SUBCOMMANDS["image"] = set_image

@@ -242,7 +242,7 @@
   }
 
   // -- terminal ------------------------------------------------------------
-  const VERBS = ["get", "describe", "create", "apply", "delete", "scale", "set", "label", "annotate", "patch",
+  const VERBS = ["get", "describe", "create", "apply", "delete", "scale", "set", "label", "annotate", "patch", "taint",
     "expose", "rollout", "cordon", "uncordon", "drain", "explain", "api-resources", "api-versions", "run", "exec",
     "fault", "edit", "autoscale", "load-generator", "version", "cluster-info", "logs", "top"];
   const TYPES = ["pods", "deployments", "replicasets", "services", "endpoints", "nodes", "namespaces", "configmaps",
