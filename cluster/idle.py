@@ -27,7 +27,7 @@ from cluster import clock
 from cluster.models import Cluster
 
 TOUCH_EVERY_SECONDS = 30.0  # a busy cluster's last_active is written at most this often (per process)
-_touched: dict[int, float] = {}
+_touched: dict[tuple[int, str], float] = {}
 _lock = threading.Lock()
 
 
@@ -39,9 +39,10 @@ def touch(cluster: Cluster) -> None:
     """Someone used the cluster: note it (at most every 30 s) and wake it if it sleeps."""
     now = time.monotonic()
     with _lock:
-        if now - _touched.get(cluster.pk, -1e9) < TOUCH_EVERY_SECONDS and cluster.sleeping_since is None:
+        key = (cluster.pk, cluster.token)  # the token: a database reusing ids is another cluster
+        if now - _touched.get(key, -1e9) < TOUCH_EVERY_SECONDS and cluster.sleeping_since is None:
             return
-        _touched[cluster.pk] = now
+        _touched[key] = now
     Cluster.objects.filter(pk=cluster.pk).update(last_active=clock.wall_now())
     if cluster.sleeping_since is not None or Cluster.objects.filter(pk=cluster.pk, sleeping_since__isnull=False).exists():
         wake(cluster)

@@ -14,12 +14,12 @@ from cluster.models import Cluster, RuntimeState
 
 SCOPE = "api-clients"
 MAX_AGENTS = 20
-_recent: dict[tuple[int, str], float] = {}
+_recent: dict[tuple[int, str, str], float] = {}
 
 
 def record(cluster: Cluster, user_agent: str) -> None:
     agent = user_agent.strip()[:120]
-    key = (cluster.pk, agent)
+    key = (cluster.pk, cluster.token, agent)  # the token: a database reusing ids is another cluster
     if not agent or time.monotonic() - _recent.get(key, -1e9) < 60:
         return
     _recent[key] = time.monotonic()
