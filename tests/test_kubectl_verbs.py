@@ -514,3 +514,15 @@ def test_client_dry_run_changes_nothing(api: APIServer, tmp_path: Path, verb: st
     path = manifest(tmp_path, DEPLOYMENT)
     assert ok(api, verb, "-f", path, "--dry-run=client") == "deployment.apps/app1 created (dry run)\n"
     assert api.list("deployments", "default")["items"] == []
+
+
+def test_delete_honours_a_field_selector(api):
+    for name, node in (("a", "worker-1"), ("b", "worker-2")):
+        api.create("pods", "default", {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name, "labels": {"app": "x"}},
+                                       "spec": {"nodeName": node, "containers": [{"name": "c", "image": "nginx"}]}})
+    code, out, err = kubectl(api, "delete", "pods", "-l", "app=x", "--field-selector", "spec.nodeName=worker-1",
+                             "--wait=false")
+    assert (code, out, err) == (0, 'pod "a" deleted\n', "")
+    remaining = {p["metadata"]["name"] for p in api.list("pods", "default")["items"]
+                 if not p["metadata"].get("deletionTimestamp")}
+    assert remaining == {"b"}

@@ -39,7 +39,8 @@ def delete(ctx: Context, args: list[str]) -> int:
         ctx.stderr.write(f"error: {err}\n")
         return 1
     ignore_missing = bool(parsed["ignore-not-found"]) or (
-        "ignore-not-found" not in parsed.given and (parsed["all"] or bool(parsed.text("selector"))))
+        "ignore-not-found" not in parsed.given and (parsed["all"] or bool(parsed.text("selector"))
+                                                    or bool(parsed.text("field-selector"))))
     found = 0
     server_errors: list = []
     for target in targets:
@@ -57,7 +58,7 @@ def delete(ctx: Context, args: list[str]) -> int:
             continue
         found += 1
         _print_deleted(ctx, parsed, target, grace)
-    selecting = bool(parsed["all"] or parsed.text("selector"))
+    selecting = bool(parsed["all"] or parsed.text("selector") or parsed.text("field-selector"))
     if found == 0 and not server_errors and not errors and (selecting or not ignore_missing):
         ctx.stdout.write("No resources found\n")
     return report(ctx, server_errors + errors)
@@ -90,6 +91,7 @@ def _options(ctx: Context, parsed: Parsed) -> tuple[str, int | None]:
 
 def _targets(ctx: Context, parsed: Parsed) -> tuple[list[Target], list[str]]:
     selector, everything = parsed.text("selector"), bool(parsed["all"])
+    fields = parsed.text("field-selector")
     if everything and selector:
         raise UsageError("setting 'all' parameter but found a non empty selector. ")
     if parsed.many("filename"):
@@ -103,12 +105,12 @@ def _targets(ctx: Context, parsed: Parsed) -> tuple[list[Target], list[str]]:
     targets = named_targets(ctx, parsed.positional)
     unnamed = [t for t in targets if not t.name]
     if not unnamed:
-        if everything or selector:
+        if everything or selector or fields:
             raise UsageError("name cannot be provided when a selector is specified")
         return targets, []
-    if not (everything or selector):
+    if not (everything or selector or fields):
         raise UsageError("resource(s) were provided, but no name was specified")
-    return selected_targets(ctx, [t.rt for t in unnamed], selector), []
+    return selected_targets(ctx, [t.rt for t in unnamed], selector, fields), []
 
 
 def _print_deleted(ctx: Context, parsed: Parsed, target: Target, grace: int | None) -> None:

@@ -91,11 +91,13 @@ def _namespace(ctx: Context, rt: ResourceType) -> str:
     return ctx.namespace if rt.namespaced else ""
 
 
-def selected_targets(ctx: Context, types: list[ResourceType], selector: str) -> list[Target]:
-    """Every object of the types matching the label selector (or all, for --all)."""
+def selected_targets(ctx: Context, types: list[ResourceType], selector: str,
+                     field_selector: str = "") -> list[Target]:
+    """Every object of the types matching the label and field selectors (or all, for --all)."""
     targets = []
     for rt in types:
-        listed = ctx.api.list(rt, ctx.namespace if rt.namespaced else None, label_selector=selector or None)
+        listed = ctx.api.list(rt, ctx.namespace if rt.namespaced else None, label_selector=selector or None,
+                              field_selector=field_selector or None)
         targets.extend(Target(rt, o["metadata"]["name"], o["metadata"].get("namespace", "")) for o in listed["items"])
     return targets
 

@@ -46,7 +46,9 @@ from cluster.store import HeldRevision, Written
 log = logging.getLogger(__name__)
 WATCH_PAGE = 2000
 ERROR_RETRY_SECONDS = 1.0
-QUIET_RESOURCES = ("leases",)  # heartbeats: writes that do not count as activity
+# Writes that do not count as activity when fast-forwarding until settled: heartbeats, and
+# Events (an observation repeated on every resync, e.g. a claim waiting for its first consumer).
+QUIET_RESOURCES = ("leases", "events")
 TURN_UNITS = 32  # keys one component may work through before the next one's turn
 BATCH_UNITS = 64  # units of work that share one database commit
 BATCH_SECONDS = 0.05  # ... for at most this long (wall time), so other writers are not kept waiting
