@@ -115,6 +115,29 @@ def default_storage_class() -> dict:
     }
 
 
+# What every sandbox is created with, as an administrator would bound a namespace they hand out
+# (the cluster-wide key limit, Cluster.object_limit, stays the backstop for other namespaces).
+SANDBOX_QUOTA = {"pods": "200", "services": "50", "configmaps": "200", "secrets": "200",
+                 "persistentvolumeclaims": "20", "requests.storage": "100Gi", "count/deployments.apps": "100",
+                 "count/replicasets.apps": "500"}
+SANDBOX_CLAIM_MAX = "10Gi"
+
+
+def sandbox_limits() -> list[dict]:
+    """The ResourceQuota and LimitRange a sandbox's default namespace starts with."""
+    quota = {"apiVersion": "v1", "kind": "ResourceQuota",
+             "metadata": {"name": "sandbox", "namespace": "default"}, "spec": {"hard": dict(SANDBOX_QUOTA)}}
+    limits = {"apiVersion": "v1", "kind": "LimitRange", "metadata": {"name": "sandbox", "namespace": "default"},
+              "spec": {"limits": [{"type": "PersistentVolumeClaim", "max": {"storage": SANDBOX_CLAIM_MAX}}]}}
+    return [quota, limits]
+
+
+def add_sandbox_limits(cluster: Cluster) -> None:
+    api = APIServer(cluster, client="kubeadm")
+    api.create("resourcequotas", "default", sandbox_limits()[0])
+    api.create("limitranges", "default", sandbox_limits()[1])
+
+
 def populate(cluster: Cluster, nodes: int) -> None:
     api = APIServer(cluster, client="kubeadm")
     for name in SYSTEM_NAMESPACES:
@@ -127,13 +150,16 @@ def populate(cluster: Cluster, nodes: int) -> None:
 
 
 def create_cluster(name: str, nodes: int = 3, seed: int = 0, owner_session: str = "",
-                   object_limit: int | None = None) -> Cluster:
-    """A new cluster; `object_limit` bounds its live keys (None: KUBECLASS_OBJECT_LIMIT, 0: unbounded)."""
+                   object_limit: int | None = None, sandbox: bool = False) -> Cluster:
+    """A new cluster; `object_limit` bounds its live keys (None: KUBECLASS_OBJECT_LIMIT, 0: unbounded);
+    a `sandbox` (a learner's) also gets the ResourceQuota and LimitRange of `sandbox_limits`."""
     with transaction.atomic():
         cluster = Cluster.objects.create(name=name, seed=seed, owner_session=owner_session,
                                          object_limit=default_object_limit() if object_limit is None
                                          else object_limit)
         populate(cluster, nodes)
+        if sandbox:
+            add_sandbox_limits(cluster)
     return cluster
 
 

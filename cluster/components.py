@@ -19,6 +19,7 @@ from cluster.controllers.nodelifecycle import NodeLifecycleController
 from cluster.controllers.provisioner import LocalPathProvisioner
 from cluster.controllers.pvbinder import PersistentVolumeBinderController
 from cluster.controllers.replicaset import ReplicaSetController
+from cluster.controllers.resourcequota import ResourceQuotaController
 from cluster.kubelet import Kubelet
 from cluster.scheduler.scheduler import Scheduler
 
@@ -34,5 +35,6 @@ CONTROL_PLANE: tuple[type[Controller], ...] = (
     PersistentVolumeBinderController,
     LocalPathProvisioner,
     NodeLifecycleController,
+    ResourceQuotaController,
 )
 NODE_AGENTS: tuple[type[Kubelet], ...] = (Kubelet,)

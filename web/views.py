@@ -54,7 +54,8 @@ def home(request: HttpRequest) -> HttpResponse:
 def new_sandbox(request: HttpRequest) -> HttpResponse:
     owner = access.session_id(request)
     name = f"sandbox-{random.SystemRandom().randrange(16**6):06x}"
-    cluster = create_cluster(name, nodes=3, seed=random.SystemRandom().randrange(2**31), owner_session=owner)
+    cluster = create_cluster(name, nodes=3, seed=random.SystemRandom().randrange(2**31), owner_session=owner,
+                             sandbox=True)
     return redirect("dashboard", cluster=cluster.name)
 
 

@@ -14,6 +14,10 @@
 - DefaultTolerationSeconds: Pods tolerate node.kubernetes.io/not-ready and
   unreachable (NoExecute) for 300 s unless they say otherwise.
 - DefaultStorageClass: a PVC that names no class gets the default one.
+- LimitRanger (cluster/apiserver/limitranger.py): the namespace's LimitRange
+  defaults and bounds on containers and claims.
+- ResourceQuota (cluster/apiserver/quota.py), in the validating phase after
+  the name is generated: a create past a quota's hard limit is refused.
 Service updates also keep their allocated clusterIP and nodePorts here (the
 Service REST storage does this upstream before validation).
 """
@@ -21,7 +25,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from cluster.apiserver import ipam
+from cluster.apiserver import ipam, limitranger, quota
 from cluster.apiserver.errors import StatusError
 from cluster.apiserver.resources import ResourceType
 
@@ -37,6 +41,7 @@ DEFAULT_CLASS_ANNOTATION = "storageclass.kubernetes.io/is-default-class"
 
 def admit_create(api: APIServer, rt: ResourceType, obj: dict) -> None:
     _namespace_lifecycle(api, rt, obj)
+    limitranger.admit(api, rt, obj)
     if rt.kind == "Pod" and isinstance(obj.get("spec"), dict):
         _service_account(obj["spec"])
         _priority(rt, obj)
@@ -119,6 +124,11 @@ def _default_storage_class(api: APIServer, obj: dict) -> None:
         # Several defaults: upstream picks the newest (then the name, for a stable choice).
         newest = max(defaults, key=lambda sc: (sc["metadata"].get("creationTimestamp", ""), sc["metadata"]["name"]))
         spec["storageClassName"] = newest["metadata"]["name"]
+
+
+def validate_create(api: APIServer, rt: ResourceType, obj: dict) -> None:
+    """The validating admission phase, after the name is known: ResourceQuota runs last, as upstream."""
+    quota.admit(api, rt, obj)
 
 
 def admit_update(api: APIServer, rt: ResourceType, new: dict, old: dict, subresource: str) -> None:

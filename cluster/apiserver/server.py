@@ -193,6 +193,8 @@ class APIServer:
             if generate:
                 meta["name"] = generate + self.random_suffix(revision, *([attempt] if attempt else []))
             strategy.validate_create(rt, obj)
+            if not attempt:
+                admission.validate_create(self, rt, obj)
             stored = _stored(obj)
             text = _encoded(stored)
             try:

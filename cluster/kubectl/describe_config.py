@@ -1,9 +1,7 @@
 """kubectl's describers for Namespaces, ConfigMaps, Secrets, volumes, Endpoints and HPAs (pkg/describe).
 
 Simplified: a ConfigMap's and a Secret's keys are listed in sorted order
-(kubectl walks a Go map, so its order varies from run to run), a Namespace
-has no quota or limit-range sections because kubeclass serves neither
-resource (kubectl omits them too when the server lacks them), and the HPA
+(kubectl walks a Go map, so its order varies from run to run), and the HPA
 describer covers resource and pods metrics.
 """
 from __future__ import annotations
@@ -12,6 +10,7 @@ import base64
 
 from cluster.apiserver.printing import access_modes
 from cluster.kubectl.cli import Context
+from cluster.kubectl.describe_quota import describe_limitrange, describe_quota, namespace_sections
 from cluster.kubectl.describe_format import (
     PrefixWriter, annotations_multiline, describe_events, events_for, labels_multiline, rfc1123z,
 )
@@ -41,6 +40,7 @@ def describe_namespace(ctx: Context, ns: dict, w: PrefixWriter, show_events: boo
         for c in status["conditions"]:
             w.write(1, f"{c.get('type')}\t{c.get('status')}\t{rfc1123z(c.get('lastTransitionTime'))}\t"
                        f"{c.get('reason', '')}\t{c.get('message', '')}\n")
+    namespace_sections(ctx, ns["metadata"]["name"], w)
 
 
 def describe_configmap(ctx: Context, cm: dict, w: PrefixWriter, show_events: bool) -> None:
@@ -204,5 +204,6 @@ def _hpa_metric(w: PrefixWriter, metric: dict, current: dict) -> None:
 
 
 CONFIG_DESCRIBERS = {"Namespace": describe_namespace, "ConfigMap": describe_configmap, "Secret": describe_secret,
+                     "ResourceQuota": describe_quota, "LimitRange": describe_limitrange,
                      "PersistentVolumeClaim": describe_pvc, "PersistentVolume": describe_pv,
                      "Endpoints": describe_endpoints, "HorizontalPodAutoscaler": describe_hpa}

@@ -44,7 +44,7 @@ def seed_cluster(scenario: Scenario, name: str, owner_session: str = "", seed: i
     """A new cluster named `name` in the scenario's starting state."""
     seed = random.SystemRandom().randrange(2**31) if seed is None else seed
     with transaction.atomic():
-        cluster = create_cluster(name, nodes=0, seed=seed, owner_session=owner_session)
+        cluster = create_cluster(name, nodes=0, seed=seed, owner_session=owner_session, sandbox=True)
         api = APIServer(cluster, client="kubeadm")
         for index, spec in enumerate(scenario.nodes, start=1):
             api.create("nodes", None, node_for(spec, index, seed))
