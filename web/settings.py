@@ -53,6 +53,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "cluster.apiserver.http.ratelimit.RateLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -146,6 +147,9 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 4 * 1024 * 1024
 KUBECLASS_HISTORY_REVISIONS = int(os.environ.get("KUBECLASS_HISTORY_REVISIONS", "10000"))
 KUBECLASS_IDLE_MINUTES = float(os.environ.get("KUBECLASS_IDLE_MINUTES", "15"))
 KUBECLASS_SANDBOX_DAYS = float(os.environ.get("KUBECLASS_SANDBOX_DAYS", "14"))
+# Requests a second one bearer token may send to the Kubernetes API (and its burst); beyond, 429.
+KUBECLASS_API_QPS = float(os.environ.get("KUBECLASS_API_QPS", "100"))
+KUBECLASS_API_BURST = float(os.environ.get("KUBECLASS_API_BURST", "200"))
 
 X_FRAME_OPTIONS = "DENY"
 SECURE_REFERRER_POLICY = "same-origin"
