@@ -9,17 +9,22 @@ whose client name is the component's name.
 from __future__ import annotations
 
 from cluster.controllers.base import Controller
+from cluster.controllers.cronjob import CronJobController
+from cluster.controllers.daemonset import DaemonSetController
 from cluster.controllers.deployment import DeploymentController
 from cluster.controllers.endpoints import EndpointsController
 from cluster.controllers.endpointslice import EndpointSliceController
 from cluster.controllers.garbagecollector import GarbageCollector
 from cluster.controllers.hpa import HorizontalPodAutoscalerController
+from cluster.controllers.job import JobController
 from cluster.controllers.namespace import NamespaceController
 from cluster.controllers.nodelifecycle import NodeLifecycleController
 from cluster.controllers.provisioner import LocalPathProvisioner
 from cluster.controllers.pvbinder import PersistentVolumeBinderController
 from cluster.controllers.replicaset import ReplicaSetController
 from cluster.controllers.resourcequota import ResourceQuotaController
+from cluster.controllers.statefulset import StatefulSetController
+from cluster.controllers.ttlafterfinished import TTLAfterFinishedController
 from cluster.kubelet import Kubelet
 from cluster.scheduler.scheduler import Scheduler
 
@@ -27,6 +32,11 @@ CONTROL_PLANE: tuple[type[Controller], ...] = (
     NamespaceController,
     DeploymentController,
     ReplicaSetController,
+    DaemonSetController,
+    StatefulSetController,
+    JobController,
+    CronJobController,
+    TTLAfterFinishedController,
     GarbageCollector,
     Scheduler,
     EndpointsController,

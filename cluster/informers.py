@@ -57,6 +57,8 @@ def _controller_uid_of(obj: dict) -> str:
 INDEXERS: dict[str, dict[str, IndexFunc]] = {
     "pods": {NODE_NAME_INDEX: _node_name_of, CONTROLLER_UID_INDEX: _controller_uid_of},
     "replicasets": {CONTROLLER_UID_INDEX: _controller_uid_of},
+    "controllerrevisions": {CONTROLLER_UID_INDEX: _controller_uid_of},
+    "jobs": {CONTROLLER_UID_INDEX: _controller_uid_of},
 }
 
 

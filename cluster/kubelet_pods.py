@@ -1,30 +1,35 @@
 """The kubelet's pod worker (pkg/kubelet: syncPod, kuberuntime SyncPod, the status manager).
 
-One pass over one pod bound to this node: make sure it has a sandbox, pull
-images (with the image back-off), create and start containers, restart exited
-ones by the restart policy with the crash-loop back-off (10 s doubling to
-5 min), simulate probes, and write the pod's status — phase, conditions,
-container states — through the API server's status subresource. A pod with a
-deletionTimestamp is stopped (SIGTERM, SIGKILL when its grace period ends)
-and then deleted with grace period 0.
+One pass over one pod bound to this node: mount its volumes (a configMap or secret
+that does not exist keeps it ContainerCreating with FailedMount events), make sure it
+has a sandbox, pull images (with the image back-off), create and start containers
+(cluster/kubelet_start.py), advance their processes on the virtual clock and run
+their probes (cluster/kubelet_probes.py), restart exited ones by the restart policy
+with the crash-loop back-off (10 s doubling to 5 min), and write the pod's status —
+phase, conditions, container states — through the API server's status subresource.
+A pod with a deletionTimestamp is stopped (SIGTERM or the image's STOPSIGNAL, SIGKILL
+when its grace period ends) and then deleted with grace period 0.
 
-Simplified: init containers, startup probes, ephemeral containers and
-volumes are not run; probes never really connect, they pass unless a fault
-says they fail.
+Simplified: init containers and ephemeral containers are not run.
 """
 from __future__ import annotations
 
 import datetime as dt
+import random
 from typing import TYPE_CHECKING
 
-from cluster import faults, steps
+from cluster import faults, kubelet_start, steps
 from cluster.apiserver.errors import StatusError
 from cluster.clock import parse_rfc3339, rfc3339
+from cluster.container import pods as container_pods
+from cluster.container import shell
+from cluster.container.context import ConfigError, project_volumes
 from cluster.controllers.base import DONE, Result
 from cluster.events import NORMAL, WARNING, record
+from cluster.kubelet_checks import Checker
 from cluster.kubelet_status import build_status, container_status, pod_phase
-from cluster.runtime import ImageRef, exits_at, ignores_sigterm, not_found_message, parse_image, resolve, \
-    run_length, started_at
+from cluster.registry import PullError, image_config, resolve
+from cluster.runtime import ImageRef, exits_at, parse_image, started_at
 
 if TYPE_CHECKING:
     from cluster.kubelet import Kubelet
@@ -34,7 +39,8 @@ BACKOFF_INITIAL = 10.0  # kubelet's backOffPeriod and image back-off initial dur
 BACKOFF_MAX = 300.0  # MaxContainerBackOff / image back-off maximum
 DEFAULT_PERIOD = 10
 PLEG_RELIST_PERIOD = 1.0  # the pod lifecycle event generator's relist period
-DEFAULT_FAILURE_THRESHOLD = 3
+CONFIG_RETRY = 10.0  # a container whose config cannot be resolved is tried again
+MOUNT_BACKOFF_INITIAL, MOUNT_BACKOFF_MAX = 0.5, 122.0  # the volume manager's exponential back-off
 
 
 def backoff(failures: int) -> float:
@@ -42,6 +48,12 @@ def backoff(failures: int) -> float:
     if failures <= 0:
         return 0.0
     return min(BACKOFF_INITIAL * 2 ** (failures - 1), BACKOFF_MAX)
+
+
+def backoff_resync(uid: str, now: dt.datetime) -> dt.timedelta:
+    """When the pod worker syncs a pod that is backing off again, recording BackOff each time: backOffPeriod
+    jittered by up to half (pod_workers.go completeWork, wait.Jitter(10s, 0.5)), seeded by the pod and time."""
+    return dt.timedelta(seconds=BACKOFF_INITIAL * (1 + 0.5 * random.Random(f"{uid}@{now.isoformat()}").random()))
 
 
 def go_duration(seconds: float) -> str:
@@ -100,11 +112,74 @@ class PodSync:
             return self.terminate()
         if (self.pod.get("status") or {}).get("phase") in ("Succeeded", "Failed"):
             return DONE
-        sandbox = self.ensure_sandbox()
         previous = self.previous_statuses()
+        if not self.mount_volumes():
+            statuses = [container_status(c, None, ready=False, previous=previous.get(c["name"]))
+                        for c in self.pod["spec"]["containers"]]
+            self.write_status(None, statuses)
+            return self.result()
+        sandbox = self.ensure_sandbox()
+        self.checker = Checker(self)
+        self.catch_up()
         statuses = [self.sync_container(c, previous.get(c["name"])) for c in self.pod["spec"]["containers"]]
         self.write_status(sandbox, statuses)
         return self.result()
+
+    def mount_volumes(self) -> bool:
+        """WaitForAttachAndMount: project configMap/secret/downwardAPI volumes once; False while one fails."""
+        volumes = self.pod["spec"].get("volumes") or []
+        if not any(k in v for v in volumes for k in ("configMap", "secret", "downwardAPI")):
+            return True
+        mounts = self.runtime.data.setdefault("mounts", {})
+        state = mounts.get(self.uid) or {}
+        if state.get("done"):
+            return True
+        if state.get("retry_at") and self.now.timestamp() < state["retry_at"]:
+            self.wake_at(dt.datetime.fromtimestamp(state["retry_at"], dt.timezone.utc))
+            return False
+        try:
+            project_volumes(self.api, self.pod)
+        except ConfigError as err:
+            delay = min(MOUNT_BACKOFF_INITIAL * 2 ** state.get("failures", 0), MOUNT_BACKOFF_MAX)
+            mounts[self.uid] = {"failures": state.get("failures", 0) + 1, "retry_at": self.now.timestamp() + delay}
+            self.runtime.dirty = True
+            self.event(WARNING, "FailedMount", str(err))
+            self.wake_at(self.now + dt.timedelta(seconds=delay))
+            return False
+        mounts[self.uid] = {"done": True}
+        self.runtime.dirty = True
+        return True
+
+    # -- processes and probes ---------------------------------------------------------
+    def running_records(self) -> dict[str, dict]:
+        found = {}
+        for container in self.pod["spec"]["containers"]:
+            record_ = self.runtime.container(self.uid, container["name"])
+            if record_ is not None and record_["state"] == "running":
+                found[container["name"]] = record_
+        return found
+
+    def catch_up(self) -> None:
+        """Run the processes forward to now, stopping at each moment a probe is due to run it then."""
+        records = self.running_records()
+        if not records:
+            return
+        for moment in self.checker.due(records, self.now.timestamp()):
+            self.advance(records, moment)
+            self.checker.run_due(records, moment)
+        self.advance(records, self.now.timestamp())
+
+    def advance(self, records: dict[str, dict], until: float) -> None:
+        live = {n: r for n, r in records.items() if r["state"] == "running"}
+        if not any(shell.next_time(r.get("proc") or {}) <= until or
+                   ((r.get("proc") or {}).get("block") or {}).get("kind") == "tail" for r in live.values()):
+            return
+        runs = container_pods.run_pod(self.api, self.pod, live, until, dry=False, node=self.node)
+        self.runtime.dirty = True
+        moment = dt.datetime.fromtimestamp(until, dt.timezone.utc)
+        for name, run in runs.items():
+            kubelet_start.predict(run.state, run.host, until)
+            self.runtime.reap(run.record, moment)
 
     def ensure_sandbox(self) -> dict:
         sandbox = self.runtime.sandbox(self.uid)
@@ -135,7 +210,16 @@ class PodSync:
         waiting = self.ensure_image(container, record_)
         if waiting is not None:
             return container_status(container, record_, ready=False, waiting=waiting, previous=previous)
-        started = self.start_container(container, record_, previous)
+        try:
+            argv, env = kubelet_start.create_config(self, container)
+        except ConfigError as err:
+            self.event(WARNING, "Failed", f"Error: {err}", name)
+            self.wake_at(self.now + dt.timedelta(seconds=CONFIG_RETRY))
+            return container_status(container, record_, ready=False, previous=previous,
+                                    waiting={"reason": "CreateContainerConfigError", "message": str(err)})
+        started = self.start_container(container, record_, previous, argv, env)
+        if started["state"] != "running":  # it ended at once (or could not start): restart or back off now
+            return self.sync_container(container, previous)
         self.apply_faults(container, started)
         return self.running_status(container, started)
 
@@ -146,7 +230,7 @@ class PodSync:
     def crash_loop(self, container: dict, record_: dict, delay: float, restart_at: dt.datetime) -> dict:
         name, pod_name = container["name"], f"{self.meta['name']}_{self.meta['namespace']}({self.uid})"
         self.event(WARNING, "BackOff", f"Back-off restarting failed container {name} in pod {pod_name}", name)
-        self.wake_at(restart_at)
+        self.wake_at(min(restart_at, self.now + backoff_resync(self.uid, self.now)))
         waiting = {"reason": "CrashLoopBackOff",
                    "message": f"back-off {go_duration(delay)} restarting failed container={name} pod={pod_name}"}
         return container_status(container, record_, ready=False, waiting=waiting)
@@ -181,23 +265,25 @@ class PodSync:
 
     def begin_pull(self, container: dict, ref: ImageRef, present: bool) -> dict:
         image, name = container["image"], container["name"]
-        size = resolve(self.api.cluster, ref)
+        try:
+            size, message = resolve(self.api.cluster, ref), ""
+        except PullError as err:
+            size, message = 0, str(err)
         failures = self.runtime.data.setdefault("pull_failures", {})
         failed = failures.get(f"{self.uid}/{name}")
-        if size is None and failed:
+        if message and failed:
             retry_at = dt.datetime.fromisoformat(failed["last"]) + dt.timedelta(seconds=backoff(failed["count"]))
             if self.now < retry_at:
-                self.wake_at(retry_at)
+                self.wake_at(min(retry_at, self.now + backoff_resync(self.uid, self.now)))
                 self.event(NORMAL, "BackOff", f'Back-off pulling image "{image}"', name)
                 self.event(WARNING, "Failed", "Error: ImagePullBackOff", name)
                 return {"reason": "ImagePullBackOff", "message": f'Back-off pulling image "{image}"'}
         self.hop("PullImage", image=image)
         self.event(NORMAL, "Pulling", f'Pulling image "{image}"', name)
-        if size is None:
+        if message:
             count = (failed or {}).get("count", 0) + 1
             failures[f"{self.uid}/{name}"] = {"count": count, "last": self.now.isoformat()}
             self.runtime.dirty = True
-            message = not_found_message(ref)
             self.event(WARNING, "Failed", f'Failed to pull image "{image}": {message}', name)
             self.event(WARNING, "Failed", "Error: ErrImagePull", name)
             # The kubelet syncs the pod again shortly (PLEG sees its new sandbox; on a retry,
@@ -209,7 +295,8 @@ class PodSync:
         return {"reason": "ContainerCreating"}
 
     # -- containers ---------------------------------------------------------------
-    def start_container(self, container: dict, previous: dict | None, last_status: dict | None) -> dict:
+    def start_container(self, container: dict, previous: dict | None, last_status: dict | None,
+                        argv: list[str], env: dict[str, str]) -> dict:
         name = container["name"]
         if previous is not None:
             attempt = previous["attempt"] + 1
@@ -219,16 +306,25 @@ class PodSync:
         self.hop("CreateContainer", container=name)
         created = self.runtime.create_container(self.uid, name, parse_image(container["image"]), attempt)
         if previous is not None and previous["state"] == "exited":
-            created["last"] = {k: previous[k] for k in ("exitCode", "reason", "startedAt", "finishedAt", "id")}
+            created["last"] = {k: previous[k] for k in ("exitCode", "reason", "startedAt", "finishedAt", "id",
+                                                        "message", "key") if k in previous}
+            created["last"]["log"] = log_summary(previous)
+            if previous.get("last", {}).get("key"):
+                container_pods.logs.forget(self.api.cluster, keys=[previous["last"]["key"]])
         self.event(NORMAL, "Created", f"Created container: {name}", name)
         self.hop("StartContainer", container=name)
-        runs_for, code = run_length(container["image"], container.get("command"), container.get("args"))
-        self.runtime.start_container(created, self.now, runs_for, code)
+        sandbox = self.runtime.sandbox(self.uid) or {}
+        failure = kubelet_start.start_process(self, container, created, argv, env, sandbox.get("ip", ""))
+        if failure:
+            self.runtime.fail_start(created, self.now, failure)
+            self.event(WARNING, "Failed", f"Error: {failure}", name)
+            return created
         self.event(NORMAL, "Started", f"Started container {name}", name)
+        self.runtime.reap(created, self.now)
         return created
 
     def apply_faults(self, container: dict, record_: dict) -> None:
-        if record_.get("stopping"):
+        if record_.get("stopping") or record_["state"] != "running":
             return
         earliest = started_at(record_) + dt.timedelta(seconds=1)  # a process needs a moment to fail
         crash = self.pod_faults.get("crash")
@@ -236,58 +332,32 @@ class PodSync:
             self.end_process(record_, max(self.now, earliest), crash, "Completed" if crash == 0 else "Error")
         elif self.node_fault == faults.MEMORY_FULL:
             self.end_process(record_, max(self.now, earliest), 137, "OOMKilled")
-        elif "liveness" in self.pod_faults.get("fail-probes", ()) and container.get("livenessProbe"):
-            self.fail_liveness(container, record_)
-        else:
-            record_.pop("liveness_failing_since", None)
 
     def end_process(self, record_: dict, at: dt.datetime, code: int, reason: str) -> None:
-        current = exits_at(record_)
-        if current is None or current > at:
+        current = record_.get("exits_at")
+        if current is None or dt.datetime.fromisoformat(current) > at:
             record_.update(exits_at=at.isoformat(), exit_code=code, exit_reason=reason)
             self.runtime.dirty = True
 
-    def fail_liveness(self, container: dict, record_: dict) -> None:
-        probe, name = container["livenessProbe"], container["name"]
-        period = probe.get("periodSeconds", DEFAULT_PERIOD)
-        threshold = probe.get("failureThreshold", DEFAULT_FAILURE_THRESHOLD)
-        since = record_.setdefault("liveness_failing_since", self.now.isoformat())
-        self.runtime.dirty = True
-        self.event(WARNING, "Unhealthy", f"Liveness probe failed: {probe_failure(probe, 500)}", name)
-        kill_at = dt.datetime.fromisoformat(since) + dt.timedelta(seconds=period * (threshold - 1))
-        if self.now < kill_at:
-            self.wake_at(min(kill_at, self.now + dt.timedelta(seconds=period)))
-            return
-        self.event(NORMAL, "Killing", f"Container {name} failed liveness probe, will be restarted", name)
-        self.stop(container, record_, self.pod["spec"].get("terminationGracePeriodSeconds", 30))
-
-    def stop(self, container: dict, record_: dict, grace: int, deadline: dt.datetime | None = None) -> None:
-        """StopContainer: SIGTERM now, SIGKILL when the grace period ends."""
+    def stop(self, container: dict, record_: dict, grace: int, deadline: dt.datetime | None = None,
+             at: dt.datetime | None = None) -> None:
+        """StopContainer: the stop signal now, SIGKILL when the grace period ends."""
+        at = at or self.now
         self.hop("StopContainer", container=container["name"], grace=grace)
-        deadline = deadline or self.now + dt.timedelta(seconds=grace)
-        if ignores_sigterm(container["image"], container.get("command")):
-            self.runtime.stop_container(record_, deadline, 137, "Error")
+        deadline = deadline or at + dt.timedelta(seconds=grace)
+        handled, code = shell.signal_term(record_["proc"]) if record_.get("proc") else (True, 0)
+        signal = image_config(container["image"]).stopsignal
+        if handled:
+            self.runtime.stop_container(record_, min(deadline, at + dt.timedelta(seconds=1)), code,
+                                        "Completed" if code == 0 else "Error", signal)
         else:
-            self.runtime.stop_container(record_, min(deadline, self.now + dt.timedelta(seconds=1)), 0, "Completed")
+            self.runtime.stop_container(record_, deadline, 137, "Error", signal)
 
     def running_status(self, container: dict, record_: dict) -> dict:
         self.wake_at(exits_at(record_))
-        return container_status(container, record_, ready=self.readiness(container, record_))
-
-    def readiness(self, container: dict, record_: dict) -> bool:
-        probe = container.get("readinessProbe")
-        if not probe:
-            return True
-        ready_from = started_at(record_) + dt.timedelta(seconds=probe.get("initialDelaySeconds", 0))
-        if self.now < ready_from:
-            self.wake_at(ready_from)
-            return False
-        if "readiness" in self.pod_faults.get("fail-probes", ()):
-            self.event(WARNING, "Unhealthy", f"Readiness probe failed: {probe_failure(probe, 503)}",
-                       container["name"])
-            self.wake_at(self.now + dt.timedelta(seconds=probe.get("periodSeconds", DEFAULT_PERIOD)))
-            return False
-        return True
+        self.wake_at(kubelet_start.wake_for(record_, self.now))
+        ready, started = self.checker.readiness(container, record_)
+        return container_status(container, record_, ready=ready, started=started)
 
     # -- status -------------------------------------------------------------------
     def write_status(self, sandbox: dict | None, statuses: list[dict]) -> None:
@@ -311,6 +381,7 @@ class PodSync:
         deadline = parse_rfc3339(self.meta["deletionTimestamp"])
         grace = int(self.meta.get("deletionGracePeriodSeconds", 0))
         statuses = []
+        self.advance(self.running_records(), self.now.timestamp())
         for container in self.pod["spec"]["containers"]:
             record_ = self.runtime.container(self.uid, container["name"])
             if record_ is not None and record_["state"] == "running":
@@ -338,6 +409,15 @@ class PodSync:
             if err.code not in (404, 409):
                 raise
         return DONE
+
+
+def log_summary(record_: dict) -> dict:
+    """What `kubectl logs --previous` needs of a container instance once it is gone."""
+    proc = record_.get("proc") or {}
+    server = (proc.get("listen") or {})
+    main = next((b for b in server.values() if b.get("name") == proc.get("pid1")), None)
+    return {"banners": proc.get("banners", []), "signal": record_.get("signal"), "server": main,
+            "startedAt": record_.get("startedAt"), "finishedAt": record_.get("finishedAt"), "key": record_.get("key")}
 
 
 def probe_failure(probe: dict, status_code: int) -> str:

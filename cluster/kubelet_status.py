@@ -11,7 +11,7 @@ CONDITION_ORDER = ("PodReadyToStartContainers", "Initialized", "Ready", "Contain
 
 
 def container_status(container: dict, record: dict | None, ready: bool, waiting: dict | None = None,
-                     previous: dict | None = None) -> dict:
+                     previous: dict | None = None, started: bool = True) -> dict:
     """One entry of status.containerStatuses from the runtime's record of the container."""
     name = container["name"]
     if record is None:
@@ -23,7 +23,7 @@ def container_status(container: dict, record: dict | None, ready: bool, waiting:
         return status
     status = {"name": name, "image": record["image"], "imageID": record["imageID"],
               "containerID": f"containerd://{record['id']}", "restartCount": record["attempt"],
-              "ready": ready and record["state"] == "running", "started": record["state"] == "running",
+              "ready": ready and record["state"] == "running", "started": started and record["state"] == "running",
               "lastState": _terminated(record["last"]) if record.get("last") else {}}
     if waiting is not None:
         if record["state"] == "exited":
@@ -44,9 +44,11 @@ def _waiting(waiting: dict) -> dict:
 
 
 def _terminated(record: dict) -> dict:
-    return {"terminated": {"containerID": f"containerd://{record['id']}", "exitCode": record["exitCode"],
-                           "finishedAt": record["finishedAt"], "reason": record["reason"],
-                           "startedAt": record["startedAt"]}}
+    terminated = {"containerID": f"containerd://{record['id']}", "exitCode": record["exitCode"],
+                  "finishedAt": record["finishedAt"], "reason": record["reason"], "startedAt": record["startedAt"]}
+    if record.get("message"):
+        terminated["message"] = record["message"]
+    return {"terminated": terminated}
 
 
 def pod_phase(pod: dict, statuses: list[dict]) -> str:

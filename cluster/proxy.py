@@ -150,8 +150,9 @@ def pick(endpoints: list[Endpoint], rng: random.Random) -> int:
 
 # -- requests -----------------------------------------------------------------------------
 def send_requests(api: APIServer, target: str, count: int, namespace: str = "default",
-                  client: str = "client", salt: object = "") -> Traffic:
-    """Send `count` new connections to a Service; ConnectionRefused when it has no endpoint."""
+                  client: str = "client", salt: object = "", deliver: bool = True) -> Traffic:
+    """Send `count` new connections to a Service; ConnectionRefused when it has no endpoint.
+    With `deliver`, each request reaches its pod's server, which logs it (cluster/container/pods.py)."""
     service, port = resolve_target(api, target, namespace)
     endpoints = service_endpoints(api, service, port)
     vip = f"{(service.get('spec') or {}).get('clusterIP')}:{port['port']}"
@@ -176,6 +177,9 @@ def send_requests(api: APIServer, target: str, count: int, namespace: str = "def
                "rule": rules[index], "endpoint": str(endpoint), "pod": endpoint.pod, "node": endpoint.node}
         traffic.hops.append(hop)
         _report(api, hop)
+    if deliver:
+        from cluster.container.pods import deliver as deliver_requests
+        deliver_requests(api, traffic)
     return traffic
 
 
@@ -189,7 +193,7 @@ def connect(api: APIServer, target: str, namespace: str = "default", client: str
             salt: object = "") -> Endpoint | None:
     """One connection; the endpoint that answered (None if it was refused)."""
     try:
-        hop = send_requests(api, target, 1, namespace, client, salt).hops[0]
+        hop = send_requests(api, target, 1, namespace, client, salt, deliver=False).hops[0]
     except ConnectionRefused:
         return None
     address, _, port = hop["endpoint"].rpartition(":")

@@ -1,4 +1,4 @@
-"""The container runtime behind the kubelet's CRI (containerd), and the image registry.
+"""The container runtime behind the kubelet's CRI (containerd), on one node.
 
 The kubelet calls RunPodSandbox, PullImage, CreateContainer, StartContainer and
 StopContainer as it would over the CRI's gRPC socket; each call is a step
@@ -6,12 +6,14 @@ event. containerd keeps its sandboxes, containers and images on the node's
 disk, so here they live in a `RuntimeState` row per node and survive a
 restart of the process (level-triggered: the kubelet finds them again).
 
-What runs inside a container is simulated from its image and command line:
-servers (nginx, httpd, redis, …) run until stopped and exit on SIGTERM within
-a second; a shell image without a command (busybox, alpine, ubuntu) exits 0
-at once, as it does without a terminal; `sleep N` runs N seconds; `exit N`
-exits N. A shell as PID 1 ignores SIGTERM, so it is SIGKILLed (137) when the
-grace period ends. Pull durations and sizes come from the cluster's seed.
+What runs inside a container is its process (cluster/container/shell.py): the
+image's ENTRYPOINT/CMD or the pod's command and args, run as the image's programs
+behave (cluster/container/programs.py) on the cluster's virtual clock; its state is
+kept in the container's record (`proc`) between the kubelet's syncs. A process ends
+by itself (exit status, `exit` time), or is stopped: SIGTERM (or the image's
+STOPSIGNAL), which servers handle and a shell or sleep as PID 1 ignores, then
+SIGKILL (137) when the grace period ends. The registry is cluster/registry.py; pull
+durations come from the cluster's seed.
 """
 from __future__ import annotations
 
@@ -19,132 +21,16 @@ import datetime as dt
 import hashlib
 import ipaddress
 import random
-import re
-from dataclasses import dataclass
 
 import orjson
 
 from cluster.clock import parse_rfc3339, rfc3339
 from cluster.models import Cluster, RuntimeState
+from cluster.registry import (ImageRef, image_digest, missing_images, not_found_message, parse_image,  # noqa: F401
+                              set_image_missing)
 from cluster.store import DriverCursor
 
-# Compressed sizes as a registry reports them (linux/amd64), for "Image size: … bytes".
-CATALOGUE: dict[str, int] = {
-    "docker.io/library/nginx": 72_099_501,
-    "docker.io/library/busybox": 2_155_536,
-    "docker.io/library/httpd": 58_118_512,
-    "docker.io/library/redis": 45_906_287,
-    "docker.io/library/alpine": 3_623_844,
-    "docker.io/library/ubuntu": 29_754_290,
-    "docker.io/library/debian": 48_494_272,
-    "docker.io/library/python": 412_347_905,
-    "docker.io/library/postgres": 153_820_441,
-    "docker.io/library/mysql": 170_478_923,
-    "docker.io/library/node": 398_713_592,
-    "docker.io/library/memcached": 32_431_006,
-    "docker.io/library/traefik": 52_019_287,
-    "docker.io/traefik/whoami": 3_187_532,
-    "docker.io/curlimages/curl": 9_873_217,
-    "docker.io/hashicorp/http-echo": 3_410_672,
-    "registry.k8s.io/hpa-example": 176_289_090,
-    "registry.k8s.io/pause": 320_368,
-    "registry.k8s.io/echoserver": 46_233_580,
-    "registry.k8s.io/e2e-test-images/agnhost": 51_104_245,
-    "registry.k8s.io/busybox": 675_870,
-}
-# Images whose default command is a shell: without a terminal it exits 0 at once.
-SHELL_IMAGES = {"docker.io/library/busybox", "docker.io/library/alpine", "docker.io/library/ubuntu",
-                "docker.io/library/debian", "docker.io/library/python", "docker.io/library/node",
-                "registry.k8s.io/busybox", "docker.io/curlimages/curl"}
-FOREVER = None
-SERVER_STOP_SECONDS = 1.0
-
-
-@dataclass(frozen=True)
-class ImageRef:
-    repository: str  # docker.io/library/nginx
-    tag: str
-    digest: str = ""
-
-    @property
-    def full(self) -> str:
-        return f"{self.repository}@{self.digest}" if self.digest else f"{self.repository}:{self.tag}"
-
-
-def parse_image(image: str) -> ImageRef:
-    """Normalize like containerd (docker.io/library/ for short names, :latest when untagged)."""
-    name, _, digest = image.partition("@")
-    slash = name.rfind("/")
-    tag = ""
-    if ":" in name[slash + 1:]:
-        name, tag = name.rsplit(":", 1)
-    first, _, rest = name.partition("/")
-    if not rest:
-        name = f"docker.io/library/{name}"
-    elif "." not in first and ":" not in first and first != "localhost":
-        name = f"docker.io/{name}"
-    return ImageRef(name, tag or ("" if digest else "latest"), digest)
-
-
-def image_digest(ref: ImageRef) -> str:
-    return "sha256:" + hashlib.sha256(f"{ref.repository}:{ref.tag}".encode()).hexdigest()
-
-
-# -- the registry -------------------------------------------------------------
-def _registry_row(cluster: Cluster) -> RuntimeState:
-    row, _ = RuntimeState.objects.get_or_create(cluster=cluster, scope="registry", name="",
-                                                defaults={"data": {"missing": []}})
-    return row
-
-
-def set_image_missing(cluster: Cluster, image: str, missing: bool) -> str:
-    """Fault injection: make the registry answer "not found" for a repository (any tag), or stop."""
-    repository = parse_image(image).repository
-    row = _registry_row(cluster)
-    names = set(row.data.get("missing", []))
-    (names.add if missing else names.discard)(repository)
-    row.data = {"missing": sorted(names)}
-    row.save(update_fields=["data"])
-    return repository
-
-
-def missing_images(cluster: Cluster) -> set[str]:
-    row = RuntimeState.objects.filter(cluster=cluster, scope="registry", name="").first()
-    return set(row.data.get("missing", [])) if row else set()
-
-
-def resolve(cluster: Cluster, ref: ImageRef) -> int | None:
-    """The image's size if the registry has it, else None (not found)."""
-    if ref.repository in missing_images(cluster):
-        return None
-    return CATALOGUE.get(ref.repository)
-
-
-def not_found_message(ref: ImageRef) -> str:
-    """containerd's error for an unknown reference, as the kubelet passes it on."""
-    full = ref.full
-    return (f'rpc error: code = NotFound desc = failed to pull and unpack image "{full}": failed to resolve '
-            f'reference "{full}": {full}: not found')
-
-
-# -- what a container's process does ---------------------------------------------
-def run_length(image: str, command: list[str] | None, args: list[str] | None) -> tuple[float | None, int]:
-    """How long the main process runs (None: until stopped) and the exit code it ends with."""
-    words = [str(w) for w in (command or []) + (args or [])]
-    if not words:
-        return (1.0, 0) if parse_image(image).repository in SHELL_IMAGES else (FOREVER, 0)
-    line = " ".join(words)
-    if re.search(r"while\s+true|sleep\s+inf|tail\s+-f", line):
-        return FOREVER, 0
-    exit_match = re.search(r"\bexit\s+(\d+)", line)
-    sleep_match = re.search(r"\bsleep\s+(\d+(?:\.\d+)?)", line)
-    seconds = float(sleep_match.group(1)) if sleep_match else 1.0
-    return max(seconds, 1.0), int(exit_match.group(1)) if exit_match else 0
-
-
-def ignores_sigterm(image: str, command: list[str] | None) -> bool:
-    """A shell or sleep as PID 1 has no SIGTERM handler: it is killed when the grace period ends."""
-    return bool(command) or parse_image(image).repository in SHELL_IMAGES
+__all__ = ["NodeRuntime", "ImageRef", "parse_image", "missing_images", "set_image_missing", "not_found_message"]
 
 
 # -- one node's runtime -------------------------------------------------------------
@@ -198,7 +84,9 @@ class NodeRuntime:
         self.data["sandboxes"].pop(uid, None)
         for key in [k for k in self.data["containers"] if k.startswith(uid + "/")]:
             del self.data["containers"][key]
+        self.data.get("mounts", {}).pop(uid, None)
         self.dirty = True
+        forget_pod(self.cluster, uid)
 
     # -- images -----------------------------------------------------------
     def image(self, ref: ImageRef) -> dict | None:
@@ -234,37 +122,67 @@ class NodeRuntime:
 
     def create_container(self, uid: str, name: str, ref: ImageRef, attempt: int) -> dict:
         record = {"id": _id(self.cluster, "container", uid, name, attempt), "image": ref.full,
-                  "imageID": f"{ref.repository}@{image_digest(ref)}", "state": "created", "attempt": attempt}
+                  "imageID": f"{ref.repository}@{image_digest(ref)}", "state": "created", "attempt": attempt,
+                  "key": f"{uid}/{name}/{attempt}"}
         self.data["containers"][f"{uid}/{name}"] = record
         self.dirty = True
         return record
 
-    def start_container(self, record: dict, now: dt.datetime, runs_for: float | None, exit_code: int) -> None:
-        record.update(state="running", startedAt=rfc3339(now), exit_code=exit_code,
-                      exits_at=None if runs_for is None else (now + dt.timedelta(seconds=runs_for)).isoformat())
+    def start_container(self, record: dict, now: dt.datetime, proc: dict) -> None:
+        record.update(state="running", startedAt=rfc3339(now), t0=now.timestamp(), proc=proc)
         self.dirty = True
 
-    def stop_container(self, record: dict, at: dt.datetime, exit_code: int, reason: str) -> None:
+    def fail_start(self, record: dict, now: dt.datetime, message: str) -> None:
+        """StartContainer failed (the command cannot be run): exit code 128, reason StartError."""
+        record.update(state="exited", startedAt="1970-01-01T00:00:00Z", finishedAt=rfc3339(now), exitCode=128,
+                      reason="StartError", message=message)
+        self.dirty = True
+
+    def stop_container(self, record: dict, at: dt.datetime, exit_code: int, reason: str, signal: str = "") -> None:
         """Schedule the process's end (SIGTERM handled, or SIGKILL when the grace period runs out)."""
         record.update(exits_at=at.isoformat(), exit_code=exit_code, exit_reason=reason, stopping=True)
+        if signal:
+            record["signal"] = {"at": at.timestamp(), "name": signal}
         self.dirty = True
 
     def reap(self, record: dict, now: dt.datetime) -> bool:
         """Mark the process exited if its time has come (containerd's task exit event)."""
-        if record["state"] != "running" or not record.get("exits_at"):
+        if record["state"] != "running":
             return False
-        ends = dt.datetime.fromisoformat(record["exits_at"])
-        if ends > now:
+        ending = process_end(record)
+        if ending is None or ending[0] > now:
             return False
-        code = record.get("exit_code", 0)
-        reason = record.get("exit_reason") or ("Completed" if code == 0 else "Error")
-        record.update(state="exited", finishedAt=rfc3339(ends), exitCode=code, reason=reason)
+        ends, code, reason = ending
+        record.update(state="exited", finishedAt=rfc3339(ends), exitCode=code,
+                      reason=reason or ("Completed" if code == 0 else "Error"))
         self.dirty = True
         return True
 
     def kill(self, record: dict, now: dt.datetime, exit_code: int, reason: str) -> None:
         record.update(exits_at=now.isoformat(), exit_code=exit_code, exit_reason=reason)
         self.reap(record, now)
+
+
+def process_end(record: dict) -> tuple[dt.datetime, int, str] | None:
+    """When and how the container's main process ends, as known now: stopped or killed (exits_at),
+    or ended by itself (its process state's exit), whichever comes first."""
+    forced = None
+    if record.get("exits_at"):
+        forced = (dt.datetime.fromisoformat(record["exits_at"]), int(record.get("exit_code", 0)),
+                  record.get("exit_reason", ""))
+    ended = (record.get("proc") or {}).get("exit")
+    if ended is not None:
+        own = (dt.datetime.fromtimestamp(float(ended["at"]), dt.timezone.utc), int(ended["code"]),
+               ended.get("reason", ""))
+        if forced is None or own[0] <= forced[0]:
+            return own
+    return forced
+
+
+def forget_pod(cluster: Cluster, uid: str) -> None:
+    """A removed pod's container layers and logs go; so do its emptyDir and projected volumes."""
+    RuntimeState.objects.filter(cluster=cluster, scope__in=("log", "rootfs", "volume"),
+                                name__startswith=uid + "/").delete()
 
 
 def _empty() -> dict:
@@ -276,8 +194,14 @@ def _id(cluster: Cluster, *parts: object) -> str:
 
 
 def exits_at(record: dict) -> dt.datetime | None:
-    value = record.get("exits_at")
-    return dt.datetime.fromisoformat(value) if value else None
+    """When the kubelet should look at the container again to find it exited: its known end, or the
+    exit its process is predicted to reach."""
+    ending = process_end(record)
+    predicted = (record.get("proc") or {}).get("predicted")
+    candidates = [ending[0]] if ending else []
+    if predicted is not None:
+        candidates.append(dt.datetime.fromtimestamp(float(predicted), dt.timezone.utc))
+    return min(candidates) if candidates else None
 
 
 def started_at(record: dict) -> dt.datetime:

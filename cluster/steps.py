@@ -25,6 +25,7 @@ from django.db import connection, transaction
 from cluster import notify
 from cluster.korean import format_map as korean_format
 from cluster.models import Cluster, ReconcilerLease, StepEvent
+from cluster.steps_workloads import MESSAGES as WORKLOAD_MESSAGES
 
 if TYPE_CHECKING:
     from cluster.apiserver.server import APIServer
@@ -93,6 +94,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
                       "kube-proxy 규칙이 연결을 거부합니다."),
     "proxy.rules": ("kube-proxy on {node} rewrites its rules for {object}: {detail}",
                     "{node}의 kube-proxy가 {object}에 대한 규칙을 다시 씁니다: {detail}"),
+    # A workload controller's reason for its request (`because`), in place of the generic request text.
+    **WORKLOAD_MESSAGES,
 }
 
 
@@ -123,6 +126,7 @@ class Recorder:
         # In-process components probe (update, then create on 404) and repeat idempotent writes;
         # their requests that wrote nothing are left out. A user's rejected request is kept.
         self.elide_unwritten = False
+        self.reason: tuple[str, dict] | None = None  # why a controller sends its next request (`because`)
 
     @property
     def source(self) -> str:
@@ -135,11 +139,16 @@ class Recorder:
         if kind == "request":
             if self.elide_unwritten and self.buffer and self.buffer[-1].message_id.startswith("request."):
                 self.buffer.pop()  # a component's request that changed nothing (a no-op or a 404 probe)
-            self.buffer.append(request_hop(self.source, detail))
+            hop = request_hop(self.source, detail)
+            if self.reason is not None:
+                hop.message_id, extra = self.reason
+                hop.params = {**hop.params, **extra}
+                self.reason = None
+            self.buffer.append(hop)
         elif kind == "write":
             write = write_hop(detail)
-            if self.buffer and self.buffer[-1].message_id == "request.create" and \
-                    self.buffer[-1].object.endswith("-"):
+            if self.buffer and self.buffer[-1].message_id.startswith("request.") and \
+                    self.buffer[-1].verb == "POST" and self.buffer[-1].object.endswith("-"):
                 self.buffer[-1].object = self.buffer[-1].params["object"] = write.object  # generateName
             self.buffer.append(write)
             self.flush()
@@ -208,6 +217,13 @@ def record(api: APIServer, hop: Hop) -> None:
     recorder = recorder_of(api)
     if recorder is not None:
         recorder.hop(hop)
+
+
+def because(api: APIServer, message_id: str, **params: object) -> None:
+    """Explain the component's next request with `message_id` (a controller's reason) instead of the generic text."""
+    recorder = recorder_of(api)
+    if recorder is not None:
+        recorder.reason = (message_id, {k: str(v) for k, v in params.items()})
 
 
 def flush(api: APIServer) -> None:

@@ -2,7 +2,9 @@
 
 Migrates a temporary SQLite file, creates a cluster with `manage.py cluster
 create`, serves it with Daphne over TLS on 127.0.0.1 on a free port in
-8101-8119 and stops it afterwards. TLS because kubectl (client-go) sends a
+8101-8119 and stops it afterwards. Clients reach the cluster at the server's
+root (`url`), where the bearer token chooses it, as they would a real
+apiserver; `legacy_url` is the older `/k8s/<cluster>` prefix. TLS because kubectl (client-go) sends a
 bearer token only over https: against an http:// server it sends none at all.
 The certificate is self-signed for 127.0.0.1 and handed to clients as their CA. The subprocess gets an explicit environment without
 DATABASE_URL/REDIS_URL, so it uses its own SQLite file even when CI points the
@@ -31,10 +33,12 @@ CLUSTER = "live"
 
 @dataclass(frozen=True)
 class LiveServer:
-    url: str  # the cluster's API root, https://127.0.0.1:<port>/k8s/live
+    url: str  # the API's root, https://127.0.0.1:<port>: the token chooses the cluster
     token: str
     ca_file: Path  # the server's self-signed certificate, to verify it with
     log: Path
+    legacy_url: str = ""  # the same cluster under the older prefix, https://127.0.0.1:<port>/k8s/live
+    env: dict[str, str] | None = None  # the server's environment: `manage.py` with it reaches the same database
 
 
 def _free_port() -> int:
@@ -93,10 +97,10 @@ def live_server(workdir: Path, cluster: str = CLUSTER, nodes: int = 2) -> Iterat
         process = subprocess.Popen(
             [str(Path(sys.executable).parent / "daphne"), "-e", endpoint, "web.asgi:application"],
             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-        url = f"https://127.0.0.1:{port}/k8s/{cluster}"
+        url = f"https://127.0.0.1:{port}"
         try:
             _wait_until_up(url, process, cert_file)
-            yield LiveServer(url, token, cert_file, log_path)
+            yield LiveServer(url, token, cert_file, log_path, legacy_url=f"{url}/k8s/{cluster}", env=env)
         finally:
             process.terminate()
             try:

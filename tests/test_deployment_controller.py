@@ -178,6 +178,31 @@ def test_scaling_during_a_rollout_is_proportional(api):
     assert f"Scaled up replica set {old['metadata']['name']} from 8 to 11" in events(api, "ScalingReplicaSet")
 
 
+@pytest.mark.parametrize("tampered", ["0", "-5", "x"])
+def test_a_tampered_max_replicas_annotation_falls_back_to_the_deployments_replicas(api, tampered):
+    """getReplicaSetFraction: a max-replicas annotation that is 0, negative or no plain number reads as missing,
+    and status.replicas (13 here) stands in; the ReplicaSet still gets its share."""
+    strategy = {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 3, "maxUnavailable": 2}}
+    api.create("deployments", "default", deployment(replicas=10, strategy=strategy))
+    settle(api)
+    ready_all(api)
+    settle(api)
+    set_image(api, "nginx:1.28")
+    settle(api)
+    old, new = replica_sets(api)
+    assert (old["spec"]["replicas"], new["spec"]["replicas"]) == (8, 5)
+    assert api.get("deployments", "default", "web")["status"]["replicas"] == 13
+    api.patch("replicasets", "default", new["metadata"]["name"],
+              {"metadata": {"annotations": {"deployment.kubernetes.io/max-replicas": tampered}}},
+              "application/merge-patch+json")
+
+    api.update_scale("deployments", "default", "web", {"spec": {"replicas": 15}})
+    DeploymentController(api).reconcile("default/web")
+    old, new = replica_sets(api)
+    # as with the annotation intact: old 8*18/13 -> 11, new 5*18/13 -> 7 (not 8+5 -> 13 for old, 5 for new)
+    assert (old["spec"]["replicas"], new["spec"]["replicas"]) == (11, 7)
+
+
 def test_recreate_removes_every_old_pod_before_creating_new_ones(api):
     api.create("deployments", "default", deployment(replicas=3, strategy={"type": "Recreate"}))
     settle(api)

@@ -5,13 +5,14 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import Iterator
 
 import pytest
 
-from tests.livesrv import LiveServer, live_server
+from tests.livesrv import ROOT, LiveServer, live_server
 
 pytestmark = pytest.mark.skipif(shutil.which("kubectl") is None, reason="kubectl is not on PATH")
 
@@ -172,3 +173,135 @@ def test_delete_removes_the_object(kubectl):
     missing = kubectl.run("get", "configmap", "doomed", check=False)
     assert missing.returncode == 1
     assert missing.stderr.strip() == 'Error from server (NotFound): configmaps "doomed" not found'
+
+
+# -- the root URL: what a kubeconfig points at, health, OpenAPI v2, watches that start at once -------
+LIST_YAML = """\
+apiVersion: v1
+kind: List
+items:
+- apiVersion: v1
+  kind: ConfigMap
+  metadata: {name: listed}
+  data: {a: "1"}
+- apiVersion: v1
+  kind: Service
+  metadata: {name: listed}
+  spec:
+    selector: {app: listed}
+    ports: [{port: 80}]
+"""
+
+
+def _timed(kubectl: Kubectl, *args: str) -> tuple[subprocess.CompletedProcess, float]:
+    started = time.monotonic()
+    result = kubectl.run(*args)
+    return result, time.monotonic() - started
+
+
+def test_rollout_status_and_wait_on_a_settled_deployment_return_at_once(kubectl):
+    kubectl.run("create", "deployment", "settled", "--image=nginx")
+    kubectl.run("rollout", "status", "deployment/settled", "--timeout=25s")  # now it is settled
+    status, took = _timed(kubectl, "rollout", "status", "deployment/settled", "--timeout=20s")
+    assert status.stdout == 'deployment "settled" successfully rolled out\n'
+    assert took < 2, f"rollout status took {took:.1f} s"
+    waited, took = _timed(kubectl, "wait", "--for=condition=Available", "deployment/settled", "--timeout=20s")
+    assert waited.stdout == "deployment.apps/settled condition met\n"
+    assert took < 2, f"wait took {took:.1f} s"
+
+
+@pytest.mark.parametrize("path", ["/healthz", "/livez", "/readyz", "/livez/ping", "/readyz/etcd"])
+def test_get_raw_of_each_health_path(kubectl, path):
+    assert kubectl.run("get", "--raw", path).stdout == "ok"
+
+
+def test_get_raw_verbose_and_version(kubectl):
+    lines = kubectl.run("get", "--raw", "/readyz?verbose").stdout.splitlines()
+    assert lines[0] == "[+]ping ok" and "[+]etcd ok" in lines and lines[-1] == "readyz check passed"
+    assert json.loads(kubectl.run("get", "--raw", "/version").stdout)["gitVersion"] == "v1.32.0"
+    assert kubectl.run("version", "-o", "json").returncode == 0
+
+
+def test_create_a_kind_list_validated_against_openapi_v2(kubectl, tmp_path):
+    manifest = tmp_path / "list.yaml"
+    manifest.write_text(LIST_YAML)
+    assert kubectl.run("create", "-f", str(manifest)).stdout.splitlines() == ["configmap/listed created",
+                                                                               "service/listed created"]
+    manifest.write_text(LIST_YAML.replace("metadata: {name: listed}\n  data", "metadata: {name: typo}\n  dta"))
+    bad = kubectl.run("create", "-f", str(manifest), check=False)
+    assert bad.returncode == 1
+    assert 'unknown field "dta" in io.k8s.api.core.v1.ConfigMap' in bad.stderr  # kubectl's own client-side check
+
+
+def test_explain_reads_openapi_v2_too(kubectl):
+    out = kubectl.run("explain", "deployment.spec.replicas", "--output=plaintext-openapiv2").stdout
+    assert "KIND:     Deployment\nVERSION:  apps/v1\n\nFIELD:    replicas <integer>\n" in out  # the v2 layout
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_kubectl_proxy_serves_the_api_on_localhost(kubectl):
+    import urllib.request
+
+    port = _free_port()
+    proxy = kubectl.popen("proxy", f"--port={port}", "--address=127.0.0.1")
+    try:
+        assert proxy.stdout.readline().strip() == f"Starting to serve on 127.0.0.1:{port}"
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/namespaces/default/pods", timeout=10) as r:
+            assert json.loads(r.read())["kind"] == "PodList"
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=10) as r:
+            assert r.read() == b"ok"
+    finally:
+        proxy.terminate()
+        proxy.wait(timeout=10)
+
+
+def test_the_kubeconfig_from_manage_py_points_at_the_root(kubectl, tmp_path):
+    server = kubectl.server
+    env = {**(server.env or {}), "KUBECLASS_TLS_DIR": str(server.ca_file.parent)}
+    made = subprocess.run([sys.executable, str(ROOT / "manage.py"), "cluster", "kubeconfig", "live",
+                           "--server", server.url], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    assert made.returncode == 0, made.stderr
+    config = tmp_path / "kubeconfig"
+    config.write_text(made.stdout)
+    assert f"server: {server.url}\n" in made.stdout
+    own = subprocess.run(["kubectl", "get", "--raw", "/healthz"], capture_output=True, text=True, timeout=30,
+                         env={**kubectl.env, "KUBECONFIG": str(config)})
+    assert (own.returncode, own.stdout, own.stderr) == (0, "ok", "")
+    namespaces = subprocess.run(["kubectl", "get", "namespaces", "-o", "name"], capture_output=True, text=True,
+                                timeout=30, env={**kubectl.env, "KUBECONFIG": str(config)})
+    assert "namespace/default" in namespaces.stdout.split()
+
+
+def test_a_wrong_token_at_the_root_is_401(kubectl):
+    import ssl
+    import urllib.error
+    import urllib.request
+
+    wrong = subprocess.run(["kubectl", "--server", kubectl.server.url, "--token", "wrong",
+                            "--certificate-authority", str(kubectl.server.ca_file), "get", "pods"],
+                           capture_output=True, text=True, timeout=30, env=kubectl.env)
+    assert wrong.returncode == 1
+    assert "error: You must be logged in to the server (Unauthorized)" in wrong.stderr
+    context = ssl.create_default_context(cafile=str(kubectl.server.ca_file))
+    bodies = []
+    for headers in ({}, {"Authorization": "Bearer wrong"}, {"Authorization": f"Bearer {kubectl.server.token}x"}):
+        request = urllib.request.Request(kubectl.server.url + "/api/v1/namespaces", headers=headers)
+        with pytest.raises(urllib.error.HTTPError) as err:
+            urllib.request.urlopen(request, timeout=10, context=context)
+        assert err.value.code == 401
+        bodies.append(json.loads(err.value.read()))
+    assert bodies[0] == bodies[1] == bodies[2] and bodies[0]["reason"] == "Unauthorized"
+
+
+def test_the_older_k8s_prefix_keeps_working(kubectl):
+    legacy = subprocess.run(["kubectl", "--server", kubectl.server.legacy_url, "--token", kubectl.server.token,
+                             "--certificate-authority", str(kubectl.server.ca_file), "get", "namespace", "default",
+                             "-o", "name"], capture_output=True, text=True, timeout=30, env=kubectl.env)
+    assert (legacy.returncode, legacy.stdout) == (0, "namespace/default\n"), legacy.stderr

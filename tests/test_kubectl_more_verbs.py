@@ -145,14 +145,14 @@ HINT = "\nTo further debug and diagnose cluster problems, use 'kubectl cluster-i
 def test_cluster_info_names_the_api_url_the_dashboard_shows(api: APIServer, settings: Settings) -> None:
     settings.KUBECLASS_API_URL = "https://kubeclass.example:6443/"
     assert ok(api, "cluster-info") == (
-        "Kubernetes control plane is running at https://kubeclass.example:6443/k8s/test\n"
-        "CoreDNS is running at https://kubeclass.example:6443/k8s/test/api/v1/namespaces/kube-system/services/"
+        "Kubernetes control plane is running at https://kubeclass.example:6443\n"
+        "CoreDNS is running at https://kubeclass.example:6443/api/v1/namespaces/kube-system/services/"
         "kube-dns:dns/proxy\n" + HINT)
     assert ok(api, "cluster-info", "-n", "default") == \
-        "Kubernetes control plane is running at https://kubeclass.example:6443/k8s/test\n" + HINT
+        "Kubernetes control plane is running at https://kubeclass.example:6443\n" + HINT
 
 
-PROXY = "API/k8s/test/api/v1/namespaces/kube-system/services/"
+PROXY = "API/api/v1/namespaces/kube-system/services/"
 
 
 @pytest.mark.parametrize("ports, ingress, link", [

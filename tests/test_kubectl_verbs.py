@@ -411,7 +411,7 @@ def test_api_resources_lists_discovery_sorted_by_group(api: APIServer) -> None:
     assert lines[-1].split() == ["storageclasses", "sc", "storage.k8s.io/v1", "false", "StorageClass"]
     assert ok(api, "api-resources", "--namespaced=false", "-o", "name") == \
         "namespaces\nnodes\npersistentvolumes\nstorageclasses.storage.k8s.io\n"
-    assert ok(api, "api-versions").splitlines() == ["apps/v1", "autoscaling/v1", "autoscaling/v2",
+    assert ok(api, "api-versions").splitlines() == ["apps/v1", "autoscaling/v1", "autoscaling/v2", "batch/v1",
                                                     "coordination.k8s.io/v1", "discovery.k8s.io/v1",
                                                     "events.k8s.io/v1", "storage.k8s.io/v1", "v1"]
 

@@ -99,19 +99,19 @@ def test_second_pod_gets_the_next_ip_and_an_image_already_present(api, kubelet):
 
 
 def test_missing_image_gives_err_image_pull_then_image_pull_back_off(api, kubelet):
-    key = bound_pod(api, "bad", "nginx:no-such-tag")
+    key = bound_pod(api, "bad", "nginx:1.27")
     faults.set_image_fault(api, "nginx", "missing")
     kubelet.reconcile(key)
     waiting = container_state(api, "bad")["state"]["waiting"]
     assert waiting["reason"] == "ErrImagePull"
-    assert 'failed to resolve reference "docker.io/library/nginx:no-such-tag"' in waiting["message"]
+    assert 'failed to resolve reference "docker.io/library/nginx:1.27"' in waiting["message"]
     clock.advance(api.cluster, 5)
     kubelet.reconcile(key)
     assert container_state(api, "bad")["state"]["waiting"] == {
-        "reason": "ImagePullBackOff", "message": 'Back-off pulling image "nginx:no-such-tag"'}
+        "reason": "ImagePullBackOff", "message": 'Back-off pulling image "nginx:1.27"'}
     messages = [m for _, m in events_of(api, "bad")]
     assert "Error: ErrImagePull" in messages and "Error: ImagePullBackOff" in messages
-    assert any(m.startswith('Failed to pull image "nginx:no-such-tag": rpc error: code = NotFound') for m in messages)
+    assert any(m.startswith('Failed to pull image "nginx:1.27": rpc error: code = NotFound') for m in messages)
     faults.set_image_fault(api, "nginx", "present")
     run(kubelet, key, 60)
     assert "running" in container_state(api, "bad")["state"]
@@ -140,13 +140,15 @@ def test_crashing_container_enters_crash_loop_back_off_with_doubling_delays(api,
     api.update_with("pods", "default", "crash",
                     lambda p: p["metadata"].setdefault("annotations", {}).update({faults.CRASH_ANNOTATION: "2"}))
     delays: list[str] = []
-    for _ in range(60):
+    backed_off: set[int] = set()
+    for _ in range(200):
         result = kubelet.reconcile(key)
         waiting = container_state(api, "crash")["state"].get("waiting") or {}
         if waiting.get("reason") == "CrashLoopBackOff":
-            delay = waiting["message"].split()[1]
-            if not delays or delays[-1] != delay or len(delays) >= 6:
-                delays.append(delay)
+            restarts = container_state(api, "crash")["restartCount"]
+            if restarts not in backed_off:  # one entry per back-off: the pod is synced every 10-15 s during one
+                backed_off.add(restarts)
+                delays.append(waiting["message"].split()[1])
         if len(delays) == 7:
             break
         clock.advance(api.cluster, result.requeue_after or 1)
@@ -237,7 +239,7 @@ def test_readiness_fault_keeps_the_pod_unready_with_unhealthy_events(api, kubele
     assert status["phase"] == "Running" and not status["containerStatuses"][0]["ready"]
     assert ("Unhealthy", "Readiness probe failed: HTTP probe failed with statuscode: 503") in events_of(api, "web")
     faults.set_pod_fault(api, "default", "web", "heal")
-    run(kubelet, key, 1)
+    run(kubelet, key, 10)  # ready again at the next probe, within one period
     assert api.get("pods", "default", "web")["status"]["containerStatuses"][0]["ready"]
 
 

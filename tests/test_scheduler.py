@@ -1,6 +1,7 @@
 """kube-scheduler: upstream's score formulas, FailedScheduling messages, and binding through the API server."""
 from __future__ import annotations
 
+import io
 import json
 import random
 
@@ -8,17 +9,25 @@ import pytest
 
 from cluster.apiserver.server import APIServer, WatchEvent
 from cluster.bootstrap import create_cluster
+from cluster.kubectl import cli
 from cluster.scheduler.diagnosis import fit_error
 from cluster.scheduler.framework import Status, default_normalize_score, pod_requests
 from cluster.scheduler.plugins.balanced_allocation import balanced_resource_score
 from cluster.scheduler.plugins.node_resources_fit import least_allocated_score
+from cluster.scheduler import records
 from cluster.scheduler.plugins.volume_binding import ANN_SELECTED_NODE
-from cluster.scheduler.scheduler import (
-    ANNOTATION, RECORDED_NODES, Scheduler, num_feasible_nodes_to_find, select_host,
-)
+from cluster.scheduler.scheduler import RECORDED_NODES, Scheduler, num_feasible_nodes_to_find, select_host
 
 NODE_CPU, NODE_MEMORY = 2000, 8010948 * 1024  # bootstrap's worker allocatable
 GI, MI = 1024 ** 3, 1024 ** 2
+
+
+def decision_about(api: APIServer, name: str) -> dict:
+    """The scheduler's last record about the pod `name` (the dashboard's scheduler tab reads the same)."""
+    pod = api.get("pods", "default", name)
+    entry = records.latest(api.cluster, {("default", name): pod["metadata"]["uid"]}, name)
+    assert entry is not None, name
+    return entry["decision"]
 
 
 # -- formulas -------------------------------------------------------------------------
@@ -201,7 +210,7 @@ def test_pod_is_bound_to_the_least_allocated_node_with_a_scheduled_event(api: AP
     assert pod_scheduled(api, "web")["status"] == "True" and "reason" not in pod_scheduled(api, "web")
     events = [(e["reason"], e["message"], e["source"]["component"]) for e in api.list("events", "default")["items"]]
     assert ("Scheduled", "Successfully assigned default/web to worker-3", "default-scheduler") in events
-    decision = json.loads(pod["metadata"]["annotations"][ANNOTATION])
+    decision = decision_about(api, "web")
     assert decision["chosen"] == "worker-3"
     worker3 = decision["nodes"]["worker-3"]
     assert set(worker3["filter"].values()) == {"ok"}
@@ -209,6 +218,44 @@ def test_pod_is_bound_to_the_least_allocated_node_with_a_scheduled_event(api: AP
     assert worker3["score"] == {"TaintToleration": 100, "NodeResourcesFit": 96, "NodeResourcesBalancedAllocation": 98}
     assert worker3["total"] == 300 + 96 + 98
     assert all(decision["nodes"][n]["total"] < worker3["total"] for n in ("worker-1", "worker-2"))
+
+
+def test_a_scheduled_pod_carries_no_trace_of_the_schedulers_reasoning(api: APIServer) -> None:
+    """As on a real cluster, `kubectl describe pod` shows `Annotations: <none>`; the reasoning lives in the
+    scheduler's own records (and the dashboard's tab), not in the Kubernetes API."""
+    make_pod(api, "web", cpu="100m", memory="128Mi")
+    Scheduler(api).reconcile("default/web")
+    pod = api.get("pods", "default", "web")
+    assert pod["spec"]["nodeName"] and not pod["metadata"].get("annotations")
+    out, err = io.StringIO(), io.StringIO()
+    assert cli.run(api, ["describe", "pod", "web"], stdout=out, stderr=err) == 0, err.getvalue()
+    assert "\nAnnotations:      <none>\n" in out.getvalue()
+    decision = decision_about(api, "web")
+    assert decision["chosen"] == pod["spec"]["nodeName"]
+    # the Filter plugins that ran; NodeResourcesBalancedAllocation only scores
+    assert list(decision["nodes"][decision["chosen"]]["filter"]) == [
+        "NodeUnschedulable", "NodeName", "TaintToleration", "NodeAffinity", "NodeResourcesFit"]
+
+
+def test_an_unschedulable_pod_is_not_annotated_and_its_unchanged_retry_is_recorded_once(api: APIServer) -> None:
+    scheduler = Scheduler(api)
+    make_pod(api, "web", nodeSelector={"disktype": "ssd"})
+    scheduler.reconcile("default/web")
+    scheduler.reconcile("default/web")
+    assert not api.get("pods", "default", "web")["metadata"].get("annotations")
+    assert decision_about(api, "web")["chosen"] is None
+    assert [e["pod"] for e in records.recent(api.cluster)] == ["web"]
+
+
+def test_a_best_effort_pod_is_still_scored_by_balanced_allocation_as_in_v1_32(api: APIServer) -> None:
+    """v1.32's NodeResourcesBalancedAllocation scores a pod without requests by the node's own balance; the
+    PreScore Skip for best-effort pods came in v1.33 (kubernetes#130260)."""
+    make_pod(api, "hog", cpu="1", node="worker-1")  # worker-1: cpu 1/2, memory 0 in use -> std 0.25 -> 75
+    make_pod(api, "web")
+    Scheduler(api).reconcile("default/web")
+    nodes = decision_about(api, "web")["nodes"]
+    assert {n: r["score"]["NodeResourcesBalancedAllocation"] for n, r in nodes.items()} == {
+        "worker-1": 75, "worker-2": 100, "worker-3": 100}
 
 
 def test_prefer_no_schedule_taint_steers_pods_away(api: APIServer) -> None:
@@ -341,8 +388,7 @@ def test_a_big_cluster_stops_searching_at_enough_feasible_nodes_and_starts_the_n
     for name in ("first", "second"):
         make_pod(api, name, cpu="10m")
         scheduler.reconcile(f"default/{name}")
-    first, second = (json.loads(api.get("pods", "default", n)["metadata"]["annotations"][ANNOTATION])
-                     for n in ("first", "second"))
+    first, second = (decision_about(api, n) for n in ("first", "second"))
     assert (first["evaluated"], first["of"]) == (second["evaluated"], second["of"]) == (100, 120)
     assert len(first["nodes"]) == RECORDED_NODES and first["omitted"] == 100 - RECORDED_NODES
     assert first["chosen"] in first["nodes"]
@@ -473,7 +519,7 @@ def _warm_against_fresh(api: APIServer, pods: int) -> dict[str, int]:
         warm.reconcile(f"default/{name}")
         pod = api.get("pods", "default", name)
         assert pod["spec"].get("nodeName") == expected.node, name
-        assert pod["metadata"]["annotations"][ANNOTATION] == expected.record(fresh.plugins), name
+        assert decision_about(api, name) == json.loads(expected.record(fresh.plugins)), name
         assert failed_scheduling(api, name) == ([expected.message] if expected.node is None else []), name
         assert warm._next_start == fresh._next_start, name
     return filter_runs

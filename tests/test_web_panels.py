@@ -57,3 +57,17 @@ def test_the_fault_buttons_type_the_terminals_fault_commands(cluster, student, a
     assert response.status_code == 200 and "term-err" not in response.content.decode()
     node = api.get("nodes", "", "worker-2")
     assert node["metadata"]["annotations"]["kubeclass.io/fault"] == "down"
+
+
+def test_the_scheduler_tab_explains_the_last_decision_though_the_pod_carries_no_annotation(cluster, student, api,
+                                                                                          web_service):
+    pods = api.list("pods", "default")["items"]
+    assert all(not p["metadata"].get("annotations") for p in pods)  # `Annotations: <none>`, as on a real cluster
+    panel = student.get(f"/c/{cluster.name}/panel/scheduler").content.decode()
+    chosen = re.search(r'<strong id="chosen-node">(worker-\d)</strong>', panel).group(1)
+    pod = re.search(r"Why pod (web-[a-z0-9-]+) went to", panel).group(1)
+    assert api.get("pods", "default", pod)["spec"]["nodeName"] == chosen
+    assert "NodeResourcesBalancedAllocation: " in panel and "TaintToleration: 100" in panel
+    api.delete("pods", "default", pod, grace_period_seconds=0)
+    after = student.get(f"/c/{cluster.name}/panel/scheduler").content.decode()
+    assert f"Why pod {pod} went" not in after  # a deleted pod's decision is no longer shown

@@ -1,5 +1,11 @@
 """ASGI entry point: Django over HTTP, Channels consumers over websockets.
 
+Daphne serves this one application on the dashboard's port and on the API's
+TLS port. Over HTTP both reach the same Django URL conf, where the Kubernetes
+API's paths at the root (`/api`, `/apis`, `/version`, `/healthz`, `/livez`,
+`/readyz`, `/openapi/…`) go to kube-apiserver's views and everything else to
+the dashboard's pages; cluster/apiserver/http/urls.py says why both ports.
+
 Websockets are checked three times: the Host must be one of ALLOWED_HOSTS,
 the Origin must be this very server — scheme, host and port (web/security.py)
 — and the consumer only accepts a session that may open the cluster.

@@ -16,6 +16,7 @@ from cluster import proxy
 from cluster.apiserver import printers
 from cluster.apiserver.resources import ResourceType, lookup
 from cluster.apiserver.server import APIServer
+from cluster.scheduler import records as scheduler_records
 from web import components, nodemap
 
 # The fault buttons type the same `kubectl fault` commands a student can type.
@@ -69,7 +70,7 @@ def dashboard_context(api: APIServer, api_url: str, ca_file: str, role: str) -> 
     from web.live import controls_state
 
     cluster = api.cluster
-    server = f"{api_url}/k8s/{cluster.name}"
+    server = api_url.rstrip("/")  # the API's root: the token chooses the cluster, as on a real apiserver
     controls = controls_state(cluster)
     controls["speed_text"] = f"{controls['speed']:g}"
     return {
@@ -146,17 +147,14 @@ def etcd(api: APIServer, params: Mapping[str, str], revision: int | None) -> dic
 
 
 def scheduler(api: APIServer, params: Mapping[str, str], revision: int | None) -> dict:
-    """The last scheduling decision the scheduler recorded on a pod, per node and plugin."""
-    pods = api.list("pods", None)["items"]
-    wanted = params.get("name")
-    decided = [p for p in pods if p["metadata"].get("annotations", {}).get("kubeclass.io/scheduling")]
-    if wanted:
-        decided = [p for p in decided if p["metadata"]["name"] == wanted]
-    if not decided:
+    """The last scheduling decision about a pod that still exists, per node and plugin, from the scheduler's
+    own records (cluster/scheduler/records.py: kept beside the cluster, not on the pod)."""
+    live = {(p["metadata"].get("namespace"), p["metadata"]["name"]): p["metadata"].get("uid")
+            for p in api.list("pods", None)["items"]}
+    entry = scheduler_records.latest(api.cluster, live, params.get("name", ""))
+    if entry is None:
         return {"pod": None}
-    pod = max(decided, key=lambda p: int(p["metadata"]["resourceVersion"]))
-    decision = json.loads(pod["metadata"]["annotations"]["kubeclass.io/scheduling"])
-    return {"pod": pod["metadata"]["name"], "namespace": pod["metadata"].get("namespace"), "decision": decision}
+    return {"pod": entry["pod"], "namespace": entry["namespace"], "decision": entry["decision"]}
 
 
 def traffic(api: APIServer, params: Mapping[str, str], revision: int | None) -> dict:

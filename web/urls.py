@@ -2,10 +2,14 @@ from __future__ import annotations
 
 from django.urls import include, path
 
+from cluster.apiserver.http import urls as api_urls
+from cluster.apiserver.http import views as api_views
 from web import class_views, lesson_views, stream_views, views
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    # kube-apiserver's paths at the root: the bearer token chooses the cluster (cluster/apiserver/http/urls.py)
+    *api_urls.root_urlpatterns,
+    path("", api_views.index_or_page(views.home), name="home"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("sandboxes/new", views.new_sandbox, name="new_sandbox"),
     path("lessons/", lesson_views.lessons, name="lessons"),

@@ -300,3 +300,7 @@ _DEFAULTERS: dict[str, Callable[[APIServer, dict], None]] = {
     "Namespace": _namespace,
     "Secret": _secret,
 }
+
+from cluster.apiserver import defaults_workloads  # noqa: E402 (it builds on the helpers above)
+
+_DEFAULTERS.update(defaults_workloads.DEFAULTERS)

@@ -6,27 +6,34 @@ from __future__ import annotations
 
 
 class StatusError(Exception):
-    """An error the API server answers with a metav1 Status and an HTTP status code."""
+    """An error the API server answers with a metav1 Status and an HTTP status code.
+
+    `details` None leaves `details` out of the Status; an empty dict sends `"details":{}`, as
+    errors.NewGenericServerResponse does (its StatusDetails pointer is never nil). `list_meta`
+    is the Status's own ListMeta (a 410 on a continued list carries a fresh continue token)."""
+
+    list_meta: dict | None = None
 
     def __init__(self, code: int, reason: str, message: str, details: dict | None = None) -> None:
         super().__init__(message)
         self.code = code
         self.reason = reason
         self.message = message
-        self.details = details or {}
+        self.details = details
 
     def status(self) -> dict:
-        body = {
-            "kind": "Status",
-            "apiVersion": "v1",
-            "metadata": {},
-            "status": "Failure",
-            "message": self.message,
-            "reason": self.reason,
-            "code": self.code,
-        }
-        if self.details:
-            body["details"] = self.details
+        """The metav1.Status, its fields in the Go struct's order (kind, apiVersion, metadata, status,
+        message, reason, details, code) and empty ones omitted, as the JSON serializer writes it."""
+        body: dict = {"kind": "Status", "apiVersion": "v1", "metadata": dict(self.list_meta or {}),
+                      "status": "Failure"}
+        if self.message:
+            body["message"] = self.message
+        if self.reason:
+            body["reason"] = self.reason
+        if self.details is not None:
+            body["details"] = status_details(self.details)
+        if self.code:
+            body["code"] = self.code
         return body
 
     # -- constructors named after apimachinery's errors.NewXxx -------------
@@ -40,7 +47,8 @@ class StatusError(Exception):
 
     @classmethod
     def not_found_resource(cls, group: str, version: str, plural: str) -> StatusError:
-        return cls(404, "NotFound", "the server could not find the requested resource")
+        """A path no route serves (go-restful's 404 through NewGenericServerResponse: empty details)."""
+        return cls(404, "NotFound", "the server could not find the requested resource", {})
 
     @classmethod
     def already_exists(cls, group_resource: str, name: str) -> StatusError:
@@ -81,7 +89,15 @@ class StatusError(Exception):
 
     @classmethod
     def method_not_supported(cls, group_resource: str, action: str) -> StatusError:
-        return cls(405, "MethodNotAllowed", f"{action} is not supported on resources of kind \"{group_resource}\"")
+        """errors.NewMethodNotSupported: details name the resource (and its group)."""
+        plural, _, group = group_resource.partition(".")
+        return cls(405, "MethodNotAllowed", f"{action} is not supported on resources of kind \"{group_resource}\"",
+                   {"group": group, "kind": plural})
+
+    @classmethod
+    def method_not_allowed(cls) -> StatusError:
+        """A method no route of the path serves (go-restful's 405 through NewGenericServerResponse)."""
+        return cls(405, "MethodNotAllowed", "the server does not allow this method on the requested resource", {})
 
     @classmethod
     def unauthorized(cls) -> StatusError:
@@ -169,5 +185,18 @@ def _cause_text(cause: dict) -> str:
 
 
 def public_causes(causes: list[dict]) -> list[dict]:
-    """The StatusCause fields kube-apiserver sends (without our private helpers)."""
-    return [{k: v for k, v in c.items() if not k.startswith("_")} for c in causes]
+    """The StatusCause fields kube-apiserver sends (without our private helpers), in the Go struct's
+    order: reason (its Type), message, field, each omitted when empty."""
+    return [{k: c[k] for k in ("reason", "message", "field") if c.get(k)} for c in causes]
+
+
+_DETAIL_ORDER = ("name", "group", "kind", "uid", "causes", "retryAfterSeconds")
+
+
+def status_details(details: dict) -> dict:
+    """metav1.StatusDetails in the Go struct's order (name, group, kind, uid, causes, retryAfterSeconds),
+    empty fields omitted as `omitempty` drops them."""
+    ordered = {k: details[k] for k in _DETAIL_ORDER if details.get(k)}
+    if "causes" in ordered:
+        ordered["causes"] = public_causes(ordered["causes"])
+    return ordered

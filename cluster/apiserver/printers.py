@@ -12,6 +12,7 @@ import datetime as dt
 
 from cluster.apiserver import printers_kinds as kinds
 from cluster.apiserver import printers_quota as quota
+from cluster.apiserver import printers_workloads as workloads
 from cluster.apiserver.printers_pod import NODE_COLUMNS, POD_COLUMNS, node_row, pod_conditions, pod_row
 from cluster.apiserver.printing import Row, column, human_duration, short_human_duration  # noqa: F401
 from cluster.apiserver.resources import ResourceType
@@ -34,6 +35,7 @@ PRINTERS: dict[str, tuple[list[dict], Row]] = {
     "Event": (kinds.EVENT_COLUMNS, kinds.event_row),
     "Lease": (kinds.LEASE_COLUMNS, kinds.lease_row),
     "ResourceQuota": (quota.RESOURCEQUOTA_COLUMNS, quota.resourcequota_row),
+    **workloads.PRINTERS,
 }
 
 # kube-apiserver's default table convertor, for kinds without a dedicated printer.

@@ -56,6 +56,7 @@ SCHEMA_PACKAGES = {
     "": "io.k8s.api.core",
     "apps": "io.k8s.api.apps",
     "autoscaling": "io.k8s.api.autoscaling",
+    "batch": "io.k8s.api.batch",
     "coordination.k8s.io": "io.k8s.api.coordination",
     "discovery.k8s.io": "io.k8s.api.discovery",
     "events.k8s.io": "io.k8s.api.events",
@@ -83,14 +84,23 @@ RESOURCES: tuple[ResourceType, ...] = (
     _R("", "v1", "ResourceQuota", "resourcequotas", "resourcequota", True, "/registry/resourcequotas/", ("quota",),
        subresources=("status",)),
     _R("", "v1", "LimitRange", "limitranges", "limitrange", True, "/registry/limitranges/", ("limits",)),
+    _R("apps", "v1", "ControllerRevision", "controllerrevisions", "controllerrevision", True,
+       "/registry/controllerrevisions/"),
+    _R("apps", "v1", "DaemonSet", "daemonsets", "daemonset", True, "/registry/daemonsets/", ("ds",), ("all",),
+       subresources=("status",)),
     _R("apps", "v1", "Deployment", "deployments", "deployment", True, "/registry/deployments/", ("deploy",),
        ("all",), subresources=("scale", "status")),
     _R("apps", "v1", "ReplicaSet", "replicasets", "replicaset", True, "/registry/replicasets/", ("rs",),
+       ("all",), subresources=("scale", "status")),
+    _R("apps", "v1", "StatefulSet", "statefulsets", "statefulset", True, "/registry/statefulsets/", ("sts",),
        ("all",), subresources=("scale", "status")),
     _R("autoscaling", "v2", "HorizontalPodAutoscaler", "horizontalpodautoscalers", "horizontalpodautoscaler",
        True, "/registry/horizontalpodautoscalers/", ("hpa",), ("all",), subresources=("status",)),
     _R("autoscaling", "v1", "HorizontalPodAutoscaler", "horizontalpodautoscalers", "horizontalpodautoscaler",
        True, "/registry/horizontalpodautoscalers/", ("hpa",), ("all",), subresources=("status",)),
+    _R("batch", "v1", "CronJob", "cronjobs", "cronjob", True, "/registry/cronjobs/", ("cj",), ("all",),
+       subresources=("status",)),
+    _R("batch", "v1", "Job", "jobs", "job", True, "/registry/jobs/", (), ("all",), subresources=("status",)),
     _R("coordination.k8s.io", "v1", "Lease", "leases", "lease", True, "/registry/leases/"),
     _R("discovery.k8s.io", "v1", "EndpointSlice", "endpointslices", "endpointslice", True,
        "/registry/endpointslices/"),
@@ -101,13 +111,14 @@ RESOURCES: tuple[ResourceType, ...] = (
 
 SUPPORTED_KINDS_HINT = (
     "kubeclass serves Namespace, Node, Pod, Service, Endpoints, ConfigMap, Secret, PersistentVolume, "
-    "PersistentVolumeClaim, Event (v1), Deployment, ReplicaSet (apps/v1), HorizontalPodAutoscaler "
-    "(autoscaling/v2, v1), Lease (coordination.k8s.io/v1), EndpointSlice (discovery.k8s.io/v1), "
+    "PersistentVolumeClaim, Event (v1), Deployment, ReplicaSet, DaemonSet, StatefulSet, ControllerRevision "
+    "(apps/v1), HorizontalPodAutoscaler (autoscaling/v2, v1), Job, CronJob (batch/v1), Lease "
+    "(coordination.k8s.io/v1), EndpointSlice (discovery.k8s.io/v1), "
     "Event (events.k8s.io/v1) and StorageClass (storage.k8s.io/v1)"
 )
 
 # The order kube-apiserver lists its groups in discovery (legacy core first).
-GROUP_ORDER = ("", "apps", "events.k8s.io", "autoscaling", "storage.k8s.io", "coordination.k8s.io",
+GROUP_ORDER = ("", "apps", "events.k8s.io", "autoscaling", "batch", "storage.k8s.io", "coordination.k8s.io",
                "discovery.k8s.io")
 
 def _preferred(resources: tuple[ResourceType, ...]) -> tuple[ResourceType, ...]:

@@ -1,57 +1,295 @@
-"""Label and field selectors (k8s.io/apimachinery/pkg/labels and pkg/fields).
+"""Label and field selectors (k8s.io/apimachinery/pkg/labels/selector.go and pkg/fields/selector.go).
 
-Label selectors accept both syntaxes kube-apiserver accepts: equality-based
-(`app=web`, `tier!=db`) and set-based (`env in (prod,qa)`, `!canary`, `app`).
-Field selectors support the fields kubeclass indexes, as kube-apiserver supports
-only a few fields per resource.
+Label selectors are read by a port of upstream's lexer and recursive-descent
+parser, so every selector kube-apiserver accepts is accepted (`app=web`,
+`tier!=db`, `env in (prod,qa)`, `!canary`, `app`, `replicas>2`) and every one it
+refuses is refused with its words: `found ',', expected: identifier after ','`,
+`unable to parse requirement: <nil>: Invalid value: "-x": name part must ...`.
+
+Field selectors are parsed as fields.ParseSelector parses them (terms split on
+unescaped commas, `=`, `==` or `!=`, backslash escapes in values) and each field
+label is checked against what the kind's field label conversion function
+accepts (pkg/apis/core/v1/conversion.go; runtime.DefaultMetaV1FieldSelectorConversion
+for the rest): `field label not supported: spec.foo`.
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from cluster.apiserver.errors import StatusError
+from cluster.apiserver.validation.names import is_qualified_name, is_valid_label_value
+
+if TYPE_CHECKING:
+    from cluster.apiserver.resources import ResourceType
 
 Requirement = Callable[[dict], bool]
 
-_SET_RE = re.compile(r"^\s*([A-Za-z0-9./_-]+)\s+(in|notin)\s+\(([^)]*)\)\s*$")
-_EQ_RE = re.compile(r"^\s*([A-Za-z0-9./_-]+)\s*(==|!=|=)\s*([A-Za-z0-9._-]*)\s*$")
-_EXISTS_RE = re.compile(r"^\s*(!?)\s*([A-Za-z0-9./_-]+)\s*$")
+
+class SelectorError(ValueError):
+    """A selector that does not parse; kube-apiserver answers it with a 400 BadRequest."""
 
 
-def _split_top(text: str) -> list[str]:
-    """Split on commas that are not inside parentheses."""
-    parts, depth, current = [], 0, ""
-    for ch in text:
-        if ch == "(":
-            depth += 1
-        elif ch == ")":
-            depth -= 1
-        if ch == "," and depth == 0:
-            parts.append(current)
-            current = ""
+# -- the lexer (selector.go: Lexer) ---------------------------------------------------
+_ERROR, _END, _CLOSE, _COMMA, _NOT, _DOUBLE_EQ, _EQ, _GT, _ID, _IN, _LT, _NOT_EQ, _NOT_IN, _OPEN = range(14)
+_STRING_TO_TOKEN = {")": _CLOSE, ",": _COMMA, "!": _NOT, "==": _DOUBLE_EQ, "=": _EQ, ">": _GT, "in": _IN,
+                    "<": _LT, "!=": _NOT_EQ, "notin": _NOT_IN, "(": _OPEN}
+_SPECIAL = frozenset("=!(),><")
+_WHITESPACE = frozenset(" \t\r\n")
+BINARY_OPERATORS = ("in", "notin", "=", "==", "!=", "gt", "lt")  # selection.Operator values, as the parser lists them
+
+
+def _lex(text: str) -> list[tuple[int, str]]:
+    """Every token of `text` (Lexer.Lex until EndOfStringToken), as (token, literal)."""
+    data = text.encode("utf-8", "surrogatepass")  # the Go lexer reads bytes
+    pos, size, items = 0, len(data), []
+    while True:
+        while pos < size and chr(data[pos]) in _WHITESPACE:
+            pos += 1
+        if pos >= size or data[pos] == 0:
+            items.append((_END, ""))
+            return items
+        if chr(data[pos]) in _SPECIAL:
+            buffer, last = "", None
+            while pos < size and data[pos] != 0 and chr(data[pos]) in _SPECIAL:
+                candidate = buffer + chr(data[pos])
+                if candidate in _STRING_TO_TOKEN:
+                    buffer, last = candidate, (_STRING_TO_TOKEN[candidate], candidate)
+                    pos += 1
+                elif last is not None:
+                    break
+                else:
+                    buffer = candidate
+                    pos += 1
+            if last is None:
+                items.append((_ERROR, f"error expected: keyword found '{buffer}'"))
+            else:
+                items.append(last)
+            continue
+        start = pos
+        while pos < size and data[pos] != 0 and chr(data[pos]) not in _SPECIAL and chr(data[pos]) not in _WHITESPACE:
+            pos += 1
+        literal = data[start:pos].decode("utf-8", "replace")
+        items.append((_STRING_TO_TOKEN.get(literal, _ID), literal) if literal in ("in", "notin") else (_ID, literal))
+
+
+# -- the parser (selector.go: Parser) -------------------------------------------------
+@dataclass(frozen=True)
+class _Req:
+    key: str
+    operator: str  # selection.Operator: "in", "notin", "=", "==", "!=", "exists", "!", "gt", "lt"
+    values: tuple[str, ...]
+
+
+class _Parser:
+    def __init__(self, text: str) -> None:
+        self.items = _lex(text)
+        self.position = 0
+
+    def lookahead(self, values: bool) -> tuple[int, str]:
+        tok, lit = self.items[self.position]
+        return (_ID if values and tok in (_IN, _NOT_IN) else tok), lit
+
+    def consume(self, values: bool) -> tuple[int, str]:
+        tok, lit = self.lookahead(values)
+        self.position += 1
+        return tok, lit
+
+    def parse(self) -> list[_Req]:
+        requirements: list[_Req] = []
+        while True:
+            tok, lit = self.lookahead(True)
+            if tok in (_ID, _NOT):
+                try:
+                    requirements.append(self.requirement())
+                except SelectorError as err:
+                    raise SelectorError(f"unable to parse requirement: {err}") from None
+                tok, lit = self.consume(True)
+                if tok == _END:
+                    return requirements
+                if tok == _COMMA:
+                    tok2, lit2 = self.lookahead(True)
+                    if tok2 not in (_ID, _NOT):
+                        raise SelectorError(f"found '{lit2}', expected: identifier after ','")
+                    continue
+                raise SelectorError(f"found '{lit}', expected: ',' or 'end of string'")
+            if tok == _END:
+                return requirements
+            raise SelectorError(f"found '{lit}', expected: !, identifier, or 'end of string'")
+
+    def requirement(self) -> _Req:
+        key, operator = self.key_and_operator()
+        if operator in ("exists", "!"):
+            return _new_requirement(key, operator, [])
+        operator = self.operator()
+        if operator in ("in", "notin"):
+            values = self.set_values()
         else:
-            current += ch
-    parts.append(current)
-    return [p for p in parts if p.strip()]
+            values = self.exact_value()
+        return _new_requirement(key, operator, sorted(values))
+
+    def key_and_operator(self) -> tuple[str, str]:
+        operator = ""
+        tok, literal = self.consume(True)
+        if tok == _NOT:
+            operator = "!"
+            tok, literal = self.consume(True)
+        if tok != _ID:
+            raise SelectorError(f"found '{literal}', expected: identifier")
+        _validate_key(literal)
+        if self.lookahead(True)[0] in (_END, _COMMA) and operator != "!":
+            operator = "exists"
+        return literal, operator
+
+    def operator(self) -> str:
+        tok, lit = self.consume(False)
+        ops = {_IN: "in", _EQ: "=", _DOUBLE_EQ: "==", _GT: "gt", _LT: "lt", _NOT_IN: "notin", _NOT_EQ: "!="}
+        if tok not in ops:
+            raise SelectorError(f"found '{lit}', expected: {', '.join(BINARY_OPERATORS)}")
+        return ops[tok]
+
+    def set_values(self) -> set[str]:
+        tok, lit = self.consume(True)
+        if tok != _OPEN:
+            raise SelectorError(f"found '{lit}' expected: '('")
+        tok, lit = self.lookahead(True)
+        if tok in (_ID, _COMMA):
+            values = self.identifiers()
+            if self.consume(True)[0] != _CLOSE:
+                raise SelectorError(f"found '{lit}', expected: ')'")
+            return values
+        if tok == _CLOSE:
+            self.consume(True)
+            return {""}
+        raise SelectorError(f"found '{lit}', expected: ',', ')' or identifier")
+
+    def identifiers(self) -> set[str]:
+        values: set[str] = set()
+        while True:
+            tok, lit = self.consume(True)
+            if tok == _ID:
+                values.add(lit)
+                tok2, lit2 = self.lookahead(True)
+                if tok2 == _COMMA:
+                    continue
+                if tok2 == _CLOSE:
+                    return values
+                raise SelectorError(f"found '{lit2}', expected: ',' or ')'")
+            if tok == _COMMA:
+                if not values:
+                    values.add("")
+                tok2, _ = self.lookahead(True)
+                if tok2 == _CLOSE:
+                    values.add("")
+                    return values
+                if tok2 == _COMMA:
+                    values.add("")
+                continue
+            raise SelectorError(f"found '{lit}', expected: ',', or identifier")
+
+    def exact_value(self) -> set[str]:
+        tok, _ = self.lookahead(True)
+        if tok in (_END, _COMMA):
+            return {""}
+        tok, lit = self.consume(True)
+        if tok == _ID:
+            return {lit}
+        raise SelectorError(f"found '{lit}', expected: identifier")
 
 
-def _requirement(text: str) -> Requirement:
-    if m := _SET_RE.match(text):
-        key, op, values = m.group(1), m.group(2), {v.strip() for v in m.group(3).split(",") if v.strip()}
-        if op == "in":
-            return lambda labels: key in labels and labels[key] in values
-        return lambda labels: labels.get(key) not in values
-    if m := _EQ_RE.match(text):
-        key, op, value = m.groups()
-        if op == "!=":
-            return lambda labels: labels.get(key) != value
-        return lambda labels: labels.get(key) == value
-    if m := _EXISTS_RE.match(text):
-        negate, key = m.groups()
-        return (lambda labels: key not in labels) if negate else (lambda labels: key in labels)
-    raise StatusError.bad_request(f'unable to parse requirement: found \'{text.strip()}\', expected: valid label selector')
+def _quote(value: str) -> str:
+    """Go's %q for the strings a selector holds."""
+    out = []
+    for ch in value:
+        if ch in ('"', "\\"):
+            out.append("\\" + ch)
+        elif ch == "\n":
+            out.append("\\n")
+        elif ch == "\t":
+            out.append("\\t")
+        elif ch == "\r":
+            out.append("\\r")
+        elif ord(ch) < 0x20 or ord(ch) == 0x7F:
+            out.append(f"\\x{ord(ch):02x}")
+        else:
+            out.append(ch)
+    return '"' + "".join(out) + '"'
+
+
+def _validate_key(key: str, path: str = "<nil>") -> None:
+    """validateLabelKey: a field.Invalid on a nil path, which prints as `<nil>`."""
+    errs = is_qualified_name(key)
+    if errs:
+        raise SelectorError(f"{path}: Invalid value: {_quote(key)}: {'; '.join(errs)}")
+
+
+def _go_strings(values: list[str]) -> str:
+    return "[]string{" + ", ".join(_quote(v) for v in values) + "}" if values else "[]string{}"
+
+
+def _new_requirement(key: str, operator: str, values: list[str]) -> _Req:
+    """labels.NewRequirement's checks, each a field error; several are aggregated as `[a, b]`."""
+    errs: list[str] = []
+    if is_qualified_name(key):
+        errs.append(f"key: Invalid value: {_quote(key)}: {'; '.join(is_qualified_name(key))}")
+    if operator in ("in", "notin") and not values:
+        errs.append(f"values: Invalid value: {_go_strings(values)}: for 'in', 'notin' operators, values set "
+                    "can't be empty")
+    elif operator in ("=", "==", "!=") and len(values) != 1:
+        errs.append(f"values: Invalid value: {_go_strings(values)}: exact-match compatibility requires one "
+                    "single value")
+    elif operator in ("gt", "lt"):
+        if len(values) != 1:
+            errs.append(f"values: Invalid value: {_go_strings(values)}: for 'Gt', 'Lt' operators, exactly one "
+                        "value is required")
+        for i, value in enumerate(values):
+            if _go_int(value) is None:
+                errs.append(f"values[{i}]: Invalid value: {_quote(value)}: for 'Gt', 'Lt' operators, the value "
+                            "must be an integer")
+    for i, value in enumerate(values):
+        msgs = is_valid_label_value(value)
+        if msgs:
+            errs.append(f"values[{i}][{key}]: Invalid value: {_quote(value)}: {'; '.join(msgs)}")
+    if errs:
+        raise SelectorError(errs[0] if len(errs) == 1 else "[" + ", ".join(errs) + "]")
+    return _Req(key, operator, tuple(values))
+
+
+def _go_int(text: str) -> int | None:
+    """strconv.ParseInt(text, 10, 64), or None where it errs."""
+    body = text[1:] if text[:1] in "+-" else text
+    if not body or not body.isascii() or not body.isdigit():
+        return None
+    value = int(text)
+    return value if -(2**63) <= value < 2**63 else None
+
+
+def _matcher(req: _Req) -> Requirement:
+    """Requirement.Matches for one requirement."""
+    key, op, values = req.key, req.operator, req.values
+    if op in ("=", "==", "in"):
+        if len(values) == 1:
+            only = values[0]
+            return lambda labels: key in labels and labels[key] == only
+        wanted = frozenset(values)
+        return lambda labels: key in labels and labels[key] in wanted
+    if op in ("!=", "notin"):
+        unwanted = frozenset(values)
+        return lambda labels: key not in labels or labels[key] not in unwanted
+    if op == "exists":
+        return lambda labels: key in labels
+    if op == "!":
+        return lambda labels: key not in labels
+    bound = _go_int(values[0]) if values else None
+
+    def compare(labels: dict) -> bool:
+        if key not in labels or bound is None:
+            return False
+        actual = _go_int(labels[key])
+        if actual is None:
+            return False
+        return actual > bound if op == "gt" else actual < bound
+    return compare
 
 
 @dataclass(frozen=True)
@@ -61,13 +299,26 @@ class LabelSelector:
 
     def matches(self, labels: dict | None) -> bool:
         labels = labels or {}
-        return all(r(labels) for r in self.requirements)
+        for requirement in self.requirements:
+            if not requirement(labels):
+                return False
+        return True
+
+
+def parse_labels(text: str) -> list[_Req]:
+    """labels.Parse: the requirements sorted by key, or SelectorError with upstream's message."""
+    return sorted(_Parser(text).parse(), key=lambda r: r.key)
 
 
 def parse_label_selector(text: str | None) -> LabelSelector | None:
+    """A `labelSelector` query value as a matcher; a malformed one is kube-apiserver's 400."""
     if not text:
         return None
-    return LabelSelector(tuple(_requirement(p) for p in _split_top(text)), text)
+    try:
+        requirements = parse_labels(text)
+    except SelectorError as err:
+        raise StatusError.bad_request(str(err)) from None
+    return LabelSelector(tuple(_matcher(r) for r in requirements), text)
 
 
 def selector_from_label_selector(selector: dict | None) -> LabelSelector | None:
@@ -111,48 +362,180 @@ def format_label_selector(selector: dict | None) -> str:
     return ",".join(parts) or "<none>"
 
 
-# -- field selectors --------------------------------------------------------
-_FIELDS: dict[str, Callable[[dict], str]] = {
-    "metadata.name": lambda o: o.get("metadata", {}).get("name", ""),
-    "metadata.namespace": lambda o: o.get("metadata", {}).get("namespace", ""),
-    "spec.nodeName": lambda o: (o.get("spec") or {}).get("nodeName", ""),
-    "status.phase": lambda o: (o.get("status") or {}).get("phase", ""),
-    "spec.unschedulable": lambda o: str(bool((o.get("spec") or {}).get("unschedulable", False))).lower(),
-    "involvedObject.name": lambda o: (o.get("involvedObject") or {}).get("name", ""),
-    "involvedObject.namespace": lambda o: (o.get("involvedObject") or {}).get("namespace", ""),
-    "involvedObject.kind": lambda o: (o.get("involvedObject") or {}).get("kind", ""),
-    "involvedObject.uid": lambda o: (o.get("involvedObject") or {}).get("uid", ""),
-    "involvedObject.fieldPath": lambda o: (o.get("involvedObject") or {}).get("fieldPath", ""),
-    "reason": lambda o: o.get("reason", ""),
-    "type": lambda o: o.get("type", ""),
-    "spec.schedulerName": lambda o: (o.get("spec") or {}).get("schedulerName", ""),
+# -- field selectors --------------------------------------------------------------------
+def _involved(key: str) -> Callable[[dict], str]:
+    return lambda o: str((o.get("involvedObject") or {}).get(key) or "")
+
+
+def _spec(key: str) -> Callable[[dict], str]:
+    return lambda o: str((o.get("spec") or {}).get(key) or "")
+
+
+def _status(key: str) -> Callable[[dict], str]:
+    return lambda o: str((o.get("status") or {}).get(key) or "")
+
+
+def _flag(section: str, key: str) -> Callable[[dict], str]:
+    return lambda o: "true" if (o.get(section) or {}).get(key) else "false"
+
+
+def _pod_ips(obj: dict) -> str:
+    return ",".join(str(ip.get("ip", "")) for ip in (obj.get("status") or {}).get("podIPs") or []
+                    if isinstance(ip, dict))
+
+
+# The values each selectable field has (the registries' GetAttrs / ToSelectableFields).
+FIELD_VALUES: dict[str, Callable[[dict], str]] = {
+    "metadata.name": lambda o: str((o.get("metadata") or {}).get("name") or ""),
+    "metadata.namespace": lambda o: str((o.get("metadata") or {}).get("namespace") or ""),
+    "spec.nodeName": _spec("nodeName"),
+    "spec.restartPolicy": _spec("restartPolicy"),
+    "spec.schedulerName": _spec("schedulerName"),
+    "spec.serviceAccountName": _spec("serviceAccountName"),
+    "spec.hostNetwork": _flag("spec", "hostNetwork"),
+    "spec.unschedulable": _flag("spec", "unschedulable"),
+    "status.phase": _status("phase"),
+    "status.podIP": _status("podIP"),
+    "status.podIPs": _pod_ips,
+    "status.nominatedNodeName": _status("nominatedNodeName"),
+    "involvedObject.kind": _involved("kind"),
+    "involvedObject.namespace": _involved("namespace"),
+    "involvedObject.name": _involved("name"),
+    "involvedObject.uid": _involved("uid"),
+    "involvedObject.apiVersion": _involved("apiVersion"),
+    "involvedObject.resourceVersion": _involved("resourceVersion"),
+    "involvedObject.fieldPath": _involved("fieldPath"),
+    "reason": lambda o: str(o.get("reason") or ""),
+    "reportingComponent": lambda o: str(o.get("reportingComponent") or ""),
+    "source": lambda o: str((o.get("source") or {}).get("component") or ""),
+    "type": lambda o: str(o.get("type") or ""),
+    "status.replicas": lambda o: str((o.get("status") or {}).get("replicas") or 0),
 }
+
+_META = ("metadata.name", "metadata.namespace")
+# Field labels per kind (group/kind) as each conversion function accepts them; the rest of the
+# kinds take DefaultMetaV1FieldSelectorConversion (metadata.name and metadata.namespace).
+FIELD_LABELS: dict[tuple[str, str], tuple[str, ...]] = {
+    ("", "Pod"): _META + ("spec.nodeName", "spec.restartPolicy", "spec.schedulerName", "spec.serviceAccountName",
+                          "spec.hostNetwork", "status.phase", "status.podIP", "status.podIPs",
+                          "status.nominatedNodeName"),
+    ("", "Node"): ("metadata.name", "spec.unschedulable"),
+    ("", "Event"): ("involvedObject.kind", "involvedObject.namespace", "involvedObject.name", "involvedObject.uid",
+                    "involvedObject.apiVersion", "involvedObject.resourceVersion", "involvedObject.fieldPath",
+                    "reason", "reportingComponent", "source", "type") + _META,
+    ("", "Namespace"): ("status.phase", "metadata.name"),
+    ("", "Secret"): ("type",) + _META,
+    ("apps", "ReplicaSet"): _META + ("status.replicas",),
+}
+# Old names a conversion function rewrites (a v1 client's spec.host).
+FIELD_ALIASES: dict[tuple[str, str], dict[str, str]] = {("", "Pod"): {"spec.host": "spec.nodeName"}}
 
 
 @dataclass(frozen=True)
 class FieldSelector:
-    terms: tuple[tuple[str, str, str], ...]
+    terms: tuple[tuple[str, str, str], ...]  # (field, "=" or "!=", value)
 
     def matches(self, obj: dict) -> bool:
         for field, op, value in self.terms:
-            actual = _FIELDS[field](obj)
-            if (actual == value) != (op != "!="):
+            getter = FIELD_VALUES.get(field)
+            actual = getter(obj) if getter is not None else ""
+            if (actual == value) != (op == "="):
                 return False
         return True
 
 
-def parse_field_selector(text: str | None, kind: str = "") -> FieldSelector | None:
+def _split_terms(text: str) -> list[str]:
+    """fields.splitTerms: split on commas that no backslash escapes."""
+    if not text:
+        return []
+    terms, start, escaped = [], 0, False
+    for index, ch in enumerate(text):
+        if escaped:
+            escaped = False
+        elif ch == "\\":
+            escaped = True
+        elif ch == ",":
+            terms.append(text[start:index])
+            start = index + 1
+    terms.append(text[start:])
+    return terms
+
+
+def _split_term(term: str) -> tuple[str, str, str] | None:
+    """fields.splitTerm: the first `!=`, `==` or `=` splits the term."""
+    for index in range(len(term)):
+        for op in ("!=", "==", "="):
+            if term.startswith(op, index):
+                return term[:index], op, term[index + len(op):]
+    return None
+
+
+def _unescape(value: str) -> str:
+    """fields.UnescapeValue."""
+    if not any(ch in value for ch in "\\,="):
+        return value
+    out, in_slash = [], False
+    for ch in value:
+        if in_slash:
+            if ch in "\\,=":
+                out.append(ch)
+            else:
+                raise SelectorError(f"invalid field selector: invalid escape sequence: \\{ch}")
+            in_slash = False
+            continue
+        if ch == "\\":
+            in_slash = True
+        elif ch in ",=":
+            raise SelectorError(f"invalid field selector: unescaped character in value: {ord(ch)}")
+        else:
+            out.append(ch)
+    if in_slash:
+        raise SelectorError("invalid field selector: invalid escape sequence: \\")
+    return "".join(out)
+
+
+def parse_fields(text: str) -> list[tuple[str, str, str]]:
+    """fields.ParseSelector: the terms sorted as text, or SelectorError with upstream's message."""
+    terms = []
+    for part in sorted(_split_terms(text)):
+        if part == "":
+            continue
+        split = _split_term(part)
+        if split is None:
+            raise SelectorError(f"invalid selector: '{text}'; can't understand '{part}'")
+        field, op, raw = split
+        terms.append((field, "!=" if op == "!=" else "=", _unescape(raw)))
+    return terms
+
+
+def field_label_error(rt: ResourceType, label: str) -> str | None:
+    """What the kind's field label conversion function answers for `label`, or None when supported."""
+    allowed = FIELD_LABELS.get((rt.group, rt.kind))
+    if allowed is None:
+        if label in _META:
+            return None
+        return f'"{label}" is not a known field selector: only "metadata.name", "metadata.namespace"'
+    if label in allowed or label in FIELD_ALIASES.get((rt.group, rt.kind), {}):
+        return None
+    return f"field label not supported: {label}"
+
+
+def parse_field_selector(text: str | None, rt: ResourceType | None = None) -> FieldSelector | None:
+    """A `fieldSelector` query value as a matcher; each field label is checked against `rt`'s kind
+    when given. A malformed selector or an unsupported label is kube-apiserver's 400."""
     if not text:
         return None
-    terms = []
-    for part in _split_top(text):
-        m = re.match(r"^\s*([A-Za-z.]+)\s*(==|!=|=)\s*(.*?)\s*$", part)
-        if not m:
-            raise StatusError.bad_request(f"invalid selector: '{text}'; can't understand '{part}'")
-        field, op, value = m.groups()
-        if field not in _FIELDS:
-            raise StatusError.bad_request(
-                f'field label not supported: {field}' if not kind else f'"{field}" is not a known field selector: only "metadata.name", "metadata.namespace"'
-            )
-        terms.append((field, op, value))
+    try:
+        terms = parse_fields(text)
+    except SelectorError as err:
+        raise StatusError.bad_request(str(err)) from None
+    if rt is not None:
+        aliases = FIELD_ALIASES.get((rt.group, rt.kind), {})
+        for field, _op, _value in terms:
+            problem = field_label_error(rt, field)
+            if problem:
+                raise StatusError.bad_request(problem)
+        terms = [(aliases.get(f, f), op, v) for f, op, v in terms]
+    if not terms:
+        return None
     return FieldSelector(tuple(terms))

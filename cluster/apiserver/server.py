@@ -29,7 +29,7 @@ from django.conf import settings
 from django.db import connection, transaction
 
 from cluster import clock, decoding, steps
-from cluster.apiserver import admission, conversion, patch as patching, strategy
+from cluster.apiserver import admission, conversion, paging, patch as patching, strategy
 from cluster.apiserver.errors import StatusError
 from cluster.apiserver.resources import ResourceType, by_kind, lookup
 from cluster.apiserver.selectors import FieldSelector, LabelSelector, parse_field_selector, parse_label_selector
@@ -118,21 +118,61 @@ class APIServer:
         return strategy.present(rt, obj)
 
     def list(self, rt: ResourceType | str, namespace: str | None = None, label_selector: str | None = None,
-             field_selector: str | None = None) -> dict:
+             field_selector: str | None = None, limit: int = 0, continue_token: str = "",
+             resource_version: str = "", resource_version_match: str = "") -> dict:
+        """A list, whole or one page of it (`limit`, `continue_token`), as the etcd3 store's GetList
+        answers it; a field selector's labels are checked against the kind (cluster/apiserver/selectors.py)."""
         rt = _rt(rt)
         labels = parse_label_selector(label_selector)
-        fields = parse_field_selector(field_selector)
+        fields = parse_field_selector(field_selector, rt)
+        if not (limit > 0 or continue_token or resource_version not in ("", "0") or resource_version_match):
+            with transaction.atomic():
+                revision = self.store.current_revision()
+                kvs = self.store.range(rt.etcd_prefix, namespace if rt.namespaced else None)
+            items = [strategy.present(rt, self._with_rv(kv)) for kv in kvs]
+            items = [o for o in items if _selected(o, labels, fields)]
+            return {"kind": f"{rt.kind}List", "apiVersion": rt.api_version,
+                    "metadata": {"resourceVersion": str(revision)}, "items": items}
+        return self._list_page(rt, namespace, labels, fields, limit, continue_token, resource_version,
+                               resource_version_match)
+
+    def _list_page(self, rt: ResourceType, namespace: str | None, labels: LabelSelector | None,
+                   fields: FieldSelector | None, limit: int, continue_token: str, resource_version: str,
+                   match: str) -> dict:
+        key_prefix = rt.etcd_prefix + (f"{namespace}/" if rt.namespaced and namespace else "")
         with transaction.atomic():
-            revision = self.store.current_revision()
-            kvs = self.store.range(rt.etcd_prefix, namespace if rt.namespaced else None)
-        items = [strategy.present(rt, self._with_rv(kv)) for kv in kvs]
-        items = [o for o in items if _selected(o, labels, fields)]
-        return {
-            "kind": f"{rt.kind}List",
-            "apiVersion": rt.api_version,
-            "metadata": {"resourceVersion": str(revision)},
-            "items": items,
-        }
+            current = self.store.current_revision()
+            page = paging.plan(key_prefix, current, resource_version, match, limit, continue_token)
+            revision = current if page.revision is None or page.revision >= current else page.revision
+            if revision == current:
+                kvs = self.store.range(rt.etcd_prefix, namespace if rt.namespaced else None)
+            else:
+                try:
+                    kvs = [kv for kv in self.store.range_at(revision, rt.etcd_prefix) if kv.key.startswith(key_prefix)]
+                except Compacted:
+                    raise paging.compacted(page.paging, page.start_key, key_prefix) from None
+        if page.start_key:
+            kvs = [kv for kv in kvs if kv.key >= page.start_key]
+        items: list[dict] = []
+        more, last_key = False, ""
+        for index, kv in enumerate(kvs):
+            if page.limit > 0 and len(items) == page.limit:
+                more = True
+                break
+            obj = strategy.present(rt, self._with_rv(kv))
+            last_key = kv.key
+            if _selected(obj, labels, fields):
+                items.append(obj)
+            if page.limit > 0 and len(items) == page.limit:
+                more = index + 1 < len(kvs)
+                if more:
+                    break
+        metadata: dict = {"resourceVersion": str(revision)}
+        if more:
+            metadata["continue"] = paging.encode_continue(last_key + "\x00", key_prefix, revision)
+            if labels is None and fields is None:  # an exact count only without a selector, as upstream
+                metadata["remainingItemCount"] = len(kvs) - page.limit
+        return {"kind": f"{rt.kind}List", "apiVersion": rt.api_version, "metadata": metadata, "items": items}
 
     def list_at(self, rt: ResourceType | str, revision: int) -> list[dict]:
         """The objects of one resource as they were right after `revision` (time travel, read-only)."""
@@ -192,6 +232,7 @@ class APIServer:
         for attempt in range(MAX_NAME_GENERATION_CREATE_ATTEMPTS if generate else 1):
             if generate:
                 meta["name"] = generate + self.random_suffix(revision, *([attempt] if attempt else []))
+            strategy.prepare_named(rt, obj)
             strategy.validate_create(rt, obj)
             if not attempt:
                 admission.validate_create(self, rt, obj)
@@ -510,7 +551,11 @@ def _decode_body(rt: ResourceType, body: object, subresource: str = "") -> dict:
     if not isinstance(body, dict):
         raise StatusError.bad_request("the body of the request was in an unknown format - accepted media "
                                       "types include: application/json, application/yaml")
-    obj = decoding.without_nulls(clean_copy(body))
+    obj = clean_copy(body)
+    raw = obj.pop("data", None) if rt.kind == "ControllerRevision" else None  # a RawExtension: kept as sent
+    obj = decoding.without_nulls(obj)
+    if raw is not None:
+        obj["data"] = raw
     if subresource in ("", "status"):
         kind, api_version = obj.get("kind"), obj.get("apiVersion")
         if kind and api_version and (kind, api_version) != (rt.kind, rt.api_version):

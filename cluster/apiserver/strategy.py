@@ -11,7 +11,7 @@ import copy
 from typing import TYPE_CHECKING
 
 from cluster import clock
-from cluster.apiserver import conversion, defaults, validation
+from cluster.apiserver import conversion, defaults, strategy_workloads, validation
 from cluster.apiserver.errors import StatusError
 from cluster.apiserver.resources import ResourceType
 from cluster.apiserver.selectors import format_label_selector
@@ -22,9 +22,10 @@ if TYPE_CHECKING:
 
 # Kinds whose spec and status are written through separate endpoints.
 _STATUS_SUBRESOURCE = {"Pod", "Node", "Namespace", "Service", "Deployment", "ReplicaSet",
-                       "HorizontalPodAutoscaler", "PersistentVolume", "PersistentVolumeClaim"}
+                       "HorizontalPodAutoscaler", "PersistentVolume", "PersistentVolumeClaim",
+                       "DaemonSet", "StatefulSet", "Job", "CronJob"}
 # Kinds whose strategy tracks metadata.generation.
-_GENERATION = {"Deployment", "ReplicaSet", "HorizontalPodAutoscaler"}
+_GENERATION = {"Deployment", "ReplicaSet", "HorizontalPodAutoscaler", "DaemonSet", "StatefulSet", "Job", "CronJob"}
 # Spec fields besides `spec` that count as spec for the generation bump.
 _IMMUTABLE_META = ("uid", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds", "generation")
 
@@ -46,6 +47,12 @@ def prepare_for_create(api: APIServer, rt: ResourceType, obj: dict) -> None:
     if rt.kind in _GENERATION:
         obj["metadata"]["generation"] = 1
     defaults.apply(api, rt, obj)
+    strategy_workloads.prepare_for_create(rt.kind, obj)
+
+
+def prepare_named(rt: ResourceType, obj: dict) -> None:
+    """What PrepareForCreate does with the name and uid, once the store has assigned them."""
+    strategy_workloads.prepare_named(rt.kind, obj)
 
 
 def validate_create(rt: ResourceType, obj: dict) -> None:
@@ -87,6 +94,7 @@ def prepare_for_update(api: APIServer, rt: ResourceType, new: dict, old: dict, s
         meta.pop("deletionTimestamp", None)
     if subresource != "status":
         defaults.apply(api, rt, new)
+    strategy_workloads.prepare_for_update(rt.kind, new, old, subresource)
     if rt.kind in _GENERATION and _spec_changed(new, old):
         meta["generation"] = old_meta.get("generation", 1) + 1
 
@@ -149,8 +157,8 @@ def set_condition(obj: dict, type_: str, status: str, now: str, reason: str | No
 
 
 def scale_of(rt: ResourceType, obj: dict) -> dict:
-    """The autoscaling/v1 Scale view of a Deployment or ReplicaSet."""
-    if rt.kind not in ("Deployment", "ReplicaSet"):
+    """The autoscaling/v1 Scale view of a Deployment, ReplicaSet or StatefulSet."""
+    if rt.kind not in ("Deployment", "ReplicaSet", "StatefulSet"):
         raise StatusError.not_found_resource(rt.group, rt.version, rt.plural)
     meta = obj["metadata"]
     return {

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 
 from cluster import clock
 from cluster.controllers.controller_utils import by_creation, equal_ignore_hash, parse_time, replicas_of
@@ -22,6 +23,7 @@ LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
 MAX_REV_HISTORY_CHARS = 2000
 _SKIPPED_ANNOTATIONS = {LAST_APPLIED, REVISION, REVISION_HISTORY, DESIRED_REPLICAS, MAX_REPLICAS, ROLLBACK_TO}
 MAX_INT32 = 2**31 - 1
+_DECIMAL = re.compile(r"[0-9]+")  # what strconv.ParseUint(s, 10, ...) accepts
 
 # Condition reasons, as deploymentutil names them.
 REPLICA_SET_UPDATED = "ReplicaSetUpdated"
@@ -153,14 +155,17 @@ def replicas_annotations_need_update(rs: dict, desired: int, maximum: int) -> bo
 
 
 def _int_annotation(rs: dict, key: str) -> int | None:
+    """getNonNegativeInt32FromAnnotation: the annotation as strconv.ParseUint(value, 10, 32) reads it, at most
+    MaxInt32; None when it is missing, is not plain decimal digits ("-1", "+3", " 3", "3_0", "x") or is too big."""
     text = (rs.get("metadata", {}).get("annotations") or {}).get(key)
-    try:
-        return int(text) if text is not None else None
-    except ValueError:
+    if text is None or not _DECIMAL.fullmatch(text):
         return None
+    value = int(text)
+    return value if value <= MAX_INT32 else None
 
 
 def desired_replicas_annotation(rs: dict) -> int | None:
+    """GetDesiredReplicasAnnotation."""
     return _int_annotation(rs, DESIRED_REPLICAS)
 
 
@@ -300,15 +305,22 @@ def replica_set_proportion(rs: dict, d: dict, to_add: int, added: int) -> int:
 
 
 def _replica_set_fraction(rs: dict, d: dict) -> int:
+    """getReplicaSetFraction: how many replicas this ReplicaSet gains (or loses) when the deployment is scaled.
+
+    Its size scaled by deploymentMaxReplicas / deploymentMaxReplicasBeforeScale, the latter read from its
+    max-replicas annotation; when that is missing, unreadable or 0 (someone edited it), the deployment's
+    status.replicas stands in, and when that is 0 too the ReplicaSet does not take part (0).
+    """
     if spec_replicas(d) == 0:
         return -replicas_of(rs)
-    deployment_replicas = spec_replicas(d) + max_surge(d)
-    annotated = _int_annotation(rs, MAX_REPLICAS)
-    if annotated is None:
-        annotated = int((d.get("status") or {}).get("replicas", 0))
-    if annotated == 0:
-        return 0
-    return _round_half_away(replicas_of(rs) * deployment_replicas / annotated) - replicas_of(rs)
+    deployment_max_replicas = spec_replicas(d) + max_surge(d)
+    before_scale = _int_annotation(rs, MAX_REPLICAS)
+    if not before_scale:
+        before_scale = int((d.get("status") or {}).get("replicas", 0))
+        if before_scale == 0:
+            return 0
+    scale_base = replicas_of(rs)
+    return _round_half_away(scale_base * deployment_max_replicas / before_scale) - scale_base
 
 
 def clean_status(status: dict) -> dict:

@@ -8,8 +8,9 @@ or at `http://<ip>:<port>` for each port of a LoadBalancer with an ingress;
 then the hint about `cluster-info dump`.
 
 The in-page kubectl has no kubeconfig: its host is the cluster's API URL as
-the dashboard shows it (KUBECLASS_API_URL + `/k8s/<cluster>`), what a real
-kubectl given kubeclass's kubeconfig prints. Simplified: no `cluster-info dump`.
+the dashboard shows it (KUBECLASS_API_URL, the API's root, where the token
+chooses the cluster), what a real kubectl given kubeclass's kubeconfig
+prints. Simplified: no `cluster-info dump`.
 """
 from __future__ import annotations
 
@@ -44,7 +45,7 @@ def cluster_info(ctx: Context, args: list[str]) -> int:
 
 def api_host(ctx: Context) -> str:
     """The cluster's API URL, as the dashboard and `manage.py cluster kubeconfig` give it."""
-    return f"{str(settings.KUBECLASS_API_URL).rstrip('/')}/k8s/{ctx.api.cluster.name}"
+    return str(settings.KUBECLASS_API_URL).rstrip("/")
 
 
 def service_link(host: str, service: dict) -> str:

@@ -16,6 +16,7 @@ from cluster.apiserver.resources import ResourceType
 from cluster.kubectl import flags as fl
 from cluster.kubectl.cli import Context, verb
 from cluster.kubectl.describe_config import CONFIG_DESCRIBERS
+from cluster.kubectl.describe_controllers import CONTROLLER_DESCRIBERS
 from cluster.kubectl.describe_format import PrefixWriter, annotations_multiline, events_for, labels_multiline
 from cluster.kubectl.describe_workloads import WORKLOAD_DESCRIBERS
 from cluster.kubectl.flags import Flag, UsageError
@@ -80,7 +81,8 @@ def _describe_prefix(ctx: Context, rt: ResourceType, prefix: str, original: Stat
 def describe_object(ctx: Context, rt: ResourceType, obj: dict, show_events: bool = True) -> str:
     buffer = io.StringIO()
     w = PrefixWriter(buffer)
-    describer = WORKLOAD_DESCRIBERS.get(rt.kind) or CONFIG_DESCRIBERS.get(rt.kind) or generic
+    describer = WORKLOAD_DESCRIBERS.get(rt.kind) or CONTROLLER_DESCRIBERS.get(rt.kind) or \
+        CONFIG_DESCRIBERS.get(rt.kind) or generic
     describer(ctx, obj, w, show_events)
     w.flush()
     return buffer.getvalue()

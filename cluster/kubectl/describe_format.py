@@ -258,7 +258,8 @@ def _mounts(w: PrefixWriter, container: dict) -> None:
 # -- volumes and the pod template ------------------------------------------
 VOLUME_LINES = {
     "hostPath": lambda v: ("HostPath (bare host directory volume)",
-                           [("Path", v.get("path", "")), ("HostPathType", v.get("type") or "<none>")]),
+                           [("Path", v.get("path", "")),
+                            ("HostPathType", v["type"] if v.get("type") is not None else "<none>")]),
     "emptyDir": lambda v: ("EmptyDir (a temporary directory that shares a pod's lifetime)",
                            [("Medium", v.get("medium", "")), ("SizeLimit", v.get("sizeLimit") or "<unset>")]),
     "secret": lambda v: ("Secret (a volume populated by a Secret)",
@@ -304,7 +305,7 @@ def describe_pod_template(w: PrefixWriter, template: dict | None) -> None:
     if spec.get("priorityClassName"):
         w.write(1, f"Priority Class Name:\t{spec['priorityClassName']}\n")
     labels_multiline(w, "  Node-Selectors", spec.get("nodeSelector"))
-    tolerations_multiline(w, "Tolerations", spec.get("tolerations"), indent="  ")
+    tolerations_multiline(w, "  Tolerations", spec.get("tolerations"))  # printPodTolerationsMultiline
 
 
 # -- events -----------------------------------------------------------------

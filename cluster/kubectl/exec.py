@@ -1,49 +1,41 @@
-"""`kubectl exec POD [-c CONTAINER] -- COMMAND [ARGS...]`, for the commands a Service lesson runs.
+"""`kubectl exec (POD | TYPE/NAME) [-c CONTAINER] [-i] -- COMMAND [ARGS...]`, run in the simulated container.
 
-kubeclass runs no processes, so exec simulates the few commands used to look at
-service discovery and load balancing from inside a pod: `nslookup NAME` (bind9's
-output, through the cluster DNS of cluster/dns.py), and `wget -qO- URL` /
-`curl URL`, which resolve the host the same way and connect through kube-proxy's
-rules (cluster/proxy.py) to one of the Service's pods. The reply body is what the
-answering pod's image serves: nginx's welcome page, the pod's hostname for
-serve_hostname/agnhost-style images, `OK!` for the HPA walkthrough's php-apache;
-for other images a one-line kubeclass note naming the pod that answered. A failing
-command ends with kubectl's `command terminated with exit code N`. Any other command
-is refused with a message saying kubeclass does not simulate it.
+The command runs beside the container's process, as containerd's exec does: in the
+container's filesystem (its writable layer and its volumes, as the process has them at
+this moment), with its environment, in its working directory, under the image's
+userland (cluster/container/commands.py) — `cat /tmp/healthy`, `sh -c 'echo hi >
+/usr/share/nginx/html/index.html'`, `ls /data`, `printenv`, `env`. What it writes stays
+(a `touch` makes a liveness probe pass again). `nslookup NAME` answers through the
+cluster DNS (cluster/dns.py); `wget -qO- URL` and `curl URL` connect through kube-proxy's
+rules (cluster/proxy.py) to a pod whose process listens on the port and get that
+server's answer (nginx's welcome page, agnhost's hostname, php-apache's `OK!`).
+
+A command the image does not have fails as runc fails it (`exec: "bash": executable file
+not found in $PATH`); a failing command ends with kubectl's `command terminated with
+exit code N`. `-i` feeds the command what kubectl reads on its stdin.
+
+Simplified: the command takes no virtual time (`sleep 5` returns at once), and signals
+(`kill 1`) are not delivered to the container's process.
 """
 from __future__ import annotations
 
-from urllib.parse import urlsplit
+import copy
+import dataclasses
 
-from cluster import dns, proxy
 from cluster.apiserver.server import APIServer
+from cluster.container import commands, pods, shell
+from cluster.container.context import Names, environment, make_host
+from cluster.container.net import Net
 from cluster.kubectl.cli import Context, verb
+from cluster.registry import image_config
 
-SIMULATED = ("nslookup", "wget", "curl")
-NGINX_WELCOME = """<!DOCTYPE html>
-<html>
-<head>
-<title>Welcome to nginx!</title>
-<style>
-html { color-scheme: light dark; }
-body { width: 35em; margin: 0 auto;
-font-family: Tahoma, Verdana, Arial, sans-serif; }
-</style>
-</head>
-<body>
-<h1>Welcome to nginx!</h1>
-<p>If you see this page, the nginx web server is successfully installed and
-working. Further configuration is required.</p>
+INTERNAL = ("error: Internal error occurred: error executing command in container: failed to exec in container: "
+            "failed to start exec \"{id}\": OCI runtime exec failed: exec failed: unable to start container process: "
+            "exec: \"{name}\": executable file not found in $PATH: unknown\n")
 
-<p>For online documentation and support please refer to
-<a href="http://nginx.org/">nginx.org</a>.<br/>
-Commercial support is available at
-<a href="http://nginx.com/">nginx.com</a>.</p>
 
-<p><em>Thank you for using nginx.</em></p>
-</body>
-</html>
-"""
+class ExecError(Exception):
+    """The runtime could not start the command (containerd's exec error, as kubectl prints it)."""
 
 
 @verb("exec")
@@ -53,21 +45,23 @@ def exec_(ctx: Context, args: list[str]) -> int:
         return 1
     split = args.index("--")
     flags, command = args[:split], args[split + 1:]
-    positional, container = _parse_flags(flags)
+    positional, container, interactive = _parse_flags(flags)
     if len(positional) != 1 or not command:
         ctx.stderr.write("error: expected 'exec POD_NAME COMMAND [ARG1] [ARG2] ... [ARGN]'.\n"
                          "POD_NAME and COMMAND are required arguments for the exec command\n")
         return 1
-    pod = ctx.api.get("pods", ctx.namespace, positional[0].removeprefix("pod/").removeprefix("pods/"))
+    pod = _pod(ctx, positional[0])
     problem = _cannot_exec(pod, container)
     if problem:
         ctx.stderr.write(problem)
         return 1
-    if command[0] not in SIMULATED:
-        ctx.stderr.write(f'error: kubeclass simulates only {", ".join(SIMULATED)} inside containers; '
-                         f'"{command[0]}" is not simulated\n')
+    container = container or _default_container(ctx, pod)
+    stdin = ctx.stdin.read() if interactive else None
+    try:
+        code, out, err = run_in_container(ctx.api, pod, container, command, stdin)
+    except ExecError as err:
+        ctx.stderr.write(str(err))
         return 1
-    code, out, err = run_command(ctx.api, pod, command)
     ctx.stdout.write(out)
     ctx.stderr.write(err)
     if code:
@@ -75,8 +69,8 @@ def exec_(ctx: Context, args: list[str]) -> int:
     return code
 
 
-def _parse_flags(flags: list[str]) -> tuple[list[str], str]:
-    positional, container, i = [], "", 0
+def _parse_flags(flags: list[str]) -> tuple[list[str], str, bool]:
+    positional, container, interactive, i = [], "", False, 0
     while i < len(flags):
         flag = flags[i]
         if flag in ("-c", "--container") and i + 1 < len(flags):
@@ -84,10 +78,39 @@ def _parse_flags(flags: list[str]) -> tuple[list[str], str]:
             continue
         if flag.startswith("--container="):
             container = flag.partition("=")[2]
+        elif flag in ("-i", "--stdin", "-it", "-ti") or flag.startswith("--stdin="):
+            interactive = not flag.endswith("=false")
         elif not flag.startswith("-"):
             positional.append(flag)
         i += 1
-    return positional, container
+    return positional, container, interactive
+
+
+def _pod(ctx: Context, target: str) -> dict:
+    kind, _, name = target.rpartition("/")
+    if not kind or kind in ("pod", "pods", "po"):
+        return ctx.api.get("pods", ctx.namespace, name)
+    from cluster.kubectl.logs import _by_logging
+    from cluster.kubectl.targets import resource_type
+    rt = resource_type(kind)
+    obj = ctx.api.get(rt, ctx.namespace, name)
+    labels = (obj.get("spec") or {}).get("selector") or {}
+    labels = labels.get("matchLabels", labels) if rt.kind != "Service" else labels
+    selector = ",".join(f"{k}={v}" for k, v in sorted(labels.items()))
+    found = ctx.api.list("pods", ctx.namespace, label_selector=selector)["items"] if selector else []
+    if not found:
+        from cluster.apiserver.errors import StatusError
+        raise StatusError(404, "NotFound", f"no pods found for {rt.kind.lower()} {name}")
+    return sorted(found, key=_by_logging)[0]
+
+
+def _default_container(ctx: Context, pod: dict) -> str:
+    names = [c["name"] for c in pod["spec"].get("containers") or []]
+    chosen = (pod["metadata"].get("annotations") or {}).get("kubectl.kubernetes.io/default-container")
+    chosen = chosen if chosen in names else names[0]
+    if len(names) > 1:
+        ctx.stderr.write(f'Defaulted container "{chosen}" out of: {", ".join(names)}\n')
+    return chosen
 
 
 def _cannot_exec(pod: dict, container: str) -> str:
@@ -100,62 +123,79 @@ def _cannot_exec(pod: dict, container: str) -> str:
         return f"error: cannot exec into a container in a completed pod; current phase is {phase}\n"
     if phase != "Running":
         return f'error: unable to upgrade connection: container not found ("{container or names[0]}")\n'
+    status = next((s for s in (pod.get("status") or {}).get("containerStatuses") or []
+                   if s["name"] == (container or names[0])), None)
+    if status is not None and "running" not in (status.get("state") or {}):
+        return f'error: unable to upgrade connection: container not found ("{container or names[0]}")\n'
     return ""
 
 
-def run_command(api: APIServer, pod: dict, command: list[str]) -> tuple[int, str, str]:
-    """(exit code, stdout, stderr) of a simulated command in the pod."""
-    namespace = pod["metadata"].get("namespace", "default")
-    if command[0] == "nslookup":
-        names = [a for a in command[1:] if not a.startswith("-")]
-        if not names:
-            return 1, "", "nslookup: a name to look up is required\n"
-        code, out = dns.nslookup(api, names[0], namespace)
-        return code, out, ""
-    urls = [a for a in command[1:] if not a.startswith("-")]
-    if not urls:
-        return 1, "", f"{command[0]}: a URL is required\n"
-    return fetch_url(api, pod, command[0], urls[-1])
+# -- running the command --------------------------------------------------------------------------------
+def run_in_container(api: APIServer, pod: dict, container: str, command: list[str],
+                     stdin: str | None = None) -> tuple[int, str, str]:
+    """(exit code, stdout, stderr) of `command` run in the container now."""
+    spec = next(c for c in pod["spec"]["containers"] if c["name"] == container)
+    record, view = _container_now(api, pod, container)
+    now = api.now().timestamp()
+    names = Names(pod["metadata"]["uid"], container, int((record or {}).get("attempt", 0)))
+    host = view.host if view is not None else make_host(api, pod, spec, names, None)
+    host = dataclasses.replace(host, exec_mode=True, out=[], budget=[shell.BUDGET], stdin_open=False,
+                               fs=_journaled(host.fs),
+                               net=Net(api, host.namespace, f"{host.namespace}/{pod['metadata']['name']}",
+                                       host.pod_ip, steps=True, record=True))
+    runner = shell.Shell(shell.new_state(command, {}, now), host)
+    if commands.missing_executable(runner, command[0]):
+        raise ExecError(INTERNAL.format(id=_exec_id(record, command), name=command[0]))
+    env = _environment(api, pod, spec, record, view)
+    image = image_config(spec["image"])
+    cwd = spec.get("workingDir") or image.workdir  # an exec starts in the container's working directory
+    code, out, err = shell.run_instant(host, command, env, now, stdin or "", cwd=cwd)
+    _persist(api, pod, spec, names, host.fs.journal or [])
+    return code, out, err
 
 
-def fetch_url(api: APIServer, pod: dict, tool: str, url: str) -> tuple[int, str, str]:
-    namespace = pod["metadata"].get("namespace", "default")
-    parts = urlsplit(url if "://" in url else f"http://{url}")
-    host, port = parts.hostname or "", parts.port or 80
-    try:
-        address = host if dns.is_ipv4(host) else dns.resolve(api, host, namespace).addresses[0]
-    except (dns.NXDomain, dns.ServFail, IndexError):
-        return (6, "", f"curl: (6) Could not resolve host: {host}\n") if tool == "curl" else \
-            (1, "", f"wget: bad address '{host}'\n")
-    client = f"{namespace}/{pod['metadata']['name']}"
-    endpoint = _connect(api, address, port, namespace, client)
-    if endpoint is None:
-        return (7, "", f"curl: (7) Failed to connect to {host} port {port} after 0 ms: Couldn't connect to server\n") \
-            if tool == "curl" else (1, "", f"wget: can't connect to remote host ({address}): Connection refused\n")
-    return 0, _body(api, endpoint), ""
+def _container_now(api: APIServer, pod: dict, container: str) -> tuple[dict | None, pods.Running | None]:
+    """The container's runtime record and its process as of now (run forward on a copy)."""
+    node = (pod.get("spec") or {}).get("nodeName", "")
+    data = pods.node_data(api.cluster, node) if node else {}
+    uid = pod["metadata"]["uid"]
+    records = {c["name"]: data["containers"][f"{uid}/{c['name']}"] for c in pod["spec"]["containers"]
+               if f"{uid}/{c['name']}" in (data.get("containers") or {})}
+    record = records.get(container)
+    if record is None or record.get("state") != "running":
+        return record, None
+    runs = pods.run_pod(api, pod, records, api.now().timestamp(), dry=True, node=None)
+    if container in runs:
+        return record, runs[container]
+    spec = next(c for c in pod["spec"]["containers"] if c["name"] == container)
+    host = make_host(api, pod, spec, pods.names_of(uid, container, record), None, dry=True)
+    return record, pods.Running(spec, record, copy.deepcopy(record.get("proc") or {}), host)
 
 
-def _connect(api: APIServer, address: str, port: int, namespace: str, client: str) -> proxy.Endpoint | None:
-    """Through a Service's VIP via kube-proxy's rules, or straight to a pod IP."""
-    if any((s.get("spec") or {}).get("clusterIP") == address for s in api.list("services")["items"]):
-        try:
-            return proxy.connect(api, f"{address}:{port}", namespace, client, salt=client)
-        except proxy.ConnectionRefused:
-            return None
-    for pod in api.list("pods")["items"]:
-        if (pod.get("status") or {}).get("podIP") == address and (pod.get("status") or {}).get("phase") == "Running":
-            return proxy.Endpoint(address, port, pod["metadata"]["name"], pod["spec"].get("nodeName", ""))
-    return None
+def _journaled(fs: object) -> object:
+    """The container's files as of now, with every change the command makes written down."""
+    from cluster.container.shell import _scratch
+    view = _scratch(fs)  # type: ignore[arg-type]
+    view.journal = []
+    return view
 
 
-def _body(api: APIServer, endpoint: proxy.Endpoint) -> str:
-    pods = [p for p in api.list("pods")["items"] if p["metadata"]["name"] == endpoint.pod and
-            (p.get("status") or {}).get("podIP") == endpoint.ip]
-    image = ((pods[0]["spec"].get("containers") or [{}])[0].get("image", "") if pods else "").lower()
-    if "nginx" in image:
-        return NGINX_WELCOME
-    if "hostname" in image or "agnhost" in image or "hostnames" in image:
-        return endpoint.pod + "\n"
-    if "php-apache" in image:
-        return "OK!"
-    return f"(kubeclass: answered by pod {endpoint.pod} at {endpoint}; its image is not simulated)\n"
+def _persist(api: APIServer, pod: dict, spec: dict, names: Names, journal: list) -> None:
+    if not journal:
+        return
+    real = make_host(api, pod, spec, names, None).fs
+    real.replay(journal)
+    real.save()
+
+
+def _environment(api: APIServer, pod: dict, spec: dict, record: dict | None, view: pods.Running | None
+                 ) -> dict[str, str]:
+    if view is not None and view.state.get("vars"):
+        return dict(view.state["vars"])
+    image = image_config(spec["image"])
+    return environment(api, pod, spec, image, None, (record or {}).get("startedAt"))
+
+
+def _exec_id(record: dict | None, command: list[str]) -> str:
+    import hashlib
+    return hashlib.sha256(f"{(record or {}).get('id', '')}:{' '.join(command)}".encode()).hexdigest()

@@ -6,6 +6,7 @@ prints the server's Table per resource type with a blank line between types
 and a `kind/` prefix when several kinds are shown; `-o yaml|json|name|jsonpath`
 print the objects themselves, as one `List` unless a single object was asked
 for. `-w` prints the table, then one row per change, for a bounded time.
+`--raw URI` prints the API's answer to a GET of that path (raw.py).
 """
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from cluster.kubectl.jsonpath import JSONPath, JSONPathError
 from cluster.kubectl.output import (
     TableOptions, TablePrinter, print_custom_columns, print_names, to_json, to_yaml,
 )
+from cluster.kubectl.raw import run_raw
 from cluster.kubectl.tabwriter import TabWriter
 
 NO_RESOURCE_TYPE = (
@@ -50,6 +52,8 @@ class Info:
 def get(ctx: Context, args: list[str]) -> int:
     try:
         flags = parse_flags(args)
+        if flags.raw:
+            return run_raw(ctx, flags)
         if not flags.positional:
             ctx.stderr.write(NO_RESOURCE_TYPE)
             return 1

@@ -30,11 +30,13 @@ class GetFlags:
     ignore_not_found: bool = False
     label_columns: list[str] = field(default_factory=list)
     watch_seconds: float = DEFAULT_WATCH_SECONDS
+    raw: str = ""  # --raw URI: GET it from the API and print the body as it is
 
 
 _VALUE_FLAGS = {"-o": "output", "--output": "output", "-l": "selector", "--selector": "selector",
                 "--field-selector": "field_selector", "-L": "label_columns", "--label-columns": "label_columns",
-                "--request-timeout": "request_timeout", "--chunk-size": "", "--sort-by": "sort_by"}
+                "--request-timeout": "request_timeout", "--chunk-size": "", "--sort-by": "sort_by",
+                "--raw": "raw"}
 _BOOL_FLAGS = {"-A": "all_namespaces", "--all-namespaces": "all_namespaces", "--show-labels": "show_labels",
                "--no-headers": "no_headers", "-w": "watch", "--watch": "watch", "--watch-only": "watch_only",
                "--output-watch-events": "output_watch_events", "--ignore-not-found": "ignore_not_found"}
@@ -102,7 +104,7 @@ def _set_value(flags: GetFlags, attr: str, value: str) -> None:
         seconds = parse_duration(value)
         if seconds:
             flags.watch_seconds = seconds
-    elif attr in ("output", "selector", "field_selector"):
+    elif attr in ("output", "selector", "field_selector", "raw"):
         setattr(flags, attr, value)
 
 

@@ -7,8 +7,8 @@ with a JSON patch; `restart` stamps `kubectl.kubernetes.io/restartedAt` on
 the template; `pause`/`resume` set spec.paused; `status` reads the
 Deployment's status with kubectl's own messages. Simplified: `status`
 watches for a bounded time (`--timeout` or `--request-timeout`, 30 s when
-neither is given) since an in-process command cannot wait forever, and only
-Deployments have rollouts (kubeclass serves no StatefulSets or DaemonSets).
+neither is given) since an in-process command cannot wait forever.
+DaemonSets and StatefulSets (all but pause and resume) are in rollout_apps.py.
 """
 from __future__ import annotations
 
@@ -19,8 +19,9 @@ from cluster import clock
 from cluster.apiserver.errors import StatusError
 from cluster.apiserver.patch import JSON_PATCH, STRATEGIC_MERGE_PATCH
 from cluster.kubectl import flags as fl
+from cluster.kubectl import rollout_apps
 from cluster.kubectl.cli import Context, verb
-from cluster.kubectl.describe_format import PrefixWriter, describe_pod_template
+from cluster.kubectl.describe_format import PrefixWriter
 from cluster.kubectl.flags import Flag, Parsed, UsageError
 from cluster.kubectl.get_flags import parse_duration
 from cluster.kubectl.targets import RESOURCE_HINT, Target, kind_name, named_or_selected, report
@@ -56,9 +57,7 @@ def rollout(ctx: Context, args: list[str]) -> int:
     errors: list = []
     for target in targets:
         try:
-            if target.rt.kind != "Deployment":
-                raise UsageError(_not_implemented(sub, target.rt.kind))
-            code = ACTIONS[sub](ctx, target, parsed)
+            code = _action(sub, target)(ctx, target, parsed)
         except UsageError as err:
             errors.append(str(err))
             continue
@@ -74,6 +73,22 @@ def _targets(ctx: Context, parsed: Parsed) -> list[Target]:
     if not parsed.positional:
         raise UsageError(RESOURCE_HINT)
     return named_or_selected(ctx, parsed.positional, parsed["all"], parsed.text("selector"))
+
+
+def _action(sub: str, target: Target):
+    """Deployments have every subcommand; DaemonSets and StatefulSets all but pause and resume."""
+    kind = target.rt.kind
+    if kind == "Deployment":
+        return ACTIONS[sub]
+    if kind in ("DaemonSet", "StatefulSet") and sub not in ("pause", "resume"):
+        return rollout_apps.ACTIONS.get(sub, ACTIONS[sub])
+    if sub in ("pause", "resume", "restart"):  # a patch that cannot be made: `<resource> "<name>" <why>`
+        raise UsageError(f'{target.rt.group_resource} "{target.name}" {_not_implemented(sub, kind)}')
+    raise UsageError(_not_implemented(sub, f"{kind}.{target.rt.group}" if target.rt.group else kind))
+
+
+def _message(obj: dict) -> tuple[str, bool]:
+    return rollout_message(obj) if obj["kind"] == "Deployment" else rollout_apps.status_message(obj)
 
 
 def _not_implemented(sub: str, kind: str) -> str:
@@ -117,9 +132,7 @@ def history(ctx: Context, target: Target, parsed: Parsed) -> int:
     elif wanted > 0:
         if wanted not in templates:
             raise UsageError("unable to find the specified revision")
-        buffer = io.StringIO()
-        describe_pod_template(PrefixWriter(buffer), templates[wanted])
-        body = buffer.getvalue()
+        body = rollout_apps.template_text(templates[wanted])  # printTemplate: its tabs are not aligned
     else:
         buffer = io.StringIO()
         w = PrefixWriter(buffer)
@@ -141,10 +154,8 @@ def undo(ctx: Context, target: Target, parsed: Parsed) -> int:
     rs = _revision_rs(replica_sets(ctx, deployment), wanted, target.name)
     template = rs["spec"]["template"]
     name = kind_name(target.rt, target.name)
-    if parsed.text("dry-run") == "client":
-        buffer = io.StringIO()
-        describe_pod_template(PrefixWriter(buffer), template)
-        ctx.stdout.write(f"{name} {buffer.getvalue()}\n")
+    if parsed.text("dry-run") == "client":  # printTemplate, then the printer's dry-run suffix
+        ctx.stdout.write(f"{name} {rollout_apps.template_text(template)} (dry run)\n")
         return 0
     if deployment["spec"].get("paused"):
         raise UsageError("you cannot rollback a paused deployment; resume it first with 'kubectl rollout resume' "
@@ -249,7 +260,7 @@ def rollout_message(deployment: dict) -> tuple[str, bool]:
 
 def status(ctx: Context, target: Target, parsed: Parsed) -> int:
     deployment = ctx.api.get(target.rt, target.namespace, target.name)
-    message, done = rollout_message(deployment)
+    message, done = _message(deployment)
     ctx.stdout.write(message)
     if done or not parsed["watch"]:
         return 0
@@ -263,7 +274,7 @@ def status(ctx: Context, target: Target, parsed: Parsed) -> int:
         for event in events:
             if event.type == "DELETED":
                 raise UsageError("object has been deleted")
-            latest, done = rollout_message(event.object)
+            latest, done = _message(event.object)
             if latest != message:
                 ctx.stdout.write(latest)
                 message = latest

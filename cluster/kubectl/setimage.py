@@ -16,7 +16,16 @@ from cluster.kubectl.flags import UsageError
 from cluster.kubectl.mutate import change
 from cluster.kubectl.targets import RESOURCE_HINT, kind_name, named_or_selected, report
 
-WORKLOADS = ("Pod", "Deployment", "ReplicaSet")
+WORKLOADS = ("Pod", "Deployment", "ReplicaSet", "DaemonSet", "StatefulSet", "Job", "CronJob")
+
+
+def pod_spec_of(kind: str, obj: dict) -> dict:
+    """The pod spec a kind carries: its own, its template's, or (CronJob) its job template's."""
+    if kind == "Pod":
+        return obj["spec"]
+    if kind == "CronJob":
+        return obj["spec"]["jobTemplate"]["spec"]["template"]["spec"]
+    return obj["spec"]["template"]["spec"]
 
 
 # `kubectl set` SUBCOMMAND -> handler; setresources adds `resources`.
@@ -57,7 +66,7 @@ def set_image(ctx: Context, args: list[str]) -> int:
                           f'"{target.name}" does not have a pod template')
             continue
         def edit(obj: dict) -> None:
-            spec = obj["spec"] if target.rt.kind == "Pod" else obj["spec"]["template"]["spec"]
+            spec = pod_spec_of(target.rt.kind, obj)
             containers = (spec.get("initContainers") or []) + (spec.get("containers") or [])
             for name, image in images.items():
                 matched = [c for c in containers if name in ("*", c.get("name"))]

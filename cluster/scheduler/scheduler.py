@@ -22,9 +22,10 @@ change to one of its claims requeues it, as upstream's queueing hints move it ou
 of the unschedulable pool; without such an event it is retried after five minutes
 (podMaxInUnschedulablePodsDuration). API errors back off 1 s doubling to 10 s.
 
-Every decision is kept on the pod, for the dashboard, in the annotation
-`kubeclass.io/scheduling` (compact JSON; a kubeclass addition, real kube-scheduler
-only logs this at -v=10):
+Every decision is recorded for the dashboard's scheduler tab outside the
+Kubernetes API, in the simulator's own ring of records (cluster/scheduler/records.py;
+real kube-scheduler only logs this at -v=10, and a real pod carries no trace of it),
+as compact JSON:
     {"nodes": {"<node>": {"filter": {"<plugin>": "ok" | "<reason>", ...},
                           "score": {"<plugin>": 0..100, ...}, "total": <weighted sum>}, ...},
      "weights": {"<plugin>": <weight>, ...}, "chosen": "<node>" | null}
@@ -32,9 +33,9 @@ only logs this at -v=10):
 rejected it; `score` and `total` appear only for scored nodes. A decision over more
 than RECORDED_NODES nodes keeps the chosen node and the best totals, and says how
 many it left out ("omitted") and how many nodes the cycle looked at of how many
-("evaluated", "of") when it stopped early. A scheduled pod gets
-it through the Binding's metadata.annotations, which kube-apiserver copies onto the
-pod in the same write; an unschedulable pod gets it by an update of its metadata.
+("evaluated", "of") when it stopped early. The record is written in the same
+unit of work as the Binding, or as the FailedScheduling event of an unschedulable
+pod (and not again while a retry decides the same).
 """
 from __future__ import annotations
 
@@ -60,9 +61,9 @@ from cluster.scheduler.cache import NodeAnswers, NodeInfoCache, NodesAt, ShapeAn
 from cluster.scheduler.framework import SKIP, CycleState, NodeInfo, Plugin, Status, is_terminal
 from cluster.scheduler.plugins import default_profile
 from cluster.scheduler.plugins.volume_binding import VolumeBinding, claim_names, waiting_for_volumes
+from cluster.scheduler.records import DecisionLog
 
 SCHEDULER_NAME = "default-scheduler"
-ANNOTATION = "kubeclass.io/scheduling"
 UNSCHEDULABLE_RETRY = 300.0  # podMaxInUnschedulablePodsDuration
 INITIAL_BACKOFF, MAX_BACKOFF = 1.0, 10.0  # podInitialBackoffSeconds, podMaxBackoffSeconds
 VOLUME_POLL = 1.0  # how often PreBind looks at the claims again
@@ -70,6 +71,7 @@ GATED_MESSAGE = "Scheduling is blocked due to non-empty scheduling gates"
 MIN_FEASIBLE_NODES_TO_FIND = 100  # minFeasibleNodesToFind
 MIN_FEASIBLE_NODES_PERCENTAGE_TO_FIND = 5  # minFeasibleNodesPercentageToFind
 RECORDED_NODES = 12
+RECORDED_FAILURES = 4096  # unschedulable pods whose last record is remembered, so a same retry is not rewritten
 
 
 def num_feasible_nodes_to_find(all_nodes: int, percentage: int = 0) -> int:
@@ -104,7 +106,7 @@ class Decision:
 
     Kept as the cycle computed it, by the nodes' places in the snapshot (which lists
     them by name): the Filter verdicts in the order the cycle took the nodes, a list of
-    scores per score plugin. `record` builds the annotation's per-node records only for
+    scores per score plugin. `record` builds the per-node records only for
     the nodes it keeps: a cycle in a big cluster looks at hundreds of nodes, and a
     record for each, or just reading each one's name, cost more than the cycle itself.
     """
@@ -177,7 +179,7 @@ class Decision:
         return chain(range(self.start, min(end, len(self.names))), range(max(0, end - len(self.names))))
 
     def _node_record(self, place: int, index: int | None) -> dict:
-        """One node as the annotation shows it: its verdicts, and if it was scored (`index` in `scored`) its
+        """One node as the record shows it: its verdicts, and if it was scored (`index` in `scored`) its
         scores and total."""
         record: dict = {"filter": self.verdicts[(place - self.start) % len(self.names)]}
         if index is not None:
@@ -199,6 +201,8 @@ class Scheduler(Controller):
         self._cache: NodeInfoCache | None = None
         self._answers = NodeAnswers()
         self._next_start = 0  # nextStartNodeIndex
+        self.decisions = DecisionLog(api.cluster)
+        self._failed: dict[str, str] = {}  # pod uid -> the record last written for it, while it fits nowhere
 
     @property
     def cache(self) -> NodeInfoCache:
@@ -306,6 +310,8 @@ class Scheduler(Controller):
         return decision
 
     def _pre_filter(self, state: CycleState, pod: dict) -> tuple[list[Plugin], Status | None]:
+        """RunPreFilterPlugins: the Filter plugins that will judge the nodes (those that implement Filter and
+        did not Skip), or the PreFilter rejection."""
         active = []
         for plugin in self.plugins:
             status = plugin.pre_filter(state, pod)
@@ -314,7 +320,8 @@ class Scheduler(Controller):
             if status.rejected:
                 status.plugin = plugin.name
                 return active, status
-            active.append(plugin)
+            if type(plugin).filter is not Plugin.filter:  # a score-only plugin (BalancedAllocation) filters nothing
+                active.append(plugin)
         return active, None
 
     def _answers_for(self, pod: dict, active: list[Plugin]) -> ShapeAnswers:
@@ -384,24 +391,29 @@ class Scheduler(Controller):
         return True
 
     def bind(self, pod: dict, decision: Decision) -> None:
+        """The Binding, the Scheduled event, then kubeclass's record of the decision."""
         meta = pod["metadata"]
         self.api.bind(meta["namespace"], meta["name"], {
             "apiVersion": "v1", "kind": "Binding",
-            "metadata": {"name": meta["name"], "namespace": meta["namespace"],
-                         "annotations": {ANNOTATION: decision.record(self.plugins)}},
+            "metadata": {"name": meta["name"], "namespace": meta["namespace"]},
             "target": {"apiVersion": "v1", "kind": "Node", "name": decision.node},
         })
         record(self.api, pod, NORMAL, "Scheduled",
                f"Successfully assigned {meta['namespace']}/{meta['name']} to {decision.node}", SCHEDULER_NAME)
+        self._failed.pop(meta.get("uid", ""), None)
+        self.decisions.write(pod, decision.record(self.plugins))
 
     def handle_failure(self, pod: dict, decision: Decision) -> None:
         """handleSchedulingFailure: the event, the PodScheduled condition, then kubeclass's record."""
-        meta = pod["metadata"]
         record(self.api, pod, WARNING, "FailedScheduling", decision.message, SCHEDULER_NAME)
         self._set_condition(pod, "Unschedulable", decision.message)
-        wanted = decision.record(self.plugins)
-        if (meta.get("annotations") or {}).get(ANNOTATION) != wanted:
-            self.api.update_with("pods", meta["namespace"], meta["name"], lambda p: _annotate(p, wanted))
+        uid, wanted = pod["metadata"].get("uid", ""), decision.record(self.plugins)
+        if self._failed.get(uid) != wanted:
+            self._failed.pop(uid, None)
+            self._failed[uid] = wanted
+            if len(self._failed) > RECORDED_FAILURES:
+                del self._failed[next(iter(self._failed))]
+            self.decisions.write(pod, wanted)
 
     def _set_condition(self, pod: dict, reason: str, message: str) -> None:
         now = clock.rfc3339(self.api.now())
@@ -412,11 +424,6 @@ class Scheduler(Controller):
 
         meta = pod["metadata"]
         self.api.update_with("pods", meta["namespace"], meta["name"], update, subresource="status")
-
-
-def _annotate(pod: dict, value: str) -> dict:
-    pod["metadata"].setdefault("annotations", {})[ANNOTATION] = value
-    return pod
 
 
 def select_host(places: list[int], totals: list[int], rng: random.Random) -> int:

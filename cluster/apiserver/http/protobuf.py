@@ -1,7 +1,7 @@
 """Decoding `application/vnd.kubernetes.protobuf` request bodies into JSON-shaped objects.
 
 kubectl's typed clients (`kubectl create namespace|deployment|service|
-configmap|secret`, `kubectl autoscale`) send protobuf, and client-go does not fall back to JSON.
+configmap|secret|job|cronjob`, `kubectl autoscale`) send protobuf, and client-go does not fall back to JSON.
 The envelope is kube-apiserver's: the magic `k8s\\x00`, then a runtime.Unknown
 holding apiVersion, kind and the object's own message. Field numbers are
 those of the k8s.io/api generated.proto files.
@@ -26,12 +26,16 @@ META = {1: ("name", "string", ""), 2: ("generateName", "string", ""), 3: ("names
         4: ("selfLink", "string", ""), 5: ("uid", "string", ""), 6: ("resourceVersion", "string", ""),
         7: ("generation", "int", ""), 8: ("creationTimestamp", "Time", ""), 9: ("deletionTimestamp", "Time", ""),
         10: ("deletionGracePeriodSeconds", "int", "ptr"), 11: ("labels", "map:string", ""),
-        12: ("annotations", "map:string", ""), 14: ("finalizers", "string", "rep")}
+        12: ("annotations", "map:string", ""), 13: ("ownerReferences", "OwnerReference", "rep"),
+        14: ("finalizers", "string", "rep")}
 SCHEMAS: dict[str, dict[int, Field]] = {
     "Unknown": {1: ("typeMeta", "TypeMeta", ""), 2: ("raw", "bytes", ""), 3: ("contentEncoding", "string", ""),
                 4: ("contentType", "string", "")},
     "TypeMeta": {1: ("apiVersion", "string", ""), 2: ("kind", "string", "")},
     "ObjectMeta": META,
+    "OwnerReference": {5: ("apiVersion", "string", ""), 1: ("kind", "string", ""), 3: ("name", "string", ""),
+                       4: ("uid", "string", ""), 6: ("controller", "bool", "ptr"),
+                       7: ("blockOwnerDeletion", "bool", "ptr")},
     "LabelSelector": {1: ("matchLabels", "map:string", ""),
                       2: ("matchExpressions", "LabelSelectorRequirement", "rep")},
     "LabelSelectorRequirement": {1: ("key", "string", ""), 2: ("operator", "string", ""),
@@ -98,8 +102,26 @@ SCHEMAS: dict[str, dict[int, Field]] = {
     "HorizontalPodAutoscalerStatus": {1: ("observedGeneration", "int", "ptr"), 2: ("lastScaleTime", "Time", "ptr"),
                                       3: ("currentReplicas", "int", ""), 4: ("desiredReplicas", "int", ""),
                                       5: ("currentCPUUtilizationPercentage", "int", "ptr")},
+    # batch/v1 (what `kubectl create job|cronjob` send)
+    "Job": {1: ("metadata", "ObjectMeta", ""), 2: ("spec", "JobSpec", ""), 3: ("status", "JobStatus", "")},
+    "JobSpec": {1: ("parallelism", "int", "ptr"), 2: ("completions", "int", "ptr"),
+                3: ("activeDeadlineSeconds", "int", "ptr"), 4: ("selector", "LabelSelector", ""),
+                5: ("manualSelector", "bool", "ptr"), 6: ("template", "PodTemplateSpec", ""),
+                7: ("backoffLimit", "int", "ptr"), 8: ("ttlSecondsAfterFinished", "int", "ptr"),
+                9: ("completionMode", "string", "ptr"), 10: ("suspend", "bool", "ptr"),
+                12: ("backoffLimitPerIndex", "int", "ptr"), 13: ("maxFailedIndexes", "int", "ptr"),
+                14: ("podReplacementPolicy", "string", "ptr"), 15: ("managedBy", "string", "ptr")},
+    "JobStatus": {},
+    "JobTemplateSpec": {1: ("metadata", "ObjectMeta", ""), 2: ("spec", "JobSpec", "")},
+    "CronJob": {1: ("metadata", "ObjectMeta", ""), 2: ("spec", "CronJobSpec", ""),
+                3: ("status", "CronJobStatus", "")},
+    "CronJobSpec": {1: ("schedule", "string", ""), 8: ("timeZone", "string", "ptr"),
+                    2: ("startingDeadlineSeconds", "int", "ptr"), 3: ("concurrencyPolicy", "string", ""),
+                    4: ("suspend", "bool", "ptr"), 5: ("jobTemplate", "JobTemplateSpec", ""),
+                    6: ("successfulJobsHistoryLimit", "int", "ptr"), 7: ("failedJobsHistoryLimit", "int", "ptr")},
+    "CronJobStatus": {},
 }
-KINDS = {"Namespace", "ConfigMap", "Secret", "Service", "Deployment", "HorizontalPodAutoscaler"}
+KINDS = {"Namespace", "ConfigMap", "Secret", "Service", "Deployment", "HorizontalPodAutoscaler", "Job", "CronJob"}
 # Kinds whose message above is that of one version only.
 KIND_VERSIONS = {"HorizontalPodAutoscaler": "autoscaling/v1"}
 

@@ -8,12 +8,13 @@ finalizers), a Table when kubectl asks for one.
 """
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse
 
+from cluster.apiserver import paging
 from cluster.apiserver import patch as patching
 from cluster.apiserver import printers
 from cluster.apiserver.errors import StatusError
-from cluster.apiserver.http import codec, options, watch
+from cluster.apiserver.http import codec, options, podlog, watch
 from cluster.apiserver.http.request_info import RequestInfo
 from cluster.apiserver.selectors import parse_field_selector, parse_label_selector
 from cluster.apiserver.server import APIServer
@@ -46,6 +47,8 @@ def _table_or(request: HttpRequest, api: APIServer, info: RequestInfo, items: li
 def _get(request: HttpRequest, api: APIServer, info: RequestInfo) -> HttpResponse:
     if info.subresource == "scale":
         return codec.json_response(api.get_scale(info.rt, info.namespace, info.name))
+    if info.subresource == "log" and info.rt.plural == "pods":
+        return podlog.serve(request, api, info)
     if info.subresource not in ("", "status"):
         raise StatusError.method_not_supported(f"{info.rt.plural}/{info.subresource}", "get")
     obj = api.get(info.rt, info.namespace, info.name)
@@ -53,26 +56,28 @@ def _get(request: HttpRequest, api: APIServer, info: RequestInfo) -> HttpRespons
 
 
 def _list(request: HttpRequest, api: APIServer, info: RequestInfo) -> HttpResponse:
-    labels, fields = options.selectors(request)
-    listed = api.list(info.rt, info.namespace, labels, fields)
-    return _table_or(request, api, info, listed["items"], listed["metadata"]["resourceVersion"], listed)
+    opts = options.list_options(request)
+    listed = api.list(info.rt, info.namespace, opts.label_selector, opts.field_selector, limit=opts.limit,
+                      continue_token=opts.continue_token, resource_version=opts.resource_version,
+                      resource_version_match=opts.resource_version_match)
+    if info.subresource or not codec.wants_table(request):
+        return codec.json_response(listed)
+    table = printers.table(info.rt, listed["items"], api.now(), listed["metadata"]["resourceVersion"],
+                           options.include_object(request))
+    table["metadata"] = listed["metadata"]  # a page's continue token and remainingItemCount, as the list's
+    return codec.json_response(table)
 
 
 def _watch(request: HttpRequest, api: APIServer, info: RequestInfo) -> HttpResponse:
+    opts = options.list_options(request, watch=True)  # DecodeParameters' 400s come first, as upstream
+    paging.parse_resource_version(opts.resource_version)  # the watch cache's answer to a malformed one
     labels, fields = options.selectors(request)
     if info.name:  # a watch on one object is a watch on its name, as upstream rewrites it
         fields = ",".join(f for f in (fields, f"metadata.name={info.name}") if f)
-    req = watch.WatchRequest(
-        cluster=api.cluster.name, client=api.client, rt=info.rt, namespace=info.namespace,
-        resource_version=request.GET.get("resourceVersion", ""), label_selector=labels, field_selector=fields,
-        timeout_seconds=watch.timeout_from(request.GET.get("timeoutSeconds")),
-        bookmarks=request.GET.get("allowWatchBookmarks", "") in ("1", "true", "True"),
-        table=codec.wants_table(request), include_object=options.include_object(request))
-    since = watch.start_revision(req.resource_version)
-    parse_label_selector(labels), parse_field_selector(fields)  # a bad selector is a 400, not an ERROR event
-    response = StreamingHttpResponse(watch.stream(req, since), content_type=codec.JSON)
-    response["Cache-Control"] = "no-cache, private"
-    return response
+    parse_label_selector(labels), parse_field_selector(fields, info.rt)  # a 400, not an ERROR event
+    req = watch.from_request(request, api, info.rt, info.namespace, labels, fields, table=codec.wants_table(request),
+                             include_object=options.include_object(request))
+    return watch.response(req)
 
 
 def _create(request: HttpRequest, api: APIServer, info: RequestInfo) -> HttpResponse:

@@ -1,13 +1,19 @@
-"""The HTTP face of kube-apiserver: `/k8s/<cluster>/…` for kubectl and client libraries.
+"""The HTTP face of kube-apiserver, for kubectl and client libraries.
 
-Every request is authenticated with the cluster's bearer token, then served
-by discovery, OpenAPI or the REST handlers. Every failure is a metav1.Status
-with its HTTP code, as kube-apiserver answers; a bug is a 500 InternalError
-Status, never an HTML page. CSRF protection does not apply here: these views
-are reached with a bearer token, not a browser session.
+Served at the root of the API port (`/api/v1/…`, `/apis/…`, `/version`,
+`/healthz`, `/openapi/v2`, …), where the bearer token chooses the cluster as a
+real apiserver knows its caller from the credentials, and under the older
+`/k8s/<cluster>/…` prefix, where the token must be that cluster's (urls.py
+says which paths go where). Every request is authenticated first (auth.py),
+then served by discovery, OpenAPI, the health checks or the REST handlers.
+Every failure is a metav1.Status with its HTTP code, as kube-apiserver
+answers; a bug is a 500 InternalError Status, never an HTML page. CSRF
+protection does not apply here: these views are reached with a bearer token,
+not a browser session.
 """
 from __future__ import annotations
 
+import functools
 import logging
 from typing import Callable
 
@@ -16,7 +22,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from cluster import idle
 from cluster.apiserver.errors import StatusError
-from cluster.apiserver.http import clients, codec, discovery, openapi, rest
+from cluster.apiserver.http import clients, codec, discovery, health, openapi, openapi_v2, rest
 from cluster.apiserver.http.auth import authenticate
 from cluster.apiserver.http.request_info import resolve
 from cluster.apiserver.server import APIServer
@@ -24,13 +30,17 @@ from cluster.models import Cluster
 
 logger = logging.getLogger(__name__)
 Handler = Callable[[HttpRequest, Cluster], HttpResponse]
+View = Callable[..., HttpResponse]
+# Set on requests that kubeclass's own kubectl sends through these views (loopback.py): not an outside client.
+LOOPBACK_ATTRIBUTE = "kubeclass_loopback"
 
 
-def _serve(request: HttpRequest, cluster_name: str, handler: Handler) -> HttpResponse:
+def _serve(request: HttpRequest, cluster_name: str | None, handler: Handler) -> HttpResponse:
     try:
         cluster = authenticate(request, cluster_name)
         idle.touch(cluster)  # an API call keeps the cluster awake, and wakes it
-        clients.record(cluster, request.headers.get("User-Agent", ""))
+        if not getattr(request, LOOPBACK_ATTRIBUTE, False):
+            clients.record(cluster, request.headers.get("User-Agent", ""))
         return handler(request, cluster)
     except StatusError as err:
         return codec.status_response(err)
@@ -45,7 +55,7 @@ def _only_get(request: HttpRequest) -> None:
 
 
 @csrf_exempt
-def version(request: HttpRequest, cluster: str) -> HttpResponse:
+def version(request: HttpRequest, cluster: str | None = None) -> HttpResponse:
     def serve(request: HttpRequest, _cluster: Cluster) -> HttpResponse:
         _only_get(request)
         return codec.json_response(discovery.VERSION_INFO)
@@ -54,7 +64,19 @@ def version(request: HttpRequest, cluster: str) -> HttpResponse:
 
 
 @csrf_exempt
-def openapi_v3(request: HttpRequest, cluster: str, path: str = "") -> HttpResponse:
+def healthz(request: HttpRequest, endpoint: str, check: str | None = None, cluster: str | None = None) -> HttpResponse:
+    """/healthz, /livez, /readyz and their single checks (health.py); `/healthz/` names no check: 404."""
+    def serve(request: HttpRequest, _cluster: Cluster) -> HttpResponse:
+        _only_get(request)
+        if check == "":
+            raise StatusError.not_found_resource("", "", "")
+        return health.serve(request, endpoint, check or "")
+
+    return _serve(request, cluster, serve)
+
+
+@csrf_exempt
+def openapi_v3(request: HttpRequest, cluster: str | None = None, path: str = "") -> HttpResponse:
     def serve(request: HttpRequest, _cluster: Cluster) -> HttpResponse:
         _only_get(request)
         if not path:
@@ -68,6 +90,16 @@ def openapi_v3(request: HttpRequest, cluster: str, path: str = "") -> HttpRespon
             response["Cache-Control"] = "public, immutable"
         response["ETag"] = f'"{digest}"'
         return response
+
+    return _serve(request, cluster, serve)
+
+
+@csrf_exempt
+def openapi_v2_document(request: HttpRequest, cluster: str | None = None) -> HttpResponse:
+    """/openapi/v2: JSON, or the protobuf client-go's discovery client asks for (openapi_v2.py)."""
+    def serve(request: HttpRequest, _cluster: Cluster) -> HttpResponse:
+        _only_get(request)
+        return openapi_v2.response(request)
 
     return _serve(request, cluster, serve)
 
@@ -92,7 +124,7 @@ def _discovery(request: HttpRequest, parts: list[str]) -> HttpResponse | None:
 
 
 @csrf_exempt
-def api(request: HttpRequest, cluster: str, path: str) -> HttpResponse:
+def api(request: HttpRequest, path: str, cluster: str | None = None) -> HttpResponse:
     """Everything under /api and /apis: discovery documents and resources."""
     def serve(request: HttpRequest, the_cluster: Cluster) -> HttpResponse:
         parts = [p for p in path.strip("/").split("/") if p]
@@ -106,8 +138,41 @@ def api(request: HttpRequest, cluster: str, path: str) -> HttpResponse:
     return _serve(request, cluster, serve)
 
 
+def root_paths() -> list[str]:
+    """What `GET /` lists: every path this server installs, sorted (the apiserver's index handler)."""
+    paths = {"/api", "/api/v1", "/apis", "/apis/", "/openapi/v2", "/openapi/v3", "/openapi/v3/", "/version"}
+    for group, version in discovery.group_versions():
+        if group:
+            paths.update({f"/apis/{group}", f"/apis/{group}/{version}"})
+    for endpoint in health.ENDPOINTS:
+        paths.add(f"/{endpoint}")
+        paths.update(f"/{endpoint}/{name}" for name in health.check_names(endpoint))
+    return sorted(paths)
+
+
 @csrf_exempt
-def not_found(request: HttpRequest, cluster: str, path: str = "") -> HttpResponse:
+def index(request: HttpRequest, cluster: str | None = None) -> HttpResponse:
+    def serve(request: HttpRequest, _cluster: Cluster) -> HttpResponse:
+        _only_get(request)
+        return codec.json_response({"paths": root_paths()})
+
+    return _serve(request, cluster, serve)
+
+
+def index_or_page(page: View) -> View:
+    """`/` for both audiences: kube-apiserver's path list to a caller that presents a bearer token (a browser
+    never does; one behind a proxy's Basic authentication still gets the page), the page to everyone else."""
+    @functools.wraps(page)
+    def view(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+        if request.headers.get("Authorization", "").lower().startswith("bearer"):
+            return index(request)
+        return page(request, *args, **kwargs)
+
+    return view
+
+
+@csrf_exempt
+def not_found(request: HttpRequest, cluster: str | None = None, path: str = "") -> HttpResponse:
     def serve(request: HttpRequest, _cluster: Cluster) -> HttpResponse:
         raise StatusError(404, "NotFound", "the server could not find the requested resource")
 

@@ -5,32 +5,61 @@ per change. kubeclass polls its etcd-like history (APIServer.watch_batch)
 every 0.2 s from an async iterator, so a Daphne worker holds many watches
 without a thread each; every database read goes through sync_to_async.
 
-As upstream: resourceVersion "" or "0" starts with synthetic ADDED events of
-the current objects; a compacted resourceVersion is an ERROR event carrying
-the 410 Status; BOOKMARK events come when asked for (allowWatchBookmarks), once
-a minute and just before the watch times out; Table watches (kubectl get -w)
-carry column definitions on the first event only.
+As upstream (k8s.io/apiserver/pkg/endpoints/handlers/get.go, watch.go and the
+cacher):
+
+- The response starts at once: WatchServer.HandleHTTP writes 200 and
+  `Transfer-Encoding: chunked` and flushes before the first event. Here the
+  stream's first item is an empty chunk, on which Daphne sends the status line
+  and headers; without it a client waiting for headers (the informer behind
+  `kubectl rollout status` and `kubectl wait` on a settled object, the Python
+  client's `Watch.stream`) hangs until something changes.
+- `timeoutSeconds` ends the watch after that many seconds, whatever the value
+  (negative: at once); absent or 0, the server picks a random time between
+  --min-request-timeout (1800 s) and twice that, so watches do not all end
+  together (GetTimeoutForWatch).
+- resourceVersion "" or "0" starts with synthetic ADDED events of the current
+  objects; a compacted resourceVersion is an ERROR event carrying the 410
+  Status.
+- BOOKMARK events come when asked for (allowWatchBookmarks): once a minute
+  while idle and once about 2 s before the watch's deadline — none for a
+  watch shorter than that (cacheWatcher.nextBookmarkTime).
+- `sendInitialEvents=true` (the WatchList feature, beta and on in 1.32) needs
+  `resourceVersionMatch=NotOlderThan` and `allowWatchBookmarks=true`: ADDED
+  events for the current state, then a BOOKMARK at its resourceVersion
+  annotated `k8s.io/initial-events-end: "true"`, then changes.
+  `sendInitialEvents=false` starts after the given (or the current) revision
+  with no synthetic events. Other combinations are the 422 Invalid
+  ListOptions of ValidateListOptions.
+- Table watches (kubectl get -w) carry column definitions on the first event
+  only.
+
+Simplified: a resourceVersion newer than the store's is not waited for.
 """
 from __future__ import annotations
 
 import asyncio
 import json
+import random
 import time
 from dataclasses import dataclass, field
 from typing import AsyncIterator
 
 from asgiref.sync import sync_to_async
+from django.http import HttpRequest, StreamingHttpResponse
 
 from cluster.apiserver import printers
-from cluster.apiserver.errors import StatusError
+from cluster.apiserver.errors import StatusError, field_error
+from cluster.apiserver.http import codec
 from cluster.apiserver.resources import ResourceType
 from cluster.apiserver.server import APIServer
 
 POLL_SECONDS = 0.2
-DEFAULT_TIMEOUT_SECONDS = 1800
-MAX_TIMEOUT_SECONDS = 3600
-BOOKMARK_EVERY_SECONDS = 60.0
+MIN_REQUEST_TIMEOUT_SECONDS = 1800  # kube-apiserver's --min-request-timeout default
+BOOKMARK_EVERY_SECONDS = 60.0  # the cacher's bookmarkFrequency
 BOOKMARK_BEFORE_DEADLINE_SECONDS = 2.0
+INITIAL_EVENTS_END = "k8s.io/initial-events-end"
+NOT_OLDER_THAN = "NotOlderThan"
 
 
 @dataclass
@@ -46,17 +75,21 @@ class WatchRequest:
     bookmarks: bool
     table: bool
     include_object: str
+    send_initial_events: bool | None = None
     headers_sent: bool = field(default=False)
 
 
 def timeout_from(value: str | None) -> float:
-    if not value:
-        return DEFAULT_TIMEOUT_SECONDS
-    try:
-        seconds = int(value)
-    except ValueError:
-        raise StatusError.bad_request(f'invalid value for timeoutSeconds: "{value}"') from None
-    return float(min(max(seconds, 0), MAX_TIMEOUT_SECONDS)) or DEFAULT_TIMEOUT_SECONDS
+    """The watch's lifetime in seconds, as GetTimeoutForWatch picks it."""
+    seconds = 0
+    if value:
+        try:
+            seconds = int(value)
+        except ValueError:
+            raise StatusError.bad_request(f'invalid value for timeoutSeconds: "{value}"') from None
+    if seconds == 0:
+        return MIN_REQUEST_TIMEOUT_SECONDS * (random.random() + 1.0)
+    return float(seconds)
 
 
 def start_revision(resource_version: str) -> int | None:
@@ -66,6 +99,57 @@ def start_revision(resource_version: str) -> int | None:
     if not resource_version.isdigit():
         raise StatusError.bad_request(f'invalid resource version "{resource_version}"')
     return int(resource_version)
+
+
+def _bool_param(request: HttpRequest, name: str) -> bool | None:
+    value = request.GET.get(name)
+    if value is None:
+        return None
+    return not (value == "0" or value.lower() == "false")  # Convert_Slice_string_To_bool: anything else is true
+
+
+def validate_watch_options(send_initial_events: bool | None, match: str, bookmarks: bool) -> None:
+    """ValidateListOptions for a watch (k8s.io/apimachinery/pkg/apis/meta/internalversion/validation)."""
+    causes = []
+    if send_initial_events is not None and match != NOT_OLDER_THAN:
+        causes.append(field_error("forbidden", "resourceVersionMatch",
+                                  f"sendInitialEvents requires setting resourceVersionMatch to {NOT_OLDER_THAN}"))
+    if match:
+        if send_initial_events is None:
+            causes.append(field_error("forbidden", "resourceVersionMatch",
+                                      "resourceVersionMatch is forbidden for watch unless sendInitialEvents is "
+                                      "provided"))
+        if match != NOT_OLDER_THAN:
+            causes.append(field_error("notsupported", "resourceVersionMatch", f'supported values: "{NOT_OLDER_THAN}"',
+                                      match))
+        if not bookmarks:
+            causes.append(field_error("forbidden", "allowWatchBookmarks",
+                                      "allowWatchBookmarks must be set to true when sendInitialEvents is provided"))
+    if causes:
+        raise StatusError.invalid("ListOptions", "meta.k8s.io", "", causes)
+
+
+def from_request(request: HttpRequest, api: APIServer, rt: ResourceType, namespace: str | None,
+                 label_selector: str | None, field_selector: str | None, table: bool,
+                 include_object: str) -> WatchRequest:
+    """The watch a request asks for, its options decoded and validated as ListResource does."""
+    timeout = timeout_from(request.GET.get("timeoutSeconds"))
+    bookmarks = bool(_bool_param(request, "allowWatchBookmarks"))
+    send_initial_events = _bool_param(request, "sendInitialEvents")
+    validate_watch_options(send_initial_events, request.GET.get("resourceVersionMatch", ""), bookmarks)
+    return WatchRequest(
+        cluster=api.cluster.name, client=api.client, rt=rt, namespace=namespace,
+        resource_version=request.GET.get("resourceVersion", ""), label_selector=label_selector,
+        field_selector=field_selector, timeout_seconds=timeout, bookmarks=bookmarks, table=table,
+        include_object=include_object, send_initial_events=send_initial_events)
+
+
+def response(req: WatchRequest) -> StreamingHttpResponse:
+    """The streaming response; a bad resourceVersion is a 400 before it starts."""
+    since = start_revision(req.resource_version)
+    answer = StreamingHttpResponse(stream(req, since), content_type=codec.JSON)
+    answer["Cache-Control"] = "no-cache, private"
+    return answer
 
 
 def _line(event_type: str, obj: dict) -> bytes:
@@ -91,30 +175,52 @@ def _initial(req: WatchRequest) -> tuple[list[bytes], int]:
     return lines, int(listed["metadata"]["resourceVersion"])
 
 
+def _current(req: WatchRequest) -> int:
+    return APIServer(req.cluster, client=req.client).current_revision()
+
+
 def _batch(req: WatchRequest, since: int) -> tuple[list[bytes], int]:
     api = APIServer(req.cluster, client=req.client)
     events, resume = api.watch_batch(req.rt, req.namespace, since, req.label_selector, req.field_selector)
     return [_line(e.type, _shape(req, api, e.object)) for e in events], resume
 
 
-def _bookmark(req: WatchRequest, revision: int) -> bytes:
-    meta = {"resourceVersion": str(revision)}
+def _bookmark(req: WatchRequest, revision: int, initial_events_end: bool = False) -> bytes:
+    """A BOOKMARK: an empty object of the watched kind carrying only the revision (and the annotation)."""
+    meta: dict = {"resourceVersion": str(revision), "creationTimestamp": None}
+    if initial_events_end:
+        meta["annotations"] = {INITIAL_EVENTS_END: "true"}
     if req.table:
         return _line("BOOKMARK", {"kind": "Table", "apiVersion": "meta.k8s.io/v1", "metadata": meta,
                                   "columnDefinitions": None, "rows": None})
     return _line("BOOKMARK", {"kind": req.rt.kind, "apiVersion": req.rt.api_version, "metadata": meta})
 
 
+async def _start(req: WatchRequest, since: int | None) -> tuple[list[bytes], int]:
+    """The events before the first change, and the revision to watch from."""
+    if req.send_initial_events:
+        lines, since = await sync_to_async(_initial)(req)  # at least as new as any resourceVersion asked for
+        return lines + [_bookmark(req, since, initial_events_end=True)], since
+    if req.send_initial_events is False:
+        return [], since if since is not None else await sync_to_async(_current)(req)
+    if since is None:
+        return await sync_to_async(_initial)(req)
+    return [], since
+
+
 async def stream(req: WatchRequest, since: int | None) -> AsyncIterator[bytes]:
     """Watch events until the timeout, the client leaving, or an error event."""
     deadline = time.monotonic() + req.timeout_seconds
+    yield b""  # 200 and the headers now (flusher.Flush() in WatchServer.HandleHTTP)
+    if req.timeout_seconds < 0:
+        return
     try:
-        if since is None:
-            lines, since = await sync_to_async(_initial)(req)
-            for line in lines:
-                yield line
+        lines, since = await _start(req, since)
+        for line in lines:
+            yield line
         last_bookmark = time.monotonic()
-        deadline_bookmark_sent = False
+        # nextBookmarkTime: none before the deadline when it is under 2 s away already (a watch that short)
+        deadline_bookmark_sent = deadline - BOOKMARK_BEFORE_DEADLINE_SECONDS < last_bookmark
         while time.monotonic() < deadline:
             lines, since = await sync_to_async(_batch)(req, since)
             for line in lines:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import contextvars
 
 from cluster.apiserver.resources import ResourceType
-from cluster.apiserver.validation import apps, core, meta, other, pod, schema
+from cluster.apiserver.validation import apps, apps_workloads, batch, core, meta, other, pod, schema
 
 warnings: contextvars.ContextVar[list[str] | None] = contextvars.ContextVar("validation_warnings", default=None)
 
@@ -35,7 +35,11 @@ _VALIDATORS = {
     "HorizontalPodAutoscaler": other.validate_hpa,
     "Lease": other.validate_lease,
     "EndpointSlice": other.validate_endpoint_slice,
+    "Job": batch.validate_job,
+    "CronJob": batch.validate_cronjob,
+    **apps_workloads.VALIDATORS,
 }
+meta.NAME_FUNCS["StatefulSet"] = apps_workloads.statefulset_name
 
 
 def check_schema(rt: ResourceType, obj: dict, field_validation: str) -> list[str]:

@@ -4,6 +4,8 @@ Favours nodes whose CPU and memory would be used in equal proportions: with each
 fraction `requested / allocatable` capped at 1, the score is `(1 - std) * 100`
 truncated to an integer, where for two resources std is `|f_cpu - f_mem| / 2`.
 Requested here is what pods actually request (no 100m / 200Mi defaults); weight 1.
+A pod that requests nothing is scored too, by the node's own balance, as v1.32
+does: PreScore's Skip for best-effort pods (kubernetes#130260) came with v1.33.
 """
 from __future__ import annotations
 

@@ -1,0 +1,336 @@
+"""What a container's process sees, assembled as the kubelet and containerd assemble it.
+
+- Its filesystem: the image's files, its own writable layer (one per container
+  instance), the pod's volumes at their mountPaths (emptyDir per pod, a
+  PersistentVolume's files by PV, hostPath by node and path, configMap / secret /
+  downwardAPI projected read-only), and the files the kubelet writes (/etc/hosts,
+  /etc/hostname, /etc/resolv.conf).
+- Its environment (kubelet_pods.go makeEnvironmentVariables): the image's ENV, HOSTNAME,
+  the Service links of its namespace (`WEB_SERVICE_HOST`, … for Services that existed
+  when it started, unless enableServiceLinks is false), then envFrom, then env with
+  `$(VAR)` references and valueFrom (fieldRef, resourceFieldRef, configMapKeyRef,
+  secretKeyRef). A missing ConfigMap, Secret or key that is not optional stops the
+  container from being created: CreateContainerConfigError, with the kubelet's message.
+- Its command: the image's ENTRYPOINT/CMD replaced by the container's command/args as
+  Kubernetes defines it, with `$(VAR)` expanded and `$$` escaping a `$`.
+
+Simplified: the Service links and ConfigMap/Secret contents are read when the container
+starts (a real configMap volume follows later changes within a minute); subPathExpr,
+projected service-account tokens and file modes are not modelled.
+"""
+from __future__ import annotations
+
+import base64
+import re
+from dataclasses import dataclass
+
+from cluster.apiserver.errors import StatusError
+from cluster.apiserver.server import APIServer
+from cluster.container.fs import ContainerFS, Layer, Mount
+from cluster.container.shell import Host
+from cluster.models import RuntimeState
+from cluster.quantity import parse as parse_quantity
+from cluster.registry import Image, image_config
+
+PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+PROJECTED = ("configMap", "secret", "downwardAPI", "projected")
+
+
+class ConfigError(Exception):
+    """CreateContainerConfigError: what the container's env or volumes refer to is missing."""
+
+
+@dataclass(frozen=True)
+class Names:
+    """Where a container instance keeps its writable layer and its log."""
+
+    uid: str
+    container: str
+    attempt: int
+
+    @property
+    def key(self) -> str:
+        return f"{self.uid}/{self.container}/{self.attempt}"
+
+
+# -- the command ---------------------------------------------------------------------------------
+def expand(text: str, env: dict[str, str]) -> str:
+    """Kubernetes' $(VAR) expansion (third_party/forked/golang/expansion): unknown names stay as written."""
+    def replace(match: re.Match) -> str:
+        if match.group(0) == "$$":
+            return "$"
+        name = match.group(1)
+        return env[name] if name in env else match.group(0)
+    return re.sub(r"\$\$|\$\(([A-Za-z_][A-Za-z0-9_.\-]*)\)", replace, text)
+
+
+def command_line(spec: dict, image: Image, env: dict[str, str]) -> list[str]:
+    """ENTRYPOINT + CMD, as the container's command and args override them."""
+    command, args = spec.get("command"), spec.get("args")
+    if command:
+        words = list(command) + list(args or [])
+    elif args is not None:
+        words = list(image.entrypoint) + list(args)
+    else:
+        words = list(image.entrypoint) + list(image.cmd)
+    return [expand(str(w), env) for w in words]
+
+
+# -- the environment -----------------------------------------------------------------------------
+def environment(api: APIServer, pod: dict, spec: dict, image: Image, node: dict | None = None,
+                started: str | None = None) -> dict[str, str]:
+    """The process's environment; ConfigError when a reference cannot be resolved."""
+    env = {"PATH": PATH, **dict(image.env), "HOSTNAME": pod["metadata"]["name"],
+           "HOME": "/root" if image.user == "root" else f"/home/{image.user}"}
+    if (pod.get("spec") or {}).get("enableServiceLinks", True) is not False:
+        env.update(service_links(api, pod["metadata"].get("namespace", "default"), started))
+    else:
+        env.update(service_links(api, pod["metadata"].get("namespace", "default"), started, only_master=True))
+    namespace = pod["metadata"].get("namespace", "default")
+    for source in spec.get("envFrom") or []:
+        env.update(_env_from(api, namespace, source))
+    for var in spec.get("env") or []:
+        value = _env_value(api, pod, spec, var, env, node)
+        if value is not None:
+            env[var["name"]] = value
+    return env
+
+
+def _env_from(api: APIServer, namespace: str, source: dict) -> dict[str, str]:
+    prefix = source.get("prefix", "")
+    for kind, resource in (("configMapRef", "configmaps"), ("secretRef", "secrets")):
+        ref = source.get(kind)
+        if ref is None:
+            continue
+        data = _object_data(api, resource, namespace, ref.get("name", ""), bool(ref.get("optional")))
+        return {prefix + k: v for k, v in (data or {}).items() if re.fullmatch(r"[-._a-zA-Z][-._a-zA-Z0-9]*",
+                                                                            prefix + k)}
+    return {}
+
+
+def _env_value(api: APIServer, pod: dict, spec: dict, var: dict, env: dict[str, str], node: dict | None
+               ) -> str | None:
+    if "valueFrom" not in var:
+        return expand(str(var.get("value", "")), env)
+    source = var["valueFrom"]
+    namespace = pod["metadata"].get("namespace", "default")
+    if "fieldRef" in source:
+        return field_value(pod, source["fieldRef"].get("fieldPath", ""))
+    if "resourceFieldRef" in source:
+        return resource_value(spec, source["resourceFieldRef"], node)
+    for kind, resource in (("configMapKeyRef", "configmaps"), ("secretKeyRef", "secrets")):
+        ref = source.get(kind)
+        if ref is None:
+            continue
+        optional = bool(ref.get("optional"))
+        data = _object_data(api, resource, namespace, ref.get("name", ""), optional)
+        if data is None:
+            return None
+        if ref.get("key") not in data:
+            if optional:
+                return None
+            what = "ConfigMap" if resource == "configmaps" else "Secret"
+            raise ConfigError(f"couldn't find key {ref.get('key')} in {what} {namespace}/{ref.get('name')}")
+        return data[ref["key"]]
+    return ""
+
+
+def _object_data(api: APIServer, resource: str, namespace: str, name: str, optional: bool) -> dict | None:
+    try:
+        obj = api.get(resource, namespace, name)
+    except StatusError as err:
+        if err.code != 404 or optional:
+            return None
+        raise ConfigError(f'{"configmap" if resource == "configmaps" else "secret"} "{name}" not found') from None
+    if resource == "secrets":
+        data = {k: _b64(v) for k, v in (obj.get("data") or {}).items()}
+        data.update(obj.get("stringData") or {})
+        return data
+    return {**(obj.get("data") or {}), **{k: _b64(v) for k, v in (obj.get("binaryData") or {}).items()}}
+
+
+def _b64(value: str) -> str:
+    try:
+        return base64.b64decode(value).decode("utf-8", "replace")
+    except (ValueError, TypeError):
+        return ""
+
+
+def field_value(pod: dict, path: str) -> str:
+    meta, status, spec = pod["metadata"], pod.get("status") or {}, pod.get("spec") or {}
+    simple = {"metadata.name": meta.get("name", ""), "metadata.namespace": meta.get("namespace", ""),
+              "metadata.uid": meta.get("uid", ""), "spec.nodeName": spec.get("nodeName", ""),
+              "spec.serviceAccountName": spec.get("serviceAccountName", "default"),
+              "status.hostIP": status.get("hostIP", ""), "status.podIP": status.get("podIP", ""),
+              "status.podIPs": ",".join(i.get("ip", "") for i in status.get("podIPs") or []),
+              "status.hostIPs": ",".join(i.get("ip", "") for i in status.get("hostIPs") or [])}
+    if path in simple:
+        return simple[path]
+    match = re.fullmatch(r"metadata\.(labels|annotations)\['(.+)'\]", path)
+    if match:
+        return (meta.get(match.group(1)) or {}).get(match.group(2), "")
+    if path in ("metadata.labels", "metadata.annotations"):
+        return "\n".join(f'{k}="{v}"' for k, v in sorted((meta.get(path.split(".")[1]) or {}).items()))
+    return ""
+
+
+def resource_value(spec: dict, ref: dict, node: dict | None) -> str:
+    """limits.cpu etc., rounded up to the divisor; a missing limit is the node's allocatable."""
+    resource = ref.get("resource", "")
+    kind, _, name = resource.partition(".")
+    value = ((spec.get("resources") or {}).get(kind) or {}).get(name)
+    if value is None and kind == "limits":
+        value = ((node or {}).get("status") or {}).get("allocatable", {}).get(name)
+    if value is None:
+        return "0"
+    amount = parse_quantity(str(value))
+    divisor = parse_quantity(str(ref.get("divisor", "1")))
+    quotient = amount / divisor if divisor else amount
+    whole = int(quotient) if quotient == int(quotient) else int(quotient) + 1
+    return str(whole)
+
+
+def service_links(api: APIServer, namespace: str, started: str | None, only_master: bool = False
+                  ) -> dict[str, str]:
+    """{SVC}_SERVICE_HOST, {SVC}_PORT_80_TCP, … for the Services that existed when the container started."""
+    services = [s for s in api.list("services", namespace)["items"]] if not only_master else []
+    if namespace != "default" or only_master:
+        services += [s for s in api.list("services", "default")["items"] if s["metadata"]["name"] == "kubernetes"]
+    env: dict[str, str] = {}
+    for service in sorted(services, key=lambda s: s["metadata"]["name"]):
+        created = service["metadata"].get("creationTimestamp", "")
+        ip = (service.get("spec") or {}).get("clusterIP", "")
+        if (started and created and created > started) or not ip or ip == "None":
+            continue
+        env.update(_links_for(service["metadata"]["name"], ip, (service.get("spec") or {}).get("ports") or []))
+    return env
+
+
+def _links_for(name: str, ip: str, ports: list[dict]) -> dict[str, str]:
+    prefix = name.upper().replace("-", "_")
+    if not ports:
+        return {}
+    first = ports[0]
+    env = {f"{prefix}_SERVICE_HOST": ip, f"{prefix}_SERVICE_PORT": str(first.get("port"))}
+    env[f"{prefix}_PORT"] = f"{(first.get('protocol') or 'TCP').lower()}://{ip}:{first.get('port')}"
+    for port in ports:
+        protocol = port.get("protocol") or "TCP"
+        if port.get("name"):
+            env[f"{prefix}_SERVICE_PORT_{port['name'].upper().replace('-', '_')}"] = str(port.get("port"))
+        key = f"{prefix}_PORT_{port.get('port')}_{protocol}"
+        env[key] = f"{protocol.lower()}://{ip}:{port.get('port')}"
+        env[f"{key}_PROTO"], env[f"{key}_PORT"], env[f"{key}_ADDR"] = protocol.lower(), str(port.get("port")), ip
+    return env
+
+
+# -- the filesystem -------------------------------------------------------------------------------
+def kubelet_files(pod: dict, ip: str) -> dict[str, str]:
+    """/etc/hosts, /etc/hostname and /etc/resolv.conf, as the kubelet writes them for a pod."""
+    meta, spec = pod["metadata"], pod.get("spec") or {}
+    name, namespace = meta["name"], meta.get("namespace", "default")
+    hostname = spec.get("hostname") or name
+    fqdn = f"{hostname}.{spec['subdomain']}.{namespace}.svc.cluster.local\t{hostname}" if spec.get("subdomain") \
+        else hostname
+    hosts = ("# Kubernetes-managed hosts file.\n127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n"
+             "fe00::0\tip6-localnet\nfe00::0\tip6-mcastprefix\nfe00::1\tip6-allnodes\nfe00::2\tip6-allrouters\n"
+             + (f"{ip}\t{fqdn}\n" if ip else ""))
+    for alias in spec.get("hostAliases") or []:
+        hosts += f"\n# Entries added by HostAliases.\n{alias.get('ip')}\t" + "\t".join(alias.get("hostnames") or []) + "\n"
+    resolv = (f"search {namespace}.svc.cluster.local svc.cluster.local cluster.local\nnameserver 10.96.0.10\n"
+              f"options ndots:5\n")
+    return {"/etc/hosts": hosts, "/etc/hostname": hostname + "\n", "/etc/resolv.conf": resolv}
+
+
+def volume_layer(api: APIServer, pod: dict, volume: dict) -> Layer:
+    """Where one of the pod's volumes keeps its files: a claim's are its PersistentVolume's, so they
+    outlive the pod (and a new claim bound to a new volume starts empty)."""
+    cluster = api.cluster
+    uid, name = pod["metadata"]["uid"], volume["name"]
+    if "persistentVolumeClaim" in volume:
+        claim = volume["persistentVolumeClaim"].get("claimName", "")
+        namespace = pod["metadata"].get("namespace", "default")
+        try:
+            bound = (api.get("persistentvolumeclaims", namespace, claim).get("spec") or {}).get("volumeName")
+        except StatusError:
+            bound = None
+        key = f"pv/{bound}" if bound else f"pvc/{namespace}/{claim}"
+        return Layer(cluster, "volume", key, read_only=bool(volume["persistentVolumeClaim"].get("readOnly")))
+    if "hostPath" in volume:
+        node = (pod.get("spec") or {}).get("nodeName", "")
+        return Layer(cluster, "volume", f"host/{node}{volume['hostPath'].get('path', '')}")
+    return Layer(cluster, "volume", f"{uid}/{name}", read_only=any(k in volume for k in PROJECTED))
+
+
+def container_fs(api: APIServer, pod: dict, spec: dict, image: Image, names: Names, ip: str,
+                 dry: bool = False, layers: dict[str, Layer] | None = None, fresh: bool = False) -> ContainerFS:
+    """The container's tree; `layers` shares the pod's volumes between the containers of one run;
+    `fresh`: a container being created, whose writable layer is still empty."""
+    volumes = {v["name"]: v for v in (pod.get("spec") or {}).get("volumes") or []}
+    mounts = []
+    layers = {} if layers is None else layers
+    for mount in spec.get("volumeMounts") or []:
+        volume = volumes.get(mount.get("name"))
+        if volume is None:
+            continue
+        if volume["name"] not in layers:
+            layers[volume["name"]] = volume_layer(api, pod, volume)
+        layer = layers[volume["name"]]
+        mounts.append(Mount(mount.get("mountPath", "/"), layer, mount.get("subPath", ""),
+                            bool(mount.get("readOnly")) or layer.read_only))
+    files = {**dict(image.files), **kubelet_files(pod, ip)}
+    upper = Layer(api.cluster, "rootfs", names.key, entries={} if fresh else None)
+    return ContainerFS(upper, files, mounts, {image.workdir} if image.workdir else set(), dry=dry)
+
+
+def project_volumes(api: APIServer, pod: dict) -> None:
+    """The kubelet's MountVolume.SetUp for configMap, secret and downwardAPI volumes: write their files.
+    ConfigError when a ConfigMap or Secret that is not optional does not exist."""
+    namespace = pod["metadata"].get("namespace", "default")
+    for volume in (pod.get("spec") or {}).get("volumes") or []:
+        files = _projection(api, pod, namespace, volume)
+        if files is None:
+            continue
+        entries = {"/" + path.lstrip("/"): {"t": "f", "c": text, "m": 0.0} for path, text in files.items()}
+        RuntimeState.objects.update_or_create(cluster=api.cluster, scope="volume",
+                                              name=f"{pod['metadata']['uid']}/{volume['name']}",
+                                              defaults={"data": entries})
+
+
+def _projection(api: APIServer, pod: dict, namespace: str, volume: dict) -> dict[str, str] | None:
+    if "configMap" in volume or "secret" in volume:
+        kind = "configMap" if "configMap" in volume else "secret"
+        source = volume[kind]
+        name = source.get("name") if kind == "configMap" else source.get("secretName")
+        resource = "configmaps" if kind == "configMap" else "secrets"
+        try:
+            data = _object_data(api, resource, namespace, name or "", bool(source.get("optional")))
+        except ConfigError:
+            raise ConfigError(f'MountVolume.SetUp failed for volume "{volume["name"]}" : '
+                              f'{kind.lower()} "{name}" not found') from None
+        data = data or {}
+        if source.get("items"):
+            return {item["path"]: data.get(item["key"], "") for item in source["items"] if item.get("key") in data}
+        return dict(data)
+    if "downwardAPI" in volume:
+        return {item["path"]: field_value(pod, (item.get("fieldRef") or {}).get("fieldPath", ""))
+                for item in volume["downwardAPI"].get("items") or []}
+    if "projected" in volume:
+        return {}
+    return None
+
+
+# -- putting it together ----------------------------------------------------------------------------
+def make_host(api: APIServer, pod: dict, spec: dict, names: Names, node: dict | None, dry: bool = False,
+              ip: str = "", layers: dict[str, Layer] | None = None, fresh: bool = False) -> Host:
+    image = image_config(spec["image"])
+    ip = ip or (pod.get("status") or {}).get("podIP", "")
+    capacity = ((node or {}).get("status") or {}).get("capacity") or {}
+    limit = ((spec.get("resources") or {}).get("limits") or {}).get("memory")
+    info = ((node or {}).get("status") or {}).get("nodeInfo") or {}
+    return Host(fs=container_fs(api, pod, spec, image, names, ip, dry, layers, fresh), image=image,
+                hostname=(pod.get("spec") or {}).get("hostname") or pod["metadata"]["name"],
+                namespace=pod["metadata"].get("namespace", "default"), pod_ip=ip,
+                stdin_open=bool(spec.get("stdin")), pod=pod, spec=spec,
+                cpus=int(parse_quantity(str(capacity.get("cpu", "2")))) or 2,
+                kernel=info.get("kernelVersion", "6.1.0-kubeclass"),
+                memory_limit=int(parse_quantity(str(limit))) if limit else 0)

@@ -1,0 +1,533 @@
+"""The userland's tools as the simulation runs them: busybox applets and GNU coreutils, the parts scripts use.
+
+cat, touch, rm, mkdir, ls, tee, cp/mv, head, tail (`-f` follows a file), wc, grep,
+cut, sort, uniq, tr, sed (`s/…/…/`), awk (`{print $N}`), seq, basename, dirname, expr,
+sleep (virtual seconds), date, hostname, printenv/env, id, whoami, uname, nproc, ps, and
+the network tools (cluster/container/net.py). Each one's messages are the ones busybox
+or GNU coreutils print, chosen by the image's userland (Shell.host.dialect).
+
+Simplified: only the options listed in each function are understood; grep matches a
+pattern with nested repetition literally (a regular expression could take exponential
+time); sed and awk know only the one-liners named above.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import TYPE_CHECKING, Callable
+
+from cluster.container import net
+from cluster.container.fs import FsError, resolve_path
+from cluster.container.shell import Res
+
+if TYPE_CHECKING:
+    from cluster.container.shell import Shell
+
+Command = Callable[["Shell", list[str], "str | None"], Res]
+
+
+# -- files ------------------------------------------------------------------------------------------
+def _gnu(sh: Shell) -> bool:
+    return sh.host.dialect != "busybox"
+
+
+def _cannot(sh: Shell) -> str:
+    return "cannot" if _gnu(sh) else "can't"
+
+
+def _path(sh: Shell, name: str) -> str:
+    return resolve_path(sh.state["cwd"], name)
+
+
+def u_cat(sh: Shell, argv: list[str], stdin: str | None) -> Res:
+    names = [a for a in argv[1:] if a != "-" and not a.startswith("-")] if len(argv) > 1 else []
+    if not names:
+        if stdin is None and sh.stdin_text is None and sh.host.stdin_open and "argv" in sh.frame["code"]:
+            return Res(block={"kind": "stdin"})
+        return Res(0, stdin if stdin is not None else (sh.stdin_text or ""))
+    out, err, status = [], [], 0
+    for name in names:
+        try:
+            out.append(sh.host.fs.read(_path(sh, name)))
+        except FsError as e:
+            status = 1
+            if e.errno == "EISDIR":
+                err.append(f"cat: {name}: Is a directory\n" if _gnu(sh) else "cat: read error: Is a directory\n")
+            elif _gnu(sh):
+                err.append(f"cat: {name}: {_text(e)}\n")
+            else:
+                err.append(f"cat: can't open '{name}': {_text(e)}\n")
+    return Res(status, "".join(out), "".join(err))
+
+
+def u_touch(sh: Shell, argv: list[str], stdin: str | None) -> Res:
+    err, status = [], 0
+    for name in [a for a in argv[1:] if not a.startswith("-")]:
+        try:
+            sh.host.fs.touch(_path(sh, name), sh.t)
+        except FsError as e:
+            status = 1
+            err.append(f"touch: cannot touch '{name}': {_text(e)}\n" if _gnu(sh) else f"touch: {name}: {_text(e)}\n")
+    return Res(status, err="".join(err))
+
+
+def u_rm(sh: Shell, argv: list[str], stdin: str | None) -> Res:
+    flags = "".join(a[1:] for a in argv[1:] if a.startswith("-") and a != "-")
+    force, recursive = "f" in flags, "r" in flags or "R" in flags
+    err, status = [], 0
+    for name in [a for a in argv[1:] if not a.startswith("-")]:
+        try:
+            sh.host.fs.remove(_path(sh, name), sh.t, recursive)
+        except FsError as e:
+            if e.errno == "ENOENT" and force:
+                continue
+            status = 1
+            if e.errno == "EISDIR" and not _gnu(sh):
+                err.append(f"rm: '{name}' is a directory\n")
+            else:
+                err.append(f"rm: {_cannot(sh)} remove '{name}': {_text(e)}\n")
+    return Res(status, err="".join(err))
+
+
+def u_mkdir(sh: Shell, argv: list[str], stdin: str | None) -> Res:
+    parents = any(a.startswith("-") and "p" in a for a in argv[1:])
+    err, status = [], 0
+    for name in [a for a in argv[1:] if not a.startswith("-")]:
+        try:
+            sh.host.fs.mkdir(_path(sh, name), sh.t, parents)
+        except FsError as e:
+            status = 1
+            err.append(f"mkdir: {_cannot(sh)} create directory '{name}': {_text(e)}\n")
+    return Res(status, err="".join(err))
+
+
+def u_rmdir(sh: Shell, argv: list[str], stdin: str | None) -> Res:
+    err, status = [], 0
+    for name in [a for a in argv[1:] if not a.startswith("-")]:
+        path = _path(sh, name)
+        try:
+            if sh.host.fs.listdir(path):
+                raise FsError("ENOTEMPTY", path)
+            sh.host.fs.remove(path, sh.t, recursive=True)
+        except FsError as e:
+            status = 1
+            err.append(f"rmdir: failed to remove '{name}': {_text(e)}\n" if _gnu(sh) else f"rmdir: '{name}': {_text(e)}\n")
+    return Res(status, err="".join(err))
+
+
+def u_ls(sh: Shell, argv: list[str], stdin: str | None) -> Res:
+    flags = "".join(a[1:] for a in argv[1:] if a.startswith("-"))
+    names = [a for a in argv[1:] if not a.startswith("-")] or ["."]
+    out, err, status = [], [], 0
+    for name in names:
+        path = _path(sh, name)
+        try:
+            entries = sh.host.fs.listdir(path) if sh.host.fs.is_dir(path) else [name] if sh.host.fs.is_file(path) \
+                else sh.host.fs.listdir(path)
+        except FsError as e:
+            status = 2 if _gnu(sh) else 1
+            err.append(f"ls: cannot access '{name}': {_text(e)}\n" if _gnu(sh) else f"ls: {name}: {_text(e)}\n")
+            continue
+        if "a" in flags:
+            entries = [".", ".."] + entries
+        if len(names) > 1 and sh.host.fs.is_dir(path):
+            out.append(f"{name}:\n")
+        out.append("".join(f"{e}\n" for e in entries) if "l" not in flags else _long(sh, path, entries))
+    return Res(status, "".join(out), "".join(err))
+
+
+def _long(sh: Shell, path: str, entries: list[str]) -> str:
+    lines = []
+    for entry in entries:
+        full = entry if entry.startswith("/") else resolve_path(path, entry)
+        is_dir = sh.host.fs.is_dir(full)
+        size = 4096 if is_dir else len(sh.host.fs.read(full)) if sh.host.fs.is_file(full) else 0
+        stamp = dt.datetime.fromtimestamp(sh.host.fs.mtime(full) or sh.t, dt.timezone.utc).strftime("%b %d %H:%M")
+        lines.append(f"{'drwxr-xr-x' if is_dir else '-rw-r--r--'}    1 root     root    {size:>8} {stamp} {entry}\n")
+    return "".join(lines)
+
+
+def u_tee(sh: Shell, argv: list[str], stdin: str | None) -> Res:
+    append = any(a in ("-a", "--append") for a in argv[1:])
+    text = stdin or ""
+    for name in [a for a in argv[1:] if not a.startswith("-")]:
+        failure = sh.write_file(name, text, append)
+        if failure:
+            return Res(1, text, failure.replace(sh.error("").rstrip("\n").rstrip(": "), "tee"))
+    return Res(0, text)
+
+
+def u_cp(sh: Shell, argv: list[str], stdin: str | None) -> Res:
+    names = [a for a in argv[1:] if not a.startswith("-")]
+    if len(names) != 2:
+        return Res(1, err="cp: missing file operand\n")
+    source, target = _path(sh, names[0]), _path(sh, names[1])
+    if sh.host.fs.is_dir(target):
+        target = resolve_path(target, names[0].rsplit("/", 1)[-1])
+    try:
+        sh.host.fs.write(target, sh.host.fs.read(source), sh.t)
+        if argv[0].endswith("mv"):
+            sh.host.fs.remove(source, sh.t)
+    except FsError as e:
+        verb = "mv" if argv[0].endswith("mv") else "cp"
+        return Res(1, err=f"{verb}: {_cannot(sh)} stat '{names[0]}': {_text(e)}\n")
+    return Res(0)
+
+
+def _text(err: FsError) -> str:
+    from cluster.container.fs import MESSAGES
+    return MESSAGES.get(err.errno, err.errno)
+
+
+# -- text ---------------------------------------------------------------------------------------------
+def _inputs(sh: Shell, argv: list[str], stdin: str | None, skip_values: tuple[str, ...] = ()) -> tuple[list, str]:
+    names, i = [], 1
+    while i < len(argv):
+        arg = argv[i]
+        if arg in skip_values:
+            i += 2
+            continue
+        if not arg.startswith("-") or arg == "-":
+            names.append(arg)
+        i += 1
+    if not names:
+        return [stdin or ""], ""
+    texts, err = [], ""
+    for name in names:
+        try:
+            texts.append(sh.host.fs.read(_path(sh, name)))
+        except FsError as e:
+            err += f"{argv[0]}: {name}: {_text(e)}\n" if _gnu(sh) else f"{argv[0]}: can't open '{name}': {_text(e)}\n"
+    return texts, err
+
+
+def _count(argv: list[str], default: int) -> int:
+    for i, arg in enumerate(argv[1:], start=1):
+        if arg == "-n" and i + 1 < len(argv):
+            return int(argv[i + 1].lstrip("+") or default)
+        if re.fullmatch(r"-n?\d+", arg):
+            return int(arg.lstrip("-n"))
+    return default
+
+
+def u_head(sh: Shell, argv: list[str], stdin: str | None) -> Res:
+    texts, err = _inputs(sh, argv, stdin, ("-n", "-c"))
+    count = _count(argv, 10)
+    return Res(1 if err else 0, "".join("".join(t.splitlines(keepends=True)[:count]) for t in texts), err)
+
+
+def u_tail(sh: Shell, argv: list[str], stdin: str | None) -> Res:
+    texts, err = _inputs(sh, argv, stdin, ("-n", "-c", "-s"))
+    count = _count(argv, 10)
+    out = "".join("".join(t.splitlines(keepends=True)[-count:]) if count else "" for t in texts)
+    follow = any(a in ("-f", "-F", "--follow") or (a.startswith("-") and "f" in a.lower() and "n" not in a)
+                 for a in argv[1:])
+    names = [a for a in argv[1:] if not a.startswith("-") and not a.isdigit()]
+    if follow and names:
+        path = _path(sh, names[-1])
+        size = len(texts[-1]) if texts and not err else 0
+        return Res(0, out, err, block={"kind": "tail", "path": path, "pos": size})
+    return Res(1 if err else 0, out, err)
+
+
+def u_wc(sh: Shell, argv: list[str], stdin: str | None) -> Res:
+    texts, err = _inputs(sh, argv, stdin)
+    text = "".join(texts)
+    counts = {"l": text.count("\n"), "w": len(text.split()), "c": len(text.encode())}
+    flags = "".join(a[1:] for a in argv[1:] if a.startswith("-")) or "lwc"
+    values = [counts[f] for f in "lwc" if f in flags]
+    width = 1 if len(values) == 1 else 7
+    return Res(0, " ".join(f"{v:>{width}}" for v in values) + "\n", err)
+
+
+def u_grep(sh: Shell, argv: list[str], stdin: str | None) -> Res:
+    flags = "".join(a[1:] for a in argv[1:] if a.startswith("-") and not a.startswith("--"))
+    rest = [a for a in argv[1:] if not a.startswith("-")]
+    if not rest:
+        return Res(2, err="Usage: grep [OPTIONS] PATTERN [FILE]...\n" if not _gnu(sh) else
+                   "Usage: grep [OPTION]... PATTERNS [FILE]...\n")
+    pattern, files = rest[0], rest[1:]
+    texts, err = _inputs(sh, ["grep", *files], stdin)
+    matcher = _matcher(pattern, "i" in flags, "F" in flags)
+    lines = [line for t in texts for line in t.splitlines()]
+    hits = [line for line in lines if bool(matcher(line)) != ("v" in flags)]
+    if "q" in flags:
+        return Res(0 if hits else 1)
+    out = f"{len(hits)}\n" if "c" in flags else "".join(f"{h}\n" for h in hits)
+    return Res(0 if hits else (2 if err else 1), out, err)
+
+
+def _matcher(pattern: str, ignore_case: bool, fixed: bool) -> Callable[[str], object]:
+    """A regular expression when it is a simple one; nested repetition (a ReDoS risk) is matched literally."""
+    risky = re.search(r"\)[*+?{]", pattern) or len(pattern) > 200
+    if fixed or risky:
+        needle = pattern.lower() if ignore_case else pattern
+        return lambda line: needle in (line.lower() if ignore_case else line)
+    try:
+        compiled = re.compile(pattern.replace(r"\|", "|"), re.IGNORECASE if ignore_case else 0)
+    except re.error:
+        return lambda line: pattern in line
+    return compiled.search
+
+
+def u_seq(sh: Shell, argv: list[str], stdin: str | None) -> Res:
+    try:
+        numbers = [int(a) for a in argv[1:]]
+    except ValueError:
+        return Res(1, err=f"seq: invalid number '{argv[-1]}'\n" if not _gnu(sh) else
+                   f"seq: invalid floating point argument: '{argv[-1]}'\n")
+    first, step, last = (1, 1, numbers[0]) if len(numbers) == 1 else (numbers[0], 1, numbers[1]) \
+        if len(numbers) == 2 else tuple(numbers[:3]) if len(numbers) >= 3 else (1, 1, 0)
+    if len(numbers) >= 3:
+        first, step, last = numbers[0], numbers[1], numbers[2]
+    values = range(first, last + (1 if step > 0 else -1), step) if step else []
+    return Res(0, "".join(f"{v}\n" for v in list(values)[:100_000]))
+
+
+def u_basename(sh: Shell, argv: list[str], stdin: str | None) -> Res:
+    if len(argv) < 2:
+        return Res(1, err="basename: missing operand\n")
+    name = argv[1].rstrip("/").rsplit("/", 1)[-1] or "/"
+    if len(argv) > 2 and name.endswith(argv[2]) and name != argv[2]:
+        name = name[:-len(argv[2])]
+    return Res(0, name + "\n")
+
+
+def u_dirname(sh: Shell, argv: list[str], stdin: str | None) -> Res:
+    if len(argv) < 2:
+        return Res(1, err="dirname: missing operand\n")
+    path = argv[1].rstrip("/")
+    return Res(0, (path.rsplit("/", 1)[0] or "/" if "/" in path else ".") + "\n")
+
+
+def u_expr(sh: Shell, argv: list[str], stdin: str | None) -> Res:
+    args = argv[1:]
+    if len(args) == 3 and args[1] in ("+", "-", "*", "/", "%", "<", ">", "=", "!=", "<=", ">="):
+        try:
+            a, b = int(args[0]), int(args[2])
+            value = {"+": a + b, "-": a - b, "*": a * b, "/": int(a / b) if b else None, "%": a % b if b else None,
+                     "<": int(a < b), ">": int(a > b), "=": int(a == b), "!=": int(a != b), "<=": int(a <= b),
+                     ">=": int(a >= b)}[args[1]]
+        except (ValueError, ZeroDivisionError):
+            return Res(2, err="expr: non-integer argument\n")
+        if value is None:
+            return Res(2, err="expr: division by zero\n")
+        return Res(0 if value else 1, f"{value}\n")
+    if len(args) == 1:
+        return Res(0 if args[0] not in ("", "0") else 1, args[0] + "\n")
+    return Res(2, err="expr: syntax error\n")
+
+
+# -- the system -------------------------------------------------------------------------------------
+def u_sleep(sh: Shell, argv: list[str], stdin: str | None) -> Res:
+    total = 0.0
+    if len(argv) < 2:
+        return Res(1, err="sleep: missing operand\n" if _gnu(sh) else "BusyBox v1.36.1 (2023-05-18 22:34:17 UTC) "
+                   "multi-call binary.\n\nUsage: sleep [N]...\n")
+    for arg in argv[1:]:
+        if arg in ("infinity", "inf"):
+            return Res(block={"kind": "sleep"})
+        match = re.fullmatch(r"(\d+(?:\.\d*)?|\.\d+)([smhd]?)", arg)
+        if not match:
+            return Res(1, err=f"sleep: invalid time interval '{arg}'\nTry 'sleep --help' for more information.\n"
+                       if _gnu(sh) else f"sleep: invalid number '{arg}'\n")
+        total += float(match.group(1)) * {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}[match.group(2)]
+    return Res(0, seconds=total)
+
+
+def u_date(sh: Shell, argv: list[str], stdin: str | None) -> Res:
+    moment = dt.datetime.fromtimestamp(sh.t, dt.timezone.utc)
+    fmt = next((a[1:] for a in argv[1:] if a.startswith("+")), None)
+    if fmt is None:
+        return Res(0, moment.strftime("%a %b ") + f"{moment.day:>2}" + moment.strftime(" %H:%M:%S UTC %Y") + "\n")
+    fmt = fmt.replace("%N", f"{moment.microsecond * 1000:09d}").replace("%s", str(int(sh.t)))
+    return Res(0, moment.strftime(fmt) + "\n")
+
+
+def u_hostname(sh: Shell, argv: list[str], stdin: str | None) -> Res:
+    if "-i" in argv[1:]:
+        return Res(0, sh.host.pod_ip + ("\n" if not _gnu(sh) else " \n"))
+    return Res(0, sh.host.hostname + "\n")
+
+
+def u_printenv(sh: Shell, argv: list[str], stdin: str | None) -> Res:
+    env = sh.state["vars"]
+    names = [a for a in argv[1:] if not a.startswith("-") and "=" not in a]
+    if argv[0].endswith("env") and not argv[0].endswith("printenv") and names:
+        assignments = dict(a.split("=", 1) for a in argv[1:] if "=" in a and not a.startswith("-"))
+        at = argv.index(names[0])
+        from cluster.container.commands import dispatch
+        return dispatch(sh, argv[at:], stdin, assignments, nestable=False)
+    if names:
+        found = [env[n] for n in names if n in env]
+        return Res(0 if len(found) == len(names) else 1, "".join(f"{v}\n" for v in found))
+    return Res(0, "".join(f"{k}={v}\n" for k, v in env.items()))
+
+
+def u_id(sh: Shell, argv: list[str], stdin: str | None) -> Res:
+    user = sh.host.image.user
+    if user == "root":
+        return Res(0, "uid=0(root) gid=0(root) groups=0(root)" + (",10(wheel)" if not _gnu(sh) else "") + "\n")
+    return Res(0, f"uid=100({user}) gid=101({user.replace('_user', '_group')}) "
+                  f"groups=101({user.replace('_user', '_group')})\n")
+
+
+def u_whoami(sh: Shell, argv: list[str], stdin: str | None) -> Res:
+    return Res(0, sh.host.image.user + "\n")
+
+
+def u_uname(sh: Shell, argv: list[str], stdin: str | None) -> Res:
+    if any(a in ("-m", "-p", "-i") for a in argv[1:]):
+        return Res(0, "x86_64\n")
+    if "-n" in argv[1:]:
+        return Res(0, sh.host.hostname + "\n")
+    if "-a" in argv[1:]:
+        return Res(0, f"Linux {sh.host.hostname} {sh.host.kernel} #1 SMP PREEMPT_DYNAMIC x86_64 GNU/Linux\n")
+    if "-r" in argv[1:]:
+        return Res(0, sh.host.kernel + "\n")
+    return Res(0, "Linux\n")
+
+
+def u_nproc(sh: Shell, argv: list[str], stdin: str | None) -> Res:
+    return Res(0, f"{sh.host.cpus}\n")
+
+
+def u_ps(sh: Shell, argv: list[str], stdin: str | None) -> Res:
+    command = " ".join(sh.host.command) or sh.state.get("pid1", "sh")
+    if _gnu(sh):
+        return Res(0, f"    PID TTY          TIME CMD\n      1 ?        00:00:00 {sh.state.get('pid1', 'sh')}\n"
+                      f"     42 ?        00:00:00 ps\n")
+    return Res(0, f"PID   USER     TIME  COMMAND\n    1 {sh.host.image.user:<8} 0:00 {command}\n"
+                  f"   42 {sh.host.image.user:<8} 0:00 ps {' '.join(argv[1:])}".rstrip() + "\n")
+
+
+def u_cut(sh: Shell, argv: list[str], stdin: str | None) -> Res:
+    args = argv[1:]
+    delim = next((a[2:] or args[i + 1] for i, a in enumerate(args) if a.startswith("-d")), "\t")
+    fields = next((a[2:] or args[i + 1] for i, a in enumerate(args) if a.startswith("-f")), "")
+    chars = next((a[2:] or args[i + 1] for i, a in enumerate(args) if a.startswith("-c")), "")
+    texts, err = _inputs(sh, ["cut"] + [a for a in args if not a.startswith("-") and a not in (delim, fields, chars)],
+                         stdin)
+    wanted = _ranges(fields or chars)
+    out = []
+    for line in "".join(texts).splitlines():
+        if fields:
+            parts = line.split(delim)
+            out.append(delim.join(parts[i] for i in wanted if i < len(parts)) if len(parts) > 1 else line)
+        else:
+            out.append("".join(line[i] for i in wanted if i < len(line)))
+    return Res(1 if err else 0, "".join(o + "\n" for o in out), err)
+
+
+def _ranges(spec: str) -> list[int]:
+    picked: list[int] = []
+    for part in spec.split(","):
+        if "-" in part:
+            low, _, high = part.partition("-")
+            picked += range(int(low or 1) - 1, int(high or 1000))
+        elif part.isdigit():
+            picked.append(int(part) - 1)
+    return picked
+
+
+def u_sort(sh: Shell, argv: list[str], stdin: str | None) -> Res:
+    texts, err = _inputs(sh, argv, stdin)
+    flags = "".join(a[1:] for a in argv[1:] if a.startswith("-"))
+    lines = "".join(texts).splitlines()
+    key = (lambda x: float(x.split()[0]) if x.split() and x.split()[0].lstrip("-").replace(".", "", 1).isdigit()
+           else 0.0) if "n" in flags else None
+    lines = sorted(lines, key=key, reverse="r" in flags)  # type: ignore[arg-type]
+    if "u" in flags:
+        lines = list(dict.fromkeys(lines))
+    return Res(0, "".join(line + "\n" for line in lines), err)
+
+
+def u_uniq(sh: Shell, argv: list[str], stdin: str | None) -> Res:
+    texts, err = _inputs(sh, argv, stdin)
+    out, previous, count = [], None, 0
+    counting = "-c" in argv[1:]
+    for line in "".join(texts).splitlines() + [None]:  # type: ignore[list-item]
+        if line == previous:
+            count += 1
+            continue
+        if previous is not None:
+            out.append(f"{count:>7} {previous}" if counting else previous)
+        previous, count = line, 1
+    return Res(0, "".join(o + "\n" for o in out), err)
+
+
+def u_tr(sh: Shell, argv: list[str], stdin: str | None) -> Res:
+    args = [a for a in argv[1:] if not a.startswith("-")]
+    text = stdin or ""
+    if "-d" in argv[1:] and args:
+        return Res(0, "".join(c for c in text if c not in _charset(args[0])))
+    if len(args) < 2:
+        return Res(1, err="tr: missing operand\n")
+    source, target = _charset(args[0]), _charset(args[1])
+    target = target + target[-1:] * (len(source) - len(target))
+    return Res(0, text.translate(str.maketrans(source, target[:len(source)])))
+
+
+def _charset(spec: str) -> str:
+    classes = {"[:lower:]": "abcdefghijklmnopqrstuvwxyz", "[:upper:]": "ABCDEFGHIJKLMNOPQRSTUVWXYZ",
+               "[:digit:]": "0123456789", "[:space:]": " \t\n"}
+    for name, chars in classes.items():
+        spec = spec.replace(name, chars)
+    return re.sub(r"(.)-(.)", lambda m: "".join(chr(c) for c in range(ord(m.group(1)), ord(m.group(2)) + 1)),
+                  spec.replace("\\n", "\n"))
+
+
+def u_sed(sh: Shell, argv: list[str], stdin: str | None) -> Res:
+    """sed 's/old/new/[g]' (and -n with p), the substitution scripts in pods use."""
+    args = [a for a in argv[1:] if a not in ("-e", "-n", "-E", "-r")]
+    if not args:
+        return Res(1, err="Usage: sed [-inrE] [-f FILE]... [-e CMD]... [FILE]...\n")
+    script, files = args[0], args[1:]
+    match = re.fullmatch(r"s(.)(.*?)\1(.*?)\1(g?)", script)
+    texts, err = _inputs(sh, ["sed", *files], stdin)
+    if not match:
+        return Res(0, "".join(texts), err + ("" if script in ("p", "") else
+                                             "(kubeclass: only sed's s/…/…/ is simulated)\n"))
+    pattern, replacement, flags = match.group(2), re.sub(r"\\(\d)", r"\\\1", match.group(3)), match.group(4)
+    try:
+        compiled = re.compile(pattern)
+    except re.error:
+        return Res(1, err=f"sed: bad regex '{pattern}'\n")
+    out = "".join(compiled.sub(replacement.replace("&", r"\g<0>"), line, count=0 if flags else 1)
+                  for line in "".join(texts).splitlines(keepends=True))
+    return Res(0, out, err)
+
+
+def u_awk(sh: Shell, argv: list[str], stdin: str | None) -> Res:
+    """awk '{print $N, …}' with -F, the one-liner scripts in pods use."""
+    args = argv[1:]
+    separator = None
+    if args and args[0].startswith("-F"):
+        separator = args[0][2:] or (args[1] if len(args) > 1 else " ")
+        args = args[1:] if args[0][2:] else args[2:]
+    if not args:
+        return Res(2, err="usage: awk [-F fs][-v var=value][prog | -f progfile][file ...]\n")
+    program, files = args[0], args[1:]
+    match = re.fullmatch(r"\s*\{\s*print\s*(.*?)\s*;?\s*\}\s*", program)
+    texts, err = _inputs(sh, ["awk", *files], stdin)
+    if not match:
+        return Res(0, "", err + "(kubeclass: only awk's {print $N} is simulated)\n")
+    picks = [p.strip() for p in match.group(1).split(",")] if match.group(1) else ["$0"]
+    out = []
+    for line in "".join(texts).splitlines():
+        fields = line.split(separator) if separator else line.split()
+        values = [line if p == "$0" else fields[int(p[1:]) - 1] if p[1:].isdigit() and 0 < int(p[1:]) <= len(fields)
+                  else "" if p.startswith("$") else p.strip('"') for p in picks]
+        out.append(" ".join(values))
+    return Res(0, "".join(o + "\n" for o in out), err)
+
+
+UTILITIES: dict[str, Command] = {
+    "cat": u_cat, "touch": u_touch, "rm": u_rm, "mkdir": u_mkdir, "rmdir": u_rmdir, "ls": u_ls, "tee": u_tee,
+    "cp": u_cp, "mv": u_cp, "head": u_head, "tail": u_tail, "wc": u_wc, "grep": u_grep, "egrep": u_grep,
+    "fgrep": u_grep, "seq": u_seq, "basename": u_basename, "dirname": u_dirname, "expr": u_expr,
+    "sleep": u_sleep, "date": u_date, "hostname": u_hostname, "printenv": u_printenv, "env": u_printenv,
+    "id": u_id, "whoami": u_whoami, "uname": u_uname, "nproc": u_nproc, "ps": u_ps,
+    "cut": u_cut, "sort": u_sort, "uniq": u_uniq, "tr": u_tr, "sed": u_sed, "awk": u_awk,
+    "wget": net.u_wget, "curl": net.u_curl, "nslookup": net.u_nslookup, "ping": net.u_ping,
+}
