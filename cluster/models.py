@@ -144,6 +144,13 @@ class ReconcilerLease(models.Model):
     steps_wanted = models.IntegerField(default=0)
 
 
+class ReconcilerWorker(models.Model):
+    """A process that can drive clusters, and when it last said it is alive (to share clusters fairly)."""
+
+    holder = models.CharField(max_length=120, unique=True)
+    heartbeat = models.DateTimeField()
+
+
 class RuntimeState(models.Model):
     """State that lives outside the Kubernetes API: a node's container runtime, the image registry.
 

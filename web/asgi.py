@@ -54,8 +54,13 @@ def _start_with_daphne() -> None:
         return  # not under Daphne: importing the reactor here would install the wrong one
     from twisted.internet import reactor
 
+    from twisted.internet import threads
+
     # callLater(0): run inside the asyncio loop once it is running, not during reactor start-up.
     reactor.callWhenRunning(lambda: reactor.callLater(0, reconciler.start_in_background))
+    # On SIGTERM, before the reactor stops: release this process's leases (a blocking database
+    # call, so in a thread), so another worker takes the clusters over now instead of in 15 s.
+    reactor.addSystemEventTrigger("before", "shutdown", lambda: threads.deferToThread(reconciler.shut_down))
 
 
 application = StartsReconciler(ProtocolTypeRouter({

@@ -85,7 +85,10 @@ TEMPLATES = [
 def _database() -> dict:
     url = os.environ.get("DATABASE_URL")
     if url:
-        return dj_database_url.parse(url, conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "60")))
+        # 0: each request, socket message and reconciler cycle closes its connection when done.
+        # Kept connections are per thread, and a worker's thread pools grow under load: with a
+        # lifetime of 60 s one worker held 80 PostgreSQL connections after a burst.
+        return dj_database_url.parse(url, conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "0")))
     # WAL lets readers (watches, the dashboard) run beside the one writer;
     # IMMEDIATE takes the write lock at BEGIN so concurrent requests queue
     # instead of failing with "database is locked" half-way through.

@@ -73,6 +73,8 @@ def serve_steps(driver: ClusterDriver, max_units: int = 50) -> int:
     """Step mode, in the driving process: reveal or produce one step per "next" asked for."""
     cluster = driver.cluster
     with transaction.atomic():
+        if driver.fence is not None:
+            driver.fence()
         row = ReconcilerLease.objects.select_for_update().get(cluster=cluster)
         wanted, revealed = row.steps_wanted, row.revealed_seq
         served = units = 0

@@ -29,6 +29,7 @@ import itertools
 import logging
 import time
 from dataclasses import dataclass
+from typing import Callable
 
 from django.db import transaction
 
@@ -101,9 +102,12 @@ class RunSummary:
 
 
 class ClusterDriver:
-    def __init__(self, cluster: Cluster) -> None:
+    def __init__(self, cluster: Cluster, fence: Callable[[], None] | None = None) -> None:
         tune_gc()
         self.cluster = Cluster.objects.get(pk=cluster.pk)  # one instance: every loop shares its clock
+        # Called at the start of every batch's transaction: raises when this process may no
+        # longer write for the cluster (its lease was taken over, see reconciler/lease.py).
+        self.fence = fence
         self._build()
 
     def _build(self) -> None:
@@ -416,6 +420,8 @@ class ClusterDriver:
         units = 0
         try:
             with transaction.atomic():
+                if self.fence is not None:
+                    self.fence()
                 while units < limit and time.monotonic() - started < BATCH_SECONDS:
                     self.poll()
                     self.fire_timers()

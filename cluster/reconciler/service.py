@@ -16,6 +16,7 @@ import logging
 import os
 import sys
 import time
+from typing import Callable
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
@@ -49,25 +50,35 @@ class Reconciler:
                 monotonic - self.renewed.get(pk, 0) < lease.RENEW_PERIOD for pk in self.drivers):
             return
         self.last_scan = monotonic
+        lease.heartbeat(self.holder)
         alive = set(Cluster.objects.filter(sleeping_since__isnull=True).values_list("pk", flat=True))
         for pk in list(self.drivers):
             if pk not in alive:  # deleted, or asleep: let it go
                 self.drivers.pop(pk)
                 lease.release(pk, self.holder)
+        share = lease.fair_share(len(alive))
+        for pk in sorted(self.drivers, reverse=True)[:max(0, len(self.drivers) - share)]:
+            self.drivers.pop(pk)  # another worker came up: hand it our surplus, newest first
+            lease.release(pk, self.holder)
+            log.info("%s hands cluster %s over to share the work", self.holder, pk)
         for pk in sorted(alive):
             held = pk in self.drivers
             if held and monotonic - self.renewed.get(pk, 0) < lease.RENEW_PERIOD:
                 continue
+            if not held and len(self.drivers) >= share:
+                continue  # our share is full: leave new clusters to the other workers
             if lease.try_acquire(pk, self.holder):
                 self.renewed[pk] = monotonic
                 if not held:
-                    self.drivers[pk] = ClusterDriver(Cluster.objects.get(pk=pk))
+                    self.drivers[pk] = ClusterDriver(Cluster.objects.get(pk=pk), fence=self._fence(pk))
                     log.info("%s now drives cluster %s", self.holder, pk)
             elif held:
                 self.drivers.pop(pk)  # someone took over while we stalled
                 log.warning("%s lost the lease of cluster %s", self.holder, pk)
 
-    # -- one cycle ----------------------------------------------------------------
+    def _fence(self, pk: int) -> Callable[[], None]:
+        return lambda: lease.assert_held(pk, self.holder)
+
     def housekeeping(self, monotonic: float) -> None:
         """Sleep idle clusters, compact history, delete abandoned sandboxes — each on its own period."""
         if monotonic - self.last_idle_check >= IDLE_CHECK_EVERY_SECONDS:
@@ -94,6 +105,9 @@ class Reconciler:
         for pk, driver in list(self.drivers.items()):
             try:
                 sleep = min(sleep, self.drive(driver, modes.get(pk, "realtime")))
+            except lease.LeaseLost as lost:  # fenced off: another worker drives it now
+                self.drivers.pop(pk, None)
+                log.warning("%s stops driving cluster %s: %s", self.holder, pk, lost)
             except Exception:  # one broken cluster must not stop the others
                 log.exception("driving cluster %s failed", pk)
         return max(MIN_SLEEP, sleep)
@@ -112,9 +126,11 @@ class Reconciler:
         return driver.tick()
 
     def release_all(self) -> None:
+        """A clean stop: give every lease up at once, so another worker takes over now, not in 15 s."""
         for pk in list(self.drivers):
             lease.release(pk, self.holder)
         self.drivers.clear()
+        lease.forget_worker(self.holder)
 
     def _cycle_in_worker(self) -> float:
         close_old_connections()  # a worker thread keeps its connection between cycles, as a request does
@@ -143,6 +159,7 @@ class Reconciler:
 
 
 _task: asyncio.Task | None = None
+_reconciler: Reconciler | None = None
 
 
 def enabled() -> bool:
@@ -152,8 +169,20 @@ def enabled() -> bool:
 
 def start_in_background() -> asyncio.Task | None:
     """Start the reconciler on the running event loop, once per process."""
-    global _task
+    global _task, _reconciler
     if _task is not None or not enabled():
         return _task
-    _task = asyncio.get_running_loop().create_task(Reconciler().run(), name="kubeclass-reconciler")
+    _reconciler = Reconciler()
+    _task = asyncio.get_running_loop().create_task(_reconciler.run(), name="kubeclass-reconciler")
     return _task
+
+
+def shut_down() -> None:
+    """Called (in a thread) when the server stops: stop cycling and release this process's leases."""
+    if _reconciler is not None:
+        _reconciler.stopping = True
+        close_old_connections()
+        try:
+            _reconciler.release_all()
+        finally:
+            close_old_connections()
