@@ -24,6 +24,7 @@ from web import class_live, live
 
 STATE_EVERY_SECONDS = 1.0  # the map is redrawn at most this often; steps go out at once
 KEEP_AWAKE_SECONDS = 60.0  # an open page keeps its cluster awake (cluster/idle.py)
+FIRST_STEPS = 20  # the steps a newly opened page gets (older ones stay reachable by time travel)
 
 
 def scope_language(scope: dict) -> str:
@@ -87,6 +88,9 @@ class DashboardConsumer(AsyncWebsocketConsumer):
                 self.last_seq = max(0, int(message.get("last_seq") or 0))
             except (TypeError, ValueError):
                 self.last_seq = 0
+            if not self.last_seq:  # a new page: the latest steps only, a snapshot it renders in one frame
+                newest = await database_sync_to_async(live.newest_visible_seq)(self.cluster)
+                self.last_seq = max(0, newest - FIRST_STEPS)
             self.panel = str(message.get("panel") or "")[:40]
             self.last_state = ()
             await self._push()

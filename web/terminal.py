@@ -59,9 +59,11 @@ def parse(line: str) -> tuple[list[str], str]:
 
 
 def streams(argv: list[str]) -> bool:
-    """Commands that keep watching: get -w and rollout status."""
+    """Commands that keep watching: get -w, rollout status and logs -f."""
     if argv[:1] == ["get"]:
         return bool(WATCH_FLAGS & set(argv)) or any(a.startswith("--watch=true") for a in argv)
+    if argv[:1] == ["logs"]:
+        return bool({"-f", "--follow"} & set(argv)) or any(a.startswith("--follow=true") for a in argv)
     return argv[:2] == ["rollout", "status"] and "--watch=false" not in argv
 
 
