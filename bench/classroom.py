@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import http.cookiejar
+import json
 import os
 import re
 import socket
@@ -103,11 +104,11 @@ def percentile(values: list[float], fraction: float) -> float:
 
 
 async def follow(base: str, cluster: str, session: str, arrivals: dict[int, float], ready: asyncio.Event,
-                 count: list[int], received: list[int]) -> None:
+                 count: list[int], received: list[int], page_state: dict) -> None:
     url = base.replace("http://", "ws://") + f"/ws/c/{cluster}/"
     headers = {"Cookie": f"sessionid={session}", "Origin": base}
     async with websockets.connect(url, additional_headers=headers, max_size=2**24) as socket_:
-        await socket_.send('{"type": "resync", "last_seq": "0", "panel": ""}')
+        await socket_.send(json.dumps(page_state))  # what the page sends: it holds the map it was rendered with
         count[0] += 1
         if count[0] == count[1]:
             ready.set()
@@ -137,7 +138,14 @@ async def measure(base: str, students: int, steps: int, lesson: str) -> None:
     ready, count = asyncio.Event(), [0, len(sessions)]
     received = [[0] for _ in sessions]
     connect_started = time.perf_counter()
-    tasks = [asyncio.create_task(follow(base, cluster, s, arrivals[i], ready, count, received[i]))
+    page = Browser(base)
+    page.jar = teacher.jar
+    _, _, html = teacher.get(f"/c/{cluster}/")
+    revision = re.search(r'id="live-revision">(\d+)<', html).group(1)
+    mode = re.search(r'id="cluster-mode" data-mode="([^"]*)" data-speed="([^"]*)"', html)
+    page_state = {"type": "resync", "last_seq": "0", "panel": "pods", "revision": revision,
+                  "mode": mode.group(1), "speed": mode.group(2)}
+    tasks = [asyncio.create_task(follow(base, cluster, s, arrivals[i], ready, count, received[i], page_state))
              for i, s in enumerate(sessions)]
     await asyncio.wait_for(ready.wait(), 120)
     connected = time.perf_counter() - connect_started
@@ -164,21 +172,21 @@ async def measure(base: str, students: int, steps: int, lesson: str) -> None:
         t = time.perf_counter()
         teacher.get("/")
         baseline.append(time.perf_counter() - t)
+    ms = [x * 1000 for x in latencies]
+    print(f"connect: {students} sockets open in {connected:.1f} s; the first push to a new socket "
+          f"{snapshot / 1024:.1f} KB (target <= 16 KB)")
+    print(f"follow: {students} students, {len(ms)} of {steps} Next presses seen by all: Next → step on every "
+          f"socket p50 {statistics.median(ms):.0f} ms, p95 {percentile(ms, .95):.0f} ms, p99 "
+          f"{percentile(ms, .99):.0f} ms, max {max(ms):.0f} ms (targets: p95 <= 250 ms for 30, p99 <= 250 ms "
+          f"for 300); baseline HTTP GET / p95 {percentile(baseline, .95) * 1000:.1f} ms")
     if students > 60:
         return  # the hands-on figure is for a class of 30
     started = time.perf_counter()
     status, _, _ = teacher.post(f"/classes/{code}/mode", {"mode": "hands-on"})
     hands_on = time.perf_counter() - started
     assert status == 200, status
-    ms = [x * 1000 for x in latencies]
-    print(f"connect: {students} sockets open in {connected:.1f} s; the first push to a new socket "
-          f"{snapshot / 1024:.1f} KB (target <= 16 KB)")
-    print(f"follow: {students} students, {len(ms)} of {steps} Next presses seen by all: Next → step on every "
-          f"socket p50 {statistics.median(ms):.0f} ms, p95 {percentile(ms, .95):.0f} ms, max {max(ms):.0f} ms "
-          f"(target p95 <= 250 ms); baseline HTTP GET / p95 {percentile(baseline, .95) * 1000:.1f} ms")
     print(f"hands-on: {students} sandboxes seeded from {lesson} in {hands_on:.1f} s "
           f"({hands_on / students * 1000:.0f} ms each; target <= 10 s)")
-
 
 def main() -> None:
     parser = argparse.ArgumentParser()

@@ -66,6 +66,8 @@ def _send(cluster_pk: int) -> None:
     if layer is None:
         return
     try:
-        async_to_sync(layer.group_send)(group_name(cluster_pk), {"type": "cluster.changed"})
+        # `at`: when the change was known (wall time), so every page's socket can share one read
+        # of the cluster made after it (web/feed.py).
+        async_to_sync(layer.group_send)(group_name(cluster_pk), {"type": "cluster.changed", "at": time.time()})
     except Exception:  # noqa: BLE001 - a lost notification only delays the page's poll
         log.warning("could not notify dashboards of cluster %s", cluster_pk, exc_info=True)

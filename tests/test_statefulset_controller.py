@@ -260,3 +260,20 @@ def test_deleting_a_statefulset_keeps_the_claims(sim):
     sim.run(40)
     assert names(sim) == ["web-0", "web-1"]  # made again, they mount the same claims
     assert len(sim.api.list("persistentvolumeclaims", "default")["items"]) == 2
+
+
+def test_the_retention_policy_can_delete_claims_with_their_set_or_scaled_pods(sim):
+    policy = "  persistentVolumeClaimRetentionPolicy: {whenDeleted: Delete, whenScaled: Delete}\n  replicas: 3"
+    sim.apply(WEB.replace("  replicas: 2", policy))
+    sim.run(40)
+    claim = sim.get("persistentvolumeclaims", "www-web-0")
+    sts = sim.get("statefulsets", "web")
+    assert claim["metadata"]["ownerReferences"] == [{"apiVersion": "apps/v1", "kind": "StatefulSet", "name": "web",
+                                                     "uid": sts["metadata"]["uid"]}]
+    sim.ok("scale sts web --replicas=2")
+    sim.run(40)
+    claims = sorted(c["metadata"]["name"] for c in sim.api.list("persistentvolumeclaims", "default")["items"])
+    assert claims == ["www-web-0", "www-web-1"]  # web-2's claim went with web-2
+    sim.ok("delete sts web")
+    sim.run(60)
+    assert sim.api.list("persistentvolumeclaims", "default")["items"] == []

@@ -31,7 +31,7 @@ from web.models import Classroom, Progress, Student, new_code
 
 log = logging.getLogger(__name__)
 MAX_NAME = 40
-MAX_STUDENTS = 200
+MAX_STUDENTS = 500  # a lecture hall
 _NAME_OK = re.compile(r"^[^\x00-\x1f<>]{1,40}$")
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
@@ -20,11 +21,11 @@ from django.utils.translation.trans_real import parse_accept_lang_header
 
 from cluster import idle
 from cluster.notify import group_name
-from web import class_live, live
+from web import access, class_live, feed, live
 
 STATE_EVERY_SECONDS = 1.0  # the map is redrawn at most this often; steps go out at once
 KEEP_AWAKE_SECONDS = 60.0  # an open page keeps its cluster awake (cluster/idle.py)
-FIRST_STEPS = 20  # the steps a newly opened page gets (older ones stay reachable by time travel)
+FIRST_STEPS = 12  # the steps a newly opened page gets (older ones stay reachable by time travel)
 
 
 def scope_language(scope: dict) -> str:
@@ -53,7 +54,8 @@ class DashboardConsumer(AsyncWebsocketConsumer):
         self.language = scope_language(self.scope)
         self.group = group_name(self.cluster.pk)
         self.last_seq = 0
-        self.last_state: tuple = ()
+        self.last_state: tuple = (None,)
+        self.sent_parts: dict[str, int] = {}  # what the page shows now, by the hash of each fragment's HTML
         self.guide_seen: tuple = ()
         self.panel = ""
         self.lock = asyncio.Lock()
@@ -92,44 +94,70 @@ class DashboardConsumer(AsyncWebsocketConsumer):
                 newest = await database_sync_to_async(live.newest_visible_seq)(self.cluster)
                 self.last_seq = max(0, newest - FIRST_STEPS)
             self.panel = str(message.get("panel") or "")[:40]
-            self.last_state = ()
+            self.last_state = self._page_state(message)
             await self._push()
         elif message.get("type") == "panel":
             self.panel = str(message.get("name") or "")[:40]
-            self.last_state = ()
+            self.last_state = (None,)
+            self.sent_parts.pop("panel", None)
             await self._push()
+
+    def _page_state(self, message: dict) -> tuple:
+        """What the page already shows (it was rendered with the map): no need to send it again."""
+        try:
+            return (int(message.get("revision")), str(message.get("mode")), float(message.get("speed")),
+                    str(message.get("panel") or "")[:40])
+        except (TypeError, ValueError):
+            return (None,)
 
     async def cluster_changed(self, event: dict) -> None:
         """Pushed, never polled: the process that changed the cluster says so (cluster/notify.py)."""
-        await self._push()
+        await self._push(float(event.get("at") or time.time()))
 
-    async def _push(self) -> None:
+    async def _push(self, since: float = 0.0) -> None:
+        """Send what changed since this socket's last send; the reads and renders are shared (web/feed.py)."""
         async with self.lock:
-            steps, self.last_seq = await database_sync_to_async(live.render_steps)(
-                self.cluster, self.last_seq, self.language)
-            if steps:
-                await self.send(text_data=steps)
-            await self._push_state()
+            marks = await feed.marks(self.cluster, since or time.time())
+            if marks.seq > self.last_seq:
+                steps, newest = await feed.steps(self.cluster, self.last_seq, marks.seq, self.language)
+                if steps:
+                    await self.send(text_data=steps)
+                self.last_seq = max(self.last_seq, newest)
+            await self._push_state(marks)
 
-    async def _push_state(self) -> None:
+    async def _push_state(self, marks: feed.Marks) -> None:
         loop = asyncio.get_running_loop()
         wait = self.state_sent_at + STATE_EVERY_SECONDS - loop.time()
         if wait > 0:
             if self.state_later is None:
-                self.state_later = loop.call_later(wait, lambda: asyncio.ensure_future(self._push_state_later()))
+                announced = marks.read_at
+                self.state_later = loop.call_later(
+                    wait, lambda: asyncio.ensure_future(self._push_state_later(announced)))
             return
-        state, self.last_state = await database_sync_to_async(live.render_state)(
-            self.cluster, self.last_state, self.language, self.panel)
-        guide, self.guide_seen = await database_sync_to_async(live.render_guide)(
-            self.cluster, self.role, self.language, self.guide_seen)
-        if state or guide:
+        mark = (marks.revision, marks.mode, marks.speed, self.panel)
+        state = guide_html = ""
+        if mark != self.last_state:
+            parts = await feed.state(self.cluster, mark, self.language, self.panel)
+            changed = {name: html for name, html in parts.items() if self.sent_parts.get(name) != hash(html)}
+            self.sent_parts.update({name: hash(html) for name, html in changed.items()})
+            state = "".join(changed.values())
+        if self.role == access.OWNER and mark[:1] != self.last_state[:1]:  # the owner's page runs the check
+            guide_html, self.guide_seen = await database_sync_to_async(live.render_guide)(
+                self.cluster, self.role, self.language, self.guide_seen)
+        elif self.role != access.OWNER and marks.guide and marks.guide != self.guide_seen:
+            guide_html, self.guide_seen = await feed.viewer_guide(self.cluster, marks.guide, self.language), \
+                marks.guide
+        self.last_state = mark
+        if state or guide_html:
             self.state_sent_at = loop.time()
-            await self.send(text_data=state + guide)
+            await self.send(text_data=state + guide_html)
 
-    async def _push_state_later(self) -> None:
+    async def _push_state_later(self, announced: float) -> None:
+        """The throttled state, from a read every socket of the cluster shares: the one after `announced`,
+        rounded to the throttle's period so sockets throttled at about the same time meet in one read."""
         self.state_later = None
         async with self.lock:
-            await self._push_state()
+            await self._push_state(await feed.marks(self.cluster, announced))
 
 
 class ClassConsumer(AsyncWebsocketConsumer):

@@ -74,7 +74,6 @@ class Rendered:
 
 
 _steps_rendered = Rendered()
-_state_rendered = Rendered()
 
 
 def newest_visible_seq(cluster: Cluster) -> int:
@@ -83,9 +82,9 @@ def newest_visible_seq(cluster: Cluster) -> int:
     return newest if until is None else min(until, newest)
 
 
-def render_steps(cluster: Cluster, last_seq: int, language: str) -> tuple[str, int]:
+def render_steps(cluster: Cluster, last_seq: int, language: str, top: int | None = None) -> tuple[str, int]:
     """HTML for the steps after `last_seq`, and the new mark (sent first: it is what the page animates)."""
-    top = newest_visible_seq(cluster)
+    top = newest_visible_seq(cluster) if top is None else top
     if top <= last_seq:
         return "", last_seq
     key = (cluster.pk, last_seq, top, language)
@@ -111,25 +110,21 @@ def new_steps(cluster: Cluster, last_seq: int, language: str = "en") -> list[dic
     return found
 
 
-def render_state(cluster: Cluster, last: tuple, language: str, panel: str = "") -> tuple[str, tuple]:
-    """HTML for the map, the revision, the controls and the open resource panel, if any of them moved."""
+def render_state_parts(cluster: Cluster, language: str, panel: str = "") -> dict[str, str]:
+    """The state as separate fragments — revision and controls, the map, the open table — so a socket
+    sends only those whose HTML changed (most writes, heartbeats above all, leave the map as it was)."""
     api = APIServer(cluster, client="dashboard")
-    revision = api.current_revision()
     controls = controls_state(cluster)
-    mark = (revision, controls["mode"], controls["speed"], panel)
-    if mark == last:
-        return "", last
-    cached = _state_rendered.get((cluster.pk, *mark, language))
-    if cached is not None:
-        return cached[0], mark
-    context = {"revision": revision, "map": nodemap.build(api, None), "cluster": cluster, "live_panel": None,
+    context = {"revision": api.current_revision(), "map": nodemap.build(api, None), "cluster": cluster,
                "controls": controls}
-    if panel in panels.RESOURCE_PANELS:
-        context["live_panel"] = {"table": panels.resource_table(api, panel), "cluster": cluster, "revision": None}
     with translation.override(language):
-        html = render_to_string("fragments/live_state.html", context)
-    _state_rendered.put((cluster.pk, *mark, language), (html, mark))
-    return html, mark
+        parts = {"head": render_to_string("fragments/live_head.html", context),
+                 "map": render_to_string("fragments/live_map.html", context)}
+        if panel in panels.RESOURCE_PANELS:
+            table = panels.resource_table(api, panel)
+            parts["panel"] = render_to_string("fragments/resource_table.html",
+                                              {"table": table, "cluster": cluster, "revision": None, "oob": True})
+    return parts
 
 
 def render_guide(cluster: Cluster, role: str, language: str, seen: tuple) -> tuple[str, tuple]:

@@ -24,8 +24,12 @@ Events are upstream's: `create Claim www-web-0 Pod web-0 in StatefulSet web
 success`, `create Pod web-0 in StatefulSet web successful`, `delete Pod …
 successful`, RecreatingFailedPod.
 
-Simplified: no maxUnavailable rolling updates (alpha), no PVC deletion for the
-Delete retention policies, no expectations (the informer cache is current).
+The persistentVolumeClaimRetentionPolicy is kept with owner references on the
+claims: the set's for whenDeleted: Delete, a scaled-away pod's for whenScaled:
+Delete, so the garbage collector deletes a claim with its owner.
+
+Simplified: no maxUnavailable rolling updates (alpha), no expectations (the
+informer cache is current).
 """
 from __future__ import annotations
 
@@ -180,6 +184,8 @@ class StatefulSetSync:
             if self.process_replica(slots, i, current, update, monotonic) and monotonic:
                 return
         for pod in condemned:
+            self.fix_claim_owners(pod)
+        for pod in condemned:
             if self.process_condemned(pod, unhealthy, monotonic) and monotonic:
                 return
         if (self.spec.get("updateStrategy") or {}).get("type") == "RollingUpdate":
@@ -208,6 +214,7 @@ class StatefulSetSync:
             return True
         if not (ssp.identity_matches(self.sts, pod) and ssp.storage_matches(self.sts, pod)):
             self.restore_identity(pod)
+        self.fix_claim_owners(pod)
         return False
 
     def process_condemned(self, pod: dict, unhealthy: dict | None, monotonic: bool) -> bool:
@@ -276,13 +283,38 @@ class StatefulSetSync:
             return False
         steps.because(self.api, "request.statefulset.create", ordinal=ssp.ordinal(pod))
         try:
-            self.api.create("pods", self.namespace, pod)
+            created = self.api.create("pods", self.namespace, pod)
         except StatusError as err:
             if err.reason != "AlreadyExists":
                 self.pod_event("create", pod, err)
             return False
+        self.fix_claim_owners(created)
         self.pod_event("create", pod, None)
         return True
+
+    def fix_claim_owners(self, pod: dict) -> None:
+        """UpdatePodClaimForRetentionPolicy: owner references on the pod's claims as the policy asks."""
+        if ssp.retention(self.sts) == ("Retain", "Retain") and not any(
+                (c["metadata"].get("ownerReferences")) for c in self.pod_claims(pod)):
+            return
+        for claim in self.pod_claims(pod):
+            refs = ssp.with_claim_owners(claim, self.sts, pod)
+            if refs is None:
+                continue
+
+            def put(obj: dict, refs: list[dict] = refs) -> dict:
+                if refs:
+                    obj["metadata"]["ownerReferences"] = refs
+                else:
+                    obj["metadata"].pop("ownerReferences", None)
+                return obj
+
+            self.api.update_with("persistentvolumeclaims", self.namespace, claim["metadata"]["name"], put)
+
+    def pod_claims(self, pod: dict) -> list[dict]:
+        found = (self.lister.peek("persistentvolumeclaims", self.namespace, claim["metadata"]["name"])
+                 for _template, claim in ssp.claims_for(self.sts, ssp.ordinal(pod)))
+        return [claim for claim in found if claim is not None]
 
     def delete_pod(self, pod: dict, why: str) -> bool:
         steps.because(self.api, why, ordinal=ssp.ordinal(pod))

@@ -140,3 +140,31 @@ def is_created(pod: dict) -> bool:
 def is_terminating(pod: dict) -> bool:
     return bool(pod["metadata"].get("deletionTimestamp"))
 
+
+
+# -- persistentVolumeClaimRetentionPolicy (stateful_set_utils.go, updateClaimOwnerRefForSetAndPod) --------
+def retention(sts: dict) -> tuple[str, str]:
+    policy = (sts.get("spec") or {}).get("persistentVolumeClaimRetentionPolicy") or {}
+    return policy.get("whenDeleted") or "Retain", policy.get("whenScaled") or "Retain"
+
+
+def claim_owners(sts: dict, pod: dict) -> list[dict]:
+    """The owner references the policy wants on a pod's claims: the set (whenDeleted: Delete) while the pod
+    is in range, the pod (whenScaled: Delete) once it is scaled away. The garbage collector then deletes
+    the claim with its owner."""
+    when_deleted, when_scaled = retention(sts)
+    scaled_down = not in_range(sts, pod)
+    if when_scaled == "Delete" and scaled_down:
+        return [{"apiVersion": "v1", "kind": "Pod", "name": pod["metadata"]["name"], "uid": pod["metadata"]["uid"]}]
+    if when_deleted == "Delete":
+        return [{"apiVersion": "apps/v1", "kind": "StatefulSet", "name": sts["metadata"]["name"],
+                 "uid": sts["metadata"]["uid"]}]
+    return []
+
+
+def with_claim_owners(claim: dict, sts: dict, pod: dict) -> list[dict] | None:
+    """The claim's ownerReferences with the set and pod references as the policy wants them; None if unchanged."""
+    ours = {sts["metadata"]["uid"], pod["metadata"].get("uid")}
+    current = claim["metadata"].get("ownerReferences") or []
+    wanted = [ref for ref in current if ref.get("uid") not in ours] + claim_owners(sts, pod)
+    return None if wanted == current else wanted

@@ -409,8 +409,12 @@
       status.textContent = status.dataset.live || "live"; status.classList.add("live");
       const newest = document.querySelector("#step-log li");
       const active = document.querySelector(".tab.active");
+      const mode = $("cluster-mode");
+      const first = !newest; // a page that has shown nothing yet already holds the map it was rendered with
       dashboardSocket.send(JSON.stringify({ type: "resync", last_seq: newest ? newest.dataset.seq : "0",
-                                            panel: active ? active.dataset.panel : "" }));
+                                            panel: active ? active.dataset.panel : "",
+                                            revision: first ? $("live-revision").textContent.trim() : "",
+                                            mode: mode ? mode.dataset.mode : "", speed: mode ? mode.dataset.speed : "" }));
     });
     document.body.addEventListener("htmx:wsClose", (e) => {
       if (e.detail.elt !== app()) return;
