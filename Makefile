@@ -30,10 +30,8 @@ demo: migrate
 # The dashboard on http://$(HOST):$(PORT); the Kubernetes API for a real kubectl
 # on https://$(HOST):$(API_PORT) (client-go sends bearer tokens only over TLS).
 run: demo
-	$(PY) manage.py apiserver_cert --host $(HOST) --host localhost
-	KUBECLASS_API_URL=https://$(HOST):$(API_PORT) $(VENV)/bin/daphne -b $(HOST) -p $(PORT) \
-	  -e ssl:$(API_PORT):privateKey=var/tls/apiserver.key:certKey=var/tls/apiserver.crt:interface=$(HOST) \
-	  web.asgi:application
+	KUBECLASS_API_URL=https://$(HOST):$(API_PORT) $(PY) manage.py serve --host $(HOST) --port $(PORT) \
+	  --api-port $(API_PORT)
 
 # The browser tests drive Debian's Chromium; install it when it is missing
 # (never `playwright install`: it downloads a browser build of its own).
