@@ -129,3 +129,25 @@ def test_a_student_who_reloads_lands_where_they_were(classroom):
     sandbox = ada.url
     ada.goto(f"{classroom['base']}/classes/{classroom['code']}/")
     assert ada.url == sandbox
+
+
+# What the English page shows that must not show on the Korean one (visible texts, not code or names).
+ENGLISH = ("Watching", "What just happened", "Show node heartbeats", "Time travel", "Projector", "Terminal",
+           "Follow mode", "You joined as", "Your link for another device", "Lesson", "steps done",
+           "About this lesson", "Locked", "Now", "Hint", "control plane", "cordoned", "Class ")
+ENGLISH_TABS = {"pods", "deployments", "replicasets", "services", "endpoints", "nodes", "volume claims",
+                "autoscalers", "events", "scheduler", "service traffic"}
+
+
+def test_switching_to_korean_leaves_no_english_on_the_students_page(classroom):
+    student = classroom["students"][0]
+    student.select_option("#language-select", "ko")
+    student.wait_for_selector("html[lang=ko]")
+    student.wait_for_selector("#ws-status.live")
+    text = student.inner_text("body")
+    shown = [phrase for phrase in ENGLISH if phrase in text]  # the steps' object names are Kubernetes', not UI
+    assert shown == [], shown
+    tabs = {t.strip() for t in student.locator(".tab").all_inner_texts()}
+    assert tabs and not tabs & ENGLISH_TABS, tabs
+    assert "참관 중" in text and "따라 보기" in text  # Watching, Follow mode
+    screenshot(student, "class-student-korean")
