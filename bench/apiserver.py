@@ -99,7 +99,8 @@ def created_rows(source) -> list[tuple[str, str, str, str]]:
     """What the API server wrote for each pod it created: key, prefix, namespace and stored JSON."""
     from cluster.models import Revision
 
-    return list(Revision.objects.filter(cluster=source, prefix="/registry/pods/", version=1)
+    # only the bench's own pods: a new cluster also runs kube-system's (static pods, coredns)
+    return list(Revision.objects.filter(cluster=source, prefix="/registry/pods/", namespace="default", version=1)
                 .order_by("revision").values_list("key", "prefix", "namespace", "value"))
 
 

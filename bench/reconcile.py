@@ -79,7 +79,8 @@ def run(nodes: int, replicas: int) -> None:
     from cluster.bootstrap import create_cluster
     from cluster.reconciler.driver import ClusterDriver
 
-    cluster = create_cluster("bench", nodes=nodes, seed=1, object_limit=0)
+    # No control-plane node or kube-system workloads: the figure is the Deployment's pods alone.
+    cluster = create_cluster("bench", nodes=nodes, seed=1, object_limit=0, addons=False)
     clock.set_speed(cluster, 0)
     api = APIServer(cluster, client="kubectl")
     start_revision = api.current_revision()

@@ -12,6 +12,7 @@ from cluster.controllers.base import Controller
 from cluster.controllers.cronjob import CronJobController
 from cluster.controllers.daemonset import DaemonSetController
 from cluster.controllers.deployment import DeploymentController
+from cluster.controllers.disruption import DisruptionController
 from cluster.controllers.endpoints import EndpointsController
 from cluster.controllers.endpointslice import EndpointSliceController
 from cluster.controllers.garbagecollector import GarbageCollector
@@ -23,6 +24,8 @@ from cluster.controllers.provisioner import LocalPathProvisioner
 from cluster.controllers.pvbinder import PersistentVolumeBinderController
 from cluster.controllers.replicaset import ReplicaSetController
 from cluster.controllers.resourcequota import ResourceQuotaController
+from cluster.controllers.rootcacertpublisher import RootCACertPublisher
+from cluster.controllers.serviceaccount import ServiceAccountsController
 from cluster.controllers.statefulset import StatefulSetController
 from cluster.controllers.ttlafterfinished import TTLAfterFinishedController
 from cluster.kubelet import Kubelet
@@ -30,6 +33,8 @@ from cluster.scheduler.scheduler import Scheduler
 
 CONTROL_PLANE: tuple[type[Controller], ...] = (
     NamespaceController,
+    ServiceAccountsController,
+    RootCACertPublisher,
     DeploymentController,
     ReplicaSetController,
     DaemonSetController,
@@ -46,5 +51,6 @@ CONTROL_PLANE: tuple[type[Controller], ...] = (
     LocalPathProvisioner,
     NodeLifecycleController,
     ResourceQuotaController,
+    DisruptionController,
 )
 NODE_AGENTS: tuple[type[Kubelet], ...] = (Kubelet,)

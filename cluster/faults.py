@@ -7,8 +7,10 @@ restart:
 
 - Node `kubeclass.io/fault`: `down` (the machine is off: the kubelet stops
   posting status and its containers die), `partition` (the kubelet cannot reach
-  the API server; containers keep running), `memory-full` (the kubelet reports
-  MemoryPressure and containers are OOMKilled).
+  the API server; containers keep running), `memory-full` (a process outside
+  Kubernetes takes the node's memory until 90Mi is left: the kubelet's eviction
+  manager reports MemoryPressure and evicts pods until memory.available is back
+  above its 100Mi threshold, see cluster/kubelet_eviction.py).
 - Pod `kubeclass.io/crash: "<exit code>"`: every start of the pod's containers
   exits with that code a second later (CrashLoopBackOff under restartPolicy Always).
 - Pod `kubeclass.io/fail-probes: readiness,liveness`: the named probes fail

@@ -6,8 +6,10 @@ selector spec.nodeName=<node>) and runs each through the pod worker
 (cluster/kubelet_pods.py) against the node's container runtime
 (cluster/runtime.py). Every 10 s of virtual time it renews its Lease in
 kube-node-lease and posts the node's conditions when they change (or every
-5 minutes, nodeStatusReportFrequency), and cleans up containers of pods that
-no longer exist (HandlePodCleanups).
+5 minutes, nodeStatusReportFrequency), records NodeNotSchedulable / NodeSchedulable
+when the node is cordoned or uncordoned, runs the eviction manager
+(cluster/kubelet_eviction.py), and cleans up containers of pods that no longer
+exist (HandlePodCleanups).
 
 A node fault (cluster/faults.py) decides whether the kubelet runs: `down`
 and `partition` stop it (`down` also powers off its containers); when the
@@ -28,6 +30,7 @@ from cluster.clock import parse_rfc3339, rfc3339
 from cluster.controllers.base import DONE, Controller, Result, split_key
 from cluster.events import NORMAL, record
 from cluster.informers import NODE_NAME_INDEX, object_key
+from cluster.kubelet_eviction import EvictionManager
 from cluster.kubelet_pods import PodSync
 from cluster.runtime import NodeRuntime
 
@@ -48,6 +51,7 @@ class Kubelet(Controller):
         self.node_name = node_name
         api.host = node_name  # type: ignore[attr-defined]
         self.runtime = NodeRuntime(api.cluster, node_name)
+        self.eviction = EvictionManager(self)
         self.reachable = True
         self.wants_relist = False
         self._heard: dict[str, bytes] = {}  # pod key -> what a sync acts on, as last heard
@@ -122,7 +126,9 @@ class Kubelet(Controller):
             return DONE
         now = self.api.now()
         self.renew_lease(node, now)
+        self.eviction.observe(node, now)  # evictionMonitoringPeriod is 10 s too
         self.post_node_status(node, now)
+        self.eviction.reclaim(node, now)
         self.cleanup(self.orphaned())
         return Result(requeue_after=RENEW_INTERVAL)
 
@@ -154,9 +160,10 @@ class Kubelet(Controller):
                          "renewTime": renew_time}})
 
     def post_node_status(self, node: dict, now: dt.datetime) -> None:
+        self.record_schedulable(node)
         status = node.get("status") or {}
         before = {c["type"]: c for c in status.get("conditions") or []}
-        wanted = node_conditions(faults.node_fault(node) == faults.MEMORY_FULL)
+        wanted = node_conditions(self.eviction.memory_pressure(now))
         changed = [w for w in wanted if (before.get(w[0]) or {}).get("status") != w[1]
                    or (before.get(w[0]) or {}).get("reason") != w[2]]
         images = node_images(self.runtime)
@@ -179,6 +186,18 @@ class Kubelet(Controller):
             record(self.api, node, NORMAL, event_reason, f"Node {self.node_name} status is now: {event_reason}",
                    "kubelet", host=self.node_name)
 
+    def record_schedulable(self, node: dict) -> None:
+        """recordNodeSchedulableEvent: NodeNotSchedulable when the node is cordoned, NodeSchedulable when it is
+        uncordoned (the kubelet's memory of what it last saw is kept with its runtime state)."""
+        unschedulable = bool((node.get("spec") or {}).get("unschedulable"))
+        if bool(self.runtime.data.get("unschedulable")) == unschedulable:
+            return
+        self.runtime.data["unschedulable"] = unschedulable
+        self.runtime.dirty = True
+        reason = "NodeNotSchedulable" if unschedulable else "NodeSchedulable"
+        record(self.api, node, NORMAL, reason, f"Node {self.node_name} status is now: {reason}", "kubelet",
+               host=self.node_name)
+
     def cleanup(self, doomed: Callable[[str, dict], bool]) -> None:
         """Stop and remove sandboxes whose pods are gone (force-deleted, evicted while away)."""
         for uid, sandbox in sorted(self.runtime.sandboxes().items()):
@@ -196,11 +215,13 @@ def semantic_signature(pod: dict) -> bytes:
 
     The kubelet's pod config compares spec, labels, annotations and the deletion
     fields; a change of status alone is reconciled, not synced, so the kubelet's
-    own status writes do not wake its pod workers.
+    own status writes do not wake its pod workers — except a pod turning terminal
+    (Succeeded, or Failed as an evicted pod does), whose worker then stops what still runs.
     """
     meta = pod["metadata"]
+    terminal = (pod.get("status") or {}).get("phase") in ("Succeeded", "Failed")
     fields = orjson.dumps([meta.get("uid"), pod.get("spec"), meta.get("labels"), meta.get("annotations"),
-                           meta.get("deletionTimestamp"), meta.get("deletionGracePeriodSeconds")],
+                           meta.get("deletionTimestamp"), meta.get("deletionGracePeriodSeconds"), terminal],
                           option=orjson.OPT_SORT_KEYS)
     return hashlib.blake2b(fields, digest_size=16).digest()  # kept per pod: a digest, not the fields
 

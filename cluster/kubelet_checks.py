@@ -22,12 +22,16 @@ if TYPE_CHECKING:
     from cluster.kubelet_pods import PodSync
 
 MAX_ROUNDS = 500
+# Servers whose answer changes with time (agnhost's liveness) or with the files they serve (which a
+# `kubectl exec` can change behind the kubelet's back): their probes run at every period.
+FILE_SERVERS = frozenset({"agnhost-liveness", "nginx", "httpd", "apache", "busybox-httpd", "python-http"})
 
 
 class Checker:
     def __init__(self, sync: PodSync) -> None:
         self.sync = sync
-        self.specs = {c["name"]: c for c in sync.pod["spec"]["containers"]}
+        self.specs = {c["name"]: c for c in (sync.pod["spec"].get("initContainers") or []) +
+                      sync.pod["spec"]["containers"]}
 
     # -- when ---------------------------------------------------------------------------
     def active(self, record: dict, spec: dict) -> list[str]:
@@ -47,7 +51,8 @@ class Checker:
         started, last = self.started(record), state.get("last")
         catch_up_from = now - probes.MAX_CATCH_UP * probes.period(probe)
         after = max(last if last is not None else -math.inf, catch_up_from)
-        steady = state.get("result") is True and not state.get("volatile") and not self.faulted(kind)
+        steady = state.get("result") is True and not state.get("fails") and not state.get("volatile") and \
+            not self.faulted(kind)
         if steady:
             moments = probes.times(probe, started, after, now)
             return moments[-1] if moments else None
@@ -145,7 +150,7 @@ class Checker:
             return probes.Verdict(False, f'Get "{url}": dial tcp {ip}:{port}: connect: connection refused')
         block, fs, hostname = found
         status, _ = programs.respond(block, path, fs, at, hostname, _bridge(ip), programs.PROBE_AGENT)
-        volatile = block.get("name") == "agnhost-liveness"
+        volatile = block.get("name") in FILE_SERVERS  # its answer changes with time or with its files
         if status is None:
             return probes.Verdict(False, f'Get "{url}": EOF', volatile)
         if 200 <= status < 400:
@@ -186,7 +191,8 @@ class Checker:
         state = (record.get("probes") or {}).get(kind) or {}
         if probe is None or state.get("hold"):
             return None
-        steady = state.get("result") is True and not state.get("volatile") and not self.faulted(kind)
+        steady = state.get("result") is True and not state.get("fails") and not state.get("volatile") and \
+            not self.faulted(kind)
         if steady:
             return None
         return probes.next_time(probe, self.started(record), now)

@@ -98,7 +98,8 @@ def choose_container(pod: dict, container: str) -> str:
 
 def container_id(pod: dict, container: str, previous: bool) -> str:
     """The containerd ID whose log is wanted, or the kubelet's 400 saying why there is none."""
-    status = next((s for s in (pod.get("status") or {}).get("containerStatuses") or [] if s["name"] == container), None)
+    status = next((s for key in ("containerStatuses", "initContainerStatuses")
+                   for s in (pod.get("status") or {}).get(key) or [] if s["name"] == container), None)
     name = pod["metadata"]["name"]
     if status is None:
         raise StatusError.bad_request(f'container "{container}" in pod "{name}" is waiting to start - no logs yet')
@@ -187,7 +188,7 @@ def _pod_records(api: APIServer, pod: dict) -> dict[str, dict]:
     node = (pod.get("spec") or {}).get("nodeName", "")
     data = pods.node_data(api.cluster, node) if node else {}
     uid = pod["metadata"]["uid"]
-    return {c["name"]: data["containers"][f"{uid}/{c['name']}"] for c in pod["spec"]["containers"]
+    return {c["name"]: data["containers"][f"{uid}/{c['name']}"] for c in pods.pod_containers(pod)
             if f"{uid}/{c['name']}" in (data.get("containers") or {})}
 
 
@@ -224,7 +225,7 @@ def read_lines(api: APIServer, pod: dict, opts: LogOptions) -> tuple[list[list],
     instance = find_instance(api, pod, container, wanted)
     if instance is None:
         return [], None
-    spec = next(c for c in pod["spec"]["containers"] if c["name"] == container)
+    spec = next(c for c in pods.pod_containers(pod) if c["name"] == container)
     return instance_lines(api, pod, spec, instance, api.now().timestamp()), instance
 
 

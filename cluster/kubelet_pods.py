@@ -10,7 +10,19 @@ phase, conditions, container states — through the API server's status subresou
 A pod with a deletionTimestamp is stopped (SIGTERM or the image's STOPSIGNAL, SIGKILL
 when its grace period ends) and then deleted with grace period 0.
 
-Simplified: init containers and ephemeral containers are not run.
+Init containers (kuberuntime_container.go computeInitContainerActions) run one at a
+time, in order, each to completion before the next starts and before any container
+starts; while they run the containers wait as `PodInitializing`. One that fails is run
+again under restartPolicy Always or OnFailure (with the crash-loop back-off:
+Init:CrashLoopBackOff) and fails the pod under Never (Init:Error). A restartable init
+container (`restartPolicy: Always`, a sidecar) starts in its turn, lets the next one
+start once it has started (its startup probe passed), keeps running and is restarted
+whenever it exits; it stops after the containers, the last sidecar first
+(kuberuntime_termination_order.go), when the pod is deleted or its containers have
+finished for good.
+
+Simplified: ephemeral containers are not run; a container whose process ends is
+restarted at the sync that notices it rather than at the next PLEG relist.
 """
 from __future__ import annotations
 
@@ -27,7 +39,7 @@ from cluster.container.context import ConfigError, project_volumes
 from cluster.controllers.base import DONE, Result
 from cluster.events import NORMAL, WARNING, record
 from cluster.kubelet_checks import Checker
-from cluster.kubelet_status import build_status, container_status, pod_phase
+from cluster.kubelet_status import build_status, container_status, is_sidecar, pod_phase
 from cluster.registry import PullError, image_config, resolve
 from cluster.runtime import ImageRef, exits_at, parse_image, started_at
 
@@ -86,8 +98,25 @@ class PodSync:
         self.node_fault = faults.node_fault(node)
 
     # -- helpers --------------------------------------------------------------
+    @property
+    def init_specs(self) -> list[dict]:
+        return self.pod["spec"].get("initContainers") or []
+
+    @property
+    def main_specs(self) -> list[dict]:
+        return self.pod["spec"]["containers"]
+
+    def all_specs(self) -> list[dict]:
+        return self.init_specs + self.main_specs
+
+    @property
+    def default_waiting(self) -> str:
+        """The waiting reason of a container not created yet (convertToAPIContainerStatuses)."""
+        return "PodInitializing" if self.init_specs else "ContainerCreating"
+
     def event(self, type_: str, reason: str, message: str, container: str = "") -> None:
-        field_path = f"spec.containers{{{container}}}" if container else ""
+        group = "initContainers" if any(c["name"] == container for c in self.init_specs) else "containers"
+        field_path = f"spec.{group}{{{container}}}" if container else ""
         record(self.api, self.pod, type_, reason, message, COMPONENT, host=self.node_name, field_path=field_path)
 
     def hop(self, call: str, **params: object) -> None:
@@ -103,32 +132,157 @@ class PodSync:
             return DONE
         return Result(requeue_after=max(0.0, (min(self.due) - self.now).total_seconds()))
 
-    def previous_statuses(self) -> dict[str, dict]:
-        return {s["name"]: s for s in (self.pod.get("status") or {}).get("containerStatuses") or []}
+    def previous_statuses(self, key: str = "containerStatuses") -> dict[str, dict]:
+        return {s["name"]: s for s in (self.pod.get("status") or {}).get(key) or []}
+
+    def waiting_status(self, container: dict, previous: dict | None) -> dict:
+        """A container not created (yet): the default waiting state, its restarts and last state kept."""
+        return container_status(container, None, ready=False, previous=previous,
+                                waiting={"reason": self.default_waiting})
 
     # -- the pass ---------------------------------------------------------------
     def run(self) -> Result:
         if self.meta.get("deletionTimestamp"):
             return self.terminate()
         if (self.pod.get("status") or {}).get("phase") in ("Succeeded", "Failed"):
-            return DONE
+            return self.stop_remaining()
+        if self.runtime.sandbox(self.uid) is None and not (self.pod.get("status") or {}).get("startTime"):
+            refused = self.kubelet.eviction.admit(self.pod, self.now)  # canAdmitPod: only a pod new here
+            if refused:
+                self.kubelet.eviction.reject(self.pod, refused)
+                return DONE
         previous = self.previous_statuses()
+        previous_init = self.previous_statuses("initContainerStatuses")
         if not self.mount_volumes():
-            statuses = [container_status(c, None, ready=False, previous=previous.get(c["name"]))
-                        for c in self.pod["spec"]["containers"]]
-            self.write_status(None, statuses)
+            self.write_status(None, [self.waiting_status(c, previous.get(c["name"])) for c in self.main_specs],
+                              [self.waiting_status(c, previous_init.get(c["name"])) for c in self.init_specs])
             return self.result()
         sandbox = self.ensure_sandbox()
         self.checker = Checker(self)
         self.catch_up()
-        statuses = [self.sync_container(c, previous.get(c["name"])) for c in self.pod["spec"]["containers"]]
-        self.write_status(sandbox, statuses)
+        init_statuses, initialized, init_failed = self.sync_init_containers(previous_init)
+        if initialized and not init_failed:
+            statuses = [self.sync_container(c, previous.get(c["name"])) for c in self.main_specs]
+        else:
+            statuses = [self.waiting_status(c, previous.get(c["name"])) for c in self.main_specs]
+        if init_failed or self.main_finished():
+            init_statuses = self.stop_sidecars(init_statuses)
+        self.write_status(sandbox, statuses, init_statuses)
         return self.result()
 
+    # -- init containers and sidecars (kuberuntime_container.go computeInitContainerActions) ---------
+    def sync_init_containers(self, previous: dict[str, dict]) -> tuple[list[dict], bool, bool]:
+        """(statuses, initialized, failed for good): run the init containers in order, each to its end
+        (a sidecar: to its start) before the next; a pod whose containers started is initialized already."""
+        if not self.init_specs:
+            return [], True, False
+        started_before = any(self.runtime.container(self.uid, c["name"]) is not None for c in self.main_specs)
+        finishing = self.main_finished()
+        policy = "Never" if self.pod["spec"].get("restartPolicy") == "Never" else "OnFailure"
+        statuses: list[dict] = []
+        blocked = failed = False
+        for spec in self.init_specs:
+            name, before = spec["name"], previous.get(spec["name"])
+            record_ = self.runtime.container(self.uid, name)
+            if is_sidecar(spec):
+                if blocked and record_ is None:
+                    statuses.append(self.waiting_status(spec, before))
+                    continue
+                if finishing and (record_ is None or record_["state"] != "running"):
+                    statuses.append(container_status(spec, record_, ready=False) if record_ else
+                                    self.waiting_status(spec, before))
+                    continue
+                status = self.sync_container(spec, before, policy="Always")
+                blocked = blocked or not status.get("started")
+                statuses.append(status)
+                continue
+            if record_ is not None and record_["state"] == "exited" and record_.get("exitCode") == 0:
+                statuses.append(container_status(spec, record_, ready=True))
+                continue
+            if blocked or started_before:
+                statuses.append(container_status(spec, record_, ready=False) if record_ is not None else
+                                self.waiting_status(spec, before))
+                continue
+            status = self.sync_container(spec, before, policy=policy)
+            record_ = self.runtime.container(self.uid, name)
+            if record_ is not None and record_["state"] == "exited" and record_.get("exitCode") == 0:
+                status = container_status(spec, record_, ready=True)
+            else:
+                blocked = True
+                failed = failed or (policy == "Never" and record_ is not None and record_["state"] == "exited")
+            statuses.append(status)
+        return statuses, started_before or not blocked, failed
+
+    def main_finished(self) -> bool:
+        """Every container has exited and none will be restarted: the pod is done (computePodActions' KillPod)."""
+        for spec in self.main_specs:
+            record_ = self.runtime.container(self.uid, spec["name"])
+            if record_ is None or record_["state"] != "exited" or self.should_restart(record_):
+                return False
+        return True
+
+    def stop_sidecars(self, statuses: list[dict], deadline: dt.datetime | None = None) -> list[dict]:
+        """Stop the running sidecars after the containers, the last one first, each once those after it
+        have exited; all within the pod's grace period from when the containers finished."""
+        sidecars = [c for c in self.init_specs if is_sidecar(c)]
+        if not sidecars:
+            return statuses
+        if deadline is None:
+            grace = int(self.pod["spec"].get("terminationGracePeriodSeconds", 30))
+            ends = [parse_rfc3339(r["finishedAt"]) for c in self.main_specs
+                    if (r := self.runtime.container(self.uid, c["name"])) and r.get("finishedAt")]
+            deadline = (max(ends) if ends else self.now) + dt.timedelta(seconds=grace)
+        waiting_on_later = False
+        for spec in reversed(sidecars):
+            record_ = self.runtime.container(self.uid, spec["name"])
+            if record_ is None or record_["state"] != "running":
+                continue
+            if waiting_on_later:
+                continue
+            if not record_.get("stopping"):
+                self.event(NORMAL, "Killing", f"Stopping container {spec['name']}", spec["name"])
+                self.stop(spec, record_, max(0, int((deadline - self.now).total_seconds())), max(deadline, self.now))
+            self.runtime.reap(record_, self.now)
+            if record_["state"] == "running":
+                waiting_on_later = True
+                self.wake_at(exits_at(record_))
+            else:
+                self.wake_at(self.now)
+        by_name = {c["name"]: c for c in self.init_specs}
+        return [container_status(by_name[s["name"]], record_, ready=False)
+                if is_sidecar(by_name[s["name"]]) and (record_ := self.runtime.container(self.uid, s["name"]))
+                and record_["state"] == "exited" else s for s in statuses]
+
+    def stop_remaining(self) -> Result:
+        """A pod in a terminal phase keeps no process running (syncTerminatingPod): stop what still runs."""
+        running = {c["name"]: r for c in self.all_specs()
+                   if (r := self.runtime.container(self.uid, c["name"])) is not None and r["state"] == "running"}
+        if not running:
+            return DONE
+        self.advance(running, self.now.timestamp())
+        grace = int(self.pod["spec"].get("terminationGracePeriodSeconds", 30))
+        for spec in self.all_specs():
+            record_ = running.get(spec["name"])
+            if record_ is None or is_sidecar(spec):
+                continue
+            if not record_.get("stopping"):
+                self.event(NORMAL, "Killing", f"Stopping container {spec['name']}", spec["name"])
+                self.stop(spec, record_, grace)
+            self.runtime.reap(record_, self.now)
+            self.wake_at(exits_at(record_) if record_["state"] == "running" else None)
+        if not self.due:
+            self.stop_sidecars([], self.now + dt.timedelta(seconds=grace))
+        if self.due:
+            return self.result()
+        self.write_status(self.runtime.sandbox(self.uid), self.stopped_statuses(self.main_specs),
+                          self.stopped_statuses(self.init_specs))
+        return DONE
+
     def mount_volumes(self) -> bool:
-        """WaitForAttachAndMount: project configMap/secret/downwardAPI volumes once; False while one fails."""
+        """WaitForAttachAndMount: project configMap/secret/downwardAPI/projected volumes once; False while
+        one fails (retried with the volume manager's back-off, a FailedMount event each time)."""
         volumes = self.pod["spec"].get("volumes") or []
-        if not any(k in v for v in volumes for k in ("configMap", "secret", "downwardAPI")):
+        if not any(k in v for v in volumes for k in ("configMap", "secret", "downwardAPI", "projected")):
             return True
         mounts = self.runtime.data.setdefault("mounts", {})
         state = mounts.get(self.uid) or {}
@@ -138,7 +292,7 @@ class PodSync:
             self.wake_at(dt.datetime.fromtimestamp(state["retry_at"], dt.timezone.utc))
             return False
         try:
-            project_volumes(self.api, self.pod)
+            project_volumes(self.api, self.pod, self.node)
         except ConfigError as err:
             delay = min(MOUNT_BACKOFF_INITIAL * 2 ** state.get("failures", 0), MOUNT_BACKOFF_MAX)
             mounts[self.uid] = {"failures": state.get("failures", 0) + 1, "retry_at": self.now.timestamp() + delay}
@@ -153,7 +307,7 @@ class PodSync:
     # -- processes and probes ---------------------------------------------------------
     def running_records(self) -> dict[str, dict]:
         found = {}
-        for container in self.pod["spec"]["containers"]:
+        for container in self.all_specs():
             record_ = self.runtime.container(self.uid, container["name"])
             if record_ is not None and record_["state"] == "running":
                 found[container["name"]] = record_
@@ -192,7 +346,9 @@ class PodSync:
         self.hop("RunPodSandbox", ip=sandbox["ip"])
         return sandbox
 
-    def sync_container(self, container: dict, previous: dict | None) -> dict:
+    def sync_container(self, container: dict, previous: dict | None, policy: str = "") -> dict:
+        """One container's turn: keep it running, restart it by `policy` (the pod's restartPolicy unless
+        an init container's rules say otherwise), or create and start it."""
         name = container["name"]
         record_ = self.runtime.container(self.uid, name)
         if record_ is not None and record_["state"] == "running":
@@ -201,7 +357,7 @@ class PodSync:
             if record_["state"] == "running":
                 return self.running_status(container, record_)
         if record_ is not None and record_["state"] == "exited":
-            if not self.should_restart(record_):
+            if not self.should_restart(record_, policy):
                 return container_status(container, record_, ready=False)
             delay = backoff(record_["attempt"])
             restart_at = parse_rfc3339(record_["finishedAt"]) + dt.timedelta(seconds=delay)
@@ -209,6 +365,8 @@ class PodSync:
                 return self.crash_loop(container, record_, delay, restart_at)
         waiting = self.ensure_image(container, record_)
         if waiting is not None:
+            if waiting["reason"] == "ContainerCreating":
+                waiting = {"reason": self.default_waiting}
             return container_status(container, record_, ready=False, waiting=waiting, previous=previous)
         try:
             argv, env = kubelet_start.create_config(self, container)
@@ -219,16 +377,24 @@ class PodSync:
                                     waiting={"reason": "CreateContainerConfigError", "message": str(err)})
         started = self.start_container(container, record_, previous, argv, env)
         if started["state"] != "running":  # it ended at once (or could not start): restart or back off now
-            return self.sync_container(container, previous)
+            return self.sync_container(container, previous, policy)
         self.apply_faults(container, started)
         return self.running_status(container, started)
 
-    def should_restart(self, record_: dict) -> bool:
-        policy = self.pod["spec"].get("restartPolicy", "Always")
+    def should_restart(self, record_: dict, policy: str = "") -> bool:
+        policy = policy or self.pod["spec"].get("restartPolicy", "Always")
         return policy == "Always" or (policy == "OnFailure" and record_.get("exitCode", 0) != 0)
 
     def crash_loop(self, container: dict, record_: dict, delay: float, restart_at: dt.datetime) -> dict:
+        """The restart must wait. The sync that notices the exit writes the container terminated (OOMKilled,
+        Error, …: syncPod generates the status before SyncPod meets the back-off); from the next sync on, a
+        moment later, it waits as CrashLoopBackOff (the reason cache) and each sync records BackOff."""
         name, pod_name = container["name"], f"{self.meta['name']}_{self.meta['namespace']}({self.uid})"
+        if not record_.get("backoff_seen"):
+            record_["backoff_seen"] = True
+            self.runtime.dirty = True
+            self.wake_at(self.now + dt.timedelta(seconds=PLEG_RELIST_PERIOD))
+            return container_status(container, record_, ready=False)
         self.event(WARNING, "BackOff", f"Back-off restarting failed container {name} in pod {pod_name}", name)
         self.wake_at(min(restart_at, self.now + backoff_resync(self.uid, self.now)))
         waiting = {"reason": "CrashLoopBackOff",
@@ -330,8 +496,6 @@ class PodSync:
         crash = self.pod_faults.get("crash")
         if crash is not None:
             self.end_process(record_, max(self.now, earliest), crash, "Completed" if crash == 0 else "Error")
-        elif self.node_fault == faults.MEMORY_FULL:
-            self.end_process(record_, max(self.now, earliest), 137, "OOMKilled")
 
     def end_process(self, record_: dict, at: dt.datetime, code: int, reason: str) -> None:
         current = record_.get("exits_at")
@@ -357,17 +521,21 @@ class PodSync:
         self.wake_at(exits_at(record_))
         self.wake_at(kubelet_start.wake_for(record_, self.now))
         ready, started = self.checker.readiness(container, record_)
+        if container in self.init_specs and not is_sidecar(container):
+            ready = False  # a regular init container is ready once it has exited 0
         return container_status(container, record_, ready=ready, started=started)
 
     # -- status -------------------------------------------------------------------
-    def write_status(self, sandbox: dict | None, statuses: list[dict]) -> None:
-        phase = pod_phase(self.pod, statuses)
-        desired = build_status(self.pod, self.node, sandbox, statuses, phase, rfc3339(self.now))
+    def write_status(self, sandbox: dict | None, statuses: list[dict], init_statuses: list[dict] | None = None
+                     ) -> None:
+        initialized = any(self.runtime.container(self.uid, c["name"]) is not None for c in self.main_specs)
+        phase = pod_phase(self.pod, statuses, init_statuses, initialized)
+        desired = build_status(self.pod, self.node, sandbox, statuses, phase, rfc3339(self.now), init_statuses)
         if desired == (self.pod.get("status") or {}):
             return
 
         def apply(pod: dict) -> dict:
-            pod["status"] = build_status(pod, self.node, sandbox, statuses, phase, rfc3339(self.now))
+            pod["status"] = build_status(pod, self.node, sandbox, statuses, phase, rfc3339(self.now), init_statuses)
             return pod
 
         try:
@@ -376,13 +544,30 @@ class PodSync:
             if err.code != 404:
                 raise
 
+    def kill_all(self, grace: int) -> None:
+        """killPodFunc: stop every running container now with `grace` (the eviction manager's override)."""
+        running = {c["name"]: r for c in self.all_specs()
+                   if (r := self.runtime.container(self.uid, c["name"])) is not None and r["state"] == "running"}
+        if not running:
+            return
+        self.advance(running, self.now.timestamp())
+        for spec in self.all_specs():
+            record_ = running.get(spec["name"])
+            if record_ is not None and record_["state"] == "running" and not record_.get("stopping"):
+                self.event(NORMAL, "Killing", f"Stopping container {spec['name']}", spec["name"])
+                self.stop(spec, record_, grace)
+        self.runtime.save()
+
     # -- termination ----------------------------------------------------------------
     def terminate(self) -> Result:
+        """The pod is being deleted: stop its containers (and running init containers) at once, its
+        sidecars after them, the last first; delete it when everything has exited."""
         deadline = parse_rfc3339(self.meta["deletionTimestamp"])
         grace = int(self.meta.get("deletionGracePeriodSeconds", 0))
-        statuses = []
         self.advance(self.running_records(), self.now.timestamp())
-        for container in self.pod["spec"]["containers"]:
+        for container in self.all_specs():
+            if is_sidecar(container):
+                continue
             record_ = self.runtime.container(self.uid, container["name"])
             if record_ is not None and record_["state"] == "running":
                 if not record_.get("stopping"):
@@ -390,18 +575,26 @@ class PodSync:
                     self.stop(container, record_, grace, max(deadline, self.now))
                 self.runtime.reap(record_, self.now)
                 self.wake_at(exits_at(record_) if record_["state"] == "running" else None)
-            statuses.append(container_status(container, record_, ready=False) if record_ else
-                            container_status(container, None, ready=False, waiting={"reason": "ContainerCreating"}))
+        if not self.due:
+            self.stop_sidecars([], max(deadline, self.now))
+        statuses, init_statuses = self.stopped_statuses(self.main_specs), self.stopped_statuses(self.init_specs)
         if self.due:
-            self.write_status(self.runtime.sandbox(self.uid), statuses)
+            self.write_status(self.runtime.sandbox(self.uid), statuses, init_statuses)
             return self.result()
-        return self.finish_termination(statuses)
+        return self.finish_termination(statuses, init_statuses)
 
-    def finish_termination(self, statuses: list[dict]) -> Result:
+    def stopped_statuses(self, specs: list[dict]) -> list[dict]:
+        init = specs is not self.main_specs
+        return [container_status(c, r, ready=init and not is_sidecar(c) and r["state"] == "exited"
+                                 and r.get("exitCode") == 0)
+                if (r := self.runtime.container(self.uid, c["name"])) else
+                container_status(c, None, ready=False, waiting={"reason": self.default_waiting}) for c in specs]
+
+    def finish_termination(self, statuses: list[dict], init_statuses: list[dict] | None = None) -> Result:
         if self.runtime.sandbox(self.uid) is not None:
             self.hop("StopPodSandbox")
             self.runtime.remove_pod_sandbox(self.uid)
-        self.write_status(None, statuses)
+        self.write_status(None, statuses, init_statuses)
         try:
             self.api.delete("pods", self.meta["namespace"], self.meta["name"], grace_period_seconds=0,
                             preconditions={"uid": self.uid})

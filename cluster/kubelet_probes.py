@@ -17,9 +17,13 @@ on hold until the container restarts; readiness needs successThreshold successes
 turn ready and failureThreshold failures to turn unready. Liveness and readiness wait
 for a startup probe to succeed. Every failure is an `Unhealthy` event.
 
-A probe whose outcome depends on time or on files (exec, agnhost's liveness server) is
-run at each period — the kubelet wakes for it; one against a server that does not
-change answers the same until the process changes, so it is run when the kubelet syncs.
+A probe whose outcome depends on time or on files (exec, agnhost's liveness server, a
+server of files such as nginx, whose files a `kubectl exec` may change) is run at each
+period — the kubelet wakes for it; one against a server whose answer only depends on it
+running (tcpSocket, grpc, an application server) answers the same until the process
+changes, so it is run when the kubelet syncs — until it fails once: from then on it runs
+at each period until it succeeds again or reaches failureThreshold, so a single failure
+never flips readiness and failureThreshold × periodSeconds passes before a liveness kill.
 The fault annotation `kubeclass.io/fail-probes` still fails a probe on purpose.
 """
 from __future__ import annotations

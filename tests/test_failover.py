@@ -131,10 +131,17 @@ def two_workers(tmp_path, request):
 
 def test_workers_share_clusters_and_a_clean_stop_hands_them_over_at_once(two_workers):
     env, workers = two_workers
-    holders = wait_for(lambda: (h := {n: c["holder"] for n, c in probe(env).items()}) and all(h.values()) and h,
-                       30, "every cluster driven")
-    pids = [holder_pid(h) for h in holders.values()]
-    assert sorted(pids.count(w.pid) for w in workers) == [2, 2], holders  # 4 clusters, 2 workers
+
+    def shared() -> dict | None:
+        """Every cluster driven, two by each worker (the first one up may take all four for a moment: a
+        cluster's first cycle relists its kube-system pods too, and the surplus is handed over after it)."""
+        held = {n: c["holder"] for n, c in probe(env).items()}
+        if not all(held.values()):
+            return None
+        pids = [holder_pid(h) for h in held.values()]
+        return held if sorted(pids.count(w.pid) for w in workers) == [2, 2] else None
+
+    wait_for(shared, 30, "every cluster driven, two by each worker")
     leaving = workers[0]
     started = time.monotonic()
     leaving.send_signal(signal.SIGTERM)

@@ -331,5 +331,6 @@ def test_a_table_watch_sends_column_definitions_only_first(kube, api):
     api.create("configmaps", "default", configmap("t1"))
     api.create("configmaps", "default", configmap("t2"))
     events = watch_events(kube, "/api/v1/namespaces/default/configmaps?watch=1&timeoutSeconds=1", Accept=TABLE)
-    assert [e["object"]["kind"] for e in events] == ["Table", "Table"]
+    assert [e["object"]["kind"] for e in events] == ["Table", "Table", "Table"]  # kube-root-ca.crt, t1, t2
     assert events[0]["object"]["columnDefinitions"] and events[1]["object"]["columnDefinitions"] is None
+    assert events[2]["object"]["columnDefinitions"] is None

@@ -71,6 +71,7 @@ def test_pod_describe_lists_containers_states_and_events(frozen: APIServer) -> N
         events.record(frozen, pod, "Warning", "BackOff", "Back-off restarting failed container side", "kubelet",
                       host="worker-1")
     text = describe(frozen, "pod", "p1")
+    token_volume = pod["spec"]["volumes"][0]["name"]  # the ServiceAccount admission plugin's kube-api-access-…
     assert text.startswith("Name:             p1\nNamespace:        default\n")
     assert "Node:             worker-1/172.18.0.3\nStart Time:       Thu, 26 Nov 2026 18:30:00 +0000\n" \
            "Labels:           app=web\n                  tier=fe\nAnnotations:      note: hi\n" \
@@ -80,7 +81,12 @@ def test_pod_describe_lists_containers_states_and_events(frozen: APIServer) -> N
             "    Host Port:      0/TCP\n    State:          Running\n"
             "      Started:      Thu, 26 Nov 2026 18:30:01 +0000\n    Ready:          True\n"
             "    Restart Count:  0\n    Limits:\n      cpu:  500m\n    Requests:\n      cpu:     250m\n"
-            "      memory:  64Mi\n    Environment:\n      A:     b\n    Mounts:  <none>\n") in text
+            "      memory:  64Mi\n    Environment:\n      A:  b\n    Mounts:\n"
+            f"      /var/run/secrets/kubernetes.io/serviceaccount from {token_volume} (ro)\n") in text
+    assert (f"Volumes:\n  {token_volume}:\n"
+            "    Type:                    Projected (a volume that contains injected data from multiple sources)\n"
+            "    TokenExpirationSeconds:  3607\n    ConfigMapName:           kube-root-ca.crt\n"
+            "    ConfigMapOptional:       <nil>\n    DownwardAPI:             true\n") in text
     assert ("    Command:\n      sh\n      -c\n      sleep 1000\n    State:          Waiting\n"
             "      Reason:       CrashLoopBackOff\n    Last State:     Terminated\n      Reason:       Error\n"
             "      Exit Code:    1\n") in text
@@ -95,7 +101,7 @@ def test_pod_describe_lists_containers_states_and_events(frozen: APIServer) -> N
 
 def test_objects_without_events_say_none(frozen: APIServer) -> None:
     make_pod(frozen)
-    assert describe(frozen, "pod", "p1").endswith("\nEvents:          <none>\n")
+    assert describe(frozen, "pod", "p1").endswith("\nEvents:                      <none>\n")  # as wide as the token volume's
 
 
 def test_deployment_describe_after_a_rollout_names_old_and_new_replicasets(frozen: APIServer) -> None:
@@ -211,7 +217,7 @@ def test_describe_type_describes_every_object_two_blank_lines_apart(frozen: APIS
     kubectl(frozen, "create", "configmap", "a")
     kubectl(frozen, "create", "configmap", "b")
     text = describe(frozen, "cm")
-    assert text.count("Name:         ") == 2
+    assert text.count("Name:         ") == 3  # a, b and the root CA publisher's kube-root-ca.crt
     assert "Events:  <none>\n\n\nName:         b\n" in text
 
 

@@ -43,8 +43,9 @@ def test_get_nodes_prints_the_server_table(frozen: APIServer) -> None:
     lines = out.splitlines()
     assert code == 0 and err == ""
     assert lines[0].split() == ["NAME", "STATUS", "ROLES", "AGE", "VERSION"]
-    assert lines[0].startswith("NAME       STATUS")
-    assert [line.split()[0] for line in lines[1:]] == ["worker-1", "worker-2", "worker-3"]
+    assert lines[0].startswith("NAME                 STATUS")
+    assert [(line.split()[0], line.split()[2]) for line in lines[1:]] == [
+        ("kind-control-plane", "control-plane"), ("worker-1", "<none>"), ("worker-2", "<none>"), ("worker-3", "<none>")]
 
 
 def test_wide_output_adds_priority_one_columns(frozen: APIServer) -> None:
@@ -56,9 +57,9 @@ def test_wide_output_adds_priority_one_columns(frozen: APIServer) -> None:
 
 def test_empty_namespace_says_no_resources_found_on_stderr(frozen: APIServer) -> None:
     assert kubectl(frozen, "get", "pods") == (0, "", "No resources found in default namespace.\n")
-    assert kubectl(frozen, "get", "pods", "-n", "kube-system") == (
-        0, "", "No resources found in kube-system namespace.\n")
-    assert kubectl(frozen, "get", "pods", "-A") == (0, "", "No resources found\n")
+    assert kubectl(frozen, "get", "pods", "-n", "kube-public") == (
+        0, "", "No resources found in kube-public namespace.\n")
+    assert kubectl(frozen, "get", "jobs", "-A") == (0, "", "No resources found\n")
 
 
 def test_missing_object_is_a_not_found_error_with_exit_code_1(frozen: APIServer) -> None:
@@ -78,7 +79,8 @@ def test_all_namespaces_adds_a_namespace_column(frozen: APIServer) -> None:
     add_pod(frozen, "b", namespace="kube-system")
     _, out, _ = kubectl(frozen, "get", "pods", "-A")
     rows = [line.split()[:2] for line in out.splitlines()]
-    assert rows == [["NAMESPACE", "NAME"], ["default", "a"], ["kube-system", "b"]]
+    assert rows[:3] == [["NAMESPACE", "NAME"], ["default", "a"], ["kube-system", "b"]]  # then coredns-…, etcd-…
+    assert ["kube-system", "kube-apiserver-kind-control-plane"] in rows
 
 
 def test_label_selector_and_show_labels(frozen: APIServer) -> None:
@@ -118,9 +120,9 @@ def test_single_object_json_is_the_object_with_sorted_keys(frozen: APIServer) ->
 
 
 @pytest.mark.parametrize("template, expected", [
-    ("{.items[*].metadata.name}", "worker-1 worker-2 worker-3"),
-    ("{.items[0].status.addresses[?(@.type==\"InternalIP\")].address}", "172.18.0.3"),
-    ('{range .items[*]}{.metadata.name}{"\\n"}{end}', "worker-1\nworker-2\nworker-3\n"),
+    ("{.items[*].metadata.name}", "kind-control-plane worker-1 worker-2 worker-3"),
+    ("{.items[0].status.addresses[?(@.type==\"InternalIP\")].address}", "172.18.0.2"),
+    ('{range .items[*]}{.metadata.name}{"\\n"}{end}', "kind-control-plane\nworker-1\nworker-2\nworker-3\n"),
     ("{.items[-1].metadata.labels.kubernetes\\.io/hostname}", "worker-3"),
     ("{.kind}", "List"),
 ])

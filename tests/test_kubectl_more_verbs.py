@@ -328,11 +328,13 @@ def test_top_node_shows_usage_against_allocatable(api: APIServer) -> None:
     running_pod(api, "c", node="worker-2", usage="1")
     ok(api, "fault", "node", "worker-3", "down")  # its kubelet cannot be scraped
     assert ok(api, "top", "node") == (
-        "NAME       CPU(cores)   CPU(%)      MEMORY(bytes)   MEMORY(%)   \n"
-        "worker-1   750m         37%         8Mi             0%          \n"
-        "worker-2   1000m        50%         4Mi             0%          \n"
-        "worker-3   <unknown>    <unknown>   <unknown>       <unknown>   \n")
-    assert ok(api, "top", "node", "--sort-by=cpu", "--no-headers", "-l", "kubernetes.io/hostname!=worker-3") == (
+        "NAME                 CPU(cores)   CPU(%)      MEMORY(bytes)   MEMORY(%)   \n"
+        "kind-control-plane   0m           0%          0Mi             0%          \n"
+        "worker-1             750m         37%         8Mi             0%          \n"
+        "worker-2             1000m        50%         4Mi             0%          \n"
+        "worker-3             <unknown>    <unknown>   <unknown>       <unknown>   \n")
+    assert ok(api, "top", "node", "--sort-by=cpu", "--no-headers", "-l",
+              "kubernetes.io/hostname!=worker-3,!node-role.kubernetes.io/control-plane") == (
         "worker-2   1000m   50%   4Mi   0%    \nworker-1   750m    37%   8Mi   0%    \n")  # at least 6 wide
 
 
@@ -449,7 +451,7 @@ def test_taint_specs_are_checked_before_anything_is_sent(api: APIServer, spec: s
 
 def test_taint_chooses_nodes_by_label_or_all_and_dry_runs(api: APIServer) -> None:
     assert ok(api, "taint", "nodes", "--all", "a=b:NoSchedule", "--dry-run=client") == \
-        "node/worker-1 tainted\nnode/worker-2 tainted\nnode/worker-3 tainted\n"  # no dry-run suffix, as kubectl
+        "node/kind-control-plane tainted\nnode/worker-1 tainted\nnode/worker-2 tainted\nnode/worker-3 tainted\n"
     assert ok(api, "taint", "nodes", "-l", "kubernetes.io/hostname=worker-2", "a=b:NoSchedule",
               "--dry-run=server") == "node/worker-2 tainted\n"
     assert all(taints(api, n) == [] for n in ("worker-1", "worker-2", "worker-3"))

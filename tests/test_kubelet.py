@@ -267,16 +267,20 @@ def test_heartbeat_renews_the_node_lease_and_posts_ready(api, kubelet):
     assert api.get("leases", "kube-node-lease", NODE)["spec"]["renewTime"] > first
 
 
-def test_memory_full_node_reports_memory_pressure_and_oom_kills(api, kubelet):
+def test_memory_full_node_reports_memory_pressure_and_evicts_the_pod(api, kubelet):
     key = bound_pod(api, "web")
     run(kubelet, key, 10)
     faults.set_node_fault(api, NODE, "fill-memory")
     kubelet.reconcile(HEARTBEAT)
     memory = next(c for c in api.get("nodes", None, NODE)["status"]["conditions"] if c["type"] == "MemoryPressure")
     assert (memory["status"], memory["reason"]) == ("True", "KubeletHasInsufficientMemory")
-    run(kubelet, key, 5)
-    assert container_state(api, "web")["lastState"]["terminated"]["reason"] == "OOMKilled"
-    assert container_state(api, "web")["lastState"]["terminated"]["exitCode"] == 137
+    status = api.get("pods", "default", "web")["status"]
+    assert (status["phase"], status["reason"]) == ("Failed", "Evicted")
+    assert status["message"] == ("The node was low on resource: memory. Threshold quantity: 100Mi, available: 98Mi. "
+                                 "Container web was using 4Mi, request is 0, has larger consumption of memory. ")
+    run(kubelet, key, 5)  # its container is killed; the pod stays, Failed
+    pod = api.get("pods", "default", "web")
+    assert "terminated" in pod["status"]["containerStatuses"][0]["state"] and pod["status"]["reason"] == "Evicted"
 
 
 @pytest.mark.parametrize("image, repository, tag", [

@@ -136,5 +136,21 @@ def test_memory_pressure_taints_the_node_no_schedule_until_it_clears(api, driver
     assert taints(api) == {("node.kubernetes.io/memory-pressure", "NoSchedule")}
     assert ready_condition(api)["status"] == "True"
     faults.set_node_fault(api, NODE, "heal")
-    driver.fast_forward(seconds=15)
+    driver.fast_forward(seconds=15)  # the kubelet keeps reporting pressure for its transition period (5 min)
+    assert taints(api) == {("node.kubernetes.io/memory-pressure", "NoSchedule")}
+    driver.fast_forward(seconds=300)
     assert taints(api) == set()
+
+
+def test_a_cordoned_node_is_tainted_unschedulable_and_its_kubelet_says_so(api, driver):
+    driver.fast_forward(seconds=15)
+    api.patch("nodes", None, NODE, {"spec": {"unschedulable": True}}, "application/strategic-merge-patch+json")
+    driver.fast_forward(seconds=5)
+    assert taints(api) == {("node.kubernetes.io/unschedulable", "NoSchedule")}
+    api.patch("nodes", None, NODE, {"spec": {"unschedulable": None}}, "application/strategic-merge-patch+json")
+    driver.fast_forward(seconds=5)
+    assert taints(api) == set()
+    events = [(e["reason"], e["message"], e["source"]["component"]) for e in api.list("events", "default")["items"]
+              if e["involvedObject"]["name"] == NODE and "Schedulable" in e["reason"]]
+    assert events == [("NodeNotSchedulable", f"Node {NODE} status is now: NodeNotSchedulable", "kubelet"),
+                      ("NodeSchedulable", f"Node {NODE} status is now: NodeSchedulable", "kubelet")]

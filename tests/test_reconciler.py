@@ -50,8 +50,7 @@ def test_processing_a_key_replaces_its_timer():
 
 
 def frozen_cluster(name: str, seed: int) -> Cluster:
-    cluster = create_cluster(name, nodes=3, seed=seed)
-    Cluster.objects.filter(pk=cluster.pk).update(virtual_anchor=T0, wall_anchor=T0, speed=0.0)
+    cluster = create_cluster(name, nodes=3, seed=seed, frozen_at=T0)
     return Cluster.objects.get(pk=cluster.pk)
 
 

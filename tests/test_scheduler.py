@@ -19,6 +19,13 @@ from cluster.scheduler.plugins.volume_binding import ANN_SELECTED_NODE
 from cluster.scheduler.scheduler import RECORDED_NODES, Scheduler, num_feasible_nodes_to_find, select_host
 
 NODE_CPU, NODE_MEMORY = 2000, 8010948 * 1024  # bootstrap's worker allocatable
+
+
+@pytest.fixture
+def cluster(db):
+    """Three workers and nothing else (no control-plane node, no kube-system pods): the scores and the
+    FailedScheduling counts below are about them. tests/test_kind_cluster.py has the kind layout's."""
+    return create_cluster("test", nodes=3, seed=1, addons=False)
 GI, MI = 1024 ** 3, 1024 ** 2
 
 
@@ -383,7 +390,7 @@ def test_feasible_nodes_to_find_follow_the_adaptive_percentage(all_nodes: int, e
 
 
 def test_a_big_cluster_stops_searching_at_enough_feasible_nodes_and_starts_the_next_cycle_after(db) -> None:
-    api = APIServer(create_cluster("wide", nodes=120, seed=1), client="test")
+    api = APIServer(create_cluster("wide", nodes=120, seed=1, addons=False), client="test")
     scheduler = Scheduler(api)
     for name in ("first", "second"):
         make_pod(api, name, cpu="10m")
@@ -401,7 +408,7 @@ def test_a_big_cluster_stops_searching_at_enough_feasible_nodes_and_starts_the_n
 
 def test_reused_answers_match_a_fresh_evaluation(db) -> None:
     """Replicas of one shape reuse per-node answers; the choice equals what a fresh scheduler computes."""
-    api = APIServer(create_cluster("shape", nodes=4, seed=3), client="test")
+    api = APIServer(create_cluster("shape", nodes=4, seed=3, addons=False), client="test")
     warm = Scheduler(api)
     for index in range(6):
         make_pod(api, f"p{index}", cpu="300m", memory="256Mi")
@@ -462,7 +469,7 @@ SHAPES: list[dict] = [
 
 
 def _varied_cluster(name: str, nodes: int) -> APIServer:
-    api = APIServer(create_cluster(name, nodes=nodes, seed=5), client="test")
+    api = APIServer(create_cluster(name, nodes=nodes, seed=5, addons=False), client="test")
     for index in range(1, nodes + 1):
         api.update_with("nodes", None, f"worker-{index}", _vary(index))
         api.update_with("nodes", None, f"worker-{index}", _resize(index), subresource="status")

@@ -61,14 +61,15 @@ def test_compaction_keeps_the_current_value_readable_at_the_compacted_revision(a
     at = api.current_revision()
     removed = api.store.compact(at)
     assert removed >= 1
-    values = {kv.key: kv.value["data"]["v"] for kv in api.store.range_at(at, "/registry/configmaps/")}
+    values = {kv.key: kv.value["data"]["v"] for kv in api.store.range_at(at, "/registry/configmaps/")
+              if "v" in kv.value.get("data", {})}  # not kube-root-ca.crt and kube-system's own
     assert values == {"/registry/configmaps/default/a": "2", "/registry/configmaps/default/b": "1"}
 
 
 def test_clusters_never_see_each_others_objects(cluster, api):
     other = APIServer(create_cluster("other", nodes=1, seed=2))
     api.create("configmaps", "default", configmap("mine"))
-    assert [o["metadata"]["name"] for o in other.list("configmaps", "default")["items"]] == []
+    assert [o["metadata"]["name"] for o in other.list("configmaps", "default")["items"]] == ["kube-root-ca.crt"]
     with pytest.raises(StatusError) as err:
         other.get("configmaps", "default", "mine")
     assert err.value.code == 404
@@ -99,8 +100,9 @@ def test_reset_empties_the_cluster_and_its_step_history(cluster, api):
     api.create("configmaps", "default", configmap("a"))
     reset_cluster(cluster)
     fresh = APIServer(cluster)
-    assert fresh.list("configmaps", "default")["items"] == []
-    assert [n["metadata"]["name"] for n in fresh.list("nodes")["items"]] == ["worker-1", "worker-2", "worker-3"]
+    assert [c["metadata"]["name"] for c in fresh.list("configmaps", "default")["items"]] == ["kube-root-ca.crt"]
+    assert [n["metadata"]["name"] for n in fresh.list("nodes")["items"]] == [
+        "kind-control-plane", "worker-1", "worker-2", "worker-3"]
     assert not StepEvent.objects.filter(cluster=cluster, object__contains="configmaps/a").exists()
 
 
@@ -177,6 +179,8 @@ def test_lists_come_back_in_etcd_key_order_whatever_the_write_order(api):
         api.create("configmaps", "default", configmap(name))
     api.create("configmaps", "kube-public", configmap("aaa"))
     names = [c["metadata"]["name"] for c in api.list("configmaps", "default")["items"]]
-    assert names == ["web-10", "web-b", "web.a", "web1"]  # bytes, as etcd sorts keys (no locale rules)
-    everywhere = [(c["metadata"]["namespace"], c["metadata"]["name"]) for c in api.list("configmaps")["items"]]
-    assert everywhere[0] == ("default", "web-10") and everywhere[-1] == ("kube-public", "aaa")
+    assert names == ["kube-root-ca.crt", "web-10", "web-b", "web.a", "web1"]  # bytes, as etcd sorts keys
+    everywhere = [(c["metadata"]["namespace"], c["metadata"]["name"]) for c in api.list("configmaps")["items"]
+                  if c["metadata"]["name"] != "kube-root-ca.crt"]
+    assert everywhere == [("default", "web-10"), ("default", "web-b"), ("default", "web.a"), ("default", "web1"),
+                          ("kube-public", "aaa"), ("kube-system", "coredns"), ("kube-system", "kube-proxy")]

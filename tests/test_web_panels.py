@@ -28,6 +28,7 @@ def student(cluster) -> Client:
 @pytest.fixture
 def web_service(cluster, api):
     clock.set_speed(cluster, 0)
+    ClusterDriver(cluster).fast_forward(horizon=10)  # kube-system's own pods first, as a sandbox starts settled
     kubectl(api, "create", "deployment", "web", "--image=nginx", "--replicas=3")
     kubectl(api, "expose", "deployment", "web", "--port=80")
     ClusterDriver(cluster).fast_forward(horizon=10)

@@ -166,12 +166,14 @@ def test_every_workload_controller_explains_its_requests(cluster):
     sim.apply(WEB)
     sim.apply(daemonset())
     sim.run(70)
-    seen = {s["message_id"]: s for s in steps.since(sim.cluster, before, limit=100_000)}
+    recorded = steps.since(sim.cluster, before, limit=100_000)
+    seen = {s["message_id"]: s for s in recorded}
     for message_id in ("request.cronjob.create", "request.statefulset.create", "request.statefulset.claim",
                        "request.revision.create", "request.daemonset.create"):
         assert message_id in seen, message_id
     claim = seen["request.statefulset.claim"]
     assert claim["from"] == "statefulset-controller" and claim["object"].startswith("persistentvolumeclaims/")
     assert claim["explanation"].startswith(f"statefulset-controller creates {claim['object']} for pod web-")
-    created = seen["request.daemonset.create"]
+    created = next(s for s in recorded if s["message_id"] == "request.daemonset.create"
+                   and s["object"].startswith("pods/default/agent-"))  # not kube-proxy's or kindnet's
     assert "DaemonSet agent runs one pod on every node it fits" in created["explanation"]

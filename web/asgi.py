@@ -8,7 +8,10 @@ the dashboard's pages; cluster/apiserver/http/urls.py says why both ports.
 
 Websockets are checked three times: the Host must be one of ALLOWED_HOSTS,
 the Origin must be this very server — scheme, host and port (web/security.py)
-— and the consumer only accepts a session that may open the cluster.
+— and the consumer only accepts a session that may open the cluster. The
+exception is the API's streaming paths (`…/pods/NAME/exec|attach|portforward`,
+what `kubectl exec`, `cp` and `port-forward` open): no browser, no Origin, a
+bearer token instead — cluster/apiserver/http/streaming.py takes those.
 
 The reconciler (cluster/reconciler/service.py) runs as an asyncio task in this
 process. Daphne sends no ASGI lifespan events, so it is started when Daphne's
@@ -32,7 +35,9 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 from channels.sessions import SessionMiddlewareStack  # noqa: E402
 
+from cluster.apiserver.http.streaming import KubernetesStreams  # noqa: E402
 from cluster.reconciler import service as reconciler  # noqa: E402
+from web import daphne_denial  # noqa: E402
 from web.routing import websocket_urlpatterns  # noqa: E402
 from web.security import SameOriginValidator  # noqa: E402
 
@@ -63,9 +68,11 @@ def _start_with_daphne() -> None:
     reactor.addSystemEventTrigger("before", "shutdown", lambda: threads.deferToThread(reconciler.shut_down))
 
 
+# kubectl's exec/attach/port-forward websockets (a bearer token, no Origin) go to the API's streaming consumer;
+# every other websocket is the dashboard's, behind the same-origin and session checks.
 application = StartsReconciler(ProtocolTypeRouter({
     "http": django_app,
-    "websocket": SameOriginValidator(AllowedHostsOriginValidator(
-        SessionMiddlewareStack(URLRouter(websocket_urlpatterns)))),
+    "websocket": KubernetesStreams(SameOriginValidator(AllowedHostsOriginValidator(
+        SessionMiddlewareStack(URLRouter(websocket_urlpatterns)))), denial=daphne_denial.install()),
 }))
 _start_with_daphne()

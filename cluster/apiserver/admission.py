@@ -5,9 +5,12 @@
   upstream's plugin, a client that keeps a namespace informer (the control
   loops, cluster/reconciler/driver.py) is checked against it, and a namespace
   it does not have is looked up in the store.
-- ServiceAccount: a Pod without serviceAccountName runs as "default".
-  Simplified: ServiceAccounts are not served, so their existence is not
-  checked and no projected token volume is mounted.
+- ServiceAccount (plugin/pkg/admission/serviceaccount, cluster/apiserver/serviceaccount.py):
+  a Pod without serviceAccountName runs as "default"; the account must exist;
+  unless automountServiceAccountToken is false every container mounts the
+  projected `kube-api-access-<5 letters>` volume (token, kube-root-ca.crt's
+  ca.crt, the namespace) at /var/run/secrets/kubernetes.io/serviceaccount.
+  Mirror pods are left alone, and may not name an account or secrets.
 - Priority: a Pod gets spec.priority from its PriorityClass (0 without one;
   the two built-in system classes are known) and preemptionPolicy
   PreemptLowerPriority.
@@ -25,7 +28,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from cluster.apiserver import ipam, limitranger, quota
+from cluster.apiserver import ipam, limitranger, quota, serviceaccount
 from cluster.apiserver.errors import StatusError
 from cluster.apiserver.resources import ResourceType
 
@@ -43,7 +46,7 @@ def admit_create(api: APIServer, rt: ResourceType, obj: dict) -> None:
     _namespace_lifecycle(api, rt, obj)
     limitranger.admit(api, rt, obj)
     if rt.kind == "Pod" and isinstance(obj.get("spec"), dict):
-        _service_account(obj["spec"])
+        serviceaccount.admit(api, obj)
         _priority(rt, obj)
         _default_toleration_seconds(obj["spec"])
     if rt.kind == "PersistentVolumeClaim" and isinstance(obj.get("spec"), dict):
@@ -68,11 +71,6 @@ def _namespace_lifecycle(api: APIServer, rt: ResourceType, obj: dict) -> None:
                           f"is forbidden: unable to create new content in namespace {namespace} because it is "
                           "being terminated",
                           {"name": obj["metadata"].get("name", ""), "kind": rt.plural})
-
-
-def _service_account(spec: dict) -> None:
-    if not spec.get("serviceAccountName"):
-        spec["serviceAccountName"] = spec.get("serviceAccount") or "default"
 
 
 def _priority(rt: ResourceType, obj: dict) -> None:

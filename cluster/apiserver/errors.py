@@ -4,6 +4,16 @@ The messages are upstream's word for word, because students will meet them again
 """
 from __future__ import annotations
 
+OPTIMISTIC_LOCK_ERROR_MSG = ("the object has been modified; please apply your changes to the latest version and "
+                             "try again")
+# errors.NewGenericServerResponse's reason and message per code (the server's own text is dropped).
+GENERIC_RESPONSES = {
+    400: ("BadRequest", "the server rejected our request for an unknown reason"),
+    404: ("NotFound", "the server could not find the requested resource"),
+    405: ("MethodNotAllowed", "the server does not allow this method on the requested resource"),
+    422: ("Invalid", "the server rejected our request due to an error in our request"),
+}
+
 
 class StatusError(Exception):
     """An error the API server answers with a metav1 Status and an HTTP status code.
@@ -59,14 +69,31 @@ class StatusError(Exception):
         return cls(409, "AlreadyExists", f'{group_resource} "{name}" already exists', details)
 
     @classmethod
-    def conflict(cls, group_resource: str, name: str) -> StatusError:
+    def conflict(cls, group_resource: str, name: str, reason: str = OPTIMISTIC_LOCK_ERROR_MSG) -> StatusError:
+        """errors.NewConflict: `Operation cannot be fulfilled on pods "web": <why>`."""
         plural, _, group = group_resource.partition(".")
         details = {"name": name, "kind": plural}
         if group:
             details["group"] = group
-        message = (f'Operation cannot be fulfilled on {group_resource} "{name}": the object has been '
-                   "modified; please apply your changes to the latest version and try again")
-        return cls(409, "Conflict", message, details)
+        return cls(409, "Conflict", f'Operation cannot be fulfilled on {group_resource} "{name}": {reason}', details)
+
+    @classmethod
+    def generic(cls, code: int) -> StatusError:
+        """errors.NewGenericServerResponse without a resource, as go-restful's errors and the patch
+        machinery's 422s reach the client: the code's stock message and empty details."""
+        reason, message = GENERIC_RESPONSES[code]
+        return cls(code, reason, message, {})
+
+    @classmethod
+    def internal(cls, cause: str) -> StatusError:
+        """errors.NewInternalError: the cause repeated in details.causes."""
+        return cls(500, "InternalError", f"Internal error occurred: {cause}", {"causes": [{"message": cause}]})
+
+    @classmethod
+    def unknown(cls, code: int, message: str) -> StatusError:
+        """What ErrorToAPIStatus makes of an error that is not a Status (a storage error passed on as it is):
+        the code, the error's text and no reason."""
+        return cls(code, "", message)
 
     @classmethod
     def invalid(cls, kind: str, group: str, name: str, causes: list[dict]) -> StatusError:
@@ -154,13 +181,40 @@ class GoValue:
         return self.text
 
 
+def go_quote(text: str) -> str:
+    """Go's strconv.Quote (the `%q` verb): printable runes as they are, the rest escaped."""
+    out = ['"']
+    for ch in text:
+        code = ord(ch)
+        if ch in ('"', "\\"):
+            out.append("\\" + ch)
+        elif ch in _GO_NAMED_ESCAPES:
+            out.append(_GO_NAMED_ESCAPES[ch])
+        elif 0xD800 <= code <= 0xDFFF:
+            out.append("\\ufffd")
+        elif ch.isprintable() or ch == " ":
+            out.append(ch)
+        elif code < 0x80:
+            out.append(f"\\x{code:02x}")
+        elif code < 0x10000:
+            out.append(f"\\u{code:04x}")
+        else:
+            out.append(f"\\U{code:08x}")
+    out.append('"')
+    return "".join(out)
+
+
+_GO_NAMED_ESCAPES = {"\a": "\\a", "\b": "\\b", "\f": "\\f", "\n": "\\n", "\r": "\\r", "\t": "\\t",
+                     "\v": "\\v"}
+
+
 def _go_value(value: object) -> str:
     if isinstance(value, GoValue):
         return value.text
     if isinstance(value, str):
-        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
-    if value is None:
-        return "null"
+        return go_quote(value)
+    if value is None:  # ErrorBody turns a nil value or pointer into the string "null", then quotes it
+        return '"null"'
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, dict):  # Go's %#v of a map[string]string, keys sorted as fmt sorts them

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from cluster.apiserver.errors import StatusError
 
 API_VERSION = "meta.k8s.io/v1"
+EXACT, NOT_OLDER_THAN = "Exact", "NotOlderThan"
 GENERIC_INVALID = "continue key is not valid"
 INVALID_START_RV = "continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)"
 EMPTY_START_KEY = "continue key is not valid: encoded start key empty (version meta.k8s.io/v1)"
@@ -124,35 +125,64 @@ def parse_resource_version(text: str) -> int:
     return value
 
 
-def too_large(requested: int, current: int) -> StatusError:
-    """errors.NewTooLargeResourceVersionError: the cacher gave up waiting for a future revision."""
+def too_large(requested: int, current: int, retry: int = RESOURCE_VERSION_TOO_HIGH_RETRY_SECONDS) -> StatusError:
+    """storage.NewTooLargeResourceVersionError: the cacher gave up waiting for a future revision (retry in
+    1 s), or etcd answered an older one than a NotOlderThan read asked for (no retry hint)."""
     return StatusError(504, "Timeout", f"Timeout: Too large resource version: {requested}, current: {current}",
                        {"causes": [{"reason": "ResourceVersionTooLarge", "message": "Too large resource version"}],
-                        "retryAfterSeconds": RESOURCE_VERSION_TOO_HIGH_RETRY_SECONDS})
+                        "retryAfterSeconds": retry})
 
 
 @dataclass(frozen=True)
 class Page:
-    """Which revision a list reads and where it starts."""
+    """Which revision a list reads, where it starts, and who serves it."""
     revision: int | None  # None: the newest
     start_key: str  # "" from the beginning
     limit: int  # 0 or negative: every item
     paging: bool  # the request carried a continue token
+    from_cache: bool  # the watch cache serves it (cacher.GetList), else etcd (etcd3 store.GetList)
+
+
+def delegated(resource_version: str, match: str, limit: int, continue_token: str) -> bool:
+    """cacher.shouldDelegateList: continuations, exact reads and the legacy exact read (a limit with a
+    resourceVersion) go to etcd; everything else is served from the watch cache (ConsistentListFromCache,
+    on in 1.32, serves even resourceVersion="" there)."""
+    legacy_exact = limit > 0 and match == "" and resource_version not in ("", "0")
+    unsupported_match = (match not in ("", NOT_OLDER_THAN)) or legacy_exact
+    return bool(continue_token) or unsupported_match
 
 
 def plan(key_prefix: str, current: int, resource_version: str, match: str, limit: int,
          continue_token: str) -> Page:
-    """What a list request reads, checked as storage.ValidateListOptions and the cacher check it."""
+    """What a list request reads, checked as the cacher and the etcd3 store check it (resolveGetListRev)."""
+    if not delegated(resource_version, match, limit, continue_token):
+        requested = parse_resource_version(resource_version)  # the cacher's 500 for a malformed one
+        if requested > current:
+            raise too_large(requested, current)  # waitUntilFreshAndBlock gave up (retry in 1 s)
+        return Page(None, "", 0 if resource_version == "0" else limit, False, True)  # computeListLimit
     if continue_token:
         start, revision = decode_continue(continue_token, key_prefix)
         if resource_version not in ("", "0"):
             raise StatusError.bad_request("specifying resource version is not allowed when using continue")
-        return Page(revision if revision > 0 else None, start, limit, True)
-    requested = parse_resource_version(resource_version)
-    if requested > current:
-        raise too_large(requested, current)
-    exact = match == "Exact" or (match == "" and limit > 0 and requested > 0)
-    return Page(requested if exact and requested else None, "", limit, False)
+        return Page(revision if revision > 0 else None, start, limit, True, False)
+    try:
+        requested = parse_resource_version(resource_version)
+    except StatusError as err:
+        raise StatusError.bad_request(f"invalid resource version: {err.message}") from None
+    if match == EXACT or (match == "" and limit > 0 and requested > 0):
+        if requested > current:  # etcd's ErrFutureRev, which interpretListError passes on as it is
+            raise StatusError(500, "", "etcdserver: mvcc: required revision is a future revision")
+        return Page(requested, "", limit, False, False)
+    if requested > current:  # validateMinimumResourceVersion (NotOlderThan read from etcd)
+        raise too_large(requested, current, retry=0)
+    return Page(None, "", limit, False, False)
+
+
+def cache_continue(last_key: str, key_prefix: str, revision: int) -> str:
+    """The token of a page the watch cache served: it names the key after the last *selected* object,
+    relative to the registry's key without its trailing slash (`/web-1\\u0000`); DecodeContinue reads both
+    forms."""
+    return encode_continue("/" + last_key[len(key_prefix):] + "\x00", "", revision)
 
 
 def compacted(paging: bool, start_key: str, key_prefix: str) -> StatusError:

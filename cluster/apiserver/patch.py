@@ -48,8 +48,8 @@ def apply_patch(rt: ResourceType, obj: dict, body: object, patch_type: str) -> d
             raise StatusError.bad_request("json: cannot unmarshal object into Go value of type jsonpatch.Patch")
         try:
             return jsonpatch.apply_patch(obj, body)
-        except (jsonpatch.JsonPatchException, jsonpatch.JsonPointerException) as err:
-            raise StatusError(422, "Invalid", f"the server rejected our request due to an error in our request: {err}") from None
+        except (jsonpatch.JsonPatchException, jsonpatch.JsonPointerException):
+            raise StatusError.generic(422) from None  # NewGenericServerResponse drops jsonpatch's own words
     if not isinstance(body, dict):
         raise StatusError.bad_request("json: cannot unmarshal array into Go value of type map[string]interface {}")
     if patch_type == MERGE_PATCH:

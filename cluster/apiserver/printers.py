@@ -11,7 +11,9 @@ from __future__ import annotations
 import datetime as dt
 
 from cluster.apiserver import printers_kinds as kinds
+from cluster.apiserver import printers_policy as policy
 from cluster.apiserver import printers_quota as quota
+from cluster.apiserver import printers_serviceaccount as serviceaccount
 from cluster.apiserver import printers_workloads as workloads
 from cluster.apiserver.printers_pod import NODE_COLUMNS, POD_COLUMNS, node_row, pod_conditions, pod_row
 from cluster.apiserver.printing import Row, column, human_duration, short_human_duration  # noqa: F401
@@ -34,7 +36,9 @@ PRINTERS: dict[str, tuple[list[dict], Row]] = {
     "HorizontalPodAutoscaler": (kinds.HPA_COLUMNS, kinds.hpa_row),
     "Event": (kinds.EVENT_COLUMNS, kinds.event_row),
     "Lease": (kinds.LEASE_COLUMNS, kinds.lease_row),
+    "PodDisruptionBudget": (policy.PDB_COLUMNS, policy.pdb_row),
     "ResourceQuota": (quota.RESOURCEQUOTA_COLUMNS, quota.resourcequota_row),
+    "ServiceAccount": (serviceaccount.SERVICEACCOUNT_COLUMNS, serviceaccount.serviceaccount_row),
     **workloads.PRINTERS,
 }
 

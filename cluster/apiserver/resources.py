@@ -60,6 +60,7 @@ SCHEMA_PACKAGES = {
     "coordination.k8s.io": "io.k8s.api.coordination",
     "discovery.k8s.io": "io.k8s.api.discovery",
     "events.k8s.io": "io.k8s.api.events",
+    "policy": "io.k8s.api.policy",
     "storage.k8s.io": "io.k8s.api.storage",
 }
 
@@ -84,6 +85,8 @@ RESOURCES: tuple[ResourceType, ...] = (
     _R("", "v1", "ResourceQuota", "resourcequotas", "resourcequota", True, "/registry/resourcequotas/", ("quota",),
        subresources=("status",)),
     _R("", "v1", "LimitRange", "limitranges", "limitrange", True, "/registry/limitranges/", ("limits",)),
+    _R("", "v1", "ServiceAccount", "serviceaccounts", "serviceaccount", True, "/registry/serviceaccounts/", ("sa",),
+       subresources=("token",)),
     _R("apps", "v1", "ControllerRevision", "controllerrevisions", "controllerrevision", True,
        "/registry/controllerrevisions/"),
     _R("apps", "v1", "DaemonSet", "daemonsets", "daemonset", True, "/registry/daemonsets/", ("ds",), ("all",),
@@ -105,21 +108,23 @@ RESOURCES: tuple[ResourceType, ...] = (
     _R("discovery.k8s.io", "v1", "EndpointSlice", "endpointslices", "endpointslice", True,
        "/registry/endpointslices/"),
     _R("events.k8s.io", "v1", "Event", "events", "event", True, "/registry/events/", ("ev",)),
+    _R("policy", "v1", "PodDisruptionBudget", "poddisruptionbudgets", "poddisruptionbudget", True,
+       "/registry/poddisruptionbudgets/", ("pdb",), subresources=("status",)),
     _R("storage.k8s.io", "v1", "StorageClass", "storageclasses", "storageclass", False,
        "/registry/storageclasses/", ("sc",)),
 )
 
 SUPPORTED_KINDS_HINT = (
-    "kubeclass serves Namespace, Node, Pod, Service, Endpoints, ConfigMap, Secret, PersistentVolume, "
+    "kubeclass serves Namespace, Node, Pod, Service, Endpoints, ConfigMap, Secret, ServiceAccount, PersistentVolume, "
     "PersistentVolumeClaim, Event (v1), Deployment, ReplicaSet, DaemonSet, StatefulSet, ControllerRevision "
     "(apps/v1), HorizontalPodAutoscaler (autoscaling/v2, v1), Job, CronJob (batch/v1), Lease "
-    "(coordination.k8s.io/v1), EndpointSlice (discovery.k8s.io/v1), "
+    "(coordination.k8s.io/v1), EndpointSlice (discovery.k8s.io/v1), PodDisruptionBudget (policy/v1), "
     "Event (events.k8s.io/v1) and StorageClass (storage.k8s.io/v1)"
 )
 
 # The order kube-apiserver lists its groups in discovery (legacy core first).
-GROUP_ORDER = ("", "apps", "events.k8s.io", "autoscaling", "batch", "storage.k8s.io", "coordination.k8s.io",
-               "discovery.k8s.io")
+GROUP_ORDER = ("", "apps", "events.k8s.io", "autoscaling", "batch", "policy", "storage.k8s.io",
+               "coordination.k8s.io", "discovery.k8s.io")
 
 def _preferred(resources: tuple[ResourceType, ...]) -> tuple[ResourceType, ...]:
     """The first entry of each group and plural: what discovery names the preferred version."""

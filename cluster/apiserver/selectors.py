@@ -407,7 +407,8 @@ FIELD_VALUES: dict[str, Callable[[dict], str]] = {
     "involvedObject.fieldPath": _involved("fieldPath"),
     "reason": lambda o: str(o.get("reason") or ""),
     "reportingComponent": lambda o: str(o.get("reportingComponent") or ""),
-    "source": lambda o: str((o.get("source") or {}).get("component") or ""),
+    # event strategy ToSelectableFields: the source's component, else the reporting controller
+    "source": lambda o: str((o.get("source") or {}).get("component") or o.get("reportingComponent") or ""),
     "type": lambda o: str(o.get("type") or ""),
     "status.replicas": lambda o: str((o.get("status") or {}).get("replicas") or 0),
 }

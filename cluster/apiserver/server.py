@@ -29,10 +29,11 @@ from django.conf import settings
 from django.db import connection, transaction
 
 from cluster import clock, decoding, steps
-from cluster.apiserver import admission, conversion, paging, patch as patching, strategy
-from cluster.apiserver.errors import StatusError
+from cluster.apiserver import admission, conversion, fieldvalidation, paging, patch as patching, strategy
+from cluster.apiserver.errors import StatusError, go_quote
 from cluster.apiserver.resources import ResourceType, by_kind, lookup
 from cluster.apiserver.selectors import FieldSelector, LabelSelector, parse_field_selector, parse_label_selector
+from cluster.apiserver.validation.names import validate_path_segment_name
 from cluster.jsoncopy import deep_copy
 from cluster.models import Cluster
 from cluster.store import (Compacted, KeyExists, KeyMissing, KeyValue, RevisionMismatch, SpaceExceeded, Store,
@@ -106,7 +107,7 @@ class APIServer:
         return obj
 
     def _read(self, rt: ResourceType, namespace: str, name: str) -> KeyValue:
-        kv = self.store.get(rt.key(namespace, name))
+        kv = self.store.get(storage_key(rt, namespace, name))
         if kv is None:
             raise StatusError.not_found(rt.group_resource, name)
         return kv
@@ -120,8 +121,9 @@ class APIServer:
     def list(self, rt: ResourceType | str, namespace: str | None = None, label_selector: str | None = None,
              field_selector: str | None = None, limit: int = 0, continue_token: str = "",
              resource_version: str = "", resource_version_match: str = "") -> dict:
-        """A list, whole or one page of it (`limit`, `continue_token`), as the etcd3 store's GetList
-        answers it; a field selector's labels are checked against the kind (cluster/apiserver/selectors.py)."""
+        """A list, whole or one page of it (`limit`, `continue_token`), as kube-apiserver's storage answers
+        it (cluster/apiserver/paging.py); a field selector's labels are checked against the kind
+        (cluster/apiserver/selectors.py)."""
         rt = _rt(rt)
         labels = parse_label_selector(label_selector)
         fields = parse_field_selector(field_selector, rt)
@@ -139,37 +141,44 @@ class APIServer:
     def _list_page(self, rt: ResourceType, namespace: str | None, labels: LabelSelector | None,
                    fields: FieldSelector | None, limit: int, continue_token: str, resource_version: str,
                    match: str) -> dict:
+        """One page: from the watch cache (cacher.GetList: the next page starts after the last object
+        selected) or from etcd (etcd3 store.GetList: after the last key read), at the newest revision or
+        the one the continue token or an exact resourceVersion names."""
         key_prefix = rt.etcd_prefix + (f"{namespace}/" if rt.namespaced and namespace else "")
         with transaction.atomic():
             current = self.store.current_revision()
             page = paging.plan(key_prefix, current, resource_version, match, limit, continue_token)
+            if not page.from_cache and rt.namespaced and namespace in (".", ".."):  # etcd3 prepareKey
+                raise StatusError.unknown(500, f"invalid key: {go_quote(key_prefix[len('/registry'):-1])}")
             revision = current if page.revision is None or page.revision >= current else page.revision
             if revision == current:
                 kvs = self.store.range(rt.etcd_prefix, namespace if rt.namespaced else None)
             else:
                 try:
-                    kvs = [kv for kv in self.store.range_at(revision, rt.etcd_prefix) if kv.key.startswith(key_prefix)]
+                    kvs = sorted((kv for kv in self.store.range_at(revision, rt.etcd_prefix)
+                                  if kv.key.startswith(key_prefix)), key=lambda kv: kv.key)
                 except Compacted:
                     raise paging.compacted(page.paging, page.start_key, key_prefix) from None
         if page.start_key:
             kvs = [kv for kv in kvs if kv.key >= page.start_key]
         items: list[dict] = []
-        more, last_key = False, ""
+        more, last_key, last_selected = False, "", ""
         for index, kv in enumerate(kvs):
-            if page.limit > 0 and len(items) == page.limit:
+            if page.limit > 0 and len(items) >= page.limit:
                 more = True
                 break
             obj = strategy.present(rt, self._with_rv(kv))
             last_key = kv.key
             if _selected(obj, labels, fields):
                 items.append(obj)
-            if page.limit > 0 and len(items) == page.limit:
-                more = index + 1 < len(kvs)
-                if more:
-                    break
+                last_selected = kv.key
+            if page.from_cache and page.limit > 0 and len(items) >= page.limit:
+                more = index < len(kvs) - 1
+                break
         metadata: dict = {"resourceVersion": str(revision)}
         if more:
-            metadata["continue"] = paging.encode_continue(last_key + "\x00", key_prefix, revision)
+            metadata["continue"] = (paging.cache_continue(last_selected, key_prefix, revision) if page.from_cache
+                                    else paging.encode_continue(last_key + "\x00", key_prefix, revision))
             if labels is None and fields is None:  # an exact count only without a selector, as upstream
                 metadata["remainingItemCount"] = len(kvs) - page.limit
         return {"kind": f"{rt.kind}List", "apiVersion": rt.api_version, "metadata": metadata, "items": items}
@@ -195,7 +204,9 @@ class APIServer:
 
     # -- writes -----------------------------------------------------------
     def create(self, rt: ResourceType | str, namespace: str | None, body: dict, dry_run: bool = False,
-               field_validation: str = "Strict") -> dict:
+               field_validation: str = "Strict",
+               findings: fieldvalidation.BodyFindings = fieldvalidation.NOTHING) -> dict:
+        """POST: `findings` are what the HTTP layer saw in the raw body (repeated keys), for field validation."""
         served = _rt(rt)
         rt = conversion.storage_rt(served)
         obj = _decode_body(served, body)
@@ -208,7 +219,7 @@ class APIServer:
             meta["namespace"] = namespace
         else:
             meta.pop("namespace", None)
-        strategy.check_unknown_fields(served, obj, field_validation)
+        fieldvalidation.check_body(served, obj, field_validation, findings)
         self._request("create", served, namespace, meta.get("name") or meta.get("generateName", ""))
         obj = conversion.request_to_storage(served, obj)
         with _transaction(dry_run, self.store):
@@ -245,8 +256,8 @@ class APIServer:
             except KeyExists:
                 continue
             except SpaceExceeded:  # what kube-apiserver answers when etcd's quota is used up
-                raise StatusError(500, "InternalError",
-                                  "Internal error occurred: etcdserver: mvcc: database space exceeded") from None
+                # etcd's own error, which InterpretCreateError passes on as it is: a 500 with no reason
+                raise StatusError.unknown(500, "etcdserver: mvcc: database space exceeded") from None
         else:
             raise StatusError.already_exists(rt.group_resource, meta["name"])
         self._emit("write", {"verb": "create", "resource": rt, "key": kv.key, "revision": revision,
@@ -254,22 +265,27 @@ class APIServer:
         return strategy.present(rt, self._with_rv(kv))
 
     def update(self, rt: ResourceType | str, namespace: str | None, name: str, body: dict,
-               subresource: str = "", dry_run: bool = False, field_validation: str = "Strict") -> dict:
+               subresource: str = "", dry_run: bool = False, field_validation: str = "Strict",
+               findings: fieldvalidation.BodyFindings = fieldvalidation.NOTHING) -> dict:
         served = _rt(rt)
         rt = conversion.storage_rt(served)
         namespace = _ns(rt, namespace)
         obj = _decode_body(served, body, subresource)
-        strategy.check_unknown_fields(served, obj, field_validation)
+        fieldvalidation.check_body(served, obj, field_validation, findings)
         self._request("update", served, namespace, name, subresource)
         obj = conversion.request_to_storage(served, obj)
+        uid = (obj.get("metadata") or {}).get("uid") or ""
         with _transaction(dry_run, self.store):
             result = self._update_locked(rt, namespace, name, lambda _old: obj, subresource,
-                                         precondition=True)
+                                         precondition=True, uid_precondition=uid)
         return conversion.to_served(served, result)
 
     def patch(self, rt: ResourceType | str, namespace: str | None, name: str, patch_body: object,
               patch_type: str, subresource: str = "", dry_run: bool = False,
-              field_validation: str = "Strict") -> dict:
+              field_validation: str = "Strict", findings: fieldvalidation.PatchFindings | None = None) -> dict:
+        """PATCH: the patch applies to the served version of the stored object, and the result is decoded as
+        patch.go decodes it (cluster/apiserver/fieldvalidation.py); `findings` are the strict errors of the
+        patch document itself."""
         served = _rt(rt)
         rt = conversion.storage_rt(served)
         namespace = _ns(rt, namespace)
@@ -278,7 +294,7 @@ class APIServer:
         def apply(old: dict) -> dict:  # the patch applies to the served version of the object
             base = strategy.view_for_subresource(served, old, subresource)
             patched = patching.apply_patch(served, base, patch_body, patch_type)
-            strategy.check_unknown_fields(served, patched, field_validation, subresource)
+            fieldvalidation.check_patched(served, patched, field_validation, patch_type, patch_body, findings)
             return patched
 
         self._request("patch", served, namespace, name, subresource)
@@ -288,9 +304,16 @@ class APIServer:
         return conversion.to_served(served, result)
 
     def _update_locked(self, rt: ResourceType, namespace: str, name: str, mutate: Callable[[dict], dict],
-                       subresource: str, precondition: bool) -> dict:
+                       subresource: str, precondition: bool, uid_precondition: str = "") -> dict:
         kv = self._read(rt, namespace, name)
         old = self._with_rv(kv)
+        if uid_precondition and uid_precondition != old["metadata"].get("uid"):
+            # a PUT's uid is a storage precondition (DefaultUpdatedObjectInfo.Preconditions), checked by
+            # GuaranteedUpdate before anything else and reported as its StorageError
+            raise StatusError.conflict(rt.group_resource, name, (
+                f"StorageError: invalid object, Code: 4, Key: {kv.key}, ResourceVersion: 0, AdditionalErrorMsg: "
+                f"Precondition failed: UID in precondition: {uid_precondition}, UID in object meta: "
+                f"{old['metadata'].get('uid', '')}"))
         incoming = mutate(deep_copy(old))
         wanted_rv = (incoming.get("metadata") or {}).get("resourceVersion")
         if precondition and wanted_rv and wanted_rv != str(kv.mod_revision):
@@ -355,12 +378,16 @@ class APIServer:
         kv = self._read(rt, namespace, name)
         old = self._with_rv(kv)
         meta = old["metadata"]
+        # rest.BeforeDelete checks the preconditions first, naming the Kind where a resource would go
+        by_kind_name = f"{rt.kind}.{rt.group}" if rt.group else rt.kind
         if preconditions.get("uid") and preconditions["uid"] != meta.get("uid"):
-            raise StatusError(409, "Conflict",
-                              f"Precondition failed: UID in precondition: {preconditions['uid']}, "
-                              f"UID in object meta: {meta.get('uid')}")
+            raise StatusError.conflict(by_kind_name, name, f"the UID in the precondition ({preconditions['uid']}) does "
+                                       f"not match the UID in record ({meta.get('uid')}). The object might have been "
+                                       "deleted and then recreated")
         if preconditions.get("resourceVersion") and preconditions["resourceVersion"] != meta["resourceVersion"]:
-            raise StatusError.conflict(rt.group_resource, name)
+            raise StatusError.conflict(by_kind_name, name, "the ResourceVersion in the precondition "
+                                       f"({preconditions['resourceVersion']}) does not match the ResourceVersion in "
+                                       f"record ({meta['resourceVersion']}). The object might have been modified")
         admission.admit_delete(self, rt, old)
         new = copy.deepcopy(old)
         graceful = strategy.begin_graceful_delete(self, rt, new, grace)
@@ -455,7 +482,7 @@ class APIServer:
         """
         rt = _rt(rt)
         labels = parse_label_selector(label_selector)
-        fields = parse_field_selector(field_selector)
+        fields = parse_field_selector(field_selector, rt)
         try:
             raw = self.store.events_since(since, rt.etcd_prefix, namespace if rt.namespaced else None, limit)
         except Compacted as err:
@@ -535,6 +562,22 @@ def _uuid4_text(digest: bytes) -> str:
     raw[8] = (raw[8] & 0x3F) | 0x80  # RFC 4122 variant
     h = raw.hex()
     return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
+
+def storage_key(rt: ResourceType, namespace: str, name: str) -> str:
+    """The etcd key of one object, refused as the registry's NamespaceKeyFunc refuses a name that cannot be a
+    path segment (400) and as the etcd3 store's prepareKey refuses a key that climbs (`%2e%2e` as the
+    namespace: a 500 that names the key)."""
+    if not name:
+        raise StatusError.bad_request("Name parameter required.")
+    problems = validate_path_segment_name(name, False)
+    if problems:
+        raise StatusError.bad_request(f"Name parameter invalid: {go_quote(name)}: {';'.join(problems)}")
+    key = rt.key(namespace, name)
+    if rt.namespaced and namespace in (".", ".."):
+        registry_key = key[len("/registry"):]
+        raise StatusError.unknown(500, f"invalid key: {go_quote(registry_key)}")
+    return key
 
 
 def _rt(rt: ResourceType | str) -> ResourceType:

@@ -50,8 +50,7 @@ class PatchRejected(Exception):
 
     def status_error(self) -> StatusError:
         if self.code == 422:
-            return StatusError(422, "Invalid", "the server rejected our request due to an error in our request",
-                               {"causes": [{"reason": "UnexpectedServerResponse", "message": self.message}]})
+            return StatusError.generic(422)  # NewGenericServerResponse: the patch error's own words are dropped
         return StatusError.bad_request(self.message)
 
 

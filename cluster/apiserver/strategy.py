@@ -23,17 +23,25 @@ if TYPE_CHECKING:
 # Kinds whose spec and status are written through separate endpoints.
 _STATUS_SUBRESOURCE = {"Pod", "Node", "Namespace", "Service", "Deployment", "ReplicaSet",
                        "HorizontalPodAutoscaler", "PersistentVolume", "PersistentVolumeClaim",
-                       "DaemonSet", "StatefulSet", "Job", "CronJob"}
+                       "DaemonSet", "StatefulSet", "Job", "CronJob", "PodDisruptionBudget"}
 # Kinds whose strategy tracks metadata.generation.
-_GENERATION = {"Deployment", "ReplicaSet", "HorizontalPodAutoscaler", "DaemonSet", "StatefulSet", "Job", "CronJob"}
+_GENERATION = {"Deployment", "ReplicaSet", "HorizontalPodAutoscaler", "DaemonSet", "StatefulSet", "Job", "CronJob",
+               "PodDisruptionBudget"}
 # Spec fields besides `spec` that count as spec for the generation bump.
 _IMMUTABLE_META = ("uid", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds", "generation")
 
 
 def present(rt: ResourceType, obj: dict) -> dict:
-    """The object as the API serves it (kind and apiVersion of the served version)."""
+    """The object as the API serves it (kind and apiVersion of the served version). A Service always shows
+    `status: {loadBalancer: {}}`: v1.ServiceStatus's LoadBalancer is a struct, which omitempty never drops."""
     obj = conversion.from_storage(rt, obj)
     obj["kind"], obj["apiVersion"] = rt.kind, rt.api_version
+    if rt.kind == "Service":
+        status = obj.get("status")
+        if not isinstance(status, dict):
+            obj["status"] = {"loadBalancer": {}}
+        elif "loadBalancer" not in status:
+            status["loadBalancer"] = {}
     return obj
 
 
@@ -46,6 +54,8 @@ def prepare_for_create(api: APIServer, rt: ResourceType, obj: dict) -> None:
         obj.pop("status", None)
     if rt.kind in _GENERATION:
         obj["metadata"]["generation"] = 1
+    if rt.kind == "Service":  # the Service strategy's PrepareForCreate: service.Status = api.ServiceStatus{}
+        obj["status"] = {"loadBalancer": {}}
     defaults.apply(api, rt, obj)
     strategy_workloads.prepare_for_create(rt.kind, obj)
 
@@ -86,6 +96,8 @@ def merge_subresource(rt: ResourceType, old: dict, incoming: dict, subresource: 
 def prepare_for_update(api: APIServer, rt: ResourceType, new: dict, old: dict, subresource: str) -> None:
     meta, old_meta = new.setdefault("metadata", {}), old["metadata"]
     for key in _IMMUTABLE_META:
+        if key == "uid" and meta.get("uid"):
+            continue  # rest.BeforeUpdate: the old uid only when none is given; a changed one fails validation
         if key in old_meta:
             meta[key] = old_meta[key]
         else:
@@ -106,6 +118,10 @@ def _spec_changed(new: dict, old: dict) -> bool:
 def validate_update(rt: ResourceType, new: dict, old: dict, subresource: str) -> None:
     # A status write keeps the stored spec (merge_subresource), so, as upstream's
     # status strategies (e.g. ValidatePodStatusUpdate), it validates metadata only.
+    # pods/binding writes spec.nodeName straight through storage (BindingREST's
+    # setPodNodeAndMetadata), never through ValidatePodUpdate.
+    if subresource == "binding":
+        return
     causes = validation.validate(rt, new, old, spec=subresource != "status")
     if causes:
         raise StatusError.invalid(rt.kind, rt.group, new["metadata"].get("name", ""), causes)

@@ -7,8 +7,8 @@
   uid label. Upstream does this in PrepareForCreate, which sees the uid and
   generated name; kube-apiserver here assigns those after PrepareForCreate, so
   `prepare_named` runs once they are known (cluster/apiserver/server.py).
-- Job, CronJob, DaemonSet, StatefulSet: a new object's status is its Go
-  struct's zero value, so `status: {}` (or the counters without omitempty).
+- Job, CronJob, DaemonSet, StatefulSet, PodDisruptionBudget: a new object's status
+  is its Go struct's zero value, so `status: {}` (or the counters without omitempty).
 - DaemonSet (pkg/registry/apps/daemonset/strategy.go): spec.templateGeneration
   starts at 1 and grows by one with every template change. apps/v1 carries it
   in the `deprecated.daemonset.template.generation` annotation, which clients
@@ -61,6 +61,7 @@ INITIAL_STATUS = {
     "DaemonSet": {"currentNumberScheduled": 0, "numberMisscheduled": 0, "desiredNumberScheduled": 0,
                   "numberReady": 0},
     "StatefulSet": {"replicas": 0, "availableReplicas": 0},
+    "PodDisruptionBudget": {"disruptionsAllowed": 0, "currentHealthy": 0, "desiredHealthy": 0, "expectedPods": 0},
 }
 
 

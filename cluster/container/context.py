@@ -15,8 +15,9 @@
   Kubernetes defines it, with `$(VAR)` expanded and `$$` escaping a `$`.
 
 Simplified: the Service links and ConfigMap/Secret contents are read when the container
-starts (a real configMap volume follows later changes within a minute); subPathExpr,
-projected service-account tokens and file modes are not modelled.
+starts (a real configMap volume follows later changes within a minute); subPathExpr
+and file modes are not modelled; a projected service-account token is a JWT with the
+claims kube-apiserver puts in it but a signature of the simulation's own.
 """
 from __future__ import annotations
 
@@ -282,41 +283,132 @@ def container_fs(api: APIServer, pod: dict, spec: dict, image: Image, names: Nam
     return ContainerFS(upper, files, mounts, {image.workdir} if image.workdir else set(), dry=dry)
 
 
-def project_volumes(api: APIServer, pod: dict) -> None:
-    """The kubelet's MountVolume.SetUp for configMap, secret and downwardAPI volumes: write their files.
-    ConfigError when a ConfigMap or Secret that is not optional does not exist."""
+def project_volumes(api: APIServer, pod: dict, node: dict | None = None) -> None:
+    """The kubelet's MountVolume.SetUp for configMap, secret, downwardAPI and projected volumes (the
+    ServiceAccount admission plugin's kube-api-access-xxxxx among them: token, ca.crt, namespace): write
+    their files. ConfigError when a ConfigMap or Secret (or a key an item names) that is not optional is
+    missing."""
     namespace = pod["metadata"].get("namespace", "default")
     for volume in (pod.get("spec") or {}).get("volumes") or []:
-        files = _projection(api, pod, namespace, volume)
+        files = _projection(api, pod, namespace, volume, node)
         if files is None:
             continue
         entries = {"/" + path.lstrip("/"): {"t": "f", "c": text, "m": 0.0} for path, text in files.items()}
-        RuntimeState.objects.update_or_create(cluster=api.cluster, scope="volume",
-                                              name=f"{pod['metadata']['uid']}/{volume['name']}",
-                                              defaults={"data": entries})
+        _write_volume(api.cluster.pk, f"{pod['metadata']['uid']}/{volume['name']}", entries)
 
 
-def _projection(api: APIServer, pod: dict, namespace: str, volume: dict) -> dict[str, str] | None:
+def _write_volume(cluster_id: int, name: str, entries: dict) -> None:
+    """One INSERT … ON CONFLICT DO UPDATE with the driver's cursor (every pod mounts its API access volume,
+    so this runs once per pod start and the ORM's update_or_create cost more than the write)."""
+    import orjson
+
+    from cluster.store import DriverCursor
+    table = RuntimeState._meta.db_table
+    with DriverCursor() as cursor:
+        cast = "::jsonb" if cursor.vendor == "postgresql" else ""
+        cursor.execute(f"INSERT INTO {table} (cluster_id, scope, name, data) VALUES (%s, 'volume', %s, %s{cast}) "
+                       f"ON CONFLICT (cluster_id, scope, name) DO UPDATE SET data = excluded.data",
+                       [cluster_id, name, orjson.dumps(entries).decode()])
+
+
+def _projection(api: APIServer, pod: dict, namespace: str, volume: dict, node: dict | None = None
+                ) -> dict[str, str] | None:
+    name = volume["name"]
     if "configMap" in volume or "secret" in volume:
         kind = "configMap" if "configMap" in volume else "secret"
         source = volume[kind]
-        name = source.get("name") if kind == "configMap" else source.get("secretName")
-        resource = "configmaps" if kind == "configMap" else "secrets"
-        try:
-            data = _object_data(api, resource, namespace, name or "", bool(source.get("optional")))
-        except ConfigError:
-            raise ConfigError(f'MountVolume.SetUp failed for volume "{volume["name"]}" : '
-                              f'{kind.lower()} "{name}" not found') from None
-        data = data or {}
-        if source.get("items"):
-            return {item["path"]: data.get(item["key"], "") for item in source["items"] if item.get("key") in data}
-        return dict(data)
+        return _object_files(api, namespace, name, kind, source,
+                             source.get("name") if kind == "configMap" else source.get("secretName"))
     if "downwardAPI" in volume:
-        return {item["path"]: field_value(pod, (item.get("fieldRef") or {}).get("fieldPath", ""))
-                for item in volume["downwardAPI"].get("items") or []}
-    if "projected" in volume:
-        return {}
+        return _downward_files(pod, volume["downwardAPI"])
+    if "projected" in volume:  # projected.go: every source's files in one directory
+        files: dict[str, str] = {}
+        for source in volume["projected"].get("sources") or []:
+            if "configMap" in source or "secret" in source:
+                kind = "configMap" if "configMap" in source else "secret"
+                files.update(_object_files(api, namespace, name, kind, source[kind], source[kind].get("name")))
+            elif "downwardAPI" in source:
+                files.update(_downward_files(pod, source["downwardAPI"]))
+            elif "serviceAccountToken" in source:
+                token = source["serviceAccountToken"]
+                files[token.get("path", "token")] = service_account_token(
+                    api, pod, int(token.get("expirationSeconds") or 3600), token.get("audience") or "", node)
+        return files
     return None
+
+
+def _object_files(api: APIServer, namespace: str, volume: str, kind: str, source: dict, name: str | None
+                  ) -> dict[str, str]:
+    """A configMap or secret volume (or projected source): a file per key, or per item."""
+    resource = "configmaps" if kind == "configMap" else "secrets"
+    optional = bool(source.get("optional"))
+    try:
+        data = _object_data(api, resource, namespace, name or "", optional)
+    except ConfigError:
+        raise ConfigError(f'MountVolume.SetUp failed for volume "{volume}" : '
+                          f'{kind.lower()} "{name}" not found') from None
+    data = data or {}
+    if not source.get("items"):
+        return dict(data)
+    files = {}
+    for item in source["items"]:
+        if item.get("key") not in data:
+            if optional:
+                continue
+            raise ConfigError(f'MountVolume.SetUp failed for volume "{volume}" : {kind.lower()} references '
+                              f'non-existent {"config" if kind == "configMap" else "secret"} key: {item.get("key")}')
+        files[item.get("path") or item["key"]] = data[item["key"]]
+    return files
+
+
+def _downward_files(pod: dict, source: dict) -> dict[str, str]:
+    return {item["path"]: field_value(pod, (item.get("fieldRef") or {}).get("fieldPath", ""))
+            for item in source.get("items") or [] if item.get("fieldRef")}
+
+
+def service_account_token(api: APIServer, pod: dict, expiration: int, audience: str = "", node: dict | None = None
+                          ) -> str:
+    """The bound service account token the kubelet asks for (TokenRequest) and writes to the projected volume:
+    a JWT with kube-apiserver's claims (audience, expiry, issuer, the pod, its node and its ServiceAccount).
+
+    Simplified: signed with a key of the simulation's own, not verifiable with the cluster's CA; the kubelet
+    does not rotate it at 80 % of its lifetime."""
+    import hashlib
+    import json
+    import uuid
+
+    meta, spec = pod["metadata"], pod.get("spec") or {}
+    namespace, account = meta.get("namespace", "default"), spec.get("serviceAccountName") or "default"
+    issued = int(api.now().timestamp())
+    issuer = "https://kubernetes.default.svc.cluster.local"
+    seed = f"{api.cluster.seed}:{api.cluster.name}:{meta.get('uid')}"
+    node_name = spec.get("nodeName", "")
+    node_uid = (node or {}).get("metadata", {}).get("uid") or _uid_of(api, "nodes", None, node_name)
+    sa_uid = _uid_of(api, "serviceaccounts", namespace, account)  # "" where ServiceAccounts are not served
+    claims = {"aud": [audience or issuer], "exp": issued + expiration, "iat": issued, "iss": issuer,
+              "jti": str(uuid.UUID(hashlib.md5(seed.encode()).hexdigest())),  # noqa: S324 - an id, not security
+              "kubernetes.io": {"namespace": namespace,
+                                "node": {"name": node_name, "uid": node_uid},
+                                "pod": {"name": meta.get("name", ""), "uid": meta.get("uid", "")},
+                                "serviceaccount": {"name": account, "uid": sa_uid},
+                                "warnafter": issued + min(expiration, 3600)},
+              "nbf": issued, "sub": f"system:serviceaccount:{namespace}:{account}"}
+    header = {"alg": "RS256", "kid": hashlib.sha256(f"{api.cluster.seed}:kid".encode()).hexdigest()[:43]}
+
+    def b64(raw: bytes) -> str:
+        return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+    signing = f"{b64(json.dumps(header, separators=(',', ':')).encode())}." \
+              f"{b64(json.dumps(claims, separators=(',', ':')).encode())}"
+    signature = b"".join(hashlib.sha256(f"{seed}:{signing}:{i}".encode()).digest() for i in range(8))
+    return f"{signing}.{b64(signature)}"
+
+
+def _uid_of(api: APIServer, resource: str, namespace: str | None, name: str) -> str:
+    try:
+        return api.get(resource, namespace, name)["metadata"].get("uid", "") if name else ""
+    except StatusError:
+        return ""
 
 
 # -- putting it together ----------------------------------------------------------------------------

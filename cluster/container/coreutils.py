@@ -16,7 +16,7 @@ import datetime as dt
 import re
 from typing import TYPE_CHECKING, Callable
 
-from cluster.container import net
+from cluster.container import net, tar
 from cluster.container.fs import FsError, resolve_path
 from cluster.container.shell import Res
 
@@ -228,6 +228,20 @@ def u_tail(sh: Shell, argv: list[str], stdin: str | None) -> Res:
         size = len(texts[-1]) if texts and not err else 0
         return Res(0, out, err, block={"kind": "tail", "path": path, "pos": size})
     return Res(1 if err else 0, out, err)
+
+
+def u_rev(sh: Shell, argv: list[str], stdin: str | None) -> Res:
+    """rev (util-linux, busybox): each line's characters in reverse order."""
+    texts, err = _inputs(sh, argv, stdin)
+    out = "".join(line.rstrip("\n")[::-1] + ("\n" if line.endswith("\n") else "")
+                  for text in texts for line in text.splitlines(keepends=True))
+    return Res(1 if err else 0, out, err)
+
+
+def u_tac(sh: Shell, argv: list[str], stdin: str | None) -> Res:
+    texts, err = _inputs(sh, argv, stdin)
+    lines = [line if line.endswith("\n") else line + "\n" for t in texts for line in t.splitlines(keepends=True)]
+    return Res(1 if err else 0, "".join(reversed(lines)), err)
 
 
 def u_wc(sh: Shell, argv: list[str], stdin: str | None) -> Res:
@@ -528,6 +542,8 @@ UTILITIES: dict[str, Command] = {
     "fgrep": u_grep, "seq": u_seq, "basename": u_basename, "dirname": u_dirname, "expr": u_expr,
     "sleep": u_sleep, "date": u_date, "hostname": u_hostname, "printenv": u_printenv, "env": u_printenv,
     "id": u_id, "whoami": u_whoami, "uname": u_uname, "nproc": u_nproc, "ps": u_ps,
-    "cut": u_cut, "sort": u_sort, "uniq": u_uniq, "tr": u_tr, "sed": u_sed, "awk": u_awk,
+    "rev": u_rev, "tac": u_tac, "cut": u_cut, "sort": u_sort, "uniq": u_uniq, "tr": u_tr, "sed": u_sed,
+    "awk": u_awk,
     "wget": net.u_wget, "curl": net.u_curl, "nslookup": net.u_nslookup, "ping": net.u_ping,
+    "tar": tar.u_tar,  # cluster/container/tar.py: real tar bytes, for kubectl cp
 }

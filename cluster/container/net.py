@@ -145,8 +145,31 @@ def u_nslookup(sh: Shell, argv: list[str], stdin: str | None) -> Res:
         return _res(status=1, err="nslookup: a name to look up is required\n")
     if sh.host.net is None:
         return _res(status=0)
+    if _old_busybox(sh):
+        return _busybox_nslookup(sh, names[0])
     code, out = dns.nslookup(sh.host.net.api, names[0], sh.host.namespace)
     return _res(status=code, out=out)
+
+
+def _old_busybox(sh: Shell) -> bool:
+    """busybox up to 1.28 (the documentation's busybox:1.28) has the libc resolver's nslookup."""
+    image = sh.host.image
+    if image.name != "busybox":
+        return False
+    parts = image.tag.split(".")
+    return len(parts) >= 2 and parts[0].isdigit() and parts[1].isdigit() and (int(parts[0]), int(parts[1])) <= (1, 28)
+
+
+def _busybox_nslookup(sh: Shell, name: str) -> Res:
+    """busybox 1.28's nslookup: the server and each address with its reverse name; a failure on stderr."""
+    server = f"Server:    {dns.DNS_SERVICE_IP}\nAddress 1: {dns.DNS_SERVICE_IP} kube-dns.kube-system.svc." \
+             f"{dns.CLUSTER_DOMAIN}\n\n"
+    try:
+        answer = dns.resolve(sh.host.net.api, name, sh.host.namespace)  # type: ignore[union-attr]
+    except (dns.NXDomain, dns.ServFail):
+        return _res(status=1, out=server, err=f"nslookup: can't resolve '{name}'\n")
+    lines = "".join(f"Address {i}: {ip} {answer.name}\n" for i, ip in enumerate(answer.addresses, start=1))
+    return _res(status=0, out=server + f"Name:      {name}\n" + lines)
 
 
 def _fetch(sh: Shell, target: str, agent: str) -> tuple[Reply | None, str, str, int]:

@@ -25,6 +25,12 @@ from cluster.models import Cluster, RuntimeState
 TRAFFIC_AGENT = "kubeclass-traffic-panel"  # the dashboard's traffic panel, not a real client program
 
 
+def pod_containers(pod: dict) -> list[dict]:
+    """The pod's init containers (sidecars among them) and its containers: every one that can run."""
+    spec = pod.get("spec") or {}
+    return list(spec.get("initContainers") or []) + list(spec.get("containers") or [])
+
+
 def node_data(cluster: Cluster, node: str) -> dict:
     """The node's runtime record as last saved (read-only)."""
     row = RuntimeState.objects.filter(cluster=cluster, scope="node", name=node).values_list("data", flat=True).first()
@@ -54,7 +60,7 @@ def run_pod(api: APIServer, pod: dict, records: dict[str, dict], until: float, d
     runs: dict[str, Running] = {}
     budget = [shell.BUDGET]
     layers: dict = {}  # one object per volume, so what one container writes the others read
-    for spec in (pod.get("spec") or {}).get("containers") or []:
+    for spec in pod_containers(pod):
         record = records.get(spec["name"])
         if not record or record.get("state") != "running" or not record.get("proc"):
             continue
@@ -105,10 +111,9 @@ def listener(api: APIServer, pod: dict, port: int, t: float) -> tuple[dict, dict
     node = (pod.get("spec") or {}).get("nodeName", "")
     data = node_data(api.cluster, node) if node else {}
     uid = pod["metadata"]["uid"]
-    records = {c["name"]: (data.get("containers") or {}).get(f"{uid}/{c['name']}")
-               for c in (pod.get("spec") or {}).get("containers") or []}
+    records = {c["name"]: (data.get("containers") or {}).get(f"{uid}/{c['name']}") for c in pod_containers(pod)}
     runs = run_pod(api, pod, {k: v for k, v in records.items() if v}, t, dry=True, node=None)
-    for spec in (pod.get("spec") or {}).get("containers") or []:
+    for spec in pod_containers(pod):
         record = records.get(spec["name"])
         if not record or record.get("state") != "running" or not record.get("proc"):
             continue

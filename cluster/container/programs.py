@@ -96,6 +96,8 @@ def prog_entrypoint(sh: Shell, argv: list[str], stdin: str | None, env: dict) ->
         refused = _mysql_check(sh, env, image)
         if refused is not None:
             return refused
+    if not args and image == "fluentd":  # fluentd_elasticsearch's entrypoint.sh: `exec fluentd $FLUENTD_ARGS`
+        args = ["fluentd", *env.get("FLUENTD_ARGS", "").split()]
     if not args:
         return _res(status=0)
     res = dispatch(sh, args, stdin, env, nestable=True)
@@ -445,6 +447,15 @@ def _abs(sh: Shell, path: str) -> str:
     return resolve_path(sh.state["cwd"], path)
 
 
+def prog_etcd(sh: Shell, argv: list[str], stdin: str | None, env: dict) -> Res:
+    """etcd: clients on 2379, peers on 2380, and (--listen-metrics-urls, as kubeadm sets it) the HTTP
+    /metrics, /livez and /readyz endpoints its static pod's probes ask, on 2381."""
+    res = server("etcd", [2379, 2380], {"version": sh.host.image.version}, banner=False)
+    if any(a.startswith("--listen-metrics-urls=") and ":2381" in a for a in argv):
+        res.listen[2381] = "etcd-metrics"
+    return res
+
+
 def _simple_server(name: str, port: int) -> Program:
     def run(sh: Shell, argv: list[str], stdin: str | None, env: dict) -> Res:
         return server(name, [port], {"version": sh.host.image.version}, banner=False)
@@ -464,7 +475,7 @@ PROGRAMS: dict[str, Program] = {
     "zsh": prog_repl, "agnhost": prog_agnhost, "server": prog_liveness_server, "pause": prog_pause,
     "goproxy": _simple_server("goproxy", 8080), "hello-app": prog_hello_app, "http-echo": prog_http_echo,
     "whoami": prog_whoami, "run.sh": prog_run_sh, "hello": prog_hello_world, "stress": prog_stress,
-    "etcd": _simple_server("etcd", 2379), "test-webserver": _simple_server("test-webserver", 80),
+    "etcd": prog_etcd, "test-webserver": _simple_server("test-webserver", 80),
     "postgres": _simple_server("postgres", 5432), "mysqld": _simple_server("mysqld", 3306),
     "mariadbd": _simple_server("mariadbd", 3306),
 }

@@ -360,7 +360,12 @@ class Shell:
         from cluster.container import commands
         _, assigns, words, redirs = node
         argv = self.expand_words(words)
-        values = [(name, self.expand_one(word)) for name, word in assigns]
+        values = []
+        for name, word in assigns:
+            if word and word[0][0] == "array":
+                values += self.array_values(name, word[0][1])
+            else:
+                values.append((name, self.expand_one(word)))
         if not argv:
             self.state["vars"].update(values)
             return Res(self.state.get("subst_status", 0))
@@ -563,11 +568,38 @@ class Shell:
                 out.append((self.capture(part[1]), True))
             elif kind == "arith":
                 out.append((str(arith.evaluate(self.expand_arith(part[1]), self.arith_var)), True))
+            elif kind == "len" and len(part) > 2:
+                out.append((str(len(self.elements(part[1]))) if part[2] in ("@", "*") else
+                            str(len(self.element(part[1], part[2]))), True))
             elif kind == "len":
                 out.append((str(len(self.var(part[1]) or "")), True))
+            elif kind == "index":
+                out.append((" ".join(self.elements(part[1])) if part[2] in ("@", "*") else
+                            self.element(part[1], part[2]), True))
             else:
                 out.append((self.parameter(part), True))
         return out
+
+    # -- bash arrays: element i of NAME is kept as the variable `NAME[i]` (NAME itself is element 0) ---------
+    def array_values(self, name: str, source: str) -> list[tuple[str, str]]:
+        from cluster.container.shparse import parse_words
+        items = self.expand_words(tuple(parse_words(source)))
+        for key in [k for k in self.state["vars"] if k.startswith(name + "[")]:
+            del self.state["vars"][key]
+        return [(name, items[0] if items else "")] + [(f"{name}[{i}]", item) for i, item in enumerate(items)]
+
+    def elements(self, name: str) -> list[str]:
+        found, i = [], 0
+        while f"{name}[{i}]" in self.state["vars"]:
+            found.append(self.state["vars"][f"{name}[{i}]"])
+            i += 1
+        return found or ([self.state["vars"][name]] if name in self.state["vars"] else [])
+
+    def element(self, name: str, index: str) -> str:
+        position = arith.evaluate(self.expand_arith(index), self.arith_var)
+        if position == 0 and f"{name}[0]" not in self.state["vars"]:
+            return self.var(name) or ""
+        return self.state["vars"].get(f"{name}[{position}]", "")
 
     def expand_arith(self, source: str) -> str:
         return self.expand_one(tuple(p for w in [_arith_word(source)] for p in w))

@@ -12,8 +12,11 @@ the last status was zero or not, for-loop steps, end) so that a running script's
 position is one integer: a container's shell can stop in the middle of a `sleep`,
 be saved in the database, and resume where it was on the cluster's virtual clock.
 
+Arrays as bash has them in their simplest form: `items=(foo bar baz)` and
+`${items[$i]}`, `${items[@]}`, `${#items[@]}`.
+
 Not supported (a syntax error says so): functions, here-documents, `case` fall-through
-(`;&`), arrays, process substitution.
+(`;&`), associative arrays, process substitution.
 """
 from __future__ import annotations
 
@@ -106,6 +109,12 @@ class Lexer:
         start = self.i
         while self.i < len(self.src):
             c = self.src[self.i]
+            if c == "(" and not parts and lit and lit[-1] == "=" and _assignment((("lit", "".join(lit)),)):
+                end = self._matching(self.i + 1, "(", ")")
+                flush()
+                parts.append(("array", self.src[self.i + 1:end]))
+                self.i = end + 1
+                continue
             if c in " \t\n;&|()<>":
                 break
             if c == "\\":
@@ -242,6 +251,8 @@ class Lexer:
 
 def _braced(body: str) -> tuple:
     if body.startswith("#") and len(body) > 1:
+        if "[" in body and body.endswith("]"):
+            return ("len", body[1:body.index("[")], body[body.index("[") + 1:-1])
         return ("len", body[1:])
     name = ""
     for ch in body:
@@ -252,6 +263,12 @@ def _braced(body: str) -> tuple:
     rest = body[len(name):]
     if not name:
         raise ShellSyntaxError("bad substitution")
+    if rest.startswith("[") and "]" in rest:  # bash: an element of an array, or all of them
+        close = rest.index("]")
+        index, rest = rest[1:close], rest[close + 1:]
+        if rest:
+            raise ShellSyntaxError("bad substitution")
+        return ("index", name, index)
     for op in (":-", ":=", ":+", ":?", "-", "=", "+", "?", "##", "#", "%%", "%"):
         if rest.startswith(op):
             return ("var", name, op, Lexer(rest[len(op):]).whole())

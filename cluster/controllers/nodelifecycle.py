@@ -7,7 +7,9 @@ of virtual time) the node's conditions become Unknown (`NodeStatusUnknown`,
 "Kubelet stopped posting node status."), its pods are marked not ready, and
 it is tainted node.kubernetes.io/unreachable with NoSchedule and NoExecute
 (a kubelet reporting Ready=False gets not-ready instead; MemoryPressure,
-DiskPressure and PIDPressure get their NoSchedule taints). Pods on a node with
+DiskPressure and PIDPressure get their NoSchedule taints, and a cordoned node —
+spec.unschedulable — node.kubernetes.io/unschedulable:NoSchedule, as
+TaintNodesByCondition does). Pods on a node with
 a NoExecute taint are deleted once their toleration runs out (the default
 toleration is 300 s) or at once if they do not tolerate it. When the node
 reports Ready again, the taints go.
@@ -32,10 +34,11 @@ GRACE_PERIOD = 50.0  # --node-monitor-grace-period
 STARTUP_GRACE_PERIOD = 60.0  # --node-startup-grace-period
 UNREACHABLE = "node.kubernetes.io/unreachable"
 NOT_READY = "node.kubernetes.io/not-ready"
+UNSCHEDULABLE = "node.kubernetes.io/unschedulable"
 CONDITION_TAINTS = {"MemoryPressure": "node.kubernetes.io/memory-pressure",
                     "DiskPressure": "node.kubernetes.io/disk-pressure",
                     "PIDPressure": "node.kubernetes.io/pid-pressure"}
-MANAGED_KEYS = {UNREACHABLE, NOT_READY, *CONDITION_TAINTS.values()}
+MANAGED_KEYS = {UNREACHABLE, NOT_READY, UNSCHEDULABLE, *CONDITION_TAINTS.values()}
 UNKNOWN_MESSAGE = "Kubelet stopped posting node status."
 
 
@@ -213,6 +216,8 @@ def desired_taints(node: dict, ready: str) -> list[tuple[str, str]]:
         cond = condition(node, type_)
         if cond and cond["status"] == "True":
             wanted.append((key, "NoSchedule"))
+    if (node.get("spec") or {}).get("unschedulable"):  # a cordoned node (doNoScheduleTaintingPass)
+        wanted.append((UNSCHEDULABLE, "NoSchedule"))
     return wanted
 
 

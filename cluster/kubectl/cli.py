@@ -19,7 +19,7 @@ Handler = Callable[["Context", list[str]], int]
 VERBS: dict[str, Handler] = {}
 VERB_MODULES: tuple[str, ...] = (
     "cluster.kubectl.get",
-    "cluster.kubectl.create_batch",
+    "cluster.kubectl.create_batch", "cluster.kubectl.create_token",
     "cluster.kubectl.create", "cluster.kubectl.run", "cluster.kubectl.apply", "cluster.kubectl.delete",
     "cluster.kubectl.scale", "cluster.kubectl.setimage", "cluster.kubectl.label", "cluster.kubectl.patch",
     "cluster.kubectl.expose", "cluster.kubectl.rollout", "cluster.kubectl.node", "cluster.kubectl.describe",
@@ -27,7 +27,7 @@ VERB_MODULES: tuple[str, ...] = (
     "cluster.kubectl.autoscale", "cluster.kubectl.loadgen", "cluster.kubectl.exec", "cluster.kubectl.logs",
     "cluster.kubectl.fault",
     "cluster.kubectl.version", "cluster.kubectl.clusterinfo", "cluster.kubectl.setresources", "cluster.kubectl.top",
-    "cluster.kubectl.taint",
+    "cluster.kubectl.taint", "cluster.kubectl.drain",
 )
 
 

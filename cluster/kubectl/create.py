@@ -34,6 +34,9 @@ class CommandUsage(UsageError):
 @verb("create")
 def create(ctx: Context, args: list[str]) -> int:
     try:
+        if args and args[0] == "token":
+            from cluster.kubectl.create_token import create_token
+            return create_token(ctx, args[1:])
         if args and not args[0].startswith("-") and args[0] in GENERATORS:
             return _generate(ctx, args[0], args[1:])
         if len(args) > 1 and args[0] == "secret" and args[1] == "generic":
@@ -137,6 +140,7 @@ def _generate(ctx: Context, which: str, args: list[str]) -> int:
         created = ctx.api.create(rt, ctx.namespace if rt.namespaced else None, obj, dry_run=dry_run == "server")
     except StatusError as err:
         noun = f"{parsed.text('type')} service" if which.startswith("service ") else which.split()[0]
+        noun = {"deploy": "deployment", "cm": "configmap", "ns": "namespace", "sa": "serviceaccount"}.get(noun, noun)
         sep = " " if noun == "secret" else ": "
         raise UsageError(f"failed to create {noun}{sep}{err.message}") from None
     print_result(ctx, parsed, created, kind_name(rt, created["metadata"]["name"]) + " created")

@@ -203,7 +203,26 @@ def _hpa_metric(w: PrefixWriter, metric: dict, current: dict) -> None:
                    f"{target.get('averageValue')}\n")
 
 
+def describe_serviceaccount(ctx: Context, sa: dict, w: PrefixWriter, show_events: bool) -> None:
+    """describeServiceAccount: the pull secrets, the mountable secrets and the token Secrets naming the account."""
+    meta = sa["metadata"]
+    _header(w, meta)
+    tokens = [s["metadata"]["name"] for s in ctx.api.list("secrets", meta.get("namespace"))["items"]
+              if s.get("type") == "kubernetes.io/service-account-token"
+              and (s["metadata"].get("annotations") or {}).get("kubernetes.io/service-account.name") == meta["name"]]
+    sections = {"Image pull secrets:": [s.get("name", "") for s in sa.get("imagePullSecrets") or []],
+                "Mountable secrets: ": [s.get("name", "") for s in sa.get("secrets") or []],
+                "Tokens:            ": tokens}
+    for header, names in sections.items():  # sorted by header, as kubectl walks them
+        if not names:
+            w.write(0, f"{header}\t<none>\n")
+        for index, name in enumerate(names):
+            w.write(0, f"{header if index == 0 else ' ' * 19}\t{name}\n")
+    _events(ctx, sa, w, show_events)
+
+
 CONFIG_DESCRIBERS = {"Namespace": describe_namespace, "ConfigMap": describe_configmap, "Secret": describe_secret,
+                     "ServiceAccount": describe_serviceaccount,
                      "ResourceQuota": describe_quota, "LimitRange": describe_limitrange,
                      "PersistentVolumeClaim": describe_pvc, "PersistentVolume": describe_pv,
                      "Endpoints": describe_endpoints, "HorizontalPodAutoscaler": describe_hpa}

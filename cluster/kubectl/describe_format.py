@@ -269,7 +269,31 @@ VOLUME_LINES = {
     "persistentVolumeClaim": lambda v: (
         "PersistentVolumeClaim (a reference to a PersistentVolumeClaim in the same namespace)",
         [("ClaimName", v.get("claimName", "")), ("ReadOnly", go_bool(v.get("readOnly")))]),
+    "projected": lambda v: ("Projected (a volume that contains injected data from multiple sources)",
+                            _projected_sources(v)),
 }
+
+
+def _optional_pointer(value: object) -> str:
+    """A *bool printed with %v: <nil> when unset (kubectl would print the pointer's address otherwise)."""
+    return "<nil>" if value is None else go_bool(value)
+
+
+def _projected_sources(volume: dict) -> list[tuple[str, object]]:
+    """printProjectedVolumeSource: one or two lines per source, in the volume's order."""
+    lines: list[tuple[str, object]] = []
+    for source in volume.get("sources") or []:
+        if source.get("secret") is not None:
+            lines += [("SecretName", source["secret"].get("name", "")),
+                      ("SecretOptionalName", _optional_pointer(source["secret"].get("optional")))]
+        elif source.get("downwardAPI") is not None:
+            lines.append(("DownwardAPI", "true"))
+        elif source.get("configMap") is not None:
+            lines += [("ConfigMapName", source["configMap"].get("name", "")),
+                      ("ConfigMapOptional", _optional_pointer(source["configMap"].get("optional")))]
+        elif source.get("serviceAccountToken") is not None:
+            lines.append(("TokenExpirationSeconds", source["serviceAccountToken"].get("expirationSeconds", 3600)))
+    return lines
 
 
 def describe_volumes(w: PrefixWriter, volumes: list | None, space: str = "") -> None:

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+from typing import Callable
 
 from cluster.apiserver.server import APIServer
 from cluster.container import commands, pods, shell
@@ -131,9 +132,29 @@ def _cannot_exec(pod: dict, container: str) -> str:
 
 
 # -- running the command --------------------------------------------------------------------------------
+@dataclasses.dataclass
+class ExecTarget:
+    """Where an exec'd command runs: the container's view as of `now`, its environment and directory.
+    `persist()` writes what commands run on `host` changed back to the container's files."""
+
+    host: shell.Host
+    env: dict[str, str]
+    cwd: str
+    now: float
+    persist: Callable[[], None]
+
+
 def run_in_container(api: APIServer, pod: dict, container: str, command: list[str],
                      stdin: str | None = None) -> tuple[int, str, str]:
     """(exit code, stdout, stderr) of `command` run in the container now."""
+    target = prepare_exec(api, pod, container, command)
+    code, out, err = shell.run_instant(target.host, command, target.env, target.now, stdin or "", cwd=target.cwd)
+    target.persist()
+    return code, out, err
+
+
+def prepare_exec(api: APIServer, pod: dict, container: str, command: list[str]) -> ExecTarget:
+    """The container as an exec of `command` sees it now; ExecError when the runtime cannot start it."""
     spec = next(c for c in pod["spec"]["containers"] if c["name"] == container)
     record, view = _container_now(api, pod, container)
     now = api.now().timestamp()
@@ -149,9 +170,7 @@ def run_in_container(api: APIServer, pod: dict, container: str, command: list[st
     env = _environment(api, pod, spec, record, view)
     image = image_config(spec["image"])
     cwd = spec.get("workingDir") or image.workdir  # an exec starts in the container's working directory
-    code, out, err = shell.run_instant(host, command, env, now, stdin or "", cwd=cwd)
-    _persist(api, pod, spec, names, host.fs.journal or [])
-    return code, out, err
+    return ExecTarget(host, env, cwd, now, lambda: _persist(api, pod, spec, names, host.fs.journal or []))
 
 
 def _container_now(api: APIServer, pod: dict, container: str) -> tuple[dict | None, pods.Running | None]:

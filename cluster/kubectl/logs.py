@@ -171,7 +171,7 @@ def _containers(ctx: Context, pod: dict, opts: LogOptions, every: bool) -> list[
     default = ((pod["metadata"].get("annotations") or {}).get(DEFAULT_CONTAINER))
     chosen = default if default in names else names[0]
     if len(names) + len(init) > 1:
-        listed = ", ".join([f"{n} (init)" for n in init] + names)
+        listed = ", ".join(names + [f"{n} (init)" for n in init])  # podcmd.AllContainerNames' order
         ctx.stderr.write(f'Defaulted container "{chosen}" out of: {listed}\n')
     return [chosen]
 

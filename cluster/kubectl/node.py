@@ -2,7 +2,7 @@
 
 The change is a two-way strategic merge patch of the Node; a node already in
 the wanted state is left alone and kubectl says `already cordoned`.
-Simplified: `kubectl drain` is not offered.
+`kubectl drain` is cluster/kubectl/drain.py.
 """
 from __future__ import annotations
 

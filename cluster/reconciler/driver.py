@@ -137,6 +137,7 @@ class ClusterDriver:
         api.store.journal = self._written
         api.store.held = self._held_revision
         api.namespace_cache = self.informers.informers["namespaces"].items.get
+        api.serviceaccount_cache = self.informers.informers["serviceaccounts"].items.get  # type: ignore[attr-defined]
         recorder = steps.recorder_of(api)
         if recorder is not None:
             recorder.elide_unwritten = True

@@ -129,7 +129,19 @@ def _placement(pod: dict) -> tuple[str, str, bool]:
 
 def pod_shape(pod: dict) -> bytes:
     spec = pod.get("spec") or {}
-    return orjson.dumps([spec.get(field) for field in SHAPE_FIELDS], option=orjson.OPT_SORT_KEYS)
+    return orjson.dumps([_without_mounts(spec.get(field)) if field in CONTAINER_FIELDS else spec.get(field)
+                         for field in SHAPE_FIELDS], option=orjson.OPT_SORT_KEYS)
+
+
+CONTAINER_FIELDS = ("containers", "initContainers")
+
+
+def _without_mounts(containers: object) -> object:
+    """A container's volumeMounts matter to no plugin, and every pod names its own token volume
+    (kube-api-access-<random>, the ServiceAccount admission plugin's): left in, no two pods would share a shape."""
+    if not isinstance(containers, list):
+        return containers
+    return [{k: v for k, v in c.items() if k != "volumeMounts"} if isinstance(c, dict) else c for c in containers]
 
 
 #: a cycle's Filter plugins run on one node (by its place in the snapshot): the status and each plugin's verdict

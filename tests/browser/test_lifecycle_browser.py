@@ -46,7 +46,7 @@ def step_until_containers_start(page: object) -> list[dict]:
     deadline = time.monotonic() + 150
     while time.monotonic() < deadline:
         steps = steps_in_order(page)
-        started = [s for s in steps if s["verb"] == "StartContainer"]
+        started = [s for s in steps if s["verb"] == "StartContainer" and "web-" in s["text"]]
         if len(started) >= 3:
             return steps
         for _ in range(10):
@@ -62,9 +62,12 @@ def test_a_student_steps_through_a_deployments_lifecycle(daphne_server, browser)
     page.goto(daphne_server["url"] + "/")
     page.click("#new-sandbox")
     page.wait_for_selector("#ws-status.live")
-    # The kubelets register their nodes first, as on a fresh cluster.
-    page.wait_for_function("() => document.querySelectorAll('#arch .node').length === 3 && "
+    # The kubelets register their nodes first, as on a fresh cluster: kind-control-plane and three workers,
+    # and kube-system's 14 pods come up (the control plane's, CoreDNS, kube-proxy and kindnet on every node).
+    page.wait_for_function("() => document.querySelectorAll('#arch .node').length === 4 && "
                            "document.querySelectorAll('#arch .node.notready').length === 0", timeout=30000)
+    page.wait_for_function("() => document.querySelectorAll(\"#arch g.pod[data-pod^='kube-system/'].state-Ready\")"
+                           ".length === 14", timeout=60000)
     page.check("#step-mode")
     page.wait_for_timeout(300)
     before = int(page.inner_text("#live-revision"))
@@ -83,8 +86,10 @@ def test_a_student_steps_through_a_deployments_lifecycle(daphne_server, browser)
     screenshot(page, "lifecycle-step-explained")
 
     page.click("#btn-live")
-    page.wait_for_function("() => document.querySelectorAll('#arch g.pod').length >= 3", timeout=20000)
-    states = page.eval_on_selector_all("#arch g.pod", "els => els.map(e => e.getAttribute('class'))")
+    page.wait_for_function("() => document.querySelectorAll(\"#arch g.pod[data-pod^='default/']\").length >= 3",
+                           timeout=20000)
+    states = page.eval_on_selector_all("#arch g.pod[data-pod^='default/']",
+                                       "els => els.map(e => e.getAttribute('class'))")
     assert all(re.search(r"state-(ContainerCreating|Running|Ready)", s) for s in states), states
     screenshot(page, "lifecycle-pods-on-nodes")
 
@@ -96,7 +101,8 @@ def test_a_student_steps_through_a_deployments_lifecycle(daphne_server, browser)
     page.evaluate(f"""() => {{ const s = document.getElementById('time-slider');
         s.value = {before}; s.dispatchEvent(new Event('change')); }}""")
     page.wait_for_selector("#past-banner:not([hidden])")
-    page.wait_for_function("() => document.querySelectorAll('#arch g.pod').length === 0", timeout=10000)
+    page.wait_for_function("() => document.querySelectorAll(\"#arch g.pod[data-pod^='default/']\").length === 0",
+                           timeout=10000)
     screenshot(page, "lifecycle-time-travel")
     # the cluster goes on meanwhile: the live revision moves, the past stays on the map
     live = int(page.inner_text("#live-revision"))
@@ -104,8 +110,9 @@ def test_a_student_steps_through_a_deployments_lifecycle(daphne_server, browser)
     page.press("#term-input", "Enter")
     page.wait_for_function(f"() => Number(document.getElementById('live-revision').textContent) > {live}",
                            timeout=10000)
-    assert page.eval_on_selector_all("#arch g.pod", "els => els.length") == 0
+    assert page.eval_on_selector_all("#arch g.pod[data-pod^='default/']", "els => els.length") == 0
     assert page.is_visible("#past-banner")
     page.click("#btn-live")
-    page.wait_for_function("() => document.querySelectorAll('#arch g.pod').length >= 3", timeout=10000)
+    page.wait_for_function("() => document.querySelectorAll(\"#arch g.pod[data-pod^='default/']\").length >= 3",
+                           timeout=10000)
     context.close()

@@ -15,7 +15,7 @@ import random
 from django.db import transaction
 
 from cluster.apiserver.server import APIServer
-from cluster.bootstrap import create_cluster, node_manifest
+from cluster.bootstrap import create_cluster, join_node, node_manifest
 from cluster.kubectl import cli
 from cluster.models import Cluster
 from cluster.reconciler import control, lease
@@ -47,7 +47,7 @@ def seed_cluster(scenario: Scenario, name: str, owner_session: str = "", seed: i
         cluster = create_cluster(name, nodes=0, seed=seed, owner_session=owner_session, sandbox=True)
         api = APIServer(cluster, client="kubeadm")
         for index, spec in enumerate(scenario.nodes, start=1):
-            api.create("nodes", None, node_for(spec, index, seed))
+            join_node(api, node_for(spec, index, seed))
     holder = lease.new_holder_id("scenario")
     lease.try_acquire(cluster.pk, holder)
     try:

@@ -139,9 +139,50 @@ PATCH_BODY_TYPES = ("application/json-patch+json", "application/merge-patch+json
                     "application/strategic-merge-patch+json")
 
 
-def decode_body(request: HttpRequest, allow_empty: bool = False) -> object:
+FIND_KIND_STRUCT = 'struct { APIVersion string "json:\\"apiVersion,omitempty\\""; Kind string "json:\\"kind,omitempty\\"" }'
+
+
+def summarize(body: bytes, max_length: int = 30) -> str:
+    """handlers.summarizeData: an object's first bytes as text, anything else in hex."""
+    if not body:
+        return "<empty>"
+    if body[:1] == b"{":
+        text = body[:max_length].decode("utf-8", "replace")
+        return text + " ..." if len(body) > max_length else text
+    return body[:max_length].hex() + (" ..." if len(body) > max_length else "")
+
+
+def unrecognized(into_kind: str, error: str, body: bytes) -> StatusError:
+    """transformDecodeError when the body named no kind it could read: `the object provided is unrecognized`."""
+    return StatusError.bad_request(f"the object provided is unrecognized (must be of type {into_kind}): {error} "
+                                   f"({summarize(body)})")
+
+
+def _json_error(body: bytes, err: decoding.DecodeError) -> str:
+    """encoding/json's words for a body it cannot parse (cluster/apiserver/gojson.py), else the decoder's."""
+    from cluster.apiserver import gojson
+
+    return gojson.syntax_error(body) or str(err)
+
+
+def _find_kind_problem(value: object) -> str:
+    """SimpleMetaFactory.Interpret: the body must be a JSON object whose kind and apiVersion are strings."""
+    words = {list: "array", str: "string", bool: "bool", int: "number", float: "number"}
+    if not isinstance(value, dict):
+        if value is None:
+            return ""
+        return f"json: cannot unmarshal {words.get(type(value), 'number')} into Go value of type {FIND_KIND_STRUCT}"
+    for key in ("apiVersion", "kind"):
+        if value.get(key) is not None and not isinstance(value[key], str):
+            word = "object" if isinstance(value[key], dict) else words.get(type(value[key]), "number")
+            return f"json: cannot unmarshal {word} into Go struct field .{key} of type string"
+    return ""
+
+
+def decode_body(request: HttpRequest, allow_empty: bool = False, into_kind: str = "") -> object:
     """The request body as JSON-like data (cluster/decoding.py); a malformed body is a 400 naming what is wrong,
-    a media type kube-apiserver does not decode a 415."""
+    a media type kube-apiserver does not decode a 415. With `into_kind` (a create or update of that kind) a body
+    whose kind cannot be read is refused as transformDecodeError words it."""
     kind = content_type(request)
     body = raw_body(request)
     if body.strip() and kind not in BODY_TYPES + PATCH_BODY_TYPES:
@@ -153,13 +194,30 @@ def decode_body(request: HttpRequest, allow_empty: bool = False) -> object:
     if not body.strip():
         if allow_empty:
             return None
+        if into_kind:
+            raise unrecognized(into_kind, "couldn't get version/kind; json parse error: unexpected end of JSON input",
+                               body)
         raise StatusError.bad_request("the body of the request was empty")
     if "yaml" in kind:
-        return _decode_yaml(body)
-    try:
-        return decoding.load_json(body)  # invalid UTF-8 becomes U+FFFD, as Go's decoder does
-    except decoding.DecodeError as err:
-        raise StatusError.bad_request(f"couldn't get version/kind; json parse error: {err}") from None
+        try:
+            value = _decode_yaml(body)
+        except StatusError as err:
+            if into_kind and err.code == 400:
+                raise unrecognized(into_kind, err.message, body) from None
+            raise
+    else:
+        try:
+            value = decoding.load_json(body)  # invalid UTF-8 becomes U+FFFD, as Go's decoder does
+        except decoding.DecodeError as err:
+            message = f"couldn't get version/kind; json parse error: {_json_error(body, err)}"
+            if into_kind:
+                raise unrecognized(into_kind, message, body) from None
+            raise StatusError.bad_request(message) from None
+    if into_kind:
+        problem = _find_kind_problem(value)
+        if problem:
+            raise unrecognized(into_kind, f"couldn't get version/kind; json parse error: {problem}", body)
+    return value
 
 
 def _decode_yaml(body: bytes) -> object:

@@ -34,6 +34,7 @@ SUBRESOURCES: dict[str, tuple[tuple[str, str, str] | None, tuple[str, ...]]] = {
     "log": (None, ("get",)),
     "exec": (("", "v1", "PodExecOptions"), ("create", "get")),
     "eviction": (("policy", "v1", "Eviction"), ("create",)),
+    "token": (("authentication.k8s.io", "v1", "TokenRequest"), ("create",)),
     "finalize": (None, ("update",)),
 }
 

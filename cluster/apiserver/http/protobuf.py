@@ -1,7 +1,7 @@
 """Decoding `application/vnd.kubernetes.protobuf` request bodies into JSON-shaped objects.
 
 kubectl's typed clients (`kubectl create namespace|deployment|service|
-configmap|secret|job|cronjob`, `kubectl autoscale`) send protobuf, and client-go does not fall back to JSON.
+configmap|secret|job|cronjob|serviceaccount|token`, `kubectl autoscale`) send protobuf, and client-go does not fall back to JSON.
 The envelope is kube-apiserver's: the magic `k8s\\x00`, then a runtime.Unknown
 holding apiVersion, kind and the object's own message. Field numbers are
 those of the k8s.io/api generated.proto files.
@@ -120,8 +120,39 @@ SCHEMAS: dict[str, dict[int, Field]] = {
                     4: ("suspend", "bool", "ptr"), 5: ("jobTemplate", "JobTemplateSpec", ""),
                     6: ("successfulJobsHistoryLimit", "int", "ptr"), 7: ("failedJobsHistoryLimit", "int", "ptr")},
     "CronJobStatus": {},
+    # authorization.k8s.io/v1 and authentication.k8s.io/v1 (`kubectl auth can-i`, `kubectl auth whoami`)
+    "SelfSubjectAccessReview": {1: ("metadata", "ObjectMeta", ""), 2: ("spec", "SelfSubjectAccessReviewSpec", ""),
+                                3: ("status", "SubjectAccessReviewStatus", "")},
+    "SelfSubjectAccessReviewSpec": {1: ("resourceAttributes", "ResourceAttributes", "ptr"),
+                                    2: ("nonResourceAttributes", "NonResourceAttributes", "ptr")},
+    "ResourceAttributes": {1: ("namespace", "string", ""), 2: ("verb", "string", ""), 3: ("group", "string", ""),
+                           4: ("version", "string", ""), 5: ("resource", "string", ""),
+                           6: ("subresource", "string", ""), 7: ("name", "string", "")},
+    "NonResourceAttributes": {1: ("path", "string", ""), 2: ("verb", "string", "")},
+    "SubjectAccessReviewStatus": {1: ("allowed", "bool", ""), 2: ("reason", "string", ""),
+                                  3: ("evaluationError", "string", ""), 4: ("denied", "bool", "")},
+    "SelfSubjectReview": {1: ("metadata", "ObjectMeta", ""), 2: ("status", "SelfSubjectReviewStatus", "")},
+    "SelfSubjectReviewStatus": {1: ("userInfo", "UserInfo", "")},
+    "UserInfo": {1: ("username", "string", ""), 2: ("uid", "string", ""), 3: ("groups", "string", "rep")},
+    # core/v1 ServiceAccount (`kubectl create serviceaccount`)
+    "ServiceAccount": {1: ("metadata", "ObjectMeta", ""), 2: ("secrets", "ObjectReference", "rep"),
+                       3: ("imagePullSecrets", "LocalObjectReference", "rep"),
+                       4: ("automountServiceAccountToken", "bool", "ptr")},
+    "ObjectReference": {1: ("kind", "string", ""), 2: ("namespace", "string", ""), 3: ("name", "string", ""),
+                        4: ("uid", "string", ""), 5: ("apiVersion", "string", ""), 6: ("resourceVersion", "string", ""),
+                        7: ("fieldPath", "string", "")},
+    "LocalObjectReference": {1: ("name", "string", "")},
+    # authentication.k8s.io/v1 TokenRequest (`kubectl create token`)
+    "TokenRequest": {1: ("metadata", "ObjectMeta", ""), 2: ("spec", "TokenRequestSpec", ""),
+                     3: ("status", "TokenRequestStatus", "")},
+    "TokenRequestSpec": {1: ("audiences", "string", "rep"), 4: ("expirationSeconds", "int", "ptr"),
+                         3: ("boundObjectRef", "BoundObjectReference", "ptr")},
+    "BoundObjectReference": {1: ("kind", "string", ""), 2: ("apiVersion", "string", ""), 3: ("name", "string", ""),
+                             4: ("uid", "string", "")},
+    "TokenRequestStatus": {1: ("token", "string", ""), 2: ("expirationTimestamp", "Time", "")},
 }
-KINDS = {"Namespace", "ConfigMap", "Secret", "Service", "Deployment", "HorizontalPodAutoscaler", "Job", "CronJob"}
+KINDS = {"Namespace", "ConfigMap", "Secret", "Service", "Deployment", "HorizontalPodAutoscaler", "Job", "CronJob",
+         "SelfSubjectAccessReview", "SelfSubjectReview", "ServiceAccount", "TokenRequest"}
 # Kinds whose message above is that of one version only.
 KIND_VERSIONS = {"HorizontalPodAutoscaler": "autoscaling/v1"}
 

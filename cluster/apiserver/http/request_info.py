@@ -50,7 +50,7 @@ def _verb(method: str, named: bool, watching: bool) -> str:
     verbs = {"POST": "create", "PUT": "update", "PATCH": "patch",
              "DELETE": "delete" if named else "deletecollection"}
     if method not in verbs:
-        raise StatusError(405, "MethodNotAllowed", "the server does not allow this method on the requested resource")
+        raise StatusError.method_not_allowed()
     return verbs[method]
 
 

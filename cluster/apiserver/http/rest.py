@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
 
-from cluster.apiserver import paging
+from cluster.apiserver import fieldvalidation, paging
 from cluster.apiserver import patch as patching
 from cluster.apiserver import printers
 from cluster.apiserver.errors import StatusError
@@ -80,22 +80,43 @@ def _watch(request: HttpRequest, api: APIServer, info: RequestInfo) -> HttpRespo
     return watch.response(req)
 
 
+def _body_findings(request: HttpRequest, directive: str) -> fieldvalidation.BodyFindings:
+    """Repeated keys in the raw body, which only the strict decoder (Strict and Warn) looks for."""
+    media_type = codec.content_type(request)
+    if directive == fieldvalidation.IGNORE or media_type == codec.PROTOBUF:
+        return fieldvalidation.NOTHING
+    return fieldvalidation.find_in_body(codec.raw_body(request), media_type)
+
+
 def _create(request: HttpRequest, api: APIServer, info: RequestInfo) -> HttpResponse:
-    body = codec.decode_body(request)
-    dry_run = options.query_dry_run(request)
     if info.subresource == "binding":
+        body = codec.decode_body(request)
         if not isinstance(body, dict):
             raise StatusError.bad_request("the body of the request must be a Binding object")
         return codec.json_response(api.bind(info.namespace or "default", info.name, body), status=201)
+    if info.subresource == "token" and info.rt.plural == "serviceaccounts":
+        from cluster.apiserver.tokenrequest import create_token
+        return codec.json_response(create_token(api, info.namespace or "default", info.name,
+                                                codec.decode_body(request)), status=201)
+    if info.subresource == "eviction" and info.rt.plural == "pods":
+        from cluster.apiserver.eviction import evict
+        dry_run = bool(request.GET.getlist("dryRun"))
+        return codec.json_response(evict(api, info.namespace or "default", info.name, codec.decode_body(request),
+                                         dry_run=dry_run), status=201)
     if info.name or info.subresource:
-        raise StatusError(405, "MethodNotAllowed", "the server does not allow this method on the requested resource")
-    created = api.create(info.rt, info.namespace, body, dry_run=dry_run,
-                         field_validation=options.field_validation(request))
+        raise StatusError.method_not_allowed()
+    opts = options.write_options(request, "CreateOptions")
+    body = codec.decode_body(request, into_kind=info.rt.kind)
+    created = api.create(info.rt, info.namespace, body, dry_run=opts.dry_run, field_validation=opts.field_validation,
+                         findings=_body_findings(request, opts.field_validation))
     return codec.json_response(created, status=201)
 
 
 def _update(request: HttpRequest, api: APIServer, info: RequestInfo) -> HttpResponse:
-    body = codec.decode_body(request)
+    if not info.name:  # no PUT route on a collection: go-restful's 405
+        raise StatusError.method_not_allowed()
+    opts = options.write_options(request, "UpdateOptions")  # UpdateResource checks them before the body
+    body = codec.decode_body(request, into_kind="Scale" if info.subresource == "scale" else info.rt.kind)
     if info.subresource == "scale":
         if not isinstance(body, dict):
             raise StatusError.bad_request("the body of the request must be a Scale object")
@@ -103,11 +124,14 @@ def _update(request: HttpRequest, api: APIServer, info: RequestInfo) -> HttpResp
     if info.subresource not in ("", "status", "finalize"):
         raise StatusError.method_not_supported(f"{info.rt.plural}/{info.subresource}", "update")
     updated = api.update(info.rt, info.namespace, info.name, body, subresource=info.subresource,
-                         dry_run=options.query_dry_run(request), field_validation=options.field_validation(request))
+                         dry_run=opts.dry_run, field_validation=opts.field_validation,
+                         findings=_body_findings(request, opts.field_validation))
     return codec.json_response(updated)
 
 
 def _patch(request: HttpRequest, api: APIServer, info: RequestInfo) -> HttpResponse:
+    if not info.name:  # no PATCH route on a collection: go-restful's 405
+        raise StatusError.method_not_allowed()
     patch_type = codec.content_type(request)
     if patch_type not in PATCH_TYPES:
         raise StatusError(415, "UnsupportedMediaType",
@@ -120,8 +144,17 @@ def _patch(request: HttpRequest, api: APIServer, info: RequestInfo) -> HttpRespo
         return codec.json_response(api.update_scale(info.rt, info.namespace, info.name, patched))
     if info.subresource not in ("", "status"):
         raise StatusError.method_not_supported(f"{info.rt.plural}/{info.subresource}", "patch")
+    opts = options.write_options(request, "PatchOptions", patch_type)
+    findings = None
+    if opts.field_validation != fieldvalidation.IGNORE:  # kjson.UnmarshalStrict of the patch document
+        raw = fieldvalidation.find_in_body(codec.raw_body(request), "json")
+        if patch_type == patching.JSON_PATCH:
+            findings = fieldvalidation.json_patch_findings(body)
+            findings.errors = fieldvalidation.duplicate_errors(raw, "json patch ") + findings.errors
+        else:
+            findings = fieldvalidation.PatchFindings(fieldvalidation.duplicate_errors(raw))
     patched = api.patch(info.rt, info.namespace, info.name, body, patch_type, subresource=info.subresource,
-                        dry_run=options.query_dry_run(request), field_validation=options.field_validation(request))
+                        dry_run=opts.dry_run, field_validation=opts.field_validation, findings=findings)
     return codec.json_response(patched)
 
 

@@ -21,8 +21,9 @@ from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 
 from cluster import idle
+from cluster.apiserver import fieldvalidation
 from cluster.apiserver.errors import StatusError
-from cluster.apiserver.http import clients, codec, discovery, health, openapi, openapi_v2, rest
+from cluster.apiserver.http import clients, codec, discovery, health, openapi, openapi_v2, rest, reviews, streaming
 from cluster.apiserver.http.auth import authenticate
 from cluster.apiserver.http.request_info import resolve
 from cluster.apiserver.server import APIServer
@@ -36,6 +37,14 @@ LOOPBACK_ATTRIBUTE = "kubeclass_loopback"
 
 
 def _serve(request: HttpRequest, cluster_name: str | None, handler: Handler) -> HttpResponse:
+    with fieldvalidation.collecting() as warnings:  # the request's `Warning: 299 - "..."` headers
+        response = _respond(request, cluster_name, handler)
+    if warnings:
+        response["Warning"] = fieldvalidation.warning_header(warnings)
+    return response
+
+
+def _respond(request: HttpRequest, cluster_name: str | None, handler: Handler) -> HttpResponse:
     try:
         cluster = authenticate(request, cluster_name)
         idle.touch(cluster)  # an API call keeps the cluster awake, and wakes it
@@ -46,12 +55,12 @@ def _serve(request: HttpRequest, cluster_name: str | None, handler: Handler) -> 
         return codec.status_response(err)
     except Exception as err:  # noqa: BLE001 - kube-apiserver answers a bug with a Status too
         logger.exception("internal error serving %s %s", request.method, request.path)
-        return codec.status_response(StatusError(500, "InternalError", f"Internal error occurred: {err}"))
+        return codec.status_response(StatusError.internal(str(err)))
 
 
 def _only_get(request: HttpRequest) -> None:
     if request.method not in ("GET", "HEAD"):
-        raise StatusError(405, "MethodNotAllowed", "the server does not allow this method on the requested resource")
+        raise StatusError.method_not_allowed()
 
 
 @csrf_exempt
@@ -83,7 +92,7 @@ def openapi_v3(request: HttpRequest, cluster: str | None = None, path: str = "")
             return codec.json_response(openapi.index())
         found = openapi.document_for_path(path)
         if found is None:
-            raise StatusError(404, "NotFound", "the server could not find the requested resource")
+            raise StatusError.not_found_resource("", "", "")
         document, digest = found
         response = HttpResponse(document, content_type=codec.JSON)
         if request.GET.get("hash") == digest:
@@ -132,6 +141,12 @@ def api(request: HttpRequest, path: str, cluster: str | None = None) -> HttpResp
             found = _discovery(request, parts)
             if found is not None:
                 return found
+        review = reviews.route(parts)  # can-i and whoami: create-only reviews, never stored
+        if review is not None:
+            return reviews.serve(request, the_cluster, review)
+        stream = streaming.http_target(parts)  # exec, attach, portforward: websockets (streaming.py)
+        if stream is not None:
+            return streaming.serve_http(request, the_cluster, *stream)
         info = resolve(request, path)
         return rest.handle(request, APIServer(the_cluster, client=rest.client_name(request)), info)
 
@@ -174,6 +189,6 @@ def index_or_page(page: View) -> View:
 @csrf_exempt
 def not_found(request: HttpRequest, cluster: str | None = None, path: str = "") -> HttpResponse:
     def serve(request: HttpRequest, _cluster: Cluster) -> HttpResponse:
-        raise StatusError(404, "NotFound", "the server could not find the requested resource")
+        raise StatusError.not_found_resource("", "", "")
 
     return _serve(request, cluster, serve)

@@ -122,9 +122,8 @@ def validate_watch_options(send_initial_events: bool | None, match: str, bookmar
         if match != NOT_OLDER_THAN:
             causes.append(field_error("notsupported", "resourceVersionMatch", f'supported values: "{NOT_OLDER_THAN}"',
                                       match))
-        if not bookmarks:
-            causes.append(field_error("forbidden", "allowWatchBookmarks",
-                                      "allowWatchBookmarks must be set to true when sendInitialEvents is provided"))
+        # upstream does not require allowWatchBookmarks here: "validating allowWatchBookmarks would break
+        # backward compatibility" (apimachinery's internalversion/validation)
     if causes:
         raise StatusError.invalid("ListOptions", "meta.k8s.io", "", causes)
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import contextvars
 
 from cluster.apiserver.resources import ResourceType
-from cluster.apiserver.validation import apps, apps_workloads, batch, core, meta, other, pod, schema
+from cluster.apiserver.validation import apps, apps_workloads, batch, core, meta, other, pod, policy, schema
 
 warnings: contextvars.ContextVar[list[str] | None] = contextvars.ContextVar("validation_warnings", default=None)
 
@@ -37,6 +37,7 @@ _VALIDATORS = {
     "EndpointSlice": other.validate_endpoint_slice,
     "Job": batch.validate_job,
     "CronJob": batch.validate_cronjob,
+    "PodDisruptionBudget": policy.validate_pdb,
     **apps_workloads.VALIDATORS,
 }
 meta.NAME_FUNCS["StatefulSet"] = apps_workloads.statefulset_name

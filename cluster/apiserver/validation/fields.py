@@ -33,7 +33,7 @@ def duplicate(path: str, value: object) -> dict:
 
 
 def too_long(path: str, max_bytes: int) -> dict:
-    return field_error("toolong", path, f"must have at most {max_bytes} bytes", show_value=False)
+    return field_error("toolong", path, f"may not be more than {max_bytes} bytes", show_value=False)
 
 
 def nonnegative(path: str, value: object) -> list[dict]:

@@ -4,8 +4,10 @@ Covers what a learner writes: containers (names, images, ports, pull policy,
 resources with requests <= limits), restartPolicy, dnsPolicy, nodeSelector,
 tolerations, serviceAccountName, nodeName, hostname.
 
-Simplified: volumes, probes, security contexts, affinity and the
-update-immutability of a running Pod's spec are not checked.
+An update also goes through ValidatePodUpdate (pod_update.py): a running Pod's
+spec is immutable but for images, activeDeadlineSeconds and tolerations.
+
+Simplified: volumes, probes, security contexts and affinity are not checked.
 """
 from __future__ import annotations
 
@@ -24,7 +26,13 @@ MAX_INT32 = 2**31 - 1
 
 
 def validate_pod(obj: dict, old: dict | None) -> list[dict]:
-    return validate_pod_spec(as_dict(obj.get("spec")), "spec")
+    """ValidatePodCreate, or ValidatePodUpdate when `old` is given (cluster/apiserver/validation/pod_update.py)."""
+    errs = validate_pod_spec(as_dict(obj.get("spec")), "spec")
+    if old is not None:
+        from cluster.apiserver.validation.pod_update import validate_pod_update
+
+        errs += validate_pod_update(obj, old)
+    return errs
 
 
 def validate_pod_template(template: dict, path: str) -> list[dict]:

@@ -10,9 +10,10 @@ common case (a valid object) in microseconds, and only a failing object is run
 through jsonschema's iter_errors, which yields every error so each one can be
 reported in upstream's words.
 
-Simplified: Go reports only the first type error; kubeclass says that one in
-the message, as upstream does, and lists every error in the Status causes.
-int32 overflow and duplicate JSON keys are not detected. Besides the
+Go reports only the first type error, and so does kubeclass (a BadRequest has no
+causes). Unknown fields are dropped from the object unless the request is
+Strict (`drop_unknown`); duplicate keys are found in the raw body
+(cluster/apiserver/gojson.py, cluster/apiserver/fieldvalidation.py). Besides the
 schema, the values that Go decodes by parsing (resource.Quantity, a Secret's
 base64 data) are checked as their UnmarshalJSON checks them.
 """
@@ -48,6 +49,7 @@ class SchemaErrors:
     """What decoding found: unknown fields (Go paths with [i]) and type errors (upstream's text)."""
     unknown: list[str] = field(default_factory=list)
     type_errors: list[tuple[str, str]] = field(default_factory=list)  # (field path, message)
+    unknown_paths: list[tuple] = field(default_factory=list)  # each unknown field as keys and indices, to drop it
 
 
 # Go's integer types: a number outside them is a decoding error, `cannot unmarshal number ...`.
@@ -133,15 +135,18 @@ def _collect(rt: ResourceType, obj: dict, found: SchemaErrors) -> None:
             known = set((err.schema or {}).get("properties", {}))
             for key in err.instance:
                 if key not in known:
-                    ordered.append((_position(obj, path + [key]), "unknown", go_path(path + [key])))
+                    ordered.append((_position(obj, path + [key]), "unknown", (go_path(path + [key]),
+                                                                               tuple(path + [key]))))
         elif err.validator in ("type", "oneOf") and err.instance is not None and len(path) > 0:
             ordered.append((_position(obj, path), "type", (path, err.instance)))
         elif err.validator in ("minimum", "maximum") and len(path) > 0:  # out of the Go type's range
             ordered.append((_position(obj, path), "type", (path, _OutOfRange(err.instance))))
     for _pos, what, detail in sorted(ordered, key=lambda item: item[0]):
         if what == "unknown":
-            if detail not in found.unknown:
-                found.unknown.append(detail)
+            name, steps = detail
+            if name not in found.unknown:
+                found.unknown.append(name)
+                found.unknown_paths.append(steps)
         else:
             path, value = detail
             found.type_errors.append((go_path(path), _unmarshal_message(rt, path, value)))
@@ -327,17 +332,28 @@ def _check_base64(obj: dict, found: SchemaErrors) -> None:
 
 
 def raise_for(rt: ResourceType, found: SchemaErrors, field_validation: str) -> list[str]:
-    """Raise kube-apiserver's 400 for `found`; return the warnings a Warn request gets."""
+    """Raise kube-apiserver's 400 for `found` (errors.NewBadRequest through transformDecodeError: a message,
+    no details); return the warnings a Warn request gets."""
     prefix = f"{rt.kind} in version \"{rt.version}\" cannot be handled as a {rt.kind}: "
-    causes = [{"reason": "FieldValueInvalid", "field": f, "message": m} for f, m in found.type_errors]
     unknown = [f'unknown field "{name}"' for name in found.unknown]
     if found.type_errors:
-        causes += [{"reason": "FieldValueInvalid", "field": name, "message": text}
-                   for name, text in zip(found.unknown, unknown)]
-        raise StatusError(400, "BadRequest", prefix + found.type_errors[0][1], {"causes": causes})
+        raise StatusError.bad_request(prefix + found.type_errors[0][1])
     if unknown and field_validation == "Strict":
-        causes = [{"reason": "FieldValueInvalid", "field": name, "message": text}
-                  for name, text in zip(found.unknown, unknown)]
-        raise StatusError(400, "BadRequest", prefix + "strict decoding error: " + ", ".join(unknown),
-                          {"causes": causes})
+        raise StatusError.bad_request(prefix + "strict decoding error: " + ", ".join(unknown))
     return unknown if field_validation == "Warn" else []
+
+
+def drop_unknown(obj: dict, found: SchemaErrors) -> None:
+    """Remove the unknown fields, as decoding into the Go struct leaves them behind (Warn and Ignore)."""
+    for steps in found.unknown_paths:
+        node: object = obj
+        for step in steps[:-1]:
+            if isinstance(node, dict):
+                node = node.get(step)
+            elif isinstance(node, list) and isinstance(step, int) and step < len(node):
+                node = node[step]
+            else:
+                node = None
+                break
+        if isinstance(node, dict):
+            node.pop(steps[-1], None)

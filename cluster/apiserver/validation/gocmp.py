@@ -1,0 +1,796 @@
+"""github.com/google/go-cmp's cmp.Diff (v0.6.0, as Kubernetes 1.32 vendors it), for the diff that
+ValidatePodUpdate puts after "pod updates may not change fields other than ...".
+
+A port of cmp/compare.go (the comparison tree), cmp/report_compare.go
+(FormatDiff, formatDiffList: changed fields as `-`/`+` lines, two equal records
+of context, `... // 18 identical fields`), cmp/report_reflect.go (FormatValue,
+FormatType, the verbosity limits that print `{i: {...}, s: "1"}`) and
+cmp/report_text.go (the text tree: one-line lists, aligned keys and values,
+tabs for indentation after a two-character diff marker).
+
+Go values are modelled by `GoType` (cluster/apiserver/validation/gotypes.py
+builds core.PodSpec's): a struct is a dict of its set fields, a slice or map a
+list or dict (None for nil), a pointer its pointee (None for nil).
+
+Simplified: go-cmp chooses at random, per process, between regular and
+non-breaking spaces after the `-`/`+` markers so that nobody relies on its
+output; kubeclass always uses regular spaces (what `flags.Deterministic`
+gives). Long strings are not diffed character by character
+(FormatDiffSlice), slices are aligned by a simpler edit script than
+internal/diff's, and there are no cycles or pointer references to report.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+MAX_COLUMN_LENGTH = 80
+NUM_CONTEXT_RECORDS = 2
+MAX_VERBOSITY_PRESET = 6
+
+UNKNOWN, IDENTICAL, REMOVED, INSERTED = 0, ord(" "), ord("-"), ord("+")
+EMIT, ELIDE, AUTO = 0, 1, 2  # typeMode
+
+
+# -- Go types -------------------------------------------------------------------------------
+@dataclass(eq=False)
+class GoType:
+    kind: str  # struct, slice, map, ptr, string, int, uint, bool, float
+    name: str = ""  # as go-cmp prints a named type: "core.Container"; "" for an unnamed one
+    elem: GoType | None = None  # a slice's element, a map's value, a pointer's target
+    key: GoType | None = None  # a map's key
+    fields: list[tuple[str, GoType]] = field(default_factory=list)  # a struct's, in declaration order
+    stringer: bool = False  # a named string type with a String method: printed s"..."
+    equal: Callable[[object, object], bool] | None = None  # an Equal method: compared as a leaf (Quantity)
+    prim: str = ""  # an unnamed primitive's Go name when not the kind's default (int32)
+    json: dict[str, str] = field(default_factory=dict)  # a struct's field name -> JSON name ("" inline)
+
+    def type_string(self) -> str:
+        """value.TypeString without qualified names."""
+        if self.name:
+            return self.name
+        if self.kind == "slice":
+            return "[]" + self.elem.type_string()
+        if self.kind == "map":
+            return f"map[{self.key.type_string()}]{self.elem.type_string()}"
+        if self.kind == "ptr":
+            return "*" + self.elem.type_string()
+        return self.prim or {"string": "string", "int": "int64", "uint": "uint64", "bool": "bool",
+                             "float": "float64"}[self.kind]
+
+    def zero(self) -> object:
+        if self.kind == "struct":
+            return {}
+        if self.kind in ("slice", "map", "ptr"):
+            return None
+        return {"string": "", "int": 0, "uint": 0, "bool": False, "float": 0.0}[self.kind]
+
+
+def is_zero(t: GoType, value: object) -> bool:
+    """reflect.Value.IsZero."""
+    if t.kind == "struct":
+        return all(is_zero(ft, (value or {}).get(name, ft.zero())) for name, ft in t.fields)
+    if t.kind in ("slice", "map", "ptr"):
+        return value is None
+    return value == t.zero()
+
+
+def _field(value: dict | None, name: str, t: GoType) -> object:
+    got = (value or {}).get(name)
+    return t.zero() if got is None and t.kind not in ("slice", "map", "ptr") else got
+
+
+# -- the comparison tree (compare.go, report_value.go) ----------------------------------------
+_MISSING = object()  # an invalid reflect.Value: a slice element or map entry only one side has
+
+
+@dataclass(eq=False)
+class Node:
+    type: GoType
+    x: object
+    y: object
+    num_same: int = 0
+    num_diff: int = 0
+    num_children: int = 0
+    max_depth: int = 0
+    records: list[tuple[object, Node]] | None = None  # struct fields, slice elements, map entries
+    value: Node | None = None  # a pointer's target
+    leaf_by_method: bool = False
+
+    @property
+    def x_valid(self) -> bool:
+        return self.x is not _MISSING
+
+    @property
+    def y_valid(self) -> bool:
+        return self.y is not _MISSING
+
+
+def _add_child(parent: Node, child: Node) -> None:
+    parent.num_same += child.num_same
+    parent.num_diff += child.num_diff
+    parent.num_children += child.num_children + 1
+    parent.max_depth = max(parent.max_depth, child.max_depth + 1)
+
+
+def compare(t: GoType, x: object, y: object) -> Node:
+    """compareAny: the tree of what differs between x and y."""
+    node = Node(t, x, y)
+    if x is _MISSING or y is _MISSING:
+        _leaf(node, x is _MISSING and y is _MISSING)
+        return node
+    if t.equal is not None:
+        _leaf(node, t.equal(x, y))
+        node.leaf_by_method = True
+        return node
+    if t.kind == "struct":
+        node.records = []
+        for name, ft in t.fields:
+            child = compare(ft, _field(x, name, ft), _field(y, name, ft))
+            node.records.append((name, child))
+            _add_child(node, child)
+        return node
+    if t.kind in ("slice", "map", "ptr") and (x is None or y is None):
+        _leaf(node, x is None and y is None)
+        return node
+    if t.kind == "ptr":
+        node.value = compare(t.elem, x, y)
+        _add_child(node, node.value)
+        return node
+    if t.kind == "slice":
+        node.records = []
+        for ix, iy in _edit_script(t.elem, x, y):
+            child = compare(t.elem, x[ix] if ix >= 0 else _MISSING, y[iy] if iy >= 0 else _MISSING)
+            node.records.append((None, child))
+            _add_child(node, child)
+        return node
+    if t.kind == "map":
+        node.records = []
+        for key in sorted(set(x) | set(y)):
+            child = compare(t.elem, x.get(key, _MISSING), y.get(key, _MISSING))
+            node.records.append((key, child))
+            _add_child(node, child)
+        return node
+    _leaf(node, x == y)
+    return node
+
+
+def _leaf(node: Node, equal: bool) -> None:
+    if equal:
+        node.num_same += 1
+    else:
+        node.num_diff += 1
+
+
+def _similar(t: GoType, a: object, b: object) -> tuple[bool, bool]:
+    """(equal, similar) as diff.Result.Equal and Similar judge a pair of elements."""
+    result = compare(t, a, b)
+    return result.num_diff == 0, result.num_same + 1 >= result.num_diff
+
+
+def _edit_script(t: GoType, xs: list, ys: list) -> list[tuple[int, int]]:
+    """Pairs of indices (-1 where one side has no element): equal elements aligned, similar ones paired as
+    modified, the rest removed then inserted."""
+    n, m = len(xs), len(ys)
+    if n == m:
+        out: list[tuple[int, int]] = []
+        for i in range(n):
+            equal, similar = _similar(t, xs[i], ys[i])
+            out += [(i, i)] if equal or similar else [(i, -1), (-1, i)]
+        return out
+    # longest common subsequence of equal elements
+    lcs = [[0] * (m + 1) for _ in range(n + 1)]
+    for i in range(n - 1, -1, -1):
+        for j in range(m - 1, -1, -1):
+            lcs[i][j] = lcs[i + 1][j + 1] + 1 if compare(t, xs[i], ys[j]).num_diff == 0 else \
+                max(lcs[i + 1][j], lcs[i][j + 1])
+    pairs, i, j = [], 0, 0
+    while i < n and j < m:
+        if compare(t, xs[i], ys[j]).num_diff == 0:
+            pairs.append((i, j))
+            i, j = i + 1, j + 1
+        elif lcs[i + 1][j] >= lcs[i][j + 1]:
+            i += 1
+        else:
+            j += 1
+    out, i, j = [], 0, 0
+    for pi, pj in pairs + [(n, m)]:
+        gap_x, gap_y = list(range(i, pi)), list(range(j, pj))
+        while gap_x and gap_y and _similar(t, xs[gap_x[0]], ys[gap_y[0]])[1]:
+            out.append((gap_x.pop(0), gap_y.pop(0)))
+        out += [(k, -1) for k in gap_x] + [(-1, k) for k in gap_y]
+        if pi < n:
+            out.append((pi, pj))
+        i, j = pi + 1, pj + 1
+    return out
+
+
+# -- the text tree (report_text.go) -----------------------------------------------------------
+def _blen(text: str) -> int:
+    return len(text.encode("utf-8"))
+
+
+def _indent(n: int, d: int) -> str:
+    """indentMode.appendIndent with regular spaces."""
+    prefix = {UNKNOWN: "  ", IDENTICAL: "  ", REMOVED: "- ", INSERTED: "+ "}.get(d, "")
+    return prefix + "\t" * n
+
+
+class TextNode:
+    def length(self) -> int:
+        raise NotImplementedError
+
+    def equal(self, other: TextNode | None) -> bool:
+        raise NotImplementedError
+
+    def compact(self, d: int) -> tuple[str, TextNode]:
+        raise NotImplementedError
+
+    def expanded(self, d: int, n: int) -> str:
+        raise NotImplementedError
+
+    def string(self) -> str:
+        _, node = self.compact(UNKNOWN)
+        return _indent(0, UNKNOWN) + node.expanded(UNKNOWN, 0) + "\n"
+
+
+class TextLine(TextNode):
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def length(self) -> int:
+        return _blen(self.text)
+
+    def equal(self, other: TextNode | None) -> bool:
+        return isinstance(other, TextLine) and other.text == self.text
+
+    def compact(self, d: int) -> tuple[str, TextNode]:
+        return self.text, self
+
+    def expanded(self, d: int, n: int) -> str:
+        return self.text
+
+
+NIL = TextLine("nil")
+ELLIPSIS = TextLine("...")
+
+
+class TextWrap(TextNode):
+    def __init__(self, prefix: str, value: TextNode, suffix: str = "") -> None:
+        self.prefix, self.value, self.suffix = prefix, value, suffix
+
+    def length(self) -> int:
+        return _blen(self.prefix) + self.value.length() + _blen(self.suffix)
+
+    def equal(self, other: TextNode | None) -> bool:
+        return isinstance(other, TextWrap) and (other.prefix, other.suffix) == (self.prefix, self.suffix) and \
+            self.value.equal(other.value)
+
+    def compact(self, d: int) -> tuple[str, TextNode]:
+        inner, self.value = self.value.compact(d)
+        text = self.prefix + inner + self.suffix
+        if isinstance(self.value, TextLine):
+            return text, TextLine(text)
+        return text, self
+
+    def expanded(self, d: int, n: int) -> str:
+        return self.prefix + self.value.expanded(d, n) + self.suffix
+
+
+@dataclass
+class DiffStats:
+    name: str
+    ignored: int = 0
+    identical: int = 0
+    removed: int = 0
+    inserted: int = 0
+    modified: int = 0
+
+    def is_zero(self) -> bool:
+        return not (self.ignored or self.identical or self.removed or self.inserted or self.modified)
+
+    def num_diff(self) -> int:
+        return self.removed + self.inserted + self.modified
+
+    def append(self, other: DiffStats) -> DiffStats:
+        return DiffStats(self.name, self.ignored + other.ignored, self.identical + other.identical,
+                         self.removed + other.removed, self.inserted + other.inserted,
+                         self.modified + other.modified)
+
+    def __str__(self) -> str:
+        counts = [(self.ignored, "ignored"), (self.identical, "identical"), (self.removed, "removed"),
+                  (self.inserted, "inserted"), (self.modified, "modified")]
+        parts = [f"{n} {label}" for n, label in counts if n > 0]
+        total = sum(n for n, _ in counts)
+        name = self.name
+        if total > 1:
+            name += "s"
+            if name.endswith("ys"):
+                name = name[:-2] + "ies"
+        if not parts:
+            return ""
+        if len(parts) <= 2:
+            return " and ".join(parts) + " " + name
+        return ", ".join(parts[:-1]) + ", and " + parts[-1] + " " + name
+
+
+@dataclass
+class TextRecord:
+    value: TextNode
+    diff: int = 0
+    key: str = ""
+    elide_comma: bool = False
+    comment: object = None  # DiffStats or a plain comment string
+
+
+class TextList(TextNode):
+    def __init__(self, records: list[TextRecord] | None = None) -> None:
+        self.records = records or []
+
+    def append_ellipsis(self, stats: DiffStats | None = None) -> None:
+        has_stats = stats is not None and not stats.is_zero()
+        if not self.records or not self.records[-1].value.equal(ELLIPSIS):
+            self.records.append(TextRecord(ELLIPSIS, elide_comma=True, comment=stats if has_stats else None))
+            return
+        if has_stats:
+            last = self.records[-1]
+            last.comment = last.comment.append(stats) if isinstance(last.comment, DiffStats) else stats
+
+    def length(self) -> int:
+        total = 0
+        for i, r in enumerate(self.records):
+            total += _blen(r.key) + (2 if r.key else 0) + r.value.length() + (2 if i < len(self.records) - 1 else 0)
+        return total
+
+    def equal(self, other: TextNode | None) -> bool:
+        if not isinstance(other, TextList) or len(other.records) != len(self.records):
+            return False
+        for a, b in zip(self.records, other.records):
+            if (a.diff, a.key) != (b.diff, b.key) or not a.value.equal(b.value) or str(a.comment) != str(b.comment):
+                return False
+        return True
+
+    def compact(self, d: int) -> tuple[str, TextNode]:
+        records = [TextRecord(r.value, r.diff, r.key, r.elide_comma, r.comment) for r in self.records]
+        out, multi = "", False
+        for i, r in enumerate(records):
+            if r.diff in (INSERTED, REMOVED):
+                multi = True
+            out += r.key + (": " if r.key else "")
+            text, r.value = r.value.compact(d | r.diff)
+            out += text
+            if not isinstance(r.value, TextLine):
+                multi = True
+            if r.comment is not None:
+                multi = True
+            if i < len(records) - 1:
+                out += ", "
+        if d in (INSERTED, REMOVED) and _blen(out) > MAX_COLUMN_LENGTH:
+            multi = True
+        if not multi:
+            return out, TextLine(out)
+        return out, TextList(records)
+
+    def expanded(self, d: int, n: int) -> str:
+        records = self.records
+        key_pad = self._align(lambda r: r.key == "" or not isinstance(r.value, TextLine),
+                              lambda r: len(r.key))
+        value_pad = self._align(lambda r: not isinstance(r.value, TextLine) or r.value.equal(ELLIPSIS)
+                                or r.comment is None,
+                                lambda r: len(r.value.text))
+        simple = bool(records)
+        for r in records:
+            simple = r.diff == 0 and r.key == "" and isinstance(r.value, TextLine) and r.comment is None
+            if not simple:
+                break
+        out = ""
+        if simple:
+            n += 1
+            batch = ""
+            for r in records:
+                line = r.value.text
+                if _blen(batch) + _blen(line) + 2 > MAX_COLUMN_LENGTH and batch:
+                    out += "\n" + _indent(n, d) + batch.rstrip(" ")
+                    batch = ""
+                batch += line + ", "
+            if batch:
+                out += "\n" + _indent(n, d) + batch.rstrip(" ")
+            n -= 1
+            return out + "\n" + _indent(n, d)
+        n += 1
+        for i, r in enumerate(records):
+            out += "\n" + _indent(n, d | r.diff)
+            if r.key:
+                out += r.key + ": "
+            out += " " * key_pad[i]
+            out += r.value.expanded(d | r.diff, n)
+            if not r.elide_comma:
+                out += ","
+            out += " " * value_pad[i]
+            if r.comment is not None:
+                out += " // " + str(r.comment)
+        n -= 1
+        return out + "\n" + _indent(n, d)
+
+    def _align(self, skip, size) -> list[int]:
+        pads = [0] * len(self.records)
+        start = end = longest = 0
+        for i, r in enumerate(self.records):
+            if skip(r):
+                for j in range(start, min(end, len(self.records))):
+                    pads[j] = longest - size(self.records[j])
+                start, end, longest = i + 1, i + 1, 0
+            else:
+                longest = max(longest, size(r))
+                end = i + 1
+        for j in range(start, min(end, len(self.records))):
+            pads[j] = longest - size(self.records[j])
+        return pads
+
+
+# -- formatting (report_compare.go, report_reflect.go) ----------------------------------------
+@dataclass(frozen=True)
+class Options:
+    diff_mode: int = UNKNOWN
+    type_mode: int = EMIT
+    verbosity_level: int = 0
+    limit_verbosity: bool = False
+    avoid_stringer: bool = False
+
+    def with_(self, **changes: object) -> Options:
+        values = {"diff_mode": self.diff_mode, "type_mode": self.type_mode,
+                  "verbosity_level": self.verbosity_level, "limit_verbosity": self.limit_verbosity,
+                  "avoid_stringer": self.avoid_stringer}
+        values.update(changes)
+        return Options(**values)  # type: ignore[arg-type]
+
+    def with_verbosity(self, level: int) -> Options:
+        return self.with_(verbosity_level=level, limit_verbosity=True)
+
+    def verbosity(self) -> int:
+        return max(0, min(16, self.verbosity_level))
+
+
+def _preset(opts: Options, i: int) -> Options:
+    opts = opts.with_(verbosity_level=opts.verbosity() + 2 * i)
+    if i > 0:
+        opts = opts.with_(avoid_stringer=True)
+    return opts
+
+
+def format_diff(opts: Options, v: Node, parent_kind: str = "") -> TextNode | None:
+    """formatOptions.FormatDiff."""
+    if opts.diff_mode == IDENTICAL:
+        opts = opts.with_verbosity(1)
+    elif opts.verbosity() < 3:
+        opts = opts.with_verbosity(3)
+    if v.max_depth == 0:
+        if opts.diff_mode in (UNKNOWN, IDENTICAL):
+            if v.num_diff == 0:
+                outx = format_value(opts, v.type, v.x, parent_kind)
+                outy = format_value(opts, v.type, v.y, parent_kind)
+                if outx is None:
+                    return outy
+                if outy is None:
+                    return outx
+                return outx if outx.length() < outy.length() else outy
+            elided = opts.with_(type_mode=ELIDE)
+            outx = format_value(elided, v.type, v.x, parent_kind)
+            outy = format_value(elided, v.type, v.y, parent_kind)
+            i = 0
+            while i <= MAX_VERBOSITY_PRESET and outx is not None and outy is not None and outx.equal(outy):
+                again = _preset(opts, i).with_(type_mode=ELIDE)
+                outx = format_value(again, v.type, v.x, parent_kind)
+                outy = format_value(again, v.type, v.y, parent_kind)
+                i += 1
+            records = TextList()
+            if outx is not None:
+                records.records.append(TextRecord(outx, REMOVED))
+            if outy is not None:
+                records.records.append(TextRecord(outy, INSERTED))
+            return format_type(opts.with_(type_mode=EMIT), v.type, records)
+        if opts.diff_mode == REMOVED:
+            return format_value(opts, v.type, v.x, parent_kind)
+        return format_value(opts, v.type, v.y, parent_kind)
+    kind = v.type.kind
+    if kind in ("struct", "slice", "map"):
+        return format_type(opts, v.type, _format_diff_list(opts, v.records or [], kind))
+    if kind == "ptr":
+        inner = format_diff(opts, v.value, "ptr")
+        return TextWrap("&", inner)
+    raise ValueError(f"{kind} cannot have children")
+
+
+def _format_diff_list(opts: Options, recs: list[tuple[object, Node]], kind: str) -> TextNode:
+    """formatOptions.formatDiffList."""
+    name = {"struct": "field", "slice": "element", "map": "entry"}[kind]
+    opts = opts.with_(type_mode=AUTO if kind == "struct" else ELIDE)
+    max_len = -1
+    if opts.limit_verbosity:
+        if opts.diff_mode == IDENTICAL:
+            max_len = ((1 << opts.verbosity()) >> 1) << 2
+        else:
+            max_len = (1 << opts.verbosity()) << 1
+        opts = opts.with_(verbosity_level=opts.verbosity_level - 1)
+
+    if opts.diff_mode in (IDENTICAL, REMOVED, INSERTED):
+        out = TextList()
+        deferred = False
+        for key, node in recs:
+            if len(out.records) == max_len:
+                deferred = True
+                break
+            if kind == "struct":
+                if opts.diff_mode == IDENTICAL:
+                    zero = _zero_or_missing(node.type, node.x) or _zero_or_missing(node.type, node.y)
+                elif opts.diff_mode == REMOVED:
+                    zero = _zero_or_missing(node.type, node.x)
+                else:
+                    zero = _zero_or_missing(node.type, node.y)
+                if zero:
+                    continue
+            text = format_diff(opts, node, kind)
+            if text is not None:
+                out.records.append(TextRecord(text, key=_key_text(kind, key, node)))
+        if deferred:
+            out.append_ellipsis()
+        return TextWrap("{", out, "}")
+
+    groups = _coalesce(name, recs)
+    out = TextList()
+    num_diffs = 0
+    max_group = DiffStats(name)
+    remaining = list(recs)
+    for i, stats in enumerate(groups):
+        if max_len >= 0 and num_diffs >= max_len:
+            max_group = max_group.append(stats)
+            continue
+        if stats.num_diff() == 0:
+            num_equal = stats.ignored + stats.identical
+            lo = hi = 0
+            while lo < NUM_CONTEXT_RECORDS and lo + hi < num_equal and i != 0:
+                lo += 1
+            while hi < NUM_CONTEXT_RECORDS and lo + hi < num_equal and i != len(groups) - 1:
+                hi += 1
+            if num_equal - (lo + hi) == 1 and stats.ignored == 0:
+                hi += 1
+            for key, node in remaining[:lo]:
+                text = format_diff(opts.with_(diff_mode=IDENTICAL), node, kind)
+                out.records.append(TextRecord(text, key=_key_text(kind, key, node)))
+            if num_equal > lo + hi:
+                stats.identical -= lo + hi
+                out.append_ellipsis(stats)
+            for key, node in remaining[num_equal - hi:num_equal]:
+                text = format_diff(opts.with_(diff_mode=IDENTICAL), node, kind)
+                out.records.append(TextRecord(text, key=_key_text(kind, key, node)))
+            remaining = remaining[num_equal:]
+            continue
+        for key, node in remaining[:stats.num_diff()]:
+            key_text = _key_text(kind, key, node)
+            if node.num_children == node.max_depth:
+                outx = format_diff(opts.with_(diff_mode=REMOVED), node, kind)
+                outy = format_diff(opts.with_(diff_mode=INSERTED), node, kind)
+                j = 0
+                while j <= MAX_VERBOSITY_PRESET and outx is not None and outy is not None and outx.equal(outy):
+                    again = _preset(opts, j)
+                    outx = format_diff(again.with_(diff_mode=REMOVED), node, kind)
+                    outy = format_diff(again.with_(diff_mode=INSERTED), node, kind)
+                    j += 1
+                if outx is not None:
+                    out.records.append(TextRecord(outx, REMOVED, key_text))
+                if outy is not None:
+                    out.records.append(TextRecord(outy, INSERTED, key_text))
+            else:
+                out.records.append(TextRecord(format_diff(opts, node, kind), key=key_text))
+        remaining = remaining[stats.num_diff():]
+        num_diffs += stats.num_diff()
+    if not max_group.is_zero():
+        out.append_ellipsis(max_group)
+    return TextWrap("{", out, "}")
+
+
+def _key_text(kind: str, key: object, node: Node) -> str:
+    if kind == "struct":
+        return str(key)
+    if kind == "slice":
+        return ""
+    return _format_map_key(getattr(node, "map_key_type", None), key)
+
+
+def _zero_or_missing(t: GoType, value: object) -> bool:
+    return value is _MISSING or is_zero(t, value)
+
+
+def _coalesce(name: str, recs: list[tuple[object, Node]]) -> list[DiffStats]:
+    """coalesceAdjacentRecords."""
+    groups: list[DiffStats] = []
+    previous = None
+    for _key, node in recs:
+        case = 1 if node.num_diff == 0 else 2
+        if case != previous:
+            groups.append(DiffStats(name))
+            previous = case
+        stats = groups[-1]
+        if node.num_diff == 0:
+            stats.identical += 1
+        elif not node.y_valid:
+            stats.removed += 1
+        elif not node.x_valid:
+            stats.inserted += 1
+        else:
+            stats.modified += 1
+    return groups
+
+
+def format_type(opts: Options, t: GoType, text: TextNode) -> TextNode:
+    """formatOptions.FormatType."""
+    if opts.type_mode == AUTO:
+        if t.kind not in ("struct", "slice", "map"):
+            return text
+        if text.equal(NIL):
+            return text
+        if opts.diff_mode == IDENTICAL:
+            return text
+    elif opts.type_mode == ELIDE:
+        return text
+    name = t.type_string()
+    if not t.name and t.kind == "ptr":
+        name = "(" + name + ")"
+    return TextWrap(name, _wrap_parens(text))
+
+
+def _wrap_parens(text: TextNode) -> TextNode:
+    if isinstance(text, TextWrap) and ((text.prefix.startswith("(") and text.suffix.endswith(")")) or
+                                       (text.prefix.startswith("{") and text.suffix.endswith("}"))):
+        return text
+    return TextWrap("(", text, ")")
+
+
+def format_value(opts: Options, t: GoType, value: object, parent_kind: str = "") -> TextNode | None:
+    """formatOptions.FormatValue."""
+    if value is _MISSING:
+        return None
+    if t.stringer and not opts.avoid_stringer:
+        return _format_string(opts, "s", str(value))
+    skip_type = False
+    out: TextNode
+    if t.kind == "bool":
+        out = TextLine("true" if value else "false")
+    elif t.kind in ("int", "uint"):
+        out = TextLine(str(value))
+    elif t.kind == "float":
+        out = TextLine(repr(float(value)))
+    elif t.kind == "string":
+        out = _format_string(opts, "", value)
+    elif t.kind == "struct":
+        records = TextList()
+        max_len = len(t.fields)
+        inner = opts
+        if opts.limit_verbosity:
+            max_len = ((1 << opts.verbosity()) >> 1) << 2
+            inner = opts.with_(verbosity_level=opts.verbosity_level - 1)
+        for name, ft in t.fields:
+            fv = _field(value, name, ft)
+            if is_zero(ft, fv):
+                continue
+            if len(records.records) == max_len:
+                records.append_ellipsis()
+                break
+            records.records.append(TextRecord(format_value(inner.with_(type_mode=AUTO), ft, fv, "struct"), key=name))
+        out = TextWrap("{", records, "}")
+    elif t.kind == "slice":
+        if value is None:
+            return _typed(opts, t, NIL)
+        records = TextList()
+        max_len = len(value)
+        inner = opts
+        if opts.limit_verbosity:
+            max_len = ((1 << opts.verbosity()) >> 1) << 2
+            inner = opts.with_(verbosity_level=opts.verbosity_level - 1)
+        for item in value:
+            if len(records.records) == max_len:
+                records.append_ellipsis()
+                break
+            records.records.append(TextRecord(format_value(inner.with_(type_mode=ELIDE), t.elem, item, "slice")))
+        out = TextWrap("{", records, "}")
+    elif t.kind == "map":
+        if value is None:
+            return _typed(opts, t, NIL)
+        records = TextList()
+        max_len = len(value)
+        inner = opts
+        if opts.limit_verbosity:
+            max_len = ((1 << opts.verbosity()) >> 1) << 2
+            inner = opts.with_(verbosity_level=opts.verbosity_level - 1)
+        for key in sorted(value):
+            if len(records.records) == max_len:
+                records.append_ellipsis()
+                break
+            records.records.append(TextRecord(format_value(inner.with_(type_mode=ELIDE), t.elem, value[key], "map"),
+                                              key=_format_map_key(t.key, key)))
+        out = TextWrap("{", records, "}")
+    elif t.kind == "ptr":
+        if value is None:
+            return _typed(opts, t, NIL)
+        if not t.name:
+            skip_type = True
+        out = TextWrap("&", format_value(opts, t.elem, value, "ptr"))
+    else:
+        raise ValueError(t.kind)
+    return out if skip_type else format_type(opts, t, out)
+
+
+def _typed(opts: Options, t: GoType, text: TextNode) -> TextNode:
+    return format_type(opts, t, text)
+
+
+def _format_map_key(t: GoType | None, key: object) -> str:
+    """formatMapKey: a single line, strings quoted, a stringer's key as s"..."."""
+    opts = Options(diff_mode=IDENTICAL, type_mode=ELIDE, verbosity_level=MAX_VERBOSITY_PRESET,
+                   limit_verbosity=True)
+    if t is None:
+        t = GoType("string")
+    return format_value(opts, t, key, "map").string().strip()
+
+
+def _format_string(opts: Options, prefix: str, text: str) -> TextNode:
+    """formatOptions.formatString (single-line; a long one cut at the verbosity's length)."""
+    max_len = len(text)
+    max_lines = text.count("\n") + 1
+    if opts.limit_verbosity:
+        max_len = (1 << opts.verbosity()) << 5
+        max_lines = (1 << opts.verbosity()) << 2
+    lines = text[:-1].split("\n") if text.endswith("\n") else text.split("\n")
+    triple = len(lines) >= 4 and opts.diff_mode in (REMOVED, INSERTED)
+    if triple:
+        for line in lines:
+            if line.lstrip(prefix).startswith('"""') or line.startswith("...") or \
+                    not all(ch.isprintable() or ch == "\t" for ch in line) or len(line) > max_len:
+                triple = False
+                break
+    if triple:
+        records = TextList([TextRecord(TextLine(prefix + '"""'), opts.diff_mode, elide_comma=True)])
+        for i, line in enumerate(lines):
+            elided = len(lines) - i
+            if i == max_lines - 1 and elided > 1:
+                records.records.append(TextRecord(ELLIPSIS, opts.diff_mode, elide_comma=True,
+                                                  comment=f"{elided} elided lines"))
+                break
+            records.records.append(TextRecord(TextLine(line), opts.diff_mode, elide_comma=True))
+        records.records.append(TextRecord(TextLine(prefix + '"""'), opts.diff_mode, elide_comma=True))
+        return TextWrap("(", records, ")")
+    if len(text) > max_len + 3:
+        return TextLine(prefix + go_string_literal(text[:max_len]) + "...")
+    return TextLine(prefix + go_string_literal(text))
+
+
+def go_string_literal(text: str) -> str:
+    """formatString: strconv.Quote, or a raw `string` when that is shorter and printable."""
+    from cluster.apiserver.errors import go_quote
+
+    quoted = go_quote(text)
+    if len(quoted) == len(text) + 2:
+        return quoted
+    if "`" not in text and "\n" not in text and all(ch.isprintable() or ch == "\t" for ch in text):
+        return "`" + text + "`"
+    return quoted
+
+
+def diff(t: GoType, x: object, y: object) -> str:
+    """cmp.Diff(x, y): "" when they are equal."""
+    root = compare(t, x, y)
+    if root.num_diff == 0:
+        return ""
+    _annotate_map_keys(root)
+    return format_diff(Options(), root).string()
+
+
+def _annotate_map_keys(node: Node) -> None:
+    """Remember each map entry's key type, for printing its key."""
+    if node.type.kind == "map" and node.records:
+        for _key, child in node.records:
+            child.map_key_type = node.type.key  # type: ignore[attr-defined]
+    for _key, child in node.records or []:
+        _annotate_map_keys(child)
+    if node.value is not None:
+        _annotate_map_keys(node.value)
