@@ -1,4 +1,4 @@
-# Two commands do everything: `make run` and `make test`.
+# Two commands do everything: `make run` and `make test` (`make lint`, `make test-fast` while you work).
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 API_PORT ?= 6443
 
-.PHONY: run test install install-test migrate demo serve bench clean chromium
+.PHONY: run test test-fast lint install install-test migrate demo serve bench clean chromium
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -40,8 +40,18 @@ chromium:
 	  echo "installing Debian's chromium for the browser tests"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-nanum >/dev/null; }
 
-test: install-test chromium
+# The linter, the import contracts (the layers, pyproject.toml) and the type checker; `make test` runs it first.
+lint: install-test
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
+	$(VENV)/bin/mypy
+
+test: lint chromium
 	$(PY) -m pytest -q
+
+# The in-process tests only: no browser, no Daphne or manage.py subprocess (pytest.ini's `live` marker).
+test-fast: install-test
+	$(PY) -m pytest -q -m "not live" --ignore=tests/browser
 
 bench: install
 	$(PY) bench/apiserver.py

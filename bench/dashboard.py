@@ -25,8 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, free_port  # noqa: E402
-from tests.livesrv import server_env  # noqa: E402
+from web.devserver import CHROMIUM, CHROMIUM_ARGS, free_port, server_env  # noqa: E402
 
 SEED_PODS = """
 import django, sys
@@ -156,7 +155,8 @@ def run(pods: int) -> None:
         except subprocess.TimeoutExpired:
             server.kill()
             server.wait(timeout=10)
-    print(f"first load: median {statistics.median(loads):.0f} ms (baseline static file {statistics.median(baseline):.0f} ms, "
+    print(f"first load: median {statistics.median(loads):.0f} ms "
+          f"(baseline static file {statistics.median(baseline):.0f} ms, "
           f"ratio {statistics.median(loads) / max(statistics.median(baseline), 0.1):.1f}x) — target ≤ 300 ms")
     print(f"page weight: {weight / 1024:.1f} KB — target ≤ 150 KB")
     print(f"step event server→page: p50 {percentile(latencies, 50):.0f} ms, p95 {percentile(latencies, 95):.0f} ms "

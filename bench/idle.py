@@ -39,7 +39,8 @@ COUNT = """
 import django
 django.setup()
 from cluster.models import Cluster, Revision, StepEvent
-print(Revision.objects.count() + StepEvent.objects.count(), Cluster.objects.filter(sleeping_since__isnull=False).count())
+print(Revision.objects.count() + StepEvent.objects.count(),
+      Cluster.objects.filter(sleeping_since__isnull=False).count())
 """
 
 
@@ -113,6 +114,17 @@ def idle_figures(workdir: Path, sandboxes: int, seconds: float, idle_minutes: fl
           f"{awake_rows / seconds * 60:.0f} rows a minute; targets < 2 % and 0)")
 
 
+def database_size(workdir: Path) -> int:
+    """The SQLite file with its -wal and -shm companions (which come and go with the connections)."""
+    total = 0
+    for path in [workdir / "db.sqlite3", *workdir.glob("db.sqlite3-*")]:
+        try:
+            total += path.stat().st_size
+        except FileNotFoundError:
+            continue
+    return total
+
+
 def busy_figures(workdir: Path, minutes: float, history: int) -> None:
     env = env_for(workdir, KUBECLASS_HISTORY_REVISIONS=str(history))
     subprocess.run([sys.executable, str(ROOT / "manage.py"), "migrate", "--noinput", "-v0"], cwd=ROOT, env=env,
@@ -122,8 +134,12 @@ def busy_figures(workdir: Path, minutes: float, history: int) -> None:
                    capture_output=True)
     subprocess.run([*manage, "kubectl", "--cluster", "busy", "create", "deployment", "web", "--image=nginx:1.26",
                     "--replicas=6"], cwd=ROOT, env=env, check=True, capture_output=True)
+    token = subprocess.run([*manage, "cluster", "token", "busy"], cwd=ROOT, env=env, check=True,
+                           capture_output=True, text=True).stdout.strip()
     process, base = serve(env)
-    database = workdir / "db.sqlite3"
+    # a learner's `kubectl get pods` each round: an API call keeps the sandbox awake, as it would in class
+    list_pods = urllib.request.Request(f"{base}/k8s/busy/api/v1/namespaces/default/pods",
+                                       headers={"Authorization": f"Bearer {token}"})
     sizes = []
     try:
         started = time.monotonic()
@@ -133,17 +149,20 @@ def busy_figures(workdir: Path, minutes: float, history: int) -> None:
             image = 1 - image
             subprocess.run([*manage, "kubectl", "--cluster", "busy", "set", "image", "deployment/web",
                             f"nginx=nginx:1.2{6 + image}"], cwd=ROOT, env=env, capture_output=True)
-            urllib.request.urlopen(base + "/", timeout=5)
+            with urllib.request.urlopen(list_pods, timeout=5) as response:
+                response.read()
             if time.monotonic() >= next_sample:
-                sizes.append(database.stat().st_size + sum(p.stat().st_size for p in workdir.glob("db.sqlite3-*")))
+                sizes.append(database_size(workdir))
                 next_sample += 60
             time.sleep(20)
     finally:
         process.terminate()
         process.wait(timeout=15)
+    rows, asleep = python(env, COUNT).split()
     mib = ", ".join(f"{s / 2**20:.1f}" for s in sizes)
     print(f"busy: a sandbox rolling 6 pods every 20 s for {minutes:g} min, history window {history} revisions; "
-          f"database MiB each minute: {mib}")
+          f"database MiB each minute: {mib}; at the end {rows} history and step rows, "
+          f"{asleep} cluster(s) asleep")
 
 
 def main() -> None:

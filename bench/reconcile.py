@@ -48,7 +48,8 @@ def deployment(replicas: int) -> dict:
 
 def ready_pods(api: object) -> int:
     return sum(1 for p in api.list("pods", "default")["items"]
-               if any(c["type"] == "Ready" and c["status"] == "True" for c in p.get("status", {}).get("conditions") or []))
+               if any(c["type"] == "Ready" and c["status"] == "True"
+                      for c in p.get("status", {}).get("conditions") or []))
 
 
 def raw_rows_per_second(rows: int) -> float:
@@ -63,9 +64,9 @@ def raw_rows_per_second(rows: int) -> float:
     with transaction.atomic():
         for start in range(0, rows, 2000):
             batch = range(start, min(rows, start + 2000))
-            Entry.objects.bulk_create([Entry(cluster=other, key=f"/registry/pods/default/p{i}", prefix="/registry/pods/",
-                                             namespace="default", create_revision=i + 1, mod_revision=i + 1,
-                                             version=1, value=value) for i in batch])
+            Entry.objects.bulk_create([Entry(cluster=other, key=f"/registry/pods/default/p{i}",
+                                             prefix="/registry/pods/", namespace="default", create_revision=i + 1,
+                                             mod_revision=i + 1, version=1, value=value) for i in batch])
             Revision.objects.bulk_create([Revision(cluster=other, revision=i + 1, type="PUT",
                                                    key=f"/registry/pods/default/p{i}", prefix="/registry/pods/",
                                                    namespace="default", create_revision=i + 1, version=1,

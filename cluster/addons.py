@@ -21,6 +21,7 @@ import copy
 import functools
 import hashlib
 import json
+from typing import Any
 
 import yaml
 
@@ -583,8 +584,8 @@ def _parsed(text: str) -> object:
     return yaml.safe_load(text)
 
 
-def _load(text: str) -> object:
-    """A manifest parsed once per process, handed out as a fresh copy."""
+def _load(text: str) -> Any:
+    """A manifest parsed once per process, handed out as a fresh copy (a dict or a list, as the text says)."""
     return copy.deepcopy(_parsed(text))
 
 

@@ -199,19 +199,22 @@ SANDBOX_QUOTA = {"pods": "200", "services": "50", "configmaps": "200", "secrets"
 SANDBOX_CLAIM_MAX = "10Gi"
 
 
-def sandbox_limits() -> list[dict]:
-    """The ResourceQuota and LimitRange a sandbox's default namespace starts with."""
+def sandbox_limits(quota_overrides: dict[str, str] | None = None) -> list[dict]:
+    """The ResourceQuota and LimitRange a sandbox's default namespace starts with (an administrator may
+    raise or lower any of the quota's `hard` values)."""
+    hard = {**SANDBOX_QUOTA, **(quota_overrides or {})}
     quota = {"apiVersion": "v1", "kind": "ResourceQuota",
-             "metadata": {"name": "sandbox", "namespace": "default"}, "spec": {"hard": dict(SANDBOX_QUOTA)}}
+             "metadata": {"name": "sandbox", "namespace": "default"}, "spec": {"hard": hard}}
     limits = {"apiVersion": "v1", "kind": "LimitRange", "metadata": {"name": "sandbox", "namespace": "default"},
               "spec": {"limits": [{"type": "PersistentVolumeClaim", "max": {"storage": SANDBOX_CLAIM_MAX}}]}}
     return [quota, limits]
 
 
-def add_sandbox_limits(cluster: Cluster) -> None:
+def add_sandbox_limits(cluster: Cluster, quota_overrides: dict[str, str] | None = None) -> None:
+    quota, limits = sandbox_limits(quota_overrides)
     api = APIServer(cluster, client="kubeadm")
-    api.create("resourcequotas", "default", sandbox_limits()[0])
-    api.create("limitranges", "default", sandbox_limits()[1])
+    api.create("resourcequotas", "default", quota)  # validated as any ResourceQuota: a bad quantity is a 422
+    api.create("limitranges", "default", limits)
 
 
 def populate(cluster: Cluster, nodes: int, with_addons: bool = True) -> None:
@@ -281,12 +284,13 @@ def settle_control_plane(cluster: Cluster) -> None:
 
 def create_cluster(name: str, nodes: int = 3, seed: int = 0, owner_session: str = "",
                    object_limit: int | None = None, sandbox: bool = False, addons: bool = True,
-                   frozen_at: dt.datetime | None = None) -> Cluster:
+                   frozen_at: dt.datetime | None = None, quota: dict[str, str] | None = None) -> Cluster:
     """A new cluster with `nodes` workers; `object_limit` bounds its live keys (None: KUBECLASS_OBJECT_LIMIT,
     0: unbounded); a `sandbox` (a learner's) also gets the ResourceQuota and LimitRange of `sandbox_limits`;
     `addons=False` leaves out the control-plane node and kube-system's workloads (see the module's docstring);
     `frozen_at` starts its virtual clock stopped at that moment, so that even the bootstrap's Events (named
-    after the time) replay identically."""
+    after the time) replay identically. `quota` gives any cluster the sandbox's limits, with these `hard`
+    values instead of the sandbox's (`manage.py cluster create --quota pods=500`)."""
     clock_fields: dict = {}
     if frozen_at is not None:
         clock_fields = {"virtual_anchor": frozen_at, "wall_anchor": frozen_at, "speed": 0.0}
@@ -295,8 +299,8 @@ def create_cluster(name: str, nodes: int = 3, seed: int = 0, owner_session: str 
                                          object_limit=default_object_limit() if object_limit is None
                                          else object_limit, **clock_fields)
         populate(cluster, nodes, with_addons=addons)
-        if sandbox:
-            add_sandbox_limits(cluster)
+        if sandbox or quota is not None:
+            add_sandbox_limits(cluster, quota)
     return cluster
 
 

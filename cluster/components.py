@@ -2,13 +2,13 @@
 
 The control plane's loops (kube-controller-manager's controllers, the
 local-path provisioner kind ships, kube-scheduler) run once per cluster; the
-node agents (the kubelet) once per Node. Each is a `Controller`
-(cluster/controllers/base.py): the reconciler builds it with an APIServer
-whose client name is the component's name.
+node agents (the kubelet) once per Node. Each keeps the `Component` contract
+(cluster/component.py): the reconciler builds it with an APIServer whose
+client name is the component's name.
 """
 from __future__ import annotations
 
-from cluster.controllers.base import Controller
+from cluster.component import Controller
 from cluster.controllers.cronjob import CronJobController
 from cluster.controllers.daemonset import DaemonSetController
 from cluster.controllers.deployment import DeploymentController

@@ -86,7 +86,8 @@ def parse_standard(spec: str, default_zone: dt.tzinfo | None = None) -> Schedule
     if len(fields) != 5:
         raise CronError(f"expected exactly 5 fields, found {len(fields)}: [{' '.join(fields)}]")
     bits = [get_field(f, b) for f, b in zip(fields, (MINUTES, HOURS, DOM, MONTHS, DOW))]
-    return SpecSchedule(*bits, zone=zone)
+    minute, hour, dom, month, dow = bits
+    return SpecSchedule(minute, hour, dom, month, dow, zone=zone)
 
 
 def load_location(name: str, error: object = None) -> dt.tzinfo:

@@ -37,6 +37,7 @@ import datetime as dt
 import json
 import math
 import re
+from typing import Any
 
 import yaml
 
@@ -64,26 +65,26 @@ def clean(value: object) -> object:
     any Go integer type and non-finite numbers. Walks iteratively: the input may be hostile.
     """
     root = [value]
-    stack: list[tuple[list | dict, object, int]] = [(root, 0, 0)]
+    stack: list[tuple[Any, Any, int]] = [(root, 0, 0)]  # (the list or dict holding an item, its index or key, depth)
     while stack:
         holder, slot, depth = stack.pop()
-        item = holder[slot]  # type: ignore[index]
+        item = holder[slot]
         if isinstance(item, str):
             if _SURROGATE.search(item):
-                holder[slot] = _SURROGATE.sub(REPLACEMENT, item)  # type: ignore[index]
+                holder[slot] = _SURROGATE.sub(REPLACEMENT, item)
         elif isinstance(item, bool) or item is None:
             continue
         elif isinstance(item, int):
             if len(str(abs(item))) > MAX_INTEGER_DIGITS:  # a typed field's range is the schema's to check
                 raise DecodeError(f"json: cannot unmarshal number {_shown(item)} into Go value of type int64")
         elif isinstance(item, float):
-            holder[slot] = _number(item)  # type: ignore[index]
+            holder[slot] = _number(item)
         elif isinstance(item, (dict, list)):
             if depth >= MAX_DEPTH:
                 raise DecodeError(TOO_DEEP)
             stack.extend(_children(item, depth + 1))
         else:  # what YAML has and JSON has not: !!binary, !!timestamp, !!set
-            holder[slot] = _as_json(item)  # type: ignore[index]
+            holder[slot] = _as_json(item)
             stack.append((holder, slot, depth))
     return root[0]
 

@@ -12,8 +12,8 @@ the search path `<ns>.svc.cluster.local svc.cluster.local cluster.local` and
 Unknown cluster names are NXDOMAIN.
 
 Simplified: the simulated cluster has no upstream resolver, so dotted names outside
-cluster.local fail with SERVFAIL (single labels are NXDOMAIN, as the root says); no SRV or PTR records; dnsPolicy Default and None
-are answered as ClusterFirst.
+cluster.local fail with SERVFAIL (single labels are NXDOMAIN, as the root says); no SRV or PTR records;
+dnsPolicy Default and None are answered as ClusterFirst.
 """
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from cluster.apiserver.errors import StatusError
 from cluster.apiserver.server import APIServer
-from cluster.controllers.endpointslice import SERVICE_NAME
+from cluster.labels import SERVICE_NAME
 
 CLUSTER_DOMAIN = "cluster.local"
 DNS_SERVICE_IP = "10.96.0.10"  # kubelet's --cluster-dns, the kube-dns Service in kube-system

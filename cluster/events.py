@@ -37,12 +37,14 @@ import logging
 import struct
 from collections import OrderedDict
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from cluster import clock
 from cluster.apiserver.errors import StatusError
 from cluster.apiserver.patch import STRATEGIC_MERGE_PATCH
 from cluster.apiserver.server import APIServer
 
+log = logging.getLogger(__name__)  # a rejected Event is logged, as the broadcaster logs it
 NORMAL = "Normal"
 WARNING = "Warning"
 
@@ -57,22 +59,24 @@ NAME_RETRIES = 8
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
 _last_stamp: dict[tuple[int, str], int] = {}  # (cluster pk, token) -> the last event timestamp given, in ns
 
+V = TypeVar("V")
 
 
-class LRU(OrderedDict):
+
+class LRU(OrderedDict[tuple, V]):
     """groupcache's lru.Cache: Get and Add make an entry the most recent; Add drops the oldest past the size."""
 
     def __init__(self, size: int = MAX_LRU_CACHE_ENTRIES) -> None:
         super().__init__()
         self.size = size
 
-    def lookup(self, key: tuple) -> object:
+    def lookup(self, key: tuple) -> V | None:
         value = self.get(key)
         if value is not None:
             self.move_to_end(key)
         return value
 
-    def add(self, key: tuple, value: object) -> None:
+    def add(self, key: tuple, value: V) -> None:
         self[key] = value
         self.move_to_end(key)
         if len(self) > self.size:
@@ -143,9 +147,9 @@ class EventCorrelator:
     """EventCorrelator (NewEventCorrelator's defaults): aggregate, then count, then filter spam."""
 
     def __init__(self) -> None:
-        self.aggregates = LRU()  # aggregate key -> AggregateRecord
-        self.logs = LRU()  # event key (or aggregate key) -> EventLog
-        self.spam = LRU()  # spam key -> TokenBucket
+        self.aggregates: LRU[AggregateRecord] = LRU()  # aggregate key -> AggregateRecord
+        self.logs: LRU[EventLog] = LRU()  # event key (or aggregate key) -> EventLog
+        self.spam: LRU[TokenBucket] = LRU()  # spam key -> TokenBucket
 
     def correlate(self, event: dict, now: dt.datetime, stamp: int) -> tuple[dict, bool, tuple] | None:
         """EventCorrelate: the event to write, whether it patches an existing one, and the key the logger keeps
@@ -184,13 +188,14 @@ class EventCorrelator:
     def _observe(self, event: dict, key: tuple) -> tuple[dict, bool]:
         """eventObserve: a repeat takes the first Event's name and firstTimestamp and the next count."""
         last = self.logs.lookup(key)
-        repeat = last is not None and last.count > 0
-        if repeat:
+        if last is not None and last.count > 0:
             event = dict(event, metadata=dict(event["metadata"], name=last.name), count=last.count + 1,
                          firstTimestamp=last.first_timestamp)
-        self.logs.add(key, EventLog(event["count"], event["firstTimestamp"], event["metadata"]["name"],
-                                    last.resource_version if repeat else ""))
-        return event, repeat
+            self.logs.add(key, EventLog(event["count"], event["firstTimestamp"], event["metadata"]["name"],
+                                        last.resource_version))
+            return event, True
+        self.logs.add(key, EventLog(event["count"], event["firstTimestamp"], event["metadata"]["name"], ""))
+        return event, False
 
     def _accept(self, event: dict, now: dt.datetime) -> bool:
         """EventSourceObjectSpamFilter.Filter, inverted: whether the source may still write about the object."""
@@ -291,7 +296,7 @@ def _restamp(api: APIServer, nanos: int) -> int:
 
 def _correlator(api: APIServer) -> EventCorrelator:
     """The recording client's correlator (one per EventBroadcaster: per component, per kubelet)."""
-    correlator = getattr(api, "_event_correlator", None)
+    correlator = api.event_correlator
     if correlator is None:
-        correlator = api._event_correlator = EventCorrelator()  # type: ignore[attr-defined]
+        correlator = api.event_correlator = EventCorrelator()
     return correlator

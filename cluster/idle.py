@@ -44,7 +44,8 @@ def touch(cluster: Cluster) -> None:
             return
         _touched[key] = now
     Cluster.objects.filter(pk=cluster.pk).update(last_active=clock.wall_now())
-    if cluster.sleeping_since is not None or Cluster.objects.filter(pk=cluster.pk, sleeping_since__isnull=False).exists():
+    if (cluster.sleeping_since is not None
+            or Cluster.objects.filter(pk=cluster.pk, sleeping_since__isnull=False).exists()):
         wake(cluster)
 
 

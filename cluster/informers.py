@@ -18,6 +18,7 @@ The indexes are upstream's: `spec.nodeName` (PodNodeNameKeyIndex) and
 """
 from __future__ import annotations
 
+import builtins  # Lister.list shadows the built-in in the listers' annotations
 from typing import Callable, Iterable
 
 from cluster.apiserver.errors import StatusError
@@ -111,7 +112,8 @@ class Informer:
         end = self.journal_start + len(self.journal)
         if position < self.journal_start:
             return None, end
-        return [(key, old_node, self.items.get(key)) for key, old_node in self.journal[position - self.journal_start:]], end
+        changes = self.journal[position - self.journal_start:]
+        return [(key, old_node, self.items.get(key)) for key, old_node in changes], end
 
     def _add(self, key: str, obj: dict) -> None:
         self.items[key] = obj
@@ -190,18 +192,18 @@ class Lister:
         return None if obj is None else obj["metadata"].get("uid")
 
     def list(self, resource: str, namespace: str | None = None, label_selector: str | None = None,
-             field_selector: str | None = None) -> list[dict]:
+             field_selector: str | None = None) -> builtins.list[dict]:
         return self.api.list(resource, namespace, label_selector=label_selector,
                              field_selector=field_selector)["items"]
 
-    def by_index(self, resource: str, index: str, value: str) -> list[dict]:
+    def by_index(self, resource: str, index: str, value: str) -> builtins.list[dict]:
         return [obj for obj in self.list(resource) if _index_value(resource, index, obj) == value]
 
-    def changes_since(self, resource: str, position: int) -> tuple[list[Change] | None, int]:
+    def changes_since(self, resource: str, position: int) -> tuple[builtins.list[Change] | None, int]:
         """The changes since `position`; None when unknown (read everything again)."""
         return None, 0
 
-    def owned_or_orphans(self, resource: str, namespace: str, uid: str) -> list[dict]:
+    def owned_or_orphans(self, resource: str, namespace: str, uid: str) -> builtins.list[dict]:
         """controller.FilterPodsByOwner: the objects `uid` controls, then the orphans of its namespace."""
         return [obj for obj in self.list(resource, namespace)
                 if _controller_uid_of(obj) in (uid, ORPHAN_INDEX_KEY)]
@@ -236,7 +238,7 @@ class CachedLister(Lister):
         return informer.items.get(_key(namespace, name))
 
     def list(self, resource: str, namespace: str | None = None, label_selector: str | None = None,
-             field_selector: str | None = None) -> list[dict]:
+             field_selector: str | None = None) -> builtins.list[dict]:
         informer = self.informers.informers.get(resource)
         if informer is None:
             return super().list(resource, namespace, label_selector, field_selector)
@@ -249,17 +251,17 @@ class CachedLister(Lister):
             items = [o for o in items if fields.matches(o)]
         return items
 
-    def by_index(self, resource: str, index: str, value: str) -> list[dict]:
+    def by_index(self, resource: str, index: str, value: str) -> builtins.list[dict]:
         informer = self.informers.informers.get(resource)
         if informer is None:
             return super().by_index(resource, index, value)
         return informer.by_index(index, value)
 
-    def changes_since(self, resource: str, position: int) -> tuple[list[Change] | None, int]:
+    def changes_since(self, resource: str, position: int) -> tuple[builtins.list[Change] | None, int]:
         informer = self.informers.informers.get(resource)
         return (None, 0) if informer is None else informer.changes_since(position)
 
-    def owned_or_orphans(self, resource: str, namespace: str, uid: str) -> list[dict]:
+    def owned_or_orphans(self, resource: str, namespace: str, uid: str) -> builtins.list[dict]:
         informer = self.informers.informers.get(resource)
         if informer is None:
             return super().owned_or_orphans(resource, namespace, uid)

@@ -27,7 +27,7 @@ from cluster import faults, steps
 from cluster.apiserver.errors import StatusError
 from cluster.apiserver.server import APIServer, WatchEvent
 from cluster.clock import parse_rfc3339, rfc3339
-from cluster.controllers.base import DONE, Controller, Result, split_key
+from cluster.component import DONE, Controller, Result, split_key
 from cluster.events import NORMAL, record
 from cluster.informers import NODE_NAME_INDEX, object_key
 from cluster.kubelet_eviction import EvictionManager
@@ -44,12 +44,12 @@ MAX_NODE_IMAGES = 50
 
 class Kubelet(Controller):
     name = "kubelet"
-    watches = ("pods", "nodes")
+    watches: tuple[str, ...] = ("pods", "nodes")
 
     def __init__(self, api: APIServer, node_name: str) -> None:
         super().__init__(api)
         self.node_name = node_name
-        api.host = node_name  # type: ignore[attr-defined]
+        api.hooks.host = node_name  # its steps read kubelet/<node>
         self.runtime = NodeRuntime(api.cluster, node_name)
         self.eviction = EvictionManager(self)
         self.reachable = True
@@ -64,12 +64,16 @@ class Kubelet(Controller):
     def field_selector(self, resource: str) -> tuple[str, str] | None:
         return ("metadata.name" if resource == "nodes" else "spec.nodeName", self.node_name)
 
+    def observe(self, resource: str, event: WatchEvent) -> None:
+        """Follow the own node's fault as the watch reports it (before `keys_for` maps the event)."""
+        if resource == "nodes" and event.object["metadata"]["name"] == self.node_name:
+            self.observe_node(event.object, event.type == "DELETED")
+
     def keys_for(self, resource: str, event: WatchEvent) -> list[str]:
         obj = event.object
         if resource == "nodes":
             if obj["metadata"]["name"] != self.node_name:
                 return []
-            self.observe_node(obj, event.type == "DELETED")
             return [HEARTBEAT] if event.type != "DELETED" else []
         key = object_key(obj)
         if (obj.get("spec") or {}).get("nodeName") != self.node_name or event.type == "DELETED":
@@ -181,7 +185,7 @@ class Kubelet(Controller):
             return current
 
         self.api.update_with("nodes", None, self.node_name, post, subresource="status")
-        for type_, status_, reason, _message in changed:
+        for type_, _status, reason, _message in changed:
             event_reason = "NodeReady" if type_ == "Ready" else reason.replace("Kubelet", "Node")
             record(self.api, node, NORMAL, event_reason, f"Node {self.node_name} status is now: {event_reason}",
                    "kubelet", host=self.node_name)
@@ -241,7 +245,7 @@ def _node_condition(wanted: tuple[str, str, str, str], before: dict | None, stam
     type_, status, reason, message = wanted
     changed = before is None or before.get("status") != status
     return {"type": type_, "status": status, "lastHeartbeatTime": stamp,
-            "lastTransitionTime": stamp if changed else before.get("lastTransitionTime", stamp),
+            "lastTransitionTime": stamp if changed or before is None else before.get("lastTransitionTime", stamp),
             "reason": reason, "message": message}
 
 

@@ -9,6 +9,7 @@ then, not when the kubelet happened to look.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 from typing import TYPE_CHECKING, Iterator
 
@@ -91,8 +92,9 @@ class Checker:
                 if self.next_check(record, spec, kind, moment) != moment:
                     continue
                 results = probes.ProbeResults()
-                probes.evaluate(kind, probes.probe_of(spec, kind), record,
-                                moment, lambda probe, at, s=spec, r=record: self.check(s, r, probe, at), results)
+                probe = probes.probe_of(spec, kind)
+                assert probe is not None  # active() lists only the kinds the spec has a probe for
+                probes.evaluate(kind, probe, record, moment, functools.partial(self.check, spec, record), results)
                 self.sync.runtime.dirty = True
                 for type_, reason, message in results.events:
                     self.sync.event(type_, reason, message, name)

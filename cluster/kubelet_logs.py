@@ -200,7 +200,7 @@ def probe_lines(spec: dict, pod: dict, instance: Instance, end: float) -> list[l
     ip = (pod.get("status") or {}).get("podIP", "")
     client = ip.rsplit(".", 1)[0] + ".1" if ip else ""
     lines: list[list] = []
-    for kind, field in FIELDS.items():
+    for field in FIELDS.values():
         get = (spec.get(field) or {}).get("httpGet")
         if not get:
             continue

@@ -21,6 +21,9 @@ whenever it exits; it stops after the containers, the last sidecar first
 (kuberuntime_termination_order.go), when the pod is deleted or its containers have
 finished for good.
 
+Lifecycle hooks (postStart after StartContainer, preStop before the stop signal) are
+cluster/kubelet_hooks.py's.
+
 Simplified: ephemeral containers are not run; a container whose process ends is
 restarted at the sync that notices it rather than at the next PLEG relist.
 """
@@ -31,12 +34,13 @@ import random
 from typing import TYPE_CHECKING
 
 from cluster import faults, kubelet_start, steps
+from cluster import kubelet_hooks as hooks
 from cluster.apiserver.errors import StatusError
 from cluster.clock import parse_rfc3339, rfc3339
+from cluster.component import DONE, Result
 from cluster.container import pods as container_pods
 from cluster.container import shell
 from cluster.container.context import ConfigError, project_volumes
-from cluster.controllers.base import DONE, Result
 from cluster.events import NORMAL, WARNING, record
 from cluster.kubelet_checks import Checker
 from cluster.kubelet_status import build_status, container_status, is_sidecar, pod_phase
@@ -331,7 +335,7 @@ class PodSync:
         runs = container_pods.run_pod(self.api, self.pod, live, until, dry=False, node=self.node)
         self.runtime.dirty = True
         moment = dt.datetime.fromtimestamp(until, dt.timezone.utc)
-        for name, run in runs.items():
+        for run in runs.values():
             kubelet_start.predict(run.state, run.host, until)
             self.runtime.reap(run.record, moment)
 
@@ -394,7 +398,7 @@ class PodSync:
             record_["backoff_seen"] = True
             self.runtime.dirty = True
             self.wake_at(self.now + dt.timedelta(seconds=PLEG_RELIST_PERIOD))
-            return container_status(container, record_, ready=False)
+            return container_status(container, record_, ready=False, waiting=hook_error_waiting(record_))
         self.event(WARNING, "BackOff", f"Back-off restarting failed container {name} in pod {pod_name}", name)
         self.wake_at(min(restart_at, self.now + backoff_resync(self.uid, self.now)))
         waiting = {"reason": "CrashLoopBackOff",
@@ -467,8 +471,9 @@ class PodSync:
         if previous is not None:
             attempt = previous["attempt"] + 1
         else:  # the runtime lost it (the node restarted): the count goes on from the pod's status
-            ran_before = last_status is not None and last_status.get("containerID")
-            attempt = last_status["restartCount"] + 1 if ran_before else 0
+            attempt = 0
+            if last_status is not None and last_status.get("containerID"):  # it ran before
+                attempt = last_status["restartCount"] + 1
         self.hop("CreateContainer", container=name)
         created = self.runtime.create_container(self.uid, name, parse_image(container["image"]), attempt)
         if previous is not None and previous["state"] == "exited":
@@ -487,7 +492,21 @@ class PodSync:
             return created
         self.event(NORMAL, "Started", f"Started container {name}", name)
         self.runtime.reap(created, self.now)
+        if created["state"] == "running" and hooks.handler_of(container, "postStart") is not None:
+            self.post_start(container, created)
         return created
+
+    def post_start(self, container: dict, record_: dict) -> None:
+        """startContainer's step 4: the postStart hook; on failure the container is killed."""
+        handler = hooks.handler_of(container, "postStart") or {}
+        outcome = hooks.run_handler(self, container, record_, handler, self.now.timestamp(), hooks.HOOK_HORIZON)
+        if outcome.ok:
+            return
+        name = container["name"]
+        record_["hook_error"] = outcome.message
+        self.event(WARNING, "FailedPostStartHook", "PostStartHook failed", name)
+        self.event(NORMAL, "Killing", "FailedPostStartHook", name)
+        self.stop(container, record_, int(self.pod["spec"].get("terminationGracePeriodSeconds", 30)))
 
     def apply_faults(self, container: dict, record_: dict) -> None:
         if record_.get("stopping") or record_["state"] != "running":
@@ -507,8 +526,16 @@ class PodSync:
              at: dt.datetime | None = None) -> None:
         """StopContainer: the stop signal now, SIGKILL when the grace period ends."""
         at = at or self.now
-        self.hop("StopContainer", container=container["name"], grace=grace)
         deadline = deadline or at + dt.timedelta(seconds=grace)
+        handler = hooks.handler_of(container, "preStop")
+        if handler is not None and grace > 0 and not record_.get("stopping"):
+            outcome = hooks.run_handler(self, container, record_, handler, at.timestamp(), float(grace))
+            if not outcome.ok:
+                self.event(WARNING, "FailedPreStopHook", outcome.message, container["name"])
+            at = at + dt.timedelta(seconds=outcome.seconds)
+            deadline = max(deadline, at + dt.timedelta(seconds=hooks.MINIMUM_GRACE))
+            grace = hooks.remaining_grace(grace, outcome.seconds)
+        self.hop("StopContainer", container=container["name"], grace=grace)
         handled, code = shell.signal_term(record_["proc"]) if record_.get("proc") else (True, 0)
         signal = image_config(container["image"]).stopsignal
         if handled:
@@ -519,6 +546,8 @@ class PodSync:
 
     def running_status(self, container: dict, record_: dict) -> dict:
         self.wake_at(exits_at(record_))
+        if record_.get("hook_error"):  # killed for its postStart hook: the reason cache's PostStartHookError
+            return container_status(container, record_, ready=False, waiting=hook_error_waiting(record_))
         self.wake_at(kubelet_start.wake_for(record_, self.now))
         ready, started = self.checker.readiness(container, record_)
         if container in self.init_specs and not is_sidecar(container):
@@ -602,6 +631,13 @@ class PodSync:
             if err.code not in (404, 409):
                 raise
         return DONE
+
+
+def hook_error_waiting(record_: dict) -> dict | None:
+    """The waiting state of a container killed because its postStart hook failed (ErrPostStartHook)."""
+    if not record_.get("hook_error"):
+        return None
+    return {"reason": "PostStartHookError", "message": record_["hook_error"]}
 
 
 def log_summary(record_: dict) -> dict:

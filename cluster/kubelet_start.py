@@ -11,7 +11,7 @@ state in the record, what it wrote in its filesystem, and what it printed in its
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from cluster.container import commands, logs, shell
 from cluster.container.context import Names, command_line, environment, make_host
@@ -19,6 +19,7 @@ from cluster.container.net import Net
 from cluster.registry import image_config
 
 if TYPE_CHECKING:
+    from cluster.apiserver.server import APIServer
     from cluster.kubelet_pods import PodSync
 
 HORIZON = 86_400.0  # how far ahead a process's exit is predicted
@@ -36,7 +37,7 @@ def container_env(sync: PodSync, container: dict, full: bool) -> dict[str, str]:
     image = image_config(container["image"])
     if full:
         return environment(sync.api, sync.pod, container, image, sync.node)
-    return environment(_NoServices(sync.api), sync.pod, container, image, sync.node)
+    return environment(cast("APIServer", _NoServices(sync.api)), sync.pod, container, image, sync.node)  # duck-typed
 
 
 class _NoServices:
@@ -77,7 +78,8 @@ def start_process(sync: PodSync, container: dict, record: dict, argv: list[str],
         return ""
     probe = shell.Shell(shell.new_state(argv or ["sh"], env, 0.0), host)
     if not argv:
-        return "failed to create containerd task: failed to create shim task: OCI runtime create failed: no command specified: unknown"
+        return ("failed to create containerd task: failed to create shim task: OCI runtime create failed: "
+                "no command specified: unknown")
     if commands.missing_executable(probe, argv[0]):
         return start_error(argv[0])
     now = sync.now.timestamp()

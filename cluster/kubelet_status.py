@@ -101,8 +101,8 @@ def pod_phase(pod: dict, statuses: list[dict], init_statuses: list[dict] | None 
             pending_init += 1
         elif "terminated" in state:
             failed_init += state["terminated"].get("exitCode", 0) != 0
-        elif _last_terminated(status):
-            failed_init += _last_terminated(status).get("exitCode", 0) != 0
+        elif last := _last_terminated(status):
+            failed_init += last.get("exitCode", 0) != 0
         else:
             pending_init += 1
     for status in statuses:
@@ -226,7 +226,7 @@ def _condition(type_: str, status: str, reason: str | None, message: str | None,
                now: str) -> dict:
     changed = before is None or before.get("status") != status
     condition = {"type": type_, "status": status, "lastProbeTime": None,
-                 "lastTransitionTime": now if changed else before.get("lastTransitionTime", now)}
+                 "lastTransitionTime": now if changed or before is None else before.get("lastTransitionTime", now)}
     if reason:
         condition["reason"] = reason
     if message:

@@ -86,14 +86,16 @@ def _yaml(chunk: str, source: str) -> object:
     try:
         return decoding.load_yaml(chunk)
     except yaml.YAMLError as err:
-        raise ManifestError(f"error parsing {source}: error converting YAML to JSON: {decoding.go_yaml_error(err)}") from None
+        raise ManifestError(f"error parsing {source}: error converting YAML to JSON: "
+                            f"{decoding.go_yaml_error(err)}") from None
     except decoding.DecodeError as err:
         raise ManifestError(f"error parsing {source}: error converting YAML to JSON: yaml: {err}") from None
 
 
 def _split(text: str) -> list[str]:
     """Documents split on `---` lines, as kubectl's YAML reader splits them."""
-    chunks, current = [], []
+    chunks: list[str] = []
+    current: list[str] = []
     for line in text.splitlines(keepends=True):
         if line.rstrip() == "---" or line.startswith("--- "):
             chunks.append("".join(current))

@@ -17,19 +17,28 @@ its CPU limit (the kernel throttles it), when every container has one. Memory is
 not driven by load: each running container holds `IDLE_MEMORY_BYTES` of working set,
 or its memory limit if that is lower (what `kubectl top` shows; the HPA reads CPU only).
 
-Simplified: one sample per pod (not per container); a pod reports metrics once it
-has run for one metric resolution (metrics-server needs two scrapes for a rate),
-and the sample is taken at the moment it is read, with a window of one resolution.
+`pod_metrics` and `node_metrics` are the samples metrics-server would hold, per
+container and per node: what the page's `kubectl top` prints and what the
+metrics.k8s.io API (cluster/apiserver/http/metrics_api.py) serves.
+
+Simplified: one CPU sample per pod, split evenly over its running containers; a
+pod reports metrics once it has run for one metric resolution (metrics-server
+needs two scrapes for a rate), and the sample is taken at the moment it is read,
+with a window of one resolution; a node's usage is its pods' (no system daemons);
+a pod on an unreachable node has no PodMetrics, though the HPA's view
+(`pod_cpu_metrics`) still counts it.
 """
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
 
-from cluster import clock, quantity
+from cluster import clock, podutil, quantity
 from cluster.apiserver.errors import StatusError
+from cluster.apiserver.resources import ResourceType
 from cluster.apiserver.selectors import LabelSelector, selector_from_label_selector
 from cluster.apiserver.server import APIServer
+from cluster.faults import kubelet_reachable
 
 CPU_USAGE_ANNOTATION = "kubeclass.io/cpu-usage"
 LOAD_QPS_ANNOTATION = "kubeclass.io/load-generator-qps"
@@ -37,6 +46,12 @@ CPU_PER_REQUEST = 50  # millicores a request keeps busy for a second (php-apache
 IDLE_MILLICORES = 1
 IDLE_MEMORY_BYTES = 4 * 1024 * 1024  # an idle web server's working set is a few MiB
 METRIC_RESOLUTION = dt.timedelta(seconds=15)  # metrics-server's --metric-resolution
+# The resource metrics API metrics-server serves (read-only, never stored): its APIResourceList's entries.
+METRICS_GROUP, METRICS_VERSION = "metrics.k8s.io", "v1beta1"
+METRICS_RESOURCES = (
+    ResourceType(METRICS_GROUP, METRICS_VERSION, "NodeMetrics", "nodes", "", False, "", verbs=("get", "list")),
+    ResourceType(METRICS_GROUP, METRICS_VERSION, "PodMetrics", "pods", "", True, "", verbs=("get", "list")),
+)
 
 
 class MetricsUnavailable(Exception):
@@ -139,12 +154,10 @@ def _serving(pod: dict) -> bool:
     """Behind a Service's endpoints: running, ready and not terminating."""
     if pod["metadata"].get("deletionTimestamp"):
         return False
-    status = pod.get("status") or {}
-    ready = any(c.get("type") == "Ready" and c.get("status") == "True" for c in status.get("conditions") or [])
-    return status.get("phase") == "Running" and ready
+    return (pod.get("status") or {}).get("phase") == "Running" and podutil.is_ready(pod)
 
 
-def _millicores_or_zero(value: object) -> int:
+def _millicores_or_zero(value: str | int | float | None) -> int:
     try:
         return quantity.millicores(value)
     except ValueError:
@@ -175,3 +188,71 @@ def _annotate(api: APIServer, namespace: str, service: str, value: str | None) -
         return svc
 
     return api.update_with("services", namespace, service, put)
+
+
+# -- resource metrics per pod and node: what metrics.k8s.io serves and `kubectl top` prints ------
+@dataclass(frozen=True)
+class Usage:
+    cpu: int  # millicores
+    memory: int  # bytes
+
+    def __add__(self, other: Usage) -> Usage:
+        return Usage(self.cpu + other.cpu, self.memory + other.memory)
+
+
+@dataclass(frozen=True)
+class PodMetrics:
+    """One pod's sample, as metrics-server's PodMetrics: each running container's usage."""
+    namespace: str
+    name: str
+    node: str
+    containers: tuple[tuple[str, Usage], ...]
+
+    @property
+    def usage(self) -> Usage:
+        return sum((u for _, u in self.containers), Usage(0, 0))
+
+
+def pod_metrics(api: APIServer, pods: list[dict]) -> list[PodMetrics]:
+    """The PodMetrics metrics-server would list: pods that have run for one resolution on a node it can
+    scrape, sorted by namespace and name (as its List keeps the Kube API's order)."""
+    now = api.now()
+    unreachable = {n["metadata"]["name"] for n in api.list("nodes", None)["items"] if not kubelet_reachable(n)}
+    by_namespace: dict[str, list[dict]] = {}
+    for pod in pods:
+        by_namespace.setdefault(pod["metadata"].get("namespace", ""), []).append(pod)
+    found: list[PodMetrics] = []
+    for namespace, members in by_namespace.items():
+        cpu = cpu_usage(api, namespace, members)
+        found.extend(_one_pod(pod, cpu[pod["metadata"]["name"]]) for pod in members
+                     if reports_metrics(pod, now) and (pod.get("spec") or {}).get("nodeName") not in unreachable)
+    return sorted((m for m in found if m.containers), key=lambda m: (m.namespace, m.name))
+
+
+def _one_pod(pod: dict, cpu: int) -> PodMetrics:
+    """The pod's CPU split evenly over its running containers, each with its working set."""
+    containers = _running_containers(pod)
+    count = max(len(containers), 1)
+    shares = [cpu // count + (1 if i < cpu % count else 0) for i in range(len(containers))]
+    usage = tuple((str(c.get("name", "")), Usage(share, container_memory(c))) for c, share in zip(containers, shares))
+    meta = pod["metadata"]
+    return PodMetrics(meta.get("namespace", ""), meta["name"], (pod.get("spec") or {}).get("nodeName") or "", usage)
+
+
+def _running_containers(pod: dict) -> list[dict]:
+    """The containers the kubelet has running (all of them before it reports any): a crashed one has no usage."""
+    containers = (pod.get("spec") or {}).get("containers") or []
+    statuses = (pod.get("status") or {}).get("containerStatuses")
+    if not statuses:
+        return containers
+    running = {s.get("name") for s in statuses if "running" in (s.get("state") or {})}
+    return [c for c in containers if c.get("name") in running]
+
+
+def node_metrics(api: APIServer, nodes: list[dict]) -> dict[str, Usage]:
+    """NodeMetrics of the nodes whose kubelet metrics-server can scrape: what their running pods use."""
+    usage = {n["metadata"]["name"]: Usage(0, 0) for n in nodes if kubelet_reachable(n)}
+    for metrics in pod_metrics(api, api.list("pods", None)["items"]):
+        if metrics.node in usage:
+            usage[metrics.node] += metrics.usage
+    return usage

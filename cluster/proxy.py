@@ -27,7 +27,7 @@ import random
 from dataclasses import dataclass, field
 
 from cluster.apiserver.server import APIServer
-from cluster.controllers.endpointslice import SERVICE_NAME
+from cluster.labels import SERVICE_NAME
 
 
 class ConnectionRefused(Exception):
@@ -185,8 +185,7 @@ def send_requests(api: APIServer, target: str, count: int, namespace: str = "def
 
 def _report(api: APIServer, detail: dict) -> None:
     """Hand the request to whoever records step events (the dashboard's step engine)."""
-    for observer in list(api.observers):
-        observer("traffic", detail)
+    api.report("traffic", detail)
 
 
 def connect(api: APIServer, target: str, namespace: str = "default", client: str = "client",

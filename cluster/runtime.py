@@ -28,7 +28,7 @@ from cluster.clock import parse_rfc3339, rfc3339
 from cluster.models import Cluster, RuntimeState
 from cluster.registry import (ImageRef, image_digest, missing_images, not_found_message, parse_image,  # noqa: F401
                               set_image_missing)
-from cluster.store import DriverCursor
+from cluster.dbcursor import DriverCursor
 
 __all__ = ["NodeRuntime", "ImageRef", "parse_image", "missing_images", "set_image_missing", "not_found_message"]
 

@@ -15,6 +15,7 @@ with KUBECLASS_STEP_EVENTS=0 (the benchmarks) or for one APIServer with
 """
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 from dataclasses import dataclass, field
@@ -125,12 +126,12 @@ class Recorder:
         self.enabled = True
         # In-process components probe (update, then create on 404) and repeat idempotent writes;
         # their requests that wrote nothing are left out. A user's rejected request is kept.
-        self.elide_unwritten = False
+        self.elide_unwritten = api.hooks.elide_unwritten
         self.reason: tuple[str, dict] | None = None  # why a controller sends its next request (`because`)
 
     @property
     def source(self) -> str:
-        host = getattr(self.api, "host", "")
+        host = self.api.hooks.host
         return f"{self.api.client}/{host}" if host else self.api.client
 
     def observe(self, kind: str, detail: dict) -> None:
@@ -174,7 +175,7 @@ _COLUMNS = "cluster_id, seq, time, source, target, verb, object, key, revision, 
 _dumps = json.JSONEncoder(separators=(",", ":")).encode
 
 
-def write_hops(cluster: Cluster, moment: object, hops: list[Hop]) -> None:
+def write_hops(cluster: Cluster, moment: dt.datetime, hops: list[Hop]) -> None:
     """Append hops with the next sequence numbers; raw SQL, as this runs with every API write."""
     jsonb = "::jsonb" if connection.vendor == "postgresql" else ""
     when = connection.ops.adapt_datetimefield_value(moment)
@@ -191,24 +192,9 @@ def write_hops(cluster: Cluster, moment: object, hops: list[Hop]) -> None:
     notify.cluster_changed(cluster.pk)
 
 
-def _factory(api: APIServer) -> object:
-    if not enabled():
-        return None
-    recorder = Recorder(api)
-    api.step_recorder = recorder  # type: ignore[attr-defined]
-    return recorder.observe
-
-
-def install() -> None:
-    """Attach a recorder to every APIServer created from now on (called once at app start)."""
-    from cluster.apiserver import server
-
-    if _factory not in server.OBSERVER_FACTORIES:
-        server.OBSERVER_FACTORIES.append(_factory)
-
-
 def recorder_of(api: APIServer) -> Recorder | None:
-    recorder = getattr(api, "step_recorder", None)
+    """The API server's step recorder (it makes one when step events are on), unless disabled."""
+    recorder = api.recorder
     return recorder if recorder is not None and recorder.enabled else None
 
 
@@ -233,7 +219,7 @@ def flush(api: APIServer) -> None:
 
 
 def disable(api: APIServer) -> None:
-    recorder = getattr(api, "step_recorder", None)
+    recorder = api.recorder
     if recorder is not None:
         recorder.enabled = False
         recorder.buffer.clear()

@@ -6,16 +6,14 @@ leaves neither a revision nor a half-written object behind.
 """
 from __future__ import annotations
 
-import functools
-import threading
 from dataclasses import dataclass
 from typing import Iterable
 
 import orjson
-from django.db import DEFAULT_DB_ALIAS, connections, transaction
-from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db import transaction
 from django.db.models import Max
 
+from cluster.dbcursor import DriverCursor
 from cluster.models import Cluster, Entry, Revision
 
 
@@ -106,58 +104,6 @@ def encode_value(value: dict) -> str:
         raise Unencodable(str(err)) from None
 
 
-class DriverCursor:
-    """The database driver's own cursor, with Django's `%s` placeholders.
-
-    The store's statements run several times in every request; Django's cursor
-    wrapper (placeholder rewriting per call, query logging under DEBUG) costs
-    about as much as SQLite's own work for them. Errors are the driver's.
-    """
-
-    def __init__(self) -> None:
-        db = _database()
-        if db.connection is None:
-            db.ensure_connection()
-        self.cursor = db.connection.cursor()
-        self.vendor = db.vendor
-
-    def __enter__(self) -> DriverCursor:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.cursor.close()
-
-    def execute(self, sql: str, params: list) -> None:
-        self.cursor.execute(_qmark(sql) if self.vendor == "sqlite" else sql, params)
-
-    def fetchone(self) -> tuple | None:
-        return self.cursor.fetchone()
-
-    def fetchall(self) -> list[tuple]:
-        return self.cursor.fetchall()
-
-
-_thread = threading.local()
-
-
-def _database() -> BaseDatabaseWrapper:
-    """This thread's connection wrapper.
-
-    `connections[alias]` goes through asgiref's Local on every call, which cost
-    as much as a short statement; a thread's wrapper stays the same object (it
-    reconnects in place), so each thread looks it up once.
-    """
-    db = getattr(_thread, "db", None)
-    if db is None:
-        db = _thread.db = connections[DEFAULT_DB_ALIAS]
-    return db
-
-
-@functools.lru_cache(maxsize=256)
-def _qmark(sql: str) -> str:
-    return sql.replace("%s", "?")
-
-
 _ENTRY = Entry._meta.db_table
 _REVISION = Revision._meta.db_table
 _CLUSTER = Cluster._meta.db_table
@@ -187,14 +133,15 @@ class Store:
     """The key space of one cluster. A prefix ends with `/`; namespaced keys are
     `<prefix><namespace>/<name>` and cluster-scoped keys `<prefix><name>`."""
 
-    def __init__(self, cluster: Cluster) -> None:
+    def __init__(self, cluster: Cluster, journal: list[Written] | None = None,
+                 held: HeldRevision | None = None) -> None:
         self.cluster = cluster
-        # When a list is set here, every write this Store makes is appended to it
+        # When a list is given, every write this Store makes is appended to it
         # as etcd's watch would report it (cluster/reconciler/driver.py reads its own
         # writes from it instead of from the database).
-        self.journal: list[Written] | None = None
-        # When set, the revision counter as known since this transaction's first write.
-        self.held: HeldRevision | None = None
+        self.journal = journal
+        # When given, the revision counter as known since this transaction's first write.
+        self.held = held
         self._keys = 0  # live keys as of the reserved revision, for the space quota
 
     # -- reads ------------------------------------------------------------
@@ -261,7 +208,8 @@ class Store:
     ) -> list[WatchEvent]:
         """Every write after `revision`, oldest first: what an etcd watch sends."""
         self._check_not_compacted(revision + 1)
-        where, params = ["cluster_id = %s", "revision > %s"], [self.cluster.pk, revision]
+        where = ["cluster_id = %s", "revision > %s"]
+        params: list[object] = [self.cluster.pk, revision]
         for column, value in (("prefix", prefix), ("namespace", namespace)):
             if value:
                 where.append(f"{column} = %s")
@@ -292,7 +240,9 @@ class Store:
         with DriverCursor() as cursor:
             lock = " FOR UPDATE" if cursor.vendor == "postgresql" else ""  # SQLite: IMMEDIATE transactions
             cursor.execute(f"SELECT revision, key_count FROM {_CLUSTER} WHERE id = %s{lock}", [self.cluster.pk])
-            revision, self._keys = cursor.fetchone()
+            row = cursor.fetchone()
+            assert row is not None  # the cluster's own row
+            revision, self._keys = row
         return revision + 1
 
     def _advance(self, cursor: DriverCursor, revision: int, keys: int = 0) -> None:

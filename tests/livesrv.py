@@ -6,13 +6,12 @@ create`, serves it with Daphne over TLS on 127.0.0.1 on a free port in
 root (`url`), where the bearer token chooses it, as they would a real
 apiserver; `legacy_url` is the older `/k8s/<cluster>` prefix. TLS because kubectl (client-go) sends a
 bearer token only over https: against an http:// server it sends none at all.
-The certificate is self-signed for 127.0.0.1 and handed to clients as their CA. The subprocess gets an explicit environment without
-DATABASE_URL/REDIS_URL, so it uses its own SQLite file even when CI points the
+The certificate is self-signed for 127.0.0.1 and handed to clients as their CA. The subprocess gets an
+explicit environment without DATABASE_URL/REDIS_URL, so it uses its own SQLite file even when CI points the
 test process at PostgreSQL.
 """
 from __future__ import annotations
 
-import os
 import socket
 import ssl
 import subprocess
@@ -24,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
+from web.devserver import server_env
 from web.tls import create_certificate
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -50,12 +50,6 @@ def _free_port() -> int:
                 continue
             return port
     raise RuntimeError("no free port in 8101-8119")
-
-
-def server_env(db_path: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
-    env.update({"SQLITE_PATH": str(db_path), "DJANGO_SETTINGS_MODULE": "web.settings", "PYTHONUNBUFFERED": "1"})
-    return env
 
 
 def _manage(env: dict[str, str], *args: str) -> str:

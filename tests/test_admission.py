@@ -69,12 +69,12 @@ def test_system_namespace_cannot_be_deleted(api) -> None:
 def test_a_client_with_a_namespace_informer_is_admitted_by_its_copy(api) -> None:
     api.create("namespaces", None, {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "team"}})
     terminating = {"metadata": {"name": "team", "deletionTimestamp": "2026-11-27T00:00:00Z"}}
-    api.namespace_cache = {"team": terminating}.get
+    api.hooks.namespace_cache = {"team": terminating}.get
     with pytest.raises(StatusError) as caught:
         api.create("pods", "team", pod())
     assert (caught.value.code, caught.value.message) == (
         403, 'pods "p" is forbidden: unable to create new content in namespace team because it is being terminated')
-    api.namespace_cache = {}.get  # the informer has not heard of it yet: the store is asked
+    api.hooks.namespace_cache = {}.get  # the informer has not heard of it yet: the store is asked
     assert api.create("pods", "team", pod())["metadata"]["namespace"] == "team"
     with pytest.raises(StatusError) as caught:
         api.create("pods", "nowhere", pod())

@@ -187,8 +187,8 @@ TABLE: list[Bad] = [
             "resourceVersionMatch to NotOlderThan")),
     Bad("continue-not-base64", "GET", PODS + "?limit=1&continue=!!!", 400, "BadRequest",
         "invalid continue token: continue key is not valid: illegal base64 data at input byte 0"),
-    Bad("continue-not-json", "GET", PODS + "?limit=1&continue=" + base64.urlsafe_b64encode(b"nope").decode().rstrip("="),
-        400, "BadRequest",
+    Bad("continue-not-json", "GET",
+        PODS + "?limit=1&continue=" + base64.urlsafe_b64encode(b"nope").decode().rstrip("="), 400, "BadRequest",
         "invalid continue token: continue key is not valid: invalid character 'o' in literal null (expecting 'u')"
         if False else starts("invalid continue token: continue key is not valid: ")),
     Bad("continue-unknown-version", "GET", PODS + f"?limit=1&continue={TOKEN_V1}", 400, "BadRequest",
@@ -322,7 +322,8 @@ TABLE: list[Bad] = [
     # -- names and namespaces in the path --------------------------------------------------------------
     Bad("name-dotdot", "GET", PODS + "/%2e%2e", 400, "BadRequest", 'Name parameter invalid: "..": may not be \'..\''),
     Bad("name-dot", "GET", PODS + "/%2e", 400, "BadRequest", 'Name parameter invalid: ".": may not be \'.\''),
-    Bad("name-percent", "GET", PODS + "/a%25b", 400, "BadRequest", "Name parameter invalid: \"a%b\": may not contain '%'"),
+    Bad("name-percent", "GET", PODS + "/a%25b", 400, "BadRequest",
+        "Name parameter invalid: \"a%b\": may not contain '%'"),
     Bad("delete-name-dotdot", "DELETE", CONFIGMAPS + "/%2e%2e", 400, "BadRequest",
         'Name parameter invalid: "..": may not be \'..\''),
     Bad("patch-name-dotdot", "PATCH", CONFIGMAPS + "/%2e%2e", 400, "BadRequest",
@@ -551,7 +552,8 @@ def test_every_service_shows_an_empty_load_balancer_status(world):
 # -- the Status bodies, byte for byte ------------------------------------------------------------------
 def _status(message: str, reason: str, code: int, details: str | None = None) -> bytes:
     text = json.dumps(message)[1:-1]
-    body = f'{{"kind":"Status","apiVersion":"v1","metadata":{{}},"status":"Failure","message":"{text}","reason":"{reason}"'
+    body = (f'{{"kind":"Status","apiVersion":"v1","metadata":{{}},"status":"Failure","message":"{text}",'
+            f'"reason":"{reason}"')
     if details is not None:
         body += f',"details":{details}'
     return (body + f',"code":{code}}}\n').encode()

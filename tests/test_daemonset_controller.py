@@ -277,7 +277,8 @@ def test_a_daemonset_selector_must_match_and_cannot_change(sim):
 def test_required_node_affinity_in_the_template_narrows_the_nodes(sim):
     sim.ok("label node worker-1 zone=a")
     sim.ok("label node worker-3 zone=b")
-    affinity = ("    spec:\n      affinity:\n        nodeAffinity:\n          requiredDuringSchedulingIgnoredDuringExecution:"
+    affinity = ("    spec:\n      affinity:\n        nodeAffinity:\n"
+                "          requiredDuringSchedulingIgnoredDuringExecution:"
                 "\n            nodeSelectorTerms:\n            - matchExpressions:\n              - {key: zone, "
                 "operator: In, values: [a, b]}\n      containers:")
     sim.apply(daemonset().replace("    spec:\n      containers:", affinity))

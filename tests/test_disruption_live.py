@@ -67,8 +67,8 @@ def both(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Both]:
         b = Both(server, workdir)
         assert b.real("create", "deployment", "web", "--image=nginx:1.27", "--replicas=2").returncode == 0
         assert b.real("apply", "-f", "-", stdin=PDB).returncode == 0
-        b.wait_for(lambda: b.real("get", "pdb", "web-pdb", "-o", "jsonpath={.status.currentHealthy}/"
-                                  "{.status.disruptionsAllowed}").stdout == "2/1")
+        b.wait_for(lambda: b.real("get", "pdb", "web-pdb", "-o",  # noqa: B023 - waited for before b changes
+                                  "jsonpath={.status.currentHealthy}/{.status.disruptionsAllowed}").stdout == "2/1")
         yield b
 
 

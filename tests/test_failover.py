@@ -37,7 +37,8 @@ for c in Cluster.objects.all():
     out[c.name] = {"holder": lease.holder if lease else "", "transitions": lease.transitions if lease else 0,
                    "acquired": lease.acquire_time.timestamp() if lease and lease.acquire_time else 0,
                    "gaps": [b for a, b in zip(seqs, seqs[1:]) if b != a + 1], "steps": len(seqs),
-                   "image": ((deploy.get("spec") or {}).get("template") or {}).get("spec", {}).get("containers", [{}])[0].get("image"),
+                   "image": ((deploy.get("spec") or {}).get("template") or {}).get("spec", {})
+                   .get("containers", [{}])[0].get("image"),
                    "status": deploy.get("status") or {}}
 print(json.dumps(out))
 """

@@ -207,8 +207,19 @@ def test_a_body_over_3_mib_is_a_413(kube):
 def test_an_unsupported_patch_type_is_a_415(kube, api):
     api.create("configmaps", "default", configmap("p"))
     response = kube.request("PATCH", "/api/v1/namespaces/default/configmaps/p", "data: {}",
-                            content_type="application/apply-patch+yaml")
+                            content_type="application/xml")
     assert response.status_code == 415
+
+
+@pytest.mark.django_db
+def test_an_apply_patch_in_yaml_needs_a_field_manager(kube, api):
+    api.create("configmaps", "default", configmap("p", a="1"))
+    path = "/api/v1/namespaces/default/configmaps/p"
+    body = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: p}\ndata: {b: '2'}\n"
+    assert kube.request("PATCH", path, body, content_type="application/apply-patch+yaml").status_code == 422
+    response = kube.request("PATCH", path + "?fieldManager=curl", body, content_type="application/apply-patch+yaml")
+    assert response.status_code == 200
+    assert api.get("configmaps", "default", "p")["data"] == {"a": "1", "b": "2"}
 
 
 @pytest.mark.parametrize("content_type, body", [

@@ -221,7 +221,8 @@ def test_particles_after_real_names(name, final, subject, object_, toward):
 @pytest.mark.parametrize("name", ["", "…", "→", "日本"])
 def test_an_undecidable_ending_writes_both_shapes(name):
     assert final_consonant(name) is None
-    assert [particle(name, p) for p in ("이/가", "을/를", "은/는", "으로/로")] == ["이(가)", "을(를)", "은(는)", "(으)로"]
+    assert [particle(name, p) for p in ("이/가", "을/를", "은/는", "으로/로")] == \
+        ["이(가)", "을(를)", "은(는)", "(으)로"]
 
 
 def test_a_format_field_may_carry_a_particle_pair():
@@ -255,3 +256,36 @@ def test_a_step_reads_naturally_in_korean(cluster, api):
                                     f"클러스터의 리비전은 {josa(revision, '이/가')} 됩니다.")
     english = steps.since(cluster, before)[0]["explanation"]
     assert english.startswith("test asks kube-apiserver to create configmaps/default/web;")
+
+
+# -- (d) the catalogue covers the source -------------------------------------------------------------------------
+XGETTEXT = ["xgettext", "--language=Python", "--from-code=UTF-8", "--output=-", "--keyword=gettext_noop",
+            "--keyword=gettext_lazy", "--keyword=ngettext_lazy:1,2", "--keyword=pgettext:1c,2",
+            "--keyword=npgettext:1c,2,3", "--keyword=pgettext_lazy:1c,2", "--keyword=npgettext_lazy:1c,2,3"]
+
+
+def _source_messages(tmp_path: Path) -> set[tuple[str, str]]:
+    """Every message the templates and the web code mark for translation, found as makemessages finds them."""
+    import shutil
+    import subprocess
+
+    from django.utils.translation.template import templatize
+
+    if not shutil.which("xgettext"):
+        pytest.fail("xgettext (Debian's gettext) is needed to compare the catalogue with the source")
+    root = Path(settings.BASE_DIR)
+    files = []
+    for index, template in enumerate(sorted((root / "templates").rglob("*.html"))):
+        target = tmp_path / f"t{index}.py"
+        target.write_text(templatize(template.read_text(), origin=str(template)))
+        files.append(str(target))
+    files += [str(p) for p in sorted((root / "web").rglob("*.py")) if "migrations" not in p.parts]
+    files += [str(p) for p in sorted((root / "cluster").rglob("*.py"))]
+    out = subprocess.run([*XGETTEXT, *files], check=True, capture_output=True, text=True).stdout
+    return {(e.msgid, e.msgid_plural or "") for e in polib.pofile(out) if e.msgid}
+
+
+def test_every_marked_message_has_a_korean_translation(po, tmp_path):
+    catalogued = {(e.msgid, e.msgid_plural or "") for e in entries(po)}
+    missing = sorted(_source_messages(tmp_path) - catalogued)
+    assert missing == [], "run: manage.py makemessages -l ko --ignore=.venv, translate, then compilemessages"

@@ -101,7 +101,8 @@ def test_pod_describe_lists_containers_states_and_events(frozen: APIServer) -> N
 
 def test_objects_without_events_say_none(frozen: APIServer) -> None:
     make_pod(frozen)
-    assert describe(frozen, "pod", "p1").endswith("\nEvents:                      <none>\n")  # as wide as the token volume's
+    # as wide as the token volume's
+    assert describe(frozen, "pod", "p1").endswith("\nEvents:                      <none>\n")
 
 
 def test_deployment_describe_after_a_rollout_names_old_and_new_replicasets(frozen: APIServer) -> None:
@@ -135,7 +136,7 @@ def test_replicaset_describe_counts_its_pods_by_phase(frozen: APIServer) -> None
     workloads.make_ready(frozen, pods[0])
     rs = workloads.replica_sets(frozen)[0]
     text = describe(frozen, "rs", rs["metadata"]["name"])
-    assert f"Controlled By:  Deployment/web\nReplicas:       3 current / 3 desired\n" \
+    assert "Controlled By:  Deployment/web\nReplicas:       3 current / 3 desired\n" \
            "Pods Status:    1 Running / 2 Waiting / 0 Succeeded / 0 Failed\n" in text
     assert "  Normal  SuccessfulCreate  " in text
 
@@ -296,7 +297,8 @@ class Live:
 
     def ours(self, cases: list[list[str]]) -> list[tuple[int, str, str]]:
         done = subprocess.run([sys.executable, "-c", _OURS], cwd=self.workdir,
-                              env={**self.env, "PYTHONPATH": str(ROOT)}, input=json.dumps(cases), capture_output=True, text=True, timeout=60)
+                              env={**self.env, "PYTHONPATH": str(ROOT)}, input=json.dumps(cases), capture_output=True,
+                              text=True, timeout=60)
         assert done.returncode == 0, done.stderr
         return [tuple(r) for r in json.loads(done.stdout.strip().splitlines()[-1])]
 
@@ -310,8 +312,8 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
     (workdir / "app1-v2.yaml").write_text(
         LIVE_MANIFEST.replace("nginx:1.26", "nginx:1.27").replace(', {name: B, value: "2"}', "")
         .replace("      - {name: side, image: busybox}\n", "").replace("annotations: {team: blue}", "annotations: {}"))
-    (workdir / "app1-v3.yaml").write_text(
-        (workdir / "app1-v2.yaml").read_text().replace("  replicas: 2\n", "  replicas: 2\n  strategy: {type: Recreate}\n"))
+    (workdir / "app1-v3.yaml").write_text((workdir / "app1-v2.yaml").read_text()
+                                          .replace("  replicas: 2\n", "  replicas: 2\n  strategy: {type: Recreate}\n"))
     # Both sides must see the same state, so no control loop moves it between the two runs.
     ports, livesrv.PORTS = livesrv.PORTS, LIVE_PORTS
     reconciler = os.environ.get("KUBECLASS_RECONCILER")

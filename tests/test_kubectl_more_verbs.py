@@ -525,7 +525,8 @@ def test_the_real_kubectl_prints_the_same(live: tuple[dict, LiveServer], tmp_pat
 
 
 @needs_kubectl
-def test_the_real_kubectl_finds_no_metrics_api_on_kubeclass(live: tuple[dict, LiveServer], tmp_path: Path) -> None:
-    """kubeclass serves no metrics.k8s.io; only the in-page kubectl reads the simulated metrics-server."""
+def test_the_real_kubectl_finds_the_metrics_api_on_kubeclass(live: tuple[dict, LiveServer], tmp_path: Path) -> None:
+    """kubeclass serves metrics.k8s.io (tests/test_metrics_api.py compares the figures with the in-page kubectl's)."""
     theirs = _real(live[1], tmp_path, "top", "node")
-    assert (theirs.returncode, theirs.stderr) == (1, "error: Metrics API not available\n")
+    assert (theirs.returncode, theirs.stderr) == (0, "")
+    assert theirs.stdout.startswith("NAME ")

@@ -209,7 +209,8 @@ def test_a_server_error_in_one_document_does_not_stop_the_others(api: APIServer,
      "errors, turn validation off with --validate=false\n"),
     ("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: bad\ndata: [\n",
      # the real kubectl v1.32's words (go-yaml numbers a parser error's line from 0)
-         "error: error parsing {path}: error converting YAML to JSON: yaml: line 3: did not find expected ',' or '}}'\n"),
+         "error: error parsing {path}: error converting YAML to JSON: yaml: line 3: "
+         "did not find expected ',' or '}}'\n"),
 ])
 def test_an_unreadable_document_ends_its_file_as_kubectl_does(api: APIServer, tmp_path: Path, bad: str,
                                                                message: str) -> None:
@@ -412,10 +413,11 @@ def test_api_resources_lists_discovery_sorted_by_group(api: APIServer) -> None:
     assert lines[1].split() == ["configmaps", "cm", "v1", "true", "ConfigMap"]
     assert lines[-1].split() == ["storageclasses", "sc", "storage.k8s.io/v1", "false", "StorageClass"]
     assert ok(api, "api-resources", "--namespaced=false", "-o", "name") == \
-        "namespaces\nnodes\npersistentvolumes\nstorageclasses.storage.k8s.io\n"
+        "namespaces\nnodes\npersistentvolumes\nnodes.metrics.k8s.io\nstorageclasses.storage.k8s.io\n"
     assert ok(api, "api-versions").splitlines() == ["apps/v1", "autoscaling/v1", "autoscaling/v2", "batch/v1",
                                                     "coordination.k8s.io/v1", "discovery.k8s.io/v1",
-                                                    "events.k8s.io/v1", "policy/v1", "storage.k8s.io/v1", "v1"]
+                                                    "events.k8s.io/v1", "metrics.k8s.io/v1beta1", "policy/v1",
+                                                    "storage.k8s.io/v1", "v1"]
 
 
 def test_explain_prints_the_field_and_its_description(api: APIServer) -> None:
@@ -520,7 +522,8 @@ def test_client_dry_run_changes_nothing(api: APIServer, tmp_path: Path, verb: st
 
 def test_delete_honours_a_field_selector(api):
     for name, node in (("a", "worker-1"), ("b", "worker-2")):
-        api.create("pods", "default", {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name, "labels": {"app": "x"}},
+        api.create("pods", "default", {"apiVersion": "v1", "kind": "Pod",
+                                       "metadata": {"name": name, "labels": {"app": "x"}},
                                        "spec": {"nodeName": node, "containers": [{"name": "c", "image": "nginx"}]}})
     code, out, err = kubectl(api, "delete", "pods", "-l", "app=x", "--field-selector", "spec.nodeName=worker-1",
                              "--wait=false")

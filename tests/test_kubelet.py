@@ -1,6 +1,8 @@
 """The kubelet and its simulated container runtime, driven one reconcile at a time on a frozen clock."""
 from __future__ import annotations
 
+import math
+
 import pytest
 
 from cluster import clock, faults
@@ -16,6 +18,10 @@ NODE = "worker-1"
 @pytest.fixture
 def kubelet(cluster: Cluster) -> Kubelet:
     clock.set_speed(cluster, 0.0)
+    # on a whole second: object timestamps keep whole seconds, so the timelines below (pull 2-3 s, run 1 s)
+    # must not depend on the fraction of a second at which the test happened to start
+    now = clock.now(cluster).timestamp()
+    clock.advance(cluster, math.ceil(now) - now)
     return Kubelet(APIServer(cluster, client="kubelet"), NODE)
 
 

@@ -101,7 +101,7 @@ spec:
   - name: init-mydb
     image: busybox:1.28
     command: ['sh', '-c', "until nslookup mydb.$(cat /var/run/secrets/kubernetes.io/serviceaccount/namespace).svc.cluster.local; do echo waiting for mydb; sleep 2; done"]
-"""
+"""  # noqa: E501 - the init-containers example from kubernetes.io, verbatim
 SERVICE = """
 apiVersion: v1
 kind: Service

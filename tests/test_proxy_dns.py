@@ -42,7 +42,7 @@ def test_iptables_rules_give_each_endpoint_one_nth(api: APIServer, web: dict) ->
 
 def test_every_request_is_reported_as_a_traffic_step(api: APIServer, web: dict) -> None:
     seen = []
-    api.observers.append(lambda kind, detail: seen.append((kind, detail)))
+    api.add_observer(lambda kind, detail: seen.append((kind, detail)))
     traffic = proxy.send_requests(api, "web", 5, client="default/client")
     assert [kind for kind, _ in seen] == ["traffic"] * 5
     assert [d["pod"] for _, d in seen] == [h["pod"] for h in traffic.hops]
@@ -144,7 +144,8 @@ def test_kubectl_exec_wget_is_refused_where_nothing_listens(api: APIServer, web:
 
 
 def test_kubectl_exec_refuses_what_it_cannot_do(api: APIServer, web: dict, client: dict) -> None:
-    assert exec_(api, "nope", "--", "nslookup", "web") == (1, "", 'Error from server (NotFound): pods "nope" not found\n')
+    assert exec_(api, "nope", "--", "nslookup", "web") == \
+        (1, "", 'Error from server (NotFound): pods "nope" not found\n')
     assert exec_(api, "client", "-c", "sidecar", "--", "nslookup", "web")[2] == \
         "Error from server (BadRequest): container sidecar is not valid for pod client\n"
     code, _, err = exec_(api, "client", "--", "bash")

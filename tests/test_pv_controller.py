@@ -191,7 +191,8 @@ def test_wait_for_first_consumer_waits_until_the_scheduler_selects_a_node(api):
     assert provisioned["spec"]["nodeAffinity"]["required"]["nodeSelectorTerms"] == [{"matchExpressions": [
         {"key": "kubernetes.io/hostname", "operator": "In", "values": ["worker-2"]}]}]
     assert provisioned["spec"]["persistentVolumeReclaimPolicy"] == "Delete"
-    assert provisioned["spec"]["capacity"] == {"storage": "2Gi"} and provisioned["spec"]["storageClassName"] == "standard"
+    assert provisioned["spec"]["capacity"] == {"storage": "2Gi"}
+    assert provisioned["spec"]["storageClassName"] == "standard"
     assert events(api, "Provisioning") == ['External provisioner is provisioning volume for claim "default/data"']
     assert events(api, "ProvisioningSucceeded") == [f"Successfully provisioned volume pvc-{uid}"]
 

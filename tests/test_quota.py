@@ -71,8 +71,8 @@ def test_a_create_past_the_quota_is_forbidden_with_upstreams_sentence(db):
     with pytest.raises(StatusError) as refused:
         api.create("pods", "default", pod("c"))
     assert refused.value.code == 403 and refused.value.reason == "Forbidden"
-    assert refused.value.message == ('pods "c" is forbidden: exceeded quota: two-pods, requested: pods=1, used: pods=2, '
-                                     "limited: pods=2")
+    assert refused.value.message == ('pods "c" is forbidden: exceeded quota: two-pods, requested: pods=1, '
+                                     "used: pods=2, limited: pods=2")
     api.delete("pods", "default", "a", grace_period_seconds=0)
     api.create("pods", "default", pod("c"))  # room again
 
@@ -120,7 +120,8 @@ def test_a_limit_range_defaults_container_resources(db):
     api = APIServer(cluster)
     api.create("limitranges", "default", {"apiVersion": "v1", "kind": "LimitRange", "metadata": {"name": "cpu"},
                                           "spec": {"limits": [{"type": "Container", "default": {"cpu": "500m"},
-                                                               "defaultRequest": {"cpu": "100m"}, "max": {"cpu": "1"}}]}})
+                                                               "defaultRequest": {"cpu": "100m"},
+                                                               "max": {"cpu": "1"}}]}})
     created = api.create("pods", "default", pod("plain"))
     assert created["spec"]["containers"][0]["resources"] == {"limits": {"cpu": "500m"}, "requests": {"cpu": "100m"}}
     with pytest.raises(StatusError) as refused:
@@ -133,3 +134,17 @@ def test_describe_namespace_ends_with_its_quotas_and_limit_ranges(sandbox):
     out = kubectl(sandbox, "describe", "namespace", "default")[1]
     assert "Resource Quotas\n  Name:" in out and "No LimitRange resource." not in out
     assert " PersistentVolumeClaim  storage   -    10Gi" in out
+
+
+def test_an_administrator_creates_a_cluster_with_a_raised_quota(db):
+    from django.core.management import CommandError, call_command
+
+    call_command("cluster", "create", "teacher", "--nodes", "1", "--quota", "pods=500, services=80",
+                 stdout=io.StringIO())
+    hard = APIServer(Cluster.objects.get(name="teacher")).get("resourcequotas", "default", "sandbox")["spec"]["hard"]
+    assert (hard["pods"], hard["services"], hard["configmaps"]) == ("500", "80", "200")
+    with pytest.raises(CommandError, match="quantities must match"):  # the API server decodes it: no traceback
+        call_command("cluster", "create", "bad", "--quota", "pods=lots", stdout=io.StringIO())
+    with pytest.raises(CommandError, match="NAME=QUANTITY"):
+        call_command("cluster", "create", "bad", "--quota", "pods", stdout=io.StringIO())
+    assert not Cluster.objects.filter(name="bad").exists()  # nothing half-made

@@ -47,7 +47,8 @@ def test_a_deployment_settles_with_every_pod_running_and_ready(frozen):
     assert sorted(row[6] for row in rows) == ["worker-1", "worker-2", "worker-3"]  # spread by the scheduler
     assert all(row[5].startswith("10.244.") for row in rows)
     assert kubectl(frozen, "get deployment web").splitlines()[1].split()[1:4] == ["3/3", "3", "3"]
-    assert [line.split()[1] for line in kubectl(frozen, "get nodes").splitlines()[1:]] == ["Ready"] * 4  # and kind-control-plane
+    # and kind-control-plane
+    assert [line.split()[1] for line in kubectl(frozen, "get nodes").splitlines()[1:]] == ["Ready"] * 4
 
 
 def test_simulating_seconds_moves_the_virtual_clock_that_far(frozen):

@@ -147,7 +147,8 @@ CASES = {
                              {"apiVersion": "apps/v1", "kind": "ReplicaSet", "name": "a", "uid": "1"}])),
     "a new subtree keeps no directives and no nulls": (
         "pods", pod({"containers": [APP]}),
-        {"spec": {"containers": [{"name": "app", "env": [{"name": "A", "value": "1"}, {"name": "B", "$patch": "delete"}]}],
+        {"spec": {"containers": [{"name": "app",
+                                  "env": [{"name": "A", "value": "1"}, {"name": "B", "$patch": "delete"}]}],
                   "nodeSelector": {"disk": "ssd", "zone": None}}},
         pod({"containers": [{**APP, "env": [{"name": "A", "value": "1"}]}], "nodeSelector": {"disk": "ssd"}})),
 }
@@ -222,7 +223,8 @@ def test_kubectl_set_image_style_patch_changes_only_the_image(api):
     container = patched["spec"]["template"]["spec"]["containers"][0]
     assert container["image"] == "nginx:1.27"
     assert container["env"] == [{"name": "MODE", "value": "blue"}]
-    assert api.get("deployments", "default", "web")["spec"]["template"]["spec"]["containers"][0]["image"] == "nginx:1.27"
+    template = api.get("deployments", "default", "web")["spec"]["template"]
+    assert template["spec"]["containers"][0]["image"] == "nginx:1.27"
 
 
 def test_kubectl_apply_patch_adds_env_and_port_and_switches_strategy(api):

@@ -298,6 +298,28 @@ def test_pod_type_errors(api, mutate, message: str) -> None:
     assert err.message == f'Pod in version "v1" cannot be handled as a Pod: {message}'
 
 
+QUANTITY_ERROR = "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'"
+TEMPLATE = {"metadata": {"labels": {"app": "q"}},
+            "spec": {"containers": [{"name": "c", "image": "nginx", "resources": {"requests": {"cpu": "lots"}}}]}}
+
+
+@pytest.mark.parametrize(("resource", "kind", "body"), [
+    ("resourcequotas", "ResourceQuota", {"spec": {"hard": {"pods": "lots"}}}),
+    ("limitranges", "LimitRange", {"spec": {"limits": [{"type": "Container", "max": {"memory": "1Gb"}}]}}),
+    ("statefulsets", "StatefulSet", {"spec": {"serviceName": "q", "selector": {"matchLabels": {"app": "q"}},
+                                              "template": TEMPLATE}}),
+    ("daemonsets", "DaemonSet", {"spec": {"selector": {"matchLabels": {"app": "q"}}, "template": TEMPLATE}}),
+    ("jobs", "Job", {"spec": {"template": {**TEMPLATE, "spec": {**TEMPLATE["spec"], "restartPolicy": "Never"}}}}),
+    ("pods", "Pod", {"spec": {"containers": [{"name": "c", "image": "nginx"}],
+                              "volumes": [{"name": "v", "emptyDir": {"sizeLimit": "big"}}]}}),
+])
+def test_every_quantity_of_every_kind_is_parsed_while_decoding(api, resource, kind, body) -> None:
+    """A quantity Go cannot parse is a 400 in any kind; stored, it would break every later quota check."""
+    group = "apps/v1" if resource in ("statefulsets", "daemonsets") else "batch/v1" if resource == "jobs" else "v1"
+    err = rejected(api, resource, {"apiVersion": group, "kind": kind, "metadata": {"name": "q"}, **body})
+    assert (err.code, err.message) == (400, f'{kind} in version "v1" cannot be handled as a {kind}: {QUANTITY_ERROR}')
+
+
 def test_status_and_server_fields_are_not_unknown(api) -> None:
     body = pod()
     body["metadata"].update(resourceVersion="5", uid="x", creationTimestamp="2024-01-01T00:00:00Z")

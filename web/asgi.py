@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import os
 import sys
+from typing import Any
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "web.settings")
 os.umask(0o077)  # the database, the secret key and the TLS key are this user's alone
@@ -57,10 +58,12 @@ def _start_with_daphne() -> None:
     """Start with Daphne's reactor, so `make run` drives clusters before the first request."""
     if "twisted.internet.reactor" not in sys.modules:
         return  # not under Daphne: importing the reactor here would install the wrong one
-    from twisted.internet import reactor
+    from twisted.internet import reactor as installed
 
     from twisted.internet import threads
 
+    # Twisted types the reactor by zope.interface declarations, which mypy cannot check calls against.
+    reactor: Any = installed
     # callLater(0): run inside the asyncio loop once it is running, not during reactor start-up.
     reactor.callWhenRunning(lambda: reactor.callLater(0, reconciler.start_in_background))
     # On SIGTERM, before the reactor stops: release this process's leases (a blocking database

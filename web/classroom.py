@@ -95,7 +95,8 @@ def set_mode(classroom: Classroom, mode: str) -> None:
 def set_lesson(classroom: Classroom, lesson: catalog.Lesson) -> None:
     """Move the class to another lesson: a new class cluster from its scenario; sandboxes follow on demand."""
     old = classroom.cluster
-    cluster = seed_cluster(lesson.scenario, f"class-{classroom.code.lower()}-{random.SystemRandom().randrange(16**4):04x}",
+    suffix = f"{random.SystemRandom().randrange(16**4):04x}"
+    cluster = seed_cluster(lesson.scenario, f"class-{classroom.code.lower()}-{suffix}",
                            owner_session=classroom.teacher_session)
     Classroom.objects.filter(pk=classroom.pk).update(cluster=cluster, lesson=lesson.slug, mode=Classroom.FOLLOW)
     classroom.cluster, classroom.lesson, classroom.mode = cluster, lesson.slug, Classroom.FOLLOW

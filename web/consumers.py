@@ -75,8 +75,9 @@ class DashboardConsumer(AsyncWebsocketConsumer):
             await self.channel_layer.group_discard(self.group, self.channel_name)
         if getattr(self, "keeper", None):
             self.keeper.cancel()
-        if getattr(self, "state_later", None):
-            self.state_later.cancel()
+        state_later = getattr(self, "state_later", None)
+        if state_later:
+            state_later.cancel()
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         try:
@@ -105,7 +106,8 @@ class DashboardConsumer(AsyncWebsocketConsumer):
     def _page_state(self, message: dict) -> tuple:
         """What the page already shows (it was rendered with the map): no need to send it again."""
         try:
-            return (int(message.get("revision")), str(message.get("mode")), float(message.get("speed")),
+            # a missing number is as unreadable as a malformed one: ValueError
+            return (int(message.get("revision", "")), str(message.get("mode")), float(message.get("speed", "")),
                     str(message.get("panel") or "")[:40])
         except (TypeError, ValueError):
             return (None,)

@@ -74,7 +74,7 @@ def restart(request: HttpRequest, cluster: str) -> HttpResponse:
     row = guide.progress_of(target)
     if row is None:
         raise Http404("This cluster has no lesson")
-    return start(request, row.lesson)  # type: ignore[no-any-return]
+    return start(request, row.lesson)
 
 
 def redirect_to_lessons(request: HttpRequest) -> HttpResponse:

@@ -118,7 +118,7 @@ def render_state_parts(cluster: Cluster, language: str, panel: str = "") -> dict
     context = {"revision": api.current_revision(), "map": nodemap.build(api, None), "cluster": cluster,
                "controls": controls}
     with translation.override(language):
-        parts = {"head": render_to_string("fragments/live_head.html", context),
+        parts: dict[str, str] = {"head": render_to_string("fragments/live_head.html", context),
                  "map": render_to_string("fragments/live_map.html", context)}
         if panel in panels.RESOURCE_PANELS:
             table = panels.resource_table(api, panel)

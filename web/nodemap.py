@@ -6,6 +6,7 @@ NodeResourcesFit plugin compares.
 """
 from __future__ import annotations
 
+from cluster import podutil
 from cluster.apiserver.server import APIServer
 from cluster.quantity import millicores, units
 
@@ -33,8 +34,7 @@ def pod_state(pod: dict) -> str:
     if phase == "Failed":
         return "Error"
     if phase == "Running":
-        ready = any(c["type"] == "Ready" and c["status"] == "True" for c in status.get("conditions") or [])
-        return "Ready" if ready else "Running"
+        return "Ready" if podutil.is_ready(pod) else "Running"
     return "ContainerCreating" if spec.get("nodeName") else "Pending"
 
 
@@ -57,7 +57,7 @@ def build(api: APIServer, revision: int | None) -> dict:
     else:
         nodes, pods = api.list_at("nodes", revision), api.list_at("pods", revision)
     by_node: dict[str, list[dict]] = {n["metadata"]["name"]: [] for n in nodes}
-    pending = []
+    pending: list[dict] = []
     for pod in pods:
         target = by_node.get(pod.get("spec", {}).get("nodeName", ""))
         (target if target is not None else pending).append(pod)

@@ -111,7 +111,7 @@ def owner_chain(api: APIServer, obj: dict) -> list[dict]:
     """Deployment → ReplicaSet → Pod: follow controller ownerReferences upwards."""
     chain: list[dict] = []
     current = obj
-    for _ in range(5):
+    for _depth in range(5):
         refs = [r for r in current["metadata"].get("ownerReferences") or [] if r.get("controller")]
         if not refs:
             break

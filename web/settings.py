@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 
@@ -82,13 +83,13 @@ TEMPLATES = [
 ]
 
 
-def _database() -> dict:
+def _database() -> dict[str, Any]:
     url = os.environ.get("DATABASE_URL")
     if url:
         # 0: each request, socket message and reconciler cycle closes its connection when done.
         # Kept connections are per thread, and a worker's thread pools grow under load: with a
         # lifetime of 60 s one worker held 80 PostgreSQL connections after a burst.
-        return dj_database_url.parse(url, conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "0")))
+        return dict(dj_database_url.parse(url, conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "0"))))
     # WAL lets readers (watches, the dashboard) run beside the one writer;
     # IMMEDIATE takes the write lock at BEGIN so concurrent requests queue
     # instead of failing with "database is locked" half-way through.
@@ -110,7 +111,10 @@ if os.environ.get("REDIS_URL"):
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [os.environ["REDIS_URL"]]},
+            # redis-py 8 reads with a 5 s socket timeout by default, as long as channels-redis' idle
+            # blocking pop (BZPOPMIN, 5 s): an idle socket's read then fails and the websocket closes
+            # with 1011. A longer read timeout lets the pop end on its own and still notices a dead server.
+            "CONFIG": {"hosts": [{"address": os.environ["REDIS_URL"], "socket_timeout": 30}]},
         }
     }
 else:
@@ -153,6 +157,9 @@ KUBECLASS_SANDBOX_DAYS = float(os.environ.get("KUBECLASS_SANDBOX_DAYS", "14"))
 # Requests a second one bearer token may send to the Kubernetes API (and its burst); beyond, 429.
 KUBECLASS_API_QPS = float(os.environ.get("KUBECLASS_API_QPS", "100"))
 KUBECLASS_API_BURST = float(os.environ.get("KUBECLASS_API_BURST", "200"))
+# managedFields for the reconciler's own writes (controllers, scheduler, kubelets): off by default, as
+# they cost about a fifth more CPU at scale (cluster/apiserver/managedfields.py); clients always record them.
+KUBECLASS_COMPONENT_MANAGED_FIELDS = os.environ.get("KUBECLASS_COMPONENT_MANAGED_FIELDS", "0") == "1"
 
 X_FRAME_OPTIONS = "DENY"
 SECURE_REFERRER_POLICY = "same-origin"

@@ -7,7 +7,7 @@ stops when the page stops reading.
 from __future__ import annotations
 
 from asgiref.sync import sync_to_async
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, StreamingHttpResponse
 from django.views.decorators.http import require_POST
 
 from web import terminal
@@ -15,7 +15,7 @@ from web.views import cluster_and_role
 
 
 @require_POST
-async def kubectl_stream(request: HttpRequest, cluster: str) -> HttpResponse:
+async def kubectl_stream(request: HttpRequest, cluster: str) -> HttpResponseBase:
     target, _role = await sync_to_async(cluster_and_role)(request, cluster, True)
     line = request.POST.get("command", "")
     argv, problem = terminal.parse(line.strip()[:terminal.MAX_COMMAND_CHARS])

@@ -13,7 +13,7 @@ import queue
 import shlex
 import threading
 from dataclasses import dataclass, field
-from typing import AsyncIterator
+from typing import AsyncIterator, TextIO, cast  # _QueueWriter is a text stream that writes, all kubectl asks
 
 from django.db import close_old_connections, connection
 from django.utils.translation import gettext as _
@@ -101,9 +101,9 @@ def _work(cluster_pk: int, argv: list[str], pieces: queue.Queue, stop: threading
         args = list(argv)
         if not any(a.startswith(("--request-timeout", "--timeout")) for a in args):
             args.append(f"--request-timeout={STREAM_SECONDS}s")
-        code = cli.run(APIServer(cluster, client="kubectl"), args, stdin=io.StringIO(),
-                       stdout=_QueueWriter(pieces, "out"), stderr=_QueueWriter(pieces, "err"), local_files=False,
-                       stop=stop)
+        stdout, stderr = cast(TextIO, _QueueWriter(pieces, "out")), cast(TextIO, _QueueWriter(pieces, "err"))
+        code = cli.run(APIServer(cluster, client="kubectl"), args, stdin=io.StringIO(), stdout=stdout, stderr=stderr,
+                       local_files=False, stop=stop)
         pieces.put(("end", str(code)))
     except Exception as err:  # noqa: BLE001 - the page shows the failure instead of hanging
         pieces.put(("err", f"error: {err}\n"))

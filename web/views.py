@@ -22,6 +22,7 @@ from cluster.apiserver.errors import StatusError
 from cluster.apiserver.server import APIServer
 from cluster.bootstrap import create_cluster, reset_cluster
 from cluster.kubeconfig import kubeconfig_yaml
+from cluster.kubectl import cli as kubectl_cli
 from cluster import idle
 from cluster.models import Cluster
 from web import access, classroom, guide, live, panels, terminal
@@ -80,6 +81,7 @@ def dashboard(request: HttpRequest, cluster: str) -> HttpResponse:
         progress.evaluate(row)
     context.update(guide.context(target, row, role == access.OWNER, language))
     context["classroom"] = classroom.banner(request, target)
+    context["kubectl_verbs"] = kubectl_cli.verb_names()  # the terminal's completion list, from kubectl's own table
     return render(request, "dashboard.html", context)
 
 

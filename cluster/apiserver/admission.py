@@ -58,7 +58,8 @@ def _namespace_lifecycle(api: APIServer, rt: ResourceType, obj: dict) -> None:
         return
     namespace = obj["metadata"]["namespace"]
     # As upstream's plugin: the namespace informer's copy when there is one, else a live lookup.
-    ns = api.namespace_cache(namespace) if api.namespace_cache is not None else None
+    cache = api.hooks.namespace_cache
+    ns = cache(namespace) if cache is not None else None
     if ns is None:
         kv = api.store.get(f"/registry/namespaces/{namespace}")
         ns = None if kv is None else kv.value
@@ -83,8 +84,9 @@ def _priority(rt: ResourceType, obj: dict) -> None:
     priority = SYSTEM_PRIORITY_CLASSES.get(name, 0)
     if spec.get("priority") is not None and spec["priority"] != priority:
         pod = obj["metadata"].get("name") or obj["metadata"].get("generateName", "")
-        raise StatusError(403, "Forbidden", f'pods "{pod}" is forbidden: the integer value of priority ({spec["priority"]}) '
-                                            f"must not be provided in pod spec; priority admission controller "
+        raise StatusError(403, "Forbidden", f'pods "{pod}" is forbidden: the integer value of priority '
+                                            f'({spec["priority"]}) must not be provided in pod spec; '
+                                            f"priority admission controller "
                                             f"computed {priority} from the given PriorityClass name",
                           {"name": pod, "kind": "pods"})
     spec["priority"] = priority
@@ -102,7 +104,9 @@ def _tolerates(tolerations: list, key: str) -> bool:
 
 
 def _default_toleration_seconds(spec: dict) -> None:
-    tolerations = spec.get("tolerations") if isinstance(spec.get("tolerations"), list) else []
+    tolerations = spec.get("tolerations")
+    if not isinstance(tolerations, list):
+        tolerations = []
     for key in NOT_READY_TAINTS:
         if not _tolerates(tolerations, key):
             tolerations.append({"key": key, "operator": "Exists", "effect": "NoExecute",

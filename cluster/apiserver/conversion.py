@@ -146,7 +146,9 @@ def _is_cpu_utilization(metric: object, side: str) -> bool:
 
 def _hpa_v2_to_v1(obj: dict) -> dict:
     spec, status = _dict(obj.get("spec")), _dict(obj.get("status"))
-    metrics = spec.get("metrics") if isinstance(spec.get("metrics"), list) else []
+    metrics = spec.get("metrics")
+    if not isinstance(metrics, list):
+        metrics = []
     meta = dict(_dict(obj.get("metadata")))
     annotations = {k: v for k, v in _dict(meta.get("annotations")).items() if k not in _ROUND_TRIP}
     out_spec = {k: spec[k] for k in ("scaleTargetRef", "minReplicas", "maxReplicas") if k in spec}

@@ -154,7 +154,7 @@ def field_error(kind: str, field: str, detail: str = "", value: object = None, s
         "toolong": "FieldValueTooLong",
         "unknown": "FieldValueInvalid",
     }[kind]
-    cause = {"reason": reason, "field": field, "_type": kind, "_detail": detail}
+    cause: dict[str, object] = {"reason": reason, "field": field, "_type": kind, "_detail": detail}
     if show_value:
         cause["_value"] = value
     cause["message"] = _error_body(kind, detail, value, show_value)
@@ -220,7 +220,8 @@ def _go_value(value: object) -> str:
     if isinstance(value, dict):  # Go's %#v of a map[string]string, keys sorted as fmt sorts them
         if not value:
             return "map[string]string(nil)"
-        return "map[string]string{" + ", ".join(f"{_go_value(k)}:{_go_value(v)}" for k, v in sorted(value.items())) + "}"
+        pairs = ", ".join(f"{_go_value(k)}:{_go_value(v)}" for k, v in sorted(value.items()))
+        return "map[string]string{" + pairs + "}"
     if isinstance(value, list):  # Go's %#v of a []string
         return "[]string{" + ", ".join(_go_value(v) for v in value) + "}" if value else "[]string(nil)"
     return str(value)

@@ -27,6 +27,7 @@ serializes them).
 """
 from __future__ import annotations
 
+from cluster import podutil
 from cluster.apiserver.errors import StatusError
 from cluster.apiserver.resources import lookup
 from cluster.apiserver.selectors import selector_from_label_selector
@@ -37,7 +38,7 @@ VIOLATION = "Cannot evict pod as it would violate the pod's disruption budget."
 EVICTION_VERSIONS = ("policy/v1", "policy/v1beta1")
 
 
-def evict(api: object, namespace: str, name: str, eviction: dict, dry_run: bool = False) -> dict:
+def evict(api: object, namespace: str, name: str, eviction: object, dry_run: bool = False) -> dict:
     """EvictionREST.Create: the Status kube-apiserver answers, or the StatusError it raises."""
     if not isinstance(eviction, dict) or eviction.get("kind", "Eviction") != "Eviction" or \
             eviction.get("apiVersion", "policy/v1") not in EVICTION_VERSIONS:
@@ -62,8 +63,7 @@ def evict(api: object, namespace: str, name: str, eviction: dict, dry_run: bool 
     if budgets:
         pdb = budgets[0]
         status, spec = pdb.get("status") or {}, pdb.get("spec") or {}
-        ready = any(c.get("type") == "Ready" and c.get("status") == "True"
-                    for c in (pod.get("status") or {}).get("conditions") or [])
+        ready = podutil.is_ready(pod)
         healthy_anyway = status.get("currentHealthy", 0) >= status.get("desiredHealthy", 0) > 0
         if not ready and (spec.get("unhealthyPodEvictionPolicy") == "AlwaysAllow" or healthy_anyway):
             preconditions.setdefault("resourceVersion", pod["metadata"]["resourceVersion"])

@@ -15,10 +15,14 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from typing import Callable
 
 import yaml
 
 Path = tuple  # field names and list indices from the document's root
+
+# The standard library's JSON string scanner (what json.loads uses); typeshed does not declare it.
+_scanstring: Callable[[str, int], tuple[str, int]] = json.decoder.scanstring  # type: ignore[attr-defined]
 
 
 def _quote_char(byte: int) -> str:
@@ -261,7 +265,7 @@ class _Walker:
             while True:
                 self.space()
                 at = self.pos
-                key, self.pos = json.decoder.scanstring(self.text, self.pos + 1)
+                key, self.pos = _scanstring(self.text, self.pos + 1)
                 child = path + (key,)
                 if key in seen:
                     self.out.repeats.append((at, child))
@@ -312,11 +316,11 @@ def duplicates(data: bytes | str) -> Duplicates | None:
 
 def yaml_duplicates(text: str) -> list[str]:
     """sigs.k8s.io/yaml's `line N: key "k" already set in map` for each repeated mapping key."""
-    found: list[str] = []
+    found: list[tuple[int, str]] = []  # (line, message)
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError:
-        return found
+        return []
     stack = [node] if node is not None else []
     while stack:
         current = stack.pop()

@@ -8,6 +8,7 @@ ships, the same x-kubernetes-patch-* extensions kube-apiserver uses.
 from __future__ import annotations
 
 import copy
+from typing import overload
 
 import jsonpatch
 
@@ -20,7 +21,16 @@ STRATEGIC_MERGE_PATCH = "application/strategic-merge-patch+json"
 APPLY_PATCH = "application/apply-patch+yaml"
 
 
+@overload
+def merge_patch(target: object, patch: dict) -> dict: ...
+
+
+@overload
+def merge_patch(target: object, patch: object) -> object: ...
+
+
 def merge_patch(target: object, patch: object) -> object:
+    """RFC 7386 JSON Merge Patch: a map patches a map (or replaces anything else with one); else it replaces."""
     if not isinstance(patch, dict):
         return copy.deepcopy(patch)
     result = copy.deepcopy(target) if isinstance(target, dict) else {}

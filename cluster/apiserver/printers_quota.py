@@ -22,7 +22,8 @@ RESOURCEQUOTA_COLUMNS = [
 def resourcequota_row(obj: dict, now: dt.datetime) -> list:
     status = obj.get("status") or {}
     hard, used = status.get("hard") or {}, status.get("used") or {}
-    requests, limits = [], []
+    requests: list[str] = []
+    limits: list[str] = []
     for name in sorted(hard):
         text = f"{name}: {used.get(name, '0')}/{hard[name]}"
         (limits if name.split(".")[0] == "limits" and "." in name else requests).append(text)

@@ -15,7 +15,7 @@ for the rest): `field label not supported: spec.foo`.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Callable, overload
 
 from cluster.apiserver.errors import StatusError
 from cluster.apiserver.validation.names import is_qualified_name, is_valid_label_value
@@ -321,6 +321,14 @@ def parse_label_selector(text: str | None) -> LabelSelector | None:
     return LabelSelector(tuple(_matcher(r) for r in requirements), text)
 
 
+@overload
+def selector_from_label_selector(selector: dict) -> LabelSelector: ...
+
+
+@overload
+def selector_from_label_selector(selector: dict | None) -> LabelSelector | None: ...
+
+
 def selector_from_label_selector(selector: dict | None) -> LabelSelector | None:
     """A metav1.LabelSelector (matchLabels + matchExpressions) as a matcher.
 
@@ -330,18 +338,38 @@ def selector_from_label_selector(selector: dict | None) -> LabelSelector | None:
         return None
     reqs: list[Requirement] = []
     for key, value in (selector.get("matchLabels") or {}).items():
-        reqs.append(lambda labels, k=key, v=value: labels.get(k) == v)
+        reqs.append(_equals(key, value))
     for expr in selector.get("matchExpressions") or []:
         key, op, values = expr.get("key"), expr.get("operator"), set(expr.get("values") or [])
         if op == "In":
-            reqs.append(lambda labels, k=key, vs=values: labels.get(k) in vs)
+            reqs.append(_in(key, values))
         elif op == "NotIn":
-            reqs.append(lambda labels, k=key, vs=values: labels.get(k) not in vs)
+            reqs.append(_not_in(key, values))
         elif op == "Exists":
-            reqs.append(lambda labels, k=key: k in labels)
+            reqs.append(_exists(key))
         elif op == "DoesNotExist":
-            reqs.append(lambda labels, k=key: k not in labels)
+            reqs.append(_does_not_exist(key))
     return LabelSelector(tuple(reqs), format_label_selector(selector))
+
+
+def _equals(k: object, v: object) -> Requirement:
+    return lambda labels: labels.get(k) == v
+
+
+def _in(k: object, vs: set) -> Requirement:
+    return lambda labels: labels.get(k) in vs
+
+
+def _not_in(k: object, vs: set) -> Requirement:
+    return lambda labels: labels.get(k) not in vs
+
+
+def _exists(k: object) -> Requirement:
+    return lambda labels: k in labels
+
+
+def _does_not_exist(k: object) -> Requirement:
+    return lambda labels: k not in labels
 
 
 def format_label_selector(selector: dict | None) -> str:

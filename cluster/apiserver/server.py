@@ -13,24 +13,33 @@ autoscaling/v1 HorizontalPodAutoscalers) is decoded and schema-checked as
 itself, converted to the storage version for the rest of the pipeline, and
 converted back for the answer (cluster.apiserver.conversion).
 
-Simplified: no authorization beyond the cluster token and no managedFields.
+Every write records metadata.managedFields, and PATCH with application/apply-patch+yaml
+is server-side apply (cluster/apiserver/managedfields.py). The field manager is the
+request's `fieldManager`, else the User-Agent's first word; the in-process kubectl's is
+kubectl's own per command (kubectl-create, …), an in-process component's its binary's name
+(kube-controller-manager, kube-scheduler, kubelet), as upstream's User-Agents make it. The
+reconciler's components record nothing unless KUBECLASS_COMPONENT_MANAGED_FIELDS is on (cost).
+
+Simplified: no authorization beyond the cluster token.
 """
 from __future__ import annotations
 
+import builtins  # APIServer.list shadows the built-in in the annotations below it
 import copy
 import datetime as dt
 import hashlib
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Callable, Iterator
+from typing import TYPE_CHECKING, Callable, Iterator
 
 import orjson
 from django.conf import settings
 from django.db import connection, transaction
 
 from cluster import clock, decoding, steps
-from cluster.apiserver import admission, conversion, fieldvalidation, paging, patch as patching, strategy
-from cluster.apiserver.errors import StatusError, go_quote
+from cluster.apiserver import admission, conversion, fieldvalidation, managedfields, paging, patch as patching, strategy
+from cluster.apiserver.errors import StatusError, field_error, go_quote
+from cluster.apiserver.hooks import ClientHooks, ObservedKind, Observer
 from cluster.apiserver.resources import ResourceType, by_kind, lookup
 from cluster.apiserver.selectors import FieldSelector, LabelSelector, parse_field_selector, parse_label_selector
 from cluster.apiserver.validation.names import validate_path_segment_name
@@ -39,6 +48,9 @@ from cluster.models import Cluster
 from cluster.store import (Compacted, KeyExists, KeyMissing, KeyValue, RevisionMismatch, SpaceExceeded, Store,
                            Unencodable, encode_value)
 from cluster.store import WatchEvent as StoreEvent
+
+if TYPE_CHECKING:
+    from cluster.events import EventCorrelator
 
 GENERATE_NAME_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"  # upstream's utilrand alphabet
 MAX_NAME_GENERATION_CREATE_ATTEMPTS = 8  # upstream's maxNameGenerationCreateAttempts
@@ -51,11 +63,6 @@ class WatchEvent:
     revision: int
 
 
-Observer = Callable[[str, dict], None]
-# Called with each new APIServer; a factory returns an observer to attach, or None (cluster/steps.py).
-OBSERVER_FACTORIES: list[Callable[["APIServer"], "Observer | None"]] = []
-
-
 def resolve_cluster(cluster: Cluster | str) -> Cluster:
     if isinstance(cluster, Cluster):
         return cluster
@@ -66,15 +73,29 @@ def resolve_cluster(cluster: Cluster | str) -> Cluster:
 
 
 class APIServer:
-    """The API of one cluster. `client` names the caller in step events."""
+    """The API of one cluster. `client` names the caller in step events; `hooks` is what an
+    in-process caller lends it (cluster/apiserver/hooks.py)."""
 
-    def __init__(self, cluster: Cluster | str, client: str = "kubectl") -> None:
+    def __init__(self, cluster: Cluster | str, client: str = "kubectl", hooks: ClientHooks | None = None) -> None:
         self.cluster = resolve_cluster(cluster)
         self.client = client
-        self.store = Store(self.cluster)
-        self.observers: list[Observer] = [o for factory in OBSERVER_FACTORIES if (o := factory(self))]
-        # A namespace informer's lookup (name -> object, or None when it has none), for admission.
-        self.namespace_cache: Callable[[str], dict | None] | None = None
+        self.hooks = hooks if hooks is not None else ClientHooks()
+        self.store = Store(self.cluster, journal=self.hooks.journal, held=self.hooks.held)
+        # The step log of this client's requests, when step events are on (cluster/steps.py).
+        self.recorder: steps.Recorder | None = steps.Recorder(self) if steps.enabled() else None
+        self.observers: list[Observer] = [self.recorder.observe] if self.recorder is not None else []
+        # The client's EventCorrelator, made on its first Event (cluster/events.py), as each
+        # EventBroadcaster upstream has its own.
+        self.event_correlator: EventCorrelator | None = None
+
+    def add_observer(self, observer: Observer) -> None:
+        """Hear every request, write and traffic report of this client from now on."""
+        self.observers.append(observer)
+
+    def report(self, kind: ObservedKind, detail: dict) -> None:
+        """Tell the observers of something that happened outside a request (kube-proxy's traffic)."""
+        for observer in list(self.observers):
+            observer(kind, detail)
 
     # -- helpers ----------------------------------------------------------
     def now(self) -> dt.datetime:
@@ -96,7 +117,7 @@ class APIServer:
             self._emit("request", {"verb": verb, "resource": rt, "namespace": namespace or "", "name": name,
                                    "subresource": subresource})
 
-    def _emit(self, kind: str, detail: dict) -> None:
+    def _emit(self, kind: ObservedKind, detail: dict) -> None:
         for observer in self.observers:
             observer(kind, detail)
 
@@ -113,7 +134,7 @@ class APIServer:
         return kv
 
     # -- reads ------------------------------------------------------------
-    def get(self, rt: ResourceType | str, namespace: str, name: str) -> dict:
+    def get(self, rt: ResourceType | str, namespace: str | None, name: str) -> dict:
         rt = _rt(rt)
         obj = self._with_rv(self._read(rt, _ns(rt, namespace), name))
         return strategy.present(rt, obj)
@@ -183,7 +204,7 @@ class APIServer:
                 metadata["remainingItemCount"] = len(kvs) - page.limit
         return {"kind": f"{rt.kind}List", "apiVersion": rt.api_version, "metadata": metadata, "items": items}
 
-    def list_at(self, rt: ResourceType | str, revision: int) -> list[dict]:
+    def list_at(self, rt: ResourceType | str, revision: int) -> builtins.list[dict]:
         """The objects of one resource as they were right after `revision` (time travel, read-only)."""
         rt = _rt(rt)
         try:
@@ -192,7 +213,7 @@ class APIServer:
             raise StatusError.gone(f"too old resource version: {err.requested} ({err.compacted})") from None
         return [strategy.present(rt, self._with_rv(kv)) for kv in kvs]
 
-    def etcd_keys(self, revision: int | None = None) -> list[tuple[str, int, int, int]]:
+    def etcd_keys(self, revision: int | None = None) -> builtins.list[tuple[str, int, int, int]]:
         """What etcd holds: every live key with create revision, mod revision and version."""
         if revision is None:
             return self.store.keys()
@@ -203,9 +224,9 @@ class APIServer:
         return None if kv is None else self._with_rv(kv)
 
     # -- writes -----------------------------------------------------------
-    def create(self, rt: ResourceType | str, namespace: str | None, body: dict, dry_run: bool = False,
+    def create(self, rt: ResourceType | str, namespace: str | None, body: object, dry_run: bool = False,
                field_validation: str = "Strict",
-               findings: fieldvalidation.BodyFindings = fieldvalidation.NOTHING) -> dict:
+               findings: fieldvalidation.BodyFindings = fieldvalidation.NOTHING, field_manager: str = "") -> dict:
         """POST: `findings` are what the HTTP layer saw in the raw body (repeated keys), for field validation."""
         served = _rt(rt)
         rt = conversion.storage_rt(served)
@@ -223,16 +244,24 @@ class APIServer:
         self._request("create", served, namespace, meta.get("name") or meta.get("generateName", ""))
         obj = conversion.request_to_storage(served, obj)
         with _transaction(dry_run, self.store):
-            created = self._create_locked(rt, namespace, obj, dry_run)
+            created = self._create_locked(rt, namespace, obj, dry_run, field_manager)
         return conversion.to_served(served, created)
 
-    def _create_locked(self, rt: ResourceType, namespace: str, obj: dict, dry_run: bool) -> dict:
+    def _create_locked(self, rt: ResourceType, namespace: str, obj: dict, dry_run: bool,
+                       manager: str | None = "") -> dict:
+        """`manager` None: the caller has set managedFields already (an apply that creates)."""
         meta = obj["metadata"]
+        provided = meta.get("managedFields")
         for key in ("resourceVersion", "uid", "creationTimestamp", "deletionTimestamp", "generation",
                     "deletionGracePeriodSeconds", "managedFields", "selfLink"):
             meta.pop(key, None)
         admission.admit_create(self, rt, obj)
         strategy.prepare_for_create(self, rt, obj)
+        if manager is None:
+            if provided:
+                meta["managedFields"] = provided
+        else:
+            self._record_fields(rt, None, obj, provided, manager, "")
         revision = self.store.reserve_revision()
         generate = "" if meta.get("name") else meta.get("generateName") or ""
         # A generated name that is taken is drawn again, up to 8 attempts in all, as
@@ -264,9 +293,9 @@ class APIServer:
                              "object": kv.value, "old": None})
         return strategy.present(rt, self._with_rv(kv))
 
-    def update(self, rt: ResourceType | str, namespace: str | None, name: str, body: dict,
+    def update(self, rt: ResourceType | str, namespace: str | None, name: str, body: object,
                subresource: str = "", dry_run: bool = False, field_validation: str = "Strict",
-               findings: fieldvalidation.BodyFindings = fieldvalidation.NOTHING) -> dict:
+               findings: fieldvalidation.BodyFindings = fieldvalidation.NOTHING, field_manager: str = "") -> dict:
         served = _rt(rt)
         rt = conversion.storage_rt(served)
         namespace = _ns(rt, namespace)
@@ -277,19 +306,23 @@ class APIServer:
         uid = (obj.get("metadata") or {}).get("uid") or ""
         with _transaction(dry_run, self.store):
             result = self._update_locked(rt, namespace, name, lambda _old: obj, subresource,
-                                         precondition=True, uid_precondition=uid)
+                                         precondition=True, uid_precondition=uid, manager=field_manager)
         return conversion.to_served(served, result)
 
     def patch(self, rt: ResourceType | str, namespace: str | None, name: str, patch_body: object,
               patch_type: str, subresource: str = "", dry_run: bool = False,
-              field_validation: str = "Strict", findings: fieldvalidation.PatchFindings | None = None) -> dict:
+              field_validation: str = "Strict", findings: fieldvalidation.PatchFindings | None = None,
+              field_manager: str = "", force: bool = False) -> dict:
         """PATCH: the patch applies to the served version of the stored object, and the result is decoded as
         patch.go decodes it (cluster/apiserver/fieldvalidation.py); `findings` are the strict errors of the
-        patch document itself."""
+        patch document itself. An apply patch is server-side apply (`force` takes conflicting fields over)."""
         served = _rt(rt)
         rt = conversion.storage_rt(served)
         namespace = _ns(rt, namespace)
         patch_body = clean_copy({"patch": patch_body})["patch"]
+        if patch_type == patching.APPLY_PATCH:
+            return self.apply(served, namespace, name, patch_body, subresource, dry_run, field_validation,
+                              field_manager, force)[0]
 
         def apply(old: dict) -> dict:  # the patch applies to the served version of the object
             base = strategy.view_for_subresource(served, old, subresource)
@@ -300,11 +333,101 @@ class APIServer:
         self._request("patch", served, namespace, name, subresource)
         with _transaction(dry_run, self.store):
             result = self._update_locked(rt, namespace, name, conversion.in_served(served, apply), subresource,
-                                         precondition=True)
+                                         precondition=True, manager=field_manager)
         return conversion.to_served(served, result)
 
+    def apply(self, rt: ResourceType | str, namespace: str | None, name: str, body: object, subresource: str = "",
+              dry_run: bool = False, field_validation: str = "Strict", manager: str = "",
+              force: bool = False) -> tuple[dict, bool]:
+        """PATCH application/apply-patch+yaml: merge the configuration by the managers' field sets, creating the
+        object when there is none (applyPatcher; a status apply needs the object). Returns the object and
+        whether it was created (201 rather than 200)."""
+        served = _rt(rt)
+        rt = conversion.storage_rt(served)
+        namespace = _ns(rt, namespace)
+        body = clean_copy({"patch": body})["patch"]
+        if not manager:
+            raise StatusError.invalid("PatchOptions", "meta.k8s.io", "", [
+                field_error("required", "fieldManager", "is required for apply patch")])
+        config = _decode_body(served, body, subresource)
+        meta = config.get("metadata") or {}
+        if meta.get("managedFields") is not None:
+            raise StatusError.bad_request("metadata.managedFields must be nil")
+        fieldvalidation.check_body(served, config, field_validation, fieldvalidation.NOTHING)
+        field = managedfields.root_for(served)
+        has_status = "status" in rt.subresources
+
+        def applied(live: dict) -> dict:
+            entries = managedfields.decode(live.get("metadata", {}).get("managedFields")) or []
+            result = managedfields.apply(live, config, field, entries, manager, served.api_version, subresource,
+                                         has_status, force, clock.rfc3339(self.now()))
+            result.obj.setdefault("metadata", {})["managedFields"] = managedfields.encode(result.entries)
+            return result.obj
+
+        self._request("patch", served, namespace, name, subresource)
+        with _transaction(dry_run, self.store):
+            exists = bool(subresource) or self.store.get(storage_key(rt, namespace, name)) is not None
+            if exists:
+                result = self._update_locked(rt, namespace, name, conversion.in_served(served, applied), subresource,
+                                             precondition=True, manager=None)
+            else:
+                _check_identity(rt, config, namespace, name)
+                created = applied({"apiVersion": served.api_version, "kind": served.kind, "metadata": {}})
+                result = self._create_locked(rt, namespace, conversion.request_to_storage(served, created), dry_run,
+                                             manager=None)
+        return conversion.to_served(served, result), not exists
+
+    def _record_fields(self, rt: ResourceType, old: dict | None, new: dict, provided: object, manager: str,
+                       subresource: str) -> None:
+        """managedFields after an Update-operation write: the request's own when it sends some (and writes
+        the main resource), else the live object's, with what this write changed given to `manager`.
+
+        The reconciler's components (clients lent the driver's journal) record nothing unless
+        KUBECLASS_COMPONENT_MANAGED_FIELDS is on: the sets cost a fifth more CPU in bench/reconcile.py
+        (see cluster/apiserver/managedfields.py). Their writes keep the live entries as they are."""
+        meta = new["metadata"]
+        if self.hooks.journal is not None and not settings.KUBECLASS_COMPONENT_MANAGED_FIELDS:
+            live = (old or {}).get("metadata", {}).get("managedFields")
+            if live:
+                meta["managedFields"] = live
+            else:
+                meta.pop("managedFields", None)
+            return
+        entries = managedfields.decode(provided) if provided and not subresource else None
+        if entries is None:
+            entries = managedfields.decode((old or {}).get("metadata", {}).get("managedFields")) or []
+        has_status = "status" in rt.subresources
+        after = managedfields.comparable(new, subresource, has_status)
+        before = managedfields.comparable(old, subresource, has_status) if old is not None else \
+            managedfields.zero_object(rt.kind, after)
+        entries = managedfields.record_update(entries, before, after, managedfields.root_for(rt),
+                                              manager or self.field_manager, rt.api_version, subresource,
+                                              clock.rfc3339(self.now()))
+        encoded = managedfields.encode(entries)
+        if encoded:
+            meta["managedFields"] = encoded
+        else:
+            meta.pop("managedFields", None)
+
+    # What the in-process kubectl names its writes for the command it runs (kubectl-create, …); see field_manager.
+    default_field_manager: str = ""
+
+    @property
+    def field_manager(self) -> str:
+        """The manager an in-process client's writes are recorded under: `default_field_manager` when set,
+        else its binary's name, which is what upstream's default (the User-Agent's first word) makes of
+        each component's client."""
+        if self.default_field_manager:
+            return self.default_field_manager
+        name = self.client.split("/")[0]
+        if name.endswith("-controller"):
+            return "kube-controller-manager"
+        return name
+
     def _update_locked(self, rt: ResourceType, namespace: str, name: str, mutate: Callable[[dict], dict],
-                       subresource: str, precondition: bool, uid_precondition: str = "") -> dict:
+                       subresource: str, precondition: bool, uid_precondition: str = "",
+                       manager: str | None = "") -> dict:
+        """`manager` "" is this client's own; None leaves managedFields as `mutate` made them (an apply)."""
         kv = self._read(rt, namespace, name)
         old = self._with_rv(kv)
         if uid_precondition and uid_precondition != old["metadata"].get("uid"):
@@ -319,9 +442,13 @@ class APIServer:
         if precondition and wanted_rv and wanted_rv != str(kv.mod_revision):
             raise StatusError.conflict(rt.group_resource, name)
         new = strategy.merge_subresource(rt, old, incoming, subresource)
+        if manager is None and subresource:  # an apply to a subresource: its own managedFields, not the live ones
+            new["metadata"]["managedFields"] = (incoming.get("metadata") or {}).get("managedFields")
         _check_identity(rt, new, namespace, name)
         admission.admit_update(self, rt, new, old, subresource)
         strategy.prepare_for_update(self, rt, new, old, subresource)
+        if manager is not None and subresource != "binding":  # BindingREST writes storage directly
+            self._record_fields(rt, old, new, new["metadata"].get("managedFields"), manager, subresource)
         strategy.validate_update(rt, new, old, subresource)
         return self._write_update(rt, kv, new, old)
 
@@ -444,11 +571,12 @@ class APIServer:
             self._update_locked(rt, namespace, name, assign, "binding", precondition=False)
         return {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success", "code": 201}
 
-    def get_scale(self, rt: ResourceType | str, namespace: str, name: str) -> dict:
+    def get_scale(self, rt: ResourceType | str, namespace: str | None, name: str) -> dict:
         rt = _rt(rt)
         return strategy.scale_of(rt, self.get(rt, namespace, name))
 
-    def update_scale(self, rt: ResourceType | str, namespace: str, name: str, scale: dict) -> dict:
+    def update_scale(self, rt: ResourceType | str, namespace: str | None, name: str, scale: dict,
+                     field_manager: str = "") -> dict:
         rt = _rt(rt)
         replicas = (scale.get("spec") or {}).get("replicas")
         wanted_rv = (scale.get("metadata") or {}).get("resourceVersion")
@@ -469,13 +597,14 @@ class APIServer:
 
         self._request("update", rt, namespace, name, "scale")
         with _transaction():
-            updated = self._update_locked(rt, _ns(rt, namespace), name, rescale, "scale", precondition=False)
+            updated = self._update_locked(rt, _ns(rt, namespace), name, rescale, "scale", precondition=False,
+                                          manager=field_manager)
         return strategy.scale_of(rt, updated)
 
     # -- watch ------------------------------------------------------------
     def watch_batch(self, rt: ResourceType | str, namespace: str | None, since: int,
                     label_selector: str | None = None, field_selector: str | None = None,
-                    limit: int = 500) -> tuple[list[WatchEvent], int]:
+                    limit: int = 500) -> tuple[builtins.list[WatchEvent], int]:
         """The watch events after revision `since`, and the revision to resume from.
 
         A compacted `since` is kube-apiserver's 410 Gone "too old resource version".
@@ -490,8 +619,8 @@ class APIServer:
         events = [ev for r in raw if (ev := _watch_event(rt, r, labels, fields)) is not None]
         return events, (raw[-1].kv.mod_revision if raw else since)
 
-    def watch_many(self, resources: list[str], since: int,
-                   limit: int = 1000) -> tuple[list[tuple[str, WatchEvent]], int]:
+    def watch_many(self, resources: builtins.list[str], since: int,
+                   limit: int = 1000) -> tuple[builtins.list[tuple[str, WatchEvent]], int]:
         """One watch over several resources, oldest first, and the revision to resume from.
 
         What a shared informer factory sees: one stream instead of one query per resource."""

@@ -79,7 +79,7 @@ def lookup(api: APIServer, namespace: str, name: str) -> dict | None:
     """getServiceAccount: the account from the caller's informer cache (the reconciler's components have one,
     cluster/reconciler/driver.py), else a live read of its etcd key; None when it does not exist. As
     upstream's plugin, a miss in the cache is looked up live before the account is called missing."""
-    cache = getattr(api, "serviceaccount_cache", None)
+    cache = api.hooks.serviceaccount_cache
     if cache is not None:
         found = cache(f"{namespace}/{name}")
         if found is not None:
@@ -124,7 +124,9 @@ def _should_automount(account: dict, spec: dict) -> bool:
 
 def _mount_token(api: APIServer, obj: dict, spec: dict) -> None:
     """mountServiceAccountToken: one `kube-api-access-…` volume, mounted by every container that lacks one."""
-    volumes = spec.get("volumes") if isinstance(spec.get("volumes"), list) else []
+    volumes = spec.get("volumes")
+    if not isinstance(volumes, list):
+        volumes = []
     volume_name = ""
     for volume in volumes:
         if isinstance(volume, dict) and str(volume.get("name", "")).startswith(VOLUME_PREFIX):

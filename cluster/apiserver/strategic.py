@@ -103,7 +103,8 @@ def _lookup(schema: dict, key: str) -> PatchMeta:
     if field is None:
         return NO_META
     strategies = [s for s in field.get("x-kubernetes-patch-strategy", "").split(",") if s and s != "retainKeys"]
-    return PatchMeta(_resolve(field), strategies[0] if strategies else "", field.get("x-kubernetes-patch-merge-key", ""))
+    merge_key = field.get("x-kubernetes-patch-merge-key", "")
+    return PatchMeta(_resolve(field), strategies[0] if strategies else "", merge_key)
 
 
 # -- maps -------------------------------------------------------------------
@@ -135,7 +136,7 @@ def merge_map(original: dict | None, patch: dict, schema: dict | None) -> dict:
 def _map_directive(patch: dict) -> dict:
     directive = patch[DIRECTIVE]
     if directive == "replace":
-        return _cleaned({k: v for k, v in patch.items() if k != DIRECTIVE})
+        return _cleaned_map({k: v for k, v in patch.items() if k != DIRECTIVE})
     if directive == "delete":
         return {}
     raise PatchRejected(f"unknown patch type: {directive} in map: {go_format(patch)}")
@@ -168,6 +169,18 @@ def _put_new(original: dict, key: str, value: object) -> None:
 
 def _cleaned(value: object) -> object:
     return _without_directives(value)[0]
+
+
+def _cleaned_list(items: list) -> list:
+    """_cleaned for a list: the kept items, cleaned."""
+    return [c for c, keep in map(_without_directives, items) if keep]
+
+
+def _cleaned_map(value: dict) -> dict:
+    """_cleaned for a map that has no $patch directive of its own (so it is kept)."""
+    kept, _keep = _without_directives(value)
+    assert isinstance(kept, dict)
+    return kept
 
 
 def _without_nulls(value: object) -> object:
@@ -207,7 +220,7 @@ def _list_name(key: str, prefix: str, message: str) -> str:
 # -- lists ------------------------------------------------------------------
 def _merge_list_field(current: list, patch: list, meta: PatchMeta, deleting: bool) -> list:
     if meta.strategy != "merge":
-        return _cleaned(patch)
+        return _cleaned_list(patch)
     return merge_list(current, patch, meta.items, meta.merge_key, deleting)
 
 
@@ -265,7 +278,7 @@ def _list_directives(original: list, patch: list, merge_key: str) -> tuple[list,
         else:
             raise PatchRejected(f"unknown patch type: {directive} in map: {go_format(item)}")
     if replace:
-        return _cleaned(plain), []
+        return _cleaned_list(plain), []
     return original, plain
 
 
@@ -303,7 +316,7 @@ def _merge_ordered_lists(original: dict, patch: dict, schema: dict | None) -> No
         if element_kind(current or [], wanted or []) is None:
             original[name] = merged
             continue
-        in_patch, server_only = _partition(merged, order, meta.merge_key)
+        in_patch, server_only = _partition(merged or [], order, meta.merge_key)
         original[name] = _normalized_order(in_patch, server_only, order, current or [], meta.merge_key)
 
 
@@ -327,7 +340,8 @@ def _check_order(patch: list, order: list, merge_key: str) -> None:
 
 # -- order: the patch's order first, the live list's for what only the server has
 def _partition(merged: list, by: list, merge_key: str) -> tuple[list, list]:
-    in_patch, server_only = [], []
+    in_patch: list = []
+    server_only: list = []
     for item in merged:
         if merge_key and (not isinstance(item, dict) or merge_key not in item):
             raise _no_merge_key(item, merge_key)
@@ -397,6 +411,7 @@ def _same_key(left: object, right: object, merge_key: str) -> bool:
             raise PatchRejected(f"expected a map[string]interface {{}}, but received a {go_type(side)}")
         if merge_key not in side:
             raise _no_merge_key(side, merge_key)
+    assert isinstance(left, dict) and isinstance(right, dict)  # checked above
     return _scalar(left[merge_key]) == _scalar(right[merge_key])
 
 

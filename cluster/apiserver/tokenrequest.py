@@ -92,8 +92,11 @@ def create_token(api: APIServer, namespace: str, name: str, body: object) -> dic
     if (kind and kind != "TokenRequest") or (api_version and api_version != API_VERSION):
         raise StatusError.bad_request(f"the body of the request was in an unknown format: expected a TokenRequest "
                                       f"({API_VERSION}), got {kind or '?'} ({api_version or '?'})")
-    meta = body.get("metadata") if isinstance(body.get("metadata"), dict) else {}
-    spec = dict(body.get("spec")) if isinstance(body.get("spec"), dict) else {}
+    meta = body.get("metadata")
+    if not isinstance(meta, dict):
+        meta = {}
+    given = body.get("spec")
+    spec = dict(given) if isinstance(given, dict) else {}
     seconds = spec.get("expirationSeconds")
     if seconds is None:
         seconds = DEFAULT_EXPIRATION_SECONDS

@@ -300,7 +300,8 @@ def b_echo(sh: Shell, argv: list[str], stdin: str | None, env: dict, nestable: b
 def b_printf(sh: Shell, argv: list[str], stdin: str | None, env: dict, nestable: bool) -> Res:
     if len(argv) < 2:
         return Res(1, err="printf: usage: printf format [arguments]\n" if sh.host.dialect == "bash" else
-                   "printf: missing format\n" if sh.host.dialect == "busybox" else sh.error("printf: usage: printf format [arg ...]"))
+                   "printf: missing format\n" if sh.host.dialect == "busybox" else
+                   sh.error("printf: usage: printf format [arg ...]"))
     fmt, args, out = argv[1], argv[2:], []
     while True:
         text, used = _format(fmt, args)

@@ -236,7 +236,8 @@ def kubelet_files(pod: dict, ip: str) -> dict[str, str]:
              "fe00::0\tip6-localnet\nfe00::0\tip6-mcastprefix\nfe00::1\tip6-allnodes\nfe00::2\tip6-allrouters\n"
              + (f"{ip}\t{fqdn}\n" if ip else ""))
     for alias in spec.get("hostAliases") or []:
-        hosts += f"\n# Entries added by HostAliases.\n{alias.get('ip')}\t" + "\t".join(alias.get("hostnames") or []) + "\n"
+        aliases = "\t".join(alias.get("hostnames") or [])
+        hosts += f"\n# Entries added by HostAliases.\n{alias.get('ip')}\t" + aliases + "\n"
     resolv = (f"search {namespace}.svc.cluster.local svc.cluster.local cluster.local\nnameserver 10.96.0.10\n"
               f"options ndots:5\n")
     return {"/etc/hosts": hosts, "/etc/hostname": hostname + "\n", "/etc/resolv.conf": resolv}
@@ -302,7 +303,7 @@ def _write_volume(cluster_id: int, name: str, entries: dict) -> None:
     so this runs once per pod start and the ORM's update_or_create cost more than the write)."""
     import orjson
 
-    from cluster.store import DriverCursor
+    from cluster.dbcursor import DriverCursor
     table = RuntimeState._meta.db_table
     with DriverCursor() as cursor:
         cast = "::jsonb" if cursor.vendor == "postgresql" else ""

@@ -111,7 +111,8 @@ def u_rmdir(sh: Shell, argv: list[str], stdin: str | None) -> Res:
             sh.host.fs.remove(path, sh.t, recursive=True)
         except FsError as e:
             status = 1
-            err.append(f"rmdir: failed to remove '{name}': {_text(e)}\n" if _gnu(sh) else f"rmdir: '{name}': {_text(e)}\n")
+            err.append(f"rmdir: failed to remove '{name}': {_text(e)}\n" if _gnu(sh)
+                       else f"rmdir: '{name}': {_text(e)}\n")
     return Res(status, err="".join(err))
 
 
@@ -450,7 +451,7 @@ def u_sort(sh: Shell, argv: list[str], stdin: str | None) -> Res:
     lines = "".join(texts).splitlines()
     key = (lambda x: float(x.split()[0]) if x.split() and x.split()[0].lstrip("-").replace(".", "", 1).isdigit()
            else 0.0) if "n" in flags else None
-    lines = sorted(lines, key=key, reverse="r" in flags)  # type: ignore[arg-type]
+    lines = sorted(lines, key=key, reverse="r" in flags)
     if "u" in flags:
         lines = list(dict.fromkeys(lines))
     return Res(0, "".join(line + "\n" for line in lines), err)
@@ -460,7 +461,7 @@ def u_uniq(sh: Shell, argv: list[str], stdin: str | None) -> Res:
     texts, err = _inputs(sh, argv, stdin)
     out, previous, count = [], None, 0
     counting = "-c" in argv[1:]
-    for line in "".join(texts).splitlines() + [None]:  # type: ignore[list-item]
+    for line in [*"".join(texts).splitlines(), None]:
         if line == previous:
             count += 1
             continue

@@ -79,7 +79,7 @@ class Net:
             try:
                 self._answers[key] = self._get(host, port, path, agent, t)
             except (Refused, Unreachable, dns.NXDomain, dns.ServFail) as err:
-                self._answers[key] = err  # type: ignore[assignment]
+                self._answers[key] = err
         answer = self._answers[key]
         if isinstance(answer, Exception):
             raise answer

@@ -145,7 +145,7 @@ def _postgres_check(sh: Shell, env: dict) -> Res | None:
 def _mysql_check(sh: Shell, env: dict, image: str) -> Res | None:
     if sh.host.fs.is_dir("/var/lib/mysql/mysql"):
         return None
-    names = ("MYSQL_ROOT_PASSWORD", "MYSQL_ALLOW_EMPTY_PASSWORD", "MYSQL_RANDOM_ROOT_PASSWORD")
+    names: tuple[str, ...] = ("MYSQL_ROOT_PASSWORD", "MYSQL_ALLOW_EMPTY_PASSWORD", "MYSQL_RANDOM_ROOT_PASSWORD")
     if image == "mariadb":
         names += tuple(n.replace("MYSQL_", "MARIADB_") for n in names)
     if any(env.get(n) for n in names):
@@ -572,7 +572,8 @@ def _nginx_banner(args: dict, t: float) -> list[tuple[float, str, str]]:
             out.append(f"/docker-entrypoint.sh: {verb} /docker-entrypoint.d/{script}")
             if script.startswith("10-"):
                 out += ["10-listen-on-ipv6-by-default.sh: info: Getting the checksum of /etc/nginx/conf.d/default.conf",
-                        "10-listen-on-ipv6-by-default.sh: info: Enabled listen on IPv6 in /etc/nginx/conf.d/default.conf"]
+                        "10-listen-on-ipv6-by-default.sh: info: Enabled listen on IPv6 in "
+                        "/etc/nginx/conf.d/default.conf"]
         out.append("/docker-entrypoint.sh: Configuration complete; ready for start up")
         lines += [(t, "stdout", line) for line in out]
     if v < (1, 21):

@@ -30,7 +30,7 @@ import dataclasses
 import fnmatch
 import math
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from cluster.container import arith
 from cluster.container.fs import ContainerFS, FsError, resolve_path
@@ -209,7 +209,8 @@ def run_instant(host: Host, argv: list[str], env: dict[str, str], t: float, stdi
     state = new_state(argv, env, t, cwd, pid1="exec")
     shell = Shell(state, host)
     shell.stdin_text = stdin
-    out, err = [], []
+    out: list[str] = []
+    err: list[str] = []
     host.out = []
     while state.get("exit") is None and state.get("block") is None and host.budget[0] > 0:
         state["t"] = t  # no virtual time passes during an exec
@@ -434,7 +435,7 @@ class Shell:
     def apply_redirections(self, res: Res, io: dict) -> Res:
         streams = {1: res.out, 2: res.err}
         res.out, res.err = "", ""
-        sinks: dict[int, object] = {1: "stdout", 2: "stderr"}
+        sinks: dict[int, Any] = {1: "stdout", 2: "stderr"}  # "stdout", "stderr" or ("file", path, append)
         for fd in (1, 2):
             spec = io.get(fd)
             if isinstance(spec, tuple) and spec[0] == "dup":
@@ -620,7 +621,7 @@ class Shell:
         unset = value is None or (colon and value == "")
         base = op.lstrip(":")
         if base == "-":
-            return self.expand_one(arg) if unset else value
+            return self.expand_one(arg) if unset else (value or "")
         if base == "=":
             if unset:
                 self.state["vars"][name] = self.expand_one(arg)
@@ -630,7 +631,7 @@ class Shell:
         if base == "?":
             if unset:
                 raise ShellSyntaxError(f"{name}: {self.expand_one(arg) or 'parameter not set'}")
-            return value
+            return value or ""
         return _trim(value or "", op, self.expand_one(arg))
 
 

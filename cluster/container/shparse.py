@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
+from typing import Any
 
 OPERATORS = ("&&", "||", ";;", ">>", ">&", "<&", "&>", "<<", ";", "&", "|", "(", ")", "<", ">")
 KEYWORDS = {"if", "then", "else", "elif", "fi", "while", "until", "do", "done", "for", "in", "case", "esac",
@@ -37,7 +38,7 @@ class ShellSyntaxError(Exception):
 @dataclass(frozen=True)
 class Tok:
     kind: str  # "word", "op", "nl", "redir", "eof"
-    value: object = None
+    value: Any = None  # a word's Word, an operator's or a redirection's text: its type follows `kind`
     fd: int | None = None
 
 
@@ -438,7 +439,7 @@ class Parser:
         self.take()
         subject = self.take().value
         self.expect("in")
-        arms = []
+        arms: list[tuple] = []
         while True:
             self.skip_newlines()
             if self.keyword() == "esac":
@@ -457,7 +458,9 @@ class Parser:
             arms.append((tuple(patterns), body))
 
     def simple(self) -> tuple:
-        assigns, words, redirs = [], [], []
+        assigns: list[tuple] = []
+        words: list[Word] = []
+        redirs: list[tuple] = []
         while True:
             tok = self.peek()
             if tok.kind == "redir":
@@ -682,7 +685,7 @@ def compile_argv(argv: tuple[str, ...]) -> tuple[tuple, ...]:
 def parse_words(src: str) -> list[Word]:
     """The words of a command substitution or `eval`-free argument list."""
     lexer = Lexer(src)
-    out = []
+    out: list[Word] = []
     while True:
         tok = lexer.next()
         if tok.kind == "eof":

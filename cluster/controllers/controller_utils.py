@@ -1,14 +1,15 @@
 """Helpers the workload controllers share (upstream's pkg/controller/controller_utils.go,
 k8s.io/kubectl's podutil and apimachinery's metav1 owner references).
 
-Owner references, pod readiness and availability, the pod-template-hash, the
+Owner references, the pod-template-hash, the
 orderings upstream sorts ReplicaSets by, and ActivePods: the ranking that picks
 which pods a ReplicaSet deletes first when it scales down.
 
 Simplified: the pod-template-hash is fnv32a over a canonical JSON encoding of
 the template rather than over go-spew's dump of the Go struct (see
 `compute_hash`), so the hash has upstream's shape and stability but not its
-exact value.
+exact value. Pod readiness and availability are cluster/podutil.py's, re-exported here
+under the names the controllers use.
 """
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ import struct
 from functools import cmp_to_key
 from typing import Iterable
 
-from cluster import clock
+from cluster import clock, podutil
 from cluster.apiserver.selectors import selector_from_label_selector
 from cluster.jsoncopy import deep_copy
 
@@ -61,32 +62,11 @@ def parse_time(text: str | None) -> dt.datetime | None:
 
 
 # -- pods -------------------------------------------------------------------
-def pod_ready_condition(pod: dict) -> dict | None:
-    for cond in (pod.get("status") or {}).get("conditions") or []:
-        if cond.get("type") == "Ready":
-            return cond
-    return None
-
-
-def is_pod_ready(pod: dict) -> bool:
-    cond = pod_ready_condition(pod)
-    return cond is not None and cond.get("status") == "True"
-
-
-def is_pod_available(pod: dict, min_ready_seconds: int, now: dt.datetime) -> bool:
-    """podutil.IsPodAvailable: ready, and ready for longer than minReadySeconds."""
-    if not is_pod_ready(pod):
-        return False
-    if min_ready_seconds == 0:
-        return True
-    since = parse_time(pod_ready_condition(pod).get("lastTransitionTime"))
-    return since is not None and since + dt.timedelta(seconds=min_ready_seconds) < now
-
-
-def is_pod_active(pod: dict) -> bool:
-    """controller.IsPodActive: not finished and not on its way out."""
-    phase = (pod.get("status") or {}).get("phase")
-    return phase not in ("Succeeded", "Failed") and not is_being_deleted(pod)
+# The pod questions live in cluster/podutil.py; these are the names the controllers import them by.
+pod_ready_condition = podutil.ready_condition
+is_pod_ready = podutil.is_ready
+is_pod_available = podutil.is_available
+is_pod_active = podutil.is_active
 
 
 def _deletion_cost(pod: dict) -> int:
@@ -122,7 +102,7 @@ def _after_or_zero(t1: dt.datetime | None, t2: dt.datetime | None) -> bool:
 
 
 def _pod_ready_time(pod: dict) -> dt.datetime | None:
-    return parse_time(pod_ready_condition(pod).get("lastTransitionTime")) if is_pod_ready(pod) else None
+    return podutil.ready_since(pod)
 
 
 def _newer_first(t1: dt.datetime | None, t2: dt.datetime | None, uid1: str, uid2: str,
@@ -181,8 +161,12 @@ def pods_to_delete(pods: list[dict], related: Iterable[dict], count: int, now: d
         if is_pod_active(pod):
             on_node[node] = on_node.get(node, 0) + 1
     ranked = [(pod, on_node.get((pod.get("spec") or {}).get("nodeName", ""), 0)) for pod in pods]
-    ranked.sort(key=cmp_to_key(lambda x, y: -1 if pod_deletion_less(x[0], x[1], y[0], y[1], now)
-                               else (1 if pod_deletion_less(y[0], y[1], x[0], x[1], now) else 0)))
+
+    def compare(x: tuple[dict, int], y: tuple[dict, int]) -> int:
+        return -1 if pod_deletion_less(x[0], x[1], y[0], y[1], now) else (
+            1 if pod_deletion_less(y[0], y[1], x[0], x[1], now) else 0)
+
+    ranked.sort(key=cmp_to_key(compare))
     return [pod for pod, _ in ranked[:count]]
 
 

@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from cluster.controllers.daemonset import DaemonSetSync
 
 
-def scaled(value: object, total: int) -> int:
+def scaled(value: int | str | None, total: int) -> int:
     """intstr.GetScaledValueFromIntOrPercent, rounding up."""
     if isinstance(value, str) and value.endswith("%"):
         return math.ceil(int(value[:-1]) * total / 100)
@@ -142,18 +142,22 @@ def _available(sync: DaemonSetSync, pod: dict) -> bool:
 
 
 def _replace_without_surge(sync: DaemonSetSync, by_node: dict[str, list[dict]], hash_: str, allowed: int) -> None:
-    unavailable, replace, candidates = 0, [], []
+    unavailable = 0
+    replace: list[dict] = []
+    candidates: list[dict] = []
     for node in sorted(by_node):
         new, old, ok = split_node_pods(sync.ds, by_node[node], hash_)
         if not ok or (new is None) == (old is None):
             unavailable += 1
         elif new is not None:
             unavailable += not _available(sync, new)
-        elif not _available(sync, old):
-            replace.append(old)
-            unavailable += 1
-        elif unavailable < allowed:
-            candidates.append(old)
+        else:
+            assert old is not None  # exactly one of the two is there
+            if not _available(sync, old):
+                replace.append(old)
+                unavailable += 1
+            elif unavailable < allowed:
+                candidates.append(old)
     room = min(max(0, allowed - unavailable), len(candidates))
     for pod in replace + candidates[:room]:
         sync.delete_pod(pod, "request.daemonset.update")
@@ -161,7 +165,10 @@ def _replace_without_surge(sync: DaemonSetSync, by_node: dict[str, list[dict]], 
 
 def _replace_with_surge(sync: DaemonSetSync, nodes: list[dict], by_node: dict[str, list[dict]], hash_: str,
                         max_surge: int) -> None:
-    surge, old_to_delete, allowed, candidates = 0, [], [], []
+    surge = 0
+    old_to_delete: list[dict] = []
+    allowed: list[str] = []  # node names
+    candidates: list[str] = []
     known = {node["metadata"]["name"]: node for node in nodes}
     for name in sorted(by_node):
         new, old, ok = split_node_pods(sync.ds, by_node[name], hash_)
@@ -173,7 +180,10 @@ def _replace_with_surge(sync: DaemonSetSync, nodes: list[dict], by_node: dict[st
         if new is None:
             runs = name in known and dsp.should_run(known[name], sync.ds)[0]
             if not _available(sync, old):
-                (allowed if runs else old_to_delete).append(name if runs else old)
+                if runs:
+                    allowed.append(name)
+                else:
+                    old_to_delete.append(old)
             elif runs and surge < max_surge:
                 candidates.append(name)
         elif not _available(sync, new):

@@ -15,6 +15,7 @@ event reasons are upstream's.
 from __future__ import annotations
 
 import copy
+from typing import Sequence
 
 from cluster.apiserver.errors import StatusError
 from cluster.apiserver.server import APIServer, WatchEvent
@@ -188,6 +189,7 @@ class DeploymentSync:
         du.set_new_replica_set_annotations(self.d, new_rs, new_revision, False)
         name = new_rs["metadata"]["name"]
         already_exists = False
+        created: dict | None
         try:
             created = self.api.create("replicasets", self.namespace, new_rs)
         except StatusError as err:
@@ -304,7 +306,7 @@ class DeploymentSync:
                 if err.code != 404:
                     raise
 
-    def sync_status(self, all_rss: list[dict | None], new_rs: dict | None) -> None:
+    def sync_status(self, all_rss: Sequence[dict | None], new_rs: dict | None) -> None:
         """syncDeploymentStatus: status without touching the Progressing condition."""
         self.update_status(rollout.calculate_status(self, all_rss, new_rs))
 
@@ -361,12 +363,7 @@ class DeploymentController(Controller):
         if deployment is None:
             return DONE
         sync = DeploymentSync(self.api, deployment, self.lister)
-        try:
-            sync_deployment(sync)
-        except StatusError as err:
-            if err.code not in (404, 409):
-                raise
-            return Result(requeue_after=1.0)  # a stale read: look again, as the rate-limited queue does
+        sync_deployment(sync)  # a stale read's 409 propagates: the driver's rate-limited queue looks again
         return Result(requeue_after=sync.requeue_after)
 
 

@@ -9,7 +9,7 @@ including progressDeadlineSeconds on the virtual clock, are written here.
 from __future__ import annotations
 
 import copy
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Sequence
 
 from cluster.controllers import deployment_util as du
 from cluster.controllers.controller_utils import by_creation, parse_time, replicas_of
@@ -36,7 +36,7 @@ def rollout_rolling(sync: DeploymentSync, rss: list[dict]) -> None:
     sync_rollout_status(sync, all_rss, new_rs)
 
 
-def reconcile_new_replica_set(sync: DeploymentSync, all_rss: list[dict | None], new_rs: dict) -> bool:
+def reconcile_new_replica_set(sync: DeploymentSync, all_rss: Sequence[dict | None], new_rs: dict) -> bool:
     replicas = du.spec_replicas(sync.d)
     if replicas_of(new_rs) == replicas:
         return False
@@ -46,7 +46,7 @@ def reconcile_new_replica_set(sync: DeploymentSync, all_rss: list[dict | None], 
     return sync.scale_replica_set_and_record_event(new_rs, wanted)[0]
 
 
-def reconcile_old_replica_sets(sync: DeploymentSync, all_rss: list[dict | None], old_rss: list[dict],
+def reconcile_old_replica_sets(sync: DeploymentSync, all_rss: Sequence[dict | None], old_rss: list[dict],
                                new_rs: dict) -> bool:
     if du.spec_replica_count(old_rss) == 0:
         return False
@@ -77,7 +77,7 @@ def cleanup_unhealthy_replicas(sync: DeploymentSync, old_rss: list[dict], max_cl
     return old_rss, total
 
 
-def scale_down_old_replica_sets_for_rolling_update(sync: DeploymentSync, all_rss: list[dict | None],
+def scale_down_old_replica_sets_for_rolling_update(sync: DeploymentSync, all_rss: Sequence[dict | None],
                                                    old_rss: list[dict]) -> int:
     min_available = du.spec_replicas(sync.d) - du.max_unavailable(sync.d)
     available = du.available_replica_count(all_rss)
@@ -98,7 +98,7 @@ def scale_down_old_replica_sets_for_rolling_update(sync: DeploymentSync, all_rss
 # -- Recreate -----------------------------------------------------------------
 def rollout_recreate(sync: DeploymentSync, rss: list[dict], pod_map: dict[str, list[dict]]) -> None:
     new_rs, old_rss = sync.all_replica_sets(rss, create=False)
-    all_rss = old_rss + [new_rs]
+    all_rss = [*old_rss, new_rs]
     scaled_down = False
     for rs in du.active(old_rss):
         scaled_down = sync.scale_replica_set_and_record_event(rs, 0)[0] or scaled_down
@@ -107,7 +107,7 @@ def rollout_recreate(sync: DeploymentSync, rss: list[dict], pod_map: dict[str, l
         return
     if new_rs is None:
         new_rs, old_rss = sync.all_replica_sets(rss, create=True)
-        all_rss = old_rss + [new_rs]
+        all_rss = [*old_rss, new_rs]
     if new_rs is not None:
         sync.scale_replica_set_and_record_event(new_rs, du.spec_replicas(sync.d))
     if du.deployment_complete(sync.d, sync.d.get("status") or {}):
@@ -129,7 +129,7 @@ def old_pods_running(new_rs: dict | None, old_rss: list[dict], pod_map: dict[str
 
 
 # -- status and progress ----------------------------------------------------------
-def calculate_status(sync: DeploymentSync, all_rss: list[dict | None], new_rs: dict | None) -> dict:
+def calculate_status(sync: DeploymentSync, all_rss: Sequence[dict | None], new_rs: dict | None) -> dict:
     d = sync.d
     available = du.available_replica_count(all_rss)
     unavailable = max(0, du.spec_replica_count(all_rss) - available)
@@ -154,9 +154,9 @@ def calculate_status(sync: DeploymentSync, all_rss: list[dict | None], new_rs: d
     return status
 
 
-def sync_rollout_status(sync: DeploymentSync, all_rss: list[dict | None], new_rs: dict | None) -> None:
+def sync_rollout_status(sync: DeploymentSync, all_rss: Sequence[dict | None], new_rs: dict | None) -> None:
     """syncRolloutStatus: status plus the Progressing condition, or a requeue to check the deadline."""
-    d, now = sync.d, sync.now()
+    d = sync.d
     status = calculate_status(sync, all_rss, new_rs)
     deadline = du.progress_deadline(d)
     if deadline is None:
@@ -212,7 +212,7 @@ def requeue_stuck_deployment(sync: DeploymentSync, status: dict) -> None:
     sync.requeue(0.0 if after < 1 else after + 1)
 
 
-def replica_failures(all_rss: list[dict | None], new_rs: dict | None) -> list[dict]:
+def replica_failures(all_rss: Sequence[dict | None], new_rs: dict | None) -> list[dict]:
     """ReplicaFailure conditions of the ReplicaSets, the new one's first, as Deployment conditions."""
     def failures(rs: dict | None) -> list[dict]:
         if rs is None:

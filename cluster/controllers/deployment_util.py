@@ -5,11 +5,10 @@ fenceposts, the revision and replica annotations on ReplicaSets, the
 Deployment conditions, proportional scaling fractions, and the predicates
 "complete", "progressing" and "timed out".
 """
-from __future__ import annotations
-
 import datetime as dt
 import math
 import re
+from typing import Sequence
 
 from cluster import clock
 from cluster.controllers.controller_utils import by_creation, equal_ignore_hash, parse_time, replicas_of
@@ -235,7 +234,7 @@ def find_old_replica_sets(d: dict, rss: list[dict], new_rs: dict | None) -> list
     return [rs for rs in rss if rs["metadata"]["uid"] != new_uid]
 
 
-def active(rss: list[dict | None]) -> list[dict]:
+def active(rss: Sequence[dict | None]) -> list[dict]:
     """FilterActiveReplicaSets: those with replicas > 0."""
     return [rs for rs in rss if rs is not None and replicas_of(rs) > 0]
 
@@ -244,33 +243,33 @@ def find_active_or_latest(new_rs: dict | None, old_rss: list[dict]) -> dict | No
     if new_rs is None and not old_rss:
         return None
     newest_first = sorted(old_rss, key=by_creation, reverse=True)
-    candidates = active(newest_first + [new_rs])
+    candidates = active([*newest_first, new_rs])
     if not candidates:
         return new_rs if new_rs is not None else newest_first[0]
     return candidates[0] if len(candidates) == 1 else None
 
 
-def spec_replica_count(rss: list[dict | None]) -> int:
+def spec_replica_count(rss: Sequence[dict | None]) -> int:
     return sum(replicas_of(rs) for rs in rss if rs is not None)
 
 
-def _status_sum(rss: list[dict | None], field: str) -> int:
+def _status_sum(rss: Sequence[dict | None], field: str) -> int:
     return sum(int((rs.get("status") or {}).get(field, 0)) for rs in rss if rs is not None)
 
 
-def actual_replica_count(rss: list[dict | None]) -> int:
+def actual_replica_count(rss: Sequence[dict | None]) -> int:
     return _status_sum(rss, "replicas")
 
 
-def ready_replica_count(rss: list[dict | None]) -> int:
+def ready_replica_count(rss: Sequence[dict | None]) -> int:
     return _status_sum(rss, "readyReplicas")
 
 
-def available_replica_count(rss: list[dict | None]) -> int:
+def available_replica_count(rss: Sequence[dict | None]) -> int:
     return _status_sum(rss, "availableReplicas")
 
 
-def new_rs_new_replicas(d: dict, all_rss: list[dict | None], new_rs: dict) -> int:
+def new_rs_new_replicas(d: dict, all_rss: Sequence[dict | None], new_rs: dict) -> int:
     """NewRSNewReplicas: how far the new ReplicaSet may grow now."""
     if not is_rolling_update(d):
         return spec_replicas(d)

@@ -243,6 +243,6 @@ def set_disruption_allowed(status: dict, stamp: str) -> None:
     changed = before is None or before.get("status") != wanted["status"]
     condition = {"type": "DisruptionAllowed", "status": wanted["status"],
                  "observedGeneration": wanted["observedGeneration"],
-                 "lastTransitionTime": stamp if changed else before.get("lastTransitionTime", stamp),
+                 "lastTransitionTime": stamp if changed or before is None else before.get("lastTransitionTime", stamp),
                  "reason": wanted["reason"], "message": ""}
     status["conditions"] = conditions + [condition]

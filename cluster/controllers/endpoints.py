@@ -20,7 +20,7 @@ annotation and no over-capacity truncation at 1000 addresses.
 from __future__ import annotations
 
 from cluster.apiserver.errors import StatusError
-from cluster.apiserver.server import APIServer, WatchEvent
+from cluster.apiserver.server import WatchEvent
 from cluster.controllers.base import DONE, Controller, Result, split_key
 from cluster.controllers.controller_utils import is_pod_ready
 from cluster.informers import Lister
@@ -102,7 +102,7 @@ def service_labels(service: dict) -> dict:
 # -- the controller ---------------------------------------------------------------------
 def _address(pod: dict, service: dict) -> dict:
     spec = pod.get("spec") or {}
-    address = {"ip": pod_ip(pod)}
+    address: dict[str, object] = {"ip": pod_ip(pod)}
     if spec.get("hostname") and spec.get("subdomain") == service["metadata"]["name"]:
         address["hostname"] = spec["hostname"]
     if spec.get("nodeName"):
@@ -160,12 +160,7 @@ class EndpointsController(Controller):
 
     def reconcile(self, key: str) -> Result:
         namespace, name = split_key(key)
-        try:
-            return self.sync_service(namespace, name)
-        except StatusError as err:
-            if err.code not in (404, 409):
-                raise
-            return Result(requeue_after=1.0)
+        return self.sync_service(namespace, name)  # a refused write is retried by the driver, with back-off
 
     def sync_service(self, namespace: str, name: str) -> Result:
         try:

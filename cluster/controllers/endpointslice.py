@@ -26,12 +26,10 @@ from cluster.controllers.endpoints import (
     find_port, pod_ip, pod_reference, selects, service_keys_for, service_labels, should_pod_be_in_endpoints,
 )
 from cluster.informers import Lister
+from cluster.labels import MANAGED_BY, SERVICE_NAME, ZONE
 
-SERVICE_NAME = "kubernetes.io/service-name"
-MANAGED_BY = "endpointslice.kubernetes.io/managed-by"
 CONTROLLER_NAME = "endpointslice-controller.k8s.io"
 MAX_ENDPOINTS_PER_SLICE = 100  # --max-endpoints-per-slice
-ZONE = "topology.kubernetes.io/zone"
 
 
 def slice_ports(pod: dict, service: dict) -> list[dict]:
@@ -100,12 +98,7 @@ class EndpointSliceController(Controller):
 
     def reconcile(self, key: str) -> Result:
         namespace, name = split_key(key)
-        try:
-            return self.sync_service(namespace, name)
-        except StatusError as err:
-            if err.code not in (404, 409):
-                raise
-            return Result(requeue_after=1.0)
+        return self.sync_service(namespace, name)  # a refused write is retried by the driver, with back-off
 
     def sync_service(self, namespace: str, name: str) -> Result:
         existing = managed_slices(self.api, namespace, name)

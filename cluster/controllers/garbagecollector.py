@@ -74,18 +74,14 @@ class GarbageCollector(Controller):
 
     def reconcile(self, key: str) -> Result:
         kind, _, rest = key.partition(":")
-        try:
-            if kind == "dependents":
-                namespace, _, uid = rest.partition(":")
-                for dependent, rt in self.dependents(uid, namespace):
-                    self.attempt_to_delete(dependent, rt)
-                return DONE
-            resource, namespace, name = rest.split(":", 2)
-            return self.process(lookup(resource), namespace, name)
-        except StatusError as err:
-            if err.code not in (404, 409):
-                raise
-            return Result(requeue_after=1.0)
+        # A refused request propagates: the driver requeues the key with back-off.
+        if kind == "dependents":
+            namespace, _, uid = rest.partition(":")
+            for dependent, rt in self.dependents(uid, namespace):
+                self.attempt_to_delete(dependent, rt)
+            return DONE
+        resource, namespace, name = rest.split(":", 2)
+        return self.process(lookup(resource), namespace, name)
 
     def process(self, rt: ResourceType, namespace: str, name: str) -> Result:
         obj = self.lister.find(rt.plural, namespace, name)

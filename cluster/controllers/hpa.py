@@ -97,7 +97,7 @@ class Autoscale:
         record(self.api, self.hpa, type_, reason, message, COMPONENT)
 
     def set_status(self, current: int, desired: int, metrics: list[dict] | None, rescaled: bool) -> None:
-        status = {"currentReplicas": current, "desiredReplicas": desired}
+        status: dict[str, object] = {"currentReplicas": current, "desiredReplicas": desired}
         if self.status.get("lastScaleTime"):
             status["lastScaleTime"] = self.status["lastScaleTime"]
         if rescaled:
@@ -266,6 +266,7 @@ class Autoscale:
             self.event(WARNING, "InvalidSelector", message)
             self.condition("ScalingActive", "False", "InvalidSelector", message)
             raise ComputeError(message, None) from None
+        assert selector is not None  # the text is not empty
         others = self.other_hpas_selecting(selector)
         if others:
             keys = " ".join(f"{self.namespace}/{name}" for name in sorted(others | {self.hpa["metadata"]["name"]}))

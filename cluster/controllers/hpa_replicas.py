@@ -17,7 +17,7 @@ import datetime as dt
 import math
 from dataclasses import dataclass
 
-from cluster import clock, quantity
+from cluster import clock, podutil, quantity
 from cluster.metrics import PodMetric
 
 TOLERANCE = 0.1  # --horizontal-pod-autoscaler-tolerance
@@ -59,16 +59,17 @@ def group_pods(pods: list[dict], metrics: dict[str, PodMetric], now: dt.datetime
         if metric is None:
             missing.add(name)
             continue
-        if cpu and _unready_sample(status, metric, now):
+        if cpu and _unready_sample(pod, metric, now):
             unready.add(name)
             continue
         ready += 1
     return PodGroups(ready, frozenset(unready), frozenset(missing), frozenset(ignored))
 
 
-def _unready_sample(status: dict, metric: PodMetric, now: dt.datetime) -> bool:
+def _unready_sample(pod: dict, metric: PodMetric, now: dt.datetime) -> bool:
     """CPU samples taken while a pod starts up say nothing about its steady load."""
-    condition = next((c for c in status.get("conditions") or [] if c.get("type") == "Ready"), None)
+    status = pod.get("status") or {}
+    condition = podutil.ready_condition(pod)
     if condition is None or not status.get("startTime"):
         return True
     started = clock.parse_rfc3339(status["startTime"])

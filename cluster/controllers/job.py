@@ -195,7 +195,7 @@ class JobSync:
         self.active = len(active)
         self.ready = sum(1 for p in active if is_pod_ready(p))
         self.terminating = sum(1 for p in pods if jp.is_terminating(p))
-        self.succeeded_indexes: set[int] = set()
+        self.succeeded_indexes = set()
 
     # -- finishing ----------------------------------------------------------------------
     def decide_failure(self, pods: list[dict]) -> None:
@@ -302,7 +302,7 @@ class JobSync:
             return active
         indexes: list[int | None] = [None] * missing
         if jp.is_indexed(self.job):
-            indexes = self.first_pending_indexes(pods, missing)
+            indexes = [*self.first_pending_indexes(pods, missing)]
         return active + self.create_pods(indexes, want, active)
 
     def wanted_active(self, active: int) -> int:
@@ -312,7 +312,7 @@ class JobSync:
             return active if self.succeeded > 0 else parallelism
         return max(0, min(completions - self.succeeded, parallelism))
 
-    def first_pending_indexes(self, pods: list[dict], count: int) -> list[int | None]:
+    def first_pending_indexes(self, pods: list[dict], count: int) -> list[int]:
         taken = set(self.succeeded_indexes)
         taken |= {ix for p in pods if jp.is_active(p) and (ix := jp.completion_index(p)) is not None}
         if jp.only_replace_failed(self.job):
@@ -392,7 +392,8 @@ class JobSync:
     def track_and_flush(self, pods: list[dict]) -> None:
         """trackJobStatusAndRemoveFinalizers and flushUncountedAndRemoveFinalizers."""
         needs_flush = self.record_interim_condition()
-        release, new_indexes = [], set()
+        release: list[dict] = []
+        new_indexes: set[int] = set()
         for pod in pods:
             if not jp.has_tracking_finalizer(pod):
                 continue

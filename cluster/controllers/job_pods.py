@@ -211,9 +211,9 @@ def finish_time(pod: dict) -> dt.datetime | None:
     """getFinishedTime: when the pod's last container terminated (else its deletion, else None)."""
     times = [parse_time(((s.get("state") or {}).get("terminated") or {}).get("finishedAt"))
              for s in (pod.get("status") or {}).get("containerStatuses") or []]
-    times = [t for t in times if t is not None]
-    if times:
-        return max(times)
+    finished = [t for t in times if t is not None]
+    if finished:
+        return max(finished)
     return parse_time(pod["metadata"].get("deletionTimestamp"))
 
 
@@ -221,8 +221,8 @@ def backoff_remaining(job: dict, pods: list[dict], now: dt.datetime) -> float:
     """getRemainingTime: seconds until the next pod may be created after the failures since the last success."""
     succeeded = [t for p in pods if phase(p) == "Succeeded" and (t := finish_time(p)) is not None]
     last_success = max(succeeded, default=None)
-    failures = [t for p in pods if is_pod_failed(p, job)
-                and (t := finish_time(p) or now) is not None and (last_success is None or t > last_success)]
+    failures = [f for p in pods if is_pod_failed(p, job)
+                and (f := finish_time(p) or now) is not None and (last_success is None or f > last_success)]
     if not failures:
         return 0.0
     delay = DEFAULT_BACKOFF

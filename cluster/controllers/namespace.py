@@ -56,7 +56,7 @@ class NamespaceController(Controller):
             raise
         if not namespace["metadata"].get("deletionTimestamp"):
             return DONE
-        if FINALIZER not in (namespace.get("spec") or {}).get("finalizers") or []:
+        if FINALIZER not in ((namespace.get("spec") or {}).get("finalizers") or []):
             return DONE
         namespace = self._ensure_terminating(namespace)
         estimate, remaining, finalizers, failures = self.delete_all_content(key)
@@ -79,7 +79,9 @@ class NamespaceController(Controller):
     # -- content --------------------------------------------------------------------
     def delete_all_content(self, namespace: str) -> tuple[int, dict[str, int], dict[str, int], list[str]]:
         """Delete every object; return (seconds to wait, remaining per resource, finalizers, failures)."""
-        estimate, remaining, finalizers, failures = 0, {}, {}, []
+        estimate, failures = 0, []
+        remaining: dict[str, int] = {}
+        finalizers: dict[str, int] = {}
         for rt in NAMESPACED:
             if rt.kind == "Pod":
                 estimate = max(estimate, self._pod_grace_estimate(namespace))

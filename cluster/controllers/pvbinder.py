@@ -67,15 +67,11 @@ class PersistentVolumeBinderController(Controller):
         return keys
 
     def reconcile(self, key: str) -> Result:
-        try:
-            if "/" in key:
-                namespace, _, name = key.partition("/")
-                return self.sync_claim_key(namespace, name)
-            return self.sync_volume_key(key)
-        except StatusError as err:
-            if err.code not in (404, 409):
-                raise
-            return Result(requeue_after=1.0)
+        # A refused request propagates: the driver requeues the key with back-off.
+        if "/" in key:
+            namespace, _, name = key.partition("/")
+            return self.sync_claim_key(namespace, name)
+        return self.sync_volume_key(key)
 
     def sync_claim_key(self, namespace: str, name: str) -> Result:
         try:
@@ -254,7 +250,7 @@ class ClaimSync:
             self.sync_unbound_named(wanted)
             return
         storage_class = self.storage_class()
-        delay = bool(storage_class) and storage_class.get("volumeBindingMode") == "WaitForFirstConsumer"
+        delay = storage_class is not None and storage_class.get("volumeBindingMode") == "WaitForFirstConsumer"
         volumes = self.api.list("persistentvolumes")["items"]
         volume = find_best_match(self.claim, volumes, delay)
         if volume is not None:
@@ -380,7 +376,7 @@ class VolumeSync:
 
     def claim(self, ref: dict) -> dict | None:
         try:
-            claim = self.api.get("persistentvolumeclaims", ref.get("namespace"), ref.get("name"))
+            claim = self.api.get("persistentvolumeclaims", ref.get("namespace"), ref.get("name") or "")
         except StatusError as err:
             if err.code == 404:
                 return None

@@ -17,8 +17,8 @@ ReplicaSet's pods and counts are followed from the cache's journal of changes
 from __future__ import annotations
 
 import copy
-import datetime as dt
 
+from cluster import podutil
 from cluster.apiserver.errors import StatusError
 from cluster.apiserver.server import APIServer, WatchEvent
 from cluster.controllers.base import DONE, Controller, Result, split_key
@@ -66,25 +66,23 @@ class ReplicaSetController(Controller):
         rs = self.lister.find("replicasets", namespace, name)
         if rs is None:
             return DONE
-        try:
-            sync = ReplicaSetSync(self.api, rs, self.lister, self.views.get(rs["metadata"]["uid"]))
-            result = sync.run()
-            self.views[rs["metadata"]["uid"]] = sync.view
-            return result
-        except StatusError as err:
-            if err.code not in (404, 409):
-                raise
-            return Result(requeue_after=1.0)
+        # A refused request (a stale read's 409, a 404) propagates: the driver requeues the key with back-off.
+        sync = ReplicaSetSync(self.api, rs, self.lister, self.views.get(rs["metadata"]["uid"]))
+        result = sync.run()
+        self.views[rs["metadata"]["uid"]] = sync.view
+        return result
 
 
 class ReplicaSetSync:
     """One syncReplicaSet pass."""
 
+    view: ReplicaSetPods  # the pods as run() finds them: ours and the namespace's orphans
+
     def __init__(self, api: APIServer, rs: dict, lister: Lister | None = None,
                  view: ReplicaSetPods | None = None) -> None:
         self.api = api
         self.lister = lister or Lister(api)
-        self.view = view
+        self.kept_view = view  # the view an earlier pass kept, brought up to date by run()
         self.rs = rs
         self.namespace = rs["metadata"]["namespace"]
 
@@ -93,7 +91,7 @@ class ReplicaSetSync:
 
     def run(self) -> Result:
         # FilterPodsByOwner: ours and the namespace's orphans (replicaset_pods.py keeps the view)
-        self.view = current_pods(self.rs, self.lister, self.view)
+        self.view = current_pods(self.rs, self.lister, self.kept_view)
         self.claim_pods()
         error = None
         if not is_being_deleted(self.rs):
@@ -176,10 +174,10 @@ class ReplicaSetSync:
     # -- status ---------------------------------------------------------------------
     def calculate_status(self, error: StatusError | None) -> dict:
         rs, now, view = self.rs, self.api.now(), self.view
-        min_ready = dt.timedelta(seconds=int(rs["spec"].get("minReadySeconds") or 0))
-        # podutil.IsPodAvailable: ready, and for longer than minReadySeconds
+        min_ready = int(rs["spec"].get("minReadySeconds") or 0)
+        # podutil.IsPodAvailable, on the ready times the pod view keeps (no pod is read again)
         available = view.ready if not min_ready else sum(
-            1 for since in view.ready_since() if since is not None and since + min_ready < now)
+            1 for since in view.ready_since() if podutil.available_since(since, min_ready, now))
         status = copy.deepcopy(rs.get("status") or {})
         conditions = [c for c in status.get("conditions") or [] if c.get("type") != "ReplicaFailure"]
         failure = next((c for c in status.get("conditions") or [] if c.get("type") == "ReplicaFailure"), None)

@@ -14,9 +14,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from cluster.controllers.controller_utils import (
-    controller_of, is_pod_active, is_pod_ready, parse_time, pod_ready_condition, selector_matches,
-)
+from cluster import podutil
+from cluster.controllers.controller_utils import controller_of, is_pod_active, is_pod_ready, selector_matches
 from cluster.informers import Lister
 
 
@@ -40,7 +39,7 @@ def compute_facts(rs: dict, pod: dict) -> PodFacts:
     template_labels = ((rs["spec"].get("template") or {}).get("metadata") or {}).get("labels") or {}
     labels = pod["metadata"].get("labels") or {}
     ready = is_pod_ready(pod)
-    since = parse_time((pod_ready_condition(pod) or {}).get("lastTransitionTime")) if ready else None
+    since = podutil.ready_since(pod) if ready else None
     return PodFacts(active=is_pod_active(pod),
                     owned=(controller_of(pod) or {}).get("uid") == rs["metadata"]["uid"],
                     matches=selector_matches(rs["spec"].get("selector"), labels),

@@ -26,7 +26,7 @@ from pathlib import Path
 from django.conf import settings
 
 from cluster.apiserver.errors import StatusError
-from cluster.apiserver.server import WatchEvent
+from cluster.apiserver.server import APIServer, WatchEvent
 from cluster.controllers.base import DONE, Controller, Result
 
 COMPONENT = "root-ca-certificate-publisher-controller"
@@ -82,7 +82,7 @@ class RootCACertPublisher(Controller):
     name = COMPONENT
     watches = ("namespaces", "configmaps")
 
-    def __init__(self, api) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, api: APIServer) -> None:
         super().__init__(api)
         self.root_ca = root_ca()
 

@@ -297,8 +297,8 @@ class StatefulSetSync:
         if ssp.retention(self.sts) == ("Retain", "Retain") and not any(
                 (c["metadata"].get("ownerReferences")) for c in self.pod_claims(pod)):
             return
-        for claim in self.pod_claims(pod):
-            refs = ssp.with_claim_owners(claim, self.sts, pod)
+        for pvc in self.pod_claims(pod):
+            refs = ssp.with_claim_owners(pvc, self.sts, pod)
             if refs is None:
                 continue
 
@@ -309,7 +309,7 @@ class StatefulSetSync:
                     obj["metadata"].pop("ownerReferences", None)
                 return obj
 
-            self.api.update_with("persistentvolumeclaims", self.namespace, claim["metadata"]["name"], put)
+            self.api.update_with("persistentvolumeclaims", self.namespace, pvc["metadata"]["name"], put)
 
     def pod_claims(self, pod: dict) -> list[dict]:
         found = (self.lister.peek("persistentvolumeclaims", self.namespace, claim["metadata"]["name"])

@@ -4,6 +4,8 @@ Columns NAME, SHORTNAMES, APIVERSION, NAMESPACED, KIND (and VERBS,
 CATEGORIES with `-o wide`), sorted by API group and then name, as kubectl
 sorts them; `-o name` prints `plural.group`. Filters: `--namespaced`,
 `--api-group`, `--verbs`, `--no-headers`, `--sort-by=name|kind`.
+The metrics.k8s.io resources metrics-server adds (cluster/metrics.py) are listed as a real
+cluster with metrics-server lists them.
 """
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ from cluster.kubectl import flags as fl
 from cluster.kubectl.cli import Context, verb
 from cluster.kubectl.flags import Flag, UsageError
 from cluster.kubectl.tabwriter import TabWriter
+from cluster.metrics import METRICS_RESOURCES
 
 API_RESOURCES_FLAGS = (Flag("namespaced", "string", ""), Flag("api-group", "string", ""),
                        Flag("verbs", "slice"), Flag("no-headers", "bool", False), Flag("sort-by", "string", ""),
@@ -29,7 +32,8 @@ def api_resources(ctx: Context, args: list[str]) -> int:
             raise UsageError("--sort-by accepts only name or kind")
         if parsed.positional:
             raise UsageError(f"unexpected arguments: {parsed.positional}")
-        chosen = [r for r in PREFERRED if _wanted(r, parsed)]  # kubectl lists preferred versions only
+        # kubectl lists preferred versions only; metrics-server's aggregated API is discovered too
+        chosen = [r for r in (*PREFERRED, *METRICS_RESOURCES) if _wanted(r, parsed)]
     except UsageError as err:
         ctx.stderr.write(f"error: {err}\n")
         return 1
@@ -70,5 +74,5 @@ def api_versions(ctx: Context, args: list[str]) -> int:
         ctx.stderr.write(f"error: unknown command \"{args[0]}\" for \"kubectl api-versions\"\n" if not
                          args[0].startswith("-") else f"error: unknown flag: {args[0]}\n")
         return 1
-    ctx.stdout.write("".join(f"{v}\n" for v in sorted({r.api_version for r in RESOURCES})))
+    ctx.stdout.write("".join(f"{v}\n" for v in sorted({r.api_version for r in (*RESOURCES, *METRICS_RESOURCES)})))
     return 0

@@ -122,7 +122,7 @@ def validate(opts: Options) -> None:
 def resolve_targets(positional: list[str]) -> list[tuple]:
     if not positional:
         raise UsageError(NO_RESOURCES)
-    targets = []
+    targets: list[tuple] = []
     for request in resolve(positional):
         if not request.names:
             raise UsageError("resource(s) were provided, but no name was specified")

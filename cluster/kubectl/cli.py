@@ -38,6 +38,18 @@ def verb(name: str) -> Callable[[Handler], Handler]:
     return register
 
 
+def load_verbs() -> dict[str, Handler]:
+    """The verb table, every verb module imported (each registers itself on import)."""
+    for module in VERB_MODULES:
+        importlib.import_module(module)
+    return VERBS
+
+
+def verb_names() -> list[str]:
+    """The verbs kubectl here knows, sorted as cobra's completion lists them: the page's completion list."""
+    return sorted(load_verbs())
+
+
 @dataclass
 class Context:
     api: APIServer
@@ -59,8 +71,7 @@ def server_error(ctx: Context, err: StatusError) -> int:
 
 def run(api: APIServer, argv: list[str], stdin: TextIO | None = None, stdout: TextIO | None = None,
         stderr: TextIO | None = None, local_files: bool = True, stop: threading.Event | None = None) -> int:
-    for module in VERB_MODULES:
-        importlib.import_module(module)
+    load_verbs()
     ctx = Context(api, stdin=stdin or sys.stdin, stdout=stdout or sys.stdout, stderr=stderr or sys.stderr,
                   local_files=local_files, stop=stop or threading.Event())
     args = _take_namespace(ctx, list(argv))
@@ -71,10 +82,21 @@ def run(api: APIServer, argv: list[str], stdin: TextIO | None = None, stdout: Te
     if handler is None:
         ctx.stderr.write(f'error: unknown command "{args[0]}" for "kubectl"\n')
         return 1
+    # the fieldManager kubectl sends for this command (each command's default --field-manager)
+    previous, api.default_field_manager = api.default_field_manager, FIELD_MANAGERS.get(args[0], "kubectl")
     try:
         return handler(ctx, args[1:])
     except StatusError as err:
         return server_error(ctx, err)
+    finally:
+        api.default_field_manager = previous
+
+
+FIELD_MANAGERS = {"create": "kubectl-create", "apply": "kubectl-client-side-apply", "edit": "kubectl-edit",
+                  "replace": "kubectl-replace", "label": "kubectl-label", "annotate": "kubectl-annotate",
+                  "patch": "kubectl-patch", "scale": "kubectl-scale", "set": "kubectl-set",
+                  "rollout": "kubectl-rollout", "expose": "kubectl-expose", "run": "kubectl-run",
+                  "autoscale": "kubectl-autoscale", "taint": "kubectl-taint"}
 
 
 def _take_namespace(ctx: Context, args: list[str]) -> list[str]:

@@ -219,8 +219,8 @@ def _secret(ctx: Context, name: str, parsed: Parsed) -> dict:
 
 def _service(ctx: Context, name: str, parsed: Parsed) -> dict:
     ports = []
-    for spec in parsed.many("tcp"):
-        port_text, _, target_text = spec.partition(":")
+    for port_spec in parsed.many("tcp"):
+        port_text, _, target_text = port_spec.partition(":")
         port = _port(port_text)
         target: int | str = _port(target_text) if target_text.isdigit() else (target_text or port)
         ports.append({"name": f"{port}-{target}", "protocol": "TCP", "port": port, "targetPort": target})

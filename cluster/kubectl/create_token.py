@@ -1,4 +1,5 @@
-"""`kubectl create serviceaccount` and `kubectl create token` (pkg/cmd/create/create_serviceaccount.go, create_token.go).
+"""`kubectl create serviceaccount` and `kubectl create token`
+(pkg/cmd/create/create_serviceaccount.go, create_token.go).
 
     kubectl create serviceaccount NAME [--dry-run=server|client|none] [-o yaml|json|name]
     kubectl create token SERVICE_ACCOUNT_NAME [--duration=1h] [--audience=AUD ...] [-o yaml|json]

@@ -77,7 +77,7 @@ def annotations_multiline(w: PrefixWriter, title: str, annotations: dict | None)
     for i, key in enumerate(keys):
         if i:
             w.write(0, "\t")
-        value = str(annotations[key]).removesuffix("\n")
+        value = str((annotations or {})[key]).removesuffix("\n")
         if len(value) + len(key) + 2 > MAX_ANNOTATION_LEN or "\n" in value:
             w.write(0, f"{key}:\n")
             for part in value.split("\n"):

@@ -119,7 +119,7 @@ def pod_qos(pod: dict) -> str:
 def _compute_resources(values: dict | None) -> dict:
     found = {}
     for name in ("cpu", "memory"):
-        if name in (values or {}):
+        if values and name in values:
             try:
                 amount = quantity.parse(values[name])
             except ValueError:
@@ -255,7 +255,8 @@ def format_endpoint_slices(slices: list[dict], port_name: str) -> str:
     """formatEndpointSlices: up to three ready `ip:port` pairs, then `+ N more...`."""
     if not slices:
         return "<none>"
-    shown, count = [], 0
+    shown: list[str] = []
+    count = 0
     for eps in slices:
         ports = [p for p in eps.get("ports") or [] if (p.get("name") or "") == port_name] \
             if eps.get("ports") else [None]

@@ -26,6 +26,7 @@ from typing import Callable
 from cluster.apiserver.server import APIServer
 from cluster.container import commands, pods, shell
 from cluster.container.context import Names, environment, make_host
+from cluster.container.fs import ContainerFS
 from cluster.container.net import Net
 from cluster.kubectl.cli import Context, verb
 from cluster.registry import image_config
@@ -60,8 +61,8 @@ def exec_(ctx: Context, args: list[str]) -> int:
     stdin = ctx.stdin.read() if interactive else None
     try:
         code, out, err = run_in_container(ctx.api, pod, container, command, stdin)
-    except ExecError as err:
-        ctx.stderr.write(str(err))
+    except ExecError as error:
+        ctx.stderr.write(str(error))
         return 1
     ctx.stdout.write(out)
     ctx.stderr.write(err)
@@ -108,7 +109,7 @@ def _pod(ctx: Context, target: str) -> dict:
 def _default_container(ctx: Context, pod: dict) -> str:
     names = [c["name"] for c in pod["spec"].get("containers") or []]
     chosen = (pod["metadata"].get("annotations") or {}).get("kubectl.kubernetes.io/default-container")
-    chosen = chosen if chosen in names else names[0]
+    chosen = chosen if isinstance(chosen, str) and chosen in names else names[0]
     if len(names) > 1:
         ctx.stderr.write(f'Defaulted container "{chosen}" out of: {", ".join(names)}\n')
     return chosen
@@ -191,10 +192,10 @@ def _container_now(api: APIServer, pod: dict, container: str) -> tuple[dict | No
     return record, pods.Running(spec, record, copy.deepcopy(record.get("proc") or {}), host)
 
 
-def _journaled(fs: object) -> object:
+def _journaled(fs: ContainerFS) -> ContainerFS:
     """The container's files as of now, with every change the command makes written down."""
     from cluster.container.shell import _scratch
-    view = _scratch(fs)  # type: ignore[arg-type]
+    view = _scratch(fs)
     view.journal = []
     return view
 

@@ -9,6 +9,7 @@ a flag kubectl has but kubeclass does not is reported as unknown.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 
 class UsageError(Exception):
@@ -26,11 +27,13 @@ class Flag:
 @dataclass
 class Parsed:
     positional: list[str] = field(default_factory=list)
-    values: dict[str, object] = field(default_factory=dict)
+    # A flag's value is a str, bool, int or list[str] as its Flag.kind says: known only at run time, as with
+    # argparse's Namespace, hence Any.
+    values: dict[str, Any] = field(default_factory=dict)
     given: set[str] = field(default_factory=set)
     dash_at: int = -1  # cobra's ArgsLenAtDash: how many positionals came before `--`
 
-    def __getitem__(self, name: str) -> object:
+    def __getitem__(self, name: str) -> Any:
         return self.values[name]
 
     def text(self, name: str) -> str:

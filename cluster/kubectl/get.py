@@ -20,7 +20,7 @@ from cluster.kubectl.cli import Context, verb
 from cluster.kubectl.get_flags import GetFlags, UsageError, parse_flags
 from cluster.kubectl.jsonpath import JSONPath, JSONPathError
 from cluster.kubectl.output import (
-    TableOptions, TablePrinter, print_custom_columns, print_names, to_json, to_yaml,
+    TableOptions, TablePrinter, omit_managed_fields, print_custom_columns, print_names, to_json, to_yaml,
 )
 from cluster.kubectl.raw import run_raw
 from cluster.kubectl.tabwriter import TabWriter
@@ -193,10 +193,12 @@ def print_generic(ctx: Context, flags: GetFlags, infos: list[Info], single: bool
     else:
         obj = {"apiVersion": "v1", "items": items, "kind": "List", "metadata": {"resourceVersion": ""}}
     fmt, _, arg = flags.output.partition("=")
+    if not flags.show_managed_fields:
+        obj = omit_managed_fields(obj)
     if fmt == "yaml":
-        ctx.stdout.write(to_yaml(obj))
+        ctx.stdout.write(to_yaml(obj, flags.show_managed_fields))
     elif fmt == "json":
-        ctx.stdout.write(to_json(obj))
+        ctx.stdout.write(to_json(obj, flags.show_managed_fields))
     elif fmt == "name":
         ctx.stdout.write(print_names(obj))
     elif fmt == "jsonpath":

@@ -31,6 +31,7 @@ class GetFlags:
     label_columns: list[str] = field(default_factory=list)
     watch_seconds: float = DEFAULT_WATCH_SECONDS
     raw: str = ""  # --raw URI: GET it from the API and print the body as it is
+    show_managed_fields: bool = False
 
 
 _VALUE_FLAGS = {"-o": "output", "--output": "output", "-l": "selector", "--selector": "selector",
@@ -39,7 +40,8 @@ _VALUE_FLAGS = {"-o": "output", "--output": "output", "-l": "selector", "--selec
                 "--raw": "raw"}
 _BOOL_FLAGS = {"-A": "all_namespaces", "--all-namespaces": "all_namespaces", "--show-labels": "show_labels",
                "--no-headers": "no_headers", "-w": "watch", "--watch": "watch", "--watch-only": "watch_only",
-               "--output-watch-events": "output_watch_events", "--ignore-not-found": "ignore_not_found"}
+               "--output-watch-events": "output_watch_events", "--ignore-not-found": "ignore_not_found",
+               "--show-managed-fields": "show_managed_fields"}
 
 
 class UsageError(Exception):

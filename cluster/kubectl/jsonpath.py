@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+from typing import Any  # a step's argument: its type follows its kind (a name, an index, a slice, a filter)
 
 
 _MISSING = object()
@@ -86,8 +87,8 @@ def _text(value: object) -> str:
     return go_value(value)
 
 
-def _parse_template(template: str) -> list[tuple[str, object]]:
-    nodes: list[tuple[str, object]] = []
+def _parse_template(template: str) -> list[tuple[str, Any]]:
+    nodes: list[tuple[str, Any]] = []
     pos = 0
     while pos < len(template):
         start = template.find("{", pos)
@@ -118,7 +119,7 @@ def _closing_brace(template: str, start: int) -> int:
     raise JSONPathError("unclosed action")
 
 
-def _action(text: str) -> tuple[str, object]:
+def _action(text: str) -> tuple[str, Any]:
     if text == "end":
         return ("end", None)
     if text.startswith("range "):
@@ -131,8 +132,8 @@ def _action(text: str) -> tuple[str, object]:
 _SEGMENT = re.compile(r"\.\.|\.|\[[^\]]*\]|(?:\\\.|[^.\[\\]|\\)+")
 
 
-def _parse_path(text: str) -> list[tuple[str, object]]:
-    segments: list[tuple[str, object]] = []
+def _parse_path(text: str) -> list[tuple[str, Any]]:
+    segments: list[tuple[str, Any]] = []
     if text.startswith("$"):
         segments.append(("root", None))
         text = text[1:]
@@ -163,7 +164,7 @@ def _parse_path(text: str) -> list[tuple[str, object]]:
     return segments
 
 
-def _bracket(inner: str, recursive: bool) -> tuple[str, object]:
+def _bracket(inner: str, recursive: bool) -> tuple[str, Any]:
     if inner == "*":
         return ("all", None)
     if inner[:1] in "'\"":
@@ -203,7 +204,7 @@ def _evaluate(path: list, values: list, root: object) -> list:
     return values
 
 
-def _step(kind: str, arg: object, values: list, root: object) -> list:
+def _step(kind: str, arg: Any, values: list, root: object) -> list:
     out: list = []
     for value in values:
         if kind == "root":

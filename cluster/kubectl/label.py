@@ -77,7 +77,9 @@ def _run(ctx: Context, args: list[str], field: str, noun: str) -> int:
 
 
 def _split(positional: list[str]) -> tuple[list[str], dict[str, str], list[str]]:
-    resources, updates, removals = [], {}, []
+    resources: list[str] = []
+    updates: dict[str, str] = {}
+    removals: list[str] = []
     for arg in positional:
         if "=" in arg:
             key, _, value = arg.partition("=")

@@ -149,7 +149,7 @@ def _first_pod(ctx: Context, obj: dict, kind: str) -> dict:
 def _by_logging(pod: dict) -> tuple:
     """podutils.ByLogging: assigned, running, ready, ready longest, most restarts, oldest first."""
     status = pod.get("status") or {}
-    ready = next((c for c in status.get("conditions") or [] if c.get("type") == "Ready"), {})
+    ready: dict = next((c for c in status.get("conditions") or [] if c.get("type") == "Ready"), {})
     is_ready = ready.get("status") == "True"
     restarts = max((c.get("restartCount", 0) for c in status.get("containerStatuses") or []), default=0)
     phase = {"Running": 0, "Unknown": 1, "Pending": 2}.get(status.get("phase", ""), 3)
@@ -169,7 +169,7 @@ def _containers(ctx: Context, pod: dict, opts: LogOptions, every: bool) -> list[
     if every:
         return init + names
     default = ((pod["metadata"].get("annotations") or {}).get(DEFAULT_CONTAINER))
-    chosen = default if default in names else names[0]
+    chosen = default if isinstance(default, str) and default in names else names[0]
     if len(names) + len(init) > 1:
         listed = ", ".join(names + [f"{n} (init)" for n in init])  # podcmd.AllContainerNames' order
         ctx.stderr.write(f'Defaulted container "{chosen}" out of: {listed}\n')

@@ -43,6 +43,7 @@ def change_object(ctx: Context, rt: ResourceType, current: dict, edit: Callable[
                   strategic: bool = True, dry_run: str = "none") -> tuple[dict, bool]:
     desired = copy.deepcopy(current)
     edit(desired)
+    patch: object
     if strategic:
         patch = two_way_patch(rt, current, desired)
         patch_type = STRATEGIC_MERGE_PATCH

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+from typing import overload
 from dataclasses import dataclass, field
 
 import yaml
@@ -116,8 +117,31 @@ def print_names(obj: dict) -> str:
 
 
 # -- -o json / -o yaml ------------------------------------------------------
-def to_json(obj: object) -> str:
+@overload
+def omit_managed_fields(obj: dict) -> dict: ...
+
+
+@overload
+def omit_managed_fields(obj: object) -> object: ...
+
+
+def omit_managed_fields(obj: object) -> object:
+    """kubectl's OmitManagedFieldsPrinter: objects (and a List's items) without metadata.managedFields, which
+    kubectl prints only with --show-managed-fields. Copies only what it changes."""
+    if not isinstance(obj, dict):
+        return obj
+    meta = obj.get("metadata")
+    if isinstance(meta, dict) and "managedFields" in meta:
+        obj = {**obj, "metadata": {k: v for k, v in meta.items() if k != "managedFields"}}
+    if isinstance(obj.get("items"), list):
+        obj = {**obj, "items": [omit_managed_fields(item) for item in obj["items"]]}
+    return obj
+
+
+def to_json(obj: object, managed_fields: bool = False) -> str:
     """json.MarshalIndent(obj, "", "    ") of an unstructured object: sorted keys, HTML-safe escapes."""
+    if not managed_fields:
+        obj = omit_managed_fields(obj)
     text = json.dumps(obj, indent=4, sort_keys=True, ensure_ascii=False)
     return _go_escapes(text) + "\n"
 
@@ -159,8 +183,10 @@ def _go_resolves_non_string(value: str) -> bool:
 _GoYAMLDumper.add_representer(str, _represent_str)
 
 
-def to_yaml(obj: object) -> str:
+def to_yaml(obj: object, managed_fields: bool = False) -> str:
     """sigs.k8s.io/yaml's JSONToYAML: sorted keys, block style, two-space indents."""
+    if not managed_fields:
+        obj = omit_managed_fields(obj)
     return yaml.dump(obj, Dumper=_GoYAMLDumper, sort_keys=True, default_flow_style=False, allow_unicode=True,
                      width=80)
 
@@ -169,7 +195,7 @@ def to_yaml(obj: object) -> str:
 def print_custom_columns(spec: str, items: list[dict], no_headers: bool, w: TabWriter) -> None:
     from cluster.kubectl.jsonpath import JSONPath, relaxed
 
-    columns = []
+    columns: list[tuple[str, JSONPath]] = []
     for part in spec.split(","):
         header, _, path = part.partition(":")
         columns.append((header, JSONPath(relaxed(path))))
@@ -177,8 +203,8 @@ def print_custom_columns(spec: str, items: list[dict], no_headers: bool, w: TabW
         w.write("\t".join(h for h, _ in columns) + "\n")
     for obj in items:
         cells = []
-        for _, path in columns:
-            values = path.find(obj)
+        for _, column in columns:
+            values = column.find(obj)
             cells.append(",".join(go_value(v) for v in values) if values else "<none>")
         w.write("\t".join(cells) + "\n")
 

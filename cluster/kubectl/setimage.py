@@ -65,8 +65,8 @@ def set_image(ctx: Context, args: list[str]) -> int:
             errors.append(f'error: {target.rt.plural}{"." + target.rt.group if target.rt.group else ""} '
                           f'"{target.name}" does not have a pod template')
             continue
-        def edit(obj: dict) -> None:
-            spec = pod_spec_of(target.rt.kind, obj)
+        def edit(obj: dict, kind: str = target.rt.kind) -> None:
+            spec = pod_spec_of(kind, obj)
             containers = (spec.get("initContainers") or []) + (spec.get("containers") or [])
             for name, image in images.items():
                 matched = [c for c in containers if name in ("*", c.get("name"))]

@@ -172,7 +172,9 @@ def canonical_resources(rt: ResourceType, obj: dict) -> dict:
     spec = pod_spec(rt, decoded)
     for container in (spec.get("containers") or []) + (spec.get("initContainers") or []):
         for values in ((container.get("resources") or {}).get(k) for k in ("limits", "requests")):
-            for key, value in (values or {}).items():
+            if not values:
+                continue
+            for key, value in values.items():
                 try:
                     values[key] = canonical(str(value))
                 except ValueError:

@@ -8,14 +8,21 @@ of a line is never padded.
 """
 from __future__ import annotations
 
-from typing import TextIO
+from typing import Protocol
+
+
+class TextOut(Protocol):
+    """Where a TabWriter writes: a text stream, or anything that writes text (kubectl get's trackingWriter)."""
+
+    def write(self, text: str, /) -> object: ...
+
 
 MIN_WIDTH = 6
 PADDING = 3
 
 
 class TabWriter:
-    def __init__(self, out: TextIO, min_width: int = MIN_WIDTH, padding: int = PADDING) -> None:
+    def __init__(self, out: TextOut, min_width: int = MIN_WIDTH, padding: int = PADDING) -> None:
         self.out = out
         self.min_width = min_width
         self.padding = padding

@@ -94,7 +94,7 @@ def _namespace(ctx: Context, rt: ResourceType) -> str:
 def selected_targets(ctx: Context, types: list[ResourceType], selector: str,
                      field_selector: str = "") -> list[Target]:
     """Every object of the types matching the label and field selectors (or all, for --all)."""
-    targets = []
+    targets: list[Target] = []
     for rt in types:
         listed = ctx.api.list(rt, ctx.namespace if rt.namespaced else None, label_selector=selector or None,
                               field_selector=field_selector or None)
@@ -138,7 +138,7 @@ def _expand(filename: str, recursive: bool) -> list[str]:
         raise UsageError(f'the path "{filename}" does not exist')
     if not os.path.isdir(filename):
         return [filename]
-    found = []
+    found: list[str] = []
     for root, dirs, files in os.walk(filename):
         dirs.sort()
         found.extend(os.path.join(root, f) for f in sorted(files) if f.endswith(MANIFEST_EXTENSIONS))
@@ -187,7 +187,8 @@ def _load_text(ctx: Context, text: str, source: str, validate: bool, loaded: Loa
 
 def _documents(text: str) -> list[str]:
     """Split a YAML stream at `---` lines, as kubectl's YAMLReader does."""
-    chunks, current = [], []
+    chunks: list[str] = []
+    current: list[str] = []
     for line in text.splitlines(keepends=True):
         if line.rstrip() == "---" or line.startswith("--- "):
             chunks.append("".join(current))
@@ -215,7 +216,9 @@ def _missing_type(obj: dict) -> str:
 
 
 def _manifest_target(ctx: Context, obj: dict, source: str) -> Target | str:
-    meta = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
+    meta = obj.get("metadata")
+    if not isinstance(meta, dict):
+        meta = {}
     try:
         rt = by_kind(str(obj["apiVersion"]), str(obj["kind"]))
     except StatusError:

@@ -13,10 +13,13 @@ a `<unknown>` row; no pod metrics is `metrics not available yet`, or
 `Metrics not available for pod ns/name, age: ...` once a pod is over two minutes
 old, or `No resources found` when there are no pods.
 
-Simplified: kubeclass serves no metrics.k8s.io API, so the in-page kubectl asks
-the simulation directly (a real kubectl pointed at kubeclass says `error: Metrics
-API not available`); a pod's CPU is split evenly over its running containers (a
-crashed container's idle millicore, which cluster/metrics.py counts, stays with
+The samples come from cluster/metrics.py (`pod_metrics`, `node_metrics`), the same
+code that serves metrics.k8s.io/v1beta1 to a real kubectl (cluster/apiserver/http/
+metrics_api.py), so both print the same figures.
+
+Simplified: the in-page kubectl reads those samples directly instead of through
+the metrics.k8s.io API (the figures are the same); a pod's CPU is split evenly
+over its running containers (a crashed container's idle millicore, which cluster/metrics.py counts, stays with
 the pod); a node's usage is its pods' (no system daemons); a pod on an
 unreachable node is left out as metrics-server would, though the HPA's view
 (cluster/metrics.py) still counts it; no --field-selector.
@@ -24,17 +27,15 @@ unreachable node is left out as metrics-server would, though the HPA's view
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 from typing import Callable, TypeVar
 
 from cluster import clock, quantity
 from cluster.apiserver.errors import StatusError
-from cluster.faults import kubelet_reachable
 from cluster.kubectl.cli import Context, verb
 from cluster.kubectl.cmdutil import check_err, parse_flags, usage_error
 from cluster.kubectl.flags import COMMON, Flag, Parsed, UsageError
 from cluster.kubectl.tabwriter import TabWriter
-from cluster.metrics import container_memory, cpu_usage, reports_metrics
+from cluster.metrics import PodMetrics, Usage, node_metrics, pod_metrics
 
 T = TypeVar("T")
 MIB = 1024 * 1024
@@ -63,27 +64,6 @@ Use "kubectl options" for a list of global command-line options (applies to all 
 """
 
 
-@dataclass(frozen=True)
-class Usage:
-    cpu: int  # millicores
-    memory: int  # bytes
-
-    def __add__(self, other: Usage) -> Usage:
-        return Usage(self.cpu + other.cpu, self.memory + other.memory)
-
-
-@dataclass(frozen=True)
-class PodMetrics:
-    namespace: str
-    name: str
-    node: str
-    containers: tuple[tuple[str, Usage], ...]
-
-    @property
-    def usage(self) -> Usage:
-        return sum((u for _, u in self.containers), Usage(0, 0))
-
-
 @verb("top")
 def top(ctx: Context, args: list[str]) -> int:
     if not args:
@@ -96,50 +76,6 @@ def top(ctx: Context, args: list[str]) -> int:
     return check_err(ctx, [str(usage_error(f'unknown command "{args[0]}"', "top"))])
 
 
-# -- the simulated metrics-server ---------------------------------------------------
-def pod_metrics(ctx: Context, pods: list[dict]) -> list[PodMetrics]:
-    """The PodMetrics metrics-server would list: pods that have run for one resolution on a node it can scrape."""
-    now = ctx.api.now()
-    unreachable = {n["metadata"]["name"] for n in ctx.api.list("nodes", None)["items"] if not kubelet_reachable(n)}
-    by_namespace: dict[str, list[dict]] = {}
-    for pod in pods:
-        by_namespace.setdefault(pod["metadata"].get("namespace", ""), []).append(pod)
-    found = []
-    for namespace, members in by_namespace.items():
-        cpu = cpu_usage(ctx.api, namespace, members)
-        found.extend(_one_pod(pod, cpu[pod["metadata"]["name"]]) for pod in members
-                     if reports_metrics(pod, now) and (pod.get("spec") or {}).get("nodeName") not in unreachable)
-    return sorted((m for m in found if m.containers), key=lambda m: (m.namespace, m.name))
-
-
-def _one_pod(pod: dict, cpu: int) -> PodMetrics:
-    containers = _running_containers(pod)
-    count = max(len(containers), 1)
-    shares = [cpu // count + (1 if i < cpu % count else 0) for i in range(len(containers))]
-    usage = tuple((str(c.get("name", "")), Usage(share, container_memory(c))) for c, share in zip(containers, shares))
-    meta = pod["metadata"]
-    return PodMetrics(meta.get("namespace", ""), meta["name"], (pod.get("spec") or {}).get("nodeName") or "", usage)
-
-
-def _running_containers(pod: dict) -> list[dict]:
-    """The containers the kubelet has running (all of them before it reports any): a crashed one has no usage."""
-    containers = (pod.get("spec") or {}).get("containers") or []
-    statuses = (pod.get("status") or {}).get("containerStatuses")
-    if not statuses:
-        return containers
-    running = {s.get("name") for s in statuses if "running" in (s.get("state") or {})}
-    return [c for c in containers if c.get("name") in running]
-
-
-def node_metrics(ctx: Context, nodes: list[dict]) -> dict[str, Usage]:
-    """NodeMetrics of the nodes whose kubelet metrics-server can scrape: what their running pods use."""
-    usage = {n["metadata"]["name"]: Usage(0, 0) for n in nodes if kubelet_reachable(n)}
-    for metrics in pod_metrics(ctx, ctx.api.list("pods", None)["items"]):
-        if metrics.node in usage:
-            usage[metrics.node] += metrics.usage
-    return usage
-
-
 # -- kubectl top node -------------------------------------------------------------------
 def top_node(ctx: Context, args: list[str]) -> int:
     parsed = parse_flags(ctx, args, NODE_FLAGS, "top node")
@@ -149,12 +85,12 @@ def top_node(ctx: Context, args: list[str]) -> int:
         name, selector = _check_args(parsed, "node", "--selector")
         if name:
             nodes = [ctx.api.get("nodes", "", name)]
-            metrics = node_metrics(ctx, nodes)
+            metrics = node_metrics(ctx.api, nodes)
             if not metrics:
                 raise StatusError.not_found("nodemetrics.metrics.k8s.io", name)
         else:
             nodes = ctx.api.list("nodes", None, label_selector=selector or None)["items"]
-            metrics = node_metrics(ctx, nodes)
+            metrics = node_metrics(ctx.api, nodes)
         if not metrics:
             raise UsageError("metrics not available yet")
     except UsageError as err:
@@ -243,11 +179,11 @@ def top_pod(ctx: Context, args: list[str]) -> int:
 def _pod_metrics_for(ctx: Context, name: str, namespace: str | None, selector: str) -> list[PodMetrics]:
     if name:
         pod = ctx.api.get("pods", namespace or ctx.namespace, name)
-        metrics = pod_metrics(ctx, [pod])
+        metrics = pod_metrics(ctx.api, [pod])
         if not metrics:
             raise StatusError.not_found("podmetrics.metrics.k8s.io", f"{pod['metadata']['namespace']}/{name}")
         return metrics
-    return pod_metrics(ctx, ctx.api.list("pods", namespace, label_selector=selector or None)["items"])
+    return pod_metrics(ctx.api, ctx.api.list("pods", namespace, label_selector=selector or None)["items"])
 
 
 def _why_no_metrics(ctx: Context, selector: str) -> str:

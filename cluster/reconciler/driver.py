@@ -29,15 +29,16 @@ import itertools
 import logging
 import time
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Iterable
 
 from django.db import transaction
 
 from cluster import clock, steps
 from cluster.apiserver.errors import StatusError
+from cluster.apiserver.hooks import ClientHooks
 from cluster.apiserver.server import APIServer, WatchEvent, fan_out
+from cluster.component import Component
 from cluster.components import CONTROL_PLANE, NODE_AGENTS
-from cluster.controllers.base import Controller
 from cluster.informers import CachedLister, SharedInformers
 from cluster.models import Cluster
 from cluster.reconciler.unit import unit_of_work
@@ -46,7 +47,6 @@ from cluster.store import HeldRevision, Written
 
 log = logging.getLogger(__name__)
 WATCH_PAGE = 2000
-ERROR_RETRY_SECONDS = 1.0
 # Writes that do not count as activity when fast-forwarding until settled: heartbeats, and
 # Events (an observation repeated on every resync, e.g. a claim waiting for its first consumer).
 QUIET_RESOURCES = ("leases", "events")
@@ -70,13 +70,13 @@ def tune_gc() -> None:
 class ComponentLoop:
     """One component with its work queue."""
 
-    def __init__(self, component: Controller, name: str) -> None:
+    def __init__(self, component: Component, name: str) -> None:
         self.component = component
         self.name = name
         self.queue = WorkQueue()
         self.writes = 0
         self.position = 0  # its place in the round robin
-        component.api.observers.append(self._count_write)
+        component.api.add_observer(self._count_write)
 
     def _count_write(self, kind: str, detail: dict) -> None:
         if kind == "write" and detail["resource"].plural not in QUIET_RESOURCES:
@@ -84,11 +84,10 @@ class ComponentLoop:
 
     @property
     def paused(self) -> bool:
-        return bool(getattr(self.component, "paused", False))
+        return self.component.paused
 
     def housekeeping(self, key: str) -> bool:
-        check = getattr(self.component, "is_housekeeping", None)
-        return bool(check and check(key))
+        return self.component.is_housekeeping(key)
 
     def selector(self, resource: str) -> tuple[str, str] | None:
         return self.component.field_selector(resource)
@@ -114,9 +113,8 @@ class ClusterDriver:
         self._written: list[Written] = []  # this driver's own writes since the last poll
         self._written_whole = True  # false once a rollback may have undone some of them
         self._held_revision = HeldRevision()  # the revision counter while a batch holds the write lock
-        self.api = APIServer(self.cluster, client="kube-apiserver")
-        self.api.store.journal = self._written
-        self.api.store.held = self._held_revision
+        self.api = APIServer(self.cluster, client="kube-apiserver",
+                             hooks=ClientHooks(journal=self._written, held=self._held_revision))
         self.informers = SharedInformers(self.api, self.resources)
         self.loops = [self._loop(cls(self._client(cls.name)), cls.name) for cls in CONTROL_PLANE]
         self.kubelets: dict[str, list[ComponentLoop]] = {}
@@ -133,17 +131,13 @@ class ClusterDriver:
         self._reorder()
 
     def _client(self, name: str) -> APIServer:
-        api = APIServer(self.cluster, client=name)
-        api.store.journal = self._written
-        api.store.held = self._held_revision
-        api.namespace_cache = self.informers.informers["namespaces"].items.get
-        api.serviceaccount_cache = self.informers.informers["serviceaccounts"].items.get  # type: ignore[attr-defined]
-        recorder = steps.recorder_of(api)
-        if recorder is not None:
-            recorder.elide_unwritten = True
-        return api
+        """A component's own API client, sharing this driver's informers, watch cache and held revision."""
+        hooks = ClientHooks(namespace_cache=self.informers.informers["namespaces"].items.get,
+                            serviceaccount_cache=self.informers.informers["serviceaccounts"].items.get,
+                            journal=self._written, held=self._held_revision, elide_unwritten=True)
+        return APIServer(self.cluster, client=name, hooks=hooks)
 
-    def _loop(self, component: Controller, name: str) -> ComponentLoop:
+    def _loop(self, component: Component, name: str) -> ComponentLoop:
         component.lister = CachedLister(component.api, self.informers)
         loop = ComponentLoop(component, name)
         loop.queue.on_ready = lambda: self._mark_ready(loop)
@@ -201,6 +195,7 @@ class ClusterDriver:
         """Queue every object the loop watches, as its informer's initial list would."""
         for resource in loop.component.watches:
             selector = loop.selector(resource)
+            objects: Iterable[dict]
             if selector is None:
                 objects = self.informers.informers[resource].items.values()
             elif selector[0] == "spec.nodeName":
@@ -209,10 +204,11 @@ class ClusterDriver:
                 obj = self.informers.informers[resource].items.get(selector[1])
                 objects = [obj] if obj is not None else []
             for obj in list(objects):
-                for key in loop.component.keys_for(resource, WatchEvent("ADDED", obj, self.since or 0)):
+                event = WatchEvent("ADDED", obj, self.since or 0)
+                loop.component.observe(resource, event)
+                for key in loop.component.keys_for(resource, event):
                     loop.queue.add(key)
-        if getattr(loop.component, "wants_relist", False):
-            loop.component.wants_relist = False  # type: ignore[attr-defined]
+        loop.component.wants_relist = False  # this was the relist it asked for, if it asked
 
     def _add_node(self, name: str, relist: bool = True, reorder: bool = True) -> None:
         if name in self.kubelets:
@@ -295,8 +291,9 @@ class ClusterDriver:
                 self._add_node(name)
         for loop in self._listeners(resource, event.object):
             was_paused = loop.paused
+            loop.component.observe(resource, event)
             keys = loop.component.keys_for(resource, event)
-            if getattr(loop.component, "wants_relist", False):
+            if loop.component.wants_relist:
                 self.relist(loop)
             if not keys or was_paused or loop.paused:
                 continue
@@ -376,9 +373,16 @@ class ClusterDriver:
         return None
 
     def process(self, loop: ComponentLoop, key: str) -> None:
+        """processNextWorkItem: reconcile one key; on an error, requeue it rate-limited, else forget it.
+
+        The driver is the only error handler: a component lets a refused request (a stale
+        read's 409, an object gone meanwhile's 404, a quota's 403) propagate, and the key
+        comes back after its exponential back-off (cluster/reconciler/workqueue.py).
+        """
         writes = loop.writes
         loop.queue.forget_timer(key)
-        requeue: float | None
+        requeue: float | None = None
+        failed = False
         # A unit is all or nothing: inside a batch (see drain) it is a savepoint, so a
         # component's bug undoes only its own unit. A request refused with a StatusError
         # has written nothing (cluster/apiserver/server.py), so the unit's other writes stay.
@@ -387,17 +391,21 @@ class ClusterDriver:
                 requeue = loop.component.reconcile(key).requeue_after
             except StatusError as err:
                 log.info("%s: %s: %s", loop.name, key, err.message)
-                requeue = ERROR_RETRY_SECONDS
+                failed = True
             except Exception:  # a bug in one component must not stop the others
                 log.exception("%s failed to reconcile %s", loop.name, key)
                 unit.rollback()
                 self._written_whole = False
-                requeue = ERROR_RETRY_SECONDS
+                failed = True
             finally:
                 steps.flush(loop.component.api)
         now = self.now()
-        if requeue is not None:
-            loop.queue.add_after(key, now + dt.timedelta(seconds=requeue))
+        if failed:
+            loop.queue.add_rate_limited(key, now)
+        else:
+            loop.queue.forget(key)
+            if requeue is not None:
+                loop.queue.add_after(key, now + dt.timedelta(seconds=requeue))
         if loop.writes != writes and not loop.housekeeping(key):
             self.last_activity = now
 

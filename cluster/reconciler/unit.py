@@ -17,7 +17,8 @@ from typing import Iterator
 
 from django.db import connection, transaction
 
-from cluster.store import DriverCursor, HeldRevision
+from cluster.dbcursor import DriverCursor
+from cluster.store import HeldRevision
 
 _names = itertools.count()
 

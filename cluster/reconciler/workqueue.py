@@ -6,6 +6,11 @@ key until a virtual moment — how a reconcile's `requeue_after` comes back.
 Processing a key replaces its parked timer, so a requeue is never doubled.
 The driver passes two callbacks so it can keep, across a thousand queues, the
 set of queues with ready keys and one heap of their timers.
+
+A failed reconcile comes back through `add_rate_limited`, after a per-key
+exponential back-off (client-go's ItemExponentialFailureRateLimiter, as
+sample-controller's processNextWorkItem uses it); `forget` resets the key's
+count after a reconcile that succeeded.
 """
 from __future__ import annotations
 
@@ -13,6 +18,33 @@ import datetime as dt
 import heapq
 import itertools
 from typing import Callable
+
+
+# client-go's DefaultControllerRateLimiter backs off from 5 ms to 1000 s. Here the first retry
+# waits one virtual second, as every control loop here always has: a learner stepping through a
+# conflict sees one retry, not a burst of them. Each further failure of the key doubles the wait.
+BACKOFF_BASE_SECONDS = 1.0
+BACKOFF_MAX_SECONDS = 1000.0
+
+
+class ItemExponentialBackoff:
+    """ItemExponentialFailureRateLimiter: base × 2^(failures so far), capped; per key."""
+
+    def __init__(self, base: float = BACKOFF_BASE_SECONDS, cap: float = BACKOFF_MAX_SECONDS) -> None:
+        self.base, self.cap = base, cap
+        self.failures: dict[str, int] = {}
+
+    def when(self, key: str) -> float:
+        """The delay before the key's next try, counting this failure."""
+        exponent = self.failures.get(key, 0)
+        self.failures[key] = exponent + 1
+        return min(self.base * 2.0 ** exponent, self.cap)
+
+    def forget(self, key: str) -> None:
+        self.failures.pop(key, None)
+
+    def retries(self, key: str) -> int:
+        return self.failures.get(key, 0)
 
 
 class WorkQueue:
@@ -24,6 +56,18 @@ class WorkQueue:
         self.timers: dict[str, dt.datetime] = {}
         self._heap: list[tuple[dt.datetime, int, str]] = []
         self._counter = itertools.count()
+        self.backoff = ItemExponentialBackoff()
+
+    def add_rate_limited(self, key: str, now: dt.datetime) -> float:
+        """AddRateLimited: park the key for its back-off after a failure; the delay, in seconds."""
+        delay = self.backoff.when(key)
+        self.add_after(key, now + dt.timedelta(seconds=delay))
+        return delay
+
+    def forget(self, key: str) -> None:
+        """Forget: the key succeeded, so its next failure starts the back-off afresh."""
+        if self.backoff.failures:
+            self.backoff.forget(key)
 
     def __len__(self) -> int:
         return len(self.ready)
@@ -75,3 +119,4 @@ class WorkQueue:
         self.ready.clear()
         self.timers.clear()
         self._heap.clear()
+        self.backoff.failures.clear()

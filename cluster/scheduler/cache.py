@@ -33,7 +33,7 @@ from bisect import bisect_right
 from collections import OrderedDict
 from itertools import chain, compress, islice
 from operator import attrgetter, itemgetter
-from typing import Callable, Sequence
+from typing import Callable, Sequence, cast
 
 import orjson
 
@@ -219,7 +219,7 @@ class ShapeAnswers:
         for place in missing:
             column[place] = score(feasible.nodes[place])
         unscored -= missing
-        return list(map(column.__getitem__, feasible.places))
+        return cast(list[int], list(map(column.__getitem__, feasible.places)))  # every one is scored by now
 
 
 class NodesAt(Sequence[NodeInfo]):

@@ -19,7 +19,7 @@ import itertools
 from dataclasses import dataclass, field
 from typing import Sequence
 
-from cluster import quantity
+from cluster import podutil, quantity
 
 MAX_NODE_SCORE = 100  # framework.MaxNodeScore
 DEFAULT_MILLI_CPU_REQUEST = 100  # schedutil.DefaultMilliCPURequest
@@ -135,8 +135,7 @@ def pod_requests(pod: dict, non_zero: bool = False) -> Resources:
 
 
 # -- node info ----------------------------------------------------------------------
-def is_terminal(pod: dict) -> bool:
-    return (pod.get("status") or {}).get("phase") in ("Succeeded", "Failed")
+is_terminal = podutil.is_terminal  # a finished pod holds no resources on its node
 
 
 HostPort = tuple[str, str, int]  # (hostIP, protocol, hostPort)

@@ -23,7 +23,7 @@ import json
 import orjson
 
 from cluster.models import Cluster, RuntimeState
-from cluster.store import DriverCursor
+from cluster.dbcursor import DriverCursor
 
 SCOPE = "scheduler"
 KEPT = 32  # decisions kept: the dashboard shows the latest, or the latest for a pod it names

@@ -53,7 +53,7 @@ from cluster import clock
 from cluster.apiserver.errors import StatusError
 from cluster.apiserver.server import APIServer, WatchEvent
 from cluster.apiserver.strategy import set_condition
-from cluster.controllers.base import DONE, Controller, Result, split_key
+from cluster.component import DONE, Controller, Result, split_key
 from cluster.events import NORMAL, WARNING, record
 from cluster.scheduler import diagnosis
 from cluster.informers import NODE_NAME_INDEX
@@ -145,8 +145,8 @@ class Decision:
         by name, listed by name (the order of their places)."""
         evaluated = len(self.verdicts)
         if evaluated <= RECORDED_NODES:
-            index = dict(zip(self.scored, count()))
-            return [(place, index.get(place)) for place in self._in_turn(evaluated)]
+            order = dict(zip(self.scored, count()))
+            return [(place, order.get(place)) for place in self._in_turn(evaluated)]
         kept: dict[int, int | None] = {}
         if self.node is not None:
             chosen = bisect_left(self.names, self.node)
@@ -273,7 +273,7 @@ class Scheduler(Controller):
         if decision.node is None:
             self.handle_failure(pod, decision)
             return Result(requeue_after=UNSCHEDULABLE_RETRY)
-        if not self._pre_bind(decision):
+        if not self._pre_bind(decision, decision.node):
             return Result(requeue_after=VOLUME_POLL)
         self.bind(pod, decision)
         return DONE
@@ -312,7 +312,7 @@ class Scheduler(Controller):
     def _pre_filter(self, state: CycleState, pod: dict) -> tuple[list[Plugin], Status | None]:
         """RunPreFilterPlugins: the Filter plugins that will judge the nodes (those that implement Filter and
         did not Skip), or the PreFilter rejection."""
-        active = []
+        active: list[Plugin] = []
         for plugin in self.plugins:
             status = plugin.pre_filter(state, pod)
             if status.code == SKIP:
@@ -383,10 +383,11 @@ class Scheduler(Controller):
         return decision.totals
 
     # -- the binding cycle -------------------------------------------------------------
-    def _pre_bind(self, decision: Decision) -> bool:
+    def _pre_bind(self, decision: Decision, node: str) -> bool:
+        """RunPreBindPlugins for the node the decision chose."""
         for plugin in self.plugins:
             if isinstance(plugin, VolumeBinding) and "VolumeBinding" in decision.state:
-                if not plugin.pre_bind(decision.state, decision.node):
+                if not plugin.pre_bind(decision.state, node):
                     return False
         return True
 

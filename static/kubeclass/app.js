@@ -242,9 +242,8 @@
   }
 
   // -- terminal ------------------------------------------------------------
-  const VERBS = ["get", "describe", "create", "apply", "delete", "scale", "set", "label", "annotate", "patch", "taint",
-    "expose", "rollout", "cordon", "uncordon", "drain", "explain", "api-resources", "api-versions", "run", "exec",
-    "fault", "edit", "autoscale", "load-generator", "version", "cluster-info", "logs", "top"];
+  // kubectl's verbs come from the server's own verb table (cluster/kubectl/cli.py), rendered onto #app.
+  const verbs = () => ((app() && app().dataset.kubectlVerbs) || "").split(" ").filter(Boolean);
   const TYPES = ["pods", "deployments", "replicasets", "services", "endpoints", "nodes", "namespaces", "configmaps",
     "secrets", "persistentvolumes", "persistentvolumeclaims", "storageclasses", "horizontalpodautoscalers",
     "events", "endpointslices", "leases", "all", "deploy", "rs", "svc", "ep", "no", "ns", "cm", "pv", "pvc", "hpa", "po"];
@@ -252,7 +251,7 @@
   function completions(words) {
     const last = words[words.length - 1] || "";
     let pool;
-    if (words.length <= 2 && (words[0] === "kubectl" || words.length === 1)) pool = VERBS;
+    if (words.length <= 2 && (words[0] === "kubectl" || words.length === 1)) pool = verbs();
     else if (words.length === 3 || (words.length === 2 && words[0] !== "kubectl")) pool = TYPES;
     else pool = Array.from(document.querySelectorAll("#panel-body .inspect-link, #arch [data-pod]"))
       .map((el) => el.dataset.pod ? el.dataset.pod.split("/")[1] : el.textContent.trim());

@@ -15,6 +15,7 @@ from typing import Callable
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from cluster import podutil
 from cluster.apiserver.errors import StatusError
 from cluster.apiserver.server import APIServer
 
@@ -92,9 +93,7 @@ def _get(api: APIServer, resource: str, namespace: str, name: str) -> dict | Non
         raise
 
 
-def is_ready(pod: dict) -> bool:
-    return any(c.get("type") == "Ready" and c.get("status") == "True"
-               for c in (pod.get("status") or {}).get("conditions") or [])
+is_ready = podutil.is_ready  # the lessons ask what the endpoints controller asks
 
 
 def pod_state(pod: dict) -> str:
@@ -262,7 +261,8 @@ def node_state(api: APIServer, context: Context, name: str, ready: bool | None =
     node = _get(api, "nodes", "", name)
     if node is None:
         return Result(False, _("node %(name)s does not exist") % {"name": name})
-    condition = next((c for c in (node.get("status") or {}).get("conditions") or [] if c.get("type") == "Ready"), {})
+    condition: dict = next((c for c in (node.get("status") or {}).get("conditions") or [] if c.get("type") == "Ready"),
+                           {})
     taints = [t.get("key") for t in (node.get("spec") or {}).get("taints") or []]
     passed = True
     if ready is not None:

@@ -13,12 +13,13 @@ import inspect
 from dataclasses import dataclass, field
 from typing import Callable
 
+from cluster import podutil
 from cluster.apiserver.errors import StatusError
 from cluster.apiserver.selectors import parse_label_selector
 from cluster.apiserver.server import APIServer
 from cluster.models import StepEvent
 
-Measure = Callable[..., "str | None"]
+Measure = Callable[..., object]  # the answer (a name, a count, ...), shown as text; None: not shown yet
 MEASURES: dict[str, Measure] = {}
 
 
@@ -108,12 +109,12 @@ def min_ready_pods(api: APIServer, since_revision: int, selector: str = "", name
     labels = parse_label_selector(selector or None)
     ready: dict[str, bool] = {}
     for pod in api.list_at("pods", since_revision):
-        ready[_key(pod)] = _counts(pod, labels, namespace) and _is_ready(pod)
+        ready[_key(pod)] = _counts(pod, labels, namespace) and podutil.is_ready(pod)
     fewest = sum(ready.values())
     events, _resume = api.watch_batch("pods", namespace, since_revision, limit=100_000)
     for event in events:
         ready[_key(event.object)] = (event.type != "DELETED" and _counts(event.object, labels, namespace)
-                                     and _is_ready(event.object))
+                                     and podutil.is_ready(event.object))
         fewest = min(fewest, sum(ready.values()))
     return fewest
 
@@ -194,7 +195,3 @@ def _counts(pod: dict, labels: object, namespace: str) -> bool:
         return False
     return labels is None or labels.matches(meta.get("labels"))  # type: ignore[attr-defined]
 
-
-def _is_ready(pod: dict) -> bool:
-    return any(c.get("type") == "Ready" and c.get("status") == "True"
-               for c in (pod.get("status") or {}).get("conditions") or [])

@@ -137,9 +137,11 @@ def content_type(request: HttpRequest) -> str:
 BODY_TYPES = (JSON, "application/yaml", PROTOBUF)
 PATCH_BODY_TYPES = ("application/json-patch+json", "application/merge-patch+json",
                     "application/strategic-merge-patch+json")
+APPLY_PATCH = "application/apply-patch+yaml"  # decoded only as a PATCH's body (server-side apply)
 
 
-FIND_KIND_STRUCT = 'struct { APIVersion string "json:\\"apiVersion,omitempty\\""; Kind string "json:\\"kind,omitempty\\"" }'
+FIND_KIND_STRUCT = ('struct { APIVersion string "json:\\"apiVersion,omitempty\\""; '
+                    'Kind string "json:\\"kind,omitempty\\"" }')
 
 
 def summarize(body: bytes, max_length: int = 30) -> str:
@@ -179,13 +181,13 @@ def _find_kind_problem(value: object) -> str:
     return ""
 
 
-def decode_body(request: HttpRequest, allow_empty: bool = False, into_kind: str = "") -> object:
+def decode_body(request: HttpRequest, allow_empty: bool = False, into_kind: str = "", apply: bool = False) -> object:
     """The request body as JSON-like data (cluster/decoding.py); a malformed body is a 400 naming what is wrong,
     a media type kube-apiserver does not decode a 415. With `into_kind` (a create or update of that kind) a body
     whose kind cannot be read is refused as transformDecodeError words it."""
     kind = content_type(request)
     body = raw_body(request)
-    if body.strip() and kind not in BODY_TYPES + PATCH_BODY_TYPES:
+    if body.strip() and kind not in BODY_TYPES + PATCH_BODY_TYPES + ((APPLY_PATCH,) if apply else ()):
         raise StatusError(415, "UnsupportedMediaType",
                           "the body of the request was in an unknown format - accepted media types include: "
                           + ", ".join(BODY_TYPES))

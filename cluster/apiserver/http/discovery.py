@@ -135,9 +135,10 @@ def aggregated(legacy: bool) -> dict:
 
 def _aggregated_resource(rt: ResourceType) -> dict:
     group, version, kind = _gvk(rt)
-    entry = {"resource": rt.plural, "responseKind": {"group": group, "version": version, "kind": kind},
-             "scope": "Namespaced" if rt.namespaced else "Cluster", "singularResource": rt.singular,
-             "verbs": list(rt.verbs)}
+    entry: dict[str, object] = {
+        "resource": rt.plural, "responseKind": {"group": group, "version": version, "kind": kind},
+        "scope": "Namespaced" if rt.namespaced else "Cluster", "singularResource": rt.singular,
+        "verbs": list(rt.verbs)}
     if rt.short_names:
         entry["shortNames"] = list(rt.short_names)
     if rt.categories:

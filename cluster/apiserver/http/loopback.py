@@ -19,14 +19,14 @@ import functools
 import threading
 import time
 from dataclasses import dataclass
-from typing import Callable
+from typing import AsyncGenerator, Callable, cast
 from urllib.parse import urlsplit
 
 from asgiref.sync import async_to_sync
-from django.http import HttpResponseBase
+from django.http import HttpResponseBase, StreamingHttpResponse
 from django.test import RequestFactory
 from django.urls import URLResolver, include, path, re_path
-from django.urls.resolvers import RegexPattern
+from django.urls.resolvers import RegexPattern, URLPattern
 
 from cluster.apiserver.http import urls as api_urls
 from cluster.apiserver.http import views
@@ -43,8 +43,9 @@ class Answer:
 @functools.lru_cache(maxsize=1)
 def resolver() -> URLResolver:
     """The API's paths as the API port routes them: the root, `/k8s/<cluster>/…`, and a 404 Status for the rest."""
-    patterns = [*api_urls.root_urlpatterns, path("", views.index),
-                path("k8s/<slug:cluster>/", include(api_urls)), re_path(r"^(?P<path>.*)$", views.not_found)]
+    patterns: list[URLPattern | URLResolver] = [
+        *api_urls.root_urlpatterns, path("", views.index),
+        path("k8s/<slug:cluster>/", include(api_urls)), re_path(r"^(?P<path>.*)$", views.not_found)]
     return URLResolver(RegexPattern(r"^/"), patterns)
 
 
@@ -67,14 +68,15 @@ def get(cluster: Cluster, uri: str, user_agent: str, on_chunk: Callable[[bytes],
     if not response.streaming:
         return Answer(response.status_code, content_type, response.content)  # type: ignore[attr-defined]
     deadline = time.monotonic() + max_seconds
-    async_to_sync(_drain)(response, on_chunk or (lambda _chunk: None), stop or threading.Event(), deadline)
+    streaming = cast(StreamingHttpResponse, response)  # what `streaming` means
+    async_to_sync(_drain)(streaming, on_chunk or (lambda _chunk: None), stop or threading.Event(), deadline)
     return Answer(response.status_code, content_type, b"")
 
 
-async def _drain(response: HttpResponseBase, on_chunk: Callable[[bytes], None], stop: threading.Event,
+async def _drain(response: StreamingHttpResponse, on_chunk: Callable[[bytes], None], stop: threading.Event,
                  deadline: float) -> None:
     """Hand over each chunk of a streaming response until it ends, `stop` is set or the deadline passes."""
-    chunks = aiter(response)  # type: ignore[call-overload]
+    chunks = cast(AsyncGenerator[bytes, None], aiter(response))  # Django's __aiter__ is an async generator
     pending: asyncio.Future | None = None
     try:
         while not stop.is_set() and time.monotonic() < deadline:

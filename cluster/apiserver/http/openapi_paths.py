@@ -87,7 +87,7 @@ def _content(schema_name: str) -> dict:
 def _operation(verb: str, action: str, rt: ResourceType, gvk: tuple[str, str, str], op_name: str,
                response: str, params: tuple[str, ...], body: str | None = None) -> dict:
     group, version, kind = gvk
-    op = {
+    op: dict = {
         "description": f"{action} {kind}",
         "operationId": f"{verb}{_camel(rt.group)}{rt.version.capitalize()}{op_name}",
         "parameters": [_param(p) for p in params],

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import struct
+from typing import Iterable
 
 
 # -- wire format --------------------------------------------------------------------------
@@ -43,7 +44,7 @@ def _string(number: int, value: object) -> bytes:
     return _bytes(number, str(value).encode()) if value not in (None, "") else b""
 
 
-def _strings(number: int, values: object) -> bytes:
+def _strings(number: int, values: Iterable[object] | None) -> bytes:
     return b"".join(_bytes(number, str(v).encode()) for v in (values or []))
 
 

@@ -197,6 +197,9 @@ def write_options(request: HttpRequest, kind: str, patch_type: str = "") -> Writ
     if kind == "PatchOptions":
         if patch_type not in APPLY_PATCH_TYPES and request.GET.getlist("force"):
             causes.append(field_error("forbidden", "force", "may not be specified for non-apply patch"))
+        elif patch_type in APPLY_PATCH_TYPES and not request.GET.get("fieldManager"):
+            # kubectl defaults it to "kubectl"; every other applier has to name itself
+            causes.append(field_error("required", "fieldManager", "is required for apply patch"))
     causes += _field_manager_causes(request.GET.get("fieldManager", ""))
     dry_runs = request.GET.getlist("dryRun")
     causes += _dry_run_causes(dry_runs)

@@ -12,7 +12,7 @@ import asyncio
 from typing import AsyncIterator
 
 from asgiref.sync import sync_to_async
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, StreamingHttpResponse
 
 from cluster.apiserver.http.request_info import RequestInfo
 from cluster.apiserver.server import APIServer
@@ -22,7 +22,7 @@ TEXT = "text/plain"
 MAX_FOLLOW_SECONDS = 3600
 
 
-def serve(request: HttpRequest, api: APIServer, info: RequestInfo) -> HttpResponse:
+def serve(request: HttpRequest, api: APIServer, info: RequestInfo) -> HttpResponseBase:
     opts = options_from_query(request.GET.dict(), info.name)
     namespace = info.namespace or "default"
     if not opts.follow:

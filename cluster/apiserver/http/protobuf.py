@@ -1,7 +1,8 @@
 """Decoding `application/vnd.kubernetes.protobuf` request bodies into JSON-shaped objects.
 
 kubectl's typed clients (`kubectl create namespace|deployment|service|
-configmap|secret|job|cronjob|serviceaccount|token`, `kubectl autoscale`) send protobuf, and client-go does not fall back to JSON.
+configmap|secret|job|cronjob|serviceaccount|token`, `kubectl autoscale`) send protobuf, and client-go does
+not fall back to JSON.
 The envelope is kube-apiserver's: the magic `k8s\\x00`, then a runtime.Unknown
 holding apiVersion, kind and the object's own message. Field numbers are
 those of the k8s.io/api generated.proto files.
@@ -172,17 +173,20 @@ def _varint(data: bytes, pos: int) -> tuple[int, int]:
 
 def _fields(data: bytes) -> list[tuple[int, int, int | bytes]]:
     """(field number, wire type, value) of one message."""
-    fields, pos = [], 0
+    fields: list[tuple[int, int, int | bytes]] = []
+    pos = 0
     while pos < len(data):
         key, pos = _varint(data, pos)
         number, wire = key >> 3, key & 7
+        value: int | bytes
         if wire == 0:
             value, pos = _varint(data, pos)
         elif wire == 2:
             length, pos = _varint(data, pos)
-            value, pos = data[pos:pos + length], pos + length
-            if len(value) != length:
+            chunk, pos = data[pos:pos + length], pos + length
+            if len(chunk) != length:
                 raise ValueError("truncated field")
+            value = chunk
         elif wire in (1, 5):
             size = 8 if wire == 1 else 4
             value, pos = int.from_bytes(data[pos:pos + size], "little"), pos + size
@@ -236,6 +240,10 @@ def _empty(value: object) -> bool:
 def _message(name: str, data: bytes) -> object:
     if name in ("Time", "IntOrString", "Quantity"):
         return _special(name, data)
+    return _struct(name, data)
+
+
+def _struct(name: str, data: bytes) -> dict:
     schema = SCHEMAS[name]
     out: dict = {}
     for number, _wire, value in _fields(data):
@@ -263,14 +271,14 @@ def decode(body: bytes) -> dict:
     if not body.startswith(MAGIC):
         raise StatusError.bad_request("the protobuf body does not start with the Kubernetes magic number")
     try:
-        envelope = _message("Unknown", body[len(MAGIC):])
+        envelope = _struct("Unknown", body[len(MAGIC):])
         type_meta = envelope.get("typeMeta") or {}
         kind = type_meta.get("kind", "")
         if kind not in KINDS or KIND_VERSIONS.get(kind, type_meta.get("apiVersion")) != type_meta.get("apiVersion"):
             raise StatusError(415, "UnsupportedMediaType",
                               f"kubeclass decodes protobuf only for {', '.join(sorted(KINDS))}; send {kind or 'it'} "
                               "as application/json")
-        obj = _message(kind, base64.b64decode(envelope.get("raw", "")))
+        obj = _struct(kind, base64.b64decode(envelope.get("raw", "")))  # every one of KINDS is a struct
     except (ValueError, UnicodeDecodeError) as err:
         raise StatusError.bad_request(f"the protobuf body could not be decoded: {err}") from None
     return {"kind": kind, "apiVersion": type_meta.get("apiVersion", ""), **obj}

@@ -8,7 +8,7 @@ finalizers), a Table when kubectl asks for one.
 """
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 
 from cluster.apiserver import fieldvalidation, paging
 from cluster.apiserver import patch as patching
@@ -19,7 +19,7 @@ from cluster.apiserver.http.request_info import RequestInfo
 from cluster.apiserver.selectors import parse_field_selector, parse_label_selector
 from cluster.apiserver.server import APIServer
 
-PATCH_TYPES = (patching.JSON_PATCH, patching.MERGE_PATCH, patching.STRATEGIC_MERGE_PATCH)
+PATCH_TYPES = (patching.JSON_PATCH, patching.MERGE_PATCH, patching.STRATEGIC_MERGE_PATCH, patching.APPLY_PATCH)
 # Registries whose delete answers with the object instead of a Status (ReturnDeletedObject upstream).
 RETURNS_DELETED_OBJECT = {"Pod", "Service", "Namespace"}
 
@@ -31,7 +31,15 @@ def client_name(request: HttpRequest) -> str:
     return name or "client"
 
 
-def handle(request: HttpRequest, api: APIServer, info: RequestInfo) -> HttpResponse:
+def field_manager(request: HttpRequest) -> str:
+    """The write's field manager: the `fieldManager` query parameter, else the User-Agent's first word
+    (managerOrUserAgent), so a client that names none still owns what it writes."""
+    from cluster.apiserver.managedfields import manager_from_user_agent
+
+    return request.GET.get("fieldManager") or manager_from_user_agent(request.headers.get("User-Agent", ""))
+
+
+def handle(request: HttpRequest, api: APIServer, info: RequestInfo) -> HttpResponseBase:
     handlers = {"get": _get, "list": _list, "watch": _watch, "create": _create, "update": _update,
                 "patch": _patch, "delete": _delete, "deletecollection": _delete_collection}
     return handlers[info.verb](request, api, info)
@@ -44,7 +52,7 @@ def _table_or(request: HttpRequest, api: APIServer, info: RequestInfo, items: li
     return codec.json_response(printers.table(info.rt, items, api.now(), rv, options.include_object(request)))
 
 
-def _get(request: HttpRequest, api: APIServer, info: RequestInfo) -> HttpResponse:
+def _get(request: HttpRequest, api: APIServer, info: RequestInfo) -> HttpResponseBase:
     if info.subresource == "scale":
         return codec.json_response(api.get_scale(info.rt, info.namespace, info.name))
     if info.subresource == "log" and info.rt.plural == "pods":
@@ -68,7 +76,7 @@ def _list(request: HttpRequest, api: APIServer, info: RequestInfo) -> HttpRespon
     return codec.json_response(table)
 
 
-def _watch(request: HttpRequest, api: APIServer, info: RequestInfo) -> HttpResponse:
+def _watch(request: HttpRequest, api: APIServer, info: RequestInfo) -> HttpResponseBase:
     opts = options.list_options(request, watch=True)  # DecodeParameters' 400s come first, as upstream
     paging.parse_resource_version(opts.resource_version)  # the watch cache's answer to a malformed one
     labels, fields = options.selectors(request)
@@ -108,7 +116,7 @@ def _create(request: HttpRequest, api: APIServer, info: RequestInfo) -> HttpResp
     opts = options.write_options(request, "CreateOptions")
     body = codec.decode_body(request, into_kind=info.rt.kind)
     created = api.create(info.rt, info.namespace, body, dry_run=opts.dry_run, field_validation=opts.field_validation,
-                         findings=_body_findings(request, opts.field_validation))
+                         findings=_body_findings(request, opts.field_validation), field_manager=field_manager(request))
     return codec.json_response(created, status=201)
 
 
@@ -120,12 +128,13 @@ def _update(request: HttpRequest, api: APIServer, info: RequestInfo) -> HttpResp
     if info.subresource == "scale":
         if not isinstance(body, dict):
             raise StatusError.bad_request("the body of the request must be a Scale object")
-        return codec.json_response(api.update_scale(info.rt, info.namespace, info.name, body))
+        return codec.json_response(api.update_scale(info.rt, info.namespace, info.name, body,
+                                                    field_manager=field_manager(request)))
     if info.subresource not in ("", "status", "finalize"):
         raise StatusError.method_not_supported(f"{info.rt.plural}/{info.subresource}", "update")
     updated = api.update(info.rt, info.namespace, info.name, body, subresource=info.subresource,
                          dry_run=opts.dry_run, field_validation=opts.field_validation,
-                         findings=_body_findings(request, opts.field_validation))
+                         findings=_body_findings(request, opts.field_validation), field_manager=field_manager(request))
     return codec.json_response(updated)
 
 
@@ -137,11 +146,22 @@ def _patch(request: HttpRequest, api: APIServer, info: RequestInfo) -> HttpRespo
         raise StatusError(415, "UnsupportedMediaType",
                           f"the body of the request was in an unknown format - accepted media types include: "
                           f"{', '.join(PATCH_TYPES)}")
+    if patch_type == patching.APPLY_PATCH:  # PatchOptions are validated before the body is read
+        opts = options.write_options(request, "PatchOptions", patch_type)
+        if info.subresource not in ("", "status"):
+            raise StatusError.method_not_supported(f"{info.rt.plural}/{info.subresource}", "patch")
+        body = codec.decode_body(request, apply=True)
+        force = (request.GET.get("force") or "").lower() not in ("", "0", "false")
+        applied, created = api.apply(info.rt, info.namespace, info.name, body, subresource=info.subresource,
+                                     dry_run=opts.dry_run, field_validation=opts.field_validation,
+                                     manager=request.GET.get("fieldManager", ""), force=force)
+        return codec.json_response(applied, status=201 if created else 200)
     body = codec.decode_body(request)
     if info.subresource == "scale":
         scale = api.get_scale(info.rt, info.namespace, info.name)
         patched = patching.apply_patch(info.rt, scale, body, patch_type)
-        return codec.json_response(api.update_scale(info.rt, info.namespace, info.name, patched))
+        return codec.json_response(api.update_scale(info.rt, info.namespace, info.name, patched,
+                                                    field_manager=field_manager(request)))
     if info.subresource not in ("", "status"):
         raise StatusError.method_not_supported(f"{info.rt.plural}/{info.subresource}", "patch")
     opts = options.write_options(request, "PatchOptions", patch_type)
@@ -154,7 +174,8 @@ def _patch(request: HttpRequest, api: APIServer, info: RequestInfo) -> HttpRespo
         else:
             findings = fieldvalidation.PatchFindings(fieldvalidation.duplicate_errors(raw))
     patched = api.patch(info.rt, info.namespace, info.name, body, patch_type, subresource=info.subresource,
-                        dry_run=opts.dry_run, field_validation=opts.field_validation, findings=findings)
+                        dry_run=opts.dry_run, field_validation=opts.field_validation, findings=findings,
+                        field_manager=field_manager(request))
     return codec.json_response(patched)
 
 

@@ -58,7 +58,9 @@ def serve(request: HttpRequest, cluster: Cluster, review: tuple[str, str, str, s
                   "metadata": {"creationTimestamp": clock.rfc3339(clock.now(cluster))},
                   "status": {"userInfo": {"username": USERNAME, "groups": list(GROUPS)}}}
         return codec.json_response(answer, status=201)
-    spec = body.get("spec") if isinstance(body.get("spec"), dict) else {}
+    spec = body.get("spec")
+    if not isinstance(spec, dict):
+        spec = {}
     resource, non_resource = spec.get("resourceAttributes"), spec.get("nonResourceAttributes")
     if (resource is None) == (non_resource is None):
         raise StatusError.invalid(kind, group, "", [field_error(

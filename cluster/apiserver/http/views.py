@@ -17,26 +17,27 @@ import functools
 import logging
 from typing import Callable
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.views.decorators.csrf import csrf_exempt
 
 from cluster import idle
 from cluster.apiserver import fieldvalidation
 from cluster.apiserver.errors import StatusError
-from cluster.apiserver.http import clients, codec, discovery, health, openapi, openapi_v2, rest, reviews, streaming
+from cluster.apiserver.http import (clients, codec, discovery, health, metrics_api, openapi, openapi_v2, rest, reviews,
+                                     streaming)
 from cluster.apiserver.http.auth import authenticate
 from cluster.apiserver.http.request_info import resolve
 from cluster.apiserver.server import APIServer
 from cluster.models import Cluster
 
 logger = logging.getLogger(__name__)
-Handler = Callable[[HttpRequest, Cluster], HttpResponse]
-View = Callable[..., HttpResponse]
+Handler = Callable[[HttpRequest, Cluster], HttpResponseBase]  # a watch or a log follow streams
+View = Callable[..., HttpResponseBase]
 # Set on requests that kubeclass's own kubectl sends through these views (loopback.py): not an outside client.
 LOOPBACK_ATTRIBUTE = "kubeclass_loopback"
 
 
-def _serve(request: HttpRequest, cluster_name: str | None, handler: Handler) -> HttpResponse:
+def _serve(request: HttpRequest, cluster_name: str | None, handler: Handler) -> HttpResponseBase:
     with fieldvalidation.collecting() as warnings:  # the request's `Warning: 299 - "..."` headers
         response = _respond(request, cluster_name, handler)
     if warnings:
@@ -44,7 +45,7 @@ def _serve(request: HttpRequest, cluster_name: str | None, handler: Handler) -> 
     return response
 
 
-def _respond(request: HttpRequest, cluster_name: str | None, handler: Handler) -> HttpResponse:
+def _respond(request: HttpRequest, cluster_name: str | None, handler: Handler) -> HttpResponseBase:
     try:
         cluster = authenticate(request, cluster_name)
         idle.touch(cluster)  # an API call keeps the cluster awake, and wakes it
@@ -64,8 +65,8 @@ def _only_get(request: HttpRequest) -> None:
 
 
 @csrf_exempt
-def version(request: HttpRequest, cluster: str | None = None) -> HttpResponse:
-    def serve(request: HttpRequest, _cluster: Cluster) -> HttpResponse:
+def version(request: HttpRequest, cluster: str | None = None) -> HttpResponseBase:
+    def serve(request: HttpRequest, _cluster: Cluster) -> HttpResponseBase:
         _only_get(request)
         return codec.json_response(discovery.VERSION_INFO)
 
@@ -73,9 +74,10 @@ def version(request: HttpRequest, cluster: str | None = None) -> HttpResponse:
 
 
 @csrf_exempt
-def healthz(request: HttpRequest, endpoint: str, check: str | None = None, cluster: str | None = None) -> HttpResponse:
+def healthz(request: HttpRequest, endpoint: str, check: str | None = None,
+            cluster: str | None = None) -> HttpResponseBase:
     """/healthz, /livez, /readyz and their single checks (health.py); `/healthz/` names no check: 404."""
-    def serve(request: HttpRequest, _cluster: Cluster) -> HttpResponse:
+    def serve(request: HttpRequest, _cluster: Cluster) -> HttpResponseBase:
         _only_get(request)
         if check == "":
             raise StatusError.not_found_resource("", "", "")
@@ -85,8 +87,8 @@ def healthz(request: HttpRequest, endpoint: str, check: str | None = None, clust
 
 
 @csrf_exempt
-def openapi_v3(request: HttpRequest, cluster: str | None = None, path: str = "") -> HttpResponse:
-    def serve(request: HttpRequest, _cluster: Cluster) -> HttpResponse:
+def openapi_v3(request: HttpRequest, cluster: str | None = None, path: str = "") -> HttpResponseBase:
+    def serve(request: HttpRequest, _cluster: Cluster) -> HttpResponseBase:
         _only_get(request)
         if not path:
             return codec.json_response(openapi.index())
@@ -104,9 +106,9 @@ def openapi_v3(request: HttpRequest, cluster: str | None = None, path: str = "")
 
 
 @csrf_exempt
-def openapi_v2_document(request: HttpRequest, cluster: str | None = None) -> HttpResponse:
+def openapi_v2_document(request: HttpRequest, cluster: str | None = None) -> HttpResponseBase:
     """/openapi/v2: JSON, or the protobuf client-go's discovery client asks for (openapi_v2.py)."""
-    def serve(request: HttpRequest, _cluster: Cluster) -> HttpResponse:
+    def serve(request: HttpRequest, _cluster: Cluster) -> HttpResponseBase:
         _only_get(request)
         return openapi_v2.response(request)
 
@@ -121,8 +123,9 @@ def _discovery(request: HttpRequest, parts: list[str]) -> HttpResponse | None:
         return codec.json_response(discovery.api_versions(request.get_host()))
     if parts == ["apis"]:
         if codec.wants_aggregated_discovery(request):
-            return codec.json_response(discovery.aggregated(legacy=False), content_type=codec.AGGREGATED_DISCOVERY)
-        return codec.json_response(discovery.api_group_list())
+            return codec.json_response(metrics_api.with_aggregated_group(discovery.aggregated(legacy=False)),
+                                       content_type=codec.AGGREGATED_DISCOVERY)
+        return codec.json_response(metrics_api.with_group(discovery.api_group_list()))
     if len(parts) == 2 and parts[0] == "api":
         return codec.json_response(discovery.api_resource_list("", parts[1]))
     if len(parts) == 2 and parts[0] == "apis":
@@ -133,10 +136,12 @@ def _discovery(request: HttpRequest, parts: list[str]) -> HttpResponse | None:
 
 
 @csrf_exempt
-def api(request: HttpRequest, path: str, cluster: str | None = None) -> HttpResponse:
+def api(request: HttpRequest, path: str, cluster: str | None = None) -> HttpResponseBase:
     """Everything under /api and /apis: discovery documents and resources."""
-    def serve(request: HttpRequest, the_cluster: Cluster) -> HttpResponse:
+    def serve(request: HttpRequest, the_cluster: Cluster) -> HttpResponseBase:
         parts = [p for p in path.strip("/").split("/") if p]
+        if metrics_api.owns(parts):  # metrics-server's aggregated API (metrics_api.py)
+            return metrics_api.serve(request, APIServer(the_cluster, client=rest.client_name(request)), parts)
         if request.method in ("GET", "HEAD"):
             found = _discovery(request, parts)
             if found is not None:
@@ -159,6 +164,7 @@ def root_paths() -> list[str]:
     for group, version in discovery.group_versions():
         if group:
             paths.update({f"/apis/{group}", f"/apis/{group}/{version}"})
+    paths.update({f"/apis/{metrics_api.GROUP}", f"/apis/{metrics_api.GROUP_VERSION}"})
     for endpoint in health.ENDPOINTS:
         paths.add(f"/{endpoint}")
         paths.update(f"/{endpoint}/{name}" for name in health.check_names(endpoint))
@@ -166,8 +172,8 @@ def root_paths() -> list[str]:
 
 
 @csrf_exempt
-def index(request: HttpRequest, cluster: str | None = None) -> HttpResponse:
-    def serve(request: HttpRequest, _cluster: Cluster) -> HttpResponse:
+def index(request: HttpRequest, cluster: str | None = None) -> HttpResponseBase:
+    def serve(request: HttpRequest, _cluster: Cluster) -> HttpResponseBase:
         _only_get(request)
         return codec.json_response({"paths": root_paths()})
 
@@ -178,7 +184,7 @@ def index_or_page(page: View) -> View:
     """`/` for both audiences: kube-apiserver's path list to a caller that presents a bearer token (a browser
     never does; one behind a proxy's Basic authentication still gets the page), the page to everyone else."""
     @functools.wraps(page)
-    def view(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+    def view(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponseBase:
         if request.headers.get("Authorization", "").lower().startswith("bearer"):
             return index(request)
         return page(request, *args, **kwargs)
@@ -187,8 +193,8 @@ def index_or_page(page: View) -> View:
 
 
 @csrf_exempt
-def not_found(request: HttpRequest, cluster: str | None = None, path: str = "") -> HttpResponse:
-    def serve(request: HttpRequest, _cluster: Cluster) -> HttpResponse:
+def not_found(request: HttpRequest, cluster: str | None = None, path: str = "") -> HttpResponseBase:
+    def serve(request: HttpRequest, _cluster: Cluster) -> HttpResponseBase:
         raise StatusError.not_found_resource("", "", "")
 
     return _serve(request, cluster, serve)

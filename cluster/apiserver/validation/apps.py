@@ -56,7 +56,8 @@ def _selector_and_template(spec: dict) -> list[dict]:
     else:
         errs += validate_label_selector(as_dict(selector), "spec.selector")
         if not as_dict(selector).get("matchLabels") and not as_dict(selector).get("matchExpressions"):
-            errs.append(invalid("spec.selector", go_label_selector(selector), "empty selector is invalid for deployment"))
+            errs.append(invalid("spec.selector", go_label_selector(selector),
+                                "empty selector is invalid for deployment"))
     if not _selector_convertible(selector):
         errs.append(invalid("spec.selector", go_label_selector(selector), "invalid label selector"))
         return errs
@@ -88,7 +89,8 @@ def validate_label_selector(selector: dict, path: str) -> list[dict]:
             errs.append(forbidden(f"{at}.values", "may not be specified when `operator` is 'Exists' or 'DoesNotExist'"))
         elif operator not in SELECTOR_OPERATORS:
             errs.append(invalid(f"{at}.operator", operator, "not a valid selector operator"))
-        errs += [invalid(f"{at}.key", expr.get("key", ""), m) for m in names.is_qualified_name(str(expr.get("key", "")))]
+        errs += [invalid(f"{at}.key", expr.get("key", ""), m)
+                 for m in names.is_qualified_name(str(expr.get("key", "")))]
     return errs + labels(f"{path}.matchLabels", selector.get("matchLabels"))
 
 

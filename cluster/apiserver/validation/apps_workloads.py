@@ -19,7 +19,7 @@ from cluster.apiserver.validation.apps import _int_or_percent, _int_or_percent_v
 from cluster.apiserver.validation.fields import (
     IMMUTABLE, as_dict, forbidden, go_int_or_string, go_label_selector, invalid, labels, nonnegative, not_supported,
     required)
-from cluster.apiserver.validation.meta import annotations
+from cluster.apiserver.validation.meta import annotations as validate_annotations
 from cluster.apiserver.validation.pod import validate_pod_template
 
 RETENTION = ("Retain", "Delete")
@@ -113,7 +113,7 @@ def validate_statefulset(obj: dict, old: dict | None) -> list[dict]:
     errs += _selector(spec, "statefulset")
     template_meta = as_dict(as_dict(spec.get("template")).get("metadata"))
     errs += labels("spec.template.labels", template_meta.get("labels"))
-    errs += annotations("spec.template.annotations", template_meta.get("annotations"))
+    errs += validate_annotations("spec.template.annotations", template_meta.get("annotations"))
     errs += _always_restarts(spec, "StatefulSet")
     return errs + (_statefulset_update(spec, as_dict(old.get("spec"))) if old is not None else [])
 

@@ -22,7 +22,8 @@ VOLUME_MODES = ("Block", "Filesystem")
 RECLAIM_POLICIES = ("Delete", "Recycle", "Retain")
 MAX_SECRET_SIZE = 1 * 1024 * 1024
 IP_MESSAGE = "must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)"
-PVC_IMMUTABLE = "spec is immutable after creation except resources.requests and volumeAttributesClassName for bound claims"
+PVC_IMMUTABLE = ("spec is immutable after creation except resources.requests and volumeAttributesClassName "
+                 "for bound claims")
 
 
 def _is_ip(value: object) -> bool:
@@ -241,8 +242,8 @@ def _pvc_update(obj: dict, old: dict) -> list[dict]:
         changed = sorted(k for k in set(new_spec) | set(old_spec) if new_spec.get(k) != old_spec.get(k))
         errs.append(forbidden("spec", PVC_IMMUTABLE + "\n" + "\n".join(f"  spec.{k} changed" for k in changed)))
     if bound:
-        new_size = parse_quantity(as_dict(as_dict(as_dict(obj.get("spec")).get("resources")).get("requests")).get("storage"))
-        old_size = parse_quantity(as_dict(as_dict(as_dict(old.get("spec")).get("resources")).get("requests")).get("storage"))
+        new_size = parse_quantity(_requested_storage(obj))
+        old_size = parse_quantity(_requested_storage(old))
         capacity = parse_quantity(as_dict(as_dict(old.get("status")).get("capacity")).get("storage"))
         floor = capacity if capacity is not None else old_size
         if new_size is not None and floor is not None and new_size < floor:
@@ -250,6 +251,10 @@ def _pvc_update(obj: dict, old: dict) -> list[dict]:
                                   "field can not be less than status.capacity" if capacity is not None
                                   else "field can not be less than previous value"))
     return errs
+
+
+def _requested_storage(pvc: dict) -> object:
+    return as_dict(as_dict(as_dict(pvc.get("spec")).get("resources")).get("requests")).get("storage")
 
 
 _PV_SOURCES = ("hostPath", "local", "nfs", "csi", "iscsi", "fc", "gcePersistentDisk", "awsElasticBlockStore",

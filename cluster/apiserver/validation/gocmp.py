@@ -21,8 +21,9 @@ internal/diff's, and there are no cycles or pointer references to report.
 """
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Any, Callable
 
 MAX_COLUMN_LENGTH = 80
 NUM_CONTEXT_RECORDS = 2
@@ -33,6 +34,9 @@ EMIT, ELIDE, AUTO = 0, 1, 2  # typeMode
 
 
 # -- Go types -------------------------------------------------------------------------------
+GoValue = Any  # a JSON-like value (dict, list, str, number, bool, None) whose shape its GoType tells
+
+
 @dataclass(eq=False)
 class GoType:
     kind: str  # struct, slice, map, ptr, string, int, uint, bool, float
@@ -45,16 +49,27 @@ class GoType:
     prim: str = ""  # an unnamed primitive's Go name when not the kind's default (int32)
     json: dict[str, str] = field(default_factory=dict)  # a struct's field name -> JSON name ("" inline)
 
+    @property
+    def item(self) -> GoType:
+        """The element of a slice, the value of a map, the target of a pointer: the types that have one."""
+        assert self.elem is not None, f"a {self.kind} has no element type"
+        return self.elem
+
+    @property
+    def map_key(self) -> GoType:
+        assert self.key is not None, f"a {self.kind} has no key type"
+        return self.key
+
     def type_string(self) -> str:
         """value.TypeString without qualified names."""
         if self.name:
             return self.name
         if self.kind == "slice":
-            return "[]" + self.elem.type_string()
+            return "[]" + self.item.type_string()
         if self.kind == "map":
-            return f"map[{self.key.type_string()}]{self.elem.type_string()}"
+            return f"map[{self.map_key.type_string()}]{self.item.type_string()}"
         if self.kind == "ptr":
-            return "*" + self.elem.type_string()
+            return "*" + self.item.type_string()
         return self.prim or {"string": "string", "int": "int64", "uint": "uint64", "bool": "bool",
                              "float": "float64"}[self.kind]
 
@@ -66,7 +81,7 @@ class GoType:
         return {"string": "", "int": 0, "uint": 0, "bool": False, "float": 0.0}[self.kind]
 
 
-def is_zero(t: GoType, value: object) -> bool:
+def is_zero(t: GoType, value: GoValue) -> bool:
     """reflect.Value.IsZero."""
     if t.kind == "struct":
         return all(is_zero(ft, (value or {}).get(name, ft.zero())) for name, ft in t.fields)
@@ -75,7 +90,7 @@ def is_zero(t: GoType, value: object) -> bool:
     return value == t.zero()
 
 
-def _field(value: dict | None, name: str, t: GoType) -> object:
+def _field(value: GoValue, name: str, t: GoType) -> GoValue:
     got = (value or {}).get(name)
     return t.zero() if got is None and t.kind not in ("slice", "map", "ptr") else got
 
@@ -87,8 +102,8 @@ _MISSING = object()  # an invalid reflect.Value: a slice element or map entry on
 @dataclass(eq=False)
 class Node:
     type: GoType
-    x: object
-    y: object
+    x: GoValue
+    y: GoValue
     num_same: int = 0
     num_diff: int = 0
     num_children: int = 0
@@ -113,7 +128,7 @@ def _add_child(parent: Node, child: Node) -> None:
     parent.max_depth = max(parent.max_depth, child.max_depth + 1)
 
 
-def compare(t: GoType, x: object, y: object) -> Node:
+def compare(t: GoType, x: GoValue, y: GoValue) -> Node:
     """compareAny: the tree of what differs between x and y."""
     node = Node(t, x, y)
     if x is _MISSING or y is _MISSING:
@@ -134,20 +149,20 @@ def compare(t: GoType, x: object, y: object) -> Node:
         _leaf(node, x is None and y is None)
         return node
     if t.kind == "ptr":
-        node.value = compare(t.elem, x, y)
+        node.value = compare(t.item, x, y)
         _add_child(node, node.value)
         return node
     if t.kind == "slice":
         node.records = []
-        for ix, iy in _edit_script(t.elem, x, y):
-            child = compare(t.elem, x[ix] if ix >= 0 else _MISSING, y[iy] if iy >= 0 else _MISSING)
+        for ix, iy in _edit_script(t.item, x, y):
+            child = compare(t.item, x[ix] if ix >= 0 else _MISSING, y[iy] if iy >= 0 else _MISSING)
             node.records.append((None, child))
             _add_child(node, child)
         return node
     if t.kind == "map":
         node.records = []
         for key in sorted(set(x) | set(y)):
-            child = compare(t.elem, x.get(key, _MISSING), y.get(key, _MISSING))
+            child = compare(t.item, x.get(key, _MISSING), y.get(key, _MISSING))
             node.records.append((key, child))
             _add_child(node, child)
         return node
@@ -162,7 +177,7 @@ def _leaf(node: Node, equal: bool) -> None:
         node.num_diff += 1
 
 
-def _similar(t: GoType, a: object, b: object) -> tuple[bool, bool]:
+def _similar(t: GoType, a: GoValue, b: GoValue) -> tuple[bool, bool]:
     """(equal, similar) as diff.Result.Equal and Similar judge a pair of elements."""
     result = compare(t, a, b)
     return result.num_diff == 0, result.num_same + 1 >= result.num_diff
@@ -332,7 +347,7 @@ class TextList(TextNode):
         if not self.records or not self.records[-1].value.equal(ELLIPSIS):
             self.records.append(TextRecord(ELLIPSIS, elide_comma=True, comment=stats if has_stats else None))
             return
-        if has_stats:
+        if has_stats and stats is not None:
             last = self.records[-1]
             last.comment = last.comment.append(stats) if isinstance(last.comment, DiffStats) else stats
 
@@ -388,6 +403,7 @@ class TextList(TextNode):
             n += 1
             batch = ""
             for r in records:
+                assert isinstance(r.value, TextLine)  # what `simple` means
                 line = r.value.text
                 if _blen(batch) + _blen(line) + 2 > MAX_COLUMN_LENGTH and batch:
                     out += "\n" + _indent(n, d) + batch.rstrip(" ")
@@ -437,12 +453,8 @@ class Options:
     limit_verbosity: bool = False
     avoid_stringer: bool = False
 
-    def with_(self, **changes: object) -> Options:
-        values = {"diff_mode": self.diff_mode, "type_mode": self.type_mode,
-                  "verbosity_level": self.verbosity_level, "limit_verbosity": self.limit_verbosity,
-                  "avoid_stringer": self.avoid_stringer}
-        values.update(changes)
-        return Options(**values)  # type: ignore[arg-type]
+    def with_(self, **changes: Any) -> Options:
+        return dataclasses.replace(self, **changes)
 
     def with_verbosity(self, level: int) -> Options:
         return self.with_(verbosity_level=level, limit_verbosity=True)
@@ -597,7 +609,7 @@ def _key_text(kind: str, key: object, node: Node) -> str:
     return _format_map_key(getattr(node, "map_key_type", None), key)
 
 
-def _zero_or_missing(t: GoType, value: object) -> bool:
+def _zero_or_missing(t: GoType, value: GoValue) -> bool:
     return value is _MISSING or is_zero(t, value)
 
 
@@ -646,7 +658,7 @@ def _wrap_parens(text: TextNode) -> TextNode:
     return TextWrap("(", text, ")")
 
 
-def format_value(opts: Options, t: GoType, value: object, parent_kind: str = "") -> TextNode | None:
+def format_value(opts: Options, t: GoType, value: GoValue, parent_kind: str = "") -> TextNode | None:
     """formatOptions.FormatValue."""
     if value is _MISSING:
         return None
@@ -691,7 +703,7 @@ def format_value(opts: Options, t: GoType, value: object, parent_kind: str = "")
             if len(records.records) == max_len:
                 records.append_ellipsis()
                 break
-            records.records.append(TextRecord(format_value(inner.with_(type_mode=ELIDE), t.elem, item, "slice")))
+            records.records.append(TextRecord(format_value(inner.with_(type_mode=ELIDE), t.item, item, "slice")))
         out = TextWrap("{", records, "}")
     elif t.kind == "map":
         if value is None:
@@ -706,7 +718,7 @@ def format_value(opts: Options, t: GoType, value: object, parent_kind: str = "")
             if len(records.records) == max_len:
                 records.append_ellipsis()
                 break
-            records.records.append(TextRecord(format_value(inner.with_(type_mode=ELIDE), t.elem, value[key], "map"),
+            records.records.append(TextRecord(format_value(inner.with_(type_mode=ELIDE), t.item, value[key], "map"),
                                               key=_format_map_key(t.key, key)))
         out = TextWrap("{", records, "}")
     elif t.kind == "ptr":
@@ -714,7 +726,7 @@ def format_value(opts: Options, t: GoType, value: object, parent_kind: str = "")
             return _typed(opts, t, NIL)
         if not t.name:
             skip_type = True
-        out = TextWrap("&", format_value(opts, t.elem, value, "ptr"))
+        out = TextWrap("&", format_value(opts, t.item, value, "ptr"))
     else:
         raise ValueError(t.kind)
     return out if skip_type else format_type(opts, t, out)
@@ -776,7 +788,7 @@ def go_string_literal(text: str) -> str:
     return quoted
 
 
-def diff(t: GoType, x: object, y: object) -> str:
+def diff(t: GoType, x: GoValue, y: GoValue) -> str:
     """cmp.Diff(x, y): "" when they are equal."""
     root = compare(t, x, y)
     if root.num_diff == 0:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import copy
 import re
+from typing import Sequence
 from decimal import Decimal, InvalidOperation
 
 from cluster.apiserver.validation.gocmp import GoType
@@ -283,7 +284,7 @@ POD_SPEC = struct(
 def go_value(t: GoType, value: object) -> object:
     """A JSON value as a value of `t` (a struct as a dict of its Go field names)."""
     if t.kind == "ptr":
-        return None if value is None else go_value(t.elem, value)
+        return None if value is None else go_value(t.item, value)
     if t.equal is not None:  # resource.Quantity
         return quantity(value)
     if t.kind == "struct":
@@ -298,9 +299,9 @@ def go_value(t: GoType, value: object) -> object:
                 out[go_name] = go_value(ftype, value[json_name])
         return out
     if t.kind == "slice":
-        return [go_value(t.elem, item) for item in value] if isinstance(value, list) else None
+        return [go_value(t.item, item) for item in value] if isinstance(value, list) else None
     if t.kind == "map":
-        return {str(k): go_value(t.elem, v) for k, v in value.items()} if isinstance(value, dict) else None
+        return {str(k): go_value(t.item, v) for k, v in value.items()} if isinstance(value, dict) else None
     if t.kind == "bool":
         return bool(value)
     if t.kind == "int":
@@ -308,17 +309,17 @@ def go_value(t: GoType, value: object) -> object:
     return value if isinstance(value, str) else str(value)
 
 
-def _declare(t: GoType, values: list[object], seen: set[int]) -> None:
+def _declare(t: GoType, values: Sequence[object], seen: set[int]) -> None:
     """Give each struct kubeclass does not declare (no fields) the fields the compared values have, in the
     order met, and walk on into everything the values hold."""
     if t.kind == "ptr" or t.kind == "slice":
-        items = []
+        items: list[object] = []
         for v in values:
             items += v if t.kind == "slice" and isinstance(v, list) else ([v] if t.kind == "ptr" else [])
-        _declare(t.elem, items, seen)
+        _declare(t.item, items, seen)
         return
     if t.kind == "map":
-        _declare(t.elem, [x for v in values if isinstance(v, dict) for x in v.values()], seen)
+        _declare(t.item, [x for v in values if isinstance(v, dict) for x in v.values()], seen)
         return
     if t.kind != "struct" or t.equal is not None:
         return

@@ -15,7 +15,7 @@ from cluster.apiserver.validation import names
 from cluster.apiserver.validation.fields import (
     as_dict, as_list, dns1123_label, dns1123_subdomain, duplicate, forbidden, invalid, labels, nonnegative,
     not_supported, parse_quantity, required)
-from cluster.apiserver.validation.meta import annotations
+from cluster.apiserver.validation.meta import annotations as validate_annotations
 
 PROTOCOLS = ("SCTP", "TCP", "UDP")
 PULL_POLICIES = ("Always", "IfNotPresent", "Never")
@@ -38,7 +38,7 @@ def validate_pod(obj: dict, old: dict | None) -> list[dict]:
 def validate_pod_template(template: dict, path: str) -> list[dict]:
     meta = as_dict(template.get("metadata"))
     errs = labels(f"{path}.metadata.labels", meta.get("labels"))
-    errs += annotations(f"{path}.metadata.annotations", meta.get("annotations"))
+    errs += validate_annotations(f"{path}.metadata.annotations", meta.get("annotations"))
     return errs + validate_pod_spec(as_dict(template.get("spec")), f"{path}.spec")
 
 
@@ -208,8 +208,8 @@ def validate_tolerations(tolerations: list, path: str) -> list[dict]:
         if key:
             errs += [invalid(f"{at}.key", key, m) for m in names.is_qualified_name(key)]
         if not key and operator != "Exists":
-            errs.append(invalid(f"{at}.operator", operator,
-                                'operator must be Exists when `key` is empty, which means "match all values and all keys"'))
+            errs.append(invalid(f"{at}.operator", operator, 'operator must be Exists when `key` is empty, '
+                                'which means "match all values and all keys"'))
         if tol.get("tolerationSeconds") is not None and effect != "NoExecute":
             errs.append(invalid(f"{at}.effect", effect, "effect must be 'NoExecute' when `tolerationSeconds` is set"))
         if operator in ("Equal", ""):

@@ -24,7 +24,7 @@ import threading
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 import fastjsonschema
 import jsonschema
@@ -128,7 +128,7 @@ def check(rt: ResourceType, obj: dict) -> SchemaErrors:
 
 
 def _collect(rt: ResourceType, obj: dict, found: SchemaErrors) -> None:
-    ordered: list[tuple[tuple, str, object]] = []
+    ordered: list[tuple[tuple, str, Any]] = []  # (position, what, its details: a tuple whose shape follows what)
     for err in _slow(rt).iter_errors(obj):
         path = list(err.absolute_path)
         if err.validator == "additionalProperties":
@@ -275,35 +275,56 @@ def _check_quantities(rt: ResourceType, obj: dict, found: SchemaErrors) -> None:
 
 
 def _quantities(rt: ResourceType, obj: dict) -> list[tuple[list, object]]:
-    spec = obj.get("spec") if isinstance(obj.get("spec"), dict) else {}
+    """Every value of `obj` that the kind's Go struct holds as a resource.Quantity, with its path."""
     found: list[tuple[list, object]] = []
-    pod_spec, base = spec, ["spec"]
-    if rt.kind in ("Deployment", "ReplicaSet"):
-        template = spec.get("template") if isinstance(spec.get("template"), dict) else {}
-        pod_spec = template.get("spec") if isinstance(template.get("spec"), dict) else {}
-        base = ["spec", "template", "spec"]
-    if rt.kind in ("Pod", "Deployment", "ReplicaSet"):
-        for group in ("initContainers", "containers"):
-            containers = pod_spec.get(group)
-            for i, c in enumerate(containers if isinstance(containers, list) else []):
-                resources = c.get("resources") if isinstance(c, dict) else None
-                found += _resource_lists(resources, base + [group, i, "resources"], ("limits", "requests"))
-    if rt.kind == "PersistentVolumeClaim":
-        found += _resource_lists(spec.get("resources"), ["spec", "resources"], ("limits", "requests"))
-    if rt.kind == "PersistentVolume":
-        found += _resource_lists(spec, ["spec"], ("capacity",))
+    tree = _quantity_tree(rt)
+    if tree:
+        _follow(tree, obj, [], found)
     return found
 
 
-def _resource_lists(holder: object, path: list, names: tuple[str, ...]) -> list[tuple[list, object]]:
-    if not isinstance(holder, dict):
-        return []
-    out = []
-    for name in names:
-        values = holder.get(name)
-        if isinstance(values, dict):
-            out += [(path + [name, key], value) for key, value in values.items()]
-    return out
+QuantityTree = dict  # field name (or "*" for any list item or map value) → subtree, or True at a Quantity
+
+
+@lru_cache(maxsize=None)
+def _quantity_tree(rt: ResourceType) -> QuantityTree | None:
+    """The paths of the kind's schema that lead to a Quantity, found once per kind: requests and
+    limits in every pod template, a quota's hard, a LimitRange's max, a node's capacity, …"""
+    tree = _tree_below(kind_schema(rt), frozenset())
+    return tree if isinstance(tree, dict) else None
+
+
+def _tree_below(node: dict, seen: frozenset[str]) -> QuantityTree | bool | None:
+    name, schema = _resolve(node)
+    if name == QUANTITY:
+        return True
+    if name in seen:  # a recursive type (a CRD's JSONSchemaProps) holds no Quantity of its own
+        return None
+    seen = seen | {name} if name else seen
+    children: QuantityTree = {}
+    for key, sub in (schema.get("properties") or {}).items():
+        if isinstance(sub, dict) and (below := _tree_below(sub, seen)):
+            children[key] = below
+    for key in ("items", "additionalProperties"):
+        sub = schema.get(key)
+        if isinstance(sub, dict) and (below := _tree_below(sub, seen)):
+            children["*"] = below
+    return children or None
+
+
+def _follow(tree: QuantityTree | bool, value: object, path: list, found: list[tuple[list, object]]) -> None:
+    if tree is True:
+        found.append((path, value))
+        return
+    assert isinstance(tree, dict)
+    if isinstance(value, dict):
+        for key, item in value.items():
+            below = tree.get(key) or tree.get("*")
+            if below:
+                _follow(below, item, path + [key], found)
+    elif isinstance(value, list) and "*" in tree:
+        for index, item in enumerate(value):
+            _follow(tree["*"], item, path + [index], found)
 
 
 _BASE64 = set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")

@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 import argparse
+from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from cluster import idle
+from cluster.apiserver.errors import StatusError
 from cluster.apiserver.server import APIServer
 from cluster.bootstrap import create_cluster, reset_cluster
 from cluster.kubeconfig import kubeconfig_yaml
@@ -25,14 +27,17 @@ class Command(BaseCommand):
         parser.add_argument("--object-limit", type=int, default=None,
                             help="the most live objects the cluster may hold (default KUBECLASS_OBJECT_LIMIT; "
                                  "0 for no limit)")
+        parser.add_argument("--quota", default=None, metavar="NAME=QUANTITY,...",
+                            help="give the cluster a sandbox's ResourceQuota and LimitRange, with these hard "
+                                 "values in place of the sandbox's (e.g. pods=500,services=100)")
         parser.add_argument("--server", default=None, help="the API's https URL (default KUBECLASS_API_URL)")
 
-    def handle(self, *args: object, **opts: object) -> None:
+    def handle(self, *args: Any, **opts: Any) -> None:
         action, name = opts["action"], opts["name"]
         if action == "list":
-            for cluster in Cluster.objects.order_by("name"):
-                nodes = cluster.entries.filter(prefix="/registry/minions/").count()
-                self.stdout.write(f"{cluster.name}\tnodes={nodes}\trevision={cluster.revision}\tseed={cluster.seed}")
+            for each in Cluster.objects.order_by("name"):
+                nodes = each.entries.filter(prefix="/registry/minions/").count()
+                self.stdout.write(f"{each.name}\tnodes={nodes}\trevision={each.revision}\tseed={each.seed}")
             return
         if action == "gc":
             self._gc()
@@ -76,8 +81,23 @@ class Command(BaseCommand):
         if nodes < 1 or nodes > 5000:
             raise CommandError("--nodes must be between 1 and 5000")
         limit = opts["object_limit"]
-        if limit is not None and int(limit) < 0:  # type: ignore[call-overload]
+        if limit is not None and int(limit) < 0:
             raise CommandError("--object-limit must be 0 (no limit) or more")
-        create_cluster(name, nodes=nodes, seed=int(opts["seed"]),
-                       object_limit=None if limit is None else int(limit))  # type: ignore[call-overload]
+        quota = _parse_quota(str(opts["quota"])) if opts["quota"] is not None else None
+        try:
+            create_cluster(name, nodes=nodes, seed=int(opts["seed"]), quota=quota,
+                           object_limit=None if limit is None else int(limit))
+        except StatusError as err:
+            raise CommandError(err.message) from err
         self.stdout.write(f'cluster "{name}" created with {nodes} nodes')
+
+
+def _parse_quota(text: str) -> dict[str, str]:
+    """`pods=500,services=100` → {"pods": "500", "services": "100"} (the API server validates the values)."""
+    quota = {}
+    for item in filter(None, (part.strip() for part in text.split(","))):
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip() or not value.strip():
+            raise CommandError(f"--quota: {item!r} is not NAME=QUANTITY")
+        quota[name.strip()] = value.strip()
+    return quota

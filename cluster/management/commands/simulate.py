@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import time
+from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -30,7 +31,7 @@ class Command(BaseCommand):
         parser.add_argument("--horizon", type=float, default=60.0,
                             help="virtual seconds without activity that count as settled (default 60)")
 
-    def handle(self, *args: object, **opts: object) -> None:
+    def handle(self, *args: Any, **opts: Any) -> None:
         cluster = Cluster.objects.filter(name=opts["cluster"]).first()
         if cluster is None:
             raise CommandError(f'cluster "{opts["cluster"]}" not found')

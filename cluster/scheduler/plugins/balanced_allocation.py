@@ -12,7 +12,8 @@ from __future__ import annotations
 import math
 from typing import Sequence
 
-from cluster.scheduler.framework import MAX_NODE_SCORE, CycleState, NodeInfo, Plugin, Resources, Status, pod_requests, success
+from cluster.scheduler.framework import (MAX_NODE_SCORE, CycleState, NodeInfo, Plugin, Resources, Status, pod_requests,
+                                        success)
 from cluster.scheduler.plugins.node_resources_fit import allocation
 
 RESOURCES: tuple[tuple[str, int], ...] = (("cpu", 1), ("memory", 1))

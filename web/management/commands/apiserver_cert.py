@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
@@ -16,7 +17,7 @@ class Command(BaseCommand):
         parser.add_argument("--host", action="append", default=None,
                             help="an address or name the certificate is valid for (repeatable)")
 
-    def handle(self, *args: object, **opts: object) -> None:
+    def handle(self, *args: Any, **opts: Any) -> None:
         hosts = opts["host"] or ["127.0.0.1", "localhost"]
         key, cert = ensure_certificate(settings.KUBECLASS_TLS_DIR, list(hosts))
         self.stdout.write(f"{cert}")

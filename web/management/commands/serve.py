@@ -11,6 +11,7 @@ within 5 s — the reconciler hands its clusters over before that
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from daphne.access import AccessLogGenerator
@@ -47,6 +48,8 @@ class Command(BaseCommand):
         key, cert = ensure_certificate(settings.KUBECLASS_TLS_DIR, [host, "localhost"])
         endpoints = [f"tcp:port={port}:interface={host}",
                      f"ssl:port={api_port}:interface={host}:privateKey={key}:certKey={cert}"]
+        if "KUBECLASS_API_URL" not in os.environ:  # the page's kubectl line and kubeconfig name this port
+            settings.KUBECLASS_API_URL = f"https://{host}:{api_port}"
         from web.asgi import application
 
         self.stdout.write(f"kubeclass: the dashboard on http://{host}:{port}, the Kubernetes API on "

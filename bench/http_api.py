@@ -1,0 +1,219 @@
+"""The HTTP API's speed, as a learner's kubectl or a client library meets it (not bench/http.py: that name
+would hide the standard library's http package from a script in this folder).
+
+Starts `manage.py serve` on a fresh SQLite file (TLS on the API port, reconciler on,
+as `make run` serves), with the demo cluster running, then over HTTPS with
+keep-alive:
+1. creates --objects ConfigMaps from --clients threads (a raw client: one
+   http.client connection each), creates/s;
+2. GETs ConfigMaps by name and merge-PATCHes them from one client: p50/p99;
+3. the official Python client's creates/s (one thread, as a script would);
+4. `kubectl apply -f` of a file of --apply ConfigMaps with the real kubectl, wall seconds.
+Baselines measured in the same run: the round trip of `GET /livez` (the HTTP path
+with no API work behind it) for the latencies, and in-process creates/s through
+`APIServer` on the same database (before the server starts) for the throughput.
+
+Usage: .venv/bin/python bench/http_api.py [--objects 3000] [--clients 8] [--apply 500]
+"""
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import shutil
+import ssl
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+MERGE_PATCH = "application/merge-patch+json"
+
+
+def configmap(name: str) -> dict:
+    return {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": name, "labels": {"bench": "http"}},
+            "data": {"greeting": "hello", "size": "small"}}
+
+
+def manage(env: dict[str, str], *args: str) -> str:
+    return subprocess.run([sys.executable, str(ROOT / "manage.py"), *args], cwd=ROOT, env=env, check=True,
+                          capture_output=True, text=True, timeout=600).stdout.strip()
+
+
+def in_process_creates(env: dict[str, str], count: int) -> float:
+    """Creates/s through APIServer in a process of its own, on the same database file."""
+    code = ("import django, sys, time; django.setup()\n"
+            "from cluster.apiserver.server import APIServer\n"
+            "from cluster.bootstrap import create_cluster\n"
+            "api = APIServer(create_cluster('baseline', nodes=1, addons=False))\n"
+            "n = int(sys.argv[1]); t = time.perf_counter()\n"
+            "for i in range(n):\n"
+            "    api.create('configmaps', 'default', {'apiVersion': 'v1', 'kind': 'ConfigMap',\n"
+            "               'metadata': {'name': f'b-{i}', 'labels': {'bench': 'http'}},\n"
+            "               'data': {'greeting': 'hello', 'size': 'small'}})\n"
+            "print(n / (time.perf_counter() - t))\n")
+    out = subprocess.run([sys.executable, "-c", code, str(count)], cwd=ROOT, env=env, check=True,
+                         capture_output=True, text=True, timeout=600).stdout
+    return float(out.strip().splitlines()[-1])
+
+
+class Client:
+    """One keep-alive HTTPS connection with the cluster's token."""
+
+    def __init__(self, port: int, token: str, context: ssl.SSLContext) -> None:
+        self.conn = http.client.HTTPSConnection("127.0.0.1", port, context=context, timeout=60)
+        self.headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
+
+    def call(self, method: str, path: str, body: dict | None = None, content_type: str = "application/json") -> int:
+        headers = dict(self.headers)
+        data = None
+        if body is not None:
+            data = json.dumps(body).encode()
+            headers["Content-Type"] = content_type
+        self.conn.request(method, path, body=data, headers=headers)
+        response = self.conn.getresponse()
+        response.read()
+        return response.status
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
+
+
+def timed_calls(client: Client, calls: list[tuple[str, str, dict | None, str]]) -> list[float]:
+    out = []
+    for method, path, body, content_type in calls:
+        started = time.perf_counter()
+        status = client.call(method, path, body, content_type)
+        out.append((time.perf_counter() - started) * 1000)
+        assert status < 300, (method, path, status)
+    return out
+
+
+def parallel_creates(port: int, token: str, context: ssl.SSLContext, count: int, clients: int) -> float:
+    path = "/api/v1/namespaces/default/configmaps"
+    errors: list[str] = []
+
+    def work(index: int) -> None:
+        client = Client(port, token, context)
+        for i in range(index, count, clients):
+            status = client.call("POST", path, configmap(f"cm-{i:05d}"))
+            if status != 201:
+                errors.append(f"{status} for cm-{i:05d}")
+
+    threads = [threading.Thread(target=work, args=(c,)) for c in range(clients)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - started
+    assert not errors, errors[:5]
+    return count / elapsed
+
+
+def python_client_creates(port: int, token: str, ca_file: Path, count: int) -> float:
+    import kubernetes
+
+    config = kubernetes.client.Configuration()
+    config.host, config.ssl_ca_cert = f"https://127.0.0.1:{port}", str(ca_file)
+    config.api_key = {"authorization": f"Bearer {token}"}
+    core = kubernetes.client.CoreV1Api(kubernetes.client.ApiClient(config))
+    started = time.perf_counter()
+    for i in range(count):
+        core.create_namespaced_config_map("default", configmap(f"py-{i:05d}"))
+    return count / (time.perf_counter() - started)
+
+
+def kubectl_apply(port: int, token: str, ca_file: Path, count: int, workdir: Path) -> float:
+    manifest = workdir / "apply.yaml"
+    import yaml
+
+    manifest.write_text(yaml.safe_dump_all(configmap(f"ap-{i:05d}") for i in range(count)))
+    kubectl = shutil.which("kubectl") or "/usr/bin/kubectl"
+    started = time.perf_counter()
+    done = subprocess.run([kubectl, "--server", f"https://127.0.0.1:{port}", "--certificate-authority",
+                           str(ca_file), "--token", token, "apply", "-f", str(manifest)], capture_output=True,
+                          text=True, timeout=600)
+    if done.returncode:
+        raise RuntimeError(f"kubectl apply failed: {done.stderr[-2000:]}")
+    return time.perf_counter() - started
+
+
+def start(env: dict[str, str], workdir: Path) -> tuple[subprocess.Popen, int, Path]:
+    import socket
+
+    ports = []
+    for _ in range(2):
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            ports.append(s.getsockname()[1])
+    log = open(workdir / "serve.log", "w")
+    process = subprocess.Popen([sys.executable, str(ROOT / "manage.py"), "serve", "--no-access-log", "--port",
+                                str(ports[0]), "--api-port", str(ports[1])], cwd=ROOT, env=env, stdout=log,
+                               stderr=subprocess.STDOUT)
+    ca_file = Path(env["KUBECLASS_TLS_DIR"]) / "apiserver.crt"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{ports[0]}/", timeout=2)
+            return process, ports[1], ca_file
+        except OSError:
+            time.sleep(0.2)
+    process.kill()
+    raise RuntimeError("serve did not start")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--objects", type=int, default=3000)
+    parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--apply", type=int, default=500)
+    parser.add_argument("--samples", type=int, default=500)
+    args = parser.parse_args()
+    workdir = Path(tempfile.mkdtemp(prefix="kubeclass-http-"))
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
+    env.update({"SQLITE_PATH": str(workdir / "db.sqlite3"), "DJANGO_SETTINGS_MODULE": "web.settings",
+                "KUBECLASS_TLS_DIR": str(workdir / "tls"), "KUBECLASS_API_QPS": "1000000",
+                "KUBECLASS_API_BURST": "1000000", "KUBECLASS_OBJECT_LIMIT": "0"})
+    manage(env, "migrate", "--noinput", "-v0")
+    manage(env, "cluster", "create", "demo", "--nodes", "3", "--object-limit", "0")
+    token = manage(env, "cluster", "token", "demo")
+    baseline_creates = in_process_creates(env, min(args.objects, 2000))
+    process, port, ca_file = start(env, workdir)
+    try:
+        context = ssl.create_default_context(cafile=str(ca_file))
+        creates = parallel_creates(port, token, context, args.objects, args.clients)
+        client = Client(port, token, context)
+        names = [f"cm-{i * (args.objects // args.samples or 1) % args.objects:05d}" for i in range(args.samples)]
+        base = "/api/v1/namespaces/default/configmaps/"
+        livez = timed_calls(client, [("GET", "/livez", None, "")] * args.samples)
+        gets = timed_calls(client, [("GET", base + n, None, "") for n in names])
+        patches = timed_calls(client, [("PATCH", base + n, {"metadata": {"labels": {"round": str(i)}}}, MERGE_PATCH)
+                                       for i, n in enumerate(names)])
+        python_rate = python_client_creates(port, token, ca_file, min(500, args.objects))
+        apply_seconds = kubectl_apply(port, token, ca_file, args.apply, workdir)
+    finally:
+        process.terminate()
+        process.wait(timeout=15)
+
+    def line(values: list[float]) -> str:
+        return f"p50 {statistics.median(values):.1f} ms, p99 {percentile(values, .99):.1f} ms"
+
+    print(f"creates: {args.objects} ConfigMaps from {args.clients} raw clients {creates:.0f}/s "
+          f"(target >= 1,000/s); in-process baseline {baseline_creates:.0f}/s → {creates / baseline_creates:.1%}")
+    print(f"GET by name {line(gets)} (target p50 <= 2, p99 <= 10); merge PATCH {line(patches)} (target p99 <= 10); "
+          f"baseline GET /livez {line(livez)}")
+    print(f"official Python client, one thread: {python_rate:.0f} creates/s")
+    print(f"kubectl apply -f of {args.apply} ConfigMaps: {apply_seconds:.1f} s (target <= 3 s)")
+
+
+if __name__ == "__main__":
+    main()

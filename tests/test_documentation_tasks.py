@@ -1,0 +1,133 @@
+"""More of the documentation's tasks, as their pages show them settling (our own copies of the manifests).
+
+- Configure Liveness, Readiness and Startup Probes, "Define a TCP liveness probe"
+  (pods/probe/tcp-liveness-readiness.yaml): goproxy turns ready after the readiness
+  probe's initial delay and is never restarted;
+- Distribute Credentials Securely Using Secrets (pods/inject/secret-pod.yaml and
+  pods/inject/pod-single-secret-env-variable.yaml): the Secret's keys are files of the
+  volume, and a secretKeyRef is the variable's value;
+- Attach Handlers to Container Lifecycle Events is tests/test_lifecycle_hooks.py.
+"""
+from __future__ import annotations
+
+import pytest
+
+from cluster.models import Cluster
+from tests.test_kubelet_lifecycle import Sim
+
+TCP_LIVENESS_READINESS = """
+apiVersion: v1
+kind: Pod
+metadata:
+  name: goproxy
+  labels:
+    app: goproxy
+spec:
+  containers:
+  - name: goproxy
+    image: registry.k8s.io/goproxy:0.1
+    ports:
+    - containerPort: 8080
+    readinessProbe:
+      tcpSocket:
+        port: 8080
+      initialDelaySeconds: 15
+      periodSeconds: 10
+    livenessProbe:
+      tcpSocket:
+        port: 8080
+      initialDelaySeconds: 15
+      periodSeconds: 10
+"""
+
+SECRET_POD = """
+apiVersion: v1
+kind: Secret
+metadata:
+  name: test-secret
+data:
+  username: bXktYXBw
+  password: Mzk1MjgkdmRnN0pi
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: secret-test-pod
+spec:
+  containers:
+    - name: test-container
+      image: nginx
+      volumeMounts:
+        # name must match the volume name below
+        - name: secret-volume
+          mountPath: /etc/secret-volume
+          readOnly: true
+  # The secret data is exposed to Containers in the Pod through a Volume.
+  volumes:
+    - name: secret-volume
+      secret:
+        secretName: test-secret
+"""
+
+SECRET_ENV = """
+apiVersion: v1
+kind: Secret
+metadata:
+  name: backend-user
+data:
+  backend-username: YmFja2VuZC1hZG1pbg==
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: env-single-secret
+spec:
+  containers:
+  - name: envars-test-container
+    image: nginx
+    env:
+    - name: SECRET_USERNAME
+      valueFrom:
+        secretKeyRef:
+          name: backend-user
+          key: backend-username
+"""
+
+
+@pytest.fixture
+def sim(cluster: Cluster) -> Sim:
+    return Sim(cluster)
+
+
+def ready_column(sim: Sim, name: str) -> str:
+    return sim.ok(f"get pod {name} --no-headers").split()[1]
+
+
+def test_the_tcp_probe_example_turns_ready_after_its_initial_delay_and_stays_up(sim):
+    sim.apply(TCP_LIVENESS_READINESS)
+    sim.wait(10)
+    assert (sim.status_column("goproxy"), ready_column(sim, "goproxy")) == ("Running", "0/1")
+    sim.wait(20)
+    assert ready_column(sim, "goproxy") == "1/1"
+    sim.wait(60)
+    pod = sim.pod("goproxy")
+    assert pod["status"]["containerStatuses"][0]["restartCount"] == 0
+    assert [reason for reason, _, _ in sim.events("goproxy")] == ["Scheduled", "Pulling", "Pulled", "Created",
+                                                                   "Started"]
+
+
+@pytest.mark.parametrize(("command", "output"), [
+    ("ls /etc/secret-volume", "password\nusername\n"),
+    ("cat /etc/secret-volume/username", "my-app"),
+    ("cat /etc/secret-volume/password", "39528$vdg7Jb"),
+])
+def test_a_secret_volume_holds_a_file_per_key(sim, command, output):
+    sim.apply(SECRET_POD)
+    sim.wait(10)
+    assert sim.ok(f"exec secret-test-pod -- {command}") == output
+
+
+def test_a_secret_key_ref_is_the_variables_value(sim):
+    sim.apply(SECRET_ENV)
+    sim.wait(10)
+    assert sim.ok("exec env-single-secret -- printenv SECRET_USERNAME") == "backend-admin\n"
