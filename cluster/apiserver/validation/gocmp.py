@@ -21,6 +21,8 @@ internal/diff's, and there are no cycles or pointer references to report.
 """
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
+
 import dataclasses
 from dataclasses import dataclass, field
 from typing import Any, Callable
@@ -231,18 +233,20 @@ def _indent(n: int, d: int) -> str:
     return prefix + "\t" * n
 
 
-class TextNode:
-    def length(self) -> int:
-        raise NotImplementedError
+class TextNode(ABC):
+    """go-cmp's textNode interface: every node kind (text, list, line) implements these four."""
 
-    def equal(self, other: TextNode | None) -> bool:
-        raise NotImplementedError
+    @abstractmethod
+    def length(self) -> int: ...
 
-    def compact(self, d: int) -> tuple[str, TextNode]:
-        raise NotImplementedError
+    @abstractmethod
+    def equal(self, other: TextNode | None) -> bool: ...
 
-    def expanded(self, d: int, n: int) -> str:
-        raise NotImplementedError
+    @abstractmethod
+    def compact(self, d: int) -> tuple[str, TextNode]: ...
+
+    @abstractmethod
+    def expanded(self, d: int, n: int) -> str: ...
 
     def string(self) -> str:
         _, node = self.compact(UNKNOWN)
