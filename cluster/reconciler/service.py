@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 MAX_SLEEP = 0.25
 MIN_SLEEP = 0.02
 COMPACT_EVERY_SECONDS = 300.0  # kube-apiserver's --etcd-compaction-interval
+LEASE_CHECK_EVERY_SECONDS = 1.0  # etcd's lessor looks for expired leases every 500 ms
 IDLE_CHECK_EVERY_SECONDS = 60.0
 GC_EVERY_SECONDS = 3600.0
 
@@ -42,7 +43,7 @@ class Reconciler:
         self.renewed: dict[int, float] = {}
         self.last_scan = 0.0
         self.stopping = False
-        self.last_compaction = self.last_idle_check = self.last_gc = time.monotonic()
+        self.last_compaction = self.last_idle_check = self.last_gc = self.last_lease_check = time.monotonic()
 
     # -- leases -----------------------------------------------------------------
     def manage_leases(self, monotonic: float) -> None:
@@ -80,12 +81,17 @@ class Reconciler:
         return lambda: lease.assert_held(pk, self.holder)
 
     def housekeeping(self, monotonic: float) -> None:
-        """Sleep idle clusters, compact history, delete abandoned sandboxes — each on its own period."""
+        """Sleep idle clusters, expire leases (old Events), compact history, delete abandoned sandboxes — each on
+        its own period."""
         if monotonic - self.last_idle_check >= IDLE_CHECK_EVERY_SECONDS:
             self.last_idle_check = monotonic
             for pk in idle.idle_clusters():
                 if pk in self.drivers:
                     idle.put_to_sleep(self.drivers[pk].cluster)
+        if monotonic - self.last_lease_check >= LEASE_CHECK_EVERY_SECONDS:
+            self.last_lease_check = monotonic
+            for driver in list(self.drivers.values()):
+                driver.api.expire_leases()
         if monotonic - self.last_compaction >= COMPACT_EVERY_SECONDS:
             self.last_compaction = monotonic
             for driver in list(self.drivers.values()):

@@ -1,0 +1,64 @@
+"""Batches: consecutive units of work share one database transaction.
+
+A commit costs more than most units of work, so the driver runs up to
+BATCH_UNITS units in one transaction, each unit a savepoint (unit.py), for at
+most BATCH_SECONDS of wall time so that other writers to the database are not
+kept waiting. The transaction opens with the fence: a check that this process
+still holds the cluster's lease (lease.py). While it holds the write lock, the
+revision counter is known without asking (HeldRevision, cluster/store.py); it
+is forgotten when the transaction ends, and a rolled-back batch spoils the
+watch cache (watchcache.py), so the next poll reads the store.
+
+Upstream has no counterpart: each of kube-controller-manager's writes is a
+request of its own and one etcd transaction. Batching is how one process on
+one database keeps up with a large cluster.
+"""
+from __future__ import annotations
+
+import time
+from typing import Callable
+
+from django.db import transaction
+
+from cluster.reconciler.watchcache import OwnWrites
+from cluster.store import HeldRevision
+
+BATCH_UNITS = 64  # units of work that share one database commit
+BATCH_SECONDS = 0.05  # ... for at most this long (wall time), so other writers are not kept waiting
+
+
+class Batches:
+    """Runs a driver's units of work in transactions of up to BATCH_UNITS."""
+
+    def __init__(self, held: HeldRevision, own_writes: OwnWrites) -> None:
+        self.held = held
+        self.own_writes = own_writes
+
+    def drain(self, unit: Callable[[], bool], max_units: int, fence: Callable[[], None] | None) -> int:
+        """Run `unit` until it finds nothing to do (returns False) or `max_units` units ran."""
+        units = 0
+        while units < max_units:
+            done, more = self._batch(unit, min(BATCH_UNITS, max_units - units), fence)
+            units += done
+            if not more:
+                break
+        return units
+
+    def _batch(self, unit: Callable[[], bool], limit: int, fence: Callable[[], None] | None) -> tuple[int, bool]:
+        """Up to `limit` units in one transaction; whether work may remain."""
+        started = time.monotonic()
+        units = 0
+        try:
+            with transaction.atomic():
+                if fence is not None:
+                    fence()
+                while units < limit and time.monotonic() - started < BATCH_SECONDS:
+                    if not unit():
+                        return units, False
+                    units += 1
+        except BaseException:
+            self.own_writes.spoil()  # the batch was rolled back
+            raise
+        finally:
+            self.held.forget()  # the write lock is released with the transaction
+        return units, True
