@@ -9,13 +9,13 @@ offer, as kube-controller-manager's clients share informers with admission:
   (`name` or `namespace/name` → object, None when unknown), which admission
   asks before a live read of the store.
 - `journal`, `held`: the driver's watch cache of its own writes and the revision
-  counter it holds during a batch (cluster/store.py, cluster/reconciler/driver.py).
+  counter it holds during a batch (cluster/store.py, cluster/reconciler/watchcache.py and batch.py).
 - `elide_unwritten`: leave a component's requests that wrote nothing out of the
   step log (a 404 probe, a no-op update), where a user's refused request stays.
 
 Observers hear what the server does, in three kinds (`ObservedKind`): a
 `request` as it arrives, a `write` to etcd, and `traffic` kube-proxy routed.
-The step recorder (cluster/steps.py) is the observer every APIServer has when
+The step recorder (cluster/steps/recorder.py) is the observer every APIServer has when
 step events are on; others are added with `APIServer.add_observer`.
 """
 from __future__ import annotations

@@ -20,7 +20,7 @@ from cluster.kubectl.cli import Context, verb
 from cluster.kubectl.create import OUTPUT_FLAGS, print_result
 from cluster.kubectl.flags import Flag, UsageError
 from cluster.kubectl.output import compact_json
-from cluster.kubectl.targets import Target, api_error, kind_name, load_files, report
+from cluster.kubectl.targets import Target, api_error, for_each, kind_name, load_files
 from cluster.kubectl.threeway import three_way_patch
 
 LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
@@ -54,15 +54,7 @@ def apply(ctx: Context, args: list[str]) -> int:
     if not loaded.targets and not loaded.errors:
         ctx.stderr.write("error: no objects passed to apply\n")
         return 1
-    errors: list = []
-    for target in loaded.targets:
-        try:
-            apply_one(ctx, target, parsed)
-        except StatusError as err:
-            errors.append(err)
-        except UsageError as err:
-            errors.append(str(err))
-    return report(ctx, errors + loaded.errors)
+    return for_each(ctx, loaded.targets, lambda target: apply_one(ctx, target, parsed), after=loaded.errors)
 
 
 def apply_one(ctx: Context, target: Target, parsed: fl.Parsed) -> None:

@@ -17,7 +17,7 @@ from cluster.kubectl import flags as fl
 from cluster.kubectl.cli import Context, verb
 from cluster.kubectl.flags import Flag, Parsed, UsageError
 from cluster.kubectl.output import to_json, to_yaml
-from cluster.kubectl.targets import api_error, kind_name, load_files, report, resource_type
+from cluster.kubectl.targets import Target, api_error, for_each, kind_name, load_files, resource_type
 
 Builder = Callable[[Context, str, Parsed], dict]
 OUTPUT_FLAGS = ("output", "dry-run", "field-manager", "validate")
@@ -58,8 +58,8 @@ def create(ctx: Context, args: list[str]) -> int:
 def create_from_files(ctx: Context, parsed: Parsed) -> int:
     loaded = load_files(ctx, parsed.many("filename"), validate=parsed.text("validate") != "false",
                         recursive=bool(parsed["recursive"]))
-    errors: list = []
-    for target in loaded.targets:
+
+    def act(target: Target) -> None:
         body = dict(target.manifest or {})
         if parsed["save-config"]:
             from cluster.kubectl.apply import with_last_applied
@@ -67,15 +67,15 @@ def create_from_files(ctx: Context, parsed: Parsed) -> int:
             body = with_last_applied(body, target)
         if parsed.text("dry-run") == "client":
             print_result(ctx, parsed, body, kind_name(target.rt, target.name) + " created")
-            continue
+            return
         try:
             created = ctx.api.create(target.rt, target.namespace or None, body,
                                      dry_run=parsed.text("dry-run") == "server")
         except StatusError as err:
-            errors.append(api_error(err, "creating", target.source))
-            continue
+            raise api_error(err, "creating", target.source) from None
         print_result(ctx, parsed, created, kind_name(target.rt, created["metadata"]["name"]) + " created")
-    return report(ctx, errors + loaded.errors)
+
+    return for_each(ctx, loaded.targets, act, after=loaded.errors)
 
 
 def print_result(ctx: Context, parsed: Parsed, obj: dict, message: str) -> None:

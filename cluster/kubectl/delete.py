@@ -16,7 +16,7 @@ from cluster.kubectl.cli import Context, verb
 from cluster.kubectl.create import dry_run_suffix
 from cluster.kubectl.flags import Flag, Parsed, UsageError
 from cluster.kubectl.targets import (
-    RESOURCE_HINT, Target, api_error, load_files, named_targets, report, selected_targets,
+    RESOURCE_HINT, Target, api_error, load_files, named_targets, report, selected_targets, visit,
 )
 
 DELETE_FLAGS = (Flag("cascade", "string", "background"), Flag("grace-period", "int", -1), Flag("now", "bool", False),
@@ -42,26 +42,27 @@ def delete(ctx: Context, args: list[str]) -> int:
         "ignore-not-found" not in parsed.given and (parsed["all"] or bool(parsed.text("selector"))
                                                     or bool(parsed.text("field-selector"))))
     found = 0
-    server_errors: list = []
-    for target in targets:
-        if parsed.text("dry-run") == "client":
-            found += 1
-            _print_deleted(ctx, parsed, target, grace)
-            continue
-        try:
-            ctx.api.delete(target.rt, target.namespace or None, target.name, grace_period_seconds=grace,
-                           propagation_policy=propagation, dry_run=parsed.text("dry-run") == "server")
-        except StatusError as err:
-            if err.code == 404 and ignore_missing:
-                continue
-            server_errors.append(api_error(err, "deleting", target.source) if target.source else err)
-            continue
+
+    def act(target: Target) -> None:
+        nonlocal found
+        if parsed.text("dry-run") != "client":
+            try:
+                ctx.api.delete(target.rt, target.namespace or None, target.name, grace_period_seconds=grace,
+                               propagation_policy=propagation, dry_run=parsed.text("dry-run") == "server")
+            except StatusError as err:
+                if err.code == 404 and ignore_missing:
+                    return
+                if target.source:
+                    raise api_error(err, "deleting", target.source) from None
+                raise
         found += 1
         _print_deleted(ctx, parsed, target, grace)
+
+    server_errors = visit(targets, act)
     selecting = bool(parsed["all"] or parsed.text("selector") or parsed.text("field-selector"))
     if found == 0 and not server_errors and not errors and (selecting or not ignore_missing):
         ctx.stdout.write("No resources found\n")
-    return report(ctx, server_errors + errors)
+    return report(ctx, [*server_errors, *errors])
 
 
 def _bare_cascade(args: list[str]) -> list[str]:

@@ -16,13 +16,12 @@ import tempfile
 import yaml
 
 from cluster import decoding
-from cluster.apiserver.errors import StatusError
 from cluster.apiserver.patch import STRATEGIC_MERGE_PATCH
 from cluster.kubectl import flags as fl
 from cluster.kubectl.cli import Context, verb
 from cluster.kubectl.flags import UsageError
 from cluster.kubectl.output import to_yaml
-from cluster.kubectl.targets import RESOURCE_HINT, kind_name, named_targets, report
+from cluster.kubectl.targets import RESOURCE_HINT, Target, for_each, kind_name, named_targets
 from cluster.kubectl.threeway import two_way_patch
 
 HEADER = ("# Please edit the object below. Lines beginning with a '#' will be ignored,\n"
@@ -49,27 +48,21 @@ def edit(ctx: Context, args: list[str]) -> int:
     except UsageError as err:
         ctx.stderr.write(f"error: {err}\n")
         return 1
-    errors: list = []
-    for target in targets:
-        try:
-            current = ctx.api.get(target.rt, target.namespace, target.name)
-            edited = _run_editor(editor, HEADER + to_yaml(current))
-            if edited is None:
-                ctx.stdout.write("Edit cancelled, no changes made.\n")
-                continue
-            patch = two_way_patch(target.rt, current, edited)
-            if not patch:
-                ctx.stdout.write("Edit cancelled, no changes made.\n")
-                continue
-            ctx.api.patch(target.rt, target.namespace, target.name, patch, STRATEGIC_MERGE_PATCH)
-        except StatusError as err:
-            errors.append(err)
-            continue
-        except UsageError as err:
-            errors.append(str(err))
-            continue
+
+    def act(target: Target) -> None:
+        current = ctx.api.get(target.rt, target.namespace, target.name)
+        edited = _run_editor(editor, HEADER + to_yaml(current))
+        if edited is None:
+            ctx.stdout.write("Edit cancelled, no changes made.\n")
+            return
+        patch = two_way_patch(target.rt, current, edited)
+        if not patch:
+            ctx.stdout.write("Edit cancelled, no changes made.\n")
+            return
+        ctx.api.patch(target.rt, target.namespace, target.name, patch, STRATEGIC_MERGE_PATCH)
         ctx.stdout.write(kind_name(target.rt, target.name) + " edited\n")
-    return report(ctx, errors)
+
+    return for_each(ctx, targets, act)
 
 
 def _editor(ctx: Context) -> str:

@@ -7,12 +7,11 @@ ports, and `targetPort` defaults to the port. Prints `service/web exposed`.
 """
 from __future__ import annotations
 
-from cluster.apiserver.errors import StatusError
 from cluster.kubectl import flags as fl
 from cluster.kubectl.cli import Context, verb
 from cluster.kubectl.create import OUTPUT_FLAGS, print_result, with_namespace
 from cluster.kubectl.flags import Flag, Parsed, UsageError
-from cluster.kubectl.targets import RESOURCE_HINT, named_targets, report
+from cluster.kubectl.targets import RESOURCE_HINT, Target, for_each, named_targets
 
 EXPOSABLE = ("Pod", "Service", "Deployment", "ReplicaSet")
 EXPOSE_FLAGS = (Flag("port", "string", ""), Flag("target-port", "string", ""), Flag("type", "string", ""),
@@ -33,29 +32,22 @@ def expose(ctx: Context, args: list[str]) -> int:
     except UsageError as err:
         ctx.stderr.write(f"error: {err}\n")
         return 1
-    errors: list = []
-    for target in targets:
-        try:
-            if target.rt.kind not in EXPOSABLE:
-                group = f".{target.rt.group}" if target.rt.group else ""
-                raise UsageError(f"cannot expose a {target.rt.kind}{group}")
-            source = ctx.api.get(target.rt, target.namespace, target.name)
-            service = build_service(source, parsed)
-            if parsed.text("dry-run") == "client":
-                if ctx.namespace_explicit:
-                    service["metadata"] = with_namespace(service["metadata"], ctx.namespace)
-                print_result(ctx, parsed, service, f"service/{service['metadata']['name']} exposed")
-                continue
-            created = ctx.api.create("services", target.namespace, service,
-                                     dry_run=parsed.text("dry-run") == "server")
-        except UsageError as err:
-            errors.append(str(err))
-            continue
-        except StatusError as err:
-            errors.append(err)
-            continue
+
+    def act(target: Target) -> None:
+        if target.rt.kind not in EXPOSABLE:
+            group = f".{target.rt.group}" if target.rt.group else ""
+            raise UsageError(f"cannot expose a {target.rt.kind}{group}")
+        source = ctx.api.get(target.rt, target.namespace, target.name)
+        service = build_service(source, parsed)
+        if parsed.text("dry-run") == "client":
+            if ctx.namespace_explicit:
+                service["metadata"] = with_namespace(service["metadata"], ctx.namespace)
+            print_result(ctx, parsed, service, f"service/{service['metadata']['name']} exposed")
+            return
+        created = ctx.api.create("services", target.namespace, service, dry_run=parsed.text("dry-run") == "server")
         print_result(ctx, parsed, created, f"service/{created['metadata']['name']} exposed")
-    return report(ctx, errors)
+
+    return for_each(ctx, targets, act)
 
 
 def build_service(source: dict, parsed: Parsed) -> dict:

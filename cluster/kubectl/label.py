@@ -7,13 +7,12 @@ of metadata, and kubectl's words report it: `labeled`, `unlabeled`,
 """
 from __future__ import annotations
 
-from cluster.apiserver.errors import StatusError
 from cluster.kubectl import flags as fl
 from cluster.kubectl.cli import Context, verb
 from cluster.kubectl.create import dry_run_suffix
 from cluster.kubectl.flags import Flag, Parsed, UsageError
 from cluster.kubectl.mutate import change_object
-from cluster.kubectl.targets import Target, kind_name, named_or_selected, report
+from cluster.kubectl.targets import Target, for_each, kind_name, named_or_selected
 
 EXTRA = (Flag("resource-version", "string", ""), Flag("list", "bool", False), Flag("local", "bool", False))
 
@@ -39,41 +38,33 @@ def _run(ctx: Context, args: list[str], field: str, noun: str) -> int:
     except UsageError as err:
         ctx.stderr.write(f"error: {err}\n")
         return 1
-    errors: list = []
-    for target in targets:
-        try:
-            current = ctx.api.get(target.rt, target.namespace, target.name)
-            if parsed["list"]:
-                for key, value in sorted((current["metadata"].get(field) or {}).items()):
-                    ctx.stdout.write(f"{key}={value}\n")
-                continue
-            _check_overwrite(current, field, updates, bool(parsed["overwrite"]))
-            for key in removals:
-                if key not in (current["metadata"].get(field) or {}):
-                    ctx.stdout.write(f'{noun} "{key}" not found.\n')
 
-            def edit(obj: dict) -> None:
-                values = dict(obj["metadata"].get(field) or {})
-                values.update(updates)
-                for key in removals:
-                    values.pop(key, None)
-                obj["metadata"][field] = values
-                if not values:
-                    obj["metadata"].pop(field)
-                if parsed.text("resource-version"):
-                    obj["metadata"]["resourceVersion"] = parsed.text("resource-version")
+    def edit(obj: dict) -> None:
+        values = dict(obj["metadata"].get(field) or {})
+        values.update(updates)
+        for key in removals:
+            values.pop(key, None)
+        obj["metadata"][field] = values
+        if not values:
+            obj["metadata"].pop(field)
+        if parsed.text("resource-version"):
+            obj["metadata"]["resourceVersion"] = parsed.text("resource-version")
 
-            _, changed = change_object(ctx, target.rt, current, edit, strategic=False,
-                                       dry_run=parsed.text("dry-run"))
-        except UsageError as err:
-            errors.append(str(err))
-            continue
-        except StatusError as err:
-            errors.append(err)
-            continue
+    def act(target: Target) -> None:
+        current = ctx.api.get(target.rt, target.namespace, target.name)
+        if parsed["list"]:
+            for key, value in sorted((current["metadata"].get(field) or {}).items()):
+                ctx.stdout.write(f"{key}={value}\n")
+            return
+        _check_overwrite(current, field, updates, bool(parsed["overwrite"]))
+        for key in removals:
+            if key not in (current["metadata"].get(field) or {}):
+                ctx.stdout.write(f'{noun} "{key}" not found.\n')
+        _, changed = change_object(ctx, target.rt, current, edit, strategic=False, dry_run=parsed.text("dry-run"))
         ctx.stdout.write(f"{kind_name(target.rt, target.name)} {_message(noun, changed, updates)}"
                          f"{dry_run_suffix(parsed.text('dry-run'))}\n")
-    return report(ctx, errors)
+
+    return for_each(ctx, targets, act)
 
 
 def _split(positional: list[str]) -> tuple[list[str], dict[str, str], list[str]]:

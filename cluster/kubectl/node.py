@@ -6,13 +6,12 @@ the wanted state is left alone and kubectl says `already cordoned`.
 """
 from __future__ import annotations
 
-from cluster.apiserver.errors import StatusError
 from cluster.kubectl import flags as fl
 from cluster.kubectl.cli import Context, verb
 from cluster.kubectl.create import dry_run_suffix
 from cluster.kubectl.flags import UsageError
 from cluster.kubectl.mutate import change
-from cluster.kubectl.targets import report, resource_type, selected_targets
+from cluster.kubectl.targets import for_each, resource_type, selected_targets
 
 
 @verb("cordon")
@@ -38,20 +37,17 @@ def _schedulable(ctx: Context, args: list[str], command: str, unschedulable: boo
     except UsageError as err:
         ctx.stderr.write(f"error: {err}\n")
         return 1
-    errors: list = []
-    for name in names:
-        def edit(node: dict) -> None:
-            if unschedulable:
-                node.setdefault("spec", {})["unschedulable"] = True
-            else:
-                node.setdefault("spec", {}).pop("unschedulable", None)
 
-        try:
-            _, changed = change(ctx, rt, "", name, edit, dry_run=parsed.text("dry-run"))
-        except StatusError as err:
-            errors.append(err)
-            continue
+    def edit(node: dict) -> None:
+        if unschedulable:
+            node.setdefault("spec", {})["unschedulable"] = True
+        else:
+            node.setdefault("spec", {}).pop("unschedulable", None)
+
+    def act(name: str) -> None:
+        _, changed = change(ctx, rt, "", name, edit, dry_run=parsed.text("dry-run"))
         word = f"{command}ed" if command == "uncordon" else "cordoned"
         suffix = dry_run_suffix(parsed.text("dry-run"))
         ctx.stdout.write(f"node/{name} {word}{suffix}\n" if changed else f"node/{name} already {word}\n")
-    return report(ctx, errors)
+
+    return for_each(ctx, names, act)

@@ -9,13 +9,12 @@ from __future__ import annotations
 import yaml
 
 from cluster import decoding
-from cluster.apiserver.errors import StatusError
 from cluster.apiserver.patch import JSON_PATCH, MERGE_PATCH, STRATEGIC_MERGE_PATCH
 from cluster.kubectl import flags as fl
 from cluster.kubectl.cli import Context, verb
 from cluster.kubectl.flags import Flag, UsageError
 from cluster.kubectl.output import to_json, to_yaml
-from cluster.kubectl.targets import RESOURCE_HINT, go_yaml_error, kind_name, named_targets, report
+from cluster.kubectl.targets import RESOURCE_HINT, Target, for_each, go_yaml_error, kind_name, named_targets
 
 PATCH_TYPES = {"json": JSON_PATCH, "merge": MERGE_PATCH, "strategic": STRATEGIC_MERGE_PATCH}
 PATCH_FLAGS = (Flag("patch", "string", "", "p"), Flag("patch-file", "string", ""), Flag("type", "string", "strategic"),
@@ -46,24 +45,21 @@ def patch(ctx: Context, args: list[str]) -> int:
     except (UsageError, OSError) as err:
         ctx.stderr.write(f"error: {err}\n")
         return 1
-    errors: list = []
-    for target in targets:
-        try:
-            before = ctx.api.get(target.rt, target.namespace, target.name)
-            after = ctx.api.patch(target.rt, target.namespace, target.name, body, PATCH_TYPES[patch_type],
-                                  subresource=parsed.text("subresource"),
-                                  dry_run=parsed.text("dry-run") in ("server", "client"))
-        except StatusError as err:
-            errors.append(err)
-            continue
+
+    def act(target: Target) -> None:
+        before = ctx.api.get(target.rt, target.namespace, target.name)
+        after = ctx.api.patch(target.rt, target.namespace, target.name, body, PATCH_TYPES[patch_type],
+                              subresource=parsed.text("subresource"),
+                              dry_run=parsed.text("dry-run") in ("server", "client"))
         output = parsed.text("output")
         if output in ("yaml", "json"):
             ctx.stdout.write(to_yaml(after) if output == "yaml" else to_json(after))
-            continue
+            return
         # kubectl compares the objects before and after; its dry-run modes add no suffix here.
         word = " patched (no change)" if _same(before, after) else " patched"
         ctx.stdout.write(kind_name(target.rt, target.name) + word + "\n")
-    return report(ctx, errors)
+
+    return for_each(ctx, targets, act)
 
 
 def _same(before: dict, after: dict) -> bool:

@@ -16,7 +16,6 @@ import io
 import time
 
 from cluster import clock
-from cluster.apiserver.errors import StatusError
 from cluster.apiserver.patch import JSON_PATCH, STRATEGIC_MERGE_PATCH
 from cluster.kubectl import flags as fl
 from cluster.kubectl import rollout_apps
@@ -24,7 +23,7 @@ from cluster.kubectl.cli import Context, verb
 from cluster.kubectl.describe_format import PrefixWriter
 from cluster.kubectl.flags import Flag, Parsed, UsageError
 from cluster.kubectl.get_flags import parse_duration
-from cluster.kubectl.targets import RESOURCE_HINT, Target, kind_name, named_or_selected, report
+from cluster.kubectl.targets import RESOURCE_HINT, Target, for_each, kind_name, named_or_selected
 
 REVISION = "deployment.kubernetes.io/revision"
 CHANGE_CAUSE = "kubernetes.io/change-cause"
@@ -54,19 +53,7 @@ def rollout(ctx: Context, args: list[str]) -> int:
     except UsageError as err:
         ctx.stderr.write(f"error: {err}\n")
         return 1
-    errors: list = []
-    for target in targets:
-        try:
-            code = _action(sub, target)(ctx, target, parsed)
-        except UsageError as err:
-            errors.append(str(err))
-            continue
-        except StatusError as err:
-            errors.append(err)
-            continue
-        if code:
-            return code
-    return report(ctx, errors)
+    return for_each(ctx, targets, lambda target: _action(sub, target)(ctx, target, parsed))
 
 
 def _targets(ctx: Context, parsed: Parsed) -> list[Target]:
@@ -113,7 +100,7 @@ def _revision(rs: dict) -> int | None:
     return int(text) if text.isdigit() else None
 
 
-def history(ctx: Context, target: Target, parsed: Parsed) -> int:
+def history(ctx: Context, target: Target, parsed: Parsed) -> None:
     deployment = ctx.api.get(target.rt, target.namespace, target.name)
     templates = {}
     for rs in replica_sets(ctx, deployment):
@@ -143,10 +130,9 @@ def history(ctx: Context, target: Target, parsed: Parsed) -> int:
         w.flush()
         body = buffer.getvalue()
     ctx.stdout.write(f"{kind_name(target.rt, target.name)} {header}\n{body}\n")
-    return 0
 
 
-def undo(ctx: Context, target: Target, parsed: Parsed) -> int:
+def undo(ctx: Context, target: Target, parsed: Parsed) -> None:
     deployment = ctx.api.get(target.rt, target.namespace, target.name)
     wanted = int(parsed["to-revision"])
     if wanted < 0:
@@ -156,13 +142,13 @@ def undo(ctx: Context, target: Target, parsed: Parsed) -> int:
     name = kind_name(target.rt, target.name)
     if parsed.text("dry-run") == "client":  # printTemplate, then the printer's dry-run suffix
         ctx.stdout.write(f"{name} {rollout_apps.template_text(template)} (dry run)\n")
-        return 0
+        return
     if deployment["spec"].get("paused"):
         raise UsageError("you cannot rollback a paused deployment; resume it first with 'kubectl rollout resume' "
                          "and try again")
     if _without_hash(template) == _without_hash(deployment["spec"]["template"]):
         ctx.stdout.write(f"{name} skipped rollback (current template already matches revision {wanted})\n")
-        return 0
+        return
     restored = _without_hash(template)
     current_annotations = deployment["metadata"].get("annotations") or {}
     annotations = {k: v for k, v in current_annotations.items() if k in SKIPPED_ANNOTATIONS}
@@ -173,7 +159,6 @@ def undo(ctx: Context, target: Target, parsed: Parsed) -> int:
     ctx.api.patch(target.rt, target.namespace, target.name, patch, JSON_PATCH,
                   dry_run=parsed.text("dry-run") == "server")
     ctx.stdout.write(f"{name} rolled back\n")
-    return 0
 
 
 def _revision_rs(rss: list[dict], wanted: int, name: str) -> dict:
@@ -199,7 +184,7 @@ def _without_hash(template: dict) -> dict:
 
 
 # -- restart, pause, resume -------------------------------------------------
-def restart(ctx: Context, target: Target, parsed: Parsed) -> int:
+def restart(ctx: Context, target: Target, parsed: Parsed) -> None:
     deployment = ctx.api.get(target.rt, target.namespace, target.name)
     if deployment["spec"].get("paused"):
         raise UsageError("can't restart paused deployment (run rollout resume first)")
@@ -209,18 +194,17 @@ def restart(ctx: Context, target: Target, parsed: Parsed) -> int:
         ctx.api.patch(target.rt, target.namespace, target.name, patch, STRATEGIC_MERGE_PATCH,
                       dry_run=parsed.text("dry-run") == "server")
     ctx.stdout.write(f"{kind_name(target.rt, target.name)} restarted\n")
-    return 0
 
 
-def pause(ctx: Context, target: Target, parsed: Parsed) -> int:
-    return _set_paused(ctx, target, parsed, True)
+def pause(ctx: Context, target: Target, parsed: Parsed) -> None:
+    _set_paused(ctx, target, parsed, True)
 
 
-def resume(ctx: Context, target: Target, parsed: Parsed) -> int:
-    return _set_paused(ctx, target, parsed, False)
+def resume(ctx: Context, target: Target, parsed: Parsed) -> None:
+    _set_paused(ctx, target, parsed, False)
 
 
-def _set_paused(ctx: Context, target: Target, parsed: Parsed, paused: bool) -> int:
+def _set_paused(ctx: Context, target: Target, parsed: Parsed, paused: bool) -> None:
     deployment = ctx.api.get(target.rt, target.namespace, target.name)
     if bool(deployment["spec"].get("paused")) == paused:
         group_resource = target.rt.group_resource
@@ -230,7 +214,6 @@ def _set_paused(ctx: Context, target: Target, parsed: Parsed, paused: bool) -> i
         ctx.api.patch(target.rt, target.namespace, target.name, {"spec": {"paused": True if paused else None}},
                       STRATEGIC_MERGE_PATCH, dry_run=parsed.text("dry-run") == "server")
     ctx.stdout.write(f"{kind_name(target.rt, target.name)} {'paused' if paused else 'resumed'}\n")
-    return 0
 
 
 # -- status -----------------------------------------------------------------
@@ -258,12 +241,12 @@ def rollout_message(deployment: dict) -> tuple[str, bool]:
     return f'deployment "{name}" successfully rolled out\n', True
 
 
-def status(ctx: Context, target: Target, parsed: Parsed) -> int:
+def status(ctx: Context, target: Target, parsed: Parsed) -> None:
     deployment = ctx.api.get(target.rt, target.namespace, target.name)
     message, done = _message(deployment)
     ctx.stdout.write(message)
     if done or not parsed["watch"]:
-        return 0
+        return
     bounds = [parse_duration(parsed.text(f)) for f in ("timeout", "request-timeout")]
     seconds = min([b for b in bounds if b] or [DEFAULT_WATCH_SECONDS])
     deadline = time.monotonic() + seconds
@@ -279,7 +262,7 @@ def status(ctx: Context, target: Target, parsed: Parsed) -> int:
                 ctx.stdout.write(latest)
                 message = latest
             if done:
-                return 0
+                return
         ctx.stop.wait(0.2)
     raise UsageError("timed out waiting for the condition")
 

@@ -54,7 +54,7 @@ def template_text(template: dict) -> str:
     return buffer.getvalue()
 
 
-def history(ctx: Context, target: Target, parsed: Parsed) -> int:
+def history(ctx: Context, target: Target, parsed: Parsed) -> None:
     obj = ctx.api.get(target.rt, target.namespace, target.name)
     by_number = {r.get("revision", 0): r for r in revisions(ctx, obj)}
     wanted = int(parsed["revision"])
@@ -75,10 +75,9 @@ def history(ctx: Context, target: Target, parsed: Parsed) -> int:
         w.flush()
         body = buffer.getvalue()
     ctx.stdout.write(f"{kind_name(target.rt, target.name)} {header}\n{body}\n")
-    return 0
 
 
-def undo(ctx: Context, target: Target, parsed: Parsed) -> int:
+def undo(ctx: Context, target: Target, parsed: Parsed) -> None:
     obj = ctx.api.get(target.rt, target.namespace, target.name)
     wanted = int(parsed["to-revision"])
     if wanted < 0:
@@ -92,14 +91,13 @@ def undo(ctx: Context, target: Target, parsed: Parsed) -> int:
     name = kind_name(target.rt, target.name)
     if parsed.text("dry-run") == "client":
         ctx.stdout.write(f"{name} will roll back to {template_text(template_of(chosen))} (dry run)\n")
-        return 0
+        return
     if template_patch(obj) == chosen.get("data"):
         ctx.stdout.write(f"{name} skipped rollback (current template already matches revision {wanted})\n")
-        return 0
+        return
     ctx.api.patch(target.rt, target.namespace, target.name, chosen["data"], STRATEGIC_MERGE_PATCH,
                   dry_run=parsed.text("dry-run") == "server")
     ctx.stdout.write(f"{name} rolled back\n")
-    return 0
 
 
 def status_message(obj: dict) -> tuple[str, bool]:

@@ -12,7 +12,7 @@ from cluster.kubectl import flags as fl
 from cluster.kubectl.cli import Context, verb
 from cluster.kubectl.create import dry_run_suffix
 from cluster.kubectl.flags import Flag, UsageError
-from cluster.kubectl.targets import RESOURCE_HINT, kind_name, named_or_selected, report
+from cluster.kubectl.targets import RESOURCE_HINT, Target, for_each, kind_name, named_or_selected
 
 SCALE_FLAGS = (Flag("replicas", "int", -1), Flag("current-replicas", "int", -1),
                Flag("resource-version", "string", ""), Flag("timeout", "string", "0s"))
@@ -31,29 +31,24 @@ def scale(ctx: Context, args: list[str]) -> int:
     except UsageError as err:
         ctx.stderr.write(f"error: {err}\n")
         return 1
-    errors: list = []
-    for target in targets:
+
+    def act(target: Target) -> None:
         try:
             current = ctx.api.get_scale(target.rt, target.namespace, target.name)
         except StatusError as err:
             if len(targets) == 1:
-                return report(ctx, [f"no objects passed to scale {err.message}"])
-            errors.append(err)
-            continue
+                raise UsageError(f"no objects passed to scale {err.message}") from None
+            raise
         expected = int(parsed["current-replicas"])
         if expected >= 0 and current["spec"]["replicas"] != expected:
-            errors.append(f"Expected replicas to be {expected}, was {current['spec']['replicas']}")
-            continue
+            raise UsageError(f"Expected replicas to be {expected}, was {current['spec']['replicas']}")
         current["spec"]["replicas"] = int(parsed["replicas"])
         if parsed.text("resource-version"):
             current["metadata"]["resourceVersion"] = parsed.text("resource-version")
         else:
             current["metadata"].pop("resourceVersion", None)
-        try:
-            if parsed.text("dry-run") != "client":
-                ctx.api.update_scale(target.rt, target.namespace, target.name, current)
-        except StatusError as err:
-            errors.append(err)
-            continue
+        if parsed.text("dry-run") != "client":
+            ctx.api.update_scale(target.rt, target.namespace, target.name, current)
         ctx.stdout.write(kind_name(target.rt, target.name) + " scaled" + dry_run_suffix(parsed.text("dry-run")) + "\n")
-    return report(ctx, errors)
+
+    return for_each(ctx, targets, act)

@@ -8,13 +8,12 @@ from __future__ import annotations
 
 from typing import Callable
 
-from cluster.apiserver.errors import StatusError
 from cluster.kubectl import flags as fl
 from cluster.kubectl.cli import Context, verb
 from cluster.kubectl.create import dry_run_suffix
 from cluster.kubectl.flags import UsageError
 from cluster.kubectl.mutate import change
-from cluster.kubectl.targets import RESOURCE_HINT, kind_name, named_or_selected, report
+from cluster.kubectl.targets import RESOURCE_HINT, Target, for_each, kind_name, named_or_selected
 
 WORKLOADS = ("Pod", "Deployment", "ReplicaSet", "DaemonSet", "StatefulSet", "Job", "CronJob")
 
@@ -59,14 +58,14 @@ def set_image(ctx: Context, args: list[str]) -> int:
     except UsageError as err:
         ctx.stderr.write(f"error: {err}\n")
         return 1
-    errors: list = []
-    for target in targets:
+
+    def act(target: Target) -> None:
         if target.rt.kind not in WORKLOADS:
-            errors.append(f'error: {target.rt.plural}{"." + target.rt.group if target.rt.group else ""} '
-                          f'"{target.name}" does not have a pod template')
-            continue
-        def edit(obj: dict, kind: str = target.rt.kind) -> None:
-            spec = pod_spec_of(kind, obj)
+            raise UsageError(f'error: {target.rt.plural}{"." + target.rt.group if target.rt.group else ""} '
+                             f'"{target.name}" does not have a pod template')
+
+        def edit(obj: dict) -> None:
+            spec = pod_spec_of(target.rt.kind, obj)
             containers = (spec.get("initContainers") or []) + (spec.get("containers") or [])
             for name, image in images.items():
                 matched = [c for c in containers if name in ("*", c.get("name"))]
@@ -75,15 +74,12 @@ def set_image(ctx: Context, args: list[str]) -> int:
                 for container in matched:
                     container["image"] = image
 
-        try:
-            _, changed = change(ctx, target.rt, target.namespace, target.name, edit, dry_run=parsed.text("dry-run"))
-        except (StatusError, UsageError) as err:
-            errors.append(err if isinstance(err, StatusError) else str(err))
-            continue
+        _, changed = change(ctx, target.rt, target.namespace, target.name, edit, dry_run=parsed.text("dry-run"))
         if changed:
             ctx.stdout.write(kind_name(target.rt, target.name) + " image updated" +
                              dry_run_suffix(parsed.text("dry-run")) + "\n")
-    return report(ctx, errors)
+
+    return for_each(ctx, targets, act)
 
 
 SUBCOMMANDS["image"] = set_image

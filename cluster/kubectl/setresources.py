@@ -31,7 +31,7 @@ from cluster.kubectl.flags import Flag, Parsed, UsageError
 from cluster.kubectl.mutate import change_object
 from cluster.kubectl.quantities import canonical
 from cluster.kubectl.setimage import SUBCOMMANDS
-from cluster.kubectl.targets import RESOURCE_HINT, kind_name, named_or_selected, named_targets
+from cluster.kubectl.targets import RESOURCE_HINT, Target, kind_name, named_or_selected, named_targets, visit
 
 RESOURCES_FLAGS = (Flag("containers", "string", "*", short="c"), Flag("limits", "string", ""),
                    Flag("requests", "string", ""))
@@ -69,12 +69,12 @@ def _read_targets(ctx: Context, parsed: Parsed) -> tuple[list[tuple[ResourceType
         raise UsageError("at least one resource must be specified to use a selector" if selector else RESOURCE_HINT)
     if selector and any(t.name for t in named_targets(ctx, parsed.positional)):
         raise UsageError("name cannot be provided when a selector is specified")
-    objects, errors = [], []
-    for target in named_or_selected(ctx, parsed.positional, bool(parsed["all"]), selector):
-        try:
-            objects.append((target.rt, ctx.api.get(target.rt, target.namespace, target.name)))
-        except StatusError as err:
-            errors.append(err)
+    objects: list[tuple[ResourceType, dict]] = []
+
+    def read(target: Target) -> None:
+        objects.append((target.rt, ctx.api.get(target.rt, target.namespace, target.name)))
+
+    errors = visit(named_or_selected(ctx, parsed.positional, bool(parsed["all"]), selector), read)
     return objects, errors
 
 
@@ -105,26 +105,27 @@ def resource_list(spec: str) -> dict[str, str] | None:
 
 
 def _update_all(ctx: Context, parsed: Parsed, objects: list[tuple[ResourceType, dict]], wanted: Requirements) -> int:
-    missing: list = []  # CalculatePatches' errors come before the ones of the patch loop
-    errors: list = []
-    for rt, obj in objects:
+    missing: list[str | StatusError] = []  # CalculatePatches' errors come before the ones of the patch loop
+
+    def update(item: tuple[ResourceType, dict]) -> None:
+        rt, obj = item
         name = obj["metadata"]["name"]
         if rt.kind not in TEMPLATED:
-            errors.append(f"error: {rt.plural}/{name} the object is not a pod or does not have a pod template: "
-                          f"*{rt.version}.{rt.kind}\n")
-            continue
+            raise UsageError(f"error: {rt.plural}/{name} the object is not a pod or does not have a pod template: "
+                             f"*{rt.version}.{rt.kind}\n")
         if not select_containers(pod_spec(rt, obj), wanted.containers):
             missing.append(f"error: unable to find container named {wanted.containers}")
-            continue
+            return
         try:
             result, changed = change_object(ctx, rt, canonical_resources(rt, obj), partial(_apply, rt, wanted),
                                             dry_run=parsed.text("dry-run"))
         except StatusError as err:
-            errors.append(f"failed to patch resources update to pod template {err.message}")
-            continue
+            raise UsageError(f"failed to patch resources update to pod template {err.message}") from None
         if changed:
             print_object(ctx, parsed.text("output"), result, kind_name(rt, name),
                          "resource requirements updated" + dry_run_suffix(parsed.text("dry-run")))
+
+    errors = visit(objects, update)
     return check_err(ctx, missing + errors)
 
 

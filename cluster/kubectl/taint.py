@@ -26,6 +26,7 @@ from cluster.kubectl.cli import Context, verb
 from cluster.kubectl.cmdutil import (
     Bare, check_dry_run, check_err, check_output, parse_flags, print_object, usage_error)
 from cluster.kubectl.flags import Parsed, UsageError
+from cluster.kubectl.targets import Aggregate, for_each
 from cluster.kubectl.threeway import two_way_patch
 
 EFFECTS = ("NoSchedule", "PreferNoSchedule", "NoExecute")
@@ -53,12 +54,8 @@ class Taint:
         return {**taint, "timeAdded": self.time_added} if self.time_added else taint
 
 
-class TaintError(Exception):
+class TaintError(Aggregate):
     """What updateTaints refuses, one message per problem."""
-
-    def __init__(self, messages: list[str]) -> None:
-        super().__init__("\n".join(messages))
-        self.messages = messages
 
 
 @dataclass
@@ -171,24 +168,14 @@ def validate(opts: Options, parsed: Parsed) -> str:
 
 
 def run(ctx: Context, parsed: Parsed, opts: Options) -> int:
-    errors: list = []
-    for name in _node_names(ctx, parsed, opts):
-        try:
-            node = ctx.api.get(NODES, "", name)
-            operation, taints = update_taints(node, opts)
-            check_output(parsed.text("output"))  # kubectl builds its printer for each node, once it knows the word
-            result = _send(ctx, node, taints, parsed.text("dry-run"))
-        except StatusError as err:
-            errors.append(err)
-            continue
-        except TaintError as err:
-            errors.extend(err.messages)
-            continue
-        except UsageError as err:
-            errors.append(str(err))
-            continue
+    def act(name: str) -> None:
+        node = ctx.api.get(NODES, "", name)
+        operation, taints = update_taints(node, opts)
+        check_output(parsed.text("output"))  # kubectl builds its printer for each node, once it knows the word
+        result = _send(ctx, node, taints, parsed.text("dry-run"))
         print_object(ctx, parsed.text("output"), result, f"node/{name}", operation)
-    return check_err(ctx, errors)
+
+    return for_each(ctx, _node_names(ctx, parsed, opts), act, check=check_err)
 
 
 def _node_names(ctx: Context, parsed: Parsed, opts: Options) -> list[str]:

@@ -7,11 +7,17 @@ autoscalers); `-l` and `--all` select by label; `-f FILE|DIR|-` reads manifests
 document by document: a YAML syntax error, or a document without kind or
 apiVersion, ends that file as kubectl's streaming decoder does, while the
 documents before it still count.
+
+`for_each` is the skeleton the imperative verbs share, upstream's
+`r.Visit(func(info *resource.Info, err error) error {...})` followed by
+cmdutil.CheckErr: run the verb's action on each target, keep going past a
+target that fails, and report what failed once the loop is done.
 """
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from typing import Callable, Iterable, Sequence, TypeVar
 
 import yaml
 
@@ -256,3 +262,46 @@ def _message(err: str | StatusError) -> str:
 def api_error(err: StatusError, action: str, source: str) -> StatusError:
     """`error when creating "FILE": ...`: a server error about one document of a file."""
     return StatusError(err.code, err.reason, f'error when {action} "{source}": {err.message}', err.details)
+
+
+# -- visiting ---------------------------------------------------------------
+T = TypeVar("T")
+Reporter = Callable[[Context, list[str | StatusError]], int]
+
+
+class Aggregate(Exception):
+    """Several errors about one target (utilerrors.Aggregate): reported one message each."""
+
+    def __init__(self, messages: list[str]) -> None:
+        super().__init__("\n".join(messages))
+        self.messages = messages
+
+
+def visit(targets: Iterable[T], act: Callable[[T], object]) -> list[str | StatusError]:
+    """resource.Result.Visit, continuing on error: `act` on each target in turn; the errors it raised, in order.
+
+    `act` raises what upstream's visitor function returns: a StatusError is kept as it is (`Error from
+    server ...`), a UsageError becomes its text, an Aggregate its messages. Any other exception propagates.
+    """
+    errors: list[str | StatusError] = []
+    for target in targets:
+        try:
+            act(target)
+        except StatusError as err:
+            errors.append(err)
+        except UsageError as err:
+            errors.append(str(err))
+        except Aggregate as err:
+            errors.extend(err.messages)
+    return errors
+
+
+def for_each(ctx: Context, targets: Iterable[T], act: Callable[[T], object], *,
+             after: Sequence[str | StatusError] = (), check: Reporter = report) -> int:
+    """`act` on each target (it prints its own success), then every error reported at once; the exit code.
+
+    `after` are errors known before the loop and reported after the targets' (a file's undecodable documents).
+    `check` prints them: `report` by default; cmdutil.check_err where a message may already start with
+    `error: ` or a status be Invalid (taint).
+    """
+    return check(ctx, visit(targets, act) + list(after))

@@ -3,9 +3,12 @@ DaemonSet, StatefulSet and their ControllerRevisions.
 
 A controller calls `steps.because(api, message_id, **params)` right before a
 request; the request's step then says why it was sent instead of the generic
-"asks kube-apiserver to create …" (cluster/steps.py). Each message has the
+"asks kube-apiserver to create …" (catalogue.py). Each message has the
 request's `{source}` and `{object}` and the parameters given; English first,
 then Korean with its particles chosen at run time (cluster/korean.py).
+
+Simplified: the reasons are kubeclass's summary of each controller's decision,
+not upstream's log lines or event messages.
 """
 from __future__ import annotations
 

@@ -1,0 +1,145 @@
+"""The step recorder: the API server's observer that buffers hops and stores them as StepEvent rows.
+
+Every APIServer has a `Recorder` while step events are on (`enabled`). It turns
+what the server observes — a request, an etcd write, a simulated connection —
+into hops (hops.py); components add hops of their own with `record` (watch
+deliveries, CRI calls, kube-proxy rule updates) and give their next request a
+reason with `because`. Hops are buffered per APIServer and written in one
+insert together with the etcd write they belong to (inside the same
+transaction, so a rolled-back request leaves no step behind); the insert is raw
+SQL, as it runs with every API write. Recording can be turned off for a
+process with KUBECLASS_STEP_EVENTS=0 (the benchmarks) or for one APIServer with
+`disable(api)`.
+
+Simplified: a hop is a row, not a packet; an in-process component's requests
+that wrote nothing (a no-op update, a 404 probe) are left out, while a user's
+rejected request is kept. Sequence numbers are the cluster's next ones, taken
+under a row lock (PostgreSQL) or in SQLite's serialized transaction.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+from typing import TYPE_CHECKING
+
+from django.db import connection, transaction
+
+from cluster import notify
+from cluster.models import Cluster, StepEvent
+from cluster.steps.hops import Hop, request_hop, traffic_hop, write_hop
+
+if TYPE_CHECKING:
+    from cluster.apiserver.server import APIServer
+
+
+def enabled() -> bool:
+    return os.environ.get("KUBECLASS_STEP_EVENTS", "1") not in ("0", "false", "no")
+
+
+class Recorder:
+    """The step log of one APIServer instance: buffers hops, writes them with the next etcd write."""
+
+    def __init__(self, api: APIServer) -> None:
+        self.api = api
+        self.buffer: list[Hop] = []
+        self.enabled = True
+        # In-process components probe (update, then create on 404) and repeat idempotent writes;
+        # their requests that wrote nothing are left out. A user's rejected request is kept.
+        self.elide_unwritten = api.hooks.elide_unwritten
+        self.reason: tuple[str, dict] | None = None  # why a controller sends its next request (`because`)
+
+    @property
+    def source(self) -> str:
+        host = self.api.hooks.host
+        return f"{self.api.client}/{host}" if host else self.api.client
+
+    def observe(self, kind: str, detail: dict) -> None:
+        if not self.enabled:
+            return
+        if kind == "request":
+            if self.elide_unwritten and self.buffer and self.buffer[-1].message_id.startswith("request."):
+                self.buffer.pop()  # a component's request that changed nothing (a no-op or a 404 probe)
+            hop = request_hop(self.source, detail)
+            if self.reason is not None:
+                hop.message_id, extra = self.reason
+                hop.params = {**hop.params, **extra}
+                self.reason = None
+            self.buffer.append(hop)
+        elif kind == "write":
+            write = write_hop(detail)
+            if self.buffer and self.buffer[-1].message_id.startswith("request.") and \
+                    self.buffer[-1].verb == "POST" and self.buffer[-1].object.endswith("-"):
+                self.buffer[-1].object = self.buffer[-1].params["object"] = write.object  # generateName
+            self.buffer.append(write)
+            self.flush()
+        elif kind == "traffic":
+            self.buffer.append(traffic_hop(detail))
+            self.flush()
+
+    def hop(self, hop: Hop) -> None:
+        if self.enabled:
+            self.buffer.append(hop)
+
+    def flush(self) -> None:
+        if self.elide_unwritten and self.buffer and self.buffer[-1].message_id.startswith("request."):
+            self.buffer.pop()
+        if not self.buffer:
+            return
+        hops, self.buffer = self.buffer, []
+        write_hops(self.api.cluster, self.api.now(), hops)
+
+
+_STEP_TABLE = StepEvent._meta.db_table
+_COLUMNS = "cluster_id, seq, time, source, target, verb, object, key, revision, message_id, params, diff"
+_dumps = json.JSONEncoder(separators=(",", ":")).encode
+
+
+def write_hops(cluster: Cluster, moment: dt.datetime, hops: list[Hop]) -> None:
+    """Append hops with the next sequence numbers; raw SQL, as this runs with every API write."""
+    jsonb = "::jsonb" if connection.vendor == "postgresql" else ""
+    when = connection.ops.adapt_datetimefield_value(moment)
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":  # SQLite's IMMEDIATE transactions are serialized already
+            cursor.execute("SELECT id FROM cluster_cluster WHERE id = %s FOR UPDATE", [cluster.pk])
+        cursor.execute(f"SELECT COALESCE(MAX(seq), 0) FROM {_STEP_TABLE} WHERE cluster_id = %s", [cluster.pk])
+        (last,) = cursor.fetchone()
+        cursor.executemany(
+            f"INSERT INTO {_STEP_TABLE} ({_COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, "
+            f"%s{jsonb}, %s{jsonb})",
+            [(cluster.pk, last + i, when, h.source, h.target, h.verb, h.object[:400], h.key[:400], h.revision,
+              h.message_id, _dumps(h.params), _dumps(h.diff)) for i, h in enumerate(hops, start=1)])
+    notify.cluster_changed(cluster.pk)
+
+
+def recorder_of(api: APIServer) -> Recorder | None:
+    """The API server's step recorder (it makes one when step events are on), unless disabled."""
+    recorder = api.recorder
+    return recorder if recorder is not None and recorder.enabled else None
+
+
+def record(api: APIServer, hop: Hop) -> None:
+    """Add a hop that is not an API request (a watch delivery, a CRI call, a kube-proxy rule update)."""
+    recorder = recorder_of(api)
+    if recorder is not None:
+        recorder.hop(hop)
+
+
+def because(api: APIServer, message_id: str, **params: object) -> None:
+    """Explain the component's next request with `message_id` (a controller's reason) instead of the generic text."""
+    recorder = recorder_of(api)
+    if recorder is not None:
+        recorder.reason = (message_id, {k: str(v) for k, v in params.items()})
+
+
+def flush(api: APIServer) -> None:
+    recorder = recorder_of(api)
+    if recorder is not None:
+        recorder.flush()
+
+
+def disable(api: APIServer) -> None:
+    recorder = api.recorder
+    if recorder is not None:
+        recorder.enabled = False
+        recorder.buffer.clear()
