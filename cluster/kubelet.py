@@ -112,10 +112,6 @@ class Kubelet(Controller):
             return DONE
         try:
             return PodSync(self, pod, node, self.api.now()).run()
-        except StatusError as err:
-            if err.code in (404, 409):
-                return Result(requeue_after=1.0)
-            raise
         finally:
             self.runtime.save()
 

@@ -69,13 +69,7 @@ class CronJobController(Controller):
             return DONE
         jobs = [j for j in self.lister.by_index("jobs", CONTROLLER_UID_INDEX, cronjob["metadata"]["uid"])
                 if j["metadata"].get("namespace") == namespace]
-        sync = CronJobSync(self.api, cronjob)
-        try:
-            requeue = sync.run(sorted(jobs, key=lambda j: j["metadata"]["name"]))
-        except StatusError as err:
-            if err.code not in (404, 409):
-                raise
-            return Result(requeue_after=1.0)
+        requeue = CronJobSync(self.api, cronjob).run(sorted(jobs, key=lambda j: j["metadata"]["name"]))
         return Result(requeue_after=requeue)
 
 

@@ -85,12 +85,7 @@ class DaemonSetController(Controller):
         ds = self.lister.find("daemonsets", namespace, name)
         if ds is None:
             return DONE
-        try:
-            return DaemonSetSync(self.api, ds, self.lister).run()
-        except StatusError as err:
-            if err.code not in (404, 409):
-                raise
-            return Result(requeue_after=1.0)
+        return DaemonSetSync(self.api, ds, self.lister).run()
 
 
 class DaemonSetSync:

@@ -82,18 +82,13 @@ class JobController(Controller):
                 if selector_matches((job.get("spec") or {}).get("selector"), labels)]
 
     def reconcile(self, key: str) -> Result:
-        try:
-            if key.startswith("pod:"):
-                return self.release_orphan(key[len("pod:"):])
-            namespace, name = split_key(key)
-            job = self.lister.find("jobs", namespace, name)
-            if job is None:
-                return DONE
-            return JobSync(self.api, job, self.lister).run()
-        except StatusError as err:
-            if err.code not in (404, 409):
-                raise
-            return Result(requeue_after=1.0)
+        if key.startswith("pod:"):
+            return self.release_orphan(key[len("pod:"):])
+        namespace, name = split_key(key)
+        job = self.lister.find("jobs", namespace, name)
+        if job is None:
+            return DONE
+        return JobSync(self.api, job, self.lister).run()
 
     def release_orphan(self, key: str) -> Result:
         """A pod whose Job is gone keeps no tracking finalizer (the orphan pod queue upstream)."""

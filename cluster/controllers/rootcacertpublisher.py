@@ -102,24 +102,23 @@ class RootCACertPublisher(Controller):
         if namespace is None or namespace["metadata"].get("deletionTimestamp"):
             return DONE
         current = self.lister.peek("configmaps", key, CONFIGMAP_NAME)
-        try:
-            if current is None:
+        if current is None:
+            try:
                 self.api.create("configmaps", key, root_ca_configmap(key, self.root_ca))
-                return DONE
-            data = {"ca.crt": self.root_ca}
-            annotations = current["metadata"].get("annotations") or {}
-            if current.get("data") == data and annotations.get(DESCRIPTION_ANNOTATION):
-                return DONE
+            except StatusError as err:
+                if err.code not in (403, 404):
+                    raise
+                return DONE  # upstream: "don't retry a create if the namespace doesn't exist or is terminating"
+            return DONE
+        data = {"ca.crt": self.root_ca}
+        annotations = current["metadata"].get("annotations") or {}
+        if current.get("data") == data and annotations.get(DESCRIPTION_ANNOTATION):
+            return DONE
 
-            def publish(obj: dict) -> dict:
-                obj["data"] = data
-                obj["metadata"].setdefault("annotations", {})[DESCRIPTION_ANNOTATION] = DESCRIPTION
-                return obj
+        def publish(obj: dict) -> dict:
+            obj["data"] = data
+            obj["metadata"].setdefault("annotations", {})[DESCRIPTION_ANNOTATION] = DESCRIPTION
+            return obj
 
-            self.api.update_with("configmaps", key, CONFIGMAP_NAME, publish)
-        except StatusError as err:
-            if err.code not in (403, 404, 409):  # the namespace is gone or terminating; or a race: look again
-                raise
-            if err.code == 409:
-                return Result(requeue_after=1.0)
+        self.api.update_with("configmaps", key, CONFIGMAP_NAME, publish)
         return DONE

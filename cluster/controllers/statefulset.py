@@ -69,12 +69,7 @@ class StatefulSetController(Controller):
         sts = self.lister.find("statefulsets", namespace, name)
         if sts is None:
             return DONE
-        try:
-            return StatefulSetSync(self.api, sts, self.lister).run()
-        except StatusError as err:
-            if err.code not in (404, 409):
-                raise
-            return Result(requeue_after=1.0)
+        return StatefulSetSync(self.api, sts, self.lister).run()
 
 
 def is_running_and_ready(pod: dict) -> bool:

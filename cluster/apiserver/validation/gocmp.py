@@ -4,9 +4,9 @@ ValidatePodUpdate puts after "pod updates may not change fields other than ...".
 A port of cmp/compare.go (the comparison tree), cmp/report_compare.go
 (FormatDiff, formatDiffList: changed fields as `-`/`+` lines, two equal records
 of context, `... // 18 identical fields`), cmp/report_reflect.go (FormatValue,
-FormatType, the verbosity limits that print `{i: {...}, s: "1"}`) and
-cmp/report_text.go (the text tree: one-line lists, aligned keys and values,
-tabs for indentation after a two-character diff marker).
+FormatType, the verbosity limits that print `{i: {...}, s: "1"}`); the text
+tree it builds and prints (cmp/report_text.go: one-line lists, aligned keys and
+values, tabs for indentation after a two-character diff marker) is gocmp_text.py.
 
 Go values are modelled by `GoType` (cluster/apiserver/validation/gotypes.py
 builds core.PodSpec's): a struct is a dict of its set fields, a slice or map a
@@ -21,17 +21,18 @@ internal/diff's, and there are no cycles or pointer references to report.
 """
 from __future__ import annotations
 
-from abc import ABC, abstractmethod
-
 import dataclasses
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any, Callable, Iterable
 
-MAX_COLUMN_LENGTH = 80
+from cluster.apiserver.validation.gocmp_text import (
+    ELLIPSIS, IDENTICAL, INSERTED, NIL, REMOVED, UNKNOWN, DiffStats, TextLine, TextList, TextNode, TextRecord,
+    TextWrap,
+)
+
 NUM_CONTEXT_RECORDS = 2
 MAX_VERBOSITY_PRESET = 6
 
-UNKNOWN, IDENTICAL, REMOVED, INSERTED = 0, ord(" "), ord("-"), ord("+")
 EMIT, ELIDE, AUTO = 0, 1, 2  # typeMode
 
 
@@ -113,6 +114,7 @@ class Node:
     records: list[tuple[object, Node]] | None = None  # struct fields, slice elements, map entries
     value: Node | None = None  # a pointer's target
     leaf_by_method: bool = False
+    map_key_type: GoType | None = None  # a map entry's key type, for printing its key
 
     @property
     def x_valid(self) -> bool:
@@ -222,232 +224,6 @@ def _edit_script(t: GoType, xs: list, ys: list) -> list[tuple[int, int]]:
     return out
 
 
-# -- the text tree (report_text.go) -----------------------------------------------------------
-def _blen(text: str) -> int:
-    return len(text.encode("utf-8"))
-
-
-def _indent(n: int, d: int) -> str:
-    """indentMode.appendIndent with regular spaces."""
-    prefix = {UNKNOWN: "  ", IDENTICAL: "  ", REMOVED: "- ", INSERTED: "+ "}.get(d, "")
-    return prefix + "\t" * n
-
-
-class TextNode(ABC):
-    """go-cmp's textNode interface: every node kind (text, list, line) implements these four."""
-
-    @abstractmethod
-    def length(self) -> int: ...
-
-    @abstractmethod
-    def equal(self, other: TextNode | None) -> bool: ...
-
-    @abstractmethod
-    def compact(self, d: int) -> tuple[str, TextNode]: ...
-
-    @abstractmethod
-    def expanded(self, d: int, n: int) -> str: ...
-
-    def string(self) -> str:
-        _, node = self.compact(UNKNOWN)
-        return _indent(0, UNKNOWN) + node.expanded(UNKNOWN, 0) + "\n"
-
-
-class TextLine(TextNode):
-    def __init__(self, text: str) -> None:
-        self.text = text
-
-    def length(self) -> int:
-        return _blen(self.text)
-
-    def equal(self, other: TextNode | None) -> bool:
-        return isinstance(other, TextLine) and other.text == self.text
-
-    def compact(self, d: int) -> tuple[str, TextNode]:
-        return self.text, self
-
-    def expanded(self, d: int, n: int) -> str:
-        return self.text
-
-
-NIL = TextLine("nil")
-ELLIPSIS = TextLine("...")
-
-
-class TextWrap(TextNode):
-    def __init__(self, prefix: str, value: TextNode, suffix: str = "") -> None:
-        self.prefix, self.value, self.suffix = prefix, value, suffix
-
-    def length(self) -> int:
-        return _blen(self.prefix) + self.value.length() + _blen(self.suffix)
-
-    def equal(self, other: TextNode | None) -> bool:
-        return isinstance(other, TextWrap) and (other.prefix, other.suffix) == (self.prefix, self.suffix) and \
-            self.value.equal(other.value)
-
-    def compact(self, d: int) -> tuple[str, TextNode]:
-        inner, self.value = self.value.compact(d)
-        text = self.prefix + inner + self.suffix
-        if isinstance(self.value, TextLine):
-            return text, TextLine(text)
-        return text, self
-
-    def expanded(self, d: int, n: int) -> str:
-        return self.prefix + self.value.expanded(d, n) + self.suffix
-
-
-@dataclass
-class DiffStats:
-    name: str
-    ignored: int = 0
-    identical: int = 0
-    removed: int = 0
-    inserted: int = 0
-    modified: int = 0
-
-    def is_zero(self) -> bool:
-        return not (self.ignored or self.identical or self.removed or self.inserted or self.modified)
-
-    def num_diff(self) -> int:
-        return self.removed + self.inserted + self.modified
-
-    def append(self, other: DiffStats) -> DiffStats:
-        return DiffStats(self.name, self.ignored + other.ignored, self.identical + other.identical,
-                         self.removed + other.removed, self.inserted + other.inserted,
-                         self.modified + other.modified)
-
-    def __str__(self) -> str:
-        counts = [(self.ignored, "ignored"), (self.identical, "identical"), (self.removed, "removed"),
-                  (self.inserted, "inserted"), (self.modified, "modified")]
-        parts = [f"{n} {label}" for n, label in counts if n > 0]
-        total = sum(n for n, _ in counts)
-        name = self.name
-        if total > 1:
-            name += "s"
-            if name.endswith("ys"):
-                name = name[:-2] + "ies"
-        if not parts:
-            return ""
-        if len(parts) <= 2:
-            return " and ".join(parts) + " " + name
-        return ", ".join(parts[:-1]) + ", and " + parts[-1] + " " + name
-
-
-@dataclass
-class TextRecord:
-    value: TextNode
-    diff: int = 0
-    key: str = ""
-    elide_comma: bool = False
-    comment: object = None  # DiffStats or a plain comment string
-
-
-class TextList(TextNode):
-    def __init__(self, records: list[TextRecord] | None = None) -> None:
-        self.records = records or []
-
-    def append_ellipsis(self, stats: DiffStats | None = None) -> None:
-        has_stats = stats is not None and not stats.is_zero()
-        if not self.records or not self.records[-1].value.equal(ELLIPSIS):
-            self.records.append(TextRecord(ELLIPSIS, elide_comma=True, comment=stats if has_stats else None))
-            return
-        if has_stats and stats is not None:
-            last = self.records[-1]
-            last.comment = last.comment.append(stats) if isinstance(last.comment, DiffStats) else stats
-
-    def length(self) -> int:
-        total = 0
-        for i, r in enumerate(self.records):
-            total += _blen(r.key) + (2 if r.key else 0) + r.value.length() + (2 if i < len(self.records) - 1 else 0)
-        return total
-
-    def equal(self, other: TextNode | None) -> bool:
-        if not isinstance(other, TextList) or len(other.records) != len(self.records):
-            return False
-        for a, b in zip(self.records, other.records):
-            if (a.diff, a.key) != (b.diff, b.key) or not a.value.equal(b.value) or str(a.comment) != str(b.comment):
-                return False
-        return True
-
-    def compact(self, d: int) -> tuple[str, TextNode]:
-        records = [TextRecord(r.value, r.diff, r.key, r.elide_comma, r.comment) for r in self.records]
-        out, multi = "", False
-        for i, r in enumerate(records):
-            if r.diff in (INSERTED, REMOVED):
-                multi = True
-            out += r.key + (": " if r.key else "")
-            text, r.value = r.value.compact(d | r.diff)
-            out += text
-            if not isinstance(r.value, TextLine):
-                multi = True
-            if r.comment is not None:
-                multi = True
-            if i < len(records) - 1:
-                out += ", "
-        if d in (INSERTED, REMOVED) and _blen(out) > MAX_COLUMN_LENGTH:
-            multi = True
-        if not multi:
-            return out, TextLine(out)
-        return out, TextList(records)
-
-    def expanded(self, d: int, n: int) -> str:
-        records = self.records
-        key_pad = self._align(lambda r: r.key == "" or not isinstance(r.value, TextLine),
-                              lambda r: len(r.key))
-        value_pad = self._align(lambda r: not isinstance(r.value, TextLine) or r.value.equal(ELLIPSIS)
-                                or r.comment is None,
-                                lambda r: len(r.value.text))
-        simple = bool(records)
-        for r in records:
-            simple = r.diff == 0 and r.key == "" and isinstance(r.value, TextLine) and r.comment is None
-            if not simple:
-                break
-        out = ""
-        if simple:
-            n += 1
-            batch = ""
-            for r in records:
-                assert isinstance(r.value, TextLine)  # what `simple` means
-                line = r.value.text
-                if _blen(batch) + _blen(line) + 2 > MAX_COLUMN_LENGTH and batch:
-                    out += "\n" + _indent(n, d) + batch.rstrip(" ")
-                    batch = ""
-                batch += line + ", "
-            if batch:
-                out += "\n" + _indent(n, d) + batch.rstrip(" ")
-            n -= 1
-            return out + "\n" + _indent(n, d)
-        n += 1
-        for i, r in enumerate(records):
-            out += "\n" + _indent(n, d | r.diff)
-            if r.key:
-                out += r.key + ": "
-            out += " " * key_pad[i]
-            out += r.value.expanded(d | r.diff, n)
-            if not r.elide_comma:
-                out += ","
-            out += " " * value_pad[i]
-            if r.comment is not None:
-                out += " // " + str(r.comment)
-        n -= 1
-        return out + "\n" + _indent(n, d)
-
-    def _align(self, skip, size) -> list[int]:
-        pads = [0] * len(self.records)
-        start = end = longest = 0
-        for i, r in enumerate(self.records):
-            if skip(r):
-                for j in range(start, min(end, len(self.records))):
-                    pads[j] = longest - size(self.records[j])
-                start, end, longest = i + 1, i + 1, 0
-            else:
-                longest = max(longest, size(r))
-                end = i + 1
-        for j in range(start, min(end, len(self.records))):
-            pads[j] = longest - size(self.records[j])
-        return pads
-
-
 # -- formatting (report_compare.go, report_reflect.go) ----------------------------------------
 @dataclass(frozen=True)
 class Options:
@@ -511,10 +287,18 @@ def format_diff(opts: Options, v: Node, parent_kind: str = "") -> TextNode | Non
     kind = v.type.kind
     if kind in ("struct", "slice", "map"):
         return format_type(opts, v.type, _format_diff_list(opts, v.records or [], kind))
-    if kind == "ptr":
-        inner = format_diff(opts, v.value, "ptr")
-        return TextWrap("&", inner)
+    if kind == "ptr" and v.value is not None:
+        return TextWrap("&", _format_both(opts, v.value, "ptr"))
     raise ValueError(f"{kind} cannot have children")
+
+
+def _format_both(opts: Options, v: Node, parent_kind: str = "") -> TextNode:
+    """FormatDiff of a node both sides have (an equal record, a parent of differences, the root), which
+    go-cmp uses without a nil check: only a value one side lacks (an invalid reflect.Value) formats as nil."""
+    out = format_diff(opts, v, parent_kind)
+    if out is None:
+        raise ValueError(f"a {v.type.kind} both sides have formatted as nil")
+    return out
 
 
 def _format_diff_list(opts: Options, recs: list[tuple[object, Node]], kind: str) -> TextNode:
@@ -571,13 +355,13 @@ def _format_diff_list(opts: Options, recs: list[tuple[object, Node]], kind: str)
             if num_equal - (lo + hi) == 1 and stats.ignored == 0:
                 hi += 1
             for key, node in remaining[:lo]:
-                text = format_diff(opts.with_(diff_mode=IDENTICAL), node, kind)
+                text = _format_both(opts.with_(diff_mode=IDENTICAL), node, kind)
                 out.records.append(TextRecord(text, key=_key_text(kind, key, node)))
             if num_equal > lo + hi:
                 stats.identical -= lo + hi
                 out.append_ellipsis(stats)
             for key, node in remaining[num_equal - hi:num_equal]:
-                text = format_diff(opts.with_(diff_mode=IDENTICAL), node, kind)
+                text = _format_both(opts.with_(diff_mode=IDENTICAL), node, kind)
                 out.records.append(TextRecord(text, key=_key_text(kind, key, node)))
             remaining = remaining[num_equal:]
             continue
@@ -597,7 +381,7 @@ def _format_diff_list(opts: Options, recs: list[tuple[object, Node]], kind: str)
                 if outy is not None:
                     out.records.append(TextRecord(outy, INSERTED, key_text))
             else:
-                out.records.append(TextRecord(format_diff(opts, node, kind), key=key_text))
+                out.records.append(TextRecord(_format_both(opts, node, kind), key=key_text))
         remaining = remaining[stats.num_diff():]
         num_diffs += stats.num_diff()
     if not max_group.is_zero():
@@ -610,7 +394,7 @@ def _key_text(kind: str, key: object, node: Node) -> str:
         return str(key)
     if kind == "slice":
         return ""
-    return _format_map_key(getattr(node, "map_key_type", None), key)
+    return _format_map_key(node.map_key_type, key)
 
 
 def _zero_or_missing(t: GoType, value: GoValue) -> bool:
@@ -663,9 +447,14 @@ def _wrap_parens(text: TextNode) -> TextNode:
 
 
 def format_value(opts: Options, t: GoType, value: GoValue, parent_kind: str = "") -> TextNode | None:
-    """formatOptions.FormatValue."""
+    """formatOptions.FormatValue: nil for a value one side lacks (an invalid reflect.Value)."""
     if value is _MISSING:
         return None
+    return _format_valid(opts, t, value, parent_kind)
+
+
+def _format_valid(opts: Options, t: GoType, value: GoValue, parent_kind: str = "") -> TextNode:
+    """FormatValue of a value that is there (a root, a struct's field, an element, an entry, a pointee)."""
     if t.stringer and not opts.avoid_stringer:
         return _format_string(opts, "s", str(value))
     skip_type = False
@@ -679,61 +468,43 @@ def format_value(opts: Options, t: GoType, value: GoValue, parent_kind: str = ""
     elif t.kind == "string":
         out = _format_string(opts, "", value)
     elif t.kind == "struct":
-        records = TextList()
-        max_len = len(t.fields)
-        inner = opts
-        if opts.limit_verbosity:
-            max_len = ((1 << opts.verbosity()) >> 1) << 2
-            inner = opts.with_(verbosity_level=opts.verbosity_level - 1)
-        for name, ft in t.fields:
-            fv = _field(value, name, ft)
-            if is_zero(ft, fv):
-                continue
-            if len(records.records) == max_len:
-                records.append_ellipsis()
-                break
-            records.records.append(TextRecord(format_value(inner.with_(type_mode=AUTO), ft, fv, "struct"), key=name))
-        out = TextWrap("{", records, "}")
+        fields = ((name, ft, _field(value, name, ft)) for name, ft in t.fields)
+        out = _format_records(opts, AUTO, "struct", len(t.fields),
+                              ((name, ft, fv) for name, ft, fv in fields if not is_zero(ft, fv)))  # zero: elided
     elif t.kind == "slice":
         if value is None:
             return _typed(opts, t, NIL)
-        records = TextList()
-        max_len = len(value)
-        inner = opts
-        if opts.limit_verbosity:
-            max_len = ((1 << opts.verbosity()) >> 1) << 2
-            inner = opts.with_(verbosity_level=opts.verbosity_level - 1)
-        for item in value:
-            if len(records.records) == max_len:
-                records.append_ellipsis()
-                break
-            records.records.append(TextRecord(format_value(inner.with_(type_mode=ELIDE), t.item, item, "slice")))
-        out = TextWrap("{", records, "}")
+        out = _format_records(opts, ELIDE, "slice", len(value), (("", t.item, item) for item in value))
     elif t.kind == "map":
         if value is None:
             return _typed(opts, t, NIL)
-        records = TextList()
-        max_len = len(value)
-        inner = opts
-        if opts.limit_verbosity:
-            max_len = ((1 << opts.verbosity()) >> 1) << 2
-            inner = opts.with_(verbosity_level=opts.verbosity_level - 1)
-        for key in sorted(value):
-            if len(records.records) == max_len:
-                records.append_ellipsis()
-                break
-            records.records.append(TextRecord(format_value(inner.with_(type_mode=ELIDE), t.item, value[key], "map"),
-                                              key=_format_map_key(t.key, key)))
-        out = TextWrap("{", records, "}")
+        out = _format_records(opts, ELIDE, "map", len(value),
+                              ((_format_map_key(t.key, key), t.item, value[key]) for key in sorted(value)))
     elif t.kind == "ptr":
         if value is None:
             return _typed(opts, t, NIL)
         if not t.name:
             skip_type = True
-        out = TextWrap("&", format_value(opts, t.item, value, "ptr"))
+        out = TextWrap("&", _format_valid(opts, t.item, value, "ptr"))
     else:
         raise ValueError(t.kind)
     return out if skip_type else format_type(opts, t, out)
+
+
+def _format_records(opts: Options, type_mode: int, kind: str, max_len: int,
+                    entries: Iterable[tuple[str, GoType, GoValue]]) -> TextNode:
+    """FormatValue's loop over a struct's set fields, a slice's elements or a map's entries (key, type,
+    value): `{...}`, cut with an ellipsis after 2, 4, 8, ... records when the verbosity is limited."""
+    if opts.limit_verbosity:
+        max_len = ((1 << opts.verbosity()) >> 1) << 2
+        opts = opts.with_(verbosity_level=opts.verbosity_level - 1)
+    records = TextList()
+    for key, t, value in entries:
+        if len(records.records) == max_len:
+            records.append_ellipsis()
+            break
+        records.records.append(TextRecord(_format_valid(opts.with_(type_mode=type_mode), t, value, kind), key=key))
+    return TextWrap("{", records, "}")
 
 
 def _typed(opts: Options, t: GoType, text: TextNode) -> TextNode:
@@ -746,7 +517,7 @@ def _format_map_key(t: GoType | None, key: object) -> str:
                    limit_verbosity=True)
     if t is None:
         t = GoType("string")
-    return format_value(opts, t, key, "map").string().strip()
+    return _format_valid(opts, t, key, "map").string().strip()
 
 
 def _format_string(opts: Options, prefix: str, text: str) -> TextNode:
@@ -798,14 +569,14 @@ def diff(t: GoType, x: GoValue, y: GoValue) -> str:
     if root.num_diff == 0:
         return ""
     _annotate_map_keys(root)
-    return format_diff(Options(), root).string()
+    return _format_both(Options(), root).string()
 
 
 def _annotate_map_keys(node: Node) -> None:
     """Remember each map entry's key type, for printing its key."""
     if node.type.kind == "map" and node.records:
         for _key, child in node.records:
-            child.map_key_type = node.type.key  # type: ignore[attr-defined]
+            child.map_key_type = node.type.key
     for _key, child in node.records or []:
         _annotate_map_keys(child)
     if node.value is not None:
