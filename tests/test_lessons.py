@@ -45,6 +45,11 @@ def test_the_lesson_list_shows_every_lesson_in_the_chosen_language(learner):
         assert lesson.title("ko") in korean and lesson.title("en") not in korean
 
 
+def test_the_lesson_list_typed_without_its_slash_redirects_to_it(learner):
+    response = learner.get("/lessons")
+    assert (response.status_code, response["Location"]) == (301, "/lessons/")
+
+
 @pytest.mark.django_db
 def test_the_language_switch_sticks_across_pages(learner):
     response = learner.post("/i18n/setlang/", {"language": "ko", "next": "/lessons/"})

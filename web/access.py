@@ -15,11 +15,18 @@ Anyone else gets a 404, with no hint that the cluster exists.
 """
 from __future__ import annotations
 
+import functools
 import secrets
+from typing import Callable, Concatenate, ParamSpec
 
-from django.http import HttpRequest
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponseBase
+from django.utils.translation import gettext as _
 
+from cluster import idle
 from cluster.models import Cluster
+
+P = ParamSpec("P")
 
 SESSION_KEY = "kubeclass_clusters"
 OWNER = "owner"
@@ -77,3 +84,33 @@ def visible_clusters(request: HttpRequest) -> list[Cluster]:
     names = {c.name for c in owned}
     shared = Cluster.objects.filter(name__in=[n for n in granted(request.session) if n not in names])
     return sorted([*owned, *shared], key=lambda c: c.created_at)
+
+
+def cluster_and_role(request: HttpRequest, name: str, owner: bool = False) -> tuple[Cluster, str]:
+    """The cluster and the visitor's role; 404 when they may not open it, 403 when they may only watch."""
+    cluster = Cluster.objects.filter(name=name).first()
+    found = role(request, cluster) if cluster is not None else None
+    if cluster is None or found is None:
+        raise Http404("No such cluster")
+    idle.touch(cluster)  # a page or an action keeps the cluster awake, and wakes it
+    if owner and found != OWNER:
+        raise PermissionDenied(_("Only the owner of this cluster can do that. You are watching it."))
+    return cluster, found
+
+
+ClusterView = Callable[Concatenate[HttpRequest, Cluster, str, P], HttpResponseBase]
+NamedView = Callable[Concatenate[HttpRequest, str, P], HttpResponseBase]
+
+
+def cluster_view(owner: bool = False) -> Callable[[ClusterView[P]], NamedView[P]]:
+    """A view of one cluster: the URL's `cluster` name becomes the Cluster and the visitor's role.
+
+    The check runs before the view does: 404 for a visitor who may not open the cluster, and with
+    `owner=True` 403 for one who may only watch it."""
+    def decorate(view: ClusterView[P]) -> NamedView[P]:
+        @functools.wraps(view)
+        def checked(request: HttpRequest, cluster: str, *args: P.args, **kwargs: P.kwargs) -> HttpResponseBase:
+            target, found = cluster_and_role(request, cluster, owner)
+            return view(request, target, found, *args, **kwargs)
+        return checked
+    return decorate

@@ -11,8 +11,8 @@ from django.views.decorators.http import require_GET, require_POST
 from web import access, guide
 from web.lessons import catalog, progress
 from web.lessons.scenario import seed_cluster
+from cluster.models import Cluster
 from web.models import Progress
-from web.views import cluster_and_role
 
 
 @require_GET
@@ -46,9 +46,9 @@ def start(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @require_GET
-def guide_fragment(request: HttpRequest, cluster: str) -> HttpResponse:
+@access.cluster_view()
+def guide_fragment(request: HttpRequest, target: Cluster, role: str) -> HttpResponse:
     """The guide, its current step checked again (the owner's "Check now"; anyone may look)."""
-    target, role = cluster_and_role(request, cluster)
     row = guide.progress_of(target)
     if row is not None and role == access.OWNER:
         progress.evaluate(row)
@@ -56,8 +56,8 @@ def guide_fragment(request: HttpRequest, cluster: str) -> HttpResponse:
 
 
 @require_POST
-def predict(request: HttpRequest, cluster: str) -> HttpResponse:
-    target, _role = cluster_and_role(request, cluster, owner=True)
+@access.cluster_view(owner=True)
+def predict(request: HttpRequest, target: Cluster, _role: str) -> HttpResponse:
     row = guide.progress_of(target)
     if row is None:
         raise Http404("This cluster has no lesson")
@@ -68,9 +68,9 @@ def predict(request: HttpRequest, cluster: str) -> HttpResponse:
 
 
 @require_POST
-def restart(request: HttpRequest, cluster: str) -> HttpResponse:
+@access.cluster_view(owner=True)
+def restart(request: HttpRequest, target: Cluster, _role: str) -> HttpResponse:
     """Start the cluster's lesson again in a new sandbox."""
-    target, _role = cluster_and_role(request, cluster, owner=True)
     row = guide.progress_of(target)
     if row is None:
         raise Http404("This cluster has no lesson")

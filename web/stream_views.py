@@ -11,7 +11,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBase, StreamingHt
 from django.views.decorators.http import require_POST
 
 from web import terminal
-from web.views import cluster_and_role
+from web.access import cluster_and_role
 
 
 @require_POST

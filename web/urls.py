@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 from cluster.apiserver.http import urls as api_urls
 from cluster.apiserver.http import views as api_views
@@ -13,6 +14,8 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("sandboxes/new", views.new_sandbox, name="new_sandbox"),
     path("lessons/", lesson_views.lessons, name="lessons"),
+    # APPEND_SLASH is off (kube-apiserver's paths are never redirected): the one page people type by hand
+    path("lessons", RedirectView.as_view(pattern_name="lessons", permanent=True)),
     path("lessons/<slug:slug>/start", lesson_views.start, name="lesson_start"),
     path("classes/new", class_views.new_class, name="class_new"),
     path("classes/<slug:code>/", class_views.student_page, name="class_student"),

@@ -1,8 +1,8 @@
 """The pages: home, a cluster's dashboard, and the fragments and actions the dashboard uses.
 
-Views stay thin: they find the cluster and the visitor's role (web/access.py),
-refuse what the role may not do, call the API server or the in-process
-kubectl, and render templates. Live updates arrive over the websocket
+Views stay thin: `access.cluster_view` finds the cluster and the visitor's role
+and refuses what the role may not do; a view calls the API server or the
+in-process kubectl and renders templates. Live updates arrive over the websocket
 (web/consumers.py); these views serve the first paint, the fragments htmx
 asks for, and the actions.
 """
@@ -11,7 +11,6 @@ from __future__ import annotations
 import random
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import translation
@@ -23,23 +22,10 @@ from cluster.apiserver.server import APIServer
 from cluster.bootstrap import create_cluster, reset_cluster
 from cluster.kubeconfig import kubeconfig_yaml
 from cluster.kubectl import cli as kubectl_cli
-from cluster import idle
 from cluster.models import Cluster
 from web import access, classroom, guide, live, panels, terminal
 from web.lessons import progress
 from web.tls import certificate_pem
-
-
-def cluster_and_role(request: HttpRequest, name: str, owner: bool = False) -> tuple[Cluster, str]:
-    """The cluster and the visitor's role; 404 when they may not open it, 403 when they may only watch."""
-    cluster = Cluster.objects.filter(name=name).first()
-    found = access.role(request, cluster) if cluster is not None else None
-    if cluster is None or found is None:
-        raise Http404("No such cluster")
-    idle.touch(cluster)  # a page or an action keeps the cluster awake, and wakes it
-    if owner and found != access.OWNER:
-        raise PermissionDenied(_("Only the owner of this cluster can do that. You are watching it."))
-    return cluster, found
 
 
 @require_GET
@@ -61,8 +47,8 @@ def new_sandbox(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-def reset_sandbox(request: HttpRequest, cluster: str) -> HttpResponse:
-    target, _role = cluster_and_role(request, cluster, owner=True)
+@access.cluster_view(owner=True)
+def reset_sandbox(request: HttpRequest, target: Cluster, _role: str) -> HttpResponse:
     if target.owner_session != access.session_id(request):
         raise Http404("No such cluster")
     reset_cluster(target)
@@ -70,8 +56,8 @@ def reset_sandbox(request: HttpRequest, cluster: str) -> HttpResponse:
 
 
 @require_GET
-def dashboard(request: HttpRequest, cluster: str) -> HttpResponse:
-    target, role = cluster_and_role(request, cluster)
+@access.cluster_view()
+def dashboard(request: HttpRequest, target: Cluster, role: str) -> HttpResponse:
     api = APIServer(target, client="dashboard")
     context = panels.dashboard_context(api, settings.KUBECLASS_API_URL,
                                        str(settings.KUBECLASS_TLS_DIR / "apiserver.crt"), role)
@@ -86,9 +72,9 @@ def dashboard(request: HttpRequest, cluster: str) -> HttpResponse:
 
 
 @require_POST
-def kubectl(request: HttpRequest, cluster: str) -> HttpResponse:
+@access.cluster_view(owner=True)
+def kubectl(request: HttpRequest, target: Cluster, _role: str) -> HttpResponse:
     """Run one kubectl command line typed in the page's terminal (owners only)."""
-    target, _role = cluster_and_role(request, cluster, owner=True)
     result = terminal.run(target, request.POST.get("command", ""), request.POST.get("stdin", ""))
     row = guide.progress_of(target)
     guide_html = ""
@@ -103,8 +89,8 @@ def kubectl(request: HttpRequest, cluster: str) -> HttpResponse:
 
 
 @require_GET
-def panel(request: HttpRequest, cluster: str, name: str) -> HttpResponse:
-    target, role = cluster_and_role(request, cluster)
+@access.cluster_view()
+def panel(request: HttpRequest, target: Cluster, role: str, name: str) -> HttpResponse:
     api = APIServer(target, client="dashboard")
     try:
         revision = int(request.GET["revision"]) if request.GET.get("revision") else None
@@ -125,9 +111,9 @@ def panel(request: HttpRequest, cluster: str, name: str) -> HttpResponse:
 
 
 @require_POST
-def control(request: HttpRequest, cluster: str) -> HttpResponse:
+@access.cluster_view(owner=True)
+def control(request: HttpRequest, target: Cluster, _role: str) -> HttpResponse:
     """The simulation controls: play/pause, next step, speed, step mode, fast-forward (owners only)."""
-    target, _role = cluster_and_role(request, cluster, owner=True)
     try:
         message = live.control(target, request.POST.get("action", ""), request.POST.get("value", ""))
     except ValueError as err:
@@ -136,9 +122,9 @@ def control(request: HttpRequest, cluster: str) -> HttpResponse:
 
 
 @require_POST
-def traffic(request: HttpRequest, cluster: str) -> HttpResponse:
+@access.cluster_view(owner=True)
+def traffic(request: HttpRequest, target: Cluster, _role: str) -> HttpResponse:
     """Send simulated requests to a Service through kube-proxy and show how they were spread."""
-    target, _role = cluster_and_role(request, cluster, owner=True)
     try:
         count = max(1, min(1000, int(request.POST.get("count", "100"))))
     except ValueError:
@@ -149,8 +135,8 @@ def traffic(request: HttpRequest, cluster: str) -> HttpResponse:
 
 
 @require_GET
-def kubeconfig(request: HttpRequest, cluster: str) -> HttpResponse:
-    target, _role = cluster_and_role(request, cluster, owner=True)
+@access.cluster_view(owner=True)
+def kubeconfig(request: HttpRequest, target: Cluster, _role: str) -> HttpResponse:
     body = kubeconfig_yaml(target, settings.KUBECLASS_API_URL, certificate_pem(settings.KUBECLASS_TLS_DIR))
     response = HttpResponse(body, content_type="application/yaml")
     response["Content-Disposition"] = f'attachment; filename="kubeconfig-{target.name}.yaml"'
