@@ -7,8 +7,13 @@ Every write is appended to `Revision` (etcd's history), so the key space can be
 read as it was at any past revision until it is compacted; `Entry` holds only
 the newest value of each live key so that gets and lists stay cheap.
 
+A key may be attached to a lease: kube-apiserver writes every Event with one of
+--event-ttl, and etcd's lessor deletes the key when the lease expires
+(`Entry.lease_expiry`, `Store.expired`).
+
 Simplified: one key per revision (kube-apiserver never writes more than one key
-in a transaction either), and no leases on keys.
+in a transaction either, and here a lease's expiry deletes its keys one revision
+each); a lease is its expiry on the key itself, with no ID, TTL or keep-alive.
 """
 from __future__ import annotations
 
@@ -67,10 +72,18 @@ class Entry(models.Model):
     mod_revision = models.BigIntegerField()
     version = models.BigIntegerField()
     value = models.TextField()
+    # The expiry of the lease the key was last written with, in milliseconds of the cluster's virtual
+    # Unix time; null for a key without one (every key but Events). Each write sets it anew, as a Put
+    # attaches the lease it names (or none).
+    lease_expiry = models.BigIntegerField(null=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["cluster", "key"], name="entry_unique_key")]
-        indexes = [models.Index(fields=["cluster", "prefix", "namespace"], name="entry_prefix")]
+        indexes = [models.Index(fields=["cluster", "prefix", "namespace"], name="entry_prefix"),
+                   # Only keys with a lease: the lessor's "which have expired" is one seek, and no
+                   # other write pays for it.
+                   models.Index(fields=["cluster", "lease_expiry"], name="entry_lease",
+                                condition=models.Q(lease_expiry__isnull=False))]
 
 
 class Revision(models.Model):
@@ -107,8 +120,8 @@ class Revision(models.Model):
 class StepEvent(models.Model):
     """One hop a request sets off: who told whom what, about which object.
 
-    `message_id` and `params` make the explanation translatable (cluster/steps.py
-    renders them in English or Korean); `diff` lists the changed paths old → new.
+    `message_id` and `params` make the explanation translatable (cluster/steps/catalogue.py
+    holds each message in English and Korean); `diff` lists the changed paths old → new.
     """
 
     cluster = models.ForeignKey(Cluster, on_delete=models.CASCADE, related_name="steps")

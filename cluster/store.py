@@ -1,4 +1,4 @@
-"""etcd's key-value API over the models: range, put, delete, history, watch, compact.
+"""etcd's key-value API over the models: range, put, delete, history, watch, compact, lease expiry.
 
 Only the API server calls this module, just as only kube-apiserver talks to
 etcd. Callers wrap each request in one database transaction, so a failed request
@@ -137,7 +137,7 @@ class Store:
                  held: HeldRevision | None = None) -> None:
         self.cluster = cluster
         # When a list is given, every write this Store makes is appended to it
-        # as etcd's watch would report it (cluster/reconciler/driver.py reads its own
+        # as etcd's watch would report it (cluster/reconciler/watchcache.py reads its own
         # writes from it instead of from the database).
         self.journal = journal
         # When given, the revision counter as known since this transaction's first write.
@@ -256,8 +256,9 @@ class Store:
             self.held.keys = self._keys
 
     def create(self, key: str, value: dict, revision: int, prefix: str, namespace: str = "",
-               text: str | None = None) -> KeyValue:
-        """Put a new key; `text`, when given, is `value` encoded already."""
+               text: str | None = None, lease_expiry: int | None = None) -> KeyValue:
+        """Put a new key; `text`, when given, is `value` encoded already; `lease_expiry` (virtual Unix
+        milliseconds), when given, attaches it to a lease that ends then."""
         text = encode_value(value) if text is None else text
         limit = self.cluster.object_limit
         if limit and self._keys >= limit:
@@ -266,9 +267,9 @@ class Store:
         with DriverCursor() as cursor:
             cursor.execute(
                 f"INSERT INTO {_ENTRY} (cluster_id, key, prefix, namespace, create_revision, mod_revision, "
-                "version, value) VALUES (%s, %s, %s, %s, %s, %s, 1, %s) "
+                "version, value, lease_expiry) VALUES (%s, %s, %s, %s, %s, %s, 1, %s, %s) "
                 "ON CONFLICT (cluster_id, key) DO NOTHING RETURNING id",
-                [self.cluster.pk, key, prefix, namespace, revision, revision, text])
+                [self.cluster.pk, key, prefix, namespace, revision, revision, text, lease_expiry])
             if cursor.fetchone() is None:
                 raise KeyExists(key)
             self._append(cursor, revision, Revision.PUT, key, prefix, namespace, revision, 1, text)
@@ -285,12 +286,14 @@ class Store:
             [self.cluster.pk, revision, type_, key, prefix, namespace, create_revision, version, text])
 
     def update(self, key: str, value: dict, revision: int, expected_mod_revision: int | None = None,
-               text: str | None = None) -> KeyValue:
+               text: str | None = None, lease_expiry: int | None = None) -> KeyValue:
+        """Put a new value of an existing key, attached to the lease `lease_expiry` names (or to none,
+        as a Put without a lease detaches the key from its old one)."""
         text = encode_value(value) if text is None else text
         # Compare-and-swap on mod_revision in the UPDATE itself, as etcd's txn does.
-        sql = (f"UPDATE {_ENTRY} SET mod_revision = %s, version = version + 1, value = %s "
+        sql = (f"UPDATE {_ENTRY} SET mod_revision = %s, version = version + 1, value = %s, lease_expiry = %s "
                "WHERE cluster_id = %s AND key = %s")
-        params: list = [revision, text, self.cluster.pk, key]
+        params: list = [revision, text, lease_expiry, self.cluster.pk, key]
         if expected_mod_revision is not None:
             sql += " AND mod_revision = %s"
             params.append(expected_mod_revision)
@@ -323,6 +326,15 @@ class Store:
             self._advance(cursor, revision, -1)
         self._journal(Written(Revision.DELETE, key, text, create_revision, revision, 0))
         return KeyValue(key, _decode(text), create_revision, revision, 0)
+
+    def expired(self, now: int, limit: int) -> list[str]:
+        """The keys whose lease ended at or before `now` (virtual Unix milliseconds), soonest first, at most
+        `limit`: what etcd's lessor revokes next (each is then deleted as any key is, see `delete`)."""
+        with DriverCursor() as cursor:
+            cursor.execute(f"SELECT key FROM {_ENTRY} WHERE cluster_id = %s AND lease_expiry IS NOT NULL "
+                           "AND lease_expiry <= %s ORDER BY lease_expiry, key LIMIT %s",
+                           [self.cluster.pk, now, limit])
+            return [row[0] for row in cursor.fetchall()]
 
     def _journal(self, written: Written) -> None:
         if self.journal is not None:

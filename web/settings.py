@@ -149,9 +149,11 @@ KUBECLASS_LESSONS_DIR = Path(os.environ.get("KUBECLASS_LESSONS_DIR", str(BASE_DI
 KUBECLASS_OBJECT_LIMIT = int(os.environ.get("KUBECLASS_OBJECT_LIMIT", "5000"))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 4 * 1024 * 1024
 # Bounded storage and CPU (cluster/idle.py, APIServer.compact): etcd history kept for time travel,
-# in revisions; minutes without a page, socket or API call before a cluster sleeps; days before an
+# in revisions; how long an Event lives after its last write (kube-apiserver's --event-ttl, virtual
+# minutes); minutes without a page, socket or API call before a cluster sleeps; days before an
 # unused sandbox is deleted.
 KUBECLASS_HISTORY_REVISIONS = int(os.environ.get("KUBECLASS_HISTORY_REVISIONS", "10000"))
+KUBECLASS_EVENT_TTL_MINUTES = float(os.environ.get("KUBECLASS_EVENT_TTL_MINUTES", "60"))
 KUBECLASS_IDLE_MINUTES = float(os.environ.get("KUBECLASS_IDLE_MINUTES", "15"))
 KUBECLASS_SANDBOX_DAYS = float(os.environ.get("KUBECLASS_SANDBOX_DAYS", "14"))
 # Requests a second one bearer token may send to the Kubernetes API (and its burst); beyond, 429.
