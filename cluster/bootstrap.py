@@ -7,7 +7,7 @@ In the order kind does it, all through the API server as those clients would:
    node.kubernetes.io/exclude-from-external-load-balancers, tainted
    node-role.kubernetes.io/control-plane:NoSchedule), the mirror pods of its
    static pods (etcd, kube-apiserver, kube-controller-manager, kube-scheduler:
-   cluster/addons.py), and kubeadm's addons: CoreDNS (a Deployment of 2 and the
+   cluster/staticpods.py), and kubeadm's addons (cluster/addons.py): CoreDNS (a Deployment of 2 and the
    kube-dns Service) and kube-proxy (a DaemonSet).
 2. kind installs kindnet (a DaemonSet) and the `standard` StorageClass.
 3. The control plane, up on its node, rolls CoreDNS out before any worker has
@@ -44,7 +44,7 @@ import random
 
 from django.db import transaction
 
-from cluster import addons, clock
+from cluster import addons, clock, staticpods
 from cluster.apiserver.server import APIServer
 from cluster.models import Cluster, ReconcilerLease, default_object_limit
 
@@ -240,8 +240,8 @@ def kubeadm_init(cluster: Cluster) -> None:
     node = join_node(kubelet, control_plane_manifest(cluster.seed))
     seen = clock.now(cluster).strftime("%Y-%m-%dT%H:%M:%S.%f000Z")
     ip = node["status"]["addresses"][0]["address"]
-    for static in addons.static_pods(ip):
-        kubelet.create("pods", "kube-system", addons.mirror_pod(static, node, seen))
+    for static in staticpods.static_pods(ip):
+        kubelet.create("pods", "kube-system", staticpods.mirror_pod(static, node, seen))
     kubeadm = APIServer(cluster, client="kubeadm")
     for obj in addons.kubeadm_addons()[:3]:  # CoreDNS: ServiceAccount, ConfigMap, Deployment, then its Service
         kubeadm.create(obj["kind"].lower() + "s", "kube-system", obj)

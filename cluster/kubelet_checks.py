@@ -14,7 +14,7 @@ import math
 from typing import TYPE_CHECKING, Iterator
 
 from cluster import kubelet_probes as probes
-from cluster.container import commands, programs, shell
+from cluster.container import commands, programs_http, shell
 from cluster.container.context import Names, make_host
 from cluster.events import NORMAL
 from cluster.registry import image_config
@@ -151,7 +151,7 @@ class Checker:
         if found is None:
             return probes.Verdict(False, f'Get "{url}": dial tcp {ip}:{port}: connect: connection refused')
         block, fs, hostname = found
-        status, _ = programs.respond(block, path, fs, at, hostname, _bridge(ip), programs.PROBE_AGENT)
+        status, _ = programs_http.respond(block, path, fs, at, hostname, _bridge(ip), programs_http.PROBE_AGENT)
         volatile = block.get("name") in FILE_SERVERS  # its answer changes with time or with its files
         if status is None:
             return probes.Verdict(False, f'Get "{url}": EOF', volatile)

@@ -206,9 +206,10 @@ class EvictionManager:
     def evict(self, pod: dict, node: dict, now: dt.datetime, message: str) -> bool:
         """evictPod: the Evicted event, the containers killed, the pod Failed with the reason and message."""
         from cluster.kubelet_pods import PodSync
+        from cluster.kubelet_terminate import kill_all
         meta = pod["metadata"]
         record(self.kubelet.api, pod, WARNING, REASON, message, "kubelet", host=self.kubelet.node_name)
-        PodSync(self.kubelet, pod, node, now).kill_all(IMMEDIATE_GRACE)
+        kill_all(PodSync(self.kubelet, pod, node, now), IMMEDIATE_GRACE)
         stamp = rfc3339(now)
 
         def failed(current: dict) -> dict:

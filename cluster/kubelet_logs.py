@@ -21,7 +21,7 @@ from typing import Callable, Iterator
 
 from cluster.apiserver.errors import StatusError, field_error
 from cluster.apiserver.server import APIServer
-from cluster.container import logs, pods, programs
+from cluster.container import logs, pods, programs_banners, programs_http
 from cluster.kubelet_probes import FIELDS, times
 
 FOLLOW_POLL_SECONDS = 0.5
@@ -165,7 +165,7 @@ def find_instance(api: APIServer, pod: dict, container: str, wanted: str) -> Ins
 
 def instance_lines(api: APIServer, pod: dict, spec: dict, instance: Instance, now: float) -> list[list]:
     banners = [[t, logs.STREAMS[s], text, 0] for at, name, args in instance.banners
-               for t, s, text in programs.banner_lines(name, args, at)]
+               for t, s, text in programs_banners.banner_lines(name, args, at)]
     stored = logs.stored(api.cluster, instance.key)
     fresh: list[list] = []
     if instance.record is not None and instance.record.get("state") == "running":
@@ -178,7 +178,7 @@ def instance_lines(api: APIServer, pod: dict, spec: dict, instance: Instance, no
     signal = instance.signal
     if signal and instance.server and float(signal["at"]) <= end:
         stopped = [[t, logs.STREAMS[s], text, 0] for t, s, text in
-                   programs.stop_lines(instance.server.get("name", ""), instance.server.get("args") or {},
+                   programs_banners.stop_lines(instance.server.get("name", ""), instance.server.get("args") or {},
                                        float(signal["at"]), signal.get("name", "SIGTERM"))]
     probed = probe_lines(spec, pod, instance, end)
     return logs.merge(banners, stored, fresh, probed, stopped)
@@ -206,7 +206,8 @@ def probe_lines(spec: dict, pod: dict, instance: Instance, end: float) -> list[l
             continue
         path = get.get("path") or "/"
         for at in times(spec[field], instance.started, instance.started - 1e-6, end)[-logs.MAX_LINES:]:
-            line = programs.access_line(server, at, client, path, 200, _probe_size(server), programs.PROBE_AGENT)
+            line = programs_http.access_line(server, at, client, path, 200, _probe_size(server),
+                                                programs_http.PROBE_AGENT)
             if line is not None:
                 lines.append([at, logs.STREAMS[line[0]], line[1], 0])
     return lines

@@ -8,7 +8,8 @@ their probes (cluster/kubelet_probes.py), restart exited ones by the restart pol
 with the crash-loop back-off (10 s doubling to 5 min), and write the pod's status —
 phase, conditions, container states — through the API server's status subresource.
 A pod with a deletionTimestamp is stopped (SIGTERM or the image's STOPSIGNAL, SIGKILL
-when its grace period ends) and then deleted with grace period 0.
+when its grace period ends) and then deleted with grace period 0 (cluster/kubelet_terminate.py).
+Image pulls are cluster/kubelet_images.py's, the back-offs cluster/kubelet_backoff.py's.
 
 Init containers (kuberuntime_container.go computeInitContainerActions) run one at a
 time, in order, each to completion before the next starts and before any container
@@ -30,10 +31,9 @@ restarted at the sync that notices it rather than at the next PLEG relist.
 from __future__ import annotations
 
 import datetime as dt
-import random
 from typing import TYPE_CHECKING
 
-from cluster import faults, kubelet_start, steps
+from cluster import faults, kubelet_images, kubelet_start, kubelet_terminate, steps
 from cluster import kubelet_hooks as hooks
 from cluster.apiserver.errors import StatusError
 from cluster.clock import parse_rfc3339, rfc3339
@@ -42,45 +42,18 @@ from cluster.container import pods as container_pods
 from cluster.container import shell
 from cluster.container.context import ConfigError, project_volumes
 from cluster.events import NORMAL, WARNING, record
+from cluster.kubelet_backoff import PLEG_RELIST_PERIOD, backoff, backoff_resync, go_duration
 from cluster.kubelet_checks import Checker
 from cluster.kubelet_status import build_status, container_status, is_sidecar, pod_phase
-from cluster.registry import PullError, image_config, resolve
-from cluster.runtime import ImageRef, exits_at, parse_image, started_at
+from cluster.registry import image_config
+from cluster.runtime import exits_at, parse_image, started_at
 
 if TYPE_CHECKING:
     from cluster.kubelet import Kubelet
 
 COMPONENT = "kubelet"
-BACKOFF_INITIAL = 10.0  # kubelet's backOffPeriod and image back-off initial duration
-BACKOFF_MAX = 300.0  # MaxContainerBackOff / image back-off maximum
-DEFAULT_PERIOD = 10
-PLEG_RELIST_PERIOD = 1.0  # the pod lifecycle event generator's relist period
 CONFIG_RETRY = 10.0  # a container whose config cannot be resolved is tried again
 MOUNT_BACKOFF_INITIAL, MOUNT_BACKOFF_MAX = 0.5, 122.0  # the volume manager's exponential back-off
-
-
-def backoff(failures: int) -> float:
-    """Delay before retry after `failures` earlier tries: 0 the first time, then 10 s doubling to 5 min."""
-    if failures <= 0:
-        return 0.0
-    return min(BACKOFF_INITIAL * 2 ** (failures - 1), BACKOFF_MAX)
-
-
-def backoff_resync(uid: str, now: dt.datetime) -> dt.timedelta:
-    """When the pod worker syncs a pod that is backing off again, recording BackOff each time: backOffPeriod
-    jittered by up to half (pod_workers.go completeWork, wait.Jitter(10s, 0.5)), seeded by the pod and time."""
-    return dt.timedelta(seconds=BACKOFF_INITIAL * (1 + 0.5 * random.Random(f"{uid}@{now.isoformat()}").random()))
-
-
-def go_duration(seconds: float) -> str:
-    """time.Duration.String() at millisecond precision (389ms, 2.513s, 10s, 1m20s, 5m0s)."""
-    if seconds >= 60:
-        minutes, rest = divmod(int(round(seconds)), 60)
-        return f"{minutes}m{rest}s"
-    if seconds < 1:
-        return f"{seconds * 1000:.3f}".rstrip("0").rstrip(".") + "ms"
-    text = f"{seconds:.3f}".rstrip("0").rstrip(".")
-    return f"{text}s"
 
 
 class PodSync:
@@ -147,9 +120,9 @@ class PodSync:
     # -- the pass ---------------------------------------------------------------
     def run(self) -> Result:
         if self.meta.get("deletionTimestamp"):
-            return self.terminate()
+            return kubelet_terminate.terminate(self)
         if (self.pod.get("status") or {}).get("phase") in ("Succeeded", "Failed"):
-            return self.stop_remaining()
+            return kubelet_terminate.stop_remaining(self)
         if self.runtime.sandbox(self.uid) is None and not (self.pod.get("status") or {}).get("startTime"):
             refused = self.kubelet.eviction.admit(self.pod, self.now)  # canAdmitPod: only a pod new here
             if refused:
@@ -257,31 +230,6 @@ class PodSync:
                 if is_sidecar(by_name[s["name"]]) and (record_ := self.runtime.container(self.uid, s["name"]))
                 and record_["state"] == "exited" else s for s in statuses]
 
-    def stop_remaining(self) -> Result:
-        """A pod in a terminal phase keeps no process running (syncTerminatingPod): stop what still runs."""
-        running = {c["name"]: r for c in self.all_specs()
-                   if (r := self.runtime.container(self.uid, c["name"])) is not None and r["state"] == "running"}
-        if not running:
-            return DONE
-        self.advance(running, self.now.timestamp())
-        grace = int(self.pod["spec"].get("terminationGracePeriodSeconds", 30))
-        for spec in self.all_specs():
-            record_ = running.get(spec["name"])
-            if record_ is None or is_sidecar(spec):
-                continue
-            if not record_.get("stopping"):
-                self.event(NORMAL, "Killing", f"Stopping container {spec['name']}", spec["name"])
-                self.stop(spec, record_, grace)
-            self.runtime.reap(record_, self.now)
-            self.wake_at(exits_at(record_) if record_["state"] == "running" else None)
-        if not self.due:
-            self.stop_sidecars([], self.now + dt.timedelta(seconds=grace))
-        if self.due:
-            return self.result()
-        self.write_status(self.runtime.sandbox(self.uid), self.stopped_statuses(self.main_specs),
-                          self.stopped_statuses(self.init_specs))
-        return DONE
-
     def mount_volumes(self) -> bool:
         """WaitForAttachAndMount: project configMap/secret/downwardAPI/projected volumes once; False while
         one fails (retried with the volume manager's back-off, a FailedMount event each time)."""
@@ -367,7 +315,7 @@ class PodSync:
             restart_at = parse_rfc3339(record_["finishedAt"]) + dt.timedelta(seconds=delay)
             if self.now < restart_at:
                 return self.crash_loop(container, record_, delay, restart_at)
-        waiting = self.ensure_image(container, record_)
+        waiting = kubelet_images.ensure_image(self, container, record_)
         if waiting is not None:
             if waiting["reason"] == "ContainerCreating":
                 waiting = {"reason": self.default_waiting}
@@ -404,65 +352,6 @@ class PodSync:
         waiting = {"reason": "CrashLoopBackOff",
                    "message": f"back-off {go_duration(delay)} restarting failed container={name} pod={pod_name}"}
         return container_status(container, record_, ready=False, waiting=waiting)
-
-    # -- images -----------------------------------------------------------------
-    def ensure_image(self, container: dict, record_: dict | None) -> dict | None:
-        """None when the image is on the node; else the container's waiting state."""
-        image, name = container["image"], container["name"]
-        ref = parse_image(image)
-        policy = container.get("imagePullPolicy", "IfNotPresent")
-        present = self.runtime.image(ref) is not None
-        pull = self.runtime.pull(ref)
-        if pull is None and policy == "Never" and not present:
-            message = f'Container image "{image}" is not present with pull policy of Never'
-            self.event(WARNING, "ErrImageNeverPull", message, name)
-            return {"reason": "ErrImageNeverPull", "message": message}
-        if pull is None and (policy == "Never" or (policy == "IfNotPresent" and present)):
-            self.event(NORMAL, "Pulled", f'Container image "{image}" already present on machine', name)
-            return None
-        if pull is None:
-            return self.begin_pull(container, ref, present)
-        ready_at = dt.datetime.fromisoformat(pull["ready_at"])
-        if self.now < ready_at:
-            self.wake_at(ready_at)
-            return {"reason": "ContainerCreating"}
-        done = self.runtime.finish_pull(ref)
-        self.runtime.data.setdefault("pull_failures", {}).pop(f"{self.uid}/{name}", None)
-        seconds = go_duration(done["seconds"])
-        self.event(NORMAL, "Pulled", f'Successfully pulled image "{image}" in {seconds} ({seconds} including '
-                                     f'waiting). Image size: {done["size"]} bytes.', name)
-        return None
-
-    def begin_pull(self, container: dict, ref: ImageRef, present: bool) -> dict:
-        image, name = container["image"], container["name"]
-        try:
-            size, message = resolve(self.api.cluster, ref), ""
-        except PullError as err:
-            size, message = 0, str(err)
-        failures = self.runtime.data.setdefault("pull_failures", {})
-        failed = failures.get(f"{self.uid}/{name}")
-        if message and failed:
-            retry_at = dt.datetime.fromisoformat(failed["last"]) + dt.timedelta(seconds=backoff(failed["count"]))
-            if self.now < retry_at:
-                self.wake_at(min(retry_at, self.now + backoff_resync(self.uid, self.now)))
-                self.event(NORMAL, "BackOff", f'Back-off pulling image "{image}"', name)
-                self.event(WARNING, "Failed", "Error: ImagePullBackOff", name)
-                return {"reason": "ImagePullBackOff", "message": f'Back-off pulling image "{image}"'}
-        self.hop("PullImage", image=image)
-        self.event(NORMAL, "Pulling", f'Pulling image "{image}"', name)
-        if message:
-            count = (failed or {}).get("count", 0) + 1
-            failures[f"{self.uid}/{name}"] = {"count": count, "last": self.now.isoformat()}
-            self.runtime.dirty = True
-            self.event(WARNING, "Failed", f'Failed to pull image "{image}": {message}', name)
-            self.event(WARNING, "Failed", "Error: ErrImagePull", name)
-            # The kubelet syncs the pod again shortly (PLEG sees its new sandbox; on a retry,
-            # the pod worker requeues it) and finds the pull backing off: ImagePullBackOff.
-            self.wake_at(self.now + dt.timedelta(seconds=PLEG_RELIST_PERIOD))
-            return {"reason": "ErrImagePull", "message": message}
-        pull = self.runtime.start_pull(ref, size, self.now, cached=present)
-        self.wake_at(dt.datetime.fromisoformat(pull["ready_at"]))
-        return {"reason": "ContainerCreating"}
 
     # -- containers ---------------------------------------------------------------
     def start_container(self, container: dict, previous: dict | None, last_status: dict | None,
@@ -572,65 +461,6 @@ class PodSync:
         except StatusError as err:
             if err.code != 404:
                 raise
-
-    def kill_all(self, grace: int) -> None:
-        """killPodFunc: stop every running container now with `grace` (the eviction manager's override)."""
-        running = {c["name"]: r for c in self.all_specs()
-                   if (r := self.runtime.container(self.uid, c["name"])) is not None and r["state"] == "running"}
-        if not running:
-            return
-        self.advance(running, self.now.timestamp())
-        for spec in self.all_specs():
-            record_ = running.get(spec["name"])
-            if record_ is not None and record_["state"] == "running" and not record_.get("stopping"):
-                self.event(NORMAL, "Killing", f"Stopping container {spec['name']}", spec["name"])
-                self.stop(spec, record_, grace)
-        self.runtime.save()
-
-    # -- termination ----------------------------------------------------------------
-    def terminate(self) -> Result:
-        """The pod is being deleted: stop its containers (and running init containers) at once, its
-        sidecars after them, the last first; delete it when everything has exited."""
-        deadline = parse_rfc3339(self.meta["deletionTimestamp"])
-        grace = int(self.meta.get("deletionGracePeriodSeconds", 0))
-        self.advance(self.running_records(), self.now.timestamp())
-        for container in self.all_specs():
-            if is_sidecar(container):
-                continue
-            record_ = self.runtime.container(self.uid, container["name"])
-            if record_ is not None and record_["state"] == "running":
-                if not record_.get("stopping"):
-                    self.event(NORMAL, "Killing", f"Stopping container {container['name']}", container["name"])
-                    self.stop(container, record_, grace, max(deadline, self.now))
-                self.runtime.reap(record_, self.now)
-                self.wake_at(exits_at(record_) if record_["state"] == "running" else None)
-        if not self.due:
-            self.stop_sidecars([], max(deadline, self.now))
-        statuses, init_statuses = self.stopped_statuses(self.main_specs), self.stopped_statuses(self.init_specs)
-        if self.due:
-            self.write_status(self.runtime.sandbox(self.uid), statuses, init_statuses)
-            return self.result()
-        return self.finish_termination(statuses, init_statuses)
-
-    def stopped_statuses(self, specs: list[dict]) -> list[dict]:
-        init = specs is not self.main_specs
-        return [container_status(c, r, ready=init and not is_sidecar(c) and r["state"] == "exited"
-                                 and r.get("exitCode") == 0)
-                if (r := self.runtime.container(self.uid, c["name"])) else
-                container_status(c, None, ready=False, waiting={"reason": self.default_waiting}) for c in specs]
-
-    def finish_termination(self, statuses: list[dict], init_statuses: list[dict] | None = None) -> Result:
-        if self.runtime.sandbox(self.uid) is not None:
-            self.hop("StopPodSandbox")
-            self.runtime.remove_pod_sandbox(self.uid)
-        self.write_status(None, statuses, init_statuses)
-        try:
-            self.api.delete("pods", self.meta["namespace"], self.meta["name"], grace_period_seconds=0,
-                            preconditions={"uid": self.uid})
-        except StatusError as err:
-            if err.code not in (404, 409):
-                raise
-        return DONE
 
 
 def hook_error_waiting(record_: dict) -> dict | None:

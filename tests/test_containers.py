@@ -7,6 +7,7 @@ Each test applies a manifest with the in-process kubectl, fast-forwards the clus
 from __future__ import annotations
 
 import io
+import json
 
 import pytest
 from django.core.management import call_command
@@ -455,6 +456,33 @@ spec:
     last = sim.container("memory-demo-2")
     terminated = last["lastState"].get("terminated") or last["state"].get("terminated")
     assert (terminated["reason"], terminated["exitCode"]) == ("OOMKilled", 137)
+
+
+@pytest.mark.parametrize("args, reason", [
+    (["-cpus", "2"], None),  # the documentation's "Assign CPU Resources" pod: it runs
+    (["-mem-total", "150Mi", "-mem-alloc-size", "10Mi"], "OOMKilled"),  # more than its 100Mi limit
+    (["-mem-total", "50Mi"], None),
+])
+def test_vish_stress_reads_its_go_flags(sim: Sim, args: list[str], reason: str | None) -> None:
+    sim.apply(f"""
+apiVersion: v1
+kind: Pod
+metadata: {{name: vish}}
+spec:
+  containers:
+  - name: ctr
+    image: vish/stress
+    resources:
+      limits: {{memory: "100Mi"}}
+    args: {json.dumps(args + ["-logtostderr"])}
+""")
+    sim.wait(20)
+    status = sim.container("vish")
+    terminated = status["lastState"].get("terminated") or status["state"].get("terminated")
+    if reason is None:
+        assert "running" in status["state"] and terminated is None
+    else:
+        assert (terminated["reason"], terminated["exitCode"]) == (reason, 137)
 
 
 def test_exec_runs_a_shell_in_the_container(sim: Sim) -> None:

@@ -33,7 +33,8 @@ def test_every_component_keeps_the_declared_contract(api: APIServer) -> None:
 
 
 def test_the_scheduler_kubelet_proxy_and_dns_do_not_import_controllers() -> None:
-    for name in ("scheduler/scheduler.py", "kubelet.py", "kubelet_pods.py", "proxy.py", "dns.py"):
+    for name in ("scheduler/scheduler.py", "kubelet.py", "kubelet_pods.py", "kubelet_images.py",
+                 "kubelet_terminate.py", "kubelet_backoff.py", "proxy.py", "dns.py"):
         found = {m for m in _imports(ROOT / "cluster" / name) if m.startswith("cluster.controllers")}
         assert not found, (name, found)
 

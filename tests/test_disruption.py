@@ -6,18 +6,13 @@ kube-apiserver answers over HTTP and what kubectl v1.32 prints.
 """
 from __future__ import annotations
 
-import io
 import json
-import shlex
 
 import pytest
 from django.test import Client
 
-from cluster import clock
-from cluster.apiserver.server import APIServer
-from cluster.kubectl import cli
 from cluster.models import Cluster
-from cluster.reconciler.driver import ClusterDriver
+from tests.workload_sim import KubectlSim
 
 PDB = """
 apiVersion: policy/v1
@@ -33,29 +28,12 @@ spec:
 VIOLATION = "Cannot evict pod as it would violate the pod's disruption budget."
 
 
-class Sim:
+class Sim(KubectlSim):
+    """The cluster, kubectl, and HTTP requests with the cluster's token."""
+
     def __init__(self, cluster: Cluster) -> None:
-        clock.set_speed(cluster, 0.0)
-        self.cluster = Cluster.objects.get(pk=cluster.pk)
-        self.driver = ClusterDriver(self.cluster)
+        super().__init__(cluster)
         self.http = Client()
-
-    @property
-    def api(self) -> APIServer:
-        return APIServer(Cluster.objects.get(pk=self.cluster.pk), client="kubectl")
-
-    def wait(self, seconds: float) -> None:
-        self.driver.fast_forward(seconds=seconds)
-
-    def run(self, line: str, stdin: str = "") -> tuple[int, str, str]:
-        out, err = io.StringIO(), io.StringIO()
-        code = cli.run(self.api, shlex.split(line), io.StringIO(stdin), out, err)
-        return code, out.getvalue(), err.getvalue()
-
-    def ok(self, line: str, stdin: str = "") -> str:
-        code, out, err = self.run(line, stdin)
-        assert code == 0, err
-        return out
 
     def post(self, path: str, body: dict):
         return self.http.post(path, data=json.dumps(body), content_type="application/json",

@@ -13,7 +13,7 @@ from __future__ import annotations
 import pytest
 
 from cluster.models import Cluster
-from tests.test_kubelet_lifecycle import Sim
+from tests.workload_sim import KubectlSim
 
 TCP_LIVENESS_READINESS = """
 apiVersion: v1
@@ -95,11 +95,11 @@ spec:
 
 
 @pytest.fixture
-def sim(cluster: Cluster) -> Sim:
-    return Sim(cluster)
+def sim(cluster: Cluster) -> KubectlSim:
+    return KubectlSim(cluster)
 
 
-def ready_column(sim: Sim, name: str) -> str:
+def ready_column(sim: KubectlSim, name: str) -> str:
     return sim.ok(f"get pod {name} --no-headers").split()[1]
 
 

@@ -8,7 +8,7 @@ import pytest
 from cluster import clock, faults
 from cluster.apiserver.server import APIServer
 from cluster.kubelet import HEARTBEAT, Kubelet
-from cluster.kubelet_pods import backoff, go_duration
+from cluster.kubelet_backoff import backoff, go_duration
 from cluster.models import Cluster
 from cluster.runtime import parse_image
 

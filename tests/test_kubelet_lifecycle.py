@@ -1,84 +1,23 @@
-"""The kubelet's remaining lifecycle, played with the documentation's own examples on the virtual clock.
+"""The kubelet's container lifecycle, played with the documentation's own examples on the virtual clock.
 
 Init containers (kubernetes.io/docs/concepts/workloads/pods/init-containers), sidecars
-(…/pods/sidecar-containers), startup probes (…/configure-liveness-readiness-startup-probes),
-env from ConfigMaps (…/configure-pod-configmap), the memory-limit stress pod
-(…/assign-memory-resource), node-pressure eviction (…/node-pressure-eviction), the fluentd
-DaemonSet and the Indexed Job. Every component runs (a ClusterDriver in fast-forward that
-keeps running between looks, as a server would); what is asserted is what a user sees:
-`kubectl get` STATUS, events, conditions, logs.
+(…/pods/sidecar-containers), startup and readiness probes (…/configure-liveness-readiness-startup-probes)
+and the Indexed Job. Every component runs (a ClusterDriver in fast-forward that keeps running
+between looks, as a server would); what is asserted is what a user sees: `kubectl get` STATUS,
+events, conditions, logs. What the kubelet gives a pod and takes back (ConfigMaps, memory, node
+pressure) is tests/test_kubelet_resources.py's.
 """
 from __future__ import annotations
 
-import io
-import re
-import shlex
-
 import pytest
 
-from cluster import clock
-from cluster.apiserver.server import APIServer
-from cluster.kubectl import cli
 from cluster.models import Cluster
-from cluster.reconciler.driver import ClusterDriver
-
-
-class Sim:
-    """A cluster that keeps running between looks, and kubectl."""
-
-    def __init__(self, cluster: Cluster) -> None:
-        clock.set_speed(cluster, 0.0)
-        self.cluster = Cluster.objects.get(pk=cluster.pk)
-        self.driver = ClusterDriver(self.cluster)
-
-    @property
-    def api(self) -> APIServer:
-        return APIServer(Cluster.objects.get(pk=self.cluster.pk), client="kubectl")
-
-    def wait(self, seconds: float) -> None:
-        self.driver.fast_forward(seconds=seconds)
-
-    def run(self, line: str, stdin: str = "") -> tuple[int, str, str]:
-        out, err = io.StringIO(), io.StringIO()
-        code = cli.run(self.api, shlex.split(line), io.StringIO(stdin), out, err)
-        return code, out.getvalue(), err.getvalue()
-
-    def ok(self, line: str, stdin: str = "") -> str:
-        code, out, err = self.run(line, stdin)
-        assert code == 0, err
-        return out
-
-    def apply(self, manifest: str) -> None:
-        self.ok("apply -f -", stdin=manifest)
-
-    def pod(self, name: str) -> dict:
-        return self.api.get("pods", "default", name)
-
-    def status_column(self, name: str) -> str:
-        return self.ok(f"get pod {name} --no-headers").split()[2]
-
-    def condition(self, name: str, type_: str) -> dict:
-        return next(c for c in self.pod(name)["status"]["conditions"] if c["type"] == type_)
-
-    def events(self, name: str) -> list[tuple[str, str, str]]:
-        found = [e for e in self.api.list("events", "default")["items"] if e["involvedObject"]["name"] == name]
-        found.sort(key=lambda e: (e["firstTimestamp"], int(e["metadata"]["resourceVersion"])))
-        return [(e["reason"], e["message"], e["involvedObject"].get("fieldPath", "")) for e in found]
-
-    def watch_status(self, name: str, seconds: int) -> list[str]:
-        """The STATUS column second by second, each change once."""
-        seen: list[str] = []
-        for _ in range(seconds):
-            self.wait(1)
-            column = self.status_column(name)
-            if not seen or seen[-1] != column:
-                seen.append(column)
-        return seen
+from tests.workload_sim import KubectlSim
 
 
 @pytest.fixture
-def sim(cluster: Cluster) -> Sim:
-    return Sim(cluster)
+def sim(cluster: Cluster) -> KubectlSim:
+    return KubectlSim(cluster)
 
 
 # -- init containers ------------------------------------------------------------------------------------
@@ -115,7 +54,7 @@ spec:
 """
 
 
-def test_the_init_container_example_waits_for_its_services_one_after_the_other(sim: Sim) -> None:
+def test_the_init_container_example_waits_for_its_services_one_after_the_other(sim: KubectlSim) -> None:
     sim.apply(MYAPP)
     sim.wait(10)
     assert sim.ok("get pods").splitlines()[1].split()[:4] == ["myapp-pod", "0/1", "Init:0/2", "0"]
@@ -171,7 +110,7 @@ spec:
 """
 
 
-def test_a_failing_init_container_fails_the_pod_under_restart_policy_never(sim: Sim) -> None:
+def test_a_failing_init_container_fails_the_pod_under_restart_policy_never(sim: KubectlSim) -> None:
     sim.apply(INIT_FAILS % "Never")
     sim.wait(15)
     assert sim.ok("get pod initfail --no-headers").split()[:4] == ["initfail", "0/1", "Init:Error", "0"]
@@ -185,7 +124,7 @@ def test_a_failing_init_container_fails_the_pod_under_restart_policy_never(sim: 
     assert sim.ok("logs initfail -c setup") == "setting up\n"
 
 
-def test_a_failing_init_container_is_restarted_with_back_off_under_restart_policy_always(sim: Sim) -> None:
+def test_a_failing_init_container_is_restarted_with_back_off_under_restart_policy_always(sim: KubectlSim) -> None:
     sim.apply(INIT_FAILS % "Always")
     seen = sim.watch_status("initfail", 60)
     assert seen[:4] == ["Init:0/1", "Init:Error", "Init:CrashLoopBackOff", "Init:0/1"]
@@ -196,7 +135,7 @@ def test_a_failing_init_container_is_restarted_with_back_off_under_restart_polic
             f"{sim.pod('initfail')['metadata']['uid']})", "spec.initContainers{setup}") in sim.events("initfail")
 
 
-def test_the_pod_is_pod_initializing_while_the_app_image_is_pulled(sim: Sim) -> None:
+def test_the_pod_is_pod_initializing_while_the_app_image_is_pulled(sim: KubectlSim) -> None:
     sim.apply("""
 apiVersion: v1
 kind: Pod
@@ -249,7 +188,7 @@ spec:
 """
 
 
-def test_the_indexed_job_example_reverses_the_item_its_init_container_wrote(sim: Sim) -> None:
+def test_the_indexed_job_example_reverses_the_item_its_init_container_wrote(sim: KubectlSim) -> None:
     sim.apply(INDEXED_JOB)
     sim.wait(60)
     assert sim.ok("get job indexed-job --no-headers").split()[1:3] == ["Complete", "5/5"]
@@ -299,7 +238,7 @@ spec:
 """
 
 
-def test_the_sidecar_example_runs_beside_the_app_and_stops_after_it(sim: Sim) -> None:
+def test_the_sidecar_example_runs_beside_the_app_and_stops_after_it(sim: KubectlSim) -> None:
     sim.apply(SIDECAR_DEPLOYMENT)
     sim.wait(20)
     name = sim.api.list("pods", "default")["items"][0]["metadata"]["name"]
@@ -317,7 +256,7 @@ def test_the_sidecar_example_runs_beside_the_app_and_stops_after_it(sim: Sim) ->
     assert killing == ["spec.containers{myapp}", "spec.initContainers{logshipper}"]  # the sidecar last
 
 
-def test_a_sidecar_that_exits_is_restarted_while_the_app_runs_on(sim: Sim) -> None:
+def test_a_sidecar_that_exits_is_restarted_while_the_app_runs_on(sim: KubectlSim) -> None:
     sim.apply("""
 apiVersion: v1
 kind: Pod
@@ -336,7 +275,7 @@ spec:
     assert sim.condition("flaky", "Initialized")["status"] == "True"
 
 
-def test_a_job_with_a_sidecar_completes_once_its_container_is_done(sim: Sim) -> None:
+def test_a_job_with_a_sidecar_completes_once_its_container_is_done(sim: KubectlSim) -> None:
     sim.apply("""
 apiVersion: batch/v1
 kind: Job
@@ -396,7 +335,7 @@ spec:
 """
 
 
-def test_a_startup_probe_that_runs_out_restarts_the_container(sim: Sim) -> None:
+def test_a_startup_probe_that_runs_out_restarts_the_container(sim: KubectlSim) -> None:
     sim.apply(SLOW_START % 3)
     sim.wait(30)
     unhealthy = [m for r, m, _ in sim.events("slow") if r == "Unhealthy"]
@@ -409,7 +348,7 @@ def test_a_startup_probe_that_runs_out_restarts_the_container(sim: Sim) -> None:
     assert sim.pod("slow")["status"]["containerStatuses"][0]["restartCount"] == 1
 
 
-def test_a_startup_probe_holds_liveness_back_until_the_app_has_started(sim: Sim) -> None:
+def test_a_startup_probe_holds_liveness_back_until_the_app_has_started(sim: KubectlSim) -> None:
     sim.apply(SLOW_START % 10)
     sim.wait(40)
     status = sim.pod("slow")["status"]["containerStatuses"][0]
@@ -421,7 +360,7 @@ def test_a_startup_probe_holds_liveness_back_until_the_app_has_started(sim: Sim)
     assert sim.status_column("slow") == "Running"
 
 
-def test_readiness_turns_false_only_after_failure_threshold_failures(sim: Sim) -> None:
+def test_readiness_turns_false_only_after_failure_threshold_failures(sim: KubectlSim) -> None:
     sim.apply("""
 apiVersion: v1
 kind: Pod
@@ -447,263 +386,3 @@ spec:
     failures = [m for r, m, _ in sim.events("web") if r == "Unhealthy"]
     assert failures[0] == "Readiness probe failed: HTTP probe failed with statuscode: 403"
     assert sim.ok("get pod web --no-headers").split()[1:3] == ["0/1", "Running"]
-
-
-# -- configuration ----------------------------------------------------------------------------------------------
-DAPI = """
-apiVersion: v1
-kind: Pod
-metadata:
-  name: dapi-test-pod
-spec:
-  containers:
-    - name: test-container
-      image: registry.k8s.io/busybox
-      command: [ "/bin/sh", "-c", "env" ]
-      env:
-        - name: SPECIAL_LEVEL_KEY
-          valueFrom:
-            configMapKeyRef:
-              name: special-config
-              key: special.how
-  restartPolicy: Never
-"""
-
-
-def test_env_from_a_missing_configmap_waits_as_create_container_config_error_then_runs(sim: Sim) -> None:
-    sim.apply(DAPI)
-    sim.wait(15)
-    assert sim.status_column("dapi-test-pod") == "CreateContainerConfigError"
-    waiting = sim.pod("dapi-test-pod")["status"]["containerStatuses"][0]["state"]["waiting"]
-    assert waiting == {"reason": "CreateContainerConfigError", "message": 'configmap "special-config" not found'}
-    assert ("Failed", 'Error: configmap "special-config" not found', "spec.containers{test-container}") in \
-        sim.events("dapi-test-pod")
-    sim.ok("create configmap special-config --from-literal=special.type=charm")
-    sim.wait(15)
-    assert sim.pod("dapi-test-pod")["status"]["containerStatuses"][0]["state"]["waiting"]["message"] == \
-        "couldn't find key special.how in ConfigMap default/special-config"
-    sim.ok("delete configmap special-config")
-    sim.ok("create configmap special-config --from-literal=special.how=very")
-    sim.wait(15)
-    assert sim.status_column("dapi-test-pod") == "Completed"
-    assert "SPECIAL_LEVEL_KEY=very\n" in sim.ok("logs dapi-test-pod")
-
-
-def test_env_from_and_optional_references(sim: Sim) -> None:
-    sim.ok("create configmap special-config --from-literal=SPECIAL_LEVEL=very --from-literal=SPECIAL_TYPE=charm")
-    sim.apply("""
-apiVersion: v1
-kind: Pod
-metadata: {name: envs}
-spec:
-  restartPolicy: Never
-  containers:
-  - name: c
-    image: busybox:1.36
-    command: ['sh', '-c', 'env']
-    envFrom:
-    - configMapRef: {name: special-config}
-    - secretRef: {name: not-there, optional: true}
-    env:
-    - name: MAYBE
-      valueFrom: {secretKeyRef: {name: not-there, key: k, optional: true}}
-""")
-    sim.wait(15)
-    env = sim.ok("logs envs")
-    assert "SPECIAL_LEVEL=very\n" in env and "SPECIAL_TYPE=charm\n" in env and "MAYBE=" not in env
-
-
-def test_configmap_and_projected_volumes_are_files_the_shell_reads(sim: Sim) -> None:
-    sim.ok("create configmap special-config --from-literal=SPECIAL_LEVEL=very --from-literal=SPECIAL_TYPE=charm")
-    sim.ok("create configmap kube-root-ca.crt --from-literal=ca.crt=CERT --dry-run=client -o yaml")
-    sim.apply("""
-apiVersion: v1
-kind: Pod
-metadata: {name: files}
-spec:
-  containers:
-  - name: c
-    image: busybox:1.36
-    command: ['sleep', '3600']
-    volumeMounts:
-    - {name: config-volume, mountPath: /etc/config}
-    - {name: api, mountPath: /var/run/api, readOnly: true}
-  volumes:
-  - name: config-volume
-    configMap: {name: special-config}
-  - name: api
-    projected:
-      sources:
-      - serviceAccountToken: {path: token, expirationSeconds: 3607}
-      - configMap: {name: special-config, items: [{key: SPECIAL_LEVEL, path: level}]}
-      - downwardAPI: {items: [{path: namespace, fieldRef: {fieldPath: metadata.namespace}}]}
-""")
-    sim.wait(10)
-    assert sim.ok("exec files -- ls /etc/config/") == "SPECIAL_LEVEL\nSPECIAL_TYPE\n"
-    assert sim.ok("exec files -- cat /etc/config/SPECIAL_LEVEL") == "very"
-    assert sim.ok("exec files -- ls /var/run/api") == "level\nnamespace\ntoken\n"
-    assert sim.ok("exec files -- cat /var/run/api/namespace") == "default"
-    import base64
-    import json
-    token = sim.ok("exec files -- cat /var/run/api/token")
-    claims = json.loads(base64.urlsafe_b64decode(token.split(".")[1] + "=="))
-    assert claims["sub"] == "system:serviceaccount:default:default"
-    assert claims["kubernetes.io"]["pod"]["name"] == "files" and claims["exp"] - claims["iat"] == 3607
-    code, _, err = sim.run("exec files -- touch /var/run/api/x")
-    assert code == 1 and "Read-only file system" in err
-
-
-def test_a_projected_volume_whose_configmap_is_missing_fails_to_mount(sim: Sim) -> None:
-    sim.apply("""
-apiVersion: v1
-kind: Pod
-metadata: {name: nomount}
-spec:
-  containers: [{name: c, image: busybox:1.36, command: ['sleep', '3600'],
-                volumeMounts: [{name: kube-api-access-x1y2z, mountPath: /var/run/x}]}]
-  volumes:
-  - name: kube-api-access-x1y2z
-    projected:
-      sources:
-      - configMap: {name: no-such-ca, items: [{key: ca.crt, path: ca.crt}]}
-""")
-    sim.wait(10)
-    assert sim.status_column("nomount") == "ContainerCreating"
-    assert ("FailedMount", 'MountVolume.SetUp failed for volume "kube-api-access-x1y2z" : configmap "no-such-ca" '
-                           "not found", "") in sim.events("nomount")
-
-
-# -- memory ----------------------------------------------------------------------------------------------------
-MEMORY_DEMO_2 = """
-apiVersion: v1
-kind: Pod
-metadata:
-  name: memory-demo-2
-spec:
-  containers:
-  - name: memory-demo-2-ctr
-    image: polinux/stress
-    resources:
-      requests:
-        memory: "50Mi"
-      limits:
-        memory: "100Mi"
-    command: ["stress"]
-    args: ["--vm", "1", "--vm-bytes", "250M", "--vm-hang", "1"]
-"""
-
-
-def test_the_memory_example_over_its_limit_is_oom_killed_and_restarted(sim: Sim) -> None:
-    sim.apply(MEMORY_DEMO_2)
-    seen = sim.watch_status("memory-demo-2", 40)
-    assert "OOMKilled" in seen and "CrashLoopBackOff" in seen[seen.index("OOMKilled"):]
-    status = sim.pod("memory-demo-2")["status"]["containerStatuses"][0]
-    assert status["restartCount"] >= 2
-    terminated = status["lastState"]["terminated"]
-    assert (terminated["reason"], terminated["exitCode"]) == ("OOMKilled", 137)
-
-
-# -- node-pressure eviction ---------------------------------------------------------------------------------------
-def test_a_node_out_of_memory_evicts_its_best_effort_pods_first(sim: Sim) -> None:
-    sim.apply("""
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: web}
-spec:
-  replicas: 2
-  selector: {matchLabels: {app: web}}
-  template:
-    metadata: {labels: {app: web}}
-    spec:
-      nodeSelector: {kubernetes.io/hostname: worker-1}
-      containers: [{name: nginx, image: nginx:1.27}]
----
-apiVersion: v1
-kind: Pod
-metadata: {name: guaranteed}
-spec:
-  nodeName: worker-1
-  containers:
-  - name: web
-    image: nginx:1.27
-    resources:
-      requests: {cpu: 100m, memory: 64Mi}
-      limits: {cpu: 100m, memory: 64Mi}
-""")
-    sim.wait(20)
-    sim.ok("fault node worker-1 fill-memory")
-    sim.wait(30)
-    node = sim.api.get("nodes", None, "worker-1")
-    memory = next(c for c in node["status"]["conditions"] if c["type"] == "MemoryPressure")
-    assert (memory["status"], memory["reason"]) == ("True", "KubeletHasInsufficientMemory")
-    assert {"key": "node.kubernetes.io/memory-pressure", "effect": "NoSchedule"} in node["spec"]["taints"]
-    node_events = [(e["reason"], e["message"]) for e in sim.api.list("events", "default")["items"]
-                   if e["involvedObject"]["name"] == "worker-1"]
-    assert ("EvictionThresholdMet", "Attempting to reclaim memory") in node_events
-    assert ("NodeHasInsufficientMemory", "Node worker-1 status is now: NodeHasInsufficientMemory") in node_events
-    assert sim.pod("guaranteed")["status"]["phase"] == "Running"  # Guaranteed, within its request: kept
-    evicted = [p for p in sim.api.list("pods", "default")["items"] if (p["status"].get("reason") == "Evicted")]
-    first = min(evicted, key=lambda p: p["metadata"]["creationTimestamp"])
-    assert first["status"]["phase"] == "Failed"
-    assert re.fullmatch(r"The node was low on resource: memory\. Threshold quantity: 100Mi, available: 9\dMi\. "
-                        r"Container nginx was using 4Mi, request is 0, has larger consumption of memory\. ",
-                        first["status"]["message"])
-    target = next(c for c in first["status"]["conditions"] if c["type"] == "DisruptionTarget")
-    assert (target["reason"], target["message"]) == ("TerminationByKubelet", first["status"]["message"])
-    assert ("Evicted", first["status"]["message"], "") in sim.events(first["metadata"]["name"])
-    running = [p for p in sim.api.list("pods", "default")["items"]
-               if p["metadata"]["name"].startswith("web-") and p["status"].get("phase") == "Running"]
-    assert running == []  # replacements cannot land on worker-1 (tainted, or rejected by the kubelet)
-    for pod in evicted:  # any replacement the scheduler placed before the taint was refused at admission
-        assert pod["status"]["message"].startswith("The node was low on resource: memory.") or \
-            pod["status"]["message"] == "Pod was rejected: The node had condition: [MemoryPressure]. "
-    sim.ok("fault node worker-1 heal")
-    sim.wait(330)  # the kubelet keeps MemoryPressure for its 5-minute transition period
-    node = sim.api.get("nodes", None, "worker-1")
-    assert next(c for c in node["status"]["conditions"] if c["type"] == "MemoryPressure")["status"] == "False"
-    assert not node["spec"].get("taints")
-    assert len([p for p in sim.api.list("pods", "default")["items"]
-                if p["metadata"]["name"].startswith("web-") and p["status"].get("phase") == "Running"]) == 2
-
-
-# -- the DaemonSet example ----------------------------------------------------------------------------------------
-def test_the_fluentd_daemonset_example_keeps_running_as_an_agent(sim: Sim) -> None:
-    sim.apply("""
-apiVersion: apps/v1
-kind: DaemonSet
-metadata:
-  name: fluentd-elasticsearch
-  namespace: kube-system
-  labels:
-    k8s-app: fluentd-logging
-spec:
-  selector:
-    matchLabels:
-      name: fluentd-elasticsearch
-  template:
-    metadata:
-      labels:
-        name: fluentd-elasticsearch
-    spec:
-      containers:
-      - name: fluentd-elasticsearch
-        image: quay.io/fluentd_elasticsearch/fluentd:v2.5.2
-        resources:
-          limits:
-            memory: 200Mi
-          requests:
-            cpu: 100m
-            memory: 200Mi
-        volumeMounts:
-        - name: varlog
-          mountPath: /var/log
-      terminationGracePeriodSeconds: 30
-      volumes:
-      - name: varlog
-        hostPath:
-          path: /var/log
-""")
-    sim.wait(60)
-    rows = [line.split() for line in sim.ok("get pods -n kube-system --no-headers").splitlines()
-            if line.startswith("fluentd-elasticsearch-")]
-    assert rows and all(row[1:4] == ["1/1", "Running", "0"] for row in rows)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 
 from cluster.models import Cluster
-from tests.test_kubelet_lifecycle import Sim
+from tests.workload_sim import KubectlSim
 
 # https://kubernetes.io/examples/pods/lifecycle-events.yaml
 LIFECYCLE_EVENTS = """
@@ -65,11 +65,11 @@ spec:
 
 
 @pytest.fixture
-def sim(cluster: Cluster) -> Sim:
-    return Sim(cluster)
+def sim(cluster: Cluster) -> KubectlSim:
+    return KubectlSim(cluster)
 
 
-def gone_after(sim: Sim, name: str, limit: int) -> int:
+def gone_after(sim: KubectlSim, name: str, limit: int) -> int:
     """Seconds of virtual time until the pod is gone (deleted after its containers stopped)."""
     for second in range(1, limit + 1):
         sim.wait(1)

@@ -5,7 +5,7 @@ import pytest
 
 from cluster.container import shell
 from cluster.container.fs import ContainerFS, Layer
-from cluster.container.programs import pi_digits
+from cluster.container.programs_tools import pi_digits
 from cluster.registry import PullError, app_version, image_config, parse_image, resolve
 
 T0 = 1_700_000_000.0

@@ -124,12 +124,12 @@ def run_shell(sh: Shell, argv: list[str], stdin: str | None, env: dict[str, str]
     frame = {"code": {"sh": source}, "pc": 0, "loops": [], "args": args, "proc": True}
     if nestable:
         try:
-            from cluster.container.shparse import compile_script
+            from cluster.container.shcompile import compile_script
             compile_script(source)
         except Exception as err:  # noqa: BLE001 - a syntax error is the nested shell's, status 2
             return Res(2, err=sh.error(str(err)))
         return Res(push=frame)
-    from cluster.container.shparse import compile_script
+    from cluster.container.shcompile import compile_script
     try:
         code = compile_script(source)
     except Exception as err:  # noqa: BLE001
@@ -257,7 +257,7 @@ def b_eval(sh: Shell, argv: list[str], stdin: str | None, env: dict, nestable: b
     frame = {"code": {"sh": source}, "pc": 0, "loops": [], "args": sh.frame["args"]}
     if nestable:
         return Res(push=frame)
-    from cluster.container.shparse import compile_script
+    from cluster.container.shcompile import compile_script
     return sh.run_nested_code(compile_script(source), stdin or "")
 
 

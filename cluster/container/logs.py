@@ -9,7 +9,7 @@ until the one after it starts.
 
 Here a container instance's log is its RuntimeState row (scope `log`, named like
 its writable layer) holding `[time, stream, text, partial]` lines, plus what need not
-be stored: the start-up lines of the programs it ran (programs.banner_lines), the
+be stored: the start-up lines of the programs it ran (programs_banners.banner_lines), the
 access-log lines a served probe produces every period, the lines a server prints
 when stopped, and what its process printed since the kubelet last saved it (run on
 a copy, cluster/container/pods.py).

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from cluster.apiserver.errors import StatusError
 from cluster.apiserver.server import APIServer
-from cluster.container import logs, programs, shell
+from cluster.container import logs, programs_http, shell
 from cluster.container.context import Names, make_host
 from cluster.container.shell import Host
 from cluster.models import Cluster, RuntimeState
@@ -97,9 +97,9 @@ def http(api: APIServer, namespace: str, pod_key: str, port: int, path: str, cli
     if found is None:
         raise Refused(pod_key)
     spec, record, block, host = found
-    status, body = programs.respond(block, path, host.fs, t, host.hostname, client, agent)
+    status, body = programs_http.respond(block, path, host.fs, t, host.hostname, client, agent)
     if log_request and status is not None:
-        line = programs.access_line(block, t, client, path, status, len(body.encode()), agent)
+        line = programs_http.access_line(block, t, client, path, status, len(body.encode()), agent)
         if line is not None:
             key = names_of(pod["metadata"]["uid"], spec["name"], record).key
             logs.append(api.cluster, key, [[t, line[0], line[1] + "\n"]])
@@ -156,8 +156,8 @@ def deliver(api: APIServer, traffic: object) -> None:
             continue
         spec, record, block, host = found
         client = address.rsplit(".", 1)[0] + ".1"
-        status, body = programs.respond(block, "/", host.fs, t, host.hostname, client, TRAFFIC_AGENT)
-        line = programs.access_line(block, t, client, "/", status or 0, len(body.encode()), TRAFFIC_AGENT) \
+        status, body = programs_http.respond(block, "/", host.fs, t, host.hostname, client, TRAFFIC_AGENT)
+        line = programs_http.access_line(block, t, client, "/", status or 0, len(body.encode()), TRAFFIC_AGENT) \
             if status is not None else None
         if line is not None:
             entry = [t, line[0], line[1] + "\n"]

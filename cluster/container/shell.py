@@ -2,7 +2,8 @@
 
 A container runs its command + args (after the kubelet's `$(VAR)` expansion) as
 the image's ENTRYPOINT/CMD rules say. When that command is a shell (`sh -c '…'`,
-`/bin/bash -c`), its script is parsed (cluster/container/shparse.py) and run here;
+`/bin/bash -c`), its script is parsed (cluster/container/shparse.py), compiled to a flat
+program (shcompile.py) and run here, its words expanded as sh expands them (shexpand.py);
 otherwise the program runs as one command. Everything runs against the container's
 simulated filesystem (cluster/container/fs.py) — nothing ever runs on the host.
 
@@ -30,11 +31,12 @@ import dataclasses
 import fnmatch
 import math
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
-from cluster.container import arith
 from cluster.container.fs import ContainerFS, FsError, resolve_path
-from cluster.container.shparse import ShellSyntaxError, compile_argv, compile_script, parse_words
+from cluster.container.shcompile import compile_argv, compile_script
+from cluster.container.shexpand import Expander
+from cluster.container.shlexer import ShellSyntaxError
 
 if TYPE_CHECKING:
     from cluster.container.net import Net
@@ -222,7 +224,7 @@ def run_instant(host: Host, argv: list[str], env: dict[str, str], t: float, stdi
 
 
 # -- the shell itself ------------------------------------------------------------------------
-class Shell:
+class Shell(Expander):
     """Executes one instruction at a time of the process's top frame."""
 
     def __init__(self, state: dict, host: Host) -> None:
@@ -381,7 +383,7 @@ class Shell:
 
     def subshell(self, node: tuple, stdin: str | None) -> Res:
         """A compound command inside a pipeline: run to completion at once."""
-        from cluster.container.shparse import Compiler
+        from cluster.container.shcompile import Compiler
         compiler = Compiler()
         compiler.compound(node)
         compiler.emit("end")
@@ -490,150 +492,6 @@ class Shell:
             return self.error(f"can't open '{target}': {_errno_text(err)}")
         return self.error(f"cannot open {target}: {_errno_text(err)}")
 
-    # -- expansion -------------------------------------------------------------------------------
-    def var(self, name: str) -> str | None:
-        state = self.state
-        args = self.frame["args"] if state["frames"] else []
-        special: dict[str, Callable[[], str]] = {
-            "?": lambda: str(state["st"]), "$": lambda: "1", "#": lambda: str(max(0, len(args) - 1)),
-            "@": lambda: " ".join(args[1:]), "*": lambda: " ".join(args[1:]), "!": lambda: str(40 + state["bg"]),
-            "-": lambda: "", "PWD": lambda: state["cwd"]}
-        if name in special:
-            return special[name]()
-        if name.isdigit():
-            index = int(name)
-            return args[index] if index < len(args) else None
-        return state["vars"].get(name)
-
-    def expand_one(self, word: tuple) -> str:
-        return "".join(text for text, _ in self._parts(word))
-
-    def expand_words(self, words: tuple) -> list[str]:
-        fields: list[str] = []
-        for word in words:
-            fields.extend(self._fields(word))
-        return fields
-
-    def _fields(self, word: tuple) -> list[str]:
-        """One word -> fields: unquoted expansions are split on blanks; `"$@"` gives one field per argument."""
-        if len(word) == 1 and word[0][0] == "dq" and word[0][1] == (("var", "@", "", ()),):
-            return self.frame["args"][1:]
-        fields: list[str] = []
-        current, started = "", False
-        for text, splittable in self._parts(word):
-            if not splittable:
-                current, started = current + text, True
-                continue
-            pieces = text.split()
-            if text[:1].isspace() and started:
-                fields.append(current)
-                current, started = "", False
-            for i, piece in enumerate(pieces):
-                if i:
-                    fields.append(current)
-                    current = ""
-                current, started = current + piece, True
-            if text[-1:].isspace() and started:
-                fields.append(current)
-                current, started = "", False
-        if started:
-            fields.append(current)
-        return self._glob(fields, word) if any(p[0] == "lit" and any(c in p[1] for c in "*?[") for p in word) \
-            else fields
-
-    def _glob(self, fields: list[str], word: tuple) -> list[str]:
-        out: list[str] = []
-        for pattern in fields:
-            directory, _, name = resolve_path(self.state["cwd"], pattern).rpartition("/")
-            try:
-                names = self.host.fs.listdir(directory or "/")
-            except FsError:
-                names = []
-            matches = sorted(n for n in names if fnmatch.fnmatchcase(n, name) and not n.startswith("."))
-            prefix = pattern.rpartition("/")[0]
-            out.extend([f"{prefix}/{m}" if "/" in pattern else m for m in matches] or [pattern])
-        return out
-
-    def _parts(self, word: tuple) -> list[tuple[str, bool]]:
-        """(text, splittable) pieces of a word."""
-        out: list[tuple[str, bool]] = []
-        for part in word:
-            kind = part[0]
-            if kind in ("lit", "sq"):
-                out.append((part[1], False))
-            elif kind == "dq":
-                out.append(("".join(t for t, _ in self._parts(part[1])), False))
-            elif kind == "tilde":
-                out.append((self.state["vars"].get("HOME", "/root"), False))
-            elif kind == "cmd":
-                out.append((self.capture(part[1]), True))
-            elif kind == "arith":
-                out.append((str(arith.evaluate(self.expand_arith(part[1]), self.arith_var)), True))
-            elif kind == "len" and len(part) > 2:
-                out.append((str(len(self.elements(part[1]))) if part[2] in ("@", "*") else
-                            str(len(self.element(part[1], part[2]))), True))
-            elif kind == "len":
-                out.append((str(len(self.var(part[1]) or "")), True))
-            elif kind == "index":
-                out.append((" ".join(self.elements(part[1])) if part[2] in ("@", "*") else
-                            self.element(part[1], part[2]), True))
-            else:
-                out.append((self.parameter(part), True))
-        return out
-
-    # -- bash arrays: element i of NAME is kept as the variable `NAME[i]` (NAME itself is element 0) ---------
-    def array_values(self, name: str, source: str) -> list[tuple[str, str]]:
-        from cluster.container.shparse import parse_words
-        items = self.expand_words(tuple(parse_words(source)))
-        for key in [k for k in self.state["vars"] if k.startswith(name + "[")]:
-            del self.state["vars"][key]
-        return [(name, items[0] if items else "")] + [(f"{name}[{i}]", item) for i, item in enumerate(items)]
-
-    def elements(self, name: str) -> list[str]:
-        found, i = [], 0
-        while f"{name}[{i}]" in self.state["vars"]:
-            found.append(self.state["vars"][f"{name}[{i}]"])
-            i += 1
-        return found or ([self.state["vars"][name]] if name in self.state["vars"] else [])
-
-    def element(self, name: str, index: str) -> str:
-        position = arith.evaluate(self.expand_arith(index), self.arith_var)
-        if position == 0 and f"{name}[0]" not in self.state["vars"]:
-            return self.var(name) or ""
-        return self.state["vars"].get(f"{name}[{position}]", "")
-
-    def expand_arith(self, source: str) -> str:
-        return self.expand_one(tuple(p for w in [_arith_word(source)] for p in w))
-
-    def arith_var(self, name: str) -> int:
-        value = self.var(name) or "0"
-        try:
-            return int(value)
-        except ValueError:
-            return 0
-
-    def parameter(self, part: tuple) -> str:
-        _, name, op, arg = part
-        value = self.var(name)
-        if not op:
-            return value or ""
-        colon = op.startswith(":")
-        unset = value is None or (colon and value == "")
-        base = op.lstrip(":")
-        if base == "-":
-            return self.expand_one(arg) if unset else (value or "")
-        if base == "=":
-            if unset:
-                self.state["vars"][name] = self.expand_one(arg)
-            return self.state["vars"].get(name, "")
-        if base == "+":
-            return "" if unset else self.expand_one(arg)
-        if base == "?":
-            if unset:
-                raise ShellSyntaxError(f"{name}: {self.expand_one(arg) or 'parameter not set'}")
-            return value or ""
-        return _trim(value or "", op, self.expand_one(arg))
-
 
 class _Compiled(Shell):
     """A shell running an already-compiled program (a compound command in a pipeline)."""
@@ -647,18 +505,6 @@ class _Compiled(Shell):
             return self.program
         return super().code(frame)
 
-
-def _trim(value: str, op: str, pattern: str) -> str:
-    if op in ("#", "##"):
-        cuts = [i for i in range(len(value) + 1) if fnmatch.fnmatchcase(value[:i], pattern)]
-        return value[(max(cuts) if op == "##" else min(cuts)):] if cuts else value
-    cuts = [i for i in range(len(value) + 1) if fnmatch.fnmatchcase(value[i:], pattern)]
-    return value[:(min(cuts) if op == "%%" else max(cuts))] if cuts else value
-
-
-def _arith_word(source: str) -> tuple:
-    words = parse_words(f'"{source}"') if '"' not in source else parse_words(source)
-    return words[0] if words else ()
 
 
 def _errno_text(err: FsError) -> str:

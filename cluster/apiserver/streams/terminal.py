@@ -28,7 +28,8 @@ from cluster.apiserver.errors import StatusError
 from cluster.apiserver.server import APIServer
 from cluster.apiserver.streams import location
 from cluster.container import shell
-from cluster.container.shparse import ShellSyntaxError, compile_script
+from cluster.container.shcompile import compile_script
+from cluster.container.shlexer import ShellSyntaxError
 from cluster.kubectl.exec import prepare_exec
 
 MARK = "KUBECLASS_TTY_STATUS_"  # assigned after each line: present only when the line did not `exit`
