@@ -49,9 +49,10 @@ lint: install-test
 test: lint chromium
 	$(PY) -m pytest -q
 
-# The in-process tests only: no browser, no Daphne or manage.py subprocess (pytest.ini's `live` marker).
+# The in-process tests only: no browser, no Daphne or manage.py subprocess (pytest.ini's `live` marker),
+# spread over two worker processes (pytest-xdist), each with a test database of its own.
 test-fast: install-test
-	$(PY) -m pytest -q -m "not live" --ignore=tests/browser
+	$(PY) -m pytest -q -n 2 -m "not live" --ignore=tests/browser
 
 bench: install
 	$(PY) bench/apiserver.py

@@ -15,7 +15,7 @@ from cluster.apiserver.http.discovery import aggregated, api_group_document, api
 from cluster.apiserver.resources import by_gvr, in_category, lookup
 from cluster.apiserver.server import APIServer
 from cluster.kubectl import cli
-from tests.livesrv import LiveServer, live_server
+from tests.livesrv import Daphne, LiveServer, shared_cluster
 
 V1 = by_gvr("autoscaling", "v1", "horizontalpodautoscalers")
 V2 = by_gvr("autoscaling", "v2", "horizontalpodautoscalers")
@@ -147,11 +147,11 @@ def test_api_resources_lists_hpa_once_and_api_versions_lists_both(api: APIServer
 
 # -- the real kubectl ---------------------------------------------------------------------
 @pytest.fixture(scope="module")
-def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LiveServer, Path]]:
+def live(tmp_path_factory: pytest.TempPathFactory, live_daphne: Daphne) -> Iterator[tuple[LiveServer, Path]]:
     if shutil.which("kubectl") is None:
         pytest.skip("kubectl is not on PATH")
     workdir = tmp_path_factory.mktemp("kubectl-autoscale")
-    for server in live_server(workdir):
+    for server in shared_cluster(live_daphne, "autoscale"):
         yield server, workdir
 
 

@@ -6,7 +6,6 @@ outputs are compared byte for byte where kubectl's own output is deterministic.
 """
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import subprocess
@@ -17,7 +16,7 @@ from typing import Iterator
 
 import pytest
 
-from tests.livesrv import CLUSTER, ROOT, LiveServer, live_server
+from tests.livesrv import ROOT, Daphne, LiveKubectl, LiveServer, shared_cluster
 
 pytestmark = pytest.mark.skipif(shutil.which("kubectl") is None, reason="kubectl is not on PATH")
 
@@ -39,17 +38,14 @@ class Both:
 
     def __init__(self, server: LiveServer, home: Path) -> None:
         self.server = server
-        self.env = {**os.environ, "KUBECONFIG": str(home / "kubeconfig"), "HOME": str(home)}
-        self.flags = ["--server", server.url, "--token", server.token, "--certificate-authority",
-                      str(server.ca_file)]
+        self.kubectl = LiveKubectl(server, home)
 
     def real(self, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
-        return subprocess.run(["kubectl", *self.flags, *args], input=stdin, capture_output=True, text=True,
-                              timeout=60, env=self.env)
+        return self.kubectl.run(*args, stdin=stdin, check=False, timeout=60)
 
     def ours(self, *args: str) -> subprocess.CompletedProcess:
-        return subprocess.run([sys.executable, str(ROOT / "manage.py"), "kubectl", "--cluster", CLUSTER, *args],
-                              cwd=ROOT, capture_output=True, text=True, timeout=60, env=self.server.env)
+        argv = [sys.executable, str(ROOT / "manage.py"), "kubectl", "--cluster", self.server.cluster, *args]
+        return subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, timeout=60, env=self.server.env)
 
     def wait_for(self, check: object, seconds: float = 30.0) -> None:
         deadline = time.monotonic() + seconds
@@ -61,9 +57,9 @@ class Both:
 
 
 @pytest.fixture(scope="module")
-def both(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Both]:
+def both(tmp_path_factory: pytest.TempPathFactory, live_daphne: Daphne) -> Iterator[Both]:
     workdir = tmp_path_factory.mktemp("disruption-live")
-    for server in live_server(workdir, nodes=2):
+    for server in shared_cluster(live_daphne, "disruption", nodes=2):
         b = Both(server, workdir)
         assert b.real("create", "deployment", "web", "--image=nginx:1.27", "--replicas=2").returncode == 0
         assert b.real("apply", "-f", "-", stdin=PDB).returncode == 0

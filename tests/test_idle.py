@@ -28,8 +28,7 @@ def make(name: str, owner: str = "someone", last_active: dt.datetime | None = No
     return Cluster.objects.get(pk=cluster.pk)
 
 
-@pytest.mark.django_db
-def test_an_idle_cluster_sleeps_with_its_clock_stopped_and_wakes_where_it_stopped():
+def test_an_idle_cluster_sleeps_with_its_clock_stopped_and_wakes_where_it_stopped(no_clusters):
     cluster = make("dozy", last_active=clock.wall_now() - dt.timedelta(minutes=20))
     busy = make("busy")
     reconciler = Reconciler()
@@ -88,9 +87,8 @@ def test_compaction_keeps_the_window_time_travel_uses_and_prunes_old_steps():
     assert api.get("configmaps", "default", "counter")["data"] == {"n": "59"}  # the present is untouched
 
 
-@pytest.mark.django_db
 @override_settings(KUBECLASS_SANDBOX_DAYS=14)
-def test_gc_deletes_only_abandoned_sandboxes():
+def test_gc_deletes_only_abandoned_sandboxes(no_clusters):
     make("abandoned", last_active=LONG_AGO)
     make("recent")
     make("shared-demo", owner="", last_active=LONG_AGO)  # made on the command line: never collected

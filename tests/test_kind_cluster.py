@@ -370,15 +370,14 @@ def test_a_cluster_without_addons_is_workers_only(db) -> None:
 
 # -- the real kubectl ----------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
-def real_kubectl(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
+def real_kubectl(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> Iterator[object]:
     if shutil.which("kubectl") is None:
         pytest.skip("kubectl is not on PATH")
-    from tests.livesrv import live_server
-    from tests.test_kubectl_live import Kubectl
+    from tests.livesrv import LiveKubectl, shared_cluster
 
     workdir: Path = tmp_path_factory.mktemp("kind-live")
-    for server in live_server(workdir):
-        yield Kubectl(server, workdir)
+    for server in shared_cluster(request.getfixturevalue("live_daphne"), "kind"):
+        yield LiveKubectl(server, workdir, quiet=True)
 
 
 def test_the_real_kubectl_creates_tokens_and_lists_accounts(real_kubectl) -> None:

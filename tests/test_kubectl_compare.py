@@ -1,8 +1,8 @@
 """kubeclass's `kubectl get` against the real kubectl v1.32, byte for byte.
 
-A live Daphne server (temp SQLite file, one cluster `cmp`) answers the real
-/usr/bin/kubectl; `manage.py kubectl --cluster cmp` runs against the same
-file. The cluster clock is frozen so AGE cannot tick between the two runs.
+The session's live Daphne server (temp SQLite file; this module's cluster `cmp`)
+answers the real /usr/bin/kubectl; `manage.py kubectl --cluster cmp` runs against
+the same file. The cluster clock is frozen so AGE cannot tick between the two runs.
 The YAML check needs no server: kubectl's client-side dry run prints through
 the same YAML printer kubectl uses for `get -o yaml`.
 """
@@ -17,7 +17,7 @@ from typing import Iterator
 
 import pytest
 
-from tests.livesrv import LiveServer, live_server, server_env
+from tests.livesrv import Daphne, LiveServer, shared_cluster
 
 ROOT = Path(__file__).resolve().parent.parent
 KUBECTL = "/usr/bin/kubectl"
@@ -86,10 +86,10 @@ def _manage(env: dict, *args: str) -> subprocess.CompletedProcess:
 
 
 @pytest.fixture(scope="module")
-def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[dict, "_RealKubectl"]]:
+def live(tmp_path_factory: pytest.TempPathFactory, live_daphne: Daphne) -> Iterator[tuple[dict, "_RealKubectl"]]:
     workdir = tmp_path_factory.mktemp("compare")
-    env = server_env(workdir / "db.sqlite3")
-    for server in live_server(workdir, cluster="cmp", nodes=3):
+    env = live_daphne.env
+    for server in shared_cluster(live_daphne, "cmp", nodes=3):
         real = _RealKubectl(server, workdir / "cache")
         applied = real.run("apply", "-f", "-", stdin=MANIFESTS)
         assert applied.returncode == 0, applied.stderr

@@ -246,7 +246,6 @@ def test_describe_errors(frozen: APIServer, argv: list[str], code: int, out: str
 # Commands that change things run in two namespaces, `real` and `ours`, so each side changes its own objects.
 KUBECTL = "/usr/bin/kubectl"
 ROOT = Path(__file__).resolve().parents[1]
-LIVE_PORTS = range(8141, 8160)
 LIVE_MANIFEST = """\
 apiVersion: apps/v1
 kind: Deployment
@@ -304,7 +303,7 @@ class Live:
 
 
 @pytest.fixture(scope="module")
-def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
+def live(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> Iterator[Live]:
     if not Path(KUBECTL).exists():
         pytest.skip("the real kubectl is not installed")
     workdir = tmp_path_factory.mktemp("verbs")
@@ -314,26 +313,14 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
         .replace("      - {name: side, image: busybox}\n", "").replace("annotations: {team: blue}", "annotations: {}"))
     (workdir / "app1-v3.yaml").write_text((workdir / "app1-v2.yaml").read_text()
                                           .replace("  replicas: 2\n", "  replicas: 2\n  strategy: {type: Recreate}\n"))
-    # Both sides must see the same state, so no control loop moves it between the two runs.
-    ports, livesrv.PORTS = livesrv.PORTS, LIVE_PORTS
-    reconciler = os.environ.get("KUBECLASS_RECONCILER")
-    os.environ["KUBECLASS_RECONCILER"] = "0"
-    servers = livesrv.live_server(workdir, cluster="verbs", nodes=2)
-    try:
-        server = next(servers)
-    finally:
-        livesrv.PORTS = ports
-        if reconciler is None:
-            os.environ.pop("KUBECLASS_RECONCILER")
-        else:
-            os.environ["KUBECLASS_RECONCILER"] = reconciler
-    try:
-        session = Live(server, livesrv.server_env(workdir / "db.sqlite3"), workdir)
+    # Both sides must see the same state, so no control loop moves it between the two runs: the cluster's
+    # clock stands still.
+    daphne: livesrv.Daphne = request.getfixturevalue("live_daphne")
+    for server in livesrv.shared_cluster(daphne, "verbs", nodes=2, frozen=True):
+        session = Live(server, daphne.env, workdir)
         for namespace in ("real", "ours"):
             assert session.real("create", "namespace", namespace)[0] == 0
         yield session
-    finally:
-        servers.close()
 
 
 def _pairs(live: Live, commands: list[list[str]]) -> list[tuple[list[str], tuple, tuple]]:

@@ -2,17 +2,15 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 import sys
 import time
-from pathlib import Path
 from typing import Iterator
 
 import pytest
 
-from tests.livesrv import ROOT, LiveServer, live_server
+from tests.livesrv import ROOT, Daphne, LiveKubectl, shared_cluster
 
 pytestmark = pytest.mark.skipif(shutil.which("kubectl") is None, reason="kubectl is not on PATH")
 
@@ -34,32 +32,11 @@ spec:
 """
 
 
-class Kubectl:
-    def __init__(self, server: LiveServer, home: Path) -> None:
-        self.server = server
-        self.env = {**os.environ, "KUBECONFIG": str(home / "kubeconfig"), "HOME": str(home)}
-        self.flags = ["--server", server.url, "--token", server.token, "--certificate-authority",
-                      str(server.ca_file)]
-
-    def run(self, *args: str, stdin: str | None = None, env: dict | None = None,
-            check: bool = True) -> subprocess.CompletedProcess:
-        result = subprocess.run(["kubectl", *self.flags, *args], input=stdin, capture_output=True, text=True,
-                                timeout=30, env={**self.env, **(env or {})})
-        if check:
-            assert result.returncode == 0, result.stderr
-            assert "warning" not in result.stderr.lower(), result.stderr
-        return result
-
-    def popen(self, *args: str) -> subprocess.Popen:
-        return subprocess.Popen(["kubectl", *self.flags, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                text=True, env=self.env)
-
-
 @pytest.fixture(scope="module")
-def kubectl(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Kubectl]:
+def kubectl(tmp_path_factory: pytest.TempPathFactory, live_daphne: Daphne) -> Iterator[LiveKubectl]:
     workdir = tmp_path_factory.mktemp("kubectl-live")
-    for server in live_server(workdir):
-        yield Kubectl(server, workdir)
+    for server in shared_cluster(live_daphne, "live"):
+        yield LiveKubectl(server, workdir, quiet=True)
 
 
 def test_api_resources_lists_what_a_real_cluster_prints(kubectl):
@@ -193,7 +170,7 @@ items:
 """
 
 
-def _timed(kubectl: Kubectl, *args: str) -> tuple[subprocess.CompletedProcess, float]:
+def _timed(kubectl: LiveKubectl, *args: str) -> tuple[subprocess.CompletedProcess, float]:
     started = time.monotonic()
     result = kubectl.run(*args)
     return result, time.monotonic() - started

@@ -25,7 +25,7 @@ from cluster.kubectl import cli
 from cluster.kubectl.quantities import canonical
 from cluster.kubectl.top import go_duration
 from cluster.models import Cluster
-from tests.livesrv import LiveServer, live_server, server_env
+from tests.livesrv import Daphne, LiveServer, shared_cluster
 
 ROOT = Path(__file__).resolve().parent.parent
 KUBECTL = "/usr/bin/kubectl"
@@ -466,10 +466,10 @@ def test_taint_chooses_nodes_by_label_or_all_and_dry_runs(api: APIServer) -> Non
 
 # -- against the real kubectl -------------------------------------------------------------------
 @pytest.fixture(scope="module")
-def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[dict, LiveServer]]:
+def live(tmp_path_factory: pytest.TempPathFactory, live_daphne: Daphne) -> Iterator[tuple[dict, LiveServer]]:
     workdir = tmp_path_factory.mktemp("moreverbs")
-    env = server_env(workdir / "db.sqlite3")
-    for server in live_server(workdir, cluster="cmp", nodes=3):
+    env = live_daphne.env
+    for server in shared_cluster(live_daphne, "moreverbs", nodes=3):
         created = _real(server, workdir, "create", "deployment", "web", "--image=nginx", "--replicas=1")
         assert created.returncode == 0, created.stderr
         yield {**env, "KUBECLASS_API_URL": server.url.rsplit("/k8s/", 1)[0]}, server
@@ -491,7 +491,7 @@ from cluster.kubectl import cli
 results = []
 for argv in json.loads(sys.stdin.read()):
     out, err = io.StringIO(), io.StringIO()
-    code = cli.run(APIServer("cmp"), argv, stdin=io.StringIO(), stdout=out, stderr=err)
+    code = cli.run(APIServer("moreverbs"), argv, stdin=io.StringIO(), stdout=out, stderr=err)
     results.append([code, out.getvalue(), err.getvalue()])
 print(json.dumps(results))
 """

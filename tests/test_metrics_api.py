@@ -14,7 +14,7 @@ from kubernetes import client
 from kubernetes.client.rest import ApiException
 
 from cluster.apiserver.http.metrics_api import format_bytes, format_nanocores
-from tests.livesrv import ROOT, LiveServer, live_server, server_env
+from tests.livesrv import ROOT, Daphne, LiveServer, shared_cluster
 
 KUBECTL = "/usr/bin/kubectl"
 CLUSTER = "metrics"
@@ -83,12 +83,12 @@ def _python(env: dict, script: str, stdin: str = "") -> str:
 
 
 @pytest.fixture(scope="module")
-def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[dict, LiveServer, Path]]:
+def live(tmp_path_factory: pytest.TempPathFactory, live_daphne: Daphne) -> Iterator[tuple[dict, LiveServer, Path]]:
     """Two pods of a Deployment and a two-container pod, running, with virtual time a minute past their start
     (metrics-server has a rate) and standing still."""
     workdir = tmp_path_factory.mktemp("metrics-api")
-    env = server_env(workdir / "db.sqlite3")
-    for server in live_server(workdir, cluster=CLUSTER, nodes=2):
+    env = live_daphne.env
+    for server in shared_cluster(live_daphne, CLUSTER, nodes=2):
         applied = _real(server, workdir, "apply", "-f", "-", stdin=WORKLOAD)
         assert applied.returncode == 0, applied.stderr
         for argv in (["rollout", "status", "deployment/web", "--timeout=60s"],

@@ -10,12 +10,12 @@ from kubernetes import client, watch
 from kubernetes.client.rest import ApiException
 from urllib3.exceptions import ProtocolError
 
-from tests.livesrv import live_server
+from tests.livesrv import Daphne, shared_cluster
 
 
 @pytest.fixture(scope="module")
-def core(tmp_path_factory: pytest.TempPathFactory) -> Iterator[client.CoreV1Api]:
-    for server in live_server(tmp_path_factory.mktemp("python-client")):
+def core(live_daphne: Daphne) -> Iterator[client.CoreV1Api]:
+    for server in shared_cluster(live_daphne, "pyclient"):
         config = client.Configuration()
         config.host = server.url
         config.ssl_ca_cert = str(server.ca_file)

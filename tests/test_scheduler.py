@@ -25,7 +25,7 @@ NODE_CPU, NODE_MEMORY = 2000, 8010948 * 1024  # bootstrap's worker allocatable
 def cluster(db):
     """Three workers and nothing else (no control-plane node, no kube-system pods): the scores and the
     FailedScheduling counts below are about them. tests/test_kind_cluster.py has the kind layout's."""
-    return create_cluster("test", nodes=3, seed=1, addons=False)
+    return create_cluster("workers", nodes=3, seed=1, addons=False)
 GI, MI = 1024 ** 3, 1024 ** 2
 
 

@@ -16,8 +16,7 @@ from kubernetes import client
 from kubernetes.client.rest import ApiException
 from kubernetes.dynamic import DynamicClient
 
-from tests.livesrv import live_server
-from tests.test_kubectl_live import Kubectl
+from tests.livesrv import Daphne, LiveKubectl, shared_cluster
 
 pytestmark = pytest.mark.skipif(shutil.which("kubectl") is None, reason="kubectl is not on PATH")
 
@@ -50,20 +49,21 @@ def configmap_yaml(name: str, **data: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Kubectl, client.ApiClient]]:
+def live(tmp_path_factory: pytest.TempPathFactory,
+         live_daphne: Daphne) -> Iterator[tuple[LiveKubectl, client.ApiClient]]:
     workdir = tmp_path_factory.mktemp("ssa-live")
-    for server in live_server(workdir):
+    for server in shared_cluster(live_daphne, "ssa"):
         config = client.Configuration()
         config.host = server.url
         config.ssl_ca_cert = str(server.ca_file)
         config.api_key = {"authorization": server.token}
         config.api_key_prefix = {"authorization": "Bearer"}
         with client.ApiClient(config) as api_client:
-            yield Kubectl(server, workdir), api_client
+            yield LiveKubectl(server, workdir, quiet=True), api_client
 
 
 @pytest.fixture()
-def kubectl(live) -> Kubectl:
+def kubectl(live) -> LiveKubectl:
     return live[0]
 
 
@@ -72,7 +72,7 @@ def api_client(live) -> client.ApiClient:
     return live[1]
 
 
-def get(kubectl: Kubectl, *what: str) -> dict:
+def get(kubectl: LiveKubectl, *what: str) -> dict:
     return json.loads(kubectl.run("get", *what, "-o", "json", "--show-managed-fields").stdout)
 
 

@@ -13,11 +13,10 @@ import ssl
 import subprocess
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
-from tests.livesrv import LiveServer, live_server
+from tests.livesrv import Daphne, LiveKubectl, shared_cluster
 
 pytestmark = pytest.mark.skipif(shutil.which("kubectl") is None, reason="kubectl is not on PATH")
 
@@ -73,32 +72,11 @@ spec:
 """
 
 
-class Kubectl:
-    def __init__(self, server: LiveServer, home: Path) -> None:
-        self.server = server
-        self.env = {**os.environ, "KUBECONFIG": str(home / "kubeconfig"), "HOME": str(home)}
-        self.flags = ["--server", server.url, "--token", server.token, "--certificate-authority",
-                      str(server.ca_file)]
-
-    def run(self, *args: str, stdin: str | bytes | None = None, check: bool = True, timeout: float = 30,
-            env: dict | None = None) -> subprocess.CompletedProcess:
-        text = not isinstance(stdin, bytes)
-        result = subprocess.run(["kubectl", *self.flags, *args], input=stdin, capture_output=True, text=text,
-                                timeout=timeout, env={**self.env, **(env or {})})
-        if check:
-            assert result.returncode == 0, result.stderr
-        return result
-
-    def popen(self, *args: str) -> subprocess.Popen:
-        return subprocess.Popen(["kubectl", *self.flags, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                text=True, env=self.env)
-
-
 @pytest.fixture(scope="module")
-def kubectl(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Kubectl]:
+def kubectl(tmp_path_factory: pytest.TempPathFactory, live_daphne: Daphne) -> Iterator[LiveKubectl]:
     workdir = tmp_path_factory.mktemp("streaming-live")
-    for server in live_server(workdir):
-        k = Kubectl(server, workdir)
+    for server in shared_cluster(live_daphne, "streaming"):
+        k = LiveKubectl(server, workdir)
         manifest = workdir / "pods.yaml"
         manifest.write_text(PODS)
         k.run("apply", "-f", str(manifest))
@@ -172,7 +150,7 @@ def test_exec_into_a_pod_without_a_node_or_a_running_container(kubectl):
                               '("crasher")\n')
 
 
-def _pty_session(kubectl: Kubectl, args: list[str], keystrokes: list[tuple[str, str]]) -> tuple[str, int]:
+def _pty_session(kubectl: LiveKubectl, args: list[str], keystrokes: list[tuple[str, str]]) -> tuple[str, int]:
     """Run kubectl on a pseudo-terminal (so -t is a real terminal), type, and collect everything it shows."""
     pid, fd = pty.fork()
     if pid == 0:  # the child: kubectl itself
@@ -283,7 +261,7 @@ def test_attach_streams_what_the_container_prints_from_now_on(kubectl):
 
 
 # -- port-forward -----------------------------------------------------------------------------------------
-def _forward(kubectl: Kubectl, target: str, remote: int) -> tuple[subprocess.Popen, int]:
+def _forward(kubectl: LiveKubectl, target: str, remote: int) -> tuple[subprocess.Popen, int]:
     port = _free_port()
     forward = kubectl.popen("port-forward", "--address=127.0.0.1", target, f"{port}:{remote}")
     assert forward.stdout is not None

@@ -16,12 +16,11 @@ from typing import Iterator
 
 import pytest
 
-from tests.livesrv import CLUSTER, ROOT, live_server
+from tests.livesrv import ROOT, Daphne, LiveKubectl, shared_cluster
 from tests.test_cronjob_controller import HELLO
-from tests.test_daemonset_controller import FLUENTD
 from tests.test_job_controller import PI
-from tests.test_kubectl_live import Kubectl
 from tests.test_statefulset_controller import WEB
+from tests.workload_sim import FLUENTD
 
 pytestmark = pytest.mark.skipif(shutil.which("kubectl") is None, reason="kubectl is not on PATH")
 
@@ -45,24 +44,25 @@ spec:
 
 
 @pytest.fixture(scope="module")
-def kubectl(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Kubectl]:
+def kubectl(tmp_path_factory: pytest.TempPathFactory, live_daphne: Daphne) -> Iterator[LiveKubectl]:
     workdir = tmp_path_factory.mktemp("workloads-live")
-    for server in live_server(workdir):
-        yield Kubectl(server, workdir)
+    for server in shared_cluster(live_daphne, "workloads"):
+        yield LiveKubectl(server, workdir, quiet=True)
 
 
-def ours(kubectl: Kubectl, *args: str) -> str:
+def ours(kubectl: LiveKubectl, *args: str) -> str:
     """The same command through kubeclass's in-process kubectl, against the same database."""
-    result = subprocess.run([sys.executable, str(ROOT / "manage.py"), "kubectl", "--cluster", CLUSTER, *args],
-                            cwd=ROOT, env=kubectl.server.env, capture_output=True, text=True, timeout=60)
+    argv = [sys.executable, str(ROOT / "manage.py"), "kubectl", "--cluster", kubectl.server.cluster, *args]
+    result = subprocess.run(argv, cwd=ROOT, env=kubectl.server.env, capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     return result.stdout
 
 
 def without_ages(text: str) -> str:
-    """Drop what depends on the second it is printed: ages and the Events table."""
+    """Drop what depends on the second it is printed: ages, the padding after them (an age going from 9s
+    to 10s widens its column between the two commands) and the Events table."""
     text = text.split("\nEvents:")[0]
-    return re.sub(r"\b\d+(s|m\d*s?|h\d*m?)\b", "AGE", text)
+    return re.sub(r"AGE +", "AGE ", re.sub(r"\b\d+(s|m\d*s?|h\d*m?)\b", "AGE", text))
 
 
 def test_the_documentations_examples_apply(kubectl, tmp_path):
@@ -94,7 +94,9 @@ def test_describe_prints_what_the_real_kubectl_prints(kubectl, args):
     assert without_ages(ours(kubectl, *args)) == without_ages(kubectl.run(*args).stdout)
 
 
-@pytest.mark.parametrize("args", [("get", "jobs", "-o", "wide"), ("get", "cronjobs", "-o", "wide"),
+# By name, the jobs that are complete: the hello CronJob starts a job every minute, which could fall
+# between the two commands.
+@pytest.mark.parametrize("args", [("get", "jobs", "indexed-job", "pi", "-o", "wide"), ("get", "cronjobs", "-o", "wide"),
                                   ("get", "statefulsets", "-o", "wide"), ("get", "ds", "-A", "-o", "wide"),
                                   ("get", "controllerrevisions", "-A"), ("rollout", "history", "sts/web"),
                                   ("rollout", "history", "sts/web", "--revision=1")])
