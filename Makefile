@@ -40,9 +40,11 @@ chromium:
 	  echo "installing Debian's chromium for the browser tests"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-nanum >/dev/null; }
 
-# The linter, the import contracts (the layers, pyproject.toml) and the type checker; `make test` runs it first.
+# The linter, the formatter's check (`ruff format .` mends what it finds), the import contracts (the layers,
+# pyproject.toml) and the type checker; `make test` runs it first.
 lint: install-test
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports
 	$(VENV)/bin/mypy
 

@@ -12,6 +12,7 @@ clusters named bench-* are created there and deleted afterwards).
 
 Usage: .venv/bin/python bench/apiserver.py [--pods 10000] [--profile] [--keep-db]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -61,16 +62,20 @@ def pod_manifest(i: int) -> dict:
             "annotations": {"kubeclass.io/bench": "true"},
         },
         "spec": {
-            "containers": [{
-                "name": "nginx",
-                "image": "nginx:1.27",
-                "ports": [{"containerPort": 80, "protocol": "TCP"}],
-                "resources": {"requests": {"cpu": "100m", "memory": "128Mi"},
-                              "limits": {"cpu": "500m", "memory": "256Mi"}},
-                "imagePullPolicy": "IfNotPresent",
-                "terminationMessagePath": "/dev/termination-log",
-                "terminationMessagePolicy": "File",
-            }],
+            "containers": [
+                {
+                    "name": "nginx",
+                    "image": "nginx:1.27",
+                    "ports": [{"containerPort": 80, "protocol": "TCP"}],
+                    "resources": {
+                        "requests": {"cpu": "100m", "memory": "128Mi"},
+                        "limits": {"cpu": "500m", "memory": "256Mi"},
+                    },
+                    "imagePullPolicy": "IfNotPresent",
+                    "terminationMessagePath": "/dev/termination-log",
+                    "terminationMessagePolicy": "File",
+                }
+            ],
             "restartPolicy": "Always",
             "terminationGracePeriodSeconds": 30,
             "dnsPolicy": "ClusterFirst",
@@ -100,8 +105,11 @@ def created_rows(source) -> list[tuple[str, str, str, str]]:
     from cluster.models import Revision
 
     # only the bench's own pods: a new cluster also runs kube-system's (static pods, coredns)
-    return list(Revision.objects.filter(cluster=source, prefix="/registry/pods/", namespace="default", version=1)
-                .order_by("revision").values_list("key", "prefix", "namespace", "value"))
+    return list(
+        Revision.objects.filter(cluster=source, prefix="/registry/pods/", namespace="default", version=1)
+        .order_by("revision")
+        .values_list("key", "prefix", "namespace", "value")
+    )
 
 
 def raw_bulk_insert(target, rows: list[tuple[str, str, str, str]]) -> int:
@@ -113,13 +121,34 @@ def raw_bulk_insert(target, rows: list[tuple[str, str, str, str]]) -> int:
     start = Cluster.objects.filter(pk=target.pk).values_list("revision", flat=True).get()
     with transaction.atomic():
         for offset in range(0, len(rows), BATCH):
-            chunk = rows[offset:offset + BATCH]
+            chunk = rows[offset : offset + BATCH]
             entries, history = [], []
             for n, (key, prefix, namespace, value) in enumerate(chunk, start=start + offset + 1):
-                entries.append(Entry(cluster=target, key=key, prefix=prefix, namespace=namespace,
-                                     create_revision=n, mod_revision=n, version=1, value=value))
-                history.append(Revision(cluster=target, revision=n, type=Revision.PUT, key=key, prefix=prefix,
-                                        namespace=namespace, create_revision=n, version=1, value=value))
+                entries.append(
+                    Entry(
+                        cluster=target,
+                        key=key,
+                        prefix=prefix,
+                        namespace=namespace,
+                        create_revision=n,
+                        mod_revision=n,
+                        version=1,
+                        value=value,
+                    )
+                )
+                history.append(
+                    Revision(
+                        cluster=target,
+                        revision=n,
+                        type=Revision.PUT,
+                        key=key,
+                        prefix=prefix,
+                        namespace=namespace,
+                        create_revision=n,
+                        version=1,
+                        value=value,
+                    )
+                )
             Entry.objects.bulk_create(entries)
             Revision.objects.bulk_create(history)
         Cluster.objects.filter(pk=target.pk).update(revision=start + len(rows))
@@ -205,14 +234,20 @@ def main() -> None:
     if args.profile:
         print("-- profile: creates --\n" + create_report)
         print("-- profile: updates --\n" + update_report)
-    print(f"database: {connection.vendor} ({where if connection.vendor == 'sqlite' else 'DATABASE_URL'}), "
-          f"DEBUG={settings.DEBUG}; a raw row is one object's Entry + Revision, as one API write adds")
-    print(f"validation and schema checks: {check_create / n * 1e6:.0f} µs per create "
-          f"({100 * check_create / create_s:.1f} % of the create time), {check_update / n * 1e6:.0f} µs per update "
-          f"({100 * check_update / update_s:.1f} % of the update time)")
-    print(f"apiserver: {n} creates {creates:.0f}/s, {n} updates {updates:.0f}/s, "
-          f"list ({len(listed['items'])} of {n} by label) {list_s:.2f} s; "
-          f"raw bulk insert {raw:.0f} rows/s; ratio {100 * creates / raw:.1f} %")
+    print(
+        f"database: {connection.vendor} ({where if connection.vendor == 'sqlite' else 'DATABASE_URL'}), "
+        f"DEBUG={settings.DEBUG}; a raw row is one object's Entry + Revision, as one API write adds"
+    )
+    print(
+        f"validation and schema checks: {check_create / n * 1e6:.0f} µs per create "
+        f"({100 * check_create / create_s:.1f} % of the create time), {check_update / n * 1e6:.0f} µs per update "
+        f"({100 * check_update / update_s:.1f} % of the update time)"
+    )
+    print(
+        f"apiserver: {n} creates {creates:.0f}/s, {n} updates {updates:.0f}/s, "
+        f"list ({len(listed['items'])} of {n} by label) {list_s:.2f} s; "
+        f"raw bulk insert {raw:.0f} rows/s; ratio {100 * creates / raw:.1f} %"
+    )
     if not args.keep_db and connection.vendor == "sqlite":
         connection.close()
         for path in Path(where).parent.glob("bench.sqlite3*"):

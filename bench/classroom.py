@@ -14,6 +14,7 @@ Starts Daphne on a fresh SQLite file (as `make run` does, on 127.0.0.1), then
 Usage: .venv/bin/python bench/classroom.py [--students 30] [--steps 40] [--lesson rolling-update]
 (needs the test dependencies: `make install-test`, for the websockets client).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -44,8 +45,7 @@ class Browser:
     def __init__(self, base: str) -> None:
         self.base = base
         self.jar = http.cookiejar.CookieJar()
-        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar),
-                                                  _NoRedirect())
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar), _NoRedirect())
 
     def cookie(self, name: str) -> str:
         return next((c.value for c in self.jar if c.name == name), "")
@@ -61,8 +61,9 @@ class Browser:
         if not self.cookie("csrftoken"):
             self.get("/")
         body = urllib.parse.urlencode(data).encode()
-        request = urllib.request.Request(self.base + path, data=body, method="POST",
-                                         headers={"X-CSRFToken": self.cookie("csrftoken")})
+        request = urllib.request.Request(
+            self.base + path, data=body, method="POST", headers={"X-CSRFToken": self.cookie("csrftoken")}
+        )
         try:
             with self.opener.open(request, timeout=120) as response:
                 return response.status, response.headers.get("Location", ""), response.read().decode()
@@ -78,14 +79,23 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
 def start_server(workdir: Path) -> tuple[subprocess.Popen, str]:
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
     env.update({"SQLITE_PATH": str(workdir / "db.sqlite3"), "DJANGO_SETTINGS_MODULE": "web.settings"})
-    subprocess.run([sys.executable, str(ROOT / "manage.py"), "migrate", "--noinput", "-v0"], cwd=ROOT, env=env,
-                   check=True, timeout=120)
+    subprocess.run(
+        [sys.executable, str(ROOT / "manage.py"), "migrate", "--noinput", "-v0"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        timeout=120,
+    )
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    process = subprocess.Popen([str(Path(sys.executable).parent / "daphne"), "-b", "127.0.0.1", "-p", str(port),
-                                "web.asgi:application"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        [str(Path(sys.executable).parent / "daphne"), "-b", "127.0.0.1", "-p", str(port), "web.asgi:application"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
@@ -103,8 +113,16 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
 
 
-async def follow(base: str, cluster: str, session: str, arrivals: dict[int, float], ready: asyncio.Event,
-                 count: list[int], received: list[int], page_state: dict) -> None:
+async def follow(
+    base: str,
+    cluster: str,
+    session: str,
+    arrivals: dict[int, float],
+    ready: asyncio.Event,
+    count: list[int],
+    received: list[int],
+    page_state: dict,
+) -> None:
     url = base.replace("http://", "ws://") + f"/ws/c/{cluster}/"
     headers = {"Cookie": f"sessionid={session}", "Origin": base}
     async with websockets.connect(url, additional_headers=headers, max_size=2**24) as socket_:
@@ -143,10 +161,18 @@ async def measure(base: str, students: int, steps: int, lesson: str) -> None:
     _, _, html = teacher.get(f"/c/{cluster}/")
     revision = re.search(r'id="live-revision">(\d+)<', html).group(1)
     mode = re.search(r'id="cluster-mode" data-mode="([^"]*)" data-speed="([^"]*)"', html)
-    page_state = {"type": "resync", "last_seq": "0", "panel": "pods", "revision": revision,
-                  "mode": mode.group(1), "speed": mode.group(2)}
-    tasks = [asyncio.create_task(follow(base, cluster, s, arrivals[i], ready, count, received[i], page_state))
-             for i, s in enumerate(sessions)]
+    page_state = {
+        "type": "resync",
+        "last_seq": "0",
+        "panel": "pods",
+        "revision": revision,
+        "mode": mode.group(1),
+        "speed": mode.group(2),
+    }
+    tasks = [
+        asyncio.create_task(follow(base, cluster, s, arrivals[i], ready, count, received[i], page_state))
+        for i, s in enumerate(sessions)
+    ]
     await asyncio.wait_for(ready.wait(), 120)
     connected = time.perf_counter() - connect_started
     await asyncio.sleep(3)  # the history every page gets on connecting has arrived
@@ -173,20 +199,27 @@ async def measure(base: str, students: int, steps: int, lesson: str) -> None:
         teacher.get("/")
         baseline.append(time.perf_counter() - t)
     ms = [x * 1000 for x in latencies]
-    print(f"connect: {students} sockets open in {connected:.1f} s; the first push to a new socket "
-          f"{snapshot / 1024:.1f} KB (target <= 16 KB)")
-    print(f"follow: {students} students, {len(ms)} of {steps} Next presses seen by all: Next → step on every "
-          f"socket p50 {statistics.median(ms):.0f} ms, p95 {percentile(ms, .95):.0f} ms, p99 "
-          f"{percentile(ms, .99):.0f} ms, max {max(ms):.0f} ms (targets: p95 <= 250 ms for 30, p99 <= 250 ms "
-          f"for 300); baseline HTTP GET / p95 {percentile(baseline, .95) * 1000:.1f} ms")
+    print(
+        f"connect: {students} sockets open in {connected:.1f} s; the first push to a new socket "
+        f"{snapshot / 1024:.1f} KB (target <= 16 KB)"
+    )
+    print(
+        f"follow: {students} students, {len(ms)} of {steps} Next presses seen by all: Next → step on every "
+        f"socket p50 {statistics.median(ms):.0f} ms, p95 {percentile(ms, 0.95):.0f} ms, p99 "
+        f"{percentile(ms, 0.99):.0f} ms, max {max(ms):.0f} ms (targets: p95 <= 250 ms for 30, p99 <= 250 ms "
+        f"for 300); baseline HTTP GET / p95 {percentile(baseline, 0.95) * 1000:.1f} ms"
+    )
     if students > 60:
         return  # the hands-on figure is for a class of 30
     started = time.perf_counter()
     status, _, _ = teacher.post(f"/classes/{code}/mode", {"mode": "hands-on"})
     hands_on = time.perf_counter() - started
     assert status == 200, status
-    print(f"hands-on: {students} sandboxes seeded from {lesson} in {hands_on:.1f} s "
-          f"({hands_on / students * 1000:.0f} ms each; target <= 10 s)")
+    print(
+        f"hands-on: {students} sandboxes seeded from {lesson} in {hands_on:.1f} s "
+        f"({hands_on / students * 1000:.0f} ms each; target <= 10 s)"
+    )
+
 
 def main() -> None:
     parser = argparse.ArgumentParser()

@@ -10,6 +10,7 @@ Starts Daphne on a fresh SQLite file (as `make run` does), then prints:
 
 Usage: .venv/bin/python bench/dashboard.py [--pods 1000] [--steps 60]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -68,14 +69,28 @@ async () => {
 
 
 def manage(env: dict, *args: str, capture: bool = False) -> str:
-    result = subprocess.run([sys.executable, str(ROOT / "manage.py"), *args], cwd=ROOT, env=env, check=True,
-                            timeout=600, capture_output=capture, text=True)
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "manage.py"), *args],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        timeout=600,
+        capture_output=capture,
+        text=True,
+    )
     return result.stdout if capture else ""
 
 
 def seed(env: dict, name: str, pods: int) -> str:
-    result = subprocess.run([sys.executable, "-c", SEED_PODS, str(pods), name], cwd=ROOT, env=env, check=True,
-                            timeout=600, capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-c", SEED_PODS, str(pods), name],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        timeout=600,
+        capture_output=True,
+        text=True,
+    )
     return result.stdout.strip().splitlines()[-1]
 
 
@@ -87,10 +102,12 @@ def load_ms(page: object, url: str) -> float:
 
 
 def page_weight(page: object) -> int:
-    return int(page.evaluate("""() => {
+    return int(
+        page.evaluate("""() => {
         const nav = performance.getEntriesByType('navigation')[0];
         return performance.getEntriesByType('resource').reduce((sum, r) => sum + r.transferSize, nav.transferSize);
-    }"""))
+    }""")
+    )
 
 
 def frames(page: object, url: str) -> list[float]:
@@ -128,9 +145,13 @@ def run(pods: int) -> None:
     empty_token = seed(env, "empty", 0)
     full_token = seed(env, "full", pods)
     port = free_port()
-    server = subprocess.Popen([str(Path(sys.executable).parent / "daphne"), "-b", "127.0.0.1", "-p", str(port),
-                               "web.asgi:application"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        [str(Path(sys.executable).parent / "daphne"), "-b", "127.0.0.1", "-p", str(port), "web.asgi:application"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         time.sleep(1.5)
@@ -155,16 +176,22 @@ def run(pods: int) -> None:
         except subprocess.TimeoutExpired:
             server.kill()
             server.wait(timeout=10)
-    print(f"first load: median {statistics.median(loads):.0f} ms "
-          f"(baseline static file {statistics.median(baseline):.0f} ms, "
-          f"ratio {statistics.median(loads) / max(statistics.median(baseline), 0.1):.1f}x) — target ≤ 300 ms")
+    print(
+        f"first load: median {statistics.median(loads):.0f} ms "
+        f"(baseline static file {statistics.median(baseline):.0f} ms, "
+        f"ratio {statistics.median(loads) / max(statistics.median(baseline), 0.1):.1f}x) — target ≤ 300 ms"
+    )
     print(f"page weight: {weight / 1024:.1f} KB — target ≤ 150 KB")
-    print(f"step event server→page: p50 {percentile(latencies, 50):.0f} ms, p95 {percentile(latencies, 95):.0f} ms "
-          f"over {len(latencies)} steps (baseline HTTP round trip p95 {percentile(round_trips, 95):.0f} ms) — "
-          f"target p95 ≤ 50 ms")
-    print(f"frames with {pods} pods while the map redraws: max {max(full_frames):.0f} ms, "
-          f"p95 {percentile(full_frames, 95):.0f} ms (baseline 0 pods: max {max(empty_frames):.0f} ms) — "
-          f"target no frame over 100 ms")
+    print(
+        f"step event server→page: p50 {percentile(latencies, 50):.0f} ms, p95 {percentile(latencies, 95):.0f} ms "
+        f"over {len(latencies)} steps (baseline HTTP round trip p95 {percentile(round_trips, 95):.0f} ms) — "
+        f"target p95 ≤ 50 ms"
+    )
+    print(
+        f"frames with {pods} pods while the map redraws: max {max(full_frames):.0f} ms, "
+        f"p95 {percentile(full_frames, 95):.0f} ms (baseline 0 pods: max {max(empty_frames):.0f} ms) — "
+        f"target no frame over 100 ms"
+    )
 
 
 def main() -> None:

@@ -15,6 +15,7 @@ with no API work behind it) for the latencies, and in-process creates/s through
 
 Usage: .venv/bin/python bench/http_api.py [--objects 3000] [--clients 8] [--apply 500]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -37,29 +38,49 @@ MERGE_PATCH = "application/merge-patch+json"
 
 
 def configmap(name: str) -> dict:
-    return {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": name, "labels": {"bench": "http"}},
-            "data": {"greeting": "hello", "size": "small"}}
+    return {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {"name": name, "labels": {"bench": "http"}},
+        "data": {"greeting": "hello", "size": "small"},
+    }
 
 
 def manage(env: dict[str, str], *args: str) -> str:
-    return subprocess.run([sys.executable, str(ROOT / "manage.py"), *args], cwd=ROOT, env=env, check=True,
-                          capture_output=True, text=True, timeout=600).stdout.strip()
+    return subprocess.run(
+        [sys.executable, str(ROOT / "manage.py"), *args],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    ).stdout.strip()
 
 
 def in_process_creates(env: dict[str, str], count: int) -> float:
     """Creates/s through APIServer in a process of its own, on the same database file."""
-    code = ("import django, sys, time; django.setup()\n"
-            "from cluster.apiserver.server import APIServer\n"
-            "from cluster.bootstrap import create_cluster\n"
-            "api = APIServer(create_cluster('baseline', nodes=1, addons=False))\n"
-            "n = int(sys.argv[1]); t = time.perf_counter()\n"
-            "for i in range(n):\n"
-            "    api.create('configmaps', 'default', {'apiVersion': 'v1', 'kind': 'ConfigMap',\n"
-            "               'metadata': {'name': f'b-{i}', 'labels': {'bench': 'http'}},\n"
-            "               'data': {'greeting': 'hello', 'size': 'small'}})\n"
-            "print(n / (time.perf_counter() - t))\n")
-    out = subprocess.run([sys.executable, "-c", code, str(count)], cwd=ROOT, env=env, check=True,
-                         capture_output=True, text=True, timeout=600).stdout
+    code = (
+        "import django, sys, time; django.setup()\n"
+        "from cluster.apiserver.server import APIServer\n"
+        "from cluster.bootstrap import create_cluster\n"
+        "api = APIServer(create_cluster('baseline', nodes=1, addons=False))\n"
+        "n = int(sys.argv[1]); t = time.perf_counter()\n"
+        "for i in range(n):\n"
+        "    api.create('configmaps', 'default', {'apiVersion': 'v1', 'kind': 'ConfigMap',\n"
+        "               'metadata': {'name': f'b-{i}', 'labels': {'bench': 'http'}},\n"
+        "               'data': {'greeting': 'hello', 'size': 'small'}})\n"
+        "print(n / (time.perf_counter() - t))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(count)],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    ).stdout
     return float(out.strip().splitlines()[-1])
 
 
@@ -139,9 +160,23 @@ def kubectl_apply(port: int, token: str, ca_file: Path, count: int, workdir: Pat
     manifest.write_text(yaml.safe_dump_all(configmap(f"ap-{i:05d}") for i in range(count)))
     kubectl = shutil.which("kubectl") or "/usr/bin/kubectl"
     started = time.perf_counter()
-    done = subprocess.run([kubectl, "--server", f"https://127.0.0.1:{port}", "--certificate-authority",
-                           str(ca_file), "--token", token, "apply", "-f", str(manifest)], capture_output=True,
-                          text=True, timeout=600)
+    done = subprocess.run(
+        [
+            kubectl,
+            "--server",
+            f"https://127.0.0.1:{port}",
+            "--certificate-authority",
+            str(ca_file),
+            "--token",
+            token,
+            "apply",
+            "-f",
+            str(manifest),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     if done.returncode:
         raise RuntimeError(f"kubectl apply failed: {done.stderr[-2000:]}")
     return time.perf_counter() - started
@@ -156,9 +191,22 @@ def start(env: dict[str, str], workdir: Path) -> tuple[subprocess.Popen, int, Pa
             s.bind(("127.0.0.1", 0))
             ports.append(s.getsockname()[1])
     log = open(workdir / "serve.log", "w")
-    process = subprocess.Popen([sys.executable, str(ROOT / "manage.py"), "serve", "--no-access-log", "--port",
-                                str(ports[0]), "--api-port", str(ports[1])], cwd=ROOT, env=env, stdout=log,
-                               stderr=subprocess.STDOUT)
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            str(ROOT / "manage.py"),
+            "serve",
+            "--no-access-log",
+            "--port",
+            str(ports[0]),
+            "--api-port",
+            str(ports[1]),
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     ca_file = Path(env["KUBECLASS_TLS_DIR"]) / "apiserver.crt"
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -180,9 +228,16 @@ def main() -> None:
     args = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="kubeclass-http-"))
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
-    env.update({"SQLITE_PATH": str(workdir / "db.sqlite3"), "DJANGO_SETTINGS_MODULE": "web.settings",
-                "KUBECLASS_TLS_DIR": str(workdir / "tls"), "KUBECLASS_API_QPS": "1000000",
-                "KUBECLASS_API_BURST": "1000000", "KUBECLASS_OBJECT_LIMIT": "0"})
+    env.update(
+        {
+            "SQLITE_PATH": str(workdir / "db.sqlite3"),
+            "DJANGO_SETTINGS_MODULE": "web.settings",
+            "KUBECLASS_TLS_DIR": str(workdir / "tls"),
+            "KUBECLASS_API_QPS": "1000000",
+            "KUBECLASS_API_BURST": "1000000",
+            "KUBECLASS_OBJECT_LIMIT": "0",
+        }
+    )
     manage(env, "migrate", "--noinput", "-v0")
     manage(env, "cluster", "create", "demo", "--nodes", "3", "--object-limit", "0")
     token = manage(env, "cluster", "token", "demo")
@@ -196,8 +251,13 @@ def main() -> None:
         base = "/api/v1/namespaces/default/configmaps/"
         livez = timed_calls(client, [("GET", "/livez", None, "")] * args.samples)
         gets = timed_calls(client, [("GET", base + n, None, "") for n in names])
-        patches = timed_calls(client, [("PATCH", base + n, {"metadata": {"labels": {"round": str(i)}}}, MERGE_PATCH)
-                                       for i, n in enumerate(names)])
+        patches = timed_calls(
+            client,
+            [
+                ("PATCH", base + n, {"metadata": {"labels": {"round": str(i)}}}, MERGE_PATCH)
+                for i, n in enumerate(names)
+            ],
+        )
         python_rate = python_client_creates(port, token, ca_file, min(500, args.objects))
         apply_seconds = kubectl_apply(port, token, ca_file, args.apply, workdir)
     finally:
@@ -205,12 +265,16 @@ def main() -> None:
         process.wait(timeout=15)
 
     def line(values: list[float]) -> str:
-        return f"p50 {statistics.median(values):.1f} ms, p99 {percentile(values, .99):.1f} ms"
+        return f"p50 {statistics.median(values):.1f} ms, p99 {percentile(values, 0.99):.1f} ms"
 
-    print(f"creates: {args.objects} ConfigMaps from {args.clients} raw clients {creates:.0f}/s "
-          f"(target >= 1,000/s); in-process baseline {baseline_creates:.0f}/s → {creates / baseline_creates:.1%}")
-    print(f"GET by name {line(gets)} (target p50 <= 2, p99 <= 10); merge PATCH {line(patches)} (target p99 <= 10); "
-          f"baseline GET /livez {line(livez)}")
+    print(
+        f"creates: {args.objects} ConfigMaps from {args.clients} raw clients {creates:.0f}/s "
+        f"(target >= 1,000/s); in-process baseline {baseline_creates:.0f}/s → {creates / baseline_creates:.1%}"
+    )
+    print(
+        f"GET by name {line(gets)} (target p50 <= 2, p99 <= 10); merge PATCH {line(patches)} (target p99 <= 10); "
+        f"baseline GET /livez {line(livez)}"
+    )
     print(f"official Python client, one thread: {python_rate:.0f} creates/s")
     print(f"kubectl apply -f of {args.apply} ConfigMaps: {apply_seconds:.1f} s (target <= 3 s)")
 

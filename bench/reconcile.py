@@ -9,6 +9,7 @@ inserts of as many rows. Step recording is off, as for a benchmark.
 
 Usage: .venv/bin/python bench/reconcile.py [--nodes 1000] [--replicas 10000]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -38,18 +39,35 @@ def setup_django() -> None:
 
 
 def deployment(replicas: int) -> dict:
-    return {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web", "labels": {"app": "web"}},
-            "spec": {"replicas": replicas, "selector": {"matchLabels": {"app": "web"}},
-                     "template": {"metadata": {"labels": {"app": "web"}},
-                                  "spec": {"containers": [{"name": "nginx", "image": "nginx:1.27",
-                                                           "resources": {"requests": {"cpu": "10m",
-                                                                                      "memory": "16Mi"}}}]}}}}
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": "web", "labels": {"app": "web"}},
+        "spec": {
+            "replicas": replicas,
+            "selector": {"matchLabels": {"app": "web"}},
+            "template": {
+                "metadata": {"labels": {"app": "web"}},
+                "spec": {
+                    "containers": [
+                        {
+                            "name": "nginx",
+                            "image": "nginx:1.27",
+                            "resources": {"requests": {"cpu": "10m", "memory": "16Mi"}},
+                        }
+                    ]
+                },
+            },
+        },
+    }
 
 
 def ready_pods(api: object) -> int:
-    return sum(1 for p in api.list("pods", "default")["items"]
-               if any(c["type"] == "Ready" and c["status"] == "True"
-                      for c in p.get("status", {}).get("conditions") or []))
+    return sum(
+        1
+        for p in api.list("pods", "default")["items"]
+        if any(c["type"] == "Ready" and c["status"] == "True" for c in p.get("status", {}).get("conditions") or [])
+    )
 
 
 def raw_rows_per_second(rows: int) -> float:
@@ -64,13 +82,37 @@ def raw_rows_per_second(rows: int) -> float:
     with transaction.atomic():
         for start in range(0, rows, 2000):
             batch = range(start, min(rows, start + 2000))
-            Entry.objects.bulk_create([Entry(cluster=other, key=f"/registry/pods/default/p{i}",
-                                             prefix="/registry/pods/", namespace="default", create_revision=i + 1,
-                                             mod_revision=i + 1, version=1, value=value) for i in batch])
-            Revision.objects.bulk_create([Revision(cluster=other, revision=i + 1, type="PUT",
-                                                   key=f"/registry/pods/default/p{i}", prefix="/registry/pods/",
-                                                   namespace="default", create_revision=i + 1, version=1,
-                                                   value=value) for i in batch])
+            Entry.objects.bulk_create(
+                [
+                    Entry(
+                        cluster=other,
+                        key=f"/registry/pods/default/p{i}",
+                        prefix="/registry/pods/",
+                        namespace="default",
+                        create_revision=i + 1,
+                        mod_revision=i + 1,
+                        version=1,
+                        value=value,
+                    )
+                    for i in batch
+                ]
+            )
+            Revision.objects.bulk_create(
+                [
+                    Revision(
+                        cluster=other,
+                        revision=i + 1,
+                        type="PUT",
+                        key=f"/registry/pods/default/p{i}",
+                        prefix="/registry/pods/",
+                        namespace="default",
+                        create_revision=i + 1,
+                        version=1,
+                        value=value,
+                    )
+                    for i in batch
+                ]
+            )
     return rows / (time.perf_counter() - started)
 
 
@@ -97,9 +139,11 @@ def run(nodes: int, replicas: int) -> None:
     writes = api.current_revision() - start_revision
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     raw = raw_rows_per_second(max(writes, 1000))
-    print(f"reconcile: {nodes} nodes, {replicas} replicas, {ready} Ready in {wall:.1f} s wall "
-          f"({ready / wall:.1f} pods/s), peak memory {peak_mib:.0f} MiB; {writes} store writes "
-          f"({writes / wall:.0f}/s) vs raw bulk insert {raw:.0f} rows/s: ratio {100 * writes / wall / raw:.1f} %")
+    print(
+        f"reconcile: {nodes} nodes, {replicas} replicas, {ready} Ready in {wall:.1f} s wall "
+        f"({ready / wall:.1f} pods/s), peak memory {peak_mib:.0f} MiB; {writes} store writes "
+        f"({writes / wall:.0f}/s) vs raw bulk insert {raw:.0f} rows/s: ratio {100 * writes / wall / raw:.1f} %"
+    )
 
 
 def main() -> None:

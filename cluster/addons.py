@@ -13,6 +13,7 @@ The control plane's static pods and their mirror pods are cluster/staticpods.py'
 Simplified: no RBAC objects (ClusterRoles and bindings are not served), and of
 the ConfigMaps kubeadm uploads only the ones the pods mount (coredns, kube-proxy).
 """
+
 from __future__ import annotations
 
 import copy
@@ -29,12 +30,18 @@ KINDNETD_IMAGE = "docker.io/kindest/kindnetd:v20241212-9f82dd49"
 POD_SUBNET = "10.244.0.0/16"
 SERVICE_SUBNET = "10.96.0.0/16"
 # What kind's node image has in containerd before anything is pulled (`crictl images` on a fresh node).
-NODE_IMAGES = (KINDNETD_IMAGE, "docker.io/kindest/local-path-helper:v20241212-8ac705d0",
-               "docker.io/kindest/local-path-provisioner:v20241212-8ac705d0", COREDNS_IMAGE, ETCD_IMAGE,
-               f"registry.k8s.io/kube-apiserver:{KUBERNETES_VERSION}",
-               f"registry.k8s.io/kube-controller-manager:{KUBERNETES_VERSION}",
-               f"registry.k8s.io/kube-proxy:{KUBERNETES_VERSION}",
-               f"registry.k8s.io/kube-scheduler:{KUBERNETES_VERSION}", "registry.k8s.io/pause:3.10")
+NODE_IMAGES = (
+    KINDNETD_IMAGE,
+    "docker.io/kindest/local-path-helper:v20241212-8ac705d0",
+    "docker.io/kindest/local-path-provisioner:v20241212-8ac705d0",
+    COREDNS_IMAGE,
+    ETCD_IMAGE,
+    f"registry.k8s.io/kube-apiserver:{KUBERNETES_VERSION}",
+    f"registry.k8s.io/kube-controller-manager:{KUBERNETES_VERSION}",
+    f"registry.k8s.io/kube-proxy:{KUBERNETES_VERSION}",
+    f"registry.k8s.io/kube-scheduler:{KUBERNETES_VERSION}",
+    "registry.k8s.io/pause:3.10",
+)
 CONTROL_PLANE_NODE = "kind-control-plane"
 CONTROL_PLANE_LABEL = "node-role.kubernetes.io/control-plane"
 
@@ -404,15 +411,34 @@ def _service_account(name: str) -> dict:
 
 def kubeadm_addons() -> list[dict]:
     """What `kubeadm init phase addon all` creates, in its order: CoreDNS, then kube-proxy."""
-    coredns_cm = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "coredns", "namespace": "kube-system"},
-                  "data": {"Corefile": COREFILE}}
-    proxy_cm = {"apiVersion": "v1", "kind": "ConfigMap",
-                "metadata": {"name": "kube-proxy", "namespace": "kube-system", "labels": {"app": "kube-proxy"},
-                             "annotations": {"kubeadm.kubernetes.io/component-config.hash":
-                                             "sha256:" + hashlib.sha256(KUBE_PROXY_CONFIG.encode()).hexdigest()}},
-                "data": {"config.conf": KUBE_PROXY_CONFIG, "kubeconfig.conf": KUBE_PROXY_KUBECONFIG}}
-    return [_service_account("coredns"), coredns_cm, manifest(COREDNS_DEPLOYMENT),
-            proxy_cm, _service_account("kube-proxy"), manifest(KUBE_PROXY_DAEMONSET)]
+    coredns_cm = {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {"name": "coredns", "namespace": "kube-system"},
+        "data": {"Corefile": COREFILE},
+    }
+    proxy_cm = {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {
+            "name": "kube-proxy",
+            "namespace": "kube-system",
+            "labels": {"app": "kube-proxy"},
+            "annotations": {
+                "kubeadm.kubernetes.io/component-config.hash": "sha256:"
+                + hashlib.sha256(KUBE_PROXY_CONFIG.encode()).hexdigest()
+            },
+        },
+        "data": {"config.conf": KUBE_PROXY_CONFIG, "kubeconfig.conf": KUBE_PROXY_KUBECONFIG},
+    }
+    return [
+        _service_account("coredns"),
+        coredns_cm,
+        manifest(COREDNS_DEPLOYMENT),
+        proxy_cm,
+        _service_account("kube-proxy"),
+        manifest(KUBE_PROXY_DAEMONSET),
+    ]
 
 
 def kindnet() -> list[dict]:

@@ -36,6 +36,7 @@ or name them say so (lessons/*/).
 workers only, with the kube-dns Service but no control-plane node, static pods,
 CoreDNS, kube-proxy or kindnet.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -50,10 +51,22 @@ from cluster.models import Cluster, ReconcilerLease, default_object_limit
 
 SYSTEM_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease")
 KUBELET_VERSION = "v1.32.0"
-NODE_CAPACITY = {"cpu": "2", "memory": "8010948Ki", "pods": "110", "ephemeral-storage": "102625208Ki",
-                 "hugepages-1Gi": "0", "hugepages-2Mi": "0"}
-NODE_ALLOCATABLE = {"cpu": "2", "memory": "8010948Ki", "pods": "110", "ephemeral-storage": "102625208Ki",
-                    "hugepages-1Gi": "0", "hugepages-2Mi": "0"}
+NODE_CAPACITY = {
+    "cpu": "2",
+    "memory": "8010948Ki",
+    "pods": "110",
+    "ephemeral-storage": "102625208Ki",
+    "hugepages-1Gi": "0",
+    "hugepages-2Mi": "0",
+}
+NODE_ALLOCATABLE = {
+    "cpu": "2",
+    "memory": "8010948Ki",
+    "pods": "110",
+    "ephemeral-storage": "102625208Ki",
+    "hugepages-1Gi": "0",
+    "hugepages-2Mi": "0",
+}
 
 
 FIRST_POD_CIDR = ipaddress.IPv4Address("10.244.0.0")  # kind's podSubnet; one /24 per node, in order
@@ -85,16 +98,20 @@ def node_manifest(name: str, index: int, seed: int) -> dict:
                 "kubernetes.io/hostname": name,
                 "kubernetes.io/os": "linux",
             },
-            "annotations": {CRI_SOCKET_ANNOTATION: "unix:///run/containerd/containerd.sock",
-                            "node.alpha.kubernetes.io/ttl": "0",
-                            "volumes.kubernetes.io/controller-managed-attach-detach": "true"},
+            "annotations": {
+                CRI_SOCKET_ANNOTATION: "unix:///run/containerd/containerd.sock",
+                "node.alpha.kubernetes.io/ttl": "0",
+                "volumes.kubernetes.io/controller-managed-attach-detach": "true",
+            },
         },
         "spec": {"podCIDR": cidr, "podCIDRs": [cidr]},
         "status": {
             "capacity": dict(NODE_CAPACITY),
             "allocatable": dict(NODE_ALLOCATABLE),
-            "addresses": [{"type": "InternalIP", "address": str(FIRST_NODE_IP + index)},
-                          {"type": "Hostname", "address": name}],
+            "addresses": [
+                {"type": "InternalIP", "address": str(FIRST_NODE_IP + index)},
+                {"type": "Hostname", "address": name},
+            ],
             "daemonEndpoints": {"kubeletEndpoint": {"Port": 10250}},
             "nodeInfo": {
                 "architecture": "amd64",
@@ -116,8 +133,9 @@ def node_manifest(name: str, index: int, seed: int) -> dict:
 def control_plane_manifest(seed: int) -> dict:
     """kind-control-plane as `kubeadm init` leaves it: labelled and tainted as a control-plane node, the first /24."""
     node = node_manifest(CONTROL_PLANE_NODE, 0, seed)
-    node["metadata"]["labels"].update({addons.CONTROL_PLANE_LABEL: "",
-                                       "node.kubernetes.io/exclude-from-external-load-balancers": ""})
+    node["metadata"]["labels"].update(
+        {addons.CONTROL_PLANE_LABEL: "", "node.kubernetes.io/exclude-from-external-load-balancers": ""}
+    )
     node["spec"]["taints"] = [dict(CONTROL_PLANE_TAINT)]
     return node
 
@@ -154,11 +172,17 @@ def kubernetes_service() -> dict:
     return {
         "apiVersion": "v1",
         "kind": "Service",
-        "metadata": {"name": "kubernetes", "namespace": "default",
-                     "labels": {"component": "apiserver", "provider": "kubernetes"}},
-        "spec": {"clusterIP": "10.96.0.1", "ports": [{"name": "https", "port": 443, "protocol": "TCP",
-                                                       "targetPort": 6443}],
-                 "sessionAffinity": "None", "type": "ClusterIP"},
+        "metadata": {
+            "name": "kubernetes",
+            "namespace": "default",
+            "labels": {"component": "apiserver", "provider": "kubernetes"},
+        },
+        "spec": {
+            "clusterIP": "10.96.0.1",
+            "ports": [{"name": "https", "port": 443, "protocol": "TCP", "targetPort": 6443}],
+            "sessionAffinity": "None",
+            "type": "ClusterIP",
+        },
     }
 
 
@@ -167,15 +191,23 @@ def kube_dns_service() -> dict:
     return {
         "apiVersion": "v1",
         "kind": "Service",
-        "metadata": {"name": "kube-dns", "namespace": "kube-system",
-                     "labels": {"k8s-app": "kube-dns", "kubernetes.io/cluster-service": "true",
-                                "kubernetes.io/name": "CoreDNS"},
-                     "annotations": {"prometheus.io/port": "9153", "prometheus.io/scrape": "true"}},
-        "spec": {"clusterIP": "10.96.0.10", "selector": {"k8s-app": "kube-dns"},
-                 "ports": [{"name": "dns", "port": 53, "protocol": "UDP", "targetPort": 53},
-                           {"name": "dns-tcp", "port": 53, "protocol": "TCP", "targetPort": 53},
-                           {"name": "metrics", "port": 9153, "protocol": "TCP", "targetPort": 9153}],
-                 "sessionAffinity": "None", "type": "ClusterIP"},
+        "metadata": {
+            "name": "kube-dns",
+            "namespace": "kube-system",
+            "labels": {"k8s-app": "kube-dns", "kubernetes.io/cluster-service": "true", "kubernetes.io/name": "CoreDNS"},
+            "annotations": {"prometheus.io/port": "9153", "prometheus.io/scrape": "true"},
+        },
+        "spec": {
+            "clusterIP": "10.96.0.10",
+            "selector": {"k8s-app": "kube-dns"},
+            "ports": [
+                {"name": "dns", "port": 53, "protocol": "UDP", "targetPort": 53},
+                {"name": "dns-tcp", "port": 53, "protocol": "TCP", "targetPort": 53},
+                {"name": "metrics", "port": 9153, "protocol": "TCP", "targetPort": 9153},
+            ],
+            "sessionAffinity": "None",
+            "type": "ClusterIP",
+        },
     }
 
 
@@ -183,8 +215,7 @@ def default_storage_class() -> dict:
     return {
         "apiVersion": "storage.k8s.io/v1",
         "kind": "StorageClass",
-        "metadata": {"name": "standard",
-                     "annotations": {"storageclass.kubernetes.io/is-default-class": "true"}},
+        "metadata": {"name": "standard", "annotations": {"storageclass.kubernetes.io/is-default-class": "true"}},
         "provisioner": "rancher.io/local-path",
         "reclaimPolicy": "Delete",
         "volumeBindingMode": "WaitForFirstConsumer",
@@ -193,9 +224,16 @@ def default_storage_class() -> dict:
 
 # What every sandbox is created with, as an administrator would bound a namespace they hand out
 # (the cluster-wide key limit, Cluster.object_limit, stays the backstop for other namespaces).
-SANDBOX_QUOTA = {"pods": "200", "services": "50", "configmaps": "200", "secrets": "200",
-                 "persistentvolumeclaims": "20", "requests.storage": "100Gi", "count/deployments.apps": "100",
-                 "count/replicasets.apps": "500"}
+SANDBOX_QUOTA = {
+    "pods": "200",
+    "services": "50",
+    "configmaps": "200",
+    "secrets": "200",
+    "persistentvolumeclaims": "20",
+    "requests.storage": "100Gi",
+    "count/deployments.apps": "100",
+    "count/replicasets.apps": "500",
+}
 SANDBOX_CLAIM_MAX = "10Gi"
 
 
@@ -203,10 +241,18 @@ def sandbox_limits(quota_overrides: dict[str, str] | None = None) -> list[dict]:
     """The ResourceQuota and LimitRange a sandbox's default namespace starts with (an administrator may
     raise or lower any of the quota's `hard` values)."""
     hard = {**SANDBOX_QUOTA, **(quota_overrides or {})}
-    quota = {"apiVersion": "v1", "kind": "ResourceQuota",
-             "metadata": {"name": "sandbox", "namespace": "default"}, "spec": {"hard": hard}}
-    limits = {"apiVersion": "v1", "kind": "LimitRange", "metadata": {"name": "sandbox", "namespace": "default"},
-              "spec": {"limits": [{"type": "PersistentVolumeClaim", "max": {"storage": SANDBOX_CLAIM_MAX}}]}}
+    quota = {
+        "apiVersion": "v1",
+        "kind": "ResourceQuota",
+        "metadata": {"name": "sandbox", "namespace": "default"},
+        "spec": {"hard": hard},
+    }
+    limits = {
+        "apiVersion": "v1",
+        "kind": "LimitRange",
+        "metadata": {"name": "sandbox", "namespace": "default"},
+        "spec": {"limits": [{"type": "PersistentVolumeClaim", "max": {"storage": SANDBOX_CLAIM_MAX}}]},
+    }
     return [quota, limits]
 
 
@@ -282,9 +328,17 @@ def settle_control_plane(cluster: Cluster) -> None:
             scheduler.reconcile(f"kube-system/{pod['metadata']['name']}")
 
 
-def create_cluster(name: str, nodes: int = 3, seed: int = 0, owner_session: str = "",
-                   object_limit: int | None = None, sandbox: bool = False, addons: bool = True,
-                   frozen_at: dt.datetime | None = None, quota: dict[str, str] | None = None) -> Cluster:
+def create_cluster(
+    name: str,
+    nodes: int = 3,
+    seed: int = 0,
+    owner_session: str = "",
+    object_limit: int | None = None,
+    sandbox: bool = False,
+    addons: bool = True,
+    frozen_at: dt.datetime | None = None,
+    quota: dict[str, str] | None = None,
+) -> Cluster:
     """A new cluster with `nodes` workers; `object_limit` bounds its live keys (None: KUBECLASS_OBJECT_LIMIT,
     0: unbounded); a `sandbox` (a learner's) also gets the ResourceQuota and LimitRange of `sandbox_limits`;
     `addons=False` leaves out the control-plane node and kube-system's workloads (see the module's docstring);
@@ -295,9 +349,13 @@ def create_cluster(name: str, nodes: int = 3, seed: int = 0, owner_session: str 
     if frozen_at is not None:
         clock_fields = {"virtual_anchor": frozen_at, "wall_anchor": frozen_at, "speed": 0.0}
     with transaction.atomic():
-        cluster = Cluster.objects.create(name=name, seed=seed, owner_session=owner_session,
-                                         object_limit=default_object_limit() if object_limit is None
-                                         else object_limit, **clock_fields)
+        cluster = Cluster.objects.create(
+            name=name,
+            seed=seed,
+            owner_session=owner_session,
+            object_limit=default_object_limit() if object_limit is None else object_limit,
+            **clock_fields,
+        )
         populate(cluster, nodes, with_addons=addons)
         if sandbox or quota is not None:
             add_sandbox_limits(cluster, quota)

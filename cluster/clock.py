@@ -4,6 +4,7 @@ Kubernetes components read wall time; kubeclass gives each cluster its own
 clock so a class can slow a rollout down, pause it, or jump ahead five minutes
 to see a node's pods evicted. At speed 1 it runs with the wall clock.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -54,13 +55,13 @@ def set_speed(cluster: Cluster, speed: float) -> None:
     current = now(cluster)
     cluster.virtual_anchor, cluster.wall_anchor, cluster.speed = current, wall_now(), speed
     Cluster.objects.filter(pk=cluster.pk).update(
-        virtual_anchor=cluster.virtual_anchor, wall_anchor=cluster.wall_anchor, speed=speed)
+        virtual_anchor=cluster.virtual_anchor, wall_anchor=cluster.wall_anchor, speed=speed
+    )
 
 
 def advance(cluster: Cluster, seconds: float) -> dt.datetime:
     """Jump the virtual clock ahead (fast-forward)."""
     current = now(cluster) + dt.timedelta(seconds=seconds)
     cluster.virtual_anchor, cluster.wall_anchor = current, wall_now()
-    Cluster.objects.filter(pk=cluster.pk).update(
-        virtual_anchor=cluster.virtual_anchor, wall_anchor=cluster.wall_anchor)
+    Cluster.objects.filter(pk=cluster.pk).update(virtual_anchor=cluster.virtual_anchor, wall_anchor=cluster.wall_anchor)
     return current

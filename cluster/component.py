@@ -20,6 +20,7 @@ rate-limited work queue does in sample-controller's processNextWorkItem.
 Tests call `reconcile` directly. Reads go through `self.lister`
 (cluster/informers.py), writes through `self.api`.
 """
+
 from __future__ import annotations
 
 from abc import ABC, abstractmethod

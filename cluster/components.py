@@ -6,6 +6,7 @@ node agents (the kubelet) once per Node. Each keeps the `Component` contract
 (cluster/component.py): the reconciler builds it with an APIServer whose
 client name is the component's name.
 """
+
 from __future__ import annotations
 
 from cluster.component import Controller

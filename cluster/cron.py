@@ -11,6 +11,7 @@ day of week are ORed unless either is `*` (then both must match). Weekday 7 is
 not Sunday here: robfig/cron allows 0-6 only. The error messages are the
 library's, since kube-apiserver shows them to the user.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -31,11 +32,26 @@ class Bounds:
 MINUTES = Bounds(0, 59)
 HOURS = Bounds(0, 23)
 DOM = Bounds(1, 31)
-MONTHS = Bounds(1, 12, {m: i for i, m in enumerate(
-    ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), start=1)})
+MONTHS = Bounds(
+    1,
+    12,
+    {
+        m: i
+        for i, m in enumerate(
+            ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), start=1
+        )
+    },
+)
 DOW = Bounds(0, 6, {d: i for i, d in enumerate(("sun", "mon", "tue", "wed", "thu", "fri", "sat"))})
-DESCRIPTORS = {"@yearly": "0 0 1 1 *", "@annually": "0 0 1 1 *", "@monthly": "0 0 1 * *",
-               "@weekly": "0 0 * * 0", "@daily": "0 0 * * *", "@midnight": "0 0 * * *", "@hourly": "0 * * * *"}
+DESCRIPTORS = {
+    "@yearly": "0 0 1 1 *",
+    "@annually": "0 0 1 1 *",
+    "@monthly": "0 0 1 * *",
+    "@weekly": "0 0 * * 0",
+    "@daily": "0 0 * * *",
+    "@midnight": "0 0 * * *",
+    "@hourly": "0 * * * *",
+}
 
 
 class CronError(ValueError):
@@ -77,7 +93,7 @@ def parse_standard(spec: str, default_zone: dt.tzinfo | None = None) -> Schedule
     zone = default_zone
     if spec.startswith("TZ=") or spec.startswith("CRON_TZ="):
         space, eq = spec.find(" "), spec.find("=")
-        name = spec[eq + 1:space] if space >= 0 else spec[eq + 1:]
+        name = spec[eq + 1 : space] if space >= 0 else spec[eq + 1 :]
         zone = load_location(name, lambda err: CronError(f"provided bad location {name}: {err}"))
         spec = spec[space:].strip() if space >= 0 else ""
     if spec.startswith("@"):
@@ -107,7 +123,7 @@ def _descriptor(spec: str, zone: dt.tzinfo | None) -> Schedule:
     if spec in DESCRIPTORS:
         return parse_standard(DESCRIPTORS[spec], zone)
     if spec.startswith("@every "):
-        text = spec[len("@every "):]
+        text = spec[len("@every ") :]
         seconds = parse_go_duration(text)
         if seconds is None:
             raise CronError(f'failed to parse duration {spec}: time: invalid duration "{text}"')

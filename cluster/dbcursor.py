@@ -5,6 +5,7 @@ scheduler's decision log use it for their own simulator-side rows (RuntimeState)
 nothing of keys, revisions or objects: that is the store's business, and only the API server
 calls the store.
 """
+
 from __future__ import annotations
 
 import functools

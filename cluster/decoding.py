@@ -30,6 +30,7 @@ here an alias costs its expansion only. libyaml (PyYAML's C parser) refuses
 nesting beyond 1,000 levels while parsing, so a hostile document never
 reaches Python's recursion.
 """
+
 from __future__ import annotations
 
 import base64

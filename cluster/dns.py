@@ -15,6 +15,7 @@ Simplified: the simulated cluster has no upstream resolver, so dotted names outs
 cluster.local fail with SERVFAIL (single labels are NXDOMAIN, as the root says); no SRV or PTR records;
 dnsPolicy Default and None are answered as ClusterFirst.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass

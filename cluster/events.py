@@ -30,6 +30,7 @@ many events the same nanosecond; names stay unique because each is stamped at
 least 1 ns after the cluster's previous one, which moves the hex by a few units
 and no timestamp a user sees.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -60,7 +61,6 @@ _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
 _last_stamp: dict[tuple[int, str], int] = {}  # (cluster pk, token) -> the last event timestamp given, in ns
 
 V = TypeVar("V")
-
 
 
 class LRU(OrderedDict[tuple, V]):
@@ -122,25 +122,51 @@ class TokenBucket:
 def event_key(event: dict) -> tuple:
     """getEventKey: source, object (with field path), type, reason and message."""
     source, ref = event.get("source") or {}, event["involvedObject"]
-    return (source.get("component", ""), source.get("host", ""), ref.get("kind", ""), ref.get("namespace", ""),
-            ref.get("name", ""), ref.get("fieldPath", ""), ref.get("uid", ""), ref.get("apiVersion", ""),
-            event.get("type", ""), event.get("reason", ""), event.get("message", ""))
+    return (
+        source.get("component", ""),
+        source.get("host", ""),
+        ref.get("kind", ""),
+        ref.get("namespace", ""),
+        ref.get("name", ""),
+        ref.get("fieldPath", ""),
+        ref.get("uid", ""),
+        ref.get("apiVersion", ""),
+        event.get("type", ""),
+        event.get("reason", ""),
+        event.get("message", ""),
+    )
 
 
 def spam_key(event: dict) -> tuple:
     """getSpamKey: source and object."""
     source, ref = event.get("source") or {}, event["involvedObject"]
-    return (source.get("component", ""), source.get("host", ""), ref.get("kind", ""), ref.get("namespace", ""),
-            ref.get("name", ""), ref.get("uid", ""), ref.get("apiVersion", ""))
+    return (
+        source.get("component", ""),
+        source.get("host", ""),
+        ref.get("kind", ""),
+        ref.get("namespace", ""),
+        ref.get("name", ""),
+        ref.get("uid", ""),
+        ref.get("apiVersion", ""),
+    )
 
 
 def aggregate_key(event: dict) -> tuple[tuple, str]:
     """EventAggregatorByReasonFunc: (source, object, type, reason, reporting controller and instance), message."""
     source, ref = event.get("source") or {}, event["involvedObject"]
-    return (source.get("component", ""), source.get("host", ""), ref.get("kind", ""), ref.get("namespace", ""),
-            ref.get("name", ""), ref.get("uid", ""), ref.get("apiVersion", ""), event.get("type", ""),
-            event.get("reason", ""), event.get("reportingComponent", ""),
-            event.get("reportingInstance", "")), event.get("message", "")
+    return (
+        source.get("component", ""),
+        source.get("host", ""),
+        ref.get("kind", ""),
+        ref.get("namespace", ""),
+        ref.get("name", ""),
+        ref.get("uid", ""),
+        ref.get("apiVersion", ""),
+        event.get("type", ""),
+        event.get("reason", ""),
+        event.get("reportingComponent", ""),
+        event.get("reportingInstance", ""),
+    ), event.get("message", "")
 
 
 class EventCorrelator:
@@ -175,13 +201,23 @@ class EventCorrelator:
         del record.local_keys[next(iter(record.local_keys))]  # do not grow the set past the maximum
         stamped = clock.rfc3339(now)
         combined = {
-            "apiVersion": "v1", "kind": "Event",
-            "metadata": {"name": f"{event['involvedObject'].get('name')}.{stamp:x}",
-                         "namespace": event["metadata"]["namespace"]},
-            "involvedObject": event["involvedObject"], "reason": event["reason"],
-            "message": COMBINED_PREFIX + event.get("message", ""), "source": event["source"],
-            "firstTimestamp": stamped, "lastTimestamp": stamped, "count": 1, "type": event["type"],
-            "eventTime": None, "reportingComponent": "", "reportingInstance": "",
+            "apiVersion": "v1",
+            "kind": "Event",
+            "metadata": {
+                "name": f"{event['involvedObject'].get('name')}.{stamp:x}",
+                "namespace": event["metadata"]["namespace"],
+            },
+            "involvedObject": event["involvedObject"],
+            "reason": event["reason"],
+            "message": COMBINED_PREFIX + event.get("message", ""),
+            "source": event["source"],
+            "firstTimestamp": stamped,
+            "lastTimestamp": stamped,
+            "count": 1,
+            "type": event["type"],
+            "eventTime": None,
+            "reportingComponent": "",
+            "reportingInstance": "",
         }
         return combined, group
 
@@ -189,10 +225,15 @@ class EventCorrelator:
         """eventObserve: a repeat takes the first Event's name and firstTimestamp and the next count."""
         last = self.logs.lookup(key)
         if last is not None and last.count > 0:
-            event = dict(event, metadata=dict(event["metadata"], name=last.name), count=last.count + 1,
-                         firstTimestamp=last.first_timestamp)
-            self.logs.add(key, EventLog(event["count"], event["firstTimestamp"], event["metadata"]["name"],
-                                        last.resource_version))
+            event = dict(
+                event,
+                metadata=dict(event["metadata"], name=last.name),
+                count=last.count + 1,
+                firstTimestamp=last.first_timestamp,
+            )
+            self.logs.add(
+                key, EventLog(event["count"], event["firstTimestamp"], event["metadata"]["name"], last.resource_version)
+            )
             return event, True
         self.logs.add(key, EventLog(event["count"], event["firstTimestamp"], event["metadata"]["name"], ""))
         return event, False
@@ -208,12 +249,24 @@ class EventCorrelator:
     def update_state(self, event: dict) -> None:
         """UpdateState: remember the Event as the server returned it."""
         meta = event["metadata"]
-        self.logs.add(event_key(event), EventLog(event.get("count", 1), event.get("firstTimestamp", ""),
-                                                 meta["name"], meta.get("resourceVersion", "")))
+        self.logs.add(
+            event_key(event),
+            EventLog(
+                event.get("count", 1), event.get("firstTimestamp", ""), meta["name"], meta.get("resourceVersion", "")
+            ),
+        )
 
 
-def record(api: APIServer, involved: dict, type_: str, reason: str, message: str, component: str,
-           host: str = "", field_path: str = "") -> dict | None:
+def record(
+    api: APIServer,
+    involved: dict,
+    type_: str,
+    reason: str,
+    message: str,
+    component: str,
+    host: str = "",
+    field_path: str = "",
+) -> dict | None:
     """Record an Event about `involved` from `component` (on `host`); the Event written, or None if the spam
     filter dropped it."""
     meta = involved.get("metadata", {})
@@ -221,9 +274,14 @@ def record(api: APIServer, involved: dict, type_: str, reason: str, message: str
     now = api.now()
     stamp = _stamp(api, now)
     stamped = clock.rfc3339(now)
-    ref = {"kind": involved.get("kind"), "namespace": meta.get("namespace"), "name": meta.get("name"),
-           "uid": meta.get("uid"), "apiVersion": involved.get("apiVersion"),
-           "resourceVersion": meta.get("resourceVersion")}
+    ref = {
+        "kind": involved.get("kind"),
+        "namespace": meta.get("namespace"),
+        "name": meta.get("name"),
+        "uid": meta.get("uid"),
+        "apiVersion": involved.get("apiVersion"),
+        "resourceVersion": meta.get("resourceVersion"),
+    }
     if field_path:
         ref["fieldPath"] = field_path
     ref = {k: v for k, v in ref.items() if v}
@@ -231,11 +289,20 @@ def record(api: APIServer, involved: dict, type_: str, reason: str, message: str
     if host:
         source["host"] = host
     event = {
-        "apiVersion": "v1", "kind": "Event",
+        "apiVersion": "v1",
+        "kind": "Event",
         "metadata": {"name": f"{meta.get('name')}.{stamp:x}", "namespace": namespace},
-        "involvedObject": ref, "reason": reason, "message": message, "source": source,
-        "firstTimestamp": stamped, "lastTimestamp": stamped, "count": 1, "type": type_,
-        "eventTime": None, "reportingComponent": component, "reportingInstance": host,
+        "involvedObject": ref,
+        "reason": reason,
+        "message": message,
+        "source": source,
+        "firstTimestamp": stamped,
+        "lastTimestamp": stamped,
+        "count": 1,
+        "type": type_,
+        "eventTime": None,
+        "reportingComponent": component,
+        "reportingInstance": host,
     }
     correlator = _correlator(api)
     result = correlator.correlate(event, now, stamp)
@@ -259,9 +326,13 @@ def _write(api: APIServer, event: dict, repeat: bool) -> dict | None:
     try:
         if repeat:
             try:
-                return api.patch("events", namespace, name, {"count": event["count"],
-                                                             "lastTimestamp": event["lastTimestamp"],
-                                                             "message": event["message"]}, STRATEGIC_MERGE_PATCH)
+                return api.patch(
+                    "events",
+                    namespace,
+                    name,
+                    {"count": event["count"], "lastTimestamp": event["lastTimestamp"], "message": event["message"]},
+                    STRATEGIC_MERGE_PATCH,
+                )
             except StatusError as err:
                 if err.code != 404:
                     raise

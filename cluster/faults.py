@@ -19,6 +19,7 @@ restart:
 An image missing from the registry is not cluster state but the registry's:
 it is kept in the simulated registry (cluster/runtime.py).
 """
+
 from __future__ import annotations
 
 from cluster.apiserver.server import APIServer
@@ -52,8 +53,11 @@ def kubelet_reachable(node: dict) -> bool:
 
 def pod_faults(pod: dict) -> dict:
     annotations = _annotations(pod)
-    found: dict = {"fail-probes": tuple(p.strip() for p in annotations.get(FAIL_PROBES_ANNOTATION, "").split(",")
-                                        if p.strip() in PROBES)}
+    found: dict = {
+        "fail-probes": tuple(
+            p.strip() for p in annotations.get(FAIL_PROBES_ANNOTATION, "").split(",") if p.strip() in PROBES
+        )
+    }
     crash = annotations.get(CRASH_ANNOTATION)
     if crash is not None:
         try:
@@ -84,8 +88,7 @@ def set_node_fault(api: APIServer, name: str, action: str) -> str:
     return values[action] or "healthy"
 
 
-def set_pod_fault(api: APIServer, namespace: str, name: str, action: str, exit_code: int = 1,
-                  probe: str = "") -> None:
+def set_pod_fault(api: APIServer, namespace: str, name: str, action: str, exit_code: int = 1, probe: str = "") -> None:
     """crash (with an exit code) | fail-probes readiness|liveness | heal."""
     if action == "fail-probes" and probe not in PROBES:
         raise FaultError('fail-probes needs "readiness" or "liveness"')

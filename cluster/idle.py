@@ -14,6 +14,7 @@ Simplified: a real cluster has no such thing; its control plane runs whether or
 not anyone watches. Sleeping is kubeclass's way of sharing one server among
 many learners, and the page says when a cluster has been asleep.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -44,8 +45,10 @@ def touch(cluster: Cluster) -> None:
             return
         _touched[key] = now
     Cluster.objects.filter(pk=cluster.pk).update(last_active=clock.wall_now())
-    if (cluster.sleeping_since is not None
-            or Cluster.objects.filter(pk=cluster.pk, sleeping_since__isnull=False).exists()):
+    if (
+        cluster.sleeping_since is not None
+        or Cluster.objects.filter(pk=cluster.pk, sleeping_since__isnull=False).exists()
+    ):
         wake(cluster)
 
 
@@ -73,16 +76,22 @@ def put_to_sleep(cluster: Cluster) -> None:
 def idle_clusters(now: dt.datetime | None = None) -> list[int]:
     """The awake clusters nobody has used for KUBECLASS_IDLE_MINUTES."""
     cutoff = (now or clock.wall_now()) - idle_after()
-    return list(Cluster.objects.filter(sleeping_since__isnull=True)
-                .annotate(seen=Coalesce("last_active", "created_at")).filter(seen__lt=cutoff)
-                .values_list("pk", flat=True))
+    return list(
+        Cluster.objects.filter(sleeping_since__isnull=True)
+        .annotate(seen=Coalesce("last_active", "created_at"))
+        .filter(seen__lt=cutoff)
+        .values_list("pk", flat=True)
+    )
 
 
 def expired(now: dt.datetime | None = None) -> list[Cluster]:
     """Sandboxes (and class clusters) nobody has used for KUBECLASS_SANDBOX_DAYS."""
     cutoff = (now or clock.wall_now()) - dt.timedelta(days=settings.KUBECLASS_SANDBOX_DAYS)
-    return list(Cluster.objects.exclude(owner_session="").annotate(seen=Coalesce("last_active", "created_at"))
-                .filter(seen__lt=cutoff))
+    return list(
+        Cluster.objects.exclude(owner_session="")
+        .annotate(seen=Coalesce("last_active", "created_at"))
+        .filter(seen__lt=cutoff)
+    )
 
 
 def collect(now: dt.datetime | None = None) -> list[str]:

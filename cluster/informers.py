@@ -16,6 +16,7 @@ private copy, since a component often edits what it read and writes it back.
 The indexes are upstream's: `spec.nodeName` (PodNodeNameKeyIndex) and
 `podControllerUID` with orphans under `_ORPHAN_POD`, plus the namespace.
 """
+
 from __future__ import annotations
 
 import builtins  # Lister.list shadows the built-in in the listers' annotations
@@ -112,7 +113,7 @@ class Informer:
         end = self.journal_start + len(self.journal)
         if position < self.journal_start:
             return None, end
-        changes = self.journal[position - self.journal_start:]
+        changes = self.journal[position - self.journal_start :]
         return [(key, old_node, self.items.get(key)) for key, old_node in changes], end
 
     def _add(self, key: str, obj: dict) -> None:
@@ -191,10 +192,14 @@ class Lister:
         obj = self.peek(resource, namespace, name)
         return None if obj is None else obj["metadata"].get("uid")
 
-    def list(self, resource: str, namespace: str | None = None, label_selector: str | None = None,
-             field_selector: str | None = None) -> builtins.list[dict]:
-        return self.api.list(resource, namespace, label_selector=label_selector,
-                             field_selector=field_selector)["items"]
+    def list(
+        self,
+        resource: str,
+        namespace: str | None = None,
+        label_selector: str | None = None,
+        field_selector: str | None = None,
+    ) -> builtins.list[dict]:
+        return self.api.list(resource, namespace, label_selector=label_selector, field_selector=field_selector)["items"]
 
     def by_index(self, resource: str, index: str, value: str) -> builtins.list[dict]:
         return [obj for obj in self.list(resource) if _index_value(resource, index, obj) == value]
@@ -205,8 +210,7 @@ class Lister:
 
     def owned_or_orphans(self, resource: str, namespace: str, uid: str) -> builtins.list[dict]:
         """controller.FilterPodsByOwner: the objects `uid` controls, then the orphans of its namespace."""
-        return [obj for obj in self.list(resource, namespace)
-                if _controller_uid_of(obj) in (uid, ORPHAN_INDEX_KEY)]
+        return [obj for obj in self.list(resource, namespace) if _controller_uid_of(obj) in (uid, ORPHAN_INDEX_KEY)]
 
 
 class CachedLister(Lister):
@@ -237,8 +241,13 @@ class CachedLister(Lister):
             return super().peek(resource, namespace, name)
         return informer.items.get(_key(namespace, name))
 
-    def list(self, resource: str, namespace: str | None = None, label_selector: str | None = None,
-             field_selector: str | None = None) -> builtins.list[dict]:
+    def list(
+        self,
+        resource: str,
+        namespace: str | None = None,
+        label_selector: str | None = None,
+        field_selector: str | None = None,
+    ) -> builtins.list[dict]:
         informer = self.informers.informers.get(resource)
         if informer is None:
             return super().list(resource, namespace, label_selector, field_selector)
@@ -265,6 +274,7 @@ class CachedLister(Lister):
         informer = self.informers.informers.get(resource)
         if informer is None:
             return super().owned_or_orphans(resource, namespace, uid)
-        orphans = [o for o in informer.by_index(CONTROLLER_UID_INDEX, ORPHAN_INDEX_KEY)
-                   if _namespace_of(o) == namespace]
+        orphans = [
+            o for o in informer.by_index(CONTROLLER_UID_INDEX, ORPHAN_INDEX_KEY) if _namespace_of(o) == namespace
+        ]
         return informer.by_index(CONTROLLER_UID_INDEX, uid) + orphans

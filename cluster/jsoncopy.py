@@ -4,6 +4,7 @@ A round trip through orjson copies such a value several times faster than
 copy.deepcopy; what orjson refuses (an integer beyond 64 bits, say) is copied
 by copy.deepcopy instead.
 """
+
 from __future__ import annotations
 
 import copy

@@ -43,6 +43,7 @@ How the end of a word is read (the rule, in order; the first that applies decide
 
 The real names the dashboard shows, with the particle each takes, are tested in tests/test_i18n.py.
 """
+
 from __future__ import annotations
 
 import re
@@ -51,29 +52,131 @@ import string
 NO_FINAL = ""  # the word ends in a vowel sound
 
 # batchim form → vowel form, for the particles that come in two shapes
-PAIRS = {"이": "가", "을": "를", "은": "는", "과": "와", "으로": "로", "으로서": "로서", "으로써": "로써",
-         "으로부터": "로부터", "이나": "나", "이랑": "랑", "이다": "다", "이라고": "라고", "이라는": "라는",
-         "이에요": "예요", "이었": "였", "아": "야", "이여": "여"}
+PAIRS = {
+    "이": "가",
+    "을": "를",
+    "은": "는",
+    "과": "와",
+    "으로": "로",
+    "으로서": "로서",
+    "으로써": "로써",
+    "으로부터": "로부터",
+    "이나": "나",
+    "이랑": "랑",
+    "이다": "다",
+    "이라고": "라고",
+    "이라는": "라는",
+    "이에요": "예요",
+    "이었": "였",
+    "아": "야",
+    "이여": "여",
+}
 
 EXCEPTIONS = {"web": "ㅂ", "job": "ㅂ", "hub": NO_FINAL, "sub": NO_FINAL, "check": NO_FINAL}
 
-INITIALISMS = frozenset({
-    "api", "aws", "ca", "cni", "cpu", "cri", "crd", "csi", "dns", "etcd", "gcp", "gke", "gpu", "hpa", "id",
-    "io", "ip", "ipvs", "os", "pv", "pvc", "qr", "sa", "tls", "ssl", "ui", "uid", "url", "vip", "vm", "eks",
-    "aks", "oci", "ttl",
-})
+INITIALISMS = frozenset(
+    {
+        "api",
+        "aws",
+        "ca",
+        "cni",
+        "cpu",
+        "cri",
+        "crd",
+        "csi",
+        "dns",
+        "etcd",
+        "gcp",
+        "gke",
+        "gpu",
+        "hpa",
+        "id",
+        "io",
+        "ip",
+        "ipvs",
+        "os",
+        "pv",
+        "pvc",
+        "qr",
+        "sa",
+        "tls",
+        "ssl",
+        "ui",
+        "uid",
+        "url",
+        "vip",
+        "vm",
+        "eks",
+        "aks",
+        "oci",
+        "ttl",
+    }
+)
 
 # the final consonant of each letter's Korean name (엘, 엠, 엔; all others end in a vowel)
 LETTER_NAME_FINAL = {"l": "ㄹ", "m": "ㅁ", "n": "ㄴ"}
 
-_DIGIT_FINAL = {"0": "ㅇ", "1": "ㄹ", "2": NO_FINAL, "3": "ㅁ", "4": NO_FINAL, "5": NO_FINAL, "6": "ㄱ",
-                "7": "ㄹ", "8": "ㄹ", "9": NO_FINAL}
+_DIGIT_FINAL = {
+    "0": "ㅇ",
+    "1": "ㄹ",
+    "2": NO_FINAL,
+    "3": "ㅁ",
+    "4": NO_FINAL,
+    "5": NO_FINAL,
+    "6": "ㄱ",
+    "7": "ㄹ",
+    "8": "ㄹ",
+    "9": NO_FINAL,
+}
 # a round number is read by its largest unit: 십, 백, 천, 만, 만, 만, 만 (십만…천만), 억…, 조…, 경
-_ROUND_FINAL = {1: "ㅂ", 2: "ㄱ", 3: "ㄴ", 4: "ㄴ", 5: "ㄴ", 6: "ㄴ", 7: "ㄴ", 8: "ㄱ", 9: "ㄱ", 10: "ㄱ", 11: "ㄱ",
-                12: NO_FINAL, 13: NO_FINAL, 14: NO_FINAL, 15: NO_FINAL}
+_ROUND_FINAL = {
+    1: "ㅂ",
+    2: "ㄱ",
+    3: "ㄴ",
+    4: "ㄴ",
+    5: "ㄴ",
+    6: "ㄴ",
+    7: "ㄴ",
+    8: "ㄱ",
+    9: "ㄱ",
+    10: "ㄱ",
+    11: "ㄱ",
+    12: NO_FINAL,
+    13: NO_FINAL,
+    14: NO_FINAL,
+    15: NO_FINAL,
+}
 
-_JONGSEONG = ("", "ㄱ", "ㄲ", "ㄳ", "ㄴ", "ㄵ", "ㄶ", "ㄷ", "ㄹ", "ㄺ", "ㄻ", "ㄼ", "ㄽ", "ㄾ", "ㄿ", "ㅀ", "ㅁ",
-              "ㅂ", "ㅄ", "ㅅ", "ㅆ", "ㅇ", "ㅈ", "ㅊ", "ㅋ", "ㅌ", "ㅍ", "ㅎ")
+_JONGSEONG = (
+    "",
+    "ㄱ",
+    "ㄲ",
+    "ㄳ",
+    "ㄴ",
+    "ㄵ",
+    "ㄶ",
+    "ㄷ",
+    "ㄹ",
+    "ㄺ",
+    "ㄻ",
+    "ㄼ",
+    "ㄽ",
+    "ㄾ",
+    "ㄿ",
+    "ㅀ",
+    "ㅁ",
+    "ㅂ",
+    "ㅄ",
+    "ㅅ",
+    "ㅆ",
+    "ㅇ",
+    "ㅈ",
+    "ㅊ",
+    "ㅋ",
+    "ㅌ",
+    "ㅍ",
+    "ㅎ",
+)
 _SILENT = set(" \t\n)]}>\"'`.,;:!?/\\*")
 _VOWELS = set("aeiou")
 _STOP_FINAL = {"p": "ㅂ", "b": "ㅂ", "t": "ㅅ", "k": "ㄱ", "c": "ㄱ"}
@@ -166,7 +269,7 @@ def particle(word: object, pair: str) -> str:
     final = final_consonant(word)
     if final is None:
         if after_consonant.endswith(after_vowel):  # 으로/로 → (으)로, 이다/다 → (이)다
-            return f"({after_consonant[:-len(after_vowel)]}){after_vowel}"
+            return f"({after_consonant[: -len(after_vowel)]}){after_vowel}"
         return f"{after_consonant}({after_vowel})"
     if not final:
         return after_vowel

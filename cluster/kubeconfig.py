@@ -7,6 +7,7 @@ serving certificate is known it is embedded as certificate-authority-data, so
 kubectl verifies the server exactly as it does for a real cluster. Kubeconfigs
 written before pointed at `<server>/k8s/<cluster>`, which keeps working.
 """
+
 from __future__ import annotations
 
 import base64

@@ -15,6 +15,7 @@ A node fault (cluster/faults.py) decides whether the kubelet runs: `down`
 and `partition` stop it (`down` also powers off its containers); when the
 fault is cleared the kubelet relists and resumes, like a restarted kubelet.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -134,8 +135,9 @@ class Kubelet(Controller):
 
     def orphaned(self) -> Callable[[str, dict], bool]:
         """Whether a sandbox's pod is gone, or was replaced by a new pod of the same name."""
-        live = {object_key(p): p["metadata"]["uid"] for p in self.lister.by_index("pods", NODE_NAME_INDEX,
-                                                                                   self.node_name)}
+        live = {
+            object_key(p): p["metadata"]["uid"] for p in self.lister.by_index("pods", NODE_NAME_INDEX, self.node_name)
+        }
         return lambda uid, sandbox: live.get(sandbox["pod"]) != uid
 
     def renew_lease(self, node: dict, now: dt.datetime) -> None:
@@ -151,21 +153,37 @@ class Kubelet(Controller):
         except StatusError as err:
             if err.code != 404:
                 raise
-            self.api.create("leases", NODE_LEASE_NAMESPACE, {
-                "apiVersion": "coordination.k8s.io/v1", "kind": "Lease",
-                "metadata": {"name": self.node_name, "namespace": NODE_LEASE_NAMESPACE,
-                             "ownerReferences": [{"apiVersion": "v1", "kind": "Node", "name": self.node_name,
-                                                  "uid": node["metadata"]["uid"]}]},
-                "spec": {"holderIdentity": self.node_name, "leaseDurationSeconds": LEASE_DURATION_SECONDS,
-                         "renewTime": renew_time}})
+            self.api.create(
+                "leases",
+                NODE_LEASE_NAMESPACE,
+                {
+                    "apiVersion": "coordination.k8s.io/v1",
+                    "kind": "Lease",
+                    "metadata": {
+                        "name": self.node_name,
+                        "namespace": NODE_LEASE_NAMESPACE,
+                        "ownerReferences": [
+                            {"apiVersion": "v1", "kind": "Node", "name": self.node_name, "uid": node["metadata"]["uid"]}
+                        ],
+                    },
+                    "spec": {
+                        "holderIdentity": self.node_name,
+                        "leaseDurationSeconds": LEASE_DURATION_SECONDS,
+                        "renewTime": renew_time,
+                    },
+                },
+            )
 
     def post_node_status(self, node: dict, now: dt.datetime) -> None:
         self.record_schedulable(node)
         status = node.get("status") or {}
         before = {c["type"]: c for c in status.get("conditions") or []}
         wanted = node_conditions(self.eviction.memory_pressure(now))
-        changed = [w for w in wanted if (before.get(w[0]) or {}).get("status") != w[1]
-                   or (before.get(w[0]) or {}).get("reason") != w[2]]
+        changed = [
+            w
+            for w in wanted
+            if (before.get(w[0]) or {}).get("status") != w[1] or (before.get(w[0]) or {}).get("reason") != w[2]
+        ]
         images = node_images(self.runtime)
         last_beat = (before.get("Ready") or {}).get("lastHeartbeatTime")
         stale = last_beat is None or (now - parse_rfc3339(last_beat)).total_seconds() >= STATUS_REPORT_FREQUENCY
@@ -183,8 +201,15 @@ class Kubelet(Controller):
         self.api.update_with("nodes", None, self.node_name, post, subresource="status")
         for type_, _status, reason, _message in changed:
             event_reason = "NodeReady" if type_ == "Ready" else reason.replace("Kubelet", "Node")
-            record(self.api, node, NORMAL, event_reason, f"Node {self.node_name} status is now: {event_reason}",
-                   "kubelet", host=self.node_name)
+            record(
+                self.api,
+                node,
+                NORMAL,
+                event_reason,
+                f"Node {self.node_name} status is now: {event_reason}",
+                "kubelet",
+                host=self.node_name,
+            )
 
     def record_schedulable(self, node: dict) -> None:
         """recordNodeSchedulableEvent: NodeNotSchedulable when the node is cordoned, NodeSchedulable when it is
@@ -195,8 +220,15 @@ class Kubelet(Controller):
         self.runtime.data["unschedulable"] = unschedulable
         self.runtime.dirty = True
         reason = "NodeNotSchedulable" if unschedulable else "NodeSchedulable"
-        record(self.api, node, NORMAL, reason, f"Node {self.node_name} status is now: {reason}", "kubelet",
-               host=self.node_name)
+        record(
+            self.api,
+            node,
+            NORMAL,
+            reason,
+            f"Node {self.node_name} status is now: {reason}",
+            "kubelet",
+            host=self.node_name,
+        )
 
     def cleanup(self, doomed: Callable[[str, dict], bool]) -> None:
         """Stop and remove sandboxes whose pods are gone (force-deleted, evicted while away)."""
@@ -220,33 +252,53 @@ def semantic_signature(pod: dict) -> bytes:
     """
     meta = pod["metadata"]
     terminal = (pod.get("status") or {}).get("phase") in ("Succeeded", "Failed")
-    fields = orjson.dumps([meta.get("uid"), pod.get("spec"), meta.get("labels"), meta.get("annotations"),
-                           meta.get("deletionTimestamp"), meta.get("deletionGracePeriodSeconds"), terminal],
-                          option=orjson.OPT_SORT_KEYS)
+    fields = orjson.dumps(
+        [
+            meta.get("uid"),
+            pod.get("spec"),
+            meta.get("labels"),
+            meta.get("annotations"),
+            meta.get("deletionTimestamp"),
+            meta.get("deletionGracePeriodSeconds"),
+            terminal,
+        ],
+        option=orjson.OPT_SORT_KEYS,
+    )
     return hashlib.blake2b(fields, digest_size=16).digest()  # kept per pod: a digest, not the fields
 
 
 def node_conditions(memory_full: bool) -> list[tuple[str, str, str, str]]:
     """The kubelet's four node conditions: (type, status, reason, message)."""
-    memory = (("MemoryPressure", "True", "KubeletHasInsufficientMemory", "kubelet has insufficient memory available")
-              if memory_full else
-              ("MemoryPressure", "False", "KubeletHasSufficientMemory", "kubelet has sufficient memory available"))
-    return [memory,
-            ("DiskPressure", "False", "KubeletHasNoDiskPressure", "kubelet has no disk pressure"),
-            ("PIDPressure", "False", "KubeletHasSufficientPID", "kubelet has sufficient PID available"),
-            ("Ready", "True", "KubeletReady", "kubelet is posting ready status")]
+    memory = (
+        ("MemoryPressure", "True", "KubeletHasInsufficientMemory", "kubelet has insufficient memory available")
+        if memory_full
+        else ("MemoryPressure", "False", "KubeletHasSufficientMemory", "kubelet has sufficient memory available")
+    )
+    return [
+        memory,
+        ("DiskPressure", "False", "KubeletHasNoDiskPressure", "kubelet has no disk pressure"),
+        ("PIDPressure", "False", "KubeletHasSufficientPID", "kubelet has sufficient PID available"),
+        ("Ready", "True", "KubeletReady", "kubelet is posting ready status"),
+    ]
 
 
 def _node_condition(wanted: tuple[str, str, str, str], before: dict | None, stamp: str) -> dict:
     type_, status, reason, message = wanted
     changed = before is None or before.get("status") != status
-    return {"type": type_, "status": status, "lastHeartbeatTime": stamp,
-            "lastTransitionTime": stamp if changed or before is None else before.get("lastTransitionTime", stamp),
-            "reason": reason, "message": message}
+    return {
+        "type": type_,
+        "status": status,
+        "lastHeartbeatTime": stamp,
+        "lastTransitionTime": stamp if changed or before is None else before.get("lastTransitionTime", stamp),
+        "reason": reason,
+        "message": message,
+    }
 
 
 def node_images(runtime: NodeRuntime) -> list[dict]:
     """status.images: what the node has pulled, biggest first (at most 50, as upstream)."""
     images = sorted(runtime.images().values(), key=lambda i: (-i["size"], i["repository"], i["tag"]))
-    return [{"names": [f"{i['repository']}@{i['id']}", f"{i['repository']}:{i['tag']}"], "sizeBytes": i["size"]}
-            for i in images[:MAX_NODE_IMAGES]]
+    return [
+        {"names": [f"{i['repository']}@{i['id']}", f"{i['repository']}:{i['tag']}"], "sizeBytes": i["size"]}
+        for i in images[:MAX_NODE_IMAGES]
+    ]

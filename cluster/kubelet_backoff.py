@@ -13,6 +13,7 @@ Simplified: the crash-loop delay follows the container's restart count, so it is
 ten minutes of running as upstream's back-off entry is; a failed pull's count is kept per container in
 the runtime's records.
 """
+
 from __future__ import annotations
 
 import datetime as dt

@@ -6,6 +6,7 @@ that moment first (PodSync.catch_up), so `cat /tmp/healthy` at second 35 sees th
 the script removed at second 30. A failure decided at a moment kills the container
 then, not when the kubelet happened to look.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -31,8 +32,9 @@ FILE_SERVERS = frozenset({"agnhost-liveness", "nginx", "httpd", "apache", "busyb
 class Checker:
     def __init__(self, sync: PodSync) -> None:
         self.sync = sync
-        self.specs = {c["name"]: c for c in (sync.pod["spec"].get("initContainers") or []) +
-                      sync.pod["spec"]["containers"]}
+        self.specs = {
+            c["name"]: c for c in (sync.pod["spec"].get("initContainers") or []) + sync.pod["spec"]["containers"]
+        }
 
     # -- when ---------------------------------------------------------------------------
     def active(self, record: dict, spec: dict) -> list[str]:
@@ -52,8 +54,12 @@ class Checker:
         started, last = self.started(record), state.get("last")
         catch_up_from = now - probes.MAX_CATCH_UP * probes.period(probe)
         after = max(last if last is not None else -math.inf, catch_up_from)
-        steady = state.get("result") is True and not state.get("fails") and not state.get("volatile") and \
-            not self.faulted(kind)
+        steady = (
+            state.get("result") is True
+            and not state.get("fails")
+            and not state.get("volatile")
+            and not self.faulted(kind)
+        )
         if steady:
             moments = probes.times(probe, started, after, now)
             return moments[-1] if moments else None
@@ -78,8 +84,12 @@ class Checker:
         return best
 
     def started(self, record: dict) -> float:
-        return float(record.get("t0") or dt.datetime.strptime(record["startedAt"][:19], "%Y-%m-%dT%H:%M:%S")
-                     .replace(tzinfo=dt.timezone.utc).timestamp())
+        return float(
+            record.get("t0")
+            or dt.datetime.strptime(record["startedAt"][:19], "%Y-%m-%dT%H:%M:%S")
+            .replace(tzinfo=dt.timezone.utc)
+            .timestamp()
+        )
 
     def faulted(self, kind: str) -> bool:
         return kind in self.sync.pod_faults.get("fail-probes", ())
@@ -106,40 +116,54 @@ class Checker:
         self.sync.event(NORMAL, "Killing", f"Container {name} failed {kind} probe, will be restarted", name)
         probe = probes.probe_of(spec, kind) or {}
         grace = probe.get("terminationGracePeriodSeconds") or self.sync.pod["spec"].get(
-            "terminationGracePeriodSeconds", 30)
+            "terminationGracePeriodSeconds", 30
+        )
         self.sync.stop(spec, record, int(grace), at=dt.datetime.fromtimestamp(moment, dt.timezone.utc))
 
     def check(self, spec: dict, record: dict, probe: dict, at: float) -> probes.Verdict:
         kind = next(k for k in probes.KINDS if probes.probe_of(spec, k) is probe)
         if self.faulted(kind):
             from cluster.kubelet_pods import probe_failure
+
             return probes.Verdict(False, probe_failure(probe, 500 if kind == "liveness" else 503), volatile=True)
         if probe.get("exec"):
             return self.exec_check(spec, record, probe, at)
         ip = (self.sync.runtime.sandbox(self.sync.uid) or {}).get("ip", "")
-        port = resolve_port(spec, (probe.get("httpGet") or probe.get("tcpSocket") or probe.get("grpc") or {})
-                            .get("port"))
+        port = resolve_port(
+            spec, (probe.get("httpGet") or probe.get("tcpSocket") or probe.get("grpc") or {}).get("port")
+        )
         found = self.listener(port)
         if probe.get("httpGet"):
             return self.http_check(probe["httpGet"], ip, port, found, at)
         if found is None:
             if probe.get("grpc"):
-                return probes.Verdict(False, f'timeout: failed to connect service "{ip}:{port}" within 1s: '
-                                             f"context deadline exceeded")
+                return probes.Verdict(
+                    False, f'timeout: failed to connect service "{ip}:{port}" within 1s: context deadline exceeded'
+                )
             return probes.Verdict(False, f"dial tcp {ip}:{port}: connect: connection refused")
         return probes.Verdict(True)
 
     def exec_check(self, spec: dict, record: dict, probe: dict, at: float) -> probes.Verdict:
         command = [str(w) for w in (probe["exec"].get("command") or [])]
-        host = make_host(self.sync.api, self.sync.pod, spec, Names(self.sync.uid, spec["name"], record["attempt"]),
-                         self.sync.node, ip=(self.sync.runtime.sandbox(self.sync.uid) or {}).get("ip", ""))
+        host = make_host(
+            self.sync.api,
+            self.sync.pod,
+            spec,
+            Names(self.sync.uid, spec["name"], record["attempt"]),
+            self.sync.node,
+            ip=(self.sync.runtime.sandbox(self.sync.uid) or {}).get("ip", ""),
+        )
         env = dict((record.get("proc") or {}).get("vars") or {}) or dict(image_config(spec["image"]).env)
         runner = shell.Shell(shell.new_state(command or ["sh"], env, at), host)
         if not command or commands.missing_executable(runner, command[0]):
-            return probes.Verdict(False, f'rpc error: code = Unknown desc = failed to exec in container: failed to '
-                                         f'start exec "{record["id"]}": OCI runtime exec failed: exec failed: unable '
-                                         f'to start container process: exec: "{command[0] if command else ""}": '
-                                         f'executable file not found in $PATH: unknown', volatile=True)
+            return probes.Verdict(
+                False,
+                f"rpc error: code = Unknown desc = failed to exec in container: failed to "
+                f'start exec "{record["id"]}": OCI runtime exec failed: exec failed: unable '
+                f'to start container process: exec: "{command[0] if command else ""}": '
+                f"executable file not found in $PATH: unknown",
+                volatile=True,
+            )
         code, out, err = shell.run_instant(host, command, env, at, cwd=image_config(spec["image"]).workdir)
         host.fs.save()
         return probes.Verdict(code == 0, out + err, volatile=True)
@@ -168,8 +192,14 @@ class Checker:
                 continue
             block = (proc.get("listen") or {}).get(str(port))
             if block is not None:
-                host = make_host(self.sync.api, self.sync.pod, spec, Names(self.sync.uid, name, record["attempt"]),
-                                 self.sync.node, dry=True)
+                host = make_host(
+                    self.sync.api,
+                    self.sync.pod,
+                    spec,
+                    Names(self.sync.uid, name, record["attempt"]),
+                    self.sync.node,
+                    dry=True,
+                )
                 return block, host.fs, host.hostname
         return None
 
@@ -193,8 +223,12 @@ class Checker:
         state = (record.get("probes") or {}).get(kind) or {}
         if probe is None or state.get("hold"):
             return None
-        steady = state.get("result") is True and not state.get("fails") and not state.get("volatile") and \
-            not self.faulted(kind)
+        steady = (
+            state.get("result") is True
+            and not state.get("fails")
+            and not state.get("volatile")
+            and not self.faulted(kind)
+        )
         if steady:
             return None
         return probes.next_time(probe, self.started(record), now)

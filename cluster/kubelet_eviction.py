@@ -35,6 +35,7 @@ Simplified: memory is the only signal (no nodefs/imagefs/pid thresholds, no soft
 thresholds) and the manager does not wait for an evicted pod's cleanup before the next
 period.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -70,8 +71,11 @@ def binary_si(value: int) -> str:
 def pod_usage(pod: dict) -> dict[str, int]:
     """Working-set bytes of each of the pod's running containers (what the summary API reports)."""
     statuses = {s["name"]: s for s in (pod.get("status") or {}).get("containerStatuses") or []}
-    return {c["name"]: metrics.container_memory(c) for c in (pod.get("spec") or {}).get("containers") or []
-            if "running" in ((statuses.get(c["name"]) or {}).get("state") or {})}
+    return {
+        c["name"]: metrics.container_memory(c)
+        for c in (pod.get("spec") or {}).get("containers") or []
+        if "running" in ((statuses.get(c["name"]) or {}).get("state") or {})
+    }
 
 
 def memory_request(pod: dict) -> int:
@@ -91,18 +95,27 @@ def memory_request(pod: dict) -> int:
 
 def rank(pods: list[dict]) -> list[dict]:
     """rankMemoryPressure: exceedMemoryRequests, then priority, then memory usage above the request."""
+
     def key(pod: dict) -> tuple:
         usage = sum(pod_usage(pod).values())
         request = memory_request(pod)
-        return (0 if usage > request else 1, (pod.get("spec") or {}).get("priority") or 0, -(usage - request),
-                pod["metadata"].get("namespace", ""), pod["metadata"]["name"])
+        return (
+            0 if usage > request else 1,
+            (pod.get("spec") or {}).get("priority") or 0,
+            -(usage - request),
+            pod["metadata"].get("namespace", ""),
+            pod["metadata"]["name"],
+        )
+
     return sorted(pods, key=key)
 
 
 def eviction_message(pod: dict, available: int) -> str:
     """evictionMessage: the starved resource, the threshold met, and each container using more than it asked."""
-    message = f"The node was low on resource: memory. Threshold quantity: {binary_si(THRESHOLD)}, " \
-              f"available: {binary_si(available)}. "
+    message = (
+        f"The node was low on resource: memory. Threshold quantity: {binary_si(THRESHOLD)}, "
+        f"available: {binary_si(available)}. "
+    )
     usage = pod_usage(pod)
     for container in (pod.get("spec") or {}).get("containers") or []:
         if container["name"] not in usage:
@@ -113,8 +126,10 @@ def eviction_message(pod: dict, available: int) -> str:
             request = 0
         used = usage[container["name"]]
         if used > request:
-            message += f"Container {container['name']} was using {binary_si(used)}, request is " \
-                       f"{binary_si(request)}, has larger consumption of memory. "
+            message += (
+                f"Container {container['name']} was using {binary_si(used)}, request is "
+                f"{binary_si(request)}, has larger consumption of memory. "
+            )
     return message
 
 
@@ -165,8 +180,15 @@ class EvictionManager:
         """The threshold is met: say so on the node and evict the first evictable pod in rank order."""
         if self.available is None:
             return
-        record(self.kubelet.api, node, WARNING, "EvictionThresholdMet", "Attempting to reclaim memory",
-               "kubelet", host=self.kubelet.node_name)
+        record(
+            self.kubelet.api,
+            node,
+            WARNING,
+            "EvictionThresholdMet",
+            "Attempting to reclaim memory",
+            "kubelet",
+            host=self.kubelet.node_name,
+        )
         for pod in rank([p for p in self.active_pods() if not p["metadata"].get("deletionTimestamp")]):
             if ((pod.get("spec") or {}).get("priority") or 0) >= CRITICAL_PRIORITY:
                 continue
@@ -180,6 +202,7 @@ class EvictionManager:
         if (pod.get("status") or {}).get("qosClass") != "BestEffort":
             return ""
         from cluster.controllers.nodelifecycle import tolerates
+
         taint = {"key": "node.kubernetes.io/memory-pressure", "effect": "NoSchedule"}
         if any(tolerates(t, taint) for t in (pod.get("spec") or {}).get("tolerations") or []):
             return ""
@@ -207,6 +230,7 @@ class EvictionManager:
         """evictPod: the Evicted event, the containers killed, the pod Failed with the reason and message."""
         from cluster.kubelet_pods import PodSync
         from cluster.kubelet_terminate import kill_all
+
         meta = pod["metadata"]
         record(self.kubelet.api, pod, WARNING, REASON, message, "kubelet", host=self.kubelet.node_name)
         kill_all(PodSync(self.kubelet, pod, node, now), IMMEDIATE_GRACE)
@@ -216,8 +240,16 @@ class EvictionManager:
             status = current.setdefault("status", {})
             status.update(phase="Failed", reason=REASON, message=message)
             conditions = [c for c in status.get("conditions") or [] if c["type"] != "DisruptionTarget"]
-            conditions.append({"type": "DisruptionTarget", "status": "True", "lastProbeTime": None,
-                               "lastTransitionTime": stamp, "reason": "TerminationByKubelet", "message": message})
+            conditions.append(
+                {
+                    "type": "DisruptionTarget",
+                    "status": "True",
+                    "lastProbeTime": None,
+                    "lastTransitionTime": stamp,
+                    "reason": "TerminationByKubelet",
+                    "message": message,
+                }
+            )
             for condition in conditions:
                 if condition["type"] in ("Ready", "ContainersReady") and condition["status"] != "False":
                     condition.update(status="False", reason="PodFailed", lastTransitionTime=stamp)

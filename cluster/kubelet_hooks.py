@@ -23,6 +23,7 @@ Simplified: a postStart hook is run as of the container's start moment and the
 kubelet does not block on it (a hook still running after HOOK_HORIZON seconds counts
 as done); tcpSocket handlers (deprecated, never run upstream) are ignored.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -51,7 +52,7 @@ class HookOutcome:
 
 def handler_of(container: dict, hook: str) -> dict | None:
     """The container's postStart or preStop handler, if it has one."""
-    handler = ((container.get("lifecycle") or {}).get(hook))
+    handler = (container.get("lifecycle") or {}).get(hook)
     return handler if isinstance(handler, dict) and handler else None
 
 
@@ -61,8 +62,7 @@ def pod_full_name(pod: dict) -> str:
     return f"{meta['name']}_{meta.get('namespace', 'default')}({meta.get('uid', '')})"
 
 
-def run_handler(sync: PodSync, container: dict, record: dict, handler: dict, at: float,
-                limit: float) -> HookOutcome:
+def run_handler(sync: PodSync, container: dict, record: dict, handler: dict, at: float, limit: float) -> HookOutcome:
     """handlerRunner.Run: the handler, started at `at`, followed for at most `limit` seconds."""
     if handler.get("exec") is not None:
         return _run_exec(sync, container, record, handler["exec"].get("command") or [], at, limit)
@@ -77,15 +77,25 @@ def run_handler(sync: PodSync, container: dict, record: dict, handler: dict, at:
 def _run_exec(sync: PodSync, container: dict, record: dict, command: list, at: float, limit: float) -> HookOutcome:
     argv = [str(word) for word in command]
     name = container["name"]
-    host = make_host(sync.api, sync.pod, container, Names(sync.uid, name, record["attempt"]), sync.node,
-                     ip=(sync.runtime.sandbox(sync.uid) or {}).get("ip", ""))
+    host = make_host(
+        sync.api,
+        sync.pod,
+        container,
+        Names(sync.uid, name, record["attempt"]),
+        sync.node,
+        ip=(sync.runtime.sandbox(sync.uid) or {}).get("ip", ""),
+    )
     env = dict((record.get("proc") or {}).get("vars") or {}) or dict(image_config(container["image"]).env)
-    prefix = f"Exec lifecycle hook ([{' '.join(argv)}]) for Container {go_quote(name)} in Pod " \
-             f"{go_quote(pod_full_name(sync.pod))} failed - error: "
+    prefix = (
+        f"Exec lifecycle hook ([{' '.join(argv)}]) for Container {go_quote(name)} in Pod "
+        f"{go_quote(pod_full_name(sync.pod))} failed - error: "
+    )
     if not argv or commands.missing_executable(shell.Shell(shell.new_state(argv or ["sh"], env, at), host), argv[0]):
-        error = (f'rpc error: code = Unknown desc = failed to exec in container: failed to start exec '
-                 f'"{record["id"]}": OCI runtime exec failed: exec failed: unable to start container process: '
-                 f'exec: "{argv[0] if argv else ""}": executable file not found in $PATH: unknown')
+        error = (
+            f"rpc error: code = Unknown desc = failed to exec in container: failed to start exec "
+            f'"{record["id"]}": OCI runtime exec failed: exec failed: unable to start container process: '
+            f'exec: "{argv[0] if argv else ""}": executable file not found in $PATH: unknown'
+        )
         return HookOutcome(False, f'{prefix}{error}, message: ""')
     state = shell.new_state(argv, env, at, image_config(container["image"]).workdir, pid1="exec")
     host.out = []
@@ -105,6 +115,7 @@ def _run_exec(sync: PodSync, container: dict, record: dict, command: list, at: f
 
 def _run_http(sync: PodSync, container: dict, get: dict, at: float) -> HookOutcome:
     from cluster.kubelet_checks import Checker, resolve_port
+
     ip = get.get("host") or (sync.runtime.sandbox(sync.uid) or {}).get("ip", "")
     port = resolve_port(container, get.get("port"))
     path = get.get("path") or ""
@@ -112,9 +123,12 @@ def _run_http(sync: PodSync, container: dict, get: dict, at: float) -> HookOutco
     if checker.listener(port) is not None:
         return HookOutcome(True)
     url = f"{(get.get('scheme') or 'HTTP').lower()}://{ip}:{port}{path if path.startswith('/') else '/' + path}"
-    return HookOutcome(False, f"HTTP lifecycle hook ({path}) for Container {go_quote(container['name'])} in Pod "
-                              f"{go_quote(pod_full_name(sync.pod))} failed - error: Get {go_quote(url)}: dial tcp "
-                              f"{ip}:{port}: connect: connection refused")
+    return HookOutcome(
+        False,
+        f"HTTP lifecycle hook ({path}) for Container {go_quote(container['name'])} in Pod "
+        f"{go_quote(pod_full_name(sync.pod))} failed - error: Get {go_quote(url)}: dial tcp "
+        f"{ip}:{port}: connect: connection refused",
+    )
 
 
 def remaining_grace(grace: int, hook_seconds: float) -> int:

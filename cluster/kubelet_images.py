@@ -11,6 +11,7 @@ between.
 Simplified: containers that want an image being pulled wait for the same pull; credentials
 (imagePullSecrets) are not checked.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -48,8 +49,13 @@ def ensure_image(sync: PodSync, container: dict, record_: dict | None) -> dict |
     done = sync.runtime.finish_pull(ref)
     sync.runtime.data.setdefault("pull_failures", {}).pop(f"{sync.uid}/{name}", None)
     seconds = go_duration(done["seconds"])
-    sync.event(NORMAL, "Pulled", f'Successfully pulled image "{image}" in {seconds} ({seconds} including '
-                                 f'waiting). Image size: {done["size"]} bytes.', name)
+    sync.event(
+        NORMAL,
+        "Pulled",
+        f'Successfully pulled image "{image}" in {seconds} ({seconds} including '
+        f"waiting). Image size: {done['size']} bytes.",
+        name,
+    )
     return None
 
 

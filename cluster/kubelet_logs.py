@@ -12,6 +12,7 @@ error in the kubelet's words as a 400 BadRequest.
 `follow` streams new lines until the container instance ends; the in-process
 kubectl and the HTTP view both use `follow_chunks`.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -46,6 +47,7 @@ def invalid(name: str, causes: list[dict]) -> StatusError:
 
 def options_from_query(query: dict[str, str], name: str) -> LogOptions:
     """PodLogOptions from the query string (400 for a value that is not a number or a boolean)."""
+
     def number(key: str) -> int | None:
         value = query.get(key)
         if value in (None, ""):
@@ -58,9 +60,16 @@ def options_from_query(query: dict[str, str], name: str) -> LogOptions:
     def flag(key: str) -> bool:
         return str(query.get(key, "")).lower() in ("1", "true", "t")
 
-    opts = LogOptions(container=query.get("container", ""), follow=flag("follow"), previous=flag("previous"),
-                      since_seconds=number("sinceSeconds"), since_time=query.get("sinceTime") or None,
-                      timestamps=flag("timestamps"), tail_lines=number("tailLines"), limit_bytes=number("limitBytes"))
+    opts = LogOptions(
+        container=query.get("container", ""),
+        follow=flag("follow"),
+        previous=flag("previous"),
+        since_seconds=number("sinceSeconds"),
+        since_time=query.get("sinceTime") or None,
+        timestamps=flag("timestamps"),
+        tail_lines=number("tailLines"),
+        limit_bytes=number("limitBytes"),
+    )
     validate(opts, name)
     return opts
 
@@ -92,14 +101,22 @@ def choose_container(pod: dict, container: str) -> str:
         return names[0]
     if not names:
         raise StatusError.bad_request(f"a container name must be specified for pod {name}")
-    raise StatusError.bad_request(f"a container name must be specified for pod {name}, choose one of: "
-                                  f"[{' '.join(init + names)}]")
+    raise StatusError.bad_request(
+        f"a container name must be specified for pod {name}, choose one of: [{' '.join(init + names)}]"
+    )
 
 
 def container_id(pod: dict, container: str, previous: bool) -> str:
     """The containerd ID whose log is wanted, or the kubelet's 400 saying why there is none."""
-    status = next((s for key in ("containerStatuses", "initContainerStatuses")
-                   for s in (pod.get("status") or {}).get(key) or [] if s["name"] == container), None)
+    status = next(
+        (
+            s
+            for key in ("containerStatuses", "initContainerStatuses")
+            for s in (pod.get("status") or {}).get(key) or []
+            if s["name"] == container
+        ),
+        None,
+    )
     name = pod["metadata"]["name"]
     if status is None:
         raise StatusError.bad_request(f'container "{container}" in pod "{name}" is waiting to start - no logs yet')
@@ -123,8 +140,9 @@ def container_id(pod: dict, container: str, previous: bool) -> str:
     reason = (state.get("waiting") or {}).get("reason", "")
     words = {"ErrImagePull": "image can't be pulled", "ImagePullBackOff": "trying and failing to pull image"}
     if state.get("waiting"):
-        raise StatusError.bad_request(f'container "{container}" in pod "{name}" is waiting to start: '
-                                      f"{words.get(reason, reason)}")
+        raise StatusError.bad_request(
+            f'container "{container}" in pod "{name}" is waiting to start: {words.get(reason, reason)}'
+        )
     raise StatusError.bad_request(f'container "{container}" in pod "{name}" is waiting to start - no logs yet')
 
 
@@ -151,21 +169,36 @@ def find_instance(api: APIServer, pod: dict, container: str, wanted: str) -> Ins
     if f"containerd://{record['id']}" == wanted and record.get("proc") is not None:
         proc = record["proc"]
         main = next((b for b in (proc.get("listen") or {}).values() if b.get("name") == proc.get("pid1")), None)
-        return Instance(record.get("key", ""), float(record.get("t0") or pods.moment(record.get("startedAt"))),
-                        pods.moment(record["finishedAt"]) if record.get("finishedAt") else None,
-                        proc.get("banners", []), record.get("signal"), main, record)
+        return Instance(
+            record.get("key", ""),
+            float(record.get("t0") or pods.moment(record.get("startedAt"))),
+            pods.moment(record["finishedAt"]) if record.get("finishedAt") else None,
+            proc.get("banners", []),
+            record.get("signal"),
+            main,
+            record,
+        )
     last = record.get("last") or {}
     if f"containerd://{last.get('id')}" == wanted and last.get("log"):
         summary = last["log"]
-        return Instance(summary.get("key") or last.get("key", ""), pods.moment(summary.get("startedAt")),
-                        pods.moment(summary.get("finishedAt")), summary.get("banners", []), summary.get("signal"),
-                        summary.get("server"), None)
+        return Instance(
+            summary.get("key") or last.get("key", ""),
+            pods.moment(summary.get("startedAt")),
+            pods.moment(summary.get("finishedAt")),
+            summary.get("banners", []),
+            summary.get("signal"),
+            summary.get("server"),
+            None,
+        )
     return None
 
 
 def instance_lines(api: APIServer, pod: dict, spec: dict, instance: Instance, now: float) -> list[list]:
-    banners = [[t, logs.STREAMS[s], text, 0] for at, name, args in instance.banners
-               for t, s, text in programs_banners.banner_lines(name, args, at)]
+    banners = [
+        [t, logs.STREAMS[s], text, 0]
+        for at, name, args in instance.banners
+        for t, s, text in programs_banners.banner_lines(name, args, at)
+    ]
     stored = logs.stored(api.cluster, instance.key)
     fresh: list[list] = []
     if instance.record is not None and instance.record.get("state") == "running":
@@ -177,9 +210,15 @@ def instance_lines(api: APIServer, pod: dict, spec: dict, instance: Instance, no
     stopped: list[list] = []
     signal = instance.signal
     if signal and instance.server and float(signal["at"]) <= end:
-        stopped = [[t, logs.STREAMS[s], text, 0] for t, s, text in
-                   programs_banners.stop_lines(instance.server.get("name", ""), instance.server.get("args") or {},
-                                       float(signal["at"]), signal.get("name", "SIGTERM"))]
+        stopped = [
+            [t, logs.STREAMS[s], text, 0]
+            for t, s, text in programs_banners.stop_lines(
+                instance.server.get("name", ""),
+                instance.server.get("args") or {},
+                float(signal["at"]),
+                signal.get("name", "SIGTERM"),
+            )
+        ]
     probed = probe_lines(spec, pod, instance, end)
     return logs.merge(banners, stored, fresh, probed, stopped)
 
@@ -188,8 +227,11 @@ def _pod_records(api: APIServer, pod: dict) -> dict[str, dict]:
     node = (pod.get("spec") or {}).get("nodeName", "")
     data = pods.node_data(api.cluster, node) if node else {}
     uid = pod["metadata"]["uid"]
-    return {c["name"]: data["containers"][f"{uid}/{c['name']}"] for c in pods.pod_containers(pod)
-            if f"{uid}/{c['name']}" in (data.get("containers") or {})}
+    return {
+        c["name"]: data["containers"][f"{uid}/{c['name']}"]
+        for c in pods.pod_containers(pod)
+        if f"{uid}/{c['name']}" in (data.get("containers") or {})
+    }
 
 
 def probe_lines(spec: dict, pod: dict, instance: Instance, end: float) -> list[list]:
@@ -205,9 +247,10 @@ def probe_lines(spec: dict, pod: dict, instance: Instance, end: float) -> list[l
         if not get:
             continue
         path = get.get("path") or "/"
-        for at in times(spec[field], instance.started, instance.started - 1e-6, end)[-logs.MAX_LINES:]:
-            line = programs_http.access_line(server, at, client, path, 200, _probe_size(server),
-                                                programs_http.PROBE_AGENT)
+        for at in times(spec[field], instance.started, instance.started - 1e-6, end)[-logs.MAX_LINES :]:
+            line = programs_http.access_line(
+                server, at, client, path, 200, _probe_size(server), programs_http.PROBE_AGENT
+            )
             if line is not None:
                 lines.append([at, logs.STREAMS[line[0]], line[1], 0])
     return lines
@@ -277,7 +320,7 @@ class Follower:
         if current is None or self.instance is None or current.key != self.instance.key:
             self.done = True
             return ""
-        fresh, self.seen = lines[self.seen:], len(lines)
+        fresh, self.seen = lines[self.seen :], len(lines)
         budget = None if self.opts.limit_bytes is None else max(0, self.opts.limit_bytes - self.sent)
         text = logs.render(fresh, self.opts.timestamps, budget)
         self.sent += len(text.encode())
@@ -288,8 +331,9 @@ class Follower:
         return self.opts.limit_bytes is not None and self.sent >= self.opts.limit_bytes
 
 
-def follow_chunks(api: APIServer, namespace: str, name: str, opts: LogOptions, stop: Callable[[], bool],
-                  deadline: float) -> Iterator[str]:
+def follow_chunks(
+    api: APIServer, namespace: str, name: str, opts: LogOptions, stop: Callable[[], bool], deadline: float
+) -> Iterator[str]:
     """The in-process kubectl's `logs -f`: chunks of text until the end, `stop()` or the deadline."""
     follower = Follower(api, namespace, name, opts)
     yield follower.first()

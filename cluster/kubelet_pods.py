@@ -28,6 +28,7 @@ cluster/kubelet_hooks.py's.
 Simplified: ephemeral containers are not run; a container whose process ends is
 restarted at the sync that notices it rather than at the next PLEG relist.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -114,8 +115,9 @@ class PodSync:
 
     def waiting_status(self, container: dict, previous: dict | None) -> dict:
         """A container not created (yet): the default waiting state, its restarts and last state kept."""
-        return container_status(container, None, ready=False, previous=previous,
-                                waiting={"reason": self.default_waiting})
+        return container_status(
+            container, None, ready=False, previous=previous, waiting={"reason": self.default_waiting}
+        )
 
     # -- the pass ---------------------------------------------------------------
     def run(self) -> Result:
@@ -131,8 +133,11 @@ class PodSync:
         previous = self.previous_statuses()
         previous_init = self.previous_statuses("initContainerStatuses")
         if not self.mount_volumes():
-            self.write_status(None, [self.waiting_status(c, previous.get(c["name"])) for c in self.main_specs],
-                              [self.waiting_status(c, previous_init.get(c["name"])) for c in self.init_specs])
+            self.write_status(
+                None,
+                [self.waiting_status(c, previous.get(c["name"])) for c in self.main_specs],
+                [self.waiting_status(c, previous_init.get(c["name"])) for c in self.init_specs],
+            )
             return self.result()
         sandbox = self.ensure_sandbox()
         self.checker = Checker(self)
@@ -166,8 +171,9 @@ class PodSync:
                     statuses.append(self.waiting_status(spec, before))
                     continue
                 if finishing and (record_ is None or record_["state"] != "running"):
-                    statuses.append(container_status(spec, record_, ready=False) if record_ else
-                                    self.waiting_status(spec, before))
+                    statuses.append(
+                        container_status(spec, record_, ready=False) if record_ else self.waiting_status(spec, before)
+                    )
                     continue
                 status = self.sync_container(spec, before, policy="Always")
                 blocked = blocked or not status.get("started")
@@ -177,8 +183,11 @@ class PodSync:
                 statuses.append(container_status(spec, record_, ready=True))
                 continue
             if blocked or started_before:
-                statuses.append(container_status(spec, record_, ready=False) if record_ is not None else
-                                self.waiting_status(spec, before))
+                statuses.append(
+                    container_status(spec, record_, ready=False)
+                    if record_ is not None
+                    else self.waiting_status(spec, before)
+                )
                 continue
             status = self.sync_container(spec, before, policy=policy)
             record_ = self.runtime.container(self.uid, name)
@@ -206,8 +215,11 @@ class PodSync:
             return statuses
         if deadline is None:
             grace = int(self.pod["spec"].get("terminationGracePeriodSeconds", 30))
-            ends = [parse_rfc3339(r["finishedAt"]) for c in self.main_specs
-                    if (r := self.runtime.container(self.uid, c["name"])) and r.get("finishedAt")]
+            ends = [
+                parse_rfc3339(r["finishedAt"])
+                for c in self.main_specs
+                if (r := self.runtime.container(self.uid, c["name"])) and r.get("finishedAt")
+            ]
             deadline = (max(ends) if ends else self.now) + dt.timedelta(seconds=grace)
         waiting_on_later = False
         for spec in reversed(sidecars):
@@ -226,9 +238,14 @@ class PodSync:
             else:
                 self.wake_at(self.now)
         by_name = {c["name"]: c for c in self.init_specs}
-        return [container_status(by_name[s["name"]], record_, ready=False)
-                if is_sidecar(by_name[s["name"]]) and (record_ := self.runtime.container(self.uid, s["name"]))
-                and record_["state"] == "exited" else s for s in statuses]
+        return [
+            container_status(by_name[s["name"]], record_, ready=False)
+            if is_sidecar(by_name[s["name"]])
+            and (record_ := self.runtime.container(self.uid, s["name"]))
+            and record_["state"] == "exited"
+            else s
+            for s in statuses
+        ]
 
     def mount_volumes(self) -> bool:
         """WaitForAttachAndMount: project configMap/secret/downwardAPI/projected volumes once; False while
@@ -277,8 +294,11 @@ class PodSync:
 
     def advance(self, records: dict[str, dict], until: float) -> None:
         live = {n: r for n, r in records.items() if r["state"] == "running"}
-        if not any(shell.next_time(r.get("proc") or {}) <= until or
-                   ((r.get("proc") or {}).get("block") or {}).get("kind") == "tail" for r in live.values()):
+        if not any(
+            shell.next_time(r.get("proc") or {}) <= until
+            or ((r.get("proc") or {}).get("block") or {}).get("kind") == "tail"
+            for r in live.values()
+        ):
             return
         runs = container_pods.run_pod(self.api, self.pod, live, until, dry=False, node=self.node)
         self.runtime.dirty = True
@@ -325,8 +345,13 @@ class PodSync:
         except ConfigError as err:
             self.event(WARNING, "Failed", f"Error: {err}", name)
             self.wake_at(self.now + dt.timedelta(seconds=CONFIG_RETRY))
-            return container_status(container, record_, ready=False, previous=previous,
-                                    waiting={"reason": "CreateContainerConfigError", "message": str(err)})
+            return container_status(
+                container,
+                record_,
+                ready=False,
+                previous=previous,
+                waiting={"reason": "CreateContainerConfigError", "message": str(err)},
+            )
         started = self.start_container(container, record_, previous, argv, env)
         if started["state"] != "running":  # it ended at once (or could not start): restart or back off now
             return self.sync_container(container, previous, policy)
@@ -349,13 +374,16 @@ class PodSync:
             return container_status(container, record_, ready=False, waiting=hook_error_waiting(record_))
         self.event(WARNING, "BackOff", f"Back-off restarting failed container {name} in pod {pod_name}", name)
         self.wake_at(min(restart_at, self.now + backoff_resync(self.uid, self.now)))
-        waiting = {"reason": "CrashLoopBackOff",
-                   "message": f"back-off {go_duration(delay)} restarting failed container={name} pod={pod_name}"}
+        waiting = {
+            "reason": "CrashLoopBackOff",
+            "message": f"back-off {go_duration(delay)} restarting failed container={name} pod={pod_name}",
+        }
         return container_status(container, record_, ready=False, waiting=waiting)
 
     # -- containers ---------------------------------------------------------------
-    def start_container(self, container: dict, previous: dict | None, last_status: dict | None,
-                        argv: list[str], env: dict[str, str]) -> dict:
+    def start_container(
+        self, container: dict, previous: dict | None, last_status: dict | None, argv: list[str], env: dict[str, str]
+    ) -> dict:
         name = container["name"]
         if previous is not None:
             attempt = previous["attempt"] + 1
@@ -366,8 +394,11 @@ class PodSync:
         self.hop("CreateContainer", container=name)
         created = self.runtime.create_container(self.uid, name, parse_image(container["image"]), attempt)
         if previous is not None and previous["state"] == "exited":
-            created["last"] = {k: previous[k] for k in ("exitCode", "reason", "startedAt", "finishedAt", "id",
-                                                        "message", "key") if k in previous}
+            created["last"] = {
+                k: previous[k]
+                for k in ("exitCode", "reason", "startedAt", "finishedAt", "id", "message", "key")
+                if k in previous
+            }
             created["last"]["log"] = log_summary(previous)
             if previous.get("last", {}).get("key"):
                 container_pods.logs.forget(self.api.cluster, keys=[previous["last"]["key"]])
@@ -411,8 +442,14 @@ class PodSync:
             record_.update(exits_at=at.isoformat(), exit_code=code, exit_reason=reason)
             self.runtime.dirty = True
 
-    def stop(self, container: dict, record_: dict, grace: int, deadline: dt.datetime | None = None,
-             at: dt.datetime | None = None) -> None:
+    def stop(
+        self,
+        container: dict,
+        record_: dict,
+        grace: int,
+        deadline: dt.datetime | None = None,
+        at: dt.datetime | None = None,
+    ) -> None:
         """StopContainer: the stop signal now, SIGKILL when the grace period ends."""
         at = at or self.now
         deadline = deadline or at + dt.timedelta(seconds=grace)
@@ -428,8 +465,13 @@ class PodSync:
         handled, code = shell.signal_term(record_["proc"]) if record_.get("proc") else (True, 0)
         signal = image_config(container["image"]).stopsignal
         if handled:
-            self.runtime.stop_container(record_, min(deadline, at + dt.timedelta(seconds=1)), code,
-                                        "Completed" if code == 0 else "Error", signal)
+            self.runtime.stop_container(
+                record_,
+                min(deadline, at + dt.timedelta(seconds=1)),
+                code,
+                "Completed" if code == 0 else "Error",
+                signal,
+            )
         else:
             self.runtime.stop_container(record_, deadline, 137, "Error", signal)
 
@@ -444,8 +486,7 @@ class PodSync:
         return container_status(container, record_, ready=ready, started=started)
 
     # -- status -------------------------------------------------------------------
-    def write_status(self, sandbox: dict | None, statuses: list[dict], init_statuses: list[dict] | None = None
-                     ) -> None:
+    def write_status(self, sandbox: dict | None, statuses: list[dict], init_statuses: list[dict] | None = None) -> None:
         initialized = any(self.runtime.container(self.uid, c["name"]) is not None for c in self.main_specs)
         phase = pod_phase(self.pod, statuses, init_statuses, initialized)
         desired = build_status(self.pod, self.node, sandbox, statuses, phase, rfc3339(self.now), init_statuses)
@@ -473,10 +514,16 @@ def hook_error_waiting(record_: dict) -> dict | None:
 def log_summary(record_: dict) -> dict:
     """What `kubectl logs --previous` needs of a container instance once it is gone."""
     proc = record_.get("proc") or {}
-    server = (proc.get("listen") or {})
+    server = proc.get("listen") or {}
     main = next((b for b in server.values() if b.get("name") == proc.get("pid1")), None)
-    return {"banners": proc.get("banners", []), "signal": record_.get("signal"), "server": main,
-            "startedAt": record_.get("startedAt"), "finishedAt": record_.get("finishedAt"), "key": record_.get("key")}
+    return {
+        "banners": proc.get("banners", []),
+        "signal": record_.get("signal"),
+        "server": main,
+        "startedAt": record_.get("startedAt"),
+        "finishedAt": record_.get("finishedAt"),
+        "key": record_.get("key"),
+    }
 
 
 def probe_failure(probe: dict, status_code: int) -> str:
@@ -487,5 +534,5 @@ def probe_failure(probe: dict, status_code: int) -> str:
         port = probe["tcpSocket"].get("port")
         return f"dial tcp: connect to port {port}: connection refused"
     if probe.get("grpc"):
-        return "service unhealthy (responded with \"NOT_SERVING\")"
+        return 'service unhealthy (responded with "NOT_SERVING")'
     return "command terminated with exit code 1"

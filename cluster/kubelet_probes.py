@@ -26,6 +26,7 @@ at each period until it succeeds again or reaches failureThreshold, so a single 
 never flips readiness and failureThreshold × periodSeconds passes before a liveness kill.
 The fault annotation `kubeclass.io/fail-probes` still fails a probe on purpose.
 """
+
 from __future__ import annotations
 
 import math
@@ -98,8 +99,9 @@ class ProbeState:
         return self.data.setdefault(kind, {"last": None, "fails": 0, "oks": 0, "result": None})
 
 
-def evaluate(kind: str, probe: dict, record: dict, at: float, check: Callable[[dict, float], Verdict],
-             results: ProbeResults) -> None:
+def evaluate(
+    kind: str, probe: dict, record: dict, at: float, check: Callable[[dict, float], Verdict], results: ProbeResults
+) -> None:
     """One check of one probe at time `at`: counts, events, and the consequence."""
     state = ProbeState(record.setdefault("probes", {})).of(kind)
     if state.get("hold"):

@@ -8,6 +8,7 @@ code 128). The process then runs on the virtual clock (cluster/container/shell.p
 each sync of the pod advances every process to the moment of the sync, saving its
 state in the record, what it wrote in its filesystem, and what it printed in its log.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -27,9 +28,11 @@ RESYNC = 10.0  # how often a scripted process still running its commands is save
 
 
 def start_error(name: str) -> str:
-    return (f"failed to create containerd task: failed to create shim task: OCI runtime create failed: runc create "
-            f"failed: unable to start container process: exec: \"{name}\": executable file not found in $PATH: "
-            f"unknown")
+    return (
+        f"failed to create containerd task: failed to create shim task: OCI runtime create failed: runc create "
+        f'failed: unable to start container process: exec: "{name}": executable file not found in $PATH: '
+        f"unknown"
+    )
 
 
 def container_env(sync: PodSync, container: dict, full: bool) -> dict[str, str]:
@@ -65,21 +68,23 @@ def create_config(sync: PodSync, container: dict) -> tuple[list[str], dict[str, 
     return argv, spec_env
 
 
-def start_process(sync: PodSync, container: dict, record: dict, argv: list[str], env: dict[str, str],
-                  ip: str) -> str:
+def start_process(sync: PodSync, container: dict, record: dict, argv: list[str], env: dict[str, str], ip: str) -> str:
     """Start the container's process in `record`; the StartError message if it cannot start."""
     image = image_config(container["image"])
     names = Names(sync.uid, container["name"], record["attempt"])
     host = make_host(sync.api, sync.pod, container, names, sync.node, ip=ip, fresh=True)
     host.command = argv
     if not argv and not image.known:  # the registry cannot tell what it runs: a server, as documented
-        sync.runtime.start_container(record, sync.now, shell.serving_state(image.name, list(image.ports),
-                                                                           sync.now.timestamp(), image.workdir))
+        sync.runtime.start_container(
+            record, sync.now, shell.serving_state(image.name, list(image.ports), sync.now.timestamp(), image.workdir)
+        )
         return ""
     probe = shell.Shell(shell.new_state(argv or ["sh"], env, 0.0), host)
     if not argv:
-        return ("failed to create containerd task: failed to create shim task: OCI runtime create failed: "
-                "no command specified: unknown")
+        return (
+            "failed to create containerd task: failed to create shim task: OCI runtime create failed: "
+            "no command specified: unknown"
+        )
     if commands.missing_executable(probe, argv[0]):
         return start_error(argv[0])
     now = sync.now.timestamp()

@@ -13,6 +13,7 @@ A pod the kubelet evicted (cluster/kubelet_eviction.py) keeps phase Failed with 
 `Evicted` and its DisruptionTarget condition (conditions the kubelet does not own are
 kept, as upstream copies them over).
 """
+
 from __future__ import annotations
 
 CONDITION_ORDER = ("PodReadyToStartContainers", "Initialized", "Ready", "ContainersReady", "PodScheduled")
@@ -24,21 +25,40 @@ def is_sidecar(container: dict) -> bool:
     return container.get("restartPolicy") == "Always"
 
 
-def container_status(container: dict, record: dict | None, ready: bool, waiting: dict | None = None,
-                     previous: dict | None = None, started: bool = True) -> dict:
+def container_status(
+    container: dict,
+    record: dict | None,
+    ready: bool,
+    waiting: dict | None = None,
+    previous: dict | None = None,
+    started: bool = True,
+) -> dict:
     """One entry of status.containerStatuses from the runtime's record of the container."""
     name = container["name"]
     if record is None:
-        status = {"name": name, "image": container["image"], "imageID": "", "lastState": {}, "ready": False,
-                  "restartCount": (previous or {}).get("restartCount", 0), "started": False,
-                  "state": {"waiting": _waiting(waiting or {"reason": "ContainerCreating"})}}
+        status = {
+            "name": name,
+            "image": container["image"],
+            "imageID": "",
+            "lastState": {},
+            "ready": False,
+            "restartCount": (previous or {}).get("restartCount", 0),
+            "started": False,
+            "state": {"waiting": _waiting(waiting or {"reason": "ContainerCreating"})},
+        }
         if previous and previous.get("lastState"):
             status["lastState"] = previous["lastState"]
         return status
-    status = {"name": name, "image": record["image"], "imageID": record["imageID"],
-              "containerID": f"containerd://{record['id']}", "restartCount": record["attempt"],
-              "ready": ready and record["state"] == "running", "started": started and record["state"] == "running",
-              "lastState": _terminated(record["last"]) if record.get("last") else {}}
+    status = {
+        "name": name,
+        "image": record["image"],
+        "imageID": record["imageID"],
+        "containerID": f"containerd://{record['id']}",
+        "restartCount": record["attempt"],
+        "ready": ready and record["state"] == "running",
+        "started": started and record["state"] == "running",
+        "lastState": _terminated(record["last"]) if record.get("last") else {},
+    }
     if waiting is not None:
         if record["state"] == "exited":
             status["lastState"] = _terminated(record)
@@ -59,8 +79,13 @@ def _waiting(waiting: dict) -> dict:
 
 
 def _terminated(record: dict) -> dict:
-    terminated = {"containerID": f"containerd://{record['id']}", "exitCode": record["exitCode"],
-                  "finishedAt": record["finishedAt"], "reason": record["reason"], "startedAt": record["startedAt"]}
+    terminated = {
+        "containerID": f"containerd://{record['id']}",
+        "exitCode": record["exitCode"],
+        "finishedAt": record["finishedAt"],
+        "reason": record["reason"],
+        "startedAt": record["startedAt"],
+    }
     if record.get("message"):
         terminated["message"] = record["message"]
     return {"terminated": terminated}
@@ -70,8 +95,9 @@ def _last_terminated(status: dict) -> dict | None:
     return (status.get("lastState") or {}).get("terminated")
 
 
-def pod_phase(pod: dict, statuses: list[dict], init_statuses: list[dict] | None = None,
-              initialized: bool = False) -> str:
+def pod_phase(
+    pod: dict, statuses: list[dict], init_statuses: list[dict] | None = None, initialized: bool = False
+) -> str:
     """getPhase (kubelet_pods.go, v1.32): Pending while an init container or a container has not run;
     terminal by the restart policy; an init container that failed under restartPolicy Never fails the pod.
     `initialized`: a regular container has started (a restarting sidecar does not make the pod Pending)."""
@@ -132,8 +158,15 @@ def pod_phase(pod: dict, statuses: list[dict], init_statuses: list[dict] | None 
     return "Pending"
 
 
-def build_status(pod: dict, node: dict, sandbox: dict | None, statuses: list[dict], phase: str, now: str,
-                 init_statuses: list[dict] | None = None) -> dict:
+def build_status(
+    pod: dict,
+    node: dict,
+    sandbox: dict | None,
+    statuses: list[dict],
+    phase: str,
+    now: str,
+    init_statuses: list[dict] | None = None,
+) -> dict:
     old = pod.get("status") or {}
     if old.get("phase") in ("Succeeded", "Failed"):
         phase = old["phase"]  # no way back from a terminal phase
@@ -142,8 +175,9 @@ def build_status(pod: dict, node: dict, sandbox: dict | None, statuses: list[dic
         for key in ("reason", "message"):  # the reason and message go with the phase (an eviction's)
             if old.get(key):
                 status[key] = old[key]
-    host_ip = next((a["address"] for a in (node.get("status") or {}).get("addresses", [])
-                    if a.get("type") == "InternalIP"), "")
+    host_ip = next(
+        (a["address"] for a in (node.get("status") or {}).get("addresses", []) if a.get("type") == "InternalIP"), ""
+    )
     if host_ip:
         status["hostIP"], status["hostIPs"] = host_ip, [{"ip": host_ip}]
     if sandbox is not None:
@@ -153,16 +187,18 @@ def build_status(pod: dict, node: dict, sandbox: dict | None, statuses: list[dic
     status["startTime"] = old.get("startTime") or now
     if old.get("qosClass"):
         status["qosClass"] = old["qosClass"]
-    status["conditions"] = _conditions(pod, old.get("conditions") or [], sandbox is not None, statuses,
-                                       init_statuses or [], phase, now)
+    status["conditions"] = _conditions(
+        pod, old.get("conditions") or [], sandbox is not None, statuses, init_statuses or [], phase, now
+    )
     if (pod.get("spec") or {}).get("initContainers"):
         status["initContainerStatuses"] = init_statuses or []
     status["containerStatuses"] = statuses
     return status
 
 
-def _initialized(pod: dict, statuses: list[dict], init_statuses: list[dict], phase: str
-                 ) -> tuple[str, str | None, str | None]:
+def _initialized(
+    pod: dict, statuses: list[dict], init_statuses: list[dict], phase: str
+) -> tuple[str, str | None, str | None]:
     """GeneratePodInitializedCondition."""
     specs = (pod.get("spec") or {}).get("initContainers") or []
     if not specs:
@@ -189,8 +225,9 @@ def _initialized(pod: dict, statuses: list[dict], init_statuses: list[dict], pha
     return "True", None, None
 
 
-def _containers_ready(pod: dict, statuses: list[dict], init_statuses: list[dict], phase: str
-                      ) -> tuple[str, str | None, str | None]:
+def _containers_ready(
+    pod: dict, statuses: list[dict], init_statuses: list[dict], phase: str
+) -> tuple[str, str | None, str | None]:
     """GenerateContainersReadyCondition: the sidecars and the containers."""
     if phase == "Succeeded":
         return "False", "PodCompleted", None
@@ -204,8 +241,15 @@ def _containers_ready(pod: dict, statuses: list[dict], init_statuses: list[dict]
     return "True", None, None
 
 
-def _conditions(pod: dict, previous: list[dict], has_sandbox: bool, statuses: list[dict],
-                init_statuses: list[dict], phase: str, now: str) -> list[dict]:
+def _conditions(
+    pod: dict,
+    previous: list[dict],
+    has_sandbox: bool,
+    statuses: list[dict],
+    init_statuses: list[dict],
+    phase: str,
+    now: str,
+) -> list[dict]:
     before = {c["type"]: c for c in previous}
     ready = _containers_ready(pod, statuses, init_statuses, phase)
     wanted = {
@@ -214,19 +258,23 @@ def _conditions(pod: dict, previous: list[dict], has_sandbox: bool, statuses: li
         "Ready": ready,
         "ContainersReady": ready,
     }
-    conditions = [_condition(type_, *wanted[type_], before.get(type_), now) for type_ in CONDITION_ORDER
-                  if type_ in wanted]
+    conditions = [
+        _condition(type_, *wanted[type_], before.get(type_), now) for type_ in CONDITION_ORDER if type_ in wanted
+    ]
     if "PodScheduled" in before:
         conditions.append(before["PodScheduled"])
     conditions += [c for c in previous if c["type"] not in KUBELET_CONDITIONS]
     return conditions
 
 
-def _condition(type_: str, status: str, reason: str | None, message: str | None, before: dict | None,
-               now: str) -> dict:
+def _condition(type_: str, status: str, reason: str | None, message: str | None, before: dict | None, now: str) -> dict:
     changed = before is None or before.get("status") != status
-    condition = {"type": type_, "status": status, "lastProbeTime": None,
-                 "lastTransitionTime": now if changed or before is None else before.get("lastTransitionTime", now)}
+    condition = {
+        "type": type_,
+        "status": status,
+        "lastProbeTime": None,
+        "lastTransitionTime": now if changed or before is None else before.get("lastTransitionTime", now),
+    }
     if reason:
         condition["reason"] = reason
     if message:

@@ -10,6 +10,7 @@
 Simplified: the pod is deleted by the kubelet's own API client as soon as its containers have
 exited (no status manager's separate pass).
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -53,10 +54,12 @@ def terminate(sync: PodSync) -> Result:
 
 def stopped_statuses(sync: PodSync, specs: list[dict]) -> list[dict]:
     init = specs is not sync.main_specs
-    return [container_status(c, r, ready=init and not is_sidecar(c) and r["state"] == "exited"
-                             and r.get("exitCode") == 0)
-            if (r := sync.runtime.container(sync.uid, c["name"])) else
-            container_status(c, None, ready=False, waiting={"reason": sync.default_waiting}) for c in specs]
+    return [
+        container_status(c, r, ready=init and not is_sidecar(c) and r["state"] == "exited" and r.get("exitCode") == 0)
+        if (r := sync.runtime.container(sync.uid, c["name"]))
+        else container_status(c, None, ready=False, waiting={"reason": sync.default_waiting})
+        for c in specs
+    ]
 
 
 def finish_termination(sync: PodSync, statuses: list[dict], init_statuses: list[dict] | None = None) -> Result:
@@ -65,8 +68,9 @@ def finish_termination(sync: PodSync, statuses: list[dict], init_statuses: list[
         sync.runtime.remove_pod_sandbox(sync.uid)
     sync.write_status(None, statuses, init_statuses)
     try:
-        sync.api.delete("pods", sync.meta["namespace"], sync.meta["name"], grace_period_seconds=0,
-                        preconditions={"uid": sync.uid})
+        sync.api.delete(
+            "pods", sync.meta["namespace"], sync.meta["name"], grace_period_seconds=0, preconditions={"uid": sync.uid}
+        )
     except StatusError as err:
         if err.code not in (404, 409):
             raise
@@ -75,8 +79,11 @@ def finish_termination(sync: PodSync, statuses: list[dict], init_statuses: list[
 
 def stop_remaining(sync: PodSync) -> Result:
     """A pod in a terminal phase keeps no process running (syncTerminatingPod): stop what still runs."""
-    running = {c["name"]: r for c in sync.all_specs()
-               if (r := sync.runtime.container(sync.uid, c["name"])) is not None and r["state"] == "running"}
+    running = {
+        c["name"]: r
+        for c in sync.all_specs()
+        if (r := sync.runtime.container(sync.uid, c["name"])) is not None and r["state"] == "running"
+    }
     if not running:
         return DONE
     sync.advance(running, sync.now.timestamp())
@@ -94,15 +101,19 @@ def stop_remaining(sync: PodSync) -> Result:
         sync.stop_sidecars([], sync.now + dt.timedelta(seconds=grace))
     if sync.due:
         return sync.result()
-    sync.write_status(sync.runtime.sandbox(sync.uid), stopped_statuses(sync, sync.main_specs),
-                      stopped_statuses(sync, sync.init_specs))
+    sync.write_status(
+        sync.runtime.sandbox(sync.uid), stopped_statuses(sync, sync.main_specs), stopped_statuses(sync, sync.init_specs)
+    )
     return DONE
 
 
 def kill_all(sync: PodSync, grace: int) -> None:
     """killPodFunc: stop every running container now with `grace` (the eviction manager's override)."""
-    running = {c["name"]: r for c in sync.all_specs()
-               if (r := sync.runtime.container(sync.uid, c["name"])) is not None and r["state"] == "running"}
+    running = {
+        c["name"]: r
+        for c in sync.all_specs()
+        if (r := sync.runtime.container(sync.uid, c["name"])) is not None and r["state"] == "running"
+    }
     if not running:
         return
     sync.advance(running, sync.now.timestamp())

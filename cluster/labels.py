@@ -5,6 +5,7 @@ the EndpointSlice controller writes `kubernetes.io/service-name`, and kube-proxy
 and CoreDNS select slices by it. Keeping the keys here lets the readers depend
 on the API's vocabulary instead of on a controller module.
 """
+
 from __future__ import annotations
 
 # discovery.k8s.io/v1: the Service an EndpointSlice belongs to, and who manages the slice.

@@ -12,6 +12,7 @@ and depth refused as go-yaml refuses them, lone surrogates replaced as Go
 replaces them), and a document over 1.5 MiB (etcd's request limit) is
 refused naming the document.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -54,8 +55,10 @@ def parse_document(chunk: str, source: str, index: int) -> dict | None:
     """One document as a dict (None when empty), or ManifestError in kubectl's words."""
     size = len(chunk.encode("utf-8", "surrogatepass"))
     if size > MAX_DOCUMENT_BYTES:
-        raise ManifestError(f"error parsing {source}: document {index + 1} is {size} bytes, over the "
-                            f"{MAX_DOCUMENT_BYTES}-byte (1.5 MiB) limit of an object in etcd")
+        raise ManifestError(
+            f"error parsing {source}: document {index + 1} is {size} bytes, over the "
+            f"{MAX_DOCUMENT_BYTES}-byte (1.5 MiB) limit of an object in etcd"
+        )
     stripped = chunk.lstrip()
     if stripped.startswith("{"):
         try:
@@ -67,8 +70,10 @@ def parse_document(chunk: str, source: str, index: int) -> dict | None:
     if obj is None:
         return None
     if not isinstance(obj, dict):
-        raise ManifestError(f'unable to decode "{source}": json: cannot unmarshal {_json_word(obj)} into Go value '
-                            f"of type {_DECODE_TARGET}")
+        raise ManifestError(
+            f'unable to decode "{source}": json: cannot unmarshal {_json_word(obj)} into Go value '
+            f"of type {_DECODE_TARGET}"
+        )
     return obj
 
 
@@ -86,8 +91,9 @@ def _yaml(chunk: str, source: str) -> object:
     try:
         return decoding.load_yaml(chunk)
     except yaml.YAMLError as err:
-        raise ManifestError(f"error parsing {source}: error converting YAML to JSON: "
-                            f"{decoding.go_yaml_error(err)}") from None
+        raise ManifestError(
+            f"error parsing {source}: error converting YAML to JSON: {decoding.go_yaml_error(err)}"
+        ) from None
     except decoding.DecodeError as err:
         raise ManifestError(f"error parsing {source}: error converting YAML to JSON: yaml: {err}") from None
 

@@ -28,6 +28,7 @@ with a window of one resolution; a node's usage is its pods' (no system daemons)
 a pod on an unreachable node has no PodMetrics, though the HPA's view
 (`pod_cpu_metrics`) still counts it.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -70,8 +71,11 @@ def pod_cpu_metrics(api: APIServer, namespace: str, selector: LabelSelector) -> 
     now = api.now()
     pods = [p for p in api.list("pods", namespace)["items"] if selector.matches(p["metadata"].get("labels"))]
     usage = cpu_usage(api, namespace, pods)
-    metrics = {p["metadata"]["name"]: PodMetric(usage[p["metadata"]["name"]], now, METRIC_RESOLUTION)
-               for p in pods if reports_metrics(p, now)}
+    metrics = {
+        p["metadata"]["name"]: PodMetric(usage[p["metadata"]["name"]], now, METRIC_RESOLUTION)
+        for p in pods
+        if reports_metrics(p, now)
+    }
     if not metrics:
         raise MetricsUnavailable("no metrics returned from resource metrics API")
     return metrics
@@ -203,6 +207,7 @@ class Usage:
 @dataclass(frozen=True)
 class PodMetrics:
     """One pod's sample, as metrics-server's PodMetrics: each running container's usage."""
+
     namespace: str
     name: str
     node: str
@@ -224,8 +229,11 @@ def pod_metrics(api: APIServer, pods: list[dict]) -> list[PodMetrics]:
     found: list[PodMetrics] = []
     for namespace, members in by_namespace.items():
         cpu = cpu_usage(api, namespace, members)
-        found.extend(_one_pod(pod, cpu[pod["metadata"]["name"]]) for pod in members
-                     if reports_metrics(pod, now) and (pod.get("spec") or {}).get("nodeName") not in unreachable)
+        found.extend(
+            _one_pod(pod, cpu[pod["metadata"]["name"]])
+            for pod in members
+            if reports_metrics(pod, now) and (pod.get("spec") or {}).get("nodeName") not in unreachable
+        )
     return sorted((m for m in found if m.containers), key=lambda m: (m.namespace, m.name))
 
 

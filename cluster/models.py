@@ -15,6 +15,7 @@ Simplified: one key per revision (kube-apiserver never writes more than one key
 in a transaction either, and here a lease's expiry deletes its keys one revision
 each); a lease is its expiry on the key itself, with no ID, TTL or keep-alive.
 """
+
 from __future__ import annotations
 
 import secrets
@@ -79,11 +80,14 @@ class Entry(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["cluster", "key"], name="entry_unique_key")]
-        indexes = [models.Index(fields=["cluster", "prefix", "namespace"], name="entry_prefix"),
-                   # Only keys with a lease: the lessor's "which have expired" is one seek, and no
-                   # other write pays for it.
-                   models.Index(fields=["cluster", "lease_expiry"], name="entry_lease",
-                                condition=models.Q(lease_expiry__isnull=False))]
+        indexes = [
+            models.Index(fields=["cluster", "prefix", "namespace"], name="entry_prefix"),
+            # Only keys with a lease: the lessor's "which have expired" is one seek, and no
+            # other write pays for it.
+            models.Index(
+                fields=["cluster", "lease_expiry"], name="entry_lease", condition=models.Q(lease_expiry__isnull=False)
+            ),
+        ]
 
 
 class Revision(models.Model):
@@ -108,9 +112,7 @@ class Revision(models.Model):
     value = models.TextField()
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["cluster", "revision"], name="revision_unique")
-        ]
+        constraints = [models.UniqueConstraint(fields=["cluster", "revision"], name="revision_unique")]
         # Every history row is written once and each index costs a B-tree insert per
         # write; (cluster, key) would be a random one. Reads by key (time travel,
         # compaction) scan by revision and group, which this and the unique index serve.

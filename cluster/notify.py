@@ -7,6 +7,7 @@ at most one per cluster per commit and per 50 ms; a change within the 50 ms
 gets one trailing notification at its end, so the pages (which do not poll)
 always hear of the last change of a burst.
 """
+
 from __future__ import annotations
 
 import functools
@@ -36,8 +37,10 @@ def cluster_changed(cluster_pk: int) -> None:
 
     Once per transaction: a rolled-back transaction drops its callback with it."""
     connection = transaction.get_connection()
-    if connection.in_atomic_block and any(getattr(callback, "kubeclass_cluster", None) == cluster_pk
-                                          for _sids, callback, *_rest in connection.run_on_commit):
+    if connection.in_atomic_block and any(
+        getattr(callback, "kubeclass_cluster", None) == cluster_pk
+        for _sids, callback, *_rest in connection.run_on_commit
+    ):
         return
     callback = functools.partial(_send_or_trail, cluster_pk)
     callback.kubeclass_cluster = cluster_pk  # type: ignore[attr-defined]

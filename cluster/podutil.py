@@ -7,6 +7,7 @@ Every component here asks through this module, so that "ready" means one
 thing across the Deployment's availableReplicas, an Endpoints address, a
 PodDisruptionBudget's healthy count and the lesson checks.
 """
+
 from __future__ import annotations
 
 import datetime as dt

@@ -19,6 +19,7 @@ Simplified: no real packets, conntrack or NAT; sessionAffinity ClientIP keeps on
 client on one endpoint within a batch of requests; externalTrafficPolicy,
 internalTrafficPolicy and topology hints are not applied.
 """
+
 from __future__ import annotations
 
 import base64
@@ -108,14 +109,16 @@ def service_endpoints(api: APIServer, service: dict, port: dict) -> list[Endpoin
     slices = api.list("endpointslices", meta["namespace"], label_selector=f"{SERVICE_NAME}={meta['name']}")["items"]
     ready, terminating = [], []
     for obj in slices:
-        number = next((p.get("port") for p in obj.get("ports") or []
-                       if (p.get("name") or "") == (port.get("name") or "")), None)
+        number = next(
+            (p.get("port") for p in obj.get("ports") or [] if (p.get("name") or "") == (port.get("name") or "")), None
+        )
         if number is None:
             continue
         for ep in obj.get("endpoints") or []:
             conditions = ep.get("conditions") or {}
-            endpoint = Endpoint(ep["addresses"][0], number, (ep.get("targetRef") or {}).get("name", ""),
-                                ep.get("nodeName", ""))
+            endpoint = Endpoint(
+                ep["addresses"][0], number, (ep.get("targetRef") or {}).get("name", ""), ep.get("nodeName", "")
+            )
             if conditions.get("ready", True):
                 ready.append(endpoint)
             elif conditions.get("serving") and conditions.get("terminating"):
@@ -128,15 +131,19 @@ def iptables_rules(service: dict, port: dict, endpoints: list[Endpoint]) -> list
     chain, comment = svc_chain(service, port), service_port_name(service, port)
     if not endpoints:
         ip = (service.get("spec") or {}).get("clusterIP")
-        return [f'-A KUBE-SERVICES -d {ip}/32 -p {(port.get("protocol") or "TCP").lower()} -m comment --comment '
-                f'"{comment} has no endpoints" -m {(port.get("protocol") or "TCP").lower()} --dport {port["port"]} '
-                f'-j REJECT --reject-with icmp-port-unreachable']
+        return [
+            f"-A KUBE-SERVICES -d {ip}/32 -p {(port.get('protocol') or 'TCP').lower()} -m comment --comment "
+            f'"{comment} has no endpoints" -m {(port.get("protocol") or "TCP").lower()} --dport {port["port"]} '
+            f"-j REJECT --reject-with icmp-port-unreachable"
+        ]
     rules = []
     for i, endpoint in enumerate(endpoints):
         remaining = len(endpoints) - i
         statistic = "" if remaining == 1 else f" -m statistic --mode random --probability {1 / remaining:.10f}"
-        rules.append(f'-A {chain} -m comment --comment "{comment} -> {endpoint}"{statistic} '
-                     f'-j {sep_chain(service, port, endpoint)}')
+        rules.append(
+            f'-A {chain} -m comment --comment "{comment} -> {endpoint}"{statistic} '
+            f"-j {sep_chain(service, port, endpoint)}"
+        )
     return rules
 
 
@@ -149,36 +156,61 @@ def pick(endpoints: list[Endpoint], rng: random.Random) -> int:
 
 
 # -- requests -----------------------------------------------------------------------------
-def send_requests(api: APIServer, target: str, count: int, namespace: str = "default",
-                  client: str = "client", salt: object = "", deliver: bool = True) -> Traffic:
+def send_requests(
+    api: APIServer,
+    target: str,
+    count: int,
+    namespace: str = "default",
+    client: str = "client",
+    salt: object = "",
+    deliver: bool = True,
+) -> Traffic:
     """Send `count` new connections to a Service; ConnectionRefused when it has no endpoint.
     With `deliver`, each request reaches its pod's server, which logs it (cluster/container/pods.py)."""
     service, port = resolve_target(api, target, namespace)
     endpoints = service_endpoints(api, service, port)
     vip = f"{(service.get('spec') or {}).get('clusterIP')}:{port['port']}"
     if not endpoints:
-        _report(api, {"client": client, "service": service_port_name(service, port), "vip": vip,
-                      "result": "Connection refused", "rule": iptables_rules(service, port, [])[0]})
+        _report(
+            api,
+            {
+                "client": client,
+                "service": service_port_name(service, port),
+                "vip": vip,
+                "result": "Connection refused",
+                "rule": iptables_rules(service, port, [])[0],
+            },
+        )
         raise ConnectionRefused(vip)
     meta = service["metadata"]
-    rng = random.Random(f"{api.cluster.seed}:kube-proxy:{meta['namespace']}/{meta['name']}:{port['port']}:"
-                        f"{api.current_revision()}:{salt}")
+    rng = random.Random(
+        f"{api.cluster.seed}:kube-proxy:{meta['namespace']}/{meta['name']}:{port['port']}:"
+        f"{api.current_revision()}:{salt}"
+    )
     rules = iptables_rules(service, port, endpoints)
     sticky = (service.get("spec") or {}).get("sessionAffinity") == "ClientIP"
-    traffic = Traffic(service_port_name(service, port), count,
-                      {e.pod or str(e): 0 for e in endpoints})
+    traffic = Traffic(service_port_name(service, port), count, {e.pod or str(e): 0 for e in endpoints})
     chosen: int | None = None
     for number in range(count):
         index = chosen if sticky and chosen is not None else pick(endpoints, rng)
         chosen = index
         endpoint = endpoints[index]
         traffic.distribution[endpoint.pod or str(endpoint)] += 1
-        hop = {"request": number + 1, "client": client, "service": traffic.service, "vip": vip,
-               "rule": rules[index], "endpoint": str(endpoint), "pod": endpoint.pod, "node": endpoint.node}
+        hop = {
+            "request": number + 1,
+            "client": client,
+            "service": traffic.service,
+            "vip": vip,
+            "rule": rules[index],
+            "endpoint": str(endpoint),
+            "pod": endpoint.pod,
+            "node": endpoint.node,
+        }
         traffic.hops.append(hop)
         _report(api, hop)
     if deliver:
         from cluster.container.pods import deliver as deliver_requests
+
         deliver_requests(api, traffic)
     return traffic
 
@@ -188,8 +220,9 @@ def _report(api: APIServer, detail: dict) -> None:
     api.report("traffic", detail)
 
 
-def connect(api: APIServer, target: str, namespace: str = "default", client: str = "client",
-            salt: object = "") -> Endpoint | None:
+def connect(
+    api: APIServer, target: str, namespace: str = "default", client: str = "client", salt: object = ""
+) -> Endpoint | None:
     """One connection; the endpoint that answered (None if it was refused)."""
     try:
         hop = send_requests(api, target, 1, namespace, client, salt, deliver=False).hops[0]
@@ -197,4 +230,3 @@ def connect(api: APIServer, target: str, namespace: str = "default", client: str
         return None
     address, _, port = hop["endpoint"].rpartition(":")
     return Endpoint(address, int(port), hop["pod"], hop["node"])
-

@@ -24,6 +24,7 @@ images. `kubectl fault image NAME missing` makes any repository answer "not foun
 Windows-only tags are left out of tags.json; pulling one on these Linux nodes fails
 as containerd does: `no match for platform in manifest`.
 """
+
 from __future__ import annotations
 
 import functools
@@ -94,7 +95,7 @@ def parse_image(image: str) -> ImageRef:
     name, _, digest = image.partition("@")
     slash = name.rfind("/")
     tag = ""
-    if ":" in name[slash + 1:]:
+    if ":" in name[slash + 1 :]:
         name, tag = name.rsplit(":", 1)
     first, _, rest = name.partition("/")
     if not rest:
@@ -113,8 +114,9 @@ def catalogue() -> Catalogue:
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     raw = yaml.load((DATA / "catalogue.yaml").read_text(), Loader=loader)  # noqa: S506 - a safe loader
     tags = json.loads((DATA / "tags.json").read_text())
-    return Catalogue(raw["repositories"], frozenset(raw["library"]), raw.get("aliases") or {},
-                     raw.get("texts") or {}, tags)
+    return Catalogue(
+        raw["repositories"], frozenset(raw["library"]), raw.get("aliases") or {}, raw.get("texts") or {}, tags
+    )
 
 
 def canonical(repository: str) -> str:
@@ -142,8 +144,9 @@ class PullError(Exception):
 
 
 def _registry_row(cluster: Cluster) -> RuntimeState:
-    row, _ = RuntimeState.objects.get_or_create(cluster=cluster, scope="registry", name="",
-                                                defaults={"data": {"missing": []}})
+    row, _ = RuntimeState.objects.get_or_create(
+        cluster=cluster, scope="registry", name="", defaults={"data": {"missing": []}}
+    )
     return row
 
 
@@ -168,13 +171,15 @@ def resolve(cluster: Cluster, ref: ImageRef) -> int:
     repository = canonical(ref.repository)
     if ref.repository in missing_images(cluster):
         raise PullError(not_found_message(ref))
-    if repository.startswith(LIBRARY) and repository[len(LIBRARY):] not in catalogue().library:
+    if repository.startswith(LIBRARY) and repository[len(LIBRARY) :] not in catalogue().library:
         raise PullError(access_denied_message(ref))
     if ref.digest:
         return image_size(repository)
     if WINDOWS_TAG.search(ref.tag):
-        raise PullError(f'rpc error: code = NotFound desc = failed to pull and unpack image "{ref.full}": '
-                        f"no match for platform in manifest: not found")
+        raise PullError(
+            f'rpc error: code = NotFound desc = failed to pull and unpack image "{ref.full}": '
+            f"no match for platform in manifest: not found"
+        )
     tags = tag_set(repository)
     if tags is not None and ref.tag not in tags:
         raise PullError(not_found_message(ref))
@@ -192,16 +197,20 @@ def image_size(repository: str) -> int:
 def not_found_message(ref: ImageRef) -> str:
     """containerd's error for a reference whose manifest the registry does not have."""
     full = ref.full
-    return (f'rpc error: code = NotFound desc = failed to pull and unpack image "{full}": failed to resolve reference '
-            f'"{full}": {full}: not found')
+    return (
+        f'rpc error: code = NotFound desc = failed to pull and unpack image "{full}": failed to resolve reference '
+        f'"{full}": {full}: not found'
+    )
 
 
 def access_denied_message(ref: ImageRef) -> str:
     """containerd's error when Docker Hub refuses a repository that does not exist."""
     full = ref.full
-    return (f'rpc error: code = Unknown desc = failed to pull and unpack image "{full}": failed to resolve reference '
-            f'"{full}": pull access denied, repository does not exist or may require authorization: server message: '
-            f'insufficient_scope: authorization failed')
+    return (
+        f'rpc error: code = Unknown desc = failed to pull and unpack image "{full}": failed to resolve reference '
+        f'"{full}": pull access denied, repository does not exist or may require authorization: server message: '
+        f"insufficient_scope: authorization failed"
+    )
 
 
 # -- the image config ------------------------------------------------------------------
@@ -215,15 +224,28 @@ def image_config(image: str) -> Image:
         return Image(repository, ref.tag, image_size(repository), known=False)
     entry = _with_variant(entry, ref.tag)
     version = app_version(repository, ref.tag)
-    env = tuple((k, str(v).replace("{version}", version).replace("{major}", version.split(".")[0]))
-                for k, v in (entry.get("env") or {}).items())
+    env = tuple(
+        (k, str(v).replace("{version}", version).replace("{major}", version.split(".")[0]))
+        for k, v in (entry.get("env") or {}).items()
+    )
     texts = catalogue().texts
-    return Image(repository, ref.tag, int(entry["size"]), True,
-                 tuple(entry.get("entrypoint") or ()), tuple(entry.get("cmd") or ()), env,
-                 entry.get("workdir", "/"), entry.get("user", "root"), entry.get("base", "debian"),
-                 frozenset(entry.get("tools") or ()), tuple(entry.get("ports") or ()),
-                 entry.get("stopsignal", "SIGTERM"),
-                 tuple((path, texts.get(name, "")) for path, name in (entry.get("files") or {}).items()), version)
+    return Image(
+        repository,
+        ref.tag,
+        int(entry["size"]),
+        True,
+        tuple(entry.get("entrypoint") or ()),
+        tuple(entry.get("cmd") or ()),
+        env,
+        entry.get("workdir", "/"),
+        entry.get("user", "root"),
+        entry.get("base", "debian"),
+        frozenset(entry.get("tools") or ()),
+        tuple(entry.get("ports") or ()),
+        entry.get("stopsignal", "SIGTERM"),
+        tuple((path, texts.get(name, "")) for path, name in (entry.get("files") or {}).items()),
+        version,
+    )
 
 
 def _with_variant(entry: dict, tag: str) -> dict:

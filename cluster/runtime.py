@@ -15,6 +15,7 @@ STOPSIGNAL), which servers handle and a shell or sleep as PID 1 ignores, then
 SIGKILL (137) when the grace period ends. The registry is cluster/registry.py; pull
 durations come from the cluster's seed.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -26,8 +27,14 @@ import orjson
 
 from cluster.clock import parse_rfc3339, rfc3339
 from cluster.models import Cluster, RuntimeState
-from cluster.registry import (ImageRef, image_digest, missing_images, not_found_message, parse_image,  # noqa: F401
-                              set_image_missing)
+from cluster.registry import (
+    ImageRef,
+    image_digest,
+    missing_images,
+    not_found_message,
+    parse_image,  # noqa: F401
+    set_image_missing,
+)
 from cluster.dbcursor import DriverCursor
 
 __all__ = ["NodeRuntime", "ImageRef", "parse_image", "missing_images", "set_image_missing", "not_found_message"]
@@ -41,7 +48,8 @@ class NodeRuntime:
         self.cluster = cluster
         self.node = node
         self.row, _ = RuntimeState.objects.get_or_create(
-            cluster=cluster, scope="node", name=node, defaults={"data": _empty()})
+            cluster=cluster, scope="node", name=node, defaults={"data": _empty()}
+        )
         self.data = self.row.data
         self.dirty = False
 
@@ -53,8 +61,10 @@ class NodeRuntime:
         # save (JSON encoding, query compilation) cost more than the sync itself.
         with DriverCursor() as cursor:
             cast = "::jsonb" if cursor.vendor == "postgresql" else ""
-            cursor.execute(f"UPDATE {RuntimeState._meta.db_table} SET data = %s{cast} WHERE id = %s",
-                           [orjson.dumps(self.data).decode(), self.row.pk])
+            cursor.execute(
+                f"UPDATE {RuntimeState._meta.db_table} SET data = %s{cast} WHERE id = %s",
+                [orjson.dumps(self.data).decode(), self.row.pk],
+            )
         self.dirty = False
 
     def power_off(self) -> None:
@@ -103,16 +113,24 @@ class NodeRuntime:
         self.data["pull_count"] += 1
         # A cached image still asks the registry for the manifest (imagePullPolicy Always): a fraction of a second.
         seconds = round(rng.uniform(0.3, 0.9), 3) if cached else round(size / rng.uniform(25e6, 60e6) + 0.4, 3)
-        pull = {"started": rfc3339(now), "seconds": seconds,
-                "ready_at": (now + dt.timedelta(seconds=seconds)).isoformat(), "size": size}
+        pull = {
+            "started": rfc3339(now),
+            "seconds": seconds,
+            "ready_at": (now + dt.timedelta(seconds=seconds)).isoformat(),
+            "size": size,
+        }
         self.data["pulls"][ref.full] = pull
         self.dirty = True
         return pull
 
     def finish_pull(self, ref: ImageRef) -> dict:
         pull = self.data["pulls"].pop(ref.full)
-        self.data["images"][ref.full] = {"repository": ref.repository, "tag": ref.tag, "size": pull["size"],
-                                        "id": image_digest(ref)}
+        self.data["images"][ref.full] = {
+            "repository": ref.repository,
+            "tag": ref.tag,
+            "size": pull["size"],
+            "id": image_digest(ref),
+        }
         self.dirty = True
         return pull
 
@@ -121,9 +139,14 @@ class NodeRuntime:
         return self.data["containers"].get(f"{uid}/{name}")
 
     def create_container(self, uid: str, name: str, ref: ImageRef, attempt: int) -> dict:
-        record = {"id": _id(self.cluster, "container", uid, name, attempt), "image": ref.full,
-                  "imageID": f"{ref.repository}@{image_digest(ref)}", "state": "created", "attempt": attempt,
-                  "key": f"{uid}/{name}/{attempt}"}
+        record = {
+            "id": _id(self.cluster, "container", uid, name, attempt),
+            "image": ref.full,
+            "imageID": f"{ref.repository}@{image_digest(ref)}",
+            "state": "created",
+            "attempt": attempt,
+            "key": f"{uid}/{name}/{attempt}",
+        }
         self.data["containers"][f"{uid}/{name}"] = record
         self.dirty = True
         return record
@@ -134,8 +157,14 @@ class NodeRuntime:
 
     def fail_start(self, record: dict, now: dt.datetime, message: str) -> None:
         """StartContainer failed (the command cannot be run): exit code 128, reason StartError."""
-        record.update(state="exited", startedAt="1970-01-01T00:00:00Z", finishedAt=rfc3339(now), exitCode=128,
-                      reason="StartError", message=message)
+        record.update(
+            state="exited",
+            startedAt="1970-01-01T00:00:00Z",
+            finishedAt=rfc3339(now),
+            exitCode=128,
+            reason="StartError",
+            message=message,
+        )
         self.dirty = True
 
     def stop_container(self, record: dict, at: dt.datetime, exit_code: int, reason: str, signal: str = "") -> None:
@@ -153,8 +182,12 @@ class NodeRuntime:
         if ending is None or ending[0] > now:
             return False
         ends, code, reason = ending
-        record.update(state="exited", finishedAt=rfc3339(ends), exitCode=code,
-                      reason=reason or ("Completed" if code == 0 else "Error"))
+        record.update(
+            state="exited",
+            finishedAt=rfc3339(ends),
+            exitCode=code,
+            reason=reason or ("Completed" if code == 0 else "Error"),
+        )
         self.dirty = True
         return True
 
@@ -168,12 +201,18 @@ def process_end(record: dict) -> tuple[dt.datetime, int, str] | None:
     or ended by itself (its process state's exit), whichever comes first."""
     forced = None
     if record.get("exits_at"):
-        forced = (dt.datetime.fromisoformat(record["exits_at"]), int(record.get("exit_code", 0)),
-                  record.get("exit_reason", ""))
+        forced = (
+            dt.datetime.fromisoformat(record["exits_at"]),
+            int(record.get("exit_code", 0)),
+            record.get("exit_reason", ""),
+        )
     ended = (record.get("proc") or {}).get("exit")
     if ended is not None:
-        own = (dt.datetime.fromtimestamp(float(ended["at"]), dt.timezone.utc), int(ended["code"]),
-               ended.get("reason", ""))
+        own = (
+            dt.datetime.fromtimestamp(float(ended["at"]), dt.timezone.utc),
+            int(ended["code"]),
+            ended.get("reason", ""),
+        )
         if forced is None or own[0] <= forced[0]:
             return own
     return forced
@@ -181,8 +220,9 @@ def process_end(record: dict) -> tuple[dt.datetime, int, str] | None:
 
 def forget_pod(cluster: Cluster, uid: str) -> None:
     """A removed pod's container layers and logs go; so do its emptyDir and projected volumes."""
-    RuntimeState.objects.filter(cluster=cluster, scope__in=("log", "rootfs", "volume"),
-                                name__startswith=uid + "/").delete()
+    RuntimeState.objects.filter(
+        cluster=cluster, scope__in=("log", "rootfs", "volume"), name__startswith=uid + "/"
+    ).delete()
 
 
 def _empty() -> dict:

@@ -4,6 +4,7 @@ Only the API server calls this module, just as only kube-apiserver talks to
 etcd. Callers wrap each request in one database transaction, so a failed request
 leaves neither a revision nor a half-written object behind.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -133,8 +134,9 @@ class Store:
     """The key space of one cluster. A prefix ends with `/`; namespaced keys are
     `<prefix><namespace>/<name>` and cluster-scoped keys `<prefix><name>`."""
 
-    def __init__(self, cluster: Cluster, journal: list[Written] | None = None,
-                 held: HeldRevision | None = None) -> None:
+    def __init__(
+        self, cluster: Cluster, journal: list[Written] | None = None, held: HeldRevision | None = None
+    ) -> None:
         self.cluster = cluster
         # When a list is given, every write this Store makes is appended to it
         # as etcd's watch would report it (cluster/reconciler/watchcache.py reads its own
@@ -160,8 +162,11 @@ class Store:
     def get(self, key: str) -> KeyValue | None:
         # Raw SQL on the (cluster, key) unique index: every request reads at least one key.
         with DriverCursor() as cursor:
-            cursor.execute(f"SELECT value, create_revision, mod_revision, version FROM {_ENTRY} "
-                           "WHERE cluster_id = %s AND key = %s", [self.cluster.pk, key])
+            cursor.execute(
+                f"SELECT value, create_revision, mod_revision, version FROM {_ENTRY} "
+                "WHERE cluster_id = %s AND key = %s",
+                [self.cluster.pk, key],
+            )
             row = cursor.fetchone()
         if row is None:
             return None
@@ -215,12 +220,18 @@ class Store:
                 where.append(f"{column} = %s")
                 params.append(value)
         with DriverCursor() as cursor:
-            cursor.execute(f"SELECT type, key, value, create_revision, revision, version FROM {_REVISION} "
-                           f"WHERE {' AND '.join(where)} ORDER BY revision LIMIT %s", [*params, limit])
+            cursor.execute(
+                f"SELECT type, key, value, create_revision, revision, version FROM {_REVISION} "
+                f"WHERE {' AND '.join(where)} ORDER BY revision LIMIT %s",
+                [*params, limit],
+            )
             rows = cursor.fetchall()
-        return [WatchEvent(kind, KeyValue(key, _decode(value), created, rev, version),
-                           kind == Revision.PUT and version == 1)
-                for kind, key, value, created, rev, version in rows]
+        return [
+            WatchEvent(
+                kind, KeyValue(key, _decode(value), created, rev, version), kind == Revision.PUT and version == 1
+            )
+            for kind, key, value, created, rev, version in rows
+        ]
 
     def _check_not_compacted(self, revision: int) -> None:
         compacted = self._cluster_row("compact_revision")
@@ -247,16 +258,26 @@ class Store:
 
     def _advance(self, cursor: DriverCursor, revision: int, keys: int = 0) -> None:
         """Move the revision counter, and the live key count by `keys` (+1 a create, -1 a delete)."""
-        cursor.execute(f"UPDATE {_CLUSTER} SET revision = %s, key_count = key_count + %s WHERE id = %s",
-                       [revision, keys, self.cluster.pk])
+        cursor.execute(
+            f"UPDATE {_CLUSTER} SET revision = %s, key_count = key_count + %s WHERE id = %s",
+            [revision, keys, self.cluster.pk],
+        )
         self.cluster.revision = revision
         self._keys += keys
         if self.held is not None:
             self.held.revision = revision
             self.held.keys = self._keys
 
-    def create(self, key: str, value: dict, revision: int, prefix: str, namespace: str = "",
-               text: str | None = None, lease_expiry: int | None = None) -> KeyValue:
+    def create(
+        self,
+        key: str,
+        value: dict,
+        revision: int,
+        prefix: str,
+        namespace: str = "",
+        text: str | None = None,
+        lease_expiry: int | None = None,
+    ) -> KeyValue:
         """Put a new key; `text`, when given, is `value` encoded already; `lease_expiry` (virtual Unix
         milliseconds), when given, attaches it to a lease that ends then."""
         text = encode_value(value) if text is None else text
@@ -269,7 +290,8 @@ class Store:
                 f"INSERT INTO {_ENTRY} (cluster_id, key, prefix, namespace, create_revision, mod_revision, "
                 "version, value, lease_expiry) VALUES (%s, %s, %s, %s, %s, %s, 1, %s, %s) "
                 "ON CONFLICT (cluster_id, key) DO NOTHING RETURNING id",
-                [self.cluster.pk, key, prefix, namespace, revision, revision, text, lease_expiry])
+                [self.cluster.pk, key, prefix, namespace, revision, revision, text, lease_expiry],
+            )
             if cursor.fetchone() is None:
                 raise KeyExists(key)
             self._append(cursor, revision, Revision.PUT, key, prefix, namespace, revision, 1, text)
@@ -277,22 +299,42 @@ class Store:
         self._journal(Written(Revision.PUT, key, text, revision, revision, 1))
         return KeyValue(key, value, revision, revision, 1)
 
-    def _append(self, cursor: DriverCursor, revision: int, type_: str, key: str, prefix: str, namespace: str,
-                create_revision: int, version: int, text: str) -> None:
+    def _append(
+        self,
+        cursor: DriverCursor,
+        revision: int,
+        type_: str,
+        key: str,
+        prefix: str,
+        namespace: str,
+        create_revision: int,
+        version: int,
+        text: str,
+    ) -> None:
         """Add one write to the history (etcd's revision log)."""
         cursor.execute(
             f"INSERT INTO {_REVISION} (cluster_id, revision, type, key, prefix, namespace, create_revision, "
             "version, value) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
-            [self.cluster.pk, revision, type_, key, prefix, namespace, create_revision, version, text])
+            [self.cluster.pk, revision, type_, key, prefix, namespace, create_revision, version, text],
+        )
 
-    def update(self, key: str, value: dict, revision: int, expected_mod_revision: int | None = None,
-               text: str | None = None, lease_expiry: int | None = None) -> KeyValue:
+    def update(
+        self,
+        key: str,
+        value: dict,
+        revision: int,
+        expected_mod_revision: int | None = None,
+        text: str | None = None,
+        lease_expiry: int | None = None,
+    ) -> KeyValue:
         """Put a new value of an existing key, attached to the lease `lease_expiry` names (or to none,
         as a Put without a lease detaches the key from its old one)."""
         text = encode_value(value) if text is None else text
         # Compare-and-swap on mod_revision in the UPDATE itself, as etcd's txn does.
-        sql = (f"UPDATE {_ENTRY} SET mod_revision = %s, version = version + 1, value = %s, lease_expiry = %s "
-               "WHERE cluster_id = %s AND key = %s")
+        sql = (
+            f"UPDATE {_ENTRY} SET mod_revision = %s, version = version + 1, value = %s, lease_expiry = %s "
+            "WHERE cluster_id = %s AND key = %s"
+        )
         params: list = [revision, text, lease_expiry, self.cluster.pk, key]
         if expected_mod_revision is not None:
             sql += " AND mod_revision = %s"
@@ -313,8 +355,11 @@ class Store:
 
     def delete(self, key: str, revision: int, expected_mod_revision: int | None = None) -> KeyValue:
         with DriverCursor() as cursor:
-            cursor.execute(f"SELECT id, prefix, namespace, create_revision, mod_revision, value FROM {_ENTRY} "
-                           "WHERE cluster_id = %s AND key = %s", [self.cluster.pk, key])
+            cursor.execute(
+                f"SELECT id, prefix, namespace, create_revision, mod_revision, value FROM {_ENTRY} "
+                "WHERE cluster_id = %s AND key = %s",
+                [self.cluster.pk, key],
+            )
             row = cursor.fetchone()
             if row is None:
                 raise KeyMissing(key)
@@ -331,9 +376,11 @@ class Store:
         """The keys whose lease ended at or before `now` (virtual Unix milliseconds), soonest first, at most
         `limit`: what etcd's lessor revokes next (each is then deleted as any key is, see `delete`)."""
         with DriverCursor() as cursor:
-            cursor.execute(f"SELECT key FROM {_ENTRY} WHERE cluster_id = %s AND lease_expiry IS NOT NULL "
-                           "AND lease_expiry <= %s ORDER BY lease_expiry, key LIMIT %s",
-                           [self.cluster.pk, now, limit])
+            cursor.execute(
+                f"SELECT key FROM {_ENTRY} WHERE cluster_id = %s AND lease_expiry IS NOT NULL "
+                "AND lease_expiry <= %s ORDER BY lease_expiry, key LIMIT %s",
+                [self.cluster.pk, now, limit],
+            )
             return [row[0] for row in cursor.fetchall()]
 
     def _journal(self, written: Written) -> None:
@@ -345,14 +392,19 @@ class Store:
         with transaction.atomic():
             superseded: Iterable[int] = (
                 Revision.objects.filter(cluster=self.cluster, revision__lte=revision)
-                .values("key").annotate(last=Max("revision")).values_list("last", flat=True)
+                .values("key")
+                .annotate(last=Max("revision"))
+                .values_list("last", flat=True)
             )
             keep = set(superseded)
             old = Revision.objects.filter(cluster=self.cluster, revision__lt=revision)
-            doomed = [pk for pk, rev, typ in old.values_list("pk", "revision", "type")
-                      if rev not in keep or typ == Revision.DELETE]
+            doomed = [
+                pk
+                for pk, rev, typ in old.values_list("pk", "revision", "type")
+                if rev not in keep or typ == Revision.DELETE
+            ]
             for start in range(0, len(doomed), 500):
-                Revision.objects.filter(pk__in=doomed[start:start + 500]).delete()
+                Revision.objects.filter(pk__in=doomed[start : start + 500]).delete()
             Cluster.objects.filter(pk=self.cluster.pk).update(compact_revision=revision)
             self.cluster.compact_revision = revision
         return len(doomed)

@@ -1,4 +1,5 @@
 """Shared fixtures: a fresh simulated cluster per test, reached through the API server."""
+
 from __future__ import annotations
 
 from typing import Any, Iterator
@@ -62,9 +63,20 @@ def live_daphne(tmp_path_factory: pytest.TempPathFactory) -> Iterator[livesrv.Da
 
 # The tests that start Daphne or `manage.py` in a subprocess (and drive the real kubectl or the kubernetes
 # client against it) are marked `live`; `make test-fast` runs the rest with -m "not live".
-LIVE_MODULES = {"test_api_refusals_live.py", "test_bench_smoke.py", "test_class_restart.py", "test_deploy_settings.py",
-                "test_disruption_live.py", "test_failover.py", "test_kubectl_compare.py", "test_kubectl_live.py",
-                "test_python_client.py", "test_serve.py", "test_streaming_live.py", "test_workloads_live.py"}
+LIVE_MODULES = {
+    "test_api_refusals_live.py",
+    "test_bench_smoke.py",
+    "test_class_restart.py",
+    "test_deploy_settings.py",
+    "test_disruption_live.py",
+    "test_failover.py",
+    "test_kubectl_compare.py",
+    "test_kubectl_live.py",
+    "test_python_client.py",
+    "test_serve.py",
+    "test_streaming_live.py",
+    "test_workloads_live.py",
+}
 LIVE_FIXTURES = {"live", "real_kubectl", "live_daphne"}  # the fixtures that start (or share) a live server
 
 

@@ -15,6 +15,7 @@ cluster of its own (`shared_cluster`, deleted when the module is done, so the se
 use); `live_server` is a server of one's own with one cluster, for a module that needs its own settings or
 stops the server.
 """
+
 from __future__ import annotations
 
 import os
@@ -51,6 +52,7 @@ class LiveServer:
 @dataclass(frozen=True)
 class Daphne:
     """A running server, without clusters of its own: `add_cluster` and `shared_cluster` give it some."""
+
     url: str
     ca_file: Path
     log: Path  # Daphne's output, every cluster's requests in one file
@@ -70,8 +72,15 @@ def _free_port() -> int:
 
 
 def _manage(env: dict[str, str], *args: str) -> str:
-    result = subprocess.run([sys.executable, str(ROOT / "manage.py"), *args], cwd=ROOT, env=env, check=True,
-                            timeout=120, capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "manage.py"), *args],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        timeout=120,
+        capture_output=True,
+        text=True,
+    )
     return result.stdout.strip()
 
 
@@ -130,7 +139,11 @@ def serve(workdir: Path) -> Iterator[Daphne]:
     with open(log_path, "w") as log:
         process = subprocess.Popen(
             [str(Path(sys.executable).parent / "daphne"), "-e", endpoint, "web.asgi:application"],
-            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
         url = f"https://127.0.0.1:{port}"
         server = Daphne(url, cert_file, log_path, env)
         try:
@@ -162,12 +175,25 @@ def add_cluster(server: Daphne, cluster: str, nodes: int = 2, frozen: bool = Fal
 
     `frozen`: the cluster is created with its clock standing still (speed 0), so that no control loop ever moves
     it, as if the server ran no reconciler: for byte-for-byte comparisons of two runs against the same state."""
-    done = subprocess.run([sys.executable, "-c", _CREATE, cluster, str(nodes), "frozen" if frozen else "running"],
-                          cwd=ROOT, env=server.env, timeout=120, capture_output=True, text=True)
+    done = subprocess.run(
+        [sys.executable, "-c", _CREATE, cluster, str(nodes), "frozen" if frozen else "running"],
+        cwd=ROOT,
+        env=server.env,
+        timeout=120,
+        capture_output=True,
+        text=True,
+    )
     assert done.returncode == 0, f"cluster create {cluster}: {done.stderr}"
     token = done.stdout.strip().splitlines()[-1]
-    return LiveServer(server.url, token, server.ca_file, server.log, legacy_url=f"{server.url}/k8s/{cluster}",
-                      env=server.env, cluster=cluster)
+    return LiveServer(
+        server.url,
+        token,
+        server.ca_file,
+        server.log,
+        legacy_url=f"{server.url}/k8s/{cluster}",
+        env=server.env,
+        cluster=cluster,
+    )
 
 
 def shared_cluster(server: Daphne, cluster: str, nodes: int = 2, frozen: bool = False) -> Iterator[LiveServer]:
@@ -180,8 +206,16 @@ def shared_cluster(server: Daphne, cluster: str, nodes: int = 2, frozen: bool = 
     try:
         yield live
     finally:
-        server.deleting.append(subprocess.Popen([sys.executable, "-c", _DELETE, cluster], cwd=ROOT, env=server.env,
-                                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
+        server.deleting.append(
+            subprocess.Popen(
+                [sys.executable, "-c", _DELETE, cluster],
+                cwd=ROOT,
+                env=server.env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+        )
 
 
 def live_server(workdir: Path, cluster: str = CLUSTER, nodes: int = 2) -> Iterator[LiveServer]:
@@ -200,14 +234,25 @@ class LiveKubectl:
         self.server = server
         self.quiet = quiet
         self.env = {**os.environ, "KUBECONFIG": str(home / "kubeconfig"), "HOME": str(home)}
-        self.flags = ["--server", server.url, "--token", server.token, "--certificate-authority",
-                      str(server.ca_file)]
+        self.flags = ["--server", server.url, "--token", server.token, "--certificate-authority", str(server.ca_file)]
 
-    def run(self, *args: str, stdin: str | bytes | None = None, check: bool = True, timeout: float = 30,
-            env: dict | None = None) -> subprocess.CompletedProcess:
+    def run(
+        self,
+        *args: str,
+        stdin: str | bytes | None = None,
+        check: bool = True,
+        timeout: float = 30,
+        env: dict | None = None,
+    ) -> subprocess.CompletedProcess:
         text = not isinstance(stdin, bytes)
-        result = subprocess.run(["kubectl", *self.flags, *args], input=stdin, capture_output=True, text=text,
-                                timeout=timeout, env={**self.env, **(env or {})})
+        result = subprocess.run(
+            ["kubectl", *self.flags, *args],
+            input=stdin,
+            capture_output=True,
+            text=text,
+            timeout=timeout,
+            env={**self.env, **(env or {})},
+        )
         if check:
             assert result.returncode == 0, result.stderr
             if self.quiet:
@@ -215,5 +260,6 @@ class LiveKubectl:
         return result
 
     def popen(self, *args: str) -> subprocess.Popen:
-        return subprocess.Popen(["kubectl", *self.flags, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                text=True, env=self.env)
+        return subprocess.Popen(
+            ["kubectl", *self.flags, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=self.env
+        )

@@ -1,14 +1,23 @@
 """The admission plugins a created Pod or claim passes through."""
+
 from __future__ import annotations
 
 import pytest
 
 from cluster.apiserver.errors import StatusError
 
-NOT_READY = {"key": "node.kubernetes.io/not-ready", "operator": "Exists", "effect": "NoExecute",
-             "tolerationSeconds": 300}
-UNREACHABLE = {"key": "node.kubernetes.io/unreachable", "operator": "Exists", "effect": "NoExecute",
-               "tolerationSeconds": 300}
+NOT_READY = {
+    "key": "node.kubernetes.io/not-ready",
+    "operator": "Exists",
+    "effect": "NoExecute",
+    "tolerationSeconds": 300,
+}
+UNREACHABLE = {
+    "key": "node.kubernetes.io/unreachable",
+    "operator": "Exists",
+    "effect": "NoExecute",
+    "tolerationSeconds": 300,
+}
 
 
 def pod(**spec: object) -> dict:
@@ -25,8 +34,7 @@ def test_pods_get_default_toleration_seconds_priority_and_service_account(api) -
 
 
 def test_an_existing_toleration_is_not_doubled(api) -> None:
-    mine = {"key": "node.kubernetes.io/not-ready", "operator": "Exists", "effect": "NoExecute",
-            "tolerationSeconds": 30}
+    mine = {"key": "node.kubernetes.io/not-ready", "operator": "Exists", "effect": "NoExecute", "tolerationSeconds": 30}
     spec = api.create("pods", "default", pod(tolerations=[mine]))["spec"]
     assert spec["tolerations"] == [mine, UNREACHABLE]
 
@@ -35,12 +43,18 @@ def test_unknown_priority_class_is_forbidden(api) -> None:
     with pytest.raises(StatusError) as caught:
         api.create("pods", "default", pod(priorityClassName="gold"))
     assert (caught.value.code, caught.value.message) == (
-        403, 'pods "p" is forbidden: no PriorityClass with name gold was found')
+        403,
+        'pods "p" is forbidden: no PriorityClass with name gold was found',
+    )
 
 
 def test_claim_without_class_gets_the_default_storage_class(api) -> None:
-    claim = {"apiVersion": "v1", "kind": "PersistentVolumeClaim", "metadata": {"name": "data"},
-             "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "1Gi"}}}}
+    claim = {
+        "apiVersion": "v1",
+        "kind": "PersistentVolumeClaim",
+        "metadata": {"name": "data"},
+        "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "1Gi"}}},
+    }
     created = api.create("persistentvolumeclaims", "default", claim)
     assert created["spec"]["storageClassName"] == "standard"
     assert created["spec"]["volumeMode"] == "Filesystem"
@@ -48,9 +62,16 @@ def test_claim_without_class_gets_the_default_storage_class(api) -> None:
 
 
 def test_claim_with_empty_class_keeps_it_empty(api) -> None:
-    claim = {"apiVersion": "v1", "kind": "PersistentVolumeClaim", "metadata": {"name": "static"},
-             "spec": {"storageClassName": "", "accessModes": ["ReadWriteOnce"],
-                      "resources": {"requests": {"storage": "1Gi"}}}}
+    claim = {
+        "apiVersion": "v1",
+        "kind": "PersistentVolumeClaim",
+        "metadata": {"name": "static"},
+        "spec": {
+            "storageClassName": "",
+            "accessModes": ["ReadWriteOnce"],
+            "resources": {"requests": {"storage": "1Gi"}},
+        },
+    }
     assert api.create("persistentvolumeclaims", "default", claim)["spec"]["storageClassName"] == ""
 
 
@@ -73,7 +94,9 @@ def test_a_client_with_a_namespace_informer_is_admitted_by_its_copy(api) -> None
     with pytest.raises(StatusError) as caught:
         api.create("pods", "team", pod())
     assert (caught.value.code, caught.value.message) == (
-        403, 'pods "p" is forbidden: unable to create new content in namespace team because it is being terminated')
+        403,
+        'pods "p" is forbidden: unable to create new content in namespace team because it is being terminated',
+    )
     api.hooks.namespace_cache = {}.get  # the informer has not heard of it yet: the store is asked
     assert api.create("pods", "team", pod())["metadata"]["namespace"] == "team"
     with pytest.raises(StatusError) as caught:

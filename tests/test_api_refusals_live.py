@@ -5,6 +5,7 @@ selector) and gets upstream's refusals of a bad continue token and a bad selecto
 `auth can-i`, `auth whoami`, `get --chunk-size`, `events --for`, `--validate=warn` and an apply that
 would rename a pod's container (tests/test_api_refusals.py has the refusals over HTTP).
 """
+
 from __future__ import annotations
 
 import json
@@ -42,8 +43,10 @@ def test_the_python_client_pages_through_a_list(core):
 
     for n in range(7):
         labels = {"page": "yes", "parity": "even" if n % 2 == 0 else "odd"}
-        core.create_namespaced_config_map("default", client.V1ConfigMap(
-            metadata=client.V1ObjectMeta(name=f"page-{n}", labels=labels), data={"n": str(n)}))
+        core.create_namespaced_config_map(
+            "default",
+            client.V1ConfigMap(metadata=client.V1ObjectMeta(name=f"page-{n}", labels=labels), data={"n": str(n)}),
+        )
     names, token, remaining, pages = [], None, [], 0
     while True:
         page = core.list_namespaced_config_map("default", label_selector="page=yes", limit=3, _continue=token)
@@ -80,8 +83,10 @@ def test_the_python_client_sees_upstreams_refusals(core):
     assert json.loads(err.value.body)["message"].startswith("invalid continue token: continue key is not valid: ")
     with pytest.raises(ApiException) as err:
         core.list_namespaced_pod("default", label_selector="app in prod")
-    assert (err.value.status, json.loads(err.value.body)["message"]) == \
-        (400, "unable to parse requirement: found 'prod' expected: '('")
+    assert (err.value.status, json.loads(err.value.body)["message"]) == (
+        400,
+        "unable to parse requirement: found 'prod' expected: '('",
+    )
 
 
 # -- the real kubectl ----------------------------------------------------------------------------------
@@ -104,9 +109,9 @@ def test_kubectl_auth_can_i(live):
 def test_kubectl_auth_whoami(live):
     result = kubectl(live, "auth", "whoami")
     assert result.returncode == 0, result.stderr
-    assert result.stdout == ("ATTRIBUTE   VALUE\n"
-                             "Username    kubeclass-admin\n"
-                             "Groups      [system:masters system:authenticated]\n")
+    assert result.stdout == (
+        "ATTRIBUTE   VALUE\nUsername    kubeclass-admin\nGroups      [system:masters system:authenticated]\n"
+    )
 
 
 @kubectl_only
@@ -145,8 +150,9 @@ def test_kubectl_events_for_a_pod(live):
 
 @kubectl_only
 def test_kubectl_warns_of_an_unknown_field_and_strict_refuses_it(live):
-    manifest = json.dumps({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "warned"}, "data": {"k": "v"},
-                           "colour": "red"})
+    manifest = json.dumps(
+        {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "warned"}, "data": {"k": "v"}, "colour": "red"}
+    )
     warned = kubectl(live, "create", "--validate=warn", "-f", "-", stdin=manifest)
     assert warned.returncode == 0, warned.stderr
     assert 'Warning: unknown field "colour"' in warned.stderr
@@ -157,13 +163,17 @@ def test_kubectl_warns_of_an_unknown_field_and_strict_refuses_it(live):
 
 @kubectl_only
 def test_kubectl_apply_cannot_rename_a_pods_container(live):
-    pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "fixed"},
-           "spec": {"containers": [{"name": "web", "image": "nginx"}]}}
+    pod = {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": "fixed"},
+        "spec": {"containers": [{"name": "web", "image": "nginx"}]},
+    }
     assert kubectl(live, "apply", "-f", "-", stdin=json.dumps(pod)).returncode == 0
     pod["spec"]["containers"][0]["name"] = "api"
     result = kubectl(live, "apply", "-f", "-", stdin=json.dumps(pod))
     assert result.returncode == 1
     assert 'The Pod "fixed" is invalid: spec: Forbidden: pod updates may not change fields other than' in result.stderr
-    assert '-               Name:' in result.stderr.replace("\t", "        ") or '- \t\t\tName:' in result.stderr
+    assert "-               Name:" in result.stderr.replace("\t", "        ") or "- \t\t\tName:" in result.stderr
     pod["spec"]["containers"][0].update(name="web", image="nginx:1.27")
     assert kubectl(live, "apply", "-f", "-", stdin=json.dumps(pod)).returncode == 0

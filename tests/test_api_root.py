@@ -1,5 +1,6 @@
 """The API at the root of the server (the token chooses the cluster), its health, version and OpenAPI v2
 endpoints, the watch options, and `kubectl get --raw` in-process — through Django's test client."""
+
 from __future__ import annotations
 
 import io
@@ -17,8 +18,15 @@ from cluster.bootstrap import create_cluster
 from cluster.kubectl import cli
 from cluster.models import Cluster
 
-UNAUTHORIZED = {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
-                "message": "Unauthorized", "reason": "Unauthorized", "code": 401}
+UNAUTHORIZED = {
+    "kind": "Status",
+    "apiVersion": "v1",
+    "metadata": {},
+    "status": "Failure",
+    "message": "Unauthorized",
+    "reason": "Unauthorized",
+    "code": 401,
+}
 PROTOBUF = "application/com.github.proto-openapi.spec.v2@v1.0+protobuf"
 
 
@@ -81,8 +89,18 @@ def test_the_pages_stay_the_dashboards(cluster: Cluster) -> None:
 def test_the_root_with_a_token_lists_the_servers_paths(cluster: Cluster) -> None:
     paths = Client().get("/", headers=bearer(cluster)).json()["paths"]
     assert paths == sorted(paths)
-    assert {"/api", "/api/v1", "/apis", "/apis/apps/v1", "/healthz", "/livez/ping", "/readyz/shutdown",
-            "/openapi/v2", "/openapi/v3", "/version"} <= set(paths)
+    assert {
+        "/api",
+        "/api/v1",
+        "/apis",
+        "/apis/apps/v1",
+        "/healthz",
+        "/livez/ping",
+        "/readyz/shutdown",
+        "/openapi/v2",
+        "/openapi/v3",
+        "/version",
+    } <= set(paths)
     assert Client().get("/", headers={"Authorization": "Bearer wrong"}).json() == UNAUTHORIZED
 
 
@@ -158,8 +176,12 @@ def test_openapi_v2_json_carries_the_definitions_kubectl_looks_kinds_up_by(clust
     patch = doc["paths"]["/apis/apps/v1/namespaces/{namespace}/deployments/{name}"]["patch"]
     assert "application/strategic-merge-patch+json" in patch["consumes"]
     assert "fieldValidation" in [p["name"] for p in patch["parameters"]]
-    assert patch["parameters"][0] == {"name": "body", "in": "body", "required": True,
-                                      "schema": {"$ref": "#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.Patch"}}
+    assert patch["parameters"][0] == {
+        "name": "body",
+        "in": "body",
+        "required": True,
+        "schema": {"$ref": "#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.Patch"},
+    }
     refs = openapi_v2._refs(doc)  # noqa: SLF001 - every reference resolves
     assert refs <= set(doc["definitions"])
 
@@ -195,19 +217,28 @@ def events_of(chunks: list[bytes]) -> list[dict]:
 
 @pytest.mark.django_db
 def test_a_watch_flushes_its_headers_before_the_first_event(cluster: Cluster) -> None:
-    chunks = watch_chunks(cluster, "/api/v1/namespaces/default/configmaps?watch=1&timeoutSeconds=1&resourceVersion="
-                                   f"{APIServer(cluster).current_revision()}")
+    chunks = watch_chunks(
+        cluster,
+        "/api/v1/namespaces/default/configmaps?watch=1&timeoutSeconds=1&resourceVersion="
+        f"{APIServer(cluster).current_revision()}",
+    )
     assert chunks[0] == b""  # Daphne sends the status line and headers on this empty chunk
 
 
 @pytest.mark.django_db
-def test_send_initial_events_ends_the_initial_state_with_an_annotated_bookmark(cluster: Cluster,
-                                                                               api: APIServer) -> None:
+def test_send_initial_events_ends_the_initial_state_with_an_annotated_bookmark(
+    cluster: Cluster, api: APIServer
+) -> None:
     api.create("configmaps", "default", configmap("first"))
     api.create("configmaps", "default", configmap("second"))
-    events = events_of(watch_chunks(cluster, "/api/v1/namespaces/default/configmaps?watch=1&sendInitialEvents=true"
-                                             "&resourceVersionMatch=NotOlderThan&allowWatchBookmarks=true"
-                                             "&timeoutSeconds=1"))
+    events = events_of(
+        watch_chunks(
+            cluster,
+            "/api/v1/namespaces/default/configmaps?watch=1&sendInitialEvents=true"
+            "&resourceVersionMatch=NotOlderThan&allowWatchBookmarks=true"
+            "&timeoutSeconds=1",
+        )
+    )
     added = [e["object"]["metadata"]["name"] for e in events if e["type"] == "ADDED"]
     assert {"first", "second"} <= set(added)
     marker = events[len(added)]
@@ -220,9 +251,14 @@ def test_send_initial_events_ends_the_initial_state_with_an_annotated_bookmark(c
 @pytest.mark.django_db
 def test_send_initial_events_false_starts_after_the_current_state(cluster: Cluster, api: APIServer) -> None:
     api.create("configmaps", "default", configmap("old"))
-    events = events_of(watch_chunks(cluster, "/api/v1/namespaces/default/configmaps?watch=1&sendInitialEvents=false"
-                                             "&resourceVersionMatch=NotOlderThan&allowWatchBookmarks=true"
-                                             "&timeoutSeconds=3"))
+    events = events_of(
+        watch_chunks(
+            cluster,
+            "/api/v1/namespaces/default/configmaps?watch=1&sendInitialEvents=false"
+            "&resourceVersionMatch=NotOlderThan&allowWatchBookmarks=true"
+            "&timeoutSeconds=3",
+        )
+    )
     assert [e["type"] for e in events] == ["BOOKMARK"]  # only the one 2 s before the deadline
     assert "annotations" not in events[0]["object"]["metadata"]
 
@@ -230,24 +266,48 @@ def test_send_initial_events_false_starts_after_the_current_state(cluster: Clust
 @pytest.mark.django_db
 def test_a_watch_shorter_than_two_seconds_gets_no_deadline_bookmark(cluster: Cluster) -> None:
     since = APIServer(cluster).current_revision()
-    events = events_of(watch_chunks(cluster, "/api/v1/namespaces/default/configmaps?watch=1&allowWatchBookmarks=true"
-                                             f"&timeoutSeconds=1&resourceVersion={since}"))
+    events = events_of(
+        watch_chunks(
+            cluster,
+            "/api/v1/namespaces/default/configmaps?watch=1&allowWatchBookmarks=true"
+            f"&timeoutSeconds=1&resourceVersion={since}",
+        )
+    )
     assert events == []
 
 
-@pytest.mark.parametrize("query, causes", [
-    ("sendInitialEvents=true&allowWatchBookmarks=true",
-     ["resourceVersionMatch: Forbidden: sendInitialEvents requires setting resourceVersionMatch to NotOlderThan"]),
-    ("resourceVersionMatch=NotOlderThan",  # no allowWatchBookmarks check: ValidateListOptions has none
-     ["resourceVersionMatch: Forbidden: resourceVersionMatch is forbidden for watch unless sendInitialEvents is "
-      "provided"]),
-    ("sendInitialEvents=true&resourceVersionMatch=Exact&allowWatchBookmarks=true",
-     ["resourceVersionMatch: Forbidden: sendInitialEvents requires setting resourceVersionMatch to NotOlderThan",
-      'resourceVersionMatch: Unsupported value: "Exact": supported values: "NotOlderThan"']),
-])
+@pytest.mark.parametrize(
+    "query, causes",
+    [
+        (
+            "sendInitialEvents=true&allowWatchBookmarks=true",
+            [
+                "resourceVersionMatch: Forbidden: sendInitialEvents requires setting "
+                "resourceVersionMatch to NotOlderThan"
+            ],
+        ),
+        (
+            "resourceVersionMatch=NotOlderThan",  # no allowWatchBookmarks check: ValidateListOptions has none
+            [
+                "resourceVersionMatch: Forbidden: resourceVersionMatch is forbidden for watch unless "
+                "sendInitialEvents is "
+                "provided"
+            ],
+        ),
+        (
+            "sendInitialEvents=true&resourceVersionMatch=Exact&allowWatchBookmarks=true",
+            [
+                "resourceVersionMatch: Forbidden: sendInitialEvents requires setting "
+                "resourceVersionMatch to NotOlderThan",
+                'resourceVersionMatch: Unsupported value: "Exact": supported values: "NotOlderThan"',
+            ],
+        ),
+    ],
+)
 @pytest.mark.django_db
-def test_inconsistent_watch_list_options_are_invalid_list_options(cluster: Cluster, query: str,
-                                                                  causes: list[str]) -> None:
+def test_inconsistent_watch_list_options_are_invalid_list_options(
+    cluster: Cluster, query: str, causes: list[str]
+) -> None:
     response = Client().get(f"/api/v1/namespaces/default/configmaps?watch=1&{query}", headers=bearer(cluster))
     assert response.status_code == 422
     status = response.json()
@@ -272,8 +332,7 @@ def test_a_negative_timeout_ends_the_watch_at_once(cluster: Cluster) -> None:
 # -- kubectl get --raw, in-process ----------------------------------------------------------
 @pytest.mark.parametrize("path", ["/healthz", "/livez", "/readyz", "/livez/ping", "/readyz/etcd"])
 @pytest.mark.django_db
-def test_get_raw_of_each_health_path_prints_the_apis_own_answer(cluster: Cluster, api: APIServer,
-                                                                path: str) -> None:
+def test_get_raw_of_each_health_path_prints_the_apis_own_answer(cluster: Cluster, api: APIServer, path: str) -> None:
     assert kubectl(api, "get", "--raw", path) == (0, "ok", "")
     assert kubectl(api, "get", "--raw", path) == (0, Client().get(path, headers=bearer(cluster)).content.decode(), "")
 
@@ -291,18 +350,35 @@ def test_get_raw_verbose_version_and_discovery(cluster: Cluster, api: APIServer)
 @pytest.mark.django_db
 def test_get_raw_errors_are_kubectls(cluster: Cluster, api: APIServer) -> None:
     assert kubectl(api, "get", "--raw", "/nope") == (
-        1, "", "Error from server (NotFound): the server could not find the requested resource\n")
+        1,
+        "",
+        "Error from server (NotFound): the server could not find the requested resource\n",
+    )
     assert kubectl(api, "get", "--raw", "/c/test/") == (  # the API's paths only, never a page
-        1, "", "Error from server (NotFound): the server could not find the requested resource\n")
+        1,
+        "",
+        "Error from server (NotFound): the server could not find the requested resource\n",
+    )
     assert kubectl(api, "get", "--raw", "healthz") == (
-        1, "", 'error: --raw must be a valid URL path: parse "healthz": invalid URI for request\n')
+        1,
+        "",
+        'error: --raw must be a valid URL path: parse "healthz": invalid URI for request\n',
+    )
     assert kubectl(api, "get", "pods", "--raw", "/healthz") == (
-        1, "", "error: arguments may not be passed when --raw is specified\n")
+        1,
+        "",
+        "error: arguments may not be passed when --raw is specified\n",
+    )
     assert kubectl(api, "get", "--raw", "/healthz", "-o", "json") == (
-        1, "", "error: --raw and --output are mutually exclusive\n")
+        1,
+        "",
+        "error: --raw and --output are mutually exclusive\n",
+    )
     assert kubectl(api, "get", "--raw", "/healthz", "-w") == (
-        1, "", "error: --raw may not be specified with other flags that filter the server request or alter the "
-               "output\n")
+        1,
+        "",
+        "error: --raw may not be specified with other flags that filter the server request or alter the output\n",
+    )
 
 
 @pytest.mark.django_db

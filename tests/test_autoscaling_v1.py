@@ -1,4 +1,5 @@
 """One stored HorizontalPodAutoscaler served as autoscaling/v2 (preferred) and autoscaling/v1."""
+
 from __future__ import annotations
 
 import io
@@ -24,8 +25,12 @@ TARGET = {"apiVersion": "apps/v1", "kind": "Deployment", "name": "web"}
 
 
 def hpa_v1(name: str = "web", **spec: object) -> dict:
-    return {"apiVersion": "autoscaling/v1", "kind": "HorizontalPodAutoscaler", "metadata": {"name": name},
-            "spec": {"scaleTargetRef": TARGET, "minReplicas": 1, "maxReplicas": 10, **spec}}
+    return {
+        "apiVersion": "autoscaling/v1",
+        "kind": "HorizontalPodAutoscaler",
+        "metadata": {"name": name},
+        "spec": {"scaleTargetRef": TARGET, "minReplicas": 1, "maxReplicas": 10, **spec},
+    }
 
 
 def test_a_v1_hpa_reads_back_as_v2_with_a_cpu_utilization_metric(api: APIServer) -> None:
@@ -36,8 +41,12 @@ def test_a_v1_hpa_reads_back_as_v2_with_a_cpu_utilization_metric(api: APIServer)
     assert v2["apiVersion"] == "autoscaling/v2" and v2["spec"]["metrics"] == [CPU_50]
     assert (v2["spec"]["minReplicas"], v2["spec"]["maxReplicas"], v2["spec"]["scaleTargetRef"]) == (1, 10, TARGET)
     v1 = api.get(V1, "default", "web")
-    assert v1["spec"] == {"scaleTargetRef": TARGET, "minReplicas": 1, "maxReplicas": 10,
-                          "targetCPUUtilizationPercentage": 50}
+    assert v1["spec"] == {
+        "scaleTargetRef": TARGET,
+        "minReplicas": 1,
+        "maxReplicas": 10,
+        "targetCPUUtilizationPercentage": 50,
+    }
     assert "annotations" not in v1["metadata"]
 
 
@@ -48,11 +57,20 @@ def test_a_v1_hpa_without_a_target_gets_the_80_percent_cpu_default(api: APIServe
 
 
 def test_a_v2_hpa_reads_as_v1_with_its_other_metrics_in_an_annotation(api: APIServer) -> None:
-    memory = {"type": "Resource", "resource": {"name": "memory",
-                                               "target": {"type": "AverageValue", "averageValue": "100Mi"}}}
-    api.create(V2, "default", {"apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler",
-                               "metadata": {"name": "web"},
-                               "spec": {"scaleTargetRef": TARGET, "maxReplicas": 5, "metrics": [CPU_50, memory]}})
+    memory = {
+        "type": "Resource",
+        "resource": {"name": "memory", "target": {"type": "AverageValue", "averageValue": "100Mi"}},
+    }
+    api.create(
+        V2,
+        "default",
+        {
+            "apiVersion": "autoscaling/v2",
+            "kind": "HorizontalPodAutoscaler",
+            "metadata": {"name": "web"},
+            "spec": {"scaleTargetRef": TARGET, "maxReplicas": 5, "metrics": [CPU_50, memory]},
+        },
+    )
     v1 = api.get(V1, "default", "web")
     assert v1["spec"]["targetCPUUtilizationPercentage"] == 50 and v1["spec"]["maxReplicas"] == 5
     assert '"memory"' in v1["metadata"]["annotations"]["autoscaling.alpha.kubernetes.io/metrics"]
@@ -61,16 +79,24 @@ def test_a_v2_hpa_reads_as_v1_with_its_other_metrics_in_an_annotation(api: APISe
 
 
 def test_updating_through_v1_keeps_the_metrics_v1_cannot_express(api: APIServer) -> None:
-    memory = {"type": "Resource", "resource": {"name": "memory",
-                                               "target": {"type": "Utilization", "averageUtilization": 70}}}
-    api.create(V2, "default", {"apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler",
-                               "metadata": {"name": "web"},
-                               "spec": {"scaleTargetRef": TARGET, "maxReplicas": 5, "metrics": [CPU_50, memory]}})
+    memory = {
+        "type": "Resource",
+        "resource": {"name": "memory", "target": {"type": "Utilization", "averageUtilization": 70}},
+    }
+    api.create(
+        V2,
+        "default",
+        {
+            "apiVersion": "autoscaling/v2",
+            "kind": "HorizontalPodAutoscaler",
+            "metadata": {"name": "web"},
+            "spec": {"scaleTargetRef": TARGET, "maxReplicas": 5, "metrics": [CPU_50, memory]},
+        },
+    )
     v1 = api.get(V1, "default", "web")
     v1["spec"]["maxReplicas"] = 8
     api.update(V1, "default", "web", v1)
-    api.patch(V1, "default", "web", {"spec": {"targetCPUUtilizationPercentage": 60}},
-              "application/merge-patch+json")
+    api.patch(V1, "default", "web", {"spec": {"targetCPUUtilizationPercentage": 60}}, "application/merge-patch+json")
     v2 = api.get(V2, "default", "web")
     assert v2["spec"]["maxReplicas"] == 8 and v2["metadata"]["generation"] == 3
     assert [m["resource"]["name"] for m in v2["spec"]["metrics"]] == ["cpu", "memory"]
@@ -82,24 +108,41 @@ def test_v2_status_reads_as_v1_current_cpu_utilization(api: APIServer) -> None:
     api.create(V1, "default", hpa_v1(targetCPUUtilizationPercentage=50))
 
     def report(hpa: dict) -> dict:
-        hpa["status"] = {"currentReplicas": 2, "desiredReplicas": 3, "observedGeneration": 1,
-                         "currentMetrics": [{"type": "Resource", "resource": {
-                             "name": "cpu", "current": {"averageUtilization": 75, "averageValue": "150m"}}}]}
+        hpa["status"] = {
+            "currentReplicas": 2,
+            "desiredReplicas": 3,
+            "observedGeneration": 1,
+            "currentMetrics": [
+                {
+                    "type": "Resource",
+                    "resource": {"name": "cpu", "current": {"averageUtilization": 75, "averageValue": "150m"}},
+                }
+            ],
+        }
         return hpa
 
     api.update_with(V2, "default", "web", report, subresource="status")
     status = api.get(V1, "default", "web")["status"]
-    assert status == {"currentReplicas": 2, "desiredReplicas": 3, "observedGeneration": 1,
-                      "currentCPUUtilizationPercentage": 75}
+    assert status == {
+        "currentReplicas": 2,
+        "desiredReplicas": 3,
+        "observedGeneration": 1,
+        "currentCPUUtilizationPercentage": 75,
+    }
 
 
-@pytest.mark.parametrize("field, value, message", [
-    ("maxReplicas", 0, "spec.maxReplicas: Invalid value: 0: must be greater than 0"),
-    ("targetCPUUtilizationPercentage", "fifty", "cannot unmarshal string"),
-])
-def test_bad_v1_input_is_rejected_and_nothing_is_stored(api: APIServer, field: str, value: object,
-                                                        message: str) -> None:
+@pytest.mark.parametrize(
+    "field, value, message",
+    [
+        ("maxReplicas", 0, "spec.maxReplicas: Invalid value: 0: must be greater than 0"),
+        ("targetCPUUtilizationPercentage", "fifty", "cannot unmarshal string"),
+    ],
+)
+def test_bad_v1_input_is_rejected_and_nothing_is_stored(
+    api: APIServer, field: str, value: object, message: str
+) -> None:
     from cluster.apiserver.errors import StatusError
+
     with pytest.raises(StatusError) as err:
         api.create(V1, "default", hpa_v1(**{field: value}))
     assert err.value.code in (400, 422) and message in err.value.message
@@ -107,8 +150,16 @@ def test_bad_v1_input_is_rejected_and_nothing_is_stored(api: APIServer, field: s
 
 
 def test_deleting_through_v1_answers_in_v1(api: APIServer) -> None:
-    api.create(V2, "default", {"apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler",
-                               "metadata": {"name": "web"}, "spec": {"scaleTargetRef": TARGET, "maxReplicas": 3}})
+    api.create(
+        V2,
+        "default",
+        {
+            "apiVersion": "autoscaling/v2",
+            "kind": "HorizontalPodAutoscaler",
+            "metadata": {"name": "web"},
+            "spec": {"scaleTargetRef": TARGET, "maxReplicas": 3},
+        },
+    )
     gone = api.delete(V1, "default", "web")
     assert gone["apiVersion"] == "autoscaling/v1" and gone["spec"]["targetCPUUtilizationPercentage"] == 80
     assert api.list(V2, "default")["items"] == []
@@ -140,8 +191,9 @@ def test_api_resources_lists_hpa_once_and_api_versions_lists_both(api: APIServer
         cli.run(api, list(argv), stdin=io.StringIO(), stdout=out, stderr=io.StringIO())
         return out.getvalue()
 
-    assert [line.split()[2] for line in run("api-resources").splitlines()
-            if line.startswith("horizontalpodautoscalers")] == ["autoscaling/v2"]
+    assert [
+        line.split()[2] for line in run("api-resources").splitlines() if line.startswith("horizontalpodautoscalers")
+    ] == ["autoscaling/v2"]
     assert {"autoscaling/v1", "autoscaling/v2"} <= set(run("api-versions").split())
 
 
@@ -158,8 +210,13 @@ def live(tmp_path_factory: pytest.TempPathFactory, live_daphne: Daphne) -> Itera
 def real_kubectl(live: tuple[LiveServer, Path], *args: str) -> subprocess.CompletedProcess:
     server, home = live
     flags = ["--server", server.url, "--token", server.token, "--certificate-authority", str(server.ca_file)]
-    return subprocess.run(["kubectl", *flags, *args], capture_output=True, text=True, timeout=30,
-                          env={**os.environ, "KUBECONFIG": str(home / "kubeconfig"), "HOME": str(home)})
+    return subprocess.run(
+        ["kubectl", *flags, *args],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        env={**os.environ, "KUBECONFIG": str(home / "kubeconfig"), "HOME": str(home)},
+    )
 
 
 def test_kubectl_autoscale_posts_a_v1_hpa_that_get_hpa_shows(live) -> None:

@@ -6,6 +6,7 @@ the real HTTP path (bearer token, URL, media type). Every refused request must
 leave the cluster's revision where it was; every accepted one must be readable
 back, as must every row the store holds.
 """
+
 from __future__ import annotations
 
 import json
@@ -32,11 +33,22 @@ BODIES = {
     DEPLOYMENTS: {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "x"}, "spec": WORKLOAD_SPEC},
     REPLICASETS: {"apiVersion": "apps/v1", "kind": "ReplicaSet", "metadata": {"name": "x"}, "spec": WORKLOAD_SPEC},
     PODS: {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "x"}, "spec": POD_SPEC},
-    SERVICES: {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "x"},
-               "spec": {"selector": {"app": "x"}, "ports": [{"port": 80}]}},
-    HPAS: {"apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler", "metadata": {"name": "x"},
-           "spec": {"scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "x"},
-                    "minReplicas": 1, "maxReplicas": 3}},
+    SERVICES: {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": {"name": "x"},
+        "spec": {"selector": {"app": "x"}, "ports": [{"port": 80}]},
+    },
+    HPAS: {
+        "apiVersion": "autoscaling/v2",
+        "kind": "HorizontalPodAutoscaler",
+        "metadata": {"name": "x"},
+        "spec": {
+            "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "x"},
+            "minReplicas": 1,
+            "maxReplicas": 3,
+        },
+    },
     CONFIGMAPS: {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "x"}, "data": {"k": "v"}},
 }
 
@@ -47,14 +59,25 @@ INTEGER_FIELDS = [
     (DEPLOYMENTS, "spec.revisionHistoryLimit", "DeploymentSpec.spec.revisionHistoryLimit of type int32"),
     (DEPLOYMENTS, "spec.progressDeadlineSeconds", "DeploymentSpec.spec.progressDeadlineSeconds of type int32"),
     (REPLICASETS, "spec.replicas", "ReplicaSetSpec.spec.replicas of type int32"),
-    (PODS, "spec.containers.0.ports.0.containerPort",
-     "ContainerPort.spec.containers.ports.containerPort of type int32"),
+    (
+        PODS,
+        "spec.containers.0.ports.0.containerPort",
+        "ContainerPort.spec.containers.ports.containerPort of type int32",
+    ),
     (SERVICES, "spec.ports.0.port", "ServicePort.spec.ports.port of type int32"),
     (HPAS, "spec.maxReplicas", "HorizontalPodAutoscalerSpec.spec.maxReplicas of type int32"),
     (HPAS, "spec.minReplicas", "HorizontalPodAutoscalerSpec.spec.minReplicas of type int32"),
 ]
-INT32_OUT_OF_RANGE = ["2147483648", "-2147483649", "99999999999", "9223372036854775808", "18446744073709551616",
-                      "1e30", "1e308", "2.5"]
+INT32_OUT_OF_RANGE = [
+    "2147483648",
+    "-2147483649",
+    "99999999999",
+    "9223372036854775808",
+    "18446744073709551616",
+    "1e30",
+    "1e308",
+    "2.5",
+]
 INT64_FIELDS = [
     (PODS, "spec.terminationGracePeriodSeconds", "PodSpec.spec.terminationGracePeriodSeconds of type int64"),
     (PODS, "spec.activeDeadlineSeconds", "PodSpec.spec.activeDeadlineSeconds of type int64"),
@@ -83,14 +106,26 @@ def with_number(collection: str, path: str, literal: str) -> str:
     return json.dumps(body).replace('"@@NUMBER@@"', literal)
 
 
-def refused(kube: Kube, cluster: Cluster, method: str, path: str, body: object, status: int, reason: str,
-            content_type: str = "application/json") -> dict:
+def refused(
+    kube: Kube,
+    cluster: Cluster,
+    method: str,
+    path: str,
+    body: object,
+    status: int,
+    reason: str,
+    content_type: str = "application/json",
+) -> dict:
     before = revision(cluster)
     response = kube.request(method, path, body, content_type=content_type)
     assert response.status_code == status, response.content[:300]
     payload = response.json()
-    assert (payload["kind"], payload["status"], payload["reason"], payload["code"]) == \
-        ("Status", "Failure", reason, status)
+    assert (payload["kind"], payload["status"], payload["reason"], payload["code"]) == (
+        "Status",
+        "Failure",
+        reason,
+        status,
+    )
     assert revision(cluster) == before, "a refused request wrote to the store"
     return payload
 
@@ -106,8 +141,7 @@ def every_row_is_readable(cluster: Cluster) -> None:
 @pytest.mark.django_db
 @pytest.mark.parametrize("literal", INT32_OUT_OF_RANGE)
 @pytest.mark.parametrize(("collection", "path", "go_field"), INTEGER_FIELDS)
-def test_an_int32_field_out_of_range_is_refused_as_go_decodes_it(kube, cluster, collection, path, go_field,
-                                                                    literal):
+def test_an_int32_field_out_of_range_is_refused_as_go_decodes_it(kube, cluster, collection, path, go_field, literal):
     status = refused(kube, cluster, "POST", collection, with_number(collection, path, literal), 400, "BadRequest")
     assert "cannot unmarshal number" in status["message"]
     assert status["message"].endswith(f"into Go struct field {go_field}")
@@ -133,37 +167,50 @@ def test_replicas_within_int32_are_accepted(kube, cluster, literal):
 def test_the_exact_replicas_bomb_from_the_report_is_refused(kube, cluster):
     body = with_number(DEPLOYMENTS, "spec.replicas", "1e30")
     status = refused(kube, cluster, "POST", DEPLOYMENTS, body, 400, "BadRequest")
-    assert status["message"] == ('Deployment in version "v1" cannot be handled as a Deployment: json: cannot '
-                                 "unmarshal number 1e+30 into Go struct field DeploymentSpec.spec.replicas of type "
-                                 "int32")
+    assert status["message"] == (
+        'Deployment in version "v1" cannot be handled as a Deployment: json: cannot '
+        "unmarshal number 1e+30 into Go struct field DeploymentSpec.spec.replicas of type "
+        "int32"
+    )
 
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("replicas", [2**31, 2**63, -(2**31) - 1])
-@pytest.mark.parametrize("method, content_type", [
-    ("PATCH", "application/merge-patch+json"),
-    ("PATCH", "application/strategic-merge-patch+json"),
-    ("PUT", "application/json"),
-])
+@pytest.mark.parametrize(
+    "method, content_type",
+    [
+        ("PATCH", "application/merge-patch+json"),
+        ("PATCH", "application/strategic-merge-patch+json"),
+        ("PUT", "application/json"),
+    ],
+)
 def test_the_scale_subresource_refuses_replicas_beyond_int32(kube, cluster, replicas, method, content_type):
     assert kube.request("POST", DEPLOYMENTS, BODIES[DEPLOYMENTS]).status_code == 201
     body = {"spec": {"replicas": replicas}}
     if method == "PUT":
-        body = {"apiVersion": "autoscaling/v1", "kind": "Scale", "metadata": {"name": "x", "namespace": "default"},
-                **body}
-    status = refused(kube, cluster, method, DEPLOYMENTS + "/x/scale", body, 400, "BadRequest",
-                     content_type=content_type)
+        body = {
+            "apiVersion": "autoscaling/v1",
+            "kind": "Scale",
+            "metadata": {"name": "x", "namespace": "default"},
+            **body,
+        }
+    status = refused(
+        kube, cluster, method, DEPLOYMENTS + "/x/scale", body, 400, "BadRequest", content_type=content_type
+    )
     assert f"cannot unmarshal number {replicas}" in status["message"]
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("patch, content_type", [
-    ({"spec": {"replicas": 2**31}}, "application/merge-patch+json"),
-    ({"spec": {"replicas": 2**63}}, "application/strategic-merge-patch+json"),
-    ([{"op": "replace", "path": "/spec/replicas", "value": 2**40}], "application/json-patch+json"),
-    ([{"op": "replace", "path": "/spec/replicas", "value": 1e30}], "application/json-patch+json"),
-    ({"spec": {"template": {"spec": {"terminationGracePeriodSeconds": 2**63}}}}, "application/merge-patch+json"),
-])
+@pytest.mark.parametrize(
+    "patch, content_type",
+    [
+        ({"spec": {"replicas": 2**31}}, "application/merge-patch+json"),
+        ({"spec": {"replicas": 2**63}}, "application/strategic-merge-patch+json"),
+        ([{"op": "replace", "path": "/spec/replicas", "value": 2**40}], "application/json-patch+json"),
+        ([{"op": "replace", "path": "/spec/replicas", "value": 1e30}], "application/json-patch+json"),
+        ({"spec": {"template": {"spec": {"terminationGracePeriodSeconds": 2**63}}}}, "application/merge-patch+json"),
+    ],
+)
 def test_a_patch_cannot_smuggle_a_number_out_of_range(kube, cluster, patch, content_type):
     assert kube.request("POST", DEPLOYMENTS, BODIES[DEPLOYMENTS]).status_code == 201
     # patch.go: the patched object does not decode, a 422 on the `patch` field (errors.NewInvalid, no kind)
@@ -183,8 +230,10 @@ MALFORMED_JSON = [
     ("depth 100000", nested(100_000)),
     ("objects 5000 deep", '{"a":' * 5000 + "1" + "}" * 5000),
     ("a 5000-digit integer", '{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"d"},"x":1' + "0" * 5000 + "}"),
-    ("a 50-digit integer",
-     '{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"d","generation":1' + "0" * 50 + "}}"),
+    (
+        "a 50-digit integer",
+        '{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"d","generation":1' + "0" * 50 + "}}",
+    ),
     ("NaN", '{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"d"},"x":NaN}'),
     ("Infinity", '{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"d"},"x":Infinity}'),
     ("-Infinity", '{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"d"},"x":-Infinity}'),
@@ -239,12 +288,15 @@ def billion_laughs(levels: int) -> str:
 @pytest.mark.django_db
 @pytest.mark.parametrize("levels", [3, 4, 5, 6, 7, 8, 9])
 def test_a_yaml_alias_bomb_is_refused_as_go_yaml_refuses_it(kube, cluster, levels):
-    status = refused(kube, cluster, "POST", CONFIGMAPS, billion_laughs(levels), 400, "BadRequest",
-                     content_type="application/yaml")
+    status = refused(
+        kube, cluster, "POST", CONFIGMAPS, billion_laughs(levels), 400, "BadRequest", content_type="application/yaml"
+    )
     # transformDecodeError: the kind could not be read, so the body is summarised (in hex: not a JSON object)
-    assert status["message"] == ("the object provided is unrecognized (must be of type ConfigMap): error converting "
-                                 "YAML to JSON: yaml: document contains excessive aliasing "
-                                 "(61706956657273696f6e3a2076310a6b696e643a20436f6e6669674d6170 ...)")
+    assert status["message"] == (
+        "the object provided is unrecognized (must be of type ConfigMap): error converting "
+        "YAML to JSON: yaml: document contains excessive aliasing "
+        "(61706956657273696f6e3a2076310a6b696e643a20436f6e6669674d6170 ...)"
+    )
 
 
 MALFORMED_YAML = [
@@ -278,12 +330,30 @@ def test_malformed_yaml_is_refused_and_writes_nothing(kube, cluster, case, body)
 
 # -- media types and sizes ------------------------------------------------------------
 @pytest.mark.django_db
-@pytest.mark.parametrize("content_type", ["text/plain", "application/xml", "application/x-www-form-urlencoded",
-                                          "multipart/form-data; boundary=x", "application/octet-stream",
-                                          "image/png", "application/cbor", "application/apply-patch+yaml"])
+@pytest.mark.parametrize(
+    "content_type",
+    [
+        "text/plain",
+        "application/xml",
+        "application/x-www-form-urlencoded",
+        "multipart/form-data; boundary=x",
+        "application/octet-stream",
+        "image/png",
+        "application/cbor",
+        "application/apply-patch+yaml",
+    ],
+)
 def test_a_body_kube_apiserver_does_not_decode_is_a_415(kube, cluster, content_type):
-    status = refused(kube, cluster, "POST", CONFIGMAPS, json.dumps(BODIES[CONFIGMAPS]), 415, "UnsupportedMediaType",
-                     content_type=content_type)
+    status = refused(
+        kube,
+        cluster,
+        "POST",
+        CONFIGMAPS,
+        json.dumps(BODIES[CONFIGMAPS]),
+        415,
+        "UnsupportedMediaType",
+        content_type=content_type,
+    )
     assert status["message"].startswith("the body of the request was in an unknown format")
 
 
@@ -291,8 +361,16 @@ def test_a_body_kube_apiserver_does_not_decode_is_a_415(kube, cluster, content_t
 @pytest.mark.parametrize("content_type", ["text/plain", "application/json", "application/yaml", "application/xml"])
 def test_an_unknown_patch_type_is_a_415(kube, cluster, content_type):
     assert kube.request("POST", CONFIGMAPS, BODIES[CONFIGMAPS]).status_code == 201
-    refused(kube, cluster, "PATCH", CONFIGMAPS + "/x", {"data": {"k": "w"}}, 415, "UnsupportedMediaType",
-            content_type=content_type)
+    refused(
+        kube,
+        cluster,
+        "PATCH",
+        CONFIGMAPS + "/x",
+        {"data": {"k": "w"}},
+        415,
+        "UnsupportedMediaType",
+        content_type=content_type,
+    )
 
 
 @pytest.mark.django_db
@@ -317,8 +395,11 @@ def test_configmap_data_over_1_mib_is_invalid_as_upstream_validates_it(kube, clu
 
 # -- strings: Go's decoder replaces what is not Unicode -----------------------------------
 SURROGATE_PLACES = [
-    ("an annotation value", '{"metadata":{"name":"s","annotations":{"a":"\\ud800"}}}',
-     ("metadata", "annotations", "a")),
+    (
+        "an annotation value",
+        '{"metadata":{"name":"s","annotations":{"a":"\\ud800"}}}',
+        ("metadata", "annotations", "a"),
+    ),
     ("an annotation key", '{"metadata":{"name":"s","annotations":{"a\\udfff":"v"}}}', None),
     ("a data value", '{"metadata":{"name":"s"},"data":{"k":"x\\udc00y"}}', ("data", "k")),
     ("a data key", '{"metadata":{"name":"s"},"data":{"\\ud800k":"v"}}', None),
@@ -369,12 +450,15 @@ def test_the_reported_surrogate_object_is_stored_as_go_would_and_the_cluster_kee
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("patch, content_type", [
-    ('{"data":{"k":"\\ud800"}}', "application/merge-patch+json"),
-    ('{"metadata":{"labels":{"a":"b"}},"data":{"k":"\\udfff"}}', "application/strategic-merge-patch+json"),
-    ('[{"op":"add","path":"/data/k2","value":"\\ud800"}]', "application/json-patch+json"),
-    ('{"metadata":{"annotations":{"x":"\\udbff\\udbff"}}}', "application/merge-patch+json"),
-])
+@pytest.mark.parametrize(
+    "patch, content_type",
+    [
+        ('{"data":{"k":"\\ud800"}}', "application/merge-patch+json"),
+        ('{"metadata":{"labels":{"a":"b"}},"data":{"k":"\\udfff"}}', "application/strategic-merge-patch+json"),
+        ('[{"op":"add","path":"/data/k2","value":"\\ud800"}]', "application/json-patch+json"),
+        ('{"metadata":{"annotations":{"x":"\\udbff\\udbff"}}}', "application/merge-patch+json"),
+    ],
+)
 def test_a_patch_with_lone_surrogates_stores_replacement_characters(kube, cluster, patch, content_type):
     assert kube.request("POST", CONFIGMAPS, BODIES[CONFIGMAPS]).status_code == 201
     response = kube.request("PATCH", CONFIGMAPS + "/x", patch, content_type=content_type)
@@ -393,9 +477,16 @@ def test_a_name_that_is_not_a_dns_label_is_invalid(kube, cluster, name):
 # -- the store's own guarantee ------------------------------------------------------------
 @pytest.mark.django_db
 def test_in_process_writes_are_cleaned_too(api, cluster):
-    api.create("configmaps", "default", {
-        "apiVersion": "v1", "kind": "ConfigMap",
-        "metadata": {"name": "p", "annotations": {"n": "v\udc00"}}, "data": {"k": "x\ud800y"}})
+    api.create(
+        "configmaps",
+        "default",
+        {
+            "apiVersion": "v1",
+            "kind": "ConfigMap",
+            "metadata": {"name": "p", "annotations": {"n": "v\udc00"}},
+            "data": {"k": "x\ud800y"},
+        },
+    )
     stored = api.get("configmaps", "default", "p")
     assert stored["data"] == {"k": "x\ufffdy"}
     assert stored["metadata"]["annotations"] == {"n": "v\ufffd"}
@@ -408,7 +499,8 @@ def test_a_huge_integer_from_an_in_process_caller_is_refused(api, cluster):
 
     before = revision(cluster)
     with pytest.raises(StatusError) as refused_:
-        api.create("configmaps", "default", {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "big"},
-                                             "x": 2**80})
+        api.create(
+            "configmaps", "default", {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "big"}, "x": 2**80}
+        )
     assert refused_.value.code == 400
     assert revision(cluster) == before

@@ -1,4 +1,5 @@
 """The benchmarks still run end to end and print their summary lines (at a small size)."""
+
 from __future__ import annotations
 
 import os
@@ -10,25 +11,39 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 SUMMARY = re.compile(
     r"apiserver: 300 creates \d+/s, 300 updates \d+/s, list \(150 of 300 by label\) [\d.]+ s; "
-    r"raw bulk insert \d+ rows/s; ratio [\d.]+ %")
+    r"raw bulk insert \d+ rows/s; ratio [\d.]+ %"
+)
 
 
 def test_apiserver_bench_prints_its_summary_line():
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "SQLITE_PATH")}
-    result = subprocess.run([sys.executable, str(ROOT / "bench" / "apiserver.py"), "--pods", "300"],
-                            cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "apiserver.py"), "--pods", "300"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 0, result.stderr[-2000:]
     assert SUMMARY.search(result.stdout), result.stdout
 
 
 RECONCILE_SUMMARY = re.compile(
     r"reconcile: 20 nodes, 100 replicas, 100 Ready in [\d.]+ s wall \([\d.]+ pods/s\), peak memory \d+ MiB; "
-    r"\d+ store writes \(\d+/s\) vs raw bulk insert \d+ rows/s: ratio [\d.]+ %")
+    r"\d+ store writes \(\d+/s\) vs raw bulk insert \d+ rows/s: ratio [\d.]+ %"
+)
 
 
 def test_reconcile_bench_brings_every_replica_to_ready_and_prints_its_summary_line():
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "SQLITE_PATH")}
-    result = subprocess.run([sys.executable, str(ROOT / "bench" / "reconcile.py"), "--nodes", "20",
-                             "--replicas", "100"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=180)
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "reconcile.py"), "--nodes", "20", "--replicas", "100"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
     assert result.returncode == 0, result.stderr[-2000:]
     assert RECONCILE_SUMMARY.search(result.stdout), result.stdout

@@ -5,6 +5,7 @@ step in their hands-on sandbox, stops the server (SIGTERM) and starts a new one
 on the same file. The student's next request lands in the same sandbox with the
 step still done, and the teacher's desk still lists them.
 """
+
 from __future__ import annotations
 
 import http.cookiejar
@@ -49,9 +50,13 @@ class Person:
 
 
 def serve(env: dict, port: int, log: Path) -> subprocess.Popen:
-    process = subprocess.Popen([str(Path(sys.executable).parent / "daphne"), "-b", "127.0.0.1", "-p", str(port),
-                                "web.asgi:application"], cwd=ROOT, env=env, stdout=log.open("a"),
-                               stderr=subprocess.STDOUT)
+    process = subprocess.Popen(
+        [str(Path(sys.executable).parent / "daphne"), "-b", "127.0.0.1", "-p", str(port), "web.asgi:application"],
+        cwd=ROOT,
+        env=env,
+        stdout=log.open("a"),
+        stderr=subprocess.STDOUT,
+    )
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:
@@ -74,8 +79,13 @@ def stop(process: subprocess.Popen) -> None:
 
 def test_a_class_and_its_progress_survive_a_restart(tmp_path):
     env = server_env(tmp_path / "db.sqlite3")
-    subprocess.run([sys.executable, str(ROOT / "manage.py"), "migrate", "--noinput", "-v0"], cwd=ROOT, env=env,
-                   check=True, timeout=120)
+    subprocess.run(
+        [sys.executable, str(ROOT / "manage.py"), "migrate", "--noinput", "-v0"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        timeout=120,
+    )
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     teacher, student = Person(), Person()

@@ -1,4 +1,5 @@
 """The virtual clock's wire format (metav1.Time: seconds precision, a Z suffix)."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -11,13 +12,16 @@ UTC = dt.timezone.utc
 SEOUL = dt.timezone(dt.timedelta(hours=9))
 
 
-@pytest.mark.parametrize("moment, text", [
-    (dt.datetime(2026, 11, 27, 2, 25, 31, 999_999, tzinfo=UTC), "2026-11-27T02:25:31Z"),
-    (dt.datetime(2026, 11, 27, 2, 25, 32, tzinfo=UTC), "2026-11-27T02:25:32Z"),
-    (dt.datetime(2026, 11, 27, 11, 25, 32, tzinfo=SEOUL), "2026-11-27T02:25:32Z"),
-    (dt.datetime(1969, 12, 31, 23, 59, 59, 500_000, tzinfo=UTC), "1969-12-31T23:59:59Z"),
-    (dt.datetime(1970, 1, 1, 0, 0, 0, 300_000, tzinfo=UTC), "1970-01-01T00:00:00Z"),
-])
+@pytest.mark.parametrize(
+    "moment, text",
+    [
+        (dt.datetime(2026, 11, 27, 2, 25, 31, 999_999, tzinfo=UTC), "2026-11-27T02:25:31Z"),
+        (dt.datetime(2026, 11, 27, 2, 25, 32, tzinfo=UTC), "2026-11-27T02:25:32Z"),
+        (dt.datetime(2026, 11, 27, 11, 25, 32, tzinfo=SEOUL), "2026-11-27T02:25:32Z"),
+        (dt.datetime(1969, 12, 31, 23, 59, 59, 500_000, tzinfo=UTC), "1969-12-31T23:59:59Z"),
+        (dt.datetime(1970, 1, 1, 0, 0, 0, 300_000, tzinfo=UTC), "1970-01-01T00:00:00Z"),
+    ],
+)
 def test_times_are_written_in_utc_to_the_second(moment: dt.datetime, text: str) -> None:
     assert clock.rfc3339(moment) == text
     assert clock.rfc3339(moment) == text  # the second time, from the formatted second

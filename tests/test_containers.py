@@ -4,6 +4,7 @@ Each test applies a manifest with the in-process kubectl, fast-forwards the clus
 (`manage.py simulate`) and looks at what a user would: `kubectl get`, events, `kubectl logs`,
 `kubectl exec`.
 """
+
 from __future__ import annotations
 
 import io
@@ -98,8 +99,9 @@ def test_the_liveness_exec_task_fails_three_probes_then_restarts_the_container(s
     assert sim.ok("exec", "liveness-exec", "--", "cat", "/tmp/healthy") == ""
     sim.wait(25)
     unhealthy = [e for e in sim.events("liveness-exec") if e[0] == "Unhealthy"]
-    assert unhealthy == [("Unhealthy", "Liveness probe failed: cat: can't open '/tmp/healthy': No such file or "
-                                       "directory\n", 3)]
+    assert unhealthy == [
+        ("Unhealthy", "Liveness probe failed: cat: can't open '/tmp/healthy': No such file or directory\n", 3)
+    ]
     assert ("Killing", "Container liveness failed liveness probe, will be restarted", 1) in sim.events("liveness-exec")
     assert sim.container("liveness-exec")["restartCount"] == 0  # sh as PID 1 ignores SIGTERM: 30 s of grace
     sim.wait(40)
@@ -113,8 +115,9 @@ def test_an_exec_that_puts_the_file_back_keeps_the_container_alive(sim: Sim) -> 
     sim.apply(LIVENESS_EXEC)
     sim.wait(33)
     code, _, err = sim.run("exec", "liveness-exec", "--", "cat", "/tmp/healthy")
-    assert code == 1 and err == ("cat: can't open '/tmp/healthy': No such file or directory\n"
-                                 "command terminated with exit code 1\n")
+    assert code == 1 and err == (
+        "cat: can't open '/tmp/healthy': No such file or directory\ncommand terminated with exit code 1\n"
+    )
     sim.ok("exec", "liveness-exec", "--", "touch", "/tmp/healthy")
     sim.wait(30)
     assert not [e for e in sim.events("liveness-exec") if e[0] == "Killing"]
@@ -207,10 +210,14 @@ def test_the_redis_pod_waits_for_its_configmap_with_failed_mount_events(sim: Sim
     sim.apply(REDIS)
     sim.wait(20)
     assert sim.status_column("redis") == "ContainerCreating"
-    assert ("FailedMount", 'MountVolume.SetUp failed for volume "config" : configmap "example-redis-config" not found'
-            ) in [e[:2] for e in sim.events("redis")]
-    sim.apply('{"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "example-redis-config"}, '
-              '"data": {"redis-config": "maxmemory 2mb\\n"}}')
+    assert (
+        "FailedMount",
+        'MountVolume.SetUp failed for volume "config" : configmap "example-redis-config" not found',
+    ) in [e[:2] for e in sim.events("redis")]
+    sim.apply(
+        '{"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "example-redis-config"}, '
+        '"data": {"redis-config": "maxmemory 2mb\\n"}}'
+    )
     sim.wait(150)
     assert sim.status_column("redis") == "Running"
     assert sim.ok("exec", "redis", "--", "cat", "/redis-master/redis.conf") == "maxmemory 2mb\n"
@@ -221,7 +228,8 @@ def test_redis_with_a_config_path_that_does_not_exist_crash_loops_saying_why(sim
     sim.wait(30)
     assert sim.status_column("redis") == "CrashLoopBackOff"
     assert sim.ok("logs", "redis").endswith(
-        "# Fatal error, can't open config file '/redis-master/redis.conf': No such file or directory\n")
+        "# Fatal error, can't open config file '/redis-master/redis.conf': No such file or directory\n"
+    )
     assert sim.container("redis")["lastState"]["terminated"]["exitCode"] == 1
 
 
@@ -229,15 +237,20 @@ def test_the_nginx_1_161_typo_cannot_be_pulled_and_backs_off(sim: Sim) -> None:
     sim.ok("create", "deployment", "nginx-deployment", "--image=nginx:1.161")
     sim.wait(5)
     pod = sim.api.list("pods", "default")["items"][0]["metadata"]["name"]
-    message = ('rpc error: code = NotFound desc = failed to pull and unpack image "docker.io/library/nginx:1.161": '
-               'failed to resolve reference "docker.io/library/nginx:1.161": docker.io/library/nginx:1.161: not found')
+    message = (
+        'rpc error: code = NotFound desc = failed to pull and unpack image "docker.io/library/nginx:1.161": '
+        'failed to resolve reference "docker.io/library/nginx:1.161": docker.io/library/nginx:1.161: not found'
+    )
     assert sim.status_column(pod) == "ImagePullBackOff"
     reasons = [e[:2] for e in sim.events(pod)]
     assert ("Failed", f'Failed to pull image "nginx:1.161": {message}') in reasons
     assert ("Failed", "Error: ErrImagePull") in reasons and ("Failed", "Error: ImagePullBackOff") in reasons
     code, _, err = sim.run("logs", pod)
-    assert (code, err) == (1, f'Error from server (BadRequest): container "nginx" in pod "{pod}" is waiting to '
-                              f"start: trying and failing to pull image\n")
+    assert (code, err) == (
+        1,
+        f'Error from server (BadRequest): container "nginx" in pod "{pod}" is waiting to '
+        f"start: trying and failing to pull image\n",
+    )
     sim.ok("set", "image", "deployment/nginx-deployment", "nginx=nginx:1.16.1")
     sim.wait(30)
     assert [row.split()[2] for row in sim.ok("get", "pods").splitlines()[1:]] == ["Running"]
@@ -247,10 +260,13 @@ def test_a_misspelt_repository_is_refused_by_docker_hub_and_an_unknown_one_runs(
     sim.ok("run", "typo", "--image=ngnix:1.27")
     sim.ok("run", "mine", "--image=ghcr.io/example/shop:v3")
     sim.wait(5)
-    assert ("Failed", 'Failed to pull image "ngnix:1.27": rpc error: code = Unknown desc = failed to pull and unpack '
-            'image "docker.io/library/ngnix:1.27": failed to resolve reference "docker.io/library/ngnix:1.27": pull '
-            'access denied, repository does not exist or may require authorization: server message: '
-            'insufficient_scope: authorization failed') in [e[:2] for e in sim.events("typo")]
+    assert (
+        "Failed",
+        'Failed to pull image "ngnix:1.27": rpc error: code = Unknown desc = failed to pull and unpack '
+        'image "docker.io/library/ngnix:1.27": failed to resolve reference "docker.io/library/ngnix:1.27": pull '
+        "access denied, repository does not exist or may require authorization: server message: "
+        "insufficient_scope: authorization failed",
+    ) in [e[:2] for e in sim.events("typo")]
     assert sim.status_column("mine") == "Running"
     sim.ok("fault", "image", "ghcr.io/example/shop", "missing")
     sim.ok("run", "mine2", "--image=ghcr.io/example/shop:v3")
@@ -269,8 +285,9 @@ def test_a_one_shot_busybox_pod_ends_in_error_with_its_exit_code_and_log(sim: Si
 
 
 def test_the_job_example_computes_pi_to_2000_digits(sim: Sim) -> None:
-    sim.ok("run", "pi", "--image=perl:5.34.0", "--restart=Never", "--", "perl", "-Mbignum=bpi", "-wle",
-           "print bpi(2000)")
+    sim.ok(
+        "run", "pi", "--image=perl:5.34.0", "--restart=Never", "--", "perl", "-Mbignum=bpi", "-wle", "print bpi(2000)"
+    )
     sim.wait(60)
     assert sim.status_column("pi") == "Completed"
     digits = sim.ok("logs", "pi")
@@ -279,12 +296,21 @@ def test_the_job_example_computes_pi_to_2000_digits(sim: Sim) -> None:
 
 
 def test_logs_previous_shows_the_container_before_the_restart(sim: Sim) -> None:
-    sim.ok("run", "counter", "--image=busybox:1.36", "--", "sh", "-c",
-           'echo "run started"; i=0; while [ $i -lt 3 ]; do echo "tick $i"; i=$((i+1)); sleep 1; done; exit 2')
+    sim.ok(
+        "run",
+        "counter",
+        "--image=busybox:1.36",
+        "--",
+        "sh",
+        "-c",
+        'echo "run started"; i=0; while [ $i -lt 3 ]; do echo "tick $i"; i=$((i+1)); sleep 1; done; exit 2',
+    )
     sim.wait(3)
     code, _, err = sim.run("logs", "counter", "--previous")
-    assert (code, err) == (1, 'Error from server (BadRequest): previous terminated container "counter" in pod '
-                              '"counter" not found\n')
+    assert (code, err) == (
+        1,
+        'Error from server (BadRequest): previous terminated container "counter" in pod "counter" not found\n',
+    )
     sim.wait(15)
     assert sim.container("counter")["restartCount"] >= 1
     previous = sim.ok("logs", "counter", "-p")
@@ -420,8 +446,9 @@ def test_postgres_without_a_password_refuses_to_start(sim: Sim) -> None:
     sim.ok("run", "db", "--image=postgres:17")
     sim.wait(40)
     assert sim.status_column("db") == "CrashLoopBackOff"
-    assert sim.ok("logs", "db").startswith("Error: Database is uninitialized and superuser password is not "
-                                           "specified.\n")
+    assert sim.ok("logs", "db").startswith(
+        "Error: Database is uninitialized and superuser password is not specified.\n"
+    )
     sim.ok("run", "db2", "--image=postgres:17", "--env=POSTGRES_PASSWORD=secret")
     sim.wait(40)
     assert sim.status_column("db2") == "Running"
@@ -458,11 +485,14 @@ spec:
     assert (terminated["reason"], terminated["exitCode"]) == ("OOMKilled", 137)
 
 
-@pytest.mark.parametrize("args, reason", [
-    (["-cpus", "2"], None),  # the documentation's "Assign CPU Resources" pod: it runs
-    (["-mem-total", "150Mi", "-mem-alloc-size", "10Mi"], "OOMKilled"),  # more than its 100Mi limit
-    (["-mem-total", "50Mi"], None),
-])
+@pytest.mark.parametrize(
+    "args, reason",
+    [
+        (["-cpus", "2"], None),  # the documentation's "Assign CPU Resources" pod: it runs
+        (["-mem-total", "150Mi", "-mem-alloc-size", "10Mi"], "OOMKilled"),  # more than its 100Mi limit
+        (["-mem-total", "50Mi"], None),
+    ],
+)
 def test_vish_stress_reads_its_go_flags(sim: Sim, args: list[str], reason: str | None) -> None:
     sim.apply(f"""
 apiVersion: v1
@@ -505,6 +535,7 @@ def test_exec_runs_a_shell_in_the_container(sim: Sim) -> None:
 
 def test_requests_from_the_traffic_panel_show_in_nginxs_access_log(sim: Sim) -> None:
     from cluster import proxy
+
     sim.ok("create", "deployment", "web", "--image=nginx:1.27")
     sim.ok("expose", "deployment", "web", "--port=80")
     sim.wait(20)

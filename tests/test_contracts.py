@@ -1,5 +1,6 @@
 """The seams ARCHITECTURE.md names, checked: the component contract, the driver's back-off, the hooks
 an API server is given, the shared pod questions and the page's kubectl verbs."""
+
 from __future__ import annotations
 
 import ast
@@ -33,8 +34,16 @@ def test_every_component_keeps_the_declared_contract(api: APIServer) -> None:
 
 
 def test_the_scheduler_kubelet_proxy_and_dns_do_not_import_controllers() -> None:
-    for name in ("scheduler/scheduler.py", "kubelet.py", "kubelet_pods.py", "kubelet_images.py",
-                 "kubelet_terminate.py", "kubelet_backoff.py", "proxy.py", "dns.py"):
+    for name in (
+        "scheduler/scheduler.py",
+        "kubelet.py",
+        "kubelet_pods.py",
+        "kubelet_images.py",
+        "kubelet_terminate.py",
+        "kubelet_backoff.py",
+        "proxy.py",
+        "dns.py",
+    ):
         found = {m for m in _imports(ROOT / "cluster" / name) if m.startswith("cluster.controllers")}
         assert not found, (name, found)
 
@@ -65,8 +74,13 @@ def test_an_api_server_is_given_its_hooks_and_reports_traffic_to_its_observers(c
 
 def test_pod_readiness_and_availability_are_asked_one_way() -> None:
     since = "2026-01-01T00:00:00Z"
-    pod = {"metadata": {}, "status": {"phase": "Running", "conditions": [
-        {"type": "Ready", "status": "True", "lastTransitionTime": since}]}}
+    pod = {
+        "metadata": {},
+        "status": {
+            "phase": "Running",
+            "conditions": [{"type": "Ready", "status": "True", "lastTransitionTime": since}],
+        },
+    }
     later = dt.datetime(2026, 1, 1, 0, 0, 10, tzinfo=dt.timezone.utc)
     assert podutil.is_ready(pod) and podutil.is_active(pod) and not podutil.is_terminal(pod)
     assert podutil.is_available(pod, 5, later) and not podutil.is_available(pod, 10, later)

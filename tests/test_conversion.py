@@ -1,4 +1,5 @@
 """One stored Event, served as core/v1 and as events.k8s.io/v1 with upstream's field names."""
+
 from __future__ import annotations
 
 from cluster import events

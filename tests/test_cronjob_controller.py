@@ -1,4 +1,5 @@
 """The cronjob controller on the cluster's virtual clock, and cron schedules as robfig/cron reads them."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -77,38 +78,47 @@ def field(described: str, title: str) -> str:
 
 
 def job_names(sim: Sim, prefix: str) -> list[str]:
-    return sorted(j["metadata"]["name"] for j in sim.api.list("jobs", "default")["items"]
-                  if j["metadata"]["name"].startswith(prefix))
+    return sorted(
+        j["metadata"]["name"]
+        for j in sim.api.list("jobs", "default")["items"]
+        if j["metadata"]["name"].startswith(prefix)
+    )
 
 
 # -- schedules -----------------------------------------------------------------------
-@pytest.mark.parametrize("schedule, after, expected", [
-    ("* * * * *", "2024-05-01 10:00:30", "2024-05-01 10:01:00"),
-    ("*/15 * * * *", "2024-05-01 10:01:00", "2024-05-01 10:15:00"),
-    ("0 9 * * mon-fri", "2024-05-03 09:00:00", "2024-05-06 09:00:00"),  # Friday 9:00 → Monday
-    ("30 6-16/4 * * *", "2024-05-01 10:31:00", "2024-05-01 14:30:00"),
-    ("0 0 1,15 * *", "2024-05-02 00:00:00", "2024-05-15 00:00:00"),
-    ("0 0 13 * 5", "2024-05-02 00:00:00", "2024-05-03 00:00:00"),  # day of month OR day of week
-    ("@hourly", "2024-05-01 10:00:00", "2024-05-01 11:00:00"),
-    ("@weekly", "2024-05-01 10:00:00", "2024-05-05 00:00:00"),
-    ("@yearly", "2024-05-01 10:00:00", "2025-01-01 00:00:00"),
-    ("5/20 * * * *", "2024-05-01 10:06:00", "2024-05-01 10:25:00"),
-])
+@pytest.mark.parametrize(
+    "schedule, after, expected",
+    [
+        ("* * * * *", "2024-05-01 10:00:30", "2024-05-01 10:01:00"),
+        ("*/15 * * * *", "2024-05-01 10:01:00", "2024-05-01 10:15:00"),
+        ("0 9 * * mon-fri", "2024-05-03 09:00:00", "2024-05-06 09:00:00"),  # Friday 9:00 → Monday
+        ("30 6-16/4 * * *", "2024-05-01 10:31:00", "2024-05-01 14:30:00"),
+        ("0 0 1,15 * *", "2024-05-02 00:00:00", "2024-05-15 00:00:00"),
+        ("0 0 13 * 5", "2024-05-02 00:00:00", "2024-05-03 00:00:00"),  # day of month OR day of week
+        ("@hourly", "2024-05-01 10:00:00", "2024-05-01 11:00:00"),
+        ("@weekly", "2024-05-01 10:00:00", "2024-05-05 00:00:00"),
+        ("@yearly", "2024-05-01 10:00:00", "2025-01-01 00:00:00"),
+        ("5/20 * * * *", "2024-05-01 10:06:00", "2024-05-01 10:25:00"),
+    ],
+)
 def test_next_activation_follows_robfig_cron(schedule, after, expected):
     assert cron.parse_standard(schedule).next(at(after)) == at(expected)
 
 
-@pytest.mark.parametrize("schedule, message", [
-    ("", "empty spec string"),
-    ("* * * *", "expected exactly 5 fields, found 4: [* * * *]"),
-    ("61 * * * *", "end of range (61) above maximum (59): 61"),
-    ("* * * * 7", "end of range (7) above maximum (6): 7"),
-    ("* * 0 * *", "beginning of range (0) below minimum (1): 0"),
-    ("5-1 * * * *", "beginning of range (5) beyond end of range (1): 5-1"),
-    ("x * * * *", 'failed to parse int from x: strconv.Atoi: parsing "x": invalid syntax'),
-    ("*/0 * * * *", "step of range should be a positive number: */0"),
-    ("@fortnightly", "unrecognized descriptor: @fortnightly"),
-])
+@pytest.mark.parametrize(
+    "schedule, message",
+    [
+        ("", "empty spec string"),
+        ("* * * *", "expected exactly 5 fields, found 4: [* * * *]"),
+        ("61 * * * *", "end of range (61) above maximum (59): 61"),
+        ("* * * * 7", "end of range (7) above maximum (6): 7"),
+        ("* * 0 * *", "beginning of range (0) below minimum (1): 0"),
+        ("5-1 * * * *", "beginning of range (5) beyond end of range (1): 5-1"),
+        ("x * * * *", 'failed to parse int from x: strconv.Atoi: parsing "x": invalid syntax'),
+        ("*/0 * * * *", "step of range should be a positive number: */0"),
+        ("@fortnightly", "unrecognized descriptor: @fortnightly"),
+    ],
+)
 def test_bad_schedules_get_robfig_crons_messages(schedule, message):
     with pytest.raises(cron.CronError, match=f"^{re.escape(message)}$"):
         cron.parse_standard(schedule)
@@ -120,16 +130,27 @@ def test_a_time_zone_moves_the_schedule():
 
 
 def test_jobs_are_named_after_their_scheduled_minute_and_stamped_with_it():
-    cronjob_ = {"metadata": {"name": "hello", "namespace": "default", "uid": "u"}, "apiVersion": "batch/v1",
-                "kind": "CronJob", "spec": {"jobTemplate": {"metadata": {"labels": {"a": "b"}}, "spec": {}}}}
+    cronjob_ = {
+        "metadata": {"name": "hello", "namespace": "default", "uid": "u"},
+        "apiVersion": "batch/v1",
+        "kind": "CronJob",
+        "spec": {"jobTemplate": {"metadata": {"labels": {"a": "b"}}, "spec": {}}},
+    }
     scheduled = at("2024-05-01 10:01:00")
     assert job_name(cronjob_, scheduled) == f"hello-{int(scheduled.timestamp()) // 60}" == "hello-28575961"
     job = job_from_template(cronjob_, scheduled, cron.load_location("Asia/Seoul"))
-    assert job["metadata"]["annotations"] == {"batch.kubernetes.io/cronjob-scheduled-timestamp":
-                                              "2024-05-01T19:01:00+09:00"}
+    assert job["metadata"]["annotations"] == {
+        "batch.kubernetes.io/cronjob-scheduled-timestamp": "2024-05-01T19:01:00+09:00"
+    }
     assert job["metadata"]["labels"] == {"a": "b"}
-    assert job["metadata"]["ownerReferences"][0] == {"apiVersion": "batch/v1", "kind": "CronJob", "name": "hello",
-                                                     "uid": "u", "controller": True, "blockOwnerDeletion": True}
+    assert job["metadata"]["ownerReferences"][0] == {
+        "apiVersion": "batch/v1",
+        "kind": "CronJob",
+        "name": "hello",
+        "uid": "u",
+        "controller": True,
+        "blockOwnerDeletion": True,
+    }
 
 
 # -- the controller --------------------------------------------------------------------------
@@ -139,8 +160,9 @@ def test_the_hello_cronjob_of_the_documentation_runs_every_minute(sim):
     [first] = job_names(sim, "hello-")
     scheduled = dt.datetime.fromtimestamp(int(first.rsplit("-", 1)[1]) * 60, UTC)
     job = sim.get("jobs", first)
-    assert job["metadata"]["annotations"]["batch.kubernetes.io/cronjob-scheduled-timestamp"] == \
-        scheduled.strftime("%Y-%m-%dT%H:%M:%SZ")
+    assert job["metadata"]["annotations"]["batch.kubernetes.io/cronjob-scheduled-timestamp"] == scheduled.strftime(
+        "%Y-%m-%dT%H:%M:%SZ"
+    )
     assert job["metadata"]["ownerReferences"][0]["kind"] == "CronJob"
     cj = sim.get("cronjobs", "hello")
     assert cj["status"]["lastScheduleTime"] == clock.rfc3339(scheduled)
@@ -168,9 +190,11 @@ def test_forbid_skips_a_run_while_the_last_one_is_active(sim):
     sim.apply(cronjob("forbid", "* * * * *", "sleep 90", concurrencyPolicy="Forbid"))
     sim.run(until_next_minute(sim) + 65)
     assert len(job_names(sim, "forbid-")) == 1
-    assert ("Normal", "JobAlreadyActive",
-            "Not starting job because prior execution is running and concurrency policy is Forbid") \
-        in sim.events("CronJob")
+    assert (
+        "Normal",
+        "JobAlreadyActive",
+        "Not starting job because prior execution is running and concurrency policy is Forbid",
+    ) in sim.events("CronJob")
 
 
 def test_replace_stops_the_running_job_for_the_next_one(sim):
@@ -221,8 +245,10 @@ def test_failed_jobs_history_limit_keeps_one_failed_job(sim):
 
 
 def test_kubectl_create_cronjob_and_a_job_from_it(sim):
-    assert sim.ok("create cronjob tick --image=busybox:1.36 --schedule='*/5 * * * *' -- date") == \
-        "cronjob.batch/tick created\n"
+    assert (
+        sim.ok("create cronjob tick --image=busybox:1.36 --schedule='*/5 * * * *' -- date")
+        == "cronjob.batch/tick created\n"
+    )
     tick = sim.get("cronjobs", "tick")
     assert tick["spec"]["jobTemplate"]["metadata"]["name"] == "tick"
     assert tick["spec"]["jobTemplate"]["spec"]["template"]["spec"]["restartPolicy"] == "OnFailure"
@@ -230,29 +256,59 @@ def test_kubectl_create_cronjob_and_a_job_from_it(sim):
     assert sim.ok("create job now --from=cronjob/tick") == "job.batch/now created\n"
     now = sim.get("jobs", "now")
     assert now["metadata"]["annotations"] == {"cronjob.kubernetes.io/instantiate": "manual"}
-    assert now["metadata"]["ownerReferences"] == [{"apiVersion": "batch/v1", "kind": "CronJob", "name": "tick",
-                                                   "uid": tick["metadata"]["uid"], "controller": True}]
+    assert now["metadata"]["ownerReferences"] == [
+        {
+            "apiVersion": "batch/v1",
+            "kind": "CronJob",
+            "name": "tick",
+            "uid": tick["metadata"]["uid"],
+            "controller": True,
+        }
+    ]
     sim.run(20)
     assert sim.rows("get job now")[0][:3] == ["now", "Complete", "1/1"]
-    assert sim.kubectl("create cronjob x --image=busybox") == \
-        (1, "", 'error: required flag(s) "schedule" not set\n')
-    assert sim.kubectl("create job y --from=cronjob/nope") == \
-        (1, "", 'Error from server (NotFound): cronjobs.batch "nope" not found\n')
+    assert sim.kubectl("create cronjob x --image=busybox") == (1, "", 'error: required flag(s) "schedule" not set\n')
+    assert sim.kubectl("create job y --from=cronjob/nope") == (
+        1,
+        "",
+        'Error from server (NotFound): cronjobs.batch "nope" not found\n',
+    )
     header = sim.ok("get cronjobs -o wide").splitlines()[0].split()
-    assert header == ["NAME", "SCHEDULE", "TIMEZONE", "SUSPEND", "ACTIVE", "LAST", "SCHEDULE", "AGE", "CONTAINERS",
-                      "IMAGES", "SELECTOR"]
+    assert header == [
+        "NAME",
+        "SCHEDULE",
+        "TIMEZONE",
+        "SUSPEND",
+        "ACTIVE",
+        "LAST",
+        "SCHEDULE",
+        "AGE",
+        "CONTAINERS",
+        "IMAGES",
+        "SELECTOR",
+    ]
 
 
-@pytest.mark.parametrize("spec, message", [
-    ({"schedule": "61 * * * *"},
-     'spec.schedule: Invalid value: "61 * * * *": end of range (61) above maximum (59): 61'),
-    ({"schedule": "TZ=UTC * * * * *"},
-     'spec.schedule: Invalid value: "TZ=UTC * * * * *": cannot use TZ or CRON_TZ in schedule, use timeZone field '
-     "instead"),
-    ({"timeZone": "Mars/Olympus"}, 'spec.timeZone: Invalid value: "Mars/Olympus": unknown time zone Mars/Olympus'),
-    ({"concurrencyPolicy": "Sometimes"},
-     'spec.concurrencyPolicy: Unsupported value: "Sometimes": supported values: "Allow", "Forbid", "Replace"'),
-])
+@pytest.mark.parametrize(
+    "spec, message",
+    [
+        (
+            {"schedule": "61 * * * *"},
+            'spec.schedule: Invalid value: "61 * * * *": end of range (61) above maximum (59): 61',
+        ),
+        (
+            {"schedule": "TZ=UTC * * * * *"},
+            'spec.schedule: Invalid value: "TZ=UTC * * * * *": cannot use TZ or CRON_TZ in schedule, '
+            "use timeZone field "
+            "instead",
+        ),
+        ({"timeZone": "Mars/Olympus"}, 'spec.timeZone: Invalid value: "Mars/Olympus": unknown time zone Mars/Olympus'),
+        (
+            {"concurrencyPolicy": "Sometimes"},
+            'spec.concurrencyPolicy: Unsupported value: "Sometimes": supported values: "Allow", "Forbid", "Replace"',
+        ),
+    ],
+)
 def test_invalid_cronjobs_are_refused_with_upstreams_message(sim, spec, message):
     body = cronjob("bad", spec.pop("schedule", "* * * * *"), "true", **spec)
     with pytest.raises(StatusError) as refused:

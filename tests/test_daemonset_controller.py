@@ -1,4 +1,5 @@
 """The daemonset controller: one pod per eligible node, placed through the scheduler, rolled out and back."""
+
 from __future__ import annotations
 
 import pytest
@@ -36,8 +37,9 @@ def sim(cluster) -> Sim:
 
 
 def nodes_of(sim: Sim, prefix: str, namespace: str = "default") -> list[str]:
-    return sorted(p["spec"].get("nodeName", "") for p in sim.pods(namespace, prefix)
-                  if not p["metadata"].get("deletionTimestamp"))
+    return sorted(
+        p["spec"].get("nodeName", "") for p in sim.pods(namespace, prefix) if not p["metadata"].get("deletionTimestamp")
+    )
 
 
 def test_the_fluentd_daemonset_of_the_documentation_puts_a_pod_on_every_node(sim):
@@ -48,31 +50,54 @@ def test_the_fluentd_daemonset_of_the_documentation_puts_a_pod_on_every_node(sim
     assert sorted(p["spec"]["nodeName"] for p in pods) == ["kind-control-plane", "worker-1", "worker-2", "worker-3"]
     ds = sim.get("daemonsets", "fluentd-elasticsearch", "kube-system")
     assert ds["metadata"]["annotations"] == {"deprecated.daemonset.template.generation": "1"}
-    assert ds["spec"]["updateStrategy"] == {"type": "RollingUpdate",
-                                            "rollingUpdate": {"maxUnavailable": 1, "maxSurge": 0}}
-    [revision] = [r for r in sim.api.list("controllerrevisions", "kube-system")["items"]  # kindnet and kube-proxy
-                  if r["metadata"]["name"].startswith("fluentd-elasticsearch-")]     # have theirs too
+    assert ds["spec"]["updateStrategy"] == {
+        "type": "RollingUpdate",
+        "rollingUpdate": {"maxUnavailable": 1, "maxSurge": 0},
+    }
+    [revision] = [
+        r
+        for r in sim.api.list("controllerrevisions", "kube-system")["items"]  # kindnet and kube-proxy
+        if r["metadata"]["name"].startswith("fluentd-elasticsearch-")
+    ]  # have theirs too
     assert revision["revision"] == 1
     hash_ = revision["metadata"]["labels"]["controller-revision-hash"]
     assert revision["data"]["spec"]["template"]["$patch"] == "replace"
     for pod in pods:
-        assert labels(pod) == {"name": "fluentd-elasticsearch", "controller-revision-hash": hash_,
-                               "pod-template-generation": "1"}
+        assert labels(pod) == {
+            "name": "fluentd-elasticsearch",
+            "controller-revision-hash": hash_,
+            "pod-template-generation": "1",
+        }
         terms = pod["spec"]["affinity"]["nodeAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"]
-        assert terms == {"nodeSelectorTerms": [{"matchFields": [
-            {"key": "metadata.name", "operator": "In", "values": [pod["spec"]["nodeName"]]}]}]}
+        assert terms == {
+            "nodeSelectorTerms": [
+                {"matchFields": [{"key": "metadata.name", "operator": "In", "values": [pod["spec"]["nodeName"]]}]}
+            ]
+        }
         keys = [(t["key"], t["effect"]) for t in pod["spec"]["tolerations"]]
-        assert keys == [("node-role.kubernetes.io/control-plane", "NoSchedule"),
-                        ("node-role.kubernetes.io/master", "NoSchedule"),
-                        ("node.kubernetes.io/not-ready", "NoExecute"), ("node.kubernetes.io/unreachable", "NoExecute"),
-                        ("node.kubernetes.io/disk-pressure", "NoSchedule"),
-                        ("node.kubernetes.io/memory-pressure", "NoSchedule"),
-                        ("node.kubernetes.io/pid-pressure", "NoSchedule"),
-                        ("node.kubernetes.io/unschedulable", "NoSchedule")]
+        assert keys == [
+            ("node-role.kubernetes.io/control-plane", "NoSchedule"),
+            ("node-role.kubernetes.io/master", "NoSchedule"),
+            ("node.kubernetes.io/not-ready", "NoExecute"),
+            ("node.kubernetes.io/unreachable", "NoExecute"),
+            ("node.kubernetes.io/disk-pressure", "NoSchedule"),
+            ("node.kubernetes.io/memory-pressure", "NoSchedule"),
+            ("node.kubernetes.io/pid-pressure", "NoSchedule"),
+            ("node.kubernetes.io/unschedulable", "NoSchedule"),
+        ]
     name, desired, current, _ready, up_to_date, _available, node_selector, _age = sim.rows("get ds -n kube-system")[0]
     assert (name, desired, current, up_to_date, node_selector) == ("fluentd-elasticsearch", "4", "4", "4", "<none>")
-    assert sim.ok("get ds -n kube-system").splitlines()[0].split() == \
-        ["NAME", "DESIRED", "CURRENT", "READY", "UP-TO-DATE", "AVAILABLE", "NODE", "SELECTOR", "AGE"]
+    assert sim.ok("get ds -n kube-system").splitlines()[0].split() == [
+        "NAME",
+        "DESIRED",
+        "CURRENT",
+        "READY",
+        "UP-TO-DATE",
+        "AVAILABLE",
+        "NODE",
+        "SELECTOR",
+        "AGE",
+    ]
     events = [e for e in sim.events("DaemonSet", "kube-system") if "fluentd-elasticsearch-" in e[2]]
     assert sorted(m for _t, _r, m in events) == sorted(f"Created pod: {p['metadata']['name']}" for p in pods)
 
@@ -101,8 +126,11 @@ def test_a_node_added_later_gets_a_pod_and_a_cordoned_one_keeps_it(sim):
 
 def test_a_node_selector_picks_the_nodes_and_follows_their_labels(sim):
     sim.ok("label node worker-2 disk=ssd")
-    sim.apply(daemonset().replace("    spec:\n      containers:", "    spec:\n      nodeSelector: {disk: ssd}\n"
-                                                                   "      containers:"))
+    sim.apply(
+        daemonset().replace(
+            "    spec:\n      containers:", "    spec:\n      nodeSelector: {disk: ssd}\n      containers:"
+        )
+    )
     sim.run(20)
     assert nodes_of(sim, "agent-") == ["worker-2"]
     assert sim.rows("get ds agent")[0][1] == "1" and sim.rows("get ds agent")[0][6] == "disk=ssd"
@@ -126,10 +154,15 @@ def test_taints_keep_daemon_pods_away_unless_tolerated(sim):
 
 def test_the_controller_adds_tolerations_for_node_problems():
     tolerations = daemon_tolerations({"hostNetwork": True})
-    assert {"key": "node.kubernetes.io/network-unavailable", "operator": "Exists", "effect": "NoSchedule"} \
-        in tolerations
-    node = {"metadata": {"name": "n", "labels": {}},
-            "spec": {"taints": [{"key": "node.kubernetes.io/not-ready", "effect": "NoExecute"}]}}
+    assert {
+        "key": "node.kubernetes.io/network-unavailable",
+        "operator": "Exists",
+        "effect": "NoSchedule",
+    } in tolerations
+    node = {
+        "metadata": {"name": "n", "labels": {}},
+        "spec": {"taints": [{"key": "node.kubernetes.io/not-ready", "effect": "NoExecute"}]},
+    }
     ds = {"spec": {"template": {"spec": {}}}}
     assert should_run(node, ds) == (True, True)
     node["spec"]["taints"].append({"key": "x", "value": "y", "effect": "NoSchedule"})
@@ -189,28 +222,40 @@ def test_rollout_history_and_undo_use_controller_revisions(sim):
     sim.run(30)
     sim.ok("set image ds/agent main=nginx:1.28")
     sim.run(60)
-    assert sim.ok("rollout history ds/agent") == \
-        "daemonset.apps/agent \nREVISION  CHANGE-CAUSE\n1         <none>\n2         <none>\n\n"
+    assert (
+        sim.ok("rollout history ds/agent")
+        == "daemonset.apps/agent \nREVISION  CHANGE-CAUSE\n1         <none>\n2         <none>\n\n"
+    )
     assert "Image:\tnginx:1.27" in sim.ok("rollout history ds/agent --revision=1")
     assert sim.ok("rollout undo ds/agent") == "daemonset.apps/agent rolled back\n"
     sim.run(60)
     assert {p["spec"]["containers"][0]["image"] for p in sim.pods(prefix="agent-")} == {"nginx:1.27"}
     revisions = {r["revision"]: r["metadata"]["name"] for r in sim.api.list("controllerrevisions", "default")["items"]}
     assert sorted(revisions) == [2, 3]  # revision 1's template is back: it is renumbered 3
-    assert sim.ok("rollout undo ds/agent --to-revision=3") == \
-        "daemonset.apps/agent skipped rollback (current template already matches revision 3)\n"
+    assert (
+        sim.ok("rollout undo ds/agent --to-revision=3")
+        == "daemonset.apps/agent skipped rollback (current template already matches revision 3)\n"
+    )
     assert sim.ok("rollout restart ds/agent") == "daemonset.apps/agent restarted\n"
     code, _out, err = sim.kubectl("rollout pause ds/agent")
     assert (code, err) == (1, 'error: daemonsets.apps "agent" pausing is not supported\n')
 
 
-@pytest.mark.parametrize("strategy, message", [
-    ("{type: RollingUpdate, rollingUpdate: {maxSurge: 1, maxUnavailable: 1}}",
-     "spec.updateStrategy.rollingUpdate.maxSurge: Invalid value: intstr.IntOrString{Type:0, IntVal:1, StrVal:\"\"}: "
-     "may not be set when maxUnavailable is non-zero"),
-    ("{type: RollingUpdate, rollingUpdate: {maxSurge: 0, maxUnavailable: 0}}",
-     "spec.updateStrategy.rollingUpdate.maxUnavailable: Required value: cannot be 0 when maxSurge is 0"),
-])
+@pytest.mark.parametrize(
+    "strategy, message",
+    [
+        (
+            "{type: RollingUpdate, rollingUpdate: {maxSurge: 1, maxUnavailable: 1}}",
+            "spec.updateStrategy.rollingUpdate.maxSurge: Invalid value: intstr.IntOrString{Type:0, "
+            'IntVal:1, StrVal:""}: '
+            "may not be set when maxUnavailable is non-zero",
+        ),
+        (
+            "{type: RollingUpdate, rollingUpdate: {maxSurge: 0, maxUnavailable: 0}}",
+            "spec.updateStrategy.rollingUpdate.maxUnavailable: Required value: cannot be 0 when maxSurge is 0",
+        ),
+    ],
+)
 def test_invalid_daemonsets_are_refused_with_upstreams_message(sim, strategy, message):
     with pytest.raises(StatusError) as refused:
         sim.apply(daemonset(updateStrategy=strategy))
@@ -229,17 +274,20 @@ def test_a_daemonset_selector_must_match_and_cannot_change(sim):
 def test_required_node_affinity_in_the_template_narrows_the_nodes(sim):
     sim.ok("label node worker-1 zone=a")
     sim.ok("label node worker-3 zone=b")
-    affinity = ("    spec:\n      affinity:\n        nodeAffinity:\n"
-                "          requiredDuringSchedulingIgnoredDuringExecution:"
-                "\n            nodeSelectorTerms:\n            - matchExpressions:\n              - {key: zone, "
-                "operator: In, values: [a, b]}\n      containers:")
+    affinity = (
+        "    spec:\n      affinity:\n        nodeAffinity:\n"
+        "          requiredDuringSchedulingIgnoredDuringExecution:"
+        "\n            nodeSelectorTerms:\n            - matchExpressions:\n              - {key: zone, "
+        "operator: In, values: [a, b]}\n      containers:"
+    )
     sim.apply(daemonset().replace("    spec:\n      containers:", affinity))
     sim.run(20)
     assert nodes_of(sim, "agent-") == ["worker-1", "worker-3"]
     pod = sim.pods(prefix="agent-")[0]  # the pod's own required terms name just its node
     terms = pod["spec"]["affinity"]["nodeAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"]
-    assert terms["nodeSelectorTerms"] == [{"matchFields": [{"key": "metadata.name", "operator": "In",
-                                                            "values": [pod["spec"]["nodeName"]]}]}]
+    assert terms["nodeSelectorTerms"] == [
+        {"matchFields": [{"key": "metadata.name", "operator": "In", "values": [pod["spec"]["nodeName"]]}]}
+    ]
 
 
 def test_deleting_a_daemonset_collects_its_pods_and_revisions(sim):

@@ -1,4 +1,5 @@
 """The deployment controller, one reconcile at a time, against upstream's arithmetic and messages."""
+
 from __future__ import annotations
 
 import pytest
@@ -10,7 +11,15 @@ from cluster.controllers.deployment import DeploymentController
 from cluster.controllers.deployment_util import resolve_fenceposts
 from cluster.controllers.replicaset import ReplicaSetController
 from tests.workloads import (
-    deployment, events, finish_terminating, make_ready, pods, ready_all, replica_sets, set_image, settle,
+    deployment,
+    events,
+    finish_terminating,
+    make_ready,
+    pods,
+    ready_all,
+    replica_sets,
+    set_image,
+    settle,
 )
 
 
@@ -26,8 +35,10 @@ def rollout(api, image: str) -> None:
         ready_all(api)
         settle(api)
         d = api.get("deployments", "default", "web")
-        if d["status"].get("updatedReplicas") == d["spec"]["replicas"] == d["status"].get("availableReplicas") \
-                and d["status"].get("replicas") == d["spec"]["replicas"]:
+        if (
+            d["status"].get("updatedReplicas") == d["spec"]["replicas"] == d["status"].get("availableReplicas")
+            and d["status"].get("replicas") == d["spec"]["replicas"]
+        ):
             return
     raise AssertionError("rollout did not finish")
 
@@ -42,12 +53,22 @@ def test_new_deployment_creates_one_replicaset_named_by_template_hash(api):
     assert rs["spec"]["selector"]["matchLabels"] == {"app": "web", "pod-template-hash": pod_hash}
     assert rs["spec"]["template"]["metadata"]["labels"] == {"app": "web", "pod-template-hash": pod_hash}
     assert rs["spec"]["replicas"] == 3
-    assert rs["metadata"]["ownerReferences"] == [{
-        "apiVersion": "apps/v1", "kind": "Deployment", "name": "web", "uid": created["metadata"]["uid"],
-        "controller": True, "blockOwnerDeletion": True}]
+    assert rs["metadata"]["ownerReferences"] == [
+        {
+            "apiVersion": "apps/v1",
+            "kind": "Deployment",
+            "name": "web",
+            "uid": created["metadata"]["uid"],
+            "controller": True,
+            "blockOwnerDeletion": True,
+        }
+    ]
     notes = rs["metadata"]["annotations"]
-    assert (notes["deployment.kubernetes.io/revision"], notes["deployment.kubernetes.io/desired-replicas"],
-            notes["deployment.kubernetes.io/max-replicas"]) == ("1", "3", "4")
+    assert (
+        notes["deployment.kubernetes.io/revision"],
+        notes["deployment.kubernetes.io/desired-replicas"],
+        notes["deployment.kubernetes.io/max-replicas"],
+    ) == ("1", "3", "4")
     d = api.get("deployments", "default", "web")
     assert d["metadata"]["annotations"]["deployment.kubernetes.io/revision"] == "1"
     assert conditions(d)["Progressing"]["reason"] == "NewReplicaSetCreated"
@@ -76,27 +97,33 @@ def test_pod_template_hash_is_stable_and_follows_the_template():
     assert 1 <= len(compute_hash(template)) <= 10
 
 
-@pytest.mark.parametrize("surge, unavailable, replicas, expected", [
-    ("25%", "25%", 3, (1, 0)),
-    ("25%", "25%", 4, (1, 1)),
-    ("25%", "25%", 10, (3, 2)),
-    ("30%", 0, 10, (3, 0)),
-    (0, 0, 5, (0, 1)),
-    ("0%", "0%", 5, (0, 1)),
-    (2, "50%", 5, (2, 2)),
-    ("25%", "25%", 1, (1, 0)),
-])
+@pytest.mark.parametrize(
+    "surge, unavailable, replicas, expected",
+    [
+        ("25%", "25%", 3, (1, 0)),
+        ("25%", "25%", 4, (1, 1)),
+        ("25%", "25%", 10, (3, 2)),
+        ("30%", 0, 10, (3, 0)),
+        (0, 0, 5, (0, 1)),
+        ("0%", "0%", 5, (0, 1)),
+        (2, "50%", 5, (2, 2)),
+        ("25%", "25%", 1, (1, 0)),
+    ],
+)
 def test_fenceposts_round_surge_up_and_unavailable_down(surge, unavailable, replicas, expected):
     assert resolve_fenceposts(surge, unavailable, replicas) == expected
 
 
-@pytest.mark.parametrize("replicas, surge, unavailable", [
-    (3, "25%", "25%"),
-    (4, 1, 1),
-    (10, "30%", 0),
-    (5, 0, 1),
-    (5, 2, "40%"),
-])
+@pytest.mark.parametrize(
+    "replicas, surge, unavailable",
+    [
+        (3, "25%", "25%"),
+        (4, 1, 1),
+        (10, "30%", 0),
+        (5, 0, 1),
+        (5, 2, "40%"),
+    ],
+)
 def test_rollout_keeps_pods_within_surge_and_availability_above_max_unavailable(api, replicas, surge, unavailable):
     strategy = {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": surge, "maxUnavailable": unavailable}}
     api.create("deployments", "default", deployment(replicas=replicas, strategy=strategy))
@@ -115,8 +142,12 @@ def test_rollout_keeps_pods_within_surge_and_availability_above_max_unavailable(
         pending = [p for p in pods(api) if not is_pod_ready(p)]
         if not pending:
             d = api.get("deployments", "default", "web")
-            if d["status"].get("updatedReplicas") == replicas == d["status"].get("availableReplicas") == \
-                    d["status"].get("replicas"):
+            if (
+                d["status"].get("updatedReplicas")
+                == replicas
+                == d["status"].get("availableReplicas")
+                == d["status"].get("replicas")
+            ):
                 break
             continue
         make_ready(api, pending[0])  # one pod at a time becomes ready, the slowest rollout there is
@@ -124,8 +155,10 @@ def test_rollout_keeps_pods_within_surge_and_availability_above_max_unavailable(
         raise AssertionError("rollout did not finish")
     old, new = replica_sets(api)
     assert (old["spec"]["replicas"], new["spec"]["replicas"]) == (0, replicas)
-    assert all(p["metadata"]["labels"]["pod-template-hash"] == new["metadata"]["labels"]["pod-template-hash"]
-               for p in pods(api))
+    assert all(
+        p["metadata"]["labels"]["pod-template-hash"] == new["metadata"]["labels"]["pod-template-hash"]
+        for p in pods(api)
+    )
 
 
 def test_finished_rollout_reports_available_and_new_replica_set_available(api):
@@ -135,15 +168,33 @@ def test_finished_rollout_reports_available_and_new_replica_set_available(api):
     settle(api)
     d = api.get("deployments", "default", "web")
     [rs] = replica_sets(api)
-    assert {k: d["status"].get(k) for k in ("observedGeneration", "replicas", "updatedReplicas", "readyReplicas",
-                                            "availableReplicas", "unavailableReplicas")} == {
-        "observedGeneration": 1, "replicas": 2, "updatedReplicas": 2, "readyReplicas": 2, "availableReplicas": 2,
-        "unavailableReplicas": None}
+    assert {
+        k: d["status"].get(k)
+        for k in (
+            "observedGeneration",
+            "replicas",
+            "updatedReplicas",
+            "readyReplicas",
+            "availableReplicas",
+            "unavailableReplicas",
+        )
+    } == {
+        "observedGeneration": 1,
+        "replicas": 2,
+        "updatedReplicas": 2,
+        "readyReplicas": 2,
+        "availableReplicas": 2,
+        "unavailableReplicas": None,
+    }
     assert list(conditions(d)) == ["Available", "Progressing"]
     assert (conditions(d)["Available"]["reason"], conditions(d)["Available"]["message"]) == (
-        "MinimumReplicasAvailable", "Deployment has minimum availability.")
+        "MinimumReplicasAvailable",
+        "Deployment has minimum availability.",
+    )
     assert (conditions(d)["Progressing"]["reason"], conditions(d)["Progressing"]["message"]) == (
-        "NewReplicaSetAvailable", f'ReplicaSet "{rs["metadata"]["name"]}" has successfully progressed.')
+        "NewReplicaSetAvailable",
+        f'ReplicaSet "{rs["metadata"]["name"]}" has successfully progressed.',
+    )
 
 
 def test_unready_pods_leave_deployment_without_minimum_availability(api):
@@ -151,9 +202,11 @@ def test_unready_pods_leave_deployment_without_minimum_availability(api):
     settle(api)
     d = api.get("deployments", "default", "web")
     assert d["status"]["unavailableReplicas"] == 4
-    assert (conditions(d)["Available"]["status"], conditions(d)["Available"]["reason"],
-            conditions(d)["Available"]["message"]) == (
-        "False", "MinimumReplicasUnavailable", "Deployment does not have minimum availability.")
+    assert (
+        conditions(d)["Available"]["status"],
+        conditions(d)["Available"]["reason"],
+        conditions(d)["Available"]["message"],
+    ) == ("False", "MinimumReplicasUnavailable", "Deployment does not have minimum availability.")
 
 
 def test_scaling_during_a_rollout_is_proportional(api):
@@ -192,9 +245,13 @@ def test_a_tampered_max_replicas_annotation_falls_back_to_the_deployments_replic
     old, new = replica_sets(api)
     assert (old["spec"]["replicas"], new["spec"]["replicas"]) == (8, 5)
     assert api.get("deployments", "default", "web")["status"]["replicas"] == 13
-    api.patch("replicasets", "default", new["metadata"]["name"],
-              {"metadata": {"annotations": {"deployment.kubernetes.io/max-replicas": tampered}}},
-              "application/merge-patch+json")
+    api.patch(
+        "replicasets",
+        "default",
+        new["metadata"]["name"],
+        {"metadata": {"annotations": {"deployment.kubernetes.io/max-replicas": tampered}}},
+        "application/merge-patch+json",
+    )
 
     api.update_scale("deployments", "default", "web", {"spec": {"replicas": 15}})
     DeploymentController(api).reconcile("default/web")
@@ -218,7 +275,8 @@ def test_recreate_removes_every_old_pod_before_creating_new_ones(api):
     old, new = replica_sets(api)
     assert new["spec"]["replicas"] == 3 and len(pods(api)) == 3
     assert {p["metadata"]["labels"]["pod-template-hash"] for p in pods(api)} == {
-        new["metadata"]["labels"]["pod-template-hash"]}
+        new["metadata"]["labels"]["pod-template-hash"]
+    }
 
 
 def test_progress_deadline_exceeded_on_the_virtual_clock(api, cluster):
@@ -233,7 +291,10 @@ def test_progress_deadline_exceeded_on_the_virtual_clock(api, cluster):
     [rs] = replica_sets(api)
     progressing = conditions(d)["Progressing"]
     assert (progressing["status"], progressing["reason"], progressing["message"]) == (
-        "False", "ProgressDeadlineExceeded", f'ReplicaSet "{rs["metadata"]["name"]}" has timed out progressing.')
+        "False",
+        "ProgressDeadlineExceeded",
+        f'ReplicaSet "{rs["metadata"]["name"]}" has timed out progressing.',
+    )
 
 
 def test_old_replica_sets_beyond_revision_history_limit_are_deleted(api):
@@ -316,7 +377,10 @@ def test_paused_deployment_scales_but_does_not_roll_out(api):
     assert rs["spec"]["replicas"] == 4
     progressing = conditions(api.get("deployments", "default", "web"))["Progressing"]
     assert (progressing["status"], progressing["reason"], progressing["message"]) == (
-        "Unknown", "DeploymentPaused", "Deployment is paused")
+        "Unknown",
+        "DeploymentPaused",
+        "Deployment is paused",
+    )
 
     api.update_with("deployments", "default", "web", lambda d: {**d, "spec": {**d["spec"], "paused": False}})
     DeploymentController(api).reconcile("default/web")
@@ -346,4 +410,5 @@ def test_replica_set_and_pod_deletion_events_wake_their_deployment(api):
     assert controller.keys_for("pods", WatchEvent("DELETED", pod, 0)) == ["default/web"]
     assert controller.keys_for("pods", WatchEvent("MODIFIED", pod, 0)) == []
     assert ReplicaSetController(api).keys_for("pods", WatchEvent("MODIFIED", pod, 0)) == [
-        f"default/{rs['metadata']['name']}"]
+        f"default/{rs['metadata']['name']}"
+    ]

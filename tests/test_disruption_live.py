@@ -4,6 +4,7 @@ Each command is run twice — by /usr/bin/kubectl over HTTPS, and by `manage.py 
 same cluster (which then waits on the wall clock, since the server drives the cluster) — and the
 outputs are compared byte for byte where kubectl's own output is deterministic.
 """
+
 from __future__ import annotations
 
 import re
@@ -63,8 +64,8 @@ def both(tmp_path_factory: pytest.TempPathFactory, live_daphne: Daphne) -> Itera
         b = Both(server, workdir)
         assert b.real("create", "deployment", "web", "--image=nginx:1.27", "--replicas=2").returncode == 0
         assert b.real("apply", "-f", "-", stdin=PDB).returncode == 0
-        b.wait_for(lambda: b.real("get", "pdb", "web-pdb", "-o",  # noqa: B023 - waited for before b changes
-                                  "jsonpath={.status.currentHealthy}/{.status.disruptionsAllowed}").stdout == "2/1")
+        pdb = ("get", "pdb", "web-pdb", "-o", "jsonpath={.status.currentHealthy}/{.status.disruptionsAllowed}")
+        b.wait_for(lambda both=b, args=pdb: both.real(*args).stdout == "2/1")
         yield b
 
 
@@ -104,30 +105,43 @@ def test_a_client_dry_run_drain_lists_the_same_evictions(both: Both) -> None:
 
 def test_an_eviction_the_budget_forbids_is_a_429_for_the_real_kubectl(both: Both) -> None:
     assert both.real("patch", "pdb", "web-pdb", "--type=merge", "-p", '{"spec":{"minAvailable":2}}').returncode == 0
-    both.wait_for(lambda: both.real("get", "pdb", "web-pdb", "-o",
-                                    "jsonpath={.status.disruptionsAllowed}").stdout == "0")
+    both.wait_for(
+        lambda: both.real("get", "pdb", "web-pdb", "-o", "jsonpath={.status.disruptionsAllowed}").stdout == "0"
+    )
     pod = both.real("get", "pods", "-l", "app=web", "-o", "jsonpath={.items[0].metadata.name}").stdout
     body = f'{{"apiVersion":"policy/v1","kind":"Eviction","metadata":{{"name":"{pod}","namespace":"default"}}}}'
     result = both.real("create", "--raw", f"/api/v1/namespaces/default/pods/{pod}/eviction", "-f", "-", stdin=body)
     assert result.returncode == 1
-    assert result.stderr == ("Error from server (TooManyRequests): Cannot evict pod as it would violate the pod's "
-                             "disruption budget.\n")
+    assert result.stderr == (
+        "Error from server (TooManyRequests): Cannot evict pod as it would violate the pod's disruption budget.\n"
+    )
     assert both.real("patch", "pdb", "web-pdb", "--type=merge", "-p", '{"spec":{"minAvailable":1}}').returncode == 0
 
 
 def test_the_real_kubectl_drains_a_node_through_the_eviction_api(both: Both) -> None:
-    both.wait_for(lambda: both.real("get", "pdb", "web-pdb", "-o",
-                                    "jsonpath={.status.disruptionsAllowed}").stdout == "1")
-    on_node = both.real("get", "pods", "-l", "app=web", "--field-selector", "spec.nodeName=worker-2", "-o",
-                        "jsonpath={.items[*].metadata.name}").stdout.split()
+    both.wait_for(
+        lambda: both.real("get", "pdb", "web-pdb", "-o", "jsonpath={.status.disruptionsAllowed}").stdout == "1"
+    )
+    on_node = both.real(
+        "get",
+        "pods",
+        "-l",
+        "app=web",
+        "--field-selector",
+        "spec.nodeName=worker-2",
+        "-o",
+        "jsonpath={.items[*].metadata.name}",
+    ).stdout.split()
     result = both.real("drain", "worker-2", "--ignore-daemonsets", "--timeout=50s")
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     assert lines[0] == "node/worker-2 cordoned" and lines[-1] == "node/worker-2 drained"
     assert sorted(line for line in lines if line.startswith("evicting pod ")) == sorted(
-        f"evicting pod default/{name}" for name in on_node)
-    assert sorted(line for line in lines if line.endswith(" evicted")) == sorted(f"pod/{name} evicted"
-                                                                                 for name in on_node)
+        f"evicting pod default/{name}" for name in on_node
+    )
+    assert sorted(line for line in lines if line.endswith(" evicted")) == sorted(
+        f"pod/{name} evicted" for name in on_node
+    )
     assert result.stderr.startswith("Warning: ignoring DaemonSet-managed Pods: kube-system/")
     taints = both.real("get", "node", "worker-2", "-o", "jsonpath={.spec.taints[*].key}").stdout
     assert "node.kubernetes.io/unschedulable" in taints

@@ -8,6 +8,7 @@
   volume, and a secretKeyRef is the variable's value;
 - Attach Handlers to Container Lifecycle Events is tests/test_lifecycle_hooks.py.
 """
+
 from __future__ import annotations
 
 import pytest
@@ -112,15 +113,23 @@ def test_the_tcp_probe_example_turns_ready_after_its_initial_delay_and_stays_up(
     sim.wait(60)
     pod = sim.pod("goproxy")
     assert pod["status"]["containerStatuses"][0]["restartCount"] == 0
-    assert [reason for reason, _, _ in sim.events("goproxy")] == ["Scheduled", "Pulling", "Pulled", "Created",
-                                                                   "Started"]
+    assert [reason for reason, _, _ in sim.events("goproxy")] == [
+        "Scheduled",
+        "Pulling",
+        "Pulled",
+        "Created",
+        "Started",
+    ]
 
 
-@pytest.mark.parametrize(("command", "output"), [
-    ("ls /etc/secret-volume", "password\nusername\n"),
-    ("cat /etc/secret-volume/username", "my-app"),
-    ("cat /etc/secret-volume/password", "39528$vdg7Jb"),
-])
+@pytest.mark.parametrize(
+    ("command", "output"),
+    [
+        ("ls /etc/secret-volume", "password\nusername\n"),
+        ("cat /etc/secret-volume/username", "my-app"),
+        ("cat /etc/secret-volume/password", "39528$vdg7Jb"),
+    ],
+)
 def test_a_secret_volume_holds_a_file_per_key(sim, command, output):
     sim.apply(SECRET_POD)
     sim.wait(10)

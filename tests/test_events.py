@@ -1,4 +1,5 @@
 """Events as client-go's recorder writes them: timestamp names, aggregation, counting and the spam filter."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -30,8 +31,16 @@ def kubectl(api: APIServer, line: str) -> str:
 
 
 def make_pod(api: APIServer, name: str = "p1") -> dict:
-    return api.create("pods", "default", {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name},
-                                          "spec": {"containers": [{"name": "app", "image": "nginx"}]}})
+    return api.create(
+        "pods",
+        "default",
+        {
+            "apiVersion": "v1",
+            "kind": "Pod",
+            "metadata": {"name": name},
+            "spec": {"containers": [{"name": "app", "image": "nginx"}]},
+        },
+    )
 
 
 def nanos(moment: dt.datetime) -> int:
@@ -69,21 +78,37 @@ def test_get_events_lists_an_objects_events_in_the_order_they_happened(frozen: A
 
 def test_similar_events_are_combined_from_the_tenth_distinct_message(frozen: APIServer) -> None:
     """EventAggregator: same source, object, type and reason; 10 distinct messages within 10 minutes."""
-    rs = frozen.create("replicasets", "default", {
-        "apiVersion": "apps/v1", "kind": "ReplicaSet", "metadata": {"name": "web"},
-        "spec": {"replicas": 12, "selector": {"matchLabels": {"app": "web"}},
-                 "template": {"metadata": {"labels": {"app": "web"}},
-                              "spec": {"containers": [{"name": "app", "image": "nginx"}]}}}})
+    rs = frozen.create(
+        "replicasets",
+        "default",
+        {
+            "apiVersion": "apps/v1",
+            "kind": "ReplicaSet",
+            "metadata": {"name": "web"},
+            "spec": {
+                "replicas": 12,
+                "selector": {"matchLabels": {"app": "web"}},
+                "template": {
+                    "metadata": {"labels": {"app": "web"}},
+                    "spec": {"containers": [{"name": "app", "image": "nginx"}]},
+                },
+            },
+        },
+    )
     for index in range(1, 13):
-        events.record(frozen, rs, "Normal", "SuccessfulCreate", f"Created pod: web-{index:02d}",
-                      "replicaset-controller")
+        events.record(
+            frozen, rs, "Normal", "SuccessfulCreate", f"Created pod: web-{index:02d}", "replicaset-controller"
+        )
     stored = frozen.list("events", "default")["items"]
     assert [e["message"] for e in stored if e["count"] == 1] == [f"Created pod: web-{i:02d}" for i in range(1, 10)]
     [combined] = [e for e in stored if e["count"] > 1]
     assert (combined["message"], combined["count"]) == ("(combined from similar events): Created pod: web-12", 3)
     [line] = [row for row in kubectl(frozen, "describe replicaset web").splitlines() if "(x" in row]
-    assert re.fullmatch(r"\s*Normal\s+SuccessfulCreate\s+0s \(x3 over 0s\)\s+replicaset-controller\s+"
-                        r"\(combined from similar events\): Created pod: web-12", line), line
+    assert re.fullmatch(
+        r"\s*Normal\s+SuccessfulCreate\s+0s \(x3 over 0s\)\s+replicaset-controller\s+"
+        r"\(combined from similar events\): Created pod: web-12",
+        line,
+    ), line
 
 
 def test_the_same_event_again_bumps_count_and_last_seen(frozen: APIServer) -> None:
@@ -92,23 +117,27 @@ def test_the_same_event_again_bumps_count_and_last_seen(frozen: APIServer) -> No
     clock.advance(frozen.cluster, 40)
     kubelet(frozen, pod, "BackOff", "Back-off restarting failed container app", "Warning")
     assert describe_events(frozen) == [
-        "Warning  BackOff  0s (x2 over 40s)  kubelet  Back-off restarting failed container app"]
+        "Warning  BackOff  0s (x2 over 40s)  kubelet  Back-off restarting failed container app"
+    ]
 
 
 def test_a_source_may_burst_25_events_about_an_object_then_one_every_5_minutes(frozen: APIServer) -> None:
     """EventSourceObjectSpamFilter: dropped repeats are still counted, so the next write that passes shows all."""
     pod = make_pod(frozen)
-    written = [kubelet(frozen, pod, "BackOff", "Back-off restarting failed container app", "Warning")
-               for _ in range(30)]
+    written = [
+        kubelet(frozen, pod, "BackOff", "Back-off restarting failed container app", "Warning") for _ in range(30)
+    ]
     assert sum(w is not None for w in written) == 25
     assert describe_events(frozen) == [
-        "Warning  BackOff  0s (x25 over 0s)  kubelet  Back-off restarting failed container app"]
+        "Warning  BackOff  0s (x25 over 0s)  kubelet  Back-off restarting failed container app"
+    ]
     clock.advance(frozen.cluster, 299)
     assert kubelet(frozen, pod, "Unhealthy", "Readiness probe failed", "Warning") is None  # same bucket: empty
     clock.advance(frozen.cluster, 1)
     assert kubelet(frozen, pod, "BackOff", "Back-off restarting failed container app", "Warning") is not None
     assert describe_events(frozen) == [
-        "Warning  BackOff  0s (x31 over 5m)  kubelet  Back-off restarting failed container app"]
+        "Warning  BackOff  0s (x31 over 5m)  kubelet  Back-off restarting failed container app"
+    ]
     other = make_pod(frozen, "p2")  # another object has a bucket of its own
     assert kubelet(frozen, other, "Pulling", 'Pulling image "nginx"') is not None
 
@@ -118,13 +147,23 @@ def test_a_crash_looping_pods_back_off_count_climbs_as_on_a_real_cluster(cluster
     burst the spam filter writes the count about every 5 minutes (real clusters show e.g. `x50 over 10m`)."""
     clock.set_speed(cluster, 0.0)
     api = APIServer(cluster, client="test")
-    api.create("pods", "default", {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "crash"},
-                                   "spec": {"containers": [{"name": "crash", "image": "busybox",
-                                                            "command": ["sh", "-c", "exit 1"]}]}})
+    api.create(
+        "pods",
+        "default",
+        {
+            "apiVersion": "v1",
+            "kind": "Pod",
+            "metadata": {"name": "crash"},
+            "spec": {"containers": [{"name": "crash", "image": "busybox", "command": ["sh", "-c", "exit 1"]}]},
+        },
+    )
     call_command("simulate", "--cluster", cluster.name, "--seconds", "900", stdout=io.StringIO())
     [line] = [row for row in describe_events(api, "crash") if "BackOff" in row]
-    match = re.match(r"Warning\s+BackOff\s+(\S+) \(x(\d+) over (\d+)m\)\s+kubelet\s+Back-off restarting failed "
-                     r"container crash in pod crash_default\(", line)
+    match = re.match(
+        r"Warning\s+BackOff\s+(\S+) \(x(\d+) over (\d+)m\)\s+kubelet\s+Back-off restarting failed "
+        r"container crash in pod crash_default\(",
+        line,
+    )
     assert match, line
     last_seen, count, span = match.group(1), int(match.group(2)), int(match.group(3))
     assert 40 <= count <= 70 and span >= 13, line  # one per 10-15 s of back-off, not one per restart (~7)

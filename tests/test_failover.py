@@ -5,6 +5,7 @@ history of steps has no gap and no duplicate.
 Always on a SQLite file of their own (the embedded default); also on a PostgreSQL database of their
 own, with Redis as the channel layer, when DATABASE_URL names a PostgreSQL server (as .ci/run sets).
 """
+
 from __future__ import annotations
 
 import os
@@ -45,22 +46,36 @@ print(json.dumps(out))
 
 
 def manage(env: dict, *args: str) -> str:
-    return subprocess.run([sys.executable, str(ROOT / "manage.py"), *args], cwd=ROOT, env=env, check=True,
-                          capture_output=True, text=True, timeout=120).stdout
+    return subprocess.run(
+        [sys.executable, str(ROOT / "manage.py"), *args],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    ).stdout
 
 
 def probe(env: dict) -> dict:
     import json
 
-    return json.loads(subprocess.run([sys.executable, "-c", PROBE], cwd=ROOT, env=env, check=True,
-                                     capture_output=True, text=True, timeout=60).stdout)
+    return json.loads(
+        subprocess.run(
+            [sys.executable, "-c", PROBE], cwd=ROOT, env=env, check=True, capture_output=True, text=True, timeout=60
+        ).stdout
+    )
 
 
 def worker(env: dict, log: Path) -> subprocess.Popen:
     port = free_port()
-    process = subprocess.Popen([str(Path(sys.executable).parent / "daphne"), "-b", "127.0.0.1", "-p", str(port),
-                                "web.asgi:application"], cwd=ROOT, env=env, stdout=log.open("a"),
-                               stderr=subprocess.STDOUT)
+    process = subprocess.Popen(
+        [str(Path(sys.executable).parent / "daphne"), "-b", "127.0.0.1", "-p", str(port), "web.asgi:application"],
+        cwd=ROOT,
+        env=env,
+        stdout=log.open("a"),
+        stderr=subprocess.STDOUT,
+    )
     process.holder_pid = process.pid  # type: ignore[attr-defined]
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
@@ -148,8 +163,11 @@ def test_workers_share_clusters_and_a_clean_stop_hands_them_over_at_once(two_wor
     leaving.send_signal(signal.SIGTERM)
     leaving.wait(timeout=10)
     assert time.monotonic() - started <= 5.0, "a worker stops within 5 s of SIGTERM"
-    wait_for(lambda: all(holder_pid(c["holder"]) == workers[1].pid for c in probe(env).values() if c["holder"]),
-             6, "the survivor drives every cluster (the leaver released its leases)")
+    wait_for(
+        lambda: all(holder_pid(c["holder"]) == workers[1].pid for c in probe(env).values() if c["holder"]),
+        6,
+        "the survivor drives every cluster (the leaver released its leases)",
+    )
 
 
 def test_a_killed_workers_rollout_is_finished_by_the_other(two_workers):
@@ -162,12 +180,19 @@ def test_a_killed_workers_rollout_is_finished_by_the_other(two_workers):
     time.sleep(1.0)  # mid-rollout
     os.kill(victim.pid, signal.SIGKILL)
     killed = time.time()
-    taken = wait_for(lambda: (s := probe(env)["ha"]) and holder_pid(s["holder"]) == survivor.pid and s, 25,
-                     "takeover")
+    taken = wait_for(lambda: (s := probe(env)["ha"]) and holder_pid(s["holder"]) == survivor.pid and s, 25, "takeover")
     # kube-controller-manager's leader election: a 15 s lease, retried every 2 s.
     assert taken["acquired"] - killed <= 15 + 2
-    done = wait_for(lambda: (s := probe(env)["ha"]) and s["status"].get("updatedReplicas") == 4
-                    and s["status"].get("availableReplicas") == 4 and s["status"].get("replicas") == 4 and s,
-                    90, "the rollout completed")
+    done = wait_for(
+        lambda: (
+            (s := probe(env)["ha"])
+            and s["status"].get("updatedReplicas") == 4
+            and s["status"].get("availableReplicas") == 4
+            and s["status"].get("replicas") == 4
+            and s
+        ),
+        90,
+        "the rollout completed",
+    )
     assert done["image"] == "nginx:1.27"
     assert done["gaps"] == []  # every step once, in order: none lost, none doubled

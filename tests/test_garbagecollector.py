@@ -1,4 +1,5 @@
 """The garbage collector: background, foreground and orphan cascades through ownerReferences."""
+
 from __future__ import annotations
 
 from cluster.controllers.garbagecollector import GarbageCollector
@@ -67,8 +68,14 @@ def test_orphan_deletion_keeps_dependents_without_the_owner_reference(api):
 
 def test_owner_recreated_with_the_same_name_does_not_keep_old_dependents(api):
     api.create("deployments", "default", deployment(replicas=1))  # same name, new uid
-    stale = {"apiVersion": "apps/v1", "kind": "Deployment", "name": "web", "uid": "uid-of-an-earlier-web",
-             "controller": True, "blockOwnerDeletion": True}
+    stale = {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "name": "web",
+        "uid": "uid-of-an-earlier-web",
+        "controller": True,
+        "blockOwnerDeletion": True,
+    }
     since = api.current_revision()
     api.create("configmaps", "default", {"metadata": {"name": "leftover", "ownerReferences": [stale]}})
     drain(api, since)
@@ -78,8 +85,10 @@ def test_owner_recreated_with_the_same_name_does_not_keep_old_dependents(api):
 def test_a_dependent_with_another_live_owner_only_loses_the_dangling_reference(api):
     owner_a = api.create("configmaps", "default", {"metadata": {"name": "a"}})
     owner_b = api.create("configmaps", "default", {"metadata": {"name": "b"}})
-    refs = [{"apiVersion": "v1", "kind": "ConfigMap", "name": o["metadata"]["name"], "uid": o["metadata"]["uid"]}
-            for o in (owner_a, owner_b)]
+    refs = [
+        {"apiVersion": "v1", "kind": "ConfigMap", "name": o["metadata"]["name"], "uid": o["metadata"]["uid"]}
+        for o in (owner_a, owner_b)
+    ]
     api.create("secrets", "default", {"metadata": {"name": "s", "ownerReferences": refs}})
     since = api.current_revision()
     api.delete("configmaps", "default", "a")

@@ -1,4 +1,5 @@
 """The Kubernetes REST API over HTTP (/k8s/<cluster>/…), through Django's test client."""
+
 from __future__ import annotations
 
 import json
@@ -22,8 +23,9 @@ class Kube:
         self.client = Client(enforce_csrf_checks=True)
         self.headers = {"Authorization": f"Bearer {cluster.token if token is None else token}"}
 
-    def request(self, method: str, path: str, body: object = None, content_type: str = "application/json",
-                **headers: str):
+    def request(
+        self, method: str, path: str, body: object = None, content_type: str = "application/json", **headers: str
+    ):
         data = body if isinstance(body, (str, bytes)) or body is None else json.dumps(body)
         call = getattr(self.client, method.lower())
         kwargs = {"headers": {**self.headers, **headers}}
@@ -51,8 +53,15 @@ def test_a_request_without_the_clusters_token_is_unauthorized(cluster, header):
     headers = {"Authorization": header} if header is not None else {}
     response = Client().get(f"/k8s/{cluster.name}/api/v1/namespaces/default/pods", headers=headers)
     assert response.status_code == 401
-    assert response.json() == {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
-                               "message": "Unauthorized", "reason": "Unauthorized", "code": 401}
+    assert response.json() == {
+        "kind": "Status",
+        "apiVersion": "v1",
+        "metadata": {},
+        "status": "Failure",
+        "message": "Unauthorized",
+        "reason": "Unauthorized",
+        "code": 401,
+    }
 
 
 @pytest.mark.django_db
@@ -124,8 +133,7 @@ def test_openapi_v3_tells_kubectl_the_server_validates_fields(kube):
     document = kube.get(url).json()
     item = document["paths"]["/apis/apps/v1/namespaces/{namespace}/deployments/{name}"]
     assert "fieldValidation" in [p["name"] for p in item["patch"]["parameters"]]
-    assert item["patch"]["x-kubernetes-group-version-kind"] == {"group": "apps", "kind": "Deployment",
-                                                                "version": "v1"}
+    assert item["patch"]["x-kubernetes-group-version-kind"] == {"group": "apps", "kind": "Deployment", "version": "v1"}
     replicas = document["components"]["schemas"]["io.k8s.api.apps.v1.DeploymentSpec"]["properties"]["replicas"]
     assert replicas["type"] == "integer" and "Number of desired pods" in replicas["description"]
 
@@ -159,27 +167,47 @@ def test_an_update_with_a_stale_resource_version_is_a_409_conflict(kube):
 
 @pytest.mark.django_db
 def test_a_negative_scale_is_a_422_invalid(kube, api):
-    api.create("deployments", "default", {"apiVersion": "apps/v1", "kind": "Deployment",
-                                          "metadata": {"name": "web"},
-                                          "spec": {"replicas": 1, "selector": {"matchLabels": {"app": "web"}},
-                                                   "template": {"metadata": {"labels": {"app": "web"}},
-                                                                "spec": {"containers": [{"name": "c",
-                                                                                         "image": "nginx"}]}}}})
-    response = kube.request("PUT", "/apis/apps/v1/namespaces/default/deployments/web/scale",
-                            {"kind": "Scale", "apiVersion": "autoscaling/v1", "metadata": {"name": "web"},
-                             "spec": {"replicas": -1}})
+    api.create(
+        "deployments",
+        "default",
+        {
+            "apiVersion": "apps/v1",
+            "kind": "Deployment",
+            "metadata": {"name": "web"},
+            "spec": {
+                "replicas": 1,
+                "selector": {"matchLabels": {"app": "web"}},
+                "template": {
+                    "metadata": {"labels": {"app": "web"}},
+                    "spec": {"containers": [{"name": "c", "image": "nginx"}]},
+                },
+            },
+        },
+    )
+    response = kube.request(
+        "PUT",
+        "/apis/apps/v1/namespaces/default/deployments/web/scale",
+        {"kind": "Scale", "apiVersion": "autoscaling/v1", "metadata": {"name": "web"}, "spec": {"replicas": -1}},
+    )
     assert response.status_code == 422 and response.json()["reason"] == "Invalid"
-    patched = kube.request("PATCH", "/apis/apps/v1/namespaces/default/deployments/web/scale",
-                           {"spec": {"replicas": 4}}, content_type="application/merge-patch+json")
+    patched = kube.request(
+        "PATCH",
+        "/apis/apps/v1/namespaces/default/deployments/web/scale",
+        {"spec": {"replicas": 4}},
+        content_type="application/merge-patch+json",
+    )
     assert patched.status_code == 200 and patched.json()["spec"]["replicas"] == 4
     assert api.get("deployments", "default", "web")["spec"]["replicas"] == 4
 
 
-@pytest.mark.parametrize("body, content_type", [
-    ('{"apiVersion": "v1", "kind": ', "application/json"),
-    ("metadata: [unclosed", "application/yaml"),
-    ("", "application/json"),
-])
+@pytest.mark.parametrize(
+    "body, content_type",
+    [
+        ('{"apiVersion": "v1", "kind": ', "application/json"),
+        ("metadata: [unclosed", "application/yaml"),
+        ("", "application/json"),
+    ],
+)
 @pytest.mark.django_db
 def test_a_malformed_body_is_a_400_and_writes_nothing(kube, api, body, content_type):
     before = api.current_revision()
@@ -206,8 +234,9 @@ def test_a_body_over_3_mib_is_a_413(kube):
 @pytest.mark.django_db
 def test_an_unsupported_patch_type_is_a_415(kube, api):
     api.create("configmaps", "default", configmap("p"))
-    response = kube.request("PATCH", "/api/v1/namespaces/default/configmaps/p", "data: {}",
-                            content_type="application/xml")
+    response = kube.request(
+        "PATCH", "/api/v1/namespaces/default/configmaps/p", "data: {}", content_type="application/xml"
+    )
     assert response.status_code == 415
 
 
@@ -222,11 +251,14 @@ def test_an_apply_patch_in_yaml_needs_a_field_manager(kube, api):
     assert api.get("configmaps", "default", "p")["data"] == {"a": "1", "b": "2"}
 
 
-@pytest.mark.parametrize("content_type, body", [
-    ("application/merge-patch+json", {"data": {"b": "2"}}),
-    ("application/strategic-merge-patch+json", {"data": {"b": "2"}}),
-    ("application/json-patch+json", [{"op": "add", "path": "/data/b", "value": "2"}]),
-])
+@pytest.mark.parametrize(
+    "content_type, body",
+    [
+        ("application/merge-patch+json", {"data": {"b": "2"}}),
+        ("application/strategic-merge-patch+json", {"data": {"b": "2"}}),
+        ("application/json-patch+json", [{"op": "add", "path": "/data/b", "value": "2"}]),
+    ],
+)
 @pytest.mark.django_db
 def test_each_patch_type_changes_the_object(kube, api, content_type, body):
     api.create("configmaps", "default", configmap("p", a="1"))
@@ -256,8 +288,11 @@ def test_delete_collection_removes_only_the_selected_objects(kube, api):
 @pytest.mark.django_db
 def test_delete_answers_with_a_success_status(kube, api):
     api.create("configmaps", "default", configmap("gone"))
-    response = kube.request("DELETE", "/api/v1/namespaces/default/configmaps/gone",
-                            {"kind": "DeleteOptions", "apiVersion": "v1", "propagationPolicy": "Background"})
+    response = kube.request(
+        "DELETE",
+        "/api/v1/namespaces/default/configmaps/gone",
+        {"kind": "DeleteOptions", "apiVersion": "v1", "propagationPolicy": "Background"},
+    )
     assert response.status_code == 200
     assert response.json()["status"] == "Success" and response.json()["details"]["name"] == "gone"
     assert kube.get("/api/v1/namespaces/default/configmaps/gone").status_code == 404
@@ -265,11 +300,26 @@ def test_delete_answers_with_a_success_status(kube, api):
 
 @pytest.mark.django_db
 def test_binding_a_pod_sets_its_node(kube, api):
-    api.create("pods", "default", {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p"},
-                                   "spec": {"containers": [{"name": "c", "image": "nginx"}]}})
-    response = kube.request("POST", "/api/v1/namespaces/default/pods/p/binding",
-                            {"apiVersion": "v1", "kind": "Binding", "metadata": {"name": "p"},
-                             "target": {"apiVersion": "v1", "kind": "Node", "name": "worker-1"}})
+    api.create(
+        "pods",
+        "default",
+        {
+            "apiVersion": "v1",
+            "kind": "Pod",
+            "metadata": {"name": "p"},
+            "spec": {"containers": [{"name": "c", "image": "nginx"}]},
+        },
+    )
+    response = kube.request(
+        "POST",
+        "/api/v1/namespaces/default/pods/p/binding",
+        {
+            "apiVersion": "v1",
+            "kind": "Binding",
+            "metadata": {"name": "p"},
+            "target": {"apiVersion": "v1", "kind": "Node", "name": "worker-1"},
+        },
+    )
     assert response.status_code == 201
     assert api.get("pods", "default", "p")["spec"]["nodeName"] == "worker-1"
 
@@ -312,8 +362,11 @@ def test_watch_from_a_resource_version_streams_the_changes_after_it(kube, api):
     since = api.current_revision()
     api.create("configmaps", "default", configmap("after"))
     api.delete("configmaps", "default", "before")
-    events = watch_events(kube, f"/api/v1/namespaces/default/configmaps?watch=1&resourceVersion={since}"
-                                "&timeoutSeconds=3&allowWatchBookmarks=true")  # its bookmark comes 2 s early
+    events = watch_events(
+        kube,
+        f"/api/v1/namespaces/default/configmaps?watch=1&resourceVersion={since}"
+        "&timeoutSeconds=3&allowWatchBookmarks=true",
+    )  # its bookmark comes 2 s early
     changes = [(e["type"], e["object"]["metadata"]["name"]) for e in events if e["type"] != "BOOKMARK"]
     assert changes == [("ADDED", "after"), ("DELETED", "before")]
     assert events[-1]["type"] == "BOOKMARK"

@@ -1,4 +1,5 @@
 """The Korean user interface: the catalog, its compiled form, Korean pages, and particles after names."""
+
 from __future__ import annotations
 
 import re
@@ -68,8 +69,11 @@ def test_the_translation_is_korean_where_the_english_is_prose(po):
 
 # -- (b) the compiled catalog ----------------------------------------------------------------------------------
 def _table(catalog: polib._BaseFile) -> dict:
-    return {(e.msgid, e.msgid_plural or ""): tuple(translations(e)) for e in catalog
-            if e.msgid and not getattr(e, "obsolete", False)}
+    return {
+        (e.msgid, e.msgid_plural or ""): tuple(translations(e))
+        for e in catalog
+        if e.msgid and not getattr(e, "obsolete", False)
+    }
 
 
 def test_the_compiled_catalog_matches_the_po_file(po, tmp_path):
@@ -123,12 +127,38 @@ def visible(html: str) -> list[str]:
 
 
 ENGLISH_ON_HOME_AND_LESSONS = [
-    "Kubernetes, simulated in your browser", "Type kubectl commands", "one hop at a time", "Learn",
-    "Lessons with steps", "Browse the lessons", "Empty sandbox", "Join a class", "Class code", "Your name",
-    "Join", "Teach a class", "Start with lesson", "Start a class", "Your clusters", "None yet",
-    "nobody else can open it", "Language", "Change", "Lessons", "Each lesson starts a sandbox",
-    "Steps check your work", "predict what the cluster will do", "steps", "step", "Start", "Continue",
-    "Start over", "Finished", "Open", "revision", "Reset",
+    "Kubernetes, simulated in your browser",
+    "Type kubectl commands",
+    "one hop at a time",
+    "Learn",
+    "Lessons with steps",
+    "Browse the lessons",
+    "Empty sandbox",
+    "Join a class",
+    "Class code",
+    "Your name",
+    "Join",
+    "Teach a class",
+    "Start with lesson",
+    "Start a class",
+    "Your clusters",
+    "None yet",
+    "nobody else can open it",
+    "Language",
+    "Change",
+    "Lessons",
+    "Each lesson starts a sandbox",
+    "Steps check your work",
+    "predict what the cluster will do",
+    "steps",
+    "step",
+    "Start",
+    "Continue",
+    "Start over",
+    "Finished",
+    "Open",
+    "revision",
+    "Reset",
 ]
 
 
@@ -154,8 +184,9 @@ def test_no_translated_english_string_is_left_on_the_korean_dashboard(po):
     assert response.status_code == 200
     chunks = visible(response.content.decode())
     text = "\n".join(chunks)
-    plain = [e.msgid for e in entries(po) if not e.msgid_plural and not PLACEHOLDER.search(e.msgid)
-             and e.msgstr != e.msgid]  # "cpu" is spelled the same in both: Kubernetes' resource name
+    plain = [
+        e.msgid for e in entries(po) if not e.msgid_plural and not PLACEHOLDER.search(e.msgid) and e.msgstr != e.msgid
+    ]  # "cpu" is spelled the same in both: Kubernetes' resource name
     shown = [m for m in plain if m in chunks or (len(m.split()) >= 3 and m in text)]
     assert shown == []
 
@@ -221,13 +252,19 @@ def test_particles_after_real_names(name, final, subject, object_, toward):
 @pytest.mark.parametrize("name", ["", "…", "→", "日本"])
 def test_an_undecidable_ending_writes_both_shapes(name):
     assert final_consonant(name) is None
-    assert [particle(name, p) for p in ("이/가", "을/를", "은/는", "으로/로")] == \
-        ["이(가)", "을(를)", "은(는)", "(으)로"]
+    assert [particle(name, p) for p in ("이/가", "을/를", "은/는", "으로/로")] == [
+        "이(가)",
+        "을(를)",
+        "은(는)",
+        "(으)로",
+    ]
 
 
 def test_a_format_field_may_carry_a_particle_pair():
-    text = korean_format("{source:이/가} {object:을/를} {n}개 {node:으로/로} 보냅니다.",
-                         {"source": "kubelet/worker-1", "object": "web", "n": 3, "node": "worker-2"})
+    text = korean_format(
+        "{source:이/가} {object:을/를} {n}개 {node:으로/로} 보냅니다.",
+        {"source": "kubelet/worker-1", "object": "web", "n": 3, "node": "worker-2"},
+    )
     assert text == "kubelet/worker-1이 web을 3개 worker-2로 보냅니다."
     assert korean_format("{revision:이/가} {width:>4}", {"revision": 42, "width": "x"}) == "42가    x"
 
@@ -246,22 +283,37 @@ def test_a_step_reads_naturally_in_korean(cluster, api):
     from cluster.reconciler import control
 
     before = control.last_seq(cluster)
-    created = api.create("configmaps", "default", {"apiVersion": "v1", "kind": "ConfigMap",
-                                                   "metadata": {"name": "web"}})
+    created = api.create(
+        "configmaps", "default", {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "web"}}
+    )
     request, write = steps.since(cluster, before, lang="ko")[:2]
     revision = created["metadata"]["resourceVersion"]
-    assert request["explanation"] == ("test가 kube-apiserver에 configmaps/default/web 생성을 요청합니다. "
-                                      "요청은 먼저 인증, 기본값 적용, 어드미션, 검증을 거칩니다.")
-    assert write["explanation"] == (f"kube-apiserver가 /registry/configmaps/default/web을 etcd에 저장합니다. "
-                                    f"클러스터의 리비전은 {josa(revision, '이/가')} 됩니다.")
+    assert request["explanation"] == (
+        "test가 kube-apiserver에 configmaps/default/web 생성을 요청합니다. "
+        "요청은 먼저 인증, 기본값 적용, 어드미션, 검증을 거칩니다."
+    )
+    assert write["explanation"] == (
+        f"kube-apiserver가 /registry/configmaps/default/web을 etcd에 저장합니다. "
+        f"클러스터의 리비전은 {josa(revision, '이/가')} 됩니다."
+    )
     english = steps.since(cluster, before)[0]["explanation"]
     assert english.startswith("test asks kube-apiserver to create configmaps/default/web;")
 
 
 # -- (d) the catalogue covers the source -------------------------------------------------------------------------
-XGETTEXT = ["xgettext", "--language=Python", "--from-code=UTF-8", "--output=-", "--keyword=gettext_noop",
-            "--keyword=gettext_lazy", "--keyword=ngettext_lazy:1,2", "--keyword=pgettext:1c,2",
-            "--keyword=npgettext:1c,2,3", "--keyword=pgettext_lazy:1c,2", "--keyword=npgettext_lazy:1c,2,3"]
+XGETTEXT = [
+    "xgettext",
+    "--language=Python",
+    "--from-code=UTF-8",
+    "--output=-",
+    "--keyword=gettext_noop",
+    "--keyword=gettext_lazy",
+    "--keyword=ngettext_lazy:1,2",
+    "--keyword=pgettext:1c,2",
+    "--keyword=npgettext:1c,2,3",
+    "--keyword=pgettext_lazy:1c,2",
+    "--keyword=npgettext_lazy:1c,2,3",
+]
 
 
 def _source_messages(tmp_path: Path) -> set[tuple[str, str]]:

@@ -3,6 +3,7 @@
 Driven through the reconciler's own housekeeping and the management command,
 on the wall and virtual clocks the server uses.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -61,8 +62,9 @@ def test_a_page_or_an_api_call_wakes_a_sleeping_cluster():
     assert Cluster.objects.get(pk=cluster.pk).sleeping_since is None
     idle.put_to_sleep(cluster)
     idle._touched.clear()
-    response = Client().get(f"/k8s/{cluster.name}/api/v1/namespaces",
-                            headers={"Authorization": f"Bearer {cluster.token}"})
+    response = Client().get(
+        f"/k8s/{cluster.name}/api/v1/namespaces", headers={"Authorization": f"Bearer {cluster.token}"}
+    )
     assert response.status_code == 200
     assert Cluster.objects.get(pk=cluster.pk).sleeping_since is None
 

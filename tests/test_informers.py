@@ -1,4 +1,5 @@
 """The reconciler's informer cache answers as the API server does, and routes watch events like field selectors."""
+
 from __future__ import annotations
 
 import pytest
@@ -15,8 +16,15 @@ from cluster.reconciler.driver import ClusterDriver
 def pod(name: str, labels: dict, node: str = "", owner: dict | None = None, namespace: str = "default") -> dict:
     meta: dict = {"name": name, "namespace": namespace, "labels": labels}
     if owner is not None:
-        meta["ownerReferences"] = [{"apiVersion": "apps/v1", "kind": "ReplicaSet", "name": owner["metadata"]["name"],
-                                    "uid": owner["metadata"]["uid"], "controller": True}]
+        meta["ownerReferences"] = [
+            {
+                "apiVersion": "apps/v1",
+                "kind": "ReplicaSet",
+                "name": owner["metadata"]["name"],
+                "uid": owner["metadata"]["uid"],
+                "controller": True,
+            }
+        ]
     spec: dict = {"containers": [{"name": "app", "image": "nginx"}]}
     if node:
         spec["nodeName"] = node
@@ -24,10 +32,19 @@ def pod(name: str, labels: dict, node: str = "", owner: dict | None = None, name
 
 
 def replica_set(name: str) -> dict:
-    return {"apiVersion": "apps/v1", "kind": "ReplicaSet", "metadata": {"name": name},
-            "spec": {"replicas": 0, "selector": {"matchLabels": {"app": name}},
-                     "template": {"metadata": {"labels": {"app": name}},
-                                  "spec": {"containers": [{"name": "app", "image": "nginx"}]}}}}
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "ReplicaSet",
+        "metadata": {"name": name},
+        "spec": {
+            "replicas": 0,
+            "selector": {"matchLabels": {"app": name}},
+            "template": {
+                "metadata": {"labels": {"app": name}},
+                "spec": {"containers": [{"name": "app", "image": "nginx"}]},
+            },
+        },
+    }
 
 
 @pytest.fixture
@@ -45,27 +62,33 @@ def populated(api: APIServer) -> tuple[Lister, CachedLister, ClusterDriver]:
     return Lister(api), lister, driver
 
 
-@pytest.mark.parametrize("args", [
-    ("pods", None, None, None),
-    ("pods", "default", None, None),
-    ("pods", "shop", None, None),
-    ("pods", None, "app=web,tier", None),
-    ("pods", "default", "app in (web,cart)", None),
-    ("pods", None, None, "spec.nodeName=worker-1"),
-    ("nodes", None, None, None),
-    ("replicasets", "default", None, None),
-])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("pods", None, None, None),
+        ("pods", "default", None, None),
+        ("pods", "shop", None, None),
+        ("pods", None, "app=web,tier", None),
+        ("pods", "default", "app in (web,cart)", None),
+        ("pods", None, None, "spec.nodeName=worker-1"),
+        ("nodes", None, None, None),
+        ("replicasets", "default", None, None),
+    ],
+)
 def test_cached_lists_equal_the_api_servers(populated, args) -> None:
     direct, cached, _driver = populated
     resource, namespace, labels, fields = args
     assert cached.list(resource, namespace, labels, fields) == direct.list(resource, namespace, labels, fields)
 
 
-@pytest.mark.parametrize("index, value, expected", [
-    (NODE_NAME_INDEX, "worker-1", ["cart", "web-a"]),
-    (NODE_NAME_INDEX, "", ["stray"]),
-    (CONTROLLER_UID_INDEX, "_ORPHAN_POD", ["cart", "stray"]),
-])
+@pytest.mark.parametrize(
+    "index, value, expected",
+    [
+        (NODE_NAME_INDEX, "worker-1", ["cart", "web-a"]),
+        (NODE_NAME_INDEX, "", ["stray"]),
+        (CONTROLLER_UID_INDEX, "_ORPHAN_POD", ["cart", "stray"]),
+    ],
+)
 def test_indexes_answer_like_a_filtered_list(populated, index: str, value: str, expected: list[str]) -> None:
     direct, cached, _driver = populated
     for lister in (direct, cached):
@@ -76,8 +99,11 @@ def test_owned_or_orphans_are_a_replica_sets_candidates(populated, api: APIServe
     direct, cached, _driver = populated
     uid = api.get("replicasets", "default", "web")["metadata"]["uid"]
     for lister in (direct, cached):
-        assert sorted(p["metadata"]["name"] for p in lister.owned_or_orphans("pods", "default", uid)) == \
-            ["stray", "web-a", "web-b"]
+        assert sorted(p["metadata"]["name"] for p in lister.owned_or_orphans("pods", "default", uid)) == [
+            "stray",
+            "web-a",
+            "web-b",
+        ]
 
 
 def test_a_cached_get_is_a_private_copy_and_a_missing_object_is_404(populated) -> None:
@@ -110,8 +136,16 @@ def test_a_kubelet_hears_only_the_pods_bound_to_its_node(populated, api: APIServ
     assert heard == {"kind-control-plane": [], "worker-1": [], "worker-2": ["default/placed"], "worker-3": []}
 
 
-@pytest.mark.parametrize("index, cidr", [(0, "10.244.0.0/24"), (3, "10.244.3.0/24"), (255, "10.244.255.0/24"),
-                                         (256, "10.245.0.0/24"), (1000, "10.247.232.0/24")])
+@pytest.mark.parametrize(
+    "index, cidr",
+    [
+        (0, "10.244.0.0/24"),
+        (3, "10.244.3.0/24"),
+        (255, "10.244.255.0/24"),
+        (256, "10.245.0.0/24"),
+        (1000, "10.247.232.0/24"),
+    ],
+)
 def test_each_node_gets_its_own_pod_cidr_past_256_nodes(index: int, cidr: str) -> None:
     assert pod_cidr(index) == cidr
 
@@ -130,8 +164,11 @@ def test_an_event_repeated_by_a_restarted_recorder_starts_a_new_event_as_upstrea
 def test_nodes_past_the_256th_still_get_distinct_addresses(db) -> None:
     cluster = create_cluster("big", nodes=300, seed=1, addons=False)  # workers only: 300 of them
     nodes = APIServer(cluster).list("nodes")["items"]
-    assert len({n["spec"]["podCIDR"] for n in nodes}) == len({n["status"]["addresses"][0]["address"]
-                                                             for n in nodes}) == 300
+    assert (
+        len({n["spec"]["podCIDR"] for n in nodes})
+        == len({n["status"]["addresses"][0]["address"] for n in nodes})
+        == 300
+    )
 
 
 def test_a_replica_sets_followed_view_equals_a_fresh_listing(populated, api: APIServer) -> None:
@@ -147,8 +184,9 @@ def test_a_replica_sets_followed_view_equals_a_fresh_listing(populated, api: API
     changes = [
         lambda: api.update_with("pods", "default", "web-a", ready, subresource="status"),
         lambda: api.create("pods", "default", pod("stray-2", {"app": "web"})),
-        lambda: api.update_with("pods", "default", "web-b", lambda p: {**p, "metadata": {
-            **p["metadata"], "labels": {"app": "other"}}}),
+        lambda: api.update_with(
+            "pods", "default", "web-b", lambda p: {**p, "metadata": {**p["metadata"], "labels": {"app": "other"}}}
+        ),
         lambda: api.delete("pods", "default", "web-a", grace_period_seconds=0),
         lambda: api.create("pods", "shop", pod("elsewhere", {"app": "web"}, namespace="shop")),
     ]
@@ -157,8 +195,13 @@ def test_a_replica_sets_followed_view_equals_a_fresh_listing(populated, api: API
         driver.poll()
         view = current_pods(rs, cached, view)
         fresh = current_pods(rs, Lister(api), None)
-        assert (view.claimed, view.labeled, view.ready, sorted(view.others), sorted(view.entries)) == \
-            (fresh.claimed, fresh.labeled, fresh.ready, sorted(fresh.others), sorted(fresh.entries))
+        assert (view.claimed, view.labeled, view.ready, sorted(view.others), sorted(view.entries)) == (
+            fresh.claimed,
+            fresh.labeled,
+            fresh.ready,
+            sorted(fresh.others),
+            sorted(fresh.entries),
+        )
     assert sorted(view.entries) == ["stray", "stray-2", "web-b"] and view.claimed == 0
 
 
@@ -180,8 +223,9 @@ def test_the_scheduler_cache_followed_from_the_journal_equals_a_fresh_snapshot(a
         api.create("pods", "default", body)
     api.delete("pods", "default", "p0", grace_period_seconds=0)
     driver.poll()
-    fresh = [(i.name, i.requested, len(i.pods)) for i in snapshot(api.list("nodes")["items"],
-                                                                  api.list("pods")["items"])]
+    fresh = [
+        (i.name, i.requested, len(i.pods)) for i in snapshot(api.list("nodes")["items"], api.list("pods")["items"])
+    ]
     assert requested() == fresh
     assert [n for n, _r, count in fresh if count] == ["kind-control-plane", "worker-2", "worker-3"]
 

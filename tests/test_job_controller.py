@@ -4,6 +4,7 @@ The documentation's examples (the `pi` Job, an Indexed Job) and each behaviour u
 completions and parallelism, the pod failure back-off and backoffLimit, podFailurePolicy, the active
 deadline, suspension, ttlSecondsAfterFinished, and what kubectl shows of all that.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -63,8 +64,10 @@ def test_the_pi_job_of_the_documentation_completes(sim):
     sim.apply(PI)
     sim.run(60)
     pi = sim.get("jobs", "pi")
-    assert conditions(pi) == [("SuccessCriteriaMet", "True", "CompletionsReached"),
-                              ("Complete", "True", "CompletionsReached")]
+    assert conditions(pi) == [
+        ("SuccessCriteriaMet", "True", "CompletionsReached"),
+        ("Complete", "True", "CompletionsReached"),
+    ]
     assert pi["status"]["succeeded"] == 1 and pi["status"]["uncountedTerminatedPods"] == {}
     assert pi["status"]["ready"] == 0 and pi["status"]["terminating"] == 0
     assert pi["status"]["completionTime"] >= pi["status"]["startTime"]
@@ -75,8 +78,10 @@ def test_the_pi_job_of_the_documentation_completes(sim):
     assert labels(pod)["batch.kubernetes.io/job-name"] == "pi" and labels(pod)["job-name"] == "pi"
     assert labels(pod)["batch.kubernetes.io/controller-uid"] == pi["metadata"]["uid"]
     name = pod["metadata"]["name"]
-    assert sim.events("Job") == [("Normal", "SuccessfulCreate", f"Created pod: {name}"),
-                                 ("Normal", "Completed", "Job completed")]
+    assert sim.events("Job") == [
+        ("Normal", "SuccessfulCreate", f"Created pod: {name}"),
+        ("Normal", "Completed", "Job completed"),
+    ]
     row = sim.rows("get job pi")[0]
     assert row[:3] == ["pi", "Complete", "1/1"]
     assert sim.ok("get job pi").splitlines()[0].split() == ["NAME", "STATUS", "COMPLETIONS", "DURATION", "AGE"]
@@ -107,8 +112,10 @@ def test_failed_pods_back_off_then_the_job_fails_at_its_backoff_limit(sim):
     gaps = [(created_at(b) - created_at(a)).total_seconds() for a, b in zip(pods, pods[1:])]
     assert 10 <= gaps[0] < 14 and 20 <= gaps[1] < 24  # 10 s, then 20 s after each failure
     failed = sim.get("jobs", "fail")
-    assert conditions(failed) == [("FailureTarget", "True", "BackoffLimitExceeded"),
-                                  ("Failed", "True", "BackoffLimitExceeded")]
+    assert conditions(failed) == [
+        ("FailureTarget", "True", "BackoffLimitExceeded"),
+        ("Failed", "True", "BackoffLimitExceeded"),
+    ]
     assert failed["status"]["failed"] == 3 and "completionTime" not in failed["status"]
     assert sim.events("Job")[-1] == ("Warning", "BackoffLimitExceeded", "Job has reached the specified backoff limit")
     assert sim.rows("get job fail")[0][:3] == ["fail", "Failed", "0/1"]
@@ -119,8 +126,9 @@ def test_with_restart_policy_on_failure_container_restarts_count_against_the_lim
     sim.apply(job("retry", "exit 1", restart="OnFailure", backoffLimit=2))
     sim.run(120)
     assert conditions(sim.get("jobs", "retry"))[-1] == ("Failed", "True", "BackoffLimitExceeded")
-    assert len(sim.pods(prefix="retry-")) == 0 or all(p["metadata"].get("deletionTimestamp")
-                                                       for p in sim.pods(prefix="retry-"))
+    assert len(sim.pods(prefix="retry-")) == 0 or all(
+        p["metadata"].get("deletionTimestamp") for p in sim.pods(prefix="retry-")
+    )
     assert ("Normal", "SuccessfulDelete") == sim.events("Job")[1][:2]
 
 
@@ -146,8 +154,11 @@ spec:
 def test_an_indexed_job_gives_each_pod_its_completion_index(sim):
     sim.apply(INDEXED)
     sim.run(1)
-    assert sorted(p["metadata"]["name"].rsplit("-", 1)[0] for p in sim.pods()) == \
-        ["indexed-job-0", "indexed-job-1", "indexed-job-2"]
+    assert sorted(p["metadata"]["name"].rsplit("-", 1)[0] for p in sim.pods()) == [
+        "indexed-job-0",
+        "indexed-job-1",
+        "indexed-job-2",
+    ]
     sim.run(60)
     pods = sim.pods(prefix="indexed-job-")
     assert len(pods) == 5
@@ -156,9 +167,15 @@ def test_an_indexed_job_gives_each_pod_its_completion_index(sim):
         assert pod["metadata"]["annotations"]["batch.kubernetes.io/job-completion-index"] == index
         assert pod["metadata"]["name"].startswith(f"indexed-job-{index}-")
         assert pod["spec"]["hostname"] == f"indexed-job-{index}"
-        assert {"name": "JOB_COMPLETION_INDEX", "valueFrom": {"fieldRef": {
-            "apiVersion": "v1", "fieldPath": "metadata.labels['batch.kubernetes.io/job-completion-index']"}}} \
-            in pod["spec"]["containers"][0]["env"]
+        assert {
+            "name": "JOB_COMPLETION_INDEX",
+            "valueFrom": {
+                "fieldRef": {
+                    "apiVersion": "v1",
+                    "fieldPath": "metadata.labels['batch.kubernetes.io/job-completion-index']",
+                }
+            },
+        } in pod["spec"]["containers"][0]["env"]
         assert sim.ok(f"logs {pod['metadata']['name']}") == f"index={index} host=indexed-job-{index}\n"
     status = sim.get("jobs", "indexed-job")["status"]
     assert status["completedIndexes"] == "0-4" and status["succeeded"] == 5
@@ -210,10 +227,22 @@ spec:
 
 
 def test_ignored_failures_do_not_count_and_counted_ones_do(sim):
-    sim.apply(job("ignore", "exit 3", backoffLimit=0,
-                  podFailurePolicy="{rules: [{action: Ignore, onExitCodes: {operator: In, values: [3]}}]}"))
-    sim.apply(job("count", "exit 5", backoffLimit=0,
-                  podFailurePolicy="{rules: [{action: Count, onExitCodes: {operator: In, values: [5]}}]}"))
+    sim.apply(
+        job(
+            "ignore",
+            "exit 3",
+            backoffLimit=0,
+            podFailurePolicy="{rules: [{action: Ignore, onExitCodes: {operator: In, values: [3]}}]}",
+        )
+    )
+    sim.apply(
+        job(
+            "count",
+            "exit 5",
+            backoffLimit=0,
+            podFailurePolicy="{rules: [{action: Count, onExitCodes: {operator: In, values: [5]}}]}",
+        )
+    )
     sim.run(40)
     ignored = sim.get("jobs", "ignore")
     assert not ignored["status"].get("failed") and not conditions(ignored)
@@ -259,8 +288,7 @@ def test_a_suspended_job_starts_nothing_until_it_is_resumed(sim):
     assert ("Suspended", "False", "JobResumed") in conditions(resumed)
     assert conditions(resumed)[-1] == ("Complete", "True", "CompletionsReached")
     # manageJob creates the pods first, then the condition changes: the same order as upstream's events
-    assert [reason for _t, reason, _m in sim.events("Job")] == ["Suspended", "SuccessfulCreate", "Resumed",
-                                                                "Completed"]
+    assert [reason for _t, reason, _m in sim.events("Job")] == ["Suspended", "SuccessfulCreate", "Resumed", "Completed"]
 
 
 def test_deleting_a_running_job_deletes_its_pods_and_lets_them_go(sim):
@@ -285,22 +313,33 @@ def test_kubectl_create_job_prints_and_runs_it(sim):
     assert sim.kubectl("create job x") == (1, "", "error: either --image or --from must be specified\n")
 
 
-@pytest.mark.parametrize("spec, completions", [({"completions": 3}, "0/3"), ({"parallelism": 2}, "0/1 of 2"),
-                                               ({"parallelism": 1}, "0/1")])
+@pytest.mark.parametrize(
+    "spec, completions", [({"completions": 3}, "0/3"), ({"parallelism": 2}, "0/1 of 2"), ({"parallelism": 1}, "0/1")]
+)
 def test_the_completions_column(spec, completions):
     assert job_completions({"spec": spec, "status": {}}) == completions
 
 
-@pytest.mark.parametrize("spec, message", [
-    ({"restart": "Always"}, 'spec.template.spec.restartPolicy: Required value: valid values: "OnFailure", "Never"'),
-    ({"completionMode": "Indexed", "parallelism": 2},
-     "spec.completions: Required value: when completion mode is Indexed"),
-    ({"backoffLimit": -1}, "spec.backoffLimit: Invalid value: -1: must be greater than or equal to 0"),
-    ({"restart": "OnFailure",
-      "podFailurePolicy": "{rules: [{action: FailJob, onExitCodes: {operator: In, values: [1]}}]}"},
-     'spec.template.spec.restartPolicy: Invalid value: "OnFailure": only "Never" is supported when podFailurePolicy '
-     "is specified"),
-])
+@pytest.mark.parametrize(
+    "spec, message",
+    [
+        ({"restart": "Always"}, 'spec.template.spec.restartPolicy: Required value: valid values: "OnFailure", "Never"'),
+        (
+            {"completionMode": "Indexed", "parallelism": 2},
+            "spec.completions: Required value: when completion mode is Indexed",
+        ),
+        ({"backoffLimit": -1}, "spec.backoffLimit: Invalid value: -1: must be greater than or equal to 0"),
+        (
+            {
+                "restart": "OnFailure",
+                "podFailurePolicy": "{rules: [{action: FailJob, onExitCodes: {operator: In, values: [1]}}]}",
+            },
+            'spec.template.spec.restartPolicy: Invalid value: "OnFailure": only "Never" is supported '
+            "when podFailurePolicy "
+            "is specified",
+        ),
+    ],
+)
 def test_invalid_jobs_are_refused_with_upstreams_message(sim, spec, message):
     with pytest.raises(StatusError) as refused:
         sim.apply(job("bad", "true", **spec))

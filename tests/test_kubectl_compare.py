@@ -6,6 +6,7 @@ the same file. The cluster clock is frozen so AGE cannot tick between the two ru
 The YAML check needs no server: kubectl's client-side dry run prints through
 the same YAML printer kubectl uses for `get -o yaml`.
 """
+
 from __future__ import annotations
 
 import json
@@ -70,19 +71,39 @@ spec: {containers: [{name: redis, image: "redis:7"}]}
 """
 
 CASES = [
-    ["get", "pods"], ["get", "deploy"], ["get", "rs"], ["get", "svc"], ["get", "ep"], ["get", "nodes"],
-    ["get", "ns"], ["get", "cm"], ["get", "secret"], ["get", "pv"], ["get", "pvc"], ["get", "sc"],
-    ["get", "hpa"], ["get", "events"], ["get", "all"], ["get", "pods", "-o", "wide"],
-    ["get", "nodes", "-o", "wide"], ["get", "deploy,svc", "-o", "wide"], ["get", "all", "-o", "name"],
-    ["get", "pods", "-o", "jsonpath={.items[*].metadata.name}"], ["get", "pods", "-A"],
-    ["get", "pods", "-A", "-l", "tier=cache"], ["get", "pods", "-n", "shop", "--show-labels"],
-    ["get", "pod", "nope"], ["get", "svc", "web", "-o", "yaml"], ["get", "cm", "-o", "json"],
+    ["get", "pods"],
+    ["get", "deploy"],
+    ["get", "rs"],
+    ["get", "svc"],
+    ["get", "ep"],
+    ["get", "nodes"],
+    ["get", "ns"],
+    ["get", "cm"],
+    ["get", "secret"],
+    ["get", "pv"],
+    ["get", "pvc"],
+    ["get", "sc"],
+    ["get", "hpa"],
+    ["get", "events"],
+    ["get", "all"],
+    ["get", "pods", "-o", "wide"],
+    ["get", "nodes", "-o", "wide"],
+    ["get", "deploy,svc", "-o", "wide"],
+    ["get", "all", "-o", "name"],
+    ["get", "pods", "-o", "jsonpath={.items[*].metadata.name}"],
+    ["get", "pods", "-A"],
+    ["get", "pods", "-A", "-l", "tier=cache"],
+    ["get", "pods", "-n", "shop", "--show-labels"],
+    ["get", "pod", "nope"],
+    ["get", "svc", "web", "-o", "yaml"],
+    ["get", "cm", "-o", "json"],
 ]
 
 
 def _manage(env: dict, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True,
-                          timeout=60)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
 
 
 @pytest.fixture(scope="module")
@@ -93,20 +114,32 @@ def live(tmp_path_factory: pytest.TempPathFactory, live_daphne: Daphne) -> Itera
         real = _RealKubectl(server, workdir / "cache")
         applied = real.run("apply", "-f", "-", stdin=MANIFESTS)
         assert applied.returncode == 0, applied.stderr
-        freeze = "from cluster import clock; from cluster.models import Cluster; " \
-                 "clock.set_speed(Cluster.objects.get(name='cmp'), 0)"
+        freeze = (
+            "from cluster import clock; from cluster.models import Cluster; "
+            "clock.set_speed(Cluster.objects.get(name='cmp'), 0)"
+        )
         assert _manage(env, "shell", "-c", freeze).returncode == 0
         yield env, real
 
 
 class _RealKubectl:
     def __init__(self, server: LiveServer, cache: Path) -> None:
-        self.flags = [f"--server={server.url}", f"--token={server.token}",
-                      f"--certificate-authority={server.ca_file}", f"--cache-dir={cache}"]
+        self.flags = [
+            f"--server={server.url}",
+            f"--token={server.token}",
+            f"--certificate-authority={server.ca_file}",
+            f"--cache-dir={cache}",
+        ]
 
     def run(self, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
-        return subprocess.run([KUBECTL, *self.flags, *args], input=stdin, capture_output=True, text=True,
-                              timeout=30, env={**os.environ, "KUBECONFIG": "/dev/null"})
+        return subprocess.run(
+            [KUBECTL, *self.flags, *args],
+            input=stdin,
+            capture_output=True,
+            text=True,
+            timeout=30,
+            env={**os.environ, "KUBECONFIG": "/dev/null"},
+        )
 
 
 _OURS = """
@@ -123,8 +156,15 @@ print(json.dumps(results))
 
 
 def _ours(env: dict, cases: list[list[str]]) -> list[tuple[int, str, str]]:
-    done = subprocess.run([sys.executable, "-c", "import django; django.setup()\n" + _OURS], cwd=ROOT, env=env,
-                          input=json.dumps(cases), capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-c", "import django; django.setup()\n" + _OURS],
+        cwd=ROOT,
+        env=env,
+        input=json.dumps(cases),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 0, done.stderr
     return [tuple(r) for r in json.loads(done.stdout.strip().splitlines()[-1])]
 
@@ -140,19 +180,35 @@ def test_kubeclass_get_prints_what_the_real_kubectl_prints(live) -> None:
     assert mismatches == []
 
 
-YAML_CASE = ["--from-literal=n=123", "--from-literal=b=true", "--from-literal=t=2024-01-01T00:00:00Z",
-             "--from-literal=s=*", "--from-literal=c=a: b", "--from-literal=m=line1\nline2\n",
-             "--from-literal=e=", "--from-literal=long=" + " ".join(["word"] * 40), "--from-literal=y=yes",
-             "--from-literal=o=0755", "--from-literal=lead= x", "--from-literal=uni=한국어",
-             "--from-literal=q=it's", "--from-literal=html=<a>&"]
+YAML_CASE = [
+    "--from-literal=n=123",
+    "--from-literal=b=true",
+    "--from-literal=t=2024-01-01T00:00:00Z",
+    "--from-literal=s=*",
+    "--from-literal=c=a: b",
+    "--from-literal=m=line1\nline2\n",
+    "--from-literal=e=",
+    "--from-literal=long=" + " ".join(["word"] * 40),
+    "--from-literal=y=yes",
+    "--from-literal=o=0755",
+    "--from-literal=lead= x",
+    "--from-literal=uni=한국어",
+    "--from-literal=q=it's",
+    "--from-literal=html=<a>&",
+]
 
 
 def test_yaml_output_quotes_and_folds_strings_as_kubectl_does() -> None:
     from cluster.kubectl.output import to_yaml
 
     def dry_run(fmt: str) -> str:
-        done = subprocess.run([KUBECTL, "create", "configmap", "t", *YAML_CASE, "--dry-run=client", "-o", fmt],
-                              capture_output=True, text=True, timeout=30, env={**os.environ, "KUBECONFIG": "/dev/null"})
+        done = subprocess.run(
+            [KUBECTL, "create", "configmap", "t", *YAML_CASE, "--dry-run=client", "-o", fmt],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            env={**os.environ, "KUBECONFIG": "/dev/null"},
+        )
         assert done.returncode == 0, done.stderr
         return done.stdout
 

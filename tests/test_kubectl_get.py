@@ -1,4 +1,5 @@
 """`manage.py kubectl get` in-process: what a learner sees for each form of the command."""
+
 from __future__ import annotations
 
 import io
@@ -25,9 +26,16 @@ def frozen(api: APIServer) -> APIServer:
 
 
 def add_pod(api: APIServer, name: str, namespace: str = "default", labels: dict | None = None) -> dict:
-    return api.create("pods", namespace, {
-        "apiVersion": "v1", "kind": "Pod", "metadata": {"name": name, "labels": labels or {}},
-        "spec": {"containers": [{"name": "web", "image": "nginx:1.27"}]}})
+    return api.create(
+        "pods",
+        namespace,
+        {
+            "apiVersion": "v1",
+            "kind": "Pod",
+            "metadata": {"name": name, "labels": labels or {}},
+            "spec": {"containers": [{"name": "web", "image": "nginx:1.27"}]},
+        },
+    )
 
 
 def test_tabwriter_pads_columns_three_spaces_past_the_widest_cell() -> None:
@@ -45,27 +53,48 @@ def test_get_nodes_prints_the_server_table(frozen: APIServer) -> None:
     assert lines[0].split() == ["NAME", "STATUS", "ROLES", "AGE", "VERSION"]
     assert lines[0].startswith("NAME                 STATUS")
     assert [(line.split()[0], line.split()[2]) for line in lines[1:]] == [
-        ("kind-control-plane", "control-plane"), ("worker-1", "<none>"), ("worker-2", "<none>"), ("worker-3", "<none>")]
+        ("kind-control-plane", "control-plane"),
+        ("worker-1", "<none>"),
+        ("worker-2", "<none>"),
+        ("worker-3", "<none>"),
+    ]
 
 
 def test_wide_output_adds_priority_one_columns(frozen: APIServer) -> None:
     add_pod(frozen, "web")
     _, out, _ = kubectl(frozen, "get", "pods", "-o", "wide")
-    assert out.splitlines()[0].split() == ["NAME", "READY", "STATUS", "RESTARTS", "AGE", "IP", "NODE",
-                                           "NOMINATED", "NODE", "READINESS", "GATES"]
+    assert out.splitlines()[0].split() == [
+        "NAME",
+        "READY",
+        "STATUS",
+        "RESTARTS",
+        "AGE",
+        "IP",
+        "NODE",
+        "NOMINATED",
+        "NODE",
+        "READINESS",
+        "GATES",
+    ]
 
 
 def test_empty_namespace_says_no_resources_found_on_stderr(frozen: APIServer) -> None:
     assert kubectl(frozen, "get", "pods") == (0, "", "No resources found in default namespace.\n")
     assert kubectl(frozen, "get", "pods", "-n", "kube-public") == (
-        0, "", "No resources found in kube-public namespace.\n")
+        0,
+        "",
+        "No resources found in kube-public namespace.\n",
+    )
     assert kubectl(frozen, "get", "jobs", "-A") == (0, "", "No resources found\n")
 
 
 def test_missing_object_is_a_not_found_error_with_exit_code_1(frozen: APIServer) -> None:
     assert kubectl(frozen, "get", "pod", "nope") == (1, "", 'Error from server (NotFound): pods "nope" not found\n')
     assert kubectl(frozen, "get", "deploy/nope") == (
-        1, "", 'Error from server (NotFound): deployments.apps "nope" not found\n')
+        1,
+        "",
+        'Error from server (NotFound): deployments.apps "nope" not found\n',
+    )
 
 
 def test_unknown_type_and_unknown_output_are_client_errors(frozen: APIServer) -> None:
@@ -111,7 +140,7 @@ def test_yaml_of_a_list_is_a_kind_list_with_empty_resource_version(frozen: APISe
     doc = yaml.safe_load(out)
     assert doc["kind"] == "List" and doc["metadata"] == {"resourceVersion": ""}
     assert [i["metadata"]["name"] for i in doc["items"]] == ["web"]
-    assert 'resourceVersion: ""' in out and "creationTimestamp: \"" in out
+    assert 'resourceVersion: ""' in out and 'creationTimestamp: "' in out
 
 
 def test_single_object_json_is_the_object_with_sorted_keys(frozen: APIServer) -> None:
@@ -119,13 +148,16 @@ def test_single_object_json_is_the_object_with_sorted_keys(frozen: APIServer) ->
     assert out.startswith('{\n    "apiVersion": "v1",\n    "kind": "Service",\n    "metadata": {')
 
 
-@pytest.mark.parametrize("template, expected", [
-    ("{.items[*].metadata.name}", "kind-control-plane worker-1 worker-2 worker-3"),
-    ("{.items[0].status.addresses[?(@.type==\"InternalIP\")].address}", "172.18.0.2"),
-    ('{range .items[*]}{.metadata.name}{"\\n"}{end}', "kind-control-plane\nworker-1\nworker-2\nworker-3\n"),
-    ("{.items[-1].metadata.labels.kubernetes\\.io/hostname}", "worker-3"),
-    ("{.kind}", "List"),
-])
+@pytest.mark.parametrize(
+    "template, expected",
+    [
+        ("{.items[*].metadata.name}", "kind-control-plane worker-1 worker-2 worker-3"),
+        ('{.items[0].status.addresses[?(@.type=="InternalIP")].address}', "172.18.0.2"),
+        ('{range .items[*]}{.metadata.name}{"\\n"}{end}', "kind-control-plane\nworker-1\nworker-2\nworker-3\n"),
+        ("{.items[-1].metadata.labels.kubernetes\\.io/hostname}", "worker-3"),
+        ("{.kind}", "List"),
+    ],
+)
 def test_jsonpath_output(frozen: APIServer, template: str, expected: str) -> None:
     code, out, _ = kubectl(frozen, "get", "nodes", "-o", f"jsonpath={template}")
     assert (code, out) == (0, expected)
@@ -139,7 +171,11 @@ def test_custom_columns_print_none_for_missing_fields(frozen: APIServer) -> None
 def test_no_headers_drops_the_header_line(frozen: APIServer) -> None:
     _, out, _ = kubectl(frozen, "get", "ns", "--no-headers")
     assert [line.split()[0] for line in out.splitlines()] == [
-        "default", "kube-node-lease", "kube-public", "kube-system"]
+        "default",
+        "kube-node-lease",
+        "kube-public",
+        "kube-system",
+    ]
 
 
 def test_watch_prints_the_table_then_stops_after_its_timeout(frozen: APIServer) -> None:

@@ -1,4 +1,5 @@
 """The real kubectl (v1.32) against a live Daphne server: what a student types on their own machine."""
+
 from __future__ import annotations
 
 import json
@@ -77,8 +78,9 @@ def test_apply_a_multi_document_file_then_again_unchanged(kubectl, tmp_path):
 
 def test_apply_a_directory_and_stdin(kubectl, tmp_path):
     (tmp_path / "a.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: dir-a}\n")
-    (tmp_path / "b.json").write_text(json.dumps({"apiVersion": "v1", "kind": "ConfigMap",
-                                                 "metadata": {"name": "dir-b"}}))
+    (tmp_path / "b.json").write_text(
+        json.dumps({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "dir-b"}})
+    )
     out = kubectl.run("apply", "-f", str(tmp_path)).stdout.splitlines()
     assert sorted(out) == ["configmap/dir-a created", "configmap/dir-b created"]
     out = kubectl.run("apply", "-f", "-", stdin="apiVersion: v1\nkind: ConfigMap\nmetadata: {name: piped}\n")
@@ -118,12 +120,14 @@ def test_get_watch_shows_a_pod_created_after_it_started(kubectl):
 def test_label_annotate_patch_and_scale_a_deployment(kubectl):
     kubectl.run("create", "deployment", "api", "--image=nginx", "--replicas=1")
     assert kubectl.run("label", "deployment", "api", "tier=backend").stdout.strip() == "deployment.apps/api labeled"
-    assert kubectl.run("annotate", "deployment", "api", "owner=team-a").stdout.strip() == \
-        "deployment.apps/api annotated"
+    assert (
+        kubectl.run("annotate", "deployment", "api", "owner=team-a").stdout.strip() == "deployment.apps/api annotated"
+    )
     kubectl.run("patch", "deployment", "api", "-p", '{"spec":{"revisionHistoryLimit":3}}')
     kubectl.run("patch", "deployment", "api", "--type=merge", "-p", '{"metadata":{"labels":{"merged":"yes"}}}')
-    kubectl.run("patch", "deployment", "api", "--type=json",
-                "-p", '[{"op":"add","path":"/spec/minReadySeconds","value":5}]')
+    kubectl.run(
+        "patch", "deployment", "api", "--type=json", "-p", '[{"op":"add","path":"/spec/minReadySeconds","value":5}]'
+    )
     assert kubectl.run("scale", "deployment", "api", "--replicas=4").stdout.strip() == "deployment.apps/api scaled"
     got = json.loads(kubectl.run("get", "deployment", "api", "-o", "json").stdout)
     assert got["metadata"]["labels"] == {"app": "api", "tier": "backend", "merged": "yes"}
@@ -202,8 +206,10 @@ def test_get_raw_verbose_and_version(kubectl):
 def test_create_a_kind_list_validated_against_openapi_v2(kubectl, tmp_path):
     manifest = tmp_path / "list.yaml"
     manifest.write_text(LIST_YAML)
-    assert kubectl.run("create", "-f", str(manifest)).stdout.splitlines() == ["configmap/listed created",
-                                                                               "service/listed created"]
+    assert kubectl.run("create", "-f", str(manifest)).stdout.splitlines() == [
+        "configmap/listed created",
+        "service/listed created",
+    ]
     manifest.write_text(LIST_YAML.replace("metadata: {name: listed}\n  data", "metadata: {name: typo}\n  dta"))
     bad = kubectl.run("create", "-f", str(manifest), check=False)
     assert bad.returncode == 1
@@ -242,17 +248,33 @@ def test_kubectl_proxy_serves_the_api_on_localhost(kubectl):
 def test_the_kubeconfig_from_manage_py_points_at_the_root(kubectl, tmp_path):
     server = kubectl.server
     env = {**(server.env or {}), "KUBECLASS_TLS_DIR": str(server.ca_file.parent)}
-    made = subprocess.run([sys.executable, str(ROOT / "manage.py"), "cluster", "kubeconfig", "live",
-                           "--server", server.url], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    made = subprocess.run(
+        [sys.executable, str(ROOT / "manage.py"), "cluster", "kubeconfig", "live", "--server", server.url],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert made.returncode == 0, made.stderr
     config = tmp_path / "kubeconfig"
     config.write_text(made.stdout)
     assert f"server: {server.url}\n" in made.stdout
-    own = subprocess.run(["kubectl", "get", "--raw", "/healthz"], capture_output=True, text=True, timeout=30,
-                         env={**kubectl.env, "KUBECONFIG": str(config)})
+    own = subprocess.run(
+        ["kubectl", "get", "--raw", "/healthz"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        env={**kubectl.env, "KUBECONFIG": str(config)},
+    )
     assert (own.returncode, own.stdout, own.stderr) == (0, "ok", "")
-    namespaces = subprocess.run(["kubectl", "get", "namespaces", "-o", "name"], capture_output=True, text=True,
-                                timeout=30, env={**kubectl.env, "KUBECONFIG": str(config)})
+    namespaces = subprocess.run(
+        ["kubectl", "get", "namespaces", "-o", "name"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        env={**kubectl.env, "KUBECONFIG": str(config)},
+    )
     assert "namespace/default" in namespaces.stdout.split()
 
 
@@ -261,9 +283,23 @@ def test_a_wrong_token_at_the_root_is_401(kubectl):
     import urllib.error
     import urllib.request
 
-    wrong = subprocess.run(["kubectl", "--server", kubectl.server.url, "--token", "wrong",
-                            "--certificate-authority", str(kubectl.server.ca_file), "get", "pods"],
-                           capture_output=True, text=True, timeout=30, env=kubectl.env)
+    wrong = subprocess.run(
+        [
+            "kubectl",
+            "--server",
+            kubectl.server.url,
+            "--token",
+            "wrong",
+            "--certificate-authority",
+            str(kubectl.server.ca_file),
+            "get",
+            "pods",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        env=kubectl.env,
+    )
     assert wrong.returncode == 1
     assert "error: You must be logged in to the server (Unauthorized)" in wrong.stderr
     context = ssl.create_default_context(cafile=str(kubectl.server.ca_file))
@@ -278,7 +314,24 @@ def test_a_wrong_token_at_the_root_is_401(kubectl):
 
 
 def test_the_older_k8s_prefix_keeps_working(kubectl):
-    legacy = subprocess.run(["kubectl", "--server", kubectl.server.legacy_url, "--token", kubectl.server.token,
-                             "--certificate-authority", str(kubectl.server.ca_file), "get", "namespace", "default",
-                             "-o", "name"], capture_output=True, text=True, timeout=30, env=kubectl.env)
+    legacy = subprocess.run(
+        [
+            "kubectl",
+            "--server",
+            kubectl.server.legacy_url,
+            "--token",
+            kubectl.server.token,
+            "--certificate-authority",
+            str(kubectl.server.ca_file),
+            "get",
+            "namespace",
+            "default",
+            "-o",
+            "name",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        env=kubectl.env,
+    )
     assert (legacy.returncode, legacy.stdout) == (0, "namespace/default\n"), legacy.stderr

@@ -1,4 +1,5 @@
 """The kubelet and its simulated container runtime, driven one reconcile at a time on a frozen clock."""
+
 from __future__ import annotations
 
 import math
@@ -26,12 +27,17 @@ def kubelet(cluster: Cluster) -> Kubelet:
 
 
 def pod_manifest(name: str, image: str = "nginx", **container: object) -> dict:
-    return {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name, "namespace": "default"},
-            "spec": {"containers": [{"name": name.split("-")[0], "image": image, **container}]}}
+    return {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": name, "namespace": "default"},
+        "spec": {"containers": [{"name": name.split("-")[0], "image": image, **container}]},
+    }
 
 
-def bound_pod(api: APIServer, name: str, image: str = "nginx", restart_policy: str = "Always",
-              **container: object) -> str:
+def bound_pod(
+    api: APIServer, name: str, image: str = "nginx", restart_policy: str = "Always", **container: object
+) -> str:
     manifest = pod_manifest(name, image, **container)
     manifest["spec"]["restartPolicy"] = restart_policy
     api.create("pods", "default", manifest)
@@ -71,8 +77,12 @@ def test_bound_pod_becomes_running_and_ready_after_pulling_pulled_created_starte
     status = pod["status"]
     assert status["phase"] == "Running"
     assert [(c["type"], c["status"]) for c in status["conditions"]] == [
-        ("PodReadyToStartContainers", "True"), ("Initialized", "True"), ("Ready", "True"),
-        ("ContainersReady", "True"), ("PodScheduled", "True")]
+        ("PodReadyToStartContainers", "True"),
+        ("Initialized", "True"),
+        ("Ready", "True"),
+        ("ContainersReady", "True"),
+        ("PodScheduled", "True"),
+    ]
     assert status["podIP"] == "10.244.1.2" and status["podIPs"] == [{"ip": "10.244.1.2"}]
     assert status["hostIP"] == "172.18.0.3" and status["startTime"]
     ctr = status["containerStatuses"][0]
@@ -114,7 +124,9 @@ def test_missing_image_gives_err_image_pull_then_image_pull_back_off(api, kubele
     clock.advance(api.cluster, 5)
     kubelet.reconcile(key)
     assert container_state(api, "bad")["state"]["waiting"] == {
-        "reason": "ImagePullBackOff", "message": 'Back-off pulling image "nginx:1.27"'}
+        "reason": "ImagePullBackOff",
+        "message": 'Back-off pulling image "nginx:1.27"',
+    }
     messages = [m for _, m in events_of(api, "bad")]
     assert "Error: ErrImagePull" in messages and "Error: ImagePullBackOff" in messages
     assert any(m.startswith('Failed to pull image "nginx:1.27": rpc error: code = NotFound') for m in messages)
@@ -129,22 +141,28 @@ def test_unknown_repository_is_not_found(api, kubelet):
     assert container_state(api, "typo")["state"]["waiting"]["reason"] == "ErrImagePull"
 
 
-@pytest.mark.parametrize("failures, delay", [(0, 0), (1, 10), (2, 20), (3, 40), (4, 80), (5, 160), (6, 300),
-                                             (7, 300), (12, 300)])
+@pytest.mark.parametrize(
+    "failures, delay", [(0, 0), (1, 10), (2, 20), (3, 40), (4, 80), (5, 160), (6, 300), (7, 300), (12, 300)]
+)
 def test_back_off_doubles_from_ten_seconds_to_five_minutes(failures, delay):
     assert backoff(failures) == delay
 
 
-@pytest.mark.parametrize("seconds, text", [(10, "10s"), (80, "1m20s"), (300, "5m0s"), (2.5, "2.5s"),
-                                           (1.651, "1.651s"), (0.389, "389ms")])
+@pytest.mark.parametrize(
+    "seconds, text", [(10, "10s"), (80, "1m20s"), (300, "5m0s"), (2.5, "2.5s"), (1.651, "1.651s"), (0.389, "389ms")]
+)
 def test_durations_print_as_go_does(seconds, text):
     assert go_duration(seconds) == text
 
 
 def test_crashing_container_enters_crash_loop_back_off_with_doubling_delays(api, kubelet):
     key = bound_pod(api, "crash")
-    api.update_with("pods", "default", "crash",
-                    lambda p: p["metadata"].setdefault("annotations", {}).update({faults.CRASH_ANNOTATION: "2"}))
+    api.update_with(
+        "pods",
+        "default",
+        "crash",
+        lambda p: p["metadata"].setdefault("annotations", {}).update({faults.CRASH_ANNOTATION: "2"}),
+    )
     delays: list[str] = []
     backed_off: set[int] = set()
     for _ in range(200):
@@ -164,10 +182,13 @@ def test_crashing_container_enters_crash_loop_back_off_with_doubling_delays(api,
     assert state["lastState"]["terminated"]["reason"] == "Error"
     assert state["restartCount"] == 7
     assert state["state"]["waiting"]["message"].startswith(
-        "back-off 5m0s restarting failed container=crash pod=crash_default(")
+        "back-off 5m0s restarting failed container=crash pod=crash_default("
+    )
     assert api.get("pods", "default", "crash")["status"]["phase"] == "Running"
-    assert any(m.startswith("Back-off restarting failed container crash in pod crash_default(")
-               for _, m in events_of(api, "crash"))
+    assert any(
+        m.startswith("Back-off restarting failed container crash in pod crash_default(")
+        for _, m in events_of(api, "crash")
+    )
 
 
 def test_first_restart_is_immediate_and_the_second_waits_ten_seconds(api, kubelet):
@@ -184,12 +205,16 @@ def test_first_restart_is_immediate_and_the_second_waits_ten_seconds(api, kubele
     assert (clock.now(api.cluster) - first_exit).total_seconds() >= 10
 
 
-@pytest.mark.parametrize("image, command, phase, reason, code", [
-    ("busybox", None, "Running", "Completed", 0),  # a shell without a terminal exits at once: restarted
-    ("busybox", ["sh", "-c", "exit 3"], "Running", "Error", 3),
-])
-def test_short_lived_containers_are_restarted_under_restart_policy_always(api, kubelet, image, command, phase,
-                                                                         reason, code):
+@pytest.mark.parametrize(
+    "image, command, phase, reason, code",
+    [
+        ("busybox", None, "Running", "Completed", 0),  # a shell without a terminal exits at once: restarted
+        ("busybox", ["sh", "-c", "exit 3"], "Running", "Error", 3),
+    ],
+)
+def test_short_lived_containers_are_restarted_under_restart_policy_always(
+    api, kubelet, image, command, phase, reason, code
+):
     extra = {"command": command} if command else {}
     key = bound_pod(api, "shell", image, **extra)
     run(kubelet, key, 60)
@@ -200,11 +225,14 @@ def test_short_lived_containers_are_restarted_under_restart_policy_always(api, k
     assert state["lastState"]["terminated"]["exitCode"] == code
 
 
-@pytest.mark.parametrize("policy, command, phase", [
-    ("Never", ["sh", "-c", "sleep 5"], "Succeeded"),
-    ("Never", ["sh", "-c", "exit 1"], "Failed"),
-    ("OnFailure", ["sh", "-c", "sleep 2"], "Succeeded"),
-])
+@pytest.mark.parametrize(
+    "policy, command, phase",
+    [
+        ("Never", ["sh", "-c", "sleep 5"], "Succeeded"),
+        ("Never", ["sh", "-c", "exit 1"], "Failed"),
+        ("OnFailure", ["sh", "-c", "sleep 2"], "Succeeded"),
+    ],
+)
 def test_finished_pods_get_a_terminal_phase_by_restart_policy(api, kubelet, policy, command, phase):
     key = bound_pod(api, "job", "busybox", restart_policy=policy, command=command)
     run(kubelet, key, 60)
@@ -266,8 +294,11 @@ def test_heartbeat_renews_the_node_lease_and_posts_ready(api, kubelet):
     assert lease["spec"]["holderIdentity"] == NODE and lease["spec"]["leaseDurationSeconds"] == 40
     first = lease["spec"]["renewTime"]
     ready = next(c for c in api.get("nodes", None, NODE)["status"]["conditions"] if c["type"] == "Ready")
-    assert (ready["status"], ready["reason"], ready["message"]) == ("True", "KubeletReady",
-                                                                    "kubelet is posting ready status")
+    assert (ready["status"], ready["reason"], ready["message"]) == (
+        "True",
+        "KubeletReady",
+        "kubelet is posting ready status",
+    )
     clock.advance(api.cluster, 10)
     kubelet.reconcile(HEARTBEAT)
     assert api.get("leases", "kube-node-lease", NODE)["spec"]["renewTime"] > first
@@ -282,20 +313,25 @@ def test_memory_full_node_reports_memory_pressure_and_evicts_the_pod(api, kubele
     assert (memory["status"], memory["reason"]) == ("True", "KubeletHasInsufficientMemory")
     status = api.get("pods", "default", "web")["status"]
     assert (status["phase"], status["reason"]) == ("Failed", "Evicted")
-    assert status["message"] == ("The node was low on resource: memory. Threshold quantity: 100Mi, available: 98Mi. "
-                                 "Container web was using 4Mi, request is 0, has larger consumption of memory. ")
+    assert status["message"] == (
+        "The node was low on resource: memory. Threshold quantity: 100Mi, available: 98Mi. "
+        "Container web was using 4Mi, request is 0, has larger consumption of memory. "
+    )
     run(kubelet, key, 5)  # its container is killed; the pod stays, Failed
     pod = api.get("pods", "default", "web")
     assert "terminated" in pod["status"]["containerStatuses"][0]["state"] and pod["status"]["reason"] == "Evicted"
 
 
-@pytest.mark.parametrize("image, repository, tag", [
-    ("nginx", "docker.io/library/nginx", "latest"),
-    ("nginx:1.27", "docker.io/library/nginx", "1.27"),
-    ("bitnami/redis:7", "docker.io/bitnami/redis", "7"),
-    ("registry.k8s.io/hpa-example", "registry.k8s.io/hpa-example", "latest"),
-    ("localhost:5000/app:v1", "localhost:5000/app", "v1"),
-])
+@pytest.mark.parametrize(
+    "image, repository, tag",
+    [
+        ("nginx", "docker.io/library/nginx", "latest"),
+        ("nginx:1.27", "docker.io/library/nginx", "1.27"),
+        ("bitnami/redis:7", "docker.io/bitnami/redis", "7"),
+        ("registry.k8s.io/hpa-example", "registry.k8s.io/hpa-example", "latest"),
+        ("localhost:5000/app:v1", "localhost:5000/app", "v1"),
+    ],
+)
 def test_image_names_are_normalized_like_containerd(image, repository, tag):
     ref = parse_image(image)
     assert (ref.repository, ref.tag) == (repository, tag)

@@ -7,6 +7,7 @@ between looks, as a server would); what is asserted is what a user sees: `kubect
 events, conditions, logs. What the kubelet gives a pod and takes back (ConfigMaps, memory, node
 pressure) is tests/test_kubelet_resources.py's.
 """
+
 from __future__ import annotations
 
 import pytest
@@ -60,7 +61,10 @@ def test_the_init_container_example_waits_for_its_services_one_after_the_other(s
     assert sim.ok("get pods").splitlines()[1].split()[:4] == ["myapp-pod", "0/1", "Init:0/2", "0"]
     initialized = sim.condition("myapp-pod", "Initialized")
     assert (initialized["status"], initialized["reason"], initialized["message"]) == (
-        "False", "ContainersNotInitialized", "containers with incomplete status: [init-myservice init-mydb]")
+        "False",
+        "ContainersNotInitialized",
+        "containers with incomplete status: [init-myservice init-mydb]",
+    )
     status = sim.pod("myapp-pod")["status"]
     assert status["phase"] == "Pending"
     assert status["containerStatuses"][0]["state"] == {"waiting": {"reason": "PodInitializing"}}
@@ -76,21 +80,28 @@ def test_the_init_container_example_waits_for_its_services_one_after_the_other(s
     assert sim.status_column("myapp-pod") == "Init:1/2"
     assert sim.ok("logs myapp-pod -c init-myservice").endswith(
         "Name:      myservice.default.svc.cluster.local\nAddress 1: "
-        f"{sim.api.get('services', 'default', 'myservice')['spec']['clusterIP']} myservice.default.svc.cluster.local\n")
+        f"{sim.api.get('services', 'default', 'myservice')['spec']['clusterIP']} myservice.default.svc.cluster.local\n"
+    )
 
     sim.apply(SERVICE.format(name="mydb", port=9377))
     sim.wait(5)
     assert sim.ok("get pods").splitlines()[1].split()[:4] == ["myapp-pod", "1/1", "Running", "0"]
     assert sim.condition("myapp-pod", "Initialized")["status"] == "True"
-    assert [s["state"]["terminated"]["reason"] for s in sim.pod("myapp-pod")["status"]["initContainerStatuses"]] \
-        == ["Completed", "Completed"]
+    assert [s["state"]["terminated"]["reason"] for s in sim.pod("myapp-pod")["status"]["initContainerStatuses"]] == [
+        "Completed",
+        "Completed",
+    ]
     code, out, err = sim.run("logs myapp-pod")
-    assert (out, err) == ("The app is running!\n",
-                          'Defaulted container "myapp-container" out of: myapp-container, init-myservice (init), '
-                          "init-mydb (init)\n")
+    assert (out, err) == (
+        "The app is running!\n",
+        'Defaulted container "myapp-container" out of: myapp-container, init-myservice (init), init-mydb (init)\n',
+    )
     started = [(reason, path) for reason, _, path in sim.events("myapp-pod") if reason == "Started"]
-    assert started == [("Started", "spec.initContainers{init-myservice}"),
-                       ("Started", "spec.initContainers{init-mydb}"), ("Started", "spec.containers{myapp-container}")]
+    assert started == [
+        ("Started", "spec.initContainers{init-myservice}"),
+        ("Started", "spec.initContainers{init-mydb}"),
+        ("Started", "spec.containers{myapp-container}"),
+    ]
 
 
 INIT_FAILS = """
@@ -119,7 +130,9 @@ def test_a_failing_init_container_fails_the_pod_under_restart_policy_never(sim: 
     assert status["initContainerStatuses"][0]["state"]["terminated"]["exitCode"] == 1
     assert status["containerStatuses"][0]["state"] == {"waiting": {"reason": "PodInitializing"}}
     assert (sim.condition("initfail", "Ready")["status"], sim.condition("initfail", "Ready")["reason"]) == (
-        "False", "PodFailed")
+        "False",
+        "PodFailed",
+    )
     assert not [e for e in sim.events("initfail") if e[2] == "spec.containers{app}"]  # the app never started
     assert sim.ok("logs initfail -c setup") == "setting up\n"
 
@@ -131,8 +144,11 @@ def test_a_failing_init_container_is_restarted_with_back_off_under_restart_polic
     assert "Init:CrashLoopBackOff" in seen[4:]
     status = sim.pod("initfail")["status"]
     assert status["phase"] == "Pending" and status["initContainerStatuses"][0]["restartCount"] >= 2
-    assert ("BackOff", "Back-off restarting failed container setup in pod initfail_default("
-            f"{sim.pod('initfail')['metadata']['uid']})", "spec.initContainers{setup}") in sim.events("initfail")
+    assert (
+        "BackOff",
+        f"Back-off restarting failed container setup in pod initfail_default({sim.pod('initfail')['metadata']['uid']})",
+        "spec.initContainers{setup}",
+    ) in sim.events("initfail")
 
 
 def test_the_pod_is_pod_initializing_while_the_app_image_is_pulled(sim: KubectlSim) -> None:
@@ -309,8 +325,9 @@ spec:
     pod = sim.api.list("pods", "default")["items"][0]
     assert pod["status"]["phase"] == "Succeeded"
     assert "terminated" in pod["status"]["initContainerStatuses"][0]["state"]
-    assert ("Killing", "Stopping container logshipper", "spec.initContainers{logshipper}") in \
-        sim.events(pod["metadata"]["name"])
+    assert ("Killing", "Stopping container logshipper", "spec.initContainers{logshipper}") in sim.events(
+        pod["metadata"]["name"]
+    )
     assert sim.ok(f"logs {pod['metadata']['name']} -c logshipper").endswith("logging\n")
 
 
@@ -339,10 +356,12 @@ def test_a_startup_probe_that_runs_out_restarts_the_container(sim: KubectlSim) -
     sim.apply(SLOW_START % 3)
     sim.wait(30)
     unhealthy = [m for r, m, _ in sim.events("slow") if r == "Unhealthy"]
-    assert unhealthy and set(unhealthy) == {"Startup probe failed: cat: can't open '/tmp/started': No such file "
-                                            "or directory\n"}
-    assert ("Killing", "Container app failed startup probe, will be restarted", "spec.containers{app}") in \
-        sim.events("slow")
+    assert unhealthy and set(unhealthy) == {
+        "Startup probe failed: cat: can't open '/tmp/started': No such file or directory\n"
+    }
+    assert ("Killing", "Container app failed startup probe, will be restarted", "spec.containers{app}") in sim.events(
+        "slow"
+    )
     assert not sim.pod("slow")["status"]["containerStatuses"][0]["started"]
     sim.wait(30)  # sh ignores SIGTERM: killed at the end of its 30 s grace period, then started again
     assert sim.pod("slow")["status"]["containerStatuses"][0]["restartCount"] == 1

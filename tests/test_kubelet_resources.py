@@ -6,6 +6,7 @@ the memory-limit stress pod (…/assign-memory-resource), node-pressure eviction
 volume and a memory request. Every component runs, as in tests/test_kubelet_lifecycle.py; what is
 asserted is what a user sees.
 """
+
 from __future__ import annotations
 
 import re
@@ -48,12 +49,15 @@ def test_env_from_a_missing_configmap_waits_as_create_container_config_error_the
     assert sim.status_column("dapi-test-pod") == "CreateContainerConfigError"
     waiting = sim.pod("dapi-test-pod")["status"]["containerStatuses"][0]["state"]["waiting"]
     assert waiting == {"reason": "CreateContainerConfigError", "message": 'configmap "special-config" not found'}
-    assert ("Failed", 'Error: configmap "special-config" not found', "spec.containers{test-container}") in \
-        sim.events("dapi-test-pod")
+    assert ("Failed", 'Error: configmap "special-config" not found', "spec.containers{test-container}") in sim.events(
+        "dapi-test-pod"
+    )
     sim.ok("create configmap special-config --from-literal=special.type=charm")
     sim.wait(15)
-    assert sim.pod("dapi-test-pod")["status"]["containerStatuses"][0]["state"]["waiting"]["message"] == \
-        "couldn't find key special.how in ConfigMap default/special-config"
+    assert (
+        sim.pod("dapi-test-pod")["status"]["containerStatuses"][0]["state"]["waiting"]["message"]
+        == "couldn't find key special.how in ConfigMap default/special-config"
+    )
     sim.ok("delete configmap special-config")
     sim.ok("create configmap special-config --from-literal=special.how=very")
     sim.wait(15)
@@ -117,6 +121,7 @@ spec:
     assert sim.ok("exec files -- cat /var/run/api/namespace") == "default"
     import base64
     import json
+
     token = sim.ok("exec files -- cat /var/run/api/token")
     claims = json.loads(base64.urlsafe_b64decode(token.split(".")[1] + "=="))
     assert claims["sub"] == "system:serviceaccount:default:default"
@@ -141,8 +146,11 @@ spec:
 """)
     sim.wait(10)
     assert sim.status_column("nomount") == "ContainerCreating"
-    assert ("FailedMount", 'MountVolume.SetUp failed for volume "kube-api-access-x1y2z" : configmap "no-such-ca" '
-                           "not found", "") in sim.events("nomount")
+    assert (
+        "FailedMount",
+        'MountVolume.SetUp failed for volume "kube-api-access-x1y2z" : configmap "no-such-ca" not found',
+        "",
+    ) in sim.events("nomount")
 
 
 # -- memory ----------------------------------------------------------------------------------------------------
@@ -168,7 +176,7 @@ spec:
 def test_the_memory_example_over_its_limit_is_oom_killed_and_restarted(sim: KubectlSim) -> None:
     sim.apply(MEMORY_DEMO_2)
     seen = sim.watch_status("memory-demo-2", 40)
-    assert "OOMKilled" in seen and "CrashLoopBackOff" in seen[seen.index("OOMKilled"):]
+    assert "OOMKilled" in seen and "CrashLoopBackOff" in seen[seen.index("OOMKilled") :]
     status = sim.pod("memory-demo-2")["status"]["containerStatuses"][0]
     assert status["restartCount"] >= 2
     terminated = status["lastState"]["terminated"]
@@ -209,39 +217,60 @@ spec:
     memory = next(c for c in node["status"]["conditions"] if c["type"] == "MemoryPressure")
     assert (memory["status"], memory["reason"]) == ("True", "KubeletHasInsufficientMemory")
     assert {"key": "node.kubernetes.io/memory-pressure", "effect": "NoSchedule"} in node["spec"]["taints"]
-    node_events = [(e["reason"], e["message"]) for e in sim.api.list("events", "default")["items"]
-                   if e["involvedObject"]["name"] == "worker-1"]
+    node_events = [
+        (e["reason"], e["message"])
+        for e in sim.api.list("events", "default")["items"]
+        if e["involvedObject"]["name"] == "worker-1"
+    ]
     assert ("EvictionThresholdMet", "Attempting to reclaim memory") in node_events
     assert ("NodeHasInsufficientMemory", "Node worker-1 status is now: NodeHasInsufficientMemory") in node_events
     assert sim.pod("guaranteed")["status"]["phase"] == "Running"  # Guaranteed, within its request: kept
     evicted = [p for p in sim.api.list("pods", "default")["items"] if (p["status"].get("reason") == "Evicted")]
     first = min(evicted, key=lambda p: p["metadata"]["creationTimestamp"])
     assert first["status"]["phase"] == "Failed"
-    assert re.fullmatch(r"The node was low on resource: memory\. Threshold quantity: 100Mi, available: 9\dMi\. "
-                        r"Container nginx was using 4Mi, request is 0, has larger consumption of memory\. ",
-                        first["status"]["message"])
+    assert re.fullmatch(
+        r"The node was low on resource: memory\. Threshold quantity: 100Mi, available: 9\dMi\. "
+        r"Container nginx was using 4Mi, request is 0, has larger consumption of memory\. ",
+        first["status"]["message"],
+    )
     target = next(c for c in first["status"]["conditions"] if c["type"] == "DisruptionTarget")
     assert (target["reason"], target["message"]) == ("TerminationByKubelet", first["status"]["message"])
     assert ("Evicted", first["status"]["message"], "") in sim.events(first["metadata"]["name"])
-    running = [p for p in sim.api.list("pods", "default")["items"]
-               if p["metadata"]["name"].startswith("web-") and p["status"].get("phase") == "Running"]
+    running = [
+        p
+        for p in sim.api.list("pods", "default")["items"]
+        if p["metadata"]["name"].startswith("web-") and p["status"].get("phase") == "Running"
+    ]
     assert running == []  # replacements cannot land on worker-1 (tainted, or rejected by the kubelet)
     for pod in evicted:  # any replacement the scheduler placed before the taint was refused at admission
-        assert pod["status"]["message"].startswith("The node was low on resource: memory.") or \
-            pod["status"]["message"] == "Pod was rejected: The node had condition: [MemoryPressure]. "
+        assert (
+            pod["status"]["message"].startswith("The node was low on resource: memory.")
+            or pod["status"]["message"] == "Pod was rejected: The node had condition: [MemoryPressure]. "
+        )
     sim.ok("fault node worker-1 heal")
     sim.wait(330)  # the kubelet keeps MemoryPressure for its 5-minute transition period
     node = sim.api.get("nodes", None, "worker-1")
     assert next(c for c in node["status"]["conditions"] if c["type"] == "MemoryPressure")["status"] == "False"
     assert not node["spec"].get("taints")
-    assert len([p for p in sim.api.list("pods", "default")["items"]
-                if p["metadata"]["name"].startswith("web-") and p["status"].get("phase") == "Running"]) == 2
+    assert (
+        len(
+            [
+                p
+                for p in sim.api.list("pods", "default")["items"]
+                if p["metadata"]["name"].startswith("web-") and p["status"].get("phase") == "Running"
+            ]
+        )
+        == 2
+    )
 
 
 # -- the DaemonSet example ----------------------------------------------------------------------------------------
 def test_the_fluentd_daemonset_example_keeps_running_as_an_agent(sim: KubectlSim) -> None:
     sim.apply(FLUENTD)
     sim.wait(60)
-    rows = [line.split() for line in sim.ok("get pods -n kube-system --no-headers").splitlines()
-            if line.startswith("fluentd-elasticsearch-")]
+    rows = [
+        line.split()
+        for line in sim.ok("get pods -n kube-system --no-headers").splitlines()
+        if line.startswith("fluentd-elasticsearch-")
+    ]
     assert rows and all(row[1:4] == ["1/1", "Running", "0"] for row in rows)

@@ -8,6 +8,7 @@ watch are skipped: they change nothing), and the control loops run on virtual
 time until the step's check passes. At the end every step is done and every
 prediction was graded against a measured answer that is one of its choices.
 """
+
 from __future__ import annotations
 
 import pytest
@@ -40,8 +41,9 @@ def test_a_lesson_has_words_for_every_step_in_both_languages(lesson):
             assert text.title and text.instruction and text.hint, (lesson.slug, step.id, language)
             if step.predict:
                 assert text.question, (lesson.slug, step.id, language)
-                assert step.predict.choices is None or set(step.predict.choices) <= set(text.choices) or \
-                    not text.choices, (lesson.slug, step.id, language)
+                assert (
+                    step.predict.choices is None or set(step.predict.choices) <= set(text.choices) or not text.choices
+                ), (lesson.slug, step.id, language)
 
 
 def settle_until(cluster: Cluster, row, step: catalog.Step) -> checks.Result:
@@ -57,14 +59,18 @@ def settle_until(cluster: Cluster, row, step: catalog.Step) -> checks.Result:
 
 def act_outside_the_terminal(client: Client, cluster: Cluster, step: catalog.Step) -> None:
     """What a step asks besides typing: opening components on the map, calling the API from outside."""
-    for spec in (step.check.parts or (step.check,)):
+    for spec in step.check.parts or (step.check,):
         if spec.name == "explored":
             for component in spec.args["components"]:
                 assert client.get(f"/c/{cluster.name}/panel/component?id={component}").status_code == 200
         if spec.name == "outside_kubectl":  # the learner's own kubectl, with its own User-Agent
-            response = Client().get(f"/k8s/{cluster.name}/api/v1/namespaces/default/pods",
-                                    headers={"Authorization": f"Bearer {cluster.token}",
-                                             "User-Agent": "kubectl/v1.32.0 (linux/amd64) kubernetes/70d3cc9"})
+            response = Client().get(
+                f"/k8s/{cluster.name}/api/v1/namespaces/default/pods",
+                headers={
+                    "Authorization": f"Bearer {cluster.token}",
+                    "User-Agent": "kubectl/v1.32.0 (linux/amd64) kubernetes/70d3cc9",
+                },
+            )
             assert response.status_code == 200
 
 

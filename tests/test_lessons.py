@@ -1,4 +1,5 @@
 """Lessons through the pages: start one, see one language at a time, predict, get checked, keep progress."""
+
 from __future__ import annotations
 
 import io
@@ -70,8 +71,9 @@ def test_starting_a_lesson_seeds_a_sandbox_from_its_scenario(learner):
 @pytest.mark.django_db
 def test_a_step_is_done_when_its_check_passes_and_the_next_opens(learner):
     cluster = start(learner)
-    response = learner.post(f"/c/{cluster.name}/kubectl",
-                            {"command": "kubectl get deployment,replicaset,pods -l app=web"})
+    response = learner.post(
+        f"/c/{cluster.name}/kubectl", {"command": "kubectl get deployment,replicaset,pods -l app=web"}
+    )
     assert response.status_code == 200
     html = response.content.decode()
     assert 'id="lesson-guide"' in html and 'hx-swap-oob="true"' in html

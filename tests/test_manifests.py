@@ -1,4 +1,5 @@
 """Reading manifests like kubectl: documents, JSON, kubectl's error wording, and hostile input."""
+
 from __future__ import annotations
 
 import time
@@ -21,8 +22,9 @@ def test_alias_bomb_is_rejected_quickly() -> None:
     [doc] = load_documents(billion_laughs(), "bomb.yaml")
     assert time.perf_counter() - started < 0.5
     assert doc.object is None
-    assert doc.error == ("error parsing bomb.yaml: error converting YAML to JSON: yaml: document contains "
-                         "excessive aliasing")
+    assert doc.error == (
+        "error parsing bomb.yaml: error converting YAML to JSON: yaml: document contains excessive aliasing"
+    )
 
 
 def test_modest_aliases_still_work() -> None:
@@ -44,15 +46,26 @@ def test_oversized_document_is_rejected_naming_it() -> None:
     assert "1.5 MiB" in docs[1].error
 
 
-@pytest.mark.parametrize(("text", "error"), [
-    ("apiVersion: v1\nkind: Pod\nmetadata:\n  name: x\n   bad: y\n",
-     "error parsing f.yaml: error converting YAML to JSON: yaml: line 5: mapping values are not allowed in this "
-     "context"),
-    ("a:\n\t- b\n",
-     "error parsing f.yaml: error converting YAML to JSON: yaml: line 2: found character that cannot start any token"),
-    ("a: *x\n", "error parsing f.yaml: error converting YAML to JSON: yaml: unknown anchor 'x' referenced"),
-    ("hello\n", 'unable to decode "f.yaml": json: cannot unmarshal string into Go value of type unstructured.detector'),
-])
+@pytest.mark.parametrize(
+    ("text", "error"),
+    [
+        (
+            "apiVersion: v1\nkind: Pod\nmetadata:\n  name: x\n   bad: y\n",
+            "error parsing f.yaml: error converting YAML to JSON: yaml: line 5: mapping values are not allowed in this "
+            "context",
+        ),
+        (
+            "a:\n\t- b\n",
+            "error parsing f.yaml: error converting YAML to JSON: yaml: line 2: found character that "
+            "cannot start any token",
+        ),
+        ("a: *x\n", "error parsing f.yaml: error converting YAML to JSON: yaml: unknown anchor 'x' referenced"),
+        (
+            "hello\n",
+            'unable to decode "f.yaml": json: cannot unmarshal string into Go value of type unstructured.detector',
+        ),
+    ],
+)
 def test_errors_read_like_kubectl(text: str, error: str) -> None:
     [doc] = load_documents(text, "f.yaml")
     assert doc.object is None
@@ -62,8 +75,10 @@ def test_errors_read_like_kubectl(text: str, error: str) -> None:
 def test_line_numbers_count_from_the_start_of_the_document() -> None:
     docs = load_documents("kind: Pod\nmetadata:\n  name: a\n---\nkind: Pod\n  x: 1\n", "m.yaml")
     assert docs[0].object == {"kind": "Pod", "metadata": {"name": "a"}}
-    assert docs[1].error == ("error parsing m.yaml: error converting YAML to JSON: yaml: line 2: mapping values "
-                             "are not allowed in this context")
+    assert docs[1].error == (
+        "error parsing m.yaml: error converting YAML to JSON: yaml: line 2: mapping values "
+        "are not allowed in this context"
+    )
     assert docs[1].index == 1
 
 

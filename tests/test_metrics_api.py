@@ -1,5 +1,6 @@
 """metrics.k8s.io/v1beta1 as metrics-server serves it: the real kubectl's `top` and the Python client against a live
 server print and read what the page's in-process `kubectl top` shows for the same cluster."""
+
 from __future__ import annotations
 
 import json
@@ -69,15 +70,26 @@ print(json.dumps(results))
 
 
 def _real(server: LiveServer, workdir: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
-    flags = [f"--server={server.url}", f"--token={server.token}", f"--certificate-authority={server.ca_file}",
-             f"--cache-dir={workdir / 'cache'}"]
-    return subprocess.run([KUBECTL, *flags, *args], capture_output=True, text=True, timeout=90, input=stdin,
-                          env={**os.environ, "KUBECONFIG": "/dev/null"})
+    flags = [
+        f"--server={server.url}",
+        f"--token={server.token}",
+        f"--certificate-authority={server.ca_file}",
+        f"--cache-dir={workdir / 'cache'}",
+    ]
+    return subprocess.run(
+        [KUBECTL, *flags, *args],
+        capture_output=True,
+        text=True,
+        timeout=90,
+        input=stdin,
+        env={**os.environ, "KUBECONFIG": "/dev/null"},
+    )
 
 
 def _python(env: dict, script: str, stdin: str = "") -> str:
-    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, input=stdin, capture_output=True,
-                          text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, env=env, input=stdin, capture_output=True, text=True, timeout=120
+    )
     assert done.returncode == 0, done.stderr
     return done.stdout
 
@@ -91,8 +103,10 @@ def live(tmp_path_factory: pytest.TempPathFactory, live_daphne: Daphne) -> Itera
     for server in shared_cluster(live_daphne, CLUSTER, nodes=2):
         applied = _real(server, workdir, "apply", "-f", "-", stdin=WORKLOAD)
         assert applied.returncode == 0, applied.stderr
-        for argv in (["rollout", "status", "deployment/web", "--timeout=60s"],
-                     ["wait", "--for=condition=Ready", "pod", "-l", "app", "--timeout=60s"]):
+        for argv in (
+            ["rollout", "status", "deployment/web", "--timeout=60s"],
+            ["wait", "--for=condition=Ready", "pod", "-l", "app", "--timeout=60s"],
+        ):
             ready = _real(server, workdir, *argv)
             assert ready.returncode == 0, ready.stderr
         _python(env, ADVANCE)
@@ -100,10 +114,18 @@ def live(tmp_path_factory: pytest.TempPathFactory, live_daphne: Daphne) -> Itera
 
 
 CASES = [
-    ["top", "node"], ["top", "nodes", "--no-headers"], ["top", "node", "--show-capacity"],
-    ["top", "node", "worker-1"], ["top", "node", "-l", "kubernetes.io/hostname=worker-2"],
-    ["top", "pods"], ["top", "pod", "-A"], ["top", "pods", "-l", "app=web"], ["top", "pod", "duo", "--containers"],
-    ["top", "pods", "--containers", "--sum"], ["top", "pod", "nope"], ["top", "pod", "-n", "nowhere"],
+    ["top", "node"],
+    ["top", "nodes", "--no-headers"],
+    ["top", "node", "--show-capacity"],
+    ["top", "node", "worker-1"],
+    ["top", "node", "-l", "kubernetes.io/hostname=worker-2"],
+    ["top", "pods"],
+    ["top", "pod", "-A"],
+    ["top", "pods", "-l", "app=web"],
+    ["top", "pod", "duo", "--containers"],
+    ["top", "pods", "--containers", "--sum"],
+    ["top", "pod", "nope"],
+    ["top", "pod", "-n", "nowhere"],
 ]
 
 
@@ -127,8 +149,10 @@ def test_top_pods_shows_the_pinned_usage_and_containers(live: tuple[dict, LiveSe
     assert web.returncode == 0, web.stderr
     assert [line.split()[1:] for line in web.stdout.splitlines()] == [["120m", "2Mi"]] * 2
     duo = _real(server, workdir, "top", "pod", "duo", "--containers")
-    assert [line.split() for line in duo.stdout.splitlines()[1:]] == [["duo", "app", "151m", "4Mi"],
-                                                                      ["duo", "sidecar", "150m", "4Mi"]]
+    assert [line.split() for line in duo.stdout.splitlines()[1:]] == [
+        ["duo", "app", "151m", "4Mi"],
+        ["duo", "sidecar", "150m", "4Mi"],
+    ]
 
 
 @needs_kubectl
@@ -142,18 +166,25 @@ def test_discovery_and_raw_reads(live: tuple[dict, LiveServer, Path]) -> None:
     listing = json.loads(_real(server, workdir, "get", "--raw", "/apis/metrics.k8s.io/v1beta1").stdout)
     assert listing["resources"] == [
         {"name": "nodes", "singularName": "", "namespaced": False, "kind": "NodeMetrics", "verbs": ["get", "list"]},
-        {"name": "pods", "singularName": "", "namespaced": True, "kind": "PodMetrics", "verbs": ["get", "list"]}]
+        {"name": "pods", "singularName": "", "namespaced": True, "kind": "PodMetrics", "verbs": ["get", "list"]},
+    ]
     nodes = json.loads(_real(server, workdir, "get", "--raw", "/apis/metrics.k8s.io/v1beta1/nodes").stdout)
     assert (nodes["kind"], nodes["apiVersion"], nodes["metadata"]) == ("NodeMetricsList", "metrics.k8s.io/v1beta1", {})
     first = nodes["items"][0]
     assert list(first) == ["metadata", "timestamp", "window", "usage"] and first["window"] == "15s"
     assert list(first["metadata"]) == ["name", "creationTimestamp", "labels"]
-    pod = json.loads(_real(server, workdir, "get", "--raw",
-                           "/apis/metrics.k8s.io/v1beta1/namespaces/default/pods/duo").stdout)
-    assert (pod["kind"], pod["metadata"]["namespace"], pod["metadata"]["labels"]) == ("PodMetrics", "default",
-                                                                                     {"app": "duo"})
-    assert pod["containers"] == [{"name": "app", "usage": {"cpu": "151m", "memory": "4Mi"}},
-                                 {"name": "sidecar", "usage": {"cpu": "150m", "memory": "4Mi"}}]
+    pod = json.loads(
+        _real(server, workdir, "get", "--raw", "/apis/metrics.k8s.io/v1beta1/namespaces/default/pods/duo").stdout
+    )
+    assert (pod["kind"], pod["metadata"]["namespace"], pod["metadata"]["labels"]) == (
+        "PodMetrics",
+        "default",
+        {"app": "duo"},
+    )
+    assert pod["containers"] == [
+        {"name": "app", "usage": {"cpu": "151m", "memory": "4Mi"}},
+        {"name": "sidecar", "usage": {"cpu": "150m", "memory": "4Mi"}},
+    ]
     table = _real(server, workdir, "get", "pods.metrics.k8s.io", "-l", "app=duo")
     assert table.stdout.split() == ["NAME", "CPU", "MEMORY", "WINDOW", "duo", "301m", "8Mi", "15s"]
 
@@ -175,8 +206,9 @@ def test_the_python_client_lists_node_and_pod_metrics(custom: client.CustomObjec
     assert nodes["kind"] == "NodeMetricsList"
     assert {"kind-control-plane", "worker-1", "worker-2"} <= {n["metadata"]["name"] for n in nodes["items"]}
     assert all(set(n["usage"]) == {"cpu", "memory"} for n in nodes["items"])
-    pods = custom.list_namespaced_custom_object("metrics.k8s.io", "v1beta1", "default", "pods",
-                                                label_selector="app=web")
+    pods = custom.list_namespaced_custom_object(
+        "metrics.k8s.io", "v1beta1", "default", "pods", label_selector="app=web"
+    )
     assert [p["containers"][0]["usage"] for p in pods["items"]] == [{"cpu": "120m", "memory": "2Mi"}] * 2
     one = custom.get_cluster_custom_object("metrics.k8s.io", "v1beta1", "nodes", nodes["items"][0]["metadata"]["name"])
     assert one["kind"] == "NodeMetrics"
@@ -191,13 +223,31 @@ def test_missing_metrics_are_metrics_servers_not_found(custom: client.CustomObje
     assert err.value.status == 405
 
 
-@pytest.mark.parametrize("nanocores, text", [(0, "0"), (250_000_000, "250m"), (1_000_000_000, "1"),
-                                             (1_500_000_000, "1500m"), (123_456_789, "123456789n"), (5_000, "5u")])
+@pytest.mark.parametrize(
+    "nanocores, text",
+    [
+        (0, "0"),
+        (250_000_000, "250m"),
+        (1_000_000_000, "1"),
+        (1_500_000_000, "1500m"),
+        (123_456_789, "123456789n"),
+        (5_000, "5u"),
+    ],
+)
 def test_cpu_is_a_decimal_quantity_scaled_from_nanocores(nanocores: int, text: str) -> None:
     assert format_nanocores(nanocores) == text
 
 
-@pytest.mark.parametrize("value, text", [(0, "0"), (1000, "1000"), (4 * 1024 * 1024, "4Mi"), (1500, "1500"),
-                                         (1478648 * 1024, "1478648Ki"), (2 * 1024**3, "2Gi")])
+@pytest.mark.parametrize(
+    "value, text",
+    [
+        (0, "0"),
+        (1000, "1000"),
+        (4 * 1024 * 1024, "4Mi"),
+        (1500, "1500"),
+        (1478648 * 1024, "1478648Ki"),
+        (2 * 1024**3, "2Gi"),
+    ],
+)
 def test_memory_is_a_binary_quantity(value: int, text: str) -> None:
     assert format_bytes(value) == text

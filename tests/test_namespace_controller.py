@@ -1,4 +1,5 @@
 """The namespace controller: a deleted Namespace is emptied, then finalized and gone."""
+
 from __future__ import annotations
 
 import pytest
@@ -46,9 +47,15 @@ def test_namespace_deletion_empties_the_namespace_then_removes_it(api):
     assert result.requeue_after == 30 // 2 + 1
     conditions = namespace_conditions(api, "shop")
     assert conditions["NamespaceContentRemaining"] == (
-        "True", "SomeResourcesRemain", "Some resources are remaining: pods has 2 resource instances")
+        "True",
+        "SomeResourcesRemain",
+        "Some resources are remaining: pods has 2 resource instances",
+    )
     assert conditions["NamespaceDeletionContentFailure"] == (
-        "False", "ContentDeleted", "All content successfully deleted, may be waiting on finalization")
+        "False",
+        "ContentDeleted",
+        "All content successfully deleted, may be waiting on finalization",
+    )
     with pytest.raises(StatusError) as err:
         api.create("configmaps", "shop", {"metadata": {"name": "late"}})
     assert err.value.code == 403

@@ -1,4 +1,5 @@
 """The node lifecycle controller: heartbeats, Unknown after 50 s, taints, eviction after 300 s."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -34,8 +35,16 @@ def taints(api: APIServer, node: str = NODE) -> set[tuple[str, str]]:
 
 
 def pod_on(api: APIServer, name: str, node: str = NODE, **spec: object) -> None:
-    api.create("pods", "default", {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name},
-                                   "spec": {"containers": [{"name": "c", "image": "nginx"}], **spec}})
+    api.create(
+        "pods",
+        "default",
+        {
+            "apiVersion": "v1",
+            "kind": "Pod",
+            "metadata": {"name": name},
+            "spec": {"containers": [{"name": "c", "image": "nginx"}], **spec},
+        },
+    )
     api.bind("default", name, {"target": {"name": node}})
 
 
@@ -51,7 +60,10 @@ def test_node_turns_unknown_fifty_seconds_after_its_last_heartbeat(api, driver):
     driver.fast_forward(seconds=12)
     ready = ready_condition(api)
     assert (ready["status"], ready["reason"], ready["message"]) == (
-        "Unknown", "NodeStatusUnknown", "Kubelet stopped posting node status.")
+        "Unknown",
+        "NodeStatusUnknown",
+        "Kubelet stopped posting node status.",
+    )
     assert taints(api) == {(UNREACHABLE, "NoSchedule"), (UNREACHABLE, "NoExecute")}
     assert ready_condition(api, "worker-1")["status"] == "True"
     reasons = {(e["reason"], e["involvedObject"]["name"]) for e in api.list("events", "default")["items"]}
@@ -110,14 +122,17 @@ STAMP = clock.rfc3339(NOW)
 UNREACHABLE_NO_EXECUTE = [{"key": UNREACHABLE, "effect": "NoExecute", "timeAdded": STAMP}]
 
 
-@pytest.mark.parametrize("tolerations, evict_after", [
-    ([{"key": UNREACHABLE, "operator": "Exists", "effect": "NoExecute", "tolerationSeconds": 300}], 300),
-    ([{"key": UNREACHABLE, "operator": "Exists", "effect": "NoExecute", "tolerationSeconds": 30}], 30),
-    ([{"key": UNREACHABLE, "operator": "Exists", "effect": "NoExecute"}], None),  # tolerates forever
-    ([{"operator": "Exists"}], None),  # tolerates every taint
-    ([{"key": "other", "operator": "Exists", "effect": "NoExecute"}], 0),  # does not tolerate: at once
-    ([], 0),
-])
+@pytest.mark.parametrize(
+    "tolerations, evict_after",
+    [
+        ([{"key": UNREACHABLE, "operator": "Exists", "effect": "NoExecute", "tolerationSeconds": 300}], 300),
+        ([{"key": UNREACHABLE, "operator": "Exists", "effect": "NoExecute", "tolerationSeconds": 30}], 30),
+        ([{"key": UNREACHABLE, "operator": "Exists", "effect": "NoExecute"}], None),  # tolerates forever
+        ([{"operator": "Exists"}], None),  # tolerates every taint
+        ([{"key": "other", "operator": "Exists", "effect": "NoExecute"}], 0),  # does not tolerate: at once
+        ([], 0),
+    ],
+)
 def test_eviction_time_follows_the_pod_tolerations(tolerations, evict_after):
     pod = {"spec": {"tolerations": tolerations}}
     when = eviction_time(pod, UNREACHABLE_NO_EXECUTE)
@@ -150,7 +165,12 @@ def test_a_cordoned_node_is_tainted_unschedulable_and_its_kubelet_says_so(api, d
     api.patch("nodes", None, NODE, {"spec": {"unschedulable": None}}, "application/strategic-merge-patch+json")
     driver.fast_forward(seconds=5)
     assert taints(api) == set()
-    events = [(e["reason"], e["message"], e["source"]["component"]) for e in api.list("events", "default")["items"]
-              if e["involvedObject"]["name"] == NODE and "Schedulable" in e["reason"]]
-    assert events == [("NodeNotSchedulable", f"Node {NODE} status is now: NodeNotSchedulable", "kubelet"),
-                      ("NodeSchedulable", f"Node {NODE} status is now: NodeSchedulable", "kubelet")]
+    events = [
+        (e["reason"], e["message"], e["source"]["component"])
+        for e in api.list("events", "default")["items"]
+        if e["involvedObject"]["name"] == NODE and "Schedulable" in e["reason"]
+    ]
+    assert events == [
+        ("NodeNotSchedulable", f"Node {NODE} status is now: NodeNotSchedulable", "kubelet"),
+        ("NodeSchedulable", f"Node {NODE} status is now: NodeSchedulable", "kubelet"),
+    ]

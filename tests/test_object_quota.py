@@ -6,6 +6,7 @@ kube-apiserver passes on as a 500. kubeclass counts keys instead of bytes, so
 a student who asks for two billion replicas fills their own sandbox, and no
 one else's, and can recover by deleting.
 """
+
 from __future__ import annotations
 
 import io
@@ -25,8 +26,7 @@ LIMIT = 150  # a kind-like cluster of two workers holds about 110 keys once it h
 
 def kubectl(cluster: Cluster, *argv: str) -> tuple[int, str, str]:
     out, err = io.StringIO(), io.StringIO()
-    code = cli.run(APIServer(Cluster.objects.get(pk=cluster.pk), client="kubectl"), list(argv), io.StringIO(),
-                   out, err)
+    code = cli.run(APIServer(Cluster.objects.get(pk=cluster.pk), client="kubectl"), list(argv), io.StringIO(), out, err)
     return code, out.getvalue(), err.getvalue()
 
 

@@ -1,4 +1,5 @@
 """The PersistentVolume controller (binder) and the simulated local-path provisioner, reconcile by reconcile."""
+
 from __future__ import annotations
 
 import pytest
@@ -9,28 +10,62 @@ from cluster.controllers.pvbinder import EXTERNAL_PROVISIONING, PersistentVolume
 RWO, ROX, RWX = "ReadWriteOnce", "ReadOnlyMany", "ReadWriteMany"
 
 
-def pv(api, name: str, size: str, modes: tuple[str, ...] = (RWO,), storage_class: str = "manual",
-       policy: str = "Retain", path: str | None = None, labels: dict | None = None, **spec: object) -> dict:
-    body = {"apiVersion": "v1", "kind": "PersistentVolume", "metadata": {"name": name, "labels": labels or {}},
-            "spec": {"capacity": {"storage": size}, "accessModes": list(modes), "storageClassName": storage_class,
-                     "persistentVolumeReclaimPolicy": policy, "hostPath": {"path": path or f"/mnt/{name}"}, **spec}}
+def pv(
+    api,
+    name: str,
+    size: str,
+    modes: tuple[str, ...] = (RWO,),
+    storage_class: str = "manual",
+    policy: str = "Retain",
+    path: str | None = None,
+    labels: dict | None = None,
+    **spec: object,
+) -> dict:
+    body = {
+        "apiVersion": "v1",
+        "kind": "PersistentVolume",
+        "metadata": {"name": name, "labels": labels or {}},
+        "spec": {
+            "capacity": {"storage": size},
+            "accessModes": list(modes),
+            "storageClassName": storage_class,
+            "persistentVolumeReclaimPolicy": policy,
+            "hostPath": {"path": path or f"/mnt/{name}"},
+            **spec,
+        },
+    }
     return api.create("persistentvolumes", None, body)
 
 
-def pvc(api, name: str, size: str, modes: tuple[str, ...] = (RWO,), storage_class: str | None = "manual",
-        **spec: object) -> dict:
-    body = {"apiVersion": "v1", "kind": "PersistentVolumeClaim", "metadata": {"name": name, "namespace": "default"},
-            "spec": {"accessModes": list(modes), "resources": {"requests": {"storage": size}}, **spec}}
+def pvc(
+    api, name: str, size: str, modes: tuple[str, ...] = (RWO,), storage_class: str | None = "manual", **spec: object
+) -> dict:
+    body = {
+        "apiVersion": "v1",
+        "kind": "PersistentVolumeClaim",
+        "metadata": {"name": name, "namespace": "default"},
+        "spec": {"accessModes": list(modes), "resources": {"requests": {"storage": size}}, **spec},
+    }
     if storage_class is not None:
         body["spec"]["storageClassName"] = storage_class
     return api.create("persistentvolumeclaims", "default", body)
 
 
-def storage_class(api, name: str, mode: str = "Immediate", policy: str = "Delete",
-                  provisioner: str = "rancher.io/local-path") -> dict:
-    return api.create("storageclasses", None, {
-        "apiVersion": "storage.k8s.io/v1", "kind": "StorageClass", "metadata": {"name": name},
-        "provisioner": provisioner, "reclaimPolicy": policy, "volumeBindingMode": mode})
+def storage_class(
+    api, name: str, mode: str = "Immediate", policy: str = "Delete", provisioner: str = "rancher.io/local-path"
+) -> dict:
+    return api.create(
+        "storageclasses",
+        None,
+        {
+            "apiVersion": "storage.k8s.io/v1",
+            "kind": "StorageClass",
+            "metadata": {"name": name},
+            "provisioner": provisioner,
+            "reclaimPolicy": policy,
+            "volumeBindingMode": mode,
+        },
+    )
 
 
 def storage_state(api) -> list[tuple[str, str]]:
@@ -75,25 +110,37 @@ def test_claim_binds_the_smallest_available_volume_that_fits(api):
     bound = claim(api, "data")
     assert bound["spec"]["volumeName"] == "pv-3g"
     assert bound["status"] == {"phase": "Bound", "accessModes": [RWO], "capacity": {"storage": "3Gi"}}
-    assert bound["metadata"]["annotations"] == {"pv.kubernetes.io/bind-completed": "yes",
-                                                "pv.kubernetes.io/bound-by-controller": "yes"}
+    assert bound["metadata"]["annotations"] == {
+        "pv.kubernetes.io/bind-completed": "yes",
+        "pv.kubernetes.io/bound-by-controller": "yes",
+    }
     chosen = volume(api, "pv-3g")
     assert chosen["status"]["phase"] == "Bound"
     assert chosen["metadata"]["annotations"] == {"pv.kubernetes.io/bound-by-controller": "yes"}
     ref = chosen["spec"]["claimRef"]
     assert (ref["kind"], ref["namespace"], ref["name"], ref["uid"]) == (
-        "PersistentVolumeClaim", "default", "data", bound["metadata"]["uid"])
+        "PersistentVolumeClaim",
+        "default",
+        "data",
+        bound["metadata"]["uid"],
+    )
     assert [volume(api, n)["status"]["phase"] for n in ("pv-1g", "pv-5g", "pv-10g")] == ["Available"] * 3
 
 
-@pytest.mark.parametrize("claim_spec, volume_spec", [
-    pytest.param({"modes": (RWX,)}, {"modes": (RWO, ROX)}, id="access-mode-not-offered"),
-    pytest.param({"storage_class": "fast"}, {"storage_class": "manual"}, id="storage-class-differs"),
-    pytest.param({"size": "2Gi"}, {"size": "1Gi"}, id="volume-too-small"),
-    pytest.param({"volumeMode": "Block"}, {}, id="volume-mode-differs"),
-    pytest.param({"selector": {"matchLabels": {"tier": "gold"}}}, {"labels": {"tier": "silver"}},
-                 id="selector-does-not-match"),
-])
+@pytest.mark.parametrize(
+    "claim_spec, volume_spec",
+    [
+        pytest.param({"modes": (RWX,)}, {"modes": (RWO, ROX)}, id="access-mode-not-offered"),
+        pytest.param({"storage_class": "fast"}, {"storage_class": "manual"}, id="storage-class-differs"),
+        pytest.param({"size": "2Gi"}, {"size": "1Gi"}, id="volume-too-small"),
+        pytest.param({"volumeMode": "Block"}, {}, id="volume-mode-differs"),
+        pytest.param(
+            {"selector": {"matchLabels": {"tier": "gold"}}},
+            {"labels": {"tier": "silver"}},
+            id="selector-does-not-match",
+        ),
+    ],
+)
 def test_claim_without_a_matching_volume_stays_pending(api, claim_spec, volume_spec):
     volume_args = {"size": "1Gi", **volume_spec}
     pv(api, "only", volume_args.pop("size"), **volume_args)
@@ -122,7 +169,8 @@ def test_claim_of_no_class_without_volumes_says_why(api):
     settle(api)
     assert claim(api, "data")["status"]["phase"] == "Pending"
     assert events(api, "FailedBinding") == [
-        "no persistent volumes available for this claim and no storage class is set"]
+        "no persistent volumes available for this claim and no storage class is set"
+    ]
 
 
 def test_claim_naming_a_volume_binds_it_or_reports_the_mismatch(api):
@@ -144,14 +192,17 @@ def test_immediate_class_is_handed_to_its_provisioner_at_once(api):
     pending = claim(api, "data")
     assert pending["metadata"]["annotations"] == {
         "volume.kubernetes.io/storage-provisioner": "rancher.io/local-path",
-        "volume.beta.kubernetes.io/storage-provisioner": "rancher.io/local-path"}
+        "volume.beta.kubernetes.io/storage-provisioner": "rancher.io/local-path",
+    }
     assert events(api, "ExternalProvisioning") == [
         "Waiting for a volume to be created either by the external provisioner 'rancher.io/local-path' or manually "
         "by the system administrator. If volume creation is delayed, please verify that the provisioner is running "
-        "and correctly registered."]
+        "and correctly registered."
+    ]
     # local-path volumes live on one node: without a node to put it on, local-path refuses, as upstream's does.
     assert events(api, "ProvisioningFailed") == [
-        'failed to provision volume with StorageClass "fast": configuration error, no node was specified']
+        'failed to provision volume with StorageClass "fast": configuration error, no node was specified'
+    ]
     assert pending["status"]["phase"] == "Pending"
 
 
@@ -160,8 +211,9 @@ def test_immediate_class_of_another_provisioner_is_annotated_for_it(api):
     pvc(api, "data", "1Gi", storage_class="ebs")
     settle(api)
     assert events(api, "ExternalProvisioning") == [EXTERNAL_PROVISIONING.format("ebs.csi.aws.com")]
-    assert claim(api, "data")["metadata"]["annotations"]["volume.kubernetes.io/storage-provisioner"] == \
-        "ebs.csi.aws.com"
+    assert (
+        claim(api, "data")["metadata"]["annotations"]["volume.kubernetes.io/storage-provisioner"] == "ebs.csi.aws.com"
+    )
     assert not events(api, "Provisioning")
 
 
@@ -186,10 +238,13 @@ def test_wait_for_first_consumer_waits_until_the_scheduler_selects_a_node(api):
     provisioned = volume(api, f"pvc-{uid}")
     assert provisioned["status"]["phase"] == "Bound"
     assert provisioned["metadata"]["annotations"]["pv.kubernetes.io/provisioned-by"] == "rancher.io/local-path"
-    assert provisioned["spec"]["hostPath"] == {"path": f"/var/local-path-provisioner/pvc-{uid}_default_data",
-                                               "type": "DirectoryOrCreate"}
-    assert provisioned["spec"]["nodeAffinity"]["required"]["nodeSelectorTerms"] == [{"matchExpressions": [
-        {"key": "kubernetes.io/hostname", "operator": "In", "values": ["worker-2"]}]}]
+    assert provisioned["spec"]["hostPath"] == {
+        "path": f"/var/local-path-provisioner/pvc-{uid}_default_data",
+        "type": "DirectoryOrCreate",
+    }
+    assert provisioned["spec"]["nodeAffinity"]["required"]["nodeSelectorTerms"] == [
+        {"matchExpressions": [{"key": "kubernetes.io/hostname", "operator": "In", "values": ["worker-2"]}]}
+    ]
     assert provisioned["spec"]["persistentVolumeReclaimPolicy"] == "Delete"
     assert provisioned["spec"]["capacity"] == {"storage": "2Gi"}
     assert provisioned["spec"]["storageClassName"] == "standard"
@@ -199,9 +254,19 @@ def test_wait_for_first_consumer_waits_until_the_scheduler_selects_a_node(api):
 
 def test_wait_for_first_consumer_names_the_pod_waiting_for_the_scheduler(api):
     pvc(api, "data", "1Gi", storage_class="standard")
-    api.create("pods", "default", {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "db"}, "spec": {
-        "containers": [{"name": "db", "image": "postgres:17"}],
-        "volumes": [{"name": "data", "persistentVolumeClaim": {"claimName": "data"}}]}})
+    api.create(
+        "pods",
+        "default",
+        {
+            "apiVersion": "v1",
+            "kind": "Pod",
+            "metadata": {"name": "db"},
+            "spec": {
+                "containers": [{"name": "db", "image": "postgres:17"}],
+                "volumes": [{"name": "data", "persistentVolumeClaim": {"claimName": "data"}}],
+            },
+        },
+    )
     settle(api)
     assert events(api, "WaitForPodScheduled") == ["waiting for pod db to be scheduled"]
 
@@ -226,18 +291,28 @@ def test_retained_volume_is_released_when_its_claim_goes(api):
 
 def test_provisioned_volume_with_delete_policy_goes_with_its_claim(api):
     pvc(api, "data", "1Gi", storage_class="standard")
-    api.update_with("persistentvolumeclaims", "default", "data", lambda c: {
-        **c, "metadata": {**c["metadata"], "annotations": {"volume.kubernetes.io/selected-node": "worker-1"}}})
+    api.update_with(
+        "persistentvolumeclaims",
+        "default",
+        "data",
+        lambda c: {
+            **c,
+            "metadata": {**c["metadata"], "annotations": {"volume.kubernetes.io/selected-node": "worker-1"}},
+        },
+    )
     settle(api)
     assert len(api.list("persistentvolumes")["items"]) == 1
     delete_claim_and_settle(api, "data")
     assert api.list("persistentvolumes")["items"] == []
 
 
-@pytest.mark.parametrize("path, gone, message", [
-    ("/tmp/scratch", True, None),
-    ("/mnt/disk", False, "host_path deleter only supports /tmp/.+ but received provided /mnt/disk"),
-])
+@pytest.mark.parametrize(
+    "path, gone, message",
+    [
+        ("/tmp/scratch", True, None),
+        ("/mnt/disk", False, "host_path deleter only supports /tmp/.+ but received provided /mnt/disk"),
+    ],
+)
 def test_manual_volume_with_delete_policy_is_deleted_by_the_in_tree_host_path_deleter(api, path, gone, message):
     pv(api, "manual", "1Gi", policy="Delete", path=path)
     pvc(api, "data", "1Gi")

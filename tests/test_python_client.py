@@ -1,4 +1,5 @@
 """The official `kubernetes` Python client, unmodified, against a live Daphne server."""
+
 from __future__ import annotations
 
 import threading
@@ -65,8 +66,9 @@ def test_watch_sees_objects_created_after_the_list(core):
     core.create_namespaced_config_map("default", configmap("watched-1"))
     core.create_namespaced_config_map("default", configmap("watched-2"))
     seen = []
-    stream = watch.Watch().stream(core.list_namespaced_config_map, "default",
-                                  resource_version=listed.metadata.resource_version, timeout_seconds=2)
+    stream = watch.Watch().stream(
+        core.list_namespaced_config_map, "default", resource_version=listed.metadata.resource_version, timeout_seconds=2
+    )
     for event in stream:
         seen.append((event["type"], event["object"].metadata.name))
         if len(seen) == 2:
@@ -78,8 +80,9 @@ def test_watch_sees_objects_created_after_the_list(core):
 def test_a_watch_with_timeout_seconds_ends_when_the_server_ends_it(core):
     rv = core.list_namespaced_config_map("default").metadata.resource_version
     started = time.monotonic()
-    events = list(watch.Watch().stream(core.list_namespaced_config_map, "default", resource_version=rv,
-                                       timeout_seconds=1))
+    events = list(
+        watch.Watch().stream(core.list_namespaced_config_map, "default", resource_version=rv, timeout_seconds=1)
+    )
     assert events == []
     assert time.monotonic() - started < 5
 
@@ -108,7 +111,6 @@ def test_watch_stop_returns_on_an_idle_watch(core):
         except ProtocolError:
             pass  # stop() shuts the socket down under the reading thread; urllib3 says so
 
-
     thread = threading.Thread(target=run, daemon=True)
     thread.start()
     time.sleep(1.0)  # the watch is open and idle: nothing changes in "default"
@@ -120,17 +122,31 @@ def test_watch_stop_returns_on_an_idle_watch(core):
 
 def test_bookmarks_when_asked(core):
     rv = core.list_namespaced_config_map("default").metadata.resource_version
-    events = list(watch.Watch().stream(core.list_namespaced_config_map, "default", resource_version=rv,
-                                       allow_watch_bookmarks=True, timeout_seconds=3))
+    events = list(
+        watch.Watch().stream(
+            core.list_namespaced_config_map,
+            "default",
+            resource_version=rv,
+            allow_watch_bookmarks=True,
+            timeout_seconds=3,
+        )
+    )
     assert [e["type"] for e in events] == ["BOOKMARK"]  # the one just before the deadline
     assert int(events[0]["raw_object"]["metadata"]["resourceVersion"]) >= int(rv)
 
 
 def test_send_initial_events_then_the_end_of_them(core):
     core.create_namespaced_config_map("default", configmap("initial-1"))
-    events = list(watch.Watch().stream(core.list_namespaced_config_map, "default", send_initial_events=True,
-                                       resource_version_match="NotOlderThan", allow_watch_bookmarks=True,
-                                       timeout_seconds=1))
+    events = list(
+        watch.Watch().stream(
+            core.list_namespaced_config_map,
+            "default",
+            send_initial_events=True,
+            resource_version_match="NotOlderThan",
+            allow_watch_bookmarks=True,
+            timeout_seconds=1,
+        )
+    )
     kinds = [e["type"] for e in events]
     first_bookmark = kinds.index("BOOKMARK")
     assert set(kinds[:first_bookmark]) == {"ADDED"}

@@ -4,6 +4,7 @@ Driven through the API server and kubectl: what a student sees when a quota
 stops them, what `kubectl get/describe quota` show, and the controller
 keeping `status.used` current.
 """
+
 from __future__ import annotations
 
 import io
@@ -56,23 +57,36 @@ def test_describe_quota_shows_used_against_hard(sandbox):
     ClusterDriver(sandbox).fast_forward()
     code, out, _ = kubectl(sandbox, "describe", "quota", "sandbox")
     assert code == 0
-    assert out.splitlines()[:4] == ["Name:                   sandbox", "Namespace:              default",
-                                    "Resource                Used  Hard", "--------                ----  ----"]
+    assert out.splitlines()[:4] == [
+        "Name:                   sandbox",
+        "Namespace:              default",
+        "Resource                Used  Hard",
+        "--------                ----  ----",
+    ]
     assert "pods                    1     200" in out
 
 
 def test_a_create_past_the_quota_is_forbidden_with_upstreams_sentence(db):
     cluster = create_cluster("tight", nodes=1, seed=4)
     api = APIServer(cluster)
-    api.create("resourcequotas", "default", {"apiVersion": "v1", "kind": "ResourceQuota",
-                                             "metadata": {"name": "two-pods"}, "spec": {"hard": {"pods": "2"}}})
+    api.create(
+        "resourcequotas",
+        "default",
+        {
+            "apiVersion": "v1",
+            "kind": "ResourceQuota",
+            "metadata": {"name": "two-pods"},
+            "spec": {"hard": {"pods": "2"}},
+        },
+    )
     api.create("pods", "default", pod("a"))
     api.create("pods", "default", pod("b"))
     with pytest.raises(StatusError) as refused:
         api.create("pods", "default", pod("c"))
     assert refused.value.code == 403 and refused.value.reason == "Forbidden"
-    assert refused.value.message == ('pods "c" is forbidden: exceeded quota: two-pods, requested: pods=1, '
-                                     "used: pods=2, limited: pods=2")
+    assert refused.value.message == (
+        'pods "c" is forbidden: exceeded quota: two-pods, requested: pods=1, used: pods=2, limited: pods=2'
+    )
     api.delete("pods", "default", "a", grace_period_seconds=0)
     api.create("pods", "default", pod("c"))  # room again
 
@@ -81,8 +95,11 @@ def test_a_replicaset_stopped_by_the_quota_says_so_in_its_events(db):
     cluster = create_cluster("capped", nodes=2, seed=4)
     clock.set_speed(cluster, 0.0)
     api = APIServer(cluster)
-    api.create("resourcequotas", "default", {"apiVersion": "v1", "kind": "ResourceQuota",
-                                             "metadata": {"name": "few"}, "spec": {"hard": {"pods": "3"}}})
+    api.create(
+        "resourcequotas",
+        "default",
+        {"apiVersion": "v1", "kind": "ResourceQuota", "metadata": {"name": "few"}, "spec": {"hard": {"pods": "3"}}},
+    )
     assert kubectl(cluster, "create", "deployment", "web", "--image=nginx", "--replicas=5")[0] == 0
     ClusterDriver(cluster).fast_forward(seconds=30)
     assert len(api.list("pods", "default")["items"]) == 3
@@ -93,8 +110,16 @@ def test_a_replicaset_stopped_by_the_quota_says_so_in_its_events(db):
 def test_compute_quota_sums_requests(db):
     cluster = create_cluster("compute", nodes=1, seed=4)
     api = APIServer(cluster)
-    api.create("resourcequotas", "default", {"apiVersion": "v1", "kind": "ResourceQuota",
-                                             "metadata": {"name": "cpu"}, "spec": {"hard": {"requests.cpu": "1"}}})
+    api.create(
+        "resourcequotas",
+        "default",
+        {
+            "apiVersion": "v1",
+            "kind": "ResourceQuota",
+            "metadata": {"name": "cpu"},
+            "spec": {"hard": {"requests.cpu": "1"}},
+        },
+    )
     api.create("pods", "default", pod("half", cpu="500m"))
     with pytest.raises(StatusError) as refused:
         api.create("pods", "default", pod("more", cpu="600m"))
@@ -103,25 +128,46 @@ def test_compute_quota_sums_requests(db):
 
 @pytest.mark.parametrize("size, allowed", [("5Gi", True), ("10Gi", True), ("20Gi", False)])
 def test_the_sandbox_limit_range_bounds_a_claim(sandbox, size, allowed):
-    claim = {"apiVersion": "v1", "kind": "PersistentVolumeClaim", "metadata": {"name": "data"},
-             "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": size}}}}
+    claim = {
+        "apiVersion": "v1",
+        "kind": "PersistentVolumeClaim",
+        "metadata": {"name": "data"},
+        "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": size}}},
+    }
     api = APIServer(sandbox)
     if allowed:
         api.create("persistentvolumeclaims", "default", claim)
         return
     with pytest.raises(StatusError) as refused:
         api.create("persistentvolumeclaims", "default", claim)
-    assert refused.value.message == ('persistentvolumeclaims "data" is forbidden: maximum storage usage per '
-                                     "PersistentVolumeClaim is 10Gi, but request is 20Gi")
+    assert refused.value.message == (
+        'persistentvolumeclaims "data" is forbidden: maximum storage usage per '
+        "PersistentVolumeClaim is 10Gi, but request is 20Gi"
+    )
 
 
 def test_a_limit_range_defaults_container_resources(db):
     cluster = create_cluster("defaults", nodes=1, seed=4)
     api = APIServer(cluster)
-    api.create("limitranges", "default", {"apiVersion": "v1", "kind": "LimitRange", "metadata": {"name": "cpu"},
-                                          "spec": {"limits": [{"type": "Container", "default": {"cpu": "500m"},
-                                                               "defaultRequest": {"cpu": "100m"},
-                                                               "max": {"cpu": "1"}}]}})
+    api.create(
+        "limitranges",
+        "default",
+        {
+            "apiVersion": "v1",
+            "kind": "LimitRange",
+            "metadata": {"name": "cpu"},
+            "spec": {
+                "limits": [
+                    {
+                        "type": "Container",
+                        "default": {"cpu": "500m"},
+                        "defaultRequest": {"cpu": "100m"},
+                        "max": {"cpu": "1"},
+                    }
+                ]
+            },
+        },
+    )
     created = api.create("pods", "default", pod("plain"))
     assert created["spec"]["containers"][0]["resources"] == {"limits": {"cpu": "500m"}, "requests": {"cpu": "100m"}}
     with pytest.raises(StatusError) as refused:
@@ -139,8 +185,9 @@ def test_describe_namespace_ends_with_its_quotas_and_limit_ranges(sandbox):
 def test_an_administrator_creates_a_cluster_with_a_raised_quota(db):
     from django.core.management import CommandError, call_command
 
-    call_command("cluster", "create", "teacher", "--nodes", "1", "--quota", "pods=500, services=80",
-                 stdout=io.StringIO())
+    call_command(
+        "cluster", "create", "teacher", "--nodes", "1", "--quota", "pods=500, services=80", stdout=io.StringIO()
+    )
     hard = APIServer(Cluster.objects.get(name="teacher")).get("resourcequotas", "default", "sandbox")["spec"]["hard"]
     assert (hard["pods"], hard["services"], hard["configmaps"]) == ("500", "80", "200")
     with pytest.raises(CommandError, match="quantities must match"):  # the API server decodes it: no traceback

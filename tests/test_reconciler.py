@@ -1,4 +1,5 @@
 """The reconciler: work queues, determinism, restarts and the lease that picks one driver."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -56,8 +57,7 @@ def frozen_cluster(name: str, seed: int) -> Cluster:
 
 def kubectl(cluster: Cluster, *argv: str) -> str:
     out, err = io.StringIO(), io.StringIO()
-    code = cli.run(APIServer(Cluster.objects.get(pk=cluster.pk), client="kubectl"), list(argv), io.StringIO(),
-                   out, err)
+    code = cli.run(APIServer(Cluster.objects.get(pk=cluster.pk), client="kubectl"), list(argv), io.StringIO(), out, err)
     assert code == 0, err.getvalue()
     return out.getvalue()
 
@@ -69,9 +69,16 @@ def scenario(name: str, seed: int) -> tuple[list, list]:
     driver.fast_forward()
     kubectl(cluster, "scale", "deployment", "web", "--replicas=5")
     driver.fast_forward()
-    pods = [(p["metadata"]["name"], p["metadata"]["uid"], p["spec"]["nodeName"], p["status"]["podIP"],
-             p["status"]["containerStatuses"][0]["containerID"])
-            for p in APIServer(cluster).list("pods", "default")["items"]]
+    pods = [
+        (
+            p["metadata"]["name"],
+            p["metadata"]["uid"],
+            p["spec"]["nodeName"],
+            p["status"]["podIP"],
+            p["status"]["containerStatuses"][0]["containerID"],
+        )
+        for p in APIServer(cluster).list("pods", "default")["items"]
+    ]
     history = steps.history(cluster)
     cluster.delete()
     return pods, history
@@ -135,8 +142,7 @@ def test_only_one_reconciler_drives_and_the_other_takes_over(cluster):
     second.manage_leases(100.0)
     assert cluster.pk in first.drivers and cluster.pk not in second.drivers
     # The first process dies: its lease is not renewed for 15 s.
-    ReconcilerLease.objects.filter(cluster=cluster).update(
-        renew_time=clock.wall_now() - dt.timedelta(seconds=16))
+    ReconcilerLease.objects.filter(cluster=cluster).update(renew_time=clock.wall_now() - dt.timedelta(seconds=16))
     second.manage_leases(200.0)
     assert cluster.pk in second.drivers
     first.manage_leases(300.0)  # it wakes up and finds the lease taken
@@ -235,8 +241,16 @@ def test_a_write_by_another_client_between_polls_is_read_from_the_database(clust
 
 def test_a_unit_rolled_back_by_a_bug_leaves_nothing_in_the_informers(cluster, monkeypatch):
     def writes_then_fails(self, key):
-        self.api.create("pods", "default", {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "phantom"},
-                                            "spec": {"containers": [{"name": "c", "image": "nginx"}]}})
+        self.api.create(
+            "pods",
+            "default",
+            {
+                "apiVersion": "v1",
+                "kind": "Pod",
+                "metadata": {"name": "phantom"},
+                "spec": {"containers": [{"name": "c", "image": "nginx"}]},
+            },
+        )
         raise RuntimeError("bug after a write")
 
     monkeypatch.setattr(ReplicaSetController, "reconcile", writes_then_fails)

@@ -1,4 +1,5 @@
 """The replicaset controller: ownership, creation, upstream's scale-down order, status."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -14,8 +15,16 @@ def orphan_pod(api, name: str, labels: dict | None = None, annotations: dict | N
     meta = {"name": name, "labels": labels or {"app": "web"}}
     if annotations:
         meta["annotations"] = annotations
-    return api.create("pods", "default", {"apiVersion": "v1", "kind": "Pod", "metadata": meta,
-                                          "spec": {"containers": [{"name": "nginx", "image": "nginx:1.27"}]}})
+    return api.create(
+        "pods",
+        "default",
+        {
+            "apiVersion": "v1",
+            "kind": "Pod",
+            "metadata": meta,
+            "spec": {"containers": [{"name": "nginx", "image": "nginx:1.27"}]},
+        },
+    )
 
 
 def test_missing_pods_are_created_pending_without_a_node(api):
@@ -28,9 +37,16 @@ def test_missing_pods_are_created_pending_without_a_node(api):
         assert pod["metadata"]["generateName"] == "web-"
         assert not pod["spec"].get("nodeName")
         assert pod["metadata"]["labels"] == {"app": "web"}
-        assert pod["metadata"]["ownerReferences"] == [{
-            "apiVersion": "apps/v1", "kind": "ReplicaSet", "name": "web", "uid": rs["metadata"]["uid"],
-            "controller": True, "blockOwnerDeletion": True}]
+        assert pod["metadata"]["ownerReferences"] == [
+            {
+                "apiVersion": "apps/v1",
+                "kind": "ReplicaSet",
+                "name": "web",
+                "uid": rs["metadata"]["uid"],
+                "controller": True,
+                "blockOwnerDeletion": True,
+            }
+        ]
     assert sorted(events(api, "SuccessfulCreate")) == sorted(f"Created pod: {p['metadata']['name']}" for p in created)
 
 
@@ -69,22 +85,30 @@ def _pod_with(api, name: str, traits: dict, cluster) -> None:
         since = clock.rfc3339(clock.now(cluster) - dt.timedelta(seconds=traits["ready_since"]))
         make_ready(api, pod, ready_since=since, restarts=traits.get("restarts", 0))
     elif traits.get("phase"):
+
         def put(p: dict) -> dict:
             p["status"]["phase"] = traits["phase"]
             return p
+
         api.update_with("pods", "default", name, put, subresource="status")
 
 
-@pytest.mark.parametrize("first, second, why", [
-    ({"unassigned": True}, {"phase": "Pending"}, "unassigned before assigned"),
-    ({"phase": "Pending"}, {"phase": "Running"}, "Pending before Running"),
-    ({"phase": "Unknown"}, {"phase": "Running"}, "Unknown before Running"),
-    ({"phase": "Running"}, {"ready_since": 100}, "not ready before ready"),
-    ({"ready_since": 100, "annotations": {"controller.kubernetes.io/pod-deletion-cost": "-5"}},
-     {"ready_since": 100}, "lower pod-deletion-cost first"),
-    ({"ready_since": 10}, {"ready_since": 5000}, "ready for a shorter time first"),
-    ({"ready_since": 100, "restarts": 4}, {"ready_since": 100, "restarts": 1}, "more restarts first"),
-])
+@pytest.mark.parametrize(
+    "first, second, why",
+    [
+        ({"unassigned": True}, {"phase": "Pending"}, "unassigned before assigned"),
+        ({"phase": "Pending"}, {"phase": "Running"}, "Pending before Running"),
+        ({"phase": "Unknown"}, {"phase": "Running"}, "Unknown before Running"),
+        ({"phase": "Running"}, {"ready_since": 100}, "not ready before ready"),
+        (
+            {"ready_since": 100, "annotations": {"controller.kubernetes.io/pod-deletion-cost": "-5"}},
+            {"ready_since": 100},
+            "lower pod-deletion-cost first",
+        ),
+        ({"ready_since": 10}, {"ready_since": 5000}, "ready for a shorter time first"),
+        ({"ready_since": 100, "restarts": 4}, {"ready_since": 100, "restarts": 1}, "more restarts first"),
+    ],
+)
 def test_scale_down_deletes_unscheduled_pods_first(api, cluster, first, second, why):
     _pod_with(api, "keep-me", second, cluster)
     _pod_with(api, "delete-me", first, cluster)
@@ -109,8 +133,16 @@ def test_scale_down_prefers_pods_doubled_up_on_a_node(api, cluster):
     clock.advance(cluster, 3600)  # c is the youngest: only the node rank saves it
     _pod_with(api, "c", {"ready_since": 100, "node": "worker-2"}, cluster)
     owned = replica_set(replicas=2)
-    owned["metadata"]["ownerReferences"] = [{"apiVersion": "apps/v1", "kind": "Deployment", "name": "web",
-                                             "uid": "d-uid", "controller": True, "blockOwnerDeletion": True}]
+    owned["metadata"]["ownerReferences"] = [
+        {
+            "apiVersion": "apps/v1",
+            "kind": "Deployment",
+            "name": "web",
+            "uid": "d-uid",
+            "controller": True,
+            "blockOwnerDeletion": True,
+        }
+    ]
     api.create("replicasets", "default", owned)
     ReplicaSetController(api).reconcile("default/web")
     nodes = sorted(p["spec"]["nodeName"] for p in pods(api))

@@ -3,6 +3,7 @@
 These run when the variables are set, as .ci/run sets them; on a laptop
 without them the embedded SQLite/in-memory path is what the rest covers.
 """
+
 from __future__ import annotations
 
 import os
@@ -13,8 +14,10 @@ from django.db import connection, connections
 
 from cluster.apiserver.server import APIServer
 
-needs_postgres = pytest.mark.skipif(not os.environ.get("DATABASE_URL", "").startswith("postgres"),
-                                    reason="DATABASE_URL does not name a PostgreSQL database")
+needs_postgres = pytest.mark.skipif(
+    not os.environ.get("DATABASE_URL", "").startswith("postgres"),
+    reason="DATABASE_URL does not name a PostgreSQL database",
+)
 needs_redis = pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="REDIS_URL is not set")
 
 
@@ -29,8 +32,11 @@ def test_concurrent_writers_get_distinct_consecutive_revisions_on_postgres(clust
         try:
             api = APIServer(cluster.name, client=f"worker-{worker}")
             for i in range(10):
-                api.create("configmaps", "default", {"apiVersion": "v1", "kind": "ConfigMap",
-                                                     "metadata": {"name": f"w{worker}-{i}"}})
+                api.create(
+                    "configmaps",
+                    "default",
+                    {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": f"w{worker}-{i}"}},
+                )
         except Exception as err:  # noqa: BLE001 - reported by the assertion below
             errors.append(err)
         finally:
@@ -43,8 +49,11 @@ def test_concurrent_writers_get_distinct_consecutive_revisions_on_postgres(clust
         t.join()
     assert errors == []
     api = APIServer(cluster)
-    versions = sorted(int(o["metadata"]["resourceVersion"]) for o in api.list("configmaps", "default")["items"]
-                      if o["metadata"]["name"] != "kube-root-ca.crt")  # published into every namespace at bootstrap
+    versions = sorted(
+        int(o["metadata"]["resourceVersion"])
+        for o in api.list("configmaps", "default")["items"]
+        if o["metadata"]["name"] != "kube-root-ca.crt"
+    )  # published into every namespace at bootstrap
     assert versions == list(range(start + 1, start + 41))
     assert api.current_revision() == start + 40
 

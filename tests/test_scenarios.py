@@ -1,4 +1,5 @@
 """End to end: kubectl commands, then `manage.py simulate`, then what kubectl shows."""
+
 from __future__ import annotations
 
 import io

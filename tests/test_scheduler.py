@@ -1,4 +1,5 @@
 """kube-scheduler: upstream's score formulas, FailedScheduling messages, and binding through the API server."""
+
 from __future__ import annotations
 
 import io
@@ -26,7 +27,9 @@ def cluster(db):
     """Three workers and nothing else (no control-plane node, no kube-system pods): the scores and the
     FailedScheduling counts below are about them. tests/test_kind_cluster.py has the kind layout's."""
     return create_cluster("workers", nodes=3, seed=1, addons=False)
-GI, MI = 1024 ** 3, 1024 ** 2
+
+
+GI, MI = 1024**3, 1024**2
 
 
 def decision_about(api: APIServer, name: str) -> dict:
@@ -38,69 +41,101 @@ def decision_about(api: APIServer, name: str) -> dict:
 
 
 # -- formulas -------------------------------------------------------------------------
-@pytest.mark.parametrize("requested, allocatable, expected", [
-    # (2000-100)*100//2000 = 95; (8203210752-209715200)*100//8203210752 = 97; (95+97)//2
-    ({"cpu": 100, "memory": 200 * MI}, {"cpu": NODE_CPU, "memory": NODE_MEMORY}, 96),
-    # 50 and 3908243456*100//8203210752 = 47 -> 97//2
-    ({"cpu": 1000, "memory": 4 * GI}, {"cpu": NODE_CPU, "memory": NODE_MEMORY}, 48),
-    # more cpu requested than the node has scores 0 for cpu; memory untouched scores 100
-    ({"cpu": 2500, "memory": 0}, {"cpu": NODE_CPU, "memory": NODE_MEMORY}, 50),
-    ({"cpu": 3000, "memory": 5000}, {"cpu": 4000, "memory": 10000}, 37),
-    ({"cpu": 0, "memory": 0}, {"cpu": 4000, "memory": 10000}, 100),
-])
+@pytest.mark.parametrize(
+    "requested, allocatable, expected",
+    [
+        # (2000-100)*100//2000 = 95; (8203210752-209715200)*100//8203210752 = 97; (95+97)//2
+        ({"cpu": 100, "memory": 200 * MI}, {"cpu": NODE_CPU, "memory": NODE_MEMORY}, 96),
+        # 50 and 3908243456*100//8203210752 = 47 -> 97//2
+        ({"cpu": 1000, "memory": 4 * GI}, {"cpu": NODE_CPU, "memory": NODE_MEMORY}, 48),
+        # more cpu requested than the node has scores 0 for cpu; memory untouched scores 100
+        ({"cpu": 2500, "memory": 0}, {"cpu": NODE_CPU, "memory": NODE_MEMORY}, 50),
+        ({"cpu": 3000, "memory": 5000}, {"cpu": 4000, "memory": 10000}, 37),
+        ({"cpu": 0, "memory": 0}, {"cpu": 4000, "memory": 10000}, 100),
+    ],
+)
 def test_least_allocated_scores_free_capacity_as_upstream(requested: dict, allocatable: dict, expected: int) -> None:
     assert least_allocated_score(requested, allocatable) == expected
 
 
-@pytest.mark.parametrize("requested, allocatable, expected", [
-    ({"cpu": 0, "memory": 0}, {"cpu": NODE_CPU, "memory": NODE_MEMORY}, 100),
-    # fractions 0.5 and 0.52357: std 0.01178 -> 98.82 truncated
-    ({"cpu": 1000, "memory": 4 * GI}, {"cpu": NODE_CPU, "memory": NODE_MEMORY}, 98),
-    # fractions 1 and 0: std 0.5
-    ({"cpu": 2000, "memory": 0}, {"cpu": NODE_CPU, "memory": NODE_MEMORY}, 50),
-    # fraction capped at 1: 1 and 0.5 -> std 0.25
-    ({"cpu": 9000, "memory": 5000}, {"cpu": 4000, "memory": 10000}, 75),
-    ({"cpu": 3000, "memory": 5000}, {"cpu": 4000, "memory": 10000}, 87),
-])
+@pytest.mark.parametrize(
+    "requested, allocatable, expected",
+    [
+        ({"cpu": 0, "memory": 0}, {"cpu": NODE_CPU, "memory": NODE_MEMORY}, 100),
+        # fractions 0.5 and 0.52357: std 0.01178 -> 98.82 truncated
+        ({"cpu": 1000, "memory": 4 * GI}, {"cpu": NODE_CPU, "memory": NODE_MEMORY}, 98),
+        # fractions 1 and 0: std 0.5
+        ({"cpu": 2000, "memory": 0}, {"cpu": NODE_CPU, "memory": NODE_MEMORY}, 50),
+        # fraction capped at 1: 1 and 0.5 -> std 0.25
+        ({"cpu": 9000, "memory": 5000}, {"cpu": 4000, "memory": 10000}, 75),
+        ({"cpu": 3000, "memory": 5000}, {"cpu": 4000, "memory": 10000}, 87),
+    ],
+)
 def test_balanced_allocation_scores_one_minus_std_dev(requested: dict, allocatable: dict, expected: int) -> None:
     assert balanced_resource_score(requested, allocatable) == expected
 
 
-@pytest.mark.parametrize("raw, reverse, expected", [
-    ([0, 1, 2], True, [100, 50, 0]),  # TaintToleration: fewest taints wins
-    ([1, 3, 2], True, [67, 0, 34]),
-    ([0, 0], True, [100, 100]),
-    ([0, 5, 10], False, [0, 50, 100]),  # NodeAffinity preferred weights
-    ([0, 0], False, [0, 0]),
-    ([], True, []),
-])
+@pytest.mark.parametrize(
+    "raw, reverse, expected",
+    [
+        ([0, 1, 2], True, [100, 50, 0]),  # TaintToleration: fewest taints wins
+        ([1, 3, 2], True, [67, 0, 34]),
+        ([0, 0], True, [100, 100]),
+        ([0, 5, 10], False, [0, 50, 100]),  # NodeAffinity preferred weights
+        ([0, 0], False, [0, 0]),
+        ([], True, []),
+    ],
+)
 def test_default_normalize_score_scales_to_the_highest(raw: list, reverse: bool, expected: list) -> None:
     default_normalize_score(raw, reverse)
     assert raw == expected
 
 
-@pytest.mark.parametrize("spec, non_zero, expected", [
-    ({"containers": [{"name": "a"}]}, False, {}),
-    ({"containers": [{"name": "a"}]}, True, {"cpu": 100, "memory": 200 * MI}),
-    ({"containers": [{"name": "a", "resources": {"requests": {"cpu": "250m"}}}]}, True,
-     {"cpu": 250, "memory": 200 * MI}),
-    # a regular init container needs max(sum of containers, itself)
-    ({"containers": [{"name": "a", "resources": {"requests": {"cpu": "200m"}}},
-                     {"name": "b", "resources": {"requests": {"cpu": "300m"}}}],
-      "initContainers": [{"name": "i", "resources": {"requests": {"cpu": "800m"}}}]}, False, {"cpu": 800}),
-    # a sidecar (restartPolicy Always) adds to the containers and to later init containers
-    ({"containers": [{"name": "a", "resources": {"requests": {"cpu": "200m"}}}],
-      "initContainers": [{"name": "s", "restartPolicy": "Always", "resources": {"requests": {"cpu": "100m"}}},
-                         {"name": "i", "resources": {"requests": {"cpu": "500m"}}}]}, False, {"cpu": 600}),
-])
+@pytest.mark.parametrize(
+    "spec, non_zero, expected",
+    [
+        ({"containers": [{"name": "a"}]}, False, {}),
+        ({"containers": [{"name": "a"}]}, True, {"cpu": 100, "memory": 200 * MI}),
+        (
+            {"containers": [{"name": "a", "resources": {"requests": {"cpu": "250m"}}}]},
+            True,
+            {"cpu": 250, "memory": 200 * MI},
+        ),
+        # a regular init container needs max(sum of containers, itself)
+        (
+            {
+                "containers": [
+                    {"name": "a", "resources": {"requests": {"cpu": "200m"}}},
+                    {"name": "b", "resources": {"requests": {"cpu": "300m"}}},
+                ],
+                "initContainers": [{"name": "i", "resources": {"requests": {"cpu": "800m"}}}],
+            },
+            False,
+            {"cpu": 800},
+        ),
+        # a sidecar (restartPolicy Always) adds to the containers and to later init containers
+        (
+            {
+                "containers": [{"name": "a", "resources": {"requests": {"cpu": "200m"}}}],
+                "initContainers": [
+                    {"name": "s", "restartPolicy": "Always", "resources": {"requests": {"cpu": "100m"}}},
+                    {"name": "i", "resources": {"requests": {"cpu": "500m"}}},
+                ],
+            },
+            False,
+            {"cpu": 600},
+        ),
+    ],
+)
 def test_pod_requests_follow_the_init_container_rules(spec: dict, non_zero: bool, expected: dict) -> None:
     assert pod_requests({"spec": spec}, non_zero) == expected
 
 
 def test_fit_error_sorts_reason_counts_as_strings() -> None:
     statuses = {f"n{i}": Status("Unschedulable", ["Insufficient cpu"]) for i in range(10)}
-    statuses.update({"m1": Status("Unschedulable", ["Too many pods"]),
-                     "m2": Status("Unschedulable", ["Too many pods"])})
+    statuses.update(
+        {"m1": Status("Unschedulable", ["Too many pods"]), "m2": Status("Unschedulable", ["Too many pods"])}
+    )
     assert fit_error(12, statuses) == "0/12 nodes are available: 10 Insufficient cpu, 2 Too many pods."
 
 
@@ -119,8 +154,14 @@ def test_tied_nodes_are_chosen_uniformly_and_reproducibly() -> None:
 
 
 # -- against the API server ---------------------------------------------------------------
-def make_pod(api: APIServer, name: str, cpu: str | None = None, memory: str | None = None, node: str | None = None,
-             **spec: object) -> dict:
+def make_pod(
+    api: APIServer,
+    name: str,
+    cpu: str | None = None,
+    memory: str | None = None,
+    node: str | None = None,
+    **spec: object,
+) -> dict:
     requests = {k: v for k, v in (("cpu", cpu), ("memory", memory)) if v}
     container = {"name": "app", "image": "nginx"}
     if requests:
@@ -128,20 +169,27 @@ def make_pod(api: APIServer, name: str, cpu: str | None = None, memory: str | No
     body_spec = {"containers": [container], **spec}
     if node:
         body_spec["nodeName"] = node
-    return api.create("pods", "default", {"apiVersion": "v1", "kind": "Pod",
-                                          "metadata": {"name": name, "labels": {"app": name}}, "spec": body_spec})
+    return api.create(
+        "pods",
+        "default",
+        {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name, "labels": {"app": name}}, "spec": body_spec},
+    )
 
 
 def set_node(api: APIServer, name: str, **spec: object) -> dict:
     def change(node: dict) -> dict:
         node["spec"].update(spec)
         return node
+
     return api.update_with("nodes", None, name, change)
 
 
 def failed_scheduling(api: APIServer, pod: str) -> list[str]:
-    return [e["message"] for e in api.list("events", "default")["items"]
-            if e["reason"] == "FailedScheduling" and e["involvedObject"]["name"] == pod]
+    return [
+        e["message"]
+        for e in api.list("events", "default")["items"]
+        if e["reason"] == "FailedScheduling" and e["involvedObject"]["name"] == pod
+    ]
 
 
 def pod_scheduled(api: APIServer, name: str) -> dict:
@@ -169,34 +217,63 @@ def _label_nowhere(api: APIServer) -> None:
 
 
 def _immediate_claim(api: APIServer) -> None:
-    api.create("persistentvolumeclaims", "default", {
-        "apiVersion": "v1", "kind": "PersistentVolumeClaim", "metadata": {"name": "data"},
-        "spec": {"accessModes": ["ReadWriteOnce"], "storageClassName": "",
-                 "resources": {"requests": {"storage": "1Gi"}}}})
+    api.create(
+        "persistentvolumeclaims",
+        "default",
+        {
+            "apiVersion": "v1",
+            "kind": "PersistentVolumeClaim",
+            "metadata": {"name": "data"},
+            "spec": {
+                "accessModes": ["ReadWriteOnce"],
+                "storageClassName": "",
+                "resources": {"requests": {"storage": "1Gi"}},
+            },
+        },
+    )
 
 
 PREEMPT_3_NOT_HELPFUL = "preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling."
 
 
-@pytest.mark.parametrize("setup, pod_args, expected", [
-    (_taint_and_fill, {"cpu": "1"},
-     "0/3 nodes are available: 1 node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }, "
-     "2 Insufficient cpu. preemption: 0/3 nodes are available: 1 Preemption is not helpful for scheduling, "
-     "2 No preemption victims found for incoming pod."),
-    (_cordon_and_fill_memory, {"cpu": "500m", "memory": "5Gi"},
-     "0/3 nodes are available: 1 Insufficient cpu, 1 node(s) were unschedulable, 2 Insufficient memory. "
-     "preemption: 0/3 nodes are available: 1 Preemption is not helpful for scheduling, "
-     "2 No preemption victims found for incoming pod."),
-    (_label_nowhere, {"nodeSelector": {"disktype": "ssd"}},
-     "0/3 nodes are available: 3 node(s) didn't match Pod's node affinity/selector. " + PREEMPT_3_NOT_HELPFUL),
-    (_immediate_claim, {"volumes": [{"name": "d", "persistentVolumeClaim": {"claimName": "data"}}]},
-     "0/3 nodes are available: pod has unbound immediate PersistentVolumeClaims. " + PREEMPT_3_NOT_HELPFUL),
-    (_taint_and_fill, {"cpu": "1", "preemptionPolicy": "Never"},
-     "0/3 nodes are available: 1 node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }, "
-     "2 Insufficient cpu. preemption: not eligible due to preemptionPolicy=Never."),
-])
-def test_unschedulable_pod_gets_upstreams_failed_scheduling_message(api: APIServer, setup, pod_args: dict,
-                                                                    expected: str) -> None:
+@pytest.mark.parametrize(
+    "setup, pod_args, expected",
+    [
+        (
+            _taint_and_fill,
+            {"cpu": "1"},
+            "0/3 nodes are available: 1 node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }, "
+            "2 Insufficient cpu. preemption: 0/3 nodes are available: 1 Preemption is not helpful for scheduling, "
+            "2 No preemption victims found for incoming pod.",
+        ),
+        (
+            _cordon_and_fill_memory,
+            {"cpu": "500m", "memory": "5Gi"},
+            "0/3 nodes are available: 1 Insufficient cpu, 1 node(s) were unschedulable, 2 Insufficient memory. "
+            "preemption: 0/3 nodes are available: 1 Preemption is not helpful for scheduling, "
+            "2 No preemption victims found for incoming pod.",
+        ),
+        (
+            _label_nowhere,
+            {"nodeSelector": {"disktype": "ssd"}},
+            "0/3 nodes are available: 3 node(s) didn't match Pod's node affinity/selector. " + PREEMPT_3_NOT_HELPFUL,
+        ),
+        (
+            _immediate_claim,
+            {"volumes": [{"name": "d", "persistentVolumeClaim": {"claimName": "data"}}]},
+            "0/3 nodes are available: pod has unbound immediate PersistentVolumeClaims. " + PREEMPT_3_NOT_HELPFUL,
+        ),
+        (
+            _taint_and_fill,
+            {"cpu": "1", "preemptionPolicy": "Never"},
+            "0/3 nodes are available: 1 node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }, "
+            "2 Insufficient cpu. preemption: not eligible due to preemptionPolicy=Never.",
+        ),
+    ],
+)
+def test_unschedulable_pod_gets_upstreams_failed_scheduling_message(
+    api: APIServer, setup, pod_args: dict, expected: str
+) -> None:
     setup(api)
     make_pod(api, "web", **pod_args)
     Scheduler(api).reconcile("default/web")
@@ -241,7 +318,12 @@ def test_a_scheduled_pod_carries_no_trace_of_the_schedulers_reasoning(api: APISe
     assert decision["chosen"] == pod["spec"]["nodeName"]
     # the Filter plugins that ran; NodeResourcesBalancedAllocation only scores
     assert list(decision["nodes"][decision["chosen"]]["filter"]) == [
-        "NodeUnschedulable", "NodeName", "TaintToleration", "NodeAffinity", "NodeResourcesFit"]
+        "NodeUnschedulable",
+        "NodeName",
+        "TaintToleration",
+        "NodeAffinity",
+        "NodeResourcesFit",
+    ]
 
 
 def test_an_unschedulable_pod_is_not_annotated_and_its_unchanged_retry_is_recorded_once(api: APIServer) -> None:
@@ -262,7 +344,10 @@ def test_a_best_effort_pod_is_still_scored_by_balanced_allocation_as_in_v1_32(ap
     Scheduler(api).reconcile("default/web")
     nodes = decision_about(api, "web")["nodes"]
     assert {n: r["score"]["NodeResourcesBalancedAllocation"] for n, r in nodes.items()} == {
-        "worker-1": 75, "worker-2": 100, "worker-3": 100}
+        "worker-1": 75,
+        "worker-2": 100,
+        "worker-3": 100,
+    }
 
 
 def test_prefer_no_schedule_taint_steers_pods_away(api: APIServer) -> None:
@@ -281,7 +366,8 @@ def test_pod_scheduled_after_a_node_is_uncordoned(api: APIServer) -> None:
     result = scheduler.reconcile("default/web")
     assert result.requeue_after == 300.0
     assert failed_scheduling(api, "web") == [
-        "0/3 nodes are available: 3 node(s) were unschedulable. " + PREEMPT_3_NOT_HELPFUL]
+        "0/3 nodes are available: 3 node(s) were unschedulable. " + PREEMPT_3_NOT_HELPFUL
+    ]
     heartbeat = api.get("nodes", None, "worker-1")
     assert scheduler.keys_for("nodes", WatchEvent("MODIFIED", heartbeat, 0)) == []
     uncordoned = set_node(api, "worker-2", unschedulable=False)
@@ -312,10 +398,20 @@ def test_unschedulable_retry_does_not_rewrite_an_unchanged_pod(api: APIServer) -
 
 
 def test_wait_for_first_consumer_claim_gets_the_selected_node_before_the_pod_binds(api: APIServer) -> None:
-    api.create("persistentvolumeclaims", "default", {
-        "apiVersion": "v1", "kind": "PersistentVolumeClaim", "metadata": {"name": "data"},
-        "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "1Gi"}},
-                 "storageClassName": "standard"}})
+    api.create(
+        "persistentvolumeclaims",
+        "default",
+        {
+            "apiVersion": "v1",
+            "kind": "PersistentVolumeClaim",
+            "metadata": {"name": "data"},
+            "spec": {
+                "accessModes": ["ReadWriteOnce"],
+                "resources": {"requests": {"storage": "1Gi"}},
+                "storageClassName": "standard",
+            },
+        },
+    )
     make_pod(api, "db", volumes=[{"name": "d", "persistentVolumeClaim": {"claimName": "data"}}])
     scheduler = Scheduler(api)
     assert scheduler.reconcile("default/db").requeue_after == 1.0
@@ -325,52 +421,121 @@ def test_wait_for_first_consumer_claim_gets_the_selected_node_before_the_pod_bin
     assert not api.get("pods", "default", "db")["spec"].get("nodeName")
     assert scheduler.reconcile("default/db").requeue_after == 1.0  # still waiting in PreBind
     # the provisioner and the PV controller do their part: a volume pinned to the selected node, bound
-    api.create("persistentvolumes", None, {
-        "apiVersion": "v1", "kind": "PersistentVolume", "metadata": {"name": "pv-data"},
-        "spec": {"capacity": {"storage": "1Gi"}, "accessModes": ["ReadWriteOnce"], "storageClassName": "standard",
-                 "hostPath": {"path": "/tmp/data"},
-                 "claimRef": {"namespace": "default", "name": "data"},
-                 "nodeAffinity": {"required": {"nodeSelectorTerms": [{"matchExpressions": [
-                     {"key": "kubernetes.io/hostname", "operator": "In", "values": [selected]}]}]}}}})
+    api.create(
+        "persistentvolumes",
+        None,
+        {
+            "apiVersion": "v1",
+            "kind": "PersistentVolume",
+            "metadata": {"name": "pv-data"},
+            "spec": {
+                "capacity": {"storage": "1Gi"},
+                "accessModes": ["ReadWriteOnce"],
+                "storageClassName": "standard",
+                "hostPath": {"path": "/tmp/data"},
+                "claimRef": {"namespace": "default", "name": "data"},
+                "nodeAffinity": {
+                    "required": {
+                        "nodeSelectorTerms": [
+                            {
+                                "matchExpressions": [
+                                    {"key": "kubernetes.io/hostname", "operator": "In", "values": [selected]}
+                                ]
+                            }
+                        ]
+                    }
+                },
+            },
+        },
+    )
 
     def bind_claim(c: dict) -> dict:
         c["spec"]["volumeName"] = "pv-data"
         return c
+
     api.update_with("persistentvolumeclaims", "default", "data", bind_claim)
     assert scheduler.reconcile("default/db").requeue_after is None
     assert api.get("pods", "default", "db")["spec"]["nodeName"] == selected
 
 
 def test_bound_volume_node_affinity_limits_the_nodes(api: APIServer) -> None:
-    api.create("persistentvolumes", None, {
-        "apiVersion": "v1", "kind": "PersistentVolume", "metadata": {"name": "pv-x"},
-        "spec": {"capacity": {"storage": "1Gi"}, "accessModes": ["ReadWriteOnce"], "hostPath": {"path": "/tmp/x"},
-                 "nodeAffinity": {"required": {"nodeSelectorTerms": [{"matchExpressions": [
-                     {"key": "kubernetes.io/hostname", "operator": "In", "values": ["worker-1"]}]}]}}}})
-    api.create("persistentvolumeclaims", "default", {
-        "apiVersion": "v1", "kind": "PersistentVolumeClaim", "metadata": {"name": "x"},
-        "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "1Gi"}},
-                 "storageClassName": "", "volumeName": "pv-x"}})
+    api.create(
+        "persistentvolumes",
+        None,
+        {
+            "apiVersion": "v1",
+            "kind": "PersistentVolume",
+            "metadata": {"name": "pv-x"},
+            "spec": {
+                "capacity": {"storage": "1Gi"},
+                "accessModes": ["ReadWriteOnce"],
+                "hostPath": {"path": "/tmp/x"},
+                "nodeAffinity": {
+                    "required": {
+                        "nodeSelectorTerms": [
+                            {
+                                "matchExpressions": [
+                                    {"key": "kubernetes.io/hostname", "operator": "In", "values": ["worker-1"]}
+                                ]
+                            }
+                        ]
+                    }
+                },
+            },
+        },
+    )
+    api.create(
+        "persistentvolumeclaims",
+        "default",
+        {
+            "apiVersion": "v1",
+            "kind": "PersistentVolumeClaim",
+            "metadata": {"name": "x"},
+            "spec": {
+                "accessModes": ["ReadWriteOnce"],
+                "resources": {"requests": {"storage": "1Gi"}},
+                "storageClassName": "",
+                "volumeName": "pv-x",
+            },
+        },
+    )
     set_node(api, "worker-1", unschedulable=True)
     make_pod(api, "db", volumes=[{"name": "d", "persistentVolumeClaim": {"claimName": "x"}}])
     Scheduler(api).reconcile("default/db")
     assert failed_scheduling(api, "db") == [
         "0/3 nodes are available: 1 node(s) were unschedulable, 2 node(s) had volume node affinity conflict. "
-        + PREEMPT_3_NOT_HELPFUL]
+        + PREEMPT_3_NOT_HELPFUL
+    ]
 
 
 def test_host_port_conflict_and_scheduling_gates(api: APIServer) -> None:
     ports = [{"containerPort": 80, "hostPort": 8080}]
     for node in ("worker-1", "worker-2", "worker-3"):
-        api.create("pods", "default", {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": f"p-{node}"},
-                                       "spec": {"nodeName": node, "containers": [
-                                           {"name": "a", "image": "nginx", "ports": ports}]}})
-    api.create("pods", "default", {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "web"},
-                                   "spec": {"containers": [{"name": "a", "image": "nginx", "ports": ports}]}})
+        api.create(
+            "pods",
+            "default",
+            {
+                "apiVersion": "v1",
+                "kind": "Pod",
+                "metadata": {"name": f"p-{node}"},
+                "spec": {"nodeName": node, "containers": [{"name": "a", "image": "nginx", "ports": ports}]},
+            },
+        )
+    api.create(
+        "pods",
+        "default",
+        {
+            "apiVersion": "v1",
+            "kind": "Pod",
+            "metadata": {"name": "web"},
+            "spec": {"containers": [{"name": "a", "image": "nginx", "ports": ports}]},
+        },
+    )
     Scheduler(api).reconcile("default/web")
     assert failed_scheduling(api, "web") == [
         "0/3 nodes are available: 3 node(s) didn't have free ports for the requested pod ports. preemption: "
-        "0/3 nodes are available: 3 No preemption victims found for incoming pod."]
+        "0/3 nodes are available: 3 No preemption victims found for incoming pod."
+    ]
     make_pod(api, "gated", schedulingGates=[{"name": "example.com/wait"}])
     Scheduler(api).reconcile("default/gated")
     assert pod_scheduled(api, "gated")["reason"] == "SchedulingGated"
@@ -378,13 +543,18 @@ def test_host_port_conflict_and_scheduling_gates(api: APIServer) -> None:
 
 
 # -- big clusters: upstream's percentageOfNodesToScore --------------------------------------
-@pytest.mark.parametrize("all_nodes, expected", [
-    (3, 3), (99, 99),  # under minFeasibleNodesToFind every node is searched
-    (100, 100), (150, 100),  # 50 % - 1 % would be 75: raised to the floor of 100
-    (1000, 420),  # 50 - 1000/125 = 42 %
-    (5000, 500),  # 10 %
-    (6000, 300),  # 50 - 48 = 2 %, raised to 5 %
-])
+@pytest.mark.parametrize(
+    "all_nodes, expected",
+    [
+        (3, 3),
+        (99, 99),  # under minFeasibleNodesToFind every node is searched
+        (100, 100),
+        (150, 100),  # 50 % - 1 % would be 75: raised to the floor of 100
+        (1000, 420),  # 50 - 1000/125 = 42 %
+        (5000, 500),  # 10 %
+        (6000, 300),  # 50 - 48 = 2 %, raised to 5 %
+    ],
+)
 def test_feasible_nodes_to_find_follow_the_adaptive_percentage(all_nodes: int, expected: int) -> None:
     assert num_feasible_nodes_to_find(all_nodes) == expected
 
@@ -420,6 +590,7 @@ def test_reused_answers_match_a_fresh_evaluation(db) -> None:
 # -- reused answers against a fresh scheduler, at a size where a cycle stops early -------------
 def _vary(index: int):
     """Node `worker-<index>`'s own mix of labels, taints and cordon."""
+
     def change(node: dict) -> dict:
         spec, labels = node["spec"], node["metadata"]["labels"]
         if index % 7 == 0:
@@ -432,14 +603,17 @@ def _vary(index: int):
         if index % 4 == 0:
             labels["disk"] = "ssd"
         return node
+
     return change
 
 
 def _resize(index: int):
     """Node `worker-<index>`'s allocatable cpu, 1 to 3.5 cores (a status change, as the kubelet reports it)."""
+
     def change(node: dict) -> dict:
         node["status"]["allocatable"]["cpu"] = f"{1000 + (index % 6) * 500}m"
         return node
+
     return change
 
 
@@ -449,9 +623,14 @@ def _toggle_cordon(node: dict) -> dict:
     return node
 
 
-PREFERRED = {"nodeAffinity": {"preferredDuringSchedulingIgnoredDuringExecution": [
-    {"weight": 10, "preference": {"matchExpressions": [{"key": "zone", "operator": "In", "values": ["z1"]}]}},
-    {"weight": 3, "preference": {"matchExpressions": [{"key": "disk", "operator": "Exists"}]}}]}}
+PREFERRED = {
+    "nodeAffinity": {
+        "preferredDuringSchedulingIgnoredDuringExecution": [
+            {"weight": 10, "preference": {"matchExpressions": [{"key": "zone", "operator": "In", "values": ["z1"]}]}},
+            {"weight": 3, "preference": {"matchExpressions": [{"key": "disk", "operator": "Exists"}]}},
+        ]
+    }
+}
 SHAPES: list[dict] = [
     {"cpu": "300m", "memory": "64Mi"},
     {"cpu": "700m", "nodeSelector": {"disk": "ssd"}},
@@ -459,11 +638,17 @@ SHAPES: list[dict] = [
     {"cpu": "300m", "affinity": PREFERRED},
     {"nodeSelector": {"zone": "nowhere"}},  # fits nowhere
     {"cpu": "3600m"},  # more than any node has
-    {"cpu": "200m", "tolerations": [{"key": "soft", "operator": "Exists", "effect": "PreferNoSchedule"}],
-     "nodeSelector": {"zone": "z2"}},
+    {
+        "cpu": "200m",
+        "tolerations": [{"key": "soft", "operator": "Exists", "effect": "PreferNoSchedule"}],
+        "nodeSelector": {"zone": "z2"},
+    },
     {"cpu": "300m", "nodeSelector": {"kubernetes.io/hostname": "worker-30"}},  # one node: taken unscored, until full
-    {"cpu": "900m", "nodeSelector": {"kubernetes.io/hostname": "worker-30"},  # room there only by preemption
-     "priorityClassName": "system-cluster-critical"},
+    {
+        "cpu": "900m",
+        "nodeSelector": {"kubernetes.io/hostname": "worker-30"},  # room there only by preemption
+        "priorityClassName": "system-cluster-critical",
+    },
     {"cpu": "2600m"},  # only the biggest nodes
 ]
 
@@ -497,6 +682,7 @@ def _warm_against_fresh(api: APIServer, pods: int) -> dict[str, int]:
         def filter_(*args: object) -> Status:
             filter_runs[who] += 1
             return original(*args)
+
         plugin.filter = filter_
         return scheduler
 

@@ -1,4 +1,5 @@
 """`manage.py serve`, what `make run` starts: the access log never holds a secret from a query string."""
+
 from __future__ import annotations
 
 import io
@@ -9,8 +10,18 @@ from web.management.commands.serve import PathOnlyAccessLog
 def test_the_access_log_names_paths_without_their_query_strings():
     out = io.StringIO()
     log = PathOnlyAccessLog(out)
-    log("http", "complete", {"path": "/c/demo/?token=SECRET", "status": 200, "method": "GET",
-                             "client": "127.0.0.1:5", "time_taken": 0.01, "size": 10})
+    log(
+        "http",
+        "complete",
+        {
+            "path": "/c/demo/?token=SECRET",
+            "status": 200,
+            "method": "GET",
+            "client": "127.0.0.1:5",
+            "time_taken": 0.01,
+            "size": 10,
+        },
+    )
     log("websocket", "connected", {"path": "/classes/ABC/teach?key=SECRET2", "client": "127.0.0.1:6"})
     text = out.getvalue()
     assert '"GET /c/demo/"' in text and "WSCONNECT /classes/ABC/teach" in text
@@ -31,12 +42,21 @@ def test_the_page_names_the_api_port_that_serve_listens_on(tmp_path):
 
     env = server_env(tmp_path / "db.sqlite3")
     env.pop("KUBECLASS_API_URL", None)
-    subprocess.run([sys.executable, str(ROOT / "manage.py"), "migrate", "--noinput", "-v0"], cwd=ROOT, env=env,
-                   check=True, timeout=120)
+    subprocess.run(
+        [sys.executable, str(ROOT / "manage.py"), "migrate", "--noinput", "-v0"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        timeout=120,
+    )
     port, api_port = free_port(), free_port()
-    process = subprocess.Popen([sys.executable, str(ROOT / "manage.py"), "serve", "--port", str(port),
-                                "--api-port", str(api_port)], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        [sys.executable, str(ROOT / "manage.py"), "serve", "--port", str(port), "--api-port", str(api_port)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 30

@@ -5,6 +5,7 @@ other manager and field, `--force-conflicts` taking the field over, fields dropp
 file going away, and `--show-managed-fields` telling who set what (creators, updaters, appliers, the
 controllers and the kubelet's status writes).
 """
+
 from __future__ import annotations
 
 import json
@@ -44,13 +45,14 @@ spec:
 
 
 def configmap_yaml(name: str, **data: str) -> str:
-    lines = "".join(f"  {k}: \"{v}\"\n" for k, v in data.items())
+    lines = "".join(f'  {k}: "{v}"\n' for k, v in data.items())
     return f"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {name}\ndata:\n{lines}"
 
 
 @pytest.fixture(scope="module")
-def live(tmp_path_factory: pytest.TempPathFactory,
-         live_daphne: Daphne) -> Iterator[tuple[LiveKubectl, client.ApiClient]]:
+def live(
+    tmp_path_factory: pytest.TempPathFactory, live_daphne: Daphne
+) -> Iterator[tuple[LiveKubectl, client.ApiClient]]:
     workdir = tmp_path_factory.mktemp("ssa-live")
     for server in shared_cluster(live_daphne, "ssa"):
         config = client.Configuration()
@@ -90,8 +92,7 @@ def test_apply_creates_the_object_and_records_the_applier(kubectl):
     assert entry["apiVersion"] == "apps/v1" and entry["fieldsType"] == "FieldsV1" and entry["time"]
     fields = entry["fieldsV1"]["f:spec"]
     assert fields["f:replicas"] == {} and fields["f:selector"] == {}
-    assert fields["f:template"]["f:spec"]["f:containers"]['k:{"name":"web"}'] == {".": {}, "f:image": {},
-                                                                                   "f:name": {}}
+    assert fields["f:template"]["f:spec"]["f:containers"]['k:{"name":"web"}'] == {".": {}, "f:image": {}, "f:name": {}}
     # defaults the server filled in belong to nobody
     assert "f:strategy" not in fields and "f:revisionHistoryLimit" not in fields
 
@@ -108,28 +109,40 @@ def test_reapplying_the_same_file_changes_nothing(kubectl):
 
 def test_a_field_another_manager_set_is_a_conflict(kubectl):
     kubectl.run("apply", "-f", "-", stdin=deployment_yaml("ssa-conflict", replicas=2))  # client-side apply
-    out = kubectl.run("apply", "--server-side", "-f", "-", stdin=deployment_yaml("ssa-conflict", replicas=3),
-                      check=False)
+    out = kubectl.run(
+        "apply", "--server-side", "-f", "-", stdin=deployment_yaml("ssa-conflict", replicas=3), check=False
+    )
     assert out.returncode == 1
-    assert out.stderr.startswith('error: Apply failed with 1 conflict: conflict with "kubectl-client-side-apply" '
-                                 "using apps/v1: .spec.replicas\n" + CONFLICT_HELP)
+    assert out.stderr.startswith(
+        'error: Apply failed with 1 conflict: conflict with "kubectl-client-side-apply" '
+        "using apps/v1: .spec.replicas\n" + CONFLICT_HELP
+    )
     assert get(kubectl, "deployment", "ssa-conflict")["spec"]["replicas"] == 2
 
 
 def test_two_conflicts_are_listed_under_their_manager(kubectl):
     kubectl.run("apply", "-f", "-", stdin=deployment_yaml("ssa-two", replicas=2))
-    out = kubectl.run("apply", "--server-side", "-f", "-",
-                      stdin=deployment_yaml("ssa-two", replicas=3, image="nginx:1.28"), check=False)
+    out = kubectl.run(
+        "apply",
+        "--server-side",
+        "-f",
+        "-",
+        stdin=deployment_yaml("ssa-two", replicas=3, image="nginx:1.28"),
+        check=False,
+    )
     assert out.returncode == 1
-    assert ('error: Apply failed with 2 conflicts: conflicts with "kubectl-client-side-apply" using apps/v1:\n'
-            "- .spec.replicas\n"
-            '- .spec.template.spec.containers[name="web"].image\n') in out.stderr
+    assert (
+        'error: Apply failed with 2 conflicts: conflicts with "kubectl-client-side-apply" using apps/v1:\n'
+        "- .spec.replicas\n"
+        '- .spec.template.spec.containers[name="web"].image\n'
+    ) in out.stderr
 
 
 def test_force_conflicts_takes_the_field_over(kubectl):
     kubectl.run("apply", "-f", "-", stdin=deployment_yaml("ssa-force", replicas=2))
-    out = kubectl.run("apply", "--server-side", "--force-conflicts", "-f", "-",
-                      stdin=deployment_yaml("ssa-force", replicas=3))
+    out = kubectl.run(
+        "apply", "--server-side", "--force-conflicts", "-f", "-", stdin=deployment_yaml("ssa-force", replicas=3)
+    )
     assert out.stdout.strip() == "deployment.apps/ssa-force serverside-applied"
     obj = get(kubectl, "deployment", "ssa-force")
     assert obj["spec"]["replicas"] == 3
@@ -137,8 +150,11 @@ def test_force_conflicts_takes_the_field_over(kubectl):
     assert "f:replicas" in owners[("kubectl", "Apply", "")]["fieldsV1"]["f:spec"]
     # kubectl then folds the client-side applier's fields into its own entry (csaupgrade), as on a real cluster
     assert ("kubectl-client-side-apply", "Update", "") not in owners
-    assert all("f:replicas" not in e["fieldsV1"].get("f:spec", {}) for key, e in owners.items()
-               if key != ("kubectl", "Apply", ""))
+    assert all(
+        "f:replicas" not in e["fieldsV1"].get("f:spec", {})
+        for key, e in owners.items()
+        if key != ("kubectl", "Apply", "")
+    )
 
 
 def test_a_field_no_longer_applied_is_removed_unless_someone_else_owns_it(kubectl):
@@ -152,8 +168,7 @@ def test_a_field_no_longer_applied_is_removed_unless_someone_else_owns_it(kubect
     owners = managers(obj)
     assert owners[("kubectl", "Apply", "")]["fieldsV1"] == {"f:data": {"f:a": {}}}
     # the labels map was new: the labeller owns the map itself too (".")
-    assert owners[("kubectl-label", "Update", "")]["fieldsV1"] == {"f:metadata": {"f:labels": {".": {},
-                                                                                                "f:team": {}}}}
+    assert owners[("kubectl-label", "Update", "")]["fieldsV1"] == {"f:metadata": {"f:labels": {".": {}, "f:team": {}}}}
     assert owners[("kubectl-patch", "Update", "")]["fieldsV1"] == {"f:data": {"f:c": {}}}
 
 
@@ -188,16 +203,24 @@ def test_an_update_takes_the_fields_it_changed(kubectl):
     obj = get(kubectl, "deployment", "mf-update")
     owners = managers(obj)
     set_image = owners[("kubectl-set", "Update", "")]["fieldsV1"]
-    assert set_image == {"f:spec": {"f:template": {"f:spec": {"f:containers": {'k:{"name":"nginx"}': {
-        "f:image": {}}}}}}}
+    assert set_image == {
+        "f:spec": {"f:template": {"f:spec": {"f:containers": {'k:{"name":"nginx"}': {"f:image": {}}}}}}
+    }
     created = owners[("kubectl-create", "Update", "")]["fieldsV1"]
     assert "f:image" not in created["f:spec"]["f:template"]["f:spec"]["f:containers"]['k:{"name":"nginx"}']
 
 
 def test_a_status_write_records_its_own_entry(kubectl):
     kubectl.run("create", "service", "clusterip", "mf-status", "--tcp=80:8080")
-    kubectl.run("patch", "service", "mf-status", "--subresource=status", "--type=merge",
-                "-p", '{"status":{"loadBalancer":{"ingress":[{"ip":"192.0.2.10"}]}}}')
+    kubectl.run(
+        "patch",
+        "service",
+        "mf-status",
+        "--subresource=status",
+        "--type=merge",
+        "-p",
+        '{"status":{"loadBalancer":{"ingress":[{"ip":"192.0.2.10"}]}}}',
+    )
     owners = managers(get(kubectl, "service", "mf-status"))
     status = owners[("kubectl-patch", "Update", "status")]
     assert status["apiVersion"] == "v1"
@@ -232,7 +255,8 @@ def test_by_default_the_reconcilers_components_leave_managed_fields_alone(cluste
     sim.ok("create deployment web --image=nginx --replicas=1")
     sim.run(60)
     assert [(e["manager"], e["operation"]) for e in sim.get("deployments", "web")["metadata"]["managedFields"]] == [
-        ("kubectl-create", "Update")]
+        ("kubectl-create", "Update")
+    ]
     assert "managedFields" not in sim.pods()[0]["metadata"]
 
 
@@ -260,22 +284,25 @@ def test_python_client_apply_patch_creates_and_updates(api_client):
     core = client.CoreV1Api(api_client)
     body = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "py-apply"}, "data": {"k": "1"}}
     created, code, _ = core.patch_namespaced_config_map_with_http_info(
-        "py-apply", "default", body, field_manager="my-tool", _content_type="application/apply-patch+yaml")
+        "py-apply", "default", body, field_manager="my-tool", _content_type="application/apply-patch+yaml"
+    )
     assert code == 201  # the apply made it
     assert created.data == {"k": "1"}
     assert [(e.manager, e.operation) for e in created.metadata.managed_fields] == [("my-tool", "Apply")]
     dynamic = DynamicClient(api_client)
     configmaps = dynamic.resources.get(api_version="v1", kind="ConfigMap")
-    updated = dynamic.server_side_apply(configmaps, body={**body, "data": {"k": "2"}}, namespace="default",
-                                       field_manager="my-tool")
+    updated = dynamic.server_side_apply(
+        configmaps, body={**body, "data": {"k": "2"}}, namespace="default", field_manager="my-tool"
+    )
     assert updated.data.k == "2"
     assert core.read_namespaced_config_map("py-apply", "default").data == {"k": "2"}
 
 
 def test_python_client_conflict_and_force(api_client):
     core = client.CoreV1Api(api_client)
-    core.create_namespaced_config_map("default", client.V1ConfigMap(metadata=client.V1ObjectMeta(name="py-force"),
-                                                                    data={"k": "1"}))
+    core.create_namespaced_config_map(
+        "default", client.V1ConfigMap(metadata=client.V1ObjectMeta(name="py-force"), data={"k": "1"})
+    )
     dynamic = DynamicClient(api_client)
     configmaps = dynamic.resources.get(api_version="v1", kind="ConfigMap")
     body = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "py-force"}, "data": {"k": "2"}}
@@ -284,13 +311,13 @@ def test_python_client_conflict_and_force(api_client):
     assert refused.value.status == 409
     status = json.loads(refused.value.body)
     assert status["reason"] == "Conflict"
-    assert status["message"] == ('Apply failed with 1 conflict: conflict with "OpenAPI-Generator" using v1: '
-                                 ".data.k")
-    assert status["details"]["causes"] == [{"reason": "FieldManagerConflict",
-                                            "message": 'conflict with "OpenAPI-Generator" using v1',
-                                            "field": ".data.k"}]
-    forced = dynamic.server_side_apply(configmaps, body=body, namespace="default", field_manager="my-tool",
-                                      force_conflicts=True)
+    assert status["message"] == ('Apply failed with 1 conflict: conflict with "OpenAPI-Generator" using v1: .data.k')
+    assert status["details"]["causes"] == [
+        {"reason": "FieldManagerConflict", "message": 'conflict with "OpenAPI-Generator" using v1', "field": ".data.k"}
+    ]
+    forced = dynamic.server_side_apply(
+        configmaps, body=body, namespace="default", field_manager="my-tool", force_conflicts=True
+    )
     assert forced.data.k == "2"
 
 
@@ -298,12 +325,12 @@ def test_an_apply_patch_without_field_manager_is_refused(api_client):
     core = client.CoreV1Api(api_client)
     body = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "py-nomanager"}}
     with pytest.raises(ApiException) as refused:
-        core.patch_namespaced_config_map("py-nomanager", "default", body,
-                                         _content_type="application/apply-patch+yaml")
+        core.patch_namespaced_config_map("py-nomanager", "default", body, _content_type="application/apply-patch+yaml")
     assert refused.value.status == 422  # ValidatePatchOptions: an Invalid PatchOptions, not a 400
     status = json.loads(refused.value.body)
-    assert status["message"] == ('PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: '
-                                 "is required for apply patch")
+    assert status["message"] == (
+        'PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch'
+    )
     with pytest.raises(ApiException) as missing:
         core.read_namespaced_config_map("py-nomanager", "default")
     assert missing.value.status == 404

@@ -1,4 +1,5 @@
 """Step events: every hop a request sets off, in order, with its explanation and diff."""
+
 from __future__ import annotations
 
 import pytest
@@ -10,10 +11,19 @@ from cluster.models import StepEvent
 from cluster.reconciler import control
 from cluster.reconciler.driver import ClusterDriver
 
-DEPLOYMENT = {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web"},
-              "spec": {"replicas": 1, "selector": {"matchLabels": {"app": "web"}},
-                       "template": {"metadata": {"labels": {"app": "web"}},
-                                    "spec": {"containers": [{"name": "nginx", "image": "nginx"}]}}}}
+DEPLOYMENT = {
+    "apiVersion": "apps/v1",
+    "kind": "Deployment",
+    "metadata": {"name": "web"},
+    "spec": {
+        "replicas": 1,
+        "selector": {"matchLabels": {"app": "web"}},
+        "template": {
+            "metadata": {"labels": {"app": "web"}},
+            "spec": {"containers": [{"name": "nginx", "image": "nginx"}]},
+        },
+    },
+}
 
 
 def hops(cluster, since: int = 0) -> list[tuple[str, str, str, str]]:
@@ -26,7 +36,8 @@ def test_a_create_is_a_request_to_the_api_server_then_a_write_to_etcd(cluster, a
     recorded = steps.since(cluster, before)
     assert [(s["from"], s["to"], s["verb"], s["object"]) for s in recorded] == [
         ("test", "kube-apiserver", "POST", "deployments/default/web"),
-        ("kube-apiserver", "etcd", "PUT", "deployments/default/web")]
+        ("kube-apiserver", "etcd", "PUT", "deployments/default/web"),
+    ]
     write = recorded[1]
     assert write["key"] == "/registry/deployments/default/web"
     assert write["revision"] == int(created["metadata"]["resourceVersion"])
@@ -71,14 +82,16 @@ def test_a_rejected_request_is_shown_but_reaches_no_etcd(cluster, api):
     assert hops(cluster, before) == [
         ("test", "kube-apiserver", "POST", "pods/default/bad"),
         ("test", "kube-apiserver", "POST", "configmaps/default/ok"),
-        ("kube-apiserver", "etcd", "PUT", "configmaps/default/ok")]
+        ("kube-apiserver", "etcd", "PUT", "configmaps/default/ok"),
+    ]
 
 
 def test_recording_can_be_turned_off_for_benchmarks(cluster, monkeypatch):
     before = StepEvent.objects.count()
     monkeypatch.setenv("KUBECLASS_STEP_EVENTS", "0")
-    APIServer(cluster, client="bench").create("configmaps", "default", {
-        "apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "quiet"}})
+    APIServer(cluster, client="bench").create(
+        "configmaps", "default", {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "quiet"}}
+    )
     assert StepEvent.objects.count() == before
 
 
@@ -99,15 +112,18 @@ def test_explanations_are_in_english_and_korean(cluster, api):
     assert "저장합니다" in korean and "/registry/configmaps/default/cm" in korean
 
 
-@pytest.mark.parametrize("old, new, expected", [
-    (None, {"a": 1}, [("a", "", "1")]),
-    ({"a": 1}, {"a": 2}, [("a", "1", "2")]),
-    ({"spec": {"replicas": 1}}, {"spec": {"replicas": 3}}, [("spec.replicas", "1", "3")]),
-    ({"l": [1, 2]}, {"l": [1, 3]}, [("l[1]", "2", "3")]),
-    ({"a": 1, "b": 2}, {"a": 1}, [("b", "2", "")]),
-    ({"metadata": {"resourceVersion": "1"}}, {"metadata": {"resourceVersion": "2"}}, []),
-    ({"s": "x"}, {"s": "x"}, []),
-])
+@pytest.mark.parametrize(
+    "old, new, expected",
+    [
+        (None, {"a": 1}, [("a", "", "1")]),
+        ({"a": 1}, {"a": 2}, [("a", "1", "2")]),
+        ({"spec": {"replicas": 1}}, {"spec": {"replicas": 3}}, [("spec.replicas", "1", "3")]),
+        ({"l": [1, 2]}, {"l": [1, 3]}, [("l[1]", "2", "3")]),
+        ({"a": 1, "b": 2}, {"a": 1}, [("b", "2", "")]),
+        ({"metadata": {"resourceVersion": "1"}}, {"metadata": {"resourceVersion": "2"}}, []),
+        ({"s": "x"}, {"s": "x"}, []),
+    ],
+)
 def test_diffs_list_changed_paths_old_to_new(old, new, expected):
     assert [(d["path"], d["old"], d["new"]) for d in steps.diff(old, new)] == expected
 
@@ -126,9 +142,11 @@ def test_step_mode_reveals_one_hop_per_next(cluster):
         control.serve_steps(driver)
         shown = hops(cluster, seen)
     assert len(shown) == 6
-    assert shown[:3] == [("kubectl", "kube-apiserver", "POST", "deployments/default/web"),
-                         ("kube-apiserver", "etcd", "PUT", "deployments/default/web"),
-                         ("kube-apiserver", "deployment-controller", "ADDED", "deployments/default/web")]
+    assert shown[:3] == [
+        ("kubectl", "kube-apiserver", "POST", "deployments/default/web"),
+        ("kube-apiserver", "etcd", "PUT", "deployments/default/web"),
+        ("kube-apiserver", "deployment-controller", "ADDED", "deployments/default/web"),
+    ]
     assert shown[3][0] == "deployment-controller"
     control.set_mode(cluster, "realtime")
     assert len(hops(cluster, seen)) > 6

@@ -1,4 +1,5 @@
 """The etcd-like store: revisions, history reads, watch from a revision, compaction, isolation."""
+
 from __future__ import annotations
 
 import pytest
@@ -61,8 +62,11 @@ def test_compaction_keeps_the_current_value_readable_at_the_compacted_revision(a
     at = api.current_revision()
     removed = api.store.compact(at)
     assert removed >= 1
-    values = {kv.key: kv.value["data"]["v"] for kv in api.store.range_at(at, "/registry/configmaps/")
-              if "v" in kv.value.get("data", {})}  # not kube-root-ca.crt and kube-system's own
+    values = {
+        kv.key: kv.value["data"]["v"]
+        for kv in api.store.range_at(at, "/registry/configmaps/")
+        if "v" in kv.value.get("data", {})
+    }  # not kube-root-ca.crt and kube-system's own
     assert values == {"/registry/configmaps/default/a": "2", "/registry/configmaps/default/b": "1"}
 
 
@@ -81,8 +85,10 @@ def test_a_stale_resource_version_is_a_conflict_with_kube_apiservers_message(api
     with pytest.raises(StatusError) as err:
         api.update("configmaps", "default", "a", created)
     assert err.value.code == 409
-    assert err.value.message == ('Operation cannot be fulfilled on configmaps "a": the object has been '
-                                 "modified; please apply your changes to the latest version and try again")
+    assert err.value.message == (
+        'Operation cannot be fulfilled on configmaps "a": the object has been '
+        "modified; please apply your changes to the latest version and try again"
+    )
 
 
 def test_a_failed_request_writes_nothing(api):
@@ -102,17 +108,28 @@ def test_reset_empties_the_cluster_and_its_step_history(cluster, api):
     fresh = APIServer(cluster)
     assert [c["metadata"]["name"] for c in fresh.list("configmaps", "default")["items"]] == ["kube-root-ca.crt"]
     assert [n["metadata"]["name"] for n in fresh.list("nodes")["items"]] == [
-        "kind-control-plane", "worker-1", "worker-2", "worker-3"]
+        "kind-control-plane",
+        "worker-1",
+        "worker-2",
+        "worker-3",
+    ]
     assert not StepEvent.objects.filter(cluster=cluster, object__contains="configmaps/a").exists()
 
 
-@pytest.mark.parametrize("refused", [
-    lambda api: api.create("configmaps", "default", configmap("Bad_Name")),  # invalid: 422
-    lambda api: api.create("configmaps", "default", configmap("kept")),  # exists: 409
-    lambda api: api.update("configmaps", "default", "kept",
-                           {**configmap("kept", "x"), "metadata": {"name": "kept", "resourceVersion": "1"}}),  # stale
-    lambda api: api.delete("configmaps", "default", "kept", preconditions={"uid": "not-its-uid"}),
-])
+@pytest.mark.parametrize(
+    "refused",
+    [
+        lambda api: api.create("configmaps", "default", configmap("Bad_Name")),  # invalid: 422
+        lambda api: api.create("configmaps", "default", configmap("kept")),  # exists: 409
+        lambda api: api.update(
+            "configmaps",
+            "default",
+            "kept",
+            {**configmap("kept", "x"), "metadata": {"name": "kept", "resourceVersion": "1"}},
+        ),  # stale
+        lambda api: api.delete("configmaps", "default", "kept", preconditions={"uid": "not-its-uid"}),
+    ],
+)
 def test_a_refused_request_inside_a_unit_of_work_leaves_no_trace_and_the_unit_goes_on(api, refused):
     from django.db import transaction
 
@@ -129,7 +146,7 @@ def test_a_refused_request_inside_a_unit_of_work_leaves_no_trace_and_the_unit_go
     assert api.get("configmaps", "default", "kept")["data"] == {"v": "1"}
 
 
-@pytest.mark.parametrize("value", [{"a": [1, "x", None, True, 1.5]}, {"a": [2 ** 70, {"n": -(2 ** 65)}]}])
+@pytest.mark.parametrize("value", [{"a": [1, "x", None, True, 1.5]}, {"a": [2**70, {"n": -(2**65)}]}])
 def test_a_deep_copy_of_an_api_object_is_equal_and_shares_nothing(value):
     from cluster.jsoncopy import deep_copy
 
@@ -170,8 +187,12 @@ def test_uids_are_random_version_4_uuids_fixed_by_the_seed(api):
     uids = [api.create("configmaps", "default", configmap(f"c{i}"))["metadata"]["uid"] for i in range(20)]
     assert len(set(uids)) == 20
     assert all(uuid.UUID(uid).version == 4 and str(uuid.UUID(uid)) == uid for uid in uids)
-    assert uids[0] == str(uuid.UUID(bytes=api._seeded("uid", int(api.get("configmaps", "default", "c0")[
-        "metadata"]["resourceVersion"]))[:16], version=4))
+    assert uids[0] == str(
+        uuid.UUID(
+            bytes=api._seeded("uid", int(api.get("configmaps", "default", "c0")["metadata"]["resourceVersion"]))[:16],
+            version=4,
+        )
+    )
 
 
 def test_lists_come_back_in_etcd_key_order_whatever_the_write_order(api):
@@ -180,7 +201,17 @@ def test_lists_come_back_in_etcd_key_order_whatever_the_write_order(api):
     api.create("configmaps", "kube-public", configmap("aaa"))
     names = [c["metadata"]["name"] for c in api.list("configmaps", "default")["items"]]
     assert names == ["kube-root-ca.crt", "web-10", "web-b", "web.a", "web1"]  # bytes, as etcd sorts keys
-    everywhere = [(c["metadata"]["namespace"], c["metadata"]["name"]) for c in api.list("configmaps")["items"]
-                  if c["metadata"]["name"] != "kube-root-ca.crt"]
-    assert everywhere == [("default", "web-10"), ("default", "web-b"), ("default", "web.a"), ("default", "web1"),
-                          ("kube-public", "aaa"), ("kube-system", "coredns"), ("kube-system", "kube-proxy")]
+    everywhere = [
+        (c["metadata"]["namespace"], c["metadata"]["name"])
+        for c in api.list("configmaps")["items"]
+        if c["metadata"]["name"] != "kube-root-ca.crt"
+    ]
+    assert everywhere == [
+        ("default", "web-10"),
+        ("default", "web-b"),
+        ("default", "web.a"),
+        ("default", "web1"),
+        ("kube-public", "aaa"),
+        ("kube-system", "coredns"),
+        ("kube-system", "kube-proxy"),
+    ]

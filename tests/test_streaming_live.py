@@ -1,5 +1,6 @@
 """Streaming like a real apiserver: the real kubectl v1.32's exec, attach, cp and port-forward, and the
 official Python client's stream(), against a live Daphne server over TLS (websockets, no SPDY)."""
+
 from __future__ import annotations
 
 import json
@@ -80,8 +81,16 @@ def kubectl(tmp_path_factory: pytest.TempPathFactory, live_daphne: Daphne) -> It
         manifest = workdir / "pods.yaml"
         manifest.write_text(PODS)
         k.run("apply", "-f", str(manifest))
-        k.run("wait", "--for=condition=Ready", "pod/web", "pod/ticker", "pod/duo", "pod/cache", "--timeout=60s",
-              timeout=90)
+        k.run(
+            "wait",
+            "--for=condition=Ready",
+            "pod/web",
+            "pod/ticker",
+            "pod/duo",
+            "pod/cache",
+            "--timeout=60s",
+            timeout=90,
+        )
         k.run("rollout", "status", "deployment/front", "--timeout=60s", timeout=90)
         k.run("wait", "--for=jsonpath={.status.phase}=Succeeded", "pod/finished", "--timeout=60s", timeout=90)
         yield k
@@ -104,12 +113,14 @@ def test_exec_prints_the_output_and_passes_the_exit_code_on(kubectl):
 
 
 def test_exec_i_feeds_stdin_to_the_command(kubectl):
-    piped = kubectl.run("exec", "-i", "web", "--", "sh", "-c", "cat > /tmp/piped; cat /tmp/piped",
-                        stdin="first line\nsecond line\n")
+    piped = kubectl.run(
+        "exec", "-i", "web", "--", "sh", "-c", "cat > /tmp/piped; cat /tmp/piped", stdin="first line\nsecond line\n"
+    )
     assert piped.stdout == "first line\nsecond line\n"
     assert kubectl.run("exec", "web", "--", "cat", "/tmp/piped").stdout == "first line\nsecond line\n"
-    script = kubectl.run("exec", "-i", "web", "--", "sh", stdin="cd /usr/share/nginx\nX=ok\necho $X $PWD\nexit 4\n",
-                         check=False)
+    script = kubectl.run(
+        "exec", "-i", "web", "--", "sh", stdin="cd /usr/share/nginx\nX=ok\necho $X $PWD\nexit 4\n", check=False
+    )
     assert (script.returncode, script.stdout) == (4, "ok /usr/share/nginx\n")
     assert script.stderr == "command terminated with exit code 4\n"
 
@@ -119,23 +130,31 @@ def test_exec_chooses_the_container_and_refuses_as_upstream(kubectl):
     defaulted = kubectl.run("exec", "duo", "--", "cat", "/etc/hostname")
     assert defaulted.stderr == 'Defaulted container "main" out of: main, side\n'
     wrong = kubectl.run("exec", "web", "-c", "nope", "--", "ls", check=False)
-    assert (wrong.returncode, wrong.stderr) == (1, "Error from server (BadRequest): container nope is not valid for "
-                                                   "pod web\n")
+    assert (wrong.returncode, wrong.stderr) == (
+        1,
+        "Error from server (BadRequest): container nope is not valid for pod web\n",
+    )
     missing = kubectl.run("exec", "web", "--", "no-such-tool", check=False)
     assert missing.returncode == 1
-    assert missing.stderr.startswith("error: Internal error occurred: Internal error occurred: error executing "
-                                     "command in container: failed to exec in container: failed to start exec")
+    assert missing.stderr.startswith(
+        "error: Internal error occurred: Internal error occurred: error executing "
+        "command in container: failed to exec in container: failed to start exec"
+    )
     assert 'exec: "no-such-tool": executable file not found in $PATH: unknown' in missing.stderr
     done = kubectl.run("exec", "finished", "--", "ls", check=False)
-    assert (done.returncode, done.stderr) == (1, "error: cannot exec into a container in a completed pod; current "
-                                                 "phase is Succeeded\n")
+    assert (done.returncode, done.stderr) == (
+        1,
+        "error: cannot exec into a container in a completed pod; current phase is Succeeded\n",
+    )
 
 
 def test_exec_into_a_pod_without_a_node_or_a_running_container(kubectl):
     kubectl.run("run", "nowhere", "--image=nginx", "--overrides", '{"spec":{"nodeSelector":{"disk":"none"}}}')
     unscheduled = kubectl.run("exec", "nowhere", "--", "ls", check=False)
     assert (unscheduled.returncode, unscheduled.stderr) == (
-        1, "Error from server (BadRequest): pod nowhere does not have a host assigned\n")
+        1,
+        "Error from server (BadRequest): pod nowhere does not have a host assigned\n",
+    )
     kubectl.run("run", "crasher", "--image=busybox", "--", "sh", "-c", "exit 1")
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
@@ -146,8 +165,9 @@ def test_exec_into_a_pod_without_a_node_or_a_running_container(kubectl):
         time.sleep(0.5)
     stopped = kubectl.run("exec", "crasher", "--", "ls", check=False)
     assert stopped.returncode == 1
-    assert stopped.stderr == ('error: Internal error occurred: unable to upgrade connection: container not found '
-                              '("crasher")\n')
+    assert stopped.stderr == (
+        'error: Internal error occurred: unable to upgrade connection: container not found ("crasher")\n'
+    )
 
 
 def _pty_session(kubectl: LiveKubectl, args: list[str], keystrokes: list[tuple[str, str]]) -> tuple[str, int]:
@@ -189,9 +209,16 @@ def _pty_session(kubectl: LiveKubectl, args: list[str], keystrokes: list[tuple[s
 
 
 def test_exec_it_runs_an_interactive_shell_on_a_terminal(kubectl):
-    typed = [("echo hi\r", "hi\r\n/ # "), ("cd /tmp; X=5\r", "/tmp # "), ("echo $X $PWD\r", "5 /tmp\r\n"),
-             ("if true; then\r", "> "), ("echo inside; fi\r", "inside\r\n"), ("ls /nope\r", "# "),
-             ("echo $?\r", "1\r\n"), ("exit 7\r", "exit code 7")]
+    typed = [
+        ("echo hi\r", "hi\r\n/ # "),
+        ("cd /tmp; X=5\r", "/tmp # "),
+        ("echo $X $PWD\r", "5 /tmp\r\n"),
+        ("if true; then\r", "> "),
+        ("echo inside; fi\r", "inside\r\n"),
+        ("ls /nope\r", "# "),
+        ("echo $?\r", "1\r\n"),
+        ("exit 7\r", "exit code 7"),
+    ]
     screen, code = _pty_session(kubectl, ["exec", "-it", "ticker", "--", "sh"], typed)
     assert code == 7
     assert screen.startswith("/ # echo hi\r\nhi\r\n/ # cd /tmp; X=5\r\n/tmp # echo $X $PWD\r\n5 /tmp\r\n")
@@ -218,8 +245,10 @@ def test_cp_copies_a_file_and_a_directory_into_the_pod_and_back(kubectl, tmp_pat
     (tree / "index.html").write_text("<h1>mine</h1>\n")
     (tree / "css" / "main.css").write_text("h1 { color: red }\n")
     kubectl.run("cp", str(tree), "web:/usr/share/nginx/html/site")
-    assert kubectl.run("exec", "web", "--", "cat", "/usr/share/nginx/html/site/css/main.css").stdout == \
-        "h1 { color: red }\n"
+    assert (
+        kubectl.run("exec", "web", "--", "cat", "/usr/share/nginx/html/site/css/main.css").stdout
+        == "h1 { color: red }\n"
+    )
     back = tmp_path / "back"
     copied = kubectl.run("cp", "web:/usr/share/nginx/html/site", str(back))
     assert copied.stdout == "tar: Removing leading `/' from member names\n"  # GNU tar's notice, as upstream
@@ -235,8 +264,9 @@ def test_cp_into_a_busybox_container(kubectl, tmp_path):
     kubectl.run("cp", str(local), "ticker:/tmp/")
     assert kubectl.run("exec", "ticker", "--", "cat", "/tmp/data.txt").stdout == "x=1\n"
     back = tmp_path / "again.txt"
-    assert kubectl.run("cp", "ticker:/tmp/data.txt", str(back)).stdout == \
-        "tar: removing leading '/' from member names\n"
+    assert (
+        kubectl.run("cp", "ticker:/tmp/data.txt", str(back)).stdout == "tar: removing leading '/' from member names\n"
+    )
     assert back.read_text() == "x=1\n"
 
 
@@ -273,8 +303,9 @@ def _forward(kubectl: LiveKubectl, target: str, remote: int) -> tuple[subprocess
 
 
 def _curl(port: int, path: str = "/") -> subprocess.CompletedProcess:
-    done = subprocess.run(["curl", "-sS", "--max-time", "10", "-i", f"http://127.0.0.1:{port}{path}"],
-                          capture_output=True, timeout=20)  # bytes: the response's CRLFs stay as they are
+    done = subprocess.run(
+        ["curl", "-sS", "--max-time", "10", "-i", f"http://127.0.0.1:{port}{path}"], capture_output=True, timeout=20
+    )  # bytes: the response's CRLFs stay as they are
     return subprocess.CompletedProcess(done.args, done.returncode, done.stdout.decode(), done.stderr.decode())
 
 
@@ -295,8 +326,10 @@ def test_port_forward_reaches_nginx_in_the_pod(kubectl, target, remote):
     assert missing.stdout.startswith("HTTP/1.1 404 Not Found\r\n")
     if target == "pod/web":  # nginx logs the request, which came from inside the pod (127.0.0.1)
         logs = kubectl.run("logs", "web").stdout.splitlines()
-        assert any(line.startswith("127.0.0.1 - - [") and '"GET / HTTP/1.1" 200 615' in line and "curl/" in line
-                   for line in logs), logs[-5:]
+        assert any(
+            line.startswith("127.0.0.1 - - [") and '"GET / HTTP/1.1" 200 615' in line and "curl/" in line
+            for line in logs
+        ), logs[-5:]
 
 
 @pytest.mark.skipif(shutil.which("curl") is None, reason="curl is not on PATH")
@@ -327,13 +360,20 @@ def test_a_wrong_token_is_refused_with_401_before_the_upgrade(kubectl):
     context = ssl.create_default_context(cafile=str(server.ca_file))
     host, port = server.url.removeprefix("https://").split(":")
     for token in ("wrong", ""):
-        with socket.create_connection((host, int(port)), timeout=10) as raw, \
-                context.wrap_socket(raw, server_hostname=host) as tls:
-            tls.sendall((f"GET /api/v1/namespaces/default/pods/web/exec?command=ls&stdout=true HTTP/1.1\r\n"
-                         f"Host: {host}:{port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                         f"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
-                         f"Sec-WebSocket-Protocol: v5.channel.k8s.io\r\n"
-                         + (f"Authorization: Bearer {token}\r\n" if token else "") + "\r\n").encode())
+        with (
+            socket.create_connection((host, int(port)), timeout=10) as raw,
+            context.wrap_socket(raw, server_hostname=host) as tls,
+        ):
+            tls.sendall(
+                (
+                    f"GET /api/v1/namespaces/default/pods/web/exec?command=ls&stdout=true HTTP/1.1\r\n"
+                    f"Host: {host}:{port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                    f"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
+                    f"Sec-WebSocket-Protocol: v5.channel.k8s.io\r\n"
+                    + (f"Authorization: Bearer {token}\r\n" if token else "")
+                    + "\r\n"
+                ).encode()
+            )
             answer = b""
             while b"}" not in answer:
                 chunk = tls.recv(4096)
@@ -343,16 +383,49 @@ def test_a_wrong_token_is_refused_with_401_before_the_upgrade(kubectl):
         head, _, body = answer.decode().partition("\r\n\r\n")
         assert head.startswith("HTTP/1.1 401 Unauthorized\r\n")
         assert json.loads(body)["reason"] == "Unauthorized"
-    wrong = subprocess.run(["kubectl", "--server", server.url, "--token", "wrong", "--certificate-authority",
-                            str(server.ca_file), "exec", "web", "--", "ls"], capture_output=True, text=True,
-                           timeout=30, env=kubectl.env)
+    wrong = subprocess.run(
+        [
+            "kubectl",
+            "--server",
+            server.url,
+            "--token",
+            "wrong",
+            "--certificate-authority",
+            str(server.ca_file),
+            "exec",
+            "web",
+            "--",
+            "ls",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        env=kubectl.env,
+    )
     assert (wrong.returncode, wrong.stderr) == (1, "error: You must be logged in to the server (Unauthorized)\n")
 
 
 def test_the_older_prefix_and_the_spdy_fallback(kubectl):
-    legacy = subprocess.run(["kubectl", "--server", kubectl.server.legacy_url, "--token", kubectl.server.token,
-                             "--certificate-authority", str(kubectl.server.ca_file), "exec", "web", "--", "echo",
-                             "legacy"], capture_output=True, text=True, timeout=30, env=kubectl.env)
+    legacy = subprocess.run(
+        [
+            "kubectl",
+            "--server",
+            kubectl.server.legacy_url,
+            "--token",
+            kubectl.server.token,
+            "--certificate-authority",
+            str(kubectl.server.ca_file),
+            "exec",
+            "web",
+            "--",
+            "echo",
+            "legacy",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        env=kubectl.env,
+    )
     assert (legacy.returncode, legacy.stdout) == (0, "legacy\n"), legacy.stderr
     spdy = kubectl.run("exec", "web", "--", "ls", check=False, env={"KUBECTL_REMOTE_COMMAND_WEBSOCKETS": "false"})
     assert spdy.returncode == 1
@@ -374,11 +447,28 @@ def core(kubectl):
 def test_python_client_stream_exec(core):
     from kubernetes.stream import stream
 
-    out = stream(core.connect_get_namespaced_pod_exec, "web", "default", command=["sh", "-c", "echo hi; echo oops >&2"],
-                 stderr=True, stdin=False, stdout=True, tty=False)
+    out = stream(
+        core.connect_get_namespaced_pod_exec,
+        "web",
+        "default",
+        command=["sh", "-c", "echo hi; echo oops >&2"],
+        stderr=True,
+        stdin=False,
+        stdout=True,
+        tty=False,
+    )
     assert out == "hi\noops\n"
-    failed = stream(core.connect_get_namespaced_pod_exec, "web", "default", command=["sh", "-c", "echo x; exit 5"],
-                    stderr=True, stdin=False, stdout=True, tty=False, _preload_content=False)
+    failed = stream(
+        core.connect_get_namespaced_pod_exec,
+        "web",
+        "default",
+        command=["sh", "-c", "echo x; exit 5"],
+        stderr=True,
+        stdin=False,
+        stdout=True,
+        tty=False,
+        _preload_content=False,
+    )
     failed.run_forever(timeout=10)
     assert (failed.read_stdout(), failed.returncode) == ("x\n", 5)
 
@@ -386,14 +476,32 @@ def test_python_client_stream_exec(core):
 def test_python_client_stream_with_stdin(core):
     from kubernetes.stream import stream
 
-    cat = stream(core.connect_get_namespaced_pod_exec, "web", "default", command=["cat"], stderr=True, stdin=True,
-                 stdout=True, tty=False, _preload_content=False)
+    cat = stream(
+        core.connect_get_namespaced_pod_exec,
+        "web",
+        "default",
+        command=["cat"],
+        stderr=True,
+        stdin=True,
+        stdout=True,
+        tty=False,
+        _preload_content=False,
+    )
     cat.write_stdin("through stdin\n")
     cat.close_channel(0)  # v5: the end of stdin
     cat.run_forever(timeout=10)
     assert (cat.read_stdout(), cat.returncode) == ("through stdin\n", 0)
-    sh = stream(core.connect_get_namespaced_pod_exec, "web", "default", command=["sh"], stderr=True, stdin=True,
-                stdout=True, tty=False, _preload_content=False)
+    sh = stream(
+        core.connect_get_namespaced_pod_exec,
+        "web",
+        "default",
+        command=["sh"],
+        stderr=True,
+        stdin=True,
+        stdout=True,
+        tty=False,
+        _preload_content=False,
+    )
     sh.write_stdin("cd /etc\n")
     sh.write_stdin("pwd\n")
     assert sh.readline_stdout(timeout=10) == "/etc"

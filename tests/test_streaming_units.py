@@ -1,6 +1,7 @@
 """The pieces under the streaming subresources, each on its own: SPDY/3.1 framing, remotecommand's channels,
 the terminal's line discipline, and the containers' tar (tests/test_streaming_live.py drives them all with the
 real kubectl)."""
+
 from __future__ import annotations
 
 import io
@@ -22,7 +23,8 @@ ENC = ("utf-8", "surrogateescape")
 def _client_syn_stream(deflate: zlib._Compress, stream_id: int, headers: dict[str, str]) -> bytes:
     """A SYN_STREAM as golang.org/x/net/spdy writes one (client side, its own compression context)."""
     block = struct.pack(">I", len(headers)) + b"".join(
-        struct.pack(">I", len(k)) + k.encode() + struct.pack(">I", len(v)) + v.encode() for k, v in headers.items())
+        struct.pack(">I", len(k)) + k.encode() + struct.pack(">I", len(v)) + v.encode() for k, v in headers.items()
+    )
     compressed = deflate.compress(block) + deflate.flush(zlib.Z_SYNC_FLUSH)
     payload = struct.pack(">IIBB", stream_id, 0, 0, 0) + compressed
     return struct.pack(">HHI", 0x8003, spdy.SYN_STREAM, len(payload)) + payload
@@ -30,23 +32,35 @@ def _client_syn_stream(deflate: zlib._Compress, stream_id: int, headers: dict[st
 
 def test_spdy_dictionary_is_the_spdy3_one() -> None:
     import hashlib
+
     assert len(spdy.DICTIONARY) == 1423
-    assert hashlib.sha256(spdy.DICTIONARY).hexdigest() == \
-        "51d27341373f923f3cd88e1eb7162aeaa3723d7585ff2399201dc06498407f02"
+    assert (
+        hashlib.sha256(spdy.DICTIONARY).hexdigest()
+        == "51d27341373f923f3cd88e1eb7162aeaa3723d7585ff2399201dc06498407f02"
+    )
 
 
 def test_spdy_reads_port_forward_streams_split_anywhere() -> None:
     deflate = zlib.compressobj(9, zlib.DEFLATED, 15, 8, zlib.Z_DEFAULT_STRATEGY, spdy.DICTIONARY)
-    wire_bytes = (_client_syn_stream(deflate, 1, {"streamtype": "error", "port": "80", "requestid": "0"})
-                  + _client_syn_stream(deflate, 3, {"streamtype": "data", "port": "80", "requestid": "0"})
-                  + struct.pack(">II", 3, 5) + b"GET /" + struct.pack(">II", 1, 0x01 << 24)
-                  + struct.pack(">HHII", 0x8003, spdy.PING, 4, 7))
+    wire_bytes = (
+        _client_syn_stream(deflate, 1, {"streamtype": "error", "port": "80", "requestid": "0"})
+        + _client_syn_stream(deflate, 3, {"streamtype": "data", "port": "80", "requestid": "0"})
+        + struct.pack(">II", 3, 5)
+        + b"GET /"
+        + struct.pack(">II", 1, 0x01 << 24)
+        + struct.pack(">HHII", 0x8003, spdy.PING, 4, 7)
+    )
     framer = spdy.Framer()
     frames = []
     for i in range(0, len(wire_bytes), 7):  # websocket messages cut frames at arbitrary places
-        frames += framer.feed(wire_bytes[i:i + 7])
-    assert [(f.kind, f.stream_id) for f in frames] == [(spdy.SYN_STREAM, 1), (spdy.SYN_STREAM, 3), (0, 3), (0, 1),
-                                                        (spdy.PING, 0)]
+        frames += framer.feed(wire_bytes[i : i + 7])
+    assert [(f.kind, f.stream_id) for f in frames] == [
+        (spdy.SYN_STREAM, 1),
+        (spdy.SYN_STREAM, 3),
+        (0, 3),
+        (0, 1),
+        (spdy.PING, 0),
+    ]
     assert frames[1].headers == {"streamtype": "data", "port": "80", "requestid": "0"}
     assert frames[2].data == b"GET /" and not frames[2].fin
     assert frames[3].fin and frames[4].ping_id == 7
@@ -76,42 +90,55 @@ def test_channel_codec_frames_and_the_v5_close_signal() -> None:
     b64 = wire.ChannelCodec(wire.V4_BASE64)
     assert b64.frames(wire.STDERR, b"hi") == ["2aGk="] and b64.decode("0aGk=") == (0, b"hi", False)
     v1 = wire.ChannelCodec(wire.V1)
-    assert v1.status(wire.exit_code(3, ["sh"], translated=False)) == [b"\x03" + wire.exit_code(3, ["sh"], False)[
-        "message"].encode()]
+    assert v1.status(wire.exit_code(3, ["sh"], translated=False)) == [
+        b"\x03" + wire.exit_code(3, ["sh"], False)["message"].encode()
+    ]
     assert v1.status(wire.success()) == []
 
 
 def test_exit_status_is_worded_as_the_translator_or_the_kubelet_words_it() -> None:
     translated = wire.exit_code(3, ["sh", "-c", "exit 3"], translated=True)
-    assert translated["message"] == ("command terminated with non-zero exit code: command terminated with exit "
-                                     "code 3")
+    assert translated["message"] == ("command terminated with non-zero exit code: command terminated with exit code 3")
     kubelet = wire.exit_code(3, ["sh", "-c", "exit 3"], translated=False)
-    assert kubelet["message"] == ("command terminated with non-zero exit code: error executing command "
-                                  "[sh -c exit 3], exit code 3")
+    assert kubelet["message"] == (
+        "command terminated with non-zero exit code: error executing command [sh -c exit 3], exit code 3"
+    )
     assert kubelet["details"] == {"causes": [{"reason": "ExitCode", "message": "3"}]}
-    assert json.loads(wire.ChannelCodec(wire.V5).status(wire.success())[0][1:]) == {"metadata": {},
-                                                                                    "status": "Success"}
+    assert json.loads(wire.ChannelCodec(wire.V5).status(wire.success())[0][1:]) == {"metadata": {}, "status": "Success"}
 
 
 def test_negotiation_and_query() -> None:
     assert wire.negotiate(["v5.channel.k8s.io", "v4.channel.k8s.io"], wire.REMOTECOMMAND_PROTOCOLS) == wire.V5
     assert wire.negotiate([], wire.REMOTECOMMAND_PROTOCOLS) == ""
     assert wire.negotiate(["SPDY/3.1"], wire.REMOTECOMMAND_PROTOCOLS) is None
-    request = parse("exec", "default", "web", "command=sh&command=-c&command=echo+a+b&container=c&stdin=true"
-                                                "&stdout=true&tty=false")
-    assert (request.command, request.container, request.stdin, request.stdout, request.stderr, request.tty) == \
-        (("sh", "-c", "echo a b"), "c", True, True, False, False)
+    request = parse(
+        "exec", "default", "web", "command=sh&command=-c&command=echo+a+b&container=c&stdin=true&stdout=true&tty=false"
+    )
+    assert (request.command, request.container, request.stdin, request.stdout, request.stderr, request.tty) == (
+        ("sh", "-c", "echo a b"),
+        "c",
+        True,
+        True,
+        False,
+        False,
+    )
     assert parse("portforward", "default", "web", "ports=80&ports=8080,9090").ports == (80, 8080, 9090)
 
 
 # -- the terminal -------------------------------------------------------------------------------------------------
 def test_line_discipline_echoes_edits_and_ends_lines() -> None:
     keys = terminal.LineDiscipline(tty=True)
-    assert keys.feed(b"ls -\x7fx\x1b[A\r") == [("echo", "l"), ("echo", "s"), ("echo", " "), ("echo", "-"),
-                                               ("echo", "\b \b"), ("echo", "x"), ("echo", "\r\n"),
-                                               ("line", "ls x")]
-    assert keys.feed(b"abc\x03") == [("echo", "a"), ("echo", "b"), ("echo", "c"), ("echo", "^C\r\n"),
-                                     ("interrupt", "")]
+    assert keys.feed(b"ls -\x7fx\x1b[A\r") == [
+        ("echo", "l"),
+        ("echo", "s"),
+        ("echo", " "),
+        ("echo", "-"),
+        ("echo", "\b \b"),
+        ("echo", "x"),
+        ("echo", "\r\n"),
+        ("line", "ls x"),
+    ]
+    assert keys.feed(b"abc\x03") == [("echo", "a"), ("echo", "b"), ("echo", "c"), ("echo", "^C\r\n"), ("interrupt", "")]
     assert keys.feed(b"\x04") == [("eof", "")]
     piped = terminal.LineDiscipline(tty=False)
     assert piped.feed("echo 한\nech".encode()) == [("line", "echo 한")]
@@ -148,8 +175,7 @@ def _tar_bytes(members: dict[str, bytes | None]) -> bytes:
 def test_tar_extracts_what_kubectl_cp_sends() -> None:
     host = _host("nginx")
     archive = _tar_bytes({"site": None, "site/index.html": "<h1>안녕</h1>\n".encode(), "site/css/a.css": b"x{}\n"})
-    code, out, err = shell.run_instant(host, ["tar", "-xmf", "-", "-C", "/tmp"], {}, 100.0,
-                                       archive.decode(*ENC))
+    code, out, err = shell.run_instant(host, ["tar", "-xmf", "-", "-C", "/tmp"], {}, 100.0, archive.decode(*ENC))
     assert (code, out, err) == (0, "", "")
     assert host.fs.read("/tmp/site/index.html") == "<h1>안녕</h1>\n"
     assert host.fs.read("/tmp/site/css/a.css") == "x{}\n"
@@ -170,8 +196,10 @@ def test_tar_creates_an_archive_of_a_directory() -> None:
 def test_tar_refuses_as_gnu_and_busybox_tar_do() -> None:
     code, _, err = shell.run_instant(_host("nginx"), ["tar", "cf", "-", "/nope"], {}, 1.0)
     assert code == 2
-    assert err == ("tar: Removing leading `/' from member names\ntar: /nope: Cannot stat: No such file or "
-                   "directory\ntar: Exiting with failure status due to previous errors\n")
+    assert err == (
+        "tar: Removing leading `/' from member names\ntar: /nope: Cannot stat: No such file or "
+        "directory\ntar: Exiting with failure status due to previous errors\n"
+    )
     code, _, err = shell.run_instant(_host("busybox"), ["tar", "xf", "-"], {}, 1.0, "not a tar archive" * 40)
     assert (code, err) == (1, "tar: invalid tar magic\n")
     binary = _tar_bytes({"blob.bin": b"\xff\xfe\x00\x01"})
@@ -187,8 +215,12 @@ def test_stream_paths_and_the_per_cluster_session_limit() -> None:
     from cluster.apiserver.http import streaming
 
     match = streaming.STREAM_PATH.match("/k8s/live/api/v1/namespaces/shop/pods/web-1/portforward")
-    assert match is not None and (match["cluster"], match["namespace"], match["name"], match["subresource"]) == \
-        ("live", "shop", "web-1", "portforward")
+    assert match is not None and (match["cluster"], match["namespace"], match["name"], match["subresource"]) == (
+        "live",
+        "shop",
+        "web-1",
+        "portforward",
+    )
     root = streaming.STREAM_PATH.match("/api/v1/namespaces/default/pods/web/exec")
     assert root is not None and root["cluster"] is None
     assert streaming.STREAM_PATH.match("/ws/c/demo/") is None
@@ -214,9 +246,12 @@ async def test_without_the_denial_extension_a_refused_upgrade_is_a_plain_close(t
         raise AssertionError("a streaming path must not reach the dashboard's stack")
 
     app = KubernetesStreams(dashboard)
-    communicator = WebsocketCommunicator(app, "/api/v1/namespaces/default/pods/web/exec?command=ls&stdout=true",
-                                         headers=[(b"host", b"127.0.0.1"), (b"authorization", b"Bearer wrong")],
-                                         subprotocols=["v5.channel.k8s.io"])
+    communicator = WebsocketCommunicator(
+        app,
+        "/api/v1/namespaces/default/pods/web/exec?command=ls&stdout=true",
+        headers=[(b"host", b"127.0.0.1"), (b"authorization", b"Bearer wrong")],
+        subprotocols=["v5.channel.k8s.io"],
+    )
     connected, _ = await communicator.connect()
     assert connected is False
     await communicator.wait()

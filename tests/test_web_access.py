@@ -1,4 +1,5 @@
 """Sandboxes in the browser: each visitor's cluster is theirs alone, over HTTP and websocket."""
+
 from __future__ import annotations
 
 import pytest
@@ -98,14 +99,19 @@ async def test_a_reconnecting_page_gets_every_step_after_the_last_one_it_saw():
 
     owner = Client()
     cluster = await sync_to_async(new_sandbox)(owner)
-    headers = [(b"host", b"127.0.0.1:8000"), (b"origin", b"http://127.0.0.1:8000"),
-               (b"cookie", f"sessionid={owner.cookies['sessionid'].value}".encode())]
+    headers = [
+        (b"host", b"127.0.0.1:8000"),
+        (b"origin", b"http://127.0.0.1:8000"),
+        (b"cookie", f"sessionid={owner.cookies['sessionid'].value}".encode()),
+    ]
     api = await sync_to_async(APIServer)(cluster, "kubectl")
-    await sync_to_async(api.create)("configmaps", "default",
-                                    {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "seen"}})
+    await sync_to_async(api.create)(
+        "configmaps", "default", {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "seen"}}
+    )
     seen = await sync_to_async(lambda: max(StepEvent.objects.filter(cluster=cluster).values_list("seq", flat=True)))()
-    await sync_to_async(api.create)("configmaps", "default",
-                                    {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "missed"}})
+    await sync_to_async(api.create)(
+        "configmaps", "default", {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "missed"}}
+    )
     communicator = WebsocketCommunicator(application, f"/ws/c/{cluster.name}/", headers=headers)
     assert (await communicator.connect())[0]
     await communicator.send_json_to({"type": "resync", "last_seq": seen})
@@ -113,5 +119,5 @@ async def test_a_reconnecting_page_gets_every_step_after_the_last_one_it_saw():
     while "configmaps/default/missed" not in html:
         html += await communicator.receive_from(timeout=5)
     await communicator.disconnect()
-    steps = html[:html.index("</ol>")] if "</ol>" in html else html
+    steps = html[: html.index("</ol>")] if "</ol>" in html else html
     assert "configmaps/default/missed" in steps and "configmaps/default/seen" not in steps

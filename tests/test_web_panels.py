@@ -1,4 +1,5 @@
 """Dashboard panels a teacher clicks: Service traffic spread by kube-proxy, fault buttons on nodes and pods."""
+
 from __future__ import annotations
 
 import io
@@ -60,8 +61,9 @@ def test_the_fault_buttons_type_the_terminals_fault_commands(cluster, student, a
     assert node["metadata"]["annotations"]["kubeclass.io/fault"] == "down"
 
 
-def test_the_scheduler_tab_explains_the_last_decision_though_the_pod_carries_no_annotation(cluster, student, api,
-                                                                                          web_service):
+def test_the_scheduler_tab_explains_the_last_decision_though_the_pod_carries_no_annotation(
+    cluster, student, api, web_service
+):
     pods = api.list("pods", "default")["items"]
     assert all(not p["metadata"].get("annotations") for p in pods)  # `Annotations: <none>`, as on a real cluster
     panel = student.get(f"/c/{cluster.name}/panel/scheduler").content.decode()

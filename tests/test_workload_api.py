@@ -5,6 +5,7 @@ validates against, upstream's defaults, the generated Job selector, the initial 
 bodies from kubectl's typed clients, garbage collection through ownerReferences, and the step
 explanations the new controllers' requests carry.
 """
+
 from __future__ import annotations
 
 import json
@@ -29,8 +30,9 @@ def test_discovery_lists_the_workload_resources_as_upstream_does(kube):
     apps = {r["name"]: r for r in kube.get("/apis/apps/v1").json()["resources"]}
     assert apps["daemonsets"]["shortNames"] == ["ds"] and apps["daemonsets"]["categories"] == ["all"]
     assert apps["statefulsets"]["shortNames"] == ["sts"] and "statefulsets/scale" in apps
-    assert apps["controllerrevisions"]["kind"] == "ControllerRevision" and "categories" not in \
-        apps["controllerrevisions"]
+    assert (
+        apps["controllerrevisions"]["kind"] == "ControllerRevision" and "categories" not in apps["controllerrevisions"]
+    )
     batch = {r["name"]: r for r in kube.get("/apis/batch/v1").json()["resources"]}
     assert sorted(batch) == ["cronjobs", "cronjobs/status", "jobs", "jobs/status"]
     assert batch["cronjobs"]["shortNames"] == ["cj"] and "shortNames" not in batch["jobs"]
@@ -40,8 +42,16 @@ def test_discovery_lists_the_workload_resources_as_upstream_does(kube):
 
 def test_get_all_lists_the_category_in_kubectls_order():
     assert [rt.plural for rt in in_category("all")] == [
-        "pods", "services", "daemonsets", "deployments", "replicasets", "statefulsets", "horizontalpodautoscalers",
-        "cronjobs", "jobs"]
+        "pods",
+        "services",
+        "daemonsets",
+        "deployments",
+        "replicasets",
+        "statefulsets",
+        "horizontalpodautoscalers",
+        "cronjobs",
+        "jobs",
+    ]
 
 
 def test_openapi_v3_describes_batch_v1(kube):
@@ -53,20 +63,47 @@ def test_openapi_v3_describes_batch_v1(kube):
 
 
 def test_defaults_are_upstreams(api):
-    sim_cj = api.create("cronjobs", "default", {
-        "apiVersion": "batch/v1", "kind": "CronJob", "metadata": {"name": "c"},
-        "spec": {"schedule": "@daily", "jobTemplate": {"spec": {"template": {"spec": {
-            "restartPolicy": "Never", "containers": [{"name": "c", "image": "busybox"}]}}}}}})
-    assert {k: sim_cj["spec"][k] for k in ("concurrencyPolicy", "suspend", "successfulJobsHistoryLimit",
-                                           "failedJobsHistoryLimit")} == \
-        {"concurrencyPolicy": "Allow", "suspend": False, "successfulJobsHistoryLimit": 3, "failedJobsHistoryLimit": 1}
+    sim_cj = api.create(
+        "cronjobs",
+        "default",
+        {
+            "apiVersion": "batch/v1",
+            "kind": "CronJob",
+            "metadata": {"name": "c"},
+            "spec": {
+                "schedule": "@daily",
+                "jobTemplate": {
+                    "spec": {
+                        "template": {
+                            "spec": {"restartPolicy": "Never", "containers": [{"name": "c", "image": "busybox"}]}
+                        }
+                    }
+                },
+            },
+        },
+    )
+    assert {
+        k: sim_cj["spec"][k]
+        for k in ("concurrencyPolicy", "suspend", "successfulJobsHistoryLimit", "failedJobsHistoryLimit")
+    } == {"concurrencyPolicy": "Allow", "suspend": False, "successfulJobsHistoryLimit": 3, "failedJobsHistoryLimit": 1}
     assert "completions" not in sim_cj["spec"]["jobTemplate"]["spec"]  # Job defaults apply to Jobs, not templates
     assert sim_cj["status"] == {}
-    sts = api.create("statefulsets", "default", {
-        "apiVersion": "apps/v1", "kind": "StatefulSet", "metadata": {"name": "s"},
-        "spec": {"selector": {"matchLabels": {"a": "b"}}, "template": {"metadata": {"labels": {"a": "b"}},
-                                                                       "spec": {"containers": [{"name": "c",
-                                                                                                "image": "nginx"}]}}}})
+    sts = api.create(
+        "statefulsets",
+        "default",
+        {
+            "apiVersion": "apps/v1",
+            "kind": "StatefulSet",
+            "metadata": {"name": "s"},
+            "spec": {
+                "selector": {"matchLabels": {"a": "b"}},
+                "template": {
+                    "metadata": {"labels": {"a": "b"}},
+                    "spec": {"containers": [{"name": "c", "image": "nginx"}]},
+                },
+            },
+        },
+    )
     assert sts["spec"]["podManagementPolicy"] == "OrderedReady" and sts["spec"]["replicas"] == 1
     assert sts["spec"]["updateStrategy"] == {"type": "RollingUpdate", "rollingUpdate": {"partition": 0}}
     assert sts["spec"]["persistentVolumeClaimRetentionPolicy"] == {"whenDeleted": "Retain", "whenScaled": "Retain"}
@@ -74,19 +111,42 @@ def test_defaults_are_upstreams(api):
 
 
 def test_a_job_gets_a_generated_selector_and_labels(api):
-    job = api.create("jobs", "default", {
-        "apiVersion": "batch/v1", "kind": "Job", "metadata": {"name": "j"},
-        "spec": {"template": {"metadata": {"labels": {"app": "x"}},
-                              "spec": {"restartPolicy": "Never", "containers": [{"name": "c", "image": "busybox"}]}}}})
+    job = api.create(
+        "jobs",
+        "default",
+        {
+            "apiVersion": "batch/v1",
+            "kind": "Job",
+            "metadata": {"name": "j"},
+            "spec": {
+                "template": {
+                    "metadata": {"labels": {"app": "x"}},
+                    "spec": {"restartPolicy": "Never", "containers": [{"name": "c", "image": "busybox"}]},
+                }
+            },
+        },
+    )
     uid = job["metadata"]["uid"]
-    expected = {"app": "x", "batch.kubernetes.io/controller-uid": uid, "batch.kubernetes.io/job-name": "j",
-                "controller-uid": uid, "job-name": "j"}
+    expected = {
+        "app": "x",
+        "batch.kubernetes.io/controller-uid": uid,
+        "batch.kubernetes.io/job-name": "j",
+        "controller-uid": uid,
+        "job-name": "j",
+    }
     assert job["spec"]["template"]["metadata"]["labels"] == expected and job["metadata"]["labels"] == expected
     assert job["spec"]["selector"] == {"matchLabels": {"batch.kubernetes.io/controller-uid": uid}}
-    assert {k: job["spec"][k] for k in ("completions", "parallelism", "backoffLimit", "completionMode", "suspend",
-                                        "podReplacementPolicy")} == \
-        {"completions": 1, "parallelism": 1, "backoffLimit": 6, "completionMode": "NonIndexed", "suspend": False,
-         "podReplacementPolicy": "TerminatingOrFailed"}
+    assert {
+        k: job["spec"][k]
+        for k in ("completions", "parallelism", "backoffLimit", "completionMode", "suspend", "podReplacementPolicy")
+    } == {
+        "completions": 1,
+        "parallelism": 1,
+        "backoffLimit": 6,
+        "completionMode": "NonIndexed",
+        "suspend": False,
+        "podReplacementPolicy": "TerminatingOrFailed",
+    }
 
 
 def _varint(value: int) -> bytes:
@@ -113,13 +173,24 @@ def test_protobuf_bodies_of_kubectl_create_job_are_decoded(kube):
     raw = _field(1, meta) + _field(2, spec) + _field(3, b"")
     body = protobuf.MAGIC + _field(1, _field(1, "batch/v1") + _field(2, "Job")) + _field(2, raw)
     assert protobuf.decode(body) == {
-        "kind": "Job", "apiVersion": "batch/v1",
-        "metadata": {"name": "pi", "ownerReferences": [{"apiVersion": "batch/v1", "kind": "CronJob", "name": "cj",
-                                                        "uid": "u1", "controller": True}]},
-        "spec": {"template": {"spec": {"containers": [{"name": "pi", "image": "perl", "command": ["perl"]}],
-                                       "restartPolicy": "Never"}}, "backoffLimit": 4}}
-    created = kube.request("POST", "/apis/batch/v1/namespaces/default/jobs", body,
-                           content_type="application/vnd.kubernetes.protobuf")
+        "kind": "Job",
+        "apiVersion": "batch/v1",
+        "metadata": {
+            "name": "pi",
+            "ownerReferences": [
+                {"apiVersion": "batch/v1", "kind": "CronJob", "name": "cj", "uid": "u1", "controller": True}
+            ],
+        },
+        "spec": {
+            "template": {
+                "spec": {"containers": [{"name": "pi", "image": "perl", "command": ["perl"]}], "restartPolicy": "Never"}
+            },
+            "backoffLimit": 4,
+        },
+    }
+    created = kube.request(
+        "POST", "/apis/batch/v1/namespaces/default/jobs", body, content_type="application/vnd.kubernetes.protobuf"
+    )
     assert created.status_code == 201, created.content
 
 
@@ -138,15 +209,18 @@ def test_the_new_controllers_requests_say_why_in_english_and_korean(cluster):
     before = control.last_seq(sim.cluster)
     sim.ok("create job hi --image=busybox:1.36 -- echo hi")
     sim.run(10)
-    english = [s for s in steps.since(sim.cluster, before, limit=10_000) if s["message_id"].startswith(
-        "request.job.")]
-    korean = [s for s in steps.since(sim.cluster, before, limit=10_000, lang="ko")
-              if s["message_id"].startswith("request.job.")]
+    english = [s for s in steps.since(sim.cluster, before, limit=10_000) if s["message_id"].startswith("request.job.")]
+    korean = [
+        s
+        for s in steps.since(sim.cluster, before, limit=10_000, lang="ko")
+        if s["message_id"].startswith("request.job.")
+    ]
     create = next(s for s in english if s["message_id"] == "request.job.create")
     assert create["from"] == "job-controller" and create["verb"] == "POST"
     assert create["object"].startswith("pods/default/hi-") and not create["object"].endswith("-")
-    assert create["explanation"] == (f"job-controller creates {create['object']}: the Job wants 1 pod(s) running "
-                                     "and has 0.")
+    assert create["explanation"] == (
+        f"job-controller creates {create['object']}: the Job wants 1 pod(s) running and has 0."
+    )
     ko = next(s for s in korean if s["message_id"] == "request.job.create")
     assert ko["explanation"].startswith(f"job-controller가 {create['object']}")
     assert "Job에는 실행 중인 포드가 1개 필요한데 지금은 0개입니다." in ko["explanation"]
@@ -168,12 +242,20 @@ def test_every_workload_controller_explains_its_requests(cluster):
     sim.run(70)
     recorded = steps.since(sim.cluster, before, limit=100_000)
     seen = {s["message_id"]: s for s in recorded}
-    for message_id in ("request.cronjob.create", "request.statefulset.create", "request.statefulset.claim",
-                       "request.revision.create", "request.daemonset.create"):
+    for message_id in (
+        "request.cronjob.create",
+        "request.statefulset.create",
+        "request.statefulset.claim",
+        "request.revision.create",
+        "request.daemonset.create",
+    ):
         assert message_id in seen, message_id
     claim = seen["request.statefulset.claim"]
     assert claim["from"] == "statefulset-controller" and claim["object"].startswith("persistentvolumeclaims/")
     assert claim["explanation"].startswith(f"statefulset-controller creates {claim['object']} for pod web-")
-    created = next(s for s in recorded if s["message_id"] == "request.daemonset.create"
-                   and s["object"].startswith("pods/default/agent-"))  # not kube-proxy's or kindnet's
+    created = next(
+        s
+        for s in recorded
+        if s["message_id"] == "request.daemonset.create" and s["object"].startswith("pods/default/agent-")
+    )  # not kube-proxy's or kindnet's
     assert "DaemonSet agent runs one pod on every node it fits" in created["explanation"]

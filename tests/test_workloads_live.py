@@ -5,6 +5,7 @@ job|cronjob` reach the server as protobuf; `kubectl wait` and `rollout status` f
 and what the real kubectl prints (its own describers, and the server's tables) is what kubeclass's
 in-process kubectl prints for the same objects.
 """
+
 from __future__ import annotations
 
 import re
@@ -70,35 +71,58 @@ def test_the_documentations_examples_apply(kubectl, tmp_path):
         path = Path(tmp_path / f"{name}.yaml")
         path.write_text(manifest)
         kubectl.run("apply", "-f", str(path))
-    assert kubectl.run("wait", "--for=condition=complete", "job/indexed-job", "--timeout=60s").stdout == \
-        "job.batch/indexed-job condition met\n"
+    assert (
+        kubectl.run("wait", "--for=condition=complete", "job/indexed-job", "--timeout=60s").stdout
+        == "job.batch/indexed-job condition met\n"
+    )
     assert kubectl.run("rollout", "status", "sts/web", "--timeout=90s").stdout.endswith(
-        "partitioned roll out complete: 2 new pods have been updated...\n")
-    assert kubectl.run("wait", "--for=condition=complete", "job/pi", "--timeout=90s").stdout == \
-        "job.batch/pi condition met\n"
+        "partitioned roll out complete: 2 new pods have been updated...\n"
+    )
+    assert (
+        kubectl.run("wait", "--for=condition=complete", "job/pi", "--timeout=90s").stdout
+        == "job.batch/pi condition met\n"
+    )
 
 
 def test_kubectl_create_job_and_cronjob_send_protobuf(kubectl):
-    assert kubectl.run("create", "cronjob", "tick", "--image=busybox:1.36", "--schedule=*/5 * * * *", "--",
-                       "date").stdout == "cronjob.batch/tick created\n"
+    assert (
+        kubectl.run("create", "cronjob", "tick", "--image=busybox:1.36", "--schedule=*/5 * * * *", "--", "date").stdout
+        == "cronjob.batch/tick created\n"
+    )
     assert kubectl.run("create", "job", "now", "--from=cronjob/tick").stdout == "job.batch/now created\n"
-    assert kubectl.run("create", "job", "once", "--image=busybox:1.36", "--", "echo", "hi").stdout == \
-        "job.batch/once created\n"
+    assert (
+        kubectl.run("create", "job", "once", "--image=busybox:1.36", "--", "echo", "hi").stdout
+        == "job.batch/once created\n"
+    )
     kubectl.run("wait", "--for=condition=complete", "job/once", "job/now", "--timeout=60s")
 
 
-@pytest.mark.parametrize("args", [("describe", "job", "indexed-job"), ("describe", "cronjob", "hello"),
-                                  ("describe", "statefulset", "web"),
-                                  ("describe", "daemonset", "fluentd-elasticsearch", "-n", "kube-system")])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("describe", "job", "indexed-job"),
+        ("describe", "cronjob", "hello"),
+        ("describe", "statefulset", "web"),
+        ("describe", "daemonset", "fluentd-elasticsearch", "-n", "kube-system"),
+    ],
+)
 def test_describe_prints_what_the_real_kubectl_prints(kubectl, args):
     assert without_ages(ours(kubectl, *args)) == without_ages(kubectl.run(*args).stdout)
 
 
 # By name, the jobs that are complete: the hello CronJob starts a job every minute, which could fall
 # between the two commands.
-@pytest.mark.parametrize("args", [("get", "jobs", "indexed-job", "pi", "-o", "wide"), ("get", "cronjobs", "-o", "wide"),
-                                  ("get", "statefulsets", "-o", "wide"), ("get", "ds", "-A", "-o", "wide"),
-                                  ("get", "controllerrevisions", "-A"), ("rollout", "history", "sts/web"),
-                                  ("rollout", "history", "sts/web", "--revision=1")])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("get", "jobs", "indexed-job", "pi", "-o", "wide"),
+        ("get", "cronjobs", "-o", "wide"),
+        ("get", "statefulsets", "-o", "wide"),
+        ("get", "ds", "-A", "-o", "wide"),
+        ("get", "controllerrevisions", "-A"),
+        ("rollout", "history", "sts/web"),
+        ("rollout", "history", "sts/web", "--revision=1"),
+    ],
+)
 def test_tables_and_histories_match_the_real_kubectl(kubectl, args):
     assert without_ages(ours(kubectl, *args)) == without_ages(kubectl.run(*args).stdout)

@@ -8,6 +8,7 @@ in-process kubectl. `Sim` creates manifests through the API server and fast-forw
 `KubectlSim`, for the kubelet's lifecycle and the documentation's tasks, does everything through
 kubectl and fast-forwards with `wait`.
 """
+
 from __future__ import annotations
 
 import io
@@ -118,8 +119,9 @@ class Sim(Driven):
 
     def pods(self, namespace: str = "default", prefix: str = "") -> list[dict]:
         items = self.api.list("pods", namespace)["items"]
-        return sorted((p for p in items if p["metadata"]["name"].startswith(prefix)),
-                      key=lambda p: p["metadata"]["name"])
+        return sorted(
+            (p for p in items if p["metadata"]["name"].startswith(prefix)), key=lambda p: p["metadata"]["name"]
+        )
 
     def events(self, kind: str, namespace: str = "default") -> list[tuple[str, str, str]]:
         """(type, reason, message) of the Events about objects of `kind`, oldest first."""

@@ -4,6 +4,7 @@ The controllers are driven one `reconcile` at a time, the way the reconciler
 drives them; the helpers only play the parts of the scheduler and kubelet
 (binding pods, reporting them Ready, finishing graceful deletions).
 """
+
 from __future__ import annotations
 
 from cluster import clock
@@ -16,11 +17,17 @@ NODES = ("worker-1", "worker-2", "worker-3")
 
 def deployment(name: str = "web", replicas: int = 3, image: str = "nginx:1.27", **spec: object) -> dict:
     body = {
-        "apiVersion": "apps/v1", "kind": "Deployment",
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
         "metadata": {"name": name, "namespace": "default", "labels": {"app": name}},
-        "spec": {"replicas": replicas, "selector": {"matchLabels": {"app": name}},
-                 "template": {"metadata": {"labels": {"app": name}},
-                              "spec": {"containers": [{"name": "nginx", "image": image}]}}},
+        "spec": {
+            "replicas": replicas,
+            "selector": {"matchLabels": {"app": name}},
+            "template": {
+                "metadata": {"labels": {"app": name}},
+                "spec": {"containers": [{"name": "nginx", "image": image}]},
+            },
+        },
     }
     body["spec"].update(spec)
     return body
@@ -29,11 +36,17 @@ def deployment(name: str = "web", replicas: int = 3, image: str = "nginx:1.27", 
 def replica_set(name: str = "web", replicas: int = 3, labels: dict | None = None, **spec: object) -> dict:
     labels = labels or {"app": name}
     body = {
-        "apiVersion": "apps/v1", "kind": "ReplicaSet",
+        "apiVersion": "apps/v1",
+        "kind": "ReplicaSet",
         "metadata": {"name": name, "namespace": "default"},
-        "spec": {"replicas": replicas, "selector": {"matchLabels": dict(labels)},
-                 "template": {"metadata": {"labels": dict(labels)},
-                              "spec": {"containers": [{"name": "nginx", "image": "nginx:1.27"}]}}},
+        "spec": {
+            "replicas": replicas,
+            "selector": {"matchLabels": dict(labels)},
+            "template": {
+                "metadata": {"labels": dict(labels)},
+                "spec": {"containers": [{"name": "nginx", "image": "nginx:1.27"}]},
+            },
+        },
     }
     body["spec"].update(spec)
     return body
@@ -62,8 +75,9 @@ def bind(api: APIServer, pod: dict, node: str | None = None) -> None:
         api.bind(pod["metadata"]["namespace"], pod["metadata"]["name"], {"target": {"name": node or NODES[index]}})
 
 
-def make_ready(api: APIServer, pod: dict, ready_since: str | None = None, phase: str = "Running",
-               restarts: int = 0) -> dict:
+def make_ready(
+    api: APIServer, pod: dict, ready_since: str | None = None, phase: str = "Running", restarts: int = 0
+) -> dict:
     """What the kubelet reports once the containers run and pass readiness."""
     bind(api, pod)
     since = ready_since or clock.rfc3339(api.now())
@@ -74,8 +88,9 @@ def make_ready(api: APIServer, pod: dict, ready_since: str | None = None, phase:
         conditions = [c for c in status.get("conditions") or [] if c.get("type") != "Ready"]
         conditions.append({"type": "Ready", "status": "True", "lastProbeTime": None, "lastTransitionTime": since})
         status["conditions"] = conditions
-        status["containerStatuses"] = [{"name": "nginx", "ready": True, "restartCount": restarts,
-                                        "image": "nginx", "imageID": "", "started": True}]
+        status["containerStatuses"] = [
+            {"name": "nginx", "ready": True, "restartCount": restarts, "image": "nginx", "imageID": "", "started": True}
+        ]
         return p
 
     return api.update_with("pods", pod["metadata"]["namespace"], pod["metadata"]["name"], put, subresource="status")
@@ -104,8 +119,10 @@ def settle(api: APIServer, rounds: int = 30) -> None:
 
 def ready_all(api: APIServer) -> None:
     for pod in pods(api):
-        if not any(c.get("type") == "Ready" and c.get("status") == "True"
-                   for c in (pod.get("status") or {}).get("conditions") or []):
+        if not any(
+            c.get("type") == "Ready" and c.get("status") == "True"
+            for c in (pod.get("status") or {}).get("conditions") or []
+        ):
             make_ready(api, pod)
 
 

@@ -13,6 +13,7 @@ Two roles, decided on the server for every page, fragment, POST and socket:
 
 Anyone else gets a 404, with no hint that the cluster exists.
 """
+
 from __future__ import annotations
 
 import functools
@@ -107,10 +108,13 @@ def cluster_view(owner: bool = False) -> Callable[[ClusterView[P]], NamedView[P]
 
     The check runs before the view does: 404 for a visitor who may not open the cluster, and with
     `owner=True` 403 for one who may only watch it."""
+
     def decorate(view: ClusterView[P]) -> NamedView[P]:
         @functools.wraps(view)
         def checked(request: HttpRequest, cluster: str, *args: P.args, **kwargs: P.kwargs) -> HttpResponseBase:
             target, found = cluster_and_role(request, cluster, owner)
             return view(request, target, found, *args, **kwargs)
+
         return checked
+
     return decorate

@@ -19,6 +19,7 @@ reactor starts running (Daphne installs Twisted's asyncio reactor before it
 imports this module) and, as a fallback for other servers, on the first ASGI
 call. KUBECLASS_RECONCILER=0 turns it off.
 """
+
 from __future__ import annotations
 
 import os
@@ -73,9 +74,17 @@ def _start_with_daphne() -> None:
 
 # kubectl's exec/attach/port-forward websockets (a bearer token, no Origin) go to the API's streaming consumer;
 # every other websocket is the dashboard's, behind the same-origin and session checks.
-application = StartsReconciler(ProtocolTypeRouter({
-    "http": django_app,
-    "websocket": KubernetesStreams(SameOriginValidator(AllowedHostsOriginValidator(
-        SessionMiddlewareStack(URLRouter(websocket_urlpatterns)))), denial=daphne_denial.install()),
-}))
+application = StartsReconciler(
+    ProtocolTypeRouter(
+        {
+            "http": django_app,
+            "websocket": KubernetesStreams(
+                SameOriginValidator(
+                    AllowedHostsOriginValidator(SessionMiddlewareStack(URLRouter(websocket_urlpatterns)))
+                ),
+                denial=daphne_denial.install(),
+            ),
+        }
+    )
+)
 _start_with_daphne()

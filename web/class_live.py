@@ -1,4 +1,5 @@
 """What a class's websocket sends: the teacher's desk, or a student's mode and the teacher's hint."""
+
 from __future__ import annotations
 
 from django.template.loader import render_to_string
@@ -32,11 +33,14 @@ def render(found: Classroom, part: str | Student, language: str, base: str) -> s
     found.refresh_from_db()
     with translation.override(language):
         if part == TEACHER:
-            context = {"classroom": found, "grid": classroom.grid(found), "oob": True,
-                       "join_url": base + reverse("join") + f"?code={found.code}",
-                       "lessons": guide.lesson_titles(language),
-                       "teacher_url": base + reverse("class_teach", kwargs={"code": found.code})
-                       + f"?key={found.teacher_key}"}
+            context = {
+                "classroom": found,
+                "grid": classroom.grid(found),
+                "oob": True,
+                "join_url": base + reverse("join") + f"?code={found.code}",
+                "lessons": guide.lesson_titles(language),
+                "teacher_url": base + reverse("class_teach", kwargs={"code": found.code}) + f"?key={found.teacher_key}",
+            }
             return render_to_string("fragments/class_desk.html", context)
         assert isinstance(part, Student)
         part.refresh_from_db()

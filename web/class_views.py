@@ -3,6 +3,7 @@
 Every teacher-only action checks on the server that the session is the
 class's teacher; a student's POST to any of them is a 403.
 """
+
 from __future__ import annotations
 
 import io
@@ -68,10 +69,15 @@ def desk(request: HttpRequest, code: str) -> HttpResponse:
 
 def desk_context(request: HttpRequest, found: Classroom) -> dict:
     language = translation.get_language()
-    return {"classroom": found, "join_url": join_url(request, found), "grid": classroom.grid(found),
-            "lessons": guide.lesson_titles(language),
-            "teacher_url": request.build_absolute_uri(reverse("class_teach", kwargs={"code": found.code})
-                                                      + f"?key={found.teacher_key}")}
+    return {
+        "classroom": found,
+        "join_url": join_url(request, found),
+        "grid": classroom.grid(found),
+        "lessons": guide.lesson_titles(language),
+        "teacher_url": request.build_absolute_uri(
+            reverse("class_teach", kwargs={"code": found.code}) + f"?key={found.teacher_key}"
+        ),
+    }
 
 
 @require_GET
@@ -80,8 +86,9 @@ def qr(request: HttpRequest, code: str) -> HttpResponse:
     if found is None:
         raise Http404("No such class")
     out = io.BytesIO()
-    segno.make(join_url(request, found), error="m").save(out, kind="svg", scale=6, border=2, dark="#000",
-                                                         light="#fff", title=_("Join the class"))
+    segno.make(join_url(request, found), error="m").save(
+        out, kind="svg", scale=6, border=2, dark="#000", light="#fff", title=_("Join the class")
+    )
     response = HttpResponse(out.getvalue(), content_type="image/svg+xml")
     response["Cache-Control"] = "private, max-age=3600"
     return response
@@ -141,8 +148,12 @@ def join(request: HttpRequest) -> HttpResponse:
             error = str(err)
         else:
             return redirect("class_student", code=student.classroom.code)
-    return render(request, "join.html", {"code": code, "name": request.POST.get("name", ""), "error": error},
-                  status=400 if error else 200)
+    return render(
+        request,
+        "join.html",
+        {"code": code, "name": request.POST.get("name", ""), "error": error},
+        status=400 if error else 200,
+    )
 
 
 @require_GET

@@ -12,6 +12,7 @@ the teacher link); students join with the class code and a display name, and
 can resume on another device with their own link. A change to the class or to
 a student's progress is pushed to the class's pages over the channel layer.
 """
+
 from __future__ import annotations
 
 import logging
@@ -45,6 +46,7 @@ def group_name(classroom: Classroom) -> str:
 
 def notify(classroom: Classroom) -> None:
     """Tell the class's pages that something changed (after the current transaction commits)."""
+
     def send() -> None:
         layer = get_channel_layer()
         if layer is None:
@@ -53,6 +55,7 @@ def notify(classroom: Classroom) -> None:
             async_to_sync(layer.group_send)(group_name(classroom), {"type": "class.changed"})
         except Exception:  # noqa: BLE001 - the pages also refresh on their own
             log.warning("could not notify class %s", classroom.code, exc_info=True)
+
     transaction.on_commit(send)
 
 
@@ -63,8 +66,9 @@ def create(teacher_session: str, lesson: catalog.Lesson, title: str = "") -> Cla
         if not Classroom.objects.filter(code=code).exists():
             break
     cluster = seed_cluster(lesson.scenario, f"class-{code.lower()}", owner_session=teacher_session)
-    classroom = Classroom.objects.create(code=code, title=title[:80], teacher_session=teacher_session,
-                                         cluster=cluster, lesson=lesson.slug)
+    classroom = Classroom.objects.create(
+        code=code, title=title[:80], teacher_session=teacher_session, cluster=cluster, lesson=lesson.slug
+    )
     progress.begin(teacher_learner(classroom), lesson, cluster)
     return classroom
 
@@ -96,8 +100,9 @@ def set_lesson(classroom: Classroom, lesson: catalog.Lesson) -> None:
     """Move the class to another lesson: a new class cluster from its scenario; sandboxes follow on demand."""
     old = classroom.cluster
     suffix = f"{random.SystemRandom().randrange(16**4):04x}"
-    cluster = seed_cluster(lesson.scenario, f"class-{classroom.code.lower()}-{suffix}",
-                           owner_session=classroom.teacher_session)
+    cluster = seed_cluster(
+        lesson.scenario, f"class-{classroom.code.lower()}-{suffix}", owner_session=classroom.teacher_session
+    )
     Classroom.objects.filter(pk=classroom.pk).update(cluster=cluster, lesson=lesson.slug, mode=Classroom.FOLLOW)
     classroom.cluster, classroom.lesson, classroom.mode = cluster, lesson.slug, Classroom.FOLLOW
     progress.begin(teacher_learner(classroom), lesson, cluster)
@@ -200,14 +205,22 @@ def grid(classroom: Classroom) -> dict:
     lesson = catalog.by_slug(classroom.lesson)
     assert lesson is not None
     students = list(classroom.students.order_by("joined_at"))
-    rows = {r.learner: r for r in Progress.objects.filter(learner__in=[s.learner for s in students],
-                                                          lesson=classroom.lesson)}
+    rows = {
+        r.learner: r
+        for r in Progress.objects.filter(learner__in=[s.learner for s in students], lesson=classroom.lesson)
+    }
     out = []
     for student in students:
         cell = progress.cell(rows.get(student.learner), lesson)
-        out.append({"student": student, "cell": cell,
-                    "steps": [{"id": s.id, "done": s.id in cell.done, "current": s.id == cell.current}
-                              for s in lesson.steps]})
+        out.append(
+            {
+                "student": student,
+                "cell": cell,
+                "steps": [
+                    {"id": s.id, "done": s.id in cell.done, "current": s.id == cell.current} for s in lesson.steps
+                ],
+            }
+        )
     return {"lesson": lesson, "rows": out}
 
 
@@ -229,8 +242,6 @@ def banner(request: HttpRequest, cluster: Cluster) -> dict | None:
         if is_teacher(classroom, key):
             return {"classroom": classroom, "teacher": True, "watching": student}
     return None
-
-
 
 
 def progress_changed(cluster: Cluster) -> None:

@@ -7,6 +7,7 @@ that reconnects says which step it saw last and gets every later one, so a
 dropped connection loses no step; it also says which resource tab is open,
 which then updates with the map.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -107,8 +108,12 @@ class DashboardConsumer(AsyncWebsocketConsumer):
         """What the page already shows (it was rendered with the map): no need to send it again."""
         try:
             # a missing number is as unreadable as a malformed one: ValueError
-            return (int(message.get("revision", "")), str(message.get("mode")), float(message.get("speed", "")),
-                    str(message.get("panel") or "")[:40])
+            return (
+                int(message.get("revision", "")),
+                str(message.get("mode")),
+                float(message.get("speed", "")),
+                str(message.get("panel") or "")[:40],
+            )
         except (TypeError, ValueError):
             return (None,)
 
@@ -134,7 +139,8 @@ class DashboardConsumer(AsyncWebsocketConsumer):
             if self.state_later is None:
                 announced = marks.read_at
                 self.state_later = loop.call_later(
-                    wait, lambda: asyncio.ensure_future(self._push_state_later(announced)))
+                    wait, lambda: asyncio.ensure_future(self._push_state_later(announced))
+                )
             return
         mark = (marks.revision, marks.mode, marks.speed, self.panel)
         state = guide_html = ""
@@ -145,10 +151,10 @@ class DashboardConsumer(AsyncWebsocketConsumer):
             state = "".join(changed.values())
         if self.role == access.OWNER and mark[:1] != self.last_state[:1]:  # the owner's page runs the check
             guide_html, self.guide_seen = await database_sync_to_async(live.render_guide)(
-                self.cluster, self.role, self.language, self.guide_seen)
+                self.cluster, self.role, self.language, self.guide_seen
+            )
         elif self.role != access.OWNER and marks.guide and marks.guide != self.guide_seen:
-            guide_html, self.guide_seen = await feed.viewer_guide(self.cluster, marks.guide, self.language), \
-                marks.guide
+            guide_html, self.guide_seen = await feed.viewer_guide(self.cluster, marks.guide, self.language), marks.guide
         self.last_state = mark
         if state or guide_html:
             self.state_sent_at = loop.time()
@@ -167,8 +173,7 @@ class ClassConsumer(AsyncWebsocketConsumer):
 
     async def connect(self) -> None:
         code = self.scope["url_route"]["kwargs"]["code"]
-        self.classroom, self.part = await database_sync_to_async(class_live.open_class)(self.scope.get("session"),
-                                                                                          code)
+        self.classroom, self.part = await database_sync_to_async(class_live.open_class)(self.scope.get("session"), code)
         if self.classroom is None:
             await self.close(code=4403)
             return
@@ -202,8 +207,9 @@ class ClassConsumer(AsyncWebsocketConsumer):
 
     async def class_view(self, event: dict) -> None:
         if self.part != class_live.TEACHER:
-            await self.send(text_data=f'<span id="teacher-view" hx-swap-oob="true" data-seq="{int(event["seq"])}" '
-                                      "hidden></span>")
+            await self.send(
+                text_data=f'<span id="teacher-view" hx-swap-oob="true" data-seq="{int(event["seq"])}" hidden></span>'
+            )
 
     async def _push(self) -> None:
         html = await database_sync_to_async(class_live.render)(self.classroom, self.part, self.language, self.base_url)

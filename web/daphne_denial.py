@@ -14,6 +14,7 @@ that status, and autobahn's error response is written with the kept headers and
 body. Applications learn of it from `scope["extensions"]["websocket.http.response"]`
 (cluster/apiserver/http/streaming.py adds it when `install()` says it is there).
 """
+
 from __future__ import annotations
 
 from http import HTTPStatus
@@ -55,8 +56,11 @@ def install() -> bool:
             return send_error(self, code, reason, responseHeaders)
         status, headers, body = denial
         lines = [f"HTTP/1.1 {status} {_phrase(status)}"]
-        lines += [f"{name.decode('latin-1')}: {value.decode('latin-1')}" for name, value in headers
-                  if name.lower() not in (b"content-length", b"connection")]
+        lines += [
+            f"{name.decode('latin-1')}: {value.decode('latin-1')}"
+            for name, value in headers
+            if name.lower() not in (b"content-length", b"connection")
+        ]
         lines += [f"Content-Length: {len(body)}", "Connection: close"]
         self.sendData(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body)
         return None

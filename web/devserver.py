@@ -7,6 +7,7 @@ the calling process at PostgreSQL and Redis. `free_port` is a port the OS has ju
 browser build of Playwright's own). tests/livesrv.py, tests/browser/conftest.py and bench/dashboard.py
 share them from here, so the benchmarks need nothing from the tests.
 """
+
 from __future__ import annotations
 
 import os
@@ -15,8 +16,15 @@ import socket
 from pathlib import Path
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run", "--disable-quic"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
 
 
 def free_port() -> int:

@@ -10,6 +10,7 @@ is rendered once per distinct request (web/live.py keeps them) and the others
 reuse it. Reads are single-flight: a read that began before the change was
 was announced is not reused for it (the announcement carries its wall time).
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -44,8 +45,14 @@ def read_marks(cluster: Cluster) -> Marks:
     guide_mark = (row.pk, row.updated_at.isoformat(), row.detail) if row is not None else ()
     from cluster.apiserver.server import APIServer
 
-    return Marks(live.newest_visible_seq(cluster), APIServer(cluster, client="dashboard").current_revision(),
-                 controls["mode"], controls["speed"], guide_mark, read_at)
+    return Marks(
+        live.newest_visible_seq(cluster),
+        APIServer(cluster, client="dashboard").current_revision(),
+        controls["mode"],
+        controls["speed"],
+        guide_mark,
+        read_at,
+    )
 
 
 class SingleFlight:
@@ -85,24 +92,30 @@ _flights = SingleFlight()
 
 
 async def marks(cluster: Cluster, since: float) -> Marks:
-    return await _flights.call(("marks", cluster.pk), since,
-                               lambda: database_sync_to_async(read_marks)(cluster))
+    return await _flights.call(("marks", cluster.pk), since, lambda: database_sync_to_async(read_marks)(cluster))
 
 
 async def steps(cluster: Cluster, after: int, upto: int, language: str) -> tuple[str, int]:
     """The steps after `after` up to `upto`, rendered once for every socket at the same place."""
-    return await _flights.call(("steps", cluster.pk, after, upto, language), 0.0,
-                               lambda: database_sync_to_async(live.render_steps)(cluster, after, language, upto))
+    return await _flights.call(
+        ("steps", cluster.pk, after, upto, language),
+        0.0,
+        lambda: database_sync_to_async(live.render_steps)(cluster, after, language, upto),
+    )
 
 
 async def state(cluster: Cluster, mark: tuple, language: str, panel: str) -> dict[str, str]:
     """The revision, controls, map and open table at `mark`, rendered once per language and panel."""
-    return await _flights.call(("state", cluster.pk, mark, language, panel), 0.0,
-                               lambda: database_sync_to_async(live.render_state_parts)(cluster, language, panel))
+    return await _flights.call(
+        ("state", cluster.pk, mark, language, panel),
+        0.0,
+        lambda: database_sync_to_async(live.render_state_parts)(cluster, language, panel),
+    )
 
 
 async def viewer_guide(cluster: Cluster, mark: tuple, language: str) -> str:
     """The lesson guide as a viewer sees it (no check run), rendered once per version and language."""
+
     def render() -> str:
         return guide.render(cluster, guide.progress_of(cluster), False, language, oob=True)
 

@@ -4,6 +4,7 @@ A cluster started for a lesson has one Progress row (its learner's); the page
 shows it to everyone who may open the cluster, and lets only the owner act on
 it (predict, check). Rendering happens in the language of the request.
 """
+
 from __future__ import annotations
 
 from django.template.loader import render_to_string
@@ -28,24 +29,41 @@ def context(cluster: Cluster, row: Progress | None, can_act: bool, language: str
     for index, step in enumerate(lesson.steps):
         text = step.text(language)
         guess = row.predictions.get(step.id)
-        steps.append({
-            "id": step.id, "number": index + 1, "text": text, "step": step,
-            "state": "done" if step.id in row.done else ("current" if step is current else "locked"),
-            "guess": guess, "guess_label": _label(text, guess.get("choice")) if guess else "",
-            "actual_label": _label(text, guess.get("actual")) if guess and guess.get("actual") is not None else "",
-            "correct": bool(guess and guess.get("actual") is not None and guess.get("choice") == guess.get("actual")),
-            "choices": _choices(step, text, cluster) if step.predict else [],
-        })
+        steps.append(
+            {
+                "id": step.id,
+                "number": index + 1,
+                "text": text,
+                "step": step,
+                "state": "done" if step.id in row.done else ("current" if step is current else "locked"),
+                "guess": guess,
+                "guess_label": _label(text, guess.get("choice")) if guess else "",
+                "actual_label": _label(text, guess.get("actual")) if guess and guess.get("actual") is not None else "",
+                "correct": bool(
+                    guess and guess.get("actual") is not None and guess.get("choice") == guess.get("actual")
+                ),
+                "choices": _choices(step, text, cluster) if step.predict else [],
+            }
+        )
     previous, following = catalog.neighbours(lesson)
     words = lesson.in_language(language)
     return {
-        "guide": {"lesson": lesson, "words": words, "svg": lesson.svg(language), "steps": steps,
-                  "current": next((s for s in steps if s["state"] == "current"), None),
-                  "done_count": len(row.done), "total": len(lesson.steps),
-                  "finished": progress.finished(row, lesson), "detail": row.detail,
-                  "next_lesson": following, "next_title": following.title(language) if following else "",
-                  "previous_lesson": previous},
-        "can_act": can_act, "cluster": cluster,
+        "guide": {
+            "lesson": lesson,
+            "words": words,
+            "svg": lesson.svg(language),
+            "steps": steps,
+            "current": next((s for s in steps if s["state"] == "current"), None),
+            "done_count": len(row.done),
+            "total": len(lesson.steps),
+            "finished": progress.finished(row, lesson),
+            "detail": row.detail,
+            "next_lesson": following,
+            "next_title": following.title(language) if following else "",
+            "previous_lesson": previous,
+        },
+        "can_act": can_act,
+        "cluster": cluster,
     }
 
 
@@ -67,8 +85,10 @@ def _choices(step: catalog.Step, text: catalog.Text, cluster: Cluster) -> list[d
 
 
 def _index(language: str) -> list[dict]:
-    return [{"slug": lesson.slug, "title": lesson.title(language), "summary": lesson.in_language(language).summary}
-            for lesson in catalog.all_lessons()]
+    return [
+        {"slug": lesson.slug, "title": lesson.title(language), "summary": lesson.in_language(language).summary}
+        for lesson in catalog.all_lessons()
+    ]
 
 
 def lesson_titles(language: str) -> list[tuple[str, str]]:

@@ -1,4 +1,5 @@
 """Lessons for a learner on their own: the list, starting one in a new sandbox, predicting, checking."""
+
 from __future__ import annotations
 
 import random
@@ -19,14 +20,23 @@ from web.models import Progress
 def lessons(request: HttpRequest) -> HttpResponse:
     learner = progress.learner_for_session(access.session_id(request))
     language = translation.get_language()
-    rows = {row.lesson: row for row in Progress.objects.filter(learner=learner).select_related("cluster")
-            .order_by("started_at")}
+    rows = {
+        row.lesson: row
+        for row in Progress.objects.filter(learner=learner).select_related("cluster").order_by("started_at")
+    }
     entries = []
     for lesson in catalog.all_lessons():
         row = rows.get(lesson.slug)
-        entries.append({"lesson": lesson, "words": lesson.in_language(language), "row": row,
-                        "done": len(row.done) if row else 0, "total": len(lesson.steps),
-                        "finished": bool(row and progress.finished(row, lesson))})
+        entries.append(
+            {
+                "lesson": lesson,
+                "words": lesson.in_language(language),
+                "row": row,
+                "done": len(row.done) if row else 0,
+                "total": len(lesson.steps),
+                "finished": bool(row and progress.finished(row, lesson)),
+            }
+        )
     return render(request, "lessons.html", {"entries": entries})
 
 

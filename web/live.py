@@ -4,6 +4,7 @@ Rendering happens here, in sync code the consumer calls through
 database_sync_to_async, so the consumer itself stays a thin relay. Everything
 is rendered in the page's language only.
 """
+
 from __future__ import annotations
 
 import re
@@ -40,14 +41,19 @@ def mark_heartbeats(cluster: Cluster, found: list[dict]) -> None:
     writes = {s["revision"]: s["diff"] for s in found if s["to"] == "etcd" and s["revision"] in node_revisions}
     missing = node_revisions - set(writes)
     if missing:
-        writes.update(StepEvent.objects.filter(cluster=cluster, target="etcd", revision__in=missing)
-                      .values_list("revision", "diff"))
+        writes.update(
+            StepEvent.objects.filter(cluster=cluster, target="etcd", revision__in=missing).values_list(
+                "revision", "diff"
+            )
+        )
     beats = {rev for rev, diff in writes.items() if diff and all(HEARTBEAT_PATHS.match(d["path"]) for d in diff)}
     for step in found:
         obj = step["object"]
-        step["heartbeat"] = (obj.startswith("leases/") or (obj.startswith("nodes/") and step["revision"] in beats)
-                             or (obj.startswith("nodes/") and obj.endswith("/status")
-                                 and step["from"].startswith("kubelet/")))
+        step["heartbeat"] = (
+            obj.startswith("leases/")
+            or (obj.startswith("nodes/") and step["revision"] in beats)
+            or (obj.startswith("nodes/") and obj.endswith("/status") and step["from"].startswith("kubelet/"))
+        )
 
 
 class Rendered:
@@ -115,15 +121,22 @@ def render_state_parts(cluster: Cluster, language: str, panel: str = "") -> dict
     sends only those whose HTML changed (most writes, heartbeats above all, leave the map as it was)."""
     api = APIServer(cluster, client="dashboard")
     controls = controls_state(cluster)
-    context = {"revision": api.current_revision(), "map": nodemap.build(api, None), "cluster": cluster,
-               "controls": controls}
+    context = {
+        "revision": api.current_revision(),
+        "map": nodemap.build(api, None),
+        "cluster": cluster,
+        "controls": controls,
+    }
     with translation.override(language):
-        parts: dict[str, str] = {"head": render_to_string("fragments/live_head.html", context),
-                 "map": render_to_string("fragments/live_map.html", context)}
+        parts: dict[str, str] = {
+            "head": render_to_string("fragments/live_head.html", context),
+            "map": render_to_string("fragments/live_map.html", context),
+        }
         if panel in panels.RESOURCE_PANELS:
             table = panels.resource_table(api, panel)
-            parts["panel"] = render_to_string("fragments/resource_table.html",
-                                              {"table": table, "cluster": cluster, "revision": None, "oob": True})
+            parts["panel"] = render_to_string(
+                "fragments/resource_table.html", {"table": table, "cluster": cluster, "revision": None, "oob": True}
+            )
     return parts
 
 
@@ -159,8 +172,13 @@ def svg_id(component: str) -> str:
     return "c-kubectl"
 
 
-CONTROLLER_MANAGER_PARTS = ("garbage-collector", "persistentvolume-controller", "rancher.io/local-path",
-                            "local-path-provisioner", "horizontal-pod-autoscaler")
+CONTROLLER_MANAGER_PARTS = (
+    "garbage-collector",
+    "persistentvolume-controller",
+    "rancher.io/local-path",
+    "local-path-provisioner",
+    "horizontal-pod-autoscaler",
+)
 
 
 def control(cluster: Cluster, action: str, value: str) -> str:

@@ -4,6 +4,7 @@ No accounts: a learner is a browser session, or a student of a class (who can
 resume on another device with their own link). Everything here is in the
 database, so a server restart loses no class, student or progress.
 """
+
 from __future__ import annotations
 
 import secrets

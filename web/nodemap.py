@@ -4,6 +4,7 @@ This is the bin-packing picture: each node's bar shows the CPU and memory its
 pods request against what the node can allocate, which is what the scheduler's
 NodeResourcesFit plugin compares.
 """
+
 from __future__ import annotations
 
 from cluster import podutil
@@ -13,10 +14,30 @@ from cluster.quantity import millicores, units
 MAX_SHAPES_PER_NODE = 48  # beyond this a node shows counts per state instead of one shape per pod
 
 # A glyph per state, so a pod's state shows without its colour (and reads out as its name).
-STATE_GLYPH = {"Pending": "…", "ContainerCreating": "◐", "Running": "○", "Ready": "✓", "Terminating": "✕",
-               "CrashLoopBackOff": "!", "ImagePullBackOff": "↓", "ErrImagePull": "↓", "Completed": "■", "Error": "!"}
-STATE_ORDER = ("Pending", "ContainerCreating", "Running", "Ready", "Terminating", "CrashLoopBackOff",
-               "ImagePullBackOff", "ErrImagePull", "Completed", "Error")
+STATE_GLYPH = {
+    "Pending": "…",
+    "ContainerCreating": "◐",
+    "Running": "○",
+    "Ready": "✓",
+    "Terminating": "✕",
+    "CrashLoopBackOff": "!",
+    "ImagePullBackOff": "↓",
+    "ErrImagePull": "↓",
+    "Completed": "■",
+    "Error": "!",
+}
+STATE_ORDER = (
+    "Pending",
+    "ContainerCreating",
+    "Running",
+    "Ready",
+    "Terminating",
+    "CrashLoopBackOff",
+    "ImagePullBackOff",
+    "ErrImagePull",
+    "Completed",
+    "Error",
+)
 
 
 def pod_state(pod: dict) -> str:
@@ -61,8 +82,13 @@ def build(api: APIServer, revision: int | None) -> dict:
     for pod in pods:
         target = by_node.get(pod.get("spec", {}).get("nodeName", ""))
         (target if target is not None else pending).append(pod)
-    return layout({"nodes": [_node_view(n, by_node[n["metadata"]["name"]]) for n in nodes],
-                   "pending": _pod_shapes(pending), "pending_count": len(pending)})
+    return layout(
+        {
+            "nodes": [_node_view(n, by_node[n["metadata"]["name"]]) for n in nodes],
+            "pending": _pod_shapes(pending),
+            "pending_count": len(pending),
+        }
+    )
 
 
 def _node_view(node: dict, pods: list[dict]) -> dict:
@@ -87,16 +113,21 @@ def _node_view(node: dict, pods: list[dict]) -> dict:
 
 
 def _pod_shapes(pods: list[dict]) -> dict:
-    shapes = [{"name": p["metadata"]["name"], "namespace": p["metadata"].get("namespace", ""),
-               "state": (state := pod_state(p)), "glyph": STATE_GLYPH.get(state, "?")}
-              for p in sorted(pods, key=lambda p: p["metadata"]["name"])]
+    shapes = [
+        {
+            "name": p["metadata"]["name"],
+            "namespace": p["metadata"].get("namespace", ""),
+            "state": (state := pod_state(p)),
+            "glyph": STATE_GLYPH.get(state, "?"),
+        }
+        for p in sorted(pods, key=lambda p: p["metadata"]["name"])
+    ]
     if len(shapes) <= MAX_SHAPES_PER_NODE:
         return {"pods": shapes, "aggregate": [], "pod_count": len(shapes)}
     counts: dict[str, int] = {}
     for shape in shapes:
         counts[shape["state"]] = counts.get(shape["state"], 0) + 1
-    aggregate = [{"state": s, "count": counts[s], "glyph": STATE_GLYPH.get(s, "?")} for s in STATE_ORDER
-                 if s in counts]
+    aggregate = [{"state": s, "count": counts[s], "glyph": STATE_GLYPH.get(s, "?")} for s in STATE_ORDER if s in counts]
     return {"pods": [], "aggregate": aggregate, "pod_count": len(shapes)}
 
 
@@ -120,12 +151,21 @@ def layout(model: dict) -> dict:
     for index, node in enumerate(model["nodes"]):
         row, col = divmod(index, NODES_PER_ROW)
         x, y = 10 + col * (NODE_W + NODE_GAP), NODE_TOP + row * (NODE_H + NODE_GAP)
-        node.update({"x": x, "y": y, "w": NODE_W, "h": NODE_H,
-                     "kubelet": {"x": x + 8, "y": y + 28, "w": 70, "h": 26},
-                     "runtime": {"x": x + 84, "y": y + 28, "w": 74, "h": 26},
-                     "proxy": {"x": x + 164, "y": y + 28, "w": 63, "h": 26},
-                     "cpu_w": round(1.5 * node["cpu_percent"]), "mem_w": round(1.5 * node["mem_percent"]),
-                     "bar_x": x + 75, "bar_y": y + NODE_H - 34})
+        node.update(
+            {
+                "x": x,
+                "y": y,
+                "w": NODE_W,
+                "h": NODE_H,
+                "kubelet": {"x": x + 8, "y": y + 28, "w": 70, "h": 26},
+                "runtime": {"x": x + 84, "y": y + 28, "w": 74, "h": 26},
+                "proxy": {"x": x + 164, "y": y + 28, "w": 63, "h": 26},
+                "cpu_w": round(1.5 * node["cpu_percent"]),
+                "mem_w": round(1.5 * node["mem_percent"]),
+                "bar_x": x + 75,
+                "bar_y": y + NODE_H - 34,
+            }
+        )
         for i, pod in enumerate(node["pods"]):
             prow, pcol = divmod(i, PODS_PER_ROW)
             pod.update({"x": x + 10 + pcol * (POD_SIZE + POD_GAP), "y": y + 66 + prow * (POD_SIZE + POD_GAP)})

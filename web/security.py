@@ -8,6 +8,7 @@ Origin is exactly this server's scheme, host and port: a page elsewhere —
 even on the same host, another port — cannot open a student's stream with
 their cookie.
 """
+
 from __future__ import annotations
 
 from typing import Awaitable, Callable
@@ -16,17 +17,19 @@ from urllib.parse import urlsplit
 from channels.security.websocket import WebsocketDenier
 from django.http import HttpRequest, HttpResponse
 
-CONTENT_SECURITY_POLICY = "; ".join((
-    "default-src 'self'",
-    "script-src 'self'",
-    "style-src 'self' 'unsafe-inline'",
-    "img-src 'self' data:",
-    "connect-src 'self'",
-    "object-src 'none'",
-    "base-uri 'none'",
-    "form-action 'self'",
-    "frame-ancestors 'none'",
-))
+CONTENT_SECURITY_POLICY = "; ".join(
+    (
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self' 'unsafe-inline'",
+        "img-src 'self' data:",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    )
+)
 
 
 class ContentSecurityPolicyMiddleware:
@@ -56,8 +59,7 @@ def same_origin(scope: dict) -> bool:
         host_port = host_parts.port or default
     except ValueError:
         return False
-    return (parts.scheme == scheme and (parts.hostname or "") == (host_parts.hostname or "")
-            and origin_port == host_port)
+    return parts.scheme == scheme and (parts.hostname or "") == (host_parts.hostname or "") and origin_port == host_port
 
 
 class SameOriginValidator:

@@ -5,6 +5,7 @@ DATABASE_URL switches to PostgreSQL and REDIS_URL to channels-redis when a class
 outgrows one process. KUBECLASS_PRODUCTION=1 turns on the deployment hardening
 that `manage.py check --deploy` asks for.
 """
+
 from __future__ import annotations
 
 import os
@@ -27,6 +28,8 @@ def _local_secret_key(var_dir: Path) -> str:
         with os.fdopen(fd, "w") as handle:
             handle.write(secrets.token_urlsafe(50))
     return path.read_text().strip()
+
+
 PRODUCTION = os.environ.get("KUBECLASS_PRODUCTION") == "1"
 
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")

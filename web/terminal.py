@@ -5,6 +5,7 @@ POST that submits it: the POST answers with an entry that the page then
 streams from `stream()` until the command ends, the learner stops it (Stop,
 or Ctrl-C) or STREAM_SECONDS pass, so the next command can be typed at once.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -41,8 +42,13 @@ class Result:
     argv: list[str] = field(default_factory=list)
 
     def context(self) -> dict:
-        return {"command": self.command, "stdout": self.stdout, "stderr": self.stderr, "code": self.code,
-                "stream": self.stream}
+        return {
+            "command": self.command,
+            "stdout": self.stdout,
+            "stderr": self.stderr,
+            "code": self.code,
+            "stream": self.stream,
+        }
 
 
 def parse(line: str) -> tuple[list[str], str]:
@@ -102,8 +108,15 @@ def _work(cluster_pk: int, argv: list[str], pieces: queue.Queue, stop: threading
         if not any(a.startswith(("--request-timeout", "--timeout")) for a in args):
             args.append(f"--request-timeout={STREAM_SECONDS}s")
         stdout, stderr = cast(TextIO, _QueueWriter(pieces, "out")), cast(TextIO, _QueueWriter(pieces, "err"))
-        code = cli.run(APIServer(cluster, client="kubectl"), args, stdin=io.StringIO(), stdout=stdout, stderr=stderr,
-                       local_files=False, stop=stop)
+        code = cli.run(
+            APIServer(cluster, client="kubectl"),
+            args,
+            stdin=io.StringIO(),
+            stdout=stdout,
+            stderr=stderr,
+            local_files=False,
+            stop=stop,
+        )
         pieces.put(("end", str(code)))
     except Exception as err:  # noqa: BLE001 - the page shows the failure instead of hanging
         pieces.put(("err", f"error: {err}\n"))

@@ -6,6 +6,7 @@ in-process kubectl and renders templates. Live updates arrive over the websocket
 (web/consumers.py); these views serve the first paint, the fragments htmx
 asks for, and the actions.
 """
+
 from __future__ import annotations
 
 import random
@@ -32,17 +33,24 @@ from web.tls import certificate_pem
 def home(request: HttpRequest) -> HttpResponse:
     access.session_id(request)
     language = translation.get_language()
-    return render(request, "home.html", {"clusters": access.visible_clusters(request),
-                                         "lessons": guide.lesson_titles(language),
-                                         "classes": classroom.taught_by(access.session_id(request))})
+    return render(
+        request,
+        "home.html",
+        {
+            "clusters": access.visible_clusters(request),
+            "lessons": guide.lesson_titles(language),
+            "classes": classroom.taught_by(access.session_id(request)),
+        },
+    )
 
 
 @require_POST
 def new_sandbox(request: HttpRequest) -> HttpResponse:
     owner = access.session_id(request)
     name = f"sandbox-{random.SystemRandom().randrange(16**6):06x}"
-    cluster = create_cluster(name, nodes=3, seed=random.SystemRandom().randrange(2**31), owner_session=owner,
-                             sandbox=True)
+    cluster = create_cluster(
+        name, nodes=3, seed=random.SystemRandom().randrange(2**31), owner_session=owner, sandbox=True
+    )
     return redirect("dashboard", cluster=cluster.name)
 
 
@@ -59,8 +67,9 @@ def reset_sandbox(request: HttpRequest, target: Cluster, _role: str) -> HttpResp
 @access.cluster_view()
 def dashboard(request: HttpRequest, target: Cluster, role: str) -> HttpResponse:
     api = APIServer(target, client="dashboard")
-    context = panels.dashboard_context(api, settings.KUBECLASS_API_URL,
-                                       str(settings.KUBECLASS_TLS_DIR / "apiserver.crt"), role)
+    context = panels.dashboard_context(
+        api, settings.KUBECLASS_API_URL, str(settings.KUBECLASS_TLS_DIR / "apiserver.crt"), role
+    )
     language = translation.get_language()
     row = guide.progress_of(target)
     if row is not None and role == access.OWNER:

@@ -24,6 +24,7 @@
 Service updates also keep their allocated clusterIP and nodePorts here (the
 Service REST storage does this upstream before validation).
 """
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
@@ -64,14 +65,18 @@ def _namespace_lifecycle(api: APIServer, rt: ResourceType, obj: dict) -> None:
         kv = api.store.get(f"/registry/namespaces/{namespace}")
         ns = None if kv is None else kv.value
     if ns is None:
-        raise StatusError(404, "NotFound", f'namespaces "{namespace}" not found',
-                          {"name": namespace, "kind": "namespaces"})
+        raise StatusError(
+            404, "NotFound", f'namespaces "{namespace}" not found', {"name": namespace, "kind": "namespaces"}
+        )
     if ns.get("metadata", {}).get("deletionTimestamp") and rt.kind != "Event":
-        raise StatusError(403, "Forbidden",
-                          f'{rt.plural} "{obj["metadata"].get("name") or obj["metadata"].get("generateName", "")}" '
-                          f"is forbidden: unable to create new content in namespace {namespace} because it is "
-                          "being terminated",
-                          {"name": obj["metadata"].get("name", ""), "kind": rt.plural})
+        raise StatusError(
+            403,
+            "Forbidden",
+            f'{rt.plural} "{obj["metadata"].get("name") or obj["metadata"].get("generateName", "")}" '
+            f"is forbidden: unable to create new content in namespace {namespace} because it is "
+            "being terminated",
+            {"name": obj["metadata"].get("name", ""), "kind": rt.plural},
+        )
 
 
 def _priority(rt: ResourceType, obj: dict) -> None:
@@ -79,16 +84,24 @@ def _priority(rt: ResourceType, obj: dict) -> None:
     name = spec.get("priorityClassName") or ""
     if name and name not in SYSTEM_PRIORITY_CLASSES:
         pod = obj["metadata"].get("name") or obj["metadata"].get("generateName", "")
-        raise StatusError(403, "Forbidden", f'pods "{pod}" is forbidden: no PriorityClass with name {name} was found',
-                          {"name": pod, "kind": "pods"})
+        raise StatusError(
+            403,
+            "Forbidden",
+            f'pods "{pod}" is forbidden: no PriorityClass with name {name} was found',
+            {"name": pod, "kind": "pods"},
+        )
     priority = SYSTEM_PRIORITY_CLASSES.get(name, 0)
     if spec.get("priority") is not None and spec["priority"] != priority:
         pod = obj["metadata"].get("name") or obj["metadata"].get("generateName", "")
-        raise StatusError(403, "Forbidden", f'pods "{pod}" is forbidden: the integer value of priority '
-                                            f'({spec["priority"]}) must not be provided in pod spec; '
-                                            f"priority admission controller "
-                                            f"computed {priority} from the given PriorityClass name",
-                          {"name": pod, "kind": "pods"})
+        raise StatusError(
+            403,
+            "Forbidden",
+            f'pods "{pod}" is forbidden: the integer value of priority '
+            f"({spec['priority']}) must not be provided in pod spec; "
+            f"priority admission controller "
+            f"computed {priority} from the given PriorityClass name",
+            {"name": pod, "kind": "pods"},
+        )
     spec["priority"] = priority
     spec.setdefault("preemptionPolicy", "PreemptLowerPriority")
 
@@ -109,8 +122,14 @@ def _default_toleration_seconds(spec: dict) -> None:
         tolerations = []
     for key in NOT_READY_TAINTS:
         if not _tolerates(tolerations, key):
-            tolerations.append({"key": key, "operator": "Exists", "effect": "NoExecute",
-                                "tolerationSeconds": DEFAULT_TOLERATION_SECONDS})
+            tolerations.append(
+                {
+                    "key": key,
+                    "operator": "Exists",
+                    "effect": "NoExecute",
+                    "tolerationSeconds": DEFAULT_TOLERATION_SECONDS,
+                }
+            )
     spec["tolerations"] = tolerations
 
 
@@ -120,8 +139,11 @@ def _default_storage_class(api: APIServer, obj: dict) -> None:
         return
     if (obj["metadata"].get("annotations") or {}).get("volume.beta.kubernetes.io/storage-class"):
         return
-    defaults = [sc for sc in api.list("storageclasses")["items"]
-                if (sc["metadata"].get("annotations") or {}).get(DEFAULT_CLASS_ANNOTATION) == "true"]
+    defaults = [
+        sc
+        for sc in api.list("storageclasses")["items"]
+        if (sc["metadata"].get("annotations") or {}).get(DEFAULT_CLASS_ANNOTATION) == "true"
+    ]
     if defaults:
         # Several defaults: upstream picks the newest (then the name, for a stable choice).
         newest = max(defaults, key=lambda sc: (sc["metadata"].get("creationTimestamp", ""), sc["metadata"]["name"]))
@@ -141,5 +163,9 @@ def admit_update(api: APIServer, rt: ResourceType, new: dict, old: dict, subreso
 def admit_delete(api: APIServer, rt: ResourceType, obj: dict) -> None:
     name = obj["metadata"]["name"]
     if rt.kind == "Namespace" and name in IMMORTAL_NAMESPACES:
-        raise StatusError(403, "Forbidden", f'namespaces "{name}" is forbidden: this namespace may not be deleted',
-                          {"name": name, "kind": "namespaces"})
+        raise StatusError(
+            403,
+            "Forbidden",
+            f'namespaces "{name}" is forbidden: this namespace may not be deleted',
+            {"name": name, "kind": "namespaces"},
+        )

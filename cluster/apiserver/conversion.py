@@ -20,6 +20,7 @@ Simplified: those annotations hold the v2 JSON shapes (upstream writes the
 metric annotations in the older v2beta1-style shape), and an annotation that
 is not valid JSON is dropped instead of failing the request.
 """
+
 from __future__ import annotations
 
 import json
@@ -29,9 +30,13 @@ from cluster.apiserver.resources import RESOURCES, ResourceType
 
 # core/v1 field → events.k8s.io/v1 field
 _EVENT_FIELDS = (
-    ("involvedObject", "regarding"), ("message", "note"), ("source", "deprecatedSource"),
-    ("firstTimestamp", "deprecatedFirstTimestamp"), ("lastTimestamp", "deprecatedLastTimestamp"),
-    ("count", "deprecatedCount"), ("reportingComponent", "reportingController"),
+    ("involvedObject", "regarding"),
+    ("message", "note"),
+    ("source", "deprecatedSource"),
+    ("firstTimestamp", "deprecatedFirstTimestamp"),
+    ("lastTimestamp", "deprecatedLastTimestamp"),
+    ("count", "deprecatedCount"),
+    ("reportingComponent", "reportingController"),
 )
 _SAME = ("metadata", "reason", "type", "action", "related", "series", "eventTime", "reportingInstance")
 
@@ -140,8 +145,11 @@ def _dict(value: object) -> dict:
 def _is_cpu_utilization(metric: object, side: str) -> bool:
     metric = _dict(metric)
     resource = _dict(metric.get("resource"))
-    return metric.get("type") == "Resource" and resource.get("name") == "cpu" and \
-        _dict(resource.get(side)).get("averageUtilization") is not None
+    return (
+        metric.get("type") == "Resource"
+        and resource.get("name") == "cpu"
+        and _dict(resource.get(side)).get("averageUtilization") is not None
+    )
 
 
 def _hpa_v2_to_v1(obj: dict) -> dict:
@@ -155,9 +163,12 @@ def _hpa_v2_to_v1(obj: dict) -> dict:
     cpu = next((m for m in metrics if _is_cpu_utilization(m, "target")), None)
     if cpu is not None:
         out_spec["targetCPUUtilizationPercentage"] = cpu["resource"]["target"]["averageUtilization"]
-    carried = {METRICS_ANNOTATION: [m for m in metrics if m is not cpu],
-               BEHAVIOR_ANNOTATION: spec.get("behavior"), CONDITIONS_ANNOTATION: status.get("conditions"),
-               CURRENT_METRICS_ANNOTATION: status.get("currentMetrics")}
+    carried = {
+        METRICS_ANNOTATION: [m for m in metrics if m is not cpu],
+        BEHAVIOR_ANNOTATION: spec.get("behavior"),
+        CONDITIONS_ANNOTATION: status.get("conditions"),
+        CURRENT_METRICS_ANNOTATION: status.get("currentMetrics"),
+    }
     annotations.update({k: json.dumps(v, separators=(",", ":")) for k, v in carried.items() if v})
     if annotations:
         meta["annotations"] = annotations
@@ -190,8 +201,15 @@ def _hpa_v1_to_v2(obj: dict) -> dict:
     out_spec = {k: spec[k] for k in ("scaleTargetRef", "minReplicas", "maxReplicas") if k in spec}
     metrics = []
     if spec.get("targetCPUUtilizationPercentage") is not None:
-        metrics.append({"type": "Resource", "resource": {"name": "cpu", "target": {
-            "type": "Utilization", "averageUtilization": spec["targetCPUUtilizationPercentage"]}}})
+        metrics.append(
+            {
+                "type": "Resource",
+                "resource": {
+                    "name": "cpu",
+                    "target": {"type": "Utilization", "averageUtilization": spec["targetCPUUtilizationPercentage"]},
+                },
+            }
+        )
     others = _carried(given, METRICS_ANNOTATION)
     metrics += others if isinstance(others, list) else []
     if metrics:
@@ -210,8 +228,15 @@ def _hpa_status_v1_to_v2(status: dict, annotations: dict) -> dict:
     if isinstance(current, list):
         out["currentMetrics"] = current
     elif status.get("currentCPUUtilizationPercentage") is not None:
-        out["currentMetrics"] = [{"type": "Resource", "resource": {"name": "cpu", "current": {
-            "averageUtilization": status["currentCPUUtilizationPercentage"]}}}]
+        out["currentMetrics"] = [
+            {
+                "type": "Resource",
+                "resource": {
+                    "name": "cpu",
+                    "current": {"averageUtilization": status["currentCPUUtilizationPercentage"]},
+                },
+            }
+        ]
     if isinstance(conditions := _carried(annotations, CONDITIONS_ANNOTATION), list):
         out["conditions"] = conditions
     return out

@@ -13,6 +13,7 @@ tolerations, service account, DefaultStorageClass) live in `admission`; the
 Pod's initial status (phase Pending, qosClass) is set here on create, as the
 Pod strategy's PrepareForCreate does.
 """
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Callable
@@ -56,8 +57,7 @@ def image_pull_policy(image: str) -> str:
 def _probe(probe: object) -> None:
     if not isinstance(probe, dict):
         return
-    for key, value in (("timeoutSeconds", 1), ("periodSeconds", 10), ("successThreshold", 1),
-                       ("failureThreshold", 3)):
+    for key, value in (("timeoutSeconds", 1), ("periodSeconds", 10), ("successThreshold", 1), ("failureThreshold", 3)):
         probe.setdefault(key, value)
     http = probe.get("httpGet")
     if isinstance(http, dict):
@@ -192,14 +192,22 @@ def _hpa(api: APIServer, obj: dict) -> None:
     spec = _spec(obj)
     spec.setdefault("minReplicas", 1)
     if not spec.get("metrics"):
-        spec["metrics"] = [{"type": "Resource", "resource": {
-            "name": "cpu", "target": {"type": "Utilization", "averageUtilization": 80}}}]
+        spec["metrics"] = [
+            {
+                "type": "Resource",
+                "resource": {"name": "cpu", "target": {"type": "Utilization", "averageUtilization": 80}},
+            }
+        ]
     behavior = spec.get("behavior")
     if isinstance(behavior, dict):
-        behavior["scaleUp"] = _scaling_rules(behavior.get("scaleUp"), 0, [
-            {"type": "Pods", "value": 4, "periodSeconds": 15}, {"type": "Percent", "value": 100, "periodSeconds": 15}])
-        behavior["scaleDown"] = _scaling_rules(behavior.get("scaleDown"), 300, [
-            {"type": "Percent", "value": 100, "periodSeconds": 15}])
+        behavior["scaleUp"] = _scaling_rules(
+            behavior.get("scaleUp"),
+            0,
+            [{"type": "Pods", "value": 4, "periodSeconds": 15}, {"type": "Percent", "value": 100, "periodSeconds": 15}],
+        )
+        behavior["scaleDown"] = _scaling_rules(
+            behavior.get("scaleDown"), 300, [{"type": "Percent", "value": 100, "periodSeconds": 15}]
+        )
 
 
 def _scaling_rules(rules: object, window: int, policies: list[dict]) -> dict:

@@ -13,6 +13,7 @@ Job strategy generates afterwards appear on the Job too. kubeclass does the
 copy after generating the selector (cluster/apiserver/strategy_workloads.py),
 which gives the same labels.
 """
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Callable

@@ -2,10 +2,12 @@
 
 The messages are upstream's word for word, because students will meet them again.
 """
+
 from __future__ import annotations
 
-OPTIMISTIC_LOCK_ERROR_MSG = ("the object has been modified; please apply your changes to the latest version and "
-                             "try again")
+OPTIMISTIC_LOCK_ERROR_MSG = (
+    "the object has been modified; please apply your changes to the latest version and try again"
+)
 # errors.NewGenericServerResponse's reason and message per code (the server's own text is dropped).
 GENERIC_RESPONSES = {
     400: ("BadRequest", "the server rejected our request for an unknown reason"),
@@ -34,8 +36,7 @@ class StatusError(Exception):
     def status(self) -> dict:
         """The metav1.Status, its fields in the Go struct's order (kind, apiVersion, metadata, status,
         message, reason, details, code) and empty ones omitted, as the JSON serializer writes it."""
-        body: dict = {"kind": "Status", "apiVersion": "v1", "metadata": dict(self.list_meta or {}),
-                      "status": "Failure"}
+        body: dict = {"kind": "Status", "apiVersion": "v1", "metadata": dict(self.list_meta or {}), "status": "Failure"}
         if self.message:
             body["message"] = self.message
         if self.reason:
@@ -118,8 +119,12 @@ class StatusError(Exception):
     def method_not_supported(cls, group_resource: str, action: str) -> StatusError:
         """errors.NewMethodNotSupported: details name the resource (and its group)."""
         plural, _, group = group_resource.partition(".")
-        return cls(405, "MethodNotAllowed", f"{action} is not supported on resources of kind \"{group_resource}\"",
-                   {"group": group, "kind": plural})
+        return cls(
+            405,
+            "MethodNotAllowed",
+            f'{action} is not supported on resources of kind "{group_resource}"',
+            {"group": group, "kind": plural},
+        )
 
     @classmethod
     def method_not_allowed(cls) -> StatusError:
@@ -204,8 +209,7 @@ def go_quote(text: str) -> str:
     return "".join(out)
 
 
-_GO_NAMED_ESCAPES = {"\a": "\\a", "\b": "\\b", "\f": "\\f", "\n": "\\n", "\r": "\\r", "\t": "\\t",
-                     "\v": "\\v"}
+_GO_NAMED_ESCAPES = {"\a": "\\a", "\b": "\\b", "\f": "\\f", "\n": "\\n", "\r": "\\r", "\t": "\\t", "\v": "\\v"}
 
 
 def _go_value(value: object) -> str:

@@ -10,6 +10,7 @@ PathElement). A Field looks its children up once and keeps them: one tree per re
 Simplified: key fields with a schema default are filled in from a small table (the ports' protocol),
 not from the schema's defaults.
 """
+
 from __future__ import annotations
 
 import orjson
@@ -26,8 +27,14 @@ class Field:
 
     __slots__ = ("schema", "shape", "keys", "item", "declared", "children")
 
-    def __init__(self, schema: dict | None, shape: str, keys: tuple[str, ...] = (), item: dict | None = None,
-                 declared: bool = False) -> None:
+    def __init__(
+        self,
+        schema: dict | None,
+        shape: str,
+        keys: tuple[str, ...] = (),
+        item: dict | None = None,
+        declared: bool = False,
+    ) -> None:
         self.schema = schema  # the value's schema, resolved
         self.shape = shape  # struct, map (granular), atomic, listmap, set, unknown
         self.keys = keys  # a list-map's keys

@@ -9,6 +9,7 @@ arguments, and a result shares unchanged subtrees with them.
 Simplified: `i:` elements are never made (lists without a list type are atomic), and the order of
 the f:, k: and v: elements is plain string order, which is PathElement order for those we make.
 """
+
 from __future__ import annotations
 
 import json
@@ -109,4 +110,3 @@ def path_string(path: tuple[str, ...]) -> str:
 
 def _go_string(value: object) -> str:
     return json.dumps(value, ensure_ascii=False) if isinstance(value, str) else json.dumps(value, separators=(",", ":"))
-

@@ -17,6 +17,7 @@ Simplified: the value a patch error echoes is the patched object with its
 top-level keys sorted (jsonpatch re-marshals a map), the rest in kubeclass's
 own order rather than Go's struct order.
 """
+
 from __future__ import annotations
 
 import contextvars
@@ -41,6 +42,7 @@ _warnings: contextvars.ContextVar[list[str] | None] = contextvars.ContextVar("ap
 class BodyFindings:
     """What the raw body says that the decoded one no longer can: repeated JSON keys (with the offset of every
     key, to order unknown fields among them) or repeated YAML keys."""
+
     json_duplicates: gojson.Duplicates | None = None
     yaml_duplicates: tuple[str, ...] = ()
 
@@ -84,9 +86,11 @@ def warning_header(texts: list[str]) -> str:
     """The Warning header value: `299 - "text"` per warning (net.NewWarningHeader, its quoting escaping only
     `"` and `\\`), several joined by commas as RFC 7234 allows and client-go's ParseWarningHeaders reads.
     Line breaks go out as spaces, as Go's header writer sends them; other text as its UTF-8 bytes."""
+
     def quoted(text: str) -> str:
         text = text.replace("\r", " ").replace("\n", " ")
         return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
     value = ", ".join(f"299 - {quoted(t)}" for t in texts)
     return value.encode("utf-8", "replace").decode("latin-1")  # Django sends latin-1: the same bytes
 
@@ -96,7 +100,7 @@ def _add_strict_warnings(errors: list[str]) -> None:
     for text in errors:
         for prefix in (YAML_SHORT_PREFIX, YAML_LONG_PREFIX):
             if text.startswith(prefix):
-                for line in text[len(prefix):].split("\n"):
+                for line in text[len(prefix) :].split("\n"):
                     add_warning(line.strip())
                 break
         else:
@@ -184,11 +188,18 @@ def _patched_json(obj: dict) -> str:
 class PatchFindings:
     """The strict errors the patch document itself has (its own repeated keys; for a JSON patch, unknown
     fields of its operations), found before it is applied."""
+
     errors: list[str] = field(default_factory=list)
 
 
-def check_patched(rt: ResourceType, patched: dict, directive: str, patch_type: str, patch_body: object,
-                  findings: PatchFindings | None = None) -> None:
+def check_patched(
+    rt: ResourceType,
+    patched: dict,
+    directive: str,
+    patch_type: str,
+    patch_body: object,
+    findings: PatchFindings | None = None,
+) -> None:
     """The object a patch produced, decoded as patch.go decodes it: for JSON and merge patches the result
     must still be this kind in this version (else the decoder's error, on the `patch` field); a strategic
     merge patch is read into the kind's struct, so a kind or apiVersion it changes is lost. Type errors and,
@@ -224,8 +235,10 @@ def _kind_problem(rt: ResourceType, patched: dict) -> str:
 
     for key in ("kind", "apiVersion"):
         if patched.get(key) is not None and not isinstance(patched[key], str):
-            return (f"couldn't get version/kind; json parse error: json: cannot unmarshal "
-                    f"{_json_word(patched[key])} into Go struct field .{key} of type string")
+            return (
+                f"couldn't get version/kind; json parse error: json: cannot unmarshal "
+                f"{_json_word(patched[key])} into Go struct field .{key} of type string"
+            )
     kind, api_version = patched.get("kind") or rt.kind, patched.get("apiVersion") or rt.api_version
     patched["kind"], patched["apiVersion"] = kind, api_version
     if (kind, api_version) == (rt.kind, rt.api_version):
@@ -233,8 +246,10 @@ def _kind_problem(rt: ResourceType, patched: dict) -> str:
     try:
         other = by_kind(api_version, kind)
     except StatusError:
-        return (f'no kind "{kind}" is registered for version "{api_version}" in scheme '
-                '"k8s.io/kubernetes/pkg/api/legacyscheme/scheme.go:30"')
+        return (
+            f'no kind "{kind}" is registered for version "{api_version}" in scheme '
+            '"k8s.io/kubernetes/pkg/api/legacyscheme/scheme.go:30"'
+        )
     internal = rt.group.split(".")[0] if rt.group else "core"
     return f"converting ({other.version}.{other.kind}) to ({internal}.{rt.kind}): unknown conversion"
 

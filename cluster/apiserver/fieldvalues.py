@@ -11,6 +11,7 @@
 
 Simplified: apply merges list-map elements in live order, new ones appended.
 """
+
 from __future__ import annotations
 
 from cluster.apiserver.fieldschema import MISSING, UNKNOWN, Field, child, element_key, by_key, items_of, value_key
@@ -64,8 +65,10 @@ def compare(old: object, new: object, field: Field) -> tuple[Tree | None, Tree |
     if shape == "set" and _is_list(old) and _is_list(new):
         before = {value_key(v) for v in (old if isinstance(old, list) else ())}
         after = {value_key(v) for v in (new if isinstance(new, list) else ())}
-        return (build(old is MISSING, {k: {} for k in after - before}),
-                build(new is MISSING, {k: {} for k in before - after}))
+        return (
+            build(old is MISSING, {k: {} for k in after - before}),
+            build(new is MISSING, {k: {} for k in before - after}),
+        )
     if new is MISSING:
         return None, {}
     return {}, None
@@ -172,8 +175,9 @@ def _clean(value: object) -> object:
     return value
 
 
-def remove_unowned(obj: dict | list, stale: Tree, kept: Tree | None, field: Field,
-                   protected: tuple[str, ...] = ()) -> None:
+def remove_unowned(
+    obj: dict | list, stale: Tree, kept: Tree | None, field: Field, protected: tuple[str, ...] = ()
+) -> None:
     """Remove from `obj` (in place) each path of `stale` that `kept` (everyone's fields) has nothing under;
     a list-map element keeps its key fields while anything else of it is kept (as addBackOwnedItems)."""
     for key, node in list(children_of(stale)):
@@ -204,4 +208,3 @@ def _drop(obj: dict | list, key: str, field: Field) -> None:
         obj[:] = [e for e in obj if element_key(e, field.keys) != key]
     elif key.startswith("v:") and isinstance(obj, list):
         obj[:] = [v for v in obj if value_key(v) != key]
-

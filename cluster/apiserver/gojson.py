@@ -11,6 +11,7 @@
 - `yaml_duplicates`: sigs.k8s.io/yaml's strict complaint about a YAML mapping
   that repeats a key (`line 5: key "name" already set in map`).
 """
+
 from __future__ import annotations
 
 import json
@@ -219,6 +220,7 @@ def syntax_error(data: bytes) -> str | None:
 class Duplicates:
     """Repeated keys of one JSON document: (offset of the repeat, path) in document order, and the offset
     at which every key path first appeared."""
+
     repeats: list[tuple[int, Path]] = field(default_factory=list)
     first: dict[Path, int] = field(default_factory=dict)
 
@@ -329,8 +331,12 @@ def yaml_duplicates(text: str) -> list[str]:
             for key, value in current.value:
                 if isinstance(key, yaml.ScalarNode):
                     if key.value in seen:
-                        found.append((key.start_mark.line + 1, f'line {key.start_mark.line + 1}: key "{key.value}" '
-                                                               "already set in map"))
+                        found.append(
+                            (
+                                key.start_mark.line + 1,
+                                f'line {key.start_mark.line + 1}: key "{key.value}" already set in map',
+                            )
+                        )
                     seen.add(key.value)
                 stack.append(value)
         elif isinstance(current, yaml.SequenceNode):

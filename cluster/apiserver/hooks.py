@@ -18,6 +18,7 @@ Observers hear what the server does, in three kinds (`ObservedKind`): a
 The step recorder (cluster/steps/recorder.py) is the observer every APIServer has when
 step events are on; others are added with `APIServer.add_observer`.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -10,6 +10,7 @@ NodePorts come from 30000-32767 the same way.
 Simplified: no allocator bitmap in etcd; "in use" is read from the Services
 that exist, inside the same transaction as the write. IPv4 single-stack only.
 """
+
 from __future__ import annotations
 
 import ipaddress
@@ -73,9 +74,12 @@ def _next_ip(api: APIServer, obj: dict, used: set) -> str:
 def _invalid_ips(obj: dict, ips: list, detail: str) -> StatusError:
     name = obj["metadata"].get("name", "")
     shown = "[]string{" + ", ".join(f'"{ip}"' for ip in ips) + "}"
-    return StatusError.invalid("Service", "", name, [{
-        "reason": "FieldValueInvalid", "field": "spec.clusterIPs",
-        "message": f"Invalid value: {shown}: {detail}"}])
+    return StatusError.invalid(
+        "Service",
+        "",
+        name,
+        [{"reason": "FieldValueInvalid", "field": "spec.clusterIPs", "message": f"Invalid value: {shown}: {detail}"}],
+    )
 
 
 def _check_requested_ip(obj: dict, ips: list, others: list[dict]) -> None:
@@ -85,8 +89,12 @@ def _check_requested_ip(obj: dict, ips: list, others: list[dict]) -> None:
     except ValueError:
         return  # validation reports the malformed address
     if address not in SERVICE_CIDR or address in (SERVICE_CIDR.network_address, SERVICE_CIDR.broadcast_address):
-        raise _invalid_ips(obj, ips, f"failed to allocate IP {ip}: the provided IP ({ip}) is not in the valid "
-                                     f"range. The range of valid IPs is {SERVICE_CIDR}")
+        raise _invalid_ips(
+            obj,
+            ips,
+            f"failed to allocate IP {ip}: the provided IP ({ip}) is not in the valid "
+            f"range. The range of valid IPs is {SERVICE_CIDR}",
+        )
     if any(s.get("spec", {}).get("clusterIP") == ip for s in others):
         raise _invalid_ips(obj, ips, f"failed to allocate IP {ip}: provided IP is already allocated")
 
@@ -101,26 +109,41 @@ def _node_ports(api: APIServer, obj: dict, others: list[dict]) -> None:
         wanted = port.get("nodePort")
         if wanted:
             if not low <= wanted <= high:
-                raise _invalid_port(name, i, wanted, f"provided port is not in the valid range. The range of valid "
-                                                     f"ports is {low}-{high}")
+                raise _invalid_port(
+                    name,
+                    i,
+                    wanted,
+                    f"provided port is not in the valid range. The range of valid ports is {low}-{high}",
+                )
             if wanted in used:
                 raise _invalid_port(name, i, wanted, "provided port is already allocated")
         else:
             start = int.from_bytes(api._seeded("nodeport", obj["metadata"].get("namespace"), name, i)[:4], "big")
             span = high - low + 1
-            wanted = next((low + (start + step) % span for step in range(span)
-                           if low + (start + step) % span not in used), None)
+            wanted = next(
+                (low + (start + step) % span for step in range(span) if low + (start + step) % span not in used), None
+            )
             if wanted is None:
-                raise StatusError(500, "InternalError", "Internal error occurred: failed to allocate a nodePort: "
-                                                        "range is full")
+                raise StatusError(
+                    500, "InternalError", "Internal error occurred: failed to allocate a nodePort: range is full"
+                )
             port["nodePort"] = wanted
         used.add(wanted)
 
 
 def _invalid_port(name: str, index: int, port: int, detail: str) -> StatusError:
-    return StatusError.invalid("Service", "", name, [{
-        "reason": "FieldValueInvalid", "field": f"spec.ports[{index}].nodePort",
-        "message": f"Invalid value: {port}: {detail}"}])
+    return StatusError.invalid(
+        "Service",
+        "",
+        name,
+        [
+            {
+                "reason": "FieldValueInvalid",
+                "field": f"spec.ports[{index}].nodePort",
+                "message": f"Invalid value: {port}: {detail}",
+            }
+        ],
+    )
 
 
 def carry_over(new: dict, old: dict) -> None:
@@ -142,8 +165,11 @@ def carry_over(new: dict, old: dict) -> None:
             if key not in spec and key in before:
                 spec[key] = before[key]
     if spec.get("type") in ("NodePort", "LoadBalancer") and before.get("type") in ("NodePort", "LoadBalancer"):
-        old_ports = {(p.get("port"), p.get("protocol", "TCP")): p.get("nodePort")
-                     for p in before.get("ports") or [] if isinstance(p, dict)}
+        old_ports = {
+            (p.get("port"), p.get("protocol", "TCP")): p.get("nodePort")
+            for p in before.get("ports") or []
+            if isinstance(p, dict)
+        }
         for port in spec.get("ports") or []:
             if isinstance(port, dict) and not port.get("nodePort"):
                 previous = old_ports.get((port.get("port"), port.get("protocol", "TCP")))

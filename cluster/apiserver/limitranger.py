@@ -10,6 +10,7 @@ upstream's sentence ("maximum cpu usage per Container is 2, but limit is 4").
 Simplified: the Pod type (sums over containers) and maxLimitRequestRatio are
 not enforced; they are stored and described.
 """
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
@@ -37,7 +38,7 @@ def admit(api: APIServer, rt: ResourceType, obj: dict) -> None:
                 _default_container(container, item)
                 errors += _check_container(container, item)
     else:
-        requests = ((obj["spec"].get("resources") or {}).get("requests") or {})
+        requests = (obj["spec"].get("resources") or {}).get("requests") or {}
         for item in (i for i in items if i.get("type") == "PersistentVolumeClaim"):
             errors += _check_claim(requests, item)
     if errors:
@@ -81,10 +82,8 @@ def _check_claim(requests: dict, item: dict) -> list[str]:
     errors = []
     for name, bound in (item.get("min") or {}).items():
         if name in requests and quantity.parse(requests[name]) < quantity.parse(bound):
-            errors.append(f"minimum {name} usage per PersistentVolumeClaim is {bound}, but request is "
-                          f"{requests[name]}")
+            errors.append(f"minimum {name} usage per PersistentVolumeClaim is {bound}, but request is {requests[name]}")
     for name, bound in (item.get("max") or {}).items():
         if name in requests and quantity.parse(requests[name]) > quantity.parse(bound):
-            errors.append(f"maximum {name} usage per PersistentVolumeClaim is {bound}, but request is "
-                          f"{requests[name]}")
+            errors.append(f"maximum {name} usage per PersistentVolumeClaim is {bound}, but request is {requests[name]}")
     return errors

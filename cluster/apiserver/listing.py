@@ -9,6 +9,7 @@ exact resourceVersion names; `remainingItemCount` only when no selector filters 
 Simplified: the watch cache and etcd are one store (cluster/store.py); a page "from the cache" is
 read the same way, and differs only in its continue token, what its limit counts and the key check.
 """
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
@@ -27,20 +28,34 @@ if TYPE_CHECKING:
     from cluster.store import Store
 
 
-def whole(store: Store, rt: ResourceType, namespace: str | None, labels: LabelSelector | None,
-          fields: FieldSelector | None) -> dict:
+def whole(
+    store: Store, rt: ResourceType, namespace: str | None, labels: LabelSelector | None, fields: FieldSelector | None
+) -> dict:
     """The whole list at the newest revision."""
     with transaction.atomic():
         revision = store.current_revision()
         kvs = store.range(rt.etcd_prefix, namespace if rt.namespaced else None)
     items = [strategy.present(rt, with_rv(kv)) for kv in kvs]
     items = [o for o in items if selected(o, labels, fields)]
-    return {"kind": f"{rt.kind}List", "apiVersion": rt.api_version,
-            "metadata": {"resourceVersion": str(revision)}, "items": items}
+    return {
+        "kind": f"{rt.kind}List",
+        "apiVersion": rt.api_version,
+        "metadata": {"resourceVersion": str(revision)},
+        "items": items,
+    }
 
 
-def page(store: Store, rt: ResourceType, namespace: str | None, labels: LabelSelector | None,
-         fields: FieldSelector | None, limit: int, continue_token: str, resource_version: str, match: str) -> dict:
+def page(
+    store: Store,
+    rt: ResourceType,
+    namespace: str | None,
+    labels: LabelSelector | None,
+    fields: FieldSelector | None,
+    limit: int,
+    continue_token: str,
+    resource_version: str,
+    match: str,
+) -> dict:
     """One page: from the watch cache (cacher.GetList: the next page starts after the last object
     selected) or from etcd (etcd3 store.GetList: after the last key read), at the newest revision or
     the one the continue token or an exact resourceVersion names."""
@@ -49,14 +64,16 @@ def page(store: Store, rt: ResourceType, namespace: str | None, labels: LabelSel
         current = store.current_revision()
         plan = paging.plan(key_prefix, current, resource_version, match, limit, continue_token)
         if not plan.from_cache and rt.namespaced and namespace in (".", ".."):  # etcd3 prepareKey
-            raise StatusError.unknown(500, f"invalid key: {go_quote(key_prefix[len('/registry'):-1])}")
+            raise StatusError.unknown(500, f"invalid key: {go_quote(key_prefix[len('/registry') : -1])}")
         revision = current if plan.revision is None or plan.revision >= current else plan.revision
         if revision == current:
             kvs = store.range(rt.etcd_prefix, namespace if rt.namespaced else None)
         else:
             try:
-                kvs = sorted((kv for kv in store.range_at(revision, rt.etcd_prefix)
-                              if kv.key.startswith(key_prefix)), key=lambda kv: kv.key)
+                kvs = sorted(
+                    (kv for kv in store.range_at(revision, rt.etcd_prefix) if kv.key.startswith(key_prefix)),
+                    key=lambda kv: kv.key,
+                )
             except Compacted:
                 raise paging.compacted(plan.paging, plan.start_key, key_prefix) from None
     if plan.start_key:
@@ -77,8 +94,11 @@ def page(store: Store, rt: ResourceType, namespace: str | None, labels: LabelSel
             break
     metadata: dict = {"resourceVersion": str(revision)}
     if more:
-        metadata["continue"] = (paging.cache_continue(last_selected, key_prefix, revision) if plan.from_cache
-                                else paging.encode_continue(last_key + "\x00", key_prefix, revision))
+        metadata["continue"] = (
+            paging.cache_continue(last_selected, key_prefix, revision)
+            if plan.from_cache
+            else paging.encode_continue(last_key + "\x00", key_prefix, revision)
+        )
         if labels is None and fields is None:  # an exact count only without a selector, as upstream
             metadata["remainingItemCount"] = len(kvs) - plan.limit
     return {"kind": f"{rt.kind}List", "apiVersion": rt.api_version, "metadata": metadata, "items": items}

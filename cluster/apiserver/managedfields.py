@@ -39,6 +39,7 @@ manager here, so fields admission adds are owned by the writer; on create the "z
 that decides which maps get their own `.` is a small table of Go value structs (metadata,
 spec, status, pod templates, strategies), not the Go types themselves.
 """
+
 from __future__ import annotations
 
 import json
@@ -60,8 +61,19 @@ if TYPE_CHECKING:
 
 APPLY, UPDATE = "Apply", "Update"
 # stripmeta.go: never part of any manager's set.
-STRIPPED_META = frozenset(("name", "namespace", "creationTimestamp", "selfLink", "uid", "clusterName", "generation",
-                           "managedFields", "resourceVersion"))
+STRIPPED_META = frozenset(
+    (
+        "name",
+        "namespace",
+        "creationTimestamp",
+        "selfLink",
+        "uid",
+        "clusterName",
+        "generation",
+        "managedFields",
+        "resourceVersion",
+    )
+)
 
 
 # -- the managedFields list ---------------------------------------------------------------------
@@ -102,9 +114,16 @@ def decode(entries: object) -> list[Entry] | None:
         if fields is not None and not isinstance(fields, dict):
             return None
         if fields:  # an entry without fields is dropped: `[{}]` is how a client resets managedFields
-            out.append(Entry(str(raw.get("manager") or ""), str(raw.get("operation") or UPDATE),
-                             str(raw.get("apiVersion") or ""), raw.get("time"), fields,
-                             str(raw.get("subresource") or "")))
+            out.append(
+                Entry(
+                    str(raw.get("manager") or ""),
+                    str(raw.get("operation") or UPDATE),
+                    str(raw.get("apiVersion") or ""),
+                    raw.get("time"),
+                    fields,
+                    str(raw.get("subresource") or ""),
+                )
+            )
     return out
 
 
@@ -144,8 +163,12 @@ def comparable(obj: dict | None, subresource: str, has_status: bool) -> dict:
 
 # Go value structs: present (empty) in the zero object a create is compared with, so they get no `.`.
 _VALUE_STRUCTS = {
-    "Deployment": ("template", "strategy"), "ReplicaSet": ("template",), "StatefulSet": ("template", "updateStrategy"),
-    "DaemonSet": ("template", "updateStrategy"), "Job": ("template",), "ReplicationController": (),
+    "Deployment": ("template", "strategy"),
+    "ReplicaSet": ("template",),
+    "StatefulSet": ("template", "updateStrategy"),
+    "DaemonSet": ("template", "updateStrategy"),
+    "Job": ("template",),
+    "ReplicationController": (),
 }
 
 # PodSpec.Containers has no omitempty: the zero object holds `containers: null`, so the list gets no `.`.
@@ -166,8 +189,9 @@ def zero_object(kind: str, new: dict) -> dict:
     return zero
 
 
-def record_update(entries: list[Entry], old: dict, new: dict, field: Field, manager: str, api_version: str,
-                  subresource: str, now: str) -> list[Entry]:
+def record_update(
+    entries: list[Entry], old: dict, new: dict, field: Field, manager: str, api_version: str, subresource: str, now: str
+) -> list[Entry]:
     """An Update's effect on the sets (managedFieldsUpdater.Update over Updater.Update with force)."""
     changed, removed = compare(old, new, field)
     if changed is None and removed is None:
@@ -182,8 +206,11 @@ def record_update(entries: list[Entry], old: dict, new: dict, field: Field, mana
             previous = Entry(entry.manager, entry.operation, entry.api_version, entry.time, rest, entry.subresource)
             continue
         if rest:
-            out.append(entry if rest is entry.fields else
-                       Entry(entry.manager, entry.operation, entry.api_version, entry.time, rest, entry.subresource))
+            out.append(
+                entry
+                if rest is entry.fields
+                else Entry(entry.manager, entry.operation, entry.api_version, entry.time, rest, entry.subresource)
+            )
     if changed:
         mine.fields = union(changed, previous.fields if previous else None)
         out.append(mine)
@@ -198,14 +225,25 @@ class Applied:
     entries: list[Entry]
 
 
-def apply(live: dict, config: dict, field: Field, entries: list[Entry], manager: str, api_version: str,
-          subresource: str, has_status: bool, force: bool, now: str) -> Applied:
+def apply(
+    live: dict,
+    config: dict,
+    field: Field,
+    entries: list[Entry],
+    manager: str,
+    api_version: str,
+    subresource: str,
+    has_status: bool,
+    force: bool,
+    now: str,
+) -> Applied:
     """Updater.Apply: merge, prune what this manager stopped applying, check conflicts, take ownership."""
     applied_set = strip_meta(field_set(comparable(config, subresource, has_status), field)) or {}
     merged = merge(live, config, field)
     assert isinstance(merged, dict)
-    last = next((e for e in entries if e.manager == manager and e.operation == APPLY
-                 and e.subresource == subresource), None)
+    last = next(
+        (e for e in entries if e.manager == manager and e.operation == APPLY and e.subresource == subresource), None
+    )
     others = [e for e in entries if e is not last]
     if last is not None and last.fields:
         stale = difference(last.fields, applied_set)
@@ -215,8 +253,9 @@ def apply(live: dict, config: dict, field: Field, entries: list[Entry], manager:
                 kept = union(kept, entry.fields)
             merged = deep_copy(merged)  # merge shares untouched subtrees with `live`, which compare still reads
             remove_unowned(merged, stale, kept, field)
-    changed, removed = compare(comparable(live, subresource, has_status), comparable(merged, subresource, has_status),
-                               field)
+    changed, removed = compare(
+        comparable(live, subresource, has_status), comparable(merged, subresource, has_status), field
+    )
     conflicts = [(e, paths(intersection(e.fields, changed))) for e in others]
     conflicts = [(e, found) for e, found in conflicts if found]
     if conflicts and not force:
@@ -234,8 +273,11 @@ def apply(live: dict, config: dict, field: Field, entries: list[Entry], manager:
 
 def conflict_error(conflicts: list[tuple[Entry, list[tuple[str, ...]]]]) -> StatusError:
     """internal.NewConflictError: one cause per field, the message as getConflictMessage words it."""
-    causes = [{"reason": "FieldManagerConflict", "message": f"conflict with {describe(e)}", "field": path_string(p)}
-              for e, found in conflicts for p in found]
+    causes = [
+        {"reason": "FieldManagerConflict", "message": f"conflict with {describe(e)}", "field": path_string(p)}
+        for e, found in conflicts
+        for p in found
+    ]
     if len(causes) == 1:
         message = f"Apply failed with 1 conflict: {causes[0]['message']}: {causes[0]['field']}"
     else:
@@ -261,7 +303,7 @@ def describe(entry: Entry) -> str:
     """printManager: `"kubectl-client-side-apply" using apps/v1`, `"kubelet" with subresource "status" using v1`."""
     text = json.dumps(entry.manager, ensure_ascii=False)
     if entry.subresource:
-        text += f' with subresource {json.dumps(entry.subresource)}'
+        text += f" with subresource {json.dumps(entry.subresource)}"
     if entry.operation == UPDATE:
         text += f" using {entry.api_version}"
     return text
@@ -283,8 +325,9 @@ def manager_from_user_agent(agent: str) -> str:
 _roots: dict[str, Field] = {}
 
 
-def record(api: APIServer, rt: ResourceType, old: dict | None, new: dict, provided: object, manager: str,
-           subresource: str) -> None:
+def record(
+    api: APIServer, rt: ResourceType, old: dict | None, new: dict, provided: object, manager: str, subresource: str
+) -> None:
     """managedFields after an Update-operation write: the request's own when it sends some (and writes
     the main resource), else the live object's, with what this write changed given to `manager`.
 
@@ -305,8 +348,16 @@ def record(api: APIServer, rt: ResourceType, old: dict | None, new: dict, provid
     has_status = "status" in rt.subresources
     after = comparable(new, subresource, has_status)
     before = comparable(old, subresource, has_status) if old is not None else zero_object(rt.kind, after)
-    entries = record_update(entries, before, after, root_for(rt), manager or api.field_manager, rt.api_version,
-                            subresource, clock.rfc3339(api.now()))
+    entries = record_update(
+        entries,
+        before,
+        after,
+        root_for(rt),
+        manager or api.field_manager,
+        rt.api_version,
+        subresource,
+        clock.rfc3339(api.now()),
+    )
     encoded = encode(entries)
     if encoded:
         meta["managedFields"] = encoded

@@ -10,6 +10,7 @@ the versioner's resourceVersion parsing (api_object_versioner.go).
 kubectl's `--chunk-size` and the client libraries' `limit`/`_continue` page
 through a list with these.
 """
+
 from __future__ import annotations
 
 import base64
@@ -31,13 +32,14 @@ INCONSISTENT_CONTINUE = (
     "without the continue parameter, or use the continue token in this response to retrieve the remainder of "
     "the results. Continuing with the provided token results in an inconsistent list - objects that were "
     "created, modified, or deleted between the time the first chunk was returned and now may show up in the "
-    "list.")
+    "list."
+)
 RESOURCE_VERSION_TOO_HIGH_RETRY_SECONDS = 1
 
 
 def encode_continue(key: str, key_prefix: str, revision: int) -> str:
     """storage.EncodeContinue: where the next page starts (`key` is the last key returned plus a NUL)."""
-    token = {"v": API_VERSION, "rv": revision, "start": key[len(key_prefix):]}
+    token = {"v": API_VERSION, "rv": revision, "start": key[len(key_prefix) :]}
     data = json.dumps(token, separators=(",", ":"), ensure_ascii=False)
     for raw, escaped in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026")):  # Go's json.Marshal
         data = data.replace(raw, escaped)
@@ -58,6 +60,7 @@ def _go_base64_error(text: str) -> str | None:
 def decode_continue(token: str, key_prefix: str) -> tuple[str, int]:
     """storage.DecodeContinue: (the first key of the page, its revision; -1 for the newest), or the 400
     BadRequest `invalid continue token: ...` storage.ValidateListOptions answers."""
+
     def bad(reason: str) -> StatusError:
         return StatusError.bad_request(f"invalid continue token: {reason}")
 
@@ -73,11 +76,17 @@ def decode_continue(token: str, key_prefix: str) -> tuple[str, int]:
     except ValueError:
         raise bad(f"{GENERIC_INVALID}: invalid character looking for beginning of value") from None
     if not isinstance(decoded, dict):
-        raise bad(f"{GENERIC_INVALID}: json: cannot unmarshal {_json_word(decoded)} into Go value of type "
-                  "storage.continueToken")
+        raise bad(
+            f"{GENERIC_INVALID}: json: cannot unmarshal {_json_word(decoded)} into Go value of type "
+            "storage.continueToken"
+        )
     version, revision, start = decoded.get("v", ""), decoded.get("rv", 0), decoded.get("start", "")
-    if not isinstance(version, str) or not isinstance(start, str) or not isinstance(revision, int) \
-            or isinstance(revision, bool):
+    if (
+        not isinstance(version, str)
+        or not isinstance(start, str)
+        or not isinstance(revision, int)
+        or isinstance(revision, bool)
+    ):
         raise bad(f"{GENERIC_INVALID}: json: cannot unmarshal a value into Go struct field of storage.continueToken")
     if version != API_VERSION:
         raise bad(f"{UNRECOGNIZED_VERSION} {version}")
@@ -116,26 +125,37 @@ def parse_resource_version(text: str) -> int:
     if text in ("", "0"):
         return 0
     if not text.isascii() or not text.isdigit():
-        raise StatusError(500, "", f'resourceVersion: Invalid value: "{text}": strconv.ParseUint: parsing '
-                                   f'"{text}": invalid syntax')
+        raise StatusError(
+            500, "", f'resourceVersion: Invalid value: "{text}": strconv.ParseUint: parsing "{text}": invalid syntax'
+        )
     value = int(text)
     if value >= 2**64:
-        raise StatusError(500, "", f'resourceVersion: Invalid value: "{text}": strconv.ParseUint: parsing '
-                                   f'"{text}": value out of range')
+        raise StatusError(
+            500,
+            "",
+            f'resourceVersion: Invalid value: "{text}": strconv.ParseUint: parsing "{text}": value out of range',
+        )
     return value
 
 
 def too_large(requested: int, current: int, retry: int = RESOURCE_VERSION_TOO_HIGH_RETRY_SECONDS) -> StatusError:
     """storage.NewTooLargeResourceVersionError: the cacher gave up waiting for a future revision (retry in
     1 s), or etcd answered an older one than a NotOlderThan read asked for (no retry hint)."""
-    return StatusError(504, "Timeout", f"Timeout: Too large resource version: {requested}, current: {current}",
-                       {"causes": [{"reason": "ResourceVersionTooLarge", "message": "Too large resource version"}],
-                        "retryAfterSeconds": retry})
+    return StatusError(
+        504,
+        "Timeout",
+        f"Timeout: Too large resource version: {requested}, current: {current}",
+        {
+            "causes": [{"reason": "ResourceVersionTooLarge", "message": "Too large resource version"}],
+            "retryAfterSeconds": retry,
+        },
+    )
 
 
 @dataclass(frozen=True)
 class Page:
     """Which revision a list reads, where it starts, and who serves it."""
+
     revision: int | None  # None: the newest
     start_key: str  # "" from the beginning
     limit: int  # 0 or negative: every item
@@ -152,8 +172,7 @@ def delegated(resource_version: str, match: str, limit: int, continue_token: str
     return bool(continue_token) or unsupported_match
 
 
-def plan(key_prefix: str, current: int, resource_version: str, match: str, limit: int,
-         continue_token: str) -> Page:
+def plan(key_prefix: str, current: int, resource_version: str, match: str, limit: int, continue_token: str) -> Page:
     """What a list request reads, checked as the cacher and the etcd3 store check it (resolveGetListRev)."""
     if not delegated(resource_version, match, limit, continue_token):
         requested = parse_resource_version(resource_version)  # the cacher's 500 for a malformed one
@@ -182,7 +201,7 @@ def cache_continue(last_key: str, key_prefix: str, revision: int) -> str:
     """The token of a page the watch cache served: it names the key after the last *selected* object,
     relative to the registry's key without its trailing slash (`/web-1\\u0000`); DecodeContinue reads both
     forms."""
-    return encode_continue("/" + last_key[len(key_prefix):] + "\x00", "", revision)
+    return encode_continue("/" + last_key[len(key_prefix) :] + "\x00", "", revision)
 
 
 def compacted(paging: bool, start_key: str, key_prefix: str) -> StatusError:

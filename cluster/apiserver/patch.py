@@ -5,6 +5,7 @@ name, ports by containerPort, …) as upstream's strategicpatch package does; th
 keys and strategies are read from the Kubernetes schemas kubernetes-validate
 ships, the same x-kubernetes-patch-* extensions kube-apiserver uses.
 """
+
 from __future__ import annotations
 
 import copy
@@ -68,5 +69,9 @@ def apply_patch(rt: ResourceType, obj: dict, body: object, patch_type: str) -> d
         from cluster.apiserver import strategic
 
         return strategic.apply(rt, obj, body)
-    raise StatusError(415, "UnsupportedMediaType", f"the body of the request was in an unknown format - accepted "
-                      f"media types include: {JSON_PATCH}, {MERGE_PATCH}, {STRATEGIC_MERGE_PATCH}")
+    raise StatusError(
+        415,
+        "UnsupportedMediaType",
+        f"the body of the request was in an unknown format - accepted "
+        f"media types include: {JSON_PATCH}, {MERGE_PATCH}, {STRATEGIC_MERGE_PATCH}",
+    )

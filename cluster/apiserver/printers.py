@@ -6,6 +6,7 @@ Column definitions and cells follow upstream's pkg/printers/internalversion;
 the per-kind rows live in printers_pod and printers_kinds. Kinds without a
 printer get kube-apiserver's default table (NAME, CREATED AT).
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -44,17 +45,25 @@ PRINTERS: dict[str, tuple[list[dict], Row]] = {
 
 # kube-apiserver's default table convertor, for kinds without a dedicated printer.
 DEFAULT_COLUMNS = [
-    column("Name", "Name must be unique within a namespace. Is required when creating resources, although "
-                   "some resources may allow a client to request the generation of an appropriate name "
-                   "automatically. Name is primarily intended for creation idempotence and configuration "
-                   "definition. Cannot be updated. More info: "
-                   "https://kubernetes.io/docs/concepts/overview/working-with-objects/names#names", fmt="name"),
-    column("Created At", "CreationTimestamp is a timestamp representing the server time when this object was "
-                         "created. It is not guaranteed to be set in happens-before order across separate "
-                         "operations. Clients may not set this value. It is represented in RFC3339 form and "
-                         "is in UTC.\n\nPopulated by the system. Read-only. Null for lists. More info: "
-                         "https://git.k8s.io/community/contributors/devel/sig-architecture/"
-                         "api-conventions.md#metadata", fmt="date-time"),
+    column(
+        "Name",
+        "Name must be unique within a namespace. Is required when creating resources, although "
+        "some resources may allow a client to request the generation of an appropriate name "
+        "automatically. Name is primarily intended for creation idempotence and configuration "
+        "definition. Cannot be updated. More info: "
+        "https://kubernetes.io/docs/concepts/overview/working-with-objects/names#names",
+        fmt="name",
+    ),
+    column(
+        "Created At",
+        "CreationTimestamp is a timestamp representing the server time when this object was "
+        "created. It is not guaranteed to be set in happens-before order across separate "
+        "operations. Clients may not set this value. It is represented in RFC3339 form and "
+        "is in UTC.\n\nPopulated by the system. Read-only. Null for lists. More info: "
+        "https://git.k8s.io/community/contributors/devel/sig-architecture/"
+        "api-conventions.md#metadata",
+        fmt="date-time",
+    ),
 ]
 
 
@@ -78,12 +87,17 @@ def rows_for(kind: str, items: list[dict], now: dt.datetime, include_object: str
     return rows
 
 
-def table(rt: ResourceType, items: list[dict], now: dt.datetime, resource_version: str = "",
-          include_object: str = "Metadata") -> dict:
+def table(
+    rt: ResourceType, items: list[dict], now: dt.datetime, resource_version: str = "", include_object: str = "Metadata"
+) -> dict:
     """A meta.k8s.io/v1 Table for `items` (objects of kind `rt.kind`)."""
-    return {"kind": "Table", "apiVersion": "meta.k8s.io/v1", "metadata": {"resourceVersion": resource_version},
-            "columnDefinitions": [dict(c) for c in columns_for(rt.kind)],
-            "rows": rows_for(rt.kind, items, now, include_object)}
+    return {
+        "kind": "Table",
+        "apiVersion": "meta.k8s.io/v1",
+        "metadata": {"resourceVersion": resource_version},
+        "columnDefinitions": [dict(c) for c in columns_for(rt.kind)],
+        "rows": rows_for(rt.kind, items, now, include_object),
+    }
 
 
 def _row_object(obj: dict, include_object: str) -> dict | None:

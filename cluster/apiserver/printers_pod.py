@@ -4,6 +4,7 @@ Pod STATUS is not a field: it is computed, as kube-apiserver computes it, from
 the phase, the status reason, the init containers' and containers' states and
 the deletion timestamp. kubeclass follows upstream's rules in the same order.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -14,18 +15,30 @@ POD_COLUMNS = [
     name_column(),
     column("Ready", "The aggregate readiness state of this pod for accepting traffic."),
     column("Status", "The aggregate status of the containers in this pod."),
-    column("Restarts", "The number of times the containers in this pod have been restarted and when the "
-                       "last container in this pod has restarted."),
+    column(
+        "Restarts",
+        "The number of times the containers in this pod have been restarted and when the "
+        "last container in this pod has restarted.",
+    ),
     age_column(),
-    column("IP", "podIP address allocated to the pod. Routable at least within the cluster. Empty if not yet "
-                 "allocated.", priority=1),
-    column("Node", "NodeName indicates in which node this pod is scheduled. If empty, this pod is a candidate "
-                   "for preemption.", priority=1),
-    column("Nominated Node", "nominatedNodeName is set only when this pod preempts other pods on the node, "
-                             "but it cannot be scheduled right away as preemption victims receive their "
-                             "graceful termination periods.", priority=1),
-    column("Readiness Gates", "If specified, all readiness gates will be evaluated for pod readiness.",
-           priority=1),
+    column(
+        "IP",
+        "podIP address allocated to the pod. Routable at least within the cluster. Empty if not yet allocated.",
+        priority=1,
+    ),
+    column(
+        "Node",
+        "NodeName indicates in which node this pod is scheduled. If empty, this pod is a candidate for preemption.",
+        priority=1,
+    ),
+    column(
+        "Nominated Node",
+        "nominatedNodeName is set only when this pod preempts other pods on the node, "
+        "but it cannot be scheduled right away as preemption victims receive their "
+        "graceful termination periods.",
+        priority=1,
+    ),
+    column("Readiness Gates", "If specified, all readiness gates will be evaluated for pod readiness.", priority=1),
 ]
 
 NODE_COLUMNS = [
@@ -36,16 +49,22 @@ NODE_COLUMNS = [
     column("Version", "Kubelet Version reported by the node."),
     column("Internal-IP", "List of addresses reachable to the node.", priority=1),
     column("External-IP", "List of addresses reachable to the node.", priority=1),
-    column("OS-Image", "OS Image reported by the node from /etc/os-release (e.g. Debian GNU/Linux 7 (wheezy)).",
-           priority=1),
-    column("Kernel-Version", "Kernel Version reported by the node from 'uname -r' (e.g. 3.16.0-0.bpo.4-amd64).",
-           priority=1),
-    column("Container-Runtime", "ContainerRuntime Version reported by the node through runtime remote API "
-                                "(e.g. containerd://1.4.2).", priority=1),
+    column(
+        "OS-Image", "OS Image reported by the node from /etc/os-release (e.g. Debian GNU/Linux 7 (wheezy)).", priority=1
+    ),
+    column(
+        "Kernel-Version", "Kernel Version reported by the node from 'uname -r' (e.g. 3.16.0-0.bpo.4-amd64).", priority=1
+    ),
+    column(
+        "Container-Runtime",
+        "ContainerRuntime Version reported by the node through runtime remote API (e.g. containerd://1.4.2).",
+        priority=1,
+    ),
 ]
 
-POD_SUCCEEDED = [{"type": "Completed", "status": "True", "reason": "Succeeded",
-                  "message": "The pod has completed successfully."}]
+POD_SUCCEEDED = [
+    {"type": "Completed", "status": "True", "reason": "Succeeded", "message": "The pod has completed successfully."}
+]
 POD_FAILED = [{"type": "Completed", "status": "True", "reason": "Failed", "message": "The pod failed."}]
 
 
@@ -70,7 +89,8 @@ class _PodSummary:
         self.init_specs = {c.get("name"): c for c in spec.get("initContainers") or []}
         self.init_count = len(spec.get("initContainers") or [])
         self.total = len(spec.get("containers") or []) + sum(
-            1 for c in self.init_specs.values() if c.get("restartPolicy") == "Always")
+            1 for c in self.init_specs.values() if c.get("restartPolicy") == "Always"
+        )
         self.ready = 0
         self.restarts = 0
         self.last_restart = ""
@@ -94,9 +114,15 @@ class _PodSummary:
                 self.ready += 1 if container.get("ready") else 0
                 continue
             if terminated is not None:
-                self.reason = "Init:" + terminated["reason"] if terminated.get("reason") else (
-                    f"Init:Signal:{terminated['signal']}" if terminated.get("signal")
-                    else f"Init:ExitCode:{terminated.get('exitCode') or 0}")
+                self.reason = (
+                    "Init:" + terminated["reason"]
+                    if terminated.get("reason")
+                    else (
+                        f"Init:Signal:{terminated['signal']}"
+                        if terminated.get("signal")
+                        else f"Init:ExitCode:{terminated.get('exitCode') or 0}"
+                    )
+                )
             elif waiting is not None and waiting.get("reason") and waiting["reason"] != "PodInitializing":
                 self.reason = "Init:" + waiting["reason"]
             else:
@@ -117,8 +143,11 @@ class _PodSummary:
             elif terminated is not None and terminated.get("reason"):
                 self.reason = terminated["reason"]
             elif terminated is not None:
-                self.reason = (f"Signal:{terminated['signal']}" if terminated.get("signal")
-                               else f"ExitCode:{terminated.get('exitCode') or 0}")
+                self.reason = (
+                    f"Signal:{terminated['signal']}"
+                    if terminated.get("signal")
+                    else f"ExitCode:{terminated.get('exitCode') or 0}"
+                )
             elif container.get("ready") and state.get("running") is not None:
                 has_running = True
                 self.ready += 1
@@ -158,8 +187,17 @@ def pod_row(pod: dict, now: dt.datetime) -> list:
         conditions = {c.get("type"): c.get("status") for c in status.get("conditions") or []}
         passed = sum(1 for g in gates if conditions.get(g.get("conditionType")) == "True")
         readiness = f"{passed}/{len(gates)}"
-    return [pod["metadata"]["name"], ready, reason, restarts, age(pod, now), pod_ip,
-            spec.get("nodeName") or "<none>", status.get("nominatedNodeName") or "<none>", readiness]
+    return [
+        pod["metadata"]["name"],
+        ready,
+        reason,
+        restarts,
+        age(pod, now),
+        pod_ip,
+        spec.get("nodeName") or "<none>",
+        status.get("nominatedNodeName") or "<none>",
+        readiness,
+    ]
 
 
 def pod_conditions(pod: dict) -> list[dict] | None:
@@ -180,8 +218,8 @@ def node_roles(labels: dict | None) -> str:
     """findNodeRoles: node-role.kubernetes.io/<role> labels and the kubernetes.io/role label."""
     roles = set()
     for key, value in (labels or {}).items():
-        if key.startswith("node-role.kubernetes.io/") and key[len("node-role.kubernetes.io/"):]:
-            roles.add(key[len("node-role.kubernetes.io/"):])
+        if key.startswith("node-role.kubernetes.io/") and key[len("node-role.kubernetes.io/") :]:
+            roles.add(key[len("node-role.kubernetes.io/") :])
         elif key == "kubernetes.io/role" and value:
             roles.add(value)
     return ",".join(sorted(roles)) or "<none>"
@@ -196,7 +234,15 @@ def _address(node: dict, kind: str) -> str:
 
 def node_row(node: dict, now: dt.datetime) -> list:
     info = (node.get("status") or {}).get("nodeInfo") or {}
-    return [node["metadata"]["name"], node_status(node), node_roles(node["metadata"].get("labels")),
-            age(node, now), info.get("kubeletVersion", ""), _address(node, "InternalIP"),
-            _address(node, "ExternalIP"), info.get("osImage") or "<unknown>",
-            info.get("kernelVersion") or "<unknown>", info.get("containerRuntimeVersion") or "<unknown>"]
+    return [
+        node["metadata"]["name"],
+        node_status(node),
+        node_roles(node["metadata"].get("labels")),
+        age(node, now),
+        info.get("kubeletVersion", ""),
+        _address(node, "InternalIP"),
+        _address(node, "ExternalIP"),
+        info.get("osImage") or "<unknown>",
+        info.get("kernelVersion") or "<unknown>",
+        info.get("containerRuntimeVersion") or "<unknown>",
+    ]

@@ -3,6 +3,7 @@
 MIN AVAILABLE and MAX UNAVAILABLE print the IntOrString as written (`2`, `50%`), `N/A` when unset;
 ALLOWED DISRUPTIONS is status.disruptionsAllowed.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -24,5 +25,10 @@ def _int_or_string(value: object) -> str:
 
 def pdb_row(obj: dict, now: dt.datetime) -> list:
     spec, status = obj.get("spec") or {}, obj.get("status") or {}
-    return [obj["metadata"]["name"], _int_or_string(spec.get("minAvailable")),
-            _int_or_string(spec.get("maxUnavailable")), int(status.get("disruptionsAllowed") or 0), age(obj, now)]
+    return [
+        obj["metadata"]["name"],
+        _int_or_string(spec.get("minAvailable")),
+        _int_or_string(spec.get("maxUnavailable")),
+        int(status.get("disruptionsAllowed") or 0),
+        age(obj, now),
+    ]

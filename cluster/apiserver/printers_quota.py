@@ -4,6 +4,7 @@ REQUEST lists every quota'd resource that is not a limit as `name: used/hard`,
 LIMIT the `limits.*` ones, each sorted by name, as `kubectl get quota` shows them.
 LimitRange uses kube-apiserver's default table (NAME, CREATED AT), as upstream's does.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -14,8 +15,11 @@ RESOURCEQUOTA_COLUMNS = [
     name_column(),
     age_column(),
     column("Request", "Request represents a minimum amount of cpu/memory that a container may consume."),
-    column("Limit", "Limits control the maximum amount of cpu/memory that a container may use independent of "
-                    "contention on the node."),
+    column(
+        "Limit",
+        "Limits control the maximum amount of cpu/memory that a container may use independent of "
+        "contention on the node.",
+    ),
 ]
 
 

@@ -10,6 +10,7 @@ the containers, images and (except StatefulSets) the selector. Column
 descriptions are the API's field documentation, as upstream takes them from
 SwaggerDoc().
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -17,8 +18,17 @@ import functools
 
 from cluster import clock
 from cluster.apiserver.printing import (
-    CONTAINERS_DOC, IMAGES_DOC, age, age_column, column, container_cells, format_label_selector, format_labels,
-    human_duration, name_column, short_human_duration,
+    CONTAINERS_DOC,
+    IMAGES_DOC,
+    age,
+    age_column,
+    column,
+    container_cells,
+    format_label_selector,
+    format_labels,
+    human_duration,
+    name_column,
+    short_human_duration,
 )
 from cluster.apiserver.schemas import definitions
 
@@ -58,8 +68,9 @@ JOB_COLUMNS = [
 
 
 def job_condition(job: dict, type_: str) -> bool:
-    return any(c.get("type") == type_ and c.get("status") == "True"
-               for c in (job.get("status") or {}).get("conditions") or [])
+    return any(
+        c.get("type") == type_ and c.get("status") == "True" for c in (job.get("status") or {}).get("conditions") or []
+    )
 
 
 def job_status_word(job: dict) -> str:
@@ -96,8 +107,14 @@ def job_duration(job: dict, now: dt.datetime) -> str:
 
 def job_row(obj: dict, now: dt.datetime) -> list:
     spec = obj.get("spec") or {}
-    return [obj["metadata"]["name"], job_status_word(obj), job_completions(obj), job_duration(obj, now),
-            age(obj, now), *_wide(_pod_containers(spec.get("template")), spec.get("selector"))]
+    return [
+        obj["metadata"]["name"],
+        job_status_word(obj),
+        job_completions(obj),
+        job_duration(obj, now),
+        age(obj, now),
+        *_wide(_pod_containers(spec.get("template")), spec.get("selector")),
+    ]
 
 
 # -- CronJob -------------------------------------------------------------------------
@@ -123,9 +140,16 @@ def cronjob_row(obj: dict, now: dt.datetime) -> list:
     spec, status = obj.get("spec") or {}, obj.get("status") or {}
     last = human_duration(now, status["lastScheduleTime"]) if status.get("lastScheduleTime") else "<none>"
     job_spec = ((spec.get("jobTemplate") or {}).get("spec")) or {}
-    return [obj["metadata"]["name"], spec.get("schedule", ""), spec.get("timeZone") or "<none>",
-            bool_ptr(spec.get("suspend")), len(status.get("active") or []), last, age(obj, now),
-            *_wide(_pod_containers(job_spec.get("template")), job_spec.get("selector"))]
+    return [
+        obj["metadata"]["name"],
+        spec.get("schedule", ""),
+        spec.get("timeZone") or "<none>",
+        bool_ptr(spec.get("suspend")),
+        len(status.get("active") or []),
+        last,
+        age(obj, now),
+        *_wide(_pod_containers(job_spec.get("template")), job_spec.get("selector")),
+    ]
 
 
 # -- DaemonSet -------------------------------------------------------------------------
@@ -146,21 +170,36 @@ DAEMONSET_COLUMNS = [
 def daemonset_row(obj: dict, now: dt.datetime) -> list:
     spec, status = obj.get("spec") or {}, obj.get("status") or {}
     template = spec.get("template") or {}
-    return [obj["metadata"]["name"], status.get("desiredNumberScheduled", 0), status.get("currentNumberScheduled", 0),
-            status.get("numberReady", 0), status.get("updatedNumberScheduled", 0), status.get("numberAvailable", 0),
-            format_labels((template.get("spec") or {}).get("nodeSelector")), age(obj, now),
-            *_wide(_pod_containers(template), spec.get("selector"))]
+    return [
+        obj["metadata"]["name"],
+        status.get("desiredNumberScheduled", 0),
+        status.get("currentNumberScheduled", 0),
+        status.get("numberReady", 0),
+        status.get("updatedNumberScheduled", 0),
+        status.get("numberAvailable", 0),
+        format_labels((template.get("spec") or {}).get("nodeSelector")),
+        age(obj, now),
+        *_wide(_pod_containers(template), spec.get("selector")),
+    ]
 
 
 # -- StatefulSet -------------------------------------------------------------------------
-STATEFULSET_COLUMNS = [name_column(), column("Ready", "Number of the pod with ready state"), age_column(),
-                       *_wide_columns(None)]
+STATEFULSET_COLUMNS = [
+    name_column(),
+    column("Ready", "Number of the pod with ready state"),
+    age_column(),
+    *_wide_columns(None),
+]
 
 
 def statefulset_row(obj: dict, now: dt.datetime) -> list:
     spec, status = obj.get("spec") or {}, obj.get("status") or {}
-    return [obj["metadata"]["name"], f"{status.get('readyReplicas', 0)}/{spec.get('replicas', 1)}", age(obj, now),
-            *_wide(_pod_containers(spec.get("template")), with_selector=False)]
+    return [
+        obj["metadata"]["name"],
+        f"{status.get('readyReplicas', 0)}/{spec.get('replicas', 1)}",
+        age(obj, now),
+        *_wide(_pod_containers(spec.get("template")), with_selector=False),
+    ]
 
 
 # -- ControllerRevision -----------------------------------------------------------------

@@ -6,6 +6,7 @@ duration.HumanDuration), and the small formatting helpers several kinds share
 descriptions are upstream's for the common columns and a short summary of the
 field's API documentation for the rest.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -13,15 +14,19 @@ from typing import Callable
 
 from cluster import clock
 
-NAME_DOC = ("Name must be unique within a namespace. Is required when creating resources, although some "
-            "resources may allow a client to request the generation of an appropriate name automatically. "
-            "Name is primarily intended for creation idempotence and configuration definition. Cannot be "
-            "updated. More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/names#names")
-AGE_DOC = ("CreationTimestamp is a timestamp representing the server time when this object was created. It is "
-           "not guaranteed to be set in happens-before order across separate operations. Clients may not set "
-           "this value. It is represented in RFC3339 form and is in UTC.\n\nPopulated by the system. Read-only. "
-           "Null for lists. More info: "
-           "https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata")
+NAME_DOC = (
+    "Name must be unique within a namespace. Is required when creating resources, although some "
+    "resources may allow a client to request the generation of an appropriate name automatically. "
+    "Name is primarily intended for creation idempotence and configuration definition. Cannot be "
+    "updated. More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/names#names"
+)
+AGE_DOC = (
+    "CreationTimestamp is a timestamp representing the server time when this object was created. It is "
+    "not guaranteed to be set in happens-before order across separate operations. Clients may not set "
+    "this value. It is represented in RFC3339 form and is in UTC.\n\nPopulated by the system. Read-only. "
+    "Null for lists. More info: "
+    "https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata"
+)
 CONTAINERS_DOC = "Names of each container in the template."
 IMAGES_DOC = "Images referenced by each container in the template."
 
@@ -97,8 +102,12 @@ def selector_string(selector: dict | None) -> str:
     reqs: list[tuple[str, str]] = [(k, f"{k}={v}") for k, v in (selector.get("matchLabels") or {}).items()]
     for expr in selector.get("matchExpressions") or []:
         key, op, values = expr.get("key", ""), expr.get("operator"), sorted(set(expr.get("values") or []))
-        text = {"In": f"{key} in ({','.join(values)})", "NotIn": f"{key} notin ({','.join(values)})",
-                "Exists": key, "DoesNotExist": f"!{key}"}.get(op, "")
+        text = {
+            "In": f"{key} in ({','.join(values)})",
+            "NotIn": f"{key} notin ({','.join(values)})",
+            "Exists": key,
+            "DoesNotExist": f"!{key}",
+        }.get(op, "")
         reqs.append((key, text))
     return ",".join(text for _, text in sorted(reqs, key=lambda r: r[0]))
 
@@ -117,8 +126,7 @@ def container_cells(containers: list[dict] | None) -> tuple[str, str]:
 def access_modes(modes: list[str] | None) -> str:
     """GetAccessModesAsString: RWO, ROX, RWX, RWOP in that order."""
     modes = modes or []
-    short = [("ReadWriteOnce", "RWO"), ("ReadOnlyMany", "ROX"), ("ReadWriteMany", "RWX"),
-             ("ReadWriteOncePod", "RWOP")]
+    short = [("ReadWriteOnce", "RWO"), ("ReadOnlyMany", "ROX"), ("ReadWriteMany", "RWX"), ("ReadWriteOncePod", "RWOP")]
     return ",".join(abbrev for mode, abbrev in short if mode in modes)
 
 

@@ -16,6 +16,7 @@ a cluster is serialised anyway); no scopes or scopeSelector; a pod without a
 request for a quota'd compute resource counts as 0 instead of being refused
 with "must specify".
 """
+
 from __future__ import annotations
 
 from decimal import Decimal
@@ -28,12 +29,23 @@ from cluster.apiserver.resources import ResourceType
 if TYPE_CHECKING:
     from cluster.apiserver.server import APIServer
 
-COUNTED = {"Pod": "pods", "Service": "services", "ConfigMap": "configmaps", "Secret": "secrets",
-           "PersistentVolumeClaim": "persistentvolumeclaims", "ReplicationController": "replicationcontrollers",
-           "ResourceQuota": "resourcequotas"}
-COMPUTE = {"requests.cpu": ("requests", "cpu"), "cpu": ("requests", "cpu"),
-           "requests.memory": ("requests", "memory"), "memory": ("requests", "memory"),
-           "limits.cpu": ("limits", "cpu"), "limits.memory": ("limits", "memory")}
+COUNTED = {
+    "Pod": "pods",
+    "Service": "services",
+    "ConfigMap": "configmaps",
+    "Secret": "secrets",
+    "PersistentVolumeClaim": "persistentvolumeclaims",
+    "ReplicationController": "replicationcontrollers",
+    "ResourceQuota": "resourcequotas",
+}
+COMPUTE = {
+    "requests.cpu": ("requests", "cpu"),
+    "cpu": ("requests", "cpu"),
+    "requests.memory": ("requests", "memory"),
+    "memory": ("requests", "memory"),
+    "limits.cpu": ("limits", "cpu"),
+    "limits.memory": ("limits", "memory"),
+}
 
 
 def object_usage(rt: ResourceType, obj: dict) -> dict[str, Decimal]:
@@ -127,15 +139,21 @@ def admit(api: APIServer, rt: ResourceType, obj: dict) -> None:
         used = namespace_usage(lambda kind, ns: api.list(kind, ns)["items"], namespace, touched)
         over = [k for k in touched if used[k] + touched[k] > hard[k]]
         if over:
-            raise forbidden(rt, obj["metadata"].get("name", ""),
-                            f"exceeded quota: {quota['metadata']['name']}, requested: {_pretty(touched, over)}, "
-                            f"used: {_pretty(used, over)}, limited: {_pretty(hard, over)}")
+            raise forbidden(
+                rt,
+                obj["metadata"].get("name", ""),
+                f"exceeded quota: {quota['metadata']['name']}, requested: {_pretty(touched, over)}, "
+                f"used: {_pretty(used, over)}, limited: {_pretty(hard, over)}",
+            )
 
 
 def forbidden(rt: ResourceType, name: str, reason: str) -> StatusError:
     """apierrors.NewForbidden, as an admission plugin's refusal reads."""
-    message = f'{rt.group_resource} "{name}" is forbidden: {reason}' if name else \
-        f"{rt.group_resource} is forbidden: {reason}"
+    message = (
+        f'{rt.group_resource} "{name}" is forbidden: {reason}'
+        if name
+        else f"{rt.group_resource} is forbidden: {reason}"
+    )
     details = {"name": name, "group": rt.group, "kind": rt.plural} if rt.group else {"name": name, "kind": rt.plural}
     return StatusError(403, "Forbidden", message, details)
 
@@ -149,8 +167,14 @@ def format_amount(resource: str, amount: Decimal) -> str:
     if resource.endswith("cpu") and amount != amount.to_integral_value():
         return f"{int(amount * 1000)}m"
     if resource.endswith(("memory", "storage")) and amount:
-        for suffix, factor in (("Ei", 2**60), ("Pi", 2**50), ("Ti", 2**40), ("Gi", 2**30), ("Mi", 2**20),
-                               ("Ki", 2**10)):
+        for suffix, factor in (
+            ("Ei", 2**60),
+            ("Pi", 2**50),
+            ("Ti", 2**40),
+            ("Gi", 2**30),
+            ("Mi", 2**20),
+            ("Ki", 2**10),
+        ):
             if amount % factor == 0:
                 return f"{int(amount // factor)}{suffix}"
     return str(int(amount)) if amount == amount.to_integral_value() else str(amount)

@@ -8,6 +8,7 @@ namespace; a namespaced one defaults to `default` (`namespace_of`).
 
 Simplified: bodies are JSON-shaped Python values (the HTTP layer has decoded YAML or JSON already).
 """
+
 from __future__ import annotations
 
 import copy
@@ -32,8 +33,10 @@ def namespace_of(rt: ResourceType, namespace: str | None) -> str:
 
 def decode_body(rt: ResourceType, body: object, subresource: str = "") -> dict:
     if not isinstance(body, dict):
-        raise StatusError.bad_request("the body of the request was in an unknown format - accepted media "
-                                      "types include: application/json, application/yaml")
+        raise StatusError.bad_request(
+            "the body of the request was in an unknown format - accepted media "
+            "types include: application/json, application/yaml"
+        )
     obj = clean_copy(body)
     raw = obj.pop("data", None) if rt.kind == "ControllerRevision" else None  # a RawExtension: kept as sent
     obj = decoding.without_nulls(obj)
@@ -45,8 +48,10 @@ def decode_body(rt: ResourceType, body: object, subresource: str = "") -> dict:
             by_kind(api_version, kind)  # an unknown kind says so first
             raise StatusError.bad_request(
                 f"the API version in the data ({api_version}) does not match the expected API version "
-                f"({rt.api_version})" if kind == rt.kind else
-                f"the kind in the data ({kind}) does not match the expected kind ({rt.kind})")
+                f"({rt.api_version})"
+                if kind == rt.kind
+                else f"the kind in the data ({kind}) does not match the expected kind ({rt.kind})"
+            )
         obj["kind"], obj["apiVersion"] = rt.kind, rt.api_version
     if not isinstance(obj.get("metadata", {}), dict):
         raise StatusError.bad_request("metadata: expected an object")
@@ -76,10 +81,12 @@ def check_identity(rt: ResourceType, new: dict, namespace: str, name: str) -> No
     meta = new.get("metadata") or {}
     if meta.get("name") and meta["name"] != name:
         raise StatusError.bad_request(
-            f"the name of the object ({meta['name']}) does not match the name on the URL ({name})")
+            f"the name of the object ({meta['name']}) does not match the name on the URL ({name})"
+        )
     if rt.namespaced and meta.get("namespace") and meta["namespace"] != namespace:
         raise StatusError.bad_request(
-            "the namespace of the provided object does not match the namespace sent on the request")
+            "the namespace of the provided object does not match the namespace sent on the request"
+        )
     meta["name"] = name
     if rt.namespaced:
         meta["namespace"] = namespace

@@ -4,6 +4,7 @@ They carry what kube-apiserver's OpenAPI carries: descriptions, and the
 x-kubernetes-patch-strategy / patch-merge-key extensions that strategic merge
 patch (server side) and kubectl apply's three-way merge (client side) follow.
 """
+
 from __future__ import annotations
 
 import functools

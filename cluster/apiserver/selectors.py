@@ -12,6 +12,7 @@ label is checked against what the kind's field label conversion function
 accepts (pkg/apis/core/v1/conversion.go; runtime.DefaultMetaV1FieldSelectorConversion
 for the rest): `field label not supported: spec.foo`.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -32,8 +33,19 @@ class SelectorError(ValueError):
 
 # -- the lexer (selector.go: Lexer) ---------------------------------------------------
 _ERROR, _END, _CLOSE, _COMMA, _NOT, _DOUBLE_EQ, _EQ, _GT, _ID, _IN, _LT, _NOT_EQ, _NOT_IN, _OPEN = range(14)
-_STRING_TO_TOKEN = {")": _CLOSE, ",": _COMMA, "!": _NOT, "==": _DOUBLE_EQ, "=": _EQ, ">": _GT, "in": _IN,
-                    "<": _LT, "!=": _NOT_EQ, "notin": _NOT_IN, "(": _OPEN}
+_STRING_TO_TOKEN = {
+    ")": _CLOSE,
+    ",": _COMMA,
+    "!": _NOT,
+    "==": _DOUBLE_EQ,
+    "=": _EQ,
+    ">": _GT,
+    "in": _IN,
+    "<": _LT,
+    "!=": _NOT_EQ,
+    "notin": _NOT_IN,
+    "(": _OPEN,
+}
 _SPECIAL = frozenset("=!(),><")
 _WHITESPACE = frozenset(" \t\r\n")
 BINARY_OPERATORS = ("in", "notin", "=", "==", "!=", "gt", "lt")  # selection.Operator values, as the parser lists them
@@ -233,19 +245,24 @@ def _new_requirement(key: str, operator: str, values: list[str]) -> _Req:
     if is_qualified_name(key):
         errs.append(f"key: Invalid value: {_quote(key)}: {'; '.join(is_qualified_name(key))}")
     if operator in ("in", "notin") and not values:
-        errs.append(f"values: Invalid value: {_go_strings(values)}: for 'in', 'notin' operators, values set "
-                    "can't be empty")
+        errs.append(
+            f"values: Invalid value: {_go_strings(values)}: for 'in', 'notin' operators, values set can't be empty"
+        )
     elif operator in ("=", "==", "!=") and len(values) != 1:
-        errs.append(f"values: Invalid value: {_go_strings(values)}: exact-match compatibility requires one "
-                    "single value")
+        errs.append(
+            f"values: Invalid value: {_go_strings(values)}: exact-match compatibility requires one single value"
+        )
     elif operator in ("gt", "lt"):
         if len(values) != 1:
-            errs.append(f"values: Invalid value: {_go_strings(values)}: for 'Gt', 'Lt' operators, exactly one "
-                        "value is required")
+            errs.append(
+                f"values: Invalid value: {_go_strings(values)}: for 'Gt', 'Lt' operators, exactly one value is required"
+            )
         for i, value in enumerate(values):
             if _go_int(value) is None:
-                errs.append(f"values[{i}]: Invalid value: {_quote(value)}: for 'Gt', 'Lt' operators, the value "
-                            "must be an integer")
+                errs.append(
+                    f"values[{i}]: Invalid value: {_quote(value)}: for 'Gt', 'Lt' operators, the value "
+                    "must be an integer"
+                )
     for i, value in enumerate(values):
         msgs = is_valid_label_value(value)
         if msgs:
@@ -289,6 +306,7 @@ def _matcher(req: _Req) -> Requirement:
         if actual is None:
             return False
         return actual > bound if op == "gt" else actual < bound
+
     return compare
 
 
@@ -408,8 +426,9 @@ def _flag(section: str, key: str) -> Callable[[dict], str]:
 
 
 def _pod_ips(obj: dict) -> str:
-    return ",".join(str(ip.get("ip", "")) for ip in (obj.get("status") or {}).get("podIPs") or []
-                    if isinstance(ip, dict))
+    return ",".join(
+        str(ip.get("ip", "")) for ip in (obj.get("status") or {}).get("podIPs") or [] if isinstance(ip, dict)
+    )
 
 
 # The values each selectable field has (the registries' GetAttrs / ToSelectableFields).
@@ -445,13 +464,33 @@ _META = ("metadata.name", "metadata.namespace")
 # Field labels per kind (group/kind) as each conversion function accepts them; the rest of the
 # kinds take DefaultMetaV1FieldSelectorConversion (metadata.name and metadata.namespace).
 FIELD_LABELS: dict[tuple[str, str], tuple[str, ...]] = {
-    ("", "Pod"): _META + ("spec.nodeName", "spec.restartPolicy", "spec.schedulerName", "spec.serviceAccountName",
-                          "spec.hostNetwork", "status.phase", "status.podIP", "status.podIPs",
-                          "status.nominatedNodeName"),
+    ("", "Pod"): _META
+    + (
+        "spec.nodeName",
+        "spec.restartPolicy",
+        "spec.schedulerName",
+        "spec.serviceAccountName",
+        "spec.hostNetwork",
+        "status.phase",
+        "status.podIP",
+        "status.podIPs",
+        "status.nominatedNodeName",
+    ),
     ("", "Node"): ("metadata.name", "spec.unschedulable"),
-    ("", "Event"): ("involvedObject.kind", "involvedObject.namespace", "involvedObject.name", "involvedObject.uid",
-                    "involvedObject.apiVersion", "involvedObject.resourceVersion", "involvedObject.fieldPath",
-                    "reason", "reportingComponent", "source", "type") + _META,
+    ("", "Event"): (
+        "involvedObject.kind",
+        "involvedObject.namespace",
+        "involvedObject.name",
+        "involvedObject.uid",
+        "involvedObject.apiVersion",
+        "involvedObject.resourceVersion",
+        "involvedObject.fieldPath",
+        "reason",
+        "reportingComponent",
+        "source",
+        "type",
+    )
+    + _META,
     ("", "Namespace"): ("status.phase", "metadata.name"),
     ("", "Secret"): ("type",) + _META,
     ("apps", "ReplicaSet"): _META + ("status.replicas",),
@@ -495,7 +534,7 @@ def _split_term(term: str) -> tuple[str, str, str] | None:
     for index in range(len(term)):
         for op in ("!=", "==", "="):
             if term.startswith(op, index):
-                return term[:index], op, term[index + len(op):]
+                return term[:index], op, term[index + len(op) :]
     return None
 
 

@@ -26,6 +26,7 @@ events (watchevents.py).
 
 Simplified: no authorization beyond the cluster token.
 """
+
 from __future__ import annotations
 
 import builtins  # APIServer.list shadows the built-in in the annotations below it
@@ -111,8 +112,10 @@ class APIServer:
 
     def _request(self, verb: str, rt: ResourceType, namespace: str | None, name: str, subresource: str = "") -> None:
         if self.observers:
-            self._emit("request", {"verb": verb, "resource": rt, "namespace": namespace or "", "name": name,
-                                   "subresource": subresource})
+            self._emit(
+                "request",
+                {"verb": verb, "resource": rt, "namespace": namespace or "", "name": name, "subresource": subresource},
+            )
 
     def _emit(self, kind: ObservedKind, detail: dict) -> None:
         for observer in self.observers:
@@ -130,9 +133,17 @@ class APIServer:
         obj = with_rv(self._read(rt, namespace_of(rt, namespace), name))
         return strategy.present(rt, obj)
 
-    def list(self, rt: ResourceType | str, namespace: str | None = None, label_selector: str | None = None,
-             field_selector: str | None = None, limit: int = 0, continue_token: str = "",
-             resource_version: str = "", resource_version_match: str = "") -> dict:
+    def list(
+        self,
+        rt: ResourceType | str,
+        namespace: str | None = None,
+        label_selector: str | None = None,
+        field_selector: str | None = None,
+        limit: int = 0,
+        continue_token: str = "",
+        resource_version: str = "",
+        resource_version_match: str = "",
+    ) -> dict:
         """A list, whole or one page of it (`limit`, `continue_token`), as kube-apiserver's storage answers
         it (cluster/apiserver/paging.py); a field selector's labels are checked against the kind
         (cluster/apiserver/selectors.py)."""
@@ -141,8 +152,9 @@ class APIServer:
         fields = parse_field_selector(field_selector, rt)
         if not (limit > 0 or continue_token or resource_version not in ("", "0") or resource_version_match):
             return listing.whole(self.store, rt, namespace, labels, fields)
-        return listing.page(self.store, rt, namespace, labels, fields, limit, continue_token, resource_version,
-                            resource_version_match)
+        return listing.page(
+            self.store, rt, namespace, labels, fields, limit, continue_token, resource_version, resource_version_match
+        )
 
     def list_at(self, rt: ResourceType | str, revision: int) -> builtins.list[dict]:
         """The objects of one resource as they were right after `revision` (time travel, read-only)."""
@@ -164,9 +176,16 @@ class APIServer:
         return None if kv is None else with_rv(kv)
 
     # -- writes -----------------------------------------------------------
-    def create(self, rt: ResourceType | str, namespace: str | None, body: object, dry_run: bool = False,
-               field_validation: str = "Strict",
-               findings: fieldvalidation.BodyFindings = fieldvalidation.NOTHING, field_manager: str = "") -> dict:
+    def create(
+        self,
+        rt: ResourceType | str,
+        namespace: str | None,
+        body: object,
+        dry_run: bool = False,
+        field_validation: str = "Strict",
+        findings: fieldvalidation.BodyFindings = fieldvalidation.NOTHING,
+        field_manager: str = "",
+    ) -> dict:
         """POST: `findings` are what the HTTP layer saw in the raw body (repeated keys), for field validation."""
         served = resource_type(rt)
         rt = conversion.storage_rt(served)
@@ -176,7 +195,8 @@ class APIServer:
         if rt.namespaced:
             if meta.get("namespace") and meta["namespace"] != namespace:
                 raise StatusError.bad_request(
-                    "the namespace of the provided object does not match the namespace sent on the request")
+                    "the namespace of the provided object does not match the namespace sent on the request"
+                )
             meta["namespace"] = namespace
         else:
             meta.pop("namespace", None)
@@ -187,13 +207,22 @@ class APIServer:
             created = self._create_locked(rt, namespace, obj, dry_run, field_manager)
         return conversion.to_served(served, created)
 
-    def _create_locked(self, rt: ResourceType, namespace: str, obj: dict, dry_run: bool,
-                       manager: str | None = "") -> dict:
+    def _create_locked(
+        self, rt: ResourceType, namespace: str, obj: dict, dry_run: bool, manager: str | None = ""
+    ) -> dict:
         """`manager` None: the caller has set managedFields already (an apply that creates)."""
         meta = obj["metadata"]
         provided = meta.get("managedFields")
-        for key in ("resourceVersion", "uid", "creationTimestamp", "deletionTimestamp", "generation",
-                    "deletionGracePeriodSeconds", "managedFields", "selfLink"):
+        for key in (
+            "resourceVersion",
+            "uid",
+            "creationTimestamp",
+            "deletionTimestamp",
+            "generation",
+            "deletionGracePeriodSeconds",
+            "managedFields",
+            "selfLink",
+        ):
             meta.pop(key, None)
         admission.admit_create(self, rt, obj)
         strategy.prepare_for_create(self, rt, obj)
@@ -219,9 +248,15 @@ class APIServer:
             stored = storage.stored(obj)
             text = storage.encoded(stored)
             try:
-                kv = self.store.create(rt.key(namespace, meta["name"]), stored, revision, rt.etcd_prefix,
-                                       namespace if rt.namespaced else "", text=text,
-                                       lease_expiry=storage.lease_expiry(rt, self.now()))
+                kv = self.store.create(
+                    rt.key(namespace, meta["name"]),
+                    stored,
+                    revision,
+                    rt.etcd_prefix,
+                    namespace if rt.namespaced else "",
+                    text=text,
+                    lease_expiry=storage.lease_expiry(rt, self.now()),
+                )
                 break
             except KeyExists:
                 continue
@@ -230,13 +265,24 @@ class APIServer:
                 raise StatusError.unknown(500, "etcdserver: mvcc: database space exceeded") from None
         else:
             raise StatusError.already_exists(rt.group_resource, meta["name"])
-        self._emit("write", {"verb": "create", "resource": rt, "key": kv.key, "revision": revision,
-                             "object": kv.value, "old": None})
+        self._emit(
+            "write",
+            {"verb": "create", "resource": rt, "key": kv.key, "revision": revision, "object": kv.value, "old": None},
+        )
         return strategy.present(rt, with_rv(kv))
 
-    def update(self, rt: ResourceType | str, namespace: str | None, name: str, body: object,
-               subresource: str = "", dry_run: bool = False, field_validation: str = "Strict",
-               findings: fieldvalidation.BodyFindings = fieldvalidation.NOTHING, field_manager: str = "") -> dict:
+    def update(
+        self,
+        rt: ResourceType | str,
+        namespace: str | None,
+        name: str,
+        body: object,
+        subresource: str = "",
+        dry_run: bool = False,
+        field_validation: str = "Strict",
+        findings: fieldvalidation.BodyFindings = fieldvalidation.NOTHING,
+        field_manager: str = "",
+    ) -> dict:
         served = resource_type(rt)
         rt = conversion.storage_rt(served)
         namespace = namespace_of(rt, namespace)
@@ -246,14 +292,32 @@ class APIServer:
         obj = conversion.request_to_storage(served, obj)
         uid = (obj.get("metadata") or {}).get("uid") or ""
         with request_transaction(dry_run, self.store):
-            result = self._update_locked(rt, namespace, name, lambda _old: obj, subresource,
-                                         precondition=True, uid_precondition=uid, manager=field_manager)
+            result = self._update_locked(
+                rt,
+                namespace,
+                name,
+                lambda _old: obj,
+                subresource,
+                precondition=True,
+                uid_precondition=uid,
+                manager=field_manager,
+            )
         return conversion.to_served(served, result)
 
-    def patch(self, rt: ResourceType | str, namespace: str | None, name: str, patch_body: object,
-              patch_type: str, subresource: str = "", dry_run: bool = False,
-              field_validation: str = "Strict", findings: fieldvalidation.PatchFindings | None = None,
-              field_manager: str = "", force: bool = False) -> dict:
+    def patch(
+        self,
+        rt: ResourceType | str,
+        namespace: str | None,
+        name: str,
+        patch_body: object,
+        patch_type: str,
+        subresource: str = "",
+        dry_run: bool = False,
+        field_validation: str = "Strict",
+        findings: fieldvalidation.PatchFindings | None = None,
+        field_manager: str = "",
+        force: bool = False,
+    ) -> dict:
         """PATCH: the patch applies to the served version of the stored object, and the result is decoded as
         patch.go decodes it (cluster/apiserver/fieldvalidation.py); `findings` are the strict errors of the
         patch document itself. An apply patch is server-side apply (`force` takes conflicting fields over)."""
@@ -262,8 +326,9 @@ class APIServer:
         namespace = namespace_of(rt, namespace)
         patch_body = clean_copy({"patch": patch_body})["patch"]
         if patch_type == patching.APPLY_PATCH:
-            return self.apply(served, namespace, name, patch_body, subresource, dry_run, field_validation,
-                              field_manager, force)[0]
+            return self.apply(
+                served, namespace, name, patch_body, subresource, dry_run, field_validation, field_manager, force
+            )[0]
 
         def apply(old: dict) -> dict:  # the patch applies to the served version of the object
             base = strategy.view_for_subresource(served, old, subresource)
@@ -273,13 +338,29 @@ class APIServer:
 
         self._request("patch", served, namespace, name, subresource)
         with request_transaction(dry_run, self.store):
-            result = self._update_locked(rt, namespace, name, conversion.in_served(served, apply), subresource,
-                                         precondition=True, manager=field_manager)
+            result = self._update_locked(
+                rt,
+                namespace,
+                name,
+                conversion.in_served(served, apply),
+                subresource,
+                precondition=True,
+                manager=field_manager,
+            )
         return conversion.to_served(served, result)
 
-    def apply(self, rt: ResourceType | str, namespace: str | None, name: str, body: object, subresource: str = "",
-              dry_run: bool = False, field_validation: str = "Strict", manager: str = "",
-              force: bool = False) -> tuple[dict, bool]:
+    def apply(
+        self,
+        rt: ResourceType | str,
+        namespace: str | None,
+        name: str,
+        body: object,
+        subresource: str = "",
+        dry_run: bool = False,
+        field_validation: str = "Strict",
+        manager: str = "",
+        force: bool = False,
+    ) -> tuple[dict, bool]:
         """PATCH application/apply-patch+yaml: merge the configuration by the managers' field sets, creating the
         object when there is none (applyPatcher; a status apply needs the object). Returns the object and
         whether it was created (201 rather than 200)."""
@@ -288,8 +369,12 @@ class APIServer:
         namespace = namespace_of(rt, namespace)
         body = clean_copy({"patch": body})["patch"]
         if not manager:
-            raise StatusError.invalid("PatchOptions", "meta.k8s.io", "", [
-                field_error("required", "fieldManager", "is required for apply patch")])
+            raise StatusError.invalid(
+                "PatchOptions",
+                "meta.k8s.io",
+                "",
+                [field_error("required", "fieldManager", "is required for apply patch")],
+            )
         config = decode_body(served, body, subresource)
         meta = config.get("metadata") or {}
         if meta.get("managedFields") is not None:
@@ -300,8 +385,18 @@ class APIServer:
 
         def applied(live: dict) -> dict:
             entries = managedfields.decode(live.get("metadata", {}).get("managedFields")) or []
-            result = managedfields.apply(live, config, field, entries, manager, served.api_version, subresource,
-                                         has_status, force, clock.rfc3339(self.now()))
+            result = managedfields.apply(
+                live,
+                config,
+                field,
+                entries,
+                manager,
+                served.api_version,
+                subresource,
+                has_status,
+                force,
+                clock.rfc3339(self.now()),
+            )
             result.obj.setdefault("metadata", {})["managedFields"] = managedfields.encode(result.entries)
             return result.obj
 
@@ -309,13 +404,21 @@ class APIServer:
         with request_transaction(dry_run, self.store):
             exists = bool(subresource) or self.store.get(storage_key(rt, namespace, name)) is not None
             if exists:
-                result = self._update_locked(rt, namespace, name, conversion.in_served(served, applied), subresource,
-                                             precondition=True, manager=None)
+                result = self._update_locked(
+                    rt,
+                    namespace,
+                    name,
+                    conversion.in_served(served, applied),
+                    subresource,
+                    precondition=True,
+                    manager=None,
+                )
             else:
                 check_identity(rt, config, namespace, name)
                 created = applied({"apiVersion": served.api_version, "kind": served.kind, "metadata": {}})
-                result = self._create_locked(rt, namespace, conversion.request_to_storage(served, created), dry_run,
-                                             manager=None)
+                result = self._create_locked(
+                    rt, namespace, conversion.request_to_storage(served, created), dry_run, manager=None
+                )
         return conversion.to_served(served, result), not exists
 
     # What the in-process kubectl names its writes for the command it runs (kubectl-create, …); see field_manager.
@@ -333,19 +436,32 @@ class APIServer:
             return "kube-controller-manager"
         return name
 
-    def _update_locked(self, rt: ResourceType, namespace: str, name: str, mutate: Callable[[dict], dict],
-                       subresource: str, precondition: bool, uid_precondition: str = "",
-                       manager: str | None = "") -> dict:
+    def _update_locked(
+        self,
+        rt: ResourceType,
+        namespace: str,
+        name: str,
+        mutate: Callable[[dict], dict],
+        subresource: str,
+        precondition: bool,
+        uid_precondition: str = "",
+        manager: str | None = "",
+    ) -> dict:
         """`manager` "" is this client's own; None leaves managedFields as `mutate` made them (an apply)."""
         kv = self._read(rt, namespace, name)
         old = with_rv(kv)
         if uid_precondition and uid_precondition != old["metadata"].get("uid"):
             # a PUT's uid is a storage precondition (DefaultUpdatedObjectInfo.Preconditions), checked by
             # GuaranteedUpdate before anything else and reported as its StorageError
-            raise StatusError.conflict(rt.group_resource, name, (
-                f"StorageError: invalid object, Code: 4, Key: {kv.key}, ResourceVersion: 0, AdditionalErrorMsg: "
-                f"Precondition failed: UID in precondition: {uid_precondition}, UID in object meta: "
-                f"{old['metadata'].get('uid', '')}"))
+            raise StatusError.conflict(
+                rt.group_resource,
+                name,
+                (
+                    f"StorageError: invalid object, Code: 4, Key: {kv.key}, ResourceVersion: 0, AdditionalErrorMsg: "
+                    f"Precondition failed: UID in precondition: {uid_precondition}, UID in object meta: "
+                    f"{old['metadata'].get('uid', '')}"
+                ),
+            )
         incoming = mutate(deep_copy(old))
         wanted_rv = (incoming.get("metadata") or {}).get("resourceVersion")
         if precondition and wanted_rv and wanted_rv != str(kv.mod_revision):
@@ -371,16 +487,37 @@ class APIServer:
         text = storage.encoded(stored_new)
         revision = self.store.reserve_revision()
         try:
-            written = self.store.update(kv.key, stored_new, revision, expected_mod_revision=kv.mod_revision,
-                                        text=text, lease_expiry=storage.lease_expiry(rt, self.now()))
+            written = self.store.update(
+                kv.key,
+                stored_new,
+                revision,
+                expected_mod_revision=kv.mod_revision,
+                text=text,
+                lease_expiry=storage.lease_expiry(rt, self.now()),
+            )
         except (RevisionMismatch, KeyMissing):
             raise StatusError.conflict(rt.group_resource, meta["name"]) from None
-        self._emit("write", {"verb": "update", "resource": rt, "key": kv.key, "revision": revision,
-                             "object": written.value, "old": stored_old})
+        self._emit(
+            "write",
+            {
+                "verb": "update",
+                "resource": rt,
+                "key": kv.key,
+                "revision": revision,
+                "object": written.value,
+                "old": stored_old,
+            },
+        )
         return strategy.present(rt, with_rv(written))
 
-    def update_with(self, rt: ResourceType | str, namespace: str | None, name: str,
-                    mutate: Callable[[dict], dict | None], subresource: str = "") -> dict:
+    def update_with(
+        self,
+        rt: ResourceType | str,
+        namespace: str | None,
+        name: str,
+        mutate: Callable[[dict], dict | None],
+        subresource: str = "",
+    ) -> dict:
         """Read-modify-write in one transaction, for in-process components."""
         served = resource_type(rt)
         rt = conversion.storage_rt(served)
@@ -392,38 +529,62 @@ class APIServer:
 
         self._request("update", served, namespace, name, subresource)
         with request_transaction():
-            result = self._update_locked(rt, namespace, name, conversion.in_served(served, apply), subresource,
-                                         precondition=False)
+            result = self._update_locked(
+                rt, namespace, name, conversion.in_served(served, apply), subresource, precondition=False
+            )
         return conversion.to_served(served, result)
 
     # -- delete -----------------------------------------------------------
-    def delete(self, rt: ResourceType | str, namespace: str | None, name: str,
-               grace_period_seconds: int | None = None, propagation_policy: str | None = None,
-               preconditions: dict | None = None, dry_run: bool = False) -> dict:
+    def delete(
+        self,
+        rt: ResourceType | str,
+        namespace: str | None,
+        name: str,
+        grace_period_seconds: int | None = None,
+        propagation_policy: str | None = None,
+        preconditions: dict | None = None,
+        dry_run: bool = False,
+    ) -> dict:
         served = resource_type(rt)
         rt = conversion.storage_rt(served)
         namespace = namespace_of(rt, namespace)
         self._request("delete", served, namespace, name)
         with request_transaction(dry_run, self.store):
-            result = self._delete_locked(rt, namespace, name, grace_period_seconds, propagation_policy,
-                                         preconditions or {})
+            result = self._delete_locked(
+                rt, namespace, name, grace_period_seconds, propagation_policy, preconditions or {}
+            )
         return conversion.to_served(served, result)
 
-    def _delete_locked(self, rt: ResourceType, namespace: str, name: str, grace: int | None,
-                       propagation: str | None, preconditions: dict) -> dict:
+    def _delete_locked(
+        self,
+        rt: ResourceType,
+        namespace: str,
+        name: str,
+        grace: int | None,
+        propagation: str | None,
+        preconditions: dict,
+    ) -> dict:
         kv = self._read(rt, namespace, name)
         old = with_rv(kv)
         meta = old["metadata"]
         # rest.BeforeDelete checks the preconditions first, naming the Kind where a resource would go
         by_kind_name = f"{rt.kind}.{rt.group}" if rt.group else rt.kind
         if preconditions.get("uid") and preconditions["uid"] != meta.get("uid"):
-            raise StatusError.conflict(by_kind_name, name, f"the UID in the precondition ({preconditions['uid']}) does "
-                                       f"not match the UID in record ({meta.get('uid')}). The object might have been "
-                                       "deleted and then recreated")
+            raise StatusError.conflict(
+                by_kind_name,
+                name,
+                f"the UID in the precondition ({preconditions['uid']}) does "
+                f"not match the UID in record ({meta.get('uid')}). The object might have been "
+                "deleted and then recreated",
+            )
         if preconditions.get("resourceVersion") and preconditions["resourceVersion"] != meta["resourceVersion"]:
-            raise StatusError.conflict(by_kind_name, name, "the ResourceVersion in the precondition "
-                                       f"({preconditions['resourceVersion']}) does not match the ResourceVersion in "
-                                       f"record ({meta['resourceVersion']}). The object might have been modified")
+            raise StatusError.conflict(
+                by_kind_name,
+                name,
+                "the ResourceVersion in the precondition "
+                f"({preconditions['resourceVersion']}) does not match the ResourceVersion in "
+                f"record ({meta['resourceVersion']}). The object might have been modified",
+            )
         admission.admit_delete(self, rt, old)
         new = copy.deepcopy(old)
         graceful = strategy.begin_graceful_delete(self, rt, new, grace)
@@ -440,8 +601,17 @@ class APIServer:
     def _delete_now(self, rt: ResourceType, kv: KeyValue, old: dict) -> dict:
         revision = self.store.reserve_revision()
         self.store.delete(kv.key, revision)
-        self._emit("write", {"verb": "delete", "resource": rt, "key": kv.key, "revision": revision,
-                             "object": None, "old": storage.stored(deep_copy(old))})
+        self._emit(
+            "write",
+            {
+                "verb": "delete",
+                "resource": rt,
+                "key": kv.key,
+                "revision": revision,
+                "object": None,
+                "old": storage.stored(deep_copy(old)),
+            },
+        )
         gone = strategy.present(rt, old)
         gone["metadata"]["resourceVersion"] = str(revision)
         return gone
@@ -452,8 +622,12 @@ class APIServer:
         binding = clean_copy(binding)
         node = (binding.get("target") or {}).get("name", "")
         if not node:
-            raise StatusError.invalid("Binding", "", name, [
-                {"reason": "FieldValueRequired", "field": "target.name", "message": "Required value"}])
+            raise StatusError.invalid(
+                "Binding",
+                "",
+                name,
+                [{"reason": "FieldValueRequired", "field": "target.name", "message": "Required value"}],
+            )
         rt = lookup("pods")
         annotations = (binding.get("metadata") or {}).get("annotations") or {}
 
@@ -462,9 +636,12 @@ class APIServer:
             if pod["metadata"].get("deletionTimestamp"):
                 raise StatusError.conflict("pods/binding", name)
             if current:
-                raise StatusError(409, "Conflict",
-                                  f'Operation cannot be fulfilled on pods/binding "{name}": pod {name} is '
-                                  f'already assigned to node "{current}"')
+                raise StatusError(
+                    409,
+                    "Conflict",
+                    f'Operation cannot be fulfilled on pods/binding "{name}": pod {name} is '
+                    f'already assigned to node "{current}"',
+                )
             pod["spec"]["nodeName"] = node
             if annotations:  # as upstream's setPodNodeAndMetadata, the Binding's annotations land on the pod
                 pod["metadata"].setdefault("annotations", {}).update(annotations)
@@ -484,19 +661,30 @@ class APIServer:
         rt = resource_type(rt)
         return strategy.scale_of(rt, self.get(rt, namespace, name))
 
-    def update_scale(self, rt: ResourceType | str, namespace: str | None, name: str, scale: dict,
-                     field_manager: str = "") -> dict:
+    def update_scale(
+        self, rt: ResourceType | str, namespace: str | None, name: str, scale: dict, field_manager: str = ""
+    ) -> dict:
         rt = resource_type(rt)
         replicas = (scale.get("spec") or {}).get("replicas")
         wanted_rv = (scale.get("metadata") or {}).get("resourceVersion")
         if isinstance(replicas, int) and not -(2**31) <= replicas < 2**31:
             raise StatusError.bad_request(  # Scale.spec.replicas is an int32, as on every workload
                 f'Scale in version "v1" cannot be handled as a Scale: json: cannot unmarshal number {replicas} '
-                "into Go struct field ScaleSpec.spec.replicas of type int32")
+                "into Go struct field ScaleSpec.spec.replicas of type int32"
+            )
         if not isinstance(replicas, int) or replicas < 0:
-            raise StatusError.invalid("Scale", "autoscaling", name, [
-                {"reason": "FieldValueInvalid", "field": "spec.replicas",
-                 "message": f"Invalid value: {replicas}: must be greater than or equal to 0"}])
+            raise StatusError.invalid(
+                "Scale",
+                "autoscaling",
+                name,
+                [
+                    {
+                        "reason": "FieldValueInvalid",
+                        "field": "spec.replicas",
+                        "message": f"Invalid value: {replicas}: must be greater than or equal to 0",
+                    }
+                ],
+            )
 
         def rescale(obj: dict) -> dict:
             if wanted_rv and wanted_rv != obj["metadata"]["resourceVersion"]:
@@ -506,14 +694,21 @@ class APIServer:
 
         self._request("update", rt, namespace, name, "scale")
         with request_transaction():
-            updated = self._update_locked(rt, namespace_of(rt, namespace), name, rescale, "scale", precondition=False,
-                                          manager=field_manager)
+            updated = self._update_locked(
+                rt, namespace_of(rt, namespace), name, rescale, "scale", precondition=False, manager=field_manager
+            )
         return strategy.scale_of(rt, updated)
 
     # -- watch ------------------------------------------------------------
-    def watch_batch(self, rt: ResourceType | str, namespace: str | None, since: int,
-                    label_selector: str | None = None, field_selector: str | None = None,
-                    limit: int = 500) -> tuple[builtins.list[WatchEvent], int]:
+    def watch_batch(
+        self,
+        rt: ResourceType | str,
+        namespace: str | None,
+        since: int,
+        label_selector: str | None = None,
+        field_selector: str | None = None,
+        limit: int = 500,
+    ) -> tuple[builtins.list[WatchEvent], int]:
         """The watch events after revision `since`, and the revision to resume from.
 
         A compacted `since` is kube-apiserver's 410 Gone "too old resource version".
@@ -528,8 +723,9 @@ class APIServer:
         events = [ev for r in raw if (ev := watch_event(rt, r, labels, fields)) is not None]
         return events, (raw[-1].kv.mod_revision if raw else since)
 
-    def watch_many(self, resources: builtins.list[str], since: int,
-                   limit: int = 1000) -> tuple[builtins.list[tuple[str, WatchEvent]], int]:
+    def watch_many(
+        self, resources: builtins.list[str], since: int, limit: int = 1000
+    ) -> tuple[builtins.list[tuple[str, WatchEvent]], int]:
         """One watch over several resources, oldest first, and the revision to resume from.
 
         What a shared informer factory sees: one stream instead of one query per resource."""
@@ -574,8 +770,11 @@ class APIServer:
 
 
 def _finalized(meta: dict) -> bool:
-    return bool(meta.get("deletionTimestamp")) and not meta.get("finalizers") and \
-        meta.get("deletionGracePeriodSeconds", 0) == 0
+    return (
+        bool(meta.get("deletionTimestamp"))
+        and not meta.get("finalizers")
+        and meta.get("deletionGracePeriodSeconds", 0) == 0
+    )
 
 
 def _deletion_finalizers(obj: dict, propagation: str | None) -> list[str]:

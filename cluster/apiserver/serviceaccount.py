@@ -29,6 +29,7 @@ whose account is not there yet is admitted as that retry would have found it
 account is refused at once, as upstream after its single retry. The LimitSecretReferences
 check (the deprecated `kubernetes.io/enforce-mountable-secrets` annotation) is not made.
 """
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
@@ -49,14 +50,20 @@ ROOT_CA_CONFIGMAP = "kube-root-ca.crt"
 
 def token_volume_source() -> dict:
     """TokenVolumeSource(): what a pod's `kube-api-access-…` volume projects."""
-    return {"defaultMode": PROJECTED_DEFAULT_MODE,
-            "sources": [
-                {"serviceAccountToken": {"expirationSeconds": TOKEN_EXPIRATION_SECONDS, "path": "token"}},
-                {"configMap": {"name": ROOT_CA_CONFIGMAP, "items": [{"key": "ca.crt", "path": "ca.crt"}]}},
-                {"downwardAPI": {"items": [{"path": "namespace",
-                                            "fieldRef": {"apiVersion": "v1",
-                                                         "fieldPath": "metadata.namespace"}}]}},
-            ]}
+    return {
+        "defaultMode": PROJECTED_DEFAULT_MODE,
+        "sources": [
+            {"serviceAccountToken": {"expirationSeconds": TOKEN_EXPIRATION_SECONDS, "path": "token"}},
+            {"configMap": {"name": ROOT_CA_CONFIGMAP, "items": [{"key": "ca.crt", "path": "ca.crt"}]}},
+            {
+                "downwardAPI": {
+                    "items": [
+                        {"path": "namespace", "fieldRef": {"apiVersion": "v1", "fieldPath": "metadata.namespace"}}
+                    ]
+                }
+            },
+        ],
+    }
 
 
 def _forbidden(obj: dict, message: str) -> StatusError:
@@ -103,8 +110,9 @@ def admit(api: APIServer, obj: dict) -> None:
     account = lookup(api, namespace, name)
     if account is None:
         if name != DEFAULT_SERVICE_ACCOUNT:
-            raise _forbidden(obj, f"error looking up service account {namespace}/{name}: "
-                                  f'serviceaccount "{name}" not found')
+            raise _forbidden(
+                obj, f'error looking up service account {namespace}/{name}: serviceaccount "{name}" not found'
+            )
         account = {"metadata": {"name": name, "namespace": namespace}}  # what the retry would have found
     if _should_automount(account, spec):
         _mount_token(api, obj, spec)
@@ -135,14 +143,16 @@ def _mount_token(api: APIServer, obj: dict, spec: dict) -> None:
     has_volume = bool(volume_name)
     if not volume_name:
         meta = obj["metadata"]
-        volume_name = VOLUME_PREFIX + api.random_suffix("kube-api-access", meta.get("namespace", ""),
-                                                        meta.get("name") or meta.get("generateName", ""),
-                                                        api.cluster.revision)
+        volume_name = VOLUME_PREFIX + api.random_suffix(
+            "kube-api-access",
+            meta.get("namespace", ""),
+            meta.get("name") or meta.get("generateName", ""),
+            api.cluster.revision,
+        )
     needs_volume = False
     for container in _containers(spec, "initContainers", "containers"):
         mounts = container.get("volumeMounts") if isinstance(container.get("volumeMounts"), list) else None
-        if mounts is not None and any(isinstance(m, dict) and m.get("mountPath") == TOKEN_MOUNT_PATH
-                                      for m in mounts):
+        if mounts is not None and any(isinstance(m, dict) and m.get("mountPath") == TOKEN_MOUNT_PATH for m in mounts):
             continue  # an existing mount at the default path prevents mounting the API token
         if mounts is None:
             mounts = container["volumeMounts"] = []
@@ -157,14 +167,24 @@ def _validate_mirror_pod(obj: dict, spec: dict) -> None:
     if spec.get("serviceAccountName"):
         raise _forbidden(obj, "mirror pods may not reference service accounts")
     volumes = [v for v in spec.get("volumes") or [] if isinstance(v, dict)]
-    secret_env = any(isinstance(env, dict) and ((env.get("valueFrom") or {}).get("secretKeyRef"))
-                     for c in _containers(spec, "initContainers", "containers") for env in c.get("env") or [])
-    secret_env_from = any(isinstance(source, dict) and source.get("secretRef")
-                          for c in _containers(spec, "initContainers", "containers")
-                          for source in c.get("envFrom") or [])
+    secret_env = any(
+        isinstance(env, dict) and ((env.get("valueFrom") or {}).get("secretKeyRef"))
+        for c in _containers(spec, "initContainers", "containers")
+        for env in c.get("env") or []
+    )
+    secret_env_from = any(
+        isinstance(source, dict) and source.get("secretRef")
+        for c in _containers(spec, "initContainers", "containers")
+        for source in c.get("envFrom") or []
+    )
     projected = [s for v in volumes for s in ((v.get("projected") or {}).get("sources") or []) if isinstance(s, dict)]
-    if spec.get("imagePullSecrets") or secret_env or secret_env_from or \
-            any(v.get("secret") for v in volumes) or any(s.get("secret") for s in projected):
+    if (
+        spec.get("imagePullSecrets")
+        or secret_env
+        or secret_env_from
+        or any(v.get("secret") for v in volumes)
+        or any(s.get("secret") for s in projected)
+    ):
         raise _forbidden(obj, "mirror pods may not reference secrets")
     if any(s.get("serviceAccountToken") for s in projected):
         raise _forbidden(obj, "mirror pods may not use service account token volume projection")

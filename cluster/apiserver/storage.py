@@ -16,6 +16,7 @@ KUBECLASS_MAX_OBJECT_BYTES. The lease's expiry is exact: kube-apiserver's leaseM
 lets writes within a minute share one lease granted a minute longer, so an Event there
 lives between one TTL and a minute more.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -42,7 +43,7 @@ def storage_key(rt: ResourceType, namespace: str, name: str) -> str:
         raise StatusError.bad_request(f"Name parameter invalid: {go_quote(name)}: {';'.join(problems)}")
     key = rt.key(namespace, name)
     if rt.namespaced and namespace in (".", ".."):
-        registry_key = key[len("/registry"):]
+        registry_key = key[len("/registry") :]
         raise StatusError.unknown(500, f"invalid key: {go_quote(registry_key)}")
     return key
 

@@ -20,6 +20,7 @@ merge key, an unknown `$patch` value) with a 500; we answer 400 with upstream's
 message. Directive keys left in newly added subtrees are dropped rather than
 reported as unknown fields.
 """
+
 from __future__ import annotations
 
 import copy
@@ -224,8 +225,7 @@ def _merge_list_field(current: list, patch: list, meta: PatchMeta, deleting: boo
     return merge_list(current, patch, meta.items, meta.merge_key, deleting)
 
 
-def merge_list(original: list, patch: list, item_schema: dict | None, merge_key: str,
-               deleting: bool = False) -> list:
+def merge_list(original: list, patch: list, item_schema: dict | None, merge_key: str, deleting: bool = False) -> list:
     """upstream's mergeSlice: scalars are a set union, maps merge by their merge key."""
     if not original and not patch:
         return original
@@ -334,8 +334,9 @@ def _check_order(patch: list, order: list, merge_key: str) -> None:
             i += 1
         j += 1
     if i < len(items):
-        raise PatchRejected(f"The order in patch list:\n{go_format(patch)}\n doesn't match "
-                            f"$setElementOrder list:\n{go_format(order)}\n")
+        raise PatchRejected(
+            f"The order in patch list:\n{go_format(patch)}\n doesn't match $setElementOrder list:\n{go_format(order)}\n"
+        )
 
 
 # -- order: the patch's order first, the live list's for what only the server has
@@ -349,8 +350,7 @@ def _partition(merged: list, by: list, merge_key: str) -> tuple[list, list]:
     return in_patch, server_only
 
 
-def _normalized_order(in_patch: list, server_only: list, patch_order: list, server_order: list,
-                      merge_key: str) -> list:
+def _normalized_order(in_patch: list, server_only: list, patch_order: list, server_order: list, merge_key: str) -> list:
     """upstream's normalizeElementOrder: sort each part by its own order, then interleave them."""
     left = _sorted_by(server_only, server_order, merge_key)
     right = _sorted_by(in_patch, patch_order, merge_key)
@@ -449,6 +449,12 @@ def go_format(value: object) -> str:
 
 
 def go_type(value: object) -> str:
-    names = {dict: "map[string]interface {}", list: "[]interface {}", str: "string", bool: "bool",
-             int: "int64", float: "float64"}
+    names = {
+        dict: "map[string]interface {}",
+        list: "[]interface {}",
+        str: "string",
+        bool: "bool",
+        int: "int64",
+        float: "float64",
+    }
     return names.get(type(value), "<nil>")

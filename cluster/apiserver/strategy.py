@@ -5,6 +5,7 @@ create, keep status out of spec updates and spec out of status updates, bump
 metadata.generation when the spec changes, graceful deletion for pods, and the
 scale subresource. Defaulting and validation live in their own modules.
 """
+
 from __future__ import annotations
 
 import copy
@@ -21,12 +22,33 @@ if TYPE_CHECKING:
     from cluster.apiserver.server import APIServer
 
 # Kinds whose spec and status are written through separate endpoints.
-_STATUS_SUBRESOURCE = {"Pod", "Node", "Namespace", "Service", "Deployment", "ReplicaSet",
-                       "HorizontalPodAutoscaler", "PersistentVolume", "PersistentVolumeClaim",
-                       "DaemonSet", "StatefulSet", "Job", "CronJob", "PodDisruptionBudget"}
+_STATUS_SUBRESOURCE = {
+    "Pod",
+    "Node",
+    "Namespace",
+    "Service",
+    "Deployment",
+    "ReplicaSet",
+    "HorizontalPodAutoscaler",
+    "PersistentVolume",
+    "PersistentVolumeClaim",
+    "DaemonSet",
+    "StatefulSet",
+    "Job",
+    "CronJob",
+    "PodDisruptionBudget",
+}
 # Kinds whose strategy tracks metadata.generation.
-_GENERATION = {"Deployment", "ReplicaSet", "HorizontalPodAutoscaler", "DaemonSet", "StatefulSet", "Job", "CronJob",
-               "PodDisruptionBudget"}
+_GENERATION = {
+    "Deployment",
+    "ReplicaSet",
+    "HorizontalPodAutoscaler",
+    "DaemonSet",
+    "StatefulSet",
+    "Job",
+    "CronJob",
+    "PodDisruptionBudget",
+}
 # Spec fields besides `spec` that count as spec for the generation bump.
 _IMMUTABLE_META = ("uid", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds", "generation")
 
@@ -149,13 +171,15 @@ def begin_graceful_delete(api: APIServer, rt: ResourceType, obj: dict, grace: in
         current = meta.get("deletionGracePeriodSeconds", grace)
         grace = min(grace, current)
     import datetime as dt
+
     meta["deletionTimestamp"] = clock.rfc3339(api.now() + dt.timedelta(seconds=grace))
     meta["deletionGracePeriodSeconds"] = grace
     return True
 
 
-def set_condition(obj: dict, type_: str, status: str, now: str, reason: str | None = None,
-                  message: str | None = None) -> None:
+def set_condition(
+    obj: dict, type_: str, status: str, now: str, reason: str | None = None, message: str | None = None
+) -> None:
     conditions = obj.setdefault("status", {}).setdefault("conditions", [])
     for cond in conditions:
         if cond["type"] == type_:
@@ -180,9 +204,12 @@ def scale_of(rt: ResourceType, obj: dict) -> dict:
     return {
         "kind": "Scale",
         "apiVersion": "autoscaling/v1",
-        "metadata": {k: meta[k] for k in ("name", "namespace", "uid", "resourceVersion", "creationTimestamp")
-                     if k in meta},
+        "metadata": {
+            k: meta[k] for k in ("name", "namespace", "uid", "resourceVersion", "creationTimestamp") if k in meta
+        },
         "spec": {"replicas": obj["spec"].get("replicas", 1)},
-        "status": {"replicas": obj.get("status", {}).get("replicas", 0),
-                   "selector": format_label_selector(obj["spec"].get("selector")).replace("<none>", "")},
+        "status": {
+            "replicas": obj.get("status", {}).get("replicas", 0),
+            "selector": format_label_selector(obj["spec"].get("selector")).replace("<none>", ""),
+        },
     }

@@ -14,6 +14,7 @@
   in the `deprecated.daemonset.template.generation` annotation, which clients
   cannot change.
 """
+
 from __future__ import annotations
 
 CONTROLLER_UID = "batch.kubernetes.io/controller-uid"
@@ -39,8 +40,12 @@ def prepare_named(kind: str, obj: dict) -> None:
     if not isinstance(labels, dict):
         labels = template_meta["labels"] = {}
     generated = meta.get("generateName") or ""
-    for key, value in ((LEGACY_JOB_NAME, meta["name"]), (JOB_NAME, meta["name"]),
-                       (LEGACY_CONTROLLER_UID, meta["uid"]), (CONTROLLER_UID, meta["uid"])):
+    for key, value in (
+        (LEGACY_JOB_NAME, meta["name"]),
+        (JOB_NAME, meta["name"]),
+        (LEGACY_CONTROLLER_UID, meta["uid"]),
+        (CONTROLLER_UID, meta["uid"]),
+    ):
         # A name drawn again after a collision replaces the one drawn before it.
         if key not in labels or (generated and key.endswith("job-name") and labels[key].startswith(generated)):
             labels[key] = value
@@ -57,9 +62,9 @@ def prepare_named(kind: str, obj: dict) -> None:
 
 # The status a new object is stored with: its Go struct's zero value as JSON (the fields without omitempty).
 INITIAL_STATUS = {
-    "Job": {}, "CronJob": {},
-    "DaemonSet": {"currentNumberScheduled": 0, "numberMisscheduled": 0, "desiredNumberScheduled": 0,
-                  "numberReady": 0},
+    "Job": {},
+    "CronJob": {},
+    "DaemonSet": {"currentNumberScheduled": 0, "numberMisscheduled": 0, "desiredNumberScheduled": 0, "numberReady": 0},
     "StatefulSet": {"replicas": 0, "availableReplicas": 0},
     "PodDisruptionBudget": {"disruptionsAllowed": 0, "currentHealthy": 0, "desiredHealthy": 0, "expectedPods": 0},
 }

@@ -19,6 +19,7 @@ Simplified: the signature is 256 bytes of a keyed digest over the signed part
 and kubeclass does not accept these tokens as credentials (the cluster token
 chooses the cluster); no bound object references (pods, secrets, nodes).
 """
+
 from __future__ import annotations
 
 import base64
@@ -55,12 +56,17 @@ def _uuid(digest: bytes) -> str:
 
 
 def _invalid(name: str, field: str, value: object, message: str) -> StatusError:
-    return StatusError.invalid("TokenRequest", "authentication.k8s.io", name, [
-        {"reason": "FieldValueInvalid", "field": field, "message": f"Invalid value: {value}: {message}"}])
+    return StatusError.invalid(
+        "TokenRequest",
+        "authentication.k8s.io",
+        name,
+        [{"reason": "FieldValueInvalid", "field": field, "message": f"Invalid value: {value}: {message}"}],
+    )
 
 
-def sign(api: APIServer, namespace: str, account: dict, audiences: list[str], issued: dt.datetime,
-         expiration_seconds: int) -> str:
+def sign(
+    api: APIServer, namespace: str, account: dict, audiences: list[str], issued: dt.datetime, expiration_seconds: int
+) -> str:
     """A JWT for the account, valid from `issued` for `expiration_seconds`."""
     secret = f"{api.cluster.token}:{api.cluster.seed}".encode()
     kid = _b64(hashlib.sha256(b"sa.pub:" + secret).digest())
@@ -71,10 +77,12 @@ def sign(api: APIServer, namespace: str, account: dict, audiences: list[str], is
         "exp": now + expiration_seconds,
         "iat": now,
         "iss": ISSUER,
-        "jti": _uuid(hashlib.sha256(secret + f":{namespace}:{meta['name']}:{issued.isoformat()}:"
-                                     f"{api.cluster.revision}".encode()).digest()),
-        "kubernetes.io": {"namespace": namespace,
-                          "serviceaccount": {"name": meta["name"], "uid": meta.get("uid", "")}},
+        "jti": _uuid(
+            hashlib.sha256(
+                secret + f":{namespace}:{meta['name']}:{issued.isoformat()}:{api.cluster.revision}".encode()
+            ).digest()
+        ),
+        "kubernetes.io": {"namespace": namespace, "serviceaccount": {"name": meta["name"], "uid": meta.get("uid", "")}},
         "nbf": now,
         "sub": f"system:serviceaccount:{namespace}:{meta['name']}",
     }
@@ -90,8 +98,10 @@ def create_token(api: APIServer, namespace: str, name: str, body: object) -> dic
         raise StatusError.bad_request("the body of the request must be a TokenRequest object")
     kind, api_version = body.get("kind"), body.get("apiVersion")
     if (kind and kind != "TokenRequest") or (api_version and api_version != API_VERSION):
-        raise StatusError.bad_request(f"the body of the request was in an unknown format: expected a TokenRequest "
-                                      f"({API_VERSION}), got {kind or '?'} ({api_version or '?'})")
+        raise StatusError.bad_request(
+            f"the body of the request was in an unknown format: expected a TokenRequest "
+            f"({API_VERSION}), got {kind or '?'} ({api_version or '?'})"
+        )
     meta = body.get("metadata")
     if not isinstance(meta, dict):
         meta = {}
@@ -101,19 +111,24 @@ def create_token(api: APIServer, namespace: str, name: str, body: object) -> dic
     if seconds is None:
         seconds = DEFAULT_EXPIRATION_SECONDS
     if not isinstance(seconds, int) or isinstance(seconds, bool):
-        raise StatusError.bad_request("TokenRequest in version \"v1\" cannot be handled as a TokenRequest: "
-                                      "json: cannot unmarshal into Go struct field "
-                                      "TokenRequestSpec.spec.expirationSeconds of type int64")
+        raise StatusError.bad_request(
+            'TokenRequest in version "v1" cannot be handled as a TokenRequest: '
+            "json: cannot unmarshal into Go struct field "
+            "TokenRequestSpec.spec.expirationSeconds of type int64"
+        )
     if seconds < MIN_TOKEN_AGE_SECONDS:
         raise _invalid(name, "spec.expirationSeconds", seconds, "may not specify a duration less than 10 minutes")
     if seconds > MAX_TOKEN_AGE_SECONDS:
         raise _invalid(name, "spec.expirationSeconds", seconds, "may not specify a duration larger than 2^32 seconds")
     if meta.get("name") and meta["name"] != name:
-        raise _invalid(name, "metadata.name", f'"{meta["name"]}"',
-                       "must match the service account name if specified")
+        raise _invalid(name, "metadata.name", f'"{meta["name"]}"', "must match the service account name if specified")
     if meta.get("namespace") and meta["namespace"] != namespace:
-        raise _invalid(name, "metadata.namespace", f'"{meta["namespace"]}"',
-                       "must match the service account namespace if specified")
+        raise _invalid(
+            name,
+            "metadata.namespace",
+            f'"{meta["namespace"]}"',
+            "must match the service account namespace if specified",
+        )
     api._request("create", lookup("serviceaccounts"), namespace, name, "token")  # the step the dashboard shows
     kv = api.store.get(f"/registry/serviceaccounts/{namespace}/{name}")  # the registry's own read of the account
     if kv is None:
@@ -124,9 +139,12 @@ def create_token(api: APIServer, namespace: str, name: str, body: object) -> dic
     spec.update({"audiences": audiences, "expirationSeconds": seconds})
     spec.setdefault("boundObjectRef", None)
     return {
-        "kind": "TokenRequest", "apiVersion": API_VERSION,
+        "kind": "TokenRequest",
+        "apiVersion": API_VERSION,
         "metadata": {"name": name, "namespace": namespace, "creationTimestamp": clock.rfc3339(issued)},
         "spec": spec,
-        "status": {"token": sign(api, namespace, account, audiences, issued, seconds),
-                   "expirationTimestamp": clock.rfc3339(issued + dt.timedelta(seconds=seconds))},
+        "status": {
+            "token": sign(api, namespace, account, audiences, issued, seconds),
+            "expirationTimestamp": clock.rfc3339(issued + dt.timedelta(seconds=seconds)),
+        },
     }

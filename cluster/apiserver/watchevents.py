@@ -9,6 +9,7 @@ each change goes to every resource whose key prefix holds the key.
 Simplified: a changed object that leaves a selector is dropped rather than sent as DELETED, and
 an object that enters one arrives as MODIFIED; the watch cache is the database's history.
 """
+
 from __future__ import annotations
 
 import copy
@@ -34,8 +35,9 @@ def selected(obj: dict, labels: LabelSelector | None, fields: FieldSelector | No
     return not fields or fields.matches(obj)
 
 
-def watch_event(rt: ResourceType, raw: StoreEvent, labels: LabelSelector | None,
-                fields: FieldSelector | None) -> WatchEvent | None:
+def watch_event(
+    rt: ResourceType, raw: StoreEvent, labels: LabelSelector | None, fields: FieldSelector | None
+) -> WatchEvent | None:
     obj = raw.kv.value
     obj.setdefault("metadata", {})["resourceVersion"] = str(raw.kv.mod_revision)
     obj = strategy.present(rt, obj)

@@ -13,6 +13,7 @@ nothing and exits 0 in a container's script; in `kubectl exec` it says so on std
 An image the catalogue does not know has every tool, and its programs run as
 servers until stopped.
 """
+
 from __future__ import annotations
 
 import re
@@ -26,23 +27,55 @@ from cluster.container.shell import SHELLS, Res
 if TYPE_CHECKING:
     from cluster.container.shell import Shell
 
-BUSYBOX = frozenset("""sh ash cat echo sleep ls mkdir rmdir rm touch date env printenv hostname head tail tee grep egrep
+BUSYBOX = frozenset(
+    """sh ash cat echo sleep ls mkdir rmdir rm touch date env printenv hostname head tail tee grep egrep
 fgrep sed awk cut sort uniq wc true false test [ [[ expr seq yes id whoami uname kill killall ps top free df du mount
 umount find xargs tr basename dirname readlink realpath sync stat timeout watch dd base64 md5sum sha1sum sha256sum
 sha512sum gzip gunzip zcat tar unzip less more vi nohup usleep printf ln cp mv chmod chown chgrp nc telnet wget
 nslookup ping ping6 traceroute ifconfig ip route netstat hexdump od xxd bc dc cal clear reset which uptime nproc pwd
 pidof pgrep pkill nice renice su passwd adduser addgroup hwclock mknod mkfifo mktemp sum cksum comm diff patch cmp
 fold split tac rev nl paste install truncate shuf strings time arp hostid logger logname users who last lsof sysctl
-dmesg httpd tftp crond crontab fuser setsid chroot busybox""".split())
-GNU = frozenset("""sh bash cat echo sleep ls mkdir rmdir rm touch date env printenv hostname head tail tee grep egrep
+dmesg httpd tftp crond crontab fuser setsid chroot busybox""".split()
+)
+GNU = frozenset(
+    """sh bash cat echo sleep ls mkdir rmdir rm touch date env printenv hostname head tail tee grep egrep
 fgrep sed awk cut sort uniq wc true false test [ expr seq yes id whoami uname kill find xargs tr basename dirname
 readlink realpath sync stat timeout dd base64 md5sum sha1sum sha256sum sha512sum gzip gunzip zcat tar ln cp mv chmod
 chown chgrp printf nohup pwd nproc mktemp install truncate shuf tac nl od paste split fold comm cmp diff cksum sum
-df du mount umount su login hostid logname users who getent tty stty nice chroot mknod mkfifo which""".split())
-TOOLSETS = {"busybox": BUSYBOX, "alpine": BUSYBOX | {"apk"}, "debian": GNU | {"dash", "apt", "apt-get", "dpkg"},
-            "gnu": GNU | {"yum", "dnf", "microdnf", "rpm", "ps"}, "none": frozenset()}
-SHELL_ONLY = {":", "cd", "export", "exit", "unset", "set", "shift", "exec", "trap", "wait", "read", "eval", ".",
-              "source", "local", "break", "continue", "return", "command", "type", "umask", "ulimit", "readonly"}
+df du mount umount su login hostid logname users who getent tty stty nice chroot mknod mkfifo which""".split()
+)
+TOOLSETS = {
+    "busybox": BUSYBOX,
+    "alpine": BUSYBOX | {"apk"},
+    "debian": GNU | {"dash", "apt", "apt-get", "dpkg"},
+    "gnu": GNU | {"yum", "dnf", "microdnf", "rpm", "ps"},
+    "none": frozenset(),
+}
+SHELL_ONLY = {
+    ":",
+    "cd",
+    "export",
+    "exit",
+    "unset",
+    "set",
+    "shift",
+    "exec",
+    "trap",
+    "wait",
+    "read",
+    "eval",
+    ".",
+    "source",
+    "local",
+    "break",
+    "continue",
+    "return",
+    "command",
+    "type",
+    "umask",
+    "ulimit",
+    "readonly",
+}
 ALSO_BINARIES = {"echo", "printf", "test", "[", "true", "false", "pwd", "kill"}
 
 
@@ -53,8 +86,9 @@ def dispatch(sh: Shell, argv: list[str], stdin: str | None, env: dict[str, str],
     if scripted and (name in SHELL_ONLY or name in ALSO_BINARIES):
         return BUILTINS[name](sh, argv, stdin, env, nestable)
     if not available(sh, name):
-        return Res(127, err=sh.error(f"{name}: not found" if sh.host.dialect != "bash" else
-                                     f"{name}: command not found"))
+        return Res(
+            127, err=sh.error(f"{name}: not found" if sh.host.dialect != "bash" else f"{name}: command not found")
+        )
     if base in SHELLS:
         return run_shell(sh, argv, stdin, env, nestable)
     if base in programs.PROGRAMS and programs.ships(sh.host.image, base):
@@ -76,8 +110,13 @@ def available(sh: Shell, name: str) -> bool:
         return True
     base = name.rsplit("/", 1)[-1]
     userland = TOOLSETS.get(image.base, GNU)
-    if name in userland or base in userland or name in image.tools or base in image.tools or \
-            programs.ships(image, base):
+    if (
+        name in userland
+        or base in userland
+        or name in image.tools
+        or base in image.tools
+        or programs.ships(image, base)
+    ):
         return True
     if "/" in name:
         return sh.host.fs.is_file(resolve_path(sh.state["cwd"], name))
@@ -112,9 +151,12 @@ def run_shell(sh: Shell, argv: list[str], stdin: str | None, env: dict[str, str]
         try:
             source, args = sh.host.fs.read(path), rest
         except FsError:
-            return Res(127 if sh.host.dialect == "busybox" else 2,
-                       err=f"{argv[0].rsplit('/', 1)[-1]}: can't open '{rest[0]}': No such file or directory\n"
-                       if sh.host.dialect == "busybox" else sh.error(f"cannot open {rest[0]}: No such file"))
+            return Res(
+                127 if sh.host.dialect == "busybox" else 2,
+                err=f"{argv[0].rsplit('/', 1)[-1]}: can't open '{rest[0]}': No such file or directory\n"
+                if sh.host.dialect == "busybox"
+                else sh.error(f"cannot open {rest[0]}: No such file"),
+            )
     elif stdin is not None or sh.stdin_text is not None:
         source, args = stdin if stdin is not None else sh.stdin_text or "", [argv[0]]
     elif sh.host.stdin_open:
@@ -125,11 +167,13 @@ def run_shell(sh: Shell, argv: list[str], stdin: str | None, env: dict[str, str]
     if nestable:
         try:
             from cluster.container.shcompile import compile_script
+
             compile_script(source)
         except Exception as err:  # noqa: BLE001 - a syntax error is the nested shell's, status 2
             return Res(2, err=sh.error(str(err)))
         return Res(push=frame)
     from cluster.container.shcompile import compile_script
+
     try:
         code = compile_script(source)
     except Exception as err:  # noqa: BLE001
@@ -179,7 +223,7 @@ def b_set(sh: Shell, argv: list[str], stdin: str | None, env: dict, nestable: bo
     if len(argv) == 1:
         return Res(0, "".join(f"{k}='{v}'\n" for k, v in sorted(sh.state["vars"].items())))
     if "--" in argv:
-        sh.frame["args"] = sh.frame["args"][:1] + argv[argv.index("--") + 1:]
+        sh.frame["args"] = sh.frame["args"][:1] + argv[argv.index("--") + 1 :]
     return Res(0)  # -e, -x, -u and -o options are accepted and not applied
 
 
@@ -188,7 +232,7 @@ def b_shift(sh: Shell, argv: list[str], stdin: str | None, env: dict, nestable: 
     args = sh.frame["args"]
     if count > len(args) - 1:
         return Res(1, err=sh.error("shift: can't shift that many"))
-    sh.frame["args"] = args[:1] + args[1 + count:]
+    sh.frame["args"] = args[:1] + args[1 + count :]
     return Res(0)
 
 
@@ -258,6 +302,7 @@ def b_eval(sh: Shell, argv: list[str], stdin: str | None, env: dict, nestable: b
     if nestable:
         return Res(push=frame)
     from cluster.container.shcompile import compile_script
+
     return sh.run_nested_code(compile_script(source), stdin or "")
 
 
@@ -299,9 +344,14 @@ def b_echo(sh: Shell, argv: list[str], stdin: str | None, env: dict, nestable: b
 
 def b_printf(sh: Shell, argv: list[str], stdin: str | None, env: dict, nestable: bool) -> Res:
     if len(argv) < 2:
-        return Res(1, err="printf: usage: printf format [arguments]\n" if sh.host.dialect == "bash" else
-                   "printf: missing format\n" if sh.host.dialect == "busybox" else
-                   sh.error("printf: usage: printf format [arg ...]"))
+        return Res(
+            1,
+            err="printf: usage: printf format [arguments]\n"
+            if sh.host.dialect == "bash"
+            else "printf: missing format\n"
+            if sh.host.dialect == "busybox"
+            else sh.error("printf: usage: printf format [arg ...]"),
+        )
     fmt, args, out = argv[1], argv[2:], []
     while True:
         text, used = _format(fmt, args)
@@ -331,20 +381,45 @@ def b_kill(sh: Shell, argv: list[str], stdin: str | None, env: dict, nestable: b
 
 
 BUILTINS: dict[str, Callable[..., Res]] = {
-    ":": b_true, "true": b_true, "false": b_true, "exit": b_exit, "export": b_export, "readonly": b_export,
-    "local": b_export, "unset": b_unset, "set": b_set, "shift": b_shift, "cd": b_cd, "pwd": b_pwd, "exec": b_exec,
-    "trap": b_trap, "wait": b_wait, "read": b_read, "eval": b_eval, ".": b_source, "source": b_source,
-    "command": b_command, "type": b_command, "umask": b_noop, "ulimit": b_noop, "break": b_noop,
-    "continue": b_noop, "return": b_noop, "echo": b_echo, "printf": b_printf, "test": b_test, "[": b_test,
-    "kill": b_kill}
+    ":": b_true,
+    "true": b_true,
+    "false": b_true,
+    "exit": b_exit,
+    "export": b_export,
+    "readonly": b_export,
+    "local": b_export,
+    "unset": b_unset,
+    "set": b_set,
+    "shift": b_shift,
+    "cd": b_cd,
+    "pwd": b_pwd,
+    "exec": b_exec,
+    "trap": b_trap,
+    "wait": b_wait,
+    "read": b_read,
+    "eval": b_eval,
+    ".": b_source,
+    "source": b_source,
+    "command": b_command,
+    "type": b_command,
+    "umask": b_noop,
+    "ulimit": b_noop,
+    "break": b_noop,
+    "continue": b_noop,
+    "return": b_noop,
+    "echo": b_echo,
+    "printf": b_printf,
+    "test": b_test,
+    "[": b_test,
+    "kill": b_kill,
+}
 
 
 def _escapes(text: str) -> tuple[str, bool]:
     """echo's backslash escapes; True when `\\c` stops the output."""
     stop = "\\c" in text
     text = text.split("\\c", 1)[0]
-    table = {"\\n": "\n", "\\t": "\t", "\\\\": "\\", "\\a": "\a", "\\b": "\b", "\\r": "\r", "\\v": "\v",
-             "\\f": "\f"}
+    table = {"\\n": "\n", "\\t": "\t", "\\\\": "\\", "\\a": "\a", "\\b": "\b", "\\r": "\r", "\\v": "\v", "\\f": "\f"}
     return re.sub(r"\\[ntabrvf\\]", lambda m: table[m.group(0)], text), stop
 
 
@@ -353,7 +428,7 @@ def _format(fmt: str, args: list[str]) -> tuple[str, int]:
     while i < len(fmt):
         c = fmt[i]
         if c == "\\" and i + 1 < len(fmt):
-            out.append(_escapes(fmt[i:i + 2])[0])
+            out.append(_escapes(fmt[i : i + 2])[0])
             i += 2
             continue
         if c == "%" and i + 1 < len(fmt):
@@ -398,7 +473,7 @@ def _test(sh: Shell, args: list[str]) -> bool:
     if "-a" in args[1:-1] or "-o" in args[1:-1]:
         op = "-o" if "-o" in args[1:-1] else "-a"
         at = args.index(op, 1)
-        left, right = _test(sh, args[:at]), _test(sh, args[at + 1:])
+        left, right = _test(sh, args[:at]), _test(sh, args[at + 1 :])
         return (left or right) if op == "-o" else (left and right)
     if len(args) == 1:
         return args[0] != ""
@@ -411,10 +486,19 @@ def _test(sh: Shell, args: list[str]) -> bool:
 
 def _unary(sh: Shell, op: str, operand: str) -> bool:
     fs, path = sh.host.fs, resolve_path(sh.state["cwd"], operand)
-    checks = {"-z": lambda: operand == "", "-n": lambda: operand != "", "-e": lambda: fs.exists(path),
-              "-f": lambda: fs.is_file(path), "-d": lambda: fs.is_dir(path), "-s": lambda: fs.is_file(path)
-              and fs.read(path) != "", "-r": lambda: fs.exists(path), "-w": lambda: fs.exists(path),
-              "-x": lambda: fs.exists(path), "-L": lambda: False, "-h": lambda: False}
+    checks = {
+        "-z": lambda: operand == "",
+        "-n": lambda: operand != "",
+        "-e": lambda: fs.exists(path),
+        "-f": lambda: fs.is_file(path),
+        "-d": lambda: fs.is_dir(path),
+        "-s": lambda: fs.is_file(path) and fs.read(path) != "",
+        "-r": lambda: fs.exists(path),
+        "-w": lambda: fs.exists(path),
+        "-x": lambda: fs.exists(path),
+        "-L": lambda: False,
+        "-h": lambda: False,
+    }
     if op not in checks:
         raise ValueError(f"{op}: unexpected operator")
     return bool(checks[op]())
@@ -425,8 +509,14 @@ def _binary(left: str, op: str, right: str) -> bool:
         return left == right
     if op == "!=":
         return left != right
-    numeric = {"-eq": int.__eq__, "-ne": int.__ne__, "-lt": int.__lt__, "-le": int.__le__, "-gt": int.__gt__,
-               "-ge": int.__ge__}
+    numeric = {
+        "-eq": int.__eq__,
+        "-ne": int.__ne__,
+        "-lt": int.__lt__,
+        "-le": int.__le__,
+        "-gt": int.__gt__,
+        "-ge": int.__ge__,
+    }
     if op in numeric:
         try:
             return bool(numeric[op](int(left), int(right)))

@@ -19,6 +19,7 @@ starts (a real configMap volume follows later changes within a minute); subPathE
 and file modes are not modelled; a projected service-account token is a JWT with the
 claims kube-apiserver puts in it but a signature of the simulation's own.
 """
+
 from __future__ import annotations
 
 import base64
@@ -57,11 +58,13 @@ class Names:
 # -- the command ---------------------------------------------------------------------------------
 def expand(text: str, env: dict[str, str]) -> str:
     """Kubernetes' $(VAR) expansion (third_party/forked/golang/expansion): unknown names stay as written."""
+
     def replace(match: re.Match) -> str:
         if match.group(0) == "$$":
             return "$"
         name = match.group(1)
         return env[name] if name in env else match.group(0)
+
     return re.sub(r"\$\$|\$\(([A-Za-z_][A-Za-z0-9_.\-]*)\)", replace, text)
 
 
@@ -78,11 +81,16 @@ def command_line(spec: dict, image: Image, env: dict[str, str]) -> list[str]:
 
 
 # -- the environment -----------------------------------------------------------------------------
-def environment(api: APIServer, pod: dict, spec: dict, image: Image, node: dict | None = None,
-                started: str | None = None) -> dict[str, str]:
+def environment(
+    api: APIServer, pod: dict, spec: dict, image: Image, node: dict | None = None, started: str | None = None
+) -> dict[str, str]:
     """The process's environment; ConfigError when a reference cannot be resolved."""
-    env = {"PATH": PATH, **dict(image.env), "HOSTNAME": pod["metadata"]["name"],
-           "HOME": "/root" if image.user == "root" else f"/home/{image.user}"}
+    env = {
+        "PATH": PATH,
+        **dict(image.env),
+        "HOSTNAME": pod["metadata"]["name"],
+        "HOME": "/root" if image.user == "root" else f"/home/{image.user}",
+    }
     if (pod.get("spec") or {}).get("enableServiceLinks", True) is not False:
         env.update(service_links(api, pod["metadata"].get("namespace", "default"), started))
     else:
@@ -104,13 +112,13 @@ def _env_from(api: APIServer, namespace: str, source: dict) -> dict[str, str]:
         if ref is None:
             continue
         data = _object_data(api, resource, namespace, ref.get("name", ""), bool(ref.get("optional")))
-        return {prefix + k: v for k, v in (data or {}).items() if re.fullmatch(r"[-._a-zA-Z][-._a-zA-Z0-9]*",
-                                                                            prefix + k)}
+        return {
+            prefix + k: v for k, v in (data or {}).items() if re.fullmatch(r"[-._a-zA-Z][-._a-zA-Z0-9]*", prefix + k)
+        }
     return {}
 
 
-def _env_value(api: APIServer, pod: dict, spec: dict, var: dict, env: dict[str, str], node: dict | None
-               ) -> str | None:
+def _env_value(api: APIServer, pod: dict, spec: dict, var: dict, env: dict[str, str], node: dict | None) -> str | None:
     if "valueFrom" not in var:
         return expand(str(var.get("value", "")), env)
     source = var["valueFrom"]
@@ -159,12 +167,17 @@ def _b64(value: str) -> str:
 
 def field_value(pod: dict, path: str) -> str:
     meta, status, spec = pod["metadata"], pod.get("status") or {}, pod.get("spec") or {}
-    simple = {"metadata.name": meta.get("name", ""), "metadata.namespace": meta.get("namespace", ""),
-              "metadata.uid": meta.get("uid", ""), "spec.nodeName": spec.get("nodeName", ""),
-              "spec.serviceAccountName": spec.get("serviceAccountName", "default"),
-              "status.hostIP": status.get("hostIP", ""), "status.podIP": status.get("podIP", ""),
-              "status.podIPs": ",".join(i.get("ip", "") for i in status.get("podIPs") or []),
-              "status.hostIPs": ",".join(i.get("ip", "") for i in status.get("hostIPs") or [])}
+    simple = {
+        "metadata.name": meta.get("name", ""),
+        "metadata.namespace": meta.get("namespace", ""),
+        "metadata.uid": meta.get("uid", ""),
+        "spec.nodeName": spec.get("nodeName", ""),
+        "spec.serviceAccountName": spec.get("serviceAccountName", "default"),
+        "status.hostIP": status.get("hostIP", ""),
+        "status.podIP": status.get("podIP", ""),
+        "status.podIPs": ",".join(i.get("ip", "") for i in status.get("podIPs") or []),
+        "status.hostIPs": ",".join(i.get("ip", "") for i in status.get("hostIPs") or []),
+    }
     if path in simple:
         return simple[path]
     match = re.fullmatch(r"metadata\.(labels|annotations)\['(.+)'\]", path)
@@ -191,8 +204,7 @@ def resource_value(spec: dict, ref: dict, node: dict | None) -> str:
     return str(whole)
 
 
-def service_links(api: APIServer, namespace: str, started: str | None, only_master: bool = False
-                  ) -> dict[str, str]:
+def service_links(api: APIServer, namespace: str, started: str | None, only_master: bool = False) -> dict[str, str]:
     """{SVC}_SERVICE_HOST, {SVC}_PORT_80_TCP, … for the Services that existed when the container started."""
     services = [s for s in api.list("services", namespace)["items"]] if not only_master else []
     if namespace != "default" or only_master:
@@ -230,16 +242,23 @@ def kubelet_files(pod: dict, ip: str) -> dict[str, str]:
     meta, spec = pod["metadata"], pod.get("spec") or {}
     name, namespace = meta["name"], meta.get("namespace", "default")
     hostname = spec.get("hostname") or name
-    fqdn = f"{hostname}.{spec['subdomain']}.{namespace}.svc.cluster.local\t{hostname}" if spec.get("subdomain") \
+    fqdn = (
+        f"{hostname}.{spec['subdomain']}.{namespace}.svc.cluster.local\t{hostname}"
+        if spec.get("subdomain")
         else hostname
-    hosts = ("# Kubernetes-managed hosts file.\n127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n"
-             "fe00::0\tip6-localnet\nfe00::0\tip6-mcastprefix\nfe00::1\tip6-allnodes\nfe00::2\tip6-allrouters\n"
-             + (f"{ip}\t{fqdn}\n" if ip else ""))
+    )
+    hosts = (
+        "# Kubernetes-managed hosts file.\n127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n"
+        "fe00::0\tip6-localnet\nfe00::0\tip6-mcastprefix\nfe00::1\tip6-allnodes\nfe00::2\tip6-allrouters\n"
+        + (f"{ip}\t{fqdn}\n" if ip else "")
+    )
     for alias in spec.get("hostAliases") or []:
         aliases = "\t".join(alias.get("hostnames") or [])
         hosts += f"\n# Entries added by HostAliases.\n{alias.get('ip')}\t" + aliases + "\n"
-    resolv = (f"search {namespace}.svc.cluster.local svc.cluster.local cluster.local\nnameserver 10.96.0.10\n"
-              f"options ndots:5\n")
+    resolv = (
+        f"search {namespace}.svc.cluster.local svc.cluster.local cluster.local\nnameserver 10.96.0.10\n"
+        f"options ndots:5\n"
+    )
     return {"/etc/hosts": hosts, "/etc/hostname": hostname + "\n", "/etc/resolv.conf": resolv}
 
 
@@ -263,8 +282,17 @@ def volume_layer(api: APIServer, pod: dict, volume: dict) -> Layer:
     return Layer(cluster, "volume", f"{uid}/{name}", read_only=any(k in volume for k in PROJECTED))
 
 
-def container_fs(api: APIServer, pod: dict, spec: dict, image: Image, names: Names, ip: str,
-                 dry: bool = False, layers: dict[str, Layer] | None = None, fresh: bool = False) -> ContainerFS:
+def container_fs(
+    api: APIServer,
+    pod: dict,
+    spec: dict,
+    image: Image,
+    names: Names,
+    ip: str,
+    dry: bool = False,
+    layers: dict[str, Layer] | None = None,
+    fresh: bool = False,
+) -> ContainerFS:
     """The container's tree; `layers` shares the pod's volumes between the containers of one run;
     `fresh`: a container being created, whose writable layer is still empty."""
     volumes = {v["name"]: v for v in (pod.get("spec") or {}).get("volumes") or []}
@@ -277,8 +305,14 @@ def container_fs(api: APIServer, pod: dict, spec: dict, image: Image, names: Nam
         if volume["name"] not in layers:
             layers[volume["name"]] = volume_layer(api, pod, volume)
         layer = layers[volume["name"]]
-        mounts.append(Mount(mount.get("mountPath", "/"), layer, mount.get("subPath", ""),
-                            bool(mount.get("readOnly")) or layer.read_only))
+        mounts.append(
+            Mount(
+                mount.get("mountPath", "/"),
+                layer,
+                mount.get("subPath", ""),
+                bool(mount.get("readOnly")) or layer.read_only,
+            )
+        )
     files = {**dict(image.files), **kubelet_files(pod, ip)}
     upper = Layer(api.cluster, "rootfs", names.key, entries={} if fresh else None)
     return ContainerFS(upper, files, mounts, {image.workdir} if image.workdir else set(), dry=dry)
@@ -304,22 +338,27 @@ def _write_volume(cluster_id: int, name: str, entries: dict) -> None:
     import orjson
 
     from cluster.dbcursor import DriverCursor
+
     table = RuntimeState._meta.db_table
     with DriverCursor() as cursor:
         cast = "::jsonb" if cursor.vendor == "postgresql" else ""
-        cursor.execute(f"INSERT INTO {table} (cluster_id, scope, name, data) VALUES (%s, 'volume', %s, %s{cast}) "
-                       f"ON CONFLICT (cluster_id, scope, name) DO UPDATE SET data = excluded.data",
-                       [cluster_id, name, orjson.dumps(entries).decode()])
+        cursor.execute(
+            f"INSERT INTO {table} (cluster_id, scope, name, data) VALUES (%s, 'volume', %s, %s{cast}) "
+            f"ON CONFLICT (cluster_id, scope, name) DO UPDATE SET data = excluded.data",
+            [cluster_id, name, orjson.dumps(entries).decode()],
+        )
 
 
-def _projection(api: APIServer, pod: dict, namespace: str, volume: dict, node: dict | None = None
-                ) -> dict[str, str] | None:
+def _projection(
+    api: APIServer, pod: dict, namespace: str, volume: dict, node: dict | None = None
+) -> dict[str, str] | None:
     name = volume["name"]
     if "configMap" in volume or "secret" in volume:
         kind = "configMap" if "configMap" in volume else "secret"
         source = volume[kind]
-        return _object_files(api, namespace, name, kind, source,
-                             source.get("name") if kind == "configMap" else source.get("secretName"))
+        return _object_files(
+            api, namespace, name, kind, source, source.get("name") if kind == "configMap" else source.get("secretName")
+        )
     if "downwardAPI" in volume:
         return _downward_files(pod, volume["downwardAPI"])
     if "projected" in volume:  # projected.go: every source's files in one directory
@@ -333,21 +372,24 @@ def _projection(api: APIServer, pod: dict, namespace: str, volume: dict, node: d
             elif "serviceAccountToken" in source:
                 token = source["serviceAccountToken"]
                 files[token.get("path", "token")] = service_account_token(
-                    api, pod, int(token.get("expirationSeconds") or 3600), token.get("audience") or "", node)
+                    api, pod, int(token.get("expirationSeconds") or 3600), token.get("audience") or "", node
+                )
         return files
     return None
 
 
-def _object_files(api: APIServer, namespace: str, volume: str, kind: str, source: dict, name: str | None
-                  ) -> dict[str, str]:
+def _object_files(
+    api: APIServer, namespace: str, volume: str, kind: str, source: dict, name: str | None
+) -> dict[str, str]:
     """A configMap or secret volume (or projected source): a file per key, or per item."""
     resource = "configmaps" if kind == "configMap" else "secrets"
     optional = bool(source.get("optional"))
     try:
         data = _object_data(api, resource, namespace, name or "", optional)
     except ConfigError:
-        raise ConfigError(f'MountVolume.SetUp failed for volume "{volume}" : '
-                          f'{kind.lower()} "{name}" not found') from None
+        raise ConfigError(
+            f'MountVolume.SetUp failed for volume "{volume}" : {kind.lower()} "{name}" not found'
+        ) from None
     data = data or {}
     if not source.get("items"):
         return dict(data)
@@ -356,19 +398,25 @@ def _object_files(api: APIServer, namespace: str, volume: str, kind: str, source
         if item.get("key") not in data:
             if optional:
                 continue
-            raise ConfigError(f'MountVolume.SetUp failed for volume "{volume}" : {kind.lower()} references '
-                              f'non-existent {"config" if kind == "configMap" else "secret"} key: {item.get("key")}')
+            raise ConfigError(
+                f'MountVolume.SetUp failed for volume "{volume}" : {kind.lower()} references '
+                f"non-existent {'config' if kind == 'configMap' else 'secret'} key: {item.get('key')}"
+            )
         files[item.get("path") or item["key"]] = data[item["key"]]
     return files
 
 
 def _downward_files(pod: dict, source: dict) -> dict[str, str]:
-    return {item["path"]: field_value(pod, (item.get("fieldRef") or {}).get("fieldPath", ""))
-            for item in source.get("items") or [] if item.get("fieldRef")}
+    return {
+        item["path"]: field_value(pod, (item.get("fieldRef") or {}).get("fieldPath", ""))
+        for item in source.get("items") or []
+        if item.get("fieldRef")
+    }
 
 
-def service_account_token(api: APIServer, pod: dict, expiration: int, audience: str = "", node: dict | None = None
-                          ) -> str:
+def service_account_token(
+    api: APIServer, pod: dict, expiration: int, audience: str = "", node: dict | None = None
+) -> str:
     """The bound service account token the kubelet asks for (TokenRequest) and writes to the projected volume:
     a JWT with kube-apiserver's claims (audience, expiry, issuer, the pod, its node and its ServiceAccount).
 
@@ -386,21 +434,31 @@ def service_account_token(api: APIServer, pod: dict, expiration: int, audience: 
     node_name = spec.get("nodeName", "")
     node_uid = (node or {}).get("metadata", {}).get("uid") or _uid_of(api, "nodes", None, node_name)
     sa_uid = _uid_of(api, "serviceaccounts", namespace, account)  # "" where ServiceAccounts are not served
-    claims = {"aud": [audience or issuer], "exp": issued + expiration, "iat": issued, "iss": issuer,
-              "jti": str(uuid.UUID(hashlib.md5(seed.encode()).hexdigest())),  # noqa: S324 - an id, not security
-              "kubernetes.io": {"namespace": namespace,
-                                "node": {"name": node_name, "uid": node_uid},
-                                "pod": {"name": meta.get("name", ""), "uid": meta.get("uid", "")},
-                                "serviceaccount": {"name": account, "uid": sa_uid},
-                                "warnafter": issued + min(expiration, 3600)},
-              "nbf": issued, "sub": f"system:serviceaccount:{namespace}:{account}"}
+    claims = {
+        "aud": [audience or issuer],
+        "exp": issued + expiration,
+        "iat": issued,
+        "iss": issuer,
+        "jti": str(uuid.UUID(hashlib.md5(seed.encode()).hexdigest())),  # noqa: S324 - an id, not security
+        "kubernetes.io": {
+            "namespace": namespace,
+            "node": {"name": node_name, "uid": node_uid},
+            "pod": {"name": meta.get("name", ""), "uid": meta.get("uid", "")},
+            "serviceaccount": {"name": account, "uid": sa_uid},
+            "warnafter": issued + min(expiration, 3600),
+        },
+        "nbf": issued,
+        "sub": f"system:serviceaccount:{namespace}:{account}",
+    }
     header = {"alg": "RS256", "kid": hashlib.sha256(f"{api.cluster.seed}:kid".encode()).hexdigest()[:43]}
 
     def b64(raw: bytes) -> str:
         return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
-    signing = f"{b64(json.dumps(header, separators=(',', ':')).encode())}." \
-              f"{b64(json.dumps(claims, separators=(',', ':')).encode())}"
+    signing = (
+        f"{b64(json.dumps(header, separators=(',', ':')).encode())}."
+        f"{b64(json.dumps(claims, separators=(',', ':')).encode())}"
+    )
     signature = b"".join(hashlib.sha256(f"{seed}:{signing}:{i}".encode()).digest() for i in range(8))
     return f"{signing}.{b64(signature)}"
 
@@ -413,17 +471,32 @@ def _uid_of(api: APIServer, resource: str, namespace: str | None, name: str) -> 
 
 
 # -- putting it together ----------------------------------------------------------------------------
-def make_host(api: APIServer, pod: dict, spec: dict, names: Names, node: dict | None, dry: bool = False,
-              ip: str = "", layers: dict[str, Layer] | None = None, fresh: bool = False) -> Host:
+def make_host(
+    api: APIServer,
+    pod: dict,
+    spec: dict,
+    names: Names,
+    node: dict | None,
+    dry: bool = False,
+    ip: str = "",
+    layers: dict[str, Layer] | None = None,
+    fresh: bool = False,
+) -> Host:
     image = image_config(spec["image"])
     ip = ip or (pod.get("status") or {}).get("podIP", "")
     capacity = ((node or {}).get("status") or {}).get("capacity") or {}
     limit = ((spec.get("resources") or {}).get("limits") or {}).get("memory")
     info = ((node or {}).get("status") or {}).get("nodeInfo") or {}
-    return Host(fs=container_fs(api, pod, spec, image, names, ip, dry, layers, fresh), image=image,
-                hostname=(pod.get("spec") or {}).get("hostname") or pod["metadata"]["name"],
-                namespace=pod["metadata"].get("namespace", "default"), pod_ip=ip,
-                stdin_open=bool(spec.get("stdin")), pod=pod, spec=spec,
-                cpus=int(parse_quantity(str(capacity.get("cpu", "2")))) or 2,
-                kernel=info.get("kernelVersion", "6.1.0-kubeclass"),
-                memory_limit=int(parse_quantity(str(limit))) if limit else 0)
+    return Host(
+        fs=container_fs(api, pod, spec, image, names, ip, dry, layers, fresh),
+        image=image,
+        hostname=(pod.get("spec") or {}).get("hostname") or pod["metadata"]["name"],
+        namespace=pod["metadata"].get("namespace", "default"),
+        pod_ip=ip,
+        stdin_open=bool(spec.get("stdin")),
+        pod=pod,
+        spec=spec,
+        cpus=int(parse_quantity(str(capacity.get("cpu", "2")))) or 2,
+        kernel=info.get("kernelVersion", "6.1.0-kubeclass"),
+        memory_limit=int(parse_quantity(str(limit))) if limit else 0,
+    )

@@ -10,6 +10,7 @@ Simplified: only the options listed in each function are understood; grep matche
 pattern with nested repetition literally (a regular expression could take exponential
 time); sed and awk know only the one-liners named above.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -111,8 +112,9 @@ def u_rmdir(sh: Shell, argv: list[str], stdin: str | None) -> Res:
             sh.host.fs.remove(path, sh.t, recursive=True)
         except FsError as e:
             status = 1
-            err.append(f"rmdir: failed to remove '{name}': {_text(e)}\n" if _gnu(sh)
-                       else f"rmdir: '{name}': {_text(e)}\n")
+            err.append(
+                f"rmdir: failed to remove '{name}': {_text(e)}\n" if _gnu(sh) else f"rmdir: '{name}': {_text(e)}\n"
+            )
     return Res(status, err="".join(err))
 
 
@@ -123,8 +125,13 @@ def u_ls(sh: Shell, argv: list[str], stdin: str | None) -> Res:
     for name in names:
         path = _path(sh, name)
         try:
-            entries = sh.host.fs.listdir(path) if sh.host.fs.is_dir(path) else [name] if sh.host.fs.is_file(path) \
+            entries = (
+                sh.host.fs.listdir(path)
+                if sh.host.fs.is_dir(path)
+                else [name]
+                if sh.host.fs.is_file(path)
                 else sh.host.fs.listdir(path)
+            )
         except FsError as e:
             status = 2 if _gnu(sh) else 1
             err.append(f"ls: cannot access '{name}': {_text(e)}\n" if _gnu(sh) else f"ls: {name}: {_text(e)}\n")
@@ -177,6 +184,7 @@ def u_cp(sh: Shell, argv: list[str], stdin: str | None) -> Res:
 
 def _text(err: FsError) -> str:
     from cluster.container.fs import MESSAGES
+
     return MESSAGES.get(err.errno, err.errno)
 
 
@@ -221,8 +229,9 @@ def u_tail(sh: Shell, argv: list[str], stdin: str | None) -> Res:
     texts, err = _inputs(sh, argv, stdin, ("-n", "-c", "-s"))
     count = _count(argv, 10)
     out = "".join("".join(t.splitlines(keepends=True)[-count:]) if count else "" for t in texts)
-    follow = any(a in ("-f", "-F", "--follow") or (a.startswith("-") and "f" in a.lower() and "n" not in a)
-                 for a in argv[1:])
+    follow = any(
+        a in ("-f", "-F", "--follow") or (a.startswith("-") and "f" in a.lower() and "n" not in a) for a in argv[1:]
+    )
     names = [a for a in argv[1:] if not a.startswith("-") and not a.isdigit()]
     if follow and names:
         path = _path(sh, names[-1])
@@ -234,8 +243,11 @@ def u_tail(sh: Shell, argv: list[str], stdin: str | None) -> Res:
 def u_rev(sh: Shell, argv: list[str], stdin: str | None) -> Res:
     """rev (util-linux, busybox): each line's characters in reverse order."""
     texts, err = _inputs(sh, argv, stdin)
-    out = "".join(line.rstrip("\n")[::-1] + ("\n" if line.endswith("\n") else "")
-                  for text in texts for line in text.splitlines(keepends=True))
+    out = "".join(
+        line.rstrip("\n")[::-1] + ("\n" if line.endswith("\n") else "")
+        for text in texts
+        for line in text.splitlines(keepends=True)
+    )
     return Res(1 if err else 0, out, err)
 
 
@@ -259,8 +271,12 @@ def u_grep(sh: Shell, argv: list[str], stdin: str | None) -> Res:
     flags = "".join(a[1:] for a in argv[1:] if a.startswith("-") and not a.startswith("--"))
     rest = [a for a in argv[1:] if not a.startswith("-")]
     if not rest:
-        return Res(2, err="Usage: grep [OPTIONS] PATTERN [FILE]...\n" if not _gnu(sh) else
-                   "Usage: grep [OPTION]... PATTERNS [FILE]...\n")
+        return Res(
+            2,
+            err="Usage: grep [OPTIONS] PATTERN [FILE]...\n"
+            if not _gnu(sh)
+            else "Usage: grep [OPTION]... PATTERNS [FILE]...\n",
+        )
     pattern, files = rest[0], rest[1:]
     texts, err = _inputs(sh, ["grep", *files], stdin)
     matcher = _matcher(pattern, "i" in flags, "F" in flags)
@@ -289,10 +305,21 @@ def u_seq(sh: Shell, argv: list[str], stdin: str | None) -> Res:
     try:
         numbers = [int(a) for a in argv[1:]]
     except ValueError:
-        return Res(1, err=f"seq: invalid number '{argv[-1]}'\n" if not _gnu(sh) else
-                   f"seq: invalid floating point argument: '{argv[-1]}'\n")
-    first, step, last = (1, 1, numbers[0]) if len(numbers) == 1 else (numbers[0], 1, numbers[1]) \
-        if len(numbers) == 2 else tuple(numbers[:3]) if len(numbers) >= 3 else (1, 1, 0)
+        return Res(
+            1,
+            err=f"seq: invalid number '{argv[-1]}'\n"
+            if not _gnu(sh)
+            else f"seq: invalid floating point argument: '{argv[-1]}'\n",
+        )
+    first, step, last = (
+        (1, 1, numbers[0])
+        if len(numbers) == 1
+        else (numbers[0], 1, numbers[1])
+        if len(numbers) == 2
+        else tuple(numbers[:3])
+        if len(numbers) >= 3
+        else (1, 1, 0)
+    )
     if len(numbers) >= 3:
         first, step, last = numbers[0], numbers[1], numbers[2]
     values = range(first, last + (1 if step > 0 else -1), step) if step else []
@@ -304,7 +331,7 @@ def u_basename(sh: Shell, argv: list[str], stdin: str | None) -> Res:
         return Res(1, err="basename: missing operand\n")
     name = argv[1].rstrip("/").rsplit("/", 1)[-1] or "/"
     if len(argv) > 2 and name.endswith(argv[2]) and name != argv[2]:
-        name = name[:-len(argv[2])]
+        name = name[: -len(argv[2])]
     return Res(0, name + "\n")
 
 
@@ -320,9 +347,19 @@ def u_expr(sh: Shell, argv: list[str], stdin: str | None) -> Res:
     if len(args) == 3 and args[1] in ("+", "-", "*", "/", "%", "<", ">", "=", "!=", "<=", ">="):
         try:
             a, b = int(args[0]), int(args[2])
-            value = {"+": a + b, "-": a - b, "*": a * b, "/": int(a / b) if b else None, "%": a % b if b else None,
-                     "<": int(a < b), ">": int(a > b), "=": int(a == b), "!=": int(a != b), "<=": int(a <= b),
-                     ">=": int(a >= b)}[args[1]]
+            value = {
+                "+": a + b,
+                "-": a - b,
+                "*": a * b,
+                "/": int(a / b) if b else None,
+                "%": a % b if b else None,
+                "<": int(a < b),
+                ">": int(a > b),
+                "=": int(a == b),
+                "!=": int(a != b),
+                "<=": int(a <= b),
+                ">=": int(a >= b),
+            }[args[1]]
         except (ValueError, ZeroDivisionError):
             return Res(2, err="expr: non-integer argument\n")
         if value is None:
@@ -337,15 +374,23 @@ def u_expr(sh: Shell, argv: list[str], stdin: str | None) -> Res:
 def u_sleep(sh: Shell, argv: list[str], stdin: str | None) -> Res:
     total = 0.0
     if len(argv) < 2:
-        return Res(1, err="sleep: missing operand\n" if _gnu(sh) else "BusyBox v1.36.1 (2023-05-18 22:34:17 UTC) "
-                   "multi-call binary.\n\nUsage: sleep [N]...\n")
+        return Res(
+            1,
+            err="sleep: missing operand\n"
+            if _gnu(sh)
+            else "BusyBox v1.36.1 (2023-05-18 22:34:17 UTC) multi-call binary.\n\nUsage: sleep [N]...\n",
+        )
     for arg in argv[1:]:
         if arg in ("infinity", "inf"):
             return Res(block={"kind": "sleep"})
         match = re.fullmatch(r"(\d+(?:\.\d*)?|\.\d+)([smhd]?)", arg)
         if not match:
-            return Res(1, err=f"sleep: invalid time interval '{arg}'\nTry 'sleep --help' for more information.\n"
-                       if _gnu(sh) else f"sleep: invalid number '{arg}'\n")
+            return Res(
+                1,
+                err=f"sleep: invalid time interval '{arg}'\nTry 'sleep --help' for more information.\n"
+                if _gnu(sh)
+                else f"sleep: invalid number '{arg}'\n",
+            )
         total += float(match.group(1)) * {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}[match.group(2)]
     return Res(0, seconds=total)
 
@@ -372,6 +417,7 @@ def u_printenv(sh: Shell, argv: list[str], stdin: str | None) -> Res:
         assignments = dict(a.split("=", 1) for a in argv[1:] if "=" in a and not a.startswith("-"))
         at = argv.index(names[0])
         from cluster.container.commands import dispatch
+
         return dispatch(sh, argv[at:], stdin, assignments, nestable=False)
     if names:
         found = [env[n] for n in names if n in env]
@@ -383,8 +429,9 @@ def u_id(sh: Shell, argv: list[str], stdin: str | None) -> Res:
     user = sh.host.image.user
     if user == "root":
         return Res(0, "uid=0(root) gid=0(root) groups=0(root)" + (",10(wheel)" if not _gnu(sh) else "") + "\n")
-    return Res(0, f"uid=100({user}) gid=101({user.replace('_user', '_group')}) "
-                  f"groups=101({user.replace('_user', '_group')})\n")
+    return Res(
+        0, f"uid=100({user}) gid=101({user.replace('_user', '_group')}) groups=101({user.replace('_user', '_group')})\n"
+    )
 
 
 def u_whoami(sh: Shell, argv: list[str], stdin: str | None) -> Res:
@@ -410,10 +457,17 @@ def u_nproc(sh: Shell, argv: list[str], stdin: str | None) -> Res:
 def u_ps(sh: Shell, argv: list[str], stdin: str | None) -> Res:
     command = " ".join(sh.host.command) or sh.state.get("pid1", "sh")
     if _gnu(sh):
-        return Res(0, f"    PID TTY          TIME CMD\n      1 ?        00:00:00 {sh.state.get('pid1', 'sh')}\n"
-                      f"     42 ?        00:00:00 ps\n")
-    return Res(0, f"PID   USER     TIME  COMMAND\n    1 {sh.host.image.user:<8} 0:00 {command}\n"
-                  f"   42 {sh.host.image.user:<8} 0:00 ps {' '.join(argv[1:])}".rstrip() + "\n")
+        return Res(
+            0,
+            f"    PID TTY          TIME CMD\n      1 ?        00:00:00 {sh.state.get('pid1', 'sh')}\n"
+            f"     42 ?        00:00:00 ps\n",
+        )
+    return Res(
+        0,
+        f"PID   USER     TIME  COMMAND\n    1 {sh.host.image.user:<8} 0:00 {command}\n"
+        f"   42 {sh.host.image.user:<8} 0:00 ps {' '.join(argv[1:])}".rstrip()
+        + "\n",
+    )
 
 
 def u_cut(sh: Shell, argv: list[str], stdin: str | None) -> Res:
@@ -421,8 +475,9 @@ def u_cut(sh: Shell, argv: list[str], stdin: str | None) -> Res:
     delim = next((a[2:] or args[i + 1] for i, a in enumerate(args) if a.startswith("-d")), "\t")
     fields = next((a[2:] or args[i + 1] for i, a in enumerate(args) if a.startswith("-f")), "")
     chars = next((a[2:] or args[i + 1] for i, a in enumerate(args) if a.startswith("-c")), "")
-    texts, err = _inputs(sh, ["cut"] + [a for a in args if not a.startswith("-") and a not in (delim, fields, chars)],
-                         stdin)
+    texts, err = _inputs(
+        sh, ["cut"] + [a for a in args if not a.startswith("-") and a not in (delim, fields, chars)], stdin
+    )
     wanted = _ranges(fields or chars)
     out = []
     for line in "".join(texts).splitlines():
@@ -449,8 +504,11 @@ def u_sort(sh: Shell, argv: list[str], stdin: str | None) -> Res:
     texts, err = _inputs(sh, argv, stdin)
     flags = "".join(a[1:] for a in argv[1:] if a.startswith("-"))
     lines = "".join(texts).splitlines()
-    key = (lambda x: float(x.split()[0]) if x.split() and x.split()[0].lstrip("-").replace(".", "", 1).isdigit()
-           else 0.0) if "n" in flags else None
+    key = (
+        (lambda x: float(x.split()[0]) if x.split() and x.split()[0].lstrip("-").replace(".", "", 1).isdigit() else 0.0)
+        if "n" in flags
+        else None
+    )
     lines = sorted(lines, key=key, reverse="r" in flags)
     if "u" in flags:
         lines = list(dict.fromkeys(lines))
@@ -480,16 +538,23 @@ def u_tr(sh: Shell, argv: list[str], stdin: str | None) -> Res:
         return Res(1, err="tr: missing operand\n")
     source, target = _charset(args[0]), _charset(args[1])
     target = target + target[-1:] * (len(source) - len(target))
-    return Res(0, text.translate(str.maketrans(source, target[:len(source)])))
+    return Res(0, text.translate(str.maketrans(source, target[: len(source)])))
 
 
 def _charset(spec: str) -> str:
-    classes = {"[:lower:]": "abcdefghijklmnopqrstuvwxyz", "[:upper:]": "ABCDEFGHIJKLMNOPQRSTUVWXYZ",
-               "[:digit:]": "0123456789", "[:space:]": " \t\n"}
+    classes = {
+        "[:lower:]": "abcdefghijklmnopqrstuvwxyz",
+        "[:upper:]": "ABCDEFGHIJKLMNOPQRSTUVWXYZ",
+        "[:digit:]": "0123456789",
+        "[:space:]": " \t\n",
+    }
     for name, chars in classes.items():
         spec = spec.replace(name, chars)
-    return re.sub(r"(.)-(.)", lambda m: "".join(chr(c) for c in range(ord(m.group(1)), ord(m.group(2)) + 1)),
-                  spec.replace("\\n", "\n"))
+    return re.sub(
+        r"(.)-(.)",
+        lambda m: "".join(chr(c) for c in range(ord(m.group(1)), ord(m.group(2)) + 1)),
+        spec.replace("\\n", "\n"),
+    )
 
 
 def u_sed(sh: Shell, argv: list[str], stdin: str | None) -> Res:
@@ -501,15 +566,18 @@ def u_sed(sh: Shell, argv: list[str], stdin: str | None) -> Res:
     match = re.fullmatch(r"s(.)(.*?)\1(.*?)\1(g?)", script)
     texts, err = _inputs(sh, ["sed", *files], stdin)
     if not match:
-        return Res(0, "".join(texts), err + ("" if script in ("p", "") else
-                                             "(kubeclass: only sed's s/…/…/ is simulated)\n"))
+        return Res(
+            0, "".join(texts), err + ("" if script in ("p", "") else "(kubeclass: only sed's s/…/…/ is simulated)\n")
+        )
     pattern, replacement, flags = match.group(2), re.sub(r"\\(\d)", r"\\\1", match.group(3)), match.group(4)
     try:
         compiled = re.compile(pattern)
     except re.error:
         return Res(1, err=f"sed: bad regex '{pattern}'\n")
-    out = "".join(compiled.sub(replacement.replace("&", r"\g<0>"), line, count=0 if flags else 1)
-                  for line in "".join(texts).splitlines(keepends=True))
+    out = "".join(
+        compiled.sub(replacement.replace("&", r"\g<0>"), line, count=0 if flags else 1)
+        for line in "".join(texts).splitlines(keepends=True)
+    )
     return Res(0, out, err)
 
 
@@ -531,20 +599,61 @@ def u_awk(sh: Shell, argv: list[str], stdin: str | None) -> Res:
     out = []
     for line in "".join(texts).splitlines():
         fields = line.split(separator) if separator else line.split()
-        values = [line if p == "$0" else fields[int(p[1:]) - 1] if p[1:].isdigit() and 0 < int(p[1:]) <= len(fields)
-                  else "" if p.startswith("$") else p.strip('"') for p in picks]
+        values = [
+            line
+            if p == "$0"
+            else fields[int(p[1:]) - 1]
+            if p[1:].isdigit() and 0 < int(p[1:]) <= len(fields)
+            else ""
+            if p.startswith("$")
+            else p.strip('"')
+            for p in picks
+        ]
         out.append(" ".join(values))
     return Res(0, "".join(o + "\n" for o in out), err)
 
 
 UTILITIES: dict[str, Command] = {
-    "cat": u_cat, "touch": u_touch, "rm": u_rm, "mkdir": u_mkdir, "rmdir": u_rmdir, "ls": u_ls, "tee": u_tee,
-    "cp": u_cp, "mv": u_cp, "head": u_head, "tail": u_tail, "wc": u_wc, "grep": u_grep, "egrep": u_grep,
-    "fgrep": u_grep, "seq": u_seq, "basename": u_basename, "dirname": u_dirname, "expr": u_expr,
-    "sleep": u_sleep, "date": u_date, "hostname": u_hostname, "printenv": u_printenv, "env": u_printenv,
-    "id": u_id, "whoami": u_whoami, "uname": u_uname, "nproc": u_nproc, "ps": u_ps,
-    "rev": u_rev, "tac": u_tac, "cut": u_cut, "sort": u_sort, "uniq": u_uniq, "tr": u_tr, "sed": u_sed,
+    "cat": u_cat,
+    "touch": u_touch,
+    "rm": u_rm,
+    "mkdir": u_mkdir,
+    "rmdir": u_rmdir,
+    "ls": u_ls,
+    "tee": u_tee,
+    "cp": u_cp,
+    "mv": u_cp,
+    "head": u_head,
+    "tail": u_tail,
+    "wc": u_wc,
+    "grep": u_grep,
+    "egrep": u_grep,
+    "fgrep": u_grep,
+    "seq": u_seq,
+    "basename": u_basename,
+    "dirname": u_dirname,
+    "expr": u_expr,
+    "sleep": u_sleep,
+    "date": u_date,
+    "hostname": u_hostname,
+    "printenv": u_printenv,
+    "env": u_printenv,
+    "id": u_id,
+    "whoami": u_whoami,
+    "uname": u_uname,
+    "nproc": u_nproc,
+    "ps": u_ps,
+    "rev": u_rev,
+    "tac": u_tac,
+    "cut": u_cut,
+    "sort": u_sort,
+    "uniq": u_uniq,
+    "tr": u_tr,
+    "sed": u_sed,
     "awk": u_awk,
-    "wget": net.u_wget, "curl": net.u_curl, "nslookup": net.u_nslookup, "ping": net.u_ping,
+    "wget": net.u_wget,
+    "curl": net.u_curl,
+    "nslookup": net.u_nslookup,
+    "ping": net.u_ping,
     "tar": tar.u_tar,  # cluster/container/tar.py: real tar bytes, for kubectl cp
 }

@@ -18,6 +18,7 @@ Simplified: no permissions, owners, links or special files; file contents are te
 each layer holds at most MAX_LAYER_BYTES (a write past it fails with ENOSPC, where a
 real node would run out of disk much later).
 """
+
 from __future__ import annotations
 
 import functools
@@ -27,10 +28,42 @@ from dataclasses import dataclass, field
 from cluster.models import Cluster, RuntimeState
 
 MAX_LAYER_BYTES = 1 << 20
-STANDARD_DIRS = frozenset({"/", "/bin", "/boot", "/dev", "/etc", "/home", "/lib", "/media", "/mnt", "/opt", "/proc",
-                           "/root", "/run", "/sbin", "/srv", "/sys", "/tmp", "/usr", "/usr/bin", "/usr/lib",
-                           "/usr/local", "/usr/local/bin", "/usr/sbin", "/usr/share", "/var", "/var/lib",
-                           "/var/log", "/var/run", "/var/tmp", "/etc/nginx", "/etc/nginx/conf.d", "/var/log/nginx"})
+STANDARD_DIRS = frozenset(
+    {
+        "/",
+        "/bin",
+        "/boot",
+        "/dev",
+        "/etc",
+        "/home",
+        "/lib",
+        "/media",
+        "/mnt",
+        "/opt",
+        "/proc",
+        "/root",
+        "/run",
+        "/sbin",
+        "/srv",
+        "/sys",
+        "/tmp",
+        "/usr",
+        "/usr/bin",
+        "/usr/lib",
+        "/usr/local",
+        "/usr/local/bin",
+        "/usr/sbin",
+        "/usr/share",
+        "/var",
+        "/var/lib",
+        "/var/log",
+        "/var/run",
+        "/var/tmp",
+        "/etc/nginx",
+        "/etc/nginx/conf.d",
+        "/var/log/nginx",
+    }
+)
 
 
 class FsError(Exception):
@@ -41,16 +74,24 @@ class FsError(Exception):
         self.errno, self.path = errno, path
 
 
-MESSAGES = {"ENOENT": "No such file or directory", "EISDIR": "Is a directory", "ENOTDIR": "Not a directory",
-            "EEXIST": "File exists", "EROFS": "Read-only file system", "ENOSPC": "No space left on device",
-            "ENOTEMPTY": "Directory not empty", "EBUSY": "Resource busy"}
+MESSAGES = {
+    "ENOENT": "No such file or directory",
+    "EISDIR": "Is a directory",
+    "ENOTDIR": "Not a directory",
+    "EEXIST": "File exists",
+    "EROFS": "Read-only file system",
+    "ENOSPC": "No space left on device",
+    "ENOTEMPTY": "Directory not empty",
+    "EBUSY": "Resource busy",
+}
 
 
 class Layer:
     """One writable (or read-only) layer kept in a RuntimeState row, loaded on first use."""
 
-    def __init__(self, cluster: Cluster | None, scope: str, name: str, read_only: bool = False,
-                 entries: dict | None = None) -> None:
+    def __init__(
+        self, cluster: Cluster | None, scope: str, name: str, read_only: bool = False, entries: dict | None = None
+    ) -> None:
         self.cluster, self.scope, self.name, self.read_only = cluster, scope, name, read_only
         self._entries = entries
         self.dirty = False
@@ -60,8 +101,11 @@ class Layer:
         if self._entries is None:
             row = None
             if self.cluster is not None:
-                row = RuntimeState.objects.filter(cluster=self.cluster, scope=self.scope, name=self.name) \
-                    .values_list("data", flat=True).first()
+                row = (
+                    RuntimeState.objects.filter(cluster=self.cluster, scope=self.scope, name=self.name)
+                    .values_list("data", flat=True)
+                    .first()
+                )
             self._entries = dict(row or {})
         return self._entries
 
@@ -71,8 +115,9 @@ class Layer:
     def save(self) -> None:
         if not self.dirty or self.cluster is None or self.read_only:
             return
-        RuntimeState.objects.update_or_create(cluster=self.cluster, scope=self.scope, name=self.name,
-                                              defaults={"data": self.entries})
+        RuntimeState.objects.update_or_create(
+            cluster=self.cluster, scope=self.scope, name=self.name, defaults={"data": self.entries}
+        )
         self.dirty = False
 
 
@@ -104,7 +149,7 @@ class ContainerFS:
     def _locate(self, path: str) -> tuple[Layer, str, Mount | None]:
         for mount in self.mounts:
             if path == mount.path or path.startswith(mount.path.rstrip("/") + "/"):
-                inner = "/" + path[len(mount.path):].lstrip("/")
+                inner = "/" + path[len(mount.path) :].lstrip("/")
                 if mount.sub_path:
                     inner = posixpath.normpath("/" + mount.sub_path + inner)
                 return mount.layer, inner, mount
@@ -160,14 +205,17 @@ class ContainerFS:
         if not self.is_dir(path):
             raise FsError("ENOTDIR" if self.exists(path) else "ENOENT", path)
         prefix = path.rstrip("/") + "/"
-        names = {p[len(prefix):].split("/")[0] for p in list(self.image_files) + list(self.image_dirs)
-                 if p.startswith(prefix) and p != prefix}
-        names |= {m.path[len(prefix):].split("/")[0] for m in self.mounts if m.path.startswith(prefix)}
+        names = {
+            p[len(prefix) :].split("/")[0]
+            for p in list(self.image_files) + list(self.image_dirs)
+            if p.startswith(prefix) and p != prefix
+        }
+        names |= {m.path[len(prefix) :].split("/")[0] for m in self.mounts if m.path.startswith(prefix)}
         layer, inner, _ = self._locate(path)
         inner_prefix = inner.rstrip("/") + "/"
         for entry_path in list(layer.entries):
             if entry_path.startswith(inner_prefix):
-                names.add(entry_path[len(inner_prefix):].split("/")[0])
+                names.add(entry_path[len(inner_prefix) :].split("/")[0])
         return sorted(n for n in names if n and self.exists(prefix + n))
 
     # -- writing ------------------------------------------------------------------------

@@ -17,6 +17,7 @@ a copy, cluster/container/pods.py).
 Simplified: a log keeps its last MAX_LINES lines (the kubelet rotates at 10 MiB);
 `follow` polls twice a second.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -46,8 +47,9 @@ def append(cluster: Cluster, key: str, entries: list) -> None:
     lines = split(entries)
     if not lines:
         return
-    row, _ = RuntimeState.objects.get_or_create(cluster=cluster, scope="log", name=key,
-                                                defaults={"data": {"lines": [], "dropped": 0}})
+    row, _ = RuntimeState.objects.get_or_create(
+        cluster=cluster, scope="log", name=key, defaults={"data": {"lines": [], "dropped": 0}}
+    )
     stored = row.data.get("lines", []) + lines
     dropped = row.data.get("dropped", 0) + max(0, len(stored) - MAX_LINES)
     row.data = {"lines": stored[-MAX_LINES:], "dropped": dropped}
@@ -104,8 +106,9 @@ def select(lines: list[list], tail: int | None = None, since: float | None = Non
 
 
 def render(lines: list[list], timestamps: bool = False, limit_bytes: int | None = None) -> str:
-    text = "".join((f"{stamp(t)} " if timestamps else "") + body + ("" if partial else "\n")
-                   for t, _, body, partial in lines)
+    text = "".join(
+        (f"{stamp(t)} " if timestamps else "") + body + ("" if partial else "\n") for t, _, body, partial in lines
+    )
     if limit_bytes is not None:
         text = text.encode()[:limit_bytes].decode("utf-8", "ignore")
     return text

@@ -14,6 +14,7 @@ rules for its ports exist), so pings to it get no reply — a classic surprise.
 Simplified: only HTTP GET/HEAD; no real timing (a reply takes no virtual time, a
 ping one virtual second per packet); nothing outside the cluster is reachable.
 """
+
 from __future__ import annotations
 
 import random
@@ -48,8 +49,9 @@ class Reply:
 class Net:
     """One container's view of the cluster network."""
 
-    def __init__(self, api: APIServer, namespace: str, client: str, client_ip: str, steps: bool = True,
-                 record: bool = True) -> None:
+    def __init__(
+        self, api: APIServer, namespace: str, client: str, client_ip: str, steps: bool = True, record: bool = True
+    ) -> None:
         self.api, self.namespace, self.client, self.client_ip = api, namespace, client, client_ip
         self.steps = steps  # report each connection to the dashboard as a traffic step (kube-proxy's rules)
         self.record = record  # let the server write its access log
@@ -91,8 +93,10 @@ class Net:
             address = self.client_ip
         pod_name, target_port = self.route(address, port)
         from cluster.container import pods
-        status, body = pods.http(self.api, self.namespace, pod_name, target_port, path, self.client_ip, agent, t,
-                                 log_request=self.record)
+
+        status, body = pods.http(
+            self.api, self.namespace, pod_name, target_port, path, self.client_ip, agent, t, log_request=self.record
+        )
         return Reply(status, body, address)
 
     def route(self, address: str, port: int) -> tuple[str, int]:
@@ -110,8 +114,9 @@ class Net:
         meta = service["metadata"]
         if self.steps:
             try:
-                endpoint = proxy.connect(self.api, f"{address}:{port}", meta["namespace"], self.client,
-                                         salt=self.client)
+                endpoint = proxy.connect(
+                    self.api, f"{address}:{port}", meta["namespace"], self.client, salt=self.client
+                )
             except (proxy.ConnectionRefused, proxy.UnknownService):
                 endpoint = None
         else:
@@ -130,12 +135,16 @@ class Net:
 
 def _url(text: str) -> tuple[str, int, str]:
     parts = urlsplit(text if "://" in text else f"http://{text}")
-    return parts.hostname or "", parts.port or (443 if parts.scheme == "https" else 80), \
-        (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    return (
+        parts.hostname or "",
+        parts.port or (443 if parts.scheme == "https" else 80),
+        (parts.path or "/") + (f"?{parts.query}" if parts.query else ""),
+    )
 
 
 def _res(**kw: object) -> Res:
     from cluster.container.shell import Res
+
     return Res(**kw)  # type: ignore[arg-type]
 
 
@@ -162,8 +171,10 @@ def _old_busybox(sh: Shell) -> bool:
 
 def _busybox_nslookup(sh: Shell, name: str) -> Res:
     """busybox 1.28's nslookup: the server and each address with its reverse name; a failure on stderr."""
-    server = f"Server:    {dns.DNS_SERVICE_IP}\nAddress 1: {dns.DNS_SERVICE_IP} kube-dns.kube-system.svc." \
-             f"{dns.CLUSTER_DOMAIN}\n\n"
+    server = (
+        f"Server:    {dns.DNS_SERVICE_IP}\nAddress 1: {dns.DNS_SERVICE_IP} kube-dns.kube-system.svc."
+        f"{dns.CLUSTER_DOMAIN}\n\n"
+    )
     try:
         answer = dns.resolve(sh.host.net.api, name, sh.host.namespace)  # type: ignore[union-attr]
     except (dns.NXDomain, dns.ServFail):
@@ -194,57 +205,87 @@ def u_wget(sh: Shell, argv: list[str], stdin: str | None) -> Res:
     args = argv[1:]
     urls = [a for a in args if not a.startswith("-") and a not in _values(args, ("-O", "-T", "-U", "--timeout"))]
     if not urls:
-        return _res(status=1, err="BusyBox v1.36.1 (2023-05-18 22:34:17 UTC) multi-call binary.\n\n"
-                                  "Usage: wget [-cqS] [--spider] [-O FILE] [-o LOGFILE] [--header STR]\n")
+        return _res(
+            status=1,
+            err="BusyBox v1.36.1 (2023-05-18 22:34:17 UTC) multi-call binary.\n\n"
+            "Usage: wget [-cqS] [--spider] [-O FILE] [-o LOGFILE] [--header STR]\n",
+        )
     quiet = any(a.startswith("-") and not a.startswith("--") and "q" in a for a in args)
     output = _option(args, "-O")
     reply, host, address, port = _fetch(sh, urls[-1], USER_AGENTS["wget"])
     if reply is None:
         return _res(status=1, err=f"wget: bad address '{host}'\n")
     if reply.status == -1:
-        return _res(status=1, err=("" if quiet else f"Connecting to {host} ({address}:{port})\n") +
-                    f"wget: can't connect to remote host ({address}): Connection refused\n")
+        return _res(
+            status=1,
+            err=("" if quiet else f"Connecting to {host} ({address}:{port})\n")
+            + f"wget: can't connect to remote host ({address}): Connection refused\n",
+        )
     if reply.status in (-2, None):
-        text = "wget: download timed out\n" if reply.status == -2 else "wget: error getting response: " \
-                                                                          "Connection reset by peer\n"
+        text = (
+            "wget: download timed out\n"
+            if reply.status == -2
+            else "wget: error getting response: Connection reset by peer\n"
+        )
         return _res(status=1, err=text)
     chatter = "" if quiet else f"Connecting to {host} ({address}:{port})\n"
     if reply.status >= 400:
         reasons = {403: "Forbidden", 404: "Not Found", 500: "Internal Server Error", 503: "Service Unavailable"}
-        return _res(status=1, err=chatter + f"wget: server returned error: HTTP/1.1 {reply.status} "
-                                            f"{reasons.get(reply.status, '')}\n")
+        return _res(
+            status=1,
+            err=chatter + f"wget: server returned error: HTTP/1.1 {reply.status} {reasons.get(reply.status, '')}\n",
+        )
     if "--spider" in args:
         return _res(status=0, err=chatter + ("" if quiet else "remote file exists\n"))
     if output in ("-", "/dev/stdout"):
-        return _res(status=0, out=reply.body, err="" if quiet else chatter + "writing to stdout\n"
-                    f"-                    100% |********************************|   {len(reply.body)}  0:00:00 ETA\n"
-                    "written to stdout\n")
-    name = output or (urlsplit(urls[-1] if "://" in urls[-1] else "http://" + urls[-1]).path.rsplit("/", 1)[-1]
-                      or "index.html")
+        return _res(
+            status=0,
+            out=reply.body,
+            err=""
+            if quiet
+            else chatter + "writing to stdout\n"
+            f"-                    100% |********************************|   {len(reply.body)}  0:00:00 ETA\n"
+            "written to stdout\n",
+        )
+    name = output or (
+        urlsplit(urls[-1] if "://" in urls[-1] else "http://" + urls[-1]).path.rsplit("/", 1)[-1] or "index.html"
+    )
     failure = sh.write_file(name, reply.body, False)
     if failure:
         return _res(status=1, err=chatter + f"wget: can't open '{name}': No such file or directory\n")
-    return _res(status=0, err="" if quiet else chatter + f"saving to '{name}'\n{name:<20} 100% |"
-                f"********************************|   {len(reply.body)}  0:00:00 ETA\n'{name}' saved\n")
+    return _res(
+        status=0,
+        err=""
+        if quiet
+        else chatter + f"saving to '{name}'\n{name:<20} 100% |"
+        f"********************************|   {len(reply.body)}  0:00:00 ETA\n'{name}' saved\n",
+    )
 
 
 def u_curl(sh: Shell, argv: list[str], stdin: str | None) -> Res:
     args = argv[1:]
-    urls = [a for a in args if not a.startswith("-") and a not in _values(args, ("-o", "-m", "-w", "-H", "-X",
-                                                                                  "--max-time", "-A"))]
+    urls = [
+        a
+        for a in args
+        if not a.startswith("-") and a not in _values(args, ("-o", "-m", "-w", "-H", "-X", "--max-time", "-A"))
+    ]
     if not urls:
         return _res(status=2, err="curl: try 'curl --help' or 'curl --manual' for more information\n")
     silent = any(a in ("-s", "--silent", "-sS", "-fsSL", "-sL", "-fs", "-sf") for a in args)
     reply, host, address, port = _fetch(sh, urls[-1], USER_AGENTS["curl"])
     if reply is None:
-        return _res(status=6, err="" if silent and "-S" not in " ".join(args) else
-                    f"curl: (6) Could not resolve host: {host}\n")
+        return _res(
+            status=6, err="" if silent and "-S" not in " ".join(args) else f"curl: (6) Could not resolve host: {host}\n"
+        )
     if reply.status == -1:
-        return _res(status=7, err=f"curl: (7) Failed to connect to {host} port {port} after 0 ms: Couldn't connect "
-                                  f"to server\n")
+        return _res(
+            status=7, err=f"curl: (7) Failed to connect to {host} port {port} after 0 ms: Couldn't connect to server\n"
+        )
     if reply.status == -2:
-        return _res(status=28, err=f"curl: (28) Failed to connect to {host} port {port} after 130001 ms: "
-                                   f"Couldn't connect to server\n")
+        return _res(
+            status=28,
+            err=f"curl: (28) Failed to connect to {host} port {port} after 130001 ms: Couldn't connect to server\n",
+        )
     if reply.status is None:
         return _res(status=52, err="curl: (52) Empty reply from server\n")
     if any(a in ("-f", "--fail", "-fsSL", "-fs", "-sf") for a in args) and reply.status >= 400:
@@ -279,8 +320,10 @@ def u_ping(sh: Shell, argv: list[str], stdin: str | None) -> Res:
     answers = _pingable(net, address)
     out = f"PING {host} ({address}): 56 data bytes\n"
     out += "".join(f"64 bytes from {address}: seq={i} ttl=63 time=0.080 ms\n" for i in range(count)) if answers else ""
-    out += f"\n--- {host} ping statistics ---\n{count} packets transmitted, {count if answers else 0} packets " \
-           f"received, {0 if answers else 100}% packet loss\n"
+    out += (
+        f"\n--- {host} ping statistics ---\n{count} packets transmitted, {count if answers else 0} packets "
+        f"received, {0 if answers else 100}% packet loss\n"
+    )
     if answers:
         out += "round-trip min/avg/max = 0.080/0.080/0.080 ms\n"
     return _res(status=0 if answers else 1, out=out, seconds=float(count))
@@ -301,7 +344,7 @@ def _option(args: list[str], name: str) -> str:
         if arg == name and i + 1 < len(args):
             return args[i + 1]
         if arg.startswith(name) and len(arg) > len(name) and not arg.startswith("--") and name != "-w":
-            return arg[len(name):]
+            return arg[len(name) :]
         if name == "-O" and arg.startswith("-") and not arg.startswith("--") and arg.endswith("O-"):
             return "-"
     return ""

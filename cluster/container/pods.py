@@ -9,6 +9,7 @@ and save nothing (their own writes, such as an exec's `touch`, go to the filesys
 rows, which are shared). The containers of one pod are run together in time order,
 so a file one writes to a shared volume is there for the other.
 """
+
 from __future__ import annotations
 
 import copy
@@ -52,10 +53,12 @@ class Running:
     output: list = field(default_factory=list)
 
 
-def run_pod(api: APIServer, pod: dict, records: dict[str, dict], until: float, dry: bool, node: dict | None,
-            steps: bool = False) -> dict[str, Running]:
+def run_pod(
+    api: APIServer, pod: dict, records: dict[str, dict], until: float, dry: bool, node: dict | None, steps: bool = False
+) -> dict[str, Running]:
     """Advance the pod's running processes to `until`. Not dry: their records, files and logs are saved."""
     from cluster.container.net import Net
+
     uid = pod["metadata"]["uid"]
     runs: dict[str, Running] = {}
     budget = [shell.BUDGET]
@@ -69,8 +72,9 @@ def run_pod(api: APIServer, pod: dict, records: dict[str, dict], until: float, d
             continue
         host = make_host(api, pod, spec, names_of(uid, spec["name"], record), node, dry=dry, layers=layers)
         host.budget = budget
-        host.net = Net(api, host.namespace, f"{host.namespace}/{pod['metadata']['name']}", host.pod_ip,
-                       steps=steps, record=not dry)
+        host.net = Net(
+            api, host.namespace, f"{host.namespace}/{pod['metadata']['name']}", host.pod_ip, steps=steps, record=not dry
+        )
         runs[spec["name"]] = Running(spec, record, state, host)
     if not runs:
         return runs
@@ -84,10 +88,20 @@ def run_pod(api: APIServer, pod: dict, records: dict[str, dict], until: float, d
 
 
 # -- servers answering requests ------------------------------------------------------------------------
-def http(api: APIServer, namespace: str, pod_key: str, port: int, path: str, client: str, agent: str, t: float,
-         log_request: bool = True) -> tuple[int | None, str]:
+def http(
+    api: APIServer,
+    namespace: str,
+    pod_key: str,
+    port: int,
+    path: str,
+    client: str,
+    agent: str,
+    t: float,
+    log_request: bool = True,
+) -> tuple[int | None, str]:
     """A request to a pod's port: (status, body), or net.Refused when nothing listens there."""
     from cluster.container.net import Refused
+
     ns, _, name = pod_key.partition("/")
     try:
         pod = api.get("pods", ns or namespace, name)
@@ -122,8 +136,11 @@ def listener(api: APIServer, pod: dict, port: int, t: float) -> tuple[dict, dict
             continue
         block = (state.get("listen") or {}).get(str(port))
         if block is not None:
-            host = runs[spec["name"]].host if spec["name"] in runs else \
-                make_host(api, pod, spec, names_of(uid, spec["name"], record), None, dry=True)
+            host = (
+                runs[spec["name"]].host
+                if spec["name"] in runs
+                else make_host(api, pod, spec, names_of(uid, spec["name"], record), None, dry=True)
+            )
             return spec, record, block, host
     return None
 
@@ -157,9 +174,15 @@ def deliver(api: APIServer, traffic: object) -> None:
         spec, record, block, host = found
         client = address.rsplit(".", 1)[0] + ".1"
         status, body = programs_http.respond(block, "/", host.fs, t, host.hostname, client, TRAFFIC_AGENT)
-        line = programs_http.access_line(block, t, client, "/", status or 0, len(body.encode()), TRAFFIC_AGENT) \
-            if status is not None else None
+        line = (
+            programs_http.access_line(block, t, client, "/", status or 0, len(body.encode()), TRAFFIC_AGENT)
+            if status is not None
+            else None
+        )
         if line is not None:
             entry = [t, line[0], line[1] + "\n"]
-            logs.append(api.cluster, names_of(pod["metadata"]["uid"], spec["name"], record).key,
-                        [entry] * min(count, logs.MAX_LINES))
+            logs.append(
+                api.cluster,
+                names_of(pod["metadata"]["uid"], spec["name"], record).key,
+                [entry] * min(count, logs.MAX_LINES),
+            )

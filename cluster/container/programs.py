@@ -16,17 +16,37 @@ Simplified: a program the simulation does not know runs as the image says — a 
 stopped (an unknown image's program, or an image's own server) or exits 0 at once (a REPL
 without a terminal).
 """
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
 from cluster.container.programs_base import Program, make_res, server
 from cluster.container.programs_entrypoints import prog_entrypoint, prog_tini
-from cluster.container.programs_servers import (prog_agnhost, prog_apache, prog_etcd, prog_hello_app, prog_http_echo,
-                                                prog_httpd, prog_liveness_server, prog_nginx, prog_pause, prog_redis,
-                                                prog_run_sh, prog_whoami, simple_server)
-from cluster.container.programs_tools import (prog_hello_world, prog_node, prog_perl, prog_php, prog_python, prog_repl,
-                                              prog_stress)
+from cluster.container.programs_servers import (
+    prog_agnhost,
+    prog_apache,
+    prog_etcd,
+    prog_hello_app,
+    prog_http_echo,
+    prog_httpd,
+    prog_liveness_server,
+    prog_nginx,
+    prog_pause,
+    prog_redis,
+    prog_run_sh,
+    prog_whoami,
+    simple_server,
+)
+from cluster.container.programs_tools import (
+    prog_hello_world,
+    prog_node,
+    prog_perl,
+    prog_php,
+    prog_python,
+    prog_repl,
+    prog_stress,
+)
 
 if TYPE_CHECKING:
     from cluster.container.shell import Res, Shell
@@ -67,20 +87,64 @@ def _generic_server(sh: Shell, argv: list[str], stdin: str | None, env: dict) ->
     return server(argv[0].rsplit("/", 1)[-1], list(image.ports), {"generic": True}, banner=False)
 
 
-_GENERIC_SERVERS = {"caddy", "traefik", "registry", "memcached", "mongod", "rabbitmq-server", "catalina.sh",
-                    "cassandra", "zkServer.sh", "influxd", "consul", "vault", "haproxy", "eswrapper",
-                    "kibana-docker", "jenkins.sh", "nats-server", "fluentd", "php-fpm", "mysqld", "mariadbd",
-                    "postgres"}
+_GENERIC_SERVERS = {
+    "caddy",
+    "traefik",
+    "registry",
+    "memcached",
+    "mongod",
+    "rabbitmq-server",
+    "catalina.sh",
+    "cassandra",
+    "zkServer.sh",
+    "influxd",
+    "consul",
+    "vault",
+    "haproxy",
+    "eswrapper",
+    "kibana-docker",
+    "jenkins.sh",
+    "nats-server",
+    "fluentd",
+    "php-fpm",
+    "mysqld",
+    "mariadbd",
+    "postgres",
+}
 PROGRAMS: dict[str, Program] = {
-    "docker-entrypoint.sh": prog_entrypoint, "entrypoint.sh": prog_entrypoint,
-    "docker-php-entrypoint": prog_entrypoint, "docker-entrypoint": prog_entrypoint, "tini": prog_tini,
-    "nginx": prog_nginx, "nginx-debug": prog_nginx, "httpd": prog_httpd, "httpd-foreground": prog_httpd,
-    "apache2-foreground": prog_apache, "redis-server": prog_redis, "perl": prog_perl, "perl5": prog_perl,
-    "python": prog_python, "python3": prog_python, "node": prog_node, "irb": prog_repl, "jshell": prog_repl,
-    "zsh": prog_repl, "agnhost": prog_agnhost, "server": prog_liveness_server, "pause": prog_pause,
-    "goproxy": simple_server("goproxy", 8080), "hello-app": prog_hello_app, "http-echo": prog_http_echo,
-    "whoami": prog_whoami, "run.sh": prog_run_sh, "hello": prog_hello_world, "stress": prog_stress,
-    "etcd": prog_etcd, "test-webserver": simple_server("test-webserver", 80),
-    "postgres": simple_server("postgres", 5432), "mysqld": simple_server("mysqld", 3306),
-    "mariadbd": simple_server("mariadbd", 3306), "php": prog_php,
+    "docker-entrypoint.sh": prog_entrypoint,
+    "entrypoint.sh": prog_entrypoint,
+    "docker-php-entrypoint": prog_entrypoint,
+    "docker-entrypoint": prog_entrypoint,
+    "tini": prog_tini,
+    "nginx": prog_nginx,
+    "nginx-debug": prog_nginx,
+    "httpd": prog_httpd,
+    "httpd-foreground": prog_httpd,
+    "apache2-foreground": prog_apache,
+    "redis-server": prog_redis,
+    "perl": prog_perl,
+    "perl5": prog_perl,
+    "python": prog_python,
+    "python3": prog_python,
+    "node": prog_node,
+    "irb": prog_repl,
+    "jshell": prog_repl,
+    "zsh": prog_repl,
+    "agnhost": prog_agnhost,
+    "server": prog_liveness_server,
+    "pause": prog_pause,
+    "goproxy": simple_server("goproxy", 8080),
+    "hello-app": prog_hello_app,
+    "http-echo": prog_http_echo,
+    "whoami": prog_whoami,
+    "run.sh": prog_run_sh,
+    "hello": prog_hello_world,
+    "stress": prog_stress,
+    "etcd": prog_etcd,
+    "test-webserver": simple_server("test-webserver", 80),
+    "postgres": simple_server("postgres", 5432),
+    "mysqld": simple_server("mysqld", 3306),
+    "mariadbd": simple_server("mariadbd", 3306),
+    "php": prog_php,
 }

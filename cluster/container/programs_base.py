@@ -7,6 +7,7 @@ records its start-up lines (cluster/container/programs_banners.py expands them w
 
 Simplified: a program's flags are read as far as the simulation needs them (`flag_int`).
 """
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Callable
@@ -20,14 +21,19 @@ Program = Callable[["Shell", list[str], "str | None", dict], "Res"]
 def make_res(**kw: object) -> Res:
     """A Res, imported when a program answers (cluster/container/shell.py imports the programs)."""
     from cluster.container.shell import Res
+
     return Res(**kw)  # type: ignore[arg-type]
 
 
 def server(name: str, ports: list[int], args: dict | None = None, banner: bool = True) -> Res:
     """A program that listens on `ports` until it is stopped."""
     args = dict(args or {})
-    return make_res(block={"kind": "server", "name": name, "args": args}, listen={p: name for p in ports},
-                    banner=[name, args] if banner else None, pid1=name)
+    return make_res(
+        block={"kind": "server", "name": name, "args": args},
+        listen={p: name for p in ports},
+        banner=[name, args] if banner else None,
+        pid1=name,
+    )
 
 
 def flag_int(args: list[str], name: str, default: int) -> int:
@@ -41,4 +47,5 @@ def flag_int(args: list[str], name: str, default: int) -> int:
 
 def abs_path(sh: Shell, path: str) -> str:
     from cluster.container.fs import resolve_path
+
     return resolve_path(sh.state["cwd"], path)

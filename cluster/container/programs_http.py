@@ -9,6 +9,7 @@ PROBE_AGENT as its User-Agent.
 
 Simplified: GET only; no headers beyond the User-Agent, no keep-alive, no Range.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -21,8 +22,9 @@ from cluster.container.programs_banners import nginx_stamp
 PROBE_AGENT = "kube-probe/1.32"
 
 
-def respond(block: dict, path: str, fs: object, t: float, hostname: str, client: str, agent: str
-            ) -> tuple[int | None, str]:
+def respond(
+    block: dict, path: str, fs: object, t: float, hostname: str, client: str, agent: str
+) -> tuple[int | None, str]:
     """(HTTP status, body) of a server's answer to `GET path`; status None: not an HTTP server."""
     name, args = block.get("name", ""), block.get("args") or {}
     route = path.split("?", 1)[0] or "/"
@@ -48,8 +50,10 @@ def respond(block: dict, path: str, fs: object, t: float, hostname: str, client:
     if name == "http-echo":
         return 200, args.get("text", "") + "\n"
     if name == "whoami":
-        return 200, (f"Hostname: {hostname}\nIP: 127.0.0.1\nIP: {args.get('ip', '')}\nRemoteAddr: {client}:54312\n"
-                     f"GET {path} HTTP/1.1\nHost: {args.get('ip', '')}\nUser-Agent: {agent}\nAccept: */*\n\n")
+        return 200, (
+            f"Hostname: {hostname}\nIP: 127.0.0.1\nIP: {args.get('ip', '')}\nRemoteAddr: {client}:54312\n"
+            f"GET {path} HTTP/1.1\nHost: {args.get('ip', '')}\nUser-Agent: {agent}\nAccept: */*\n\n"
+        )
     if name == "echoserver":
         return 200, _echo(args, path, client, agent)
     if name in ("redis-server", "postgres", "mysqld", "mariadbd", "etcd", "stress", "pause", "memcached"):
@@ -57,8 +61,9 @@ def respond(block: dict, path: str, fs: object, t: float, hostname: str, client:
     return 200, ""
 
 
-def _static(fs: object, root: str, route: str, error: Callable[[int], tuple[int, str]], index_missing: int
-            ) -> tuple[int, str]:
+def _static(
+    fs: object, root: str, route: str, error: Callable[[int], tuple[int, str]], index_missing: int
+) -> tuple[int, str]:
     base = posixpath.normpath("/" + root.strip("/"))
     target = posixpath.normpath(base + "/" + route.lstrip("/"))
     if target != base and not target.startswith(base.rstrip("/") + "/"):
@@ -77,9 +82,11 @@ def _static(fs: object, root: str, route: str, error: Callable[[int], tuple[int,
 def _listing(fs: object, target: str, route: str) -> str:
     names = fs.listdir(target)  # type: ignore[attr-defined]
     items = "".join(f'<li><a href="{n}">{n}</a></li>\n' for n in names)
-    return (f"<!DOCTYPE HTML>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>Directory listing for "
-            f"{route}</title>\n</head>\n<body>\n<h1>Directory listing for {route}</h1>\n<hr>\n<ul>\n{items}</ul>\n"
-            f"<hr>\n</body>\n</html>\n")
+    return (
+        f'<!DOCTYPE HTML>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n<title>Directory listing for '
+        f"{route}</title>\n</head>\n<body>\n<h1>Directory listing for {route}</h1>\n<hr>\n<ul>\n{items}</ul>\n"
+        f"<hr>\n</body>\n</html>\n"
+    )
 
 
 def _nginx_error(args: dict) -> Callable[[int], tuple[int, str]]:
@@ -88,19 +95,25 @@ def _nginx_error(args: dict) -> Callable[[int], tuple[int, str]]:
 
     def page(code: int) -> tuple[int, str]:
         title = titles.get(code, f"{code}")
-        return code, (f"<html>\r\n<head><title>{title}</title></head>\r\n<body>\r\n<center><h1>{title}</h1></center>"
-                      f"\r\n<hr><center>nginx/{version}</center>\r\n</body>\r\n</html>\r\n")
+        return code, (
+            f"<html>\r\n<head><title>{title}</title></head>\r\n<body>\r\n<center><h1>{title}</h1></center>"
+            f"\r\n<hr><center>nginx/{version}</center>\r\n</body>\r\n</html>\r\n"
+        )
+
     return page
 
 
 HTTPD_ERRORS = {
     404: '<!DOCTYPE HTML PUBLIC "-//IETF//DTD HTML 2.0//EN">\n<html><head>\n<title>404 Not Found</title>\n'
-         "</head><body>\n<h1>Not Found</h1>\n<p>The requested URL was not found on this server.</p>\n</body></html>\n",
+    "</head><body>\n<h1>Not Found</h1>\n<p>The requested URL was not found on this server.</p>\n</body></html>\n",
     403: '<!DOCTYPE HTML PUBLIC "-//IETF//DTD HTML 2.0//EN">\n<html><head>\n<title>403 Forbidden</title>\n'
-         "</head><body>\n<h1>Forbidden</h1>\n<p>You don't have permission to access this resource.</p>\n"
-         "</body></html>\n"}
-BUSYBOX_404 = ("<HTML><HEAD><TITLE>404 Not Found</TITLE></HEAD>\n<BODY><H1>404 Not Found</H1>\n"
-               "The requested URL was not found\n</BODY></HTML>\n")
+    "</head><body>\n<h1>Forbidden</h1>\n<p>You don't have permission to access this resource.</p>\n"
+    "</body></html>\n",
+}
+BUSYBOX_404 = (
+    "<HTML><HEAD><TITLE>404 Not Found</TITLE></HEAD>\n<BODY><H1>404 Not Found</H1>\n"
+    "The requested URL was not found\n</BODY></HTML>\n"
+)
 
 
 def _agnhost_liveness(route: str, age: float) -> tuple[int, str]:
@@ -125,15 +138,18 @@ def _netexec(route: str, path: str, hostname: str, client: str, t: float) -> tup
 
 def _echo(args: dict, path: str, client: str, agent: str) -> str:
     ip = args.get("ip", "")
-    return (f"\n\nHostname: echoserver\n\nPod Information:\n\t-no pod information available-\n\n"
-            f"Server values:\n\tserver_version=nginx: 1.13.3 - lua: 10008\n\nRequest Information:\n"
-            f"\tclient_address={client}\n\tmethod=GET\n\treal path={path}\n\tquery=\n\trequest_version=1.1\n"
-            f"\trequest_scheme=http\n\trequest_uri=http://{ip}:8080{path}\n\nRequest Headers:\n\taccept=*/*\n"
-            f"\thost={ip}:8080\n\tuser-agent={agent}\n\nRequest Body:\n\t-no body in request-\n\n")
+    return (
+        f"\n\nHostname: echoserver\n\nPod Information:\n\t-no pod information available-\n\n"
+        f"Server values:\n\tserver_version=nginx: 1.13.3 - lua: 10008\n\nRequest Information:\n"
+        f"\tclient_address={client}\n\tmethod=GET\n\treal path={path}\n\tquery=\n\trequest_version=1.1\n"
+        f"\trequest_scheme=http\n\trequest_uri=http://{ip}:8080{path}\n\nRequest Headers:\n\taccept=*/*\n"
+        f"\thost={ip}:8080\n\tuser-agent={agent}\n\nRequest Body:\n\t-no body in request-\n\n"
+    )
 
 
-def access_line(block: dict, t: float, client: str, path: str, status: int, size: int, agent: str
-                ) -> tuple[str, str] | None:
+def access_line(
+    block: dict, t: float, client: str, path: str, status: int, size: int, agent: str
+) -> tuple[str, str] | None:
     """(stream, line) the server logs for one request, or None if it logs none."""
     name = block.get("name", "")
     moment = dt.datetime.fromtimestamp(t, dt.timezone.utc)

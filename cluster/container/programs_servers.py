@@ -8,6 +8,7 @@ container's process would. How they answer HTTP is cluster/container/programs_ht
 
 Simplified: configuration files are not parsed beyond `listen`/`port`.
 """
+
 from __future__ import annotations
 
 import re
@@ -27,14 +28,20 @@ def prog_nginx(sh: Shell, argv: list[str], stdin: str | None, env: dict) -> Res:
     if "-v" in argv[1:] or "-V" in argv[1:]:
         return make_res(status=0, err=f"nginx version: nginx/{version}\n")
     if "-t" in argv[1:]:
-        return make_res(status=0, err="nginx: the configuration file /etc/nginx/nginx.conf syntax is ok\n"
-                                      "nginx: configuration file /etc/nginx/nginx.conf test is successful\n")
+        return make_res(
+            status=0,
+            err="nginx: the configuration file /etc/nginx/nginx.conf syntax is ok\n"
+            "nginx: configuration file /etc/nginx/nginx.conf test is successful\n",
+        )
     if "-s" in argv[1:]:
         return make_res(status=0)  # a signal to the running master: not delivered (see kubectl exec)
     if "daemon off" not in args:
         return make_res(status=0)  # nginx daemonizes: the process the container started exits at once
-    return server("nginx", _nginx_ports(sh), {"version": version, "cpus": sh.host.cpus, "kernel": sh.host.kernel,
-                                              "alpine": sh.host.image.base == "alpine"})
+    return server(
+        "nginx",
+        _nginx_ports(sh),
+        {"version": version, "cpus": sh.host.cpus, "kernel": sh.host.kernel, "alpine": sh.host.image.base == "alpine"},
+    )
 
 
 def _nginx_ports(sh: Shell) -> list[int]:
@@ -93,13 +100,13 @@ def prog_redis(sh: Shell, argv: list[str], stdin: str | None, env: dict) -> Res:
             text = sh.host.fs.read(abs_path(sh, config))
         except FsError as err:
             reason = "No such file or directory" if err.errno == "ENOENT" else "Is a directory"
-            return make_res(status=1, err=f"{stamp} # Fatal error, can't open config file '{config}': {reason}\n",
-                            exit=True)
+            return make_res(
+                status=1, err=f"{stamp} # Fatal error, can't open config file '{config}': {reason}\n", exit=True
+            )
         port = int((re.findall(r"^\s*port\s+(\d+)", text, re.M) or [port])[-1])
     if "--port" in args and args.index("--port") + 1 < len(args):
         port = int(args[args.index("--port") + 1])
     return server("redis-server", [port], {"version": version, "config": config, "port": port})
-
 
 
 # -- Kubernetes' test and example images ---------------------------------------------------------------
@@ -121,12 +128,12 @@ def prog_agnhost(sh: Shell, argv: list[str], stdin: str | None, env: dict) -> Re
     if sub == "entrypoint-tester":
         return make_res(status=0, out=" ".join(args) + "\n")
     if not sub or sub in ("-h", "--help", "help"):
-        return make_res(status=0, out="agnhost is an extendable CLI that behaves and outputs the same expected "
-                                      "content, no matter the underlying OS.\n")
-    return make_res(status=1, err=f'Error: unknown command "{sub}" for "agnhost"\n'
-                                  "Run 'agnhost --help' for usage.\n")
-
-
+        return make_res(
+            status=0,
+            out="agnhost is an extendable CLI that behaves and outputs the same expected "
+            "content, no matter the underlying OS.\n",
+        )
+    return make_res(status=1, err=f'Error: unknown command "{sub}" for "agnhost"\nRun \'agnhost --help\' for usage.\n')
 
 
 def prog_liveness_server(sh: Shell, argv: list[str], stdin: str | None, env: dict) -> Res:
@@ -166,7 +173,6 @@ def prog_run_sh(sh: Shell, argv: list[str], stdin: str | None, env: dict) -> Res
     return server("redis-server", [6379], {"version": "6.0.5", "config": "", "port": 6379, "replica": True})
 
 
-
 def prog_etcd(sh: Shell, argv: list[str], stdin: str | None, env: dict) -> Res:
     """etcd: clients on 2379, peers on 2380, and (--listen-metrics-urls, as kubeadm sets it) the HTTP
     /metrics, /livez and /readyz endpoints its static pod's probes ask, on 2381."""
@@ -179,4 +185,5 @@ def prog_etcd(sh: Shell, argv: list[str], stdin: str | None, env: dict) -> Res:
 def simple_server(name: str, port: int) -> Program:
     def run(sh: Shell, argv: list[str], stdin: str | None, env: dict) -> Res:
         return server(name, [port], {"version": sh.host.image.version}, banner=False)
+
     return run

@@ -8,6 +8,7 @@ container's limit are OOM-killed (137).
 
 Simplified: a script's code is not run: only literal prints are recognised.
 """
+
 from __future__ import annotations
 
 import re
@@ -50,7 +51,7 @@ def pi_digits(count: int) -> str:
         return total
 
     pi = 4 * (4 * arctan_inverse(5) - arctan_inverse(239))
-    rounded = (pi + 5 * 10 ** (extra - 1)) // 10 ** extra
+    rounded = (pi + 5 * 10 ** (extra - 1)) // 10**extra
     text = str(rounded)
     return text[0] + "." + text[1:count]
 
@@ -68,8 +69,10 @@ def prog_python(sh: Shell, argv: list[str], stdin: str | None, env: dict) -> Res
     if args and not args[0].startswith("-"):
         if not sh.host.fs.is_file(abs_path(sh, args[0])):
             path = abs_path(sh, args[0])
-            return make_res(status=2, err=f"{argv[0].rsplit('/', 1)[-1]}: can't open file '{path}': [Errno 2] "
-                                          f"No such file or directory\n")
+            return make_res(
+                status=2,
+                err=f"{argv[0].rsplit('/', 1)[-1]}: can't open file '{path}': [Errno 2] No such file or directory\n",
+            )
         return make_res(status=0)
     return make_res(block={"kind": "stdin"}) if sh.host.stdin_open else make_res(status=0)
 
@@ -83,14 +86,18 @@ def prog_node(sh: Shell, argv: list[str], stdin: str | None, env: dict) -> Res:
         path = abs_path(sh, args[0])
         if not sh.host.fs.is_file(path) and not sh.host.fs.is_file(path + ".js"):
             version = sh.host.image.version or "22.12.0"
-            return make_res(status=1, err=(
-                "node:internal/modules/cjs/loader:1228\n  throw err;\n  ^\n\n"
-                f"Error: Cannot find module '{path}'\n"
-                "    at Module._resolveFilename (node:internal/modules/cjs/loader:1225:15)\n"
-                "    at Module._load (node:internal/modules/cjs/loader:1051:27)\n"
-                "    at node:internal/main/run_main_module:28:49 {\n"
-                "  code: 'MODULE_NOT_FOUND',\n  requireStack: []\n}\n\n"
-                f"Node.js v{version}\n"))
+            return make_res(
+                status=1,
+                err=(
+                    "node:internal/modules/cjs/loader:1228\n  throw err;\n  ^\n\n"
+                    f"Error: Cannot find module '{path}'\n"
+                    "    at Module._resolveFilename (node:internal/modules/cjs/loader:1225:15)\n"
+                    "    at Module._load (node:internal/modules/cjs/loader:1051:27)\n"
+                    "    at node:internal/main/run_main_module:28:49 {\n"
+                    "  code: 'MODULE_NOT_FOUND',\n  requireStack: []\n}\n\n"
+                    f"Node.js v{version}\n"
+                ),
+            )
         return make_res(status=0)
     return make_res(block={"kind": "stdin"}) if sh.host.stdin_open else make_res(status=0)
 
@@ -98,7 +105,6 @@ def prog_node(sh: Shell, argv: list[str], stdin: str | None, env: dict) -> Res:
 def prog_repl(sh: Shell, argv: list[str], stdin: str | None, env: dict) -> Res:
     """irb, jshell, php -a, zsh, perl5 -de0: read from the terminal; without one they read EOF and exit 0."""
     return make_res(block={"kind": "stdin"}) if sh.host.stdin_open else make_res(status=0)
-
 
 
 def prog_hello_world(sh: Shell, argv: list[str], stdin: str | None, env: dict) -> Res:
@@ -123,8 +129,9 @@ def prog_stress(sh: Shell, argv: list[str], stdin: str | None, env: dict) -> Res
         return make_res(status=137, out=line, seconds=1.0, exit=True, reason="OOMKilled")
     if timeout:
         seconds = float(re.sub(r"[^\d.]", "", timeout) or 0) * {"m": 60, "h": 3600}.get(timeout[-1:], 1)
-        return make_res(status=0, out=line + f"stress: info: [1] successful run completed in {int(seconds)}s\n",
-                        seconds=seconds)
+        return make_res(
+            status=0, out=line + f"stress: info: [1] successful run completed in {int(seconds)}s\n", seconds=seconds
+        )
     return make_res(out=line, block={"kind": "server", "name": "stress", "args": {}}, pid1="stress")
 
 
@@ -140,10 +147,8 @@ def prog_vish_stress(sh: Shell, argv: list[str], stdin: str | None, env: dict) -
     return make_res(block={"kind": "server", "name": "stress", "args": {}}, pid1="stress")
 
 
-
 def prog_php(sh: Shell, argv: list[str], stdin: str | None, env: dict) -> Res:
     return prog_repl(sh, argv, stdin, env) if "-a" in argv or len(argv) == 1 else make_res(status=0)
-
 
 
 HELLO_FROM_DOCKER = """
@@ -177,5 +182,5 @@ def stress_bytes(text: str) -> int:
         return 0
     base = 1024 if match.group(3) or match.group(2) else 1
     power = "KMGT".find(match.group(2)) + 1 if match.group(2) else 0
-    factor = base ** power if match.group(3) else (1024 ** power)  # stress's M means MiB
+    factor = base**power if match.group(3) else (1024**power)  # stress's M means MiB
     return int(float(match.group(1)) * factor)

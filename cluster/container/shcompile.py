@@ -9,6 +9,7 @@ cluster's virtual clock (cluster/container/shell.py runs it).
 Simplified: a compound command in a pipeline or in the background is compiled on its own and run
 to completion at once (cluster/container/shell.py's subshell).
 """
+
 from __future__ import annotations
 
 import functools
@@ -141,8 +142,9 @@ class Compiler:
             return False
         depth = max(1, min(depth, len(self.loops)))
         target = self.loops[-depth]
-        pops = sum(1 for loop in self.loops[-depth:] if loop.is_for) - (1 if word == "continue" and target.is_for
-                                                                          else 0)
+        pops = sum(1 for loop in self.loops[-depth:] if loop.is_for) - (
+            1 if word == "continue" and target.is_for else 0
+        )
         if pops:
             self.emit("pop", pops)
         at = self.emit("jmp", -1)
@@ -185,4 +187,3 @@ def compile_argv(argv: tuple[str, ...]) -> tuple[tuple, ...]:
     """A container's command that is not a shell: one command whose words are already split."""
     words = tuple((("sq", w),) for w in argv)
     return (("run", ("pipe", False, (("simple", (), words, ()),)), False), ("end",))
-

@@ -24,6 +24,7 @@ whole output along, command substitution and `kubectl exec` take no virtual time
 and a loop that runs more than BUDGET commands in one advance is fast-forwarded
 (its output in the skipped stretch is not kept).
 """
+
 from __future__ import annotations
 
 import copy
@@ -94,10 +95,20 @@ class Res:
 # -- starting and advancing ---------------------------------------------------------------
 def new_state(argv: list[str], env: dict[str, str], t: float, workdir: str = "/", pid1: str = "") -> dict:
     """A process about to run `argv` at virtual time `t`."""
-    return {"frames": [{"code": {"argv": list(argv)}, "pc": 0, "loops": [], "args": list(argv[:1]), "proc": True}],
-            "vars": dict(env), "st": 0, "cwd": workdir or "/", "traps": {}, "t": t, "block": None,
-            "listen": {}, "pid1": pid1 or (argv[0].rsplit("/", 1)[-1] if argv else ""), "exit": None,
-            "banners": [], "bg": 0}
+    return {
+        "frames": [{"code": {"argv": list(argv)}, "pc": 0, "loops": [], "args": list(argv[:1]), "proc": True}],
+        "vars": dict(env),
+        "st": 0,
+        "cwd": workdir or "/",
+        "traps": {},
+        "t": t,
+        "block": None,
+        "listen": {},
+        "pid1": pid1 or (argv[0].rsplit("/", 1)[-1] if argv else ""),
+        "exit": None,
+        "banners": [],
+        "bg": 0,
+    }
 
 
 def serving_state(name: str, ports: list[int], t: float, workdir: str = "/") -> dict:
@@ -163,7 +174,7 @@ def _follow(state: dict, host: Host, until: float) -> None:
     if len(text) < block["pos"]:
         block["pos"] = 0
     if len(text) > block["pos"]:
-        host.out.append([until, "stdout", text[block["pos"]:]])
+        host.out.append([until, "stdout", text[block["pos"] :]])
         block["pos"] = len(text)
 
 
@@ -180,9 +191,12 @@ def predict_exit(state: dict, host: Host, horizon: float, budget: int = 2000) ->
 def _scratch(fs: ContainerFS) -> ContainerFS:
     """A copy of the filesystem whose writes go nowhere."""
     from cluster.container.fs import Layer, Mount
+
     upper = Layer(None, "", "", entries=copy.deepcopy(fs.upper.entries))
-    mounts = [Mount(m.path, Layer(None, "", "", m.layer.read_only, copy.deepcopy(m.layer.entries)), m.sub_path,
-                    m.read_only) for m in fs.mounts]
+    mounts = [
+        Mount(m.path, Layer(None, "", "", m.layer.read_only, copy.deepcopy(m.layer.entries)), m.sub_path, m.read_only)
+        for m in fs.mounts
+    ]
     return ContainerFS(upper, fs.image_files, mounts, fs.image_dirs, dry=True)
 
 
@@ -195,6 +209,7 @@ def signal_term(state: dict) -> tuple[bool, int]:
     if trap is not None:
         return True, 0 if "exit" not in trap else _trap_code(trap)
     from cluster.container import programs
+
     return programs.handles_sigterm(state.get("pid1", ""))
 
 
@@ -205,8 +220,9 @@ def _trap_code(action: str) -> int:
     return 0
 
 
-def run_instant(host: Host, argv: list[str], env: dict[str, str], t: float, stdin: str = "",
-                cwd: str = "/") -> tuple[int, str, str]:
+def run_instant(
+    host: Host, argv: list[str], env: dict[str, str], t: float, stdin: str = "", cwd: str = "/"
+) -> tuple[int, str, str]:
     """A command run beside the container's process (kubectl exec, an exec probe): (status, stdout, stderr)."""
     state = new_state(argv, env, t, cwd, pid1="exec")
     shell = Shell(state, host)
@@ -279,7 +295,7 @@ class Shell(Expander):
                 frame["loops"].pop()
                 frame["pc"] = ins[2]
         elif op == "pop":
-            del frame["loops"][-ins[1]:]
+            del frame["loops"][-ins[1] :]
         elif op == "case":
             subject = self.expand_one(ins[1])
             frame["pc"] = ins[3]
@@ -315,8 +331,11 @@ class Shell(Expander):
             res = Res(2, err=self.error(str(err)))
         self.emit(res)
         for port, name in res.listen.items():
-            self.state["listen"][str(port)] = {"name": name, "args": (res.block or {}).get("args") or {},
-                                               "since": self.t}
+            self.state["listen"][str(port)] = {
+                "name": name,
+                "args": (res.block or {}).get("args") or {},
+                "since": self.t,
+            }
         if res.banner:
             self.state["banners"].append([self.t, *res.banner])
         if background:
@@ -361,6 +380,7 @@ class Shell(Expander):
         if node[0] != "simple":
             return self.subshell(node, stdin)
         from cluster.container import commands
+
         _, assigns, words, redirs = node
         argv = self.expand_words(words)
         values = []
@@ -384,6 +404,7 @@ class Shell(Expander):
     def subshell(self, node: tuple, stdin: str | None) -> Res:
         """A compound command inside a pipeline: run to completion at once."""
         from cluster.container.shcompile import Compiler
+
         compiler = Compiler()
         compiler.compound(node)
         compiler.emit("end")
@@ -506,7 +527,7 @@ class _Compiled(Shell):
         return super().code(frame)
 
 
-
 def _errno_text(err: FsError) -> str:
     from cluster.container.fs import MESSAGES
+
     return MESSAGES.get(err.errno, err.errno)

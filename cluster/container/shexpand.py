@@ -11,6 +11,7 @@ itself is element 0).
 Simplified: IFS is always blanks; globbing matches only the last path component and skips
 dot-files; `$$` is 1 and `$!` counts background commands from 40.
 """
+
 from __future__ import annotations
 
 import fnmatch
@@ -44,9 +45,15 @@ class Expander(ABC):
         state = self.state
         args = self.frame["args"] if state["frames"] else []
         special: dict[str, Callable[[], str]] = {
-            "?": lambda: str(state["st"]), "$": lambda: "1", "#": lambda: str(max(0, len(args) - 1)),
-            "@": lambda: " ".join(args[1:]), "*": lambda: " ".join(args[1:]), "!": lambda: str(40 + state["bg"]),
-            "-": lambda: "", "PWD": lambda: state["cwd"]}
+            "?": lambda: str(state["st"]),
+            "$": lambda: "1",
+            "#": lambda: str(max(0, len(args) - 1)),
+            "@": lambda: " ".join(args[1:]),
+            "*": lambda: " ".join(args[1:]),
+            "!": lambda: str(40 + state["bg"]),
+            "-": lambda: "",
+            "PWD": lambda: state["cwd"],
+        }
         if name in special:
             return special[name]()
         if name.isdigit():
@@ -87,8 +94,9 @@ class Expander(ABC):
                 current, started = "", False
         if started:
             fields.append(current)
-        return self._glob(fields, word) if any(p[0] == "lit" and any(c in p[1] for c in "*?[") for p in word) \
-            else fields
+        return (
+            self._glob(fields, word) if any(p[0] == "lit" and any(c in p[1] for c in "*?[") for p in word) else fields
+        )
 
     def _glob(self, fields: list[str], word: tuple) -> list[str]:
         out: list[str] = []
@@ -119,17 +127,26 @@ class Expander(ABC):
             elif kind == "arith":
                 out.append((str(arith.evaluate(self.expand_arith(part[1]), self.arith_var)), True))
             elif kind == "len" and len(part) > 2:
-                out.append((str(len(self.elements(part[1]))) if part[2] in ("@", "*") else
-                            str(len(self.element(part[1], part[2]))), True))
+                out.append(
+                    (
+                        str(len(self.elements(part[1])))
+                        if part[2] in ("@", "*")
+                        else str(len(self.element(part[1], part[2]))),
+                        True,
+                    )
+                )
             elif kind == "len":
                 out.append((str(len(self.var(part[1]) or "")), True))
             elif kind == "index":
-                out.append((" ".join(self.elements(part[1])) if part[2] in ("@", "*") else
-                            self.element(part[1], part[2]), True))
+                out.append(
+                    (
+                        " ".join(self.elements(part[1])) if part[2] in ("@", "*") else self.element(part[1], part[2]),
+                        True,
+                    )
+                )
             else:
                 out.append((self.parameter(part), True))
         return out
-
 
     # -- bash arrays: element i of NAME is kept as the variable `NAME[i]` (NAME itself is element 0) ---------
     def array_values(self, name: str, source: str) -> list[tuple[str, str]]:
@@ -187,12 +204,11 @@ class Expander(ABC):
 def _trim(value: str, op: str, pattern: str) -> str:
     if op in ("#", "##"):
         cuts = [i for i in range(len(value) + 1) if fnmatch.fnmatchcase(value[:i], pattern)]
-        return value[(max(cuts) if op == "##" else min(cuts)):] if cuts else value
+        return value[(max(cuts) if op == "##" else min(cuts)) :] if cuts else value
     cuts = [i for i in range(len(value) + 1) if fnmatch.fnmatchcase(value[i:], pattern)]
-    return value[:(min(cuts) if op == "%%" else max(cuts))] if cuts else value
+    return value[: (min(cuts) if op == "%%" else max(cuts))] if cuts else value
 
 
 def _arith_word(source: str) -> tuple:
     words = parse_words(f'"{source}"') if '"' not in source else parse_words(source)
     return words[0] if words else ()
-

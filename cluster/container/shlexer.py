@@ -9,6 +9,7 @@ anything; the grammar is cluster/container/shparse.py's.
 
 Not supported (a syntax error says so): here-documents, process substitution.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -28,7 +29,6 @@ class Tok:
     kind: str  # "word", "op", "nl", "redir", "eof"
     value: Any = None  # a word's Word, an operator's or a redirection's text: its type follows `kind`
     fd: int | None = None
-
 
 
 class Lexer:
@@ -66,7 +66,7 @@ class Lexer:
             while j < len(src) and src[j].isdigit():
                 j += 1
             if j < len(src) and src[j] in "<>":
-                fd = int(src[self.i:j])
+                fd = int(src[self.i : j])
                 self.i = j
                 return self._redirect(fd)
         for op in OPERATORS:
@@ -101,7 +101,7 @@ class Lexer:
             if c == "(" and not parts and lit and lit[-1] == "=" and assignment((("lit", "".join(lit)),)):
                 end = self._matching(self.i + 1, "(", ")")
                 flush()
-                parts.append(("array", self.src[self.i + 1:end]))
+                parts.append(("array", self.src[self.i + 1 : end]))
                 self.i = end + 1
                 continue
             if c in " \t\n;&|()<>":
@@ -116,7 +116,7 @@ class Lexer:
                 if end < 0:
                     raise ShellSyntaxError("unterminated quoted string")
                 flush()
-                parts.append(("sq", self.src[self.i + 1:end]))
+                parts.append(("sq", self.src[self.i + 1 : end]))
                 self.i = end + 1
             elif c == '"':
                 flush()
@@ -146,7 +146,7 @@ class Lexer:
             if c == "'":
                 end = self.src.find("'", self.i + 1)
                 end = len(self.src) if end < 0 else end
-                parts.append(("sq", self.src[self.i + 1:end]))
+                parts.append(("sq", self.src[self.i + 1 : end]))
                 self.i = end + 1
             elif c == '"':
                 self.i += 1
@@ -189,23 +189,23 @@ class Lexer:
         if src.startswith("$((", i):
             end = self._matching(i + 3, "((", "))")
             self.i = end + 2
-            return ("arith", src[i + 3:end])
+            return ("arith", src[i + 3 : end])
         if src.startswith("$(", i):
             end = self._matching(i + 2, "(", ")")
             self.i = end + 1
-            return ("cmd", src[i + 2:end])
+            return ("cmd", src[i + 2 : end])
         if src.startswith("${", i):
             end = src.find("}", i)
             if end < 0:
                 raise ShellSyntaxError("bad substitution")
             self.i = end + 1
-            return _braced(src[i + 2:end])
+            return _braced(src[i + 2 : end])
         j = i + 1
         if j < len(src) and (src[j].isalpha() or src[j] == "_"):
             while j < len(src) and (src[j].isalnum() or src[j] == "_"):
                 j += 1
             self.i = j
-            return ("var", src[i + 1:j], "", ())
+            return ("var", src[i + 1 : j], "", ())
         if j < len(src) and src[j] in "?$#@*!0123456789-":
             self.i = j + 1
             return ("var", src[j], "", ())
@@ -233,7 +233,7 @@ class Lexer:
         end = self.src.find("`", self.i + 1)
         if end < 0:
             raise ShellSyntaxError("unterminated `")
-        body = self.src[self.i + 1:end]
+        body = self.src[self.i + 1 : end]
         self.i = end + 1
         return body
 
@@ -241,7 +241,7 @@ class Lexer:
 def _braced(body: str) -> tuple:
     if body.startswith("#") and len(body) > 1:
         if "[" in body and body.endswith("]"):
-            return ("len", body[1:body.index("[")], body[body.index("[") + 1:-1])
+            return ("len", body[1 : body.index("[")], body[body.index("[") + 1 : -1])
         return ("len", body[1:])
     name = ""
     for ch in body:
@@ -249,18 +249,18 @@ def _braced(body: str) -> tuple:
             name += ch
         else:
             break
-    rest = body[len(name):]
+    rest = body[len(name) :]
     if not name:
         raise ShellSyntaxError("bad substitution")
     if rest.startswith("[") and "]" in rest:  # bash: an element of an array, or all of them
         close = rest.index("]")
-        index, rest = rest[1:close], rest[close + 1:]
+        index, rest = rest[1:close], rest[close + 1 :]
         if rest:
             raise ShellSyntaxError("bad substitution")
         return ("index", name, index)
     for op in (":-", ":=", ":+", ":?", "-", "=", "+", "?", "##", "#", "%%", "%"):
         if rest.startswith(op):
-            return ("var", name, op, Lexer(rest[len(op):]).whole())
+            return ("var", name, op, Lexer(rest[len(op) :]).whole())
     if rest:
         raise ShellSyntaxError("bad substitution")
     return ("var", name, "", ())

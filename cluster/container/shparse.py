@@ -12,12 +12,29 @@ Arrays as bash has them in their simplest form: `items=(foo bar baz)` and
 Not supported (a syntax error says so): functions, here-documents, `case` fall-through
 (`;&`), associative arrays, process substitution.
 """
+
 from __future__ import annotations
 
 from cluster.container.shlexer import Lexer, ShellSyntaxError, Tok, Word, assignment, plain
 
-KEYWORDS = {"if", "then", "else", "elif", "fi", "while", "until", "do", "done", "for", "in", "case", "esac",
-            "{", "}", "!"}
+KEYWORDS = {
+    "if",
+    "then",
+    "else",
+    "elif",
+    "fi",
+    "while",
+    "until",
+    "do",
+    "done",
+    "for",
+    "in",
+    "case",
+    "esac",
+    "{",
+    "}",
+    "!",
+}
 
 
 class Parser:
@@ -174,7 +191,7 @@ class Parser:
                 return ("if", tuple(branches), otherwise)
             if word == "fi":
                 return ("if", tuple(branches), None)
-            raise ShellSyntaxError(f"syntax error: unexpected {self.describe()} (expecting \"fi\")")
+            raise ShellSyntaxError(f'syntax error: unexpected {self.describe()} (expecting "fi")')
 
     def case_clause(self) -> tuple:
         self.take()

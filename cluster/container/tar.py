@@ -18,6 +18,7 @@ with a message instead of being stored; no symlinks, hard links, devices, owners
 modes (members are written root-owned, 0644/0755); extracted files get the container's
 virtual time as mtime (as with `-m`), so they never lose to an older stamp.
 """
+
 from __future__ import annotations
 
 import gzip
@@ -36,8 +37,17 @@ if TYPE_CHECKING:
 ENCODING = ("utf-8", "surrogateescape")  # how bytes travel through the shell's text pipes
 MAX_ARCHIVE_BYTES = 4 * 1024 * 1024  # a bigger archive would not fit a container layer anyway
 NO_OPS = {"m", "o", "p", "v"}
-LONG_NO_OPS = {"--no-same-owner", "--no-same-permissions", "--same-owner", "--preserve-permissions",
-               "--touch", "--overwrite", "--verbose", "--numeric-owner", "--warning=no-timestamp"}
+LONG_NO_OPS = {
+    "--no-same-owner",
+    "--no-same-permissions",
+    "--same-owner",
+    "--preserve-permissions",
+    "--touch",
+    "--overwrite",
+    "--verbose",
+    "--numeric-owner",
+    "--warning=no-timestamp",
+}
 LONG_MODES = {"--create": "c", "--extract": "x", "--get": "x", "--list": "t"}
 
 
@@ -56,19 +66,30 @@ def u_tar(sh: Shell, argv: list[str], stdin: str | None) -> Res:
     opts = _parse(argv[1:])
     gnu = sh.host.dialect != "busybox"
     if opts.error:
-        return Res(2 if gnu else 1, err=f"tar: {opts.error}\n" + (
-            "Try 'tar --help' or 'tar --usage' for more information.\n" if gnu else ""))
+        return Res(
+            2 if gnu else 1,
+            err=f"tar: {opts.error}\n" + ("Try 'tar --help' or 'tar --usage' for more information.\n" if gnu else ""),
+        )
     if not opts.mode:
-        return Res(2 if gnu else 1, err="tar: You must specify one of the '-Acdtrux', '--delete' or "
-                                        "'--test-label' options\nTry 'tar --help' or 'tar --usage' for more "
-                                        "information.\n" if gnu else "tar: need at least one option\n")
+        return Res(
+            2 if gnu else 1,
+            err="tar: You must specify one of the '-Acdtrux', '--delete' or "
+            "'--test-label' options\nTry 'tar --help' or 'tar --usage' for more "
+            "information.\n"
+            if gnu
+            else "tar: need at least one option\n",
+        )
     cwd = sh.state["cwd"]
     if opts.directory:
         cwd = resolve_path(cwd, opts.directory)
         if not sh.host.fs.is_dir(cwd):
-            return Res(2 if gnu else 1, err=f"tar: {opts.directory}: Cannot open: No such file or directory\n"
-                       f"tar: Error is not recoverable: exiting now\n" if gnu else
-                       f"tar: can't change directory to '{opts.directory}': No such file or directory\n")
+            return Res(
+                2 if gnu else 1,
+                err=f"tar: {opts.directory}: Cannot open: No such file or directory\n"
+                f"tar: Error is not recoverable: exiting now\n"
+                if gnu
+                else f"tar: can't change directory to '{opts.directory}': No such file or directory\n",
+            )
     if opts.mode == "c":
         return _create(sh, opts, cwd, gnu)
     data = _read_archive(sh, opts, stdin)
@@ -106,7 +127,7 @@ def _parse(args: list[str]) -> Options:
             letters = arg[1:]
             for j, letter in enumerate(letters):
                 if letter in "fC":
-                    rest = letters[j + 1:]
+                    rest = letters[j + 1 :]
                     if rest:
                         _value(opts, letter, rest)
                     else:
@@ -144,9 +165,13 @@ def _value(opts: Options, letter: str, value: str) -> None:
 # -- creating ---------------------------------------------------------------------------------------
 def _create(sh: Shell, opts: Options, cwd: str, gnu: bool) -> Res:
     if not opts.names:
-        return Res(2 if gnu else 1, err="tar: Cowardly refusing to create an empty archive\nTry 'tar --help' or "
-                                        "'tar --usage' for more information.\n" if gnu else
-                   "tar: empty archive\n")
+        return Res(
+            2 if gnu else 1,
+            err="tar: Cowardly refusing to create an empty archive\nTry 'tar --help' or "
+            "'tar --usage' for more information.\n"
+            if gnu
+            else "tar: empty archive\n",
+        )
     buffer = io.BytesIO()
     err, failed, stripped, listed = [], False, False, []
     fs = sh.host.fs
@@ -156,12 +181,18 @@ def _create(sh: Shell, opts: Options, cwd: str, gnu: bool) -> Res:
             member = posixpath.normpath(name).lstrip("/") if name.startswith("/") else posixpath.normpath(name)
             if name.startswith("/") and not stripped:
                 stripped = True
-                err.append("tar: Removing leading `/' from member names\n" if gnu else
-                           "tar: removing leading '/' from member names\n")
+                err.append(
+                    "tar: Removing leading `/' from member names\n"
+                    if gnu
+                    else "tar: removing leading '/' from member names\n"
+                )
             if not fs.exists(path):
                 failed = True
-                err.append(f"tar: {name}: Cannot stat: No such file or directory\n" if gnu else
-                           f"tar: {name}: No such file or directory\n")
+                err.append(
+                    f"tar: {name}: Cannot stat: No such file or directory\n"
+                    if gnu
+                    else f"tar: {name}: No such file or directory\n"
+                )
                 continue
             for inner, arcname in _walk(fs, path, member or "."):
                 _add(tar, fs, inner, arcname)
@@ -179,8 +210,10 @@ def _create(sh: Shell, opts: Options, cwd: str, gnu: bool) -> Res:
             # Run as the exec'd command itself (kubectl cp: no shell, so no redirection): its notices reach stderr
             # before the archive is written, as GNU tar writes them, so a reader of stdout that stops at the
             # end of the archive still sees them; the closing summary comes at exit.
-            early, late = [e for e in err if not e.startswith("tar: Exiting")], [e for e in err if e.startswith(
-                "tar: Exiting")]
+            early, late = (
+                [e for e in err if not e.startswith("tar: Exiting")],
+                [e for e in err if e.startswith("tar: Exiting")],
+            )
             if early:
                 sh.host.out.append([sh.t, "stderr", "".join(early)])
             err = late
@@ -223,8 +256,11 @@ def _read_archive(sh: Shell, opts: Options, stdin: str | None) -> bytes | Res:
         try:
             text = sh.host.fs.read(resolve_path(sh.state["cwd"], opts.archive))
         except FsError as e:
-            return Res(2 if gnu else 1, err=f"tar: {opts.archive}: Cannot open: {MESSAGES.get(e.errno, e.errno)}\n"
-                       + ("tar: Error is not recoverable: exiting now\n" if gnu else ""))
+            return Res(
+                2 if gnu else 1,
+                err=f"tar: {opts.archive}: Cannot open: {MESSAGES.get(e.errno, e.errno)}\n"
+                + ("tar: Error is not recoverable: exiting now\n" if gnu else ""),
+            )
     data = text.encode(*ENCODING)
     if len(data) > MAX_ARCHIVE_BYTES:
         return Res(2 if gnu else 1, err="tar: archive too large for this simulated container\n")
@@ -232,8 +268,13 @@ def _read_archive(sh: Shell, opts: Options, stdin: str | None) -> bytes | Res:
         try:
             data = gzip.decompress(data)
         except (OSError, EOFError):
-            return Res(2 if gnu else 1, err="gzip: stdin: not in gzip format\ntar: Child returned status 1\n"
-                       "tar: Error is not recoverable: exiting now\n" if gnu else "tar: invalid magic\n")
+            return Res(
+                2 if gnu else 1,
+                err="gzip: stdin: not in gzip format\ntar: Child returned status 1\n"
+                "tar: Error is not recoverable: exiting now\n"
+                if gnu
+                else "tar: invalid magic\n",
+            )
     return data
 
 
@@ -244,9 +285,12 @@ def _extract(sh: Shell, opts: Options, cwd: str, gnu: bool, data: bytes) -> Res:
         with tarfile.open(fileobj=io.BytesIO(data), mode="r:") as tar:
             members = [(m, _content(tar, m)) for m in tar.getmembers()]
     except tarfile.TarError:
-        return Res(2 if gnu else 1, err="tar: This does not look like a tar archive\n"
-                                        "tar: Exiting with failure status due to previous errors\n" if gnu else
-                   "tar: invalid tar magic\n")
+        return Res(
+            2 if gnu else 1,
+            err="tar: This does not look like a tar archive\ntar: Exiting with failure status due to previous errors\n"
+            if gnu
+            else "tar: invalid tar magic\n",
+        )
     wanted = [posixpath.normpath(n).lstrip("/") for n in opts.names]
     out, err, failed = [], [], False
     fs, t = sh.host.fs, sh.t
@@ -260,8 +304,11 @@ def _extract(sh: Shell, opts: Options, cwd: str, gnu: bool, data: bytes) -> Res:
             continue
         if name == ".." or name.startswith("../") or "/../" in name:
             failed = True
-            err.append(f"tar: {member.name}: Member name contains '..'\n" if gnu else
-                       f"tar: {member.name}: skipping: path contains '..'\n")
+            err.append(
+                f"tar: {member.name}: Member name contains '..'\n"
+                if gnu
+                else f"tar: {member.name}: skipping: path contains '..'\n"
+            )
             continue
         problem = _extract_one(member, content, fs, posixpath.join(cwd, name) if name != "." else cwd, t)
         if problem:
@@ -284,8 +331,7 @@ def _extract_one(member: tarfile.TarInfo, content: bytes, fs: ContainerFS, path:
             fs.mkdir(path, t, parents=True)
             return ""
         if not member.isfile():
-            return "Cannot create: links and special files are not simulated (kubeclass keeps files and " \
-                   "directories)"
+            return "Cannot create: links and special files are not simulated (kubeclass keeps files and directories)"
         parent = posixpath.dirname(path)
         if not fs.is_dir(parent):
             fs.mkdir(parent, t, parents=True)

@@ -5,6 +5,7 @@ controller ownerReference names it and still match its selector, adopts
 matching orphans (sets itself as their controller), and releases the ones that
 no longer match. A Deployment claims ReplicaSets this way; a ReplicaSet, Pods.
 """
+
 from __future__ import annotations
 
 from typing import Callable
@@ -42,6 +43,7 @@ def _with_controller(ref: dict) -> Callable[[dict], dict]:
         if controller_of(obj) is None:  # someone else may have adopted it meanwhile
             obj["metadata"].setdefault("ownerReferences", []).append(ref)
         return obj
+
     return put
 
 
@@ -53,6 +55,7 @@ def _without_owner(uid: str) -> Callable[[dict], dict]:
         else:
             obj["metadata"].pop("ownerReferences", None)
         return obj
+
     return put
 
 

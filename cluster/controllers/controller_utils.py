@@ -11,6 +11,7 @@ the template rather than over go-spew's dump of the Go struct (see
 exact value. Pod readiness and availability are cluster/podutil.py's, re-exported here
 under the names the controllers use.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -42,8 +43,14 @@ def controller_of(obj: dict) -> dict | None:
 def new_controller_ref(owner: dict) -> dict:
     """metav1.NewControllerRef: the reference a controller puts on what it creates or adopts."""
     meta = owner["metadata"]
-    return {"apiVersion": owner["apiVersion"], "kind": owner["kind"], "name": meta["name"], "uid": meta["uid"],
-            "controller": True, "blockOwnerDeletion": True}
+    return {
+        "apiVersion": owner["apiVersion"],
+        "kind": owner["kind"],
+        "name": meta["name"],
+        "uid": meta["uid"],
+        "controller": True,
+        "blockOwnerDeletion": True,
+    }
 
 
 def selector_matches(selector: dict | None, labels: dict | None) -> bool:
@@ -75,17 +82,20 @@ def _deletion_cost(pod: dict) -> int:
         value = int(text)
     except ValueError:
         return 0
-    return value if -2**31 <= value < 2**31 else 0
+    return value if -(2**31) <= value < 2**31 else 0
 
 
 def _max_restarts(pod: dict) -> tuple[int, int]:
     """(regular, sidecar) highest container restart counts, as maxContainerRestarts."""
     status = pod.get("status") or {}
     regular = max([c.get("restartCount", 0) for c in status.get("containerStatuses") or []], default=0)
-    sidecars = {c.get("name") for c in (pod.get("spec") or {}).get("initContainers") or []
-                if c.get("restartPolicy") == "Always"}
-    sidecar = max([c.get("restartCount", 0) for c in status.get("initContainerStatuses") or []
-                   if c.get("name") in sidecars], default=0)
+    sidecars = {
+        c.get("name") for c in (pod.get("spec") or {}).get("initContainers") or [] if c.get("restartPolicy") == "Always"
+    }
+    sidecar = max(
+        [c.get("restartCount", 0) for c in status.get("initContainerStatuses") or [] if c.get("name") in sidecars],
+        default=0,
+    )
     return regular, sidecar
 
 
@@ -105,8 +115,7 @@ def _pod_ready_time(pod: dict) -> dt.datetime | None:
     return podutil.ready_since(pod)
 
 
-def _newer_first(t1: dt.datetime | None, t2: dt.datetime | None, uid1: str, uid2: str,
-                 now: dt.datetime) -> bool:
+def _newer_first(t1: dt.datetime | None, t2: dt.datetime | None, uid1: str, uid2: str, now: dt.datetime) -> bool:
     """Whether t1 sorts before t2 when comparing ages in logarithmic buckets (then by UID)."""
     if t1 is None or t2 is None:
         return _after_or_zero(t1, t2)
@@ -163,8 +172,11 @@ def pods_to_delete(pods: list[dict], related: Iterable[dict], count: int, now: d
     ranked = [(pod, on_node.get((pod.get("spec") or {}).get("nodeName", ""), 0)) for pod in pods]
 
     def compare(x: tuple[dict, int], y: tuple[dict, int]) -> int:
-        return -1 if pod_deletion_less(x[0], x[1], y[0], y[1], now) else (
-            1 if pod_deletion_less(y[0], y[1], x[0], x[1], now) else 0)
+        return (
+            -1
+            if pod_deletion_less(x[0], x[1], y[0], y[1], now)
+            else (1 if pod_deletion_less(y[0], y[1], x[0], x[1], now) else 0)
+        )
 
     ranked.sort(key=cmp_to_key(compare))
     return [pod for pod, _ in ranked[:count]]

@@ -18,6 +18,7 @@ Each sync of a CronJob, on the cluster's virtual clock:
 Schedules are parsed and stepped as robfig/cron does (cluster/cron.py);
 `spec.timeZone` picks the zone, else the controller's zone, UTC.
 """
+
 from __future__ import annotations
 
 import copy
@@ -67,8 +68,11 @@ class CronJobController(Controller):
         cronjob = self.lister.find("cronjobs", namespace, name)
         if cronjob is None:
             return DONE
-        jobs = [j for j in self.lister.by_index("jobs", CONTROLLER_UID_INDEX, cronjob["metadata"]["uid"])
-                if j["metadata"].get("namespace") == namespace]
+        jobs = [
+            j
+            for j in self.lister.by_index("jobs", CONTROLLER_UID_INDEX, cronjob["metadata"]["uid"])
+            if j["metadata"].get("namespace") == namespace
+        ]
         requeue = CronJobSync(self.api, cronjob).run(sorted(jobs, key=lambda j: j["metadata"]["name"]))
         return Result(requeue_after=requeue)
 
@@ -100,20 +104,23 @@ class CronJobSync:
             obj["status"] = status
             return obj
 
-        self.cronjob = self.api.update_with("cronjobs", self.namespace, self.cronjob["metadata"]["name"], put,
-                                            subresource="status")
+        self.cronjob = self.api.update_with(
+            "cronjobs", self.namespace, self.cronjob["metadata"]["name"], put, subresource="status"
+        )
 
     # -- history limits ------------------------------------------------------------
     def cleanup_finished(self, jobs: list[dict]) -> bool:
-        limits = {"Complete": self.spec.get("successfulJobsHistoryLimit"),
-                  "Failed": self.spec.get("failedJobsHistoryLimit")}
+        limits = {
+            "Complete": self.spec.get("successfulJobsHistoryLimit"),
+            "Failed": self.spec.get("failedJobsHistoryLimit"),
+        }
         changed = False
         for outcome, limit in limits.items():
             if limit is None:
                 continue
             finished = [j for j in jobs if finished_condition(j) == outcome]
             surplus = len(finished) - int(limit)
-            for job in sorted(finished, key=_start_time)[:max(0, surplus)]:
+            for job in sorted(finished, key=_start_time)[: max(0, surplus)]:
                 changed |= self.delete_job(job, "request.cronjob.history")
         return changed
 
@@ -164,12 +171,16 @@ class CronJobSync:
         for job in jobs:
             uid, outcome = job["metadata"]["uid"], finished_condition(job)
             if uid not in active_uids and outcome is None:
-                self.event(WARNING, "UnexpectedJob",
-                           f"Saw a job that the controller did not create or forgot: {job['metadata']['name']}")
+                self.event(
+                    WARNING,
+                    "UnexpectedJob",
+                    f"Saw a job that the controller did not create or forgot: {job['metadata']['name']}",
+                )
             elif uid in active_uids and outcome is not None:
                 self.forget(uid)
-                self.event(NORMAL, "SawCompletedJob",
-                           f"Saw completed job: {job['metadata']['name']}, condition: {outcome}")
+                self.event(
+                    NORMAL, "SawCompletedJob", f"Saw completed job: {job['metadata']['name']}, condition: {outcome}"
+                )
                 changed = True
             if outcome == "Complete":
                 changed |= self.note_success(job)
@@ -213,12 +224,16 @@ class CronJobSync:
             return self.requeue_after(schedule), changed
         name = job_name(self.cronjob, scheduled)
         last = self.status.get("lastScheduleTime")
-        if any(ref.get("name") == name for ref in self.status.get("active") or []) or \
-                (last is not None and clock.parse_rfc3339(last) == scheduled):
+        if any(ref.get("name") == name for ref in self.status.get("active") or []) or (
+            last is not None and clock.parse_rfc3339(last) == scheduled
+        ):
             return self.requeue_after(schedule), changed
         if self.spec.get("concurrencyPolicy") == "Forbid" and self.status.get("active"):
-            self.event(NORMAL, "JobAlreadyActive",
-                       "Not starting job because prior execution is running and concurrency policy is Forbid")
+            self.event(
+                NORMAL,
+                "JobAlreadyActive",
+                "Not starting job because prior execution is running and concurrency policy is Forbid",
+            )
             return self.requeue_after(schedule), changed
         if self.spec.get("concurrencyPolicy") == "Replace":
             changed |= self.replace_active()
@@ -242,8 +257,9 @@ class CronJobSync:
 
     def create_job(self, scheduled: dt.datetime) -> dict | None:
         job = job_from_template(self.cronjob, scheduled, self.zone())
-        steps.because(self.api, "request.cronjob.create", schedule=self.spec.get("schedule", ""),
-                      time=clock.rfc3339(scheduled))
+        steps.because(
+            self.api, "request.cronjob.create", schedule=self.spec.get("schedule", ""), time=clock.rfc3339(scheduled)
+        )
         try:
             created = self.api.create("jobs", self.namespace, job)
         except StatusError as err:
@@ -291,8 +307,11 @@ class CronJobSync:
         if most_recent is None or most_recent > self.now:
             return None
         if missed > MANY_MISSED:
-            self.event(WARNING, "TooManyMissedTimes", "too many missed start times. Set or decrease "
-                                                      ".spec.startingDeadlineSeconds or check clock skew")
+            self.event(
+                WARNING,
+                "TooManyMissedTimes",
+                "too many missed start times. Set or decrease .spec.startingDeadlineSeconds or check clock skew",
+            )
         return most_recent
 
     def requeue_after(self, schedule: cron.Schedule) -> float:
@@ -318,16 +337,30 @@ def job_from_template(cronjob: dict, scheduled: dt.datetime, zone: dt.tzinfo) ->
     annotations = dict(meta.get("annotations") or {})
     local = scheduled.astimezone(zone)
     annotations[SCHEDULED_TIMESTAMP] = local.isoformat().replace("+00:00", "Z")
-    job_meta: dict = {"name": job_name(cronjob, scheduled), "namespace": cronjob["metadata"]["namespace"],
-                      "annotations": annotations, "ownerReferences": [new_controller_ref(cronjob)]}
+    job_meta: dict = {
+        "name": job_name(cronjob, scheduled),
+        "namespace": cronjob["metadata"]["namespace"],
+        "annotations": annotations,
+        "ownerReferences": [new_controller_ref(cronjob)],
+    }
     if meta.get("labels"):
         job_meta["labels"] = dict(meta["labels"])
-    return {"apiVersion": "batch/v1", "kind": "Job", "metadata": job_meta,
-            "spec": copy.deepcopy(template.get("spec") or {})}
+    return {
+        "apiVersion": "batch/v1",
+        "kind": "Job",
+        "metadata": job_meta,
+        "spec": copy.deepcopy(template.get("spec") or {}),
+    }
 
 
 def job_reference(job: dict) -> dict:
     """getRef: the ObjectReference status.active holds."""
     meta = job["metadata"]
-    return {"kind": "Job", "namespace": meta["namespace"], "name": meta["name"], "uid": meta["uid"],
-            "apiVersion": "batch/v1", "resourceVersion": meta.get("resourceVersion", "")}
+    return {
+        "kind": "Job",
+        "namespace": meta["namespace"],
+        "name": meta["name"],
+        "uid": meta["uid"],
+        "apiVersion": "batch/v1",
+        "resourceVersion": meta.get("resourceVersion", ""),
+    }

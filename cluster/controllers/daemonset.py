@@ -15,6 +15,7 @@ Simplified: a failed daemon pod is deleted at once (upstream backs off from
 1 s to 15 minutes between such deletions per node); pods are created without
 expectations because the informer cache is current before every sync.
 """
+
 from __future__ import annotations
 
 from cluster import steps
@@ -25,7 +26,11 @@ from cluster.controllers import daemonset_update as dsu
 from cluster.controllers.base import DONE, Controller, Result, split_key
 from cluster.controllers.controller_ref import claim
 from cluster.controllers.controller_utils import (
-    controller_of, is_being_deleted, is_pod_available, is_pod_ready, selector_matches,
+    controller_of,
+    is_being_deleted,
+    is_pod_available,
+    is_pod_ready,
+    selector_matches,
 )
 from cluster.events import NORMAL, WARNING, record
 
@@ -37,8 +42,12 @@ def node_shape(node: dict) -> tuple:
     """What of a node decides where daemons run: labels, taints, cordon, conditions (shouldIgnoreNodeUpdate)."""
     spec, status = node.get("spec") or {}, node.get("status") or {}
     conditions = tuple((c.get("type"), c.get("status")) for c in status.get("conditions") or [])
-    return (tuple(sorted((node["metadata"].get("labels") or {}).items())), repr(spec.get("taints")),
-            bool(spec.get("unschedulable")), conditions)
+    return (
+        tuple(sorted((node["metadata"].get("labels") or {}).items())),
+        repr(spec.get("taints")),
+        bool(spec.get("unschedulable")),
+        conditions,
+    )
 
 
 class DaemonSetController(Controller):
@@ -61,9 +70,11 @@ class DaemonSetController(Controller):
             return [f"{meta['namespace']}/{ref['name']}"] if ref.get("kind") == "DaemonSet" else []
         if event.type == "DELETED":
             return []
-        return [f"{meta['namespace']}/{ds['metadata']['name']}" for ds in self.lister.list("daemonsets",
-                                                                                              meta["namespace"])
-                if selector_matches((ds.get("spec") or {}).get("selector"), meta.get("labels"))]
+        return [
+            f"{meta['namespace']}/{ds['metadata']['name']}"
+            for ds in self.lister.list("daemonsets", meta["namespace"])
+            if selector_matches((ds.get("spec") or {}).get("selector"), meta.get("labels"))
+        ]
 
     def keys_for_node(self, event: WatchEvent) -> list[str]:
         """A new node, or one whose labels, taints, cordon or conditions changed, wakes every DaemonSet."""
@@ -104,8 +115,9 @@ class DaemonSetSync:
     def run(self) -> Result:
         """syncDaemonSet."""
         if (self.ds.get("spec") or {}).get("selector") == {}:
-            self.event(WARNING, "SelectingAll", "This daemon set is selecting all pods. A non-empty selector is "
-                                                "required.")
+            self.event(
+                WARNING, "SelectingAll", "This daemon set is selecting all pods. A non-empty selector is required."
+            )
             return DONE
         if is_being_deleted(self.ds):
             return DONE
@@ -131,7 +143,9 @@ class DaemonSetSync:
         by_node: dict[str, list[dict]] = {}
         for pod in pods:
             if pod["metadata"].get("deletionTimestamp") and (pod.get("status") or {}).get("phase") in (
-                    "Succeeded", "Failed"):
+                "Succeeded",
+                "Failed",
+            ):
                 continue
             node = dsp.target_node(pod)
             if node:
@@ -148,8 +162,13 @@ class DaemonSetSync:
             create += wanted
             delete += doomed
         known = {n["metadata"]["name"] for n in nodes}
-        delete += [p for name, pods in by_node.items() if name not in known for p in pods
-                   if not (p.get("spec") or {}).get("nodeName")]  # getUnscheduledPodsWithoutNode
+        delete += [
+            p
+            for name, pods in by_node.items()
+            if name not in known
+            for p in pods
+            if not (p.get("spec") or {}).get("nodeName")
+        ]  # getUnscheduledPodsWithoutNode
         self.sync_nodes(delete, create, hash_)
         return bool(delete or create)
 
@@ -169,8 +188,12 @@ class DaemonSetSync:
                 continue
             phase = (pod.get("status") or {}).get("phase")
             if phase == "Failed":
-                self.event(WARNING, "FailedDaemonPod", f"Found failed daemon pod {self.namespace}/"
-                                                       f"{pod['metadata']['name']} on node {name}, will try to kill it")
+                self.event(
+                    WARNING,
+                    "FailedDaemonPod",
+                    f"Found failed daemon pod {self.namespace}/"
+                    f"{pod['metadata']['name']} on node {name}, will try to kill it",
+                )
                 doomed.append(pod)
             elif phase == "Succeeded":
                 doomed.append(pod)
@@ -205,7 +228,7 @@ class DaemonSetSync:
         created, batch = 0, 1
         create = create[:BURST_REPLICAS]
         while created < len(create):
-            for node in create[created:created + batch]:
+            for node in create[created : created + batch]:
                 if not self.create_pod(template, node):
                     created = len(create)
                     break
@@ -264,13 +287,22 @@ class DaemonSetSync:
 
     def store_status(self, counts: dict[str, int]) -> None:
         status = dict(self.ds.get("status") or {})
-        status.update(desiredNumberScheduled=counts["desired"], currentNumberScheduled=counts["current"],
-                      numberMisscheduled=counts["misscheduled"], numberReady=counts["ready"],
-                      updatedNumberScheduled=counts["updated"], numberAvailable=counts["available"],
-                      numberUnavailable=counts["desired"] - counts["available"],
-                      observedGeneration=self.ds["metadata"].get("generation", 0))
-        status = {k: v for k, v in status.items() if v not in (0, None) or k in (
-            "desiredNumberScheduled", "currentNumberScheduled", "numberMisscheduled", "numberReady")}
+        status.update(
+            desiredNumberScheduled=counts["desired"],
+            currentNumberScheduled=counts["current"],
+            numberMisscheduled=counts["misscheduled"],
+            numberReady=counts["ready"],
+            updatedNumberScheduled=counts["updated"],
+            numberAvailable=counts["available"],
+            numberUnavailable=counts["desired"] - counts["available"],
+            observedGeneration=self.ds["metadata"].get("generation", 0),
+        )
+        status = {
+            k: v
+            for k, v in status.items()
+            if v not in (0, None)
+            or k in ("desiredNumberScheduled", "currentNumberScheduled", "numberMisscheduled", "numberReady")
+        }
         if status == (self.ds.get("status") or {}):
             return
 
@@ -278,5 +310,6 @@ class DaemonSetSync:
             obj["status"] = status
             return obj
 
-        self.ds = self.api.update_with("daemonsets", self.namespace, self.ds["metadata"]["name"], put,
-                                       subresource="status")
+        self.ds = self.api.update_with(
+            "daemonsets", self.namespace, self.ds["metadata"]["name"], put, subresource="status"
+        )

@@ -16,6 +16,7 @@ A node should run the pod when the template's nodeName (if any), nodeSelector
 and required node affinity match it and every NoSchedule or NoExecute taint is
 tolerated; a pod already there may stay unless a NoExecute taint is not.
 """
+
 from __future__ import annotations
 
 import copy
@@ -27,21 +28,30 @@ from cluster.scheduler.plugins.taint_toleration import first_untolerated
 TEMPLATE_GENERATION_LABEL = "pod-template-generation"
 REVISION_HASH = "controller-revision-hash"
 TEMPLATE_GENERATION = "deprecated.daemonset.template.generation"
-_NO_SCHEDULE = ("node.kubernetes.io/disk-pressure", "node.kubernetes.io/memory-pressure",
-                "node.kubernetes.io/pid-pressure", "node.kubernetes.io/unschedulable")
+_NO_SCHEDULE = (
+    "node.kubernetes.io/disk-pressure",
+    "node.kubernetes.io/memory-pressure",
+    "node.kubernetes.io/pid-pressure",
+    "node.kubernetes.io/unschedulable",
+)
 
 
 def daemon_tolerations(spec: dict) -> list[dict]:
     """AddOrUpdateDaemonPodTolerations: the template's tolerations with the daemon ones added or replaced."""
-    wanted = [{"key": "node.kubernetes.io/not-ready", "operator": "Exists", "effect": "NoExecute"},
-              {"key": "node.kubernetes.io/unreachable", "operator": "Exists", "effect": "NoExecute"}]
+    wanted = [
+        {"key": "node.kubernetes.io/not-ready", "operator": "Exists", "effect": "NoExecute"},
+        {"key": "node.kubernetes.io/unreachable", "operator": "Exists", "effect": "NoExecute"},
+    ]
     wanted += [{"key": key, "operator": "Exists", "effect": "NoSchedule"} for key in _NO_SCHEDULE]
     if spec.get("hostNetwork"):
         wanted.append({"key": "node.kubernetes.io/network-unavailable", "operator": "Exists", "effect": "NoSchedule"})
     tolerations = copy.deepcopy(spec.get("tolerations") or [])
     for toleration in wanted:
-        same = [i for i, t in enumerate(tolerations) if t.get("key") == toleration["key"]
-                and t.get("effect") == toleration["effect"]]
+        same = [
+            i
+            for i, t in enumerate(tolerations)
+            if t.get("key") == toleration["key"] and t.get("effect") == toleration["effect"]
+        ]
         if same:
             tolerations[same[0]] = toleration
         else:
@@ -110,12 +120,16 @@ def target_node(pod: dict) -> str:
     node = (pod.get("spec") or {}).get("nodeName")
     if node:
         return node
-    required = (((pod.get("spec") or {}).get("affinity") or {}).get("nodeAffinity") or {}) \
-        .get("requiredDuringSchedulingIgnoredDuringExecution") or {}
+    required = (((pod.get("spec") or {}).get("affinity") or {}).get("nodeAffinity") or {}).get(
+        "requiredDuringSchedulingIgnoredDuringExecution"
+    ) or {}
     for term in required.get("nodeSelectorTerms") or []:
         for field in term.get("matchFields") or []:
-            if field.get("key") == "metadata.name" and field.get("operator") == "In" and \
-                    len(field.get("values") or []) == 1:
+            if (
+                field.get("key") == "metadata.name"
+                and field.get("operator") == "In"
+                and len(field.get("values") or []) == 1
+            ):
                 return field["values"][0]
     return ""
 
@@ -123,11 +137,18 @@ def target_node(pod: dict) -> str:
 def is_updated(pod: dict, hash_: str, generation: str | None) -> bool:
     """IsPodUpdated: the revision hash label (or the older template generation label) is current."""
     labels = pod["metadata"].get("labels") or {}
-    return (bool(hash_) and labels.get(REVISION_HASH) == hash_) or \
-        (generation is not None and labels.get(TEMPLATE_GENERATION_LABEL) == generation)
+    return (bool(hash_) and labels.get(REVISION_HASH) == hash_) or (
+        generation is not None and labels.get(TEMPLATE_GENERATION_LABEL) == generation
+    )
 
 
 def by_creation_and_phase(pods: list[dict]) -> list[dict]:
     """podByCreationTimestampAndPhase: scheduled pods first, then the oldest, then by name."""
-    return sorted(pods, key=lambda p: (not (p.get("spec") or {}).get("nodeName"),
-                                       p["metadata"].get("creationTimestamp", ""), p["metadata"]["name"]))
+    return sorted(
+        pods,
+        key=lambda p: (
+            not (p.get("spec") or {}).get("nodeName"),
+            p["metadata"].get("creationTimestamp", ""),
+            p["metadata"]["name"],
+        ),
+    )

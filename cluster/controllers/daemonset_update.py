@@ -15,6 +15,7 @@ started beside an old one on up to maxSurge nodes, and the old pod deleted
 once the new one is available. Nodes are taken in name order (upstream
 iterates a Go map, in no fixed order).
 """
+
 from __future__ import annotations
 
 import math
@@ -87,8 +88,9 @@ class History:
             obj.setdefault("status", {})["collisionCount"] = count
             return obj
 
-        self.ds = self.api.update_with("daemonsets", self.ds["metadata"]["namespace"], self.ds["metadata"]["name"],
-                                       put, subresource="status")
+        self.ds = self.api.update_with(
+            "daemonsets", self.ds["metadata"]["namespace"], self.ds["metadata"]["name"], put, subresource="status"
+        )
 
     def cleanup(self, old: list[dict], by_node: dict[str, list[dict]]) -> None:
         """cleanupHistory: delete old revisions beyond the limit that no live pod still uses."""
@@ -163,8 +165,9 @@ def _replace_without_surge(sync: DaemonSetSync, by_node: dict[str, list[dict]], 
         sync.delete_pod(pod, "request.daemonset.update")
 
 
-def _replace_with_surge(sync: DaemonSetSync, nodes: list[dict], by_node: dict[str, list[dict]], hash_: str,
-                        max_surge: int) -> None:
+def _replace_with_surge(
+    sync: DaemonSetSync, nodes: list[dict], by_node: dict[str, list[dict]], hash_: str, max_surge: int
+) -> None:
     surge = 0
     old_to_delete: list[dict] = []
     allowed: list[str] = []  # node names

@@ -12,6 +12,7 @@ Simplified: one sync reads fresh state from the API server instead of informer
 caches, so there are no expectations; the rollout arithmetic, messages and
 event reasons are upstream's.
 """
+
 from __future__ import annotations
 
 import copy
@@ -25,8 +26,17 @@ from cluster.controllers import deployment_util as du
 from cluster.controllers.base import DONE, Controller, Result, split_key
 from cluster.controllers.controller_ref import claim
 from cluster.controllers.controller_utils import (
-    POD_TEMPLATE_HASH, by_creation, compute_hash, controller_of, equal_ignore_hash, is_being_deleted,
-    new_controller_ref, replicas_of, selector_matches, sort_by_size_newer, sort_by_size_older,
+    POD_TEMPLATE_HASH,
+    by_creation,
+    compute_hash,
+    controller_of,
+    equal_ignore_hash,
+    is_being_deleted,
+    new_controller_ref,
+    replicas_of,
+    selector_matches,
+    sort_by_size_newer,
+    sort_by_size_older,
 )
 from cluster.events import NORMAL, WARNING, record
 from cluster.informers import Lister
@@ -67,8 +77,9 @@ class DeploymentSync:
             obj["status"] = clean
             return obj
 
-        self.d = self.api.update_with("deployments", self.namespace, self.d["metadata"]["name"], put,
-                                      subresource="status")
+        self.d = self.api.update_with(
+            "deployments", self.namespace, self.d["metadata"]["name"], put, subresource="status"
+        )
 
     def set_revision(self, value: int | str) -> None:
         """SetDeploymentRevision, written at once (upstream carries it with the next status update)."""
@@ -111,8 +122,11 @@ class DeploymentSync:
         updated = self.update_replica_set(rs_copy, new_scale)
         if size_changed:
             direction = "up" if old_scale < new_scale else "down"
-            self.event(NORMAL, "ScalingReplicaSet",
-                       f"Scaled {direction} replica set {rs['metadata']['name']} from {old_scale} to {new_scale}")
+            self.event(
+                NORMAL,
+                "ScalingReplicaSet",
+                f"Scaled {direction} replica set {rs['metadata']['name']} from {old_scale} to {new_scale}",
+            )
         return size_changed, updated
 
     def scale_replica_set_and_record_event(self, rs: dict, new_scale: int) -> tuple[bool, dict]:
@@ -130,8 +144,11 @@ class DeploymentSync:
         by_uid: dict[str, list[dict]] = {rs["metadata"]["uid"]: [] for rs in rss}
         for pod in self.lister.list("pods", self.namespace):
             ref = controller_of(pod)
-            if ref and ref.get("uid") in by_uid and selector_matches(self.d["spec"].get("selector"),
-                                                                      pod["metadata"].get("labels")):
+            if (
+                ref
+                and ref.get("uid") in by_uid
+                and selector_matches(self.d["spec"].get("selector"), pod["metadata"].get("labels"))
+            ):
                 by_uid[ref["uid"]].append(pod)
         return by_uid
 
@@ -159,9 +176,16 @@ class DeploymentSync:
         self.set_revision(du.annotations(rs_copy).get(du.REVISION, ""))
         status = copy.deepcopy(self.d.get("status") or {})
         if du.progress_deadline(self.d) is not None and du.get_condition(status, "Progressing") is None:
-            du.set_condition(status, du.new_condition(
-                "Progressing", "True", du.FOUND_NEW_RS, f'Found new replica set "{rs_copy["metadata"]["name"]}"',
-                self.now()))
+            du.set_condition(
+                status,
+                du.new_condition(
+                    "Progressing",
+                    "True",
+                    du.FOUND_NEW_RS,
+                    f'Found new replica set "{rs_copy["metadata"]["name"]}"',
+                    self.now(),
+                ),
+            )
             self.update_status(status)
         return rs_copy
 
@@ -177,10 +201,17 @@ class DeploymentSync:
         spec = {"replicas": 0, "selector": selector, "template": template}
         if du.min_ready_seconds(d):
             spec["minReadySeconds"] = du.min_ready_seconds(d)
-        return {"apiVersion": "apps/v1", "kind": "ReplicaSet",
-                "metadata": {"name": f"{d['metadata']['name']}-{pod_hash}", "namespace": self.namespace,
-                             "labels": dict(labels), "ownerReferences": [new_controller_ref(d)]},
-                "spec": spec}
+        return {
+            "apiVersion": "apps/v1",
+            "kind": "ReplicaSet",
+            "metadata": {
+                "name": f"{d['metadata']['name']}-{pod_hash}",
+                "namespace": self.namespace,
+                "labels": dict(labels),
+                "ownerReferences": [new_controller_ref(d)],
+            },
+            "spec": spec,
+        }
 
     def _create_new(self, old_rss: list[dict], new_revision: int) -> dict | None:
         new_rs = self._new_replica_set_object(old_rss)
@@ -208,8 +239,12 @@ class DeploymentSync:
         self.set_revision(new_revision)
         if not already_exists and du.progress_deadline(self.d) is not None:
             status = copy.deepcopy(self.d.get("status") or {})
-            du.set_condition(status, du.new_condition("Progressing", "True", du.NEW_RS_CREATED,
-                                                      f'Created new replica set "{name}"', self.now()))
+            du.set_condition(
+                status,
+                du.new_condition(
+                    "Progressing", "True", du.NEW_RS_CREATED, f'Created new replica set "{name}"', self.now()
+                ),
+            )
             self.update_status(status)
         return created
 
@@ -217,8 +252,11 @@ class DeploymentSync:
         """The name is taken: ours (a stale read) or a hash collision, which bumps collisionCount."""
         rs = self.api.get("replicasets", self.namespace, name)
         ref = controller_of(rs)
-        if ref and ref.get("uid") == self.d["metadata"]["uid"] and \
-                equal_ignore_hash(self.d["spec"].get("template"), rs["spec"].get("template")):
+        if (
+            ref
+            and ref.get("uid") == self.d["metadata"]["uid"]
+            and equal_ignore_hash(self.d["spec"].get("template"), rs["spec"].get("template"))
+        ):
             return rs
         status = copy.deepcopy(self.d.get("status") or {})
         status["collisionCount"] = int(status.get("collisionCount") or 0) + 1
@@ -230,8 +268,7 @@ class DeploymentSync:
         message = f'Failed to create new replica set "{name}": {err.message}'
         if du.progress_deadline(self.d) is not None:
             status = copy.deepcopy(self.d.get("status") or {})
-            du.set_condition(status, du.new_condition("Progressing", "False", du.FAILED_RS_CREATE, message,
-                                                      self.now()))
+            du.set_condition(status, du.new_condition("Progressing", "False", du.FAILED_RS_CREATE, message, self.now()))
             self.update_status(status)
         self.event(WARNING, du.FAILED_RS_CREATE, message)
 
@@ -297,8 +334,11 @@ class DeploymentSync:
             return
         for rs in sorted(alive, key=lambda r: (du.revision(r), by_creation(r)))[:surplus]:
             status = rs.get("status") or {}
-            if status.get("replicas", 0) != 0 or replicas_of(rs) != 0 or \
-                    rs["metadata"].get("generation", 0) > status.get("observedGeneration", 0):
+            if (
+                status.get("replicas", 0) != 0
+                or replicas_of(rs) != 0
+                or rs["metadata"].get("generation", 0) > status.get("observedGeneration", 0)
+            ):
                 continue
             try:
                 self.api.delete("replicasets", self.namespace, rs["metadata"]["name"])
@@ -320,14 +360,17 @@ class DeploymentSync:
         paused_recorded = cond is not None and cond.get("reason") == du.PAUSED
         paused = bool(self.d["spec"].get("paused"))
         if paused and not paused_recorded:
-            du.set_condition(status, du.new_condition("Progressing", "Unknown", du.PAUSED,
-                                                      "Deployment is paused", self.now()))
+            du.set_condition(
+                status, du.new_condition("Progressing", "Unknown", du.PAUSED, "Deployment is paused", self.now())
+            )
         elif not paused and paused_recorded:
-            du.set_condition(status, du.new_condition("Progressing", "Unknown", du.RESUMED,
-                                                      "Deployment is resumed", self.now()))
+            du.set_condition(
+                status, du.new_condition("Progressing", "Unknown", du.RESUMED, "Deployment is resumed", self.now())
+            )
         else:
             return
         self.update_status(status)
+
 
 class DeploymentController(Controller):
     name = "deployment-controller"
@@ -354,8 +397,11 @@ class DeploymentController(Controller):
         if ref is not None:
             return [f"{namespace}/{ref['name']}"] if ref.get("kind") == "Deployment" else []
         labels = rs["metadata"].get("labels")
-        return [f"{namespace}/{d['metadata']['name']}" for d in self.lister.list("deployments", namespace)
-                if selector_matches(d["spec"].get("selector"), labels)]
+        return [
+            f"{namespace}/{d['metadata']['name']}"
+            for d in self.lister.list("deployments", namespace)
+            if selector_matches(d["spec"].get("selector"), labels)
+        ]
 
     def reconcile(self, key: str) -> Result:
         namespace, name = split_key(key)
@@ -371,8 +417,7 @@ def sync_deployment(sync: DeploymentSync) -> None:
     """syncDeployment: the branches upstream takes, in its order."""
     d = sync.d
     if d["spec"].get("selector") == {}:
-        sync.event(WARNING, "SelectingAll",
-                   "This deployment is selecting all pods. A non-empty selector is required.")
+        sync.event(WARNING, "SelectingAll", "This deployment is selecting all pods. A non-empty selector is required.")
         if (d.get("status") or {}).get("observedGeneration", 0) < d["metadata"].get("generation", 0):
             sync.update_status({**(d.get("status") or {}), "observedGeneration": d["metadata"]["generation"]})
         return

@@ -6,6 +6,7 @@ one and raises its revision. This module serves the older path too: the
 `deprecated.deployment.rollback.to` annotation, which the controller turns into
 that same template copy, with upstream's events.
 """
+
 from __future__ import annotations
 
 import copy
@@ -40,8 +41,11 @@ def rollback(sync: DeploymentSync, rss: list[dict]) -> None:
     for rs in all_rss:
         if du.revision(rs) == target:
             if _rollback_to_template(sync, rs):
-                sync.event(NORMAL, "DeploymentRollback",
-                           f'Rolled back deployment "{sync.d["metadata"]["name"]}" to revision {target}')
+                sync.event(
+                    NORMAL,
+                    "DeploymentRollback",
+                    f'Rolled back deployment "{sync.d["metadata"]["name"]}" to revision {target}',
+                )
             return
     sync.event(WARNING, "DeploymentRollbackRevisionNotFound", "Unable to find the revision to rollback to.")
     _clear_rollback_to(sync)
@@ -49,9 +53,11 @@ def rollback(sync: DeploymentSync, rss: list[dict]) -> None:
 
 def _rollback_to_template(sync: DeploymentSync, rs: dict) -> bool:
     if equal_ignore_hash(sync.d["spec"].get("template"), rs["spec"].get("template")):
-        sync.event(WARNING, "DeploymentRollbackTemplateUnchanged",
-                   f'The rollback revision contains the same template as current deployment '
-                   f'"{sync.d["metadata"]["name"]}"')
+        sync.event(
+            WARNING,
+            "DeploymentRollbackTemplateUnchanged",
+            f'The rollback revision contains the same template as current deployment "{sync.d["metadata"]["name"]}"',
+        )
         _clear_rollback_to(sync)
         return False
     template = copy.deepcopy(rs["spec"]["template"])

@@ -6,6 +6,7 @@ Recreate scales every old ReplicaSet to zero and waits for their pods to be
 gone before scaling the new one up. Status and the Progressing condition,
 including progressDeadlineSeconds on the virtual clock, are written here.
 """
+
 from __future__ import annotations
 
 import copy
@@ -46,8 +47,9 @@ def reconcile_new_replica_set(sync: DeploymentSync, all_rss: Sequence[dict | Non
     return sync.scale_replica_set_and_record_event(new_rs, wanted)[0]
 
 
-def reconcile_old_replica_sets(sync: DeploymentSync, all_rss: Sequence[dict | None], old_rss: list[dict],
-                               new_rs: dict) -> bool:
+def reconcile_old_replica_sets(
+    sync: DeploymentSync, all_rss: Sequence[dict | None], old_rss: list[dict], new_rs: dict
+) -> bool:
     if du.spec_replica_count(old_rss) == 0:
         return False
     all_pods = du.spec_replica_count(all_rss)
@@ -77,8 +79,9 @@ def cleanup_unhealthy_replicas(sync: DeploymentSync, old_rss: list[dict], max_cl
     return old_rss, total
 
 
-def scale_down_old_replica_sets_for_rolling_update(sync: DeploymentSync, all_rss: Sequence[dict | None],
-                                                   old_rss: list[dict]) -> int:
+def scale_down_old_replica_sets_for_rolling_update(
+    sync: DeploymentSync, all_rss: Sequence[dict | None], old_rss: list[dict]
+) -> int:
     min_available = du.spec_replicas(sync.d) - du.max_unavailable(sync.d)
     available = du.available_replica_count(all_rss)
     if available <= min_available:
@@ -146,11 +149,17 @@ def calculate_status(sync: DeploymentSync, all_rss: Sequence[dict | None], new_r
     if old.get("collisionCount") is not None:
         status["collisionCount"] = old["collisionCount"]
     if available >= du.spec_replicas(d) - du.max_unavailable(d):
-        du.set_condition(status, du.new_condition("Available", "True", du.MIN_AVAILABLE,
-                                                  "Deployment has minimum availability.", sync.now()))
+        du.set_condition(
+            status,
+            du.new_condition("Available", "True", du.MIN_AVAILABLE, "Deployment has minimum availability.", sync.now()),
+        )
     else:
-        du.set_condition(status, du.new_condition("Available", "False", du.MIN_UNAVAILABLE,
-                                                  "Deployment does not have minimum availability.", sync.now()))
+        du.set_condition(
+            status,
+            du.new_condition(
+                "Available", "False", du.MIN_UNAVAILABLE, "Deployment does not have minimum availability.", sync.now()
+            ),
+        )
     return status
 
 
@@ -162,8 +171,11 @@ def sync_rollout_status(sync: DeploymentSync, all_rss: Sequence[dict | None], ne
     if deadline is None:
         du.remove_condition(status, "Progressing")
     current = du.get_condition(d.get("status") or {}, "Progressing")
-    complete_already = status["replicas"] == status["updatedReplicas"] and current is not None and \
-        current.get("reason") == du.NEW_RS_AVAILABLE
+    complete_already = (
+        status["replicas"] == status["updatedReplicas"]
+        and current is not None
+        and current.get("reason") == du.NEW_RS_AVAILABLE
+    )
     if deadline is not None and not complete_already:
         _progressing_condition(sync, status, new_rs, current)
     failures = replica_failures(all_rss, new_rs)
@@ -181,8 +193,12 @@ def _progressing_condition(sync: DeploymentSync, status: dict, new_rs: dict | No
     d, now = sync.d, sync.now()
     subject = f'ReplicaSet "{new_rs["metadata"]["name"]}"' if new_rs else f'Deployment "{d["metadata"]["name"]}"'
     if du.deployment_complete(d, status):
-        du.set_condition(status, du.new_condition("Progressing", "True", du.NEW_RS_AVAILABLE,
-                                                  f"{subject} has successfully progressed.", now))
+        du.set_condition(
+            status,
+            du.new_condition(
+                "Progressing", "True", du.NEW_RS_AVAILABLE, f"{subject} has successfully progressed.", now
+            ),
+        )
     elif du.deployment_progressing(d, status):
         condition = du.new_condition("Progressing", "True", du.REPLICA_SET_UPDATED, f"{subject} is progressing.", now)
         # Progress refreshes lastUpdateTime even with the same reason; only a status change moves the transition time.
@@ -192,8 +208,9 @@ def _progressing_condition(sync: DeploymentSync, status: dict, new_rs: dict | No
             du.remove_condition(status, "Progressing")
         du.set_condition(status, condition)
     elif du.deployment_timed_out(d, status, now):
-        du.set_condition(status, du.new_condition("Progressing", "False", du.TIMED_OUT,
-                                                  f"{subject} has timed out progressing.", now))
+        du.set_condition(
+            status, du.new_condition("Progressing", "False", du.TIMED_OUT, f"{subject} has timed out progressing.", now)
+        )
 
 
 def requeue_stuck_deployment(sync: DeploymentSync, status: dict) -> None:
@@ -214,13 +231,22 @@ def requeue_stuck_deployment(sync: DeploymentSync, status: dict) -> None:
 
 def replica_failures(all_rss: Sequence[dict | None], new_rs: dict | None) -> list[dict]:
     """ReplicaFailure conditions of the ReplicaSets, the new one's first, as Deployment conditions."""
+
     def failures(rs: dict | None) -> list[dict]:
         if rs is None:
             return []
-        return [{"type": c["type"], "status": c.get("status"), "lastUpdateTime": c.get("lastTransitionTime"),
-                 "lastTransitionTime": c.get("lastTransitionTime"), "reason": c.get("reason"),
-                 "message": c.get("message")}
-                for c in (rs.get("status") or {}).get("conditions") or [] if c.get("type") == "ReplicaFailure"]
+        return [
+            {
+                "type": c["type"],
+                "status": c.get("status"),
+                "lastUpdateTime": c.get("lastTransitionTime"),
+                "lastTransitionTime": c.get("lastTransitionTime"),
+                "reason": c.get("reason"),
+                "message": c.get("message"),
+            }
+            for c in (rs.get("status") or {}).get("conditions") or []
+            if c.get("type") == "ReplicaFailure"
+        ]
 
     found = failures(new_rs)
     if found:

@@ -5,6 +5,7 @@ fenceposts, the revision and replica annotations on ReplicaSets, the
 Deployment conditions, proportional scaling fractions, and the predicates
 "complete", "progressing" and "timed out".
 """
+
 import datetime as dt
 import math
 import re
@@ -83,8 +84,7 @@ def scaled_value(value: int | str | None, total: int, round_up: bool) -> int:
     return math.ceil(exact) if round_up else math.floor(exact)
 
 
-def resolve_fenceposts(max_surge: int | str | None, max_unavailable: int | str | None,
-                       desired: int) -> tuple[int, int]:
+def resolve_fenceposts(max_surge: int | str | None, max_unavailable: int | str | None, desired: int) -> tuple[int, int]:
     """ResolveFenceposts: surge rounds up, unavailable rounds down, never both zero."""
     surge = scaled_value(0 if max_surge is None else max_surge, desired, True)
     unavailable = scaled_value(0 if max_unavailable is None else max_unavailable, desired, False)
@@ -95,8 +95,7 @@ def resolve_fenceposts(max_surge: int | str | None, max_unavailable: int | str |
 
 def _fenceposts(d: dict) -> tuple[int, int]:
     rolling = _rolling(d)
-    return resolve_fenceposts(rolling.get("maxSurge", "25%"), rolling.get("maxUnavailable", "25%"),
-                              spec_replicas(d))
+    return resolve_fenceposts(rolling.get("maxSurge", "25%"), rolling.get("maxUnavailable", "25%"), spec_replicas(d))
 
 
 def max_surge(d: dict) -> int:
@@ -285,8 +284,12 @@ def is_saturated(d: dict, rs: dict | None) -> bool:
     if rs is None:
         return False
     desired = desired_replicas_annotation(rs)
-    return (desired is not None and replicas_of(rs) == spec_replicas(d) and desired == spec_replicas(d)
-            and int((rs.get("status") or {}).get("availableReplicas", 0)) == spec_replicas(d))
+    return (
+        desired is not None
+        and replicas_of(rs) == spec_replicas(d)
+        and desired == spec_replicas(d)
+        and int((rs.get("status") or {}).get("availableReplicas", 0)) == spec_replicas(d)
+    )
 
 
 # -- proportional scaling -------------------------------------------------------
@@ -324,8 +327,7 @@ def _replica_set_fraction(rs: dict, d: dict) -> int:
 
 def clean_status(status: dict) -> dict:
     """DeploymentStatus as JSON: zero counts and empty lists are omitted (omitempty)."""
-    return {k: v for k, v in status.items()
-            if v not in (0, None, [], {}) or (k == "collisionCount" and v is not None)}
+    return {k: v for k, v in status.items() if v not in (0, None, [], {}) or (k == "collisionCount" and v is not None)}
 
 
 # -- conditions ---------------------------------------------------------------
@@ -338,8 +340,14 @@ def get_condition(status: dict, type_: str) -> dict | None:
 
 def new_condition(type_: str, status: str, reason: str, message: str, now: dt.datetime) -> dict:
     stamp = clock.rfc3339(now)
-    return {"type": type_, "status": status, "lastUpdateTime": stamp, "lastTransitionTime": stamp,
-            "reason": reason, "message": message}
+    return {
+        "type": type_,
+        "status": status,
+        "lastUpdateTime": stamp,
+        "lastTransitionTime": stamp,
+        "reason": reason,
+        "message": message,
+    }
 
 
 def set_condition(status: dict, condition: dict) -> None:
@@ -364,18 +372,24 @@ def remove_condition(status: dict, type_: str) -> None:
 # -- rollout predicates ---------------------------------------------------------
 def deployment_complete(d: dict, status: dict) -> bool:
     replicas = spec_replicas(d)
-    return (status.get("updatedReplicas", 0) == replicas and status.get("replicas", 0) == replicas
-            and status.get("availableReplicas", 0) == replicas
-            and status.get("observedGeneration", 0) >= d["metadata"].get("generation", 0))
+    return (
+        status.get("updatedReplicas", 0) == replicas
+        and status.get("replicas", 0) == replicas
+        and status.get("availableReplicas", 0) == replicas
+        and status.get("observedGeneration", 0) >= d["metadata"].get("generation", 0)
+    )
 
 
 def deployment_progressing(d: dict, status: dict) -> bool:
     old = d.get("status") or {}
     old_old = old.get("replicas", 0) - old.get("updatedReplicas", 0)
     new_old = status.get("replicas", 0) - status.get("updatedReplicas", 0)
-    return (status.get("updatedReplicas", 0) > old.get("updatedReplicas", 0) or new_old < old_old
-            or status.get("readyReplicas", 0) > old.get("readyReplicas", 0)
-            or status.get("availableReplicas", 0) > old.get("availableReplicas", 0))
+    return (
+        status.get("updatedReplicas", 0) > old.get("updatedReplicas", 0)
+        or new_old < old_old
+        or status.get("readyReplicas", 0) > old.get("readyReplicas", 0)
+        or status.get("availableReplicas", 0) > old.get("availableReplicas", 0)
+    )
 
 
 def deployment_timed_out(d: dict, status: dict, now: dt.datetime) -> bool:

@@ -24,6 +24,7 @@ Simplified: the scale of other controllers (through their scale subresource) is 
 looked up; the stale DisruptionTarget conditions of pods whose eviction never came are
 not cleared.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -53,11 +54,15 @@ def matching_pods(pdb: dict, pods: list[dict]) -> list[dict]:
 def go_label_selector(selector: dict) -> str:
     """*metav1.LabelSelector as %v prints it (its generated String method)."""
     labels = "".join(f"{k}: {v}," for k, v in sorted((selector.get("matchLabels") or {}).items()))
-    expressions = "".join(f"LabelSelectorRequirement{{Key:{e.get('key', '')},Operator:{e.get('operator', '')},"
-                          f"Values:[{' '.join(e.get('values') or [])}],}},"
-                          for e in selector.get("matchExpressions") or [])
-    return (f"&LabelSelector{{MatchLabels:map[string]string{{{labels}}},"
-            f"MatchExpressions:[]LabelSelectorRequirement{{{expressions}}},}}")
+    expressions = "".join(
+        f"LabelSelectorRequirement{{Key:{e.get('key', '')},Operator:{e.get('operator', '')},"
+        f"Values:[{' '.join(e.get('values') or [])}],}},"
+        for e in selector.get("matchExpressions") or []
+    )
+    return (
+        f"&LabelSelector{{MatchLabels:map[string]string{{{labels}}},"
+        f"MatchExpressions:[]LabelSelectorRequirement{{{expressions}}},}}"
+    )
 
 
 def scaled(value: object, total: int, round_up: bool) -> int:
@@ -100,19 +105,34 @@ class DisruptionController(Controller):
         try:
             expected, desired, unmanaged = self.expected_pod_count(pdb, pods)
         except (LookupError, ValueError) as err:
-            record(self.api, pdb, WARNING, "CalculateExpectedPodCountFailed",
-                   f"Failed to calculate the number of expected pods: {err}", COMPONENT)
+            record(
+                self.api,
+                pdb,
+                WARNING,
+                "CalculateExpectedPodCountFailed",
+                f"Failed to calculate the number of expected pods: {err}",
+                COMPONENT,
+            )
             return Result(requeue_after=30.0)
         if unmanaged:
             selector = go_label_selector((pdb.get("spec") or {}).get("selector") or {})
-            record(self.api, pdb, WARNING, "UnmanagedPods",
-                   f"Pods selected by this PodDisruptionBudget (selector: {selector}) were found to be unmanaged. As "
-                   "a result, the status of the PDB cannot be calculated correctly, which may result in undefined "
-                   "behavior. To account for these pods please set \".spec.minAvailable\" field of the PDB to an "
-                   "integer value.", COMPONENT)
+            record(
+                self.api,
+                pdb,
+                WARNING,
+                "UnmanagedPods",
+                f"Pods selected by this PodDisruptionBudget (selector: {selector}) were found to be unmanaged. As "
+                "a result, the status of the PDB cannot be calculated correctly, which may result in undefined "
+                'behavior. To account for these pods please set ".spec.minAvailable" field of the PDB to an '
+                "integer value.",
+                COMPONENT,
+            )
         disrupted, recheck = self.disrupted_pods(pdb, pods, now)
-        healthy = sum(1 for p in pods if not p["metadata"].get("deletionTimestamp") and p["metadata"]["name"]
-                      not in disrupted and is_pod_ready(p))
+        healthy = sum(
+            1
+            for p in pods
+            if not p["metadata"].get("deletionTimestamp") and p["metadata"]["name"] not in disrupted and is_pod_ready(p)
+        )
         self.update_status(pdb, healthy, desired, expected, disrupted)
         return Result(requeue_after=max(0.0, (recheck - now).total_seconds())) if recheck else DONE
 
@@ -169,8 +189,9 @@ class DisruptionController(Controller):
             return sts["metadata"]["uid"], int((sts.get("spec") or {}).get("replicas", 1))
         return None
 
-    def disrupted_pods(self, pdb: dict, pods: list[dict], now: dt.datetime
-                       ) -> tuple[dict[str, str], dt.datetime | None]:
+    def disrupted_pods(
+        self, pdb: dict, pods: list[dict], now: dt.datetime
+    ) -> tuple[dict[str, str], dt.datetime | None]:
         """buildDisruptedPodMap: the approved evictions still expected to happen, and when to look again."""
         previous = (pdb.get("status") or {}).get("disruptedPods") or {}
         kept: dict[str, str] = {}
@@ -181,8 +202,15 @@ class DisruptionController(Controller):
                 continue
             expected = parse_rfc3339(previous[name]) + dt.timedelta(seconds=DELETION_TIMEOUT)
             if expected < now:
-                record(self.api, pod, WARNING, "NotDeleted", f"Pod was expected by PDB {pdb['metadata']['namespace']}/"
-                       f"{pdb['metadata']['name']} to be deleted but it wasn't", COMPONENT)
+                record(
+                    self.api,
+                    pod,
+                    WARNING,
+                    "NotDeleted",
+                    f"Pod was expected by PDB {pdb['metadata']['namespace']}/"
+                    f"{pdb['metadata']['name']} to be deleted but it wasn't",
+                    COMPONENT,
+                )
                 continue
             kept[name] = previous[name]
             recheck = expected if recheck is None or expected < recheck else recheck
@@ -194,14 +222,22 @@ class DisruptionController(Controller):
         if expected <= 0 or allowed <= 0:
             allowed = 0
         generation = pdb["metadata"].get("generation", 1)
-        wanted = {"disruptionsAllowed": allowed, "currentHealthy": healthy, "desiredHealthy": desired,
-                  "expectedPods": expected, "observedGeneration": generation}
+        wanted = {
+            "disruptionsAllowed": allowed,
+            "currentHealthy": healthy,
+            "desiredHealthy": desired,
+            "expectedPods": expected,
+            "observedGeneration": generation,
+        }
         if disrupted:
             wanted["disruptedPods"] = disrupted
         status = pdb.get("status") or {}
         current = {k: status.get(k) for k in wanted}
-        if current == wanted and set(status.get("disruptedPods") or {}) == set(disrupted) and \
-                _condition_up_to_date(status, allowed, generation):
+        if (
+            current == wanted
+            and set(status.get("disruptedPods") or {}) == set(disrupted)
+            and _condition_up_to_date(status, allowed, generation)
+        ):
             return
         stamp = rfc3339(self.api.now())
 
@@ -211,14 +247,25 @@ class DisruptionController(Controller):
             if not disrupted:
                 new.pop("disruptedPods", None)
             set_disruption_allowed(new, stamp)
-            obj["status"] = {k: new[k] for k in ("observedGeneration", "disruptedPods", "disruptionsAllowed",
-                                                  "currentHealthy", "desiredHealthy", "expectedPods", "conditions")
-                             if k in new}
+            obj["status"] = {
+                k: new[k]
+                for k in (
+                    "observedGeneration",
+                    "disruptedPods",
+                    "disruptionsAllowed",
+                    "currentHealthy",
+                    "desiredHealthy",
+                    "expectedPods",
+                    "conditions",
+                )
+                if k in new
+            }
             return obj
 
         try:
-            self.api.update_with(PDBS, pdb["metadata"]["namespace"], pdb["metadata"]["name"], write,
-                                 subresource="status")
+            self.api.update_with(
+                PDBS, pdb["metadata"]["namespace"], pdb["metadata"]["name"], write, subresource="status"
+            )
         except StatusError as err:
             if err.code not in (404, 409):
                 raise
@@ -235,14 +282,22 @@ def _condition_up_to_date(status: dict, allowed: int, generation: int) -> bool:
 def set_disruption_allowed(status: dict, stamp: str) -> None:
     """pdbhelper.UpdateDisruptionAllowedCondition, with meta.SetStatusCondition's transition time."""
     allowed = (status.get("disruptionsAllowed") or 0) > 0
-    wanted = {"type": "DisruptionAllowed", "status": "True" if allowed else "False",
-              "observedGeneration": status.get("observedGeneration", 0),
-              "reason": "SufficientPods" if allowed else "InsufficientPods", "message": ""}
+    wanted = {
+        "type": "DisruptionAllowed",
+        "status": "True" if allowed else "False",
+        "observedGeneration": status.get("observedGeneration", 0),
+        "reason": "SufficientPods" if allowed else "InsufficientPods",
+        "message": "",
+    }
     conditions = [c for c in status.get("conditions") or [] if c.get("type") != "DisruptionAllowed"]
     before = next((c for c in status.get("conditions") or [] if c.get("type") == "DisruptionAllowed"), None)
     changed = before is None or before.get("status") != wanted["status"]
-    condition = {"type": "DisruptionAllowed", "status": wanted["status"],
-                 "observedGeneration": wanted["observedGeneration"],
-                 "lastTransitionTime": stamp if changed or before is None else before.get("lastTransitionTime", stamp),
-                 "reason": wanted["reason"], "message": ""}
+    condition = {
+        "type": "DisruptionAllowed",
+        "status": wanted["status"],
+        "observedGeneration": wanted["observedGeneration"],
+        "lastTransitionTime": stamp if changed or before is None else before.get("lastTransitionTime", stamp),
+        "reason": wanted["reason"],
+        "message": "",
+    }
     status["conditions"] = conditions + [condition]

@@ -17,6 +17,7 @@ Simplified: subsets with several ports keep the Service's port order (upstream
 sorts them by a hash of the port); no endpoints.kubernetes.io/last-change-trigger-time
 annotation and no over-capacity truncation at 1000 addresses.
 """
+
 from __future__ import annotations
 
 from cluster.apiserver.errors import StatusError
@@ -36,8 +37,9 @@ def selects(service: dict, pod: dict) -> bool:
     if not selector:
         return False
     labels = pod["metadata"].get("labels") or {}
-    return pod["metadata"].get("namespace") == service["metadata"].get("namespace") and \
-        all(labels.get(k) == v for k, v in selector.items())
+    return pod["metadata"].get("namespace") == service["metadata"].get("namespace") and all(
+        labels.get(k) == v for k, v in selector.items()
+    )
 
 
 def should_pod_be_in_endpoints(pod: dict, include_terminating: bool) -> bool:
@@ -77,8 +79,7 @@ def pod_ip(pod: dict) -> str:
 
 def services_selecting(lister: Lister, pod: dict) -> list[str]:
     namespace = pod["metadata"].get("namespace", "default")
-    return [f"{namespace}/{svc['metadata']['name']}" for svc in lister.list("services", namespace)
-            if selects(svc, pod)]
+    return [f"{namespace}/{svc['metadata']['name']}" for svc in lister.list("services", namespace) if selects(svc, pod)]
 
 
 def service_keys_for(lister: Lister, resource: str, event: WatchEvent) -> list[str]:
@@ -179,9 +180,16 @@ class EndpointsController(Controller):
         except StatusError as err:
             if err.code != 404:
                 raise
-            self.api.create("endpoints", namespace, {
-                "apiVersion": "v1", "kind": "Endpoints",
-                "metadata": {"name": name, "namespace": namespace, "labels": labels}, "subsets": subsets})
+            self.api.create(
+                "endpoints",
+                namespace,
+                {
+                    "apiVersion": "v1",
+                    "kind": "Endpoints",
+                    "metadata": {"name": name, "namespace": namespace, "labels": labels},
+                    "subsets": subsets,
+                },
+            )
             return DONE
         if (current.get("subsets") or []) == subsets and (current["metadata"].get("labels") or {}) == labels:
             return DONE
@@ -190,6 +198,7 @@ class EndpointsController(Controller):
             endpoints["metadata"]["labels"] = labels
             endpoints["subsets"] = subsets
             return endpoints
+
         self.api.update_with("endpoints", namespace, name, update)
         return DONE
 

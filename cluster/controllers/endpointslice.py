@@ -16,6 +16,7 @@ Simplified: slices are rewritten wholesale instead of with upstream's
 minimum-churn packing; no trigger-time annotation, no topology hints; slices of a
 deleted Service are deleted here rather than left to the garbage collector.
 """
+
 from __future__ import annotations
 
 from cluster.apiserver.errors import StatusError
@@ -23,7 +24,13 @@ from cluster.apiserver.server import APIServer, WatchEvent
 from cluster.controllers.base import DONE, Controller, Result, split_key
 from cluster.controllers.controller_utils import is_pod_ready
 from cluster.controllers.endpoints import (
-    find_port, pod_ip, pod_reference, selects, service_keys_for, service_labels, should_pod_be_in_endpoints,
+    find_port,
+    pod_ip,
+    pod_reference,
+    selects,
+    service_keys_for,
+    service_labels,
+    should_pod_be_in_endpoints,
 )
 from cluster.informers import Lister
 from cluster.labels import MANAGED_BY, SERVICE_NAME, ZONE
@@ -38,8 +45,11 @@ def slice_ports(pod: dict, service: dict) -> list[dict]:
         number = find_port(pod, service_port)
         if number is None:
             continue
-        port = {"name": service_port.get("name") or "", "port": number,
-                "protocol": service_port.get("protocol") or "TCP"}
+        port = {
+            "name": service_port.get("name") or "",
+            "port": number,
+            "protocol": service_port.get("protocol") or "TCP",
+        }
         if service_port.get("appProtocol"):
             port["appProtocol"] = service_port["appProtocol"]
         ports.append(port)
@@ -51,8 +61,10 @@ def pod_to_endpoint(pod: dict, service: dict, zones: dict[str, str]) -> dict:
     serving = is_pod_ready(pod)
     terminating = bool(pod["metadata"].get("deletionTimestamp"))
     ready = bool((service.get("spec") or {}).get("publishNotReadyAddresses")) or (serving and not terminating)
-    endpoint = {"addresses": [pod_ip(pod)],
-                "conditions": {"ready": ready, "serving": serving, "terminating": terminating}}
+    endpoint = {
+        "addresses": [pod_ip(pod)],
+        "conditions": {"ready": ready, "serving": serving, "terminating": terminating},
+    }
     spec = pod.get("spec") or {}
     if spec.get("hostname") and spec.get("subdomain") == service["metadata"]["name"]:
         endpoint["hostname"] = spec["hostname"]
@@ -67,8 +79,7 @@ def pod_to_endpoint(pod: dict, service: dict, zones: dict[str, str]) -> dict:
 def desired_groups(lister: Lister, service: dict) -> list[tuple[list[dict], list[dict]]]:
     """(ports, endpoints) for each distinct port set, pods in name order."""
     namespace = service["metadata"]["namespace"]
-    zones = {n["metadata"]["name"]: (n["metadata"].get("labels") or {}).get(ZONE, "")
-             for n in lister.list("nodes")}
+    zones = {n["metadata"]["name"]: (n["metadata"].get("labels") or {}).get(ZONE, "") for n in lister.list("nodes")}
     groups: dict[str, tuple[list[dict], list[dict]]] = {}
     pods = sorted(lister.list("pods", namespace), key=lambda p: p["metadata"]["name"])
     for pod in pods:
@@ -114,8 +125,9 @@ class EndpointSliceController(Controller):
         wanted = self._desired_slices(service)
         reusable = list(existing)
         for ports, endpoints in wanted:
-            match = next((s for s in reusable if (s.get("ports") or None) == ports), None) or \
-                (reusable[0] if reusable else None)
+            match = next((s for s in reusable if (s.get("ports") or None) == ports), None) or (
+                reusable[0] if reusable else None
+            )
             if match is None:
                 self._create(service, ports, endpoints)
                 continue
@@ -128,7 +140,7 @@ class EndpointSliceController(Controller):
         slices: list[tuple[list[dict] | None, list[dict] | None]] = []
         for ports, endpoints in desired_groups(self.lister, service):
             for start in range(0, len(endpoints), MAX_ENDPOINTS_PER_SLICE):
-                slices.append((ports or None, endpoints[start:start + MAX_ENDPOINTS_PER_SLICE]))
+                slices.append((ports or None, endpoints[start : start + MAX_ENDPOINTS_PER_SLICE]))
         return slices or [(None, None)]  # the placeholder slice
 
     def _labels(self, service: dict) -> dict:
@@ -137,28 +149,48 @@ class EndpointSliceController(Controller):
 
     def _create(self, service: dict, ports: list[dict] | None, endpoints: list[dict] | None) -> None:
         meta = service["metadata"]
-        self.api.create("endpointslices", meta["namespace"], {
-            "apiVersion": "discovery.k8s.io/v1", "kind": "EndpointSlice",
-            "metadata": {"generateName": f"{meta['name']}-", "namespace": meta["namespace"],
-                         "labels": self._labels(service),
-                         "ownerReferences": [{"apiVersion": "v1", "kind": "Service", "name": meta["name"],
-                                              "uid": meta["uid"], "controller": True,
-                                              "blockOwnerDeletion": True}]},
-            "addressType": "IPv4", "endpoints": endpoints, "ports": ports})
+        self.api.create(
+            "endpointslices",
+            meta["namespace"],
+            {
+                "apiVersion": "discovery.k8s.io/v1",
+                "kind": "EndpointSlice",
+                "metadata": {
+                    "generateName": f"{meta['name']}-",
+                    "namespace": meta["namespace"],
+                    "labels": self._labels(service),
+                    "ownerReferences": [
+                        {
+                            "apiVersion": "v1",
+                            "kind": "Service",
+                            "name": meta["name"],
+                            "uid": meta["uid"],
+                            "controller": True,
+                            "blockOwnerDeletion": True,
+                        }
+                    ],
+                },
+                "addressType": "IPv4",
+                "endpoints": endpoints,
+                "ports": ports,
+            },
+        )
 
-    def _update(self, service: dict, current: dict, ports: list[dict] | None,
-                endpoints: list[dict] | None) -> None:
+    def _update(self, service: dict, current: dict, ports: list[dict] | None, endpoints: list[dict] | None) -> None:
         labels = self._labels(service)
-        if current.get("endpoints") == endpoints and current.get("ports") == ports and \
-                (current["metadata"].get("labels") or {}) == labels:
+        if (
+            current.get("endpoints") == endpoints
+            and current.get("ports") == ports
+            and (current["metadata"].get("labels") or {}) == labels
+        ):
             return
 
         def rewrite(obj: dict) -> dict:
             obj["metadata"]["labels"] = labels
             obj["endpoints"], obj["ports"] = endpoints, ports
             return obj
-        self.api.update_with("endpointslices", current["metadata"]["namespace"], current["metadata"]["name"],
-                             rewrite)
+
+        self.api.update_with("endpointslices", current["metadata"]["namespace"], current["metadata"]["name"], rewrite)
 
     def _delete(self, slices: list[dict]) -> None:
         for obj in slices:

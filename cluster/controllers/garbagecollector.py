@@ -13,6 +13,7 @@ found by listing the owner's namespace (every namespace for a cluster-scoped
 owner) when needed; Events are not tracked, as nothing owns or is owned by them
 in kubeclass.
 """
+
 from __future__ import annotations
 
 from cluster.apiserver.errors import StatusError
@@ -154,8 +155,13 @@ class GarbageCollector(Controller):
     def _delete(self, obj: dict, rt: ResourceType, policy: str) -> None:
         meta = obj["metadata"]
         try:
-            self.api.delete(rt, meta.get("namespace", ""), meta["name"], propagation_policy=policy,
-                            preconditions={"uid": meta["uid"]})
+            self.api.delete(
+                rt,
+                meta.get("namespace", ""),
+                meta["name"],
+                propagation_policy=policy,
+                preconditions={"uid": meta["uid"]},
+            )
         except StatusError as err:
             if err.code not in (404, 409):
                 raise
@@ -212,5 +218,7 @@ class GarbageCollector(Controller):
 
 
 def _blocks(dependent: dict, owner_uid: str) -> bool:
-    return any(ref.get("uid") == owner_uid and ref.get("blockOwnerDeletion")
-               for ref in dependent["metadata"].get("ownerReferences") or [])
+    return any(
+        ref.get("uid") == owner_uid and ref.get("blockOwnerDeletion")
+        for ref in dependent["metadata"].get("ownerReferences") or []
+    )

@@ -12,6 +12,7 @@ over the data as Go's encoding/json writes it (keys sorted, <>& escaped), so
 the name follows from the template alone. DaemonSet revisions use the pod
 template hash (controller.ComputeHash; see controller_utils.compute_hash).
 """
+
 from __future__ import annotations
 
 import copy
@@ -79,18 +80,23 @@ def new_revision(owner: dict, data: dict, number: int, hash_: str, annotations: 
     """NewControllerRevision: owned by `owner`, labelled with its template's labels and the hash."""
     labels = dict((((owner.get("spec") or {}).get("template") or {}).get("metadata") or {}).get("labels") or {})
     labels[REVISION_HASH] = hash_
-    meta: dict = {"name": revision_name(owner["metadata"]["name"], hash_), "namespace": owner["metadata"]["namespace"],
-                  "labels": labels, "ownerReferences": [new_controller_ref(owner)]}
+    meta: dict = {
+        "name": revision_name(owner["metadata"]["name"], hash_),
+        "namespace": owner["metadata"]["namespace"],
+        "labels": labels,
+        "ownerReferences": [new_controller_ref(owner)],
+    }
     if annotations:
         meta["annotations"] = dict(annotations)
-    return {"apiVersion": "apps/v1", "kind": "ControllerRevision", "metadata": meta, "data": data,
-            "revision": number}
+    return {"apiVersion": "apps/v1", "kind": "ControllerRevision", "metadata": meta, "data": data, "revision": number}
 
 
 def sort_revisions(revisions: list[dict]) -> list[dict]:
     """SortControllerRevisions: by revision, then creation time, then name."""
-    return sorted(revisions, key=lambda r: (r.get("revision", 0), r["metadata"].get("creationTimestamp", ""),
-                                            r["metadata"]["name"]))
+    return sorted(
+        revisions,
+        key=lambda r: (r.get("revision", 0), r["metadata"].get("creationTimestamp", ""), r["metadata"]["name"]),
+    )
 
 
 def max_revision(revisions: list[dict]) -> int:
@@ -128,8 +134,7 @@ def set_revision_number(api: APIServer, revision: dict, number: int) -> dict:
         obj["revision"] = number
         return obj
 
-    return api.update_with("controllerrevisions", revision["metadata"]["namespace"], revision["metadata"]["name"],
-                           put)
+    return api.update_with("controllerrevisions", revision["metadata"]["namespace"], revision["metadata"]["name"], put)
 
 
 def delete_revision(api: APIServer, revision: dict) -> None:

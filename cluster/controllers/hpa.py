@@ -11,6 +11,7 @@ Simplified: the resource metrics API is cluster/metrics.py and knows only CPU;
 memory, Pods, Object, External and ContainerResource metrics report that no
 metrics API serves them.
 """
+
 from __future__ import annotations
 
 import copy
@@ -72,8 +73,9 @@ class HorizontalPodAutoscalerController(Controller):
 class Autoscale:
     """One reconcileAutoscaler pass over one HPA."""
 
-    def __init__(self, api: APIServer, hpa: dict, history: normalizing.History, now: dt.datetime,
-                 lister: Lister | None = None) -> None:
+    def __init__(
+        self, api: APIServer, hpa: dict, history: normalizing.History, now: dt.datetime, lister: Lister | None = None
+    ) -> None:
         self.api, self.hpa, self.history, self.now = api, copy.deepcopy(hpa), history, now
         self.lister = lister or Lister(api)
         self.original_status = copy.deepcopy(hpa.get("status") or {})
@@ -119,8 +121,9 @@ class Autoscale:
             hpa["status"] = status
             return hpa
 
-        self.api.update_with("horizontalpodautoscalers", self.namespace, self.hpa["metadata"]["name"], put,
-                             subresource="status")
+        self.api.update_with(
+            "horizontalpodautoscalers", self.namespace, self.hpa["metadata"]["name"], put, subresource="status"
+        )
 
     # -- the pass -------------------------------------------------------------------
     def run(self) -> None:
@@ -128,12 +131,17 @@ class Autoscale:
             rt, scale = self.get_scale()
         except ScaleTargetError as err:
             self.event(WARNING, "FailedGetScale", str(err))
-            self.condition("AbleToScale", "False", "FailedGetScale",
-                           f"the HPA controller was unable to get the target's current scale: {err}")
+            self.condition(
+                "AbleToScale",
+                "False",
+                "FailedGetScale",
+                f"the HPA controller was unable to get the target's current scale: {err}",
+            )
             self.write_status()
             return
-        self.condition("AbleToScale", "True", "SucceededGetScale",
-                       "the HPA controller was able to get the target's current scale")
+        self.condition(
+            "AbleToScale", "True", "SucceededGetScale", "the HPA controller was able to get the target's current scale"
+        )
         current = scale["spec"]["replicas"]
         self.history.record_initial(current, self.now)
         minimum = self.spec.get("minReplicas") or 1
@@ -142,8 +150,12 @@ class Autoscale:
         rescale, reason, desired = True, "", 0
         if current == 0 and minimum != 0:
             rescale = False
-            self.condition("ScalingActive", "False", "ScalingDisabled",
-                           "scaling is disabled since the replica count of the target is zero")
+            self.condition(
+                "ScalingActive",
+                "False",
+                "ScalingDisabled",
+                "scaling is disabled since the replica count of the target is zero",
+            )
         elif current > maximum:
             reason, desired = "Current number of replicas above Spec.MaxReplicas", maximum
         elif current < minimum:
@@ -193,15 +205,18 @@ class Autoscale:
         if behavior is None:
             limited = normalizing.normalize(self.history, current, desired, minimum, maximum, self.now)
         else:
-            limited = normalizing.normalize_with_behavior(self.history, behavior, current, desired, minimum,
-                                                          maximum, self.now)
+            limited = normalizing.normalize_with_behavior(
+                self.history, behavior, current, desired, minimum, maximum, self.now
+            )
         self.condition("AbleToScale", "True", limited.able_reason, limited.able_message)
-        self.condition("ScalingLimited", "True" if limited.limited else "False", limited.limit_reason,
-                       limited.limit_message)
+        self.condition(
+            "ScalingLimited", "True" if limited.limited else "False", limited.limit_reason, limited.limit_message
+        )
         return limited.replicas
 
-    def update_scale(self, rt: ResourceType, scale: dict, current: int, desired: int, reason: str,
-                     metrics: list[dict] | None) -> bool:
+    def update_scale(
+        self, rt: ResourceType, scale: dict, current: int, desired: int, reason: str, metrics: list[dict] | None
+    ) -> bool:
         wanted = copy.deepcopy(scale)
         wanted["spec"]["replicas"] = desired
         try:
@@ -210,17 +225,24 @@ class Autoscale:
             if err.code >= 500:
                 raise
             self.event(WARNING, "FailedRescale", f"New size: {desired}; reason: {reason}; error: {err.message}")
-            self.condition("AbleToScale", "False", "FailedUpdateScale",
-                           f"the HPA controller was unable to update the target scale: {err.message}")
+            self.condition(
+                "AbleToScale",
+                "False",
+                "FailedUpdateScale",
+                f"the HPA controller was unable to update the target scale: {err.message}",
+            )
             self.set_status(current, self.status.get("desiredReplicas", 0), metrics, False)
             self.write_status()
             return False
-        self.condition("AbleToScale", "True", "SucceededRescale",
-                       f"the HPA controller was able to update the target scale to {desired}")
+        self.condition(
+            "AbleToScale",
+            "True",
+            "SucceededRescale",
+            f"the HPA controller was able to update the target scale to {desired}",
+        )
         self.event(NORMAL, "SuccessfulRescale", f"New size: {desired}; reason: {reason}")
         normalizing.store_scale_event(self.history, self.spec.get("behavior"), current, desired, self.now)
         return True
-
 
     # -- metrics --------------------------------------------------------------------
     def compute_replicas(self, scale: dict, current: int) -> tuple[int, str, list[dict]]:
@@ -228,8 +250,7 @@ class Autoscale:
         selector = self.selector(scale)
         specs = self.spec.get("metrics") or []
         statuses: list[dict] = [{"type": ""} for _ in specs]
-        pods = [p for p in self.lister.list("pods", self.namespace)
-                if selector.matches(p["metadata"].get("labels"))]
+        pods = [p for p in self.lister.list("pods", self.namespace) if selector.matches(p["metadata"].get("labels"))]
         ctx = MetricContext(self.api, self.namespace, selector, pods, self.now)
         replicas, metric_name, first_error, invalid = 0, "", None, 0
         for i, spec in enumerate(specs):
@@ -244,12 +265,23 @@ class Autoscale:
                 replicas, metric_name = proposal.replicas, proposal.name
         if invalid >= len(specs) or (invalid and replicas < current):
             if first_error is not None:
-                self.condition("ScalingActive", "False", first_error.reason,
-                               f"the HPA was unable to compute the replica count: {first_error.message}")
-            raise ComputeError(f"invalid metrics ({invalid} invalid out of {len(specs)}), first error is: "
-                               f"{first_error.wrapped if first_error else ''}", statuses)
-        self.condition("ScalingActive", "True", "ValidMetricFound",
-                       f"the HPA was able to successfully calculate a replica count from {metric_name}")
+                self.condition(
+                    "ScalingActive",
+                    "False",
+                    first_error.reason,
+                    f"the HPA was unable to compute the replica count: {first_error.message}",
+                )
+            raise ComputeError(
+                f"invalid metrics ({invalid} invalid out of {len(specs)}), first error is: "
+                f"{first_error.wrapped if first_error else ''}",
+                statuses,
+            )
+        self.condition(
+            "ScalingActive",
+            "True",
+            "ValidMetricFound",
+            f"the HPA was able to successfully calculate a replica count from {metric_name}",
+        )
         return replicas, metric_name, statuses
 
     def selector(self, scale: dict) -> LabelSelector:
@@ -278,12 +310,14 @@ class Autoscale:
 
     def other_hpas_selecting(self, selector: LabelSelector) -> set[str]:
         """The other HPAs in the namespace whose targets select some of the same pods."""
-        others = [h for h in self.lister.list("horizontalpodautoscalers", self.namespace)
-                  if h["metadata"]["name"] != self.hpa["metadata"]["name"]]
+        others = [
+            h
+            for h in self.lister.list("horizontalpodautoscalers", self.namespace)
+            if h["metadata"]["name"] != self.hpa["metadata"]["name"]
+        ]
         if not others:
             return set()
-        pods = [p for p in self.lister.list("pods", self.namespace)
-                if selector.matches(p["metadata"].get("labels"))]
+        pods = [p for p in self.lister.list("pods", self.namespace) if selector.matches(p["metadata"].get("labels"))]
         overlapping = set()
         for other in others:
             try:

@@ -8,6 +8,7 @@ metrics API returned nothing, Pods and Object that no custom metrics API is
 registered, External that no external metrics API is, as on a cluster without
 those adapters.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -61,8 +62,9 @@ def _resource(ctx: MetricContext, source: dict, current: int) -> MetricProposal:
     try:
         replicas, value, name = _resource_generic(ctx, resource, target, current)
     except ReplicaCalculationError as err:
-        raise MetricError("FailedGetResourceMetric", str(err),
-                          f"failed to get {resource} resource metric value: {err}") from None
+        raise MetricError(
+            "FailedGetResourceMetric", str(err), f"failed to get {resource} resource metric value: {err}"
+        ) from None
     return MetricProposal(replicas, name, {"type": "Resource", "resource": {"name": resource, "current": value}})
 
 
@@ -76,8 +78,10 @@ def _resource_generic(ctx: MetricContext, resource: str, target: dict, current: 
             raise ReplicaCalculationError(f"failed to get {resource} usage: {err}") from None
         return rec.replicas, {"averageValue": milli_quantity(rec.raw_average)}, f"{resource} resource"
     if target.get("averageUtilization") is None:
-        raise ReplicaCalculationError("invalid resource metric source: neither an average utilization target nor "
-                                      "an average value (usage) target was set")
+        raise ReplicaCalculationError(
+            "invalid resource metric source: neither an average utilization target nor "
+            "an average value (usage) target was set"
+        )
     metrics = _fetch(ctx, resource, "utilization")
     try:
         rec = resource_replicas(current, target["averageUtilization"], ctx.pods, metrics, ctx.now)
@@ -94,27 +98,37 @@ def _fetch(ctx: MetricContext, resource: str, what: str) -> dict:
             raise MetricsUnavailable("no metrics returned from resource metrics API")
         return pod_cpu_metrics(ctx.api, ctx.namespace, ctx.selector)
     except MetricsUnavailable as err:
-        raise ReplicaCalculationError(f"failed to get {resource} {what}: unable to get metrics for resource "
-                                      f"{resource}: {err}") from None
+        raise ReplicaCalculationError(
+            f"failed to get {resource} {what}: unable to get metrics for resource {resource}: {err}"
+        ) from None
 
 
 def _unsupported(kind: str, spec: dict) -> MetricError:
     if kind == "ContainerResource":
         source = spec.get("containerResource") or {}
         resource = source.get("name") or ""
-        message = (f"failed to get {resource} utilization: unable to get metrics for resource {resource}: "
-                   f"no metrics returned from resource metrics API")
-        return MetricError("FailedGetContainerResourceMetric", message,
-                           f"failed to get {source.get('container')} container metric value: {message}")
+        message = (
+            f"failed to get {resource} utilization: unable to get metrics for resource {resource}: "
+            f"no metrics returned from resource metrics API"
+        )
+        return MetricError(
+            "FailedGetContainerResourceMetric",
+            message,
+            f"failed to get {source.get('container')} container metric value: {message}",
+        )
     if kind in ("Pods", "Object"):
         name = ((spec.get(kind.lower()) or {}).get("metric") or {}).get("name") or ""
-        message = (f"unable to get metric {name}: unable to fetch metrics from custom metrics API: "
-                   f"no custom metrics API (custom.metrics.k8s.io) registered")
+        message = (
+            f"unable to get metric {name}: unable to fetch metrics from custom metrics API: "
+            f"no custom metrics API (custom.metrics.k8s.io) registered"
+        )
         return MetricError(f"FailedGet{kind}Metric", message, f"failed to get {kind.lower()} metric value: {message}")
     if kind == "External":
         name = ((spec.get("external") or {}).get("metric") or {}).get("name") or ""
-        message = (f"unable to get external metric {name}: unable to fetch metrics from external metrics API: "
-                   f"no external metrics API (external.metrics.k8s.io) registered")
+        message = (
+            f"unable to get external metric {name}: unable to fetch metrics from external metrics API: "
+            f"no external metrics API (external.metrics.k8s.io) registered"
+        )
         return MetricError("FailedGetExternalMetric", message, f"failed to get {name} external metric value: {message}")
     message = f'unknown metric source type "{kind}"'
     return MetricError("InvalidMetricSourceType", message, message)

@@ -13,6 +13,7 @@ this controller made within each policy's period.
 The recommendations and scale events live in the controller's memory, as in
 kube-controller-manager: a restart forgets them. Times are the cluster's virtual clock.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -22,7 +23,7 @@ from dataclasses import dataclass, field
 DOWNSCALE_STABILIZATION = dt.timedelta(minutes=5)  # --horizontal-pod-autoscaler-downscale-stabilization
 SCALE_UP_LIMIT_FACTOR = 2.0
 SCALE_UP_LIMIT_MINIMUM = 4.0
-INT32_MAX, INT32_MIN = 2**31 - 1, -2**31
+INT32_MAX, INT32_MIN = 2**31 - 1, -(2**31)
 
 
 @dataclass
@@ -35,6 +36,7 @@ class ScaleEvent:
 @dataclass
 class Limited:
     """A normalized replica count and the conditions it sets."""
+
     replicas: int
     able_reason: str
     able_message: str
@@ -46,6 +48,7 @@ class Limited:
 @dataclass
 class History:
     """What the controller remembers about one HPA between syncs."""
+
     recommendations: list[tuple[int, dt.datetime]] = field(default_factory=list)
     scale_up_events: list[ScaleEvent] = field(default_factory=list)
     scale_down_events: list[ScaleEvent] = field(default_factory=list)
@@ -61,15 +64,18 @@ TOO_MANY = ("TooManyReplicas", "the desired replica count is more than the maxim
 TOO_FEW = ("TooFewReplicas", "the desired replica count is less than the minimum replica count")
 UP_LIMIT = ("ScaleUpLimit", "the desired replica count is increasing faster than the maximum scale rate")
 DOWN_LIMIT = ("ScaleDownLimit", "the desired replica count is decreasing faster than the maximum scale rate")
-DOWN_STABILIZED = ("ScaleDownStabilized",
-                   "recent recommendations were higher than current one, applying the highest recent recommendation")
-UP_STABILIZED = ("ScaleUpStabilized",
-                 "recent recommendations were lower than current one, applying the lowest recent recommendation")
+DOWN_STABILIZED = (
+    "ScaleDownStabilized",
+    "recent recommendations were higher than current one, applying the highest recent recommendation",
+)
+UP_STABILIZED = (
+    "ScaleUpStabilized",
+    "recent recommendations were lower than current one, applying the lowest recent recommendation",
+)
 
 
 # -- without behavior ---------------------------------------------------------------
-def normalize(history: History, current: int, desired: int, minimum: int, maximum: int,
-              now: dt.datetime) -> Limited:
+def normalize(history: History, current: int, desired: int, minimum: int, maximum: int, now: dt.datetime) -> Limited:
     stabilized = _stabilize(history, desired, now)
     able = DOWN_STABILIZED if stabilized != desired else READY
     replicas, reason = _clamp_with_rules(current, stabilized, minimum, maximum)
@@ -110,8 +116,9 @@ def _clamp_with_rules(current: int, desired: int, minimum: int, maximum: int) ->
 
 
 # -- with behavior ------------------------------------------------------------------
-def normalize_with_behavior(history: History, behavior: dict, current: int, desired: int, minimum: int,
-                            maximum: int, now: dt.datetime) -> Limited:
+def normalize_with_behavior(
+    history: History, behavior: dict, current: int, desired: int, minimum: int, maximum: int, now: dt.datetime
+) -> Limited:
     up, down = _rules(behavior.get("scaleUp"), 0), _rules(behavior.get("scaleDown"), 300)
     stabilized, stabilized_reason = _stabilize_with_behavior(history, up, down, current, desired, now)
     able = stabilized_reason if stabilized != desired else READY
@@ -129,8 +136,9 @@ def _rules(rules: dict | None, window: int) -> dict:
     return rules
 
 
-def _stabilize_with_behavior(history: History, up: dict, down: dict, current: int, desired: int,
-                             now: dt.datetime) -> tuple[int, tuple[str, str]]:
+def _stabilize_with_behavior(
+    history: History, up: dict, down: dict, current: int, desired: int, now: dt.datetime
+) -> tuple[int, tuple[str, str]]:
     up_cutoff = now - dt.timedelta(seconds=up["stabilizationWindowSeconds"])
     down_cutoff = now - dt.timedelta(seconds=down["stabilizationWindowSeconds"])
     up_recommendation = down_recommendation = desired
@@ -148,8 +156,9 @@ def _stabilize_with_behavior(history: History, up: dict, down: dict, current: in
     return recommendation, (UP_STABILIZED if desired >= current else DOWN_STABILIZED)
 
 
-def _clamp_with_rate(history: History, up: dict, down: dict, current: int, desired: int, minimum: int,
-                     maximum: int, now: dt.datetime) -> tuple[int, tuple[str, str]]:
+def _clamp_with_rate(
+    history: History, up: dict, down: dict, current: int, desired: int, minimum: int, maximum: int, now: dt.datetime
+) -> tuple[int, tuple[str, str]]:
     if desired > current:
         limit = max(_scale_up_limit(current, history, up, now), current)
         if maximum > limit:
@@ -175,8 +184,11 @@ def _change_in_period(period_seconds: int, events: list[ScaleEvent], now: dt.dat
 
 
 def _period_start(current: int, history: History, period: int, now: dt.datetime) -> int:
-    return current - _change_in_period(period, history.scale_up_events, now) + \
-        _change_in_period(period, history.scale_down_events, now)
+    return (
+        current
+        - _change_in_period(period, history.scale_up_events, now)
+        + _change_in_period(period, history.scale_down_events, now)
+    )
 
 
 def _scale_up_limit(current: int, history: History, rules: dict, now: dt.datetime) -> int:

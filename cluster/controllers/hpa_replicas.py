@@ -11,6 +11,7 @@ higher), so neither case makes the autoscaler overshoot.
 Pure functions of the pods, the metrics and the virtual `now`; the controller
 (hpa.py) reads those through the API server.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -92,8 +93,10 @@ def pod_requests(pods: list[dict], resource: str = "cpu") -> dict[str, int]:
         for container in containers:
             value = ((container.get("resources") or {}).get("requests") or {}).get(resource)
             if value is None:
-                raise ReplicaCalculationError(f"missing request for {resource} in container "
-                                              f"{container.get('name')} of Pod {pod['metadata']['name']}")
+                raise ReplicaCalculationError(
+                    f"missing request for {resource} in container "
+                    f"{container.get('name')} of Pod {pod['metadata']['name']}"
+                )
             total += quantity.millicores(value)
         requests[pod["metadata"]["name"]] = total
     return requests
@@ -110,8 +113,9 @@ def utilization_ratio(values: dict[str, int], requests: dict[str, int], target: 
     return utilization / target, utilization, metrics_total // len(matched)
 
 
-def resource_replicas(current: int, target_utilization: int, pods: list[dict], metrics: dict[str, PodMetric],
-                      now: dt.datetime) -> Recommendation:
+def resource_replicas(
+    current: int, target_utilization: int, pods: list[dict], metrics: dict[str, PodMetric], now: dt.datetime
+) -> Recommendation:
     """GetResourceReplicas: the recommendation for an averageUtilization target."""
     if not pods:
         raise ReplicaCalculationError("no pods returned by selector while calculating replica count")
@@ -141,8 +145,9 @@ def resource_replicas(current: int, target_utilization: int, pods: list[dict], m
     return Recommendation(_rebalanced(current, ratio, new_ratio, len(values)), utilization, raw)
 
 
-def raw_resource_replicas(current: int, target_millicores: int, pods: list[dict], metrics: dict[str, PodMetric],
-                          now: dt.datetime) -> Recommendation:
+def raw_resource_replicas(
+    current: int, target_millicores: int, pods: list[dict], metrics: dict[str, PodMetric], now: dt.datetime
+) -> Recommendation:
     """GetRawResourceReplicas (calcPlainMetricReplicas): the recommendation for an averageValue target."""
     if not pods:
         raise ReplicaCalculationError("no pods returned by selector while calculating replica count")

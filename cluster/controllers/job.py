@@ -25,6 +25,7 @@ Simplified: no backoffLimitPerIndex (FailIndex), successPolicy, managedBy or
 elastic Indexed Jobs; the informer cache is current before every sync, so
 there are no expectations (cluster/controllers/replicaset.py says why).
 """
+
 from __future__ import annotations
 
 import copy
@@ -71,19 +72,23 @@ class JobController(Controller):
             if ref.get("kind") != "Job":
                 return []
             keys = [f"{namespace}/{ref['name']}"]
-            if jp.has_tracking_finalizer(event.object) and \
-                    self.lister.uid("jobs", namespace, ref["name"]) != ref.get("uid"):
+            if jp.has_tracking_finalizer(event.object) and self.lister.uid("jobs", namespace, ref["name"]) != ref.get(
+                "uid"
+            ):
                 keys.append(f"pod:{namespace}/{meta['name']}")  # its Job is gone: let the pod go
             return keys
         if event.type == "DELETED":
             return []
         labels = meta.get("labels")
-        return [f"{namespace}/{job['metadata']['name']}" for job in self.lister.list("jobs", namespace)
-                if selector_matches((job.get("spec") or {}).get("selector"), labels)]
+        return [
+            f"{namespace}/{job['metadata']['name']}"
+            for job in self.lister.list("jobs", namespace)
+            if selector_matches((job.get("spec") or {}).get("selector"), labels)
+        ]
 
     def reconcile(self, key: str) -> Result:
         if key.startswith("pod:"):
-            return self.release_orphan(key[len("pod:"):])
+            return self.release_orphan(key[len("pod:") :])
         namespace, name = split_key(key)
         job = self.lister.find("jobs", namespace, name)
         if job is None:
@@ -230,9 +235,13 @@ class JobSync:
         template_spec = (self.spec.get("template") or {}).get("spec") or {}
         if template_spec.get("restartPolicy") != "OnFailure":
             return False
-        restarts = sum(s.get("restartCount", 0) for p in pods if jp.phase(p) in ("Running", "Pending")
-                       for key in ("initContainerStatuses", "containerStatuses")
-                       for s in (p.get("status") or {}).get(key) or [])
+        restarts = sum(
+            s.get("restartCount", 0)
+            for p in pods
+            if jp.phase(p) in ("Running", "Pending")
+            for key in ("initContainerStatuses", "containerStatuses")
+            for s in (p.get("status") or {}).get(key) or []
+        )
         limit = int(self.spec.get("backoffLimit", 6))
         return restarts > 0 if limit == 0 else restarts >= limit
 
@@ -240,8 +249,14 @@ class JobSync:
         """calculateSucceededIndexes: those recorded before, and those of succeeded pods since."""
         completions = int(self.spec.get("completions") or 0)
         self.previous_indexes = jp.parse_indexes(self.status.get("completedIndexes") or "", completions)
-        found = {ix for p in pods if jp.phase(p) == "Succeeded" and jp.has_tracking_finalizer(p)
-                 and (ix := jp.completion_index(p)) is not None and ix < completions}
+        found = {
+            ix
+            for p in pods
+            if jp.phase(p) == "Succeeded"
+            and jp.has_tracking_finalizer(p)
+            and (ix := jp.completion_index(p)) is not None
+            and ix < completions
+        }
         return self.previous_indexes | found
 
     def manage_and_check_completion(self, pods: list[dict]) -> None:
@@ -270,8 +285,11 @@ class JobSync:
         if current is not None and (current.get("status"), current.get("reason")) == (status, reason):
             return
         fresh = jp.new_condition("Suspended", status, reason, message, self.now)
-        self.status["conditions"] = [c for c in conditions if c.get("type") != "Suspended"] + [fresh] \
-            if current is None else [fresh if c is current else c for c in conditions]
+        self.status["conditions"] = (
+            [c for c in conditions if c.get("type") != "Suspended"] + [fresh]
+            if current is None
+            else [fresh if c is current else c for c in conditions]
+        )
         self.event(NORMAL, event, message)
         if status == "False":
             self.status["startTime"] = clock.rfc3339(self.now)  # a resumed Job's deadline starts over
@@ -344,7 +362,7 @@ class JobSync:
         """Slow-start batches (1, 2, 4, ...); a failed create stops the rest."""
         created, batch, position = 0, 1, 0
         while position < len(indexes):
-            for index in indexes[position:position + batch]:
+            for index in indexes[position : position + batch]:
                 if not self.create_pod(index, want, active + created):
                     return created
                 created += 1
@@ -393,8 +411,12 @@ class JobSync:
             if not jp.has_tracking_finalizer(pod):
                 continue
             failed = jp.is_pod_failed(pod, self.job)
-            if not (failed or jp.phase(pod) == "Succeeded" or self.finished is not None
-                    or self.job["metadata"].get("deletionTimestamp")):
+            if not (
+                failed
+                or jp.phase(pod) == "Succeeded"
+                or self.finished is not None
+                or self.job["metadata"].get("deletionTimestamp")
+            ):
                 continue
             release.append(pod)
             needs_flush |= self.note_finished(pod, failed, new_indexes)
@@ -402,8 +424,10 @@ class JobSync:
             completed = jp.format_indexes(getattr(self, "previous_indexes", set()) | new_indexes)
             needs_flush |= completed != (self.status.get("completedIndexes") or "")
             self.status["completedIndexes"] = completed
-        self.status["uncountedTerminatedPods"] = {"succeeded": self.uncounted_succeeded,
-                                                  "failed": self.uncounted_failed}
+        self.status["uncountedTerminatedPods"] = {
+            "succeeded": self.uncounted_succeeded,
+            "failed": self.uncounted_failed,
+        }
         if needs_flush:
             self.write_status()
         with_finalizer = {p["metadata"]["uid"] for p in pods if jp.has_tracking_finalizer(p)}
@@ -460,8 +484,9 @@ class JobSync:
                 uids[:] = kept
                 moved = True
         if jp.is_indexed(self.job):
-            self.status["succeeded"] = len(jp.parse_indexes(self.status.get("completedIndexes") or "",
-                                                            int(self.spec.get("completions") or 0)))
+            self.status["succeeded"] = len(
+                jp.parse_indexes(self.status.get("completedIndexes") or "", int(self.spec.get("completions") or 0))
+            )
         return moved
 
     def enact_finished(self) -> bool:
@@ -482,8 +507,9 @@ class JobSync:
         if cond.get("type") == "Complete":
             completions = self.spec.get("completions")
             if completions is not None and int(self.status.get("succeeded") or 0) > completions:
-                self.event(WARNING, "TooManySucceededPods",
-                           "Too many succeeded pods running after completion count reached")
+                self.event(
+                    WARNING, "TooManySucceededPods", "Too many succeeded pods running after completion count reached"
+                )
             self.event(NORMAL, "Completed", "Job completed")
         else:
             self.event(WARNING, cond.get("reason", ""), cond.get("message", ""))
@@ -495,23 +521,30 @@ class JobSync:
         status = clean_status(self.status)
         if status == clean_status(self.job.get("status") or {}):
             return
-        if self.finished is not None and any(c.get("type") == self.finished.get("type")
-                                             for c in status.get("conditions") or []):
-            steps.because(self.api, "request.job.condition", condition=self.finished["type"],
-                          reason=self.finished.get("reason", ""))
+        if self.finished is not None and any(
+            c.get("type") == self.finished.get("type") for c in status.get("conditions") or []
+        ):
+            steps.because(
+                self.api,
+                "request.job.condition",
+                condition=self.finished["type"],
+                reason=self.finished.get("reason", ""),
+            )
 
         def put(obj: dict) -> dict:
             obj["status"] = copy.deepcopy(status)
             return obj
 
-        self.job = self.api.update_with("jobs", self.namespace, self.job["metadata"]["name"], put,
-                                        subresource="status")
+        self.job = self.api.update_with("jobs", self.namespace, self.job["metadata"]["name"], put, subresource="status")
 
 
 def clean_status(status: dict) -> dict:
     """JobStatus as JSON: counters omitted when 0, ready and terminating always, empty lists dropped."""
-    clean = {k: v for k, v in status.items() if v not in (None, [], "") and not (
-        k in ("active", "succeeded", "failed") and v == 0)}
+    clean = {
+        k: v
+        for k, v in status.items()
+        if v not in (None, [], "") and not (k in ("active", "succeeded", "failed") and v == 0)
+    }
     uncounted = status.get("uncountedTerminatedPods")
     if uncounted is not None:
         clean["uncountedTerminatedPods"] = {k: v for k, v in uncounted.items() if v}
@@ -519,4 +552,3 @@ def clean_status(status: dict) -> dict:
         if key in status:
             clean[key] = status[key]
     return clean
-

@@ -16,6 +16,7 @@ backoff_utils.go, pod_failure_policy.go).
   kubeclass reads them from the failed pods themselves (which the Job keeps),
   so a restart forgets nothing.
 """
+
 from __future__ import annotations
 
 import copy
@@ -84,8 +85,10 @@ def pod_from_template(job: dict, index: int | None) -> dict:
     template = copy.deepcopy((job.get("spec") or {}).get("template") or {})
     meta, spec = template.get("metadata") or {}, template.get("spec") or {}
     name = job["metadata"]["name"]
-    pod_meta: dict = {"generateName": f"{name}-" if index is None else generate_name_with_index(name, index),
-                      "namespace": job["metadata"]["namespace"]}
+    pod_meta: dict = {
+        "generateName": f"{name}-" if index is None else generate_name_with_index(name, index),
+        "namespace": job["metadata"]["namespace"],
+    }
     labels, annotations = dict(meta.get("labels") or {}), dict(meta.get("annotations") or {})
     if index is not None:
         annotations[COMPLETION_INDEX] = str(index)
@@ -111,7 +114,7 @@ def generate_name_with_index(job_name: str, index: int) -> str:
     suffix = f"-{index}-"
     prefix = job_name + suffix
     if len(prefix) > MAX_GENERATED_NAME:
-        prefix = prefix[:MAX_GENERATED_NAME - len(suffix)] + suffix
+        prefix = prefix[: MAX_GENERATED_NAME - len(suffix)] + suffix
     return prefix
 
 
@@ -120,8 +123,12 @@ def add_index_env(container: dict) -> None:
     env = container.setdefault("env", [])
     if any(var.get("name") == COMPLETION_INDEX_ENV for var in env):
         return
-    env.append({"name": COMPLETION_INDEX_ENV, "valueFrom": {"fieldRef": {
-        "apiVersion": "v1", "fieldPath": f"metadata.labels['{COMPLETION_INDEX}']"}}})
+    env.append(
+        {
+            "name": COMPLETION_INDEX_ENV,
+            "valueFrom": {"fieldRef": {"apiVersion": "v1", "fieldPath": f"metadata.labels['{COMPLETION_INDEX}']"}},
+        }
+    )
 
 
 # -- completed indexes ------------------------------------------------------------------
@@ -162,8 +169,10 @@ def match_failure_policy(job: dict, pod: dict) -> tuple[str | None, bool, str | 
             matched = _matching_container(status, rule["onExitCodes"])
             if matched is None:
                 continue
-            what = (f"Container {matched['name']} for pod {_pod_ref(pod)} failed with exit code "
-                    f"{matched['state']['terminated']['exitCode']} matching {action} rule at index {index}")
+            what = (
+                f"Container {matched['name']} for pod {_pod_ref(pod)} failed with exit code "
+                f"{matched['state']['terminated']['exitCode']} matching {action} rule at index {index}"
+            )
         else:
             condition = _matching_condition(status, rule.get("onPodConditions") or [])
             if condition is None:
@@ -200,8 +209,9 @@ def _matching_container(status: dict, requirement: dict) -> dict | None:
 def _matching_condition(status: dict, patterns: list[dict]) -> dict | None:
     for condition in status.get("conditions") or []:
         for pattern in patterns:
-            if condition.get("type") == pattern.get("type") and condition.get("status") == pattern.get("status",
-                                                                                                        "True"):
+            if condition.get("type") == pattern.get("type") and condition.get("status") == pattern.get(
+                "status", "True"
+            ):
                 return condition
     return None
 
@@ -209,8 +219,10 @@ def _matching_condition(status: dict, patterns: list[dict]) -> dict | None:
 # -- back-off --------------------------------------------------------------------------------
 def finish_time(pod: dict) -> dt.datetime | None:
     """getFinishedTime: when the pod's last container terminated (else its deletion, else None)."""
-    times = [parse_time(((s.get("state") or {}).get("terminated") or {}).get("finishedAt"))
-             for s in (pod.get("status") or {}).get("containerStatuses") or []]
+    times = [
+        parse_time(((s.get("state") or {}).get("terminated") or {}).get("finishedAt"))
+        for s in (pod.get("status") or {}).get("containerStatuses") or []
+    ]
     finished = [t for t in times if t is not None]
     if finished:
         return max(finished)
@@ -221,8 +233,13 @@ def backoff_remaining(job: dict, pods: list[dict], now: dt.datetime) -> float:
     """getRemainingTime: seconds until the next pod may be created after the failures since the last success."""
     succeeded = [t for p in pods if phase(p) == "Succeeded" and (t := finish_time(p)) is not None]
     last_success = max(succeeded, default=None)
-    failures = [f for p in pods if is_pod_failed(p, job)
-                and (f := finish_time(p) or now) is not None and (last_success is None or f > last_success)]
+    failures = [
+        f
+        for p in pods
+        if is_pod_failed(p, job)
+        and (f := finish_time(p) or now) is not None
+        and (last_success is None or f > last_success)
+    ]
     if not failures:
         return 0.0
     delay = DEFAULT_BACKOFF
@@ -237,5 +254,11 @@ def backoff_remaining(job: dict, pods: list[dict], now: dt.datetime) -> float:
 
 def new_condition(type_: str, status: str, reason: str, message: str, now: dt.datetime) -> dict:
     stamp = clock.rfc3339(now)
-    return {"type": type_, "status": status, "lastProbeTime": stamp, "lastTransitionTime": stamp,
-            "reason": reason, "message": message}
+    return {
+        "type": type_,
+        "status": status,
+        "lastProbeTime": stamp,
+        "lastTransitionTime": stamp,
+        "reason": reason,
+        "message": message,
+    }

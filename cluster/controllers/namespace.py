@@ -11,6 +11,7 @@ and kube-apiserver deletes the Namespace.
 Simplified: resources are the ones kubeclass serves (no discovery failures), and
 each kind is deleted object by object rather than with one deletecollection call.
 """
+
 from __future__ import annotations
 
 from cluster.apiserver.errors import StatusError
@@ -23,16 +24,23 @@ FINALIZER = "kubernetes"
 FINALIZER_ESTIMATE_SECONDS = 15  # upstream's wait for content with metadata finalizers
 # One entry per storage location (core and events.k8s.io Events share /registry/events/).
 NAMESPACED: tuple[ResourceType, ...] = tuple(
-    r for i, r in enumerate(RESOURCES) if r.namespaced and r.etcd_prefix not in {x.etcd_prefix for x in RESOURCES[:i]})
+    r for i, r in enumerate(RESOURCES) if r.namespaced and r.etcd_prefix not in {x.etcd_prefix for x in RESOURCES[:i]}
+)
 
-_CONDITION_TYPES = ("NamespaceDeletionDiscoveryFailure", "NamespaceDeletionGroupVersionParsingFailure",
-                    "NamespaceDeletionContentFailure", "NamespaceContentRemaining", "NamespaceFinalizersRemaining")
+_CONDITION_TYPES = (
+    "NamespaceDeletionDiscoveryFailure",
+    "NamespaceDeletionGroupVersionParsingFailure",
+    "NamespaceDeletionContentFailure",
+    "NamespaceContentRemaining",
+    "NamespaceFinalizersRemaining",
+)
 _OK = {
     "NamespaceDeletionDiscoveryFailure": ("ResourcesDiscovered", "All resources successfully discovered"),
-    "NamespaceDeletionGroupVersionParsingFailure": ("ParsedGroupVersions",
-                                                    "All legacy kube types successfully parsed"),
-    "NamespaceDeletionContentFailure": ("ContentDeleted",
-                                        "All content successfully deleted, may be waiting on finalization"),
+    "NamespaceDeletionGroupVersionParsingFailure": ("ParsedGroupVersions", "All legacy kube types successfully parsed"),
+    "NamespaceDeletionContentFailure": (
+        "ContentDeleted",
+        "All content successfully deleted, may be waiting on finalization",
+    ),
     "NamespaceContentRemaining": ("ContentRemoved", "All content successfully removed"),
     "NamespaceFinalizersRemaining": ("ContentHasNoFinalizers", "All content-preserving finalizers finished"),
 }
@@ -115,22 +123,30 @@ class NamespaceController(Controller):
         return estimate
 
     # -- status -----------------------------------------------------------------------
-    def _update_conditions(self, namespace: dict, remaining: dict[str, int], finalizers: dict[str, int],
-                           failures: list[str]) -> None:
+    def _update_conditions(
+        self, namespace: dict, remaining: dict[str, int], finalizers: dict[str, int], failures: list[str]
+    ) -> None:
         wanted = {t: ("False",) + _OK[t] for t in _CONDITION_TYPES}
         if failures:
             wanted["NamespaceDeletionContentFailure"] = (
-                "True", "ContentDeletionFailed",
-                f"Failed to delete all resource types, {len(failures)} remaining: {', '.join(failures)}")
+                "True",
+                "ContentDeletionFailed",
+                f"Failed to delete all resource types, {len(failures)} remaining: {', '.join(failures)}",
+            )
         if remaining:
             parts = sorted(f"{gr} has {n} resource instances" for gr, n in remaining.items())
-            wanted["NamespaceContentRemaining"] = ("True", "SomeResourcesRemain",
-                                                   "Some resources are remaining: " + ", ".join(parts))
+            wanted["NamespaceContentRemaining"] = (
+                "True",
+                "SomeResourcesRemain",
+                "Some resources are remaining: " + ", ".join(parts),
+            )
         if finalizers:
             parts = sorted(f"{f} in {n} resource instances" for f, n in finalizers.items())
             wanted["NamespaceFinalizersRemaining"] = (
-                "True", "SomeFinalizersRemain",
-                "Some content in the namespace has finalizers remaining: " + ", ".join(parts))
+                "True",
+                "SomeFinalizersRemain",
+                "Some content in the namespace has finalizers remaining: " + ", ".join(parts),
+            )
         current = {c.get("type"): c for c in (namespace.get("status") or {}).get("conditions") or []}
         now = rfc3339(self.api.now())
         conditions = []
@@ -140,8 +156,9 @@ class NamespaceController(Controller):
             if old and (old.get("status"), old.get("reason"), old.get("message")) == (status, reason, message):
                 conditions.append(old)
             else:
-                conditions.append({"type": type_, "status": status, "lastTransitionTime": now,
-                                   "reason": reason, "message": message})
+                conditions.append(
+                    {"type": type_, "status": status, "lastTransitionTime": now, "reason": reason, "message": message}
+                )
         if conditions == list((namespace.get("status") or {}).get("conditions") or []):
             return
 
@@ -153,6 +170,7 @@ class NamespaceController(Controller):
 
     def finalize(self, name: str) -> None:
         """PUT namespaces/<name>/finalize without `kubernetes`: kube-apiserver then deletes the Namespace."""
+
         def put(obj: dict) -> dict:
             kept = [f for f in (obj.get("spec") or {}).get("finalizers") or [] if f != FINALIZER]
             obj.setdefault("spec", {})["finalizers"] = kept

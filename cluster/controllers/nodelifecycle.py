@@ -19,6 +19,7 @@ Simplified: no zone-based rate limiting of evictions (upstream evicts at most
 exactly when its grace period or a pod's toleration runs out rather than
 every nodeMonitorPeriod (5 s).
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -35,9 +36,11 @@ STARTUP_GRACE_PERIOD = 60.0  # --node-startup-grace-period
 UNREACHABLE = "node.kubernetes.io/unreachable"
 NOT_READY = "node.kubernetes.io/not-ready"
 UNSCHEDULABLE = "node.kubernetes.io/unschedulable"
-CONDITION_TAINTS = {"MemoryPressure": "node.kubernetes.io/memory-pressure",
-                    "DiskPressure": "node.kubernetes.io/disk-pressure",
-                    "PIDPressure": "node.kubernetes.io/pid-pressure"}
+CONDITION_TAINTS = {
+    "MemoryPressure": "node.kubernetes.io/memory-pressure",
+    "DiskPressure": "node.kubernetes.io/disk-pressure",
+    "PIDPressure": "node.kubernetes.io/pid-pressure",
+}
 MANAGED_KEYS = {UNREACHABLE, NOT_READY, UNSCHEDULABLE, *CONDITION_TAINTS.values()}
 UNKNOWN_MESSAGE = "Kubelet stopped posting node status."
 
@@ -105,23 +108,31 @@ class NodeLifecycleController(Controller):
         def unknown(current: dict) -> dict:
             conditions = current.setdefault("status", {}).setdefault("conditions", [])
             if not any(c["type"] == "Ready" for c in conditions):
-                conditions.append({"type": "Ready", "status": "Unknown", "lastHeartbeatTime": None,
-                                   "lastTransitionTime": stamp, "reason": "NodeStatusNeverUpdated",
-                                   "message": "Kubelet never posted node status."})
+                conditions.append(
+                    {
+                        "type": "Ready",
+                        "status": "Unknown",
+                        "lastHeartbeatTime": None,
+                        "lastTransitionTime": stamp,
+                        "reason": "NodeStatusNeverUpdated",
+                        "message": "Kubelet never posted node status.",
+                    }
+                )
             for cond in conditions:
                 if cond["status"] != "Unknown":
-                    cond.update(status="Unknown", reason="NodeStatusUnknown", message=UNKNOWN_MESSAGE,
-                                lastTransitionTime=stamp)
+                    cond.update(
+                        status="Unknown", reason="NodeStatusUnknown", message=UNKNOWN_MESSAGE, lastTransitionTime=stamp
+                    )
             return current
 
         self.api.update_with("nodes", None, name, unknown, subresource="status")
-        record(self.api, node, NORMAL, "NodeNotReady", f"Node {name} status is now: NodeNotReady",
-               "node-controller")
+        record(self.api, node, NORMAL, "NodeNotReady", f"Node {name} status is now: NodeNotReady", "node-controller")
         self.mark_pods_not_ready(name, stamp)
 
     def mark_pods_not_ready(self, node_name: str, stamp: str) -> None:
         """MarkPodsNotReady: the pods' Ready condition turns False; they leave Service endpoints."""
         for pod in self.lister.by_index("pods", NODE_NAME_INDEX, node_name):
+
             def not_ready(current: dict) -> dict:
                 for cond in (current.get("status") or {}).get("conditions") or []:
                     if cond["type"] in ("Ready", "ContainersReady") and cond["status"] != "False":
@@ -129,8 +140,9 @@ class NodeLifecycleController(Controller):
                 return current
 
             try:
-                self.api.update_with("pods", pod["metadata"]["namespace"], pod["metadata"]["name"], not_ready,
-                                     subresource="status")
+                self.api.update_with(
+                    "pods", pod["metadata"]["namespace"], pod["metadata"]["name"], not_ready, subresource="status"
+                )
             except StatusError as err:
                 if err.code != 404:
                     raise
@@ -145,8 +157,11 @@ class NodeLifecycleController(Controller):
         stamp = rfc3339(now)
 
         def retaint(obj: dict) -> dict:
-            kept = [t for t in obj["spec"].get("taints") or []
-                    if t["key"] not in MANAGED_KEYS or (t["key"], t["effect"]) in wanted]
+            kept = [
+                t
+                for t in obj["spec"].get("taints") or []
+                if t["key"] not in MANAGED_KEYS or (t["key"], t["effect"]) in wanted
+            ]
             have = {(t["key"], t["effect"]) for t in kept}
             for key, effect in wanted:
                 if (key, effect) not in have:
@@ -182,16 +197,29 @@ class NodeLifecycleController(Controller):
     def evict(self, pod: dict, now: dt.datetime) -> None:
         meta = pod["metadata"]
         namespace, name = meta["namespace"], meta["name"]
-        record(self.api, pod, NORMAL, "TaintManagerEviction", f"Marking for deletion Pod {namespace}/{name}",
-               "taint-eviction-controller")
+        record(
+            self.api,
+            pod,
+            NORMAL,
+            "TaintManagerEviction",
+            f"Marking for deletion Pod {namespace}/{name}",
+            "taint-eviction-controller",
+        )
         stamp = rfc3339(now)
 
         def disruption(current: dict) -> dict:
             conditions = current.setdefault("status", {}).setdefault("conditions", [])
             if not any(c["type"] == "DisruptionTarget" for c in conditions):
-                conditions.append({"type": "DisruptionTarget", "status": "True", "lastProbeTime": None,
-                                   "lastTransitionTime": stamp, "reason": "DeletionByTaintManager",
-                                   "message": "Taint manager: deleting due to NoExecute taint"})
+                conditions.append(
+                    {
+                        "type": "DisruptionTarget",
+                        "status": "True",
+                        "lastProbeTime": None,
+                        "lastTransitionTime": stamp,
+                        "reason": "DeletionByTaintManager",
+                        "message": "Taint manager: deleting due to NoExecute taint",
+                    }
+                )
             return current
 
         try:

@@ -16,6 +16,7 @@ provisioned is Released with reclaim policy Delete, it deletes the PV.
 Simplified: no helper pods create or remove the directories (there are no real
 disks); failed provisioning is retried every 15 s instead of with backoff.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -26,7 +27,10 @@ from cluster.apiserver.server import APIServer, WatchEvent
 from cluster.controllers.base import DONE, Controller, Result
 from cluster.controllers.pv_matching import claim_class
 from cluster.controllers.pvbinder import (
-    ANN_BETA_STORAGE_PROVISIONER, ANN_DYNAMICALLY_PROVISIONED, ANN_SELECTED_NODE, ANN_STORAGE_PROVISIONER,
+    ANN_BETA_STORAGE_PROVISIONER,
+    ANN_DYNAMICALLY_PROVISIONED,
+    ANN_SELECTED_NODE,
+    ANN_STORAGE_PROVISIONER,
     claim_reference,
 )
 from cluster.events import NORMAL, WARNING, record
@@ -76,17 +80,26 @@ class LocalPathProvisioner(Controller):
         if storage_class is None or self.already_provisioned(claim):
             return DONE
         meta = claim["metadata"]
-        self.event(claim, NORMAL, "Provisioning",
-                   f'External provisioner is provisioning volume for claim "{meta["namespace"]}/{meta["name"]}"')
+        self.event(
+            claim,
+            NORMAL,
+            "Provisioning",
+            f'External provisioner is provisioning volume for claim "{meta["namespace"]}/{meta["name"]}"',
+        )
         try:
             volume = self.provision(claim, storage_class)
         except ProvisioningError as err:
-            self.event(claim, WARNING, "ProvisioningFailed",
-                       f'failed to provision volume with StorageClass "{claim_class(claim)}": {err}')
+            self.event(
+                claim,
+                WARNING,
+                "ProvisioningFailed",
+                f'failed to provision volume with StorageClass "{claim_class(claim)}": {err}',
+            )
             return Result(requeue_after=RETRY_PERIOD)
         created = self.api.create("persistentvolumes", None, volume)
-        self.event(claim, NORMAL, "ProvisioningSucceeded",
-                   f"Successfully provisioned volume {created['metadata']['name']}")
+        self.event(
+            claim, NORMAL, "ProvisioningSucceeded", f"Successfully provisioned volume {created['metadata']['name']}"
+        )
         return DONE
 
     def storage_class_to_provision(self, claim: dict) -> dict | None:
@@ -133,16 +146,28 @@ class LocalPathProvisioner(Controller):
             raise ProvisioningError(f"failed to get target node: {err.message}") from None
         name = volume_name(claim)
         return {
-            "apiVersion": "v1", "kind": "PersistentVolume",
+            "apiVersion": "v1",
+            "kind": "PersistentVolume",
             "metadata": {"name": name, "annotations": {ANN_DYNAMICALLY_PROVISIONED: PROVISIONER}},
             "spec": {
                 "accessModes": list(spec.get("accessModes") or []),
                 "capacity": {"storage": ((spec.get("resources") or {}).get("requests") or {}).get("storage")},
                 "claimRef": claim_reference(claim),
-                "hostPath": {"path": f"{BASE_PATH}/{name}_{meta['namespace']}_{meta['name']}",
-                             "type": "DirectoryOrCreate"},
-                "nodeAffinity": {"required": {"nodeSelectorTerms": [{"matchExpressions": [
-                    {"key": "kubernetes.io/hostname", "operator": "In", "values": [node]}]}]}},
+                "hostPath": {
+                    "path": f"{BASE_PATH}/{name}_{meta['namespace']}_{meta['name']}",
+                    "type": "DirectoryOrCreate",
+                },
+                "nodeAffinity": {
+                    "required": {
+                        "nodeSelectorTerms": [
+                            {
+                                "matchExpressions": [
+                                    {"key": "kubernetes.io/hostname", "operator": "In", "values": [node]}
+                                ]
+                            }
+                        ]
+                    }
+                },
                 "persistentVolumeReclaimPolicy": storage_class.get("reclaimPolicy") or "Delete",
                 "storageClassName": claim_class(claim),
                 "volumeMode": "Filesystem",
@@ -171,6 +196,8 @@ def volume_name(claim: dict) -> str:
 def provisioner_identity(api: APIServer) -> str:
     """`<pod name>_<uuid>`: the provisioner pod's name and a per-start id, seeded for replays."""
     digest = hashlib.sha256(f"{api.cluster.seed}:{api.cluster.name}:local-path-provisioner".encode()).digest()
-    pod = f"local-path-provisioner-{api.random_suffix('local-path-provisioner', length=10)}-" \
-          f"{api.random_suffix('local-path-provisioner-pod')}"
+    pod = (
+        f"local-path-provisioner-{api.random_suffix('local-path-provisioner', length=10)}-"
+        f"{api.random_suffix('local-path-provisioner-pod')}"
+    )
     return f"{pod}_{uuid.UUID(bytes=digest[:16], version=4)}"

@@ -8,6 +8,7 @@ the same StorageClass, of the same volumeMode and selected by the claim's
 selector. A PV pre-bound to the claim (claimRef naming it) wins outright.
 With WaitForFirstConsumer the binder leaves unbound PVs to the scheduler.
 """
+
 from __future__ import annotations
 
 from decimal import Decimal
@@ -16,8 +17,12 @@ from cluster import quantity
 from cluster.apiserver.selectors import selector_from_label_selector
 
 BETA_STORAGE_CLASS = "volume.beta.kubernetes.io/storage-class"
-ACCESS_MODE_ORDER = (("ReadWriteOnce", "RWO"), ("ReadOnlyMany", "ROX"), ("ReadWriteMany", "RWX"),
-                     ("ReadWriteOncePod", "RWOP"))
+ACCESS_MODE_ORDER = (
+    ("ReadWriteOnce", "RWO"),
+    ("ReadOnlyMany", "ROX"),
+    ("ReadWriteMany", "RWX"),
+    ("ReadWriteOncePod", "RWOP"),
+)
 
 
 def claim_class(claim: dict) -> str:
@@ -118,9 +123,9 @@ def check_volume_satisfies_claim(volume: dict, claim: dict) -> str | None:
     """checkVolumeSatisfyClaim: why a PV the claim names cannot serve it, or None."""
     if volume["metadata"].get("deletionTimestamp"):
         return f'the volume is marked for deletion "{volume["metadata"]["name"]}"'
-    if quantity.units(((volume.get("spec") or {}).get("capacity") or {}).get("storage", "0")) < \
-            quantity.units((((claim.get("spec") or {}).get("resources") or {}).get("requests") or {})
-                           .get("storage", "0")):
+    if quantity.units(((volume.get("spec") or {}).get("capacity") or {}).get("storage", "0")) < quantity.units(
+        (((claim.get("spec") or {}).get("resources") or {}).get("requests") or {}).get("storage", "0")
+    ):
         return "requested PV is too small"
     if volume_class(volume) != claim_class(claim):
         return "storageClassName does not match"

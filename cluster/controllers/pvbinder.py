@@ -19,6 +19,7 @@ every 15 s (--pvclaimbinder-sync-period) while Pending.
 Simplified: Recycle (deprecated upstream) scrubs hostPath and NFS volumes at once,
 without a recycler pod; no volume expansion, no CSI migration annotations.
 """
+
 from __future__ import annotations
 
 import copy
@@ -29,7 +30,11 @@ from cluster.apiserver.errors import StatusError
 from cluster.apiserver.server import APIServer, WatchEvent
 from cluster.controllers.base import DONE, Controller, Result
 from cluster.controllers.pv_matching import (
-    check_volume_satisfies_claim, claim_class, find_best_match, is_bound_to, volume_mode_mismatch,
+    check_volume_satisfies_claim,
+    claim_class,
+    find_best_match,
+    is_bound_to,
+    volume_mode_mismatch,
 )
 from cluster.events import NORMAL, WARNING, record
 
@@ -41,9 +46,11 @@ ANN_STORAGE_PROVISIONER = "volume.kubernetes.io/storage-provisioner"
 ANN_BETA_STORAGE_PROVISIONER = "volume.beta.kubernetes.io/storage-provisioner"
 ANN_SELECTED_NODE = "volume.kubernetes.io/selected-node"
 ANN_DYNAMICALLY_PROVISIONED = "pv.kubernetes.io/provisioned-by"
-EXTERNAL_PROVISIONING = ("Waiting for a volume to be created either by the external provisioner '{}' or manually "
-                         "by the system administrator. If volume creation is delayed, please verify that the "
-                         "provisioner is running and correctly registered.")
+EXTERNAL_PROVISIONING = (
+    "Waiting for a volume to be created either by the external provisioner '{}' or manually "
+    "by the system administrator. If volume creation is delayed, please verify that the "
+    "provisioner is running and correctly registered."
+)
 
 
 class PersistentVolumeBinderController(Controller):
@@ -83,8 +90,11 @@ class PersistentVolumeBinderController(Controller):
         if claim["metadata"].get("deletionTimestamp"):
             return DONE
         ClaimSync(self.api, claim).run()
-        return DONE if _phase(self.api.get("persistentvolumeclaims", namespace, name)) == "Bound" else \
-            Result(requeue_after=SYNC_PERIOD)
+        return (
+            DONE
+            if _phase(self.api.get("persistentvolumeclaims", namespace, name)) == "Bound"
+            else Result(requeue_after=SYNC_PERIOD)
+        )
 
     def sync_volume_key(self, name: str) -> Result:
         try:
@@ -131,8 +141,9 @@ def update_volume_phase(api: APIServer, volume: dict, phase: str, message: str =
     return api.update_with("persistentvolumes", "", volume["metadata"]["name"], put, subresource="status")
 
 
-def update_volume_phase_with_event(api: APIServer, volume: dict, phase: str, type_: str, reason: str,
-                                   message: str) -> dict:
+def update_volume_phase_with_event(
+    api: APIServer, volume: dict, phase: str, type_: str, reason: str, message: str
+) -> dict:
     if _phase(volume) == phase:
         return volume  # already there: do not repeat the event
     updated = update_volume_phase(api, volume, phase, message)
@@ -175,8 +186,11 @@ def bind_volume_to_claim(api: APIServer, volume: dict, claim: dict) -> dict:
     by_controller = not is_bound_to(volume, claim)
     meta = claim["metadata"]
     ref = (volume.get("spec") or {}).get("claimRef") or {}
-    wants_ref = (ref.get("name"), ref.get("namespace"), ref.get("uid")) != (meta["name"], meta["namespace"],
-                                                                          meta["uid"])
+    wants_ref = (ref.get("name"), ref.get("namespace"), ref.get("uid")) != (
+        meta["name"],
+        meta["namespace"],
+        meta["uid"],
+    )
     wants_annotation = by_controller and ANN_BOUND_BY_CONTROLLER not in _annotations(volume)
     if not wants_ref and not wants_annotation:
         return volume
@@ -194,8 +208,14 @@ def bind_volume_to_claim(api: APIServer, volume: dict, claim: dict) -> dict:
 def claim_reference(claim: dict) -> dict:
     """reference.GetReference: the ObjectReference a PV's claimRef holds."""
     meta = claim["metadata"]
-    return {"kind": "PersistentVolumeClaim", "namespace": meta["namespace"], "name": meta["name"],
-            "uid": meta["uid"], "apiVersion": "v1", "resourceVersion": meta["resourceVersion"]}
+    return {
+        "kind": "PersistentVolumeClaim",
+        "namespace": meta["namespace"],
+        "name": meta["name"],
+        "uid": meta["uid"],
+        "apiVersion": "v1",
+        "resourceVersion": meta["resourceVersion"],
+    }
 
 
 def bind_claim_to_volume(api: APIServer, claim: dict, volume: dict) -> dict:
@@ -262,8 +282,9 @@ class ClaimSync:
             self.provision(storage_class)
             return
         else:
-            self.event(NORMAL, "FailedBinding", "no persistent volumes available for this claim and no storage "
-                                                "class is set")
+            self.event(
+                NORMAL, "FailedBinding", "no persistent volumes available for this claim and no storage class is set"
+            )
         self.pending()
 
     def storage_class(self) -> dict | None:
@@ -279,8 +300,11 @@ class ClaimSync:
 
     def wait_for_first_consumer(self) -> None:
         """emitEventForUnboundDelayBindingClaim: name the pods still waiting for the scheduler."""
-        waiting = sorted(p["metadata"]["name"] for p in self.api.list("pods", self.namespace)["items"]
-                         if not (p.get("spec") or {}).get("nodeName") and self.used_by(p))
+        waiting = sorted(
+            p["metadata"]["name"]
+            for p in self.api.list("pods", self.namespace)["items"]
+            if not (p.get("spec") or {}).get("nodeName") and self.used_by(p)
+        )
         if not waiting:
             self.event(NORMAL, "WaitForFirstConsumer", "waiting for first consumer to be created before binding")
         elif len(waiting) == 1:
@@ -289,17 +313,21 @@ class ClaimSync:
             self.event(NORMAL, "WaitForPodScheduled", f"waiting for pods {','.join(waiting)} to be scheduled")
 
     def used_by(self, pod: dict) -> bool:
-        return any(((v.get("persistentVolumeClaim") or {}).get("claimName") == self.name)
-                   for v in (pod.get("spec") or {}).get("volumes") or [])
+        return any(
+            ((v.get("persistentVolumeClaim") or {}).get("claimName") == self.name)
+            for v in (pod.get("spec") or {}).get("volumes") or []
+        )
 
     def provision(self, storage_class: dict | None) -> None:
         """provisionClaim for an external provisioner: annotate the claim and say whom it waits for."""
         if storage_class is None:
-            self.event(WARNING, "ProvisioningFailed",
-                       f'storageclass.storage.k8s.io "{claim_class(self.claim)}" not found')
+            self.event(
+                WARNING, "ProvisioningFailed", f'storageclass.storage.k8s.io "{claim_class(self.claim)}" not found'
+            )
             return
         provisioner = storage_class.get("provisioner") or ""
         if _annotations(self.claim).get(ANN_STORAGE_PROVISIONER) != provisioner:
+
             def put(pvc: dict) -> dict:
                 annotations = pvc["metadata"].setdefault("annotations", {})
                 annotations[ANN_BETA_STORAGE_PROVISIONER] = provisioner
@@ -385,10 +413,22 @@ class VolumeSync:
 
     def claim_not_bound_yet(self, claim: dict) -> None:
         if volume_mode_mismatch(claim, self.volume):
-            event(self.api, self.volume, WARNING, "VolumeMismatch", f"Cannot bind PersistentVolume to requested "
-                  f'PersistentVolumeClaim "{claim["metadata"]["name"]}" due to incompatible volumeMode.')
-            event(self.api, claim, WARNING, "VolumeMismatch", f'Cannot bind PersistentVolume "{self.name}" to '
-                  f"requested PersistentVolumeClaim due to incompatible volumeMode.")
+            event(
+                self.api,
+                self.volume,
+                WARNING,
+                "VolumeMismatch",
+                f"Cannot bind PersistentVolume to requested "
+                f'PersistentVolumeClaim "{claim["metadata"]["name"]}" due to incompatible volumeMode.',
+            )
+            event(
+                self.api,
+                claim,
+                WARNING,
+                "VolumeMismatch",
+                f'Cannot bind PersistentVolume "{self.name}" to '
+                f"requested PersistentVolumeClaim due to incompatible volumeMode.",
+            )
         # Otherwise the claim's own sync finishes the binding (the watch enqueued it).
 
     def claim_bound_elsewhere(self) -> None:
@@ -400,6 +440,7 @@ class VolumeSync:
 
     def unbind(self) -> None:
         """unbindVolume: forget a binding the controller made; keep a user's pre-binding but drop its uid."""
+
         def put(pv: dict) -> dict:
             annotations = pv["metadata"].get("annotations") or {}
             if ANN_BOUND_BY_CONTROLLER in annotations:
@@ -430,14 +471,26 @@ class VolumeSync:
         if policy == "Recycle":
             self.recycle()
             return
-        update_volume_phase_with_event(self.api, self.volume, "Failed", WARNING, "VolumeUnknownReclaimPolicy",
-                                       "Volume has unrecognized PersistentVolumeReclaimPolicy")
+        update_volume_phase_with_event(
+            self.api,
+            self.volume,
+            "Failed",
+            WARNING,
+            "VolumeUnknownReclaimPolicy",
+            "Volume has unrecognized PersistentVolumeReclaimPolicy",
+        )
 
     def recycle(self) -> None:
         """recycleVolumeOperation: hostPath and NFS volumes are scrubbed and offered again."""
         if not any(self.volume["spec"].get(source) for source in ("hostPath", "nfs")):
-            update_volume_phase_with_event(self.api, self.volume, "Failed", WARNING, "VolumeFailedRecycle",
-                                           "No recycler plugin found for the volume!")
+            update_volume_phase_with_event(
+                self.api,
+                self.volume,
+                "Failed",
+                WARNING,
+                "VolumeFailedRecycle",
+                "No recycler plugin found for the volume!",
+            )
             return
         event(self.api, self.volume, NORMAL, "VolumeRecycled", "Volume recycled")
         self.unbind()
@@ -456,8 +509,7 @@ class VolumeSync:
     def in_tree_delete_problem(self) -> str | None:
         host_path = (self.volume["spec"].get("hostPath") or {}).get("path")
         if host_path is None:
-            return (f'error getting deleter volume plugin for volume "{self.name}": '
-                    f"no deletable volume plugin matched")
+            return f'error getting deleter volume plugin for volume "{self.name}": no deletable volume plugin matched'
         if not re.search(r"/tmp/.+", host_path):
             return f"host_path deleter only supports /tmp/.+ but received provided {host_path}"
         return None

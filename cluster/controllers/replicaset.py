@@ -14,6 +14,7 @@ that has not yet seen its own creates, are therefore not needed. Each
 ReplicaSet's pods and counts are followed from the cache's journal of changes
 (cluster/controllers/replicaset_pods.py).
 """
+
 from __future__ import annotations
 
 import copy
@@ -24,7 +25,12 @@ from cluster.apiserver.server import APIServer, WatchEvent
 from cluster.controllers.base import DONE, Controller, Result, split_key
 from cluster.controllers.controller_ref import claim
 from cluster.controllers.controller_utils import (
-    controller_of, is_being_deleted, new_controller_ref, pods_to_delete, replicas_of, selector_matches,
+    controller_of,
+    is_being_deleted,
+    new_controller_ref,
+    pods_to_delete,
+    replicas_of,
+    selector_matches,
 )
 from cluster.controllers.replicaset_pods import ReplicaSetPods, current_pods
 from cluster.clock import rfc3339
@@ -58,8 +64,11 @@ class ReplicaSetController(Controller):
         if event.type == "DELETED":
             return []
         labels = meta.get("labels")
-        return [f"{namespace}/{rs['metadata']['name']}" for rs in self.lister.list("replicasets", namespace)
-                if selector_matches(rs["spec"].get("selector"), labels)]
+        return [
+            f"{namespace}/{rs['metadata']['name']}"
+            for rs in self.lister.list("replicasets", namespace)
+            if selector_matches(rs["spec"].get("selector"), labels)
+        ]
 
     def reconcile(self, key: str) -> Result:
         namespace, name = split_key(key)
@@ -78,8 +87,9 @@ class ReplicaSetSync:
 
     view: ReplicaSetPods  # the pods as run() finds them: ours and the namespace's orphans
 
-    def __init__(self, api: APIServer, rs: dict, lister: Lister | None = None,
-                 view: ReplicaSetPods | None = None) -> None:
+    def __init__(
+        self, api: APIServer, rs: dict, lister: Lister | None = None, view: ReplicaSetPods | None = None
+    ) -> None:
         self.api = api
         self.lister = lister or Lister(api)
         self.kept_view = view  # the view an earlier pass kept, brought up to date by run()
@@ -99,8 +109,12 @@ class ReplicaSetSync:
         updated = self.update_status(self.calculate_status(error))
         min_ready = int(updated["spec"].get("minReadySeconds") or 0)
         status = updated.get("status") or {}
-        if error is None and min_ready > 0 and status.get("readyReplicas", 0) == replicas_of(updated) and \
-                status.get("availableReplicas", 0) != replicas_of(updated):
+        if (
+            error is None
+            and min_ready > 0
+            and status.get("readyReplicas", 0) == replicas_of(updated)
+            and status.get("availableReplicas", 0) != replicas_of(updated)
+        ):
             return Result(requeue_after=float(min_ready))
         return DONE
 
@@ -166,30 +180,50 @@ class ReplicaSetSync:
         owner = controller_of(self.rs)
         if owner is None:
             return []
-        siblings = [rs for rs in self.lister.list("replicasets", self.namespace)
-                    if (controller_of(rs) or {}).get("uid") == owner.get("uid")]
-        return [p for p in self.lister.list("pods", self.namespace)
-                if any(selector_matches(rs["spec"].get("selector"), p["metadata"].get("labels")) for rs in siblings)]
+        siblings = [
+            rs
+            for rs in self.lister.list("replicasets", self.namespace)
+            if (controller_of(rs) or {}).get("uid") == owner.get("uid")
+        ]
+        return [
+            p
+            for p in self.lister.list("pods", self.namespace)
+            if any(selector_matches(rs["spec"].get("selector"), p["metadata"].get("labels")) for rs in siblings)
+        ]
 
     # -- status ---------------------------------------------------------------------
     def calculate_status(self, error: StatusError | None) -> dict:
         rs, now, view = self.rs, self.api.now(), self.view
         min_ready = int(rs["spec"].get("minReadySeconds") or 0)
         # podutil.IsPodAvailable, on the ready times the pod view keeps (no pod is read again)
-        available = view.ready if not min_ready else sum(
-            1 for since in view.ready_since() if podutil.available_since(since, min_ready, now))
+        available = (
+            view.ready
+            if not min_ready
+            else sum(1 for since in view.ready_since() if podutil.available_since(since, min_ready, now))
+        )
         status = copy.deepcopy(rs.get("status") or {})
         conditions = [c for c in status.get("conditions") or [] if c.get("type") != "ReplicaFailure"]
         failure = next((c for c in status.get("conditions") or [] if c.get("type") == "ReplicaFailure"), None)
         if error is not None and failure is None:
             reason = "FailedCreate" if view.claimed < replicas_of(rs) else "FailedDelete"
-            conditions.append({"type": "ReplicaFailure", "status": "True", "lastTransitionTime": rfc3339(now),
-                               "reason": reason, "message": _error_text(error)})
+            conditions.append(
+                {
+                    "type": "ReplicaFailure",
+                    "status": "True",
+                    "lastTransitionTime": rfc3339(now),
+                    "reason": reason,
+                    "message": _error_text(error),
+                }
+            )
         elif error is not None:
             conditions.append(failure)
         status["conditions"] = conditions
-        status.update(replicas=view.claimed, fullyLabeledReplicas=view.labeled, readyReplicas=view.ready,
-                      availableReplicas=available)
+        status.update(
+            replicas=view.claimed,
+            fullyLabeledReplicas=view.labeled,
+            readyReplicas=view.ready,
+            availableReplicas=available,
+        )
         return status
 
     def update_status(self, status: dict) -> dict:
@@ -203,8 +237,9 @@ class ReplicaSetSync:
             obj["status"] = clean
             return obj
 
-        self.rs = self.api.update_with("replicasets", self.namespace, self.rs["metadata"]["name"], put,
-                                       subresource="status")
+        self.rs = self.api.update_with(
+            "replicasets", self.namespace, self.rs["metadata"]["name"], put, subresource="status"
+        )
         return self.rs
 
 
@@ -217,8 +252,7 @@ def pod_from_template(rs: dict) -> dict:
         if meta.get(field):
             pod_meta[field] = copy.deepcopy(meta[field])
     pod_meta["ownerReferences"] = [new_controller_ref(rs)]
-    return {"apiVersion": "v1", "kind": "Pod", "metadata": pod_meta,
-            "spec": copy.deepcopy(template.get("spec") or {})}
+    return {"apiVersion": "v1", "kind": "Pod", "metadata": pod_meta, "spec": copy.deepcopy(template.get("spec") or {})}
 
 
 def _error_text(error: StatusError) -> str:

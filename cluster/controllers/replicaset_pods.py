@@ -9,6 +9,7 @@ ReplicaSet of 10,000 replicas syncs thousands of times while it scales up).
 Without a journal (a sync outside the reconciler, or after a relist) the view
 is built again from a listing; both give the same pods and the same counts.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -40,11 +41,14 @@ def compute_facts(rs: dict, pod: dict) -> PodFacts:
     labels = pod["metadata"].get("labels") or {}
     ready = is_pod_ready(pod)
     since = podutil.ready_since(pod) if ready else None
-    return PodFacts(active=is_pod_active(pod),
-                    owned=(controller_of(pod) or {}).get("uid") == rs["metadata"]["uid"],
-                    matches=selector_matches(rs["spec"].get("selector"), labels),
-                    labeled=all(labels.get(k) == v for k, v in template_labels.items()),
-                    ready=ready, ready_since=since)
+    return PodFacts(
+        active=is_pod_active(pod),
+        owned=(controller_of(pod) or {}).get("uid") == rs["metadata"]["uid"],
+        matches=selector_matches(rs["spec"].get("selector"), labels),
+        labeled=all(labels.get(k) == v for k, v in template_labels.items()),
+        ready=ready,
+        ready_since=since,
+    )
 
 
 def spec_stamp(rs: dict) -> str:

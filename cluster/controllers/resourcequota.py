@@ -9,6 +9,7 @@ ResourceQuota admission plugin (cluster/apiserver/quota.py) enforces.
 Simplified: the usage is recounted from the informer cache on every change
 instead of by per-resource monitors with replenishment.
 """
+
 from __future__ import annotations
 
 from cluster.apiserver import quota
@@ -39,6 +40,7 @@ class ResourceQuotaController(Controller):
         used = quota.namespace_usage(self._list, namespace, hard)
         wanted = {"hard": hard, "used": {k: quota.format_amount(k, v) for k, v in sorted(used.items())}}
         if (current.get("status") or {}) != wanted:
+
             def write(obj: dict) -> dict:
                 obj["status"] = wanted
                 return obj

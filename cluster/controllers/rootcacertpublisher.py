@@ -16,6 +16,7 @@ it is the same certificate in every process.
 
 Simplified: no metrics, and the reconcile key is the namespace's name.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -32,9 +33,11 @@ from cluster.controllers.base import DONE, Controller, Result
 COMPONENT = "root-ca-certificate-publisher-controller"
 CONFIGMAP_NAME = "kube-root-ca.crt"  # RootCACertConfigMapName
 DESCRIPTION_ANNOTATION = "kubernetes.io/description"
-DESCRIPTION = ("Contains a CA bundle that can be used to verify the kube-apiserver when using internal endpoints "
-               "such as the internal service IP or kubernetes.default.svc. No other usage is guaranteed across "
-               "distributions of Kubernetes clusters.")
+DESCRIPTION = (
+    "Contains a CA bundle that can be used to verify the kube-apiserver when using internal endpoints "
+    "such as the internal service IP or kubernetes.default.svc. No other usage is guaranteed across "
+    "distributions of Kubernetes clusters."
+)
 CERT_NAME = "apiserver.crt"
 
 
@@ -58,11 +61,17 @@ def stand_in_ca() -> str:
     key = ed25519.Ed25519PrivateKey.from_private_bytes(hashlib.sha256(b"kubeclass stand-in cluster CA").digest())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "kubernetes")])
     start = dt.datetime(2024, 12, 11, tzinfo=dt.UTC)
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-            .serial_number(int.from_bytes(hashlib.sha256(b"serial").digest()[:8], "big"))
-            .not_valid_before(start).not_valid_after(start + dt.timedelta(days=3650))
-            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-            .sign(key, None))
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(int.from_bytes(hashlib.sha256(b"serial").digest()[:8], "big"))
+        .not_valid_before(start)
+        .not_valid_after(start + dt.timedelta(days=3650))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, None)
+    )
     return cert.public_bytes(serialization.Encoding.PEM).decode("ascii")
 
 
@@ -72,10 +81,16 @@ def root_ca() -> str:
 
 
 def root_ca_configmap(namespace: str, ca: str) -> dict:
-    return {"apiVersion": "v1", "kind": "ConfigMap",
-            "metadata": {"name": CONFIGMAP_NAME, "namespace": namespace,
-                         "annotations": {DESCRIPTION_ANNOTATION: DESCRIPTION}},
-            "data": {"ca.crt": ca}}
+    return {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {
+            "name": CONFIGMAP_NAME,
+            "namespace": namespace,
+            "annotations": {DESCRIPTION_ANNOTATION: DESCRIPTION},
+        },
+        "data": {"ca.crt": ca},
+    }
 
 
 class RootCACertPublisher(Controller):

@@ -13,6 +13,7 @@ Simplified: the accounts are read through the shared informer cache (upstream's
 saLister) and there is no 5-minute namespace resync: the watch is level
 enough here, and the reconciler relists everything on a restart.
 """
+
 from __future__ import annotations
 
 from cluster.apiserver.errors import StatusError
@@ -42,15 +43,19 @@ class ServiceAccountsController(Controller):
         namespace = self.lister.peek("namespaces", None, key)
         if namespace is None:
             return DONE
-        if (namespace.get("status") or {}).get("phase", "Active") != "Active" or \
-                namespace["metadata"].get("deletionTimestamp"):
+        if (namespace.get("status") or {}).get("phase", "Active") != "Active" or namespace["metadata"].get(
+            "deletionTimestamp"
+        ):
             return DONE  # "Don't create SAs in non-active namespaces"
         for name in DEFAULT_SERVICE_ACCOUNTS:
             if self.lister.peek("serviceaccounts", key, name) is not None:
                 continue
             try:
-                self.api.create("serviceaccounts", key, {"apiVersion": "v1", "kind": "ServiceAccount",
-                                                         "metadata": {"name": name, "namespace": key}})
+                self.api.create(
+                    "serviceaccounts",
+                    key,
+                    {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": name, "namespace": key}},
+                )
             except StatusError as err:
                 # AlreadyExists: someone made it meanwhile; NotFound/Forbidden: the namespace is gone or
                 # terminating (NamespaceTerminatingCause), which upstream does not retry either.

@@ -31,6 +31,7 @@ Delete, so the garbage collector deletes a claim with its owner.
 Simplified: no maxUnavailable rolling updates (alpha), no expectations (the
 informer cache is current).
 """
+
 from __future__ import annotations
 
 from cluster import steps
@@ -60,9 +61,11 @@ class StatefulSetController(Controller):
             return [f"{meta['namespace']}/{ref['name']}"] if ref.get("kind") == "StatefulSet" else []
         if event.type == "DELETED" or resource != "pods":
             return []
-        return [f"{meta['namespace']}/{s['metadata']['name']}" for s in self.lister.list("statefulsets",
-                                                                                           meta["namespace"])
-                if selector_matches((s.get("spec") or {}).get("selector"), meta.get("labels"))]
+        return [
+            f"{meta['namespace']}/{s['metadata']['name']}"
+            for s in self.lister.list("statefulsets", meta["namespace"])
+            if selector_matches((s.get("spec") or {}).get("selector"), meta.get("labels"))
+        ]
 
     def reconcile(self, key: str) -> Result:
         namespace, name = split_key(key)
@@ -105,15 +108,19 @@ class StatefulSetSync:
         return Result(requeue_after=float(self.min_ready)) if self.min_ready and ready != available else DONE
 
     def claim_pods(self) -> list[dict]:
-        candidates = [p for p in self.lister.owned_or_orphans("pods", self.namespace, self.sts["metadata"]["uid"])
-                      if ssp.is_member(self.sts, p)]
+        candidates = [
+            p
+            for p in self.lister.owned_or_orphans("pods", self.namespace, self.sts["metadata"]["uid"])
+            if ssp.is_member(self.sts, p)
+        ]
         return claim(self.api, self.sts, "pods", candidates) if candidates else []
 
     # -- revisions ---------------------------------------------------------------------
     def new_revision(self, number: int, collision: int) -> dict:
         data = hist.template_patch(self.sts)
-        return hist.new_revision(self.sts, data, number, hist.hash_revision(data, collision),
-                                 self.sts["metadata"].get("annotations"))
+        return hist.new_revision(
+            self.sts, data, number, hist.hash_revision(data, collision), self.sts["metadata"].get("annotations")
+        )
 
     def revisions(self, revisions: list[dict]) -> tuple[dict, dict, int]:
         """getStatefulSetRevisions: (current revision, update revision, collision count)."""
@@ -129,7 +136,8 @@ class StatefulSetSync:
         else:
             steps.because(self.api, "request.revision.create", revision=wanted["revision"])
             update, collision = hist.create_revision(
-                self.api, self.sts, lambda count: self.new_revision(wanted["revision"], count), collision)
+                self.api, self.sts, lambda count: self.new_revision(wanted["revision"], count), collision
+            )
         name = (self.sts.get("status") or {}).get("currentRevision")
         current = next((r for r in revisions if r["metadata"]["name"] == name), update)
         return current, update, collision
@@ -138,7 +146,7 @@ class StatefulSetSync:
         live = {current["metadata"]["name"], update["metadata"]["name"]} | {ssp.revision_of(p) for p in pods}
         old = [r for r in hist.sort_revisions(revisions) if r["metadata"]["name"] not in live]
         limit = int(self.spec.get("revisionHistoryLimit", 10))
-        for revision in old[:max(0, len(old) - limit)]:
+        for revision in old[: max(0, len(old) - limit)]:
             hist.delete_revision(self.api, revision)
 
     # -- updateStatefulSet ---------------------------------------------------------------
@@ -147,13 +155,15 @@ class StatefulSetSync:
         strategy = self.spec.get("updateStrategy") or {}
         rolling = strategy.get("rollingUpdate")
         current_count = int((self.sts.get("status") or {}).get("currentReplicas") or 0)
-        if (strategy.get("type") == "RollingUpdate" and rolling is None and ordinal < current_count) or \
-                (rolling is not None and ordinal < int(rolling.get("partition") or 0)):
+        if (strategy.get("type") == "RollingUpdate" and rolling is None and ordinal < current_count) or (
+            rolling is not None and ordinal < int(rolling.get("partition") or 0)
+        ):
             return ssp.new_pod(hist.apply_revision(self.sts, current), ordinal, current["metadata"]["name"])
         return ssp.new_pod(hist.apply_revision(self.sts, update), ordinal, update["metadata"]["name"])
 
-    def update(self, current: dict, update: dict, collision: int,
-               pods: list[dict]) -> tuple[dict, list[dict], list[dict]]:
+    def update(
+        self, current: dict, update: dict, collision: int, pods: list[dict]
+    ) -> tuple[dict, list[dict], list[dict]]:
         count, start = int(self.spec.get("replicas", 1)), ssp.start_ordinal(self.sts)
         replicas: list[dict | None] = [None] * count
         condemned = []
@@ -165,15 +175,19 @@ class StatefulSetSync:
         slots = [pod or self.versioned_pod(start + i, current, update) for i, pod in enumerate(replicas)]
         condemned.sort(key=ssp.ordinal, reverse=True)
         unhealthy = next((p for p in slots + condemned[::-1] if not is_healthy(p)), None)
-        status = {"observedGeneration": self.sts["metadata"].get("generation", 0),
-                  "currentRevision": current["metadata"]["name"], "updateRevision": update["metadata"]["name"],
-                  "collisionCount": collision}
+        status = {
+            "observedGeneration": self.sts["metadata"].get("generation", 0),
+            "currentRevision": current["metadata"]["name"],
+            "updateRevision": update["metadata"]["name"],
+            "collisionCount": collision,
+        }
         if not self.sts["metadata"].get("deletionTimestamp"):
             self.converge(slots, condemned, unhealthy, current, update)
         return status, slots, condemned
 
-    def converge(self, slots: list[dict], condemned: list[dict], unhealthy: dict | None, current: dict,
-                 update: dict) -> None:
+    def converge(
+        self, slots: list[dict], condemned: list[dict], unhealthy: dict | None, current: dict, update: dict
+    ) -> None:
         monotonic = self.spec.get("podManagementPolicy") != "Parallel"
         for i in range(len(slots)):
             if self.process_replica(slots, i, current, update, monotonic) and monotonic:
@@ -190,11 +204,16 @@ class StatefulSetSync:
         """processReplica: whether a monotonic walk must stop at this ordinal."""
         pod = slots[i]
         if ssp.phase(pod) in ("Failed", "Succeeded"):
-            reason, type_ = ("RecreatingFailedPod", WARNING) if ssp.phase(pod) == "Failed" else \
-                ("RecreatingTerminatedPod", NORMAL)
+            reason, type_ = (
+                ("RecreatingFailedPod", WARNING) if ssp.phase(pod) == "Failed" else ("RecreatingTerminatedPod", NORMAL)
+            )
             word = "failed" if type_ == WARNING else "terminated"
-            self.event(type_, reason, f"StatefulSet {self.namespace}/{self.sts['metadata']['name']} is recreating "
-                                      f"{word} Pod {pod['metadata']['name']}")
+            self.event(
+                type_,
+                reason,
+                f"StatefulSet {self.namespace}/{self.sts['metadata']['name']} is recreating "
+                f"{word} Pod {pod['metadata']['name']}",
+            )
             if not self.delete_pod(pod, "request.statefulset.recreate"):
                 return True
             pod = slots[i] = self.versioned_pod(ssp.ordinal(pod), current, update)
@@ -257,20 +276,29 @@ class StatefulSetSync:
     def claim_event(self, pod: dict, claim: str, err: StatusError | None) -> None:
         set_name, pod_name = self.sts["metadata"]["name"], pod["metadata"]["name"]
         if err is None:
-            self.event(NORMAL, "SuccessfulCreate", f"create Claim {claim} Pod {pod_name} in StatefulSet {set_name} "
-                                                   "success")
+            self.event(
+                NORMAL, "SuccessfulCreate", f"create Claim {claim} Pod {pod_name} in StatefulSet {set_name} success"
+            )
         else:
-            self.event(WARNING, "FailedCreate", f"create Claim {claim} for Pod {pod_name} in StatefulSet {set_name} "
-                                                f"failed error: failed to create PVC {claim}: {err.message}")
+            self.event(
+                WARNING,
+                "FailedCreate",
+                f"create Claim {claim} for Pod {pod_name} in StatefulSet {set_name} "
+                f"failed error: failed to create PVC {claim}: {err.message}",
+            )
 
     def pod_event(self, verb: str, pod: dict, err: StatusError | None) -> None:
         set_name, pod_name = self.sts["metadata"]["name"], pod["metadata"]["name"]
         if err is None:
-            self.event(NORMAL, f"Successful{verb.title()}",
-                       f"{verb} Pod {pod_name} in StatefulSet {set_name} successful")
+            self.event(
+                NORMAL, f"Successful{verb.title()}", f"{verb} Pod {pod_name} in StatefulSet {set_name} successful"
+            )
         else:
-            self.event(WARNING, f"Failed{verb.title()}",
-                       f"{verb} Pod {pod_name} in StatefulSet {set_name} failed error: {err.message}")
+            self.event(
+                WARNING,
+                f"Failed{verb.title()}",
+                f"{verb} Pod {pod_name} in StatefulSet {set_name} failed error: {err.message}",
+            )
 
     def create_pod(self, pod: dict) -> bool:
         """CreateStatefulPod: the claims first, then the pod."""
@@ -290,7 +318,8 @@ class StatefulSetSync:
     def fix_claim_owners(self, pod: dict) -> None:
         """UpdatePodClaimForRetentionPolicy: owner references on the pod's claims as the policy asks."""
         if ssp.retention(self.sts) == ("Retain", "Retain") and not any(
-                (c["metadata"].get("ownerReferences")) for c in self.pod_claims(pod)):
+            (c["metadata"].get("ownerReferences")) for c in self.pod_claims(pod)
+        ):
             return
         for pvc in self.pod_claims(pod):
             refs = ssp.with_claim_owners(pvc, self.sts, pod)
@@ -307,8 +336,10 @@ class StatefulSetSync:
             self.api.update_with("persistentvolumeclaims", self.namespace, pvc["metadata"]["name"], put)
 
     def pod_claims(self, pod: dict) -> list[dict]:
-        found = (self.lister.peek("persistentvolumeclaims", self.namespace, claim["metadata"]["name"])
-                 for _template, claim in ssp.claims_for(self.sts, ssp.ordinal(pod)))
+        found = (
+            self.lister.peek("persistentvolumeclaims", self.namespace, claim["metadata"]["name"])
+            for _template, claim in ssp.claims_for(self.sts, ssp.ordinal(pod))
+        )
         return [claim for claim in found if claim is not None]
 
     def delete_pod(self, pod: dict, why: str) -> bool:
@@ -339,8 +370,9 @@ class StatefulSetSync:
     # -- status -------------------------------------------------------------------------------
     def write_status(self, status: dict, pods: list[dict], current: dict, update: dict) -> None:
         """updateStatus, completeRollingUpdate and, if anything changed, the status write."""
-        counts = dict.fromkeys(("replicas", "readyReplicas", "availableReplicas", "currentReplicas",
-                                "updatedReplicas"), 0)
+        counts = dict.fromkeys(
+            ("replicas", "readyReplicas", "availableReplicas", "currentReplicas", "updatedReplicas"), 0
+        )
         for pod in pods:
             if not ssp.is_created(pod):
                 continue
@@ -352,12 +384,18 @@ class StatefulSetSync:
                 counts["currentReplicas"] += ssp.revision_of(pod) == current["metadata"]["name"]
                 counts["updatedReplicas"] += ssp.revision_of(pod) == update["metadata"]["name"]
         status.update(counts)
-        if (self.spec.get("updateStrategy") or {}).get("type") == "RollingUpdate" and \
-                status["updatedReplicas"] == status["replicas"] and status["readyReplicas"] == status["replicas"]:
+        if (
+            (self.spec.get("updateStrategy") or {}).get("type") == "RollingUpdate"
+            and status["updatedReplicas"] == status["replicas"]
+            and status["readyReplicas"] == status["replicas"]
+        ):
             status["currentReplicas"] = status["updatedReplicas"]
             status["currentRevision"] = status["updateRevision"]
-        clean = {k: v for k, v in status.items() if v not in (0, "", None) or k in (
-            "replicas", "availableReplicas", "collisionCount")}
+        clean = {
+            k: v
+            for k, v in status.items()
+            if v not in (0, "", None) or k in ("replicas", "availableReplicas", "collisionCount")
+        }
         if clean == (self.sts.get("status") or {}):
             return
 
@@ -365,5 +403,6 @@ class StatefulSetSync:
             obj["status"] = clean
             return obj
 
-        self.sts = self.api.update_with("statefulsets", self.namespace, self.sts["metadata"]["name"], put,
-                                        subresource="status")
+        self.sts = self.api.update_with(
+            "statefulsets", self.namespace, self.sts["metadata"]["name"], put, subresource="status"
+        )

@@ -13,6 +13,7 @@ Pod `<set>-<ordinal>` gets, besides the template:
   again for the same ordinal mounts the same claim (whenDeleted and
   whenScaled Retain, the default retention policy).
 """
+
 from __future__ import annotations
 
 import copy
@@ -102,8 +103,10 @@ def storage_volumes(sts: dict, ordinal_: int, current: list[dict]) -> list[dict]
     """updateStorage: a claim-backed volume per template, then the template's other volumes."""
     claims = claims_for(sts, ordinal_)
     names = {template for template, _claim in claims}
-    volumes = [{"name": template, "persistentVolumeClaim": {"claimName": claim["metadata"]["name"]}}
-               for template, claim in claims]
+    volumes = [
+        {"name": template, "persistentVolumeClaim": {"claimName": claim["metadata"]["name"]}}
+        for template, claim in claims
+    ]
     return volumes + [v for v in current if v.get("name") not in names]
 
 
@@ -111,9 +114,12 @@ def identity_matches(sts: dict, pod: dict) -> bool:
     """identityMatches: name, namespace and the pod-name label are the set's."""
     parent, ordinal_ = parent_and_ordinal(pod)
     labels = pod["metadata"].get("labels") or {}
-    return ordinal_ >= 0 and parent == sts["metadata"]["name"] and \
-        pod["metadata"].get("namespace") == sts["metadata"]["namespace"] and \
-        labels.get(POD_NAME_LABEL) == pod["metadata"]["name"]
+    return (
+        ordinal_ >= 0
+        and parent == sts["metadata"]["name"]
+        and pod["metadata"].get("namespace") == sts["metadata"]["namespace"]
+        and labels.get(POD_NAME_LABEL) == pod["metadata"]["name"]
+    )
 
 
 def storage_matches(sts: dict, pod: dict) -> bool:
@@ -141,7 +147,6 @@ def is_terminating(pod: dict) -> bool:
     return bool(pod["metadata"].get("deletionTimestamp"))
 
 
-
 # -- persistentVolumeClaimRetentionPolicy (stateful_set_utils.go, updateClaimOwnerRefForSetAndPod) --------
 def retention(sts: dict) -> tuple[str, str]:
     policy = (sts.get("spec") or {}).get("persistentVolumeClaimRetentionPolicy") or {}
@@ -157,8 +162,14 @@ def claim_owners(sts: dict, pod: dict) -> list[dict]:
     if when_scaled == "Delete" and scaled_down:
         return [{"apiVersion": "v1", "kind": "Pod", "name": pod["metadata"]["name"], "uid": pod["metadata"]["uid"]}]
     if when_deleted == "Delete":
-        return [{"apiVersion": "apps/v1", "kind": "StatefulSet", "name": sts["metadata"]["name"],
-                 "uid": sts["metadata"]["uid"]}]
+        return [
+            {
+                "apiVersion": "apps/v1",
+                "kind": "StatefulSet",
+                "name": sts["metadata"]["name"],
+                "uid": sts["metadata"]["uid"],
+            }
+        ]
     return []
 
 

@@ -7,6 +7,7 @@ precondition, so the garbage collector removes its pods first. Until then
 the Job is looked at again when its time is due. The controller records no
 Events, as upstream.
 """
+
 from __future__ import annotations
 
 from cluster import clock, steps
@@ -48,8 +49,9 @@ class TTLAfterFinishedController(Controller):
             return Result(requeue_after=left)
         steps.because(self.api, "request.ttl.delete", ttl=ttl)
         try:
-            self.api.delete("jobs", namespace, name, propagation_policy="Foreground",
-                            preconditions={"uid": job["metadata"]["uid"]})
+            self.api.delete(
+                "jobs", namespace, name, propagation_policy="Foreground", preconditions={"uid": job["metadata"]["uid"]}
+            )
         except StatusError as err:
             if err.code not in (404, 409):
                 raise

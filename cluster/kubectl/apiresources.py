@@ -7,6 +7,7 @@ sorts them; `-o name` prints `plural.group`. Filters: `--namespaced`,
 The metrics.k8s.io resources metrics-server adds (cluster/metrics.py) are listed as a real
 cluster with metrics-server lists them.
 """
+
 from __future__ import annotations
 
 from cluster.apiserver.resources import PREFERRED, RESOURCES, ResourceType
@@ -16,9 +17,15 @@ from cluster.kubectl.flags import Flag, UsageError
 from cluster.kubectl.tabwriter import TabWriter
 from cluster.metrics import METRICS_RESOURCES
 
-API_RESOURCES_FLAGS = (Flag("namespaced", "string", ""), Flag("api-group", "string", ""),
-                       Flag("verbs", "slice"), Flag("no-headers", "bool", False), Flag("sort-by", "string", ""),
-                       Flag("cached", "bool", False), Flag("categories", "slice"))
+API_RESOURCES_FLAGS = (
+    Flag("namespaced", "string", ""),
+    Flag("api-group", "string", ""),
+    Flag("verbs", "slice"),
+    Flag("no-headers", "bool", False),
+    Flag("sort-by", "string", ""),
+    Flag("cached", "bool", False),
+    Flag("categories", "slice"),
+)
 
 
 @verb("api-resources")
@@ -43,8 +50,11 @@ def api_resources(ctx: Context, args: list[str]) -> int:
         return 0
     w = TabWriter(ctx.stdout)
     if not parsed["no-headers"]:
-        w.write("NAME\tSHORTNAMES\tAPIVERSION\tNAMESPACED\tKIND" + ("\tVERBS\tCATEGORIES" if output == "wide" else "")
-                + "\n")
+        w.write(
+            "NAME\tSHORTNAMES\tAPIVERSION\tNAMESPACED\tKIND"
+            + ("\tVERBS\tCATEGORIES" if output == "wide" else "")
+            + "\n"
+        )
     for r in chosen:
         row = [r.plural, ",".join(r.short_names), r.api_version, "true" if r.namespaced else "false", r.kind]
         if output == "wide":
@@ -57,8 +67,10 @@ def api_resources(ctx: Context, args: list[str]) -> int:
 def _wanted(r: ResourceType, parsed: fl.Parsed) -> bool:
     namespaced = parsed.text("namespaced")
     if namespaced and namespaced not in ("true", "false"):
-        raise UsageError(f'invalid argument "{namespaced}" for "--namespaced" flag: strconv.ParseBool: parsing '
-                         f'"{namespaced}": invalid syntax')
+        raise UsageError(
+            f'invalid argument "{namespaced}" for "--namespaced" flag: strconv.ParseBool: parsing '
+            f'"{namespaced}": invalid syntax'
+        )
     if namespaced and (namespaced == "true") != r.namespaced:
         return False
     if "api-group" in parsed.given and parsed.text("api-group") != r.group:
@@ -71,8 +83,11 @@ def _wanted(r: ResourceType, parsed: fl.Parsed) -> bool:
 @verb("api-versions")
 def api_versions(ctx: Context, args: list[str]) -> int:
     if args:
-        ctx.stderr.write(f"error: unknown command \"{args[0]}\" for \"kubectl api-versions\"\n" if not
-                         args[0].startswith("-") else f"error: unknown flag: {args[0]}\n")
+        ctx.stderr.write(
+            f'error: unknown command "{args[0]}" for "kubectl api-versions"\n'
+            if not args[0].startswith("-")
+            else f"error: unknown flag: {args[0]}\n"
+        )
         return 1
     ctx.stdout.write("".join(f"{v}\n" for v in sorted({r.api_version for r in (*RESOURCES, *METRICS_RESOURCES)})))
     return 0

@@ -8,6 +8,7 @@ application/strategic-merge-patch+json — `unchanged` when the patch is empty.
 Server errors are collected and reported after the successes, one per
 document; a document kubectl cannot read ends its file.
 """
+
 from __future__ import annotations
 
 import copy
@@ -27,27 +28,45 @@ LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
 MISSING_ANNOTATION = (
     "Warning: resource {plural}/{name} is missing the kubectl.kubernetes.io/last-applied-configuration annotation "
     "which is required by kubectl apply. kubectl apply should only be used on resources created declaratively by "
-    "either kubectl create --save-config or kubectl apply. The missing annotation will be patched automatically.\n")
+    "either kubectl create --save-config or kubectl apply. The missing annotation will be patched automatically.\n"
+)
 
 
 @verb("apply")
 def apply(ctx: Context, args: list[str]) -> int:
     try:
-        parsed = fl.parse(args, fl.flags("filename", "recursive", "selector", "all", *OUTPUT_FLAGS,
-                                         extra=(Flag("server-side", "bool", False), Flag("prune", "bool", False))))
+        parsed = fl.parse(
+            args,
+            fl.flags(
+                "filename",
+                "recursive",
+                "selector",
+                "all",
+                *OUTPUT_FLAGS,
+                extra=(Flag("server-side", "bool", False), Flag("prune", "bool", False)),
+            ),
+        )
         if parsed.positional and parsed.positional[0] in ("view-last-applied", "set-last-applied", "edit-last-applied"):
-            return view_last_applied(ctx, parsed.positional[1:]) if parsed.positional[0] == "view-last-applied" \
+            return (
+                view_last_applied(ctx, parsed.positional[1:])
+                if parsed.positional[0] == "view-last-applied"
                 else _unsupported(ctx, parsed.positional[0])
+            )
         for unsupported in ("server-side", "prune"):
             if parsed[unsupported]:
                 raise UsageError(f"kubeclass offers client-side apply only; --{unsupported} is not supported here")
         if parsed.positional:
-            raise UsageError(f"Unexpected args: [{' '.join(parsed.positional)}]\n"
-                             "See 'kubectl apply -h' for help and examples")
+            raise UsageError(
+                f"Unexpected args: [{' '.join(parsed.positional)}]\nSee 'kubectl apply -h' for help and examples"
+            )
         if not parsed.many("filename"):
             raise UsageError("must specify one of -f and -k\nSee 'kubectl apply -h' for help and examples")
-        loaded = load_files(ctx, parsed.many("filename"), validate=parsed.text("validate") != "false",
-                            recursive=bool(parsed["recursive"]))
+        loaded = load_files(
+            ctx,
+            parsed.many("filename"),
+            validate=parsed.text("validate") != "false",
+            recursive=bool(parsed["recursive"]),
+        )
     except UsageError as err:
         ctx.stderr.write(f"error: {err}\n")
         return 1
@@ -89,8 +108,7 @@ def apply_one(ctx: Context, target: Target, parsed: fl.Parsed) -> None:
         print_result(ctx, parsed, current, kind_name(target.rt, target.name) + " configured")
         return
     try:
-        patched = ctx.api.patch(target.rt, target.namespace, target.name, patch, STRATEGIC_MERGE_PATCH,
-                                dry_run=dry_run)
+        patched = ctx.api.patch(target.rt, target.namespace, target.name, patch, STRATEGIC_MERGE_PATCH, dry_run=dry_run)
     except StatusError as err:
         raise api_error(err, "patching", target.source) from None
     print_result(ctx, parsed, patched, kind_name(target.rt, target.name) + " configured")
@@ -121,10 +139,12 @@ def _decode(text: str) -> dict:
 def _retrieval_error(ctx: Context, target: Target) -> str:
     group = target.rt.group
     gv = f"{group}/{target.rt.version}" if group else f"/{target.rt.version}"
-    return ("error when retrieving current configuration of:\n"
-            f'Resource: "{gv}, Resource={target.rt.plural}", GroupVersionKind: "{gv}, Kind={target.rt.kind}"\n'
-            f'Name: "", Namespace: "{target.namespace}"\n'
-            f'from server for: "{target.source}": resource name may not be empty')
+    return (
+        "error when retrieving current configuration of:\n"
+        f'Resource: "{gv}, Resource={target.rt.plural}", GroupVersionKind: "{gv}, Kind={target.rt.kind}"\n'
+        f'Name: "", Namespace: "{target.namespace}"\n'
+        f'from server for: "{target.source}": resource name may not be empty'
+    )
 
 
 def view_last_applied(ctx: Context, args: list[str]) -> int:
@@ -139,16 +159,16 @@ def view_last_applied(ctx: Context, args: list[str]) -> int:
         return 1
     for target in targets:
         obj = ctx.api.get(target.rt, target.namespace, target.name)
-        text = ((obj["metadata"].get("annotations") or {}).get(LAST_APPLIED))
+        text = (obj["metadata"].get("annotations") or {}).get(LAST_APPLIED)
         if text is None:
-            ctx.stderr.write(f"error: no last-applied-configuration annotation found on resource: "
-                             f"{target.name}\n")
+            ctx.stderr.write(f"error: no last-applied-configuration annotation found on resource: {target.name}\n")
             return 1
         ctx.stdout.write(to_yaml(_decode(text)))
     return 0
 
 
 def _unsupported(ctx: Context, sub: str) -> int:
-    ctx.stderr.write(f"error: kubeclass does not offer `kubectl apply {sub}`; use `kubectl apply -f` or "
-                     "`kubectl patch` instead\n")
+    ctx.stderr.write(
+        f"error: kubeclass does not offer `kubectl apply {sub}`; use `kubectl apply -f` or `kubectl patch` instead\n"
+    )
     return 1

@@ -12,6 +12,7 @@ HorizontalPodAutoscaler in autoscaling/v2 only, so the same HPA is written in
 its v2 form (what the API server's v1→v2 conversion stores). No -f, no
 --save-config/--field-manager bookkeeping, and -o prints the stored v2 object.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -24,9 +25,11 @@ from cluster.kubectl.get_flags import UsageError
 from cluster.kubectl.output import resource_name, to_json, to_yaml
 
 SCALABLE = ("Deployment", "ReplicaSet")
-NO_RESOURCES = ("You must provide one or more resources by argument or filename.\n"
-                "Example resource specifications include:\n   '-f rsrc.yaml'\n   '--filename=rsrc.json'\n"
-                "   '<resource> <name>'\n   '<resource>'")
+NO_RESOURCES = (
+    "You must provide one or more resources by argument or filename.\n"
+    "Example resource specifications include:\n   '-f rsrc.yaml'\n   '--filename=rsrc.json'\n"
+    "   '<resource> <name>'\n   '<resource>'"
+)
 _INT_FLAGS = {"--min": "min", "--max": "max", "--cpu-percent": "cpu_percent"}
 _STR_FLAGS = {"--name": "name", "--dry-run": "dry_run", "-o": "output", "--output": "output"}
 
@@ -80,8 +83,9 @@ def parse(args: list[str]) -> Options:
             continue
         name, eq, value = arg.partition("=")
         if name not in _INT_FLAGS and name not in _STR_FLAGS:
-            raise FlagError(f"unknown flag: {name}" if name.startswith("--")
-                            else f"unknown shorthand flag: '{name[1]}' in {arg}")
+            raise FlagError(
+                f"unknown flag: {name}" if name.startswith("--") else f"unknown shorthand flag: '{name[1]}' in {arg}"
+            )
         if not eq:
             if i >= len(args):
                 raise FlagError(f"flag needs an argument: {name}")
@@ -99,11 +103,13 @@ def _int32(flag: str, value: str) -> int:
     try:
         number = int(value, 0)
     except ValueError:
-        raise FlagError(f'invalid argument "{value}" for "{flag}" flag: strconv.ParseInt: parsing "{value}": '
-                        f"invalid syntax") from None
-    if not -2**31 <= number < 2**31:
-        raise FlagError(f'invalid argument "{value}" for "{flag}" flag: strconv.ParseInt: parsing "{value}": '
-                        f"value out of range")
+        raise FlagError(
+            f'invalid argument "{value}" for "{flag}" flag: strconv.ParseInt: parsing "{value}": invalid syntax'
+        ) from None
+    if not -(2**31) <= number < 2**31:
+        raise FlagError(
+            f'invalid argument "{value}" for "{flag}" flag: strconv.ParseInt: parsing "{value}": value out of range'
+        )
     return number
 
 
@@ -111,8 +117,10 @@ def validate(opts: Options) -> None:
     if opts.dry_run not in ("none", "server", "client"):
         raise UsageError(f'Invalid dry-run value ({opts.dry_run}). Must be "none", "server", or "client".')
     if opts.output not in ("", "name", "yaml", "json"):
-        raise UsageError(f'unable to match a printer suitable for the output format "{opts.output}", allowed '
-                         f"formats are: json,name,yaml")
+        raise UsageError(
+            f'unable to match a printer suitable for the output format "{opts.output}", allowed '
+            f"formats are: json,name,yaml"
+        )
     if opts.max < 1:
         raise UsageError(f"--max=MAXPODS is required and must be at least 1, max: {opts.max}")
     if opts.max < opts.min:
@@ -128,8 +136,10 @@ def resolve_targets(positional: list[str]) -> list[tuple]:
             raise UsageError("resource(s) were provided, but no name was specified")
         if request.rt.kind not in SCALABLE:
             gvr = f"{request.rt.group}/{request.rt.version}, Resource={request.rt.plural}"
-            raise UsageError(f"cannot autoscale a {request.rt.kind}: could not find scale subresource for {gvr} "
-                             f"in discovery information")
+            raise UsageError(
+                f"cannot autoscale a {request.rt.kind}: could not find scale subresource for {gvr} "
+                f"in discovery information"
+            )
         targets.extend((request.rt, name) for name in request.names)
     return targets
 
@@ -137,17 +147,28 @@ def resolve_targets(positional: list[str]) -> list[tuple]:
 def build_hpa(opts: Options, target: dict) -> dict:
     """createHorizontalPodAutoscaler, in the autoscaling/v2 form the API server stores."""
     spec: dict = {
-        "scaleTargetRef": {"apiVersion": target["apiVersion"], "kind": target["kind"],
-                           "name": target["metadata"]["name"]},
+        "scaleTargetRef": {
+            "apiVersion": target["apiVersion"],
+            "kind": target["kind"],
+            "name": target["metadata"]["name"],
+        },
         "maxReplicas": opts.max,
     }
     if opts.min > 0:
         spec["minReplicas"] = opts.min
     if opts.cpu_percent >= 0:
-        spec["metrics"] = [{"type": "Resource", "resource": {
-            "name": "cpu", "target": {"type": "Utilization", "averageUtilization": opts.cpu_percent}}}]
-    return {"apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler",
-            "metadata": {"name": opts.name or target["metadata"]["name"]}, "spec": spec}
+        spec["metrics"] = [
+            {
+                "type": "Resource",
+                "resource": {"name": "cpu", "target": {"type": "Utilization", "averageUtilization": opts.cpu_percent}},
+            }
+        ]
+    return {
+        "apiVersion": "autoscaling/v2",
+        "kind": "HorizontalPodAutoscaler",
+        "metadata": {"name": opts.name or target["metadata"]["name"]},
+        "spec": spec,
+    }
 
 
 def create_one(ctx: Context, opts: Options, rt, name: str) -> int:

@@ -4,6 +4,7 @@ Each verb lives in its own module and registers itself with `@verb("name")`.
 A handler gets the parsed context and its own argument list, and returns the
 exit code (0 ok, 1 error), writing output as kubectl does.
 """
+
 from __future__ import annotations
 
 import importlib
@@ -19,15 +20,34 @@ Handler = Callable[["Context", list[str]], int]
 VERBS: dict[str, Handler] = {}
 VERB_MODULES: tuple[str, ...] = (
     "cluster.kubectl.get",
-    "cluster.kubectl.create_batch", "cluster.kubectl.create_token",
-    "cluster.kubectl.create", "cluster.kubectl.run", "cluster.kubectl.apply", "cluster.kubectl.delete",
-    "cluster.kubectl.scale", "cluster.kubectl.setimage", "cluster.kubectl.label", "cluster.kubectl.patch",
-    "cluster.kubectl.expose", "cluster.kubectl.rollout", "cluster.kubectl.node", "cluster.kubectl.describe",
-    "cluster.kubectl.apiresources", "cluster.kubectl.explain", "cluster.kubectl.edit",
-    "cluster.kubectl.autoscale", "cluster.kubectl.loadgen", "cluster.kubectl.exec", "cluster.kubectl.logs",
+    "cluster.kubectl.create_batch",
+    "cluster.kubectl.create_token",
+    "cluster.kubectl.create",
+    "cluster.kubectl.run",
+    "cluster.kubectl.apply",
+    "cluster.kubectl.delete",
+    "cluster.kubectl.scale",
+    "cluster.kubectl.setimage",
+    "cluster.kubectl.label",
+    "cluster.kubectl.patch",
+    "cluster.kubectl.expose",
+    "cluster.kubectl.rollout",
+    "cluster.kubectl.node",
+    "cluster.kubectl.describe",
+    "cluster.kubectl.apiresources",
+    "cluster.kubectl.explain",
+    "cluster.kubectl.edit",
+    "cluster.kubectl.autoscale",
+    "cluster.kubectl.loadgen",
+    "cluster.kubectl.exec",
+    "cluster.kubectl.logs",
     "cluster.kubectl.fault",
-    "cluster.kubectl.version", "cluster.kubectl.clusterinfo", "cluster.kubectl.setresources", "cluster.kubectl.top",
-    "cluster.kubectl.taint", "cluster.kubectl.drain",
+    "cluster.kubectl.version",
+    "cluster.kubectl.clusterinfo",
+    "cluster.kubectl.setresources",
+    "cluster.kubectl.top",
+    "cluster.kubectl.taint",
+    "cluster.kubectl.drain",
 )
 
 
@@ -35,6 +55,7 @@ def verb(name: str) -> Callable[[Handler], Handler]:
     def register(handler: Handler) -> Handler:
         VERBS[name] = handler
         return handler
+
     return register
 
 
@@ -69,11 +90,24 @@ def server_error(ctx: Context, err: StatusError) -> int:
     return 1
 
 
-def run(api: APIServer, argv: list[str], stdin: TextIO | None = None, stdout: TextIO | None = None,
-        stderr: TextIO | None = None, local_files: bool = True, stop: threading.Event | None = None) -> int:
+def run(
+    api: APIServer,
+    argv: list[str],
+    stdin: TextIO | None = None,
+    stdout: TextIO | None = None,
+    stderr: TextIO | None = None,
+    local_files: bool = True,
+    stop: threading.Event | None = None,
+) -> int:
     load_verbs()
-    ctx = Context(api, stdin=stdin or sys.stdin, stdout=stdout or sys.stdout, stderr=stderr or sys.stderr,
-                  local_files=local_files, stop=stop or threading.Event())
+    ctx = Context(
+        api,
+        stdin=stdin or sys.stdin,
+        stdout=stdout or sys.stdout,
+        stderr=stderr or sys.stderr,
+        local_files=local_files,
+        stop=stop or threading.Event(),
+    )
     args = _take_namespace(ctx, list(argv))
     if not args:
         ctx.stderr.write("error: You must specify the type of resource to get.\n")
@@ -92,11 +126,22 @@ def run(api: APIServer, argv: list[str], stdin: TextIO | None = None, stdout: Te
         api.default_field_manager = previous
 
 
-FIELD_MANAGERS = {"create": "kubectl-create", "apply": "kubectl-client-side-apply", "edit": "kubectl-edit",
-                  "replace": "kubectl-replace", "label": "kubectl-label", "annotate": "kubectl-annotate",
-                  "patch": "kubectl-patch", "scale": "kubectl-scale", "set": "kubectl-set",
-                  "rollout": "kubectl-rollout", "expose": "kubectl-expose", "run": "kubectl-run",
-                  "autoscale": "kubectl-autoscale", "taint": "kubectl-taint"}
+FIELD_MANAGERS = {
+    "create": "kubectl-create",
+    "apply": "kubectl-client-side-apply",
+    "edit": "kubectl-edit",
+    "replace": "kubectl-replace",
+    "label": "kubectl-label",
+    "annotate": "kubectl-annotate",
+    "patch": "kubectl-patch",
+    "scale": "kubectl-scale",
+    "set": "kubectl-set",
+    "rollout": "kubectl-rollout",
+    "expose": "kubectl-expose",
+    "run": "kubectl-run",
+    "autoscale": "kubectl-autoscale",
+    "taint": "kubectl-taint",
+}
 
 
 def _take_namespace(ctx: Context, args: list[str]) -> list[str]:

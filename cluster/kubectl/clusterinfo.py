@@ -12,6 +12,7 @@ the dashboard shows it (KUBECLASS_API_URL, the API's root, where the token
 chooses the cluster), what a real kubectl given kubeclass's kubeconfig
 prints. Simplified: no `cluster-info dump`.
 """
+
 from __future__ import annotations
 
 from django.conf import settings
@@ -29,8 +30,9 @@ def cluster_info(ctx: Context, args: list[str]) -> int:
     if parsed is None:
         return 1
     if parsed.positional[:1] == ["dump"]:
-        return check_err(ctx, ["kubeclass does not offer `kubectl cluster-info dump`: use `kubectl get` and "
-                               "`kubectl describe`"])
+        return check_err(
+            ctx, ["kubeclass does not offer `kubectl cluster-info dump`: use `kubectl get` and `kubectl describe`"]
+        )
     namespace = ctx.namespace if ctx.namespace_explicit else "kube-system"
     host = api_host(ctx)
     services = ctx.api.list("services", namespace, label_selector=CLUSTER_SERVICE)["items"]

@@ -9,6 +9,7 @@
   an Invalid one as `The Kind "name" is invalid: ...`); several are printed one
   per line as they are, which is how kubectl prints an aggregate.
 """
+
 from __future__ import annotations
 
 from cluster.apiserver.errors import StatusError
@@ -68,8 +69,9 @@ def _invalid(err: StatusError) -> str:
     """`The Node "worker-1" is invalid: spec.taints[0].effect: ...`, one cause per line when several."""
     details = err.details or {}
     named = bool(details.get("kind") or details.get("name"))
-    heading = f'The {details.get("kind", "")} "{details.get("name", "")}" is invalid' if named \
-        else "The request is invalid"
+    heading = (
+        f'The {details.get("kind", "")} "{details.get("name", "")}" is invalid' if named else "The request is invalid"
+    )
     causes = list(dict.fromkeys(f"{c.get('field', '')}: {c.get('message', '')}" for c in details.get("causes") or []))
     if not causes:
         return heading if named or not err.message else f"{heading}: {err.message}"
@@ -78,15 +80,26 @@ def _invalid(err: StatusError) -> str:
     return f"{heading}: \n" + "".join(f"* {cause}\n" for cause in causes)
 
 
-PRINT_FORMATS = ("go-template", "go-template-file", "json", "jsonpath", "jsonpath-as-json", "jsonpath-file", "name",
-                 "template", "templatefile", "yaml")
+PRINT_FORMATS = (
+    "go-template",
+    "go-template-file",
+    "json",
+    "jsonpath",
+    "jsonpath-as-json",
+    "jsonpath-file",
+    "name",
+    "template",
+    "templatefile",
+    "yaml",
+)
 
 
 def check_dry_run(dry_run: str) -> None:
     """GetDryRunStrategy's validation."""
     if dry_run == "unchanged":
-        raise UsageError('--dry-run flag without a value was specified. A value must be set: "none", "server", '
-                         'or "client".')
+        raise UsageError(
+            '--dry-run flag without a value was specified. A value must be set: "none", "server", or "client".'
+        )
     if dry_run not in ("none", "server", "client"):
         raise UsageError(f'Invalid dry-run value ({dry_run}). Must be "none", "server", or "client".')
 
@@ -97,8 +110,10 @@ def check_output(output: str) -> None:
         return
     if output.partition("=")[0] in PRINT_FORMATS:
         raise UsageError(f"kubeclass prints -o json, yaml, name or jsonpath=... for this command, not -o {output}")
-    raise UsageError(f'unable to match a printer suitable for the output format "{output}", allowed formats are: '
-                     + ",".join(PRINT_FORMATS))
+    raise UsageError(
+        f'unable to match a printer suitable for the output format "{output}", allowed formats are: '
+        + ",".join(PRINT_FORMATS)
+    )
 
 
 def print_object(ctx: Context, output: str, obj: dict, name: str, message: str) -> None:

@@ -6,6 +6,7 @@ selector, container name derived from the image, the empty `resources: {}`,
 `-o yaml` is what they would see on a real cluster. `--dry-run=client|server`
 with `-o yaml|json|name` prints the object instead of creating it.
 """
+
 from __future__ import annotations
 
 import base64
@@ -36,6 +37,7 @@ def create(ctx: Context, args: list[str]) -> int:
     try:
         if args and args[0] == "token":
             from cluster.kubectl.create_token import create_token
+
             return create_token(ctx, args[1:])
         if args and not args[0].startswith("-") and args[0] in GENERATORS:
             return _generate(ctx, args[0], args[1:])
@@ -43,8 +45,9 @@ def create(ctx: Context, args: list[str]) -> int:
             return _generate(ctx, "secret generic", args[2:])
         if len(args) > 1 and args[0] == "service" and args[1] in SERVICE_TYPES:
             return _generate(ctx, f"service {args[1]}", args[2:])
-        parsed = fl.parse(args, fl.flags("filename", "recursive", *OUTPUT_FLAGS,
-                                         extra=(Flag("save-config", "bool", False),)))
+        parsed = fl.parse(
+            args, fl.flags("filename", "recursive", *OUTPUT_FLAGS, extra=(Flag("save-config", "bool", False),))
+        )
         if parsed.positional:
             raise CommandUsage(f"Unexpected args: [{' '.join(parsed.positional)}]", "create")
         if not parsed.many("filename"):
@@ -56,8 +59,9 @@ def create(ctx: Context, args: list[str]) -> int:
 
 
 def create_from_files(ctx: Context, parsed: Parsed) -> int:
-    loaded = load_files(ctx, parsed.many("filename"), validate=parsed.text("validate") != "false",
-                        recursive=bool(parsed["recursive"]))
+    loaded = load_files(
+        ctx, parsed.many("filename"), validate=parsed.text("validate") != "false", recursive=bool(parsed["recursive"])
+    )
 
     def act(target: Target) -> None:
         body = dict(target.manifest or {})
@@ -69,8 +73,9 @@ def create_from_files(ctx: Context, parsed: Parsed) -> int:
             print_result(ctx, parsed, body, kind_name(target.rt, target.name) + " created")
             return
         try:
-            created = ctx.api.create(target.rt, target.namespace or None, body,
-                                     dry_run=parsed.text("dry-run") == "server")
+            created = ctx.api.create(
+                target.rt, target.namespace or None, body, dry_run=parsed.text("dry-run") == "server"
+            )
         except StatusError as err:
             raise api_error(err, "creating", target.source) from None
         print_result(ctx, parsed, created, kind_name(target.rt, created["metadata"]["name"]) + " created")
@@ -119,18 +124,19 @@ def _generate(ctx: Context, which: str, args: list[str]) -> int:
     fl.require(parsed, *required)
     command = f"create {which}"
     if parsed.dash_at >= 0:
-        parsed.values["command"] = parsed.positional[parsed.dash_at:]
-        parsed.positional = parsed.positional[:parsed.dash_at]
+        parsed.values["command"] = parsed.positional[parsed.dash_at :]
+        parsed.positional = parsed.positional[: parsed.dash_at]
     if len(parsed.positional) != 1:
         raise CommandUsage(f"exactly one NAME is required, got {len(parsed.positional)}", command)
     dry_run = parsed.text("dry-run")
     if dry_run not in ("none", "client", "server", "true", "false"):
-        raise UsageError(f"Invalid dry-run value ({dry_run}). Must be \"none\", \"server\", or \"client\".")
+        raise UsageError(f'Invalid dry-run value ({dry_run}). Must be "none", "server", or "client".')
     if which.startswith("service "):
         parsed.values["type"] = SERVICE_TYPES[which.split()[1]]
     obj = build(ctx, parsed.positional[0], parsed)
-    rt = resource_type(f"{obj['kind']}.{obj['apiVersion'].rpartition('/')[0]}" if "/" in obj["apiVersion"]
-                       else obj["kind"])
+    rt = resource_type(
+        f"{obj['kind']}.{obj['apiVersion'].rpartition('/')[0]}" if "/" in obj["apiVersion"] else obj["kind"]
+    )
     if dry_run == "client":
         if rt.namespaced and ctx.namespace_explicit:
             obj["metadata"] = with_namespace(obj["metadata"], ctx.namespace)
@@ -159,13 +165,16 @@ def _deployment(ctx: Context, name: str, parsed: Parsed) -> dict:
         container["resources"] = {}
         containers.append(container)
     return {
-        "kind": "Deployment", "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "apiVersion": "apps/v1",
         "metadata": {"name": name, "creationTimestamp": None, "labels": dict(labels)},
         "spec": {
             "replicas": parsed["replicas"],
             "selector": {"matchLabels": dict(labels)},
-            "template": {"metadata": {"creationTimestamp": None, "labels": dict(labels)},
-                         "spec": {"containers": containers}},
+            "template": {
+                "metadata": {"creationTimestamp": None, "labels": dict(labels)},
+                "spec": {"containers": containers},
+            },
             "strategy": {},
         },
         "status": {},
@@ -181,8 +190,13 @@ def container_name(ctx: Context, image: str) -> str:
 
 
 def _namespace(ctx: Context, name: str, parsed: Parsed) -> dict:
-    return {"kind": "Namespace", "apiVersion": "v1", "metadata": {"name": name, "creationTimestamp": None},
-            "spec": {}, "status": {}}
+    return {
+        "kind": "Namespace",
+        "apiVersion": "v1",
+        "metadata": {"name": name, "creationTimestamp": None},
+        "spec": {},
+        "status": {},
+    }
 
 
 def _literals(parsed: Parsed, kind: str) -> dict[str, str]:
@@ -192,9 +206,12 @@ def _literals(parsed: Parsed, kind: str) -> dict[str, str]:
         if not eq or not key:
             raise UsageError(f"invalid literal source {literal}, expected key=value")
         if key in data:
-            raise UsageError(f'cannot add key "{key}", another key by that name already exists in Data for '
-                             f'ConfigMap "{parsed.positional[0]}"' if kind == "ConfigMap" else
-                             f"cannot add key {key}, another key by that name already exists")
+            raise UsageError(
+                f'cannot add key "{key}", another key by that name already exists in Data for '
+                f'ConfigMap "{parsed.positional[0]}"'
+                if kind == "ConfigMap"
+                else f"cannot add key {key}, another key by that name already exists"
+            )
         data[key] = value
     return data
 
@@ -230,9 +247,13 @@ def _service(ctx: Context, name: str, parsed: Parsed) -> dict:
     if parsed.text("clusterip"):
         spec["clusterIP"] = parsed.text("clusterip")
     spec["type"] = parsed.text("type")
-    return {"kind": "Service", "apiVersion": "v1",
-            "metadata": {"name": name, "creationTimestamp": None, "labels": {"app": name}},
-            "spec": spec, "status": {"loadBalancer": {}}}
+    return {
+        "kind": "Service",
+        "apiVersion": "v1",
+        "metadata": {"name": name, "creationTimestamp": None, "labels": {"app": name}},
+        "spec": spec,
+        "status": {"loadBalancer": {}},
+    }
 
 
 def _port(text: str) -> int:

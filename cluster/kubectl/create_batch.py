@@ -12,6 +12,7 @@ CronJob copies its job template's spec, labels and annotations, adds
 controller without blockOwnerDeletion. The generators register themselves
 with `kubectl create` (cluster/kubectl/create.py).
 """
+
 from __future__ import annotations
 
 import copy
@@ -40,10 +41,18 @@ def _job(ctx: Context, name: str, parsed: Parsed) -> dict:
         raise UsageError("cannot specify --from and command")
     if source:
         return job_from_cronjob(ctx, name, source)
-    return {"kind": "Job", "apiVersion": "batch/v1", "metadata": {"name": name, "creationTimestamp": None},
-            "spec": {"template": {"metadata": {"creationTimestamp": None},
-                                  "spec": {"containers": [_container(name, parsed)], "restartPolicy": "Never"}}},
-            "status": {}}
+    return {
+        "kind": "Job",
+        "apiVersion": "batch/v1",
+        "metadata": {"name": name, "creationTimestamp": None},
+        "spec": {
+            "template": {
+                "metadata": {"creationTimestamp": None},
+                "spec": {"containers": [_container(name, parsed)], "restartPolicy": "Never"},
+            }
+        },
+        "status": {},
+    }
 
 
 def job_from_cronjob(ctx: Context, name: str, source: str) -> dict:
@@ -61,28 +70,57 @@ def job_from_cronjob(ctx: Context, name: str, source: str) -> dict:
     if meta.get("labels"):
         job_meta["labels"] = dict(meta["labels"])
     job_meta["annotations"] = annotations
-    job_meta["ownerReferences"] = [{"apiVersion": "batch/v1", "kind": "CronJob", "name": cronjob_name,
-                                    "uid": cronjob["metadata"]["uid"], "controller": True}]
-    return {"kind": "Job", "apiVersion": "batch/v1", "metadata": job_meta,
-            "spec": copy.deepcopy(template.get("spec") or {}), "status": {}}
+    job_meta["ownerReferences"] = [
+        {
+            "apiVersion": "batch/v1",
+            "kind": "CronJob",
+            "name": cronjob_name,
+            "uid": cronjob["metadata"]["uid"],
+            "controller": True,
+        }
+    ]
+    return {
+        "kind": "Job",
+        "apiVersion": "batch/v1",
+        "metadata": job_meta,
+        "spec": copy.deepcopy(template.get("spec") or {}),
+        "status": {},
+    }
 
 
 def _cronjob(ctx: Context, name: str, parsed: Parsed) -> dict:
     restart = parsed.text("restart") or "OnFailure"
-    return {"kind": "CronJob", "apiVersion": "batch/v1", "metadata": {"name": name, "creationTimestamp": None},
-            "spec": {"schedule": parsed.text("schedule"),
-                     "jobTemplate": {"metadata": {"name": name, "creationTimestamp": None},
-                                     "spec": {"template": {"metadata": {"creationTimestamp": None},
-                                                           "spec": {"containers": [_container(name, parsed)],
-                                                                    "restartPolicy": restart}}}}},
-            "status": {}}
+    return {
+        "kind": "CronJob",
+        "apiVersion": "batch/v1",
+        "metadata": {"name": name, "creationTimestamp": None},
+        "spec": {
+            "schedule": parsed.text("schedule"),
+            "jobTemplate": {
+                "metadata": {"name": name, "creationTimestamp": None},
+                "spec": {
+                    "template": {
+                        "metadata": {"creationTimestamp": None},
+                        "spec": {"containers": [_container(name, parsed)], "restartPolicy": restart},
+                    }
+                },
+            },
+        },
+        "status": {},
+    }
 
 
 JOB_FLAGS = (Flag("image", "string", ""), Flag("from", "string", ""), Flag("save-config", "bool", False))
-CRONJOB_FLAGS = (Flag("image", "string", ""), Flag("schedule", "string", ""), Flag("restart", "string", ""),
-                 Flag("save-config", "bool", False))
-GENERATORS.update({
-    "job": (_job, JOB_FLAGS, ()),
-    "cronjob": (_cronjob, CRONJOB_FLAGS, ("image", "schedule")),
-    "cj": (_cronjob, CRONJOB_FLAGS, ("image", "schedule")),
-})
+CRONJOB_FLAGS = (
+    Flag("image", "string", ""),
+    Flag("schedule", "string", ""),
+    Flag("restart", "string", ""),
+    Flag("save-config", "bool", False),
+)
+GENERATORS.update(
+    {
+        "job": (_job, JOB_FLAGS, ()),
+        "cronjob": (_cronjob, CRONJOB_FLAGS, ("image", "schedule")),
+        "cj": (_cronjob, CRONJOB_FLAGS, ("image", "schedule")),
+    }
+)

@@ -13,6 +13,7 @@ defaults it to one hour), as whole seconds.
 
 Simplified: no --bound-object-kind/-name/-uid.
 """
+
 from __future__ import annotations
 
 from cluster.apiserver.errors import StatusError
@@ -25,19 +26,26 @@ from cluster.kubectl.create import GENERATORS, CommandUsage
 from cluster.kubectl.flags import Flag, Parsed, UsageError
 from cluster.kubectl.output import to_json, to_yaml
 
-TOKEN_FLAGS = (Flag("duration", "string", "0s"), Flag("audience", "list"), Flag("output", "string", "", short="o"),
-               Flag("bound-object-kind", "string", ""), Flag("bound-object-name", "string", ""),
-               Flag("bound-object-uid", "string", ""))
+TOKEN_FLAGS = (
+    Flag("duration", "string", "0s"),
+    Flag("audience", "list"),
+    Flag("output", "string", "", short="o"),
+    Flag("bound-object-kind", "string", ""),
+    Flag("bound-object-name", "string", ""),
+    Flag("bound-object-uid", "string", ""),
+)
 
 
 def _serviceaccount(ctx: Context, name: str, parsed: Parsed) -> dict:
     return {"kind": "ServiceAccount", "apiVersion": "v1", "metadata": {"name": name, "creationTimestamp": None}}
 
 
-GENERATORS.update({
-    "serviceaccount": (_serviceaccount, (), ()),
-    "sa": (_serviceaccount, (), ()),
-})
+GENERATORS.update(
+    {
+        "serviceaccount": (_serviceaccount, (), ()),
+        "sa": (_serviceaccount, (), ()),
+    }
+)
 
 
 def create_token(ctx: Context, args: list[str]) -> int:
@@ -48,8 +56,9 @@ def create_token(ctx: Context, args: list[str]) -> int:
             raise CommandUsage(f"exactly one NAME is required, got {len(parsed.positional)}", "create token")
         output = parsed.text("output")
         if output not in ("", "yaml", "json"):
-            raise UsageError(f'unable to match a printer suitable for the output format "{output}", allowed '
-                             'formats are: json,yaml')
+            raise UsageError(
+                f'unable to match a printer suitable for the output format "{output}", allowed formats are: json,yaml'
+            )
         text = parsed.text("duration")
         seconds = parse_go_duration(text)
         if seconds is None:
@@ -69,8 +78,13 @@ def create_token(ctx: Context, args: list[str]) -> int:
     spec: dict = {"audiences": audiences or None}
     if seconds > 0:
         spec["expirationSeconds"] = int(seconds)
-    body = {"kind": "TokenRequest", "apiVersion": API_VERSION, "metadata": {"creationTimestamp": None},
-            "spec": spec, "status": {"token": "", "expirationTimestamp": None}}
+    body = {
+        "kind": "TokenRequest",
+        "apiVersion": API_VERSION,
+        "metadata": {"creationTimestamp": None},
+        "spec": spec,
+        "status": {"token": "", "expirationTimestamp": None},
+    }
     try:
         response = request_token(ctx.api, ctx.namespace, parsed.positional[0], body)
     except StatusError as err:

@@ -8,6 +8,7 @@ until the objects are gone; in-process the command returns at once, as with
 `--wait=false`, because the controllers that finish a deletion run in the
 same loop after the command.
 """
+
 from __future__ import annotations
 
 from cluster.apiserver.errors import StatusError
@@ -16,39 +17,72 @@ from cluster.kubectl.cli import Context, verb
 from cluster.kubectl.create import dry_run_suffix
 from cluster.kubectl.flags import Flag, Parsed, UsageError
 from cluster.kubectl.targets import (
-    RESOURCE_HINT, Target, api_error, load_files, named_targets, report, selected_targets, visit,
+    RESOURCE_HINT,
+    Target,
+    api_error,
+    load_files,
+    named_targets,
+    report,
+    selected_targets,
+    visit,
 )
 
-DELETE_FLAGS = (Flag("cascade", "string", "background"), Flag("grace-period", "int", -1), Flag("now", "bool", False),
-                Flag("force", "bool", False), Flag("wait", "bool", True), Flag("ignore-not-found", "bool", False),
-                Flag("timeout", "string", "0s"), Flag("field-selector", "string", ""), Flag("quiet", "bool", False))
-IMMEDIATE = ("Warning: Immediate deletion does not wait for confirmation that the running resource has been "
-             "terminated. The resource may continue to run on the cluster indefinitely.\n")
-CASCADES = {"background": "Background", "true": "Background", "foreground": "Foreground", "orphan": "Orphan",
-            "false": "Orphan"}
+DELETE_FLAGS = (
+    Flag("cascade", "string", "background"),
+    Flag("grace-period", "int", -1),
+    Flag("now", "bool", False),
+    Flag("force", "bool", False),
+    Flag("wait", "bool", True),
+    Flag("ignore-not-found", "bool", False),
+    Flag("timeout", "string", "0s"),
+    Flag("field-selector", "string", ""),
+    Flag("quiet", "bool", False),
+)
+IMMEDIATE = (
+    "Warning: Immediate deletion does not wait for confirmation that the running resource has been "
+    "terminated. The resource may continue to run on the cluster indefinitely.\n"
+)
+CASCADES = {
+    "background": "Background",
+    "true": "Background",
+    "foreground": "Foreground",
+    "orphan": "Orphan",
+    "false": "Orphan",
+}
 
 
 @verb("delete")
 def delete(ctx: Context, args: list[str]) -> int:
     try:
-        parsed = fl.parse(_bare_cascade(args), fl.flags("filename", "recursive", "selector", "all", "output",
-                                                         "dry-run", "all-namespaces", extra=DELETE_FLAGS))
+        parsed = fl.parse(
+            _bare_cascade(args),
+            fl.flags(
+                "filename", "recursive", "selector", "all", "output", "dry-run", "all-namespaces", extra=DELETE_FLAGS
+            ),
+        )
         propagation, grace = _options(ctx, parsed)
         targets, errors = _targets(ctx, parsed)
     except UsageError as err:
         ctx.stderr.write(f"error: {err}\n")
         return 1
     ignore_missing = bool(parsed["ignore-not-found"]) or (
-        "ignore-not-found" not in parsed.given and (parsed["all"] or bool(parsed.text("selector"))
-                                                    or bool(parsed.text("field-selector"))))
+        "ignore-not-found" not in parsed.given
+        and (parsed["all"] or bool(parsed.text("selector")) or bool(parsed.text("field-selector")))
+    )
     found = 0
 
     def act(target: Target) -> None:
         nonlocal found
         if parsed.text("dry-run") != "client":
             try:
-                ctx.api.delete(target.rt, target.namespace or None, target.name, grace_period_seconds=grace,
-                               propagation_policy=propagation, dry_run=parsed.text("dry-run") == "server")
+                ctx.api.delete(
+                    target.rt,
+                    target.namespace or None,
+                    target.name,
+                    grace_period_seconds=grace,
+                    propagation_policy=propagation,
+                    dry_run=parsed.text("dry-run") == "server",
+                )
             except StatusError as err:
                 if err.code == 404 and ignore_missing:
                     return
@@ -97,8 +131,9 @@ def _targets(ctx: Context, parsed: Parsed) -> tuple[list[Target], list[str]]:
         raise UsageError("setting 'all' parameter but found a non empty selector. ")
     if parsed.many("filename"):
         if parsed.positional:
-            raise UsageError("Unexpected args: [" + " ".join(parsed.positional) + "]\n"
-                             "See 'kubectl delete -h' for help and examples")
+            raise UsageError(
+                "Unexpected args: [" + " ".join(parsed.positional) + "]\nSee 'kubectl delete -h' for help and examples"
+            )
         loaded = load_files(ctx, parsed.many("filename"), validate=False, recursive=bool(parsed["recursive"]))
         return loaded.targets, loaded.errors
     if not parsed.positional:

@@ -6,6 +6,7 @@ every object whose name starts with NAME, and so does this. Descriptions are
 separated by two blank lines; the describers themselves live in
 describe_workloads.py and describe_config.py.
 """
+
 from __future__ import annotations
 
 import io
@@ -25,15 +26,24 @@ from cluster.kubectl.output import go_value
 from cluster.kubectl.targets import Target, named_targets, report
 
 Describer = Callable[[Context, dict, PrefixWriter, bool], None]
-NO_TYPE = ('You must specify the type of resource to describe. Use "kubectl api-resources" for a complete list of '
-           "supported resources.")
+NO_TYPE = (
+    'You must specify the type of resource to describe. Use "kubectl api-resources" for a complete list of '
+    "supported resources."
+)
 
 
 @verb("describe")
 def describe(ctx: Context, args: list[str]) -> int:
     try:
-        parsed = fl.parse(args, fl.flags("filename", "selector", "all-namespaces",
-                                         extra=(Flag("show-events", "bool", True), Flag("chunk-size", "int", 500))))
+        parsed = fl.parse(
+            args,
+            fl.flags(
+                "filename",
+                "selector",
+                "all-namespaces",
+                extra=(Flag("show-events", "bool", True), Flag("chunk-size", "int", 500)),
+            ),
+        )
         if not parsed.positional:
             raise UsageError(NO_TYPE)
         targets = named_targets(ctx, parsed.positional)
@@ -48,8 +58,11 @@ def describe(ctx: Context, args: list[str]) -> int:
     for index, (rt, obj) in enumerate(objects):
         ctx.stdout.write(("" if index == 0 else "\n\n") + describe_object(ctx, rt, obj, show_events))
     if not objects and not errors:
-        ctx.stderr.write("No resources found\n" if parsed["all-namespaces"]
-                         else f"No resources found in {ctx.namespace} namespace.\n")
+        ctx.stderr.write(
+            "No resources found\n"
+            if parsed["all-namespaces"]
+            else f"No resources found in {ctx.namespace} namespace.\n"
+        )
     return report(ctx, errors)
 
 
@@ -82,8 +95,13 @@ def _describe_prefix(ctx: Context, rt: ResourceType, prefix: str, original: Stat
 def describe_object(ctx: Context, rt: ResourceType, obj: dict, show_events: bool = True) -> str:
     buffer = io.StringIO()
     w = PrefixWriter(buffer)
-    describer = WORKLOAD_DESCRIBERS.get(rt.kind) or CONTROLLER_DESCRIBERS.get(rt.kind) or \
-        CONFIG_DESCRIBERS.get(rt.kind) or POLICY_DESCRIBERS.get(rt.kind) or generic
+    describer = (
+        WORKLOAD_DESCRIBERS.get(rt.kind)
+        or CONTROLLER_DESCRIBERS.get(rt.kind)
+        or CONFIG_DESCRIBERS.get(rt.kind)
+        or POLICY_DESCRIBERS.get(rt.kind)
+        or generic
+    )
     describer(ctx, obj, w, show_events)
     w.flush()
     return buffer.getvalue()

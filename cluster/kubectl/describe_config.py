@@ -4,6 +4,7 @@ Simplified: a ConfigMap's and a Secret's keys are listed in sorted order
 (kubectl walks a Go map, so its order varies from run to run), and the HPA
 describer covers resource and pods metrics.
 """
+
 from __future__ import annotations
 
 import base64
@@ -12,7 +13,12 @@ from cluster.apiserver.printing import access_modes
 from cluster.kubectl.cli import Context
 from cluster.kubectl.describe_quota import describe_limitrange, describe_quota, namespace_sections
 from cluster.kubectl.describe_format import (
-    PrefixWriter, annotations_multiline, describe_events, events_for, labels_multiline, rfc1123z,
+    PrefixWriter,
+    annotations_multiline,
+    describe_events,
+    events_for,
+    labels_multiline,
+    rfc1123z,
 )
 
 
@@ -38,8 +44,11 @@ def describe_namespace(ctx: Context, ns: dict, w: PrefixWriter, show_events: boo
         w.write(1, "Type\tStatus\tLastTransitionTime\tReason\tMessage\n")
         w.write(1, "----\t------\t------------------\t------\t-------\n")
         for c in status["conditions"]:
-            w.write(1, f"{c.get('type')}\t{c.get('status')}\t{rfc1123z(c.get('lastTransitionTime'))}\t"
-                       f"{c.get('reason', '')}\t{c.get('message', '')}\n")
+            w.write(
+                1,
+                f"{c.get('type')}\t{c.get('status')}\t{rfc1123z(c.get('lastTransitionTime'))}\t"
+                f"{c.get('reason', '')}\t{c.get('message', '')}\n",
+            )
     namespace_sections(ctx, ns["metadata"]["name"], w)
 
 
@@ -101,9 +110,14 @@ def describe_pvc(ctx: Context, pvc: dict, w: PrefixWriter, show_events: bool) ->
     w.write(0, f"Access Modes:\t{modes}\n")
     if spec.get("volumeMode"):
         w.write(0, f"VolumeMode:\t{spec['volumeMode']}\n")
-    users = sorted(p["metadata"]["name"] for p in ctx.api.list("pods", meta.get("namespace"))["items"]
-                   if any((v.get("persistentVolumeClaim") or {}).get("claimName") == meta["name"]
-                          for v in (p.get("spec") or {}).get("volumes") or []))
+    users = sorted(
+        p["metadata"]["name"]
+        for p in ctx.api.list("pods", meta.get("namespace"))["items"]
+        if any(
+            (v.get("persistentVolumeClaim") or {}).get("claimName") == meta["name"]
+            for v in (p.get("spec") or {}).get("volumes") or []
+        )
+    )
     w.write(0, "Used By:\t")
     if not users:
         w.line("<none>")
@@ -132,11 +146,17 @@ def describe_pv(ctx: Context, pv: dict, w: PrefixWriter, show_events: bool) -> N
     w.write(0, "Source:\n")
     if spec.get("hostPath") is not None:
         host = spec["hostPath"]
-        w.write(2, "Type:\tHostPath (bare host directory volume)\n"
-                   f"    Path:\t{host.get('path', '')}\n    HostPathType:\t{host.get('type') or '<none>'}\n")
+        w.write(
+            2,
+            "Type:\tHostPath (bare host directory volume)\n"
+            f"    Path:\t{host.get('path', '')}\n    HostPathType:\t{host.get('type') or '<none>'}\n",
+        )
     elif spec.get("local") is not None:
-        w.write(2, "Type:\tLocalVolume (a persistent volume backed by local storage on a node)\n"
-                   f"    Path:\t{spec['local'].get('path', '')}\n")
+        w.write(
+            2,
+            "Type:\tLocalVolume (a persistent volume backed by local storage on a node)\n"
+            f"    Path:\t{spec['local'].get('path', '')}\n",
+        )
     else:
         w.write(1, "<unknown>\n")
     _events(ctx, pv, w, show_events)
@@ -175,8 +195,11 @@ def describe_hpa(ctx: Context, hpa: dict, w: PrefixWriter, show_events: bool) ->
         w.write(0, "Metrics:\t<none>\n")
     w.write(0, f"Min replicas:\t{spec.get('minReplicas', 1)}\n")
     w.write(0, f"Max replicas:\t{spec.get('maxReplicas', 0)}\n")
-    w.write(0, f"{ref.get('kind')} pods:\t{status.get('currentReplicas', 0)} current / "
-               f"{status.get('desiredReplicas', 0)} desired\n")
+    w.write(
+        0,
+        f"{ref.get('kind')} pods:\t{status.get('currentReplicas', 0)} current / "
+        f"{status.get('desiredReplicas', 0)} desired\n",
+    )
     if status.get("conditions"):
         w.write(0, "Conditions:\n")
         w.write(1, "Type\tStatus\tReason\tMessage\n")
@@ -194,25 +217,39 @@ def _hpa_metric(w: PrefixWriter, metric: dict, current: dict) -> None:
     target = resource.get("target") or {}
     now = ((current.get(resource.get("name")) or {}).get("resource") or {}).get("current") or {}
     if target.get("type") == "Utilization":
-        used = f"{now['averageUtilization']}% ({now.get('averageValue', '')})" \
-            if now.get("averageUtilization") is not None else "<unknown>"
-        w.write(1, f"resource {resource.get('name')} on pods  (as a percentage of request):\t{used} / "
-                   f"{target.get('averageUtilization')}%\n")
+        used = (
+            f"{now['averageUtilization']}% ({now.get('averageValue', '')})"
+            if now.get("averageUtilization") is not None
+            else "<unknown>"
+        )
+        w.write(
+            1,
+            f"resource {resource.get('name')} on pods  (as a percentage of request):\t{used} / "
+            f"{target.get('averageUtilization')}%\n",
+        )
     else:
-        w.write(1, f"resource {resource.get('name')} on pods:\t{now.get('averageValue', '<unknown>')} / "
-                   f"{target.get('averageValue')}\n")
+        w.write(
+            1,
+            f"resource {resource.get('name')} on pods:\t{now.get('averageValue', '<unknown>')} / "
+            f"{target.get('averageValue')}\n",
+        )
 
 
 def describe_serviceaccount(ctx: Context, sa: dict, w: PrefixWriter, show_events: bool) -> None:
     """describeServiceAccount: the pull secrets, the mountable secrets and the token Secrets naming the account."""
     meta = sa["metadata"]
     _header(w, meta)
-    tokens = [s["metadata"]["name"] for s in ctx.api.list("secrets", meta.get("namespace"))["items"]
-              if s.get("type") == "kubernetes.io/service-account-token"
-              and (s["metadata"].get("annotations") or {}).get("kubernetes.io/service-account.name") == meta["name"]]
-    sections = {"Image pull secrets:": [s.get("name", "") for s in sa.get("imagePullSecrets") or []],
-                "Mountable secrets: ": [s.get("name", "") for s in sa.get("secrets") or []],
-                "Tokens:            ": tokens}
+    tokens = [
+        s["metadata"]["name"]
+        for s in ctx.api.list("secrets", meta.get("namespace"))["items"]
+        if s.get("type") == "kubernetes.io/service-account-token"
+        and (s["metadata"].get("annotations") or {}).get("kubernetes.io/service-account.name") == meta["name"]
+    ]
+    sections = {
+        "Image pull secrets:": [s.get("name", "") for s in sa.get("imagePullSecrets") or []],
+        "Mountable secrets: ": [s.get("name", "") for s in sa.get("secrets") or []],
+        "Tokens:            ": tokens,
+    }
     for header, names in sections.items():  # sorted by header, as kubectl walks them
         if not names:
             w.write(0, f"{header}\t<none>\n")
@@ -221,8 +258,15 @@ def describe_serviceaccount(ctx: Context, sa: dict, w: PrefixWriter, show_events
     _events(ctx, sa, w, show_events)
 
 
-CONFIG_DESCRIBERS = {"Namespace": describe_namespace, "ConfigMap": describe_configmap, "Secret": describe_secret,
-                     "ServiceAccount": describe_serviceaccount,
-                     "ResourceQuota": describe_quota, "LimitRange": describe_limitrange,
-                     "PersistentVolumeClaim": describe_pvc, "PersistentVolume": describe_pv,
-                     "Endpoints": describe_endpoints, "HorizontalPodAutoscaler": describe_hpa}
+CONFIG_DESCRIBERS = {
+    "Namespace": describe_namespace,
+    "ConfigMap": describe_configmap,
+    "Secret": describe_secret,
+    "ServiceAccount": describe_serviceaccount,
+    "ResourceQuota": describe_quota,
+    "LimitRange": describe_limitrange,
+    "PersistentVolumeClaim": describe_pvc,
+    "PersistentVolume": describe_pv,
+    "Endpoints": describe_endpoints,
+    "HorizontalPodAutoscaler": describe_hpa,
+}

@@ -8,13 +8,19 @@ node counts and pod phases) and describeStatefulSet (replicas, update
 strategy and partition, pod phases, the pod template and the volume claim
 templates), each followed by the object's Events.
 """
+
 from __future__ import annotations
 
 from cluster import clock
 from cluster.apiserver.printing import format_labels, selector_string, short_human_duration
 from cluster.kubectl.cli import Context
 from cluster.kubectl.describe_format import (
-    PrefixWriter, annotations_multiline, describe_events, describe_pod_template, events_for, labels_multiline,
+    PrefixWriter,
+    annotations_multiline,
+    describe_events,
+    describe_pod_template,
+    events_for,
+    labels_multiline,
     rfc1123z,
 )
 from cluster.kubectl.describe_workloads import controlled_by, owned
@@ -33,8 +39,10 @@ def _header(w: PrefixWriter, obj: dict) -> None:
 def pod_phases(ctx: Context, owner: dict) -> str:
     """getPodStatusForController: `N Running / N Waiting / N Succeeded / N Failed`."""
     phases = [(p.get("status") or {}).get("phase") for p in owned(ctx, "pods", owner)]
-    return (f"{phases.count('Running')} Running / {phases.count('Pending')} Waiting / "
-            f"{phases.count('Succeeded')} Succeeded / {phases.count('Failed')} Failed")
+    return (
+        f"{phases.count('Running')} Running / {phases.count('Pending')} Waiting / "
+        f"{phases.count('Succeeded')} Succeeded / {phases.count('Failed')} Failed"
+    )
 
 
 def _bool_ptr(value: object) -> str:
@@ -67,8 +75,9 @@ def describe_job(ctx: Context, job: dict, w: PrefixWriter, show_events: bool) ->
     counts = f"{status.get('active', 0)} Active"
     if status.get("ready") is not None:
         counts += f" ({status['ready']} Ready)"
-    w.write(0, f"Pods Statuses:\t{counts} / {status.get('succeeded', 0)} Succeeded / {status.get('failed', 0)} "
-               "Failed\n")
+    w.write(
+        0, f"Pods Statuses:\t{counts} / {status.get('succeeded', 0)} Succeeded / {status.get('failed', 0)} Failed\n"
+    )
     if spec.get("completionMode") == "Indexed":
         w.write(0, f"Completed Indexes:\t{cap_indexes(status.get('completedIndexes') or '', 50)}\n")
     describe_pod_template(w, spec.get("template"))
@@ -91,7 +100,7 @@ def cap_indexes(indexes: str, soft_limit: int) -> str:
     if not indexes:
         return "<none>"
     cut = indexes.find(",", soft_limit)
-    return indexes if cut < 0 else indexes[:cut + 1] + "..."
+    return indexes if cut < 0 else indexes[: cut + 1] + "..."
 
 
 # -- CronJob -------------------------------------------------------------------
@@ -103,8 +112,10 @@ def describe_cronjob(ctx: Context, cronjob: dict, w: PrefixWriter, show_events: 
     w.write(0, f"Schedule:\t{spec.get('schedule', '')}\n")
     w.write(0, f"Concurrency Policy:\t{spec.get('concurrencyPolicy', '')}\n")
     w.write(0, f"Suspend:\t{_bool_ptr(spec.get('suspend'))}\n")
-    for key, title in (("successfulJobsHistoryLimit", "Successful Job History Limit"),
-                       ("failedJobsHistoryLimit", "Failed Job History Limit")):
+    for key, title in (
+        ("successfulJobsHistoryLimit", "Successful Job History Limit"),
+        ("failedJobsHistoryLimit", "Failed Job History Limit"),
+    ):
         w.write(0, f"{title}:\t{spec[key] if spec.get(key) is not None else '<unset>'}\n")
     deadline = spec.get("startingDeadlineSeconds")
     w.write(0, f"Starting Deadline Seconds:\t{f'{deadline}s' if deadline is not None else '<unset>'}\n")
@@ -136,11 +147,13 @@ def describe_daemonset(ctx: Context, ds: dict, w: PrefixWriter, show_events: boo
     w.write(0, f"Node-Selector:\t{format_labels(node_selector)}\n")
     labels_multiline(w, "Labels", meta.get("labels"))
     annotations_multiline(w, "Annotations", meta.get("annotations"))
-    for title, key in (("Desired Number of Nodes Scheduled", "desiredNumberScheduled"),
-                       ("Current Number of Nodes Scheduled", "currentNumberScheduled"),
-                       ("Number of Nodes Scheduled with Up-to-date Pods", "updatedNumberScheduled"),
-                       ("Number of Nodes Scheduled with Available Pods", "numberAvailable"),
-                       ("Number of Nodes Misscheduled", "numberMisscheduled")):
+    for title, key in (
+        ("Desired Number of Nodes Scheduled", "desiredNumberScheduled"),
+        ("Current Number of Nodes Scheduled", "currentNumberScheduled"),
+        ("Number of Nodes Scheduled with Up-to-date Pods", "updatedNumberScheduled"),
+        ("Number of Nodes Scheduled with Available Pods", "numberAvailable"),
+        ("Number of Nodes Misscheduled", "numberMisscheduled"),
+    ):
         w.write(0, f"{title}: {status.get(key, 0)}\n")
     w.write(0, f"Pods Status:\t{pod_phases(ctx, ds)}\n")
     describe_pod_template(w, spec.get("template"))
@@ -186,5 +199,9 @@ def _claim_templates(w: PrefixWriter, templates: list[dict]) -> None:
         w.write(1, f"Access Modes:\t[{' '.join(spec.get('accessModes') or [])}]\n")
 
 
-CONTROLLER_DESCRIBERS = {"Job": describe_job, "CronJob": describe_cronjob, "DaemonSet": describe_daemonset,
-                         "StatefulSet": describe_statefulset}
+CONTROLLER_DESCRIBERS = {
+    "Job": describe_job,
+    "CronJob": describe_cronjob,
+    "DaemonSet": describe_daemonset,
+    "StatefulSet": describe_statefulset,
+}

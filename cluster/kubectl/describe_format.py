@@ -8,6 +8,7 @@ written with kubectl's words and spacing. Simplified: quantities are printed
 as written in the object rather than re-canonicalised (`0.5` stays `0.5`,
 kubectl would print `500m`), and terminal escape sequences are not escaped.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -81,7 +82,7 @@ def annotations_multiline(w: PrefixWriter, title: str, annotations: dict | None)
         if len(value) + len(key) + 2 > MAX_ANNOTATION_LEN or "\n" in value:
             w.write(0, f"{key}:\n")
             for part in value.split("\n"):
-                cut = part[:MAX_ANNOTATION_LEN - 2] + "..." if len(part) > MAX_ANNOTATION_LEN - 2 else part
+                cut = part[: MAX_ANNOTATION_LEN - 2] + "..." if len(part) > MAX_ANNOTATION_LEN - 2 else part
                 w.write(0, f"\t  {cut}\n")
         else:
             w.write(0, f"{key}: {value}\n")
@@ -121,8 +122,9 @@ def taints_multiline(w: PrefixWriter, title: str, taints: list | None) -> None:
 
 
 # -- containers -------------------------------------------------------------
-def describe_containers(w: PrefixWriter, label: str, containers: list | None, statuses: list | None,
-                        space: str = "") -> None:
+def describe_containers(
+    w: PrefixWriter, label: str, containers: list | None, statuses: list | None, space: str = ""
+) -> None:
     containers = containers or []
     by_name = {s.get("name"): s for s in statuses or []}
     w.write(0, f"{space}{label}:{'' if containers else ' <none>'}\n")
@@ -205,9 +207,11 @@ def _probes(w: PrefixWriter, container: dict) -> None:
 
 
 def describe_probe(probe: dict) -> str:
-    attrs = (f"delay={probe.get('initialDelaySeconds', 0)}s timeout={probe.get('timeoutSeconds', 1)}s "
-             f"period={probe.get('periodSeconds', 10)}s #success={probe.get('successThreshold', 1)} "
-             f"#failure={probe.get('failureThreshold', 3)}")
+    attrs = (
+        f"delay={probe.get('initialDelaySeconds', 0)}s timeout={probe.get('timeoutSeconds', 1)}s "
+        f"period={probe.get('periodSeconds', 10)}s #success={probe.get('successThreshold', 1)} "
+        f"#failure={probe.get('failureThreshold', 3)}"
+    )
     if probe.get("exec"):
         return f"exec {probe['exec'].get('command', [])} {attrs}".replace("'", "").replace(",", "")
     if probe.get("httpGet"):
@@ -237,12 +241,18 @@ def _env(w: PrefixWriter, container: dict) -> None:
             w.write(3, f"{item['name']}:\t ({source['resourceFieldRef'].get('resource', '')})\n")
         elif source.get("secretKeyRef"):
             ref = source["secretKeyRef"]
-            w.write(3, f"{item['name']}:\t<set to the key '{ref.get('key')}' in secret '{ref.get('name')}'>\t"
-                       f"Optional: {go_bool(ref.get('optional'))}\n")
+            w.write(
+                3,
+                f"{item['name']}:\t<set to the key '{ref.get('key')}' in secret '{ref.get('name')}'>\t"
+                f"Optional: {go_bool(ref.get('optional'))}\n",
+            )
         elif source.get("configMapKeyRef"):
             ref = source["configMapKeyRef"]
-            w.write(3, f"{item['name']}:\t<set to the key '{ref.get('key')}' of config map '{ref.get('name')}'>\t"
-                       f"Optional: {go_bool(ref.get('optional'))}\n")
+            w.write(
+                3,
+                f"{item['name']}:\t<set to the key '{ref.get('key')}' of config map '{ref.get('name')}'>\t"
+                f"Optional: {go_bool(ref.get('optional'))}\n",
+            )
 
 
 def _mounts(w: PrefixWriter, container: dict) -> None:
@@ -257,20 +267,30 @@ def _mounts(w: PrefixWriter, container: dict) -> None:
 
 # -- volumes and the pod template ------------------------------------------
 VOLUME_LINES = {
-    "hostPath": lambda v: ("HostPath (bare host directory volume)",
-                           [("Path", v.get("path", "")),
-                            ("HostPathType", v["type"] if v.get("type") is not None else "<none>")]),
-    "emptyDir": lambda v: ("EmptyDir (a temporary directory that shares a pod's lifetime)",
-                           [("Medium", v.get("medium", "")), ("SizeLimit", v.get("sizeLimit") or "<unset>")]),
-    "secret": lambda v: ("Secret (a volume populated by a Secret)",
-                         [("SecretName", v.get("secretName", "")), ("Optional", go_bool(v.get("optional")))]),
-    "configMap": lambda v: ("ConfigMap (a volume populated by a ConfigMap)",
-                            [("Name", v.get("name", "")), ("Optional", go_bool(v.get("optional")))]),
+    "hostPath": lambda v: (
+        "HostPath (bare host directory volume)",
+        [("Path", v.get("path", "")), ("HostPathType", v["type"] if v.get("type") is not None else "<none>")],
+    ),
+    "emptyDir": lambda v: (
+        "EmptyDir (a temporary directory that shares a pod's lifetime)",
+        [("Medium", v.get("medium", "")), ("SizeLimit", v.get("sizeLimit") or "<unset>")],
+    ),
+    "secret": lambda v: (
+        "Secret (a volume populated by a Secret)",
+        [("SecretName", v.get("secretName", "")), ("Optional", go_bool(v.get("optional")))],
+    ),
+    "configMap": lambda v: (
+        "ConfigMap (a volume populated by a ConfigMap)",
+        [("Name", v.get("name", "")), ("Optional", go_bool(v.get("optional")))],
+    ),
     "persistentVolumeClaim": lambda v: (
         "PersistentVolumeClaim (a reference to a PersistentVolumeClaim in the same namespace)",
-        [("ClaimName", v.get("claimName", "")), ("ReadOnly", go_bool(v.get("readOnly")))]),
-    "projected": lambda v: ("Projected (a volume that contains injected data from multiple sources)",
-                            _projected_sources(v)),
+        [("ClaimName", v.get("claimName", "")), ("ReadOnly", go_bool(v.get("readOnly")))],
+    ),
+    "projected": lambda v: (
+        "Projected (a volume that contains injected data from multiple sources)",
+        _projected_sources(v),
+    ),
 }
 
 
@@ -284,13 +304,17 @@ def _projected_sources(volume: dict) -> list[tuple[str, object]]:
     lines: list[tuple[str, object]] = []
     for source in volume.get("sources") or []:
         if source.get("secret") is not None:
-            lines += [("SecretName", source["secret"].get("name", "")),
-                      ("SecretOptionalName", _optional_pointer(source["secret"].get("optional")))]
+            lines += [
+                ("SecretName", source["secret"].get("name", "")),
+                ("SecretOptionalName", _optional_pointer(source["secret"].get("optional"))),
+            ]
         elif source.get("downwardAPI") is not None:
             lines.append(("DownwardAPI", "true"))
         elif source.get("configMap") is not None:
-            lines += [("ConfigMapName", source["configMap"].get("name", "")),
-                      ("ConfigMapOptional", _optional_pointer(source["configMap"].get("optional")))]
+            lines += [
+                ("ConfigMapName", source["configMap"].get("name", "")),
+                ("ConfigMapOptional", _optional_pointer(source["configMap"].get("optional"))),
+            ]
         elif source.get("serviceAccountToken") is not None:
             lines.append(("TokenExpirationSeconds", source["serviceAccountToken"].get("expirationSeconds", 3600)))
     return lines
@@ -350,8 +374,11 @@ def describe_events(w: PrefixWriter, events: list[dict] | None, now: dt.datetime
         else:
             interval = first
         source = (event.get("source") or {}).get("component") or event.get("reportingComponent", "")
-        w.write(1, f"{event.get('type', '')}\t{event.get('reason', '')}\t{interval}\t{source}\t"
-                   f"{str(event.get('message', '')).strip()}\n")
+        w.write(
+            1,
+            f"{event.get('type', '')}\t{event.get('reason', '')}\t{interval}\t{source}\t"
+            f"{str(event.get('message', '')).strip()}\n",
+        )
 
 
 def events_for(api: APIServer, obj: dict) -> list[dict]:

@@ -5,6 +5,7 @@ kube-node-lease, and the non-terminated Pods bound to it with their requests
 and limits as a share of the node's allocatable resources (percentages
 truncated, as kubectl's int64 conversion does).
 """
+
 from __future__ import annotations
 
 from decimal import Decimal
@@ -14,14 +15,26 @@ from cluster.apiserver.errors import StatusError
 from cluster.apiserver.printing import human_duration
 from cluster.kubectl.cli import Context
 from cluster.kubectl.describe_format import (
-    PrefixWriter, annotations_multiline, labels_multiline, rfc1123z, taints_multiline,
+    PrefixWriter,
+    annotations_multiline,
+    labels_multiline,
+    rfc1123z,
+    taints_multiline,
 )
 
 STANDARD = ("cpu", "memory", "ephemeral-storage", "storage", "pods")
-NODE_INFO = (("Machine ID", "machineID"), ("System UUID", "systemUUID"), ("Boot ID", "bootID"),
-             ("Kernel Version", "kernelVersion"), ("OS Image", "osImage"), ("Operating System", "operatingSystem"),
-             ("Architecture", "architecture"), ("Container Runtime Version", "containerRuntimeVersion"),
-             ("Kubelet Version", "kubeletVersion"), ("Kube-Proxy Version", "kubeProxyVersion"))
+NODE_INFO = (
+    ("Machine ID", "machineID"),
+    ("System UUID", "systemUUID"),
+    ("Boot ID", "bootID"),
+    ("Kernel Version", "kernelVersion"),
+    ("OS Image", "osImage"),
+    ("Operating System", "operatingSystem"),
+    ("Architecture", "architecture"),
+    ("Container Runtime Version", "containerRuntimeVersion"),
+    ("Kubelet Version", "kubeletVersion"),
+    ("Kube-Proxy Version", "kubeProxyVersion"),
+)
 
 
 def node_roles(node: dict) -> list[str]:
@@ -85,8 +98,11 @@ def _conditions(w: PrefixWriter, conditions: list[dict]) -> None:
     w.write(0, "Conditions:\n  Type\tStatus\tLastHeartbeatTime\tLastTransitionTime\tReason\tMessage\n")
     w.write(1, "----\t------\t-----------------\t------------------\t------\t-------\n")
     for c in conditions:
-        w.write(1, f"{c.get('type')} \t{c.get('status')} \t{rfc1123z(c.get('lastHeartbeatTime'))} \t"
-                   f"{rfc1123z(c.get('lastTransitionTime'))} \t{c.get('reason', '')} \t{c.get('message', '')}\n")
+        w.write(
+            1,
+            f"{c.get('type')} \t{c.get('status')} \t{rfc1123z(c.get('lastHeartbeatTime'))} \t"
+            f"{rfc1123z(c.get('lastTransitionTime'))} \t{c.get('reason', '')} \t{c.get('message', '')}\n",
+        )
 
 
 # -- requests and limits ----------------------------------------------------
@@ -124,8 +140,8 @@ def format_quantity(name: str, amount: Decimal) -> str:
         if value % (1 << power) == 0:
             return f"{value >> power}{suffix}"
     for suffix, power in (("E", 18), ("P", 15), ("T", 12), ("G", 9), ("M", 6), ("k", 3)):
-        if value % (10 ** power) == 0:
-            return f"{value // 10 ** power}{suffix}"
+        if value % (10**power) == 0:
+            return f"{value // 10**power}{suffix}"
     return str(value)
 
 
@@ -138,9 +154,12 @@ def _share(name: str, amount: Decimal, allocatable: dict) -> str:
 def _resources(ctx: Context, node: dict, w: PrefixWriter) -> None:
     status = node.get("status") or {}
     allocatable = status.get("allocatable") or status.get("capacity") or {}
-    pods = [p for p in ctx.api.list("pods", None)["items"]
-            if (p.get("spec") or {}).get("nodeName") == node["metadata"]["name"]
-            and (p.get("status") or {}).get("phase") not in ("Succeeded", "Failed")]
+    pods = [
+        p
+        for p in ctx.api.list("pods", None)["items"]
+        if (p.get("spec") or {}).get("nodeName") == node["metadata"]["name"]
+        and (p.get("status") or {}).get("phase") not in ("Succeeded", "Failed")
+    ]
     w.write(0, f"Non-terminated Pods:\t({len(pods)} in total)\n")
     w.write(1, "Namespace\tName\t\tCPU Requests\tCPU Limits\tMemory Requests\tMemory Limits\tAge\n")
     w.write(1, "---------\t----\t\t------------\t----------\t---------------\t-------------\t---\n")
@@ -152,21 +171,29 @@ def _resources(ctx: Context, node: dict, w: PrefixWriter) -> None:
             for name, amount in values.items():
                 total[name] = total.get(name, Decimal(0)) + amount
         zero = Decimal(0)
-        w.write(1, f"{pod['metadata'].get('namespace')}\t{pod['metadata']['name']}\t\t"
-                   f"{_share('cpu', requests.get('cpu', zero), allocatable)}\t"
-                   f"{_share('cpu', limits.get('cpu', zero), allocatable)}\t"
-                   f"{_share('memory', requests.get('memory', zero), allocatable)}\t"
-                   f"{_share('memory', limits.get('memory', zero), allocatable)}\t"
-                   f"{human_duration(now, pod['metadata'].get('creationTimestamp'))}\n")
+        w.write(
+            1,
+            f"{pod['metadata'].get('namespace')}\t{pod['metadata']['name']}\t\t"
+            f"{_share('cpu', requests.get('cpu', zero), allocatable)}\t"
+            f"{_share('cpu', limits.get('cpu', zero), allocatable)}\t"
+            f"{_share('memory', requests.get('memory', zero), allocatable)}\t"
+            f"{_share('memory', limits.get('memory', zero), allocatable)}\t"
+            f"{human_duration(now, pod['metadata'].get('creationTimestamp'))}\n",
+        )
     w.write(0, "Allocated resources:\n  (Total limits may be over 100 percent, i.e., overcommitted.)\n")
     w.write(1, "Resource\tRequests\tLimits\n")
     w.write(1, "--------\t--------\t------\n")
     requests, limits = totals
     hugepages = sorted(r for r in allocatable if r.startswith("hugepages-"))
     for name in ("cpu", "memory", "ephemeral-storage", *hugepages):
-        w.write(1, f"{name}\t{_share(name, requests.get(name, Decimal(0)), allocatable)}\t"
-                   f"{_share(name, limits.get(name, Decimal(0)), allocatable)}\n")
-    for name in sorted(r for r in allocatable if r not in STANDARD and not r.startswith("hugepages-")
-                       and "/" in r):
-        w.write(1, f"{name}\t{format_quantity(name, requests.get(name, Decimal(0)))}\t"
-                   f"{format_quantity(name, limits.get(name, Decimal(0)))}\n")
+        w.write(
+            1,
+            f"{name}\t{_share(name, requests.get(name, Decimal(0)), allocatable)}\t"
+            f"{_share(name, limits.get(name, Decimal(0)), allocatable)}\n",
+        )
+    for name in sorted(r for r in allocatable if r not in STANDARD and not r.startswith("hugepages-") and "/" in r):
+        w.write(
+            1,
+            f"{name}\t{format_quantity(name, requests.get(name, Decimal(0)))}\t"
+            f"{format_quantity(name, limits.get(name, Decimal(0)))}\n",
+        )

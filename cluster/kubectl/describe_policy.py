@@ -1,4 +1,5 @@
 """kubectl's describer for policy/v1 PodDisruptionBudgets (pkg/describe: describePodDisruptionBudgetV1)."""
+
 from __future__ import annotations
 
 from cluster.apiserver.selectors import format_label_selector

@@ -3,6 +3,7 @@
 Simplified: a LimitRange item's resources are listed in name order (kubectl
 walks a Go map, so its order varies from run to run).
 """
+
 from __future__ import annotations
 
 from cluster.kubectl.cli import Context

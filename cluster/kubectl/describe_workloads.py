@@ -5,14 +5,23 @@ as its upstream counterpart in kubectl v1.32, including the related objects
 kubectl looks up: a Deployment's ReplicaSets, a ReplicaSet's Pods, a
 Service's EndpointSlices, a Node's Lease and the Pods running on it.
 """
+
 from __future__ import annotations
 
 from cluster import quantity
 from cluster.apiserver.printing import human_duration, selector_string
 from cluster.kubectl.cli import Context
 from cluster.kubectl.describe_format import (
-    PrefixWriter, annotations_multiline, describe_containers, describe_events, describe_pod_template,
-    describe_volumes, events_for, labels_multiline, rfc1123z, tolerations_multiline,
+    PrefixWriter,
+    annotations_multiline,
+    describe_containers,
+    describe_events,
+    describe_pod_template,
+    describe_volumes,
+    events_for,
+    labels_multiline,
+    rfc1123z,
+    tolerations_multiline,
 )
 
 
@@ -90,8 +99,10 @@ def _readiness_gates(w: PrefixWriter, spec: dict, status: dict) -> None:
         return
     w.write(0, "Readiness Gates:\n  Type\tStatus\n")
     for gate in gates:
-        value = next((c.get("status") for c in status.get("conditions") or []
-                      if c.get("type") == gate.get("conditionType")), "<none>")
+        value = next(
+            (c.get("status") for c in status.get("conditions") or [] if c.get("type") == gate.get("conditionType")),
+            "<none>",
+        )
         w.write(1, f"{gate.get('conditionType')} \t{value} \n")
 
 
@@ -133,8 +144,11 @@ def _compute_resources(values: dict | None) -> dict:
 def owned(ctx: Context, resource: str, owner: dict) -> list[dict]:
     uid = owner["metadata"].get("uid")
     listed = ctx.api.list(resource, owner["metadata"].get("namespace"))["items"]
-    return [o for o in listed if any(r.get("controller") and r.get("uid") == uid
-                                     for r in o["metadata"].get("ownerReferences") or [])]
+    return [
+        o
+        for o in listed
+        if any(r.get("controller") and r.get("uid") == uid for r in o["metadata"].get("ownerReferences") or [])
+    ]
 
 
 def _same_template(rs: dict, deployment: dict) -> bool:
@@ -153,16 +167,22 @@ def describe_deployment(ctx: Context, d: dict, w: PrefixWriter, show_events: boo
     labels_multiline(w, "Labels", meta.get("labels"))
     annotations_multiline(w, "Annotations", meta.get("annotations"))
     w.write(0, f"Selector:\t{selector_string(spec.get('selector'))}\n")
-    w.write(0, f"Replicas:\t{spec.get('replicas', 1)} desired | {status.get('updatedReplicas', 0)} updated | "
-               f"{status.get('replicas', 0)} total | {status.get('availableReplicas', 0)} available | "
-               f"{status.get('unavailableReplicas', 0)} unavailable\n")
+    w.write(
+        0,
+        f"Replicas:\t{spec.get('replicas', 1)} desired | {status.get('updatedReplicas', 0)} updated | "
+        f"{status.get('replicas', 0)} total | {status.get('availableReplicas', 0)} available | "
+        f"{status.get('unavailableReplicas', 0)} unavailable\n",
+    )
     strategy = spec.get("strategy") or {}
     w.write(0, f"StrategyType:\t{strategy.get('type', '')}\n")
     w.write(0, f"MinReadySeconds:\t{spec.get('minReadySeconds', 0)}\n")
     if strategy.get("rollingUpdate") is not None:
         ru = strategy["rollingUpdate"]
-        w.write(0, f"RollingUpdateStrategy:\t{ru.get('maxUnavailable', 0)} max unavailable, "
-                   f"{ru.get('maxSurge', 0)} max surge\n")
+        w.write(
+            0,
+            f"RollingUpdateStrategy:\t{ru.get('maxUnavailable', 0)} max unavailable, "
+            f"{ru.get('maxSurge', 0)} max surge\n",
+        )
     describe_pod_template(w, spec.get("template"))
     _workload_conditions(w, status)
     rss = owned(ctx, "replicasets", d)
@@ -183,8 +203,11 @@ def _workload_conditions(w: PrefixWriter, status: dict) -> None:
 
 
 def _replica_sets(rss: list[dict]) -> str:
-    text = ", ".join(f"{rs['metadata']['name']} ({(rs.get('status') or {}).get('replicas', 0)}/"
-                     f"{rs['spec'].get('replicas', 1)} replicas created)" for rs in rss)
+    text = ", ".join(
+        f"{rs['metadata']['name']} ({(rs.get('status') or {}).get('replicas', 0)}/"
+        f"{rs['spec'].get('replicas', 1)} replicas created)"
+        for rs in rss
+    )
     return text or "<none>"
 
 
@@ -199,8 +222,11 @@ def describe_replicaset(ctx: Context, rs: dict, w: PrefixWriter, show_events: bo
         w.write(0, f"Controlled By:\t{controlled_by(rs)}\n")
     w.write(0, f"Replicas:\t{status.get('replicas', 0)} current / {spec.get('replicas', 1)} desired\n")
     phases = [(p.get("status") or {}).get("phase") for p in owned(ctx, "pods", rs)]
-    w.write(0, f"Pods Status:\t{phases.count('Running')} Running / {phases.count('Pending')} Waiting / "
-               f"{phases.count('Succeeded')} Succeeded / {phases.count('Failed')} Failed\n")
+    w.write(
+        0,
+        f"Pods Status:\t{phases.count('Running')} Running / {phases.count('Pending')} Waiting / "
+        f"{phases.count('Succeeded')} Succeeded / {phases.count('Failed')} Failed\n",
+    )
     describe_pod_template(w, spec.get("template"))
     _workload_conditions(w, status)
     _events(ctx, rs, w, show_events)
@@ -209,8 +235,11 @@ def describe_replicaset(ctx: Context, rs: dict, w: PrefixWriter, show_events: bo
 # -- Service ----------------------------------------------------------------
 def describe_service(ctx: Context, svc: dict, w: PrefixWriter, show_events: bool) -> None:
     meta, spec, status = svc["metadata"], svc.get("spec") or {}, svc.get("status") or {}
-    slices = ctx.api.list("endpointslices.discovery.k8s.io", meta.get("namespace"),
-                          label_selector=f"kubernetes.io/service-name={meta['name']}")["items"]
+    slices = ctx.api.list(
+        "endpointslices.discovery.k8s.io",
+        meta.get("namespace"),
+        label_selector=f"kubernetes.io/service-name={meta['name']}",
+    )["items"]
     w.write(0, f"Name:\t{meta['name']}\n")
     w.write(0, f"Namespace:\t{meta.get('namespace', '')}\n")
     labels_multiline(w, "Labels", meta.get("labels"))
@@ -241,9 +270,11 @@ def describe_service(ctx: Context, svc: dict, w: PrefixWriter, show_events: bool
             w.write(0, f"NodePort:\t{name}\t{port['nodePort']}/{protocol}\n")
         w.write(0, f"Endpoints:\t{format_endpoint_slices(slices, port.get('name', ''))}\n")
     w.write(0, f"Session Affinity:\t{spec.get('sessionAffinity', '')}\n")
-    for key, title in (("externalTrafficPolicy", "External Traffic Policy"),
-                       ("internalTrafficPolicy", "Internal Traffic Policy"),
-                       ("healthCheckNodePort", "HealthCheck NodePort")):
+    for key, title in (
+        ("externalTrafficPolicy", "External Traffic Policy"),
+        ("internalTrafficPolicy", "Internal Traffic Policy"),
+        ("healthCheckNodePort", "HealthCheck NodePort"),
+    ):
         if spec.get(key):
             w.write(0, f"{title}:\t{spec[key]}\n")
     if spec.get("loadBalancerSourceRanges"):
@@ -258,8 +289,9 @@ def format_endpoint_slices(slices: list[dict], port_name: str) -> str:
     shown: list[str] = []
     count = 0
     for eps in slices:
-        ports = [p for p in eps.get("ports") or [] if (p.get("name") or "") == port_name] \
-            if eps.get("ports") else [None]
+        ports = (
+            [p for p in eps.get("ports") or [] if (p.get("name") or "") == port_name] if eps.get("ports") else [None]
+        )
         for port in ports:
             for endpoint in eps.get("endpoints") or []:
                 if (endpoint.get("conditions") or {}).get("ready") is False:
@@ -279,11 +311,19 @@ def describe_node(ctx: Context, node: dict, w: PrefixWriter, show_events: bool) 
     describe_node_body(ctx, node, w)
     if show_events:
         name = node["metadata"]["name"]
-        events = [e for e in ctx.api.list("events", None)["items"]
-                  if (e.get("involvedObject") or {}).get("name") == name
-                  and (e.get("involvedObject") or {}).get("kind") in ("Node", None)]
+        events = [
+            e
+            for e in ctx.api.list("events", None)["items"]
+            if (e.get("involvedObject") or {}).get("name") == name
+            and (e.get("involvedObject") or {}).get("kind") in ("Node", None)
+        ]
         describe_events(w, events, ctx.api.now())
 
 
-WORKLOAD_DESCRIBERS = {"Pod": describe_pod, "Deployment": describe_deployment, "ReplicaSet": describe_replicaset,
-                       "Service": describe_service, "Node": describe_node}
+WORKLOAD_DESCRIBERS = {
+    "Pod": describe_pod,
+    "Deployment": describe_deployment,
+    "ReplicaSet": describe_replicaset,
+    "Service": describe_service,
+    "Node": describe_node,
+}

@@ -23,6 +23,7 @@ and --timeout are then virtual seconds.
 Simplified: without --timeout kubectl waits forever; here at most MAX_WAIT virtual seconds when it
 drives the cluster itself, MAX_WALL_WAIT seconds of wall-clock time otherwise (or until the page's Stop).
 """
+
 from __future__ import annotations
 
 import time
@@ -51,12 +52,21 @@ POLL_INTERVAL = 1.0  # waitForDelete's interval
 MAX_WAIT = 600.0
 MAX_WALL_WAIT = 120.0
 
-FLAGS = fl.flags("selector", "dry-run", extra=(
-    Flag("force", "bool", False), Flag("ignore-daemonsets", "bool", False),
-    Flag("delete-emptydir-data", "bool", False), Flag("grace-period", "int", -1), Flag("timeout", "string", "0s"),
-    Flag("pod-selector", "string", ""), Flag("disable-eviction", "bool", False),
-    Flag("skip-wait-for-delete-timeout", "int", 0), Flag("chunk-size", "int", 500),
-))
+FLAGS = fl.flags(
+    "selector",
+    "dry-run",
+    extra=(
+        Flag("force", "bool", False),
+        Flag("ignore-daemonsets", "bool", False),
+        Flag("delete-emptydir-data", "bool", False),
+        Flag("grace-period", "int", -1),
+        Flag("timeout", "string", "0s"),
+        Flag("pod-selector", "string", ""),
+        Flag("disable-eviction", "bool", False),
+        Flag("skip-wait-for-delete-timeout", "int", 0),
+        Flag("chunk-size", "int", 500),
+    ),
+)
 
 
 @dataclass
@@ -82,6 +92,7 @@ class Waiter:
 
     def __init__(self, ctx: Context) -> None:
         from cluster.reconciler import lease
+
         self.ctx = ctx
         self.holder = lease.new_holder_id("kubectl-drain")
         self.driver = None
@@ -89,6 +100,7 @@ class Waiter:
         self.started = time.monotonic()
         if lease.try_acquire(ctx.api.cluster.pk, self.holder):
             from cluster.reconciler.driver import ClusterDriver
+
             self.driver = ClusterDriver(ctx.api.cluster)
 
     def seconds(self) -> float:
@@ -105,6 +117,7 @@ class Waiter:
     def close(self) -> None:
         if self.driver is not None:
             from cluster.reconciler import lease
+
             lease.release(self.ctx.api.cluster.pk, self.holder)
 
 
@@ -121,8 +134,10 @@ def drain(ctx: Context, args: list[str]) -> int:
         ctx.stderr.write("error: USAGE: drain NODE [flags]\nSee 'kubectl drain -h' for help and examples\n")
         return 1
     if parsed.positional and selector:
-        ctx.stderr.write("error: error: cannot specify both a node name and a --selector option\n"
-                         "See 'kubectl drain -h' for help and examples\n")
+        ctx.stderr.write(
+            "error: error: cannot specify both a node name and a --selector option\n"
+            "See 'kubectl drain -h' for help and examples\n"
+        )
         return 1
     dry_run = parsed.text("dry-run") or "none"
     if dry_run not in ("none", "client", "server"):
@@ -131,6 +146,7 @@ def drain(ctx: Context, args: list[str]) -> int:
     pod_selector = parsed.text("pod-selector")
     if pod_selector:
         from cluster.apiserver.selectors import parse_label_selector
+
         try:
             parse_label_selector(pod_selector)
         except StatusError:
@@ -138,8 +154,11 @@ def drain(ctx: Context, args: list[str]) -> int:
             return 1
     rt = lookup("nodes")
     try:
-        nodes = [t.name for t in selected_targets(ctx, [rt], selector)] if selector else \
-            [ctx.api.get(rt, "", name)["metadata"]["name"] for name in parsed.positional]
+        nodes = (
+            [t.name for t in selected_targets(ctx, [rt], selector)]
+            if selector
+            else [ctx.api.get(rt, "", name)["metadata"]["name"] for name in parsed.positional]
+        )
     except StatusError as err:
         ctx.stderr.write(f"Error from server ({err.reason}): {err.message}\n")
         return 1
@@ -149,8 +168,9 @@ def drain(ctx: Context, args: list[str]) -> int:
     suffix = dry_run_suffix(dry_run)
     for name in nodes:  # RunCordonOrUncordon(true)
         try:
-            _, changed = change(ctx, rt, "", name, lambda n: n.setdefault("spec", {}).update(unschedulable=True),
-                                dry_run=dry_run)
+            _, changed = change(
+                ctx, rt, "", name, lambda n: n.setdefault("spec", {}).update(unschedulable=True), dry_run=dry_run
+            )
         except StatusError as err:
             ctx.stderr.write(f'error: unable to cordon node "{name}": {err.message}\n')
             continue
@@ -219,6 +239,7 @@ class Drainer:
         if self.skip_wait <= 0 or not stamp:
             return False
         from cluster.clock import parse_rfc3339
+
         return (self.ctx.api.now() - parse_rfc3339(stamp)).total_seconds() > self.skip_wait
 
     def daemonset(self, pod: dict) -> Verdict:
@@ -236,8 +257,9 @@ class Drainer:
         return Verdict(False, "Warning", DAEMONSET_WARNING)
 
     def mirror(self, pod: dict) -> Verdict:
-        return Verdict(False, "Skip") if MIRROR_ANNOTATION in (pod["metadata"].get("annotations") or {}) \
-            else Verdict(True)
+        return (
+            Verdict(False, "Skip") if MIRROR_ANNOTATION in (pod["metadata"].get("annotations") or {}) else Verdict(True)
+        )
 
     def local_storage(self, pod: dict) -> Verdict:
         if not any("emptyDir" in v for v in (pod.get("spec") or {}).get("volumes") or []) or _terminal(pod):
@@ -310,8 +332,10 @@ class Drainer:
                 else:
                     self.ctx.stdout.write(f"evicting pod {_ns_name(pod)}\n")
                 if now >= deadline:
-                    errors.append(f'error when evicting pods/"{pod["metadata"]["name"]}" -n '
-                                  f'"{pod["metadata"]["namespace"]}": global timeout reached: {shown_timeout}')
+                    errors.append(
+                        f'error when evicting pods/"{pod["metadata"]["name"]}" -n '
+                        f'"{pod["metadata"]["namespace"]}": global timeout reached: {shown_timeout}'
+                    )
                     del pending[uid]
                     continue
                 outcome = self.evict_one(pod)
@@ -327,16 +351,29 @@ class Drainer:
             if not pending and not waiting:
                 break
             if waiter.seconds() >= deadline and waiting:
-                errors += [f'error when waiting for pod "{p["metadata"]["name"]}" in namespace '
-                           f'"{p["metadata"]["namespace"]}" to terminate: context deadline exceeded'
-                           for p in waiting.values()]
+                errors += [
+                    f'error when waiting for pod "{p["metadata"]["name"]}" in namespace '
+                    f'"{p["metadata"]["namespace"]}" to terminate: context deadline exceeded'
+                    for p in waiting.values()
+                ]
                 break
             if self.ctx.stop.is_set():
-                errors += [f'error when evicting pods/"{p["metadata"]["name"]}" -n "{p["metadata"]["namespace"]}": '
-                           f"context canceled" for p in pending.values()]
+                errors += [
+                    f'error when evicting pods/"{p["metadata"]["name"]}" -n "{p["metadata"]["namespace"]}": '
+                    f"context canceled"
+                    for p in pending.values()
+                ]
                 break
-            waiter.sleep(min([POLL_INTERVAL] + [max(0.0, t - waiter.seconds()) for u, t in retry_at.items()
-                                                 if u in pending and t > waiter.seconds()]))
+            waiter.sleep(
+                min(
+                    [POLL_INTERVAL]
+                    + [
+                        max(0.0, t - waiter.seconds())
+                        for u, t in retry_at.items()
+                        if u in pending and t > waiter.seconds()
+                    ]
+                )
+            )
         if errors:
             raise DrainError(errors)
 
@@ -348,16 +385,22 @@ class Drainer:
             options["gracePeriodSeconds"] = self.grace
         if self.dry_run == "server":
             options["dryRun"] = ["All"]
-        body = {"apiVersion": "policy/v1", "kind": "Eviction",
-                "metadata": {"name": meta["name"], "namespace": meta["namespace"]}, "deleteOptions": options}
+        body = {
+            "apiVersion": "policy/v1",
+            "kind": "Eviction",
+            "metadata": {"name": meta["name"], "namespace": meta["namespace"]},
+            "deleteOptions": options,
+        }
         try:
             evict(self.ctx.api, meta["namespace"], meta["name"], body, dry_run=self.dry_run == "server")
         except StatusError as err:
             if err.code == 404:
                 return "gone"
             if err.code == 429:
-                self.ctx.stderr.write(f'error when evicting pods/"{meta["name"]}" -n "{meta["namespace"]}" (will '
-                                      f"retry after 5s): {err.message}\n")
+                self.ctx.stderr.write(
+                    f'error when evicting pods/"{meta["name"]}" -n "{meta["namespace"]}" (will '
+                    f"retry after 5s): {err.message}\n"
+                )
                 return "retry"
             return f'error when evicting pods/"{meta["name"]}" -n "{meta["namespace"]}": {err.message}'
         return "evicted"
@@ -376,8 +419,9 @@ class Drainer:
                 self.ctx.stdout.write(f"pod/{meta['name']} {verb_}\n")
                 del waiting[uid]
             elif self.should_skip(current):
-                self.ctx.stdout.write(f'pod "{meta["name"]}" has DeletionTimestamp older than {self.skip_wait} '
-                                      f"seconds, skipping\n")
+                self.ctx.stdout.write(
+                    f'pod "{meta["name"]}" has DeletionTimestamp older than {self.skip_wait} seconds, skipping\n'
+                )
                 del waiting[uid]
 
     def delete_pods(self, pods: list[dict]) -> None:
@@ -388,9 +432,13 @@ class Drainer:
         for pod in pods:
             meta = pod["metadata"]
             try:
-                self.ctx.api.delete("pods", meta["namespace"], meta["name"],
-                                    grace_period_seconds=self.grace if self.grace >= 0 else None,
-                                    dry_run=self.dry_run == "server")
+                self.ctx.api.delete(
+                    "pods",
+                    meta["namespace"],
+                    meta["name"],
+                    grace_period_seconds=self.grace if self.grace >= 0 else None,
+                    dry_run=self.dry_run == "server",
+                )
             except StatusError as err:
                 if err.code != 404:
                     raise DrainError([err.message]) from None

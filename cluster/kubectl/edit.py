@@ -6,6 +6,7 @@ send the difference as a strategic merge patch; an empty file cancels.
 Without a terminal and KUBE_EDITOR — the browser terminal has neither — it says so and points at
 `kubectl patch` and `kubectl apply`, which do the same job there.
 """
+
 from __future__ import annotations
 
 import os
@@ -24,13 +25,19 @@ from cluster.kubectl.output import to_yaml
 from cluster.kubectl.targets import RESOURCE_HINT, Target, for_each, kind_name, named_targets
 from cluster.kubectl.threeway import two_way_patch
 
-HEADER = ("# Please edit the object below. Lines beginning with a '#' will be ignored,\n"
-          "# and an empty file will abort the edit. If an error occurs while saving this file will be\n"
-          "# reopened with the relevant failures.\n#\n")
-NO_EDITOR = ("kubectl edit needs an editor, and this terminal has none: change the object with `kubectl patch` "
-             "or `kubectl apply -f -` instead")
-NO_TERMINAL = ("kubectl edit needs an editor on a terminal: set KUBE_EDITOR, or change the object with "
-               "`kubectl patch` or `kubectl apply -f` instead")
+HEADER = (
+    "# Please edit the object below. Lines beginning with a '#' will be ignored,\n"
+    "# and an empty file will abort the edit. If an error occurs while saving this file will be\n"
+    "# reopened with the relevant failures.\n#\n"
+)
+NO_EDITOR = (
+    "kubectl edit needs an editor, and this terminal has none: change the object with `kubectl patch` "
+    "or `kubectl apply -f -` instead"
+)
+NO_TERMINAL = (
+    "kubectl edit needs an editor on a terminal: set KUBE_EDITOR, or change the object with "
+    "`kubectl patch` or `kubectl apply -f` instead"
+)
 
 
 @verb("edit")

@@ -17,6 +17,7 @@ exit code N`. `-i` feeds the command what kubectl reads on its stdin.
 Simplified: the command takes no virtual time (`sleep 5` returns at once), and signals
 (`kill 1`) are not delivered to the container's process.
 """
+
 from __future__ import annotations
 
 import copy
@@ -31,9 +32,11 @@ from cluster.container.net import Net
 from cluster.kubectl.cli import Context, verb
 from cluster.registry import image_config
 
-INTERNAL = ("error: Internal error occurred: error executing command in container: failed to exec in container: "
-            "failed to start exec \"{id}\": OCI runtime exec failed: exec failed: unable to start container process: "
-            "exec: \"{name}\": executable file not found in $PATH: unknown\n")
+INTERNAL = (
+    "error: Internal error occurred: error executing command in container: failed to exec in container: "
+    'failed to start exec "{id}": OCI runtime exec failed: exec failed: unable to start container process: '
+    'exec: "{name}": executable file not found in $PATH: unknown\n'
+)
 
 
 class ExecError(Exception):
@@ -46,11 +49,13 @@ def exec_(ctx: Context, args: list[str]) -> int:
         ctx.stderr.write("error: you must specify at least one command for the container\n")
         return 1
     split = args.index("--")
-    flags, command = args[:split], args[split + 1:]
+    flags, command = args[:split], args[split + 1 :]
     positional, container, interactive = _parse_flags(flags)
     if len(positional) != 1 or not command:
-        ctx.stderr.write("error: expected 'exec POD_NAME COMMAND [ARG1] [ARG2] ... [ARGN]'.\n"
-                         "POD_NAME and COMMAND are required arguments for the exec command\n")
+        ctx.stderr.write(
+            "error: expected 'exec POD_NAME COMMAND [ARG1] [ARG2] ... [ARGN]'.\n"
+            "POD_NAME and COMMAND are required arguments for the exec command\n"
+        )
         return 1
     pod = _pod(ctx, positional[0])
     problem = _cannot_exec(pod, container)
@@ -94,6 +99,7 @@ def _pod(ctx: Context, target: str) -> dict:
         return ctx.api.get("pods", ctx.namespace, name)
     from cluster.kubectl.logs import _by_logging
     from cluster.kubectl.targets import resource_type
+
     rt = resource_type(kind)
     obj = ctx.api.get(rt, ctx.namespace, name)
     labels = (obj.get("spec") or {}).get("selector") or {}
@@ -102,6 +108,7 @@ def _pod(ctx: Context, target: str) -> dict:
     found = ctx.api.list("pods", ctx.namespace, label_selector=selector)["items"] if selector else []
     if not found:
         from cluster.apiserver.errors import StatusError
+
         raise StatusError(404, "NotFound", f"no pods found for {rt.kind.lower()} {name}")
     return sorted(found, key=_by_logging)[0]
 
@@ -125,8 +132,10 @@ def _cannot_exec(pod: dict, container: str) -> str:
         return f"error: cannot exec into a container in a completed pod; current phase is {phase}\n"
     if phase != "Running":
         return f'error: unable to upgrade connection: container not found ("{container or names[0]}")\n'
-    status = next((s for s in (pod.get("status") or {}).get("containerStatuses") or []
-                   if s["name"] == (container or names[0])), None)
+    status = next(
+        (s for s in (pod.get("status") or {}).get("containerStatuses") or [] if s["name"] == (container or names[0])),
+        None,
+    )
     if status is not None and "running" not in (status.get("state") or {}):
         return f'error: unable to upgrade connection: container not found ("{container or names[0]}")\n'
     return ""
@@ -145,8 +154,9 @@ class ExecTarget:
     persist: Callable[[], None]
 
 
-def run_in_container(api: APIServer, pod: dict, container: str, command: list[str],
-                     stdin: str | None = None) -> tuple[int, str, str]:
+def run_in_container(
+    api: APIServer, pod: dict, container: str, command: list[str], stdin: str | None = None
+) -> tuple[int, str, str]:
     """(exit code, stdout, stderr) of `command` run in the container now."""
     target = prepare_exec(api, pod, container, command)
     code, out, err = shell.run_instant(target.host, command, target.env, target.now, stdin or "", cwd=target.cwd)
@@ -161,10 +171,17 @@ def prepare_exec(api: APIServer, pod: dict, container: str, command: list[str]) 
     now = api.now().timestamp()
     names = Names(pod["metadata"]["uid"], container, int((record or {}).get("attempt", 0)))
     host = view.host if view is not None else make_host(api, pod, spec, names, None)
-    host = dataclasses.replace(host, exec_mode=True, out=[], budget=[shell.BUDGET], stdin_open=False,
-                               fs=_journaled(host.fs),
-                               net=Net(api, host.namespace, f"{host.namespace}/{pod['metadata']['name']}",
-                                       host.pod_ip, steps=True, record=True))
+    host = dataclasses.replace(
+        host,
+        exec_mode=True,
+        out=[],
+        budget=[shell.BUDGET],
+        stdin_open=False,
+        fs=_journaled(host.fs),
+        net=Net(
+            api, host.namespace, f"{host.namespace}/{pod['metadata']['name']}", host.pod_ip, steps=True, record=True
+        ),
+    )
     runner = shell.Shell(shell.new_state(command, {}, now), host)
     if commands.missing_executable(runner, command[0]):
         raise ExecError(INTERNAL.format(id=_exec_id(record, command), name=command[0]))
@@ -179,8 +196,11 @@ def _container_now(api: APIServer, pod: dict, container: str) -> tuple[dict | No
     node = (pod.get("spec") or {}).get("nodeName", "")
     data = pods.node_data(api.cluster, node) if node else {}
     uid = pod["metadata"]["uid"]
-    records = {c["name"]: data["containers"][f"{uid}/{c['name']}"] for c in pod["spec"]["containers"]
-               if f"{uid}/{c['name']}" in (data.get("containers") or {})}
+    records = {
+        c["name"]: data["containers"][f"{uid}/{c['name']}"]
+        for c in pod["spec"]["containers"]
+        if f"{uid}/{c['name']}" in (data.get("containers") or {})
+    }
     record = records.get(container)
     if record is None or record.get("state") != "running":
         return record, None
@@ -195,6 +215,7 @@ def _container_now(api: APIServer, pod: dict, container: str) -> tuple[dict | No
 def _journaled(fs: ContainerFS) -> ContainerFS:
     """The container's files as of now, with every change the command makes written down."""
     from cluster.container.shell import _scratch
+
     view = _scratch(fs)
     view.journal = []
     return view
@@ -208,8 +229,9 @@ def _persist(api: APIServer, pod: dict, spec: dict, names: Names, journal: list)
     real.save()
 
 
-def _environment(api: APIServer, pod: dict, spec: dict, record: dict | None, view: pods.Running | None
-                 ) -> dict[str, str]:
+def _environment(
+    api: APIServer, pod: dict, spec: dict, record: dict | None, view: pods.Running | None
+) -> dict[str, str]:
     if view is not None and view.state.get("vars"):
         return dict(view.state["vars"])
     image = image_config(spec["image"])
@@ -218,4 +240,5 @@ def _environment(api: APIServer, pod: dict, spec: dict, record: dict | None, vie
 
 def _exec_id(record: dict | None, command: list[str]) -> str:
     import hashlib
+
     return hashlib.sha256(f"{(record or {}).get('id', '')}:{' '.join(command)}".encode()).hexdigest()

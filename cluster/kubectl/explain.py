@@ -9,6 +9,7 @@ the Kubernetes v1.32 definitions kubernetes-validate ships, which are the
 ones kube-apiserver v1.32 publishes. Simplified: no enum lines (the bundled
 definitions carry enums only for apiVersion and kind).
 """
+
 from __future__ import annotations
 
 from cluster.apiserver.resources import ResourceType
@@ -23,11 +24,14 @@ from cluster.kubectl.threeway import schema_for
 @verb("explain")
 def explain(ctx: Context, args: list[str]) -> int:
     try:
-        parsed = fl.parse(args, fl.flags("output", extra=(Flag("recursive", "bool", False),
-                                                          Flag("api-version", "string", ""))))
+        parsed = fl.parse(
+            args, fl.flags("output", extra=(Flag("recursive", "bool", False), Flag("api-version", "string", "")))
+        )
         if not parsed.positional:
-            raise UsageError("You must specify the type of resource to explain. Use \"kubectl api-resources\" "
-                             "for a complete list of supported resources.")
+            raise UsageError(
+                'You must specify the type of resource to explain. Use "kubectl api-resources" '
+                "for a complete list of supported resources."
+            )
         resource, *path = parsed.positional[0].split(".")
         try:
             rt = resource_type(resource)

@@ -5,6 +5,7 @@ the object's (a workload's matchLabels, a Pod's labels), the labels are the
 object's own labels, the ports come from `--port` or else from the container
 ports, and `targetPort` defaults to the port. Prints `service/web exposed`.
 """
+
 from __future__ import annotations
 
 from cluster.kubectl import flags as fl
@@ -14,10 +15,18 @@ from cluster.kubectl.flags import Flag, Parsed, UsageError
 from cluster.kubectl.targets import RESOURCE_HINT, Target, for_each, named_targets
 
 EXPOSABLE = ("Pod", "Service", "Deployment", "ReplicaSet")
-EXPOSE_FLAGS = (Flag("port", "string", ""), Flag("target-port", "string", ""), Flag("type", "string", ""),
-                Flag("name", "string", ""), Flag("protocol", "string", ""), Flag("labels", "string", "", "l"),
-                Flag("selector", "string", ""), Flag("cluster-ip", "string", ""), Flag("external-ip", "string", ""),
-                Flag("session-affinity", "string", ""))
+EXPOSE_FLAGS = (
+    Flag("port", "string", ""),
+    Flag("target-port", "string", ""),
+    Flag("type", "string", ""),
+    Flag("name", "string", ""),
+    Flag("protocol", "string", ""),
+    Flag("labels", "string", "", "l"),
+    Flag("selector", "string", ""),
+    Flag("cluster-ip", "string", ""),
+    Flag("external-ip", "string", ""),
+    Flag("session-affinity", "string", ""),
+)
 
 
 @verb("expose")
@@ -67,8 +76,9 @@ def build_service(source: dict, parsed: Parsed) -> dict:
         target = parsed.text("target-port")
         port["targetPort"] = (int(target) if target.isdigit() else target) if target else int(text)
         ports.append(port)
-    labels = _parse_labels(parsed.text("labels")) if parsed.text("labels") \
-        else dict(source["metadata"].get("labels") or {})
+    labels = (
+        _parse_labels(parsed.text("labels")) if parsed.text("labels") else dict(source["metadata"].get("labels") or {})
+    )
     spec: dict = {"ports": ports, "selector": selector}
     if parsed.text("type"):
         spec["type"] = parsed.text("type")
@@ -81,8 +91,7 @@ def build_service(source: dict, parsed: Parsed) -> dict:
     metadata: dict = {"name": parsed.text("name") or source["metadata"]["name"][:63], "creationTimestamp": None}
     if labels:
         metadata["labels"] = labels
-    return {"kind": "Service", "apiVersion": "v1", "metadata": metadata, "spec": spec,
-            "status": {"loadBalancer": {}}}
+    return {"kind": "Service", "apiVersion": "v1", "metadata": metadata, "spec": spec, "status": {"loadBalancer": {}}}
 
 
 def _selector(source: dict) -> dict:
@@ -94,12 +103,15 @@ def _selector(source: dict) -> dict:
     else:
         label_selector = source["spec"].get("selector") or {}
         if label_selector.get("matchExpressions"):
-            raise UsageError("couldn't retrieve selectors via --selector flag or introspection: couldn't convert "
-                             "expressions to map-based selector format")
+            raise UsageError(
+                "couldn't retrieve selectors via --selector flag or introspection: couldn't convert "
+                "expressions to map-based selector format"
+            )
         selector = dict(label_selector.get("matchLabels") or {})
     if not selector:
-        raise UsageError("couldn't retrieve selectors via --selector flag or introspection: the "
-                         f"{kind.lower()} has no labels")
+        raise UsageError(
+            f"couldn't retrieve selectors via --selector flag or introspection: the {kind.lower()} has no labels"
+        )
     return selector
 
 
@@ -116,8 +128,11 @@ def _ports(source: dict) -> list[str]:
 def _protocols(source: dict) -> dict[str, str]:
     if source["kind"] == "Service":
         return {str(p["port"]): p.get("protocol", "TCP") for p in source["spec"].get("ports") or []}
-    return {str(p["containerPort"]): p.get("protocol", "TCP")
-            for c in _pod_spec(source).get("containers") or [] for p in c.get("ports") or []}
+    return {
+        str(p["containerPort"]): p.get("protocol", "TCP")
+        for c in _pod_spec(source).get("containers") or []
+        for p in c.get("ports") or []
+    }
 
 
 def _parse_labels(text: str) -> dict[str, str]:

@@ -8,23 +8,33 @@ Node and pod faults are annotations written through the API server
 (cluster/faults.py), so `kubectl annotate` does the same; image faults change
 the simulated registry.
 """
+
 from __future__ import annotations
 
 from cluster.faults import FaultError, set_image_fault, set_node_fault, set_pod_fault
 from cluster.kubectl.cli import Context, verb
 
-USAGE = ("Usage:\n"
-         "  kubectl fault node NAME down|up|partition|heal|fill-memory\n"
-         "  kubectl fault pod NAME crash [--exit-code N] | fail-probes readiness|liveness | heal\n"
-         "  kubectl fault image NAME missing|present\n")
+USAGE = (
+    "Usage:\n"
+    "  kubectl fault node NAME down|up|partition|heal|fill-memory\n"
+    "  kubectl fault pod NAME crash [--exit-code N] | fail-probes readiness|liveness | heal\n"
+    "  kubectl fault image NAME missing|present\n"
+)
 
 
 @verb("fault")
 def fault(ctx: Context, args: list[str]) -> int:
     exit_code, rest = _take_exit_code(args)
     if exit_code is None or len(rest) < 3:
-        ctx.stderr.write("error: " + ("--exit-code must be a number\n" if exit_code is None else
-                                      "kubectl fault needs a kind, a name and an action\n") + USAGE)
+        ctx.stderr.write(
+            "error: "
+            + (
+                "--exit-code must be a number\n"
+                if exit_code is None
+                else "kubectl fault needs a kind, a name and an action\n"
+            )
+            + USAGE
+        )
         return 1
     kind, name, action, extra = rest[0], rest[1], rest[2], rest[3:]
     try:

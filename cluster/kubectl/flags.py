@@ -6,6 +6,7 @@ alias); `--flag=value`, `--flag value`, `-f value`, `-fvalue` and boolean
 pflag's own wording. Simplified: only the flags kubeclass acts on are known;
 a flag kubectl has but kubeclass does not is reported as unknown.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -116,8 +117,9 @@ def _bool(flag: Flag, value: str | None, shown: str) -> bool:
         return True
     if value in ("false", "False", "FALSE", "0", "f", "F"):
         return False
-    raise UsageError(f'invalid argument "{value}" for "{_display(flag)}" flag: strconv.ParseBool: parsing '
-                     f'"{value}": invalid syntax')
+    raise UsageError(
+        f'invalid argument "{value}" for "{_display(flag)}" flag: strconv.ParseBool: parsing "{value}": invalid syntax'
+    )
 
 
 def _display(flag: Flag) -> str:
@@ -134,8 +136,10 @@ def _set(parsed: Parsed, flag: Flag, value: object) -> None:
         try:
             parsed.values[flag.name] = int(str(value))
         except ValueError:
-            raise UsageError(f'invalid argument "{value}" for "{_display(flag)}" flag: strconv.ParseInt: '
-                             f'parsing "{value}": invalid syntax') from None
+            raise UsageError(
+                f'invalid argument "{value}" for "{_display(flag)}" flag: strconv.ParseInt: '
+                f'parsing "{value}": invalid syntax'
+            ) from None
     else:
         parsed.values[flag.name] = value
 

@@ -8,6 +8,7 @@ print the objects themselves, as one `List` unless a single object was asked
 for. `-w` prints the table, then one row per change, for a bounded time.
 `--raw URI` prints the API's answer to a GET of that path (raw.py).
 """
+
 from __future__ import annotations
 
 import time
@@ -20,7 +21,13 @@ from cluster.kubectl.cli import Context, verb
 from cluster.kubectl.get_flags import GetFlags, UsageError, parse_flags
 from cluster.kubectl.jsonpath import JSONPath, JSONPathError
 from cluster.kubectl.output import (
-    TableOptions, TablePrinter, omit_managed_fields, print_custom_columns, print_names, to_json, to_yaml,
+    TableOptions,
+    TablePrinter,
+    omit_managed_fields,
+    print_custom_columns,
+    print_names,
+    to_json,
+    to_yaml,
 )
 from cluster.kubectl.raw import run_raw
 from cluster.kubectl.tabwriter import TabWriter
@@ -36,6 +43,7 @@ NO_RESOURCE_TYPE = (
 @dataclass
 class Request:
     """One resource type, with the names asked for (none: list them all)."""
+
     rt: ResourceType
     names: list[str] = field(default_factory=list)
 
@@ -43,6 +51,7 @@ class Request:
 @dataclass
 class Info:
     """What one request brought back (resource.Info): a list or one object."""
+
     rt: ResourceType
     objects: list[dict]
     resource_version: str = ""
@@ -73,9 +82,11 @@ def resolve(positional: list[str]) -> list[Request]:
     """ResourceTypeOrNameArgs: `pods`, `pods a b`, `deploy,svc`, `all`, `pod/a svc/b`."""
     if any("/" in arg for arg in positional):
         if not all("/" in arg for arg in positional):
-            raise UsageError("there is no need to specify a resource type as a separate argument when passing "
-                             "arguments in resource/name form (e.g. 'kubectl get resource/<resource_name>' "
-                             "instead of 'kubectl get resource resource/<resource_name>'")
+            raise UsageError(
+                "there is no need to specify a resource type as a separate argument when passing "
+                "arguments in resource/name form (e.g. 'kubectl get resource/<resource_name>' "
+                "instead of 'kubectl get resource resource/<resource_name>'"
+            )
         requests: list[Request] = []
         for arg in positional:
             kind, _, name = arg.partition("/")
@@ -90,7 +101,7 @@ def resolve(positional: list[str]) -> list[Request]:
     types, names = positional[0], positional[1:]
     requests = []
     for kind in [t for t in types.split(",") if t]:
-        for rt in (in_category(kind) if kind == "all" else [_lookup(kind)]):
+        for rt in in_category(kind) if kind == "all" else [_lookup(kind)]:
             requests.append(Request(rt, list(names)))
     return requests
 
@@ -108,8 +119,12 @@ def fetch(ctx: Context, flags: GetFlags, requests: list[Request]) -> tuple[list[
     namespace = None if flags.all_namespaces else ctx.namespace
     for request in requests:
         if not request.names:
-            listed = ctx.api.list(request.rt, namespace if request.rt.namespaced else None,
-                                  label_selector=flags.selector or None, field_selector=flags.field_selector or None)
+            listed = ctx.api.list(
+                request.rt,
+                namespace if request.rt.namespaced else None,
+                label_selector=flags.selector or None,
+                field_selector=flags.field_selector or None,
+            )
             infos.append(Info(request.rt, listed["items"], listed["metadata"].get("resourceVersion", "")))
             continue
         for name in request.names:
@@ -126,8 +141,12 @@ def run_get(ctx: Context, flags: GetFlags, requests: list[Request]) -> int:
     if flags.output in ("", "wide"):
         print_human(ctx, flags, infos, errors)
     else:
-        single = len(requests) == 1 and len(requests[0].names) == 1 and "," not in flags.positional[0] \
+        single = (
+            len(requests) == 1
+            and len(requests[0].names) == 1
+            and "," not in flags.positional[0]
             and flags.positional[0] != "all"
+        )
         if single and errors:
             return _report(ctx, errors)
         print_generic(ctx, flags, infos, single)
@@ -173,17 +192,23 @@ def print_human(ctx: Context, flags: GetFlags, infos: list[Info], errors: list[S
     w.flush()
     if tracking.written == 0 and not flags.ignore_not_found and not errors:
         namespaced = not flags.all_namespaces and all(i.rt.namespaced for i in infos)
-        ctx.stderr.write(f"No resources found in {ctx.namespace} namespace.\n" if namespaced
-                         else "No resources found\n")
+        ctx.stderr.write(
+            f"No resources found in {ctx.namespace} namespace.\n" if namespaced else "No resources found\n"
+        )
 
 
 def table_options(flags: GetFlags, rt: ResourceType, with_kind: bool) -> TableOptions:
     kind = ""
     if with_kind:
         kind = f"{rt.kind}.{rt.group}".lower() if rt.group else rt.kind.lower()
-    return TableOptions(wide=flags.output == "wide", no_headers=flags.no_headers,
-                        with_namespace=flags.all_namespaces and rt.namespaced, show_labels=flags.show_labels,
-                        label_columns=flags.label_columns, kind=kind)
+    return TableOptions(
+        wide=flags.output == "wide",
+        no_headers=flags.no_headers,
+        with_namespace=flags.all_namespaces and rt.namespaced,
+        show_labels=flags.show_labels,
+        label_columns=flags.label_columns,
+        kind=kind,
+    )
 
 
 def print_generic(ctx: Context, flags: GetFlags, infos: list[Info], single: bool) -> None:
@@ -234,8 +259,9 @@ def watch(ctx: Context, flags: GetFlags, requests: list[Request]) -> int:
     namespace = None if flags.all_namespaces or not request.rt.namespaced else ctx.namespace
     deadline = time.monotonic() + flags.watch_seconds
     while time.monotonic() < deadline and not ctx.stop.is_set():
-        events, since = ctx.api.watch_batch(request.rt, namespace, since, flags.selector or None,
-                                            flags.field_selector or None)
+        events, since = ctx.api.watch_batch(
+            request.rt, namespace, since, flags.selector or None, flags.field_selector or None
+        )
         for event in events:
             if request.names and event.object["metadata"]["name"] not in request.names:
                 continue
@@ -246,4 +272,3 @@ def watch(ctx: Context, flags: GetFlags, requests: list[Request]) -> int:
             ctx.stdout.flush()
         ctx.stop.wait(0.2)
     return 0
-

@@ -4,13 +4,27 @@ Short flags take their value attached or separate (`-owide`, `-o wide`,
 `-lapp=web`), long flags with `=` or a separate value. Unknown flags and
 output formats get kubectl's own error text.
 """
+
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
 
-OUTPUT_FORMATS = ("custom-columns", "custom-columns-file", "go-template", "go-template-file", "json", "jsonpath",
-                  "jsonpath-as-json", "jsonpath-file", "name", "template", "templatefile", "wide", "yaml")
+OUTPUT_FORMATS = (
+    "custom-columns",
+    "custom-columns-file",
+    "go-template",
+    "go-template-file",
+    "json",
+    "jsonpath",
+    "jsonpath-as-json",
+    "jsonpath-file",
+    "name",
+    "template",
+    "templatefile",
+    "wide",
+    "yaml",
+)
 SUPPORTED_OUTPUTS = ("", "wide", "yaml", "json", "name", "jsonpath", "custom-columns")
 DEFAULT_WATCH_SECONDS = 30.0
 
@@ -34,14 +48,31 @@ class GetFlags:
     show_managed_fields: bool = False
 
 
-_VALUE_FLAGS = {"-o": "output", "--output": "output", "-l": "selector", "--selector": "selector",
-                "--field-selector": "field_selector", "-L": "label_columns", "--label-columns": "label_columns",
-                "--request-timeout": "request_timeout", "--chunk-size": "", "--sort-by": "sort_by",
-                "--raw": "raw"}
-_BOOL_FLAGS = {"-A": "all_namespaces", "--all-namespaces": "all_namespaces", "--show-labels": "show_labels",
-               "--no-headers": "no_headers", "-w": "watch", "--watch": "watch", "--watch-only": "watch_only",
-               "--output-watch-events": "output_watch_events", "--ignore-not-found": "ignore_not_found",
-               "--show-managed-fields": "show_managed_fields"}
+_VALUE_FLAGS = {
+    "-o": "output",
+    "--output": "output",
+    "-l": "selector",
+    "--selector": "selector",
+    "--field-selector": "field_selector",
+    "-L": "label_columns",
+    "--label-columns": "label_columns",
+    "--request-timeout": "request_timeout",
+    "--chunk-size": "",
+    "--sort-by": "sort_by",
+    "--raw": "raw",
+}
+_BOOL_FLAGS = {
+    "-A": "all_namespaces",
+    "--all-namespaces": "all_namespaces",
+    "--show-labels": "show_labels",
+    "--no-headers": "no_headers",
+    "-w": "watch",
+    "--watch": "watch",
+    "--watch-only": "watch_only",
+    "--output-watch-events": "output_watch_events",
+    "--ignore-not-found": "ignore_not_found",
+    "--show-managed-fields": "show_managed_fields",
+}
 
 
 class UsageError(Exception):
@@ -63,13 +94,16 @@ def parse_flags(args: list[str]) -> GetFlags:
         name, value = _split(arg)
         if name in _BOOL_FLAGS:
             if value not in (None, "true", "false"):
-                raise UsageError(f'invalid argument "{value}" for "{name}" flag: strconv.ParseBool: parsing '
-                                 f'"{value}": invalid syntax')
+                raise UsageError(
+                    f'invalid argument "{value}" for "{name}" flag: strconv.ParseBool: parsing '
+                    f'"{value}": invalid syntax'
+                )
             setattr(flags, _BOOL_FLAGS[name], value != "false")
             continue
         if name not in _VALUE_FLAGS:
-            raise UsageError(f"unknown flag: {name}" if name.startswith("--")
-                             else f"unknown shorthand flag: '{name[1]}' in {arg}")
+            raise UsageError(
+                f"unknown flag: {name}" if name.startswith("--") else f"unknown shorthand flag: '{name[1]}' in {arg}"
+            )
         if value is None:
             if i >= len(args):
                 raise UsageError(f"flag needs an argument: {_flag_word(name)}")
@@ -126,7 +160,12 @@ def _check_output(output: str) -> None:
                 raise UsageError(f"unexpected custom-columns spec: {part}, expected <header>:<json-path-expr>")
     if fmt not in SUPPORTED_OUTPUTS or (fmt in ("jsonpath", "custom-columns") and "=" not in output):
         if fmt in ("jsonpath", "custom-columns") and "=" not in output:
-            raise UsageError(f"{fmt} format specified but no {fmt} template given"
-                             if fmt == "jsonpath" else "custom-columns format specified but no custom columns given")
-        raise UsageError(f'unable to match a printer suitable for the output format "{output}", allowed formats '
-                         f"are: {','.join(OUTPUT_FORMATS)}")
+            raise UsageError(
+                f"{fmt} format specified but no {fmt} template given"
+                if fmt == "jsonpath"
+                else "custom-columns format specified but no custom columns given"
+            )
+        raise UsageError(
+            f'unable to match a printer suitable for the output format "{output}", allowed formats '
+            f"are: {','.join(OUTPUT_FORMATS)}"
+        )

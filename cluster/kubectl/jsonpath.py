@@ -7,6 +7,7 @@ Supports literal text, `{.a.b}`, `{$.a}`, `{.a[0]}`, `{.a[-1]}`, `{.a[*]}`,
 kubectl allows them. Several results are joined by a space; maps and lists
 print as compact JSON.
 """
+
 from __future__ import annotations
 
 import json
@@ -74,7 +75,7 @@ def _range_body(nodes: list, start: int) -> tuple[list, int]:
             depth += 1
         elif nodes[j][0] == "end":
             if depth == 0:
-                return nodes[start + 1:j], j + 1
+                return nodes[start + 1 : j], j + 1
             depth -= 1
     raise JSONPathError("unclosed action")
 
@@ -98,7 +99,7 @@ def _parse_template(template: str) -> list[tuple[str, Any]]:
         if start > pos:
             nodes.append(("text", template[pos:start]))
         end = _closing_brace(template, start)
-        nodes.append(_action(template[start + 1:end].strip()))
+        nodes.append(_action(template[start + 1 : end].strip()))
         pos = end + 1
     return nodes
 
@@ -143,7 +144,7 @@ def _parse_path(text: str) -> list[tuple[str, Any]]:
     while pos < len(text):
         if text.startswith("[?(", pos):
             end = text.index(")]", pos)
-            segments.append(("filter", _parse_filter(text[pos + 3:end])))
+            segments.append(("filter", _parse_filter(text[pos + 3 : end])))
             pos = end + 2
             continue
         m = _SEGMENT.match(text, pos)

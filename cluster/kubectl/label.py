@@ -5,6 +5,7 @@
 of metadata, and kubectl's words report it: `labeled`, `unlabeled`,
 `not labeled`, `annotated`.
 """
+
 from __future__ import annotations
 
 from cluster.kubectl import flags as fl
@@ -29,8 +30,10 @@ def annotate(ctx: Context, args: list[str]) -> int:
 
 def _run(ctx: Context, args: list[str], field: str, noun: str) -> int:
     try:
-        parsed = fl.parse(args, fl.flags("filename", "selector", "all", "overwrite", "output", "dry-run",
-                                         "all-namespaces", extra=EXTRA))
+        parsed = fl.parse(
+            args,
+            fl.flags("filename", "selector", "all", "overwrite", "output", "dry-run", "all-namespaces", extra=EXTRA),
+        )
         resources, updates, removals = _split(parsed.positional)
         if not updates and not removals and not parsed["list"]:
             raise UsageError(f"at least one {noun} update is required")
@@ -61,8 +64,10 @@ def _run(ctx: Context, args: list[str], field: str, noun: str) -> int:
             if key not in (current["metadata"].get(field) or {}):
                 ctx.stdout.write(f'{noun} "{key}" not found.\n')
         _, changed = change_object(ctx, target.rt, current, edit, strategic=False, dry_run=parsed.text("dry-run"))
-        ctx.stdout.write(f"{kind_name(target.rt, target.name)} {_message(noun, changed, updates)}"
-                         f"{dry_run_suffix(parsed.text('dry-run'))}\n")
+        ctx.stdout.write(
+            f"{kind_name(target.rt, target.name)} {_message(noun, changed, updates)}"
+            f"{dry_run_suffix(parsed.text('dry-run'))}\n"
+        )
 
     return for_each(ctx, targets, act)
 

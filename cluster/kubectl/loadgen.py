@@ -6,6 +6,7 @@ for that pod: it records the load on the Service (cluster/metrics.py turns it in
 CPU usage on the Service's ready pods) until it is stopped. Real kubectl has no
 such command, and the output says so.
 """
+
 from __future__ import annotations
 
 from cluster.kubectl.cli import Context, verb
@@ -24,8 +25,10 @@ def load_generator(ctx: Context, args: list[str]) -> int:
         return 1
     if action == "start":
         start_load(ctx.api, ctx.namespace, service, qps)
-        ctx.stdout.write(f"service/{service} load generator started: {qps} requests/s, about "
-                         f"{qps * CPU_PER_REQUEST}m of CPU spread over its ready pods (kubeclass simulation)\n")
+        ctx.stdout.write(
+            f"service/{service} load generator started: {qps} requests/s, about "
+            f"{qps * CPU_PER_REQUEST}m of CPU spread over its ready pods (kubeclass simulation)\n"
+        )
     else:
         stop_load(ctx.api, ctx.namespace, service)
         ctx.stdout.write(f"service/{service} load generator stopped (kubeclass simulation)\n")
@@ -57,4 +60,3 @@ def _parse(args: list[str]) -> tuple[str, str, int]:
     if qps < 1:
         raise ValueError(f"--qps must be at least 1, got {qps}")
     return positional[0], name, qps
-

@@ -13,6 +13,7 @@ Simplified: `-f` streams one log at a time, and stops after --request-timeout (3
 not given) or when the page's Stop is pressed, where kubectl would follow until the
 container ends.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -27,16 +28,30 @@ from cluster.kubectl.flags import Flag, UsageError
 from cluster.kubectl.targets import resource_type
 from cluster.kubelet_logs import LogOptions, follow_chunks, read
 
-USAGE = ("expected 'logs [-f] [-p] (POD | TYPE/NAME) [-c CONTAINER]'.\n"
-         "POD or TYPE/NAME is a required argument for the logs command")
+USAGE = (
+    "expected 'logs [-f] [-p] (POD | TYPE/NAME) [-c CONTAINER]'.\n"
+    "POD or TYPE/NAME is a required argument for the logs command"
+)
 DEFAULT_FOLLOW_SECONDS = 30.0
-FLAGS = [Flag("container", "string", "", short="c"), Flag("follow", "bool", False, short="f"),
-         Flag("previous", "bool", False, short="p"), Flag("tail", "int", -1), Flag("since", "string", ""),
-         Flag("since-time", "string", ""), Flag("timestamps", "bool", False), Flag("selector", "string", "", short="l"),
-         Flag("all-containers", "bool", False), Flag("prefix", "bool", False), Flag("max-log-requests", "int", 5),
-         Flag("limit-bytes", "int", 0), Flag("ignore-errors", "bool", False), Flag("pod-running-timeout", "string", ""),
-         Flag("insecure-skip-tls-verify-backend", "bool", False), Flag("request-timeout", "string", ""),
-         Flag("all-pods", "bool", False)]
+FLAGS = [
+    Flag("container", "string", "", short="c"),
+    Flag("follow", "bool", False, short="f"),
+    Flag("previous", "bool", False, short="p"),
+    Flag("tail", "int", -1),
+    Flag("since", "string", ""),
+    Flag("since-time", "string", ""),
+    Flag("timestamps", "bool", False),
+    Flag("selector", "string", "", short="l"),
+    Flag("all-containers", "bool", False),
+    Flag("prefix", "bool", False),
+    Flag("max-log-requests", "int", 5),
+    Flag("limit-bytes", "int", 0),
+    Flag("ignore-errors", "bool", False),
+    Flag("pod-running-timeout", "string", ""),
+    Flag("insecure-skip-tls-verify-backend", "bool", False),
+    Flag("request-timeout", "string", ""),
+    Flag("all-pods", "bool", False),
+]
 WORKLOADS = {"Deployment", "ReplicaSet", "ReplicationController", "StatefulSet", "DaemonSet", "Job", "Service"}
 DEFAULT_CONTAINER = "kubectl.kubernetes.io/default-container"
 
@@ -77,10 +92,16 @@ def _complete(ctx: Context, parsed: object) -> tuple[LogOptions, list[str]]:
     if values["tail"] < -1:
         raise UsageError("--tail must be greater than or equal to -1")
     tail = values["tail"] if values["tail"] != -1 else (10 if selector else None)
-    opts = LogOptions(container=container, follow=values["follow"], previous=values["previous"],
-                      since_seconds=since, since_time=_since_time(values["since-time"]),
-                      timestamps=values["timestamps"], tail_lines=tail,
-                      limit_bytes=values["limit-bytes"] or None)
+    opts = LogOptions(
+        container=container,
+        follow=values["follow"],
+        previous=values["previous"],
+        since_seconds=since,
+        since_time=_since_time(values["since-time"]),
+        timestamps=values["timestamps"],
+        tail_lines=tail,
+        limit_bytes=values["limit-bytes"] or None,
+    )
     return opts, positional[:1]
 
 
@@ -99,8 +120,9 @@ def _since_time(text: str) -> str | None:
     try:
         dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
-        raise UsageError(f'parsing time "{text}" as "2006-01-02T15:04:05Z07:00": cannot parse "{text}" as '
-                         f'"2006"') from None
+        raise UsageError(
+            f'parsing time "{text}" as "2006-01-02T15:04:05Z07:00": cannot parse "{text}" as "2006"'
+        ) from None
     return text
 
 
@@ -128,14 +150,16 @@ def _fetch(ctx: Context, rt: object, name: str) -> dict:
     try:
         return ctx.api.get(rt, ctx.namespace, name)  # type: ignore[arg-type]
     except StatusError as err:
-        raise UsageError(f"error from server ({err.reason}): {err.message} in namespace \"{ctx.namespace}\"") \
-            from None
+        raise UsageError(f'error from server ({err.reason}): {err.message} in namespace "{ctx.namespace}"') from None
 
 
 def _first_pod(ctx: Context, obj: dict, kind: str) -> dict:
     spec = obj.get("spec") or {}
-    labels = spec.get("selector") if kind in ("Service", "ReplicationController") else \
-        (spec.get("selector") or {}).get("matchLabels")
+    labels = (
+        spec.get("selector")
+        if kind in ("Service", "ReplicationController")
+        else (spec.get("selector") or {}).get("matchLabels")
+    )
     selector = ",".join(f"{k}={v}" for k, v in sorted((labels or {}).items()))
     pods = ctx.api.list("pods", ctx.namespace, label_selector=selector)["items"] if selector else []
     if not pods:
@@ -153,9 +177,14 @@ def _by_logging(pod: dict) -> tuple:
     is_ready = ready.get("status") == "True"
     restarts = max((c.get("restartCount", 0) for c in status.get("containerStatuses") or []), default=0)
     phase = {"Running": 0, "Unknown": 1, "Pending": 2}.get(status.get("phase", ""), 3)
-    return (not (pod.get("spec") or {}).get("nodeName"), phase, not is_ready,
-            ready.get("lastTransitionTime") or "~" if is_ready else "", -restarts,
-            pod["metadata"].get("creationTimestamp") or "~")
+    return (
+        not (pod.get("spec") or {}).get("nodeName"),
+        phase,
+        not is_ready,
+        ready.get("lastTransitionTime") or "~" if is_ready else "",
+        -restarts,
+        pod["metadata"].get("creationTimestamp") or "~",
+    )
 
 
 def _containers(ctx: Context, pod: dict, opts: LogOptions, every: bool) -> list[str]:
@@ -168,7 +197,7 @@ def _containers(ctx: Context, pod: dict, opts: LogOptions, every: bool) -> list[
         return [opts.container]
     if every:
         return init + names
-    default = ((pod["metadata"].get("annotations") or {}).get(DEFAULT_CONTAINER))
+    default = (pod["metadata"].get("annotations") or {}).get(DEFAULT_CONTAINER)
     chosen = default if isinstance(default, str) and default in names else names[0]
     if len(names) + len(init) > 1:
         listed = ", ".join(names + [f"{n} (init)" for n in init])  # podcmd.AllContainerNames' order
@@ -185,8 +214,10 @@ def _print_logs(ctx: Context, parsed: object, opts: LogOptions, pods: list[dict]
         ctx.stderr.write(f"error: {err}\n")
         return 1
     if opts.follow and len(streams) > values["max-log-requests"]:
-        ctx.stderr.write(f"error: you are attempting to follow {len(streams)} log streams, but maximum allowed "
-                         f"concurrency is {values['max-log-requests']}, use --max-log-requests to increase the limit\n")
+        ctx.stderr.write(
+            f"error: you are attempting to follow {len(streams)} log streams, but maximum allowed "
+            f"concurrency is {values['max-log-requests']}, use --max-log-requests to increase the limit\n"
+        )
         return 1
     code = 0
     for pod, container in streams:
@@ -207,6 +238,7 @@ def _chunks(ctx: Context, name: str, opts: LogOptions, timeout: str) -> object:
     if not opts.follow:
         return [read(ctx.api, ctx.namespace, name, opts)]
     from cluster.kubectl.get_flags import parse_duration
+
     seconds = parse_duration(timeout) if timeout else DEFAULT_FOLLOW_SECONDS
     return follow_chunks(ctx.api, ctx.namespace, name, opts, ctx.stop.is_set, time.monotonic() + seconds)
 

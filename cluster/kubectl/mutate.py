@@ -5,6 +5,7 @@ a two-way strategic merge patch (set image, cordon, rollout) or a JSON merge
 patch (label, annotate). An empty difference sends nothing, which is how
 kubectl knows to say `already cordoned` or `not labeled`.
 """
+
 from __future__ import annotations
 
 import copy
@@ -32,15 +33,28 @@ def merge_diff(before: object, after: object) -> object:
     return patch
 
 
-def change(ctx: Context, rt: ResourceType, namespace: str, name: str, edit: Callable[[dict], None],
-           strategic: bool = True, dry_run: str = "none") -> tuple[dict, bool]:
+def change(
+    ctx: Context,
+    rt: ResourceType,
+    namespace: str,
+    name: str,
+    edit: Callable[[dict], None],
+    strategic: bool = True,
+    dry_run: str = "none",
+) -> tuple[dict, bool]:
     """Apply `edit` to a copy of the live object and PATCH the difference; whether anything changed."""
     current = ctx.api.get(rt, namespace, name)
     return change_object(ctx, rt, current, edit, strategic, dry_run)
 
 
-def change_object(ctx: Context, rt: ResourceType, current: dict, edit: Callable[[dict], None],
-                  strategic: bool = True, dry_run: str = "none") -> tuple[dict, bool]:
+def change_object(
+    ctx: Context,
+    rt: ResourceType,
+    current: dict,
+    edit: Callable[[dict], None],
+    strategic: bool = True,
+    dry_run: str = "none",
+) -> tuple[dict, bool]:
     desired = copy.deepcopy(current)
     edit(desired)
     patch: object
@@ -55,6 +69,5 @@ def change_object(ctx: Context, rt: ResourceType, current: dict, edit: Callable[
     if dry_run == "client":
         return desired, True
     meta = current["metadata"]
-    patched = ctx.api.patch(rt, meta.get("namespace", ""), meta["name"], patch, patch_type,
-                            dry_run=dry_run == "server")
+    patched = ctx.api.patch(rt, meta.get("namespace", ""), meta["name"], patch, patch_type, dry_run=dry_run == "server")
     return patched, True

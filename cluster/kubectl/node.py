@@ -4,6 +4,7 @@ The change is a two-way strategic merge patch of the Node; a node already in
 the wanted state is left alone and kubectl says `already cordoned`.
 `kubectl drain` is cluster/kubectl/drain.py.
 """
+
 from __future__ import annotations
 
 from cluster.kubectl import flags as fl

@@ -7,6 +7,7 @@ several kinds are printed, upper-cases headers, and aligns with the tabwriter.
 JSON and YAML print objects with sorted keys, as kubectl's unstructured
 printers do (Go's encoding/json and sigs.k8s.io/yaml).
 """
+
 from __future__ import annotations
 
 import json
@@ -60,8 +61,9 @@ def _decorate(columns: list[dict], rows: list[dict], options: TableOptions) -> t
     """decorateTable: namespace first, label columns last, `kind/` before the name."""
     name_index = -1
     if options.kind:
-        name_index = next((i for i, c in enumerate(columns)
-                           if c.get("format") == "name" and c.get("type") == "string"), -1)
+        name_index = next(
+            (i for i, c in enumerate(columns) if c.get("format") == "name" and c.get("type") == "string"), -1
+        )
     extra_front = [{"name": "Namespace", "type": "string"}] if options.with_namespace else []
     extra_back = [{"name": label.split("/")[-1].upper(), "type": "string"} for label in options.label_columns]
     if options.show_labels:
@@ -152,8 +154,13 @@ def compact_json(obj: object) -> str:
 
 
 def _go_escapes(text: str) -> str:
-    return (text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-            .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
+    return (
+        text.replace("<", "\\u003c")
+        .replace(">", "\\u003e")
+        .replace("&", "\\u0026")
+        .replace("\u2028", "\\u2028")
+        .replace("\u2029", "\\u2029")
+    )
 
 
 class _GoYAMLDumper(yaml.SafeDumper):
@@ -171,9 +178,11 @@ def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.Node:
 
 
 _NON_STRING_TAGS = {f"tag:yaml.org,2002:{t}" for t in ("bool", "int", "float", "null", "timestamp", "merge")}
-_GO_SPECIAL = re.compile(r"^(y|Y|yes|Yes|YES|n|N|no|No|NO|on|On|ON|off|Off|OFF|"
-                         r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?|"
-                         r"\d{4}-\d{1,2}-\d{1,2}([Tt ].*)?|0x[0-9a-fA-F]+|0o?[0-7]+)$")
+_GO_SPECIAL = re.compile(
+    r"^(y|Y|yes|Yes|YES|n|N|no|No|NO|on|On|ON|off|Off|OFF|"
+    r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?|"
+    r"\d{4}-\d{1,2}-\d{1,2}([Tt ].*)?|0x[0-9a-fA-F]+|0o?[0-7]+)$"
+)
 
 
 def _go_resolves_non_string(value: str) -> bool:
@@ -187,8 +196,7 @@ def to_yaml(obj: object, managed_fields: bool = False) -> str:
     """sigs.k8s.io/yaml's JSONToYAML: sorted keys, block style, two-space indents."""
     if not managed_fields:
         obj = omit_managed_fields(obj)
-    return yaml.dump(obj, Dumper=_GoYAMLDumper, sort_keys=True, default_flow_style=False, allow_unicode=True,
-                     width=80)
+    return yaml.dump(obj, Dumper=_GoYAMLDumper, sort_keys=True, default_flow_style=False, allow_unicode=True, width=80)
 
 
 # -- -o custom-columns ------------------------------------------------------

@@ -4,6 +4,7 @@ The patch text may be JSON or YAML, as kubectl converts YAML to JSON before
 sending it. `patched (no change)` when the server's answer is the object as
 it was.
 """
+
 from __future__ import annotations
 
 import yaml
@@ -17,8 +18,13 @@ from cluster.kubectl.output import to_json, to_yaml
 from cluster.kubectl.targets import RESOURCE_HINT, Target, for_each, go_yaml_error, kind_name, named_targets
 
 PATCH_TYPES = {"json": JSON_PATCH, "merge": MERGE_PATCH, "strategic": STRATEGIC_MERGE_PATCH}
-PATCH_FLAGS = (Flag("patch", "string", "", "p"), Flag("patch-file", "string", ""), Flag("type", "string", "strategic"),
-               Flag("subresource", "string", ""), Flag("local", "bool", False))
+PATCH_FLAGS = (
+    Flag("patch", "string", "", "p"),
+    Flag("patch-file", "string", ""),
+    Flag("type", "string", "strategic"),
+    Flag("subresource", "string", ""),
+    Flag("local", "bool", False),
+)
 
 
 @verb("patch")
@@ -48,9 +54,15 @@ def patch(ctx: Context, args: list[str]) -> int:
 
     def act(target: Target) -> None:
         before = ctx.api.get(target.rt, target.namespace, target.name)
-        after = ctx.api.patch(target.rt, target.namespace, target.name, body, PATCH_TYPES[patch_type],
-                              subresource=parsed.text("subresource"),
-                              dry_run=parsed.text("dry-run") in ("server", "client"))
+        after = ctx.api.patch(
+            target.rt,
+            target.namespace,
+            target.name,
+            body,
+            PATCH_TYPES[patch_type],
+            subresource=parsed.text("subresource"),
+            dry_run=parsed.text("dry-run") in ("server", "client"),
+        )
         output = parsed.text("output")
         if output in ("yaml", "json"):
             ctx.stdout.write(to_yaml(after) if output == "yaml" else to_json(after))

@@ -7,6 +7,7 @@ canonically: the largest suffix that keeps the number whole (`0.5` → `500m`,
 under 1024 or with a fraction falls back to the decimal form (`0.5Ki` → `512`);
 anything finer than a nano rounds up to `1n`. The errors are upstream's words.
 """
+
 from __future__ import annotations
 
 from decimal import Decimal

@@ -13,6 +13,7 @@ The request goes through the API's own HTTP views in-process
 exactly what a real kubectl gets from the API port. A watch URL streams until
 the server ends it, Ctrl-C/Stop, or --request-timeout (30 s by default here).
 """
+
 from __future__ import annotations
 
 import json
@@ -36,8 +37,10 @@ GENERIC = {
     422: ("Invalid", "the server rejected our request due to an error in our request"),
     429: ("TooManyRequests", "the server has received too many requests and has asked us to try again later"),
     503: ("ServiceUnavailable", "the server is currently unable to handle the request"),
-    504: ("Timeout", "the server was unable to return a response in the time allotted, but may still be "
-                    "processing the request"),
+    504: (
+        "Timeout",
+        "the server was unable to return a response in the time allotted, but may still be processing the request",
+    ),
 }
 
 
@@ -46,8 +49,9 @@ def validate(flags: GetFlags) -> None:
     if flags.positional:
         raise UsageError("arguments may not be passed when --raw is specified")
     if flags.watch or flags.watch_only or flags.selector:
-        raise UsageError("--raw may not be specified with other flags that filter the server request or alter the "
-                         "output")
+        raise UsageError(
+            "--raw may not be specified with other flags that filter the server request or alter the output"
+        )
     if flags.output:
         raise UsageError("--raw and --output are mutually exclusive")
     parts = urlsplit(flags.raw)
@@ -85,10 +89,13 @@ def run_raw(ctx: Context, flags: GetFlags) -> int:
         if hasattr(ctx.stdout, "flush"):
             ctx.stdout.flush()
 
-    agent = (f"kubectl/{CLIENT_VERSION['gitVersion']} ({CLIENT_VERSION['platform']}) "
-             f"kubernetes/{CLIENT_VERSION['gitCommit'][:7]}")  # client-go's DefaultKubernetesUserAgent
-    answer = loopback.get(ctx.api.cluster, flags.raw, agent, on_chunk=write, stop=ctx.stop,
-                          max_seconds=flags.watch_seconds)
+    agent = (
+        f"kubectl/{CLIENT_VERSION['gitVersion']} ({CLIENT_VERSION['platform']}) "
+        f"kubernetes/{CLIENT_VERSION['gitCommit'][:7]}"
+    )  # client-go's DefaultKubernetesUserAgent
+    answer = loopback.get(
+        ctx.api.cluster, flags.raw, agent, on_chunk=write, stop=ctx.stop, max_seconds=flags.watch_seconds
+    )
     if not 200 <= answer.status < 300:
         reason, message = error_message(answer.status, answer.content_type, answer.body)
         ctx.stderr.write(f"Error from server ({reason}): {message}\n")

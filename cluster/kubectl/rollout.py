@@ -10,6 +10,7 @@ watches for a bounded time (`--timeout` or `--request-timeout`, 30 s when
 neither is given) since an in-process command cannot wait forever.
 DaemonSets and StatefulSets (all but pause and resume) are in rollout_apps.py.
 """
+
 from __future__ import annotations
 
 import io
@@ -29,26 +30,38 @@ REVISION = "deployment.kubernetes.io/revision"
 CHANGE_CAUSE = "kubernetes.io/change-cause"
 RESTARTED_AT = "kubectl.kubernetes.io/restartedAt"
 HASH_LABEL = "pod-template-hash"
-SKIPPED_ANNOTATIONS = ("kubectl.kubernetes.io/last-applied-configuration", REVISION,
-                       "deployment.kubernetes.io/revision-history", "deployment.kubernetes.io/desired-replicas",
-                       "deployment.kubernetes.io/max-replicas", "deprecated.deployment.rollback.to")
+SKIPPED_ANNOTATIONS = (
+    "kubectl.kubernetes.io/last-applied-configuration",
+    REVISION,
+    "deployment.kubernetes.io/revision-history",
+    "deployment.kubernetes.io/desired-replicas",
+    "deployment.kubernetes.io/max-replicas",
+    "deprecated.deployment.rollback.to",
+)
 SUBCOMMANDS = ("history", "undo", "restart", "pause", "resume", "status")
-ROLLOUT_FLAGS = (Flag("revision", "int", 0), Flag("to-revision", "int", 0), Flag("watch", "bool", True, "w"),
-                 Flag("timeout", "string", "0s"), Flag("request-timeout", "string", "0"))
+ROLLOUT_FLAGS = (
+    Flag("revision", "int", 0),
+    Flag("to-revision", "int", 0),
+    Flag("watch", "bool", True, "w"),
+    Flag("timeout", "string", "0s"),
+    Flag("request-timeout", "string", "0"),
+)
 DEFAULT_WATCH_SECONDS = 30.0
 
 
 @verb("rollout")
 def rollout(ctx: Context, args: list[str]) -> int:
     if not args or args[0] not in SUBCOMMANDS:
-        ctx.stderr.write(f'error: unknown command "{" ".join(args)}"\nSee \'kubectl rollout -h\' for help and '
-                         "examples\n" if args else "error: a subcommand is required: history, pause, restart, "
-                         "resume, status or undo\nSee 'kubectl rollout -h' for help and examples\n")
+        ctx.stderr.write(
+            f"error: unknown command \"{' '.join(args)}\"\nSee 'kubectl rollout -h' for help and examples\n"
+            if args
+            else "error: a subcommand is required: history, pause, restart, "
+            "resume, status or undo\nSee 'kubectl rollout -h' for help and examples\n"
+        )
         return 1
     sub = args[0]
     try:
-        parsed = fl.parse(args[1:], fl.flags("filename", "selector", "all", "dry-run", "output",
-                                             extra=ROLLOUT_FLAGS))
+        parsed = fl.parse(args[1:], fl.flags("filename", "selector", "all", "dry-run", "output", extra=ROLLOUT_FLAGS))
         targets = _targets(ctx, parsed)
     except UsageError as err:
         ctx.stderr.write(f"error: {err}\n")
@@ -79,11 +92,14 @@ def _message(obj: dict) -> tuple[str, bool]:
 
 
 def _not_implemented(sub: str, kind: str) -> str:
-    return {"history": f'no history viewer has been implemented for "{kind}"',
-            "undo": f'no rollbacker has been implemented for "{kind}"',
-            "status": f"no status viewer has been implemented for {kind}",
-            "pause": "pausing is not supported", "resume": "resuming is not supported",
-            "restart": "restarting is not supported"}[sub]
+    return {
+        "history": f'no history viewer has been implemented for "{kind}"',
+        "undo": f'no rollbacker has been implemented for "{kind}"',
+        "status": f"no status viewer has been implemented for {kind}",
+        "pause": "pausing is not supported",
+        "resume": "resuming is not supported",
+        "restart": "restarting is not supported",
+    }[sub]
 
 
 # -- history and undo -------------------------------------------------------
@@ -91,8 +107,11 @@ def replica_sets(ctx: Context, deployment: dict) -> list[dict]:
     """The ReplicaSets the Deployment controls (deploymentutil.GetAllReplicaSets)."""
     uid = deployment["metadata"].get("uid")
     listed = ctx.api.list("replicasets", deployment["metadata"]["namespace"])["items"]
-    return [rs for rs in listed if any(ref.get("controller") and ref.get("uid") == uid
-                                       for ref in rs["metadata"].get("ownerReferences") or [])]
+    return [
+        rs
+        for rs in listed
+        if any(ref.get("controller") and ref.get("uid") == uid for ref in rs["metadata"].get("ownerReferences") or [])
+    ]
 
 
 def _revision(rs: dict) -> int | None:
@@ -144,20 +163,25 @@ def undo(ctx: Context, target: Target, parsed: Parsed) -> None:
         ctx.stdout.write(f"{name} {rollout_apps.template_text(template)} (dry run)\n")
         return
     if deployment["spec"].get("paused"):
-        raise UsageError("you cannot rollback a paused deployment; resume it first with 'kubectl rollout resume' "
-                         "and try again")
+        raise UsageError(
+            "you cannot rollback a paused deployment; resume it first with 'kubectl rollout resume' and try again"
+        )
     if _without_hash(template) == _without_hash(deployment["spec"]["template"]):
         ctx.stdout.write(f"{name} skipped rollback (current template already matches revision {wanted})\n")
         return
     restored = _without_hash(template)
     current_annotations = deployment["metadata"].get("annotations") or {}
     annotations = {k: v for k, v in current_annotations.items() if k in SKIPPED_ANNOTATIONS}
-    annotations.update({k: v for k, v in (rs["metadata"].get("annotations") or {}).items()
-                        if k not in SKIPPED_ANNOTATIONS})
-    patch = [{"op": "replace", "path": "/spec/template", "value": restored},
-             {"op": "replace", "path": "/metadata/annotations", "value": annotations}]
-    ctx.api.patch(target.rt, target.namespace, target.name, patch, JSON_PATCH,
-                  dry_run=parsed.text("dry-run") == "server")
+    annotations.update(
+        {k: v for k, v in (rs["metadata"].get("annotations") or {}).items() if k not in SKIPPED_ANNOTATIONS}
+    )
+    patch = [
+        {"op": "replace", "path": "/spec/template", "value": restored},
+        {"op": "replace", "path": "/metadata/annotations", "value": annotations},
+    ]
+    ctx.api.patch(
+        target.rt, target.namespace, target.name, patch, JSON_PATCH, dry_run=parsed.text("dry-run") == "server"
+    )
     ctx.stdout.write(f"{name} rolled back\n")
 
 
@@ -191,8 +215,14 @@ def restart(ctx: Context, target: Target, parsed: Parsed) -> None:
     stamp = clock.rfc3339(ctx.api.now())
     patch = {"spec": {"template": {"metadata": {"annotations": {RESTARTED_AT: stamp}}}}}
     if parsed.text("dry-run") != "client":
-        ctx.api.patch(target.rt, target.namespace, target.name, patch, STRATEGIC_MERGE_PATCH,
-                      dry_run=parsed.text("dry-run") == "server")
+        ctx.api.patch(
+            target.rt,
+            target.namespace,
+            target.name,
+            patch,
+            STRATEGIC_MERGE_PATCH,
+            dry_run=parsed.text("dry-run") == "server",
+        )
     ctx.stdout.write(f"{kind_name(target.rt, target.name)} restarted\n")
 
 
@@ -208,11 +238,20 @@ def _set_paused(ctx: Context, target: Target, parsed: Parsed, paused: bool) -> N
     deployment = ctx.api.get(target.rt, target.namespace, target.name)
     if bool(deployment["spec"].get("paused")) == paused:
         group_resource = target.rt.group_resource
-        raise UsageError(f'{group_resource} "{target.name}" is already paused' if paused
-                         else f'{group_resource} "{target.name}" is not paused')
+        raise UsageError(
+            f'{group_resource} "{target.name}" is already paused'
+            if paused
+            else f'{group_resource} "{target.name}" is not paused'
+        )
     if parsed.text("dry-run") != "client":
-        ctx.api.patch(target.rt, target.namespace, target.name, {"spec": {"paused": True if paused else None}},
-                      STRATEGIC_MERGE_PATCH, dry_run=parsed.text("dry-run") == "server")
+        ctx.api.patch(
+            target.rt,
+            target.namespace,
+            target.name,
+            {"spec": {"paused": True if paused else None}},
+            STRATEGIC_MERGE_PATCH,
+            dry_run=parsed.text("dry-run") == "server",
+        )
     ctx.stdout.write(f"{kind_name(target.rt, target.name)} {'paused' if paused else 'resumed'}\n")
 
 
@@ -229,15 +268,21 @@ def rollout_message(deployment: dict) -> tuple[str, bool]:
     replicas = spec.get("replicas", 1)
     updated = status.get("updatedReplicas", 0)
     if updated < replicas:
-        return (f'Waiting for deployment "{name}" rollout to finish: {updated} out of {replicas} new replicas '
-                "have been updated...\n"), False
+        return (
+            f'Waiting for deployment "{name}" rollout to finish: {updated} out of {replicas} new replicas '
+            "have been updated...\n"
+        ), False
     if status.get("replicas", 0) > updated:
-        return (f'Waiting for deployment "{name}" rollout to finish: {status.get("replicas", 0) - updated} old '
-                "replicas are pending termination...\n"), False
+        return (
+            f'Waiting for deployment "{name}" rollout to finish: {status.get("replicas", 0) - updated} old '
+            "replicas are pending termination...\n"
+        ), False
     available = status.get("availableReplicas", 0)
     if available < updated:
-        return (f'Waiting for deployment "{name}" rollout to finish: {available} of {updated} updated replicas '
-                "are available...\n"), False
+        return (
+            f'Waiting for deployment "{name}" rollout to finish: {available} of {updated} updated replicas '
+            "are available...\n"
+        ), False
     return f'deployment "{name}" successfully rolled out\n', True
 
 
@@ -252,8 +297,9 @@ def status(ctx: Context, target: Target, parsed: Parsed) -> None:
     deadline = time.monotonic() + seconds
     since = ctx.api.current_revision()
     while time.monotonic() < deadline and not ctx.stop.is_set():
-        events, since = ctx.api.watch_batch(target.rt, target.namespace, since,
-                                            field_selector=f"metadata.name={target.name}")
+        events, since = ctx.api.watch_batch(
+            target.rt, target.namespace, since, field_selector=f"metadata.name={target.name}"
+        )
         for event in events:
             if event.type == "DELETED":
                 raise UsageError("object has been deleted")
@@ -267,5 +313,4 @@ def status(ctx: Context, target: Target, parsed: Parsed) -> None:
     raise UsageError("timed out waiting for the condition")
 
 
-ACTIONS = {"history": history, "undo": undo, "restart": restart, "pause": pause, "resume": resume,
-           "status": status}
+ACTIONS = {"history": history, "undo": undo, "restart": restart, "pause": pause, "resume": resume, "status": status}

@@ -8,6 +8,7 @@ stamps `kubectl.kubernetes.io/restartedAt` on the template; `status` reads
 status with kubectl's own messages (rollout_status.go) and, like `rollout
 status` for Deployments, watches until the rollout is done.
 """
+
 from __future__ import annotations
 
 import io
@@ -26,8 +27,11 @@ def revisions(ctx: Context, obj: dict) -> list[dict]:
     """controlledHistory: the ControllerRevisions the object controls, by revision."""
     uid = obj["metadata"]["uid"]
     listed = ctx.api.list("controllerrevisions", obj["metadata"]["namespace"])["items"]
-    owned = [r for r in listed if any(ref.get("controller") and ref.get("uid") == uid
-                                      for ref in r["metadata"].get("ownerReferences") or [])]
+    owned = [
+        r
+        for r in listed
+        if any(ref.get("controller") and ref.get("uid") == uid for ref in r["metadata"].get("ownerReferences") or [])
+    ]
     return sorted(owned, key=lambda r: r.get("revision", 0))
 
 
@@ -95,8 +99,14 @@ def undo(ctx: Context, target: Target, parsed: Parsed) -> None:
     if template_patch(obj) == chosen.get("data"):
         ctx.stdout.write(f"{name} skipped rollback (current template already matches revision {wanted})\n")
         return
-    ctx.api.patch(target.rt, target.namespace, target.name, chosen["data"], STRATEGIC_MERGE_PATCH,
-                  dry_run=parsed.text("dry-run") == "server")
+    ctx.api.patch(
+        target.rt,
+        target.namespace,
+        target.name,
+        chosen["data"],
+        STRATEGIC_MERGE_PATCH,
+        dry_run=parsed.text("dry-run") == "server",
+    )
     ctx.stdout.write(f"{name} rolled back\n")
 
 
@@ -113,12 +123,16 @@ def _daemonset_status(ds: dict) -> tuple[str, bool]:
         return "Waiting for daemon set spec update to be observed...\n", False
     desired, updated = status.get("desiredNumberScheduled", 0), status.get("updatedNumberScheduled", 0)
     if updated < desired:
-        return (f'Waiting for daemon set "{name}" rollout to finish: {updated} out of {desired} new pods have been '
-                "updated...\n"), False
+        return (
+            f'Waiting for daemon set "{name}" rollout to finish: {updated} out of {desired} new pods have been '
+            "updated...\n"
+        ), False
     available = status.get("numberAvailable", 0)
     if available < desired:
-        return (f'Waiting for daemon set "{name}" rollout to finish: {available} of {desired} updated pods are '
-                "available...\n"), False
+        return (
+            f'Waiting for daemon set "{name}" rollout to finish: {available} of {desired} updated pods are '
+            "available...\n"
+        ), False
     return f'daemon set "{name}" successfully rolled out\n', True
 
 
@@ -137,14 +151,20 @@ def _statefulset_status(sts: dict) -> tuple[str, bool]:
     if rolling is not None:
         updated = status.get("updatedReplicas", 0)
         if rolling.get("partition") is not None and updated < replicas - rolling["partition"]:
-            return (f"Waiting for partitioned roll out to finish: {updated} out of "
-                    f"{replicas - rolling['partition']} new pods have been updated...\n"), False
+            return (
+                f"Waiting for partitioned roll out to finish: {updated} out of "
+                f"{replicas - rolling['partition']} new pods have been updated...\n"
+            ), False
         return f"partitioned roll out complete: {updated} new pods have been updated...\n", True
     if status.get("updateRevision") != status.get("currentRevision"):
-        return (f"waiting for statefulset rolling update to complete {status.get('updatedReplicas', 0)} pods at "
-                f"revision {status.get('updateRevision')}...\n"), False
-    return (f"statefulset rolling update complete {status.get('currentReplicas', 0)} pods at revision "
-            f"{status.get('currentRevision')}...\n"), True
+        return (
+            f"waiting for statefulset rolling update to complete {status.get('updatedReplicas', 0)} pods at "
+            f"revision {status.get('updateRevision')}...\n"
+        ), False
+    return (
+        f"statefulset rolling update complete {status.get('currentReplicas', 0)} pods at revision "
+        f"{status.get('currentRevision')}...\n"
+    ), True
 
 
 ACTIONS = {"history": history, "undo": undo}

@@ -6,6 +6,7 @@ the Pod, `resources: {}`, `restartPolicy` from `--restart` and
 command with `--command`). Simplified: no `-i`/`--attach`/`--rm`, since the
 simulated containers have no terminal to attach to.
 """
+
 from __future__ import annotations
 
 from cluster.apiserver.errors import StatusError
@@ -14,9 +15,15 @@ from cluster.kubectl.cli import Context, verb
 from cluster.kubectl.create import OUTPUT_FLAGS, CommandUsage, print_result, with_namespace
 from cluster.kubectl.flags import Flag, Parsed, UsageError
 
-RUN_FLAGS = (Flag("image", "string", ""), Flag("port", "string", ""), Flag("labels", "string", "", "l"),
-             Flag("env", "list"), Flag("restart", "string", "Always"), Flag("command", "bool", False),
-             Flag("image-pull-policy", "string", ""))
+RUN_FLAGS = (
+    Flag("image", "string", ""),
+    Flag("port", "string", ""),
+    Flag("labels", "string", "", "l"),
+    Flag("env", "list"),
+    Flag("restart", "string", "Always"),
+    Flag("command", "bool", False),
+    Flag("image-pull-policy", "string", ""),
+)
 
 
 @verb("run")
@@ -26,7 +33,7 @@ def run(ctx: Context, args: list[str]) -> int:
         fl.require(parsed, "image")
         extra: list[str] = []
         if parsed.dash_at >= 0:
-            parsed.positional, extra = parsed.positional[:parsed.dash_at], parsed.positional[parsed.dash_at:]
+            parsed.positional, extra = parsed.positional[: parsed.dash_at], parsed.positional[parsed.dash_at :]
         if not parsed.positional:
             raise CommandUsage("NAME is required for run", "run")
         pod = build_pod(parsed.positional[0], parsed, extra)
@@ -64,7 +71,8 @@ def build_pod(name: str, parsed: Parsed, extra: list[str]) -> dict:
     if parsed.text("image-pull-policy"):
         container["imagePullPolicy"] = parsed.text("image-pull-policy")
     return {
-        "kind": "Pod", "apiVersion": "v1",
+        "kind": "Pod",
+        "apiVersion": "v1",
         "metadata": {"name": name, "creationTimestamp": None, "labels": _labels(name, parsed.text("labels"))},
         "spec": {"containers": [container], "restartPolicy": restart, "dnsPolicy": "ClusterFirst"},
         "status": {},

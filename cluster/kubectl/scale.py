@@ -5,6 +5,7 @@ kubectl reads `<resource>/<name>/scale`, checks `--current-replicas` and
 through the same subresource: a HorizontalPodAutoscaler scales the same way.
 Prints `deployment.apps/web scaled`.
 """
+
 from __future__ import annotations
 
 from cluster.apiserver.errors import StatusError
@@ -14,8 +15,12 @@ from cluster.kubectl.create import dry_run_suffix
 from cluster.kubectl.flags import Flag, UsageError
 from cluster.kubectl.targets import RESOURCE_HINT, Target, for_each, kind_name, named_or_selected
 
-SCALE_FLAGS = (Flag("replicas", "int", -1), Flag("current-replicas", "int", -1),
-               Flag("resource-version", "string", ""), Flag("timeout", "string", "0s"))
+SCALE_FLAGS = (
+    Flag("replicas", "int", -1),
+    Flag("current-replicas", "int", -1),
+    Flag("resource-version", "string", ""),
+    Flag("timeout", "string", "0s"),
+)
 
 
 @verb("scale")

@@ -4,6 +4,7 @@ Changes the image of the named containers (`*` for all) in a Pod or in a
 workload's Pod template and sends the two-way strategic merge patch; an
 unchanged image sends nothing and prints nothing, as kubectl does.
 """
+
 from __future__ import annotations
 
 from typing import Callable
@@ -38,7 +39,7 @@ def set_(ctx: Context, args: list[str]) -> int:
     if handler is not None:
         return handler(ctx, args[1:])
     if args and args[0] not in UPSTREAM_SUBCOMMANDS:
-        ctx.stderr.write(f'error: unknown command "{args[0]}"\nSee \'kubectl set -h\' for help and examples\n')
+        ctx.stderr.write(f"error: unknown command \"{args[0]}\"\nSee 'kubectl set -h' for help and examples\n")
     else:
         offered = " and ".join(f"`kubectl set {name}`" for name in sorted(SUBCOMMANDS))
         ctx.stderr.write(f"error: kubeclass offers {offered} only\n")
@@ -61,8 +62,10 @@ def set_image(ctx: Context, args: list[str]) -> int:
 
     def act(target: Target) -> None:
         if target.rt.kind not in WORKLOADS:
-            raise UsageError(f'error: {target.rt.plural}{"." + target.rt.group if target.rt.group else ""} '
-                             f'"{target.name}" does not have a pod template')
+            raise UsageError(
+                f"error: {target.rt.plural}{'.' + target.rt.group if target.rt.group else ''} "
+                f'"{target.name}" does not have a pod template'
+            )
 
         def edit(obj: dict) -> None:
             spec = pod_spec_of(target.rt.kind, obj)
@@ -76,8 +79,9 @@ def set_image(ctx: Context, args: list[str]) -> int:
 
         _, changed = change(ctx, target.rt, target.namespace, target.name, edit, dry_run=parsed.text("dry-run"))
         if changed:
-            ctx.stdout.write(kind_name(target.rt, target.name) + " image updated" +
-                             dry_run_suffix(parsed.text("dry-run")) + "\n")
+            ctx.stdout.write(
+                kind_name(target.rt, target.name) + " image updated" + dry_run_suffix(parsed.text("dry-run")) + "\n"
+            )
 
     return for_each(ctx, targets, act)
 

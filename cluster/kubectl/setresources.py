@@ -15,6 +15,7 @@ running Pod may be changed in place.
 Simplified: no -f/--local/--record; -o prints json, yaml, name or jsonpath (client dry
 run prints the changed object with sorted keys, not in Go's field order).
 """
+
 from __future__ import annotations
 
 import copy
@@ -33,8 +34,11 @@ from cluster.kubectl.quantities import canonical
 from cluster.kubectl.setimage import SUBCOMMANDS
 from cluster.kubectl.targets import RESOURCE_HINT, Target, kind_name, named_or_selected, named_targets, visit
 
-RESOURCES_FLAGS = (Flag("containers", "string", "*", short="c"), Flag("limits", "string", ""),
-                   Flag("requests", "string", ""))
+RESOURCES_FLAGS = (
+    Flag("containers", "string", "*", short="c"),
+    Flag("limits", "string", ""),
+    Flag("requests", "string", ""),
+)
 TEMPLATED = ("Pod", "Deployment", "ReplicaSet")
 
 
@@ -46,8 +50,12 @@ class Requirements:
 
 
 def set_resources(ctx: Context, args: list[str]) -> int:
-    parsed = parse_flags(ctx, args, fl.flags("selector", "all", "output", "dry-run", "field-manager",
-                                             extra=RESOURCES_FLAGS), "set resources")
+    parsed = parse_flags(
+        ctx,
+        args,
+        fl.flags("selector", "all", "output", "dry-run", "field-manager", extra=RESOURCES_FLAGS),
+        "set resources",
+    )
     if parsed is None:
         return 1
     try:
@@ -111,19 +119,27 @@ def _update_all(ctx: Context, parsed: Parsed, objects: list[tuple[ResourceType, 
         rt, obj = item
         name = obj["metadata"]["name"]
         if rt.kind not in TEMPLATED:
-            raise UsageError(f"error: {rt.plural}/{name} the object is not a pod or does not have a pod template: "
-                             f"*{rt.version}.{rt.kind}\n")
+            raise UsageError(
+                f"error: {rt.plural}/{name} the object is not a pod or does not have a pod template: "
+                f"*{rt.version}.{rt.kind}\n"
+            )
         if not select_containers(pod_spec(rt, obj), wanted.containers):
             missing.append(f"error: unable to find container named {wanted.containers}")
             return
         try:
-            result, changed = change_object(ctx, rt, canonical_resources(rt, obj), partial(_apply, rt, wanted),
-                                            dry_run=parsed.text("dry-run"))
+            result, changed = change_object(
+                ctx, rt, canonical_resources(rt, obj), partial(_apply, rt, wanted), dry_run=parsed.text("dry-run")
+            )
         except StatusError as err:
             raise UsageError(f"failed to patch resources update to pod template {err.message}") from None
         if changed:
-            print_object(ctx, parsed.text("output"), result, kind_name(rt, name),
-                         "resource requirements updated" + dry_run_suffix(parsed.text("dry-run")))
+            print_object(
+                ctx,
+                parsed.text("output"),
+                result,
+                kind_name(rt, name),
+                "resource requirements updated" + dry_run_suffix(parsed.text("dry-run")),
+            )
 
     errors = visit(objects, update)
     return check_err(ctx, missing + errors)

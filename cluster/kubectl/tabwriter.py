@@ -6,6 +6,7 @@ of the package), so a column never shrinks between flushes, as `get -w`
 needs. A column spans consecutive lines that have a cell in it; the last cell
 of a line is never padded.
 """
+
 from __future__ import annotations
 
 from typing import Protocol
@@ -36,7 +37,7 @@ class TabWriter:
         for index in range(len(lines) - 2, -1, -1):
             if "\t" not in lines[index]:
                 self._format("\n".join(lines[: index + 1]) + "\n")
-                self.pending = "\n".join(lines[index + 1:])
+                self.pending = "\n".join(lines[index + 1 :])
                 break
 
     def flush(self) -> None:

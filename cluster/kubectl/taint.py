@@ -12,6 +12,7 @@ two-way strategic merge patch, and kubectl's word for what happened:
 without a dry-run suffix, as kubectl prints it. Validation errors and their
 order are kubectl's (Complete, then Validate, then each node in turn).
 """
+
 from __future__ import annotations
 
 import copy
@@ -23,8 +24,7 @@ from cluster.apiserver.resources import lookup
 from cluster.apiserver.validation.names import is_qualified_name, is_valid_label_value
 from cluster.kubectl import flags as fl
 from cluster.kubectl.cli import Context, verb
-from cluster.kubectl.cmdutil import (
-    Bare, check_dry_run, check_err, check_output, parse_flags, print_object, usage_error)
+from cluster.kubectl.cmdutil import Bare, check_dry_run, check_err, check_output, parse_flags, print_object, usage_error
 from cluster.kubectl.flags import Parsed, UsageError
 from cluster.kubectl.targets import Aggregate, for_each
 from cluster.kubectl.threeway import two_way_patch
@@ -68,8 +68,9 @@ class Options:
 
 @verb("taint")
 def taint(ctx: Context, args: list[str]) -> int:
-    parsed = parse_flags(ctx, args, fl.flags("selector", "all", "overwrite", "output", "dry-run", "field-manager",
-                                             "validate"), "taint")
+    parsed = parse_flags(
+        ctx, args, fl.flags("selector", "all", "overwrite", "output", "dry-run", "field-manager", "validate"), "taint"
+    )
     if parsed is None:
         return 1
     try:
@@ -155,8 +156,12 @@ def validate(opts: Options, parsed: Parsed) -> str:
         return Bare(f'the server doesn\'t have a resource type "{resource_type}"')
     if rt.kind != "Node":
         return f"invalid resource type {resource_type}, only node types are supported"
-    conflicts = [f"{r.key}={r.effect}" for a in opts.add for r in opts.remove
-                 if a.key == r.key and (not r.effect or a.effect == r.effect)]
+    conflicts = [
+        f"{r.key}={r.effect}"
+        for a in opts.add
+        for r in opts.remove
+        if a.key == r.key and (not r.effect or a.effect == r.effect)
+    ]
     if conflicts:
         return f"can not both modify and remove the following taint(s) in the same command: {', '.join(conflicts)}"
     everything, selector = bool(parsed["all"]), parsed.text("selector")
@@ -188,13 +193,16 @@ def _node_names(ctx: Context, parsed: Parsed, opts: Options) -> list[str]:
 def update_taints(node: dict, opts: Options) -> tuple[str, list[Taint]]:
     """updateTaints and reorganizeTaints: the operation's word and the node's new taints."""
     name = node["metadata"]["name"]
-    old = [Taint(str(t.get("key", "")), str(t.get("value") or ""), str(t.get("effect", "")), t.get("timeAdded"))
-           for t in (node.get("spec") or {}).get("taints") or []]
+    old = [
+        Taint(str(t.get("key", "")), str(t.get("value") or ""), str(t.get("effect", "")), t.get("timeAdded"))
+        for t in (node.get("spec") or {}).get("taints") or []
+    ]
     if not opts.overwrite:
         existing = [a.key for a in opts.add for t in old if a.key == t.key and a.effect == t.effect]
         if existing:
-            raise TaintError([f"node {name} already has {','.join(existing)} taint(s) with same effect(s) and "
-                             "--overwrite is false"])
+            raise TaintError(
+                [f"node {name} already has {','.join(existing)} taint(s) with same effect(s) and --overwrite is false"]
+            )
     new = list(opts.add) + [t for t in old if not any(a.key == t.key and a.effect == t.effect for a in opts.add)]
     added = len(old) != len(new)
     errors, removed = [], False
@@ -220,5 +228,4 @@ def _send(ctx: Context, node: dict, taints: list[Taint], dry_run: str) -> dict:
     patch = two_way_patch(NODES, node, desired)
     if dry_run == "client":
         return desired
-    return ctx.api.patch(NODES, "", node["metadata"]["name"], patch, STRATEGIC_MERGE_PATCH,
-                         dry_run=dry_run == "server")
+    return ctx.api.patch(NODES, "", node["metadata"]["name"], patch, STRATEGIC_MERGE_PATCH, dry_run=dry_run == "server")

@@ -13,6 +13,7 @@ documents before it still count.
 cmdutil.CheckErr: run the verb's action on each target, keep going past a
 target that fails, and report what failed once the loop is done.
 """
+
 from __future__ import annotations
 
 import os
@@ -29,14 +30,15 @@ from cluster.kubectl.flags import UsageError
 from cluster.kubectl.output import compact_json
 
 MANIFEST_EXTENSIONS = (".json", ".yaml", ".yml")
-NO_LOCAL_FILES = ('this terminal cannot read files: use "-f -" and paste the manifest, '
-                  'e.g. "kubectl apply -f -"')
-RESOURCE_HINT = ("You must provide one or more resources by argument or filename.\n"
-                 "Example resource specifications include:\n"
-                 "   '-f rsrc.yaml'\n"
-                 "   '--filename=rsrc.json'\n"
-                 "   '<resource> <name>'\n"
-                 "   '<resource>'")
+NO_LOCAL_FILES = 'this terminal cannot read files: use "-f -" and paste the manifest, e.g. "kubectl apply -f -"'
+RESOURCE_HINT = (
+    "You must provide one or more resources by argument or filename.\n"
+    "Example resource specifications include:\n"
+    "   '-f rsrc.yaml'\n"
+    "   '--filename=rsrc.json'\n"
+    "   '<resource> <name>'\n"
+    "   '<resource>'"
+)
 
 
 def resource_type(name: str) -> ResourceType:
@@ -76,14 +78,15 @@ def named_targets(ctx: Context, positional: list[str]) -> list[Target]:
         for arg in positional:
             kind, _, name = arg.partition("/")
             if not name or "/" not in arg:
-                raise UsageError("there is no need to specify a resource type as a separate argument when "
-                                 "passing arguments in resource/name form (e.g. 'kubectl get "
-                                 "resource/<resource_name>' instead of 'kubectl get resource "
-                                 "resource/<resource_name>'")
+                raise UsageError(
+                    "there is no need to specify a resource type as a separate argument when "
+                    "passing arguments in resource/name form (e.g. 'kubectl get "
+                    "resource/<resource_name>' instead of 'kubectl get resource "
+                    "resource/<resource_name>'"
+                )
             targets.append(_target(ctx, resource_type(kind), name))
         return targets
-    types = [rt for t in positional[0].split(",") if t
-             for rt in (in_category(t) if t == "all" else [resource_type(t)])]
+    types = [rt for t in positional[0].split(",") if t for rt in (in_category(t) if t == "all" else [resource_type(t)])]
     if len(positional) == 1:
         return [Target(rt, "", _namespace(ctx, rt)) for rt in types]
     return [_target(ctx, rt, name) for rt in types for name in positional[1:]]
@@ -97,13 +100,16 @@ def _namespace(ctx: Context, rt: ResourceType) -> str:
     return ctx.namespace if rt.namespaced else ""
 
 
-def selected_targets(ctx: Context, types: list[ResourceType], selector: str,
-                     field_selector: str = "") -> list[Target]:
+def selected_targets(ctx: Context, types: list[ResourceType], selector: str, field_selector: str = "") -> list[Target]:
     """Every object of the types matching the label and field selectors (or all, for --all)."""
     targets: list[Target] = []
     for rt in types:
-        listed = ctx.api.list(rt, ctx.namespace if rt.namespaced else None, label_selector=selector or None,
-                              field_selector=field_selector or None)
+        listed = ctx.api.list(
+            rt,
+            ctx.namespace if rt.namespaced else None,
+            label_selector=selector or None,
+            field_selector=field_selector or None,
+        )
         targets.extend(Target(rt, o["metadata"]["name"], o["metadata"].get("namespace", "")) for o in listed["items"])
     return targets
 
@@ -171,18 +177,23 @@ def _load_text(ctx: Context, text: str, source: str, validate: bool, loaded: Loa
         if obj is None:
             continue
         if not isinstance(obj, dict):
-            loaded.errors.append(f"error parsing {source}: error unmarshaling JSON: while decoding JSON: json: "
-                                 f"cannot unmarshal {_json_kind(obj)} into Go value of type map[string]interface {{}}")
+            loaded.errors.append(
+                f"error parsing {source}: error unmarshaling JSON: while decoding JSON: json: "
+                f"cannot unmarshal {_json_kind(obj)} into Go value of type map[string]interface {{}}"
+            )
             return
         problem = _missing_type(obj)
         if problem and validate:
-            loaded.errors.append(f'error validating "{source}": error validating data: {problem} not set; if you '
-                                 "choose to ignore these errors, turn validation off with --validate=false")
+            loaded.errors.append(
+                f'error validating "{source}": error validating data: {problem} not set; if you '
+                "choose to ignore these errors, turn validation off with --validate=false"
+            )
             return
         if problem:
             missing = "Kind" if problem == "kind" else "APIVersion"
-            loaded.errors.append(f"unable to decode \"{source}\": Object '{missing}' is missing in "
-                                 f"'{compact_json(obj)}'")
+            loaded.errors.append(
+                f"unable to decode \"{source}\": Object '{missing}' is missing in '{compact_json(obj)}'"
+            )
             continue
         target = _manifest_target(ctx, obj, source)
         if isinstance(target, str):
@@ -228,16 +239,20 @@ def _manifest_target(ctx: Context, obj: dict, source: str) -> Target | str:
     try:
         rt = by_kind(str(obj["apiVersion"]), str(obj["kind"]))
     except StatusError:
-        return (f'resource mapping not found for name: "{meta.get("name", "")}" namespace: '
-                f'"{meta.get("namespace", "")}" from "{source}": no matches for kind "{obj["kind"]}" in version '
-                f'"{obj["apiVersion"]}"\nensure CRDs are installed first')
+        return (
+            f'resource mapping not found for name: "{meta.get("name", "")}" namespace: '
+            f'"{meta.get("namespace", "")}" from "{source}": no matches for kind "{obj["kind"]}" in version '
+            f'"{obj["apiVersion"]}"\nensure CRDs are installed first'
+        )
     namespace = ""
     if rt.namespaced:
         namespace = meta.get("namespace") or ctx.namespace
         if ctx.namespace_explicit and meta.get("namespace") and meta["namespace"] != ctx.namespace:
-            return (f"the namespace from the provided object \"{meta['namespace']}\" does not match the namespace "
-                    f"\"{ctx.namespace}\". You must pass '--namespace={meta['namespace']}' to perform this "
-                    "operation.")
+            return (
+                f'the namespace from the provided object "{meta["namespace"]}" does not match the namespace '
+                f"\"{ctx.namespace}\". You must pass '--namespace={meta['namespace']}' to perform this "
+                "operation."
+            )
     return Target(rt, str(meta.get("name") or ""), namespace, source, obj)
 
 
@@ -296,8 +311,14 @@ def visit(targets: Iterable[T], act: Callable[[T], object]) -> list[str | Status
     return errors
 
 
-def for_each(ctx: Context, targets: Iterable[T], act: Callable[[T], object], *,
-             after: Sequence[str | StatusError] = (), check: Reporter = report) -> int:
+def for_each(
+    ctx: Context,
+    targets: Iterable[T],
+    act: Callable[[T], object],
+    *,
+    after: Sequence[str | StatusError] = (),
+    check: Reporter = report,
+) -> int:
     """`act` on each target (it prints its own success), then every error reported at once; the exit code.
 
     `after` are errors known before the loop and reported after the targets' (a file's undecodable documents).

@@ -19,6 +19,7 @@ from the Kubernetes v1.32 OpenAPI definitions kubernetes-validate ships,
 loaded once. Simplified: no conflict detection (kubectl apply overwrites
 other writers' changes to fields it manages, as it does with --overwrite).
 """
+
 from __future__ import annotations
 
 
@@ -46,8 +47,12 @@ def _field(schema: dict | None, key: str) -> tuple[dict | None, str, str, bool]:
         return None, "", "", False
     declared = field.get("x-kubernetes-patch-strategy", "").split(",")
     strategies = [s for s in declared if s and s != "retainKeys"]
-    return (_resolve(field), (strategies[0] if strategies else ""), field.get("x-kubernetes-patch-merge-key", ""),
-            "retainKeys" in declared)
+    return (
+        _resolve(field),
+        (strategies[0] if strategies else ""),
+        field.get("x-kubernetes-patch-merge-key", ""),
+        "retainKeys" in declared,
+    )
 
 
 def three_way_patch(rt: ResourceType, original: dict, modified: dict, current: dict) -> dict:
@@ -68,8 +73,14 @@ def two_way_patch(rt: ResourceType, original: dict, modified: dict) -> dict:
     return patch
 
 
-def _diff_maps(original: dict, modified: dict, schema: dict | None, ignore_deletions: bool = False,
-               ignore_additions: bool = False, retain_keys: bool = False) -> dict:
+def _diff_maps(
+    original: dict,
+    modified: dict,
+    schema: dict | None,
+    ignore_deletions: bool = False,
+    ignore_additions: bool = False,
+    retain_keys: bool = False,
+) -> dict:
     patch: dict = {}
     for key, new in modified.items():
         old = original.get(key, _MISSING)
@@ -83,8 +94,7 @@ def _diff_maps(original: dict, modified: dict, schema: dict | None, ignore_delet
             if sub:
                 patch[key] = sub
         elif isinstance(new, list) and strategy == "merge":
-            _diff_merge_list(patch, key, old, new, field_schema, merge_key, ignore_deletions, ignore_additions,
-                             retains)
+            _diff_merge_list(patch, key, old, new, field_schema, merge_key, ignore_deletions, ignore_additions, retains)
         elif old != new and not ignore_additions:
             patch[key] = new
     if not ignore_deletions:
@@ -100,15 +110,29 @@ def _diff_maps(original: dict, modified: dict, schema: dict | None, ignore_delet
 
 
 def _both_numbers(a: object, b: object) -> bool:
-    return isinstance(a, (int, float)) and isinstance(b, (int, float)) and not isinstance(a, bool) \
+    return (
+        isinstance(a, (int, float))
+        and isinstance(b, (int, float))
+        and not isinstance(a, bool)
         and not isinstance(b, bool)
+    )
 
 
-def _diff_merge_list(patch: dict, key: str, old: list, new: list, schema: dict | None, merge_key: str,
-                     ignore_deletions: bool, ignore_additions: bool, retain_keys: bool) -> None:
+def _diff_merge_list(
+    patch: dict,
+    key: str,
+    old: list,
+    new: list,
+    schema: dict | None,
+    merge_key: str,
+    ignore_deletions: bool,
+    ignore_additions: bool,
+    retain_keys: bool,
+) -> None:
     if merge_key and all(isinstance(i, dict) for i in old + new):
-        items = _diff_keyed_list(old, new, _resolve((schema or {}).get("items")), merge_key, ignore_deletions,
-                                 ignore_additions, retain_keys)
+        items = _diff_keyed_list(
+            old, new, _resolve((schema or {}).get("items")), merge_key, ignore_deletions, ignore_additions, retain_keys
+        )
         if items:
             patch[key] = items
         return
@@ -122,8 +146,15 @@ def _diff_merge_list(patch: dict, key: str, old: list, new: list, schema: dict |
             patch[f"$deleteFromPrimitiveList/{key}"] = removed
 
 
-def _diff_keyed_list(old: list, new: list, item_schema: dict | None, merge_key: str, ignore_deletions: bool,
-                     ignore_additions: bool, retain_keys: bool) -> list:
+def _diff_keyed_list(
+    old: list,
+    new: list,
+    item_schema: dict | None,
+    merge_key: str,
+    ignore_deletions: bool,
+    ignore_additions: bool,
+    retain_keys: bool,
+) -> list:
     by_key = {item.get(merge_key): item for item in old}
     items: list = []
     for item in new:
@@ -137,8 +168,9 @@ def _diff_keyed_list(old: list, new: list, item_schema: dict | None, merge_key: 
             items.append({merge_key: item.get(merge_key), **sub})
     if not ignore_deletions:
         kept = {item.get(merge_key) for item in new}
-        items.extend({merge_key: item.get(merge_key), "$patch": "delete"} for item in old
-                     if item.get(merge_key) not in kept)
+        items.extend(
+            {merge_key: item.get(merge_key), "$patch": "delete"} for item in old if item.get(merge_key) not in kept
+        )
     return items
 
 
@@ -161,8 +193,14 @@ def _merge_lists(first: list, second: list, merge_key: str, item_schema: dict | 
         return second + [item for item in first if item not in second]
     result = [dict(item) for item in second]
     for item in first:
-        twin = next((r for r in result if isinstance(r, dict) and isinstance(item, dict)
-                     and r.get(merge_key) == item.get(merge_key)), None)
+        twin = next(
+            (
+                r
+                for r in result
+                if isinstance(r, dict) and isinstance(item, dict) and r.get(merge_key) == item.get(merge_key)
+            ),
+            None,
+        )
         if twin is None:
             result.append(item)
         else:

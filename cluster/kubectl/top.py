@@ -24,6 +24,7 @@ the pod); a node's usage is its pods' (no system daemons); a pod on an
 unreachable node is left out as metrics-server would, though the HPA's view
 (cluster/metrics.py) still counts it; no --field-selector.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -41,8 +42,12 @@ T = TypeVar("T")
 MIB = 1024 * 1024
 METRICS_CREATION_DELAY = dt.timedelta(minutes=2)
 NODE_ALIASES, POD_ALIASES = ("node", "nodes", "no"), ("pod", "pods", "po")
-SHARED_FLAGS = [COMMON["selector"], Flag("sort-by", "string", ""), Flag("no-headers", "bool", False),
-                Flag("use-protocol-buffers", "bool", True)]
+SHARED_FLAGS = [
+    COMMON["selector"],
+    Flag("sort-by", "string", ""),
+    Flag("no-headers", "bool", False),
+    Flag("use-protocol-buffers", "bool", True),
+]
 NODE_FLAGS = SHARED_FLAGS + [Flag("show-capacity", "bool", False)]
 POD_FLAGS = SHARED_FLAGS + [COMMON["all-namespaces"], Flag("containers", "bool", False), Flag("sum", "bool", False)]
 TOP_HELP = """\
@@ -114,8 +119,9 @@ def _check_args(parsed: Parsed, noun: str, selector_word: str) -> tuple[str, str
     return name, selector
 
 
-def _print_nodes(ctx: Context, metrics: dict[str, Usage], available: dict[str, dict], no_headers: bool,
-                 sort_by: str) -> None:
+def _print_nodes(
+    ctx: Context, metrics: dict[str, Usage], available: dict[str, dict], no_headers: bool, sort_by: str
+) -> None:
     w = TabWriter(ctx.stdout)
     if not no_headers:
         w.write("NAME\tCPU(cores)\tCPU(%)\tMEMORY(bytes)\tMEMORY(%)\t\n")
@@ -140,7 +146,7 @@ def _usage_cells(usage: Usage, available: dict) -> str:
 def _percent(used_milli: int, available_milli: int) -> int:
     """int64(float64(used) / float64(available) * 100), as Go truncates it (amd64's answer for ±Inf and NaN)."""
     if available_milli == 0:
-        return -2**63
+        return -(2**63)
     return int(float(used_milli) / float(available_milli) * 100)
 
 
@@ -166,8 +172,9 @@ def top_pod(ctx: Context, args: list[str]) -> int:
             problem = _why_no_metrics(ctx, selector)
             if problem:
                 raise UsageError(problem)
-            ctx.stderr.write("No resources found\n" if everywhere else
-                             f"No resources found in {ctx.namespace} namespace.\n")
+            ctx.stderr.write(
+                "No resources found\n" if everywhere else f"No resources found in {ctx.namespace} namespace.\n"
+            )
     except UsageError as err:
         return check_err(ctx, [str(err)])
     except StatusError as err:
@@ -195,8 +202,10 @@ def _why_no_metrics(ctx: Context, selector: str) -> str:
     for pod in pods:
         age = now - clock.parse_rfc3339(pod["metadata"]["creationTimestamp"])
         if age > METRICS_CREATION_DELAY:
-            return f"Metrics not available for pod {pod['metadata']['namespace']}/{pod['metadata']['name']}, " \
-                   f"age: {go_duration(age)}"
+            return (
+                f"Metrics not available for pod {pod['metadata']['namespace']}/{pod['metadata']['name']}, "
+                f"age: {go_duration(age)}"
+            )
     return "metrics not available yet"
 
 

@@ -11,6 +11,7 @@ The client is the real kubectl v1.32 binary kubeclass is checked against
 itself with the same build, so a learner sees the same numbers either way.
 Simplified: the version-skew warning is never needed (client and server are both 1.32).
 """
+
 from __future__ import annotations
 
 import json

@@ -13,6 +13,7 @@ Upstream has no counterpart: each of kube-controller-manager's writes is a
 request of its own and one etcd transaction. Batching is how one process on
 one database keeps up with a large cluster.
 """
+
 from __future__ import annotations
 
 import time

@@ -10,6 +10,7 @@ still happening (heartbeats and Events do not count, see modes.py).
 Simplified: one worker per component (no --concurrent-*-syncs), and the queue is
 one of this package's (workqueue.py), on the cluster's virtual clock.
 """
+
 from __future__ import annotations
 
 from cluster.component import Component

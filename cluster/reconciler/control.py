@@ -14,6 +14,7 @@ Modes (kept on the cluster's ReconcilerLease row, so every process agrees):
 - `fast-forward`: the holder runs until settled on a frozen clock, then
   returns to realtime.
 """
+
 from __future__ import annotations
 
 from django.db import transaction
@@ -87,8 +88,7 @@ def serve_steps(driver: ClusterDriver, max_units: int = 50) -> int:
                 served = wanted  # nothing left to do: the asks are spent
                 break
             units += 1
-        ReconcilerLease.objects.filter(pk=row.pk).update(revealed_seq=revealed,
-                                                          steps_wanted=F("steps_wanted") - served)
+        ReconcilerLease.objects.filter(pk=row.pk).update(revealed_seq=revealed, steps_wanted=F("steps_wanted") - served)
         if served:
             notify.cluster_changed(cluster.pk)  # the pages show the revealed step now, not at their next poll
     return served

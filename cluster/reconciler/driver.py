@@ -21,6 +21,7 @@ Nothing lives only here: on start (and after a 410 Gone) the informers list
 everything again and every component reconciles everything, as after a
 kube-controller-manager restart.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -64,8 +65,11 @@ class ClusterDriver:
         self.own_writes = OwnWrites()  # this driver's own writes since the last poll
         self._held_revision = HeldRevision()  # the revision counter while a batch holds the write lock
         self.batches = Batches(self._held_revision, self.own_writes)
-        self.api = APIServer(self.cluster, client="kube-apiserver",
-                             hooks=ClientHooks(journal=self.own_writes.written, held=self._held_revision))
+        self.api = APIServer(
+            self.cluster,
+            client="kube-apiserver",
+            hooks=ClientHooks(journal=self.own_writes.written, held=self._held_revision),
+        )
         self.informers = SharedInformers(self.api, self.resources)
         self.turns, self.timers = Turns(), Timers()
         self.loops = [self._loop(cls(self._client(cls.name)), cls.name) for cls in CONTROL_PLANE]
@@ -76,9 +80,13 @@ class ClusterDriver:
 
     def _client(self, name: str) -> APIServer:
         """A component's own API client, sharing this driver's informers, watch cache and held revision."""
-        hooks = ClientHooks(namespace_cache=self.informers.informers["namespaces"].items.get,
-                            serviceaccount_cache=self.informers.informers["serviceaccounts"].items.get,
-                            journal=self.own_writes.written, held=self._held_revision, elide_unwritten=True)
+        hooks = ClientHooks(
+            namespace_cache=self.informers.informers["namespaces"].items.get,
+            serviceaccount_cache=self.informers.informers["serviceaccounts"].items.get,
+            journal=self.own_writes.written,
+            held=self._held_revision,
+            elide_unwritten=True,
+        )
         return APIServer(self.cluster, client=name, hooks=hooks)
 
     def _loop(self, component: Component, name: str) -> ComponentLoop:
@@ -125,8 +133,9 @@ class ClusterDriver:
         """A kubelet (every NODE_AGENTS component) for a new Node."""
         if name in self.kubelets:
             return
-        self.kubelets[name] = [self._loop(cls(self._client(cls.name), name), f"{cls.name}/{name}")
-                               for cls in NODE_AGENTS]
+        self.kubelets[name] = [
+            self._loop(cls(self._client(cls.name), name), f"{cls.name}/{name}") for cls in NODE_AGENTS
+        ]
         if reorder:
             self._reorder()
         if relist:
@@ -222,8 +231,7 @@ class ClusterDriver:
         return self.run_one()
 
     # -- modes (modes.py) ---------------------------------------------------------
-    def fast_forward(self, seconds: float | None = None, horizon: float = 60.0,
-                     max_units: int = 200_000) -> RunSummary:
+    def fast_forward(self, seconds: float | None = None, horizon: float = 60.0, max_units: int = 200_000) -> RunSummary:
         """Run on a frozen clock, jumping it to the next due timer; until settled, or for `seconds`."""
         return modes.fast_forward(self, seconds, horizon, max_units)
 

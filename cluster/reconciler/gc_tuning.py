@@ -10,6 +10,7 @@ long-running Python service with big caches.
 Upstream's nearest counterpart is Go's GOGC, which kube-controller-manager leaves
 at its default; Go's collector does not walk a large heap this way.
 """
+
 from __future__ import annotations
 
 import gc

@@ -7,6 +7,7 @@ the holder renews every 5 s, and a lease not renewed for 15 s may be taken.
 Lease times are wall-clock: a frozen virtual clock must not keep a dead
 holder's lease alive.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -33,8 +34,7 @@ def try_acquire(cluster_id: int, holder: str, now: dt.datetime | None = None) ->
     now = now or wall_now()
     with transaction.atomic():
         lease, _ = ReconcilerLease.objects.select_for_update().get_or_create(cluster_id=cluster_id)
-        expired = lease.renew_time is None or \
-            lease.renew_time + dt.timedelta(seconds=lease.duration_seconds) <= now
+        expired = lease.renew_time is None or lease.renew_time + dt.timedelta(seconds=lease.duration_seconds) <= now
         if lease.holder and lease.holder != holder and not expired:
             return False
         if lease.holder != holder:
@@ -73,8 +73,11 @@ def assert_held(cluster_id: int, holder: str) -> None:
     """
     lock = " FOR SHARE" if connection.vendor == "postgresql" else ""
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT holder, renew_time, duration_seconds FROM {ReconcilerLease._meta.db_table} "
-                       f"WHERE cluster_id = %s{lock}", [cluster_id])
+        cursor.execute(
+            f"SELECT holder, renew_time, duration_seconds FROM {ReconcilerLease._meta.db_table} "
+            f"WHERE cluster_id = %s{lock}",
+            [cluster_id],
+        )
         row = cursor.fetchone()
     if row is None or row[0] != holder:
         raise LeaseLost(f"cluster {cluster_id} is driven by {row[0] if row else 'nobody'} now")

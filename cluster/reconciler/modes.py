@@ -11,6 +11,7 @@ these through the driver.
 
 Each function takes the driver as a `Driven`: its poll, timers, turns and batches.
 """
+
 from __future__ import annotations
 
 import datetime as dt

@@ -14,6 +14,7 @@ keys, and the delivery is recorded as a step (kube-apiserver → component).
 Simplified: handlers run synchronously, in revision order, with no buffer per
 handler; only the two field selectors above are understood.
 """
+
 from __future__ import annotations
 
 from typing import Callable
@@ -53,8 +54,9 @@ class Routes:
         return loops
 
 
-def deliver(api: APIServer, loop: ComponentLoop, resource: str, event: WatchEvent,
-            relist: Callable[[ComponentLoop], None]) -> None:
+def deliver(
+    api: APIServer, loop: ComponentLoop, resource: str, event: WatchEvent, relist: Callable[[ComponentLoop], None]
+) -> None:
     """Hand one event to one loop: it observes it and queues its keys; a paused loop queues none."""
     was_paused = loop.paused
     loop.component.observe(resource, event)

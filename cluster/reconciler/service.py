@@ -9,6 +9,7 @@ is due in wall time, at most 0.25 s so that new requests are noticed quickly.
 
 Started by web/asgi.py (see README, "How the control loops run").
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -48,7 +49,8 @@ class Reconciler:
     # -- leases -----------------------------------------------------------------
     def manage_leases(self, monotonic: float) -> None:
         if monotonic - self.last_scan < lease.RETRY_PERIOD and all(
-                monotonic - self.renewed.get(pk, 0) < lease.RENEW_PERIOD for pk in self.drivers):
+            monotonic - self.renewed.get(pk, 0) < lease.RENEW_PERIOD for pk in self.drivers
+        ):
             return
         self.last_scan = monotonic
         lease.heartbeat(self.holder)
@@ -58,7 +60,7 @@ class Reconciler:
                 self.drivers.pop(pk)
                 lease.release(pk, self.holder)
         share = lease.fair_share(len(alive))
-        for pk in sorted(self.drivers, reverse=True)[:max(0, len(self.drivers) - share)]:
+        for pk in sorted(self.drivers, reverse=True)[: max(0, len(self.drivers) - share)]:
             self.drivers.pop(pk)  # another worker came up: hand it our surplus, newest first
             lease.release(pk, self.holder)
             log.info("%s hands cluster %s over to share the work", self.holder, pk)
@@ -106,8 +108,9 @@ class Reconciler:
         self.housekeeping(time.monotonic())
         self.manage_leases(time.monotonic())
         sleep = MAX_SLEEP
-        modes = dict(ReconcilerLease.objects.filter(cluster_id__in=list(self.drivers))
-                     .values_list("cluster_id", "mode"))
+        modes = dict(
+            ReconcilerLease.objects.filter(cluster_id__in=list(self.drivers)).values_list("cluster_id", "mode")
+        )
         for pk, driver in list(self.drivers.items()):
             try:
                 sleep = min(sleep, self.drive(driver, modes.get(pk, "realtime")))

@@ -12,6 +12,7 @@ it resumes.
 Simplified: nothing wakes on its own; timers fire when the driver calls `fire`
 with the virtual time (realtime ticks, step mode, fast-forward: modes.py).
 """
+
 from __future__ import annotations
 
 import datetime as dt

@@ -13,6 +13,7 @@ kubelet.
 Simplified: no concurrency and no fairness beyond the round robin; a paused
 component (a kubelet on a node that is down) is passed over.
 """
+
 from __future__ import annotations
 
 import bisect

@@ -9,6 +9,7 @@ savepoint is the database's alone; outside one (step mode runs single units)
 the unit is an atomic block of its own. Either way, a unit that is undone or
 committed on its own ends what a HeldRevision may assume (cluster/store.py).
 """
+
 from __future__ import annotations
 
 import itertools

@@ -5,6 +5,7 @@ the same process sets this event so the asked-for step is produced now. A
 request served by another worker process cannot reach it: that process's
 reconciler notices at its next cycle.
 """
+
 from __future__ import annotations
 
 import asyncio

@@ -13,6 +13,7 @@ resuming from its last revision does.
 Simplified: the cache holds this driver's writes only, and only until the next
 poll; no other watcher is served from it.
 """
+
 from __future__ import annotations
 
 from cluster.apiserver.server import APIServer, WatchEvent, fan_out

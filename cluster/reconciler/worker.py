@@ -12,6 +12,7 @@ Simplified: one worker, called by the driver; requeue_after is in virtual
 seconds. An unexpected exception (a bug) is logged, its unit undone and the key
 retried like a refusal, where upstream the panic would crash the process.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -28,8 +29,9 @@ from cluster.store import HeldRevision
 log = logging.getLogger(__name__)
 
 
-def process(loop: ComponentLoop, key: str, held: HeldRevision, own_writes: OwnWrites,
-            now: Callable[[], dt.datetime]) -> dt.datetime | None:
+def process(
+    loop: ComponentLoop, key: str, held: HeldRevision, own_writes: OwnWrites, now: Callable[[], dt.datetime]
+) -> dt.datetime | None:
     """Reconcile one key; on an error, requeue it rate-limited, else forget it (and re-add it after).
 
     Returns the virtual moment the unit ended if it counts as activity: it wrote
@@ -50,8 +52,7 @@ def process(loop: ComponentLoop, key: str, held: HeldRevision, own_writes: OwnWr
     return None
 
 
-def _reconcile(loop: ComponentLoop, key: str, held: HeldRevision,
-               own_writes: OwnWrites) -> tuple[float | None, bool]:
+def _reconcile(loop: ComponentLoop, key: str, held: HeldRevision, own_writes: OwnWrites) -> tuple[float | None, bool]:
     """The unit of work: the reconcile's requeue_after, and whether it failed."""
     requeue: float | None = None
     failed = False

@@ -12,6 +12,7 @@ exponential back-off (client-go's ItemExponentialFailureRateLimiter, as
 sample-controller's processNextWorkItem uses it); `forget` resets the key's
 count after a reconcile that succeeded.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -38,7 +39,7 @@ class ItemExponentialBackoff:
         """The delay before the key's next try, counting this failure."""
         exponent = self.failures.get(key, 0)
         self.failures[key] = exponent + 1
-        return min(self.base * 2.0 ** exponent, self.cap)
+        return min(self.base * 2.0**exponent, self.cap)
 
     def forget(self, key: str) -> None:
         self.failures.pop(key, None)
@@ -48,8 +49,9 @@ class ItemExponentialBackoff:
 
 
 class WorkQueue:
-    def __init__(self, on_ready: Callable[[], None] | None = None,
-                 on_timer: Callable[[dt.datetime], None] | None = None) -> None:
+    def __init__(
+        self, on_ready: Callable[[], None] | None = None, on_timer: Callable[[dt.datetime], None] | None = None
+    ) -> None:
         self.on_ready = on_ready  # called when the queue goes from empty to not empty
         self.on_timer = on_timer  # called with each newly parked due time
         self.ready: dict[str, None] = {}  # insertion-ordered: FIFO, deduplicated

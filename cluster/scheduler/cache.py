@@ -27,6 +27,7 @@ the last cycle. Once the answers are known, a cycle in a 1,000-node cluster (som
 over the nodes, and it touches as few per-node objects as it can (node names,
 NodeInfos, verdicts): on a busy machine each one is a trip to memory.
 """
+
 from __future__ import annotations
 
 from bisect import bisect_right
@@ -71,8 +72,11 @@ class NodeInfoCache:
             return self.infos
         node_changes = self._changes("nodes")
         pod_changes = self._changes("pods")
-        if node_changes is None or pod_changes is None or any(
-                node is None or name not in self.where for name, _old, node in node_changes):
+        if (
+            node_changes is None
+            or pod_changes is None
+            or any(node is None or name not in self.where for name, _old, node in node_changes)
+        ):
             self._use([self._info(node) for node in self.lister.list("nodes")])  # first use, a relist,
             return self.infos  # or a node came or went
         dirty = {name for name, _old, _node in node_changes}
@@ -129,8 +133,10 @@ def _placement(pod: dict) -> tuple[str, str, bool]:
 
 def pod_shape(pod: dict) -> bytes:
     spec = pod.get("spec") or {}
-    return orjson.dumps([_without_mounts(spec.get(field)) if field in CONTAINER_FIELDS else spec.get(field)
-                         for field in SHAPE_FIELDS], option=orjson.OPT_SORT_KEYS)
+    return orjson.dumps(
+        [_without_mounts(spec.get(field)) if field in CONTAINER_FIELDS else spec.get(field) for field in SHAPE_FIELDS],
+        option=orjson.OPT_SORT_KEYS,
+    )
 
 
 CONTAINER_FIELDS = ("containers", "initContainers")
@@ -182,7 +188,7 @@ class ShapeAnswers:
             self.unscored = [set(range(size)) for _ in range(self.plugins)]
             self.shared = {}
         elif cache.generation != self.generation:
-            for _generation, place in cache.updates[bisect_right(cache.updates, self.generation, key=itemgetter(0)):]:
+            for _generation, place in cache.updates[bisect_right(cache.updates, self.generation, key=itemgetter(0)) :]:
                 self.unknown.add(place)
                 self.fits[place] = True
                 for column, unscored in zip(self.scores, self.unscored):
@@ -198,8 +204,10 @@ class ShapeAnswers:
             order = chain(range(start, size), range(start))
             found = list(islice(compress(order, self.fits[start:] + self.fits[:start]), wanted))
             walked = size if len(found) < wanted else (found[-1] - start) % size + 1
-            asked = sorted((place for place in self.unknown if (place - start) % size < walked),
-                           key=lambda place: (place - start) % size)
+            asked = sorted(
+                (place for place in self.unknown if (place - start) % size < walked),
+                key=lambda place: (place - start) % size,
+            )
             for place in asked:
                 status, verdicts = run_filters(place)
                 self.fits[place] = status.ok
@@ -240,7 +248,7 @@ class NodesAt(Sequence[NodeInfo]):
 
 def in_turn(column: list, start: int, walked: int) -> list:
     """`column`'s entries for the `walked` nodes from `start` on (wrapping), in the order a walk takes them."""
-    return column[start:start + walked] + column[:max(0, start + walked - len(column))]
+    return column[start : start + walked] + column[: max(0, start + walked - len(column))]
 
 
 class NodeAnswers:

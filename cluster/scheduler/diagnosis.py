@@ -13,6 +13,7 @@ be evicted as `No preemption victims found for incoming pod`.
 Simplified: kubeclass never evicts. Where upstream would find victims and nominate
 the node, the message has no preemption part (as upstream's) but no pod is preempted.
 """
+
 from __future__ import annotations
 
 from typing import Callable
@@ -25,8 +26,13 @@ NOT_HELPFUL = "Preemption is not helpful for scheduling"
 NO_VICTIMS = "No preemption victims found for incoming pod"
 
 
-def fit_error(num_nodes: int, statuses: dict[str, Status], absent: Status | None = None,
-              pre_filter_msg: str = "", post_filter_msg: str = "") -> str:
+def fit_error(
+    num_nodes: int,
+    statuses: dict[str, Status],
+    absent: Status | None = None,
+    pre_filter_msg: str = "",
+    post_filter_msg: str = "",
+) -> str:
     """FitError.Error(): `0/N nodes are available: <PreFilterMsg | reasons>. <PostFilterMsg>`."""
     message = NO_NODE_AVAILABLE.format(num_nodes) + ":"
     if pre_filter_msg:
@@ -54,8 +60,7 @@ def priority(pod: dict) -> int:
 FilterRun = Callable[[NodeInfo], Status]
 
 
-def preemption_message(pod: dict, nodes: list[NodeInfo], statuses: dict[str, Status],
-                       run_filters: FilterRun) -> str:
+def preemption_message(pod: dict, nodes: list[NodeInfo], statuses: dict[str, Status], run_filters: FilterRun) -> str:
     """DefaultPreemption.PostFilter's status message when it finds no candidate ("" when it would preempt)."""
     if (pod.get("spec") or {}).get("preemptionPolicy") == "Never":
         return "preemption: not eligible due to preemptionPolicy=Never."

@@ -12,6 +12,7 @@ without upstream's assumed pods, since the reconciler's cache already holds the
 scheduler's last binding when its next cycle starts; pod-level resources and
 in-place resize status are not considered.
 """
+
 from __future__ import annotations
 
 import functools

@@ -16,6 +16,7 @@ record; the row `seq % KEPT` is overwritten, so the ring keeps the last KEPT
 decisions. Only the process that drives the cluster (its reconciler lease)
 runs its scheduler, so one writer numbers them.
 """
+
 from __future__ import annotations
 
 import json
@@ -44,16 +45,27 @@ class DecisionLog:
         self._next += 1
         # The decision stays JSON text inside the row: PostgreSQL's jsonb would reorder its keys (plugins in the
         # order they ran, nodes by name), and the text is what the scheduler made anyway.
-        data = orjson.dumps({"seq": seq, "namespace": meta.get("namespace") or "default", "pod": meta["name"],
-                             "uid": meta.get("uid", ""), "decision": decision}).decode()
+        data = orjson.dumps(
+            {
+                "seq": seq,
+                "namespace": meta.get("namespace") or "default",
+                "pod": meta["name"],
+                "uid": meta.get("uid", ""),
+                "decision": decision,
+            }
+        ).decode()
         table = RuntimeState._meta.db_table
         with DriverCursor() as cursor:
             cast = "::jsonb" if cursor.vendor == "postgresql" else ""
-            cursor.execute(f"UPDATE {table} SET data = %s{cast} WHERE cluster_id = %s AND scope = %s AND name = %s",
-                           [data, self.cluster.pk, SCOPE, str(seq % KEPT)])
+            cursor.execute(
+                f"UPDATE {table} SET data = %s{cast} WHERE cluster_id = %s AND scope = %s AND name = %s",
+                [data, self.cluster.pk, SCOPE, str(seq % KEPT)],
+            )
             if cursor.cursor.rowcount == 0:
-                cursor.execute(f"INSERT INTO {table} (cluster_id, scope, name, data) VALUES (%s, %s, %s, %s{cast})",
-                               [self.cluster.pk, SCOPE, str(seq % KEPT), data])
+                cursor.execute(
+                    f"INSERT INTO {table} (cluster_id, scope, name, data) VALUES (%s, %s, %s, %s{cast})",
+                    [self.cluster.pk, SCOPE, str(seq % KEPT), data],
+                )
 
 
 def recent(cluster: Cluster) -> list[dict]:

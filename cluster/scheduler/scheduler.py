@@ -37,6 +37,7 @@ many it left out ("omitted") and how many nodes the cycle looked at of how many
 unit of work as the Binding, or as the FailedScheduling event of an unschedulable
 pod (and not again while a retry decides the same).
 """
+
 from __future__ import annotations
 
 import heapq
@@ -86,8 +87,12 @@ def num_feasible_nodes_to_find(all_nodes: int, percentage: int = 0) -> int:
 def is_pending(pod: dict) -> bool:
     """A pod this scheduler must place: unbound, ours, alive."""
     spec = pod.get("spec") or {}
-    return (not spec.get("nodeName") and spec.get("schedulerName", SCHEDULER_NAME) == SCHEDULER_NAME
-            and not pod["metadata"].get("deletionTimestamp") and not is_terminal(pod))
+    return (
+        not spec.get("nodeName")
+        and spec.get("schedulerName", SCHEDULER_NAME) == SCHEDULER_NAME
+        and not pod["metadata"].get("deletionTimestamp")
+        and not is_terminal(pod)
+    )
 
 
 def _key(obj: dict) -> str:
@@ -96,8 +101,10 @@ def _key(obj: dict) -> str:
 
 def node_signature(node: dict) -> str:
     """What about a node can change a Filter verdict (a heartbeat alone cannot)."""
-    return json.dumps([node["metadata"].get("labels"), node.get("spec"),
-                       (node.get("status") or {}).get("allocatable")], sort_keys=True)
+    return json.dumps(
+        [node["metadata"].get("labels"), node.get("spec"), (node.get("status") or {}).get("allocatable")],
+        sort_keys=True,
+    )
 
 
 @dataclass
@@ -131,8 +138,11 @@ class Decision:
         weights = {p.name: p.weight for p in plugins if p.weight}
         evaluated = len(self.verdicts)
         kept = self._kept()
-        data: dict = {"nodes": {self.names[place]: self._node_record(place, index) for place, index in kept},
-                      "weights": weights, "chosen": self.node}
+        data: dict = {
+            "nodes": {self.names[place]: self._node_record(place, index) for place, index in kept},
+            "weights": weights,
+            "chosen": self.node,
+        }
         if len(kept) < evaluated:
             data["omitted"] = evaluated - len(kept)
         if evaluated < self.all_nodes:
@@ -170,7 +180,7 @@ class Decision:
         cut = sorted(self.totals, reverse=True)[min(wanted, len(self.totals)) - 1]
         best = list(compress(count(), map(gt, self.totals, repeat(cut))))
         tied = compress(count(), map(eq, self.totals, repeat(cut)))
-        best += sorted(tied, key=self.scored.__getitem__)[:wanted - len(best)]
+        best += sorted(tied, key=self.scored.__getitem__)[: wanted - len(best)]
         return sorted((-self.totals[index], self.scored[index], index) for index in best)
 
     def _in_turn(self, taken: int) -> Iterator[int]:
@@ -234,8 +244,11 @@ class Scheduler(Controller):
 
     def _pending(self, namespace: str | None = None) -> list[tuple[str, dict]]:
         unbound = sorted(self.lister.by_index("pods", NODE_NAME_INDEX, ""), key=_key)
-        return [(_key(p), p) for p in unbound
-                if is_pending(p) and (namespace is None or p["metadata"].get("namespace") == namespace)]
+        return [
+            (_key(p), p)
+            for p in unbound
+            if is_pending(p) and (namespace is None or p["metadata"].get("namespace") == namespace)
+        ]
 
     def pending_keys(self) -> list[str]:
         return [key for key, _pod in self._pending()]
@@ -288,24 +301,28 @@ class Scheduler(Controller):
         active, rejection = self._pre_filter(decision.state, pod)
         if rejection is not None:
             decision.verdicts = [{rejection.plugin: rejection.message()}] * len(nodes)
-            post = diagnosis.preemption_message(pod, nodes, {}, lambda info: self._filter(decision.state, pod,
-                                                                                          active, info)[0])
-            decision.message = diagnosis.fit_error(len(nodes), {}, pre_filter_msg=rejection.message(),
-                                                   post_filter_msg=post)
+            post = diagnosis.preemption_message(
+                pod, nodes, {}, lambda info: self._filter(decision.state, pod, active, info)[0]
+            )
+            decision.message = diagnosis.fit_error(
+                len(nodes), {}, pre_filter_msg=rejection.message(), post_filter_msg=post
+            )
             return decision
         answers = self._answers_for(pod, active)
         statuses, places = self._find_feasible(decision, pod, active, nodes, answers)
         if not places:
             post = diagnosis.preemption_message(
-                pod, nodes, statuses, lambda info: self._filter(decision.state, pod, active, info)[0])
+                pod, nodes, statuses, lambda info: self._filter(decision.state, pod, active, info)[0]
+            )
             decision.message = diagnosis.fit_error(len(nodes), statuses, post_filter_msg=post)
             return decision
         if len(places) == 1:
             decision.node = decision.names[places[0]]
             return decision
         totals = self._score(decision, pod, NodesAt(nodes, places), answers)
-        rng = random.Random(f"{self.api.cluster.seed}:{pod['metadata'].get('uid')}:"
-                            f"{pod['metadata'].get('resourceVersion')}")
+        rng = random.Random(
+            f"{self.api.cluster.seed}:{pod['metadata'].get('uid')}:{pod['metadata'].get('resourceVersion')}"
+        )
         decision.node = decision.names[select_host(places, totals, rng)]
         return decision
 
@@ -331,8 +348,9 @@ class Scheduler(Controller):
             return self._answers.for_shape(pod_shape(pod), len(self.plugins))
         return ShapeAnswers(len(self.plugins))
 
-    def _find_feasible(self, decision: Decision, pod: dict, active: list[Plugin], nodes: list[NodeInfo],
-                       answers: ShapeAnswers) -> tuple[dict[str, Status], list[int]]:
+    def _find_feasible(
+        self, decision: Decision, pod: dict, active: list[Plugin], nodes: list[NodeInfo], answers: ShapeAnswers
+    ) -> tuple[dict[str, Status], list[int]]:
         """findNodesThatPassFilters: nodes in turn from nextStartNodeIndex until enough are feasible.
 
         Returns the statuses of the nodes rejected when none is feasible (for the diagnosis) and the
@@ -341,8 +359,11 @@ class Scheduler(Controller):
         """
         answers.follow(self.cache)
         start = self._next_start % len(nodes)
-        places, walked = answers.walk(start, num_feasible_nodes_to_find(len(nodes)),
-                                      lambda place: self._filter(decision.state, pod, active, nodes[place]))
+        places, walked = answers.walk(
+            start,
+            num_feasible_nodes_to_find(len(nodes)),
+            lambda place: self._filter(decision.state, pod, active, nodes[place]),
+        )
         self._next_start = (start + walked) % len(nodes)
         decision.start, decision.verdicts = start, in_turn(answers.verdicts, start, walked)
         if places:
@@ -394,13 +415,24 @@ class Scheduler(Controller):
     def bind(self, pod: dict, decision: Decision) -> None:
         """The Binding, the Scheduled event, then kubeclass's record of the decision."""
         meta = pod["metadata"]
-        self.api.bind(meta["namespace"], meta["name"], {
-            "apiVersion": "v1", "kind": "Binding",
-            "metadata": {"name": meta["name"], "namespace": meta["namespace"]},
-            "target": {"apiVersion": "v1", "kind": "Node", "name": decision.node},
-        })
-        record(self.api, pod, NORMAL, "Scheduled",
-               f"Successfully assigned {meta['namespace']}/{meta['name']} to {decision.node}", SCHEDULER_NAME)
+        self.api.bind(
+            meta["namespace"],
+            meta["name"],
+            {
+                "apiVersion": "v1",
+                "kind": "Binding",
+                "metadata": {"name": meta["name"], "namespace": meta["namespace"]},
+                "target": {"apiVersion": "v1", "kind": "Node", "name": decision.node},
+            },
+        )
+        record(
+            self.api,
+            pod,
+            NORMAL,
+            "Scheduled",
+            f"Successfully assigned {meta['namespace']}/{meta['name']} to {decision.node}",
+            SCHEDULER_NAME,
+        )
         self._failed.pop(meta.get("uid", ""), None)
         self.decisions.write(pod, decision.record(self.plugins))
 

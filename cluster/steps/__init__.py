@@ -20,19 +20,56 @@ The names importers use are re-exported here: `from cluster import steps`, then
 
 Simplified: see each module's docstring.
 """
+
 from __future__ import annotations
 
 from cluster.steps.catalogue import MESSAGES
 from cluster.steps.diffs import MAX_DIFF_ENTRIES, MAX_VALUE_CHARS, diff
 from cluster.steps.hops import (
-    APISERVER, ETCD, HTTP_VERBS, RUNTIME, Hop, object_ref, request_hop, runtime_hop, traffic_hop, watch_hop, write_hop,
+    APISERVER,
+    ETCD,
+    HTTP_VERBS,
+    RUNTIME,
+    Hop,
+    object_ref,
+    request_hop,
+    runtime_hop,
+    traffic_hop,
+    watch_hop,
+    write_hop,
 )
 from cluster.steps.queries import as_dict, component_id, explain, history, prune, since, visible_until
 from cluster.steps.recorder import Recorder, because, disable, enabled, flush, record, recorder_of, write_hops
 
 __all__ = [
-    "APISERVER", "ETCD", "HTTP_VERBS", "MAX_DIFF_ENTRIES", "MAX_VALUE_CHARS", "MESSAGES", "RUNTIME", "Hop",
-    "Recorder", "as_dict", "because", "component_id", "diff", "disable", "enabled", "explain", "flush", "history",
-    "object_ref", "prune", "record", "recorder_of", "request_hop", "runtime_hop", "since", "traffic_hop",
-    "visible_until", "watch_hop", "write_hop", "write_hops",
+    "APISERVER",
+    "ETCD",
+    "HTTP_VERBS",
+    "MAX_DIFF_ENTRIES",
+    "MAX_VALUE_CHARS",
+    "MESSAGES",
+    "RUNTIME",
+    "Hop",
+    "Recorder",
+    "as_dict",
+    "because",
+    "component_id",
+    "diff",
+    "disable",
+    "enabled",
+    "explain",
+    "flush",
+    "history",
+    "object_ref",
+    "prune",
+    "record",
+    "recorder_of",
+    "request_hop",
+    "runtime_hop",
+    "since",
+    "traffic_hop",
+    "visible_until",
+    "watch_hop",
+    "write_hop",
+    "write_hops",
 ]

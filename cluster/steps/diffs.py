@@ -5,6 +5,7 @@ paths (`spec.template.spec.containers[0].image`), lists compared index by
 index, at most MAX_DIFF_ENTRIES of them in path order, each value cut to
 MAX_VALUE_CHARS; metadata.resourceVersion and metadata.managedFields are left out.
 """
+
 from __future__ import annotations
 
 import json
@@ -29,7 +30,7 @@ def _short(value: object) -> str:
     if value is None:
         return ""
     text = value if isinstance(value, str) else json.dumps(value, sort_keys=True)
-    return text if len(text) <= MAX_VALUE_CHARS else text[:MAX_VALUE_CHARS - 1] + "…"
+    return text if len(text) <= MAX_VALUE_CHARS else text[: MAX_VALUE_CHARS - 1] + "…"
 
 
 def diff(old: dict | None, new: dict | None) -> list[dict]:
@@ -39,5 +40,4 @@ def diff(old: dict | None, new: dict | None) -> list[dict]:
     _flatten(old or {}, "", before)
     _flatten(new or {}, "", after)
     changed = [p for p in sorted(set(before) | set(after)) if before.get(p, None) != after.get(p, None)]
-    return [{"path": p, "old": _short(before.get(p)), "new": _short(after.get(p))}
-            for p in changed[:MAX_DIFF_ENTRIES]]
+    return [{"path": p, "old": _short(before.get(p)), "new": _short(after.get(p))} for p in changed[:MAX_DIFF_ENTRIES]]

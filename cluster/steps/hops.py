@@ -13,6 +13,7 @@ informer and event rather than a long-lived stream; a connection through
 kube-proxy's rules is one hop from the client to the pod (cluster/proxy.py
 reports it).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -58,26 +59,53 @@ def write_hop(detail: dict) -> Hop:
     obj = detail["old"] if deleting else detail["object"]
     meta = obj.get("metadata", {}) if obj else {}
     ref = object_ref(rt.plural, meta.get("namespace", ""), meta.get("name", ""))
-    return Hop(APISERVER, ETCD, "DELETE" if deleting else "PUT", ref, "etcd.delete" if deleting else "etcd.put",
-               {"key": key, "revision": revision}, key=key, revision=revision,
-               diff=diff(detail["old"], detail["object"]))
+    return Hop(
+        APISERVER,
+        ETCD,
+        "DELETE" if deleting else "PUT",
+        ref,
+        "etcd.delete" if deleting else "etcd.put",
+        {"key": key, "revision": revision},
+        key=key,
+        revision=revision,
+        diff=diff(detail["old"], detail["object"]),
+    )
 
 
 def watch_hop(target: str, resource: str, event_type: str, obj: dict, revision: int) -> Hop:
     meta = obj.get("metadata", {})
     ref = object_ref(resource, meta.get("namespace", ""), meta.get("name", ""))
-    return Hop(APISERVER, target, event_type, ref, f"watch.{event_type}",
-               {"target": target, "resource": resource, "object": ref}, revision=revision)
+    return Hop(
+        APISERVER,
+        target,
+        event_type,
+        ref,
+        f"watch.{event_type}",
+        {"target": target, "resource": resource, "object": ref},
+        revision=revision,
+    )
 
 
 def traffic_hop(detail: dict) -> Hop:
     """One simulated connection through kube-proxy's rules (reported by cluster/proxy.py)."""
     params = {k: str(v) for k, v in detail.items() if v is not None}
     message_id = "proxy.traffic" if detail.get("endpoint") else "proxy.refused"
-    return Hop(str(detail.get("client", "client")), f"pod/{detail.get('pod') or detail.get('endpoint')}",
-               "CONNECT", f"services/{detail.get('service', '')}", message_id, params)
+    return Hop(
+        str(detail.get("client", "client")),
+        f"pod/{detail.get('pod') or detail.get('endpoint')}",
+        "CONNECT",
+        f"services/{detail.get('service', '')}",
+        message_id,
+        params,
+    )
 
 
 def runtime_hop(node: str, call: str, ref: str, **params: object) -> Hop:
-    return Hop(f"kubelet/{node}", f"{RUNTIME}/{node}", call, ref, f"cri.{call}",
-               {"node": node, "object": ref, **{k: str(v) for k, v in params.items()}})
+    return Hop(
+        f"kubelet/{node}",
+        f"{RUNTIME}/{node}",
+        call,
+        ref,
+        f"cri.{call}",
+        {"node": node, "object": ref, **{k: str(v) for k, v in params.items()}},
+    )

@@ -10,6 +10,7 @@ Simplified: a message id missing from the catalogue explains itself as the
 object's name, and a template its parameters do not fit falls back to the
 English text as written.
 """
+
 from __future__ import annotations
 
 from cluster.korean import format_map as korean_format
@@ -42,11 +43,22 @@ def component_id(name: str) -> str:
 
 
 def as_dict(step: StepEvent, lang: str = "en") -> dict:
-    return {"seq": step.seq, "time": step.time.isoformat(), "from": step.source, "to": step.target,
-            "from_id": component_id(step.source), "to_id": component_id(step.target), "verb": step.verb,
-            "object": step.object, "key": step.key, "revision": step.revision,
-            "explanation": explain(step, lang), "message_id": step.message_id, "params": step.params,
-            "diff": step.diff}
+    return {
+        "seq": step.seq,
+        "time": step.time.isoformat(),
+        "from": step.source,
+        "to": step.target,
+        "from_id": component_id(step.source),
+        "to_id": component_id(step.target),
+        "verb": step.verb,
+        "object": step.object,
+        "key": step.key,
+        "revision": step.revision,
+        "explanation": explain(step, lang),
+        "message_id": step.message_id,
+        "params": step.params,
+        "diff": step.diff,
+    }
 
 
 def visible_until(cluster: Cluster) -> int | None:
@@ -68,14 +80,21 @@ def since(cluster: Cluster, last_seq: int, limit: int = 200, lang: str = "en") -
 
 def history(cluster: Cluster) -> list[tuple]:
     """Every step as a comparable tuple (what a replay must reproduce)."""
-    return list(StepEvent.objects.filter(cluster=cluster).order_by("seq").values_list(
-        "seq", "source", "target", "verb", "object", "key", "revision", "message_id"))
+    return list(
+        StepEvent.objects.filter(cluster=cluster)
+        .order_by("seq")
+        .values_list("seq", "source", "target", "verb", "object", "key", "revision", "message_id")
+    )
 
 
 def prune(cluster: Cluster, compacted: int) -> int:
     """Forget the steps of writes older than `compacted` (and the hops around them), with the history."""
-    first_kept = (StepEvent.objects.filter(cluster=cluster, revision__gt=compacted).order_by("seq")
-                  .values_list("seq", flat=True).first())
+    first_kept = (
+        StepEvent.objects.filter(cluster=cluster, revision__gt=compacted)
+        .order_by("seq")
+        .values_list("seq", flat=True)
+        .first()
+    )
     if first_kept is None:
         return 0
     removed, _ = StepEvent.objects.filter(cluster=cluster, seq__lt=first_kept).delete()

@@ -16,6 +16,7 @@ that wrote nothing (a no-op update, a 404 probe) are left out, while a user's
 rejected request is kept. Sequence numbers are the cluster's next ones, taken
 under a row lock (PostgreSQL) or in SQLite's serialized transaction.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -68,8 +69,12 @@ class Recorder:
             self.buffer.append(hop)
         elif kind == "write":
             write = write_hop(detail)
-            if self.buffer and self.buffer[-1].message_id.startswith("request.") and \
-                    self.buffer[-1].verb == "POST" and self.buffer[-1].object.endswith("-"):
+            if (
+                self.buffer
+                and self.buffer[-1].message_id.startswith("request.")
+                and self.buffer[-1].verb == "POST"
+                and self.buffer[-1].object.endswith("-")
+            ):
                 self.buffer[-1].object = self.buffer[-1].params["object"] = write.object  # generateName
             self.buffer.append(write)
             self.flush()
@@ -107,8 +112,24 @@ def write_hops(cluster: Cluster, moment: dt.datetime, hops: list[Hop]) -> None:
         cursor.executemany(
             f"INSERT INTO {_STEP_TABLE} ({_COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, "
             f"%s{jsonb}, %s{jsonb})",
-            [(cluster.pk, last + i, when, h.source, h.target, h.verb, h.object[:400], h.key[:400], h.revision,
-              h.message_id, _dumps(h.params), _dumps(h.diff)) for i, h in enumerate(hops, start=1)])
+            [
+                (
+                    cluster.pk,
+                    last + i,
+                    when,
+                    h.source,
+                    h.target,
+                    h.verb,
+                    h.object[:400],
+                    h.key[:400],
+                    h.revision,
+                    h.message_id,
+                    _dumps(h.params),
+                    _dumps(h.diff),
+                )
+                for i, h in enumerate(hops, start=1)
+            ],
+        )
     notify.cluster_changed(cluster.pk)
 
 

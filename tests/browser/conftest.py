@@ -4,6 +4,7 @@ The server runs the way `make run` runs it (SQLite file, in-memory channel
 layer), on a free 127.0.0.1 port, and is stopped when the tests end.
 Screenshots land in artifacts/screenshots/ for a person to look at.
 """
+
 from __future__ import annotations
 
 import subprocess
@@ -29,14 +30,19 @@ def daphne_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
     env = server_env(workdir / "db.sqlite3")
     manage = [sys.executable, str(ROOT / "manage.py")]
     subprocess.run([*manage, "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True, timeout=120)
-    subprocess.run([*manage, "cluster", "ensure", "demo", "--nodes", "3"], cwd=ROOT, env=env, check=True,
-                   timeout=120)
-    token = subprocess.run([*manage, "cluster", "token", "demo"], cwd=ROOT, env=env, check=True, timeout=60,
-                           capture_output=True, text=True).stdout.strip()
+    subprocess.run([*manage, "cluster", "ensure", "demo", "--nodes", "3"], cwd=ROOT, env=env, check=True, timeout=120)
+    token = subprocess.run(
+        [*manage, "cluster", "token", "demo"], cwd=ROOT, env=env, check=True, timeout=60, capture_output=True, text=True
+    ).stdout.strip()
     port = free_port()
     log = open(workdir / "daphne.log", "w")
-    process = subprocess.Popen([str(Path(sys.executable).parent / "daphne"), "-b", "127.0.0.1", "-p", str(port),
-                                "web.asgi:application"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    process = subprocess.Popen(
+        [str(Path(sys.executable).parent / "daphne"), "-b", "127.0.0.1", "-p", str(port), "web.asgi:application"],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         _wait_until_up(base, process)

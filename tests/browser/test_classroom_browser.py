@@ -5,6 +5,7 @@ In Follow mode they see the teacher's steps as they happen and cannot drive the
 teacher's cluster (the server refuses, not only the page); in Hands-on each one
 works in a sandbox of their own and the teacher's grid shows their progress.
 """
+
 from __future__ import annotations
 
 import re
@@ -71,17 +72,20 @@ def test_students_follow_the_teacher_and_cannot_drive_the_class_cluster(classroo
     started = time.monotonic()
     teacher.press("#term-input", "Enter")
     for student in students:
-        student.wait_for_function("() => [...document.querySelectorAll('#step-log li')]"
-                                  ".some(li => li.textContent.includes('PUT deployments/default/web/scale'))",
-                                  timeout=5000)
+        student.wait_for_function(
+            "() => [...document.querySelectorAll('#step-log li')]"
+            ".some(li => li.textContent.includes('PUT deployments/default/web/scale'))",
+            timeout=5000,
+        )
     assert time.monotonic() - started < 1.0, "every student should see the teacher's step within a second"
     # The teacher walks back to an earlier step: every student's page shows the same one.
     earlier = teacher.locator("#step-log li:not([data-heartbeat])").nth(5)
     seq = earlier.get_attribute("data-seq")
     earlier.click()
     for student in students:
-        student.wait_for_function(f"() => document.querySelector('#step-log li.current')?.dataset.seq === '{seq}'",
-                                  timeout=5000)
+        student.wait_for_function(
+            f"() => document.querySelector('#step-log li.current')?.dataset.seq === '{seq}'", timeout=5000
+        )
         assert student.locator("#past-banner").is_visible()
     teacher.click("#btn-live")
     for student in students:
@@ -132,11 +136,39 @@ def test_a_student_who_reloads_lands_where_they_were(classroom):
 
 
 # What the English page shows that must not show on the Korean one (visible texts, not code or names).
-ENGLISH = ("Watching", "What just happened", "Show node heartbeats", "Time travel", "Projector", "Terminal",
-           "Follow mode", "You joined as", "Your link for another device", "Lesson", "steps done",
-           "About this lesson", "Locked", "Now", "Hint", "control plane", "cordoned", "Class ")
-ENGLISH_TABS = {"pods", "deployments", "replicasets", "services", "endpoints", "nodes", "volume claims",
-                "autoscalers", "events", "scheduler", "service traffic"}
+ENGLISH = (
+    "Watching",
+    "What just happened",
+    "Show node heartbeats",
+    "Time travel",
+    "Projector",
+    "Terminal",
+    "Follow mode",
+    "You joined as",
+    "Your link for another device",
+    "Lesson",
+    "steps done",
+    "About this lesson",
+    "Locked",
+    "Now",
+    "Hint",
+    "control plane",
+    "cordoned",
+    "Class ",
+)
+ENGLISH_TABS = {
+    "pods",
+    "deployments",
+    "replicasets",
+    "services",
+    "endpoints",
+    "nodes",
+    "volume claims",
+    "autoscalers",
+    "events",
+    "scheduler",
+    "service traffic",
+}
 
 
 def test_switching_to_korean_leaves_no_english_on_the_students_page(classroom):

@@ -1,4 +1,5 @@
 """The dashboard as a learner uses it: live tables, streaming watches, quiet hops, a map for the keyboard."""
+
 from __future__ import annotations
 
 from tests.browser.conftest import screenshot
@@ -31,8 +32,10 @@ def test_a_watch_streams_until_stopped_and_the_next_command_still_runs(daphne_se
     watching = page.wait_for_selector(".term-entry.streaming")
     run(page, "kubectl run solo --image=nginx")  # typed while the watch is running: it is not swallowed
     page.wait_for_selector(".term-entry:has-text('pod/solo created')", timeout=10000)
-    page.wait_for_function("() => document.querySelector('.term-entry[data-stream-command] .stream-out')"
-                           ".textContent.includes('solo')", timeout=15000)
+    page.wait_for_function(
+        "() => document.querySelector('.term-entry[data-stream-command] .stream-out').textContent.includes('solo')",
+        timeout=15000,
+    )
     page.focus("#term-input")
     page.keyboard.press("Control+c")
     page.wait_for_function("() => !document.querySelector('.term-entry.streaming')", timeout=5000)

@@ -6,6 +6,7 @@ the containers, and checks what the page showed on the way: the hops in
 kube-apiserver-centred order with their explanations, pod shapes on the
 nodes, the scheduler's reasoning, and time travel back to before the pods.
 """
+
 from __future__ import annotations
 
 import re
@@ -38,8 +39,10 @@ def first_index(steps: list[dict], source: str, target: str, after: int) -> int:
     for i in range(after, len(steps)):
         if steps[i]["from"].startswith(source) and steps[i]["to"].startswith(target):
             return i
-    raise AssertionError(f"no hop {source} → {target} after step {after}: "
-                         f"{[(s['from'], s['to'], s['verb']) for s in steps[after:after + 40]]}")
+    raise AssertionError(
+        f"no hop {source} → {target} after step {after}: "
+        f"{[(s['from'], s['to'], s['verb']) for s in steps[after : after + 40]]}"
+    )
 
 
 def step_until_containers_start(page: object) -> list[dict]:
@@ -51,8 +54,7 @@ def step_until_containers_start(page: object) -> list[dict]:
             return steps
         for _ in range(10):
             page.click("#btn-next")
-        page.wait_for_function(f"() => document.querySelectorAll('#step-log li').length > {len(steps)}",
-                               timeout=20000)
+        page.wait_for_function(f"() => document.querySelectorAll('#step-log li').length > {len(steps)}", timeout=20000)
     raise AssertionError("the containers did not start within 150 s of pressing next")
 
 
@@ -64,10 +66,15 @@ def test_a_student_steps_through_a_deployments_lifecycle(daphne_server, browser)
     page.wait_for_selector("#ws-status.live")
     # The kubelets register their nodes first, as on a fresh cluster: kind-control-plane and three workers,
     # and kube-system's 14 pods come up (the control plane's, CoreDNS, kube-proxy and kindnet on every node).
-    page.wait_for_function("() => document.querySelectorAll('#arch .node').length === 4 && "
-                           "document.querySelectorAll('#arch .node.notready').length === 0", timeout=30000)
-    page.wait_for_function("() => document.querySelectorAll(\"#arch g.pod[data-pod^='kube-system/'].state-Ready\")"
-                           ".length === 14", timeout=60000)
+    page.wait_for_function(
+        "() => document.querySelectorAll('#arch .node').length === 4 && "
+        "document.querySelectorAll('#arch .node.notready').length === 0",
+        timeout=30000,
+    )
+    page.wait_for_function(
+        "() => document.querySelectorAll(\"#arch g.pod[data-pod^='kube-system/'].state-Ready\").length === 14",
+        timeout=60000,
+    )
     page.check("#step-mode")
     page.wait_for_timeout(300)
     before = int(page.inner_text("#live-revision"))
@@ -86,10 +93,12 @@ def test_a_student_steps_through_a_deployments_lifecycle(daphne_server, browser)
     screenshot(page, "lifecycle-step-explained")
 
     page.click("#btn-live")
-    page.wait_for_function("() => document.querySelectorAll(\"#arch g.pod[data-pod^='default/']\").length >= 3",
-                           timeout=20000)
-    states = page.eval_on_selector_all("#arch g.pod[data-pod^='default/']",
-                                       "els => els.map(e => e.getAttribute('class'))")
+    page.wait_for_function(
+        "() => document.querySelectorAll(\"#arch g.pod[data-pod^='default/']\").length >= 3", timeout=20000
+    )
+    states = page.eval_on_selector_all(
+        "#arch g.pod[data-pod^='default/']", "els => els.map(e => e.getAttribute('class'))"
+    )
     assert all(re.search(r"state-(ContainerCreating|Running|Ready)", s) for s in states), states
     screenshot(page, "lifecycle-pods-on-nodes")
 
@@ -101,18 +110,21 @@ def test_a_student_steps_through_a_deployments_lifecycle(daphne_server, browser)
     page.evaluate(f"""() => {{ const s = document.getElementById('time-slider');
         s.value = {before}; s.dispatchEvent(new Event('change')); }}""")
     page.wait_for_selector("#past-banner:not([hidden])")
-    page.wait_for_function("() => document.querySelectorAll(\"#arch g.pod[data-pod^='default/']\").length === 0",
-                           timeout=10000)
+    page.wait_for_function(
+        "() => document.querySelectorAll(\"#arch g.pod[data-pod^='default/']\").length === 0", timeout=10000
+    )
     screenshot(page, "lifecycle-time-travel")
     # the cluster goes on meanwhile: the live revision moves, the past stays on the map
     live = int(page.inner_text("#live-revision"))
     page.fill("#term-input", "kubectl scale deployment web --replicas=4")
     page.press("#term-input", "Enter")
-    page.wait_for_function(f"() => Number(document.getElementById('live-revision').textContent) > {live}",
-                           timeout=10000)
+    page.wait_for_function(
+        f"() => Number(document.getElementById('live-revision').textContent) > {live}", timeout=10000
+    )
     assert page.eval_on_selector_all("#arch g.pod[data-pod^='default/']", "els => els.length") == 0
     assert page.is_visible("#past-banner")
     page.click("#btn-live")
-    page.wait_for_function("() => document.querySelectorAll(\"#arch g.pod[data-pod^='default/']\").length >= 3",
-                           timeout=10000)
+    page.wait_for_function(
+        "() => document.querySelectorAll(\"#arch g.pod[data-pod^='default/']\").length >= 3", timeout=10000
+    )
     context.close()

@@ -1,4 +1,5 @@
 """A visitor in a real browser: a sandbox of their own that another browser cannot open."""
+
 from __future__ import annotations
 
 from tests.browser.conftest import screenshot

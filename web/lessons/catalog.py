@@ -12,6 +12,7 @@ web/lessons/measures.py with its arguments; loading fails loudly when a lesson
 names one that does not exist or a language file lacks a step, so a broken
 lesson never reaches a class.
 """
+
 from __future__ import annotations
 
 import functools
@@ -142,11 +143,23 @@ def load(folder: Path) -> Lesson:
     steps = tuple(_step(folder, raw, languages) for raw in spec.get("steps") or [])
     if not steps:
         raise LessonError(f"{folder}: a lesson needs at least one step")
-    words = {lang: Words(str(data["title"]), str(data.get("summary", "")),
-                         render_markdown(str(data.get("explanation", ""))), str(data.get("illustration_alt", "")))
-             for lang, data in languages.items()}
-    return Lesson(slug=folder.name, order=int(spec.get("order", 999)), scenario=_scenario(spec.get("scenario") or {}),
-                  steps=steps, illustration=_illustrations(folder, spec, languages), words=words)
+    words = {
+        lang: Words(
+            str(data["title"]),
+            str(data.get("summary", "")),
+            render_markdown(str(data.get("explanation", ""))),
+            str(data.get("illustration_alt", "")),
+        )
+        for lang, data in languages.items()
+    }
+    return Lesson(
+        slug=folder.name,
+        order=int(spec.get("order", 999)),
+        scenario=_scenario(spec.get("scenario") or {}),
+        steps=steps,
+        illustration=_illustrations(folder, spec, languages),
+        words=words,
+    )
 
 
 def _illustrations(folder: Path, spec: dict, languages: dict[str, dict]) -> dict[str, SafeString]:
@@ -162,8 +175,12 @@ def _scenario(raw: dict) -> Scenario:
     nodes = raw.get("nodes", 3)
     if isinstance(nodes, int):
         nodes = [{"name": f"worker-{i}"} for i in range(1, nodes + 1)]
-    return Scenario(nodes=tuple(dict(n) for n in nodes), manifests=str(raw.get("manifests") or ""),
-                    settle=bool(raw.get("settle", True)), step_mode=bool(raw.get("step_mode", False)))
+    return Scenario(
+        nodes=tuple(dict(n) for n in nodes),
+        manifests=str(raw.get("manifests") or ""),
+        settle=bool(raw.get("settle", True)),
+        step_mode=bool(raw.get("step_mode", False)),
+    )
 
 
 def _step(folder: Path, raw: dict, languages: dict[str, dict]) -> Step:
@@ -173,18 +190,29 @@ def _step(folder: Path, raw: dict, languages: dict[str, dict]) -> Step:
         words = (data.get("steps") or {}).get(step_id)
         if not isinstance(words, dict):
             raise LessonError(f"{folder}/{lang}.yaml: step {step_id!r} has no words")
-        texts[lang] = Text(title=str(words["title"]), instruction=render_markdown(str(words.get("instruction", ""))),
-                           hint=render_markdown(str(words.get("hint", ""))), question=str(words.get("question", "")),
-                           choices={str(k): str(v) for k, v in (words.get("choices") or {}).items()},
-                           explain=render_markdown(str(words.get("explain", ""))))
+        texts[lang] = Text(
+            title=str(words["title"]),
+            instruction=render_markdown(str(words.get("instruction", ""))),
+            hint=render_markdown(str(words.get("hint", ""))),
+            question=str(words.get("question", "")),
+            choices={str(k): str(v) for k, v in (words.get("choices") or {}).items()},
+            explain=render_markdown(str(words.get("explain", ""))),
+        )
     predict = None
     if raw.get("predict"):
         choices = raw["predict"].get("choices")
-        predict = Prediction(measure=measures.parse(raw["predict"]["measure"], f"{folder} step {step_id}"),
-                             choices=None if choices == "nodes" else tuple(str(c) for c in choices))
+        predict = Prediction(
+            measure=measures.parse(raw["predict"]["measure"], f"{folder} step {step_id}"),
+            choices=None if choices == "nodes" else tuple(str(c) for c in choices),
+        )
         for lang, text in texts.items():
             if not text.question:
                 raise LessonError(f"{folder}/{lang}.yaml: step {step_id!r} predicts but asks no question")
-    return Step(id=step_id, commands=tuple(str(c) for c in raw.get("commands") or []),
-                check=checks.parse(raw["check"], f"{folder} step {step_id}"), predict=predict,
-                stdin=str(raw.get("stdin") or ""), texts=texts)
+    return Step(
+        id=step_id,
+        commands=tuple(str(c) for c in raw.get("commands") or []),
+        check=checks.parse(raw["check"], f"{folder} step {step_id}"),
+        predict=predict,
+        stdin=str(raw.get("stdin") or ""),
+        texts=texts,
+    )

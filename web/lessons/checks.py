@@ -6,6 +6,7 @@ for example `deployment_ready: {name: web, replicas: 3}`; `all: [...]` and
 short, translated sentence about what it saw, which the page shows live and
 the teacher's grid shows as the student's state.
 """
+
 from __future__ import annotations
 
 import inspect
@@ -127,30 +128,46 @@ def value_at(obj: object, path: str) -> object:
 @check
 def nodes_ready(api: APIServer, context: Context, count: int | None = None) -> Result:
     nodes = api.list("nodes")["items"]
-    ready = [n for n in nodes if any(c.get("type") == "Ready" and c.get("status") == "True"
-                                     for c in (n.get("status") or {}).get("conditions") or [])]
+    ready = [
+        n
+        for n in nodes
+        if any(
+            c.get("type") == "Ready" and c.get("status") == "True"
+            for c in (n.get("status") or {}).get("conditions") or []
+        )
+    ]
     want = len(nodes) if count is None else count
-    return Result(len(ready) == want and want > 0,
-                  _("%(ready)d of %(total)d nodes are Ready") % {"ready": len(ready), "total": len(nodes)})
+    return Result(
+        len(ready) == want and want > 0,
+        _("%(ready)d of %(total)d nodes are Ready") % {"ready": len(ready), "total": len(nodes)},
+    )
 
 
 @check
 def exists(api: APIServer, context: Context, resource: str, name: str, namespace: str = "default") -> Result:
     found = _get(api, resource, namespace, name) is not None
-    return Result(found, (_("%(what)s exists") if found else _("%(what)s does not exist yet"))
-                  % {"what": f"{resource}/{name}"})
+    return Result(
+        found, (_("%(what)s exists") if found else _("%(what)s does not exist yet")) % {"what": f"{resource}/{name}"}
+    )
 
 
 @check
 def absent(api: APIServer, context: Context, resource: str, name: str, namespace: str = "default") -> Result:
     gone = _get(api, resource, namespace, name) is None
-    return Result(gone, (_("%(what)s is gone") if gone else _("%(what)s still exists"))
-                  % {"what": f"{resource}/{name}"})
+    return Result(
+        gone, (_("%(what)s is gone") if gone else _("%(what)s still exists")) % {"what": f"{resource}/{name}"}
+    )
 
 
 @check
-def deployment_ready(api: APIServer, context: Context, name: str, replicas: int | None = None,
-                     image: str | None = None, namespace: str = "default") -> Result:
+def deployment_ready(
+    api: APIServer,
+    context: Context,
+    name: str,
+    replicas: int | None = None,
+    image: str | None = None,
+    namespace: str = "default",
+) -> Result:
     deploy = _get(api, "deployments", namespace, name)
     if deploy is None:
         return Result(False, _("no Deployment %(name)s yet") % {"name": name})
@@ -159,22 +176,39 @@ def deployment_ready(api: APIServer, context: Context, name: str, replicas: int 
     current_image = spec["template"]["spec"]["containers"][0].get("image", "")
     if image is not None and current_image != image:
         return Result(False, _("%(name)s runs %(image)s") % {"name": name, "image": current_image})
-    settled = (status.get("observedGeneration", 0) >= deploy["metadata"].get("generation", 1)
-               and status.get("updatedReplicas", 0) == want == spec.get("replicas", 1)
-               and status.get("availableReplicas", 0) == want and status.get("replicas", 0) == want)
-    return Result(settled, _("%(available)d of %(want)d replicas of %(name)s are available")
-                  % {"available": status.get("availableReplicas", 0), "want": want, "name": name})
+    settled = (
+        status.get("observedGeneration", 0) >= deploy["metadata"].get("generation", 1)
+        and status.get("updatedReplicas", 0) == want == spec.get("replicas", 1)
+        and status.get("availableReplicas", 0) == want
+        and status.get("replicas", 0) == want
+    )
+    return Result(
+        settled,
+        _("%(available)d of %(want)d replicas of %(name)s are available")
+        % {"available": status.get("availableReplicas", 0), "want": want, "name": name},
+    )
 
 
 @check
-def pods(api: APIServer, context: Context, selector: str = "", namespace: str = "default",
-         count: int | None = None, at_least: int | None = None, ready: bool | None = None,
-         state: str | None = None, node: str | None = None) -> Result:
+def pods(
+    api: APIServer,
+    context: Context,
+    selector: str = "",
+    namespace: str = "default",
+    count: int | None = None,
+    at_least: int | None = None,
+    ready: bool | None = None,
+    state: str | None = None,
+    node: str | None = None,
+) -> Result:
     """Pods matching `selector` (and `ready`, `state` — the STATUS column —, `node`) number `count` or more."""
-    found = [p for p in pods_of(api, selector, namespace)
-             if (ready is None or is_ready(p) == ready and not p["metadata"].get("deletionTimestamp"))
-             and (state is None or pod_state(p) == state)
-             and (node is None or (p.get("spec") or {}).get("nodeName") == node)]
+    found = [
+        p
+        for p in pods_of(api, selector, namespace)
+        if (ready is None or is_ready(p) == ready and not p["metadata"].get("deletionTimestamp"))
+        and (state is None or pod_state(p) == state)
+        and (node is None or (p.get("spec") or {}).get("nodeName") == node)
+    ]
     n = len(found)
     if count is not None:
         passed = n == count
@@ -193,34 +227,62 @@ def pods(api: APIServer, context: Context, selector: str = "", namespace: str = 
 @check
 def unschedulable(api: APIServer, context: Context, selector: str = "", namespace: str = "default") -> Result:
     """A pod matching `selector` waits unscheduled, with the scheduler's FailedScheduling event."""
-    waiting = [p for p in pods_of(api, selector, namespace)
-               if any(c.get("type") == "PodScheduled" and c.get("reason") == "Unschedulable"
-                      for c in (p.get("status") or {}).get("conditions") or [])]
+    waiting = [
+        p
+        for p in pods_of(api, selector, namespace)
+        if any(
+            c.get("type") == "PodScheduled" and c.get("reason") == "Unschedulable"
+            for c in (p.get("status") or {}).get("conditions") or []
+        )
+    ]
     if not waiting:
         return Result(False, _("no pod is waiting for a node"))
     names = {p["metadata"]["name"] for p in waiting}
-    events = [e for e in api.list("events", namespace)["items"]
-              if e.get("reason") == "FailedScheduling" and (e.get("involvedObject") or {}).get("name") in names]
+    events = [
+        e
+        for e in api.list("events", namespace)["items"]
+        if e.get("reason") == "FailedScheduling" and (e.get("involvedObject") or {}).get("name") in names
+    ]
     if not events:
         return Result(False, _("a pod waits, but the scheduler has not said why yet"))
     return Result(True, _("Pending: %(message)s") % {"message": events[-1].get("message", "")})
 
 
 @check
-def event(api: APIServer, context: Context, reason: str, namespace: str | None = "default",
-          object_prefix: str = "", at_least: int = 1) -> Result:
+def event(
+    api: APIServer,
+    context: Context,
+    reason: str,
+    namespace: str | None = "default",
+    object_prefix: str = "",
+    at_least: int = 1,
+) -> Result:
     """An Event with `reason` about an object whose name starts with `object_prefix`, seen `at_least` times."""
-    matching = [e for e in api.list("events", namespace)["items"]
-                if e.get("reason") == reason
-                and (e.get("involvedObject") or {}).get("name", "").startswith(object_prefix)]
+    matching = [
+        e
+        for e in api.list("events", namespace)["items"]
+        if e.get("reason") == reason and (e.get("involvedObject") or {}).get("name", "").startswith(object_prefix)
+    ]
     seen = sum(int(e.get("count") or 1) for e in matching)
-    return Result(seen >= at_least, ngettext("event %(reason)s seen %(n)d time", "event %(reason)s seen %(n)d times",
-                                             seen) % {"reason": reason, "n": seen})
+    return Result(
+        seen >= at_least,
+        ngettext("event %(reason)s seen %(n)d time", "event %(reason)s seen %(n)d times", seen)
+        % {"reason": reason, "n": seen},
+    )
 
 
 @check
-def field_value(api: APIServer, context: Context, resource: str, name: str, path: str, equals: object = None,
-                at_least: int | None = None, contains: str | None = None, namespace: str = "default") -> Result:
+def field_value(
+    api: APIServer,
+    context: Context,
+    resource: str,
+    name: str,
+    path: str,
+    equals: object = None,
+    at_least: int | None = None,
+    contains: str | None = None,
+    namespace: str = "default",
+) -> Result:
     obj = _get(api, resource, namespace, name)
     if obj is None:
         return Result(False, _("%(what)s does not exist yet") % {"what": f"{resource}/{name}"})
@@ -237,8 +299,15 @@ def field_value(api: APIServer, context: Context, resource: str, name: str, path
 
 
 @check
-def endpoints(api: APIServer, context: Context, service: str, ready: int | None = None,
-              at_least: int | None = None, not_ready: int | None = None, namespace: str = "default") -> Result:
+def endpoints(
+    api: APIServer,
+    context: Context,
+    service: str,
+    ready: int | None = None,
+    at_least: int | None = None,
+    not_ready: int | None = None,
+    namespace: str = "default",
+) -> Result:
     found = _get(api, "endpoints", namespace, service)
     subsets = (found or {}).get("subsets") or []
     addresses = sum(len(s.get("addresses") or []) for s in subsets)
@@ -251,18 +320,28 @@ def endpoints(api: APIServer, context: Context, service: str, ready: int | None 
     if not_ready is not None:
         passed = passed and waiting >= not_ready
     ready_text = ngettext("%(ready)d ready address", "%(ready)d ready addresses", addresses) % {"ready": addresses}
-    return Result(passed, _("Service %(name)s: %(ready)s, %(waiting)d not ready")
-                  % {"name": service, "ready": ready_text, "waiting": waiting})
+    return Result(
+        passed,
+        _("Service %(name)s: %(ready)s, %(waiting)d not ready")
+        % {"name": service, "ready": ready_text, "waiting": waiting},
+    )
 
 
 @check
-def node_state(api: APIServer, context: Context, name: str, ready: bool | None = None, taint: str | None = None,
-               unschedulable: bool | None = None) -> Result:
+def node_state(
+    api: APIServer,
+    context: Context,
+    name: str,
+    ready: bool | None = None,
+    taint: str | None = None,
+    unschedulable: bool | None = None,
+) -> Result:
     node = _get(api, "nodes", "", name)
     if node is None:
         return Result(False, _("node %(name)s does not exist") % {"name": name})
-    condition: dict = next((c for c in (node.get("status") or {}).get("conditions") or [] if c.get("type") == "Ready"),
-                           {})
+    condition: dict = next(
+        (c for c in (node.get("status") or {}).get("conditions") or [] if c.get("type") == "Ready"), {}
+    )
     taints = [t.get("key") for t in (node.get("spec") or {}).get("taints") or []]
     passed = True
     if ready is not None:
@@ -272,20 +351,31 @@ def node_state(api: APIServer, context: Context, name: str, ready: bool | None =
     if unschedulable is not None:
         passed = passed and bool((node.get("spec") or {}).get("unschedulable")) == unschedulable
     state = {"True": "Ready", "False": "NotReady"}.get(condition.get("status", ""), "Unknown")
-    return Result(passed, _("%(name)s is %(state)s; taints: %(taints)s")
-                  % {"name": name, "state": state, "taints": ", ".join(taints) or "-"})
+    return Result(
+        passed,
+        _("%(name)s is %(state)s; taints: %(taints)s")
+        % {"name": name, "state": state, "taints": ", ".join(taints) or "-"},
+    )
 
 
 @check
-def object_count(api: APIServer, context: Context, resource: str, equals: int | None = None,
-                 at_least: int | None = None, at_most: int | None = None, selector: str = "",
-                 namespace: str = "default") -> Result:
+def object_count(
+    api: APIServer,
+    context: Context,
+    resource: str,
+    equals: int | None = None,
+    at_least: int | None = None,
+    at_most: int | None = None,
+    selector: str = "",
+    namespace: str = "default",
+) -> Result:
     """How many objects of `resource` (matching `selector`) exist: exactly `equals`, or within `at_least`/`at_most`.
 
     `namespace` is ignored for cluster-scoped resources such as persistentvolumes or nodes."""
     n = len(api.list(resource, namespace, label_selector=selector or None)["items"])
-    passed = ((equals is None or n == equals) and (at_least is None or n >= at_least)
-              and (at_most is None or n <= at_most))
+    passed = (
+        (equals is None or n == equals) and (at_least is None or n >= at_least) and (at_most is None or n <= at_most)
+    )
     return Result(passed, f"{resource}: {n}")
 
 
@@ -299,10 +389,13 @@ def claim_bound(api: APIServer, context: Context, name: str, namespace: str = "d
 
 
 @check
-def restarts(api: APIServer, context: Context, selector: str = "", at_least: int = 1,
-             namespace: str = "default") -> Result:
-    counts = [sum(int(s.get("restartCount") or 0) for s in (p.get("status") or {}).get("containerStatuses") or [])
-              for p in pods_of(api, selector, namespace)]
+def restarts(
+    api: APIServer, context: Context, selector: str = "", at_least: int = 1, namespace: str = "default"
+) -> Result:
+    counts = [
+        sum(int(s.get("restartCount") or 0) for s in (p.get("status") or {}).get("containerStatuses") or [])
+        for p in pods_of(api, selector, namespace)
+    ]
     most = max(counts, default=0)
     return Result(most >= at_least, ngettext("restarted %(n)d time", "restarted %(n)d times", most) % {"n": most})
 
@@ -315,25 +408,32 @@ def hpa_scaled(api: APIServer, context: Context, name: str, above: int = 1, name
     status = hpa.get("status") or {}
     current = int(status.get("currentReplicas") or 0)
     desired = int(status.get("desiredReplicas") or 0)
-    return Result(max(current, desired) > above, _("the autoscaler wants %(desired)d replicas (now %(current)d)")
-                  % {"desired": desired, "current": current})
+    return Result(
+        max(current, desired) > above,
+        _("the autoscaler wants %(desired)d replicas (now %(current)d)") % {"desired": desired, "current": current},
+    )
 
 
 @check
 def ran(api: APIServer, context: Context, command: str) -> Result:
     """The learner ran a command that starts with `command` (after `kubectl`) without an error."""
     wanted = command.removeprefix("kubectl ").split()
-    done = any(line.removeprefix("kubectl ").split()[:len(wanted)] == wanted for line in context.commands)
-    return Result(done, (_("you ran %(command)s") if done else _("run %(command)s in the terminal"))
-                  % {"command": command})
+    done = any(line.removeprefix("kubectl ").split()[: len(wanted)] == wanted for line in context.commands)
+    return Result(
+        done, (_("you ran %(command)s") if done else _("run %(command)s in the terminal")) % {"command": command}
+    )
 
 
 @check
 def outside_kubectl(api: APIServer, context: Context) -> Result:
     """A client from outside the page (a real kubectl, a client library) called this cluster's API."""
     seen = [agent for agent in context.external_clients if agent]
-    return Result(bool(seen), (_("a client called the API: %(agent)s") % {"agent": seen[-1]}) if seen
-                  else _("no request from outside the page yet"))
+    return Result(
+        bool(seen),
+        (_("a client called the API: %(agent)s") % {"agent": seen[-1]})
+        if seen
+        else _("no request from outside the page yet"),
+    )
 
 
 @check
@@ -341,6 +441,10 @@ def explored(api: APIServer, context: Context, components: list[str]) -> Result:
     """The learner opened each of `components` on the map (click or Enter on its box)."""
     missing = [c for c in components if c not in context.explored]
     seen = len(components) - len(missing)
-    return Result(not missing, _("you opened %(seen)d of %(total)d: still %(missing)s")
-                  % {"seen": seen, "total": len(components), "missing": ", ".join(missing)} if missing
-                  else _("you opened all %(total)d") % {"total": len(components)})
+    return Result(
+        not missing,
+        _("you opened %(seen)d of %(total)d: still %(missing)s")
+        % {"seen": seen, "total": len(components), "missing": ", ".join(missing)}
+        if missing
+        else _("you opened all %(total)d") % {"total": len(components)},
+    )

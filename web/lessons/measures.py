@@ -7,6 +7,7 @@ and the measure — read through the API server, over etcd's history since the
 answer was locked in where the question is about a span of time — says what
 happened. The page then shows both side by side.
 """
+
 from __future__ import annotations
 
 import inspect
@@ -57,8 +58,11 @@ def take(api: APIServer, spec: Spec, since_revision: int) -> str | None:
 @measure
 def scheduled_node(api: APIServer, since_revision: int, selector: str = "", namespace: str = "default") -> str | None:
     """The node the scheduler bound the newest matching pod to."""
-    pods = [p for p in api.list("pods", namespace, label_selector=selector or None)["items"]
-            if (p.get("spec") or {}).get("nodeName")]
+    pods = [
+        p
+        for p in api.list("pods", namespace, label_selector=selector or None)["items"]
+        if (p.get("spec") or {}).get("nodeName")
+    ]
     if not pods:
         return None
     newest = max(pods, key=lambda p: (p["metadata"].get("creationTimestamp", ""), p["metadata"]["name"]))
@@ -113,29 +117,41 @@ def min_ready_pods(api: APIServer, since_revision: int, selector: str = "", name
     fewest = sum(ready.values())
     events, _resume = api.watch_batch("pods", namespace, since_revision, limit=100_000)
     for event in events:
-        ready[_key(event.object)] = (event.type != "DELETED" and _counts(event.object, labels, namespace)
-                                     and podutil.is_ready(event.object))
+        ready[_key(event.object)] = (
+            event.type != "DELETED" and _counts(event.object, labels, namespace) and podutil.is_ready(event.object)
+        )
         fewest = min(fewest, sum(ready.values()))
     return fewest
 
 
 @measure
 def pod_count(api: APIServer, since_revision: int, selector: str = "", namespace: str = "default") -> int:
-    return len([p for p in api.list("pods", namespace, label_selector=selector or None)["items"]
-                if not p["metadata"].get("deletionTimestamp")])
+    return len(
+        [
+            p
+            for p in api.list("pods", namespace, label_selector=selector or None)["items"]
+            if not p["metadata"].get("deletionTimestamp")
+        ]
+    )
 
 
 @measure
 def etcd_writers(api: APIServer, since_revision: int) -> str | None:
     """Which components wrote to etcd since the answer (every write is one step event)."""
-    sources = sorted(set(StepEvent.objects.filter(cluster=api.cluster, target="etcd", revision__gt=since_revision)
-                         .values_list("source", flat=True)))
+    sources = sorted(
+        set(
+            StepEvent.objects.filter(cluster=api.cluster, target="etcd", revision__gt=since_revision).values_list(
+                "source", flat=True
+            )
+        )
+    )
     return " + ".join(sources) if sources else None
 
 
 @measure
-def field_value(api: APIServer, since_revision: int, resource: str, name: str, path: str,
-                namespace: str = "default") -> str | None:
+def field_value(
+    api: APIServer, since_revision: int, resource: str, name: str, path: str, namespace: str = "default"
+) -> str | None:
     from web.lessons.checks import value_at
 
     value = value_at(api.get(resource, namespace, name), path)
@@ -143,26 +159,39 @@ def field_value(api: APIServer, since_revision: int, resource: str, name: str, p
 
 
 @measure
-def listed_pods(api: APIServer, since_revision: int, selector: str = "", namespace: str = "default",
-                node: str = "") -> int:
+def listed_pods(
+    api: APIServer, since_revision: int, selector: str = "", namespace: str = "default", node: str = ""
+) -> int:
     """How many matching pods `kubectl get pods` lists now, Terminating ones included (only those on `node` if given).
 
     A pod evicted from a node whose kubelet is gone stays listed, Terminating, until that kubelet
     (or an administrator) confirms its end."""
-    return len([p for p in api.list("pods", namespace, label_selector=selector or None)["items"]
-                if not node or (p.get("spec") or {}).get("nodeName") == node])
+    return len(
+        [
+            p
+            for p in api.list("pods", namespace, label_selector=selector or None)["items"]
+            if not node or (p.get("spec") or {}).get("nodeName") == node
+        ]
+    )
 
 
 @measure
-def unchanged(api: APIServer, since_revision: int, resource: str, name: str, path: str,
-              namespace: str = "default") -> str | None:
+def unchanged(
+    api: APIServer, since_revision: int, resource: str, name: str, path: str, namespace: str = "default"
+) -> str | None:
     """Whether the object's field at `path` kept the value it had when the answer was locked in.
 
     "same" or "changed"; "gone" when the object was deleted since, None when it did not exist then."""
     from web.lessons.checks import value_at
 
-    before = next((o for o in api.list_at(resource, since_revision) if o["metadata"]["name"] == name
-                   and o["metadata"].get("namespace", namespace) == namespace), None)
+    before = next(
+        (
+            o
+            for o in api.list_at(resource, since_revision)
+            if o["metadata"]["name"] == name and o["metadata"].get("namespace", namespace) == namespace
+        ),
+        None,
+    )
     if before is None:
         return None
     try:
@@ -194,4 +223,3 @@ def _counts(pod: dict, labels: object, namespace: str) -> bool:
     if meta.get("namespace") != namespace or meta.get("deletionTimestamp"):
         return False
     return labels is None or labels.matches(meta.get("labels"))  # type: ignore[attr-defined]
-

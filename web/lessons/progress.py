@@ -5,6 +5,7 @@ in order, and the next one opens only then (the gate). A step that asks for a
 prediction counts only after the learner has locked one in, and the answer is
 graded once the step is done, against what the cluster measurably did.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -33,9 +34,20 @@ def for_cluster(learner: str, cluster: Cluster) -> Progress | None:
 
 def begin(learner: str, lesson: Lesson, cluster: Cluster) -> Progress:
     progress, _ = Progress.objects.update_or_create(
-        learner=learner, cluster=cluster,
-        defaults={"lesson": lesson.slug, "step_index": 0, "done": [], "predictions": {}, "commands": [], "explored": [],
-                  "detail": "", "last_error": "", "progressed_at": timezone.now()})
+        learner=learner,
+        cluster=cluster,
+        defaults={
+            "lesson": lesson.slug,
+            "step_index": 0,
+            "done": [],
+            "predictions": {},
+            "commands": [],
+            "explored": [],
+            "detail": "",
+            "last_error": "",
+            "progressed_at": timezone.now(),
+        },
+    )
     return progress
 
 
@@ -52,8 +64,11 @@ def finished(progress: Progress, lesson: Lesson) -> bool:
 
 
 def check_context(progress: Progress) -> checks.Context:
-    return checks.Context(commands=tuple(progress.commands), explored=tuple(progress.explored),
-                          external_clients=clients.seen(progress.cluster))
+    return checks.Context(
+        commands=tuple(progress.commands),
+        explored=tuple(progress.explored),
+        external_clients=clients.seen(progress.cluster),
+    )
 
 
 def evaluate(progress: Progress) -> bool:

@@ -7,6 +7,7 @@ fast-forward until the cluster has settled — all through the API server, while
 this process holds the cluster's reconciler lease so no server drives it at
 the same time.
 """
+
 from __future__ import annotations
 
 import io
@@ -64,7 +65,13 @@ def seed_cluster(scenario: Scenario, name: str, owner_session: str = "", seed: i
 
 def _apply(cluster: Cluster, manifests: str) -> None:
     out, err = io.StringIO(), io.StringIO()
-    code = cli.run(APIServer(cluster, client="kubectl"), ["apply", "-f", "-"], stdin=io.StringIO(manifests),
-                   stdout=out, stderr=err, local_files=False)
+    code = cli.run(
+        APIServer(cluster, client="kubectl"),
+        ["apply", "-f", "-"],
+        stdin=io.StringIO(manifests),
+        stdout=out,
+        stderr=err,
+        local_files=False,
+    )
     if code != 0:
         raise ScenarioError(err.getvalue())

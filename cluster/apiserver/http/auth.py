@@ -16,6 +16,7 @@ and no anonymous requests (upstream lets `system:anonymous` read /healthz,
 /livez, /readyz and /version; kubeclass has no cluster to answer for without a
 token, so those are 401 too).
 """
+
 from __future__ import annotations
 
 import hmac

@@ -4,6 +4,7 @@ kube-apiserver logs each request's User-Agent in its audit log; kubeclass keeps
 only the latest time per agent, at most once a minute per agent, so the lesson
 on connecting your own kubectl can see that it worked.
 """
+
 from __future__ import annotations
 
 import time

@@ -10,6 +10,7 @@ Simplified: protobuf bodies are decoded for the kinds kubectl's typed clients
 send (see protobuf.py), but responses are always JSON, which every Kubernetes
 client accepts; no CBOR.
 """
+
 from __future__ import annotations
 
 import json
@@ -41,8 +42,7 @@ class MediaType:
     params: dict[str, str]
 
     def converts_to(self, kind: str, group: str, versions: tuple[str, ...]) -> bool:
-        return (self.params.get("as") == kind and self.params.get("g") == group
-                and self.params.get("v") in versions)
+        return self.params.get("as") == kind and self.params.get("g") == group and self.params.get("v") in versions
 
 
 def parse_accept(header: str) -> list[MediaType]:
@@ -78,8 +78,13 @@ def wants_aggregated_discovery(request: HttpRequest) -> bool:
     return False
 
 
-_GO_ESCAPES = ((b"<", b"\\u003c"), (b">", b"\\u003e"), (b"&", b"\\u0026"),
-               ("\u2028".encode(), b"\\u2028"), ("\u2029".encode(), b"\\u2029"))
+_GO_ESCAPES = (
+    (b"<", b"\\u003c"),
+    (b">", b"\\u003e"),
+    (b"&", b"\\u0026"),
+    ("\u2028".encode(), b"\\u2028"),
+    ("\u2029".encode(), b"\\u2029"),
+)
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
@@ -135,13 +140,17 @@ def content_type(request: HttpRequest) -> str:
 
 # What a create or update body may be; a patch's media type names the patch kind instead.
 BODY_TYPES = (JSON, "application/yaml", PROTOBUF)
-PATCH_BODY_TYPES = ("application/json-patch+json", "application/merge-patch+json",
-                    "application/strategic-merge-patch+json")
+PATCH_BODY_TYPES = (
+    "application/json-patch+json",
+    "application/merge-patch+json",
+    "application/strategic-merge-patch+json",
+)
 APPLY_PATCH = "application/apply-patch+yaml"  # decoded only as a PATCH's body (server-side apply)
 
 
-FIND_KIND_STRUCT = ('struct { APIVersion string "json:\\"apiVersion,omitempty\\""; '
-                    'Kind string "json:\\"kind,omitempty\\"" }')
+FIND_KIND_STRUCT = (
+    'struct { APIVersion string "json:\\"apiVersion,omitempty\\""; Kind string "json:\\"kind,omitempty\\"" }'
+)
 
 
 def summarize(body: bytes, max_length: int = 30) -> str:
@@ -156,8 +165,9 @@ def summarize(body: bytes, max_length: int = 30) -> str:
 
 def unrecognized(into_kind: str, error: str, body: bytes) -> StatusError:
     """transformDecodeError when the body named no kind it could read: `the object provided is unrecognized`."""
-    return StatusError.bad_request(f"the object provided is unrecognized (must be of type {into_kind}): {error} "
-                                   f"({summarize(body)})")
+    return StatusError.bad_request(
+        f"the object provided is unrecognized (must be of type {into_kind}): {error} ({summarize(body)})"
+    )
 
 
 def _json_error(body: bytes, err: decoding.DecodeError) -> str:
@@ -188,17 +198,20 @@ def decode_body(request: HttpRequest, allow_empty: bool = False, into_kind: str 
     kind = content_type(request)
     body = raw_body(request)
     if body.strip() and kind not in BODY_TYPES + PATCH_BODY_TYPES + ((APPLY_PATCH,) if apply else ()):
-        raise StatusError(415, "UnsupportedMediaType",
-                          "the body of the request was in an unknown format - accepted media types include: "
-                          + ", ".join(BODY_TYPES))
+        raise StatusError(
+            415,
+            "UnsupportedMediaType",
+            "the body of the request was in an unknown format - accepted media types include: " + ", ".join(BODY_TYPES),
+        )
     if kind == PROTOBUF and body:
         return protobuf.decode(body)
     if not body.strip():
         if allow_empty:
             return None
         if into_kind:
-            raise unrecognized(into_kind, "couldn't get version/kind; json parse error: unexpected end of JSON input",
-                               body)
+            raise unrecognized(
+                into_kind, "couldn't get version/kind; json parse error: unexpected end of JSON input", body
+            )
         raise StatusError.bad_request("the body of the request was empty")
     if "yaml" in kind:
         try:

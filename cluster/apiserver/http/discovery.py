@@ -9,6 +9,7 @@ fetches in one request per root.
 Simplified: no storageVersionHash. A group with several versions lists them
 in the resource table's order, the preferred (first) one first.
 """
+
 from __future__ import annotations
 
 from cluster.apiserver.errors import StatusError
@@ -68,8 +69,11 @@ def _versions_of(group: str) -> list[str]:
 
 # -- legacy discovery -----------------------------------------------------------
 def api_versions(server_address: str) -> dict:
-    return {"kind": "APIVersions", "versions": ["v1"],
-            "serverAddressByClientCIDRs": [{"clientCIDR": "0.0.0.0/0", "serverAddress": server_address}]}
+    return {
+        "kind": "APIVersions",
+        "versions": ["v1"],
+        "serverAddressByClientCIDRs": [{"clientCIDR": "0.0.0.0/0", "serverAddress": server_address}],
+    }
 
 
 def api_group(group: str) -> dict:
@@ -78,8 +82,7 @@ def api_group(group: str) -> dict:
 
 
 def api_group_list() -> dict:
-    return {"kind": "APIGroupList", "apiVersion": "v1",
-            "groups": [api_group(g) for g in served_groups() if g]}
+    return {"kind": "APIGroupList", "apiVersion": "v1", "groups": [api_group(g) for g in served_groups() if g]}
 
 
 def api_group_document(group: str) -> dict:
@@ -94,13 +97,22 @@ def api_resource_list(group: str, version: str) -> dict:
     for rt in resources:
         entries.append(_resource_entry(rt))
         entries.extend(_subresource_entry(rt, sub) for sub in sorted(rt.subresources))
-    return {"kind": "APIResourceList", "apiVersion": "v1",
-            "groupVersion": f"{group}/{version}" if group else version, "resources": entries}
+    return {
+        "kind": "APIResourceList",
+        "apiVersion": "v1",
+        "groupVersion": f"{group}/{version}" if group else version,
+        "resources": entries,
+    }
 
 
 def _resource_entry(rt: ResourceType) -> dict:
-    entry = {"name": rt.plural, "singularName": rt.singular, "namespaced": rt.namespaced, "kind": rt.kind,
-             "verbs": list(rt.verbs)}
+    entry = {
+        "name": rt.plural,
+        "singularName": rt.singular,
+        "namespaced": rt.namespaced,
+        "kind": rt.kind,
+        "verbs": list(rt.verbs),
+    }
     if rt.short_names:
         entry["shortNames"] = list(rt.short_names)
     if rt.categories:
@@ -124,21 +136,27 @@ def aggregated(legacy: bool) -> dict:
     for group, resources in served_groups().items():
         if (group == "") != legacy:
             continue
-        versions = [{"version": version,
-                     "resources": [_aggregated_resource(r) for r in resources if r.version == version],
-                     "freshness": "Current"}
-                    for version in _versions_of(group)]
+        versions = [
+            {
+                "version": version,
+                "resources": [_aggregated_resource(r) for r in resources if r.version == version],
+                "freshness": "Current",
+            }
+            for version in _versions_of(group)
+        ]
         items.append({"metadata": {"name": group} if group else {}, "versions": versions})
-    return {"kind": "APIGroupDiscoveryList", "apiVersion": "apidiscovery.k8s.io/v2", "metadata": {},
-            "items": items}
+    return {"kind": "APIGroupDiscoveryList", "apiVersion": "apidiscovery.k8s.io/v2", "metadata": {}, "items": items}
 
 
 def _aggregated_resource(rt: ResourceType) -> dict:
     group, version, kind = _gvk(rt)
     entry: dict[str, object] = {
-        "resource": rt.plural, "responseKind": {"group": group, "version": version, "kind": kind},
-        "scope": "Namespaced" if rt.namespaced else "Cluster", "singularResource": rt.singular,
-        "verbs": list(rt.verbs)}
+        "resource": rt.plural,
+        "responseKind": {"group": group, "version": version, "kind": kind},
+        "scope": "Namespaced" if rt.namespaced else "Cluster",
+        "singularResource": rt.singular,
+        "verbs": list(rt.verbs),
+    }
     if rt.short_names:
         entry["shortNames"] = list(rt.short_names)
     if rt.categories:
@@ -150,5 +168,8 @@ def _aggregated_resource(rt: ResourceType) -> dict:
 
 def _aggregated_subresource(rt: ResourceType, subresource: str) -> dict:
     group, version, kind = _gvk(rt, subresource)
-    return {"subresource": subresource, "responseKind": {"group": group, "version": version, "kind": kind},
-            "verbs": list(SUBRESOURCES[subresource][1])}
+    return {
+        "subresource": subresource,
+        "responseKind": {"group": group, "version": version, "kind": kind},
+        "verbs": list(SUBRESOURCES[subresource][1]),
+    }

@@ -18,6 +18,7 @@ Simplified: the post-start hooks of parts kubeclass has no counterpart for
 (the aggregator, apiextensions, RBAC bootstrap, priority and fairness) are
 left out, and no --livez-grace-period.
 """
+
 from __future__ import annotations
 
 from typing import Callable

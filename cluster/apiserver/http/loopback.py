@@ -12,6 +12,7 @@ by chunk until it ends, the caller's stop event is set or its time is up.
 Loopback requests are marked so the "which outside clients have called"
 record (clients.py) does not count kubeclass's own kubectl.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -44,8 +45,11 @@ class Answer:
 def resolver() -> URLResolver:
     """The API's paths as the API port routes them: the root, `/k8s/<cluster>/…`, and a 404 Status for the rest."""
     patterns: list[URLPattern | URLResolver] = [
-        *api_urls.root_urlpatterns, path("", views.index),
-        path("k8s/<slug:cluster>/", include(api_urls)), re_path(r"^(?P<path>.*)$", views.not_found)]
+        *api_urls.root_urlpatterns,
+        path("", views.index),
+        path("k8s/<slug:cluster>/", include(api_urls)),
+        re_path(r"^(?P<path>.*)$", views.not_found),
+    ]
     return URLResolver(RegexPattern(r"^/"), patterns)
 
 
@@ -55,12 +59,24 @@ def request_path(uri: str) -> str:
     return (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
 
 
-def get(cluster: Cluster, uri: str, user_agent: str, on_chunk: Callable[[bytes], None] | None = None,
-        stop: threading.Event | None = None, max_seconds: float = 30.0) -> Answer:
+def get(
+    cluster: Cluster,
+    uri: str,
+    user_agent: str,
+    on_chunk: Callable[[bytes], None] | None = None,
+    stop: threading.Event | None = None,
+    max_seconds: float = 30.0,
+) -> Answer:
     """GET `uri` from the cluster's API with its own token."""
     target = request_path(uri)
-    request = RequestFactory().get(target, headers={"Authorization": f"Bearer {cluster.token}",
-                                                    "User-Agent": user_agent, "Accept": "application/json, */*"})
+    request = RequestFactory().get(
+        target,
+        headers={
+            "Authorization": f"Bearer {cluster.token}",
+            "User-Agent": user_agent,
+            "Accept": "application/json, */*",
+        },
+    )
     setattr(request, views.LOOPBACK_ATTRIBUTE, True)
     match = resolver().resolve(request.path_info)
     response: HttpResponseBase = match.func(request, *match.args, **match.kwargs)
@@ -73,8 +89,9 @@ def get(cluster: Cluster, uri: str, user_agent: str, on_chunk: Callable[[bytes],
     return Answer(response.status_code, content_type, b"")
 
 
-async def _drain(response: StreamingHttpResponse, on_chunk: Callable[[bytes], None], stop: threading.Event,
-                 deadline: float) -> None:
+async def _drain(
+    response: StreamingHttpResponse, on_chunk: Callable[[bytes], None], stop: threading.Event, deadline: float
+) -> None:
     """Hand over each chunk of a streaming response until it ends, `stop` is set or the deadline passes."""
     chunks = cast(AsyncGenerator[bytes, None], aiter(response))  # Django's __aiter__ is an async generator
     pending: asyncio.Future | None = None

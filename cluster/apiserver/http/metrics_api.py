@@ -28,6 +28,7 @@ Simplified: served by kube-apiserver itself (no APIService object, no proxying);
 the sample is taken when it is read, with a window of one metric resolution; no
 watch (metrics-server 0.7 has none either: 405), no swap usage.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -39,8 +40,16 @@ from cluster.apiserver.errors import StatusError
 from cluster.apiserver.http import codec, options
 from cluster.apiserver.selectors import FieldSelector, parse_field_selector
 from cluster.apiserver.server import APIServer
-from cluster.metrics import (METRIC_RESOLUTION, METRICS_GROUP, METRICS_RESOURCES, METRICS_VERSION, PodMetrics, Usage,
-                             node_metrics, pod_metrics)
+from cluster.metrics import (
+    METRIC_RESOLUTION,
+    METRICS_GROUP,
+    METRICS_RESOURCES,
+    METRICS_VERSION,
+    PodMetrics,
+    Usage,
+    node_metrics,
+    pod_metrics,
+)
 
 GROUP, VERSION = METRICS_GROUP, METRICS_VERSION
 GROUP_VERSION = f"{GROUP}/{VERSION}"
@@ -63,19 +72,34 @@ def with_group(group_list: dict) -> dict:
 
 def with_aggregated_group(discovery_list: dict) -> dict:
     """/apis as apidiscovery.k8s.io/v2: the aggregator merges metrics-server's group in."""
-    resources = [{"resource": r.plural, "responseKind": {"group": GROUP, "version": VERSION, "kind": r.kind},
-                  "scope": "Namespaced" if r.namespaced else "Cluster", "singularResource": "",
-                  "verbs": list(r.verbs)} for r in METRICS_RESOURCES]
-    item = {"metadata": {"name": GROUP}, "versions": [{"version": VERSION, "resources": resources,
-                                                         "freshness": "Current"}]}
+    resources = [
+        {
+            "resource": r.plural,
+            "responseKind": {"group": GROUP, "version": VERSION, "kind": r.kind},
+            "scope": "Namespaced" if r.namespaced else "Cluster",
+            "singularResource": "",
+            "verbs": list(r.verbs),
+        }
+        for r in METRICS_RESOURCES
+    ]
+    item = {
+        "metadata": {"name": GROUP},
+        "versions": [{"version": VERSION, "resources": resources, "freshness": "Current"}],
+    }
     return {**discovery_list, "items": [*discovery_list["items"], item]}
 
 
 def resource_list() -> dict:
     """/apis/metrics.k8s.io/v1beta1: metrics-server's APIResourceList (no singular names, get and list only)."""
-    return {"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": GROUP_VERSION,
-            "resources": [{"name": r.plural, "singularName": "", "namespaced": r.namespaced, "kind": r.kind,
-                           "verbs": list(r.verbs)} for r in METRICS_RESOURCES]}
+    return {
+        "kind": "APIResourceList",
+        "apiVersion": "v1",
+        "groupVersion": GROUP_VERSION,
+        "resources": [
+            {"name": r.plural, "singularName": "", "namespaced": r.namespaced, "kind": r.kind, "verbs": list(r.verbs)}
+            for r in METRICS_RESOURCES
+        ],
+    }
 
 
 # -- quantities as metrics-server formats them ------------------------------------------------
@@ -132,14 +156,22 @@ def _metadata(obj: dict, now: str) -> dict:
 
 def node_metrics_object(node: dict, usage: Usage, now: dt.datetime) -> dict:
     stamp = clock.rfc3339(now)
-    return {"metadata": _metadata(node, stamp), "timestamp": stamp, "window": go_duration(METRIC_RESOLUTION),
-            "usage": usage_of(usage)}
+    return {
+        "metadata": _metadata(node, stamp),
+        "timestamp": stamp,
+        "window": go_duration(METRIC_RESOLUTION),
+        "usage": usage_of(usage),
+    }
 
 
 def pod_metrics_object(pod: dict, metrics: PodMetrics, now: dt.datetime) -> dict:
     stamp = clock.rfc3339(now)
-    return {"metadata": _metadata(pod, stamp), "timestamp": stamp, "window": go_duration(METRIC_RESOLUTION),
-            "containers": [{"name": name, "usage": usage_of(usage)} for name, usage in metrics.containers]}
+    return {
+        "metadata": _metadata(pod, stamp),
+        "timestamp": stamp,
+        "window": go_duration(METRIC_RESOLUTION),
+        "containers": [{"name": name, "usage": usage_of(usage)} for name, usage in metrics.containers],
+    }
 
 
 def _typed(obj: dict, kind: str) -> dict:
@@ -156,19 +188,26 @@ def _field_selector(text: str | None) -> FieldSelector | None:
     selector = parse_field_selector(text)
     for field, _op, _value in selector.terms if selector else ():
         if field not in FIELD_LABELS:
-            raise StatusError.bad_request(f'"{field}" is not a known field selector: only "metadata.name", '
-                                          '"metadata.namespace"')
+            raise StatusError.bad_request(
+                f'"{field}" is not a known field selector: only "metadata.name", "metadata.namespace"'
+            )
     return selector
 
 
 def list_nodes(api: APIServer, label_selector: str | None, field_selector: str | None) -> list[dict]:
     fields = _field_selector(field_selector)
-    nodes = [n for n in api.list("nodes", None, label_selector=label_selector)["items"]
-             if fields is None or fields.matches(n)]
+    nodes = [
+        n
+        for n in api.list("nodes", None, label_selector=label_selector)["items"]
+        if fields is None or fields.matches(n)
+    ]
     usage = node_metrics(api, nodes)
     now = api.now()
-    return [node_metrics_object(n, usage[n["metadata"]["name"]], now)
-            for n in sorted(nodes, key=lambda n: n["metadata"]["name"]) if n["metadata"]["name"] in usage]
+    return [
+        node_metrics_object(n, usage[n["metadata"]["name"]], now)
+        for n in sorted(nodes, key=lambda n: n["metadata"]["name"])
+        if n["metadata"]["name"] in usage
+    ]
 
 
 def get_node(api: APIServer, name: str) -> dict:
@@ -184,11 +223,15 @@ def get_node(api: APIServer, name: str) -> dict:
     return node_metrics_object(node, usage[name], api.now())
 
 
-def list_pods(api: APIServer, namespace: str | None, label_selector: str | None,
-              field_selector: str | None) -> list[dict]:
+def list_pods(
+    api: APIServer, namespace: str | None, label_selector: str | None, field_selector: str | None
+) -> list[dict]:
     fields = _field_selector(field_selector)
-    pods = [p for p in api.list("pods", namespace, label_selector=label_selector)["items"]
-            if fields is None or fields.matches(p)]
+    pods = [
+        p
+        for p in api.list("pods", namespace, label_selector=label_selector)["items"]
+        if fields is None or fields.matches(p)
+    ]
     by_key = {(p["metadata"].get("namespace", ""), p["metadata"]["name"]): p for p in pods}
     now = api.now()
     return [pod_metrics_object(by_key[(m.namespace, m.name)], m, now) for m in pod_metrics(api, pods)]
@@ -204,20 +247,31 @@ def get_pod(api: APIServer, namespace: str, name: str) -> dict:
 
 # -- metrics-server's Table (pkg/api/table.go) ----------------------------------------------------
 def _table(items: list[dict], include_object: str) -> dict:
-    columns = [{"name": "Name", "type": "string", "format": "name", "description": "Name of the resource",
-                "priority": 0}]
-    columns += [{"name": name, "type": "string", "format": "quantity", "description": "", "priority": 0}
-                for name in ("cpu", "memory")]
+    columns = [
+        {"name": "Name", "type": "string", "format": "name", "description": "Name of the resource", "priority": 0}
+    ]
+    columns += [
+        {"name": name, "type": "string", "format": "quantity", "description": "", "priority": 0}
+        for name in ("cpu", "memory")
+    ]
     columns.append({"name": "Window", "type": "string", "format": "duration", "description": "", "priority": 0})
     rows = []
     for obj in items:
         usage = obj.get("usage") or _summed(obj.get("containers") or [])
-        row_object = None if include_object == "None" else obj if include_object == "Object" else \
-            {"kind": "PartialObjectMetadata", "apiVersion": "meta.k8s.io/v1", "metadata": obj["metadata"]}
-        rows.append({"cells": [obj["metadata"]["name"], usage.get("cpu", "0"), usage.get("memory", "0"),
-                               obj["window"]], "object": row_object})
-    return {"kind": "Table", "apiVersion": "meta.k8s.io/v1", "metadata": {}, "columnDefinitions": columns,
-            "rows": rows}
+        row_object = (
+            None
+            if include_object == "None"
+            else obj
+            if include_object == "Object"
+            else {"kind": "PartialObjectMetadata", "apiVersion": "meta.k8s.io/v1", "metadata": obj["metadata"]}
+        )
+        rows.append(
+            {
+                "cells": [obj["metadata"]["name"], usage.get("cpu", "0"), usage.get("memory", "0"), obj["window"]],
+                "object": row_object,
+            }
+        )
+    return {"kind": "Table", "apiVersion": "meta.k8s.io/v1", "metadata": {}, "columnDefinitions": columns, "rows": rows}
 
 
 def _summed(containers: list[dict]) -> dict[str, str]:

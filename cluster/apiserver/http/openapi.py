@@ -12,6 +12,7 @@ kube-openapi writes them) and cached.
 Simplified: only the group-versions and kinds kubeclass serves; no protobuf
 encoding of the documents and no /openapi/v2 (kubectl 1.32 prefers v3).
 """
+
 from __future__ import annotations
 
 import functools
@@ -29,10 +30,18 @@ SCHEMA_DIR = Path(kubernetes_validate.__file__).parent / "kubernetes-json-schema
 REF_PREFIX = "#/components/schemas/"
 META = "io.k8s.apimachinery.pkg.apis.meta.v1."
 # Definitions every group-version document carries, as kube-apiserver's do.
-COMMON_SCHEMAS = (META + "DeleteOptions", META + "Status", META + "Patch", META + "WatchEvent",
-                  META + "APIResourceList")
-SUBRESOURCE_SCHEMAS = {"scale": "io.k8s.api.autoscaling.v1.Scale", "binding": "io.k8s.api.core.v1.Binding",
-                       "eviction": "io.k8s.api.policy.v1.Eviction"}
+COMMON_SCHEMAS = (
+    META + "DeleteOptions",
+    META + "Status",
+    META + "Patch",
+    META + "WatchEvent",
+    META + "APIResourceList",
+)
+SUBRESOURCE_SCHEMAS = {
+    "scale": "io.k8s.api.autoscaling.v1.Scale",
+    "binding": "io.k8s.api.core.v1.Binding",
+    "eviction": "io.k8s.api.policy.v1.Eviction",
+}
 # Keywords whose values are schemas (or lists/maps of them); everything else is copied as it is.
 _SCHEMA_KEYWORDS = ("items", "additionalProperties", "not")
 _SCHEMA_LISTS = ("allOf", "oneOf", "anyOf")
@@ -42,15 +51,18 @@ _SCHEMA_MAPS = ("properties", "patternProperties")
 _SPECIAL = {
     "io.k8s.apimachinery.pkg.util.intstr.IntOrString": {
         "description": "IntOrString is a type that can hold an int32 or a string.  When used in JSON or YAML "
-                       "marshalling and unmarshalling, it produces or consumes the inner type.  This allows you "
-                       "to have, for example, a JSON field that can accept a name or number.",
-        "type": "string", "format": "int-or-string"},
+        "marshalling and unmarshalling, it produces or consumes the inner type.  This allows you "
+        "to have, for example, a JSON field that can accept a name or number.",
+        "type": "string",
+        "format": "int-or-string",
+    },
     "io.k8s.apimachinery.pkg.api.resource.Quantity": {
         "description": "Quantity is a fixed-point representation of a number. It provides convenient "
-                       "marshaling/unmarshaling in JSON and YAML, in addition to String() and AsInt64() "
-                       "accessors.\n\nThe serialization format is:\n\n<quantity>        ::= "
-                       "<signedNumber><suffix>\n\nExamples: 100m (0.1), 1 (one), 1Gi (1024^3), 500M (500*1000^2).",
-        "type": "string"},
+        "marshaling/unmarshaling in JSON and YAML, in addition to String() and AsInt64() "
+        "accessors.\n\nThe serialization format is:\n\n<quantity>        ::= "
+        "<signedNumber><suffix>\n\nExamples: 100m (0.1), 1 (one), 1Gi (1024^3), 500M (500*1000^2).",
+        "type": "string",
+    },
 }
 
 
@@ -103,7 +115,7 @@ def _refs(node: object) -> set[str]:
         if isinstance(item, dict):
             ref = item.get("$ref")
             if isinstance(ref, str) and ref.startswith(REF_PREFIX):
-                found.add(ref[len(REF_PREFIX):])
+                found.add(ref[len(REF_PREFIX) :])
             stack.extend(item.values())
         elif isinstance(item, list):
             stack.extend(item)
@@ -147,8 +159,14 @@ def gv_document(group: str, version: str) -> bytes | None:
         "paths": openapi_paths.paths_for(resources),
         "components": {
             "schemas": _closure(roots),
-            "securitySchemes": {"BearerToken": {"type": "apiKey", "description": "Bearer Token authentication",
-                                                "name": "authorization", "in": "header"}},
+            "securitySchemes": {
+                "BearerToken": {
+                    "type": "apiKey",
+                    "description": "Bearer Token authentication",
+                    "name": "authorization",
+                    "in": "header",
+                }
+            },
         },
         "security": [{"BearerToken": []}],
     }

@@ -22,6 +22,7 @@ an ETag per encoding (SHA-512 of the bytes) and If-None-Match → 304.
 Simplified: only the kinds kubeclass serves and what they reference; shared
 `#/parameters/` entries are written inline; no gzip.
 """
+
 from __future__ import annotations
 
 import functools
@@ -39,8 +40,11 @@ JSON_TYPE = "application/json"
 PROTOBUF_TYPE = "application/com.github.proto-openapi.spec.v2.v1.0+protobuf"
 PROTOBUF_DEPRECATED = "application/com.github.proto-openapi.spec.v2@v1.0+protobuf"
 # (media type a client may ask for, media type answered, encoding)
-ACCEPTED = ((JSON_TYPE, JSON_TYPE, "json"), (PROTOBUF_DEPRECATED, PROTOBUF_TYPE, "protobuf"),
-            (PROTOBUF_TYPE, PROTOBUF_TYPE, "protobuf"))
+ACCEPTED = (
+    (JSON_TYPE, JSON_TYPE, "json"),
+    (PROTOBUF_DEPRECATED, PROTOBUF_TYPE, "protobuf"),
+    (PROTOBUF_TYPE, PROTOBUF_TYPE, "protobuf"),
+)
 _SCHEMA_KEYWORDS = ("items", "additionalProperties")
 # kube-openapi writes these two as strings with a format, not as unions (the same as the v3 documents).
 _SPECIAL = {name: dict(schema) for name, schema in openapi._SPECIAL.items()}  # noqa: SLF001 - one source of truth
@@ -91,7 +95,7 @@ def _refs(node: object) -> set[str]:
         if isinstance(item, dict):
             ref = item.get("$ref")
             if isinstance(ref, str) and ref.startswith(REF_PREFIX):
-                found.add(ref[len(REF_PREFIX):])
+                found.add(ref[len(REF_PREFIX) :])
             stack.extend(item.values())
         elif isinstance(item, list):
             stack.extend(item)
@@ -115,8 +119,14 @@ def definitions(roots: set[str]) -> dict[str, dict]:
 # -- paths: the v3 operations, rewritten in Swagger 2.0 form ---------------------------------
 def _v2_refs(node: object) -> object:
     if isinstance(node, dict):
-        return {k: (REF_PREFIX + v[len(V3_REF_PREFIX):] if k == "$ref" and isinstance(v, str)
-                    and v.startswith(V3_REF_PREFIX) else _v2_refs(v)) for k, v in node.items()}
+        return {
+            k: (
+                REF_PREFIX + v[len(V3_REF_PREFIX) :]
+                if k == "$ref" and isinstance(v, str) and v.startswith(V3_REF_PREFIX)
+                else _v2_refs(v)
+            )
+            for k, v in node.items()
+        }
     if isinstance(node, list):
         return [_v2_refs(v) for v in node]
     return node
@@ -147,8 +157,9 @@ def _operation(op: dict) -> dict:
             out[key] = [_parameter(p) for p in value]
         elif key == "requestBody":
             schema = next(iter(value["content"].values()))["schema"]
-            out.setdefault("parameters", []).insert(0, {"name": "body", "in": "body", "required": True,
-                                                        "schema": _v2_refs(schema)})
+            out.setdefault("parameters", []).insert(
+                0, {"name": "body", "in": "body", "required": True, "schema": _v2_refs(schema)}
+            )
         elif key == "responses":
             out[key] = responses
         else:
@@ -176,8 +187,14 @@ def document() -> dict:
         "info": {"title": "Kubernetes", "version": "v1.32.0"},
         "paths": paths,
         "definitions": definitions(roots),
-        "securityDefinitions": {"BearerToken": {"type": "apiKey", "description": "Bearer Token authentication",
-                                                "name": "authorization", "in": "header"}},
+        "securityDefinitions": {
+            "BearerToken": {
+                "type": "apiKey",
+                "description": "Bearer Token authentication",
+                "name": "authorization",
+                "in": "header",
+            }
+        },
         "security": [{"BearerToken": []}],
     }
 

@@ -11,6 +11,7 @@ Schema keyword the upstream schemas use, security. Vendor extensions (`x-…`),
 YAML text (JSON is YAML, and kube-openapi's readers parse it with a YAML
 decoder). Proto3 rules: zero values are not written, field order is by number.
 """
+
 from __future__ import annotations
 
 import json
@@ -80,17 +81,30 @@ def _extensions(number: int, node: dict) -> bytes:
 
 def schema(node: dict) -> bytes:
     """openapi_v2.Schema."""
-    out = [_string(1, node.get("$ref")), _string(2, node.get("format")), _string(3, node.get("title")),
-           _string(4, node.get("description"))]
+    out = [
+        _string(1, node.get("$ref")),
+        _string(2, node.get("format")),
+        _string(3, node.get("title")),
+        _string(4, node.get("description")),
+    ]
     if "default" in node:
         out.append(_message(5, _any(node["default"]), always=True))
-    out += [_double(6, node.get("multipleOf")), _double(7, node.get("maximum")),
-            _bool(8, node.get("exclusiveMaximum")), _double(9, node.get("minimum")),
-            _bool(10, node.get("exclusiveMinimum")), _int(11, node.get("maxLength")),
-            _int(12, node.get("minLength")), _string(13, node.get("pattern")), _int(14, node.get("maxItems")),
-            _int(15, node.get("minItems")), _bool(16, node.get("uniqueItems")),
-            _int(17, node.get("maxProperties")), _int(18, node.get("minProperties")),
-            _strings(19, node.get("required"))]
+    out += [
+        _double(6, node.get("multipleOf")),
+        _double(7, node.get("maximum")),
+        _bool(8, node.get("exclusiveMaximum")),
+        _double(9, node.get("minimum")),
+        _bool(10, node.get("exclusiveMinimum")),
+        _int(11, node.get("maxLength")),
+        _int(12, node.get("minLength")),
+        _string(13, node.get("pattern")),
+        _int(14, node.get("maxItems")),
+        _int(15, node.get("minItems")),
+        _bool(16, node.get("uniqueItems")),
+        _int(17, node.get("maxProperties")),
+        _int(18, node.get("minProperties")),
+        _strings(19, node.get("required")),
+    ]
     out += [_message(20, _any(v), always=True) for v in node.get("enum") or []]
     extra = node.get("additionalProperties")
     if isinstance(extra, dict):
@@ -108,8 +122,10 @@ def schema(node: dict) -> bytes:
     out += [_message(24, schema(s), always=True) for s in node.get("allOf") or []]
     properties = node.get("properties")
     if properties:
-        named = b"".join(_message(1, _string(1, name) + _message(2, schema(s), always=True), always=True)
-                         for name, s in properties.items())
+        named = b"".join(
+            _message(1, _string(1, name) + _message(2, schema(s), always=True), always=True)
+            for name, s in properties.items()
+        )
         out.append(_message(25, named, always=True))
     out += [_string(26, node.get("discriminator")), _bool(27, node.get("readOnly"))]
     if "example" in node:
@@ -122,23 +138,48 @@ def _parameter(param: dict) -> bytes:
     """openapi_v2.ParametersItem → Parameter → BodyParameter or NonBodyParameter."""
     where = param.get("in")
     if where == "body":
-        body = (_string(1, param.get("description")) + _string(2, param.get("name")) + _string(3, where)
-                + _bool(4, param.get("required")) + _message(5, schema(param.get("schema") or {}), always=True)
-                + _extensions(6, param))
+        body = (
+            _string(1, param.get("description"))
+            + _string(2, param.get("name"))
+            + _string(3, where)
+            + _bool(4, param.get("required"))
+            + _message(5, schema(param.get("schema") or {}), always=True)
+            + _extensions(6, param)
+        )
         return _message(1, _message(1, body, always=True), always=True)
-    common = (_bool(1, param.get("required")) + _string(2, where) + _string(3, param.get("description"))
-              + _string(4, param.get("name")))
+    common = (
+        _bool(1, param.get("required"))
+        + _string(2, where)
+        + _string(3, param.get("description"))
+        + _string(4, param.get("name"))
+    )
     if where == "path":  # PathParameterSubSchema: type 5, format 6, uniqueItems 19, extensions 22
-        sub = (common + _string(5, param.get("type")) + _string(6, param.get("format"))
-               + _bool(19, param.get("uniqueItems")) + _extensions(22, param))
+        sub = (
+            common
+            + _string(5, param.get("type"))
+            + _string(6, param.get("format"))
+            + _bool(19, param.get("uniqueItems"))
+            + _extensions(22, param)
+        )
         number = 4
     elif where == "header":  # HeaderParameterSubSchema: the same numbers as a path parameter
-        sub = (common + _string(5, param.get("type")) + _string(6, param.get("format"))
-               + _bool(19, param.get("uniqueItems")) + _extensions(22, param))
+        sub = (
+            common
+            + _string(5, param.get("type"))
+            + _string(6, param.get("format"))
+            + _bool(19, param.get("uniqueItems"))
+            + _extensions(22, param)
+        )
         number = 1
     else:  # query (and formData): allowEmptyValue 5, type 6, format 7, uniqueItems 20, extensions 23
-        sub = (common + _bool(5, param.get("allowEmptyValue")) + _string(6, param.get("type"))
-               + _string(7, param.get("format")) + _bool(20, param.get("uniqueItems")) + _extensions(23, param))
+        sub = (
+            common
+            + _bool(5, param.get("allowEmptyValue"))
+            + _string(6, param.get("type"))
+            + _string(7, param.get("format"))
+            + _bool(20, param.get("uniqueItems"))
+            + _extensions(23, param)
+        )
         number = 2 if where == "formData" else 3
     non_body = _message(number, sub, always=True)
     return _message(1, _message(2, non_body, always=True), always=True)
@@ -157,13 +198,21 @@ def _responses(responses: dict) -> bytes:
 
 
 def _operation(op: dict) -> bytes:
-    return b"".join([
-        _strings(1, op.get("tags")), _string(2, op.get("summary")), _string(3, op.get("description")),
-        _string(5, op.get("operationId")), _strings(6, op.get("produces")), _strings(7, op.get("consumes")),
-        b"".join(_message(8, _parameter(p), always=True) for p in op.get("parameters") or []),
-        _message(9, _responses(op.get("responses") or {}), always=True),
-        _strings(10, op.get("schemes")), _bool(11, op.get("deprecated")), _extensions(13, op),
-    ])
+    return b"".join(
+        [
+            _strings(1, op.get("tags")),
+            _string(2, op.get("summary")),
+            _string(3, op.get("description")),
+            _string(5, op.get("operationId")),
+            _strings(6, op.get("produces")),
+            _strings(7, op.get("consumes")),
+            b"".join(_message(8, _parameter(p), always=True) for p in op.get("parameters") or []),
+            _message(9, _responses(op.get("responses") or {}), always=True),
+            _strings(10, op.get("schemes")),
+            _bool(11, op.get("deprecated")),
+            _extensions(13, op),
+        ]
+    )
 
 
 _PATH_ITEM_FIELDS = {"get": 2, "put": 3, "post": 4, "delete": 5, "options": 6, "head": 7, "patch": 8}
@@ -180,31 +229,52 @@ def _path_item(item: dict) -> bytes:
 
 def _security_scheme(scheme: dict) -> bytes:
     """SecurityDefinitionsItem: only apiKey (field 2) is written by kube-apiserver."""
-    api_key = (_string(1, scheme.get("type")) + _string(2, scheme.get("name")) + _string(3, scheme.get("in"))
-               + _string(4, scheme.get("description")) + _extensions(5, scheme))
+    api_key = (
+        _string(1, scheme.get("type"))
+        + _string(2, scheme.get("name"))
+        + _string(3, scheme.get("in"))
+        + _string(4, scheme.get("description"))
+        + _extensions(5, scheme)
+    )
     return _message(2, api_key, always=True)
 
 
 def encode_document(doc: dict) -> bytes:
     """openapi_v2.Document, marshalled."""
     info = doc.get("info") or {}
-    out = [_string(1, doc.get("swagger")),
-           _message(2, _string(1, info.get("title")) + _string(2, info.get("version"))
-                    + _string(3, info.get("description")), always=True),
-           _string(3, doc.get("host")), _string(4, doc.get("basePath")), _strings(5, doc.get("schemes")),
-           _strings(6, doc.get("consumes")), _strings(7, doc.get("produces"))]
-    paths = b"".join(_message(2, _string(1, path) + _message(2, _path_item(item), always=True), always=True)
-                     for path, item in (doc.get("paths") or {}).items())
+    out = [
+        _string(1, doc.get("swagger")),
+        _message(
+            2,
+            _string(1, info.get("title")) + _string(2, info.get("version")) + _string(3, info.get("description")),
+            always=True,
+        ),
+        _string(3, doc.get("host")),
+        _string(4, doc.get("basePath")),
+        _strings(5, doc.get("schemes")),
+        _strings(6, doc.get("consumes")),
+        _strings(7, doc.get("produces")),
+    ]
+    paths = b"".join(
+        _message(2, _string(1, path) + _message(2, _path_item(item), always=True), always=True)
+        for path, item in (doc.get("paths") or {}).items()
+    )
     out.append(_message(8, paths, always=True))
-    definitions = b"".join(_message(1, _string(1, name) + _message(2, schema(s), always=True), always=True)
-                           for name, s in (doc.get("definitions") or {}).items())
+    definitions = b"".join(
+        _message(1, _string(1, name) + _message(2, schema(s), always=True), always=True)
+        for name, s in (doc.get("definitions") or {}).items()
+    )
     out.append(_message(9, definitions, always=True))
     for requirement in doc.get("security") or []:
-        named = b"".join(_message(1, _string(1, name) + _message(2, _strings(1, scopes), always=True),
-                                  always=True) for name, scopes in requirement.items())
+        named = b"".join(
+            _message(1, _string(1, name) + _message(2, _strings(1, scopes), always=True), always=True)
+            for name, scopes in requirement.items()
+        )
         out.append(_message(12, named, always=True))
-    schemes = b"".join(_message(1, _string(1, name) + _message(2, _security_scheme(s), always=True), always=True)
-                       for name, s in (doc.get("securityDefinitions") or {}).items())
+    schemes = b"".join(
+        _message(1, _string(1, name) + _message(2, _security_scheme(s), always=True), always=True)
+        for name, s in (doc.get("securityDefinitions") or {}).items()
+    )
     if schemes:
         out.append(_message(13, schemes, always=True))
     out.append(_extensions(16, doc))

@@ -6,6 +6,7 @@ decodes but validation refuses are a 422 on CreateOptions, UpdateOptions,
 PatchOptions, DeleteOptions or ListOptions (k8s.io/apimachinery/pkg/apis/meta/v1/validation,
 pkg/apis/meta/internalversion/validation), every problem listed.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -32,8 +33,9 @@ class DeleteOptions:
 def include_object(request: HttpRequest) -> str:
     value = request.GET.get("includeObject") or "Metadata"
     if value not in INCLUDE_OBJECT:
-        raise StatusError.bad_request(f'includeObject: Unsupported value: "{value}": supported values: '
-                                      '"None", "Metadata", "Object"')
+        raise StatusError.bad_request(
+            f'includeObject: Unsupported value: "{value}": supported values: "None", "Metadata", "Object"'
+        )
     return value
 
 
@@ -101,9 +103,16 @@ def list_options(request: HttpRequest, watch: bool = False) -> ListOptions:
         parse_fields(fields)
     except SelectorError as err:
         raise StatusError.bad_request(str(err)) from None
-    opts = ListOptions(labels or None, fields or None, request.GET.get("resourceVersion", ""),
-                       request.GET.get("resourceVersionMatch", ""), limit or 0, request.GET.get("continue", ""),
-                       timeout, _bool_param(request, "sendInitialEvents"))
+    opts = ListOptions(
+        labels or None,
+        fields or None,
+        request.GET.get("resourceVersion", ""),
+        request.GET.get("resourceVersionMatch", ""),
+        limit or 0,
+        request.GET.get("continue", ""),
+        timeout,
+        _bool_param(request, "sendInitialEvents"),
+    )
     if watch:
         validate_watch_options(opts)
     else:
@@ -116,19 +125,32 @@ def validate_watch_options(opts: ListOptions) -> None:
     causes = []
     match = opts.resource_version_match
     if opts.send_initial_events is not None and match != NOT_OLDER_THAN:
-        causes.append(field_error("forbidden", "resourceVersionMatch",
-                                  f"sendInitialEvents requires setting resourceVersionMatch to {NOT_OLDER_THAN}"))
+        causes.append(
+            field_error(
+                "forbidden",
+                "resourceVersionMatch",
+                f"sendInitialEvents requires setting resourceVersionMatch to {NOT_OLDER_THAN}",
+            )
+        )
     if match:
         if opts.send_initial_events is None:
-            causes.append(field_error("forbidden", "resourceVersionMatch",
-                                      "resourceVersionMatch is forbidden for watch unless sendInitialEvents is "
-                                      "provided"))
+            causes.append(
+                field_error(
+                    "forbidden",
+                    "resourceVersionMatch",
+                    "resourceVersionMatch is forbidden for watch unless sendInitialEvents is provided",
+                )
+            )
         if match != NOT_OLDER_THAN:
-            causes.append(field_error("notsupported", "resourceVersionMatch", f'supported values: "{NOT_OLDER_THAN}"',
-                                      match))
+            causes.append(
+                field_error("notsupported", "resourceVersionMatch", f'supported values: "{NOT_OLDER_THAN}"', match)
+            )
         if opts.continue_token:
-            causes.append(field_error("forbidden", "resourceVersionMatch",
-                                      "resourceVersionMatch is forbidden when continue is provided"))
+            causes.append(
+                field_error(
+                    "forbidden", "resourceVersionMatch", "resourceVersionMatch is forbidden when continue is provided"
+                )
+            )
     if causes:
         raise StatusError.invalid("ListOptions", "meta.k8s.io", "", causes)
 
@@ -141,17 +163,33 @@ def validate_list_options(opts: ListOptions) -> None:
     match = opts.resource_version_match
     if match:
         if not opts.resource_version:
-            causes.append(field_error("forbidden", "resourceVersionMatch",
-                                      "resourceVersionMatch is forbidden unless resourceVersion is provided"))
+            causes.append(
+                field_error(
+                    "forbidden",
+                    "resourceVersionMatch",
+                    "resourceVersionMatch is forbidden unless resourceVersion is provided",
+                )
+            )
         if opts.continue_token:
-            causes.append(field_error("forbidden", "resourceVersionMatch",
-                                      "resourceVersionMatch is forbidden when continue is provided"))
+            causes.append(
+                field_error(
+                    "forbidden", "resourceVersionMatch", "resourceVersionMatch is forbidden when continue is provided"
+                )
+            )
         if match not in (EXACT, NOT_OLDER_THAN):
-            causes.append(field_error("notsupported", "resourceVersionMatch",
-                                      'supported values: "Exact", "NotOlderThan", ""', match))
+            causes.append(
+                field_error(
+                    "notsupported", "resourceVersionMatch", 'supported values: "Exact", "NotOlderThan", ""', match
+                )
+            )
         if match == EXACT and opts.resource_version == "0":
-            causes.append(field_error("forbidden", "resourceVersionMatch",
-                                      'resourceVersionMatch "exact" is forbidden for resourceVersion "0"'))
+            causes.append(
+                field_error(
+                    "forbidden",
+                    "resourceVersionMatch",
+                    'resourceVersionMatch "exact" is forbidden for resourceVersion "0"',
+                )
+            )
     if opts.send_initial_events is not None:
         causes.append(field_error("forbidden", "sendInitialEvents", "sendInitialEvents is forbidden for list"))
     if causes:
@@ -174,12 +212,18 @@ def _field_manager_causes(manager: str) -> list[dict]:
     """ValidateFieldManager: at most 128 bytes, printable characters only."""
     causes = []
     if len(manager.encode()) > FIELD_MANAGER_MAX_LENGTH:
-        causes.append(field_error("toolong", "fieldManager", f"may not be more than {FIELD_MANAGER_MAX_LENGTH} bytes",
-                                  show_value=False))
+        causes.append(
+            field_error(
+                "toolong", "fieldManager", f"may not be more than {FIELD_MANAGER_MAX_LENGTH} bytes", show_value=False
+            )
+        )
     for index, ch in enumerate(manager):
         if not ch.isprintable():
-            causes.append(field_error("invalid", "fieldManager",
-                                      f"invalid character U+{ord(ch):04X} (at position {index})", manager))
+            causes.append(
+                field_error(
+                    "invalid", "fieldManager", f"invalid character U+{ord(ch):04X} (at position {index})", manager
+                )
+            )
     return causes
 
 
@@ -205,8 +249,11 @@ def write_options(request: HttpRequest, kind: str, patch_type: str = "") -> Writ
     causes += _dry_run_causes(dry_runs)
     directive = request.GET.get("fieldValidation", "")
     if directive not in ("",) + FIELD_VALIDATION:
-        causes.append(field_error("notsupported", "fieldValidation",
-                                  'supported values: "", "Ignore", "Strict", "Warn"', directive))
+        causes.append(
+            field_error(
+                "notsupported", "fieldValidation", 'supported values: "", "Ignore", "Strict", "Warn"', directive
+            )
+        )
     if causes:
         raise StatusError.invalid(kind, "meta.k8s.io", "", causes)
     return WriteOptions(bool(dry_runs), directive or "Warn")
@@ -215,10 +262,20 @@ def write_options(request: HttpRequest, kind: str, patch_type: str = "") -> Writ
 def _go_unmarshal(field_name: str, value: object, go_type: str) -> StatusError:
     """A DeleteOptions body the JSON decoder cannot read: the handler passes the decoder's error on as it is,
     which ErrorToAPIStatus answers with a 500 and no reason."""
-    word = "string" if isinstance(value, str) else "bool" if isinstance(value, bool) else \
-        "object" if isinstance(value, dict) else "array" if isinstance(value, list) else "number"
-    return StatusError.unknown(500, f"json: cannot unmarshal {word} into Go struct field DeleteOptions.{field_name} "
-                                    f"of type {go_type}")
+    word = (
+        "string"
+        if isinstance(value, str)
+        else "bool"
+        if isinstance(value, bool)
+        else "object"
+        if isinstance(value, dict)
+        else "array"
+        if isinstance(value, list)
+        else "number"
+    )
+    return StatusError.unknown(
+        500, f"json: cannot unmarshal {word} into Go struct field DeleteOptions.{field_name} of type {go_type}"
+    )
 
 
 def _query_int(request: HttpRequest, name: str) -> int | None:
@@ -264,11 +321,20 @@ def delete_options(body: object, request: HttpRequest) -> DeleteOptions:
                 preconditions[key] = request.GET[f"preconditions.{key}"]
     causes: list[dict] = []
     if orphan is not None and policy is not None:
-        causes.append(field_error("invalid", "propagationPolicy", "orphanDependents and deletionPropagation cannot be "
-                                  "both set", policy))
+        causes.append(
+            field_error(
+                "invalid", "propagationPolicy", "orphanDependents and deletionPropagation cannot be both set", policy
+            )
+        )
     if policy is not None and policy not in PROPAGATION_POLICIES:
-        causes.append(field_error("notsupported", "propagationPolicy",
-                                  'supported values: "Foreground", "Background", "Orphan", "nil"', policy))
+        causes.append(
+            field_error(
+                "notsupported",
+                "propagationPolicy",
+                'supported values: "Foreground", "Background", "Orphan", "nil"',
+                policy,
+            )
+        )
     causes += _dry_run_causes(dry_runs)
     if causes:
         raise StatusError.invalid("DeleteOptions", "meta.k8s.io", "", causes)

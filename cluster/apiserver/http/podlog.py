@@ -6,6 +6,7 @@ prints it, until the container stops or the client leaves — like a watch, it i
 served from an async iterator so a Daphne worker holds it without a thread.
 The reading itself is cluster/kubelet_logs.py.
 """
+
 from __future__ import annotations
 
 import asyncio

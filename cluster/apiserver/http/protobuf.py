@@ -12,6 +12,7 @@ table does not know is fine when it carries the zero value (Go writes every
 non-pointer field); any other unknown field is refused with 415, so nothing is
 silently dropped. Responses are always JSON, which client-go accepts.
 """
+
 from __future__ import annotations
 
 import base64
@@ -23,137 +24,294 @@ MAGIC = b"k8s\x00"
 # message → field number → (JSON name, type, flags). Types: string, bytes, int, sint, bool, a message name,
 # or map:<value type>. Flags: "rep" repeated; "ptr" a pointer field whose zero value still counts.
 Field = tuple[str, str, str]
-META = {1: ("name", "string", ""), 2: ("generateName", "string", ""), 3: ("namespace", "string", ""),
-        4: ("selfLink", "string", ""), 5: ("uid", "string", ""), 6: ("resourceVersion", "string", ""),
-        7: ("generation", "int", ""), 8: ("creationTimestamp", "Time", ""), 9: ("deletionTimestamp", "Time", ""),
-        10: ("deletionGracePeriodSeconds", "int", "ptr"), 11: ("labels", "map:string", ""),
-        12: ("annotations", "map:string", ""), 13: ("ownerReferences", "OwnerReference", "rep"),
-        14: ("finalizers", "string", "rep")}
+META = {
+    1: ("name", "string", ""),
+    2: ("generateName", "string", ""),
+    3: ("namespace", "string", ""),
+    4: ("selfLink", "string", ""),
+    5: ("uid", "string", ""),
+    6: ("resourceVersion", "string", ""),
+    7: ("generation", "int", ""),
+    8: ("creationTimestamp", "Time", ""),
+    9: ("deletionTimestamp", "Time", ""),
+    10: ("deletionGracePeriodSeconds", "int", "ptr"),
+    11: ("labels", "map:string", ""),
+    12: ("annotations", "map:string", ""),
+    13: ("ownerReferences", "OwnerReference", "rep"),
+    14: ("finalizers", "string", "rep"),
+}
 SCHEMAS: dict[str, dict[int, Field]] = {
-    "Unknown": {1: ("typeMeta", "TypeMeta", ""), 2: ("raw", "bytes", ""), 3: ("contentEncoding", "string", ""),
-                4: ("contentType", "string", "")},
+    "Unknown": {
+        1: ("typeMeta", "TypeMeta", ""),
+        2: ("raw", "bytes", ""),
+        3: ("contentEncoding", "string", ""),
+        4: ("contentType", "string", ""),
+    },
     "TypeMeta": {1: ("apiVersion", "string", ""), 2: ("kind", "string", "")},
     "ObjectMeta": META,
-    "OwnerReference": {5: ("apiVersion", "string", ""), 1: ("kind", "string", ""), 3: ("name", "string", ""),
-                       4: ("uid", "string", ""), 6: ("controller", "bool", "ptr"),
-                       7: ("blockOwnerDeletion", "bool", "ptr")},
-    "LabelSelector": {1: ("matchLabels", "map:string", ""),
-                      2: ("matchExpressions", "LabelSelectorRequirement", "rep")},
-    "LabelSelectorRequirement": {1: ("key", "string", ""), 2: ("operator", "string", ""),
-                                 3: ("values", "string", "rep")},
-    "Namespace": {1: ("metadata", "ObjectMeta", ""), 2: ("spec", "NamespaceSpec", ""),
-                  3: ("status", "NamespaceStatus", "")},
+    "OwnerReference": {
+        5: ("apiVersion", "string", ""),
+        1: ("kind", "string", ""),
+        3: ("name", "string", ""),
+        4: ("uid", "string", ""),
+        6: ("controller", "bool", "ptr"),
+        7: ("blockOwnerDeletion", "bool", "ptr"),
+    },
+    "LabelSelector": {1: ("matchLabels", "map:string", ""), 2: ("matchExpressions", "LabelSelectorRequirement", "rep")},
+    "LabelSelectorRequirement": {
+        1: ("key", "string", ""),
+        2: ("operator", "string", ""),
+        3: ("values", "string", "rep"),
+    },
+    "Namespace": {
+        1: ("metadata", "ObjectMeta", ""),
+        2: ("spec", "NamespaceSpec", ""),
+        3: ("status", "NamespaceStatus", ""),
+    },
     "NamespaceSpec": {1: ("finalizers", "string", "rep")},
     "NamespaceStatus": {1: ("phase", "string", "")},
-    "ConfigMap": {1: ("metadata", "ObjectMeta", ""), 2: ("data", "map:string", ""),
-                  3: ("binaryData", "map:bytes", ""), 4: ("immutable", "bool", "ptr")},
-    "Secret": {1: ("metadata", "ObjectMeta", ""), 2: ("data", "map:bytes", ""), 3: ("type", "string", ""),
-               4: ("stringData", "map:string", ""), 5: ("immutable", "bool", "ptr")},
-    "Service": {1: ("metadata", "ObjectMeta", ""), 2: ("spec", "ServiceSpec", ""),
-                3: ("status", "ServiceStatus", "")},
-    "ServiceSpec": {1: ("ports", "ServicePort", "rep"), 2: ("selector", "map:string", ""),
-                    3: ("clusterIP", "string", ""), 4: ("type", "string", ""), 5: ("externalIPs", "string", "rep"),
-                    7: ("sessionAffinity", "string", ""), 8: ("loadBalancerIP", "string", ""),
-                    9: ("loadBalancerSourceRanges", "string", "rep"), 10: ("externalName", "string", ""),
-                    11: ("externalTrafficPolicy", "string", ""), 12: ("healthCheckNodePort", "int", ""),
-                    13: ("publishNotReadyAddresses", "bool", ""), 17: ("ipFamilyPolicy", "string", "ptr"),
-                    18: ("clusterIPs", "string", "rep"), 19: ("ipFamilies", "string", "rep"),
-                    20: ("allocateLoadBalancerNodePorts", "bool", "ptr"), 21: ("loadBalancerClass", "string", "ptr"),
-                    22: ("internalTrafficPolicy", "string", "ptr")},
-    "ServicePort": {1: ("name", "string", ""), 2: ("protocol", "string", ""), 3: ("port", "int", ""),
-                    4: ("targetPort", "IntOrString", ""), 5: ("nodePort", "int", ""),
-                    6: ("appProtocol", "string", "ptr")},
+    "ConfigMap": {
+        1: ("metadata", "ObjectMeta", ""),
+        2: ("data", "map:string", ""),
+        3: ("binaryData", "map:bytes", ""),
+        4: ("immutable", "bool", "ptr"),
+    },
+    "Secret": {
+        1: ("metadata", "ObjectMeta", ""),
+        2: ("data", "map:bytes", ""),
+        3: ("type", "string", ""),
+        4: ("stringData", "map:string", ""),
+        5: ("immutable", "bool", "ptr"),
+    },
+    "Service": {1: ("metadata", "ObjectMeta", ""), 2: ("spec", "ServiceSpec", ""), 3: ("status", "ServiceStatus", "")},
+    "ServiceSpec": {
+        1: ("ports", "ServicePort", "rep"),
+        2: ("selector", "map:string", ""),
+        3: ("clusterIP", "string", ""),
+        4: ("type", "string", ""),
+        5: ("externalIPs", "string", "rep"),
+        7: ("sessionAffinity", "string", ""),
+        8: ("loadBalancerIP", "string", ""),
+        9: ("loadBalancerSourceRanges", "string", "rep"),
+        10: ("externalName", "string", ""),
+        11: ("externalTrafficPolicy", "string", ""),
+        12: ("healthCheckNodePort", "int", ""),
+        13: ("publishNotReadyAddresses", "bool", ""),
+        17: ("ipFamilyPolicy", "string", "ptr"),
+        18: ("clusterIPs", "string", "rep"),
+        19: ("ipFamilies", "string", "rep"),
+        20: ("allocateLoadBalancerNodePorts", "bool", "ptr"),
+        21: ("loadBalancerClass", "string", "ptr"),
+        22: ("internalTrafficPolicy", "string", "ptr"),
+    },
+    "ServicePort": {
+        1: ("name", "string", ""),
+        2: ("protocol", "string", ""),
+        3: ("port", "int", ""),
+        4: ("targetPort", "IntOrString", ""),
+        5: ("nodePort", "int", ""),
+        6: ("appProtocol", "string", "ptr"),
+    },
     "ServiceStatus": {},
-    "Deployment": {1: ("metadata", "ObjectMeta", ""), 2: ("spec", "DeploymentSpec", ""),
-                   3: ("status", "DeploymentStatus", "")},
-    "DeploymentSpec": {1: ("replicas", "int", "ptr"), 2: ("selector", "LabelSelector", ""),
-                       3: ("template", "PodTemplateSpec", ""), 4: ("strategy", "DeploymentStrategy", ""),
-                       5: ("minReadySeconds", "int", ""), 6: ("revisionHistoryLimit", "int", "ptr"),
-                       7: ("paused", "bool", ""), 9: ("progressDeadlineSeconds", "int", "ptr")},
+    "Deployment": {
+        1: ("metadata", "ObjectMeta", ""),
+        2: ("spec", "DeploymentSpec", ""),
+        3: ("status", "DeploymentStatus", ""),
+    },
+    "DeploymentSpec": {
+        1: ("replicas", "int", "ptr"),
+        2: ("selector", "LabelSelector", ""),
+        3: ("template", "PodTemplateSpec", ""),
+        4: ("strategy", "DeploymentStrategy", ""),
+        5: ("minReadySeconds", "int", ""),
+        6: ("revisionHistoryLimit", "int", "ptr"),
+        7: ("paused", "bool", ""),
+        9: ("progressDeadlineSeconds", "int", "ptr"),
+    },
     "DeploymentStrategy": {1: ("type", "string", ""), 2: ("rollingUpdate", "RollingUpdateDeployment", "")},
     "RollingUpdateDeployment": {1: ("maxUnavailable", "IntOrString", ""), 2: ("maxSurge", "IntOrString", "")},
     "DeploymentStatus": {},
     "PodTemplateSpec": {1: ("metadata", "ObjectMeta", ""), 2: ("spec", "PodSpec", "")},
-    "PodSpec": {2: ("containers", "Container", "rep"), 3: ("restartPolicy", "string", ""),
-                4: ("terminationGracePeriodSeconds", "int", "ptr"), 5: ("activeDeadlineSeconds", "int", "ptr"),
-                6: ("dnsPolicy", "string", ""), 7: ("nodeSelector", "map:string", ""),
-                8: ("serviceAccountName", "string", ""), 9: ("serviceAccount", "string", ""),
-                10: ("nodeName", "string", ""), 11: ("hostNetwork", "bool", ""), 12: ("hostPID", "bool", ""),
-                13: ("hostIPC", "bool", ""), 16: ("hostname", "string", ""), 17: ("subdomain", "string", ""),
-                19: ("schedulerName", "string", ""), 20: ("initContainers", "Container", "rep"),
-                24: ("priorityClassName", "string", ""), 25: ("priority", "int", "ptr")},
-    "Container": {1: ("name", "string", ""), 2: ("image", "string", ""), 3: ("command", "string", "rep"),
-                  4: ("args", "string", "rep"), 5: ("workingDir", "string", ""),
-                  6: ("ports", "ContainerPort", "rep"), 7: ("env", "EnvVar", "rep"),
-                  8: ("resources", "ResourceRequirements", ""), 13: ("terminationMessagePath", "string", ""),
-                  14: ("imagePullPolicy", "string", ""), 16: ("stdin", "bool", ""), 17: ("stdinOnce", "bool", ""),
-                  18: ("tty", "bool", ""), 20: ("terminationMessagePolicy", "string", "")},
-    "ContainerPort": {1: ("name", "string", ""), 2: ("hostPort", "int", ""), 3: ("containerPort", "int", ""),
-                      4: ("protocol", "string", ""), 5: ("hostIP", "string", "")},
+    "PodSpec": {
+        2: ("containers", "Container", "rep"),
+        3: ("restartPolicy", "string", ""),
+        4: ("terminationGracePeriodSeconds", "int", "ptr"),
+        5: ("activeDeadlineSeconds", "int", "ptr"),
+        6: ("dnsPolicy", "string", ""),
+        7: ("nodeSelector", "map:string", ""),
+        8: ("serviceAccountName", "string", ""),
+        9: ("serviceAccount", "string", ""),
+        10: ("nodeName", "string", ""),
+        11: ("hostNetwork", "bool", ""),
+        12: ("hostPID", "bool", ""),
+        13: ("hostIPC", "bool", ""),
+        16: ("hostname", "string", ""),
+        17: ("subdomain", "string", ""),
+        19: ("schedulerName", "string", ""),
+        20: ("initContainers", "Container", "rep"),
+        24: ("priorityClassName", "string", ""),
+        25: ("priority", "int", "ptr"),
+    },
+    "Container": {
+        1: ("name", "string", ""),
+        2: ("image", "string", ""),
+        3: ("command", "string", "rep"),
+        4: ("args", "string", "rep"),
+        5: ("workingDir", "string", ""),
+        6: ("ports", "ContainerPort", "rep"),
+        7: ("env", "EnvVar", "rep"),
+        8: ("resources", "ResourceRequirements", ""),
+        13: ("terminationMessagePath", "string", ""),
+        14: ("imagePullPolicy", "string", ""),
+        16: ("stdin", "bool", ""),
+        17: ("stdinOnce", "bool", ""),
+        18: ("tty", "bool", ""),
+        20: ("terminationMessagePolicy", "string", ""),
+    },
+    "ContainerPort": {
+        1: ("name", "string", ""),
+        2: ("hostPort", "int", ""),
+        3: ("containerPort", "int", ""),
+        4: ("protocol", "string", ""),
+        5: ("hostIP", "string", ""),
+    },
     "EnvVar": {1: ("name", "string", ""), 2: ("value", "string", "")},
     "ResourceRequirements": {1: ("limits", "map:Quantity", ""), 2: ("requests", "map:Quantity", "")},
     # autoscaling/v1 (what `kubectl autoscale` sends)
-    "HorizontalPodAutoscaler": {1: ("metadata", "ObjectMeta", ""), 2: ("spec", "HorizontalPodAutoscalerSpec", ""),
-                                3: ("status", "HorizontalPodAutoscalerStatus", "")},
-    "HorizontalPodAutoscalerSpec": {1: ("scaleTargetRef", "CrossVersionObjectReference", ""),
-                                    2: ("minReplicas", "int", "ptr"), 3: ("maxReplicas", "int", ""),
-                                    4: ("targetCPUUtilizationPercentage", "int", "ptr")},
-    "CrossVersionObjectReference": {1: ("kind", "string", ""), 2: ("name", "string", ""),
-                                    3: ("apiVersion", "string", "")},
-    "HorizontalPodAutoscalerStatus": {1: ("observedGeneration", "int", "ptr"), 2: ("lastScaleTime", "Time", "ptr"),
-                                      3: ("currentReplicas", "int", ""), 4: ("desiredReplicas", "int", ""),
-                                      5: ("currentCPUUtilizationPercentage", "int", "ptr")},
+    "HorizontalPodAutoscaler": {
+        1: ("metadata", "ObjectMeta", ""),
+        2: ("spec", "HorizontalPodAutoscalerSpec", ""),
+        3: ("status", "HorizontalPodAutoscalerStatus", ""),
+    },
+    "HorizontalPodAutoscalerSpec": {
+        1: ("scaleTargetRef", "CrossVersionObjectReference", ""),
+        2: ("minReplicas", "int", "ptr"),
+        3: ("maxReplicas", "int", ""),
+        4: ("targetCPUUtilizationPercentage", "int", "ptr"),
+    },
+    "CrossVersionObjectReference": {
+        1: ("kind", "string", ""),
+        2: ("name", "string", ""),
+        3: ("apiVersion", "string", ""),
+    },
+    "HorizontalPodAutoscalerStatus": {
+        1: ("observedGeneration", "int", "ptr"),
+        2: ("lastScaleTime", "Time", "ptr"),
+        3: ("currentReplicas", "int", ""),
+        4: ("desiredReplicas", "int", ""),
+        5: ("currentCPUUtilizationPercentage", "int", "ptr"),
+    },
     # batch/v1 (what `kubectl create job|cronjob` send)
     "Job": {1: ("metadata", "ObjectMeta", ""), 2: ("spec", "JobSpec", ""), 3: ("status", "JobStatus", "")},
-    "JobSpec": {1: ("parallelism", "int", "ptr"), 2: ("completions", "int", "ptr"),
-                3: ("activeDeadlineSeconds", "int", "ptr"), 4: ("selector", "LabelSelector", ""),
-                5: ("manualSelector", "bool", "ptr"), 6: ("template", "PodTemplateSpec", ""),
-                7: ("backoffLimit", "int", "ptr"), 8: ("ttlSecondsAfterFinished", "int", "ptr"),
-                9: ("completionMode", "string", "ptr"), 10: ("suspend", "bool", "ptr"),
-                12: ("backoffLimitPerIndex", "int", "ptr"), 13: ("maxFailedIndexes", "int", "ptr"),
-                14: ("podReplacementPolicy", "string", "ptr"), 15: ("managedBy", "string", "ptr")},
+    "JobSpec": {
+        1: ("parallelism", "int", "ptr"),
+        2: ("completions", "int", "ptr"),
+        3: ("activeDeadlineSeconds", "int", "ptr"),
+        4: ("selector", "LabelSelector", ""),
+        5: ("manualSelector", "bool", "ptr"),
+        6: ("template", "PodTemplateSpec", ""),
+        7: ("backoffLimit", "int", "ptr"),
+        8: ("ttlSecondsAfterFinished", "int", "ptr"),
+        9: ("completionMode", "string", "ptr"),
+        10: ("suspend", "bool", "ptr"),
+        12: ("backoffLimitPerIndex", "int", "ptr"),
+        13: ("maxFailedIndexes", "int", "ptr"),
+        14: ("podReplacementPolicy", "string", "ptr"),
+        15: ("managedBy", "string", "ptr"),
+    },
     "JobStatus": {},
     "JobTemplateSpec": {1: ("metadata", "ObjectMeta", ""), 2: ("spec", "JobSpec", "")},
-    "CronJob": {1: ("metadata", "ObjectMeta", ""), 2: ("spec", "CronJobSpec", ""),
-                3: ("status", "CronJobStatus", "")},
-    "CronJobSpec": {1: ("schedule", "string", ""), 8: ("timeZone", "string", "ptr"),
-                    2: ("startingDeadlineSeconds", "int", "ptr"), 3: ("concurrencyPolicy", "string", ""),
-                    4: ("suspend", "bool", "ptr"), 5: ("jobTemplate", "JobTemplateSpec", ""),
-                    6: ("successfulJobsHistoryLimit", "int", "ptr"), 7: ("failedJobsHistoryLimit", "int", "ptr")},
+    "CronJob": {1: ("metadata", "ObjectMeta", ""), 2: ("spec", "CronJobSpec", ""), 3: ("status", "CronJobStatus", "")},
+    "CronJobSpec": {
+        1: ("schedule", "string", ""),
+        8: ("timeZone", "string", "ptr"),
+        2: ("startingDeadlineSeconds", "int", "ptr"),
+        3: ("concurrencyPolicy", "string", ""),
+        4: ("suspend", "bool", "ptr"),
+        5: ("jobTemplate", "JobTemplateSpec", ""),
+        6: ("successfulJobsHistoryLimit", "int", "ptr"),
+        7: ("failedJobsHistoryLimit", "int", "ptr"),
+    },
     "CronJobStatus": {},
     # authorization.k8s.io/v1 and authentication.k8s.io/v1 (`kubectl auth can-i`, `kubectl auth whoami`)
-    "SelfSubjectAccessReview": {1: ("metadata", "ObjectMeta", ""), 2: ("spec", "SelfSubjectAccessReviewSpec", ""),
-                                3: ("status", "SubjectAccessReviewStatus", "")},
-    "SelfSubjectAccessReviewSpec": {1: ("resourceAttributes", "ResourceAttributes", "ptr"),
-                                    2: ("nonResourceAttributes", "NonResourceAttributes", "ptr")},
-    "ResourceAttributes": {1: ("namespace", "string", ""), 2: ("verb", "string", ""), 3: ("group", "string", ""),
-                           4: ("version", "string", ""), 5: ("resource", "string", ""),
-                           6: ("subresource", "string", ""), 7: ("name", "string", "")},
+    "SelfSubjectAccessReview": {
+        1: ("metadata", "ObjectMeta", ""),
+        2: ("spec", "SelfSubjectAccessReviewSpec", ""),
+        3: ("status", "SubjectAccessReviewStatus", ""),
+    },
+    "SelfSubjectAccessReviewSpec": {
+        1: ("resourceAttributes", "ResourceAttributes", "ptr"),
+        2: ("nonResourceAttributes", "NonResourceAttributes", "ptr"),
+    },
+    "ResourceAttributes": {
+        1: ("namespace", "string", ""),
+        2: ("verb", "string", ""),
+        3: ("group", "string", ""),
+        4: ("version", "string", ""),
+        5: ("resource", "string", ""),
+        6: ("subresource", "string", ""),
+        7: ("name", "string", ""),
+    },
     "NonResourceAttributes": {1: ("path", "string", ""), 2: ("verb", "string", "")},
-    "SubjectAccessReviewStatus": {1: ("allowed", "bool", ""), 2: ("reason", "string", ""),
-                                  3: ("evaluationError", "string", ""), 4: ("denied", "bool", "")},
+    "SubjectAccessReviewStatus": {
+        1: ("allowed", "bool", ""),
+        2: ("reason", "string", ""),
+        3: ("evaluationError", "string", ""),
+        4: ("denied", "bool", ""),
+    },
     "SelfSubjectReview": {1: ("metadata", "ObjectMeta", ""), 2: ("status", "SelfSubjectReviewStatus", "")},
     "SelfSubjectReviewStatus": {1: ("userInfo", "UserInfo", "")},
     "UserInfo": {1: ("username", "string", ""), 2: ("uid", "string", ""), 3: ("groups", "string", "rep")},
     # core/v1 ServiceAccount (`kubectl create serviceaccount`)
-    "ServiceAccount": {1: ("metadata", "ObjectMeta", ""), 2: ("secrets", "ObjectReference", "rep"),
-                       3: ("imagePullSecrets", "LocalObjectReference", "rep"),
-                       4: ("automountServiceAccountToken", "bool", "ptr")},
-    "ObjectReference": {1: ("kind", "string", ""), 2: ("namespace", "string", ""), 3: ("name", "string", ""),
-                        4: ("uid", "string", ""), 5: ("apiVersion", "string", ""), 6: ("resourceVersion", "string", ""),
-                        7: ("fieldPath", "string", "")},
+    "ServiceAccount": {
+        1: ("metadata", "ObjectMeta", ""),
+        2: ("secrets", "ObjectReference", "rep"),
+        3: ("imagePullSecrets", "LocalObjectReference", "rep"),
+        4: ("automountServiceAccountToken", "bool", "ptr"),
+    },
+    "ObjectReference": {
+        1: ("kind", "string", ""),
+        2: ("namespace", "string", ""),
+        3: ("name", "string", ""),
+        4: ("uid", "string", ""),
+        5: ("apiVersion", "string", ""),
+        6: ("resourceVersion", "string", ""),
+        7: ("fieldPath", "string", ""),
+    },
     "LocalObjectReference": {1: ("name", "string", "")},
     # authentication.k8s.io/v1 TokenRequest (`kubectl create token`)
-    "TokenRequest": {1: ("metadata", "ObjectMeta", ""), 2: ("spec", "TokenRequestSpec", ""),
-                     3: ("status", "TokenRequestStatus", "")},
-    "TokenRequestSpec": {1: ("audiences", "string", "rep"), 4: ("expirationSeconds", "int", "ptr"),
-                         3: ("boundObjectRef", "BoundObjectReference", "ptr")},
-    "BoundObjectReference": {1: ("kind", "string", ""), 2: ("apiVersion", "string", ""), 3: ("name", "string", ""),
-                             4: ("uid", "string", "")},
+    "TokenRequest": {
+        1: ("metadata", "ObjectMeta", ""),
+        2: ("spec", "TokenRequestSpec", ""),
+        3: ("status", "TokenRequestStatus", ""),
+    },
+    "TokenRequestSpec": {
+        1: ("audiences", "string", "rep"),
+        4: ("expirationSeconds", "int", "ptr"),
+        3: ("boundObjectRef", "BoundObjectReference", "ptr"),
+    },
+    "BoundObjectReference": {
+        1: ("kind", "string", ""),
+        2: ("apiVersion", "string", ""),
+        3: ("name", "string", ""),
+        4: ("uid", "string", ""),
+    },
     "TokenRequestStatus": {1: ("token", "string", ""), 2: ("expirationTimestamp", "Time", "")},
 }
-KINDS = {"Namespace", "ConfigMap", "Secret", "Service", "Deployment", "HorizontalPodAutoscaler", "Job", "CronJob",
-         "SelfSubjectAccessReview", "SelfSubjectReview", "ServiceAccount", "TokenRequest"}
+KINDS = {
+    "Namespace",
+    "ConfigMap",
+    "Secret",
+    "Service",
+    "Deployment",
+    "HorizontalPodAutoscaler",
+    "Job",
+    "CronJob",
+    "SelfSubjectAccessReview",
+    "SelfSubjectReview",
+    "ServiceAccount",
+    "TokenRequest",
+}
 # Kinds whose message above is that of one version only.
 KIND_VERSIONS = {"HorizontalPodAutoscaler": "autoscaling/v1"}
 
@@ -183,13 +341,13 @@ def _fields(data: bytes) -> list[tuple[int, int, int | bytes]]:
             value, pos = _varint(data, pos)
         elif wire == 2:
             length, pos = _varint(data, pos)
-            chunk, pos = data[pos:pos + length], pos + length
+            chunk, pos = data[pos : pos + length], pos + length
             if len(chunk) != length:
                 raise ValueError("truncated field")
             value = chunk
         elif wire in (1, 5):
             size = 8 if wire == 1 else 4
-            value, pos = int.from_bytes(data[pos:pos + size], "little"), pos + size
+            value, pos = int.from_bytes(data[pos : pos + size], "little"), pos + size
         else:
             raise ValueError(f"unsupported wire type {wire}")
         fields.append((number, wire, value))
@@ -250,9 +408,11 @@ def _struct(name: str, data: bytes) -> dict:
         if number not in schema:
             if value in (0, b""):
                 continue  # a zero-valued field Go always writes: the same as absent
-            raise StatusError(415, "UnsupportedMediaType",
-                              f"protobuf field {number} of {name} is not supported by kubeclass; "
-                              "send the object as application/json")
+            raise StatusError(
+                415,
+                "UnsupportedMediaType",
+                f"protobuf field {number} of {name} is not supported by kubeclass; send the object as application/json",
+            )
         json_name, kind, flags = schema[number]
         if kind.startswith("map:"):
             key, item = _map_entry(kind[4:], bytes(value))
@@ -271,13 +431,16 @@ def decode(body: bytes) -> dict:
     if not body.startswith(MAGIC):
         raise StatusError.bad_request("the protobuf body does not start with the Kubernetes magic number")
     try:
-        envelope = _struct("Unknown", body[len(MAGIC):])
+        envelope = _struct("Unknown", body[len(MAGIC) :])
         type_meta = envelope.get("typeMeta") or {}
         kind = type_meta.get("kind", "")
         if kind not in KINDS or KIND_VERSIONS.get(kind, type_meta.get("apiVersion")) != type_meta.get("apiVersion"):
-            raise StatusError(415, "UnsupportedMediaType",
-                              f"kubeclass decodes protobuf only for {', '.join(sorted(KINDS))}; send {kind or 'it'} "
-                              "as application/json")
+            raise StatusError(
+                415,
+                "UnsupportedMediaType",
+                f"kubeclass decodes protobuf only for {', '.join(sorted(KINDS))}; send {kind or 'it'} "
+                "as application/json",
+            )
         obj = _struct(kind, base64.b64decode(envelope.get("raw", "")))  # every one of KINDS is a struct
     except (ValueError, UnicodeDecodeError) as err:
         raise StatusError.bad_request(f"the protobuf body could not be decoded: {err}") from None

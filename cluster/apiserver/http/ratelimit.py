@@ -9,6 +9,7 @@ Simplified: a token bucket per token in each server process (upstream's API
 Priority and Fairness queues requests by flow schema and priority level
 before it rejects any).
 """
+
 from __future__ import annotations
 
 import json
@@ -61,10 +62,16 @@ class RateLimitMiddleware:
 
 
 def too_many_requests() -> HttpResponse:
-    body = {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
-            "message": "Too many requests, please try again later.", "reason": "TooManyRequests",
-            "details": {"retryAfterSeconds": RETRY_AFTER_SECONDS}, "code": 429}
-    response = HttpResponse(json.dumps(body, separators=(",", ":")) + "\n", status=429,
-                            content_type="application/json")
+    body = {
+        "kind": "Status",
+        "apiVersion": "v1",
+        "metadata": {},
+        "status": "Failure",
+        "message": "Too many requests, please try again later.",
+        "reason": "TooManyRequests",
+        "details": {"retryAfterSeconds": RETRY_AFTER_SECONDS},
+        "code": 429,
+    }
+    response = HttpResponse(json.dumps(body, separators=(",", ":")) + "\n", status=429, content_type="application/json")
     response["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return response

@@ -4,6 +4,7 @@
 namespace default, resource pods, name web, subresource status; the verb
 follows from the HTTP method, whether a name is present and `?watch=`.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -47,8 +48,7 @@ def _locate(parts: list[str]) -> tuple[str | None, list[str]]:
 def _verb(method: str, named: bool, watching: bool) -> str:
     if method == "GET":
         return "watch" if watching else ("get" if named else "list")
-    verbs = {"POST": "create", "PUT": "update", "PATCH": "patch",
-             "DELETE": "delete" if named else "deletecollection"}
+    verbs = {"POST": "create", "PUT": "update", "PATCH": "patch", "DELETE": "delete" if named else "deletecollection"}
     if method not in verbs:
         raise StatusError.method_not_allowed()
     return verbs[method]

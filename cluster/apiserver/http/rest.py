@@ -6,6 +6,7 @@ status, scale and binding subresources, each translated into one call of
 201 for create, 202 for a delete that has only begun (graceful deletion,
 finalizers), a Table when kubectl asks for one.
 """
+
 from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
@@ -40,13 +41,22 @@ def field_manager(request: HttpRequest) -> str:
 
 
 def handle(request: HttpRequest, api: APIServer, info: RequestInfo) -> HttpResponseBase:
-    handlers = {"get": _get, "list": _list, "watch": _watch, "create": _create, "update": _update,
-                "patch": _patch, "delete": _delete, "deletecollection": _delete_collection}
+    handlers = {
+        "get": _get,
+        "list": _list,
+        "watch": _watch,
+        "create": _create,
+        "update": _update,
+        "patch": _patch,
+        "delete": _delete,
+        "deletecollection": _delete_collection,
+    }
     return handlers[info.verb](request, api, info)
 
 
-def _table_or(request: HttpRequest, api: APIServer, info: RequestInfo, items: list[dict], rv: str,
-              otherwise: dict) -> HttpResponse:
+def _table_or(
+    request: HttpRequest, api: APIServer, info: RequestInfo, items: list[dict], rv: str, otherwise: dict
+) -> HttpResponse:
     if info.subresource or not codec.wants_table(request):
         return codec.json_response(otherwise)
     return codec.json_response(printers.table(info.rt, items, api.now(), rv, options.include_object(request)))
@@ -65,13 +75,21 @@ def _get(request: HttpRequest, api: APIServer, info: RequestInfo) -> HttpRespons
 
 def _list(request: HttpRequest, api: APIServer, info: RequestInfo) -> HttpResponse:
     opts = options.list_options(request)
-    listed = api.list(info.rt, info.namespace, opts.label_selector, opts.field_selector, limit=opts.limit,
-                      continue_token=opts.continue_token, resource_version=opts.resource_version,
-                      resource_version_match=opts.resource_version_match)
+    listed = api.list(
+        info.rt,
+        info.namespace,
+        opts.label_selector,
+        opts.field_selector,
+        limit=opts.limit,
+        continue_token=opts.continue_token,
+        resource_version=opts.resource_version,
+        resource_version_match=opts.resource_version_match,
+    )
     if info.subresource or not codec.wants_table(request):
         return codec.json_response(listed)
-    table = printers.table(info.rt, listed["items"], api.now(), listed["metadata"]["resourceVersion"],
-                           options.include_object(request))
+    table = printers.table(
+        info.rt, listed["items"], api.now(), listed["metadata"]["resourceVersion"], options.include_object(request)
+    )
     table["metadata"] = listed["metadata"]  # a page's continue token and remainingItemCount, as the list's
     return codec.json_response(table)
 
@@ -83,8 +101,16 @@ def _watch(request: HttpRequest, api: APIServer, info: RequestInfo) -> HttpRespo
     if info.name:  # a watch on one object is a watch on its name, as upstream rewrites it
         fields = ",".join(f for f in (fields, f"metadata.name={info.name}") if f)
     parse_label_selector(labels), parse_field_selector(fields, info.rt)  # a 400, not an ERROR event
-    req = watch.from_request(request, api, info.rt, info.namespace, labels, fields, table=codec.wants_table(request),
-                             include_object=options.include_object(request))
+    req = watch.from_request(
+        request,
+        api,
+        info.rt,
+        info.namespace,
+        labels,
+        fields,
+        table=codec.wants_table(request),
+        include_object=options.include_object(request),
+    )
     return watch.response(req)
 
 
@@ -104,19 +130,30 @@ def _create(request: HttpRequest, api: APIServer, info: RequestInfo) -> HttpResp
         return codec.json_response(api.bind(info.namespace or "default", info.name, body), status=201)
     if info.subresource == "token" and info.rt.plural == "serviceaccounts":
         from cluster.apiserver.tokenrequest import create_token
-        return codec.json_response(create_token(api, info.namespace or "default", info.name,
-                                                codec.decode_body(request)), status=201)
+
+        return codec.json_response(
+            create_token(api, info.namespace or "default", info.name, codec.decode_body(request)), status=201
+        )
     if info.subresource == "eviction" and info.rt.plural == "pods":
         from cluster.apiserver.eviction import evict
+
         dry_run = bool(request.GET.getlist("dryRun"))
-        return codec.json_response(evict(api, info.namespace or "default", info.name, codec.decode_body(request),
-                                         dry_run=dry_run), status=201)
+        return codec.json_response(
+            evict(api, info.namespace or "default", info.name, codec.decode_body(request), dry_run=dry_run), status=201
+        )
     if info.name or info.subresource:
         raise StatusError.method_not_allowed()
     opts = options.write_options(request, "CreateOptions")
     body = codec.decode_body(request, into_kind=info.rt.kind)
-    created = api.create(info.rt, info.namespace, body, dry_run=opts.dry_run, field_validation=opts.field_validation,
-                         findings=_body_findings(request, opts.field_validation), field_manager=field_manager(request))
+    created = api.create(
+        info.rt,
+        info.namespace,
+        body,
+        dry_run=opts.dry_run,
+        field_validation=opts.field_validation,
+        findings=_body_findings(request, opts.field_validation),
+        field_manager=field_manager(request),
+    )
     return codec.json_response(created, status=201)
 
 
@@ -128,13 +165,22 @@ def _update(request: HttpRequest, api: APIServer, info: RequestInfo) -> HttpResp
     if info.subresource == "scale":
         if not isinstance(body, dict):
             raise StatusError.bad_request("the body of the request must be a Scale object")
-        return codec.json_response(api.update_scale(info.rt, info.namespace, info.name, body,
-                                                    field_manager=field_manager(request)))
+        return codec.json_response(
+            api.update_scale(info.rt, info.namespace, info.name, body, field_manager=field_manager(request))
+        )
     if info.subresource not in ("", "status", "finalize"):
         raise StatusError.method_not_supported(f"{info.rt.plural}/{info.subresource}", "update")
-    updated = api.update(info.rt, info.namespace, info.name, body, subresource=info.subresource,
-                         dry_run=opts.dry_run, field_validation=opts.field_validation,
-                         findings=_body_findings(request, opts.field_validation), field_manager=field_manager(request))
+    updated = api.update(
+        info.rt,
+        info.namespace,
+        info.name,
+        body,
+        subresource=info.subresource,
+        dry_run=opts.dry_run,
+        field_validation=opts.field_validation,
+        findings=_body_findings(request, opts.field_validation),
+        field_manager=field_manager(request),
+    )
     return codec.json_response(updated)
 
 
@@ -143,25 +189,37 @@ def _patch(request: HttpRequest, api: APIServer, info: RequestInfo) -> HttpRespo
         raise StatusError.method_not_allowed()
     patch_type = codec.content_type(request)
     if patch_type not in PATCH_TYPES:
-        raise StatusError(415, "UnsupportedMediaType",
-                          f"the body of the request was in an unknown format - accepted media types include: "
-                          f"{', '.join(PATCH_TYPES)}")
+        raise StatusError(
+            415,
+            "UnsupportedMediaType",
+            f"the body of the request was in an unknown format - accepted media types include: "
+            f"{', '.join(PATCH_TYPES)}",
+        )
     if patch_type == patching.APPLY_PATCH:  # PatchOptions are validated before the body is read
         opts = options.write_options(request, "PatchOptions", patch_type)
         if info.subresource not in ("", "status"):
             raise StatusError.method_not_supported(f"{info.rt.plural}/{info.subresource}", "patch")
         body = codec.decode_body(request, apply=True)
         force = (request.GET.get("force") or "").lower() not in ("", "0", "false")
-        applied, created = api.apply(info.rt, info.namespace, info.name, body, subresource=info.subresource,
-                                     dry_run=opts.dry_run, field_validation=opts.field_validation,
-                                     manager=request.GET.get("fieldManager", ""), force=force)
+        applied, created = api.apply(
+            info.rt,
+            info.namespace,
+            info.name,
+            body,
+            subresource=info.subresource,
+            dry_run=opts.dry_run,
+            field_validation=opts.field_validation,
+            manager=request.GET.get("fieldManager", ""),
+            force=force,
+        )
         return codec.json_response(applied, status=201 if created else 200)
     body = codec.decode_body(request)
     if info.subresource == "scale":
         scale = api.get_scale(info.rt, info.namespace, info.name)
         patched = patching.apply_patch(info.rt, scale, body, patch_type)
-        return codec.json_response(api.update_scale(info.rt, info.namespace, info.name, patched,
-                                                    field_manager=field_manager(request)))
+        return codec.json_response(
+            api.update_scale(info.rt, info.namespace, info.name, patched, field_manager=field_manager(request))
+        )
     if info.subresource not in ("", "status"):
         raise StatusError.method_not_supported(f"{info.rt.plural}/{info.subresource}", "patch")
     opts = options.write_options(request, "PatchOptions", patch_type)
@@ -173,9 +231,18 @@ def _patch(request: HttpRequest, api: APIServer, info: RequestInfo) -> HttpRespo
             findings.errors = fieldvalidation.duplicate_errors(raw, "json patch ") + findings.errors
         else:
             findings = fieldvalidation.PatchFindings(fieldvalidation.duplicate_errors(raw))
-    patched = api.patch(info.rt, info.namespace, info.name, body, patch_type, subresource=info.subresource,
-                        dry_run=opts.dry_run, field_validation=opts.field_validation, findings=findings,
-                        field_manager=field_manager(request))
+    patched = api.patch(
+        info.rt,
+        info.namespace,
+        info.name,
+        body,
+        patch_type,
+        subresource=info.subresource,
+        dry_run=opts.dry_run,
+        field_validation=opts.field_validation,
+        findings=findings,
+        field_manager=field_manager(request),
+    )
     return codec.json_response(patched)
 
 
@@ -195,8 +262,15 @@ def _delete(request: HttpRequest, api: APIServer, info: RequestInfo) -> HttpResp
     if info.subresource:
         raise StatusError.method_not_supported(f"{info.rt.plural}/{info.subresource}", "delete")
     opts = options.delete_options(codec.decode_body(request, allow_empty=True), request)
-    obj = api.delete(info.rt, info.namespace, info.name, opts.grace_period_seconds, opts.propagation_policy,
-                     opts.preconditions, opts.dry_run)
+    obj = api.delete(
+        info.rt,
+        info.namespace,
+        info.name,
+        opts.grace_period_seconds,
+        opts.propagation_policy,
+        opts.preconditions,
+        opts.dry_run,
+    )
     return _deleted(info, obj)
 
 
@@ -210,10 +284,25 @@ def _delete_collection(request: HttpRequest, api: APIServer, info: RequestInfo) 
     for item in listed["items"]:
         meta = item["metadata"]
         try:
-            deleted.append(api.delete(info.rt, meta.get("namespace"), meta["name"], opts.grace_period_seconds,
-                                      opts.propagation_policy, {}, opts.dry_run))
+            deleted.append(
+                api.delete(
+                    info.rt,
+                    meta.get("namespace"),
+                    meta["name"],
+                    opts.grace_period_seconds,
+                    opts.propagation_policy,
+                    {},
+                    opts.dry_run,
+                )
+            )
         except StatusError as err:
             if err.code != 404:  # already gone: someone else deleted it meanwhile
                 raise
-    return codec.json_response({"kind": listed["kind"], "apiVersion": listed["apiVersion"],
-                                "metadata": {"resourceVersion": str(api.current_revision())}, "items": deleted})
+    return codec.json_response(
+        {
+            "kind": listed["kind"],
+            "apiVersion": listed["apiVersion"],
+            "metadata": {"resourceVersion": str(api.current_revision())},
+            "items": deleted,
+        }
+    )

@@ -17,6 +17,7 @@ namespaced forms (localsubjectaccessreviews) are not served.
 
 Simplified: the two groups are served but not listed in discovery.
 """
+
 from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
@@ -30,8 +31,9 @@ USERNAME = "kubeclass-admin"
 GROUPS = ["system:masters", "system:authenticated"]
 SSAR = ("authorization.k8s.io", "v1", "selfsubjectaccessreviews", "SelfSubjectAccessReview")
 SSR = ("authentication.k8s.io", "v1", "selfsubjectreviews", "SelfSubjectReview")
-ROUTES = {("apis", group, version, plural): (group, version, plural, kind)
-          for group, version, plural, kind in (SSAR, SSR)}
+ROUTES = {
+    ("apis", group, version, plural): (group, version, plural, kind) for group, version, plural, kind in (SSAR, SSR)
+}
 
 
 def route(parts: list[str]) -> tuple[str, str, str, str] | None:
@@ -49,25 +51,39 @@ def serve(request: HttpRequest, cluster: Cluster, review: tuple[str, str, str, s
     api_version = f"{group}/{version}"
     given_kind, given_version = body.get("kind"), body.get("apiVersion")
     if given_kind and given_version and (given_kind, given_version) != (kind, api_version):
-        raise StatusError.bad_request(f"the kind in the data ({given_kind}) does not match the expected kind "
-                                      f"({kind})" if given_kind != kind else
-                                      f"the API version in the data ({given_version}) does not match the expected "
-                                      f"API version ({api_version})")
+        raise StatusError.bad_request(
+            f"the kind in the data ({given_kind}) does not match the expected kind ({kind})"
+            if given_kind != kind
+            else f"the API version in the data ({given_version}) does not match the expected "
+            f"API version ({api_version})"
+        )
     if kind == "SelfSubjectReview":
-        answer = {"kind": kind, "apiVersion": api_version,
-                  "metadata": {"creationTimestamp": clock.rfc3339(clock.now(cluster))},
-                  "status": {"userInfo": {"username": USERNAME, "groups": list(GROUPS)}}}
+        answer = {
+            "kind": kind,
+            "apiVersion": api_version,
+            "metadata": {"creationTimestamp": clock.rfc3339(clock.now(cluster))},
+            "status": {"userInfo": {"username": USERNAME, "groups": list(GROUPS)}},
+        }
         return codec.json_response(answer, status=201)
     spec = body.get("spec")
     if not isinstance(spec, dict):
         spec = {}
     resource, non_resource = spec.get("resourceAttributes"), spec.get("nonResourceAttributes")
     if (resource is None) == (non_resource is None):
-        raise StatusError.invalid(kind, group, "", [field_error(
-            "invalid", "spec.resourceAttributes", "exactly one of nonResourceAttributes or resourceAttributes must "
-            "be specified", resource)])
+        raise StatusError.invalid(
+            kind,
+            group,
+            "",
+            [
+                field_error(
+                    "invalid",
+                    "spec.resourceAttributes",
+                    "exactly one of nonResourceAttributes or resourceAttributes must be specified",
+                    resource,
+                )
+            ],
+        )
     metadata = dict(body.get("metadata") or {})
     metadata.setdefault("creationTimestamp", None)
-    answer = {"kind": kind, "apiVersion": api_version, "metadata": metadata,
-              "spec": spec, "status": {"allowed": True}}
+    answer = {"kind": kind, "apiVersion": api_version, "metadata": metadata, "spec": spec, "status": {"allowed": True}}
     return codec.json_response(answer, status=201)

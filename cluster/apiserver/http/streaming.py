@@ -27,6 +27,7 @@ each cluster has at most MAX_SESSIONS_PER_CLUSTER at once and the process
 MAX_SESSIONS (more get 429 TooManyRequests), and a client that sends faster than the
 session reads is cut off past MAX_INBOX_BYTES.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -55,15 +56,20 @@ from cluster.apiserver.streams.remotecommand import Context, Refusal
 from cluster.models import Cluster
 
 logger = logging.getLogger(__name__)
-STREAM_PATH = re.compile(r"^/(?:k8s/(?P<cluster>[-a-zA-Z0-9_]+)/)?api/v1/namespaces/(?P<namespace>[^/]+)/pods/"
-                         r"(?P<name>[^/]+)/(?P<subresource>exec|attach|portforward)/?$")
+STREAM_PATH = re.compile(
+    r"^/(?:k8s/(?P<cluster>[-a-zA-Z0-9_]+)/)?api/v1/namespaces/(?P<namespace>[^/]+)/pods/"
+    r"(?P<name>[^/]+)/(?P<subresource>exec|attach|portforward)/?$"
+)
 MAX_SESSION_SECONDS = 3600.0
 MAX_SESSIONS_PER_CLUSTER = 8
 MAX_SESSIONS = 256
 MAX_INBOX_BYTES = 8 * 1024 * 1024
 DENIAL_EXTENSION = "websocket.http.response"
-SPDY_HINT = {"portforward": "KUBECTL_PORT_FORWARD_WEBSOCKETS", "exec": "KUBECTL_REMOTE_COMMAND_WEBSOCKETS",
-             "attach": "KUBECTL_REMOTE_COMMAND_WEBSOCKETS"}
+SPDY_HINT = {
+    "portforward": "KUBECTL_PORT_FORWARD_WEBSOCKETS",
+    "exec": "KUBECTL_REMOTE_COMMAND_WEBSOCKETS",
+    "attach": "KUBECTL_REMOTE_COMMAND_WEBSOCKETS",
+}
 
 _lock = threading.Lock()
 _sessions: dict[int, int] = {}  # cluster pk -> open sessions in this process
@@ -100,7 +106,8 @@ class _HeaderView:
 
     def __init__(self, scope: dict) -> None:
         self.headers = CaseInsensitiveMapping(
-            {k.decode("latin-1"): v.decode("latin-1") for k, v in scope.get("headers") or []})
+            {k.decode("latin-1"): v.decode("latin-1") for k, v in scope.get("headers") or []}
+        )
 
 
 class StreamConsumer(AsyncConsumer):
@@ -138,16 +145,21 @@ class StreamConsumer(AsyncConsumer):
         clients.record(cluster, agent)
         client = agent.split("/")[0].strip() or "client"
         api = APIServer(cluster, client=client)
-        request = location.parse(match["subresource"], match["namespace"], match["name"],
-                                 self.scope.get("query_string", b"").decode("latin-1"))
+        request = location.parse(
+            match["subresource"],
+            match["namespace"],
+            match["name"],
+            self.scope.get("query_string", b"").decode("latin-1"),
+        )
         offered = list(self.scope.get("subprotocols") or [])
         if request.subresource == "portforward":
             protocol = wire.negotiate(offered, (portforward.TUNNEL_PROTOCOL, *portforward.CHANNEL_PROTOCOLS))
         else:
             protocol = wire.negotiate(offered, wire.REMOTECOMMAND_PROTOCOLS)
         if protocol is None:
-            raise StatusError.bad_request(f"requested protocol(s) are not supported: {offered}; supports "
-                                          f"{list(wire.REMOTECOMMAND_PROTOCOLS)}")
+            raise StatusError.bad_request(
+                f"requested protocol(s) are not supported: {offered}; supports {list(wire.REMOTECOMMAND_PROTOCOLS)}"
+            )
         if request.subresource == "portforward":
             location.locate(api, request)
             if protocol != portforward.TUNNEL_PROTOCOL and not request.ports:
@@ -160,8 +172,13 @@ class StreamConsumer(AsyncConsumer):
 
     async def _deny(self, code: int, body: bytes, content_type: str) -> None:
         if DENIAL_EXTENSION in (self.scope.get("extensions") or {}):
-            await self.send({"type": "websocket.http.response.start", "status": code,
-                             "headers": [(b"content-type", content_type.encode())]})
+            await self.send(
+                {
+                    "type": "websocket.http.response.start",
+                    "status": code,
+                    "headers": [(b"content-type", content_type.encode())],
+                }
+            )
             await self.send({"type": "websocket.http.response.body", "body": body})
         else:
             await self.send({"type": "websocket.close"})  # the server answers 403
@@ -173,9 +190,11 @@ class StreamConsumer(AsyncConsumer):
         channels = wire.ChannelCodec(admitted.protocol or wire.V1)
         try:
             if request.subresource == "portforward":
-                session = portforward.serve_tunnel(link, ctx, request) \
-                    if admitted.protocol == portforward.TUNNEL_PROTOCOL else \
-                    portforward.serve_channels(link, ctx, request, admitted.protocol)
+                session = (
+                    portforward.serve_tunnel(link, ctx, request)
+                    if admitted.protocol == portforward.TUNNEL_PROTOCOL
+                    else portforward.serve_channels(link, ctx, request, admitted.protocol)
+                )
             else:
                 session = remotecommand.serve(link, channels, ctx, request, admitted.container)
             ended = ""
@@ -243,8 +262,9 @@ class _Link:
 def _take_slot(cluster_pk: int) -> None:
     with _lock:
         if _sessions.get(cluster_pk, 0) >= MAX_SESSIONS_PER_CLUSTER or sum(_sessions.values()) >= MAX_SESSIONS:
-            raise StatusError(429, "TooManyRequests", "Too many requests, please try again later.",
-                              {"retryAfterSeconds": 1})
+            raise StatusError(
+                429, "TooManyRequests", "Too many requests, please try again later.", {"retryAfterSeconds": 1}
+            )
         _sessions[cluster_pk] = _sessions.get(cluster_pk, 0) + 1
 
 
@@ -260,8 +280,12 @@ def _release_slot(cluster_pk: int) -> None:
 # -- the same paths over plain HTTP (client-go's SPDY fallback) ------------------------------------------
 def http_target(parts: list[str]) -> tuple[str, str, str] | None:
     """(namespace, name, subresource) when an /api path names a streaming subresource."""
-    if len(parts) == 7 and parts[:3] == ["api", "v1", "namespaces"] and parts[4] == "pods" \
-            and parts[6] in location.SUBRESOURCES:
+    if (
+        len(parts) == 7
+        and parts[:3] == ["api", "v1", "namespaces"]
+        and parts[4] == "pods"
+        and parts[6] in location.SUBRESOURCES
+    ):
         return parts[3], parts[5], parts[6]
     return None
 
@@ -278,5 +302,6 @@ def serve_http(request: HttpRequest, cluster: Cluster, namespace: str, name: str
     if "spdy" in request.headers.get("Upgrade", "").lower():
         raise StatusError.bad_request(
             f"kubeclass serves pods/{subresource} over WebSockets only (the protocol kubectl 1.31+ uses by "
-            f"default), not SPDY/3.1: unset {SPDY_HINT[subresource]} or set it to true")
+            f"default), not SPDY/3.1: unset {SPDY_HINT[subresource]} or set it to true"
+        )
     raise StatusError.bad_request("Upgrade request required")

@@ -17,6 +17,7 @@ otherwise the home page.
   paths relative to the prefix, the path's cluster, and a Status 404 for
   anything else, as kubeconfigs written before the root was served expect.
 """
+
 from __future__ import annotations
 
 from django.urls import URLPattern, path, re_path

@@ -11,6 +11,7 @@ answers; a bug is a 500 InternalError Status, never an HTML page. CSRF
 protection does not apply here: these views are reached with a bearer token,
 not a browser session.
 """
+
 from __future__ import annotations
 
 import functools
@@ -23,8 +24,18 @@ from django.views.decorators.csrf import csrf_exempt
 from cluster import idle
 from cluster.apiserver import fieldvalidation
 from cluster.apiserver.errors import StatusError
-from cluster.apiserver.http import (clients, codec, discovery, health, metrics_api, openapi, openapi_v2, rest, reviews,
-                                     streaming)
+from cluster.apiserver.http import (
+    clients,
+    codec,
+    discovery,
+    health,
+    metrics_api,
+    openapi,
+    openapi_v2,
+    rest,
+    reviews,
+    streaming,
+)
 from cluster.apiserver.http.auth import authenticate
 from cluster.apiserver.http.request_info import resolve
 from cluster.apiserver.server import APIServer
@@ -74,9 +85,11 @@ def version(request: HttpRequest, cluster: str | None = None) -> HttpResponseBas
 
 
 @csrf_exempt
-def healthz(request: HttpRequest, endpoint: str, check: str | None = None,
-            cluster: str | None = None) -> HttpResponseBase:
+def healthz(
+    request: HttpRequest, endpoint: str, check: str | None = None, cluster: str | None = None
+) -> HttpResponseBase:
     """/healthz, /livez, /readyz and their single checks (health.py); `/healthz/` names no check: 404."""
+
     def serve(request: HttpRequest, _cluster: Cluster) -> HttpResponseBase:
         _only_get(request)
         if check == "":
@@ -108,6 +121,7 @@ def openapi_v3(request: HttpRequest, cluster: str | None = None, path: str = "")
 @csrf_exempt
 def openapi_v2_document(request: HttpRequest, cluster: str | None = None) -> HttpResponseBase:
     """/openapi/v2: JSON, or the protobuf client-go's discovery client asks for (openapi_v2.py)."""
+
     def serve(request: HttpRequest, _cluster: Cluster) -> HttpResponseBase:
         _only_get(request)
         return openapi_v2.response(request)
@@ -123,8 +137,10 @@ def _discovery(request: HttpRequest, parts: list[str]) -> HttpResponse | None:
         return codec.json_response(discovery.api_versions(request.get_host()))
     if parts == ["apis"]:
         if codec.wants_aggregated_discovery(request):
-            return codec.json_response(metrics_api.with_aggregated_group(discovery.aggregated(legacy=False)),
-                                       content_type=codec.AGGREGATED_DISCOVERY)
+            return codec.json_response(
+                metrics_api.with_aggregated_group(discovery.aggregated(legacy=False)),
+                content_type=codec.AGGREGATED_DISCOVERY,
+            )
         return codec.json_response(metrics_api.with_group(discovery.api_group_list()))
     if len(parts) == 2 and parts[0] == "api":
         return codec.json_response(discovery.api_resource_list("", parts[1]))
@@ -138,6 +154,7 @@ def _discovery(request: HttpRequest, parts: list[str]) -> HttpResponse | None:
 @csrf_exempt
 def api(request: HttpRequest, path: str, cluster: str | None = None) -> HttpResponseBase:
     """Everything under /api and /apis: discovery documents and resources."""
+
     def serve(request: HttpRequest, the_cluster: Cluster) -> HttpResponseBase:
         parts = [p for p in path.strip("/").split("/") if p]
         if metrics_api.owns(parts):  # metrics-server's aggregated API (metrics_api.py)
@@ -183,6 +200,7 @@ def index(request: HttpRequest, cluster: str | None = None) -> HttpResponseBase:
 def index_or_page(page: View) -> View:
     """`/` for both audiences: kube-apiserver's path list to a caller that presents a bearer token (a browser
     never does; one behind a proxy's Basic authentication still gets the page), the page to everyone else."""
+
     @functools.wraps(page)
     def view(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponseBase:
         if request.headers.get("Authorization", "").lower().startswith("bearer"):

@@ -36,6 +36,7 @@ cacher):
 
 Simplified: a resourceVersion newer than the store's is not waited for.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -112,35 +113,61 @@ def validate_watch_options(send_initial_events: bool | None, match: str, bookmar
     """ValidateListOptions for a watch (k8s.io/apimachinery/pkg/apis/meta/internalversion/validation)."""
     causes = []
     if send_initial_events is not None and match != NOT_OLDER_THAN:
-        causes.append(field_error("forbidden", "resourceVersionMatch",
-                                  f"sendInitialEvents requires setting resourceVersionMatch to {NOT_OLDER_THAN}"))
+        causes.append(
+            field_error(
+                "forbidden",
+                "resourceVersionMatch",
+                f"sendInitialEvents requires setting resourceVersionMatch to {NOT_OLDER_THAN}",
+            )
+        )
     if match:
         if send_initial_events is None:
-            causes.append(field_error("forbidden", "resourceVersionMatch",
-                                      "resourceVersionMatch is forbidden for watch unless sendInitialEvents is "
-                                      "provided"))
+            causes.append(
+                field_error(
+                    "forbidden",
+                    "resourceVersionMatch",
+                    "resourceVersionMatch is forbidden for watch unless sendInitialEvents is provided",
+                )
+            )
         if match != NOT_OLDER_THAN:
-            causes.append(field_error("notsupported", "resourceVersionMatch", f'supported values: "{NOT_OLDER_THAN}"',
-                                      match))
+            causes.append(
+                field_error("notsupported", "resourceVersionMatch", f'supported values: "{NOT_OLDER_THAN}"', match)
+            )
         # upstream does not require allowWatchBookmarks here: "validating allowWatchBookmarks would break
         # backward compatibility" (apimachinery's internalversion/validation)
     if causes:
         raise StatusError.invalid("ListOptions", "meta.k8s.io", "", causes)
 
 
-def from_request(request: HttpRequest, api: APIServer, rt: ResourceType, namespace: str | None,
-                 label_selector: str | None, field_selector: str | None, table: bool,
-                 include_object: str) -> WatchRequest:
+def from_request(
+    request: HttpRequest,
+    api: APIServer,
+    rt: ResourceType,
+    namespace: str | None,
+    label_selector: str | None,
+    field_selector: str | None,
+    table: bool,
+    include_object: str,
+) -> WatchRequest:
     """The watch a request asks for, its options decoded and validated as ListResource does."""
     timeout = timeout_from(request.GET.get("timeoutSeconds"))
     bookmarks = bool(_bool_param(request, "allowWatchBookmarks"))
     send_initial_events = _bool_param(request, "sendInitialEvents")
     validate_watch_options(send_initial_events, request.GET.get("resourceVersionMatch", ""), bookmarks)
     return WatchRequest(
-        cluster=api.cluster.name, client=api.client, rt=rt, namespace=namespace,
-        resource_version=request.GET.get("resourceVersion", ""), label_selector=label_selector,
-        field_selector=field_selector, timeout_seconds=timeout, bookmarks=bookmarks, table=table,
-        include_object=include_object, send_initial_events=send_initial_events)
+        cluster=api.cluster.name,
+        client=api.client,
+        rt=rt,
+        namespace=namespace,
+        resource_version=request.GET.get("resourceVersion", ""),
+        label_selector=label_selector,
+        field_selector=field_selector,
+        timeout_seconds=timeout,
+        bookmarks=bookmarks,
+        table=table,
+        include_object=include_object,
+        send_initial_events=send_initial_events,
+    )
 
 
 def response(req: WatchRequest) -> StreamingHttpResponse:
@@ -190,8 +217,16 @@ def _bookmark(req: WatchRequest, revision: int, initial_events_end: bool = False
     if initial_events_end:
         meta["annotations"] = {INITIAL_EVENTS_END: "true"}
     if req.table:
-        return _line("BOOKMARK", {"kind": "Table", "apiVersion": "meta.k8s.io/v1", "metadata": meta,
-                                  "columnDefinitions": None, "rows": None})
+        return _line(
+            "BOOKMARK",
+            {
+                "kind": "Table",
+                "apiVersion": "meta.k8s.io/v1",
+                "metadata": meta,
+                "columnDefinitions": None,
+                "rows": None,
+            },
+        )
     return _line("BOOKMARK", {"kind": req.rt.kind, "apiVersion": req.rt.api_version, "metadata": meta})
 
 

@@ -12,6 +12,7 @@ The query is PodExecOptions / PodAttachOptions / PodPortForwardOptions
 (`command` repeated in order, `container`, `stdin`, `stdout`, `stderr`, `tty`,
 `ports`).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -64,9 +65,18 @@ def parse(subresource: str, namespace: str, name: str, query: str) -> StreamRequ
             raise StatusError.bad_request(f'strconv.ParseBool: parsing "{values[key]}": invalid syntax')
         return values[key] in TRUE
 
-    return StreamRequest(subresource, namespace, name, values.get("container", ""), tuple(command),
-                         flag("stdin"), flag("stdout", subresource == "attach"), flag("stderr"), flag("tty"),
-                         tuple(ports))
+    return StreamRequest(
+        subresource,
+        namespace,
+        name,
+        values.get("container", ""),
+        tuple(command),
+        flag("stdin"),
+        flag("stdout", subresource == "attach"),
+        flag("stderr"),
+        flag("tty"),
+        tuple(ports),
+    )
 
 
 def locate(api: APIServer, request: StreamRequest) -> tuple[dict, str]:

@@ -27,6 +27,7 @@ Simplified: only HTTP/1.x requests are understood (what curl or a browser sends)
 any method is answered as GET; responses carry Date, Content-Type, Content-Length
 and Connection headers only.
 """
+
 from __future__ import annotations
 
 import email.utils
@@ -72,9 +73,11 @@ def refusal(api: APIServer, namespace: str, name: str, port: int) -> str:
     sandbox = location.sandbox_id(api, pod)
     netns = uuid.UUID(hashlib.sha256(sandbox.encode()).hexdigest()[:32])
     refused = f"dial tcp4 127.0.0.1:{port}: connect: connection refused"
-    return (f'error forwarding port {port} to pod {sandbox}, uid : failed to execute portforward in network '
-            f'namespace "/var/run/netns/cni-{netns}": failed to connect to localhost:{port} inside namespace '
-            f'"{sandbox}", IPv4: {refused} IPv6 dial tcp6 [::1]:{port}: connect: connection refused ')
+    return (
+        f"error forwarding port {port} to pod {sandbox}, uid : failed to execute portforward in network "
+        f'namespace "/var/run/netns/cni-{netns}": failed to connect to localhost:{port} inside namespace '
+        f'"{sandbox}", IPv4: {refused} IPv6 dial tcp6 [::1]:{port}: connect: connection refused '
+    )
 
 
 def answer(api: APIServer, namespace: str, name: str, conn: Connection) -> tuple[bytes, bool]:
@@ -92,13 +95,22 @@ def answer(api: APIServer, namespace: str, name: str, conn: Connection) -> tuple
         length = int(headers.get("content-length", "0") or 0) if headers.get("content-length", "0").isdigit() else 0
         if len(conn.buffer) < head_end + 4 + length:
             return bytes(out), False
-        del conn.buffer[:head_end + 4 + length]
+        del conn.buffer[: head_end + 4 + length]
         if len(words) != 3 or not words[2].startswith("HTTP/"):
             return bytes(out) + _response(400, "", close=True), True  # not HTTP: the server closes
         method, path = words[0], words[1]
         try:
-            status, body = pods.http(api, namespace, f"{namespace}/{name}", conn.port, path, CLIENT_ADDRESS,
-                                     headers.get("user-agent", ""), api.now().timestamp(), log_request=True)
+            status, body = pods.http(
+                api,
+                namespace,
+                f"{namespace}/{name}",
+                conn.port,
+                path,
+                CLIENT_ADDRESS,
+                headers.get("user-agent", ""),
+                api.now().timestamp(),
+                log_request=True,
+            )
         except Refused:
             return bytes(out), True  # the server went away: the connection is reset
         if status is None:
@@ -119,8 +131,11 @@ def _response(status: int, body: str, close: bool, head_only: bool = False, now:
     head = [f"HTTP/1.1 {status} {phrase}"]
     if now is not None:
         head.append(f"Date: {email.utils.formatdate(now, usegmt=True)}")
-    head += [f"Content-Type: {kind}", f"Content-Length: {len(data)}",
-             f"Connection: {'close' if close else 'keep-alive'}"]
+    head += [
+        f"Content-Type: {kind}",
+        f"Content-Length: {len(data)}",
+        f"Connection: {'close' if close else 'keep-alive'}",
+    ]
     return ("\r\n".join(head) + "\r\n\r\n").encode() + (b"" if head_only else data)
 
 

@@ -25,6 +25,7 @@ command reading stdin sees all of it at once; `attach -i` does not
 reach the container's process (what is typed is read and dropped), and an attach
 shows stderr lines on stdout.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -80,8 +81,9 @@ def admit(api: APIServer, request: StreamRequest, protocol: str) -> str:
     return container
 
 
-async def serve(link: wire.Link, codec: wire.ChannelCodec, ctx: Context, request: StreamRequest,
-                container: str) -> None:
+async def serve(
+    link: wire.Link, codec: wire.ChannelCodec, ctx: Context, request: StreamRequest, container: str
+) -> None:
     """One exec or attach session, from the first message to the Status."""
     session = _Session(link, codec, ctx, request, container)
     first = wire.STDOUT if request.stdout else wire.STDERR if request.stderr else wire.ERROR
@@ -116,8 +118,9 @@ def _running(api: APIServer, request: StreamRequest, container: str) -> bool:
 
 
 class _Session:
-    def __init__(self, link: wire.Link, codec: wire.ChannelCodec, ctx: Context, request: StreamRequest,
-                 container: str) -> None:
+    def __init__(
+        self, link: wire.Link, codec: wire.ChannelCodec, ctx: Context, request: StreamRequest, container: str
+    ) -> None:
         self.link, self.codec, self.ctx, self.request, self.container = link, codec, ctx, request, container
         self.translated = codec.version >= 5  # v5: kube-apiserver's StreamTranslator words the Status
 
@@ -143,13 +146,14 @@ class _Session:
             await self.link.send(message)
 
     async def exit_status(self, code: int) -> None:
-        await self.finish(wire.success() if code == 0 else
-                          wire.exit_code(code, list(self.request.command), self.translated))
+        await self.finish(
+            wire.success() if code == 0 else wire.exit_code(code, list(self.request.command), self.translated)
+        )
 
     def internal(self, err: ExecError) -> dict:
         cause = str(err).strip()
         prefix = INTERNAL.split("Internal error occurred: ")[0] + "Internal error occurred: "
-        cause = cause[len(prefix):] if cause.startswith(prefix) else cause
+        cause = cause[len(prefix) :] if cause.startswith(prefix) else cause
         # The translator meets the kubelet's InternalError as a plain error and wraps it once more.
         return wire.internal_error(f"Internal error occurred: {cause}" if self.translated else cause)
 
@@ -175,8 +179,11 @@ class _Session:
         data = bytearray()
         while True:
             try:
-                message = await (self.link.recv() if self.codec.close_signal else
-                                 asyncio.wait_for(self.link.recv(), STDIN_IDLE_SECONDS))
+                message = await (
+                    self.link.recv()
+                    if self.codec.close_signal
+                    else asyncio.wait_for(self.link.recv(), STDIN_IDLE_SECONDS)
+                )
             except TimeoutError:
                 return bytes(data)
             if message is None:
@@ -187,8 +194,11 @@ class _Session:
             if channel == wire.STDIN and not closed:
                 data += payload
                 if len(data) > MAX_STDIN_BYTES:
-                    await self.finish(wire.internal_error(
-                        f"stdin of this exec is larger than kubeclass accepts ({MAX_STDIN_BYTES} bytes)"))
+                    await self.finish(
+                        wire.internal_error(
+                            f"stdin of this exec is larger than kubeclass accepts ({MAX_STDIN_BYTES} bytes)"
+                        )
+                    )
                     return None
 
     # -- an interactive shell ------------------------------------------------------------------------

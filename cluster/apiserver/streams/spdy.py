@@ -18,6 +18,7 @@ writes those frames:
 Simplified: no flow control (spdystream neither sends nor honours WINDOW_UPDATE), no
 server push, priorities are read and ignored.
 """
+
 from __future__ import annotations
 
 import struct
@@ -34,22 +35,80 @@ MAX_HEADER_BLOCK_BYTES = 64 * 1024  # a port-forward stream's headers are a few 
 # The SPDY/3 header compression dictionary (draft-mbelshe-httpbis-spdy-00 §2.6.10.1):
 # length-prefixed lower-case header names and values, then a run of common value fragments.
 _WORDS = [
-    "options", "head", "post", "put", "delete", "trace", "accept", "accept-charset", "accept-encoding",
-    "accept-language", "accept-ranges", "age", "allow", "authorization", "cache-control", "connection",
-    "content-base", "content-encoding", "content-language", "content-length", "content-location", "content-md5",
-    "content-range", "content-type", "date", "etag", "expect", "expires", "from", "host", "if-match",
-    "if-modified-since", "if-none-match", "if-range", "if-unmodified-since", "last-modified", "location",
-    "max-forwards", "pragma", "proxy-authenticate", "proxy-authorization", "range", "referer", "retry-after",
-    "server", "te", "trailer", "transfer-encoding", "upgrade", "user-agent", "vary", "via", "warning",
-    "www-authenticate", "method", "get", "status", "200 OK", "version", "HTTP/1.1", "url", "public", "set-cookie",
-    "keep-alive", "origin",
+    "options",
+    "head",
+    "post",
+    "put",
+    "delete",
+    "trace",
+    "accept",
+    "accept-charset",
+    "accept-encoding",
+    "accept-language",
+    "accept-ranges",
+    "age",
+    "allow",
+    "authorization",
+    "cache-control",
+    "connection",
+    "content-base",
+    "content-encoding",
+    "content-language",
+    "content-length",
+    "content-location",
+    "content-md5",
+    "content-range",
+    "content-type",
+    "date",
+    "etag",
+    "expect",
+    "expires",
+    "from",
+    "host",
+    "if-match",
+    "if-modified-since",
+    "if-none-match",
+    "if-range",
+    "if-unmodified-since",
+    "last-modified",
+    "location",
+    "max-forwards",
+    "pragma",
+    "proxy-authenticate",
+    "proxy-authorization",
+    "range",
+    "referer",
+    "retry-after",
+    "server",
+    "te",
+    "trailer",
+    "transfer-encoding",
+    "upgrade",
+    "user-agent",
+    "vary",
+    "via",
+    "warning",
+    "www-authenticate",
+    "method",
+    "get",
+    "status",
+    "200 OK",
+    "version",
+    "HTTP/1.1",
+    "url",
+    "public",
+    "set-cookie",
+    "keep-alive",
+    "origin",
 ]
-_TAIL = (b"100101201202205206300302303304305306307402405406407408409410411412413414415416417502504505"
-         b"203 Non-Authoritative Information204 No Content301 Moved Permanently400 Bad Request401 Unauthorized"
-         b"403 Forbidden404 Not Found500 Internal Server Error501 Not Implemented503 Service Unavailable"
-         b"Jan Feb Mar Apr May Jun Jul Aug Sept Oct Nov Dec 00:00:00 Mon, Tue, Wed, Thu, Fri, Sat, Sun, GMT"
-         b"chunked,text/html,image/png,image/jpg,image/gif,application/xml,application/xhtml+xml,text/plain,"
-         b"text/javascript,publicprivatemax-age=gzip,deflate,sdchcharset=utf-8charset=iso-8859-1,utf-,*,enq=0.")
+_TAIL = (
+    b"100101201202205206300302303304305306307402405406407408409410411412413414415416417502504505"
+    b"203 Non-Authoritative Information204 No Content301 Moved Permanently400 Bad Request401 Unauthorized"
+    b"403 Forbidden404 Not Found500 Internal Server Error501 Not Implemented503 Service Unavailable"
+    b"Jan Feb Mar Apr May Jun Jul Aug Sept Oct Nov Dec 00:00:00 Mon, Tue, Wed, Thu, Fri, Sat, Sun, GMT"
+    b"chunked,text/html,image/png,image/jpg,image/gif,application/xml,application/xhtml+xml,text/plain,"
+    b"text/javascript,publicprivatemax-age=gzip,deflate,sdchcharset=utf-8charset=iso-8859-1,utf-,*,enq=0."
+)
 
 
 def _dictionary() -> bytes:
@@ -98,8 +157,8 @@ class Framer:
             length = flags_length & 0xFFFFFF
             if len(self.buffer) < 8 + length:
                 break
-            payload = bytes(self.buffer[8:8 + length])
-            del self.buffer[:8 + length]
+            payload = bytes(self.buffer[8 : 8 + length])
+            del self.buffer[: 8 + length]
             flags = flags_length >> 24
             if first & 0x80000000:
                 if (first >> 16) & 0x7FFF != VERSION:
@@ -134,11 +193,11 @@ class Framer:
             raise ProtocolError("header block too large")
         count, pos, headers = struct.unpack(">I", raw[:4])[0], 4, {}
         for _ in range(count):
-            size = struct.unpack(">I", raw[pos:pos + 4])[0]
-            name = raw[pos + 4:pos + 4 + size].decode("latin-1").lower()
+            size = struct.unpack(">I", raw[pos : pos + 4])[0]
+            name = raw[pos + 4 : pos + 4 + size].decode("latin-1").lower()
             pos += 4 + size
-            size = struct.unpack(">I", raw[pos:pos + 4])[0]
-            headers[name] = raw[pos + 4:pos + 4 + size].decode("latin-1").split("\x00")[0]
+            size = struct.unpack(">I", raw[pos : pos + 4])[0]
+            headers[name] = raw[pos + 4 : pos + 4 + size].decode("latin-1").split("\x00")[0]
             pos += 4 + size
         return headers
 
@@ -146,8 +205,9 @@ class Framer:
     def syn_reply(self, stream_id: int, headers: dict[str, str] | None = None, fin: bool = False) -> bytes:
         pairs = sorted((headers or {}).items())
         block = struct.pack(">I", len(pairs)) + b"".join(
-            struct.pack(">I", len(k)) + k.lower().encode("latin-1") + struct.pack(">I", len(v)) +
-            v.encode("latin-1") for k, v in pairs)
+            struct.pack(">I", len(k)) + k.lower().encode("latin-1") + struct.pack(">I", len(v)) + v.encode("latin-1")
+            for k, v in pairs
+        )
         compressed = self.deflate.compress(block) + self.deflate.flush(zlib.Z_SYNC_FLUSH)
         return self._control_frame(SYN_REPLY, FLAG_FIN if fin else 0, struct.pack(">I", stream_id) + compressed)
 

@@ -19,6 +19,7 @@ Simplified: no job control, history or completion; a command that would block (a
 server in the foreground, `read`, `sleep infinity`) returns at once; a nested
 interactive shell (`sh` typed at the prompt) reads end-of-input and exits.
 """
+
 from __future__ import annotations
 
 import codecs
@@ -79,7 +80,7 @@ class InteractiveShell:
         if continuation:
             return "> "
         home = self.vars.get("HOME", "/root")
-        where = "~" + self.cwd[len(home):] if home != "/" and (self.cwd + "/").startswith(home + "/") else self.cwd
+        where = "~" + self.cwd[len(home) :] if home != "/" and (self.cwd + "/").startswith(home + "/") else self.cwd
         if self.argv0 == "bash":
             return f"root@{self.hostname}:{where}# "
         if self.dialect == "busybox":
@@ -110,8 +111,9 @@ class InteractiveShell:
         target = prepare_exec(api, pod, self.container, self.command)
         host = target.host
         state = shell.new_state([self.argv0], self.vars, target.now, self.cwd)
-        state["frames"] = [{"code": {"sh": f"{source}\n{MARK}=$?"}, "pc": 0, "loops": [], "args": [self.argv0],
-                            "proc": True}]
+        state["frames"] = [
+            {"code": {"sh": f"{source}\n{MARK}=$?"}, "pc": 0, "loops": [], "args": [self.argv0], "proc": True}
+        ]
         state["st"] = self.status
         runner = shell.Shell(state, host)
         host.out = []

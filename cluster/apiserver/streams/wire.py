@@ -15,6 +15,7 @@ kube-apiserver 1.30+ answers v5 itself (its StreamTranslator, proxying to the
 kubelet over SPDY); v4 and older go straight to the kubelet's websocket server.
 The two word an exit code differently, and kubeclass follows each.
 """
+
 from __future__ import annotations
 
 import base64
@@ -53,7 +54,7 @@ class ChannelCodec:
 
     def frames(self, channel: int, data: bytes) -> list[bytes | str]:
         """`data` on `channel`, split into messages a client's buffers take; one empty message for b''."""
-        pieces = [data[i:i + MAX_MESSAGE_BYTES] for i in range(0, len(data), MAX_MESSAGE_BYTES)] or [b""]
+        pieces = [data[i : i + MAX_MESSAGE_BYTES] for i in range(0, len(data), MAX_MESSAGE_BYTES)] or [b""]
         if self.base64:
             return [str(channel) + base64.b64encode(p).decode() for p in pieces]
         return [bytes([channel]) + p for p in pieces]
@@ -80,8 +81,11 @@ class ChannelCodec:
     def status(self, status: dict | str) -> list[bytes | str]:
         """The error channel's last word: a Status as JSON (v4+), or its message as text (v1)."""
         if self.version < 4:
-            text = status if isinstance(status, str) else ("" if status.get("status") == "Success"
-                                                          else status.get("message", ""))
+            text = (
+                status
+                if isinstance(status, str)
+                else ("" if status.get("status") == "Success" else status.get("message", ""))
+            )
             return self.frames(ERROR, text.encode()) if text else []
         if isinstance(status, str):
             status = internal_error(status)
@@ -110,13 +114,26 @@ def exit_code(code: int, command: list[str], translated: bool) -> dict:
     if translated:
         message = f"command terminated with non-zero exit code: command terminated with exit code {code}"
     else:
-        message = (f"command terminated with non-zero exit code: error executing command [{' '.join(command)}], "
-                   f"exit code {code}")
-    return {"metadata": {}, "status": "Failure", "message": message, "reason": "NonZeroExitCode",
-            "details": {"causes": [{"reason": "ExitCode", "message": str(code)}]}}
+        message = (
+            f"command terminated with non-zero exit code: error executing command [{' '.join(command)}], "
+            f"exit code {code}"
+        )
+    return {
+        "metadata": {},
+        "status": "Failure",
+        "message": message,
+        "reason": "NonZeroExitCode",
+        "details": {"causes": [{"reason": "ExitCode", "message": str(code)}]},
+    }
 
 
 def internal_error(cause: str) -> dict:
     """apierrors.NewInternalError, as the error channel carries it."""
-    return {"metadata": {}, "status": "Failure", "message": f"Internal error occurred: {cause}",
-            "reason": "InternalError", "details": {"causes": [{"message": cause}]}, "code": 500}
+    return {
+        "metadata": {},
+        "status": "Failure",
+        "message": f"Internal error occurred: {cause}",
+        "reason": "InternalError",
+        "details": {"causes": [{"message": cause}]},
+        "code": 500,
+    }

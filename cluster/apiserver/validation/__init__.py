@@ -9,6 +9,7 @@ The warnings of a fieldValidation=Warn request are returned by `check_schema`
 and also collected in `warnings` (a context variable), so the HTTP layer can
 send them as `Warning: 299 - "unknown field ..."` headers without new plumbing.
 """
+
 from __future__ import annotations
 
 import contextvars

@@ -5,13 +5,24 @@ empty and matches the template's labels, a template whose pods restart
 Always, the rollout strategy, revisionHistoryLimit and progressDeadlineSeconds,
 and an immutable selector on update.
 """
+
 from __future__ import annotations
 
 from cluster.apiserver.errors import GoValue
 from cluster.apiserver.validation import names
 from cluster.apiserver.validation.fields import (
-    IMMUTABLE, as_dict, as_list, forbidden, go_int_or_string, go_label_selector, invalid, labels, nonnegative,
-    not_supported, required)
+    IMMUTABLE,
+    as_dict,
+    as_list,
+    forbidden,
+    go_int_or_string,
+    go_label_selector,
+    invalid,
+    labels,
+    nonnegative,
+    not_supported,
+    required,
+)
 from cluster.apiserver.validation.pod import validate_pod_template
 
 SELECTOR_OPERATORS = ("In", "NotIn", "Exists", "DoesNotExist")
@@ -56,8 +67,9 @@ def _selector_and_template(spec: dict) -> list[dict]:
     else:
         errs += validate_label_selector(as_dict(selector), "spec.selector")
         if not as_dict(selector).get("matchLabels") and not as_dict(selector).get("matchExpressions"):
-            errs.append(invalid("spec.selector", go_label_selector(selector),
-                                "empty selector is invalid for deployment"))
+            errs.append(
+                invalid("spec.selector", go_label_selector(selector), "empty selector is invalid for deployment")
+            )
     if not _selector_convertible(selector):
         errs.append(invalid("spec.selector", go_label_selector(selector), "invalid label selector"))
         return errs
@@ -66,15 +78,19 @@ def _selector_and_template(spec: dict) -> list[dict]:
     sel = as_dict(selector)
     empty = selector is not None and not sel.get("matchLabels") and not sel.get("matchExpressions")
     if not empty and not selector_matches(selector, template_labels):
-        errs.append(invalid("spec.template.metadata.labels", template_labels,
-                            "`selector` does not match template `labels`"))
+        errs.append(
+            invalid("spec.template.metadata.labels", template_labels, "`selector` does not match template `labels`")
+        )
     errs += validate_pod_template(template, "spec.template")
     policy = as_dict(template.get("spec")).get("restartPolicy")
     if policy and policy != "Always":
         errs.append(not_supported("spec.template.spec.restartPolicy", policy, ("Always",)))
     if as_dict(template.get("spec")).get("activeDeadlineSeconds") is not None:
-        errs.append(forbidden("spec.template.spec.activeDeadlineSeconds",
-                              "activeDeadlineSeconds in ReplicaSet is not Supported"))
+        errs.append(
+            forbidden(
+                "spec.template.spec.activeDeadlineSeconds", "activeDeadlineSeconds in ReplicaSet is not Supported"
+            )
+        )
     return errs
 
 
@@ -89,8 +105,9 @@ def validate_label_selector(selector: dict, path: str) -> list[dict]:
             errs.append(forbidden(f"{at}.values", "may not be specified when `operator` is 'Exists' or 'DoesNotExist'"))
         elif operator not in SELECTOR_OPERATORS:
             errs.append(invalid(f"{at}.operator", operator, "not a valid selector operator"))
-        errs += [invalid(f"{at}.key", expr.get("key", ""), m)
-                 for m in names.is_qualified_name(str(expr.get("key", "")))]
+        errs += [
+            invalid(f"{at}.key", expr.get("key", ""), m) for m in names.is_qualified_name(str(expr.get("key", "")))
+        ]
     return errs + labels(f"{path}.matchLabels", selector.get("matchLabels"))
 
 
@@ -133,8 +150,7 @@ def _strategy(strategy: dict) -> list[dict]:
     rolling = strategy.get("rollingUpdate")
     if kind == "Recreate":
         if rolling is not None:
-            return [forbidden("spec.strategy.rollingUpdate",
-                              "may not be specified when strategy `type` is 'Recreate'")]
+            return [forbidden("spec.strategy.rollingUpdate", "may not be specified when strategy `type` is 'Recreate'")]
         return []
     if kind == "RollingUpdate":
         if rolling is None:
@@ -142,8 +158,9 @@ def _strategy(strategy: dict) -> list[dict]:
         return _rolling_update(as_dict(rolling), "spec.strategy.rollingUpdate")
     # Upstream reports the whole internal struct; Go prints a set pointer as an address.
     pointer = "nil" if rolling is None else "0xc0004d2a80"
-    shown = GoValue(f'apps.DeploymentStrategy{{Type:"{kind or ""}", '
-                    f'RollingUpdate:(*apps.RollingUpdateDeployment)({pointer})}}')
+    shown = GoValue(
+        f'apps.DeploymentStrategy{{Type:"{kind or ""}", RollingUpdate:(*apps.RollingUpdateDeployment)({pointer})}}'
+    )
     return [not_supported("spec.strategy", shown, ("Recreate", "RollingUpdate"))]
 
 
@@ -165,9 +182,9 @@ def _rolling_update(rolling: dict, path: str) -> list[dict]:
     errs = _int_or_percent(unavailable, f"{path}.maxUnavailable")
     errs += _int_or_percent(surge, f"{path}.maxSurge")
     if _int_or_percent_value(unavailable) == 0 and _int_or_percent_value(surge) == 0:
-        errs.append(invalid(f"{path}.maxUnavailable", go_int_or_string(unavailable),
-                            "may not be 0 when `maxSurge` is 0"))
+        errs.append(
+            invalid(f"{path}.maxUnavailable", go_int_or_string(unavailable), "may not be 0 when `maxSurge` is 0")
+        )
     if isinstance(unavailable, str) and (_int_or_percent_value(unavailable) or 0) > 100:
-        errs.append(invalid(f"{path}.maxUnavailable", go_int_or_string(unavailable),
-                            "must not be greater than 100%"))
+        errs.append(invalid(f"{path}.maxUnavailable", go_int_or_string(unavailable), "must not be greater than 100%"))
     return errs

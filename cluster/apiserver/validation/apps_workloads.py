@@ -11,20 +11,40 @@ only replicas, ordinals, template, updateStrategy, minReadySeconds and the
 retention policy may change. ControllerRevision: data is required and
 immutable, revision non-negative.
 """
+
 from __future__ import annotations
 
 from cluster.apiserver.validation import names
-from cluster.apiserver.validation.apps import _int_or_percent, _int_or_percent_value, selector_matches, \
-    validate_label_selector
+from cluster.apiserver.validation.apps import (
+    _int_or_percent,
+    _int_or_percent_value,
+    selector_matches,
+    validate_label_selector,
+)
 from cluster.apiserver.validation.fields import (
-    IMMUTABLE, as_dict, forbidden, go_int_or_string, go_label_selector, invalid, labels, nonnegative, not_supported,
-    required)
+    IMMUTABLE,
+    as_dict,
+    forbidden,
+    go_int_or_string,
+    go_label_selector,
+    invalid,
+    labels,
+    nonnegative,
+    not_supported,
+    required,
+)
 from cluster.apiserver.validation.meta import annotations as validate_annotations
 from cluster.apiserver.validation.pod import validate_pod_template
 
 RETENTION = ("Retain", "Delete")
-STS_MUTABLE = ("replicas", "ordinals", "template", "updateStrategy", "persistentVolumeClaimRetentionPolicy",
-               "minReadySeconds")
+STS_MUTABLE = (
+    "replicas",
+    "ordinals",
+    "template",
+    "updateStrategy",
+    "persistentVolumeClaimRetentionPolicy",
+    "minReadySeconds",
+)
 
 
 def _template_labels(spec: dict) -> dict:
@@ -37,8 +57,11 @@ def _selector(spec: dict, kind: str) -> list[dict]:
     if selector is not None:
         errs += validate_label_selector(as_dict(selector), "spec.selector")
     if not selector_matches(selector, _template_labels(spec)):
-        errs.append(invalid("spec.template.metadata.labels", _template_labels(spec),
-                            "`selector` does not match template `labels`"))
+        errs.append(
+            invalid(
+                "spec.template.metadata.labels", _template_labels(spec), "`selector` does not match template `labels`"
+            )
+        )
     sel = as_dict(selector)
     if selector is not None and not sel.get("matchLabels") and not sel.get("matchExpressions"):
         errs.append(invalid("spec.selector", go_label_selector(selector), f"empty selector is invalid for {kind}"))
@@ -49,11 +72,13 @@ def _always_restarts(spec: dict, kind: str) -> list[dict]:
     template_spec = as_dict(as_dict(spec.get("template")).get("spec"))
     errs: list[dict] = []
     if template_spec.get("restartPolicy") != "Always":
-        errs.append(not_supported("spec.template.spec.restartPolicy", template_spec.get("restartPolicy") or "",
-                                  ("Always",)))
+        errs.append(
+            not_supported("spec.template.spec.restartPolicy", template_spec.get("restartPolicy") or "", ("Always",))
+        )
     if template_spec.get("activeDeadlineSeconds") is not None:
-        errs.append(forbidden("spec.template.spec.activeDeadlineSeconds",
-                              f"activeDeadlineSeconds in {kind} is not Supported"))
+        errs.append(
+            forbidden("spec.template.spec.activeDeadlineSeconds", f"activeDeadlineSeconds in {kind} is not Supported")
+        )
     return errs
 
 
@@ -88,8 +113,9 @@ def _daemonset_strategy(strategy: dict, path: str) -> list[dict]:
             errs.append(invalid(f"{at}.{key}", go_int_or_string(value), "must not be greater than 100%"))
     has_unavailable, has_surge = _int_or_percent_value(unavailable) != 0, _int_or_percent_value(surge) != 0
     if has_unavailable and has_surge:
-        errs.append(invalid(f"{at}.maxSurge", go_int_or_string(surge), "may not be set when maxUnavailable is "
-                                                                       "non-zero"))
+        errs.append(
+            invalid(f"{at}.maxSurge", go_int_or_string(surge), "may not be set when maxUnavailable is non-zero")
+        )
     elif not has_unavailable and not has_surge:
         errs.append(required(f"{at}.maxUnavailable", "cannot be 0 when maxSurge is 0"))
     return errs
@@ -131,8 +157,11 @@ def _statefulset_strategy(strategy: dict) -> list[dict]:
     if not kind:
         return [required("spec.updateStrategy")]
     if kind == "OnDelete":
-        return [invalid("spec.updateStrategy.rollingUpdate", rolling, "only allowed for updateStrategy "
-                                                                       "'RollingUpdate'")] if rolling else []
+        return (
+            [invalid("spec.updateStrategy.rollingUpdate", rolling, "only allowed for updateStrategy 'RollingUpdate'")]
+            if rolling
+            else []
+        )
     if kind == "RollingUpdate":
         return nonnegative("spec.updateStrategy.rollingUpdate.partition", as_dict(rolling).get("partition"))
     return [invalid("spec.updateStrategy", strategy, "must be 'RollingUpdate' or 'OnDelete'")]
@@ -143,9 +172,14 @@ def _statefulset_update(spec: dict, old: dict) -> list[dict]:
     before = {k: v for k, v in old.items() if k not in STS_MUTABLE}
     if fixed == before:
         return []
-    return [forbidden("spec", "updates to statefulset spec for fields other than 'replicas', 'ordinals', "
-                              "'template', 'updateStrategy', 'persistentVolumeClaimRetentionPolicy' and "
-                              "'minReadySeconds' are forbidden")]
+    return [
+        forbidden(
+            "spec",
+            "updates to statefulset spec for fields other than 'replicas', 'ordinals', "
+            "'template', 'updateStrategy', 'persistentVolumeClaimRetentionPolicy' and "
+            "'minReadySeconds' are forbidden",
+        )
+    ]
 
 
 # -- ControllerRevision --------------------------------------------------------------
@@ -164,5 +198,8 @@ def statefulset_name(name: str, prefix: bool) -> list[str]:
     return names.name_is_dns_label(name, prefix)
 
 
-VALIDATORS = {"DaemonSet": validate_daemonset, "StatefulSet": validate_statefulset,
-              "ControllerRevision": validate_controller_revision}
+VALIDATORS = {
+    "DaemonSet": validate_daemonset,
+    "StatefulSet": validate_statefulset,
+    "ControllerRevision": validate_controller_revision,
+}

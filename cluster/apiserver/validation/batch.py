@@ -13,6 +13,7 @@ Simplified: successPolicy, backoffLimitPerIndex/maxFailedIndexes beyond their
 basic checks, managedBy, status validation and the scheduling directives a
 suspended Job may change are not checked.
 """
+
 from __future__ import annotations
 
 from cluster import cron
@@ -20,8 +21,16 @@ from cluster.apiserver.errors import GoValue
 from cluster.apiserver.validation import names
 from cluster.apiserver.validation.apps import selector_matches, validate_label_selector
 from cluster.apiserver.validation.fields import (
-    IMMUTABLE, as_dict, as_list, duplicate, go_label_selector, invalid, nonnegative, not_supported,
-    required)
+    IMMUTABLE,
+    as_dict,
+    as_list,
+    duplicate,
+    go_label_selector,
+    invalid,
+    nonnegative,
+    not_supported,
+    required,
+)
 from cluster.apiserver.validation.pod import validate_pod_template
 from cluster.apiserver.strategy_workloads import CONTROLLER_UID, JOB_NAME, LEGACY_CONTROLLER_UID, LEGACY_JOB_NAME
 
@@ -42,14 +51,20 @@ def validate_job(obj: dict, old: dict | None) -> list[dict]:
         errs += validate_label_selector(as_dict(spec["selector"]), "spec.selector")
         template_labels = as_dict(as_dict(as_dict(spec.get("template")).get("metadata")).get("labels"))
         if not selector_matches(spec["selector"], template_labels):
-            errs.append(invalid("spec.template.metadata.labels", template_labels,
-                                "`selector` does not match template `labels`"))
+            errs.append(
+                invalid("spec.template.metadata.labels", template_labels, "`selector` does not match template `labels`")
+            )
     completions = spec.get("completions")
     if spec.get("completionMode") == "Indexed" and isinstance(completions, int) and completions > 0:
         hostname = f"{meta.get('name', '')}-{completions - 1}"
         if names.is_dns1123_label(hostname):
-            errs.append(invalid("metadata.name", meta.get("name", ""),
-                                f"will not able to create pod with invalid DNS label: {hostname}"))
+            errs.append(
+                invalid(
+                    "metadata.name",
+                    meta.get("name", ""),
+                    f"will not able to create pod with invalid DNS label: {hostname}",
+                )
+            )
     return errs + (_job_update(spec, as_dict(old.get("spec"))) if old is not None else [])
 
 
@@ -59,8 +74,12 @@ def _generated_selector(meta: dict, spec: dict) -> list[dict]:
         return []
     errs = [] if meta.get("uid") else [required("metadata.uid")]
     template_labels = as_dict(as_dict(as_dict(spec.get("template")).get("metadata")).get("labels"))
-    expected = {LEGACY_CONTROLLER_UID: meta.get("uid", ""), LEGACY_JOB_NAME: meta.get("name", ""),
-                CONTROLLER_UID: meta.get("uid", ""), JOB_NAME: meta.get("name", "")}
+    expected = {
+        LEGACY_CONTROLLER_UID: meta.get("uid", ""),
+        LEGACY_JOB_NAME: meta.get("name", ""),
+        CONTROLLER_UID: meta.get("uid", ""),
+        JOB_NAME: meta.get("name", ""),
+    }
     for key, value in expected.items():
         if key not in template_labels:
             errs.append(required(f"spec.template.metadata.labels[{key}]", f"must be '{value}'"))
@@ -74,8 +93,15 @@ def _generated_selector(meta: dict, spec: dict) -> list[dict]:
 def validate_job_spec(spec: dict, path: str) -> list[dict]:
     """validateJobSpec: what a Job and a CronJob's job template share."""
     errs: list[dict] = []
-    for key in ("parallelism", "completions", "activeDeadlineSeconds", "backoffLimit", "ttlSecondsAfterFinished",
-                "backoffLimitPerIndex", "maxFailedIndexes"):
+    for key in (
+        "parallelism",
+        "completions",
+        "activeDeadlineSeconds",
+        "backoffLimit",
+        "ttlSecondsAfterFinished",
+        "backoffLimitPerIndex",
+        "maxFailedIndexes",
+    ):
         errs += nonnegative(f"{path}.{key}", spec.get(key))
     errs += _completion_mode(spec, path)
     if spec.get("podFailurePolicy") is not None:
@@ -98,9 +124,13 @@ def _completion_mode(spec: dict, path: str) -> list[dict]:
             errs.append(required(f"{path}.completions", "when completion mode is Indexed"))
         parallelism = spec.get("parallelism")
         if isinstance(parallelism, int) and parallelism > MAX_PARALLELISM_INDEXED:
-            errs.append(invalid(f"{path}.parallelism", parallelism,
-                                f"must be less than or equal to {MAX_PARALLELISM_INDEXED} when completion mode is "
-                                "Indexed"))
+            errs.append(
+                invalid(
+                    f"{path}.parallelism",
+                    parallelism,
+                    f"must be less than or equal to {MAX_PARALLELISM_INDEXED} when completion mode is Indexed",
+                )
+            )
     else:
         for key in ("backoffLimitPerIndex", "maxFailedIndexes"):
             if spec.get(key) is not None:
@@ -125,14 +155,18 @@ def _replacement_policy(spec: dict, path: str) -> list[dict]:
         return []
     if spec.get("podFailurePolicy") is not None:
         return [] if policy == "Failed" else [not_supported(path, policy, ("Failed",))]
-    return [] if policy in ("Failed", "TerminatingOrFailed") else \
-        [not_supported(path, policy, ("Failed", "TerminatingOrFailed"))]
+    return (
+        []
+        if policy in ("Failed", "TerminatingOrFailed")
+        else [not_supported(path, policy, ("Failed", "TerminatingOrFailed"))]
+    )
 
 
 def _pod_failure_policy(spec: dict, path: str) -> list[dict]:
     template_spec = as_dict(as_dict(spec.get("template")).get("spec"))
-    containers = {as_dict(c).get("name") for key in ("containers", "initContainers")
-                  for c in as_list(template_spec.get(key))}
+    containers = {
+        as_dict(c).get("name") for key in ("containers", "initContainers") for c in as_list(template_spec.get(key))
+    }
     errs: list[dict] = []
     for i, raw in enumerate(as_list(as_dict(spec.get("podFailurePolicy")).get("rules"))):
         errs += _failure_rule(spec, as_dict(raw), f"{path}.rules[{i}]", containers)
@@ -168,8 +202,11 @@ def _on_exit_codes(codes: dict, path: str, containers: set) -> list[dict]:
         errs.append(not_supported(f"{path}.operator", operator, EXIT_CODE_OPERATORS))
     name = codes.get("containerName")
     if name is not None and name not in containers:
-        errs.append(invalid(f"{path}.containerName", name,
-                            "must be one of the container or initContainer names in the pod template"))
+        errs.append(
+            invalid(
+                f"{path}.containerName", name, "must be one of the container or initContainer names in the pod template"
+            )
+        )
     if not values:
         errs.append(invalid(f"{path}.values", values, "at least one value is required"))
     seen: set = set()
@@ -186,8 +223,15 @@ def _on_exit_codes(codes: dict, path: str, containers: set) -> list[dict]:
 
 def _job_update(spec: dict, old: dict) -> list[dict]:
     errs: list[dict] = []
-    for key in ("selector", "template", "completionMode", "podFailurePolicy", "backoffLimitPerIndex",
-                "successPolicy", "managedBy"):
+    for key in (
+        "selector",
+        "template",
+        "completionMode",
+        "podFailurePolicy",
+        "backoffLimitPerIndex",
+        "successPolicy",
+        "managedBy",
+    ):
         if spec.get(key) != old.get(key):
             shown = go_label_selector(spec.get(key)) if key == "selector" else _shown(spec.get(key))
             errs.append(invalid(f"spec.{key}", shown, IMMUTABLE))
@@ -195,8 +239,11 @@ def _job_update(spec: dict, old: dict) -> list[dict]:
         if spec.get("completionMode") != "Indexed":
             errs.append(invalid("spec.completions", spec.get("completions"), IMMUTABLE))
         elif spec.get("completions") is not None and spec.get("completions") != spec.get("parallelism"):
-            errs.append(invalid("spec.completions", spec.get("completions"),
-                                "can only be modified in tandem with spec.parallelism"))
+            errs.append(
+                invalid(
+                    "spec.completions", spec.get("completions"), "can only be modified in tandem with spec.parallelism"
+                )
+            )
     return errs
 
 
@@ -239,8 +286,9 @@ def _schedule(spec: dict, old_spec: dict | None) -> list[dict]:
     if allow_tz and "TZ" in schedule and spec.get("timeZone") is not None:
         errs.append(invalid("spec.schedule", schedule, "cannot use both timeZone field and TZ or CRON_TZ in schedule"))
     elif not allow_tz and "TZ" in schedule:
-        errs.append(invalid("spec.schedule", schedule, "cannot use TZ or CRON_TZ in schedule, use timeZone field "
-                                                       "instead"))
+        errs.append(
+            invalid("spec.schedule", schedule, "cannot use TZ or CRON_TZ in schedule, use timeZone field instead")
+        )
     return errs
 
 
@@ -251,8 +299,13 @@ def _time_zone(zone: object) -> list[dict]:
         return [invalid("spec.timeZone", zone, "timeZone must be nil or non-empty string")]
     text = str(zone)
     if text.lower() == "local":
-        return [invalid("spec.timeZone", zone, "timeZone must be an explicit time zone as defined in "
-                                               "https://www.iana.org/time-zones")]
+        return [
+            invalid(
+                "spec.timeZone",
+                zone,
+                "timeZone must be an explicit time zone as defined in https://www.iana.org/time-zones",
+            )
+        ]
     try:
         cron.load_location(text)
     except cron.CronError as err:
@@ -264,9 +317,9 @@ def _job_template(template: dict, path: str) -> list[dict]:
     spec = as_dict(template.get("spec"))
     errs = validate_job_spec(spec, f"{path}.spec")
     if spec.get("selector") is not None:
-        errs.append(invalid(f"{path}.spec.selector", go_label_selector(spec["selector"]),
-                            "`selector` will be auto-generated"))
+        errs.append(
+            invalid(f"{path}.spec.selector", go_label_selector(spec["selector"]), "`selector` will be auto-generated")
+        )
     if spec.get("manualSelector") is True:
         errs.append(not_supported(f"{path}.spec.manualSelector", True, ("nil", "false")))
     return errs
-

@@ -4,6 +4,7 @@ Secret, PersistentVolumeClaim, PersistentVolume, Namespace, Node, Endpoints.
 Simplified: the PVC immutability message shows a short field list instead of
 upstream's full cmp.Diff; dual-stack and LoadBalancer-only fields are not checked.
 """
+
 from __future__ import annotations
 
 import ipaddress
@@ -11,8 +12,19 @@ import ipaddress
 from cluster.apiserver.errors import GoValue
 from cluster.apiserver.validation import names
 from cluster.apiserver.validation.fields import (
-    as_dict, as_list, dns1123_label, dns1123_subdomain, duplicate, forbidden, invalid, labels, not_supported,
-    parse_quantity, required, too_long)
+    as_dict,
+    as_list,
+    dns1123_label,
+    dns1123_subdomain,
+    duplicate,
+    forbidden,
+    invalid,
+    labels,
+    not_supported,
+    parse_quantity,
+    required,
+    too_long,
+)
 from cluster.apiserver.validation.pod import PROTOCOLS, TAINT_EFFECTS
 
 SERVICE_TYPES = ("ClusterIP", "ExternalName", "LoadBalancer", "NodePort")
@@ -22,8 +34,9 @@ VOLUME_MODES = ("Block", "Filesystem")
 RECLAIM_POLICIES = ("Delete", "Recycle", "Retain")
 MAX_SECRET_SIZE = 1 * 1024 * 1024
 IP_MESSAGE = "must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)"
-PVC_IMMUTABLE = ("spec is immutable after creation except resources.requests and volumeAttributesClassName "
-                 "for bound claims")
+PVC_IMMUTABLE = (
+    "spec is immutable after creation except resources.requests and volumeAttributesClassName for bound claims"
+)
 
 
 def _is_ip(value: object) -> bool:
@@ -109,9 +122,15 @@ def _duplicate_ports(ports: list) -> list[dict]:
         port = as_dict(raw)
         key = (port.get("port"), port.get("protocol"))
         if key in seen:
-            errs.append(duplicate(f"spec.ports[{i}]", GoValue(
-                f'core.ServicePort{{Name:"", Protocol:"{key[1]}", AppProtocol:(*string)(nil), Port:{key[0]}, '
-                f'TargetPort:intstr.IntOrString{{Type:0, IntVal:0, StrVal:""}}, NodePort:0}}')))
+            errs.append(
+                duplicate(
+                    f"spec.ports[{i}]",
+                    GoValue(
+                        f'core.ServicePort{{Name:"", Protocol:"{key[1]}", AppProtocol:(*string)(nil), Port:{key[0]}, '
+                        f'TargetPort:intstr.IntOrString{{Type:0, IntVal:0, StrVal:""}}, NodePort:0}}'
+                    ),
+                )
+            )
         seen.add(key)
     return errs
 
@@ -139,8 +158,11 @@ def _cluster_ips_update(spec: dict, old: dict) -> list[dict]:
         return []
     new_ips, old_ips = as_list(spec.get("clusterIPs")), as_list(old.get("clusterIPs"))
     if len(old_ips) == len(new_ips):
-        return [invalid(f"spec.clusterIPs[{i}]", new_ips, "may not change once set")
-                for i, ip in enumerate(old_ips) if ip != new_ips[i]]
+        return [
+            invalid(f"spec.clusterIPs[{i}]", new_ips, "may not change once set")
+            for i, ip in enumerate(old_ips)
+            if ip != new_ips[i]
+        ]
     if len(old_ips) > len(new_ips) and not new_ips:
         return [invalid("spec.clusterIPs[0]", new_ips, "primary clusterIP can not be unset")]
     if new_ips and old_ips and new_ips[0] != old_ips[0]:
@@ -247,9 +269,14 @@ def _pvc_update(obj: dict, old: dict) -> list[dict]:
         capacity = parse_quantity(as_dict(as_dict(old.get("status")).get("capacity")).get("storage"))
         floor = capacity if capacity is not None else old_size
         if new_size is not None and floor is not None and new_size < floor:
-            errs.append(forbidden("spec.resources.requests.storage",
-                                  "field can not be less than status.capacity" if capacity is not None
-                                  else "field can not be less than previous value"))
+            errs.append(
+                forbidden(
+                    "spec.resources.requests.storage",
+                    "field can not be less than status.capacity"
+                    if capacity is not None
+                    else "field can not be less than previous value",
+                )
+            )
     return errs
 
 
@@ -257,9 +284,30 @@ def _requested_storage(pvc: dict) -> object:
     return as_dict(as_dict(as_dict(pvc.get("spec")).get("resources")).get("requests")).get("storage")
 
 
-_PV_SOURCES = ("hostPath", "local", "nfs", "csi", "iscsi", "fc", "gcePersistentDisk", "awsElasticBlockStore",
-               "azureDisk", "azureFile", "cephfs", "cinder", "flexVolume", "flocker", "glusterfs",
-               "photonPersistentDisk", "portworxVolume", "quobyte", "rbd", "scaleIO", "storageos", "vsphereVolume")
+_PV_SOURCES = (
+    "hostPath",
+    "local",
+    "nfs",
+    "csi",
+    "iscsi",
+    "fc",
+    "gcePersistentDisk",
+    "awsElasticBlockStore",
+    "azureDisk",
+    "azureFile",
+    "cephfs",
+    "cinder",
+    "flexVolume",
+    "flocker",
+    "glusterfs",
+    "photonPersistentDisk",
+    "portworxVolume",
+    "quobyte",
+    "rbd",
+    "scaleIO",
+    "storageos",
+    "vsphereVolume",
+)
 
 
 def validate_pv(obj: dict, old: dict | None) -> list[dict]:
@@ -270,8 +318,9 @@ def validate_pv(obj: dict, old: dict | None) -> list[dict]:
         errs.append(required("spec.capacity"))
     if "storage" not in capacity or len(capacity) > 1:
         shown = "core.ResourceList{" + ", ".join(f'"{k}":resource.Quantity{{...}}' for k in sorted(capacity)) + "}"
-        errs.append(not_supported("spec.capacity", GoValue(shown if capacity else "core.ResourceList(nil)"),
-                                  ("storage",)))
+        errs.append(
+            not_supported("spec.capacity", GoValue(shown if capacity else "core.ResourceList(nil)"), ("storage",))
+        )
     for key, value in capacity.items():
         parsed = parse_quantity(value)
         if parsed is not None and parsed <= 0:
@@ -327,8 +376,9 @@ def validate_endpoints(obj: dict, old: dict | None) -> list[dict]:
                 errs.append(required(f"{pat}.name"))
             elif port.get("name"):
                 errs += dns1123_label(f"{pat}.name", port["name"])
-            errs += [invalid(f"{pat}.port", port.get("port") or 0, m)
-                     for m in names.is_valid_port_num(port.get("port") or 0)]
+            errs += [
+                invalid(f"{pat}.port", port.get("port") or 0, m) for m in names.is_valid_port_num(port.get("port") or 0)
+            ]
             protocol = port.get("protocol") or ""
             if not protocol:
                 errs.append(required(f"{pat}.protocol"))

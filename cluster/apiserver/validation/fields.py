@@ -2,6 +2,7 @@
 
 Paths are upstream's: `spec.containers[0].name`, `spec.containers[0].resources.requests[cpu]`.
 """
+
 from __future__ import annotations
 
 from cluster import quantity
@@ -100,8 +101,10 @@ def go_label_selector(selector: object) -> GoValue:
             e = as_dict(e)
             values = as_list(e.get("values"))
             values_text = "[]string{" + ", ".join(f'"{v}"' for v in values) + "}" if values else "[]string(nil)"
-            items.append(f'v1.LabelSelectorRequirement{{Key:"{e.get("key", "")}", '
-                         f'Operator:"{e.get("operator", "")}", Values:{values_text}}}')
+            items.append(
+                f'v1.LabelSelectorRequirement{{Key:"{e.get("key", "")}", '
+                f'Operator:"{e.get("operator", "")}", Values:{values_text}}}'
+            )
         exprs_text = "[]v1.LabelSelectorRequirement{" + ", ".join(items) + "}"
     else:
         exprs_text = "[]v1.LabelSelectorRequirement(nil)"

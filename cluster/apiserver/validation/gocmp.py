@@ -19,6 +19,7 @@ gives). Long strings are not diffed character by character
 (FormatDiffSlice), slices are aligned by a simpler edit script than
 internal/diff's, and there are no cycles or pointer references to report.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -26,7 +27,17 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
 
 from cluster.apiserver.validation.gocmp_text import (
-    ELLIPSIS, IDENTICAL, INSERTED, NIL, REMOVED, UNKNOWN, DiffStats, TextLine, TextList, TextNode, TextRecord,
+    ELLIPSIS,
+    IDENTICAL,
+    INSERTED,
+    NIL,
+    REMOVED,
+    UNKNOWN,
+    DiffStats,
+    TextLine,
+    TextList,
+    TextNode,
+    TextRecord,
     TextWrap,
 )
 
@@ -73,8 +84,10 @@ class GoType:
             return f"map[{self.map_key.type_string()}]{self.item.type_string()}"
         if self.kind == "ptr":
             return "*" + self.item.type_string()
-        return self.prim or {"string": "string", "int": "int64", "uint": "uint64", "bool": "bool",
-                             "float": "float64"}[self.kind]
+        return (
+            self.prim
+            or {"string": "string", "int": "int64", "uint": "uint64", "bool": "bool", "float": "float64"}[self.kind]
+        )
 
     def zero(self) -> object:
         if self.kind == "struct":
@@ -201,8 +214,9 @@ def _edit_script(t: GoType, xs: list, ys: list) -> list[tuple[int, int]]:
     lcs = [[0] * (m + 1) for _ in range(n + 1)]
     for i in range(n - 1, -1, -1):
         for j in range(m - 1, -1, -1):
-            lcs[i][j] = lcs[i + 1][j + 1] + 1 if compare(t, xs[i], ys[j]).num_diff == 0 else \
-                max(lcs[i + 1][j], lcs[i][j + 1])
+            lcs[i][j] = (
+                lcs[i + 1][j + 1] + 1 if compare(t, xs[i], ys[j]).num_diff == 0 else max(lcs[i + 1][j], lcs[i][j + 1])
+            )
     pairs, i, j = [], 0, 0
     while i < n and j < m:
         if compare(t, xs[i], ys[j]).num_diff == 0:
@@ -360,12 +374,12 @@ def _format_diff_list(opts: Options, recs: list[tuple[object, Node]], kind: str)
             if num_equal > lo + hi:
                 stats.identical -= lo + hi
                 out.append_ellipsis(stats)
-            for key, node in remaining[num_equal - hi:num_equal]:
+            for key, node in remaining[num_equal - hi : num_equal]:
                 text = _format_both(opts.with_(diff_mode=IDENTICAL), node, kind)
                 out.records.append(TextRecord(text, key=_key_text(kind, key, node)))
             remaining = remaining[num_equal:]
             continue
-        for key, node in remaining[:stats.num_diff()]:
+        for key, node in remaining[: stats.num_diff()]:
             key_text = _key_text(kind, key, node)
             if node.num_children == node.max_depth:
                 outx = format_diff(opts.with_(diff_mode=REMOVED), node, kind)
@@ -382,7 +396,7 @@ def _format_diff_list(opts: Options, recs: list[tuple[object, Node]], kind: str)
                     out.records.append(TextRecord(outy, INSERTED, key_text))
             else:
                 out.records.append(TextRecord(_format_both(opts, node, kind), key=key_text))
-        remaining = remaining[stats.num_diff():]
+        remaining = remaining[stats.num_diff() :]
         num_diffs += stats.num_diff()
     if not max_group.is_zero():
         out.append_ellipsis(max_group)
@@ -440,8 +454,10 @@ def format_type(opts: Options, t: GoType, text: TextNode) -> TextNode:
 
 
 def _wrap_parens(text: TextNode) -> TextNode:
-    if isinstance(text, TextWrap) and ((text.prefix.startswith("(") and text.suffix.endswith(")")) or
-                                       (text.prefix.startswith("{") and text.suffix.endswith("}"))):
+    if isinstance(text, TextWrap) and (
+        (text.prefix.startswith("(") and text.suffix.endswith(")"))
+        or (text.prefix.startswith("{") and text.suffix.endswith("}"))
+    ):
         return text
     return TextWrap("(", text, ")")
 
@@ -469,8 +485,9 @@ def _format_valid(opts: Options, t: GoType, value: GoValue, parent_kind: str = "
         out = _format_string(opts, "", value)
     elif t.kind == "struct":
         fields = ((name, ft, _field(value, name, ft)) for name, ft in t.fields)
-        out = _format_records(opts, AUTO, "struct", len(t.fields),
-                              ((name, ft, fv) for name, ft, fv in fields if not is_zero(ft, fv)))  # zero: elided
+        out = _format_records(
+            opts, AUTO, "struct", len(t.fields), ((name, ft, fv) for name, ft, fv in fields if not is_zero(ft, fv))
+        )  # zero: elided
     elif t.kind == "slice":
         if value is None:
             return _typed(opts, t, NIL)
@@ -478,8 +495,9 @@ def _format_valid(opts: Options, t: GoType, value: GoValue, parent_kind: str = "
     elif t.kind == "map":
         if value is None:
             return _typed(opts, t, NIL)
-        out = _format_records(opts, ELIDE, "map", len(value),
-                              ((_format_map_key(t.key, key), t.item, value[key]) for key in sorted(value)))
+        out = _format_records(
+            opts, ELIDE, "map", len(value), ((_format_map_key(t.key, key), t.item, value[key]) for key in sorted(value))
+        )
     elif t.kind == "ptr":
         if value is None:
             return _typed(opts, t, NIL)
@@ -491,8 +509,9 @@ def _format_valid(opts: Options, t: GoType, value: GoValue, parent_kind: str = "
     return out if skip_type else format_type(opts, t, out)
 
 
-def _format_records(opts: Options, type_mode: int, kind: str, max_len: int,
-                    entries: Iterable[tuple[str, GoType, GoValue]]) -> TextNode:
+def _format_records(
+    opts: Options, type_mode: int, kind: str, max_len: int, entries: Iterable[tuple[str, GoType, GoValue]]
+) -> TextNode:
     """FormatValue's loop over a struct's set fields, a slice's elements or a map's entries (key, type,
     value): `{...}`, cut with an ellipsis after 2, 4, 8, ... records when the verbosity is limited."""
     if opts.limit_verbosity:
@@ -513,8 +532,7 @@ def _typed(opts: Options, t: GoType, text: TextNode) -> TextNode:
 
 def _format_map_key(t: GoType | None, key: object) -> str:
     """formatMapKey: a single line, strings quoted, a stringer's key as s"..."."""
-    opts = Options(diff_mode=IDENTICAL, type_mode=ELIDE, verbosity_level=MAX_VERBOSITY_PRESET,
-                   limit_verbosity=True)
+    opts = Options(diff_mode=IDENTICAL, type_mode=ELIDE, verbosity_level=MAX_VERBOSITY_PRESET, limit_verbosity=True)
     if t is None:
         t = GoType("string")
     return _format_valid(opts, t, key, "map").string().strip()
@@ -531,8 +549,12 @@ def _format_string(opts: Options, prefix: str, text: str) -> TextNode:
     triple = len(lines) >= 4 and opts.diff_mode in (REMOVED, INSERTED)
     if triple:
         for line in lines:
-            if line.lstrip(prefix).startswith('"""') or line.startswith("...") or \
-                    not all(ch.isprintable() or ch == "\t" for ch in line) or len(line) > max_len:
+            if (
+                line.lstrip(prefix).startswith('"""')
+                or line.startswith("...")
+                or not all(ch.isprintable() or ch == "\t" for ch in line)
+                or len(line) > max_len
+            ):
                 triple = False
                 break
     if triple:
@@ -540,8 +562,9 @@ def _format_string(opts: Options, prefix: str, text: str) -> TextNode:
         for i, line in enumerate(lines):
             elided = len(lines) - i
             if i == max_lines - 1 and elided > 1:
-                records.records.append(TextRecord(ELLIPSIS, opts.diff_mode, elide_comma=True,
-                                                  comment=f"{elided} elided lines"))
+                records.records.append(
+                    TextRecord(ELLIPSIS, opts.diff_mode, elide_comma=True, comment=f"{elided} elided lines")
+                )
                 break
             records.records.append(TextRecord(TextLine(line), opts.diff_mode, elide_comma=True))
         records.records.append(TextRecord(TextLine(prefix + '"""'), opts.diff_mode, elide_comma=True))

@@ -5,6 +5,7 @@ onto one line unless a record is removed, inserted, commented or itself multi-li
 line, the list passes 80 columns); `expanded` writes one record a line, keys and values aligned, tabs
 for indentation after a two-character diff marker (regular spaces, as `flags.Deterministic` gives).
 """
+
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
@@ -74,8 +75,11 @@ class TextWrap(TextNode):
         return _blen(self.prefix) + self.value.length() + _blen(self.suffix)
 
     def equal(self, other: TextNode | None) -> bool:
-        return isinstance(other, TextWrap) and (other.prefix, other.suffix) == (self.prefix, self.suffix) and \
-            self.value.equal(other.value)
+        return (
+            isinstance(other, TextWrap)
+            and (other.prefix, other.suffix) == (self.prefix, self.suffix)
+            and self.value.equal(other.value)
+        )
 
     def compact(self, d: int) -> tuple[str, TextNode]:
         inner, self.value = self.value.compact(d)
@@ -104,13 +108,23 @@ class DiffStats:
         return self.removed + self.inserted + self.modified
 
     def append(self, other: DiffStats) -> DiffStats:
-        return DiffStats(self.name, self.ignored + other.ignored, self.identical + other.identical,
-                         self.removed + other.removed, self.inserted + other.inserted,
-                         self.modified + other.modified)
+        return DiffStats(
+            self.name,
+            self.ignored + other.ignored,
+            self.identical + other.identical,
+            self.removed + other.removed,
+            self.inserted + other.inserted,
+            self.modified + other.modified,
+        )
 
     def __str__(self) -> str:
-        counts = [(self.ignored, "ignored"), (self.identical, "identical"), (self.removed, "removed"),
-                  (self.inserted, "inserted"), (self.modified, "modified")]
+        counts = [
+            (self.ignored, "ignored"),
+            (self.identical, "identical"),
+            (self.removed, "removed"),
+            (self.inserted, "inserted"),
+            (self.modified, "modified"),
+        ]
         parts = [f"{n} {label}" for n, label in counts if n > 0]
         total = sum(n for n, _ in counts)
         name = self.name
@@ -184,11 +198,11 @@ class TextList(TextNode):
 
     def expanded(self, d: int, n: int) -> str:
         records = self.records
-        key_pad = self._align(lambda r: r.key == "" or not isinstance(r.value, TextLine),
-                              lambda r: len(r.key))
-        value_pad = self._align(lambda r: not isinstance(r.value, TextLine) or r.value.equal(ELLIPSIS)
-                                or r.comment is None,
-                                lambda r: len(r.value.text))
+        key_pad = self._align(lambda r: r.key == "" or not isinstance(r.value, TextLine), lambda r: len(r.key))
+        value_pad = self._align(
+            lambda r: not isinstance(r.value, TextLine) or r.value.equal(ELLIPSIS) or r.comment is None,
+            lambda r: len(r.value.text),
+        )
         simple = bool(records)
         for r in records:
             simple = r.diff == 0 and r.key == "" and isinstance(r.value, TextLine) and r.comment is None

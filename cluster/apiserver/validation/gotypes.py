@@ -12,6 +12,7 @@ declaration order that go-cmp prints and counts (`... // 21 identical
 fields`); any other object (affinity, most volume sources) is given a struct of
 the fields it has, their JSON names capitalised, which prints alike.
 """
+
 from __future__ import annotations
 
 import copy
@@ -66,8 +67,9 @@ def _quantity_equal(a: object, b: object) -> bool:
     return isinstance(a, dict) and isinstance(b, dict) and a.get("_n") == b.get("_n")
 
 
-QUANTITY = struct("resource.Quantity", ("i", INT64_AMOUNT), ("d", INF_DEC_AMOUNT), ("s", STRING),
-                  ("Format", named("resource.Format")))
+QUANTITY = struct(
+    "resource.Quantity", ("i", INT64_AMOUNT), ("d", INF_DEC_AMOUNT), ("s", STRING), ("Format", named("resource.Format"))
+)
 QUANTITY.equal = _quantity_equal
 
 
@@ -86,7 +88,7 @@ def quantity(text: object) -> dict:
         return {"s": raw, "_n": raw}
     if suffix in _BINARY_SUFFIXES:
         fmt, exponent, base = "BinarySI", _BINARY_SUFFIXES[suffix], 2
-        amount = number * (2 ** exponent)
+        amount = number * (2**exponent)
     elif suffix in _DECIMAL_SUFFIXES:
         fmt, exponent, base = "DecimalSI", _DECIMAL_SUFFIXES[suffix], 10
         amount = number.scaleb(exponent)
@@ -119,165 +121,387 @@ RESOURCE_LIST = GoType("map", name="core.ResourceList", key=RESOURCE_NAME, elem=
 
 # -- the structs of a pod spec ----------------------------------------------------------------
 LOCAL_OBJECT_REFERENCE = struct("core.LocalObjectReference", ("Name", STRING))
-INT_OR_STRING = struct("intstr.IntOrString", ("Type", GoType("int", name="intstr.Type")), ("IntVal", INT32),
-                       ("StrVal", STRING))
-CONTAINER_PORT = struct("core.ContainerPort", ("Name", STRING), ("HostPort", INT32), ("ContainerPort", INT32),
-                        ("Protocol", named("core.Protocol")), ("HostIP", STRING, "hostIP"))
-OBJECT_FIELD_SELECTOR = struct("core.ObjectFieldSelector", ("APIVersion", STRING, "apiVersion"),
-                               ("FieldPath", STRING))
-RESOURCE_FIELD_SELECTOR = struct("core.ResourceFieldSelector", ("ContainerName", STRING), ("Resource", STRING),
-                                 ("Divisor", QUANTITY))
-CONFIG_MAP_KEY_SELECTOR = struct("core.ConfigMapKeySelector", ("LocalObjectReference", LOCAL_OBJECT_REFERENCE, ""),
-                                 ("Key", STRING), ("Optional", ptr(BOOL)))
-SECRET_KEY_SELECTOR = struct("core.SecretKeySelector", ("LocalObjectReference", LOCAL_OBJECT_REFERENCE, ""),
-                             ("Key", STRING), ("Optional", ptr(BOOL)))
-ENV_VAR_SOURCE = struct("core.EnvVarSource", ("FieldRef", ptr(OBJECT_FIELD_SELECTOR)),
-                        ("ResourceFieldRef", ptr(RESOURCE_FIELD_SELECTOR)),
-                        ("ConfigMapKeyRef", ptr(CONFIG_MAP_KEY_SELECTOR)),
-                        ("SecretKeyRef", ptr(SECRET_KEY_SELECTOR)))
+INT_OR_STRING = struct(
+    "intstr.IntOrString", ("Type", GoType("int", name="intstr.Type")), ("IntVal", INT32), ("StrVal", STRING)
+)
+CONTAINER_PORT = struct(
+    "core.ContainerPort",
+    ("Name", STRING),
+    ("HostPort", INT32),
+    ("ContainerPort", INT32),
+    ("Protocol", named("core.Protocol")),
+    ("HostIP", STRING, "hostIP"),
+)
+OBJECT_FIELD_SELECTOR = struct("core.ObjectFieldSelector", ("APIVersion", STRING, "apiVersion"), ("FieldPath", STRING))
+RESOURCE_FIELD_SELECTOR = struct(
+    "core.ResourceFieldSelector", ("ContainerName", STRING), ("Resource", STRING), ("Divisor", QUANTITY)
+)
+CONFIG_MAP_KEY_SELECTOR = struct(
+    "core.ConfigMapKeySelector",
+    ("LocalObjectReference", LOCAL_OBJECT_REFERENCE, ""),
+    ("Key", STRING),
+    ("Optional", ptr(BOOL)),
+)
+SECRET_KEY_SELECTOR = struct(
+    "core.SecretKeySelector",
+    ("LocalObjectReference", LOCAL_OBJECT_REFERENCE, ""),
+    ("Key", STRING),
+    ("Optional", ptr(BOOL)),
+)
+ENV_VAR_SOURCE = struct(
+    "core.EnvVarSource",
+    ("FieldRef", ptr(OBJECT_FIELD_SELECTOR)),
+    ("ResourceFieldRef", ptr(RESOURCE_FIELD_SELECTOR)),
+    ("ConfigMapKeyRef", ptr(CONFIG_MAP_KEY_SELECTOR)),
+    ("SecretKeyRef", ptr(SECRET_KEY_SELECTOR)),
+)
 ENV_VAR = struct("core.EnvVar", ("Name", STRING), ("Value", STRING), ("ValueFrom", ptr(ENV_VAR_SOURCE)))
-CONFIG_MAP_ENV_SOURCE = struct("core.ConfigMapEnvSource", ("LocalObjectReference", LOCAL_OBJECT_REFERENCE, ""),
-                               ("Optional", ptr(BOOL)))
-SECRET_ENV_SOURCE = struct("core.SecretEnvSource", ("LocalObjectReference", LOCAL_OBJECT_REFERENCE, ""),
-                           ("Optional", ptr(BOOL)))
-ENV_FROM_SOURCE = struct("core.EnvFromSource", ("Prefix", STRING), ("ConfigMapRef", ptr(CONFIG_MAP_ENV_SOURCE)),
-                         ("SecretRef", ptr(SECRET_ENV_SOURCE)))
+CONFIG_MAP_ENV_SOURCE = struct(
+    "core.ConfigMapEnvSource", ("LocalObjectReference", LOCAL_OBJECT_REFERENCE, ""), ("Optional", ptr(BOOL))
+)
+SECRET_ENV_SOURCE = struct(
+    "core.SecretEnvSource", ("LocalObjectReference", LOCAL_OBJECT_REFERENCE, ""), ("Optional", ptr(BOOL))
+)
+ENV_FROM_SOURCE = struct(
+    "core.EnvFromSource",
+    ("Prefix", STRING),
+    ("ConfigMapRef", ptr(CONFIG_MAP_ENV_SOURCE)),
+    ("SecretRef", ptr(SECRET_ENV_SOURCE)),
+)
 RESOURCE_CLAIM = struct("core.ResourceClaim", ("Name", STRING), ("Request", STRING))
-RESOURCE_REQUIREMENTS = struct("core.ResourceRequirements", ("Limits", RESOURCE_LIST), ("Requests", RESOURCE_LIST),
-                               ("Claims", slice_of(RESOURCE_CLAIM)))
-CONTAINER_RESIZE_POLICY = struct("core.ContainerResizePolicy", ("ResourceName", RESOURCE_NAME),
-                                 ("RestartPolicy", named("core.ResourceResizeRestartPolicy")))
-VOLUME_MOUNT = struct("core.VolumeMount", ("Name", STRING), ("ReadOnly", BOOL),
-                      ("RecursiveReadOnly", ptr(named("core.RecursiveReadOnlyMode"))), ("MountPath", STRING),
-                      ("SubPath", STRING), ("MountPropagation", ptr(named("core.MountPropagationMode"))),
-                      ("SubPathExpr", STRING))
+RESOURCE_REQUIREMENTS = struct(
+    "core.ResourceRequirements",
+    ("Limits", RESOURCE_LIST),
+    ("Requests", RESOURCE_LIST),
+    ("Claims", slice_of(RESOURCE_CLAIM)),
+)
+CONTAINER_RESIZE_POLICY = struct(
+    "core.ContainerResizePolicy",
+    ("ResourceName", RESOURCE_NAME),
+    ("RestartPolicy", named("core.ResourceResizeRestartPolicy")),
+)
+VOLUME_MOUNT = struct(
+    "core.VolumeMount",
+    ("Name", STRING),
+    ("ReadOnly", BOOL),
+    ("RecursiveReadOnly", ptr(named("core.RecursiveReadOnlyMode"))),
+    ("MountPath", STRING),
+    ("SubPath", STRING),
+    ("MountPropagation", ptr(named("core.MountPropagationMode"))),
+    ("SubPathExpr", STRING),
+)
 VOLUME_DEVICE = struct("core.VolumeDevice", ("Name", STRING), ("DevicePath", STRING))
 EXEC_ACTION = struct("core.ExecAction", ("Command", slice_of(STRING)))
 HTTP_HEADER = struct("core.HTTPHeader", ("Name", STRING), ("Value", STRING))
-HTTP_GET_ACTION = struct("core.HTTPGetAction", ("Path", STRING), ("Port", INT_OR_STRING), ("Host", STRING),
-                         ("Scheme", named("core.URIScheme")), ("HTTPHeaders", slice_of(HTTP_HEADER), "httpHeaders"))
+HTTP_GET_ACTION = struct(
+    "core.HTTPGetAction",
+    ("Path", STRING),
+    ("Port", INT_OR_STRING),
+    ("Host", STRING),
+    ("Scheme", named("core.URIScheme")),
+    ("HTTPHeaders", slice_of(HTTP_HEADER), "httpHeaders"),
+)
 TCP_SOCKET_ACTION = struct("core.TCPSocketAction", ("Port", INT_OR_STRING), ("Host", STRING))
 GRPC_ACTION = struct("core.GRPCAction", ("Port", INT32), ("Service", ptr(STRING)))
 SLEEP_ACTION = struct("core.SleepAction", ("Seconds", INT64))
-PROBE_HANDLER = struct("core.ProbeHandler", ("Exec", ptr(EXEC_ACTION)), ("HTTPGet", ptr(HTTP_GET_ACTION), "httpGet"),
-                       ("TCPSocket", ptr(TCP_SOCKET_ACTION), "tcpSocket"), ("GRPC", ptr(GRPC_ACTION), "grpc"))
-PROBE = struct("core.Probe", ("ProbeHandler", PROBE_HANDLER, ""), ("InitialDelaySeconds", INT32),
-               ("TimeoutSeconds", INT32), ("PeriodSeconds", INT32), ("SuccessThreshold", INT32),
-               ("FailureThreshold", INT32), ("TerminationGracePeriodSeconds", ptr(INT64)))
-LIFECYCLE_HANDLER = struct("core.LifecycleHandler", ("Exec", ptr(EXEC_ACTION)),
-                           ("HTTPGet", ptr(HTTP_GET_ACTION), "httpGet"),
-                           ("TCPSocket", ptr(TCP_SOCKET_ACTION), "tcpSocket"), ("Sleep", ptr(SLEEP_ACTION)))
+PROBE_HANDLER = struct(
+    "core.ProbeHandler",
+    ("Exec", ptr(EXEC_ACTION)),
+    ("HTTPGet", ptr(HTTP_GET_ACTION), "httpGet"),
+    ("TCPSocket", ptr(TCP_SOCKET_ACTION), "tcpSocket"),
+    ("GRPC", ptr(GRPC_ACTION), "grpc"),
+)
+PROBE = struct(
+    "core.Probe",
+    ("ProbeHandler", PROBE_HANDLER, ""),
+    ("InitialDelaySeconds", INT32),
+    ("TimeoutSeconds", INT32),
+    ("PeriodSeconds", INT32),
+    ("SuccessThreshold", INT32),
+    ("FailureThreshold", INT32),
+    ("TerminationGracePeriodSeconds", ptr(INT64)),
+)
+LIFECYCLE_HANDLER = struct(
+    "core.LifecycleHandler",
+    ("Exec", ptr(EXEC_ACTION)),
+    ("HTTPGet", ptr(HTTP_GET_ACTION), "httpGet"),
+    ("TCPSocket", ptr(TCP_SOCKET_ACTION), "tcpSocket"),
+    ("Sleep", ptr(SLEEP_ACTION)),
+)
 LIFECYCLE = struct("core.Lifecycle", ("PostStart", ptr(LIFECYCLE_HANDLER)), ("PreStop", ptr(LIFECYCLE_HANDLER)))
-CAPABILITIES = struct("core.Capabilities", ("Add", slice_of(named("core.Capability"))),
-                      ("Drop", slice_of(named("core.Capability"))))
-SE_LINUX_OPTIONS = struct("core.SELinuxOptions", ("User", STRING), ("Role", STRING), ("Type", STRING),
-                          ("Level", STRING))
-SECCOMP_PROFILE = struct("core.SeccompProfile", ("Type", named("core.SeccompProfileType")),
-                         ("LocalhostProfile", ptr(STRING)))
-APP_ARMOR_PROFILE = struct("core.AppArmorProfile", ("Type", named("core.AppArmorProfileType")),
-                           ("LocalhostProfile", ptr(STRING)))
-SECURITY_CONTEXT = struct("core.SecurityContext", ("Capabilities", ptr(CAPABILITIES)), ("Privileged", ptr(BOOL)),
-                          ("SELinuxOptions", ptr(SE_LINUX_OPTIONS), "seLinuxOptions"),
-                          ("WindowsOptions", ptr(GoType("struct", name="core.WindowsSecurityContextOptions"))),
-                          ("RunAsUser", ptr(INT64)), ("RunAsGroup", ptr(INT64)), ("RunAsNonRoot", ptr(BOOL)),
-                          ("ReadOnlyRootFilesystem", ptr(BOOL)), ("AllowPrivilegeEscalation", ptr(BOOL)),
-                          ("ProcMount", ptr(named("core.ProcMountType"))), ("SeccompProfile", ptr(SECCOMP_PROFILE)),
-                          ("AppArmorProfile", ptr(APP_ARMOR_PROFILE)))
-CONTAINER = struct("core.Container", ("Name", STRING), ("Image", STRING), ("Command", slice_of(STRING)),
-                   ("Args", slice_of(STRING)), ("WorkingDir", STRING), ("Ports", slice_of(CONTAINER_PORT)),
-                   ("EnvFrom", slice_of(ENV_FROM_SOURCE)), ("Env", slice_of(ENV_VAR)),
-                   ("Resources", RESOURCE_REQUIREMENTS), ("ResizePolicy", slice_of(CONTAINER_RESIZE_POLICY)),
-                   ("RestartPolicy", ptr(named("core.ContainerRestartPolicy"))),
-                   ("VolumeMounts", slice_of(VOLUME_MOUNT)), ("VolumeDevices", slice_of(VOLUME_DEVICE)),
-                   ("LivenessProbe", ptr(PROBE)), ("ReadinessProbe", ptr(PROBE)), ("StartupProbe", ptr(PROBE)),
-                   ("Lifecycle", ptr(LIFECYCLE)), ("TerminationMessagePath", STRING),
-                   ("TerminationMessagePolicy", named("core.TerminationMessagePolicy")),
-                   ("ImagePullPolicy", named("core.PullPolicy")), ("SecurityContext", ptr(SECURITY_CONTEXT)),
-                   ("Stdin", BOOL), ("StdinOnce", BOOL), ("TTY", BOOL, "tty"))
-KEY_TO_PATH = struct("core.KeyToPath", ("Key", STRING), ("Path", STRING), ("Mode", ptr(INT32)))
-HOST_PATH = struct("core.HostPathVolumeSource", ("Path", STRING), ("Type", ptr(named("core.HostPathType"))))
-EMPTY_DIR = struct("core.EmptyDirVolumeSource", ("Medium", named("core.StorageMedium")),
-                   ("SizeLimit", ptr(QUANTITY)))
-SECRET_VOLUME = struct("core.SecretVolumeSource", ("SecretName", STRING), ("Items", slice_of(KEY_TO_PATH)),
-                       ("DefaultMode", ptr(INT32)), ("Optional", ptr(BOOL)))
-PVC_VOLUME = struct("core.PersistentVolumeClaimVolumeSource", ("ClaimName", STRING), ("ReadOnly", BOOL))
-CONFIG_MAP_VOLUME = struct("core.ConfigMapVolumeSource", ("LocalObjectReference", LOCAL_OBJECT_REFERENCE, ""),
-                           ("Items", slice_of(KEY_TO_PATH)), ("DefaultMode", ptr(INT32)), ("Optional", ptr(BOOL)))
-DOWNWARD_API_FILE = struct("core.DownwardAPIVolumeFile", ("Path", STRING), ("FieldRef", ptr(OBJECT_FIELD_SELECTOR)),
-                           ("ResourceFieldRef", ptr(RESOURCE_FIELD_SELECTOR)), ("Mode", ptr(INT32)))
-DOWNWARD_API_VOLUME = struct("core.DownwardAPIVolumeSource", ("Items", slice_of(DOWNWARD_API_FILE)),
-                             ("DefaultMode", ptr(INT32)))
-VOLUME_PROJECTION = struct(
-    "core.VolumeProjection",
-    ("Secret", ptr(struct("core.SecretProjection", ("LocalObjectReference", LOCAL_OBJECT_REFERENCE, ""),
-                          ("Items", slice_of(KEY_TO_PATH)), ("Optional", ptr(BOOL))))),
-    ("DownwardAPI", ptr(struct("core.DownwardAPIProjection", ("Items", slice_of(DOWNWARD_API_FILE)))),
-     "downwardAPI"),
-    ("ConfigMap", ptr(struct("core.ConfigMapProjection", ("LocalObjectReference", LOCAL_OBJECT_REFERENCE, ""),
-                             ("Items", slice_of(KEY_TO_PATH)), ("Optional", ptr(BOOL))))),
-    ("ServiceAccountToken", ptr(struct("core.ServiceAccountTokenProjection", ("Audience", STRING),
-                                       ("ExpirationSeconds", INT64), ("Path", STRING)))),
-    ("ClusterTrustBundle", ptr(GoType("struct", name="core.ClusterTrustBundleProjection"))))
-PROJECTED_VOLUME = struct("core.ProjectedVolumeSource", ("Sources", slice_of(VOLUME_PROJECTION)),
-                          ("DefaultMode", ptr(INT32)))
-VOLUME_SOURCE_FIELDS = ["HostPath", "EmptyDir", "GCEPersistentDisk", "AWSElasticBlockStore", "GitRepo", "Secret",
-                        "NFS", "ISCSI", "Glusterfs", "PersistentVolumeClaim", "RBD", "Quobyte", "FlexVolume",
-                        "Cinder", "CephFS", "Flocker", "DownwardAPI", "FC", "AzureFile", "ConfigMap",
-                        "VsphereVolume", "AzureDisk", "PhotonPersistentDisk", "Projected", "PortworxVolume",
-                        "ScaleIO", "StorageOS", "CSI", "Ephemeral", "Image"]
-_VOLUME_JSON = {"GCEPersistentDisk": "gcePersistentDisk", "AWSElasticBlockStore": "awsElasticBlockStore",
-                "NFS": "nfs", "ISCSI": "iscsi", "RBD": "rbd", "CephFS": "cephfs", "DownwardAPI": "downwardAPI",
-                "FC": "fc", "CSI": "csi", "ScaleIO": "scaleIO"}
-_KNOWN_SOURCES = {"HostPath": HOST_PATH, "EmptyDir": EMPTY_DIR, "Secret": SECRET_VOLUME,
-                  "PersistentVolumeClaim": PVC_VOLUME, "ConfigMap": CONFIG_MAP_VOLUME,
-                  "DownwardAPI": DOWNWARD_API_VOLUME, "Projected": PROJECTED_VOLUME}
-VOLUME_SOURCE = struct("core.VolumeSource", *[
-    (name, ptr(_KNOWN_SOURCES.get(name) or GoType("struct", name=f"core.{name}VolumeSource")),
-     _VOLUME_JSON.get(name, name[0].lower() + name[1:])) for name in VOLUME_SOURCE_FIELDS])
-VOLUME = struct("core.Volume", ("Name", STRING), ("VolumeSource", VOLUME_SOURCE, ""))
-TOLERATION = struct("core.Toleration", ("Key", STRING), ("Operator", named("core.TolerationOperator")),
-                    ("Value", STRING), ("Effect", named("core.TaintEffect")), ("TolerationSeconds", ptr(INT64)))
-HOST_ALIAS = struct("core.HostAlias", ("IP", STRING, "ip"), ("Hostnames", slice_of(STRING)))
-POD_DNS_CONFIG_OPTION = struct("core.PodDNSConfigOption", ("Name", STRING), ("Value", ptr(STRING)))
-POD_DNS_CONFIG = struct("core.PodDNSConfig", ("Nameservers", slice_of(STRING)), ("Searches", slice_of(STRING)),
-                        ("Options", slice_of(POD_DNS_CONFIG_OPTION)))
-SYSCTL = struct("core.Sysctl", ("Name", STRING), ("Value", STRING))
-POD_SECURITY_CONTEXT = struct(
-    "core.PodSecurityContext", ("HostNetwork", BOOL), ("HostPID", BOOL, "hostPID"), ("HostIPC", BOOL, "hostIPC"),
-    ("ShareProcessNamespace", ptr(BOOL)), ("HostUsers", ptr(BOOL)),
+CAPABILITIES = struct(
+    "core.Capabilities", ("Add", slice_of(named("core.Capability"))), ("Drop", slice_of(named("core.Capability")))
+)
+SE_LINUX_OPTIONS = struct(
+    "core.SELinuxOptions", ("User", STRING), ("Role", STRING), ("Type", STRING), ("Level", STRING)
+)
+SECCOMP_PROFILE = struct(
+    "core.SeccompProfile", ("Type", named("core.SeccompProfileType")), ("LocalhostProfile", ptr(STRING))
+)
+APP_ARMOR_PROFILE = struct(
+    "core.AppArmorProfile", ("Type", named("core.AppArmorProfileType")), ("LocalhostProfile", ptr(STRING))
+)
+SECURITY_CONTEXT = struct(
+    "core.SecurityContext",
+    ("Capabilities", ptr(CAPABILITIES)),
+    ("Privileged", ptr(BOOL)),
     ("SELinuxOptions", ptr(SE_LINUX_OPTIONS), "seLinuxOptions"),
     ("WindowsOptions", ptr(GoType("struct", name="core.WindowsSecurityContextOptions"))),
-    ("RunAsUser", ptr(INT64)), ("RunAsGroup", ptr(INT64)), ("RunAsNonRoot", ptr(BOOL)),
-    ("SupplementalGroups", slice_of(INT64)),
-    ("SupplementalGroupsPolicy", ptr(named("core.SupplementalGroupsPolicy"))), ("FSGroup", ptr(INT64), "fsGroup"),
-    ("FSGroupChangePolicy", ptr(named("core.PodFSGroupChangePolicy")), "fsGroupChangePolicy"),
-    ("Sysctls", slice_of(SYSCTL)), ("SeccompProfile", ptr(SECCOMP_PROFILE)),
+    ("RunAsUser", ptr(INT64)),
+    ("RunAsGroup", ptr(INT64)),
+    ("RunAsNonRoot", ptr(BOOL)),
+    ("ReadOnlyRootFilesystem", ptr(BOOL)),
+    ("AllowPrivilegeEscalation", ptr(BOOL)),
+    ("ProcMount", ptr(named("core.ProcMountType"))),
+    ("SeccompProfile", ptr(SECCOMP_PROFILE)),
     ("AppArmorProfile", ptr(APP_ARMOR_PROFILE)),
-    ("SELinuxChangePolicy", ptr(named("core.PodSELinuxChangePolicy")), "seLinuxChangePolicy"))
+)
+CONTAINER = struct(
+    "core.Container",
+    ("Name", STRING),
+    ("Image", STRING),
+    ("Command", slice_of(STRING)),
+    ("Args", slice_of(STRING)),
+    ("WorkingDir", STRING),
+    ("Ports", slice_of(CONTAINER_PORT)),
+    ("EnvFrom", slice_of(ENV_FROM_SOURCE)),
+    ("Env", slice_of(ENV_VAR)),
+    ("Resources", RESOURCE_REQUIREMENTS),
+    ("ResizePolicy", slice_of(CONTAINER_RESIZE_POLICY)),
+    ("RestartPolicy", ptr(named("core.ContainerRestartPolicy"))),
+    ("VolumeMounts", slice_of(VOLUME_MOUNT)),
+    ("VolumeDevices", slice_of(VOLUME_DEVICE)),
+    ("LivenessProbe", ptr(PROBE)),
+    ("ReadinessProbe", ptr(PROBE)),
+    ("StartupProbe", ptr(PROBE)),
+    ("Lifecycle", ptr(LIFECYCLE)),
+    ("TerminationMessagePath", STRING),
+    ("TerminationMessagePolicy", named("core.TerminationMessagePolicy")),
+    ("ImagePullPolicy", named("core.PullPolicy")),
+    ("SecurityContext", ptr(SECURITY_CONTEXT)),
+    ("Stdin", BOOL),
+    ("StdinOnce", BOOL),
+    ("TTY", BOOL, "tty"),
+)
+KEY_TO_PATH = struct("core.KeyToPath", ("Key", STRING), ("Path", STRING), ("Mode", ptr(INT32)))
+HOST_PATH = struct("core.HostPathVolumeSource", ("Path", STRING), ("Type", ptr(named("core.HostPathType"))))
+EMPTY_DIR = struct("core.EmptyDirVolumeSource", ("Medium", named("core.StorageMedium")), ("SizeLimit", ptr(QUANTITY)))
+SECRET_VOLUME = struct(
+    "core.SecretVolumeSource",
+    ("SecretName", STRING),
+    ("Items", slice_of(KEY_TO_PATH)),
+    ("DefaultMode", ptr(INT32)),
+    ("Optional", ptr(BOOL)),
+)
+PVC_VOLUME = struct("core.PersistentVolumeClaimVolumeSource", ("ClaimName", STRING), ("ReadOnly", BOOL))
+CONFIG_MAP_VOLUME = struct(
+    "core.ConfigMapVolumeSource",
+    ("LocalObjectReference", LOCAL_OBJECT_REFERENCE, ""),
+    ("Items", slice_of(KEY_TO_PATH)),
+    ("DefaultMode", ptr(INT32)),
+    ("Optional", ptr(BOOL)),
+)
+DOWNWARD_API_FILE = struct(
+    "core.DownwardAPIVolumeFile",
+    ("Path", STRING),
+    ("FieldRef", ptr(OBJECT_FIELD_SELECTOR)),
+    ("ResourceFieldRef", ptr(RESOURCE_FIELD_SELECTOR)),
+    ("Mode", ptr(INT32)),
+)
+DOWNWARD_API_VOLUME = struct(
+    "core.DownwardAPIVolumeSource", ("Items", slice_of(DOWNWARD_API_FILE)), ("DefaultMode", ptr(INT32))
+)
+VOLUME_PROJECTION = struct(
+    "core.VolumeProjection",
+    (
+        "Secret",
+        ptr(
+            struct(
+                "core.SecretProjection",
+                ("LocalObjectReference", LOCAL_OBJECT_REFERENCE, ""),
+                ("Items", slice_of(KEY_TO_PATH)),
+                ("Optional", ptr(BOOL)),
+            )
+        ),
+    ),
+    ("DownwardAPI", ptr(struct("core.DownwardAPIProjection", ("Items", slice_of(DOWNWARD_API_FILE)))), "downwardAPI"),
+    (
+        "ConfigMap",
+        ptr(
+            struct(
+                "core.ConfigMapProjection",
+                ("LocalObjectReference", LOCAL_OBJECT_REFERENCE, ""),
+                ("Items", slice_of(KEY_TO_PATH)),
+                ("Optional", ptr(BOOL)),
+            )
+        ),
+    ),
+    (
+        "ServiceAccountToken",
+        ptr(
+            struct(
+                "core.ServiceAccountTokenProjection",
+                ("Audience", STRING),
+                ("ExpirationSeconds", INT64),
+                ("Path", STRING),
+            )
+        ),
+    ),
+    ("ClusterTrustBundle", ptr(GoType("struct", name="core.ClusterTrustBundleProjection"))),
+)
+PROJECTED_VOLUME = struct(
+    "core.ProjectedVolumeSource", ("Sources", slice_of(VOLUME_PROJECTION)), ("DefaultMode", ptr(INT32))
+)
+VOLUME_SOURCE_FIELDS = [
+    "HostPath",
+    "EmptyDir",
+    "GCEPersistentDisk",
+    "AWSElasticBlockStore",
+    "GitRepo",
+    "Secret",
+    "NFS",
+    "ISCSI",
+    "Glusterfs",
+    "PersistentVolumeClaim",
+    "RBD",
+    "Quobyte",
+    "FlexVolume",
+    "Cinder",
+    "CephFS",
+    "Flocker",
+    "DownwardAPI",
+    "FC",
+    "AzureFile",
+    "ConfigMap",
+    "VsphereVolume",
+    "AzureDisk",
+    "PhotonPersistentDisk",
+    "Projected",
+    "PortworxVolume",
+    "ScaleIO",
+    "StorageOS",
+    "CSI",
+    "Ephemeral",
+    "Image",
+]
+_VOLUME_JSON = {
+    "GCEPersistentDisk": "gcePersistentDisk",
+    "AWSElasticBlockStore": "awsElasticBlockStore",
+    "NFS": "nfs",
+    "ISCSI": "iscsi",
+    "RBD": "rbd",
+    "CephFS": "cephfs",
+    "DownwardAPI": "downwardAPI",
+    "FC": "fc",
+    "CSI": "csi",
+    "ScaleIO": "scaleIO",
+}
+_KNOWN_SOURCES = {
+    "HostPath": HOST_PATH,
+    "EmptyDir": EMPTY_DIR,
+    "Secret": SECRET_VOLUME,
+    "PersistentVolumeClaim": PVC_VOLUME,
+    "ConfigMap": CONFIG_MAP_VOLUME,
+    "DownwardAPI": DOWNWARD_API_VOLUME,
+    "Projected": PROJECTED_VOLUME,
+}
+VOLUME_SOURCE = struct(
+    "core.VolumeSource",
+    *[
+        (
+            name,
+            ptr(_KNOWN_SOURCES.get(name) or GoType("struct", name=f"core.{name}VolumeSource")),
+            _VOLUME_JSON.get(name, name[0].lower() + name[1:]),
+        )
+        for name in VOLUME_SOURCE_FIELDS
+    ],
+)
+VOLUME = struct("core.Volume", ("Name", STRING), ("VolumeSource", VOLUME_SOURCE, ""))
+TOLERATION = struct(
+    "core.Toleration",
+    ("Key", STRING),
+    ("Operator", named("core.TolerationOperator")),
+    ("Value", STRING),
+    ("Effect", named("core.TaintEffect")),
+    ("TolerationSeconds", ptr(INT64)),
+)
+HOST_ALIAS = struct("core.HostAlias", ("IP", STRING, "ip"), ("Hostnames", slice_of(STRING)))
+POD_DNS_CONFIG_OPTION = struct("core.PodDNSConfigOption", ("Name", STRING), ("Value", ptr(STRING)))
+POD_DNS_CONFIG = struct(
+    "core.PodDNSConfig",
+    ("Nameservers", slice_of(STRING)),
+    ("Searches", slice_of(STRING)),
+    ("Options", slice_of(POD_DNS_CONFIG_OPTION)),
+)
+SYSCTL = struct("core.Sysctl", ("Name", STRING), ("Value", STRING))
+POD_SECURITY_CONTEXT = struct(
+    "core.PodSecurityContext",
+    ("HostNetwork", BOOL),
+    ("HostPID", BOOL, "hostPID"),
+    ("HostIPC", BOOL, "hostIPC"),
+    ("ShareProcessNamespace", ptr(BOOL)),
+    ("HostUsers", ptr(BOOL)),
+    ("SELinuxOptions", ptr(SE_LINUX_OPTIONS), "seLinuxOptions"),
+    ("WindowsOptions", ptr(GoType("struct", name="core.WindowsSecurityContextOptions"))),
+    ("RunAsUser", ptr(INT64)),
+    ("RunAsGroup", ptr(INT64)),
+    ("RunAsNonRoot", ptr(BOOL)),
+    ("SupplementalGroups", slice_of(INT64)),
+    ("SupplementalGroupsPolicy", ptr(named("core.SupplementalGroupsPolicy"))),
+    ("FSGroup", ptr(INT64), "fsGroup"),
+    ("FSGroupChangePolicy", ptr(named("core.PodFSGroupChangePolicy")), "fsGroupChangePolicy"),
+    ("Sysctls", slice_of(SYSCTL)),
+    ("SeccompProfile", ptr(SECCOMP_PROFILE)),
+    ("AppArmorProfile", ptr(APP_ARMOR_PROFILE)),
+    ("SELinuxChangePolicy", ptr(named("core.PodSELinuxChangePolicy")), "seLinuxChangePolicy"),
+)
 POD_READINESS_GATE = struct("core.PodReadinessGate", ("ConditionType", named("core.PodConditionType")))
 POD_OS = struct("core.PodOS", ("Name", named("core.OSName")))
 POD_SCHEDULING_GATE = struct("core.PodSchedulingGate", ("Name", STRING))
-POD_RESOURCE_CLAIM = struct("core.PodResourceClaim", ("Name", STRING), ("ResourceClaimName", ptr(STRING)),
-                            ("ResourceClaimTemplateName", ptr(STRING)))
+POD_RESOURCE_CLAIM = struct(
+    "core.PodResourceClaim",
+    ("Name", STRING),
+    ("ResourceClaimName", ptr(STRING)),
+    ("ResourceClaimTemplateName", ptr(STRING)),
+)
 HOST_NAMESPACE_FIELDS = ("hostNetwork", "hostPID", "hostIPC", "shareProcessNamespace", "hostUsers")
 POD_SPEC = struct(
-    "core.PodSpec", ("Volumes", slice_of(VOLUME)), ("InitContainers", slice_of(CONTAINER)),
+    "core.PodSpec",
+    ("Volumes", slice_of(VOLUME)),
+    ("InitContainers", slice_of(CONTAINER)),
     ("Containers", slice_of(CONTAINER)),
     ("EphemeralContainers", slice_of(GoType("struct", name="core.EphemeralContainer"))),
-    ("RestartPolicy", named("core.RestartPolicy")), ("TerminationGracePeriodSeconds", ptr(INT64)),
-    ("ActiveDeadlineSeconds", ptr(INT64)), ("DNSPolicy", named("core.DNSPolicy"), "dnsPolicy"),
-    ("NodeSelector", GoType("map", key=STRING, elem=STRING)), ("ServiceAccountName", STRING),
-    ("AutomountServiceAccountToken", ptr(BOOL)), ("NodeName", STRING),
-    ("SecurityContext", ptr(POD_SECURITY_CONTEXT)), ("ImagePullSecrets", slice_of(LOCAL_OBJECT_REFERENCE)),
-    ("Hostname", STRING), ("Subdomain", STRING), ("SetHostnameAsFQDN", ptr(BOOL), "setHostnameAsFQDN"),
-    ("Affinity", ptr(GoType("struct", name="core.Affinity"))), ("SchedulerName", STRING),
-    ("Tolerations", slice_of(TOLERATION)), ("HostAliases", slice_of(HOST_ALIAS)), ("PriorityClassName", STRING),
-    ("Priority", ptr(INT32)), ("PreemptionPolicy", ptr(named("core.PreemptionPolicy"))),
-    ("DNSConfig", ptr(POD_DNS_CONFIG), "dnsConfig"), ("ReadinessGates", slice_of(POD_READINESS_GATE)),
-    ("RuntimeClassName", ptr(STRING)), ("Overhead", RESOURCE_LIST), ("EnableServiceLinks", ptr(BOOL)),
+    ("RestartPolicy", named("core.RestartPolicy")),
+    ("TerminationGracePeriodSeconds", ptr(INT64)),
+    ("ActiveDeadlineSeconds", ptr(INT64)),
+    ("DNSPolicy", named("core.DNSPolicy"), "dnsPolicy"),
+    ("NodeSelector", GoType("map", key=STRING, elem=STRING)),
+    ("ServiceAccountName", STRING),
+    ("AutomountServiceAccountToken", ptr(BOOL)),
+    ("NodeName", STRING),
+    ("SecurityContext", ptr(POD_SECURITY_CONTEXT)),
+    ("ImagePullSecrets", slice_of(LOCAL_OBJECT_REFERENCE)),
+    ("Hostname", STRING),
+    ("Subdomain", STRING),
+    ("SetHostnameAsFQDN", ptr(BOOL), "setHostnameAsFQDN"),
+    ("Affinity", ptr(GoType("struct", name="core.Affinity"))),
+    ("SchedulerName", STRING),
+    ("Tolerations", slice_of(TOLERATION)),
+    ("HostAliases", slice_of(HOST_ALIAS)),
+    ("PriorityClassName", STRING),
+    ("Priority", ptr(INT32)),
+    ("PreemptionPolicy", ptr(named("core.PreemptionPolicy"))),
+    ("DNSConfig", ptr(POD_DNS_CONFIG), "dnsConfig"),
+    ("ReadinessGates", slice_of(POD_READINESS_GATE)),
+    ("RuntimeClassName", ptr(STRING)),
+    ("Overhead", RESOURCE_LIST),
+    ("EnableServiceLinks", ptr(BOOL)),
     ("TopologySpreadConstraints", slice_of(GoType("struct", name="core.TopologySpreadConstraint"))),
-    ("OS", ptr(POD_OS), "os"), ("SchedulingGates", slice_of(POD_SCHEDULING_GATE)),
-    ("ResourceClaims", slice_of(POD_RESOURCE_CLAIM)), ("Resources", ptr(RESOURCE_REQUIREMENTS)))
+    ("OS", ptr(POD_OS), "os"),
+    ("SchedulingGates", slice_of(POD_SCHEDULING_GATE)),
+    ("ResourceClaims", slice_of(POD_RESOURCE_CLAIM)),
+    ("Resources", ptr(RESOURCE_REQUIREMENTS)),
+)
 
 
 # -- JSON -> Go values ------------------------------------------------------------------------

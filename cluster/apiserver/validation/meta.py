@@ -4,6 +4,7 @@ Names per kind follow each kind's ValidateNameFunc; labels are qualified names
 with label values; annotation keys are qualified names and all annotations
 together may hold at most 256 KiB.
 """
+
 from typing import Callable
 
 from cluster.apiserver.resources import ResourceType

@@ -3,6 +3,7 @@
 Each validator returns upstream's list of messages; an empty list means valid.
 The messages are what kube-apiserver prints after `Invalid value: "<value>": `.
 """
+
 from __future__ import annotations
 
 import re
@@ -25,8 +26,9 @@ _PERCENT = re.compile(f"^{PERCENT_FMT}$")
 _PORT_NAME_CHARS = re.compile("^[-a-z0-9]+$")
 _ONE_LETTER = re.compile("[a-z]")
 
-_QUALIFIED_NAME_MSG = ("must consist of alphanumeric characters, '-', '_' or '.', and must start and end "
-                       "with an alphanumeric character")
+_QUALIFIED_NAME_MSG = (
+    "must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character"
+)
 
 
 def _full(pattern: re.Pattern, value: str) -> bool:
@@ -61,9 +63,15 @@ def is_dns1123_label(value: str) -> list[str]:
         if _full(_DNS1123_SUBDOMAIN, value):
             errs.append("must not contain dots")
         else:
-            errs.append(regex_error("a lowercase RFC 1123 label must consist of lower case alphanumeric characters "
-                                    "or '-', and must start and end with an alphanumeric character",
-                                    DNS1123_LABEL_FMT, "my-name", "123-abc"))
+            errs.append(
+                regex_error(
+                    "a lowercase RFC 1123 label must consist of lower case alphanumeric characters "
+                    "or '-', and must start and end with an alphanumeric character",
+                    DNS1123_LABEL_FMT,
+                    "my-name",
+                    "123-abc",
+                )
+            )
     return errs
 
 
@@ -72,9 +80,14 @@ def is_dns1123_subdomain(value: str) -> list[str]:
     if len(value) > 253:
         errs.append(max_len_error(253))
     if not _full(_DNS1123_SUBDOMAIN, value):
-        errs.append(regex_error("a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, "
-                                "'-' or '.', and must start and end with an alphanumeric character",
-                                DNS1123_SUBDOMAIN_FMT, "example.com"))
+        errs.append(
+            regex_error(
+                "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, "
+                "'-' or '.', and must start and end with an alphanumeric character",
+                DNS1123_SUBDOMAIN_FMT,
+                "example.com",
+            )
+        )
     return errs
 
 
@@ -83,9 +96,15 @@ def is_dns1035_label(value: str) -> list[str]:
     if len(value) > 63:
         errs.append(max_len_error(63))
     if not _full(_DNS1035_LABEL, value):
-        errs.append(regex_error("a DNS-1035 label must consist of lower case alphanumeric characters or '-', start "
-                                "with an alphabetic character, and end with an alphanumeric character",
-                                DNS1035_LABEL_FMT, "my-name", "abc-123"))
+        errs.append(
+            regex_error(
+                "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start "
+                "with an alphabetic character, and end with an alphanumeric character",
+                DNS1035_LABEL_FMT,
+                "my-name",
+                "abc-123",
+            )
+        )
     return errs
 
 
@@ -101,16 +120,17 @@ def is_qualified_name(value: str) -> list[str]:
         else:
             errs.extend("prefix part " + m for m in is_dns1123_subdomain(prefix))
     else:
-        return ["a qualified name " + regex_error(_QUALIFIED_NAME_MSG, QUALIFIED_NAME_FMT, "MyName", "my.name",
-                                                  "123-abc")
-                + " with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')"]
+        return [
+            "a qualified name "
+            + regex_error(_QUALIFIED_NAME_MSG, QUALIFIED_NAME_FMT, "MyName", "my.name", "123-abc")
+            + " with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')"
+        ]
     if not name:
         errs.append("name part " + empty_error())
     elif len(name) > 63:
         errs.append("name part " + max_len_error(63))
     if not _full(_QUALIFIED_NAME, name):
-        errs.append("name part " + regex_error(_QUALIFIED_NAME_MSG, QUALIFIED_NAME_FMT, "MyName", "my.name",
-                                               "123-abc"))
+        errs.append("name part " + regex_error(_QUALIFIED_NAME_MSG, QUALIFIED_NAME_FMT, "MyName", "my.name", "123-abc"))
     return errs
 
 
@@ -119,9 +139,16 @@ def is_valid_label_value(value: str) -> list[str]:
     if len(value) > 63:
         errs.append(max_len_error(63))
     if not _full(_LABEL_VALUE, value):
-        errs.append(regex_error("a valid label must be an empty string or consist of alphanumeric characters, '-', "
-                                "'_' or '.', and must start and end with an alphanumeric character",
-                                LABEL_VALUE_FMT, "MyValue", "my_value", "12345"))
+        errs.append(
+            regex_error(
+                "a valid label must be an empty string or consist of alphanumeric characters, '-', "
+                "'_' or '.', and must start and end with an alphanumeric character",
+                LABEL_VALUE_FMT,
+                "MyValue",
+                "my_value",
+                "12345",
+            )
+        )
     return errs
 
 
@@ -147,8 +174,11 @@ def is_valid_port_num(port: int) -> list[str]:
 def is_valid_percent(value: str) -> list[str]:
     if _full(_PERCENT, value):
         return []
-    return [regex_error("a valid percent string must be a numeric string followed by an ending '%'",
-                        PERCENT_FMT, "1%", "93%")]
+    return [
+        regex_error(
+            "a valid percent string must be a numeric string followed by an ending '%'", PERCENT_FMT, "1%", "93%"
+        )
+    ]
 
 
 def is_config_map_key(value: str) -> list[str]:
@@ -156,8 +186,15 @@ def is_config_map_key(value: str) -> list[str]:
     if len(value) > 253:
         errs.append(max_len_error(253))
     if not _full(_CONFIG_MAP_KEY, value):
-        errs.append(regex_error("a valid config key must consist of alphanumeric characters, '-', '_' or '.'",
-                                CONFIG_MAP_KEY_FMT, "key.name", "KEY_NAME", "key-name"))
+        errs.append(
+            regex_error(
+                "a valid config key must consist of alphanumeric characters, '-', '_' or '.'",
+                CONFIG_MAP_KEY_FMT,
+                "key.name",
+                "KEY_NAME",
+                "key-name",
+            )
+        )
     if value == ".":
         errs.append("must not be '.'")
     elif value == "..":

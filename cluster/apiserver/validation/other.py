@@ -3,23 +3,42 @@
 
 Simplified: HPA behavior policies and EndpointSlice topology are not checked.
 """
+
 from __future__ import annotations
 
 from cluster.apiserver.validation import names
 from cluster.apiserver.validation.fields import (
-    as_dict, as_list, dns1123_label, forbidden, immutable, invalid, not_supported, parse_quantity, required, too_long)
+    as_dict,
+    as_list,
+    dns1123_label,
+    forbidden,
+    immutable,
+    invalid,
+    not_supported,
+    parse_quantity,
+    required,
+    too_long,
+)
 from cluster.apiserver.validation.pod import PROTOCOLS
 
 METRIC_TYPES = ("Object", "Pods", "Resource", "External", "ContainerResource")
-METRIC_FIELDS = {"Object": "object", "Pods": "pods", "Resource": "resource", "External": "external",
-                 "ContainerResource": "containerResource"}
+METRIC_FIELDS = {
+    "Object": "object",
+    "Pods": "pods",
+    "Resource": "resource",
+    "External": "external",
+    "ContainerResource": "containerResource",
+}
 ADDRESS_TYPES = ("IPv4", "IPv6", "FQDN")
 
 
 def validate_storage_class(obj: dict, old: dict | None) -> list[dict]:
     provisioner = obj.get("provisioner") or ""
-    errs = [required("provisioner")] if not provisioner else [
-        invalid("provisioner", provisioner, m) for m in names.is_qualified_name(provisioner.lower())]
+    errs = (
+        [required("provisioner")]
+        if not provisioner
+        else [invalid("provisioner", provisioner, m) for m in names.is_qualified_name(provisioner.lower())]
+    )
     params = as_dict(obj.get("parameters"))
     for key in params:
         if not key:

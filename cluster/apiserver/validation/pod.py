@@ -9,12 +9,24 @@ spec is immutable but for images, activeDeadlineSeconds and tolerations.
 
 Simplified: volumes, probes, security contexts and affinity are not checked.
 """
+
 from __future__ import annotations
 
 from cluster.apiserver.validation import names
 from cluster.apiserver.validation.fields import (
-    as_dict, as_list, dns1123_label, dns1123_subdomain, duplicate, forbidden, invalid, labels, nonnegative,
-    not_supported, parse_quantity, required)
+    as_dict,
+    as_list,
+    dns1123_label,
+    dns1123_subdomain,
+    duplicate,
+    forbidden,
+    invalid,
+    labels,
+    nonnegative,
+    not_supported,
+    parse_quantity,
+    required,
+)
 from cluster.apiserver.validation.meta import annotations as validate_annotations
 
 PROTOCOLS = ("SCTP", "TCP", "UDP")
@@ -188,8 +200,9 @@ def validate_resources(resources: dict, path: str) -> list[dict]:
         if name.startswith("hugepages-") and request != limit:
             errs.append(invalid(f"{path}.requests", str(value), f"must be equal to {name} limit of {limits[name]}"))
         elif request > limit:
-            errs.append(invalid(f"{path}.requests", str(value),
-                                f"must be less than or equal to {name} limit of {limits[name]}"))
+            errs.append(
+                invalid(f"{path}.requests", str(value), f"must be less than or equal to {name} limit of {limits[name]}")
+            )
     return errs
 
 
@@ -208,8 +221,13 @@ def validate_tolerations(tolerations: list, path: str) -> list[dict]:
         if key:
             errs += [invalid(f"{at}.key", key, m) for m in names.is_qualified_name(key)]
         if not key and operator != "Exists":
-            errs.append(invalid(f"{at}.operator", operator, 'operator must be Exists when `key` is empty, '
-                                'which means "match all values and all keys"'))
+            errs.append(
+                invalid(
+                    f"{at}.operator",
+                    operator,
+                    'operator must be Exists when `key` is empty, which means "match all values and all keys"',
+                )
+            )
         if tol.get("tolerationSeconds") is not None and effect != "NoExecute":
             errs.append(invalid(f"{at}.effect", effect, "effect must be 'NoExecute' when `tolerationSeconds` is set"))
         if operator in ("Equal", ""):

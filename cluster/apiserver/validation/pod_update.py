@@ -14,6 +14,7 @@ feature is alpha and off in 1.32, so resources are not among the exceptions
 The status subresource (the kubelet) and pods/binding (the scheduler) never
 come here: the strategy validates only their own half of the object.
 """
+
 from __future__ import annotations
 
 import copy
@@ -57,8 +58,9 @@ def _only_added_tolerations(new: list, old: list) -> list[dict]:
     change."""
     for existing in old:
         if not any(_toleration_key(as_dict(t)) == _toleration_key(as_dict(existing)) for t in new):
-            return [forbidden("spec.tolerations", "existing toleration can not be modified except its "
-                                                  "tolerationSeconds")]
+            return [
+                forbidden("spec.tolerations", "existing toleration can not be modified except its tolerationSeconds")
+            ]
     return []
 
 
@@ -70,8 +72,9 @@ def _only_deleted_scheduling_gates(new: list, old: list) -> list[dict]:
     for gate in new:
         name = as_dict(gate).get("name")
         if name not in old_names:
-            return [forbidden("spec.schedulingGates", f"only deletion is allowed, but found new scheduling gate "
-                                                      f"'{name}'")]
+            return [
+                forbidden("spec.schedulingGates", f"only deletion is allowed, but found new scheduling gate '{name}'")
+            ]
     return []
 
 
@@ -88,29 +91,33 @@ def _semantic(value: object) -> object:
 def validate_pod_update(new: dict, old: dict) -> list[dict]:
     """ValidatePodUpdate's checks of the spec (the metadata and the new spec itself are validated elsewhere)."""
     new_spec, old_spec = as_dict(new.get("spec")), as_dict(old.get("spec"))
-    errs, stop = _container_updates(as_list(new_spec.get("containers")), as_list(old_spec.get("containers")),
-                                    "spec.containers")
+    errs, stop = _container_updates(
+        as_list(new_spec.get("containers")), as_list(old_spec.get("containers")), "spec.containers"
+    )
     if stop:
         return errs
-    more, stop = _container_updates(as_list(new_spec.get("initContainers")),
-                                    as_list(old_spec.get("initContainers")), "spec.initContainers")
+    more, stop = _container_updates(
+        as_list(new_spec.get("initContainers")), as_list(old_spec.get("initContainers")), "spec.initContainers"
+    )
     errs += more
     if stop or new_spec == old_spec:  # the common update (labels, finalizers) changes no spec at all
         return errs
     new_deadline, old_deadline = new_spec.get("activeDeadlineSeconds"), old_spec.get("activeDeadlineSeconds")
     if isinstance(new_deadline, int):
         if not 0 <= new_deadline <= MAX_INT32:
-            return errs + [invalid("spec.activeDeadlineSeconds", new_deadline,
-                                   names.inclusive_range_error(0, MAX_INT32))]
+            return errs + [
+                invalid("spec.activeDeadlineSeconds", new_deadline, names.inclusive_range_error(0, MAX_INT32))
+            ]
         if isinstance(old_deadline, int) and old_deadline < new_deadline:
-            return errs + [invalid("spec.activeDeadlineSeconds", new_deadline,
-                                   "must be less than or equal to previous value")]
+            return errs + [
+                invalid("spec.activeDeadlineSeconds", new_deadline, "must be less than or equal to previous value")
+            ]
     elif old_deadline is not None:
-        errs.append(invalid("spec.activeDeadlineSeconds", None, "must not update from a positive integer to nil "
-                                                                "value"))
+        errs.append(invalid("spec.activeDeadlineSeconds", None, "must not update from a positive integer to nil value"))
     errs += _only_added_tolerations(as_list(new_spec.get("tolerations")), as_list(old_spec.get("tolerations")))
-    errs += _only_deleted_scheduling_gates(as_list(new_spec.get("schedulingGates")),
-                                           as_list(old_spec.get("schedulingGates")))
+    errs += _only_deleted_scheduling_gates(
+        as_list(new_spec.get("schedulingGates")), as_list(old_spec.get("schedulingGates"))
+    )
     if _semantic(new_spec) == _semantic(old_spec):
         return errs
     old_qos = (old.get("status") or {}).get("qosClass") or qos_class(old_spec)

@@ -5,6 +5,7 @@ at most 100%; the selector as metav1 validates it; unhealthyPodEvictionPolicy If
 or AlwaysAllow. Simplified: where both are set upstream prints the whole Go spec struct (with
 pointer addresses) as the invalid value; here it is shown without them.
 """
+
 from __future__ import annotations
 
 from cluster.apiserver.errors import GoValue
@@ -19,8 +20,10 @@ def validate_pdb(obj: dict, old: dict | None) -> list[dict]:
     errs: list[dict] = []
     minimum, maximum = spec.get("minAvailable"), spec.get("maxUnavailable")
     if minimum is not None and maximum is not None:
-        shown = GoValue(f"policy.PodDisruptionBudgetSpec{{MinAvailable:{go_int_or_string(minimum)}, "
-                        f"Selector:..., MaxUnavailable:{go_int_or_string(maximum)}}}")
+        shown = GoValue(
+            f"policy.PodDisruptionBudgetSpec{{MinAvailable:{go_int_or_string(minimum)}, "
+            f"Selector:..., MaxUnavailable:{go_int_or_string(maximum)}}}"
+        )
         errs.append(invalid("spec", shown, "minAvailable and maxUnavailable cannot be both set"))
     for key, value in (("minAvailable", minimum), ("maxUnavailable", maximum)):
         if value is None:

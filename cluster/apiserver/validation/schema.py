@@ -17,6 +17,7 @@ Strict (`drop_unknown`); duplicate keys are found in the raw body
 schema, the values that Go decodes by parsing (resource.Quantity, a Secret's
 base64 data) are checked as their UnmarshalJSON checks them.
 """
+
 from __future__ import annotations
 
 import json
@@ -47,6 +48,7 @@ _lock = threading.Lock()
 @dataclass
 class SchemaErrors:
     """What decoding found: unknown fields (Go paths with [i]) and type errors (upstream's text)."""
+
     unknown: list[str] = field(default_factory=list)
     type_errors: list[tuple[str, str]] = field(default_factory=list)  # (field path, message)
     unknown_paths: list[tuple] = field(default_factory=list)  # each unknown field as keys and indices, to drop it
@@ -103,8 +105,9 @@ def kind_schema(rt: ResourceType) -> dict:
 @lru_cache(maxsize=None)
 def _fast(rt: ResourceType) -> Callable[[dict], object]:
     with _lock:  # compiling is not re-entrant across threads (Daphne may run several)
-        return fastjsonschema.compile(kind_schema(rt), handlers={"https": lambda _uri: definitions()},
-                                      use_formats=False)
+        return fastjsonschema.compile(
+            kind_schema(rt), handlers={"https": lambda _uri: definitions()}, use_formats=False
+        )
 
 
 @lru_cache(maxsize=None)
@@ -135,8 +138,9 @@ def _collect(rt: ResourceType, obj: dict, found: SchemaErrors) -> None:
             known = set((err.schema or {}).get("properties", {}))
             for key in err.instance:
                 if key not in known:
-                    ordered.append((_position(obj, path + [key]), "unknown", (go_path(path + [key]),
-                                                                               tuple(path + [key]))))
+                    ordered.append(
+                        (_position(obj, path + [key]), "unknown", (go_path(path + [key]), tuple(path + [key])))
+                    )
         elif err.validator in ("type", "oneOf") and err.instance is not None and len(path) > 0:
             ordered.append((_position(obj, path), "type", (path, err.instance)))
         elif err.validator in ("minimum", "maximum") and len(path) > 0:  # out of the Go type's range
@@ -260,8 +264,10 @@ def _unmarshal_message(rt: ResourceType, path: list, value: object) -> str:
         target = node
     if _resolve(target)[0] == QUANTITY:
         return QUANTITY_FORMAT
-    return (f"json: cannot unmarshal {_json_word(value)} into Go struct field {struct}.{'.'.join(fields)} "
-            f"of type {go_type(target)}")
+    return (
+        f"json: cannot unmarshal {_json_word(value)} into Go struct field {struct}.{'.'.join(fields)} "
+        f"of type {go_type(target)}"
+    )
 
 
 # -- resource.Quantity parses itself while decoding --------------------------
@@ -345,7 +351,7 @@ def base64_error(text: str) -> str | None:
 
 def _check_base64(obj: dict, found: SchemaErrors) -> None:
     data = obj.get("data")
-    for key, value in (data.items() if isinstance(data, dict) else []):
+    for key, value in data.items() if isinstance(data, dict) else []:
         if isinstance(value, str):
             problem = base64_error(value)
             if problem:
@@ -355,7 +361,7 @@ def _check_base64(obj: dict, found: SchemaErrors) -> None:
 def raise_for(rt: ResourceType, found: SchemaErrors, field_validation: str) -> list[str]:
     """Raise kube-apiserver's 400 for `found` (errors.NewBadRequest through transformDecodeError: a message,
     no details); return the warnings a Warn request gets."""
-    prefix = f"{rt.kind} in version \"{rt.version}\" cannot be handled as a {rt.kind}: "
+    prefix = f'{rt.kind} in version "{rt.version}" cannot be handled as a {rt.kind}: '
     unknown = [f'unknown field "{name}"' for name in found.unknown]
     if found.type_errors:
         raise StatusError.bad_request(prefix + found.type_errors[0][1])

@@ -1,4 +1,5 @@
 """`manage.py kubectl --cluster NAME <kubectl arguments>`: kubectl against a simulated cluster."""
+
 from __future__ import annotations
 
 import sys

@@ -5,6 +5,7 @@ the next due timer whenever nothing is ready (cluster/reconciler/driver.py),
 holding the cluster's reconciler lease meanwhile so that no server drives the
 cluster at the same time.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -25,11 +26,18 @@ class Command(BaseCommand):
     def add_arguments(self, parser: argparse.ArgumentParser) -> None:
         parser.add_argument("--cluster", required=True)
         group = parser.add_mutually_exclusive_group(required=True)
-        group.add_argument("--until-settled", action="store_true",
-                           help="run until no work is left and nothing happened for --horizon seconds")
+        group.add_argument(
+            "--until-settled",
+            action="store_true",
+            help="run until no work is left and nothing happened for --horizon seconds",
+        )
         group.add_argument("--seconds", type=float, help="run this many seconds of virtual time")
-        parser.add_argument("--horizon", type=float, default=60.0,
-                            help="virtual seconds without activity that count as settled (default 60)")
+        parser.add_argument(
+            "--horizon",
+            type=float,
+            default=60.0,
+            help="virtual seconds without activity that count as settled (default 60)",
+        )
 
     def handle(self, *args: Any, **opts: Any) -> None:
         cluster = Cluster.objects.filter(name=opts["cluster"]).first()
@@ -40,8 +48,10 @@ class Command(BaseCommand):
             raise CommandError("--seconds must not be negative")
         holder = lease.new_holder_id("simulate")
         if not lease.try_acquire(cluster.pk, holder):
-            raise CommandError(f'cluster "{cluster.name}" is driven by {lease.holder_of(cluster.pk)}; '
-                               "stop that server or set its mode to fast-forward from the dashboard")
+            raise CommandError(
+                f'cluster "{cluster.name}" is driven by {lease.holder_of(cluster.pk)}; '
+                "stop that server or set its mode to fast-forward from the dashboard"
+            )
         started = time.perf_counter()
         try:
             driver = ClusterDriver(cluster)
@@ -50,5 +60,7 @@ class Command(BaseCommand):
             lease.release(cluster.pk, holder)
         wall = time.perf_counter() - started
         state = "settled" if summary.settled else "stopped"
-        self.stdout.write(f"{state} after {summary.virtual_seconds:g}s of virtual time: {summary.units} "
-                          f"reconciles in {wall:.2f}s; cluster time {clock.rfc3339(driver.now())}")
+        self.stdout.write(
+            f"{state} after {summary.virtual_seconds:g}s of virtual time: {summary.units} "
+            f"reconciles in {wall:.2f}s; cluster time {clock.rfc3339(driver.now())}"
+        )

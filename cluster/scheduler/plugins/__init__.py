@@ -8,6 +8,7 @@ Not simulated: PodTopologySpread and InterPodAffinity (their system-default and
 pod-declared spreading), ImageLocality, VolumeRestrictions, NodeVolumeLimits,
 VolumeZone and DynamicResources; DefaultPreemption only reports, it never evicts.
 """
+
 from __future__ import annotations
 
 from cluster.apiserver.server import APIServer
@@ -23,5 +24,13 @@ from cluster.scheduler.plugins.volume_binding import VolumeBinding
 
 
 def default_profile(api: APIServer) -> list[Plugin]:
-    return [NodeUnschedulable(), NodeName(), TaintToleration(), NodeAffinity(), NodePorts(),
-            NodeResourcesFit(), VolumeBinding(api), BalancedAllocation()]
+    return [
+        NodeUnschedulable(),
+        NodeName(),
+        TaintToleration(),
+        NodeAffinity(),
+        NodePorts(),
+        NodeResourcesFit(),
+        VolumeBinding(api),
+        BalancedAllocation(),
+    ]

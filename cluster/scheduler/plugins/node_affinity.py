@@ -6,12 +6,20 @@ else `node(s) didn't match Pod's node affinity/selector`. Score: the sum of the
 weights of the preferredDuringScheduling terms the node matches, normalized so the
 best node scores 100; weight 2. Pods without preferred terms skip scoring.
 """
+
 from __future__ import annotations
 
 from typing import Sequence
 
 from cluster.scheduler.framework import (
-    SKIP, CycleState, NodeInfo, Plugin, Status, default_normalize_score, success, unschedulable,
+    SKIP,
+    CycleState,
+    NodeInfo,
+    Plugin,
+    Status,
+    default_normalize_score,
+    success,
+    unschedulable,
 )
 
 ERR_REASON_POD = "node(s) didn't match Pod's node affinity/selector"
@@ -92,8 +100,11 @@ class NodeAffinity(Plugin):
         return success()
 
     def score(self, state: CycleState, pod: dict, node: NodeInfo) -> int:
-        return sum(int(term.get("weight") or 0) for term in state.get("NodeAffinity", [])
-                   if term_matches(term.get("preference") or {}, node.node))
+        return sum(
+            int(term.get("weight") or 0)
+            for term in state.get("NodeAffinity", [])
+            if term_matches(term.get("preference") or {}, node.node)
+        )
 
     def normalize(self, state: CycleState, pod: dict, scores: list[int]) -> None:
         default_normalize_score(scores, reverse=False)

@@ -3,6 +3,7 @@
 Pods created with `spec.nodeName` never reach the scheduler; the plugin matters for
 preemption dry runs and is kept so the verdicts show the default profile in full.
 """
+
 from __future__ import annotations
 
 from cluster.scheduler.framework import CycleState, NodeInfo, Plugin, Status, success, unschedulable

@@ -3,10 +3,19 @@
 A wanted (hostIP, protocol, hostPort) conflicts with one in use on the node when the
 protocol and port are equal and either IP is 0.0.0.0 or both IPs are the same.
 """
+
 from __future__ import annotations
 
 from cluster.scheduler.framework import (
-    SKIP, CycleState, HostPort, NodeInfo, Plugin, Status, host_ports, success, unschedulable,
+    SKIP,
+    CycleState,
+    HostPort,
+    NodeInfo,
+    Plugin,
+    Status,
+    host_ports,
+    success,
+    unschedulable,
 )
 
 ERR_REASON = "node(s) didn't have free ports for the requested pod ports"

@@ -9,12 +9,21 @@ per resource `(allocatable - requested) * 100 / allocatable` in integer arithmet
 where requested counts 100m CPU / 200Mi memory for every container that requests
 none, then the weighted average of the resources.
 """
+
 from __future__ import annotations
 
 from typing import Sequence
 
 from cluster.scheduler.framework import (
-    MAX_NODE_SCORE, CycleState, NodeInfo, Plugin, Resources, Status, pod_requests, success, unschedulable,
+    MAX_NODE_SCORE,
+    CycleState,
+    NodeInfo,
+    Plugin,
+    Resources,
+    Status,
+    pod_requests,
+    success,
+    unschedulable,
 )
 
 #: NodeResourcesFitArgs.ScoringStrategy.Resources of the default profile
@@ -34,8 +43,11 @@ def insufficient_resources(request: Resources, node: NodeInfo) -> list[str]:
         if wanted.get(name, 0) > node.allocatable.get(name, 0) - node.requested.get(name, 0) and wanted.get(name, 0):
             reasons.append(f"Insufficient {name}")
     for name in sorted(set(wanted) - set(_ORDERED)):
-        if _is_scalar(name) and wanted[name] and \
-                wanted[name] > node.allocatable.get(name, 0) - node.requested.get(name, 0):
+        if (
+            _is_scalar(name)
+            and wanted[name]
+            and wanted[name] > node.allocatable.get(name, 0) - node.requested.get(name, 0)
+        ):
             reasons.append(f"Insufficient {name}")
     return reasons
 
@@ -51,8 +63,9 @@ def least_requested_score(requested: int, capacity: int) -> int:
     return (capacity - requested) * MAX_NODE_SCORE // capacity
 
 
-def least_allocated_score(requested: Resources, allocatable: Resources,
-                          resources: tuple[tuple[str, int], ...] = SCORING_RESOURCES) -> int:
+def least_allocated_score(
+    requested: Resources, allocatable: Resources, resources: tuple[tuple[str, int], ...] = SCORING_RESOURCES
+) -> int:
     """leastResourceScorer: the weighted integer average of least_requested_score."""
     total = weights = 0
     for name, weight in resources:
@@ -63,8 +76,12 @@ def least_allocated_score(requested: Resources, allocatable: Resources,
     return total // weights if weights else 0
 
 
-def allocation(node: NodeInfo, pod_request: Resources, use_requested: bool,
-               resources: tuple[tuple[str, int], ...] = SCORING_RESOURCES) -> tuple[Resources, Resources]:
+def allocation(
+    node: NodeInfo,
+    pod_request: Resources,
+    use_requested: bool,
+    resources: tuple[tuple[str, int], ...] = SCORING_RESOURCES,
+) -> tuple[Resources, Resources]:
     """calculateResourceAllocatableRequest for each scored resource: (requested incl. the pod, allocatable)."""
     on_node = node.requested if use_requested else node.non_zero_requested
     requested, allocatable = {}, {}

@@ -3,6 +3,7 @@
 A cordoned node (`spec.unschedulable: true`, as `kubectl cordon` sets it) takes no
 new pods, unless the pod tolerates the node.kubernetes.io/unschedulable:NoSchedule taint.
 """
+
 from __future__ import annotations
 
 from cluster.scheduler.framework import CycleState, NodeInfo, Plugin, Status, success, unschedulable

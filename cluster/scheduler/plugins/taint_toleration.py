@@ -5,12 +5,20 @@ that the pod does not tolerate rejects the node as `node(s) had untolerated tain
 {key: value}`. Score: the number of PreferNoSchedule taints the pod does not
 tolerate, normalized in reverse (the node with fewest scores 100); weight 3.
 """
+
 from __future__ import annotations
 
 from typing import Sequence
 
 from cluster.scheduler.framework import (
-    SKIP, CycleState, NodeInfo, Plugin, Status, default_normalize_score, success, unschedulable,
+    SKIP,
+    CycleState,
+    NodeInfo,
+    Plugin,
+    Status,
+    default_normalize_score,
+    success,
+    unschedulable,
 )
 
 
@@ -55,21 +63,26 @@ class TaintToleration(Plugin):
         taint = first_untolerated(_taints(node), _tolerations(pod), ("NoSchedule", "NoExecute"))
         if taint is None:
             return success()
-        return unschedulable(f"node(s) had untolerated taint {{{taint.get('key')}: {taint.get('value') or ''}}}",
-                             resolvable=False)
+        return unschedulable(
+            f"node(s) had untolerated taint {{{taint.get('key')}: {taint.get('value') or ''}}}", resolvable=False
+        )
 
     def pre_score(self, state: CycleState, pod: dict, nodes: Sequence[NodeInfo]) -> Status:
         if not nodes:
             return Status(SKIP)
         # getAllTolerationPreferNoSchedule: only tolerations that can match a PreferNoSchedule taint
-        state["TaintToleration"] = [t for t in _tolerations(pod)
-                                    if (t or {}).get("effect") in (None, "", "PreferNoSchedule")]
+        state["TaintToleration"] = [
+            t for t in _tolerations(pod) if (t or {}).get("effect") in (None, "", "PreferNoSchedule")
+        ]
         return success()
 
     def score(self, state: CycleState, pod: dict, node: NodeInfo) -> int:
         tolerations = state.get("TaintToleration", [])
-        return sum(1 for taint in _taints(node)
-                   if taint.get("effect") == "PreferNoSchedule" and not tolerates(tolerations, taint))
+        return sum(
+            1
+            for taint in _taints(node)
+            if taint.get("effect") == "PreferNoSchedule" and not tolerates(tolerations, taint)
+        )
 
     def normalize(self, state: CycleState, pod: dict, scores: list[int]) -> None:
         default_normalize_score(scores, reverse=True)

@@ -14,6 +14,7 @@ Simplified: the scheduler never binds an existing PV itself (upstream may pre-bi
 matching static PV in PreBind); every delayed claim goes through selected-node; no
 CSI storage capacity or volume limits; the wait for binding has no timeout.
 """
+
 from __future__ import annotations
 
 from cluster.apiserver.errors import StatusError
@@ -28,8 +29,11 @@ ERR_PV_MISSING = "node(s) unavailable due to one or more pvc(s) bound to non-exi
 
 
 def claim_names(pod: dict) -> list[str]:
-    return [v["persistentVolumeClaim"]["claimName"] for v in (pod.get("spec") or {}).get("volumes") or []
-            if isinstance(v, dict) and (v.get("persistentVolumeClaim") or {}).get("claimName")]
+    return [
+        v["persistentVolumeClaim"]["claimName"]
+        for v in (pod.get("spec") or {}).get("volumes") or []
+        if isinstance(v, dict) and (v.get("persistentVolumeClaim") or {}).get("claimName")
+    ]
 
 
 def is_delayed_binding(api: APIServer, claim: dict) -> bool:
@@ -101,8 +105,9 @@ class VolumeBinding(Plugin):
         delayed = (state.get("VolumeBinding") or {}).get("delayed") or []
         for claim in delayed:
             meta = claim["metadata"]
-            self.api.update_with("persistentvolumeclaims", meta["namespace"], meta["name"],
-                                 lambda c: _select_node(c, node_name))
+            self.api.update_with(
+                "persistentvolumeclaims", meta["namespace"], meta["name"], lambda c: _select_node(c, node_name)
+            )
         return not delayed
 
 

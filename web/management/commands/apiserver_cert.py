@@ -1,4 +1,5 @@
 """`manage.py apiserver_cert [--host H ...]`: make the API server's TLS certificate if missing."""
+
 from __future__ import annotations
 
 import argparse
@@ -14,8 +15,9 @@ class Command(BaseCommand):
     help = "Create the self-signed serving certificate of the Kubernetes API (https) if it is missing."
 
     def add_arguments(self, parser: argparse.ArgumentParser) -> None:
-        parser.add_argument("--host", action="append", default=None,
-                            help="an address or name the certificate is valid for (repeatable)")
+        parser.add_argument(
+            "--host", action="append", default=None, help="an address or name the certificate is valid for (repeatable)"
+        )
 
     def handle(self, *args: Any, **opts: Any) -> None:
         hosts = opts["host"] or ["127.0.0.1", "localhost"]

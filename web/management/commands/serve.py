@@ -8,6 +8,7 @@ Ctrl-C) gives the application at most 2 s to close, so the process is gone
 within 5 s — the reconciler hands its clusters over before that
 (web/asgi.py).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -46,13 +47,20 @@ class Command(BaseCommand):
     def handle(self, *args: object, **opts: object) -> None:
         host, port, api_port = str(opts["host"]), int(opts["port"]), int(opts["api_port"])  # type: ignore[call-overload]
         key, cert = ensure_certificate(settings.KUBECLASS_TLS_DIR, [host, "localhost"])
-        endpoints = [f"tcp:port={port}:interface={host}",
-                     f"ssl:port={api_port}:interface={host}:privateKey={key}:certKey={cert}"]
+        endpoints = [
+            f"tcp:port={port}:interface={host}",
+            f"ssl:port={api_port}:interface={host}:privateKey={key}:certKey={cert}",
+        ]
         if "KUBECLASS_API_URL" not in os.environ:  # the page's kubectl line and kubeconfig name this port
             settings.KUBECLASS_API_URL = f"https://{host}:{api_port}"
         from web.asgi import application
 
-        self.stdout.write(f"kubeclass: the dashboard on http://{host}:{port}, the Kubernetes API on "
-                          f"https://{host}:{api_port}")
-        Server(application=application, endpoints=endpoints, application_close_timeout=CLOSE_TIMEOUT_SECONDS,
-               action_logger=None if opts["no_access_log"] else PathOnlyAccessLog(sys.stdout)).run()
+        self.stdout.write(
+            f"kubeclass: the dashboard on http://{host}:{port}, the Kubernetes API on https://{host}:{api_port}"
+        )
+        Server(
+            application=application,
+            endpoints=endpoints,
+            application_close_timeout=CLOSE_TIMEOUT_SECONDS,
+            action_logger=None if opts["no_access_log"] else PathOnlyAccessLog(sys.stdout),
+        ).run()
