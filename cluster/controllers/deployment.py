@@ -8,9 +8,10 @@ scaling), rolls back (the deprecated rollback annotation), or rolls out
 (RollingUpdate or Recreate, in deployment_rollout.py), and finally writes
 status and the Progressing / Available conditions.
 
-Simplified: one sync reads fresh state from the API server instead of informer
-caches, so there are no expectations; the rollout arithmetic, messages and
-event reasons are upstream's.
+As upstream, a sync reads through listers (the shared informers' caches) and
+writes through the API server, and the deployment controller keeps no
+expectations (the ReplicaSet controller does); the rollout arithmetic, messages
+and event reasons are upstream's.
 """
 
 from __future__ import annotations
