@@ -546,3 +546,23 @@ def test_requests_from_the_traffic_panel_show_in_nginxs_access_log(sim: Sim) -> 
     bridge = ip.rsplit(".", 1)[0] + ".1"
     assert len(lines) == 3 and all(line.startswith(f"{bridge} - - [") for line in lines)
     assert all(line.endswith('"GET / HTTP/1.1" 200 615 "-" "kubeclass-traffic-panel" "-"') for line in lines)
+
+
+def test_a_sidecar_fetching_from_localhost_reaches_its_pods_nginx(sim: Sim, caplog: pytest.LogCaptureFixture) -> None:
+    sim.apply("""
+apiVersion: v1
+kind: Pod
+metadata: {name: hello}
+spec:
+  containers:
+  - name: nginx
+    image: nginx:1.27
+  - name: sidecar
+    image: busybox:1.36
+    command: ["sh", "-c", "while true; do wget -qO- http://localhost:80 >/dev/null; sleep 10; done"]
+""")
+    sim.wait(35)
+    assert sim.status_column("hello") == "Running"
+    access = [line for line in sim.ok("logs", "hello", "-c", "nginx").splitlines() if '"GET / HTTP/1.1"' in line]
+    assert len(access) >= 3 and all(line.startswith("127.0.0.1 - - [") for line in access)
+    assert "failed to reconcile" not in caplog.text  # the sidecar's request once recursed without end

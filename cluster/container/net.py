@@ -89,13 +89,15 @@ class Net:
 
     def _get(self, host: str, port: int, path: str, agent: str, t: float) -> Reply:
         address = self.resolve(host)
-        if address == "127.0.0.1":
+        client = self.client_ip
+        if address == "127.0.0.1":  # the pod's own network namespace: the server sees the loopback address
             address = self.client_ip
+            client = "127.0.0.1"
         pod_name, target_port = self.route(address, port)
         from cluster.container import pods
 
         status, body = pods.http(
-            self.api, self.namespace, pod_name, target_port, path, self.client_ip, agent, t, log_request=self.record
+            self.api, self.namespace, pod_name, target_port, path, client, agent, t, log_request=self.record
         )
         return Reply(status, body, address)
 

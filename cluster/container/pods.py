@@ -12,6 +12,7 @@ so a file one writes to a shared volume is there for the other.
 
 from __future__ import annotations
 
+import contextvars
 import copy
 import datetime as dt
 from dataclasses import dataclass, field
@@ -120,13 +121,25 @@ def http(
     return status, body
 
 
+_asking: contextvars.ContextVar[frozenset[str]] = contextvars.ContextVar("asking", default=frozenset())
+
+
 def listener(api: APIServer, pod: dict, port: int, t: float) -> tuple[dict, dict, dict, Host] | None:
     """(container spec, record, server, host) of the process listening on `port` in the pod at time t."""
     node = (pod.get("spec") or {}).get("nodeName", "")
     data = node_data(api.cluster, node) if node else {}
     uid = pod["metadata"]["uid"]
     records = {c["name"]: (data.get("containers") or {}).get(f"{uid}/{c['name']}") for c in pod_containers(pod)}
-    runs = run_pod(api, pod, {k: v for k, v in records.items() if v}, t, dry=True, node=None)
+    runs: dict = {}
+    if uid not in _asking.get():
+        # Bring the pod's processes up to t, which may run a container's own request to the pod (a sidecar's
+        # `wget localhost`): that inner request sees the processes as last recorded instead of running them
+        # again, which would recurse without end.
+        asking = _asking.set(_asking.get() | {uid})
+        try:
+            runs = run_pod(api, pod, {k: v for k, v in records.items() if v}, t, dry=True, node=None)
+        finally:
+            _asking.reset(asking)
     for spec in pod_containers(pod):
         record = records.get(spec["name"])
         if not record or record.get("state") != "running" or not record.get("proc"):
