@@ -1,4 +1,5 @@
 """`manage.py cluster create|list|delete|reset|ensure|token|kubeconfig NAME`, and `cluster gc`."""
+
 from __future__ import annotations
 
 import argparse
@@ -19,17 +20,25 @@ class Command(BaseCommand):
     help = "Create, list, delete or reset simulated clusters; print a cluster's token or kubeconfig."
 
     def add_arguments(self, parser: argparse.ArgumentParser) -> None:
-        parser.add_argument("action", choices=["create", "list", "delete", "reset", "ensure", "token", "kubeconfig",
-                                               "gc"])
+        parser.add_argument(
+            "action", choices=["create", "list", "delete", "reset", "ensure", "token", "kubeconfig", "gc"]
+        )
         parser.add_argument("name", nargs="?")
         parser.add_argument("--nodes", type=int, default=None)
         parser.add_argument("--seed", type=int, default=0)
-        parser.add_argument("--object-limit", type=int, default=None,
-                            help="the most live objects the cluster may hold (default KUBECLASS_OBJECT_LIMIT; "
-                                 "0 for no limit)")
-        parser.add_argument("--quota", default=None, metavar="NAME=QUANTITY,...",
-                            help="give the cluster a sandbox's ResourceQuota and LimitRange, with these hard "
-                                 "values in place of the sandbox's (e.g. pods=500,services=100)")
+        parser.add_argument(
+            "--object-limit",
+            type=int,
+            default=None,
+            help="the most live objects the cluster may hold (default KUBECLASS_OBJECT_LIMIT; 0 for no limit)",
+        )
+        parser.add_argument(
+            "--quota",
+            default=None,
+            metavar="NAME=QUANTITY,...",
+            help="give the cluster a sandbox's ResourceQuota and LimitRange, with these hard "
+            "values in place of the sandbox's (e.g. pods=500,services=100)",
+        )
         parser.add_argument("--server", default=None, help="the API's https URL (default KUBECLASS_API_URL)")
 
     def handle(self, *args: Any, **opts: Any) -> None:
@@ -65,9 +74,15 @@ class Command(BaseCommand):
             self.stdout.write(kubeconfig_yaml(cluster, server, ca_pem), ending="")
 
     def _gc(self) -> None:
-        """What the server does on its own: delete abandoned sandboxes, compact every cluster's history."""
+        """What the server does on its own: delete abandoned sandboxes, expire old Events, compact every
+        cluster's history."""
         for name in idle.collect():
             self.stdout.write(f'cluster "{name}" deleted: unused for {settings.KUBECLASS_SANDBOX_DAYS:g} days')
+        expired = 0
+        for c in Cluster.objects.all():
+            while revoked := APIServer(c).expire_leases():
+                expired += revoked
+        self.stdout.write(f"events expired: {expired}")
         removed = sum(APIServer(c).compact(settings.KUBECLASS_HISTORY_REVISIONS) for c in Cluster.objects.all())
         self.stdout.write(f"history compacted: {removed} old revisions removed")
 
@@ -85,8 +100,13 @@ class Command(BaseCommand):
             raise CommandError("--object-limit must be 0 (no limit) or more")
         quota = _parse_quota(str(opts["quota"])) if opts["quota"] is not None else None
         try:
-            create_cluster(name, nodes=nodes, seed=int(opts["seed"]), quota=quota,
-                           object_limit=None if limit is None else int(limit))
+            create_cluster(
+                name,
+                nodes=nodes,
+                seed=int(opts["seed"]),
+                quota=quota,
+                object_limit=None if limit is None else int(limit),
+            )
         except StatusError as err:
             raise CommandError(err.message) from err
         self.stdout.write(f'cluster "{name}" created with {nodes} nodes')
