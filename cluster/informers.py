@@ -24,7 +24,8 @@ from typing import Callable, Iterable
 
 from cluster.apiserver.errors import StatusError
 from cluster.apiserver.resources import lookup
-from cluster.apiserver.selectors import parse_field_selector, parse_label_selector
+from cluster.apiserver.field_selectors import parse_field_selector
+from cluster.apiserver.selectors import parse_label_selector
 from cluster.apiserver.server import APIServer, WatchEvent
 from cluster.jsoncopy import deep_copy
 

@@ -3,7 +3,7 @@
 The Python client pages through a list (`limit`, `_continue`, remainingItemCount only without a
 selector) and gets upstream's refusals of a bad continue token and a bad selector; kubectl runs
 `auth can-i`, `auth whoami`, `get --chunk-size`, `events --for`, `--validate=warn` and an apply that
-would rename a pod's container (tests/test_api_refusals.py has the refusals over HTTP).
+would rename a pod's container (tests/test_api_refusals_*.py have the refusals over HTTP).
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from cluster.apiserver.server import APIServer
-from tests.test_kubectl_verbs import kubectl, ok
+from tests.kubectl_verbs_common import kubectl, ok
 
 
 def add_revision(api: APIServer, deployment: dict, revision: int, image: str) -> None:

@@ -19,7 +19,8 @@ from django.db import transaction
 from cluster.apiserver import paging, strategy
 from cluster.apiserver.errors import StatusError, go_quote
 from cluster.apiserver.resources import ResourceType
-from cluster.apiserver.selectors import FieldSelector, LabelSelector
+from cluster.apiserver.field_selectors import FieldSelector
+from cluster.apiserver.selectors import LabelSelector
 from cluster.apiserver.storage import with_rv
 from cluster.apiserver.watchevents import selected
 from cluster.store import Compacted

@@ -35,20 +35,25 @@ import datetime as dt
 import hashlib
 from typing import TYPE_CHECKING, Callable
 
-from django.db import connection
 
 from cluster import clock, steps
 from cluster.apiserver import admission, conversion, fieldvalidation, listing, managedfields, strategy
 from cluster.apiserver import patch as patching
-from cluster.apiserver.errors import StatusError, field_error
-from cluster.apiserver.fieldschema import root_for
+from cluster.apiserver.errors import StatusError
 from cluster.apiserver.hooks import ClientHooks, ObservedKind, Observer
 from cluster.apiserver.requestbody import check_identity, clean_copy, decode_body, namespace_of, resource_type
-from cluster.apiserver.resources import ResourceType, lookup
-from cluster.apiserver.selectors import parse_field_selector, parse_label_selector
+from cluster.apiserver.resources import ResourceType
+from cluster.apiserver.server_apply import ApplyMixin
+from cluster.apiserver.subresources import SubresourcesMixin
+from cluster.apiserver.watching import LEASE_REVOKE_RATE as LEASE_REVOKE_RATE
+from cluster.apiserver.watching import WatchMixin
+from cluster.apiserver.watchevents import WatchEvent as WatchEvent
+from cluster.apiserver.watchevents import fan_out as fan_out
+from cluster.apiserver.watchevents import watch_event as watch_event
+from cluster.apiserver.field_selectors import parse_field_selector
+from cluster.apiserver.selectors import parse_label_selector
 from cluster.apiserver import storage
 from cluster.apiserver.storage import request_transaction, storage_key, uuid4_text, with_rv
-from cluster.apiserver.watchevents import WatchEvent, fan_out, watch_event
 from cluster.jsoncopy import deep_copy
 from cluster.models import Cluster
 from cluster.store import Compacted, KeyExists, KeyMissing, KeyValue, RevisionMismatch, SpaceExceeded, Store
@@ -58,7 +63,6 @@ if TYPE_CHECKING:
 
 GENERATE_NAME_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"  # upstream's utilrand alphabet
 MAX_NAME_GENERATION_CREATE_ATTEMPTS = 8  # upstream's maxNameGenerationCreateAttempts
-LEASE_REVOKE_RATE = 1000  # etcd's leaseRevokeRate: leases revoked a second, at most
 
 
 def resolve_cluster(cluster: Cluster | str) -> Cluster:
@@ -70,7 +74,7 @@ def resolve_cluster(cluster: Cluster | str) -> Cluster:
         raise StatusError(404, "NotFound", f'cluster "{cluster}" not found') from None
 
 
-class APIServer:
+class APIServer(ApplyMixin, SubresourcesMixin, WatchMixin):
     """The API of one cluster. `client` names the caller in step events; `hooks` is what an
     in-process caller lends it (cluster/apiserver/hooks.py)."""
 
@@ -349,78 +353,6 @@ class APIServer:
             )
         return conversion.to_served(served, result)
 
-    def apply(
-        self,
-        rt: ResourceType | str,
-        namespace: str | None,
-        name: str,
-        body: object,
-        subresource: str = "",
-        dry_run: bool = False,
-        field_validation: str = "Strict",
-        manager: str = "",
-        force: bool = False,
-    ) -> tuple[dict, bool]:
-        """PATCH application/apply-patch+yaml: merge the configuration by the managers' field sets, creating the
-        object when there is none (applyPatcher; a status apply needs the object). Returns the object and
-        whether it was created (201 rather than 200)."""
-        served = resource_type(rt)
-        rt = conversion.storage_rt(served)
-        namespace = namespace_of(rt, namespace)
-        body = clean_copy({"patch": body})["patch"]
-        if not manager:
-            raise StatusError.invalid(
-                "PatchOptions",
-                "meta.k8s.io",
-                "",
-                [field_error("required", "fieldManager", "is required for apply patch")],
-            )
-        config = decode_body(served, body, subresource)
-        meta = config.get("metadata") or {}
-        if meta.get("managedFields") is not None:
-            raise StatusError.bad_request("metadata.managedFields must be nil")
-        fieldvalidation.check_body(served, config, field_validation, fieldvalidation.NOTHING)
-        field = root_for(served)
-        has_status = "status" in rt.subresources
-
-        def applied(live: dict) -> dict:
-            entries = managedfields.decode(live.get("metadata", {}).get("managedFields")) or []
-            result = managedfields.apply(
-                live,
-                config,
-                field,
-                entries,
-                manager,
-                served.api_version,
-                subresource,
-                has_status,
-                force,
-                clock.rfc3339(self.now()),
-            )
-            result.obj.setdefault("metadata", {})["managedFields"] = managedfields.encode(result.entries)
-            return result.obj
-
-        self._request("patch", served, namespace, name, subresource)
-        with request_transaction(dry_run, self.store):
-            exists = bool(subresource) or self.store.get(storage_key(rt, namespace, name)) is not None
-            if exists:
-                result = self._update_locked(
-                    rt,
-                    namespace,
-                    name,
-                    conversion.in_served(served, applied),
-                    subresource,
-                    precondition=True,
-                    manager=None,
-                )
-            else:
-                check_identity(rt, config, namespace, name)
-                created = applied({"apiVersion": served.api_version, "kind": served.kind, "metadata": {}})
-                result = self._create_locked(
-                    rt, namespace, conversion.request_to_storage(served, created), dry_run, manager=None
-                )
-        return conversion.to_served(served, result), not exists
-
     # What the in-process kubectl names its writes for the command it runs (kubectl-create, …); see field_manager.
     default_field_manager: str = ""
 
@@ -615,158 +547,6 @@ class APIServer:
         gone = strategy.present(rt, old)
         gone["metadata"]["resourceVersion"] = str(revision)
         return gone
-
-    # -- subresources -----------------------------------------------------
-    def bind(self, namespace: str, name: str, binding: dict) -> dict:
-        """POST pods/<name>/binding: the scheduler's way of setting spec.nodeName."""
-        binding = clean_copy(binding)
-        node = (binding.get("target") or {}).get("name", "")
-        if not node:
-            raise StatusError.invalid(
-                "Binding",
-                "",
-                name,
-                [{"reason": "FieldValueRequired", "field": "target.name", "message": "Required value"}],
-            )
-        rt = lookup("pods")
-        annotations = (binding.get("metadata") or {}).get("annotations") or {}
-
-        def assign(pod: dict) -> dict:
-            current = pod["spec"].get("nodeName")
-            if pod["metadata"].get("deletionTimestamp"):
-                raise StatusError.conflict("pods/binding", name)
-            if current:
-                raise StatusError(
-                    409,
-                    "Conflict",
-                    f'Operation cannot be fulfilled on pods/binding "{name}": pod {name} is '
-                    f'already assigned to node "{current}"',
-                )
-            pod["spec"]["nodeName"] = node
-            if annotations:  # as upstream's setPodNodeAndMetadata, the Binding's annotations land on the pod
-                pod["metadata"].setdefault("annotations", {}).update(annotations)
-            for cond in (pod.get("status") or {}).get("conditions") or []:
-                if cond.get("type") == "PodScheduled":  # UpdatePodCondition replaces reason and message
-                    cond.pop("reason", None)
-                    cond.pop("message", None)
-            strategy.set_condition(pod, "PodScheduled", "True", clock.rfc3339(self.now()))
-            return pod
-
-        self._request("create", rt, namespace, name, "binding")
-        with request_transaction():
-            self._update_locked(rt, namespace, name, assign, "binding", precondition=False)
-        return {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success", "code": 201}
-
-    def get_scale(self, rt: ResourceType | str, namespace: str | None, name: str) -> dict:
-        rt = resource_type(rt)
-        return strategy.scale_of(rt, self.get(rt, namespace, name))
-
-    def update_scale(
-        self, rt: ResourceType | str, namespace: str | None, name: str, scale: dict, field_manager: str = ""
-    ) -> dict:
-        rt = resource_type(rt)
-        replicas = (scale.get("spec") or {}).get("replicas")
-        wanted_rv = (scale.get("metadata") or {}).get("resourceVersion")
-        if isinstance(replicas, int) and not -(2**31) <= replicas < 2**31:
-            raise StatusError.bad_request(  # Scale.spec.replicas is an int32, as on every workload
-                f'Scale in version "v1" cannot be handled as a Scale: json: cannot unmarshal number {replicas} '
-                "into Go struct field ScaleSpec.spec.replicas of type int32"
-            )
-        if not isinstance(replicas, int) or replicas < 0:
-            raise StatusError.invalid(
-                "Scale",
-                "autoscaling",
-                name,
-                [
-                    {
-                        "reason": "FieldValueInvalid",
-                        "field": "spec.replicas",
-                        "message": f"Invalid value: {replicas}: must be greater than or equal to 0",
-                    }
-                ],
-            )
-
-        def rescale(obj: dict) -> dict:
-            if wanted_rv and wanted_rv != obj["metadata"]["resourceVersion"]:
-                raise StatusError.conflict(rt.group_resource, name)
-            obj["spec"]["replicas"] = replicas
-            return obj
-
-        self._request("update", rt, namespace, name, "scale")
-        with request_transaction():
-            updated = self._update_locked(
-                rt, namespace_of(rt, namespace), name, rescale, "scale", precondition=False, manager=field_manager
-            )
-        return strategy.scale_of(rt, updated)
-
-    # -- watch ------------------------------------------------------------
-    def watch_batch(
-        self,
-        rt: ResourceType | str,
-        namespace: str | None,
-        since: int,
-        label_selector: str | None = None,
-        field_selector: str | None = None,
-        limit: int = 500,
-    ) -> tuple[builtins.list[WatchEvent], int]:
-        """The watch events after revision `since`, and the revision to resume from.
-
-        A compacted `since` is kube-apiserver's 410 Gone "too old resource version".
-        """
-        rt = resource_type(rt)
-        labels = parse_label_selector(label_selector)
-        fields = parse_field_selector(field_selector, rt)
-        try:
-            raw = self.store.events_since(since, rt.etcd_prefix, namespace if rt.namespaced else None, limit)
-        except Compacted as err:
-            raise StatusError.gone(f"too old resource version: {err.requested} ({err.compacted})") from None
-        events = [ev for r in raw if (ev := watch_event(rt, r, labels, fields)) is not None]
-        return events, (raw[-1].kv.mod_revision if raw else since)
-
-    def watch_many(
-        self, resources: builtins.list[str], since: int, limit: int = 1000
-    ) -> tuple[builtins.list[tuple[str, WatchEvent]], int]:
-        """One watch over several resources, oldest first, and the revision to resume from.
-
-        What a shared informer factory sees: one stream instead of one query per resource."""
-        try:
-            raw = self.store.events_since(since, None, None, limit)
-        except Compacted as err:
-            raise StatusError.gone(f"too old resource version: {err.requested} ({err.compacted})") from None
-        return fan_out(resources, raw), (raw[-1].kv.mod_revision if raw else since)
-
-    def current_revision(self) -> int:
-        return self.store.current_revision()
-
-    def compact(self, keep: int) -> int:
-        """kube-apiserver's compactor: forget etcd history older than the last `keep` revisions.
-
-        Upstream compacts every 5 minutes to the revision it saw 5 minutes earlier; kubeclass
-        keeps a longer window, counted in revisions, because time travel reads it. Step events
-        older than the window go with it. Returns the history rows removed."""
-        target = self.store.current_revision() - keep
-        if target <= self.cluster.compact_revision:
-            return 0
-        removed = self.store.compact(target)
-        steps.prune(self.cluster, target)
-        return removed
-
-    def expire_leases(self, limit: int = LEASE_REVOKE_RATE) -> int:
-        """etcd's lessor: delete the keys whose lease has expired on the cluster's clock — the Events older
-        than --event-ttl since their last write. Not a request: nothing is admitted or recorded as a step,
-        and watchers see each key's DELETE as from any write. Returns the keys deleted (at most `limit`)."""
-        # A writer of its own, outside this client's journal (a driver's watch reads the deletes from the
-        # store); it shares the held revision only inside the caller's transaction, which forgets it at its end.
-        store = Store(self.cluster, held=self.hooks.held if connection.in_atomic_block else None)
-        now = storage.lease_now(self.now())
-        if not store.expired(now, 1):
-            return 0  # the usual answer, given without taking the write lock
-        with request_transaction():
-            store.reserve_revision()  # the write lock (on PostgreSQL the counter's row) before the keys are read
-            keys = store.expired(now, limit)
-            for key in keys:
-                store.delete(key, store.reserve_revision())
-        return len(keys)
 
 
 def _finalized(meta: dict) -> bool:

@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from cluster.apiserver import strategy
 from cluster.apiserver.requestbody import resource_type
 from cluster.apiserver.resources import ResourceType
-from cluster.apiserver.selectors import FieldSelector, LabelSelector
+from cluster.apiserver.field_selectors import FieldSelector
+from cluster.apiserver.selectors import LabelSelector
 from cluster.store import WatchEvent as StoreEvent
 
 

@@ -38,7 +38,7 @@ from django.http import HttpRequest, HttpResponse
 from cluster import clock, quantity
 from cluster.apiserver.errors import StatusError
 from cluster.apiserver.http import codec, options
-from cluster.apiserver.selectors import FieldSelector, parse_field_selector
+from cluster.apiserver.field_selectors import FieldSelector, parse_field_selector
 from cluster.apiserver.server import APIServer
 from cluster.metrics import (
     METRIC_RESOLUTION,

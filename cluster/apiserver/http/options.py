@@ -93,7 +93,8 @@ def list_options(request: HttpRequest, watch: bool = False) -> ListOptions:
     strconv's or the selector parser's words) and, for a list, checked as ValidateListOptions checks
     it (422 Invalid ListOptions). Field labels are checked per kind by the caller (parse_field_selector
     with the resource type), as ListResource does after validation."""
-    from cluster.apiserver.selectors import SelectorError, parse_fields, parse_labels
+    from cluster.apiserver.field_selectors import parse_fields
+    from cluster.apiserver.selectors import SelectorError, parse_labels
 
     timeout = _int_param(request, "timeoutSeconds")
     limit = _int_param(request, "limit")

@@ -17,7 +17,8 @@ from cluster.apiserver import printers
 from cluster.apiserver.errors import StatusError
 from cluster.apiserver.http import codec, options, podlog, watch
 from cluster.apiserver.http.request_info import RequestInfo
-from cluster.apiserver.selectors import parse_field_selector, parse_label_selector
+from cluster.apiserver.field_selectors import parse_field_selector
+from cluster.apiserver.selectors import parse_label_selector
 from cluster.apiserver.server import APIServer
 
 PATCH_TYPES = (patching.JSON_PATCH, patching.MERGE_PATCH, patching.STRATEGIC_MERGE_PATCH, patching.APPLY_PATCH)

@@ -20,7 +20,7 @@ import re
 from typing import Sequence
 from decimal import Decimal, InvalidOperation
 
-from cluster.apiserver.validation.gocmp import GoType
+from cluster.apiserver.validation.gocmp_values import GoType
 
 STRING = GoType("string")
 BOOL = GoType("bool")

@@ -1,0 +1,180 @@
+"""The userland's file tools as the simulation runs them: busybox applets and GNU coreutils.
+
+cat, touch, rm, rmdir, mkdir, ls, tee and cp/mv on the container's simulated filesystem
+(cluster/container/fs.py), with the messages busybox or GNU coreutils print, chosen by
+the image's userland (Shell.host.dialect); the helpers the text tools in coreutils.py share.
+
+Simplified: only the options listed in each function are understood.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING
+
+from cluster.container.fs import FsError, resolve_path
+from cluster.container.shell import Res
+
+if TYPE_CHECKING:
+    from cluster.container.shell import Shell
+
+
+# -- files ------------------------------------------------------------------------------------------
+def _gnu(sh: Shell) -> bool:
+    return sh.host.dialect != "busybox"
+
+
+def _cannot(sh: Shell) -> str:
+    return "cannot" if _gnu(sh) else "can't"
+
+
+def _path(sh: Shell, name: str) -> str:
+    return resolve_path(sh.state["cwd"], name)
+
+
+def u_cat(sh: Shell, argv: list[str], stdin: str | None) -> Res:
+    names = [a for a in argv[1:] if a != "-" and not a.startswith("-")] if len(argv) > 1 else []
+    if not names:
+        if stdin is None and sh.stdin_text is None and sh.host.stdin_open and "argv" in sh.frame["code"]:
+            return Res(block={"kind": "stdin"})
+        return Res(0, stdin if stdin is not None else (sh.stdin_text or ""))
+    out, err, status = [], [], 0
+    for name in names:
+        try:
+            out.append(sh.host.fs.read(_path(sh, name)))
+        except FsError as e:
+            status = 1
+            if e.errno == "EISDIR":
+                err.append(f"cat: {name}: Is a directory\n" if _gnu(sh) else "cat: read error: Is a directory\n")
+            elif _gnu(sh):
+                err.append(f"cat: {name}: {_text(e)}\n")
+            else:
+                err.append(f"cat: can't open '{name}': {_text(e)}\n")
+    return Res(status, "".join(out), "".join(err))
+
+
+def u_touch(sh: Shell, argv: list[str], stdin: str | None) -> Res:
+    err, status = [], 0
+    for name in [a for a in argv[1:] if not a.startswith("-")]:
+        try:
+            sh.host.fs.touch(_path(sh, name), sh.t)
+        except FsError as e:
+            status = 1
+            err.append(f"touch: cannot touch '{name}': {_text(e)}\n" if _gnu(sh) else f"touch: {name}: {_text(e)}\n")
+    return Res(status, err="".join(err))
+
+
+def u_rm(sh: Shell, argv: list[str], stdin: str | None) -> Res:
+    flags = "".join(a[1:] for a in argv[1:] if a.startswith("-") and a != "-")
+    force, recursive = "f" in flags, "r" in flags or "R" in flags
+    err, status = [], 0
+    for name in [a for a in argv[1:] if not a.startswith("-")]:
+        try:
+            sh.host.fs.remove(_path(sh, name), sh.t, recursive)
+        except FsError as e:
+            if e.errno == "ENOENT" and force:
+                continue
+            status = 1
+            if e.errno == "EISDIR" and not _gnu(sh):
+                err.append(f"rm: '{name}' is a directory\n")
+            else:
+                err.append(f"rm: {_cannot(sh)} remove '{name}': {_text(e)}\n")
+    return Res(status, err="".join(err))
+
+
+def u_mkdir(sh: Shell, argv: list[str], stdin: str | None) -> Res:
+    parents = any(a.startswith("-") and "p" in a for a in argv[1:])
+    err, status = [], 0
+    for name in [a for a in argv[1:] if not a.startswith("-")]:
+        try:
+            sh.host.fs.mkdir(_path(sh, name), sh.t, parents)
+        except FsError as e:
+            status = 1
+            err.append(f"mkdir: {_cannot(sh)} create directory '{name}': {_text(e)}\n")
+    return Res(status, err="".join(err))
+
+
+def u_rmdir(sh: Shell, argv: list[str], stdin: str | None) -> Res:
+    err, status = [], 0
+    for name in [a for a in argv[1:] if not a.startswith("-")]:
+        path = _path(sh, name)
+        try:
+            if sh.host.fs.listdir(path):
+                raise FsError("ENOTEMPTY", path)
+            sh.host.fs.remove(path, sh.t, recursive=True)
+        except FsError as e:
+            status = 1
+            err.append(
+                f"rmdir: failed to remove '{name}': {_text(e)}\n" if _gnu(sh) else f"rmdir: '{name}': {_text(e)}\n"
+            )
+    return Res(status, err="".join(err))
+
+
+def u_ls(sh: Shell, argv: list[str], stdin: str | None) -> Res:
+    flags = "".join(a[1:] for a in argv[1:] if a.startswith("-"))
+    names = [a for a in argv[1:] if not a.startswith("-")] or ["."]
+    out, err, status = [], [], 0
+    for name in names:
+        path = _path(sh, name)
+        try:
+            entries = (
+                sh.host.fs.listdir(path)
+                if sh.host.fs.is_dir(path)
+                else [name]
+                if sh.host.fs.is_file(path)
+                else sh.host.fs.listdir(path)
+            )
+        except FsError as e:
+            status = 2 if _gnu(sh) else 1
+            err.append(f"ls: cannot access '{name}': {_text(e)}\n" if _gnu(sh) else f"ls: {name}: {_text(e)}\n")
+            continue
+        if "a" in flags:
+            entries = [".", ".."] + entries
+        if len(names) > 1 and sh.host.fs.is_dir(path):
+            out.append(f"{name}:\n")
+        out.append("".join(f"{e}\n" for e in entries) if "l" not in flags else _long(sh, path, entries))
+    return Res(status, "".join(out), "".join(err))
+
+
+def _long(sh: Shell, path: str, entries: list[str]) -> str:
+    lines = []
+    for entry in entries:
+        full = entry if entry.startswith("/") else resolve_path(path, entry)
+        is_dir = sh.host.fs.is_dir(full)
+        size = 4096 if is_dir else len(sh.host.fs.read(full)) if sh.host.fs.is_file(full) else 0
+        stamp = dt.datetime.fromtimestamp(sh.host.fs.mtime(full) or sh.t, dt.timezone.utc).strftime("%b %d %H:%M")
+        lines.append(f"{'drwxr-xr-x' if is_dir else '-rw-r--r--'}    1 root     root    {size:>8} {stamp} {entry}\n")
+    return "".join(lines)
+
+
+def u_tee(sh: Shell, argv: list[str], stdin: str | None) -> Res:
+    append = any(a in ("-a", "--append") for a in argv[1:])
+    text = stdin or ""
+    for name in [a for a in argv[1:] if not a.startswith("-")]:
+        failure = sh.write_file(name, text, append)
+        if failure:
+            return Res(1, text, failure.replace(sh.error("").rstrip("\n").rstrip(": "), "tee"))
+    return Res(0, text)
+
+
+def u_cp(sh: Shell, argv: list[str], stdin: str | None) -> Res:
+    names = [a for a in argv[1:] if not a.startswith("-")]
+    if len(names) != 2:
+        return Res(1, err="cp: missing file operand\n")
+    source, target = _path(sh, names[0]), _path(sh, names[1])
+    if sh.host.fs.is_dir(target):
+        target = resolve_path(target, names[0].rsplit("/", 1)[-1])
+    try:
+        sh.host.fs.write(target, sh.host.fs.read(source), sh.t)
+        if argv[0].endswith("mv"):
+            sh.host.fs.remove(source, sh.t)
+    except FsError as e:
+        verb = "mv" if argv[0].endswith("mv") else "cp"
+        return Res(1, err=f"{verb}: {_cannot(sh)} stat '{names[0]}': {_text(e)}\n")
+    return Res(0)
+
+
+def _text(err: FsError) -> str:
+    from cluster.container.fs import MESSAGES
+
+    return MESSAGES.get(err.errno, err.errno)
