@@ -375,7 +375,7 @@ def reset_cluster(cluster: Cluster, nodes: int | None = None) -> Cluster:
         cluster.steps.all().delete()
         cluster.runtime_states.all().delete()
         ReconcilerLease.objects.filter(cluster=cluster).update(revealed_seq=0, steps_wanted=0)
-        Cluster.objects.filter(pk=cluster.pk).update(revision=0, compact_revision=0, key_count=0)
+        Cluster.objects.filter(pk=cluster.pk).update(revision=0, compact_revision=0, key_count=0, event_key_count=0)
         cluster.revision = cluster.compact_revision = 0
         populate(cluster, node_count, with_addons=with_addons)
     return cluster

@@ -41,8 +41,10 @@ class Cluster(models.Model):
     revision = models.BigIntegerField(default=0)
     compact_revision = models.BigIntegerField(default=0)
     # etcd bounds its size with --quota-backend-bytes; kubeclass bounds a cluster by its live keys.
-    # key_count moves with every create and delete; object_limit 0 means unbounded.
+    # key_count moves with every create and delete; object_limit 0 means unbounded. Events are
+    # counted apart (event_key_count, against KUBECLASS_EVENT_LIMIT), as in an etcd of their own.
     key_count = models.BigIntegerField(default=0)
+    event_key_count = models.BigIntegerField(default=0)
     object_limit = models.IntegerField(default=default_object_limit)
     owner_session = models.CharField(max_length=64, blank=True, default="", db_index=True)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -3,6 +3,13 @@
 Only the API server calls this module, just as only kube-apiserver talks to
 etcd. Callers wrap each request in one database transaction, so a failed request
 leaves neither a revision nor a half-written object behind.
+
+The space quota: etcd refuses writes past --quota-backend-bytes; kubeclass counts
+live keys instead, per cluster (Cluster.object_limit). Events are counted apart,
+against KUBECLASS_EVENT_LIMIT, as if kept in an etcd of their own — what large
+clusters do with kube-apiserver's --etcd-servers-overrides=/events#… — so the
+Events a busy hour leaves behind (each lives --event-ttl) never fill the quota
+that a learner's Deployments and Pods need.
 """
 
 from __future__ import annotations
@@ -11,6 +18,7 @@ from dataclasses import dataclass
 from typing import Iterable
 
 import orjson
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Max
 
@@ -32,6 +40,9 @@ class RevisionMismatch(Exception):
     def __init__(self, current: int) -> None:
         super().__init__(current)
         self.current = current
+
+
+EVENTS_PREFIX = "/registry/events/"  # the key space --etcd-servers-overrides gives an etcd of its own
 
 
 class SpaceExceeded(Exception):
@@ -125,6 +136,7 @@ class HeldRevision:
     def __init__(self) -> None:
         self.revision: int | None = None
         self.keys = 0  # the live keys as of `revision`, valid only while it is set
+        self.event_keys = 0  # of which Events, counted against their own quota
 
     def forget(self) -> None:
         self.revision = None
@@ -145,6 +157,7 @@ class Store:
         # When given, the revision counter as known since this transaction's first write.
         self.held = held
         self._keys = 0  # live keys as of the reserved revision, for the space quota
+        self._event_keys = 0  # live Events as of the reserved revision, for the Events' own quota
 
     # -- reads ------------------------------------------------------------
     def current_revision(self) -> int:
@@ -246,27 +259,43 @@ class Store:
     def reserve_revision(self) -> int:
         """The revision the next write will take; on PostgreSQL the row lock serialises writers."""
         if self.held is not None and self.held.revision is not None:
-            self._keys = self.held.keys
+            self._keys, self._event_keys = self.held.keys, self.held.event_keys
             return self.held.revision + 1
         with DriverCursor() as cursor:
             lock = " FOR UPDATE" if cursor.vendor == "postgresql" else ""  # SQLite: IMMEDIATE transactions
-            cursor.execute(f"SELECT revision, key_count FROM {_CLUSTER} WHERE id = %s{lock}", [self.cluster.pk])
+            cursor.execute(
+                f"SELECT revision, key_count, event_key_count FROM {_CLUSTER} WHERE id = %s{lock}", [self.cluster.pk]
+            )
             row = cursor.fetchone()
             assert row is not None  # the cluster's own row
-            revision, self._keys = row
+            revision, self._keys, self._event_keys = row
         return revision + 1
 
-    def _advance(self, cursor: DriverCursor, revision: int, keys: int = 0) -> None:
-        """Move the revision counter, and the live key count by `keys` (+1 a create, -1 a delete)."""
+    def _check_space(self, prefix: str) -> None:
+        """Refuse a new key past its quota: the cluster's object limit, or the Events' own limit."""
+        if prefix == EVENTS_PREFIX:
+            limit, held = settings.KUBECLASS_EVENT_LIMIT, self._event_keys
+        else:
+            limit, held = self.cluster.object_limit, self._keys
+        if limit and held >= limit:
+            raise SpaceExceeded(limit)
+
+    def _advance(self, cursor: DriverCursor, revision: int, keys: int = 0, prefix: str = "") -> None:
+        """Move the revision counter, and the live key count of `prefix`'s quota by `keys` (+1 a create,
+        -1 a delete)."""
+        column = "event_key_count" if prefix == EVENTS_PREFIX else "key_count"
         cursor.execute(
-            f"UPDATE {_CLUSTER} SET revision = %s, key_count = key_count + %s WHERE id = %s",
+            f"UPDATE {_CLUSTER} SET revision = %s, {column} = {column} + %s WHERE id = %s",
             [revision, keys, self.cluster.pk],
         )
         self.cluster.revision = revision
-        self._keys += keys
+        if prefix == EVENTS_PREFIX:
+            self._event_keys += keys
+        else:
+            self._keys += keys
         if self.held is not None:
             self.held.revision = revision
-            self.held.keys = self._keys
+            self.held.keys, self.held.event_keys = self._keys, self._event_keys
 
     def create(
         self,
@@ -281,9 +310,7 @@ class Store:
         """Put a new key; `text`, when given, is `value` encoded already; `lease_expiry` (virtual Unix
         milliseconds), when given, attaches it to a lease that ends then."""
         text = encode_value(value) if text is None else text
-        limit = self.cluster.object_limit
-        if limit and self._keys >= limit:
-            raise SpaceExceeded(limit)
+        self._check_space(prefix)
         # etcd's "create if create_revision == 0" as one statement: no savepoint, no second lookup.
         with DriverCursor() as cursor:
             cursor.execute(
@@ -295,7 +322,7 @@ class Store:
             if cursor.fetchone() is None:
                 raise KeyExists(key)
             self._append(cursor, revision, Revision.PUT, key, prefix, namespace, revision, 1, text)
-            self._advance(cursor, revision, +1)
+            self._advance(cursor, revision, +1, prefix)
         self._journal(Written(Revision.PUT, key, text, revision, revision, 1))
         return KeyValue(key, value, revision, revision, 1)
 
@@ -368,7 +395,7 @@ class Store:
                 raise RevisionMismatch(mod_revision)
             cursor.execute(f"DELETE FROM {_ENTRY} WHERE id = %s", [pk])
             self._append(cursor, revision, Revision.DELETE, key, prefix, namespace, create_revision, 0, text)
-            self._advance(cursor, revision, -1)
+            self._advance(cursor, revision, -1, prefix)
         self._journal(Written(Revision.DELETE, key, text, create_revision, revision, 0))
         return KeyValue(key, _decode(text), create_revision, revision, 0)
 

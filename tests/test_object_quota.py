@@ -1,10 +1,12 @@
-"""A sandbox is bounded: its etcd holds at most `object_limit` live keys.
+"""A sandbox is bounded: its etcd holds at most `object_limit` live keys, and its Events a quota of their own.
 
 etcd bounds a real cluster with --quota-backend-bytes; past it every write
 that adds data fails with "etcdserver: mvcc: database space exceeded", which
 kube-apiserver passes on as a 500. kubeclass counts keys instead of bytes, so
 a student who asks for two billion replicas fills their own sandbox, and no
-one else's, and can recover by deleting.
+one else's, and can recover by deleting. Events count against
+KUBECLASS_EVENT_LIMIT instead, as if in an etcd of their own: an hour of
+Events (each lives --event-ttl) never keeps a learner from creating a Pod.
 """
 
 from __future__ import annotations
@@ -13,7 +15,9 @@ import io
 
 import pytest
 
-from cluster import clock
+from django.test import override_settings
+
+from cluster import clock, events
 from cluster.apiserver.errors import StatusError
 from cluster.apiserver.server import APIServer
 from cluster.bootstrap import create_cluster
@@ -38,7 +42,8 @@ def small_cluster(name: str, limit: int = LIMIT) -> Cluster:
 
 
 def live_keys(cluster: Cluster) -> int:
-    return Entry.objects.filter(cluster=cluster).count()
+    """The keys the object quota counts: all but the Events."""
+    return Entry.objects.filter(cluster=cluster).exclude(prefix="/registry/events/").count()
 
 
 @pytest.mark.django_db
@@ -48,8 +53,51 @@ def test_the_key_count_follows_every_create_and_delete():
     for n in range(5):
         api.create("configmaps", "default", {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": f"c{n}"}})
     api.delete("configmaps", "default", "c0")
+    pod = make_pod(api, "p")
+    for reason in ("Pulling", "Pulled", "Created"):
+        assert events.record(api, pod, "Normal", reason, reason, "kubelet", host="worker-1") is not None
     cluster.refresh_from_db()
-    assert cluster.key_count == live_keys(cluster)
+    stored_events = Entry.objects.filter(cluster=cluster, prefix="/registry/events/").count()
+    assert stored_events >= 3
+    assert (cluster.key_count, cluster.event_key_count) == (live_keys(cluster), stored_events)
+
+
+def make_pod(api: APIServer, name: str) -> dict:
+    pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name}, "spec": {"containers": [{"name": "a"}]}}
+    pod["spec"]["containers"][0]["image"] = "nginx"
+    return api.create("pods", "default", pod)
+
+
+@pytest.mark.django_db
+def test_events_have_a_quota_of_their_own_so_objects_can_still_be_created():
+    cluster = small_cluster("eventful", limit=0)
+    api = APIServer(cluster)
+    pod = make_pod(api, "p")
+    room = 5
+    with override_settings(KUBECLASS_EVENT_LIMIT=Cluster.objects.get(pk=cluster.pk).event_key_count + room):
+        written = [events.record(api, pod, "Normal", "Note", f"note {n}", "tester") for n in range(room + 3)]
+        assert [w is not None for w in written] == [True] * room + [False] * 3  # refused, and dropped
+        with pytest.raises(StatusError) as full:
+            api.create("events", "default", {**written[0], "metadata": {"name": "by-hand"}})
+        assert full.value.code == 500 and full.value.message == "etcdserver: mvcc: database space exceeded"
+        # A Pod, a ConfigMap: the objects' quota is untouched.
+        assert make_pod(api, "q")["metadata"]["name"] == "q"
+        assert kubectl(cluster, "create", "configmap", "still-room")[0] == 0
+        # An Event that expires makes room for the next one.
+        first = written[0]["metadata"]["name"]
+        api.delete("events", "default", first)
+        assert events.record(api, pod, "Normal", "Note", "after the expiry", "tester") is not None
+
+
+@pytest.mark.django_db
+def test_a_full_object_quota_still_lets_the_components_record_events():
+    cluster = small_cluster("objects-full")
+    api = APIServer(cluster)
+    pod = make_pod(api, "p")
+    for n in range(LIMIT - Cluster.objects.get(pk=cluster.pk).key_count):
+        api.create("configmaps", "default", {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": f"c{n}"}})
+    assert kubectl(cluster, "create", "configmap", "one-more")[0] == 1
+    assert events.record(api, pod, "Warning", "FailedCreate", "database space exceeded", "replicaset-controller")
 
 
 @pytest.mark.django_db

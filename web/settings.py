@@ -150,6 +150,10 @@ KUBECLASS_LESSONS_DIR = Path(os.environ.get("KUBECLASS_LESSONS_DIR", str(BASE_DI
 # The most live objects (etcd keys) a new cluster may hold: a sandbox's share of the server.
 # Beyond it a create fails as a full etcd fails it: "etcdserver: mvcc: database space exceeded".
 KUBECLASS_OBJECT_LIMIT = int(os.environ.get("KUBECLASS_OBJECT_LIMIT", "5000"))
+# Events are bounded apart, as in an etcd of their own (--etcd-servers-overrides=/events#…): a busy
+# sandbox writes about 5,000 in an hour, each living --event-ttl. Past the limit the recorders drop new
+# Events (the server refuses them as a full etcd would) until old ones expire; objects are unaffected.
+KUBECLASS_EVENT_LIMIT = int(os.environ.get("KUBECLASS_EVENT_LIMIT", "10000"))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 4 * 1024 * 1024
 # Bounded storage and CPU (cluster/idle.py, APIServer.compact): etcd history kept for time travel,
 # in revisions; how long an Event lives after its last write (kube-apiserver's --event-ttl, virtual

@@ -29,7 +29,7 @@ from django.db import connection, transaction
 from cluster.apiserver.errors import StatusError, go_quote
 from cluster.apiserver.resources import ResourceType
 from cluster.apiserver.validation.names import validate_path_segment_name
-from cluster.store import KeyValue, Store, Unencodable, encode_value
+from cluster.store import EVENTS_PREFIX, KeyValue, Store, Unencodable, encode_value
 
 
 def storage_key(rt: ResourceType, namespace: str, name: str) -> str:
@@ -79,7 +79,6 @@ def encoded(value: dict) -> str:
     return text
 
 
-EVENTS_PREFIX = "/registry/events/"
 
 
 def lease_expiry(rt: ResourceType, now: dt.datetime) -> int | None:
