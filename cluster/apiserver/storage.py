@@ -79,8 +79,6 @@ def encoded(value: dict) -> str:
     return text
 
 
-
-
 def lease_expiry(rt: ResourceType, now: dt.datetime) -> int | None:
     """When the lease a write of `rt` at `now` is attached to expires (virtual Unix milliseconds), or None:
     the registry's TTLFunc, which only Events have (the core/v1 and events.k8s.io/v1 ones share the key
