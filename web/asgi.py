@@ -6,6 +6,10 @@ API's paths at the root (`/api`, `/apis`, `/version`, `/healthz`, `/livez`,
 `/readyz`, `/openapi/…`) go to kube-apiserver's views and everything else to
 the dashboard's pages; cluster/apiserver/http/urls.py says why both ports.
 
+The API's requests (not the dashboard's pages) are served on a pool of threads
+that keep their database connections (web/apipool.py), in front of the same
+Django.
+
 Websockets are checked three times: the Host must be one of ALLOWED_HOSTS,
 the Origin must be this very server — scheme, host and port (web/security.py)
 — and the consumer only accepts a session that may open the cluster. The
@@ -41,6 +45,7 @@ from cluster.apiserver.http.streaming import KubernetesStreams  # noqa: E402
 from cluster.reconciler import service as reconciler  # noqa: E402
 from web import daphne_denial  # noqa: E402
 from web.routing import websocket_urlpatterns  # noqa: E402
+from web.apipool import PooledAPI  # noqa: E402
 from web.security import SameOriginValidator  # noqa: E402
 
 
@@ -77,7 +82,7 @@ def _start_with_daphne() -> None:
 application = StartsReconciler(
     ProtocolTypeRouter(
         {
-            "http": django_app,
+            "http": PooledAPI(django_app),
             "websocket": KubernetesStreams(
                 SameOriginValidator(
                     AllowedHostsOriginValidator(SessionMiddlewareStack(URLRouter(websocket_urlpatterns)))

@@ -97,7 +97,7 @@ def _database() -> dict[str, Any]:
     # IMMEDIATE takes the write lock at BEGIN so concurrent requests queue
     # instead of failing with "database is locked" half-way through.
     return {
-        "ENGINE": "django.db.backends.sqlite3",
+        "ENGINE": "django.db.backends.sqlite3",  # django.db.backends.sqlite3, its writers queued (web/sqlite/base.py)
         "NAME": os.environ.get("SQLITE_PATH", str(BASE_DIR / "db.sqlite3")),
         "OPTIONS": {
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
@@ -163,6 +163,8 @@ KUBECLASS_HISTORY_REVISIONS = int(os.environ.get("KUBECLASS_HISTORY_REVISIONS", 
 KUBECLASS_EVENT_TTL_MINUTES = float(os.environ.get("KUBECLASS_EVENT_TTL_MINUTES", "60"))
 KUBECLASS_IDLE_MINUTES = float(os.environ.get("KUBECLASS_IDLE_MINUTES", "15"))
 KUBECLASS_SANDBOX_DAYS = float(os.environ.get("KUBECLASS_SANDBOX_DAYS", "14"))
+# Threads serving the Kubernetes API's requests (web/apipool.py); each keeps one database connection.
+KUBECLASS_API_THREADS = int(os.environ.get("KUBECLASS_API_THREADS", "4"))
 # Requests a second one bearer token may send to the Kubernetes API (and its burst); beyond, 429.
 KUBECLASS_API_QPS = float(os.environ.get("KUBECLASS_API_QPS", "100"))
 KUBECLASS_API_BURST = float(os.environ.get("KUBECLASS_API_BURST", "200"))
