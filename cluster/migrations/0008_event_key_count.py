@@ -1,19 +1,20 @@
 """Events are counted against a quota of their own (cluster/store.py): move them out of key_count."""
 
 from django.db import migrations, models
-from django.db.models import Count
+from django.db.models import Count, Q
 
 EVENTS_PREFIX = "/registry/events/"
 
 
 def recount(apps, schema_editor):
+    """Both counts from the live keys themselves (what key_count held included the Events)."""
     Cluster = apps.get_model("cluster", "Cluster")
     Entry = apps.get_model("cluster", "Entry")
-    for row in Entry.objects.filter(prefix=EVENTS_PREFIX).values("cluster_id").annotate(n=Count("id")):
-        cluster = Cluster.objects.get(pk=row["cluster_id"])
-        cluster.event_key_count = row["n"]
-        cluster.key_count = max(cluster.key_count - row["n"], 0)
-        cluster.save(update_fields=["event_key_count", "key_count"])
+    rows = Entry.objects.values("cluster_id").annotate(
+        events=Count("id", filter=Q(prefix=EVENTS_PREFIX)), others=Count("id", filter=~Q(prefix=EVENTS_PREFIX))
+    )
+    for row in rows:
+        Cluster.objects.filter(pk=row["cluster_id"]).update(key_count=row["others"], event_key_count=row["events"])
 
 
 class Migration(migrations.Migration):
