@@ -1,0 +1,85 @@
+"""A learner takes a whole lesson in the browser, from the lesson list to "Lesson complete".
+
+Only what the page offers is used: the Start button, the prediction form, the
+"Try" buttons that put a command in the terminal, Enter in the terminal,
+Fast-forward and Check now. Each step must be passed by the cluster's own state.
+"""
+
+from __future__ import annotations
+
+import time
+
+from tests.browser.conftest import screenshot
+
+LESSON = "rolling-update"
+STEPS = 5
+
+
+def current_step(page) -> str | None:
+    found = page.query_selector(".guide-step.state-current")
+    return found.get_attribute("data-step") if found else None
+
+
+def moved_on(page, step: str) -> bool:
+    return current_step(page) != step or page.query_selector(".lesson-complete") is not None
+
+
+def run_try_commands(page) -> int:
+    """Click each Try button of the current step in turn and run its command in the terminal."""
+    count = page.locator(".guide-step.state-current button.try-command").count()
+    for index in range(count):
+        outputs = page.locator("#term-output .term-out").count()
+        page.locator(".guide-step.state-current button.try-command").nth(index).click()
+        page.press("#term-input", "Enter")
+        page.wait_for_function(
+            f"() => document.querySelectorAll('#term-output .term-out').length > {outputs}", timeout=30000
+        )
+    return count
+
+
+def predict_if_asked(page) -> bool:
+    form = page.query_selector(".guide-step.state-current form.predict")
+    if form is None:
+        return False
+    form.query_selector("input[type=radio]").check()
+    form.query_selector("button[type=submit]").click()
+    page.wait_for_selector(".guide-step.state-current .prediction.locked", timeout=10000)
+    return True
+
+
+def test_a_learner_takes_the_rolling_update_lesson_from_start_to_finish(daphne_server, browser):
+    context = browser.new_context(viewport={"width": 1440, "height": 1000})
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda err: errors.append(str(err)))
+    page.goto(daphne_server["url"] + "/lessons/")
+    page.click(f"form[action*='{LESSON}'] button")
+    page.wait_for_selector("#ws-status.live")
+    page.wait_for_selector(".guide-step.state-current")
+
+    passed: list[str] = []
+    deadline = time.monotonic() + 240
+    while time.monotonic() < deadline and not page.query_selector(".lesson-complete"):
+        step = current_step(page)
+        assert step is not None
+        predicted = predict_if_asked(page)
+        ran = run_try_commands(page)
+        for attempt in range(40):  # the cluster needs a moment (or a fast-forward) to reach what the step checks
+            if moved_on(page, step):
+                break
+            if attempt % 2 == 0:
+                page.click("#btn-ff")
+            else:
+                page.click(f"#step-{step} .check-now")
+            page.wait_for_timeout(500)
+        assert moved_on(page, step), (step, ran, predicted, page.inner_text(f"#step-{step} .check-status"))
+        passed.append(step)
+
+    assert page.query_selector(".lesson-complete"), passed
+    assert len(passed) == STEPS
+    assert page.inner_text("#lesson-guide .guide-head .muted") == f"{STEPS} of {STEPS} steps done"
+    # Every prediction is judged against what the cluster did.
+    assert page.locator(".guide-step.state-done .prediction").count() >= 1
+    screenshot(page, "lesson-complete")
+    assert errors == []
+    context.close()
