@@ -79,17 +79,17 @@ def test_students_follow_the_teacher_and_cannot_drive_the_class_cluster(classroo
         )
     assert time.monotonic() - started < 1.0, "every student should see the teacher's step within a second"
     # The teacher walks back to an earlier step: every student's page shows the same one.
-    earlier = teacher.locator("#step-log li:not([data-heartbeat])").nth(5)
-    seq = earlier.get_attribute("data-seq")
-    earlier.click()
+    # Chosen by its seq: steps keep arriving at the top of the log, so "the sixth" moves while we look.
+    seq = teacher.locator("#step-log li:not([data-heartbeat])").nth(5).get_attribute("data-seq")
+    teacher.locator(f"#step-log li[data-seq='{seq}']").click()
     for student in students:
         student.wait_for_function(
-            f"() => document.querySelector('#step-log li.current')?.dataset.seq === '{seq}'", timeout=5000
+            f"() => document.querySelector('#step-log li.current')?.dataset.seq === '{seq}'", timeout=10000
         )
         assert student.locator("#past-banner").is_visible()
     teacher.click("#btn-live")
     for student in students:
-        student.wait_for_selector("#past-banner", state="hidden", timeout=5000)
+        student.wait_for_selector("#past-banner", state="hidden", timeout=10000)
     # The teacher's deployment is still there: the students' delete was refused.
     teacher.fill("#term-input", "kubectl get deployment web")
     teacher.press("#term-input", "Enter")
