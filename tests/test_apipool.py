@@ -12,14 +12,18 @@ import asyncio
 import datetime as dt
 import json
 import threading
+from concurrent.futures import ThreadPoolExecutor
+from typing import Callable
 
 import pytest
 from asgiref.testing import ApplicationCommunicator
 from django.core.asgi import get_asgi_application
+from django.db import connection
 from django.db.backends.signals import connection_created
 
 from cluster.bootstrap import create_cluster
 from web.apipool import PooledAPI, is_api_path
+from web.walcheckpoint import Checkpointer
 
 Answer = tuple[int, list[tuple[bytes, bytes]], bytes]
 
@@ -77,7 +81,7 @@ def without_assigned(answer: Answer, name: str) -> Answer:
 
 
 @pytest.fixture
-def apps() -> tuple[object, object]:
+def apps() -> tuple[PooledAPI, object]:
     plain = get_asgi_application()
     return PooledAPI(plain, threads=2), plain
 
@@ -164,3 +168,39 @@ def test_a_pool_thread_keeps_its_database_connection_between_requests(apps: tupl
 )
 def test_only_the_apis_paths_take_the_pool(path: str, pooled: bool) -> None:
     assert is_api_path(path) is pooled
+
+
+def autocheckpoint(run: Callable[[Callable[[], int]], int]) -> int:
+    def read() -> int:
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA wal_autocheckpoint")
+            return cursor.fetchone()[0]
+
+    return run(read)
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="a SQLite setting: PostgreSQL has no WAL checkpoints to move")
+@pytest.mark.django_db(transaction=True)
+def test_the_pools_sqlite_connections_leave_wal_checkpoints_to_a_thread_of_their_own(
+    apps: tuple[PooledAPI, object],
+) -> None:
+    pooled, _plain = apps
+    in_pool = autocheckpoint(lambda read: pooled.pool.submit(read).result())
+    with ThreadPoolExecutor(1) as elsewhere:  # any other thread: the reconciler's, the dashboard's
+        outside = autocheckpoint(lambda read: elsewhere.submit(read).result())
+    assert (in_pool, outside) == (0, 1000)
+
+
+def test_the_checkpointer_runs_at_most_once_a_second_of_requests() -> None:
+    now = [0.0]
+    checkpointer = Checkpointer(interval=1.0, clock=lambda: now[0], enabled=True)
+    ran: list[str] = []
+    checkpointer.checkpoint = lambda: ran.append("checkpoint")  # type: ignore[method-assign]
+    last_run = []
+    for moment in (100.0, 100.2, 100.9, 101.0, 101.5, 103.0):
+        now[0] = moment
+        checkpointer.after_request()
+        last_run.append(checkpointer.last)
+    checkpointer.executor.shutdown(wait=True)
+    assert last_run == [100.0, 100.0, 100.0, 101.0, 101.0, 103.0]
+    assert len(ran) == 3

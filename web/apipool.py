@@ -15,7 +15,8 @@ through Django's synchronous handler in one of KUBECLASS_API_THREADS pool
 threads, launched through sync_to_async so async_to_sync inside a view (the
 dashboards' notifications) still reaches this event loop. A pool thread keeps
 its connection while it is usable, so a worker holds at most that many
-connections for the API. A streaming response (a watch, `logs -f`) is sent
+connections for the API, and on SQLite leaves WAL checkpoints to a thread of
+their own (web/walcheckpoint.py). A streaming response (a watch, `logs -f`) is sent
 as the ASGI handler sends it: in a ThreadSensitiveContext of its own, until it
 ends or the client goes away. tests/test_apipool.py checks that both paths give
 the same answers.
@@ -36,6 +37,8 @@ from django.db import connections
 from django.http import HttpResponseBase
 from django.urls import set_script_prefix
 
+from web.walcheckpoint import Checkpointer, mark_pool_thread
+
 Receive = Callable[[], Awaitable[dict]]
 Send = Callable[[Mapping[str, Any]], Awaitable[None]]
 # The paths cluster/apiserver/http/urls.py serves at the root, and the older per-cluster prefix.
@@ -52,7 +55,10 @@ class PooledAPI:
 
     def __init__(self, fallback: ASGIHandler, threads: int | None = None) -> None:
         self.fallback = fallback
-        self.pool = ThreadPoolExecutor(threads or settings.KUBECLASS_API_THREADS, thread_name_prefix="api")
+        self.pool = ThreadPoolExecutor(
+            threads or settings.KUBECLASS_API_THREADS, thread_name_prefix="api", initializer=mark_pool_thread
+        )
+        self.checkpointer = Checkpointer()
         self.handler = BaseHandler()
         self.handler.load_middleware(is_async=False)
 
@@ -85,6 +91,7 @@ class PooledAPI:
             response = self.handler.get_response(request)
         finally:
             _tidy_connections()
+            self.checkpointer.after_request()
         response._handler_class = type(self)  # type: ignore[attr-defined]
         return response
 
