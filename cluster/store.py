@@ -284,7 +284,9 @@ class Store:
     def _check_space(self, prefix: str) -> None:
         """Refuse a new key past its quota: the cluster's object limit, or the Events' own limit."""
         if prefix == EVENTS_PREFIX:
-            limit, held = settings.KUBECLASS_EVENT_LIMIT, self._event_keys
+            # A cluster without an object limit (an administrator's, a benchmark's) has none for Events either.
+            limit = settings.KUBECLASS_EVENT_LIMIT if self.cluster.object_limit else 0
+            held = self._event_keys
         else:
             limit, held = self.cluster.object_limit, self._keys
         if limit and held >= limit:

@@ -70,7 +70,7 @@ def make_pod(api: APIServer, name: str) -> dict:
 
 @pytest.mark.django_db
 def test_events_have_a_quota_of_their_own_so_objects_can_still_be_created():
-    cluster = small_cluster("eventful", limit=0)
+    cluster = small_cluster("eventful", limit=100_000)
     api = APIServer(cluster)
     pod = make_pod(api, "p")
     room = 5
@@ -87,6 +87,15 @@ def test_events_have_a_quota_of_their_own_so_objects_can_still_be_created():
         first = written[0]["metadata"]["name"]
         api.delete("events", "default", first)
         assert events.record(api, pod, "Normal", "Note", "after the expiry", "tester") is not None
+
+
+@pytest.mark.django_db
+def test_a_cluster_without_an_object_limit_has_none_for_events_either():
+    cluster = small_cluster("unbounded", limit=0)
+    api = APIServer(cluster)
+    pod = make_pod(api, "p")
+    with override_settings(KUBECLASS_EVENT_LIMIT=Cluster.objects.get(pk=cluster.pk).event_key_count):
+        assert events.record(api, pod, "Normal", "Note", "one more", "tester") is not None
 
 
 @pytest.mark.django_db
