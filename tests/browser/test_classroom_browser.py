@@ -82,6 +82,8 @@ def test_students_follow_the_teacher_and_cannot_drive_the_class_cluster(classroo
     # Chosen by its seq: steps keep arriving at the top of the log, so "the sixth" moves while we look.
     seq = teacher.locator("#step-log li:not([data-heartbeat])").nth(5).get_attribute("data-seq")
     teacher.locator(f"#step-log li[data-seq='{seq}']").click()
+    current = f"() => document.querySelector('#step-log li.current')?.dataset.seq === '{seq}'"
+    teacher.wait_for_function(current, timeout=10000)  # the teacher's own page went back first
     for student in students:
         student.wait_for_function(
             f"() => document.querySelector('#step-log li.current')?.dataset.seq === '{seq}'", timeout=10000

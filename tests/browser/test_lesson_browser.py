@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import time
 
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
 from tests.browser.conftest import screenshot
 
 LESSON = "rolling-update"
@@ -24,17 +26,34 @@ def moved_on(page, step: str) -> bool:
     return current_step(page) != step or page.query_selector(".lesson-complete") is not None
 
 
-def run_try_commands(page) -> int:
-    """Click each Try button of the current step in turn and run its command in the terminal."""
-    count = page.locator(".guide-step.state-current button.try-command").count()
+def run_try_commands(page, step: str) -> int:
+    """Click each Try button of the step in turn and run its command in the terminal, while it is current
+    (pushes re-render the guide as the cluster changes, so each button is found again)."""
+    buttons = f"#step-{step}.state-current button.try-command"
+    count = page.locator(buttons).count()
     for index in range(count):
+        if moved_on(page, step):
+            break
         outputs = page.locator("#term-output .term-out").count()
-        page.locator(".guide-step.state-current button.try-command").nth(index).click()
+        try:
+            page.locator(buttons).nth(index).click(timeout=5000)
+        except PlaywrightTimeout:
+            assert moved_on(page, step), f"step {step} still current, its Try button {index} gone"
+            break  # the first commands already passed the step, and the guide moved on
         page.press("#term-input", "Enter")
         page.wait_for_function(
             f"() => document.querySelectorAll('#term-output .term-out').length > {outputs}", timeout=30000
         )
     return count
+
+
+def click_if_there(page, selector: str) -> None:
+    """A click that gives up after 2 s: during a rollout the guide is re-rendered as its check's detail
+    changes, and the loop below tries again."""
+    try:
+        page.click(selector, timeout=2000)
+    except PlaywrightTimeout:
+        pass
 
 
 def predict_if_asked(page) -> bool:
@@ -63,14 +82,14 @@ def test_a_learner_takes_the_rolling_update_lesson_from_start_to_finish(daphne_s
         step = current_step(page)
         assert step is not None
         predicted = predict_if_asked(page)
-        ran = run_try_commands(page)
+        ran = run_try_commands(page, step)
         for attempt in range(40):  # the cluster needs a moment (or a fast-forward) to reach what the step checks
             if moved_on(page, step):
                 break
             if attempt % 2 == 0:
                 page.click("#btn-ff")
             else:
-                page.click(f"#step-{step} .check-now")
+                click_if_there(page, f"#step-{step}.state-current .check-now")
             page.wait_for_timeout(500)
         assert moved_on(page, step), (step, ran, predicted, page.inner_text(f"#step-{step} .check-status"))
         passed.append(step)
