@@ -29,6 +29,22 @@ def open_class(session: object, code: str) -> tuple[Classroom, str | Student] | 
     return found, student
 
 
+def set_view(found: Classroom, seq: int, revision: int) -> None:
+    """Remember the step the teacher's page shows, for the students who open the class later."""
+    Classroom.objects.filter(pk=found.pk).update(viewing_seq=seq, viewing_revision=revision)
+
+
+def view_marker(seq: int, revision: int) -> str:
+    """What a student's page follows (static/kubeclass/app.js, followTeacherView)."""
+    marks = f'data-seq="{int(seq)}" data-revision="{int(revision)}"'
+    return f'<span id="teacher-view" hx-swap-oob="true" {marks} hidden></span>'
+
+
+def teacher_view(found: Classroom) -> str:
+    seq, revision = Classroom.objects.filter(pk=found.pk).values_list("viewing_seq", "viewing_revision").get()
+    return view_marker(seq, revision)
+
+
 def render(found: Classroom, part: str | Student, language: str, base: str) -> str:
     found.refresh_from_db()
     with translation.override(language):

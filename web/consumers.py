@@ -185,6 +185,8 @@ class ClassConsumer(AsyncWebsocketConsumer):
         await self.channel_layer.group_add(self.group, self.channel_name)
         await self.accept()
         await self._push()
+        if self.part != class_live.TEACHER:  # the teacher may be showing an earlier step right now
+            await self.send(text_data=await database_sync_to_async(class_live.teacher_view)(self.classroom))
 
     async def disconnect(self, code: int) -> None:
         if getattr(self, "group", None):
@@ -199,17 +201,17 @@ class ClassConsumer(AsyncWebsocketConsumer):
             return
         try:
             message = json.loads(text_data or "{}")
-            seq = max(0, int(message.get("seq") or 0)) if message.get("type") == "view" else None
-        except (TypeError, ValueError, AttributeError, json.JSONDecodeError):
+            if message.get("type") != "view":
+                return
+            seq, revision = (min(2**63 - 1, max(0, int(message.get(k) or 0))) for k in ("seq", "revision"))
+        except (TypeError, ValueError, AttributeError, OverflowError, json.JSONDecodeError):
             return
-        if seq is not None:
-            await self.channel_layer.group_send(self.group, {"type": "class.view", "seq": seq})
+        await database_sync_to_async(class_live.set_view)(self.classroom, seq, revision)
+        await self.channel_layer.group_send(self.group, {"type": "class.view", "seq": seq, "revision": revision})
 
     async def class_view(self, event: dict) -> None:
         if self.part != class_live.TEACHER:
-            await self.send(
-                text_data=f'<span id="teacher-view" hx-swap-oob="true" data-seq="{int(event["seq"])}" hidden></span>'
-            )
+            await self.send(text_data=class_live.view_marker(event["seq"], event.get("revision") or 0))
 
     async def _push(self) -> None:
         html = await database_sync_to_async(class_live.render)(self.classroom, self.part, self.language, self.base_url)

@@ -22,6 +22,7 @@ from web import access, classroom, guide, nodemap, panels
 from web.lessons import progress
 
 MAX_STEPS_PER_PUSH = 200
+EARLIER_STEPS_AT_MOST = 2000  # one fetch of older steps; a longer stretch leaves a gap above the one asked for
 # Hops that only keep a node alive: the kubelet's Lease renewals and its node status reports
 # (a write whose changes are heartbeat times and the image list), with the watch events they cause.
 HEARTBEAT_PATHS = re.compile(r"^(status\.conditions\[\d+\]\.lastHeartbeatTime|status\.images.*|spec\.renewTime)$")
@@ -104,6 +105,18 @@ def render_steps(cluster: Cluster, last_seq: int, language: str, top: int | None
         html = render_to_string("fragments/steps.html", {"steps": found})
     _steps_rendered.put(key, (html, found[-1]["seq"]))
     return html, found[-1]["seq"]
+
+
+def render_earlier_steps(cluster: Cluster, first: int, before: int | None, language: str) -> str:
+    """HTML for the steps from `first` up to `before`, to go below the ones the page shows: a page opens with
+    only the newest steps, and a student who joined late follows the teacher back to an older one."""
+    top = newest_visible_seq(cluster) + 1
+    found = steps.between(cluster, first, top if before is None else min(before, top), EARLIER_STEPS_AT_MOST, language)
+    for step in found:  # no sent_at: these are not new, the page does not time them
+        step.update({"from_id": svg_id(step["from"]), "to_id": svg_id(step["to"]), "sent_at": ""})
+    mark_heartbeats(cluster, found)
+    with translation.override(language):
+        return render_to_string("fragments/steps.html", {"steps": found, "swap": "beforeend"})
 
 
 def new_steps(cluster: Cluster, last_seq: int, language: str = "en") -> list[dict]:

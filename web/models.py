@@ -38,6 +38,10 @@ class Classroom(models.Model):
     cluster = models.ForeignKey(Cluster, on_delete=models.CASCADE, related_name="classrooms")
     lesson = models.CharField(max_length=80)
     mode = models.CharField(max_length=10, choices=MODES, default=FOLLOW)
+    # The step the teacher's page shows and the revision it shows it at (0: live), so that a student who joins
+    # or reconnects shows them too.
+    viewing_seq = models.PositiveBigIntegerField(default=0)
+    viewing_revision = models.PositiveBigIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:

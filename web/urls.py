@@ -34,6 +34,7 @@ urlpatterns = [
     path("c/<slug:cluster>/kubectl/stream", stream_views.kubectl_stream, name="kubectl_stream"),
     path("c/<slug:cluster>/panel/<slug:name>", views.panel, name="panel"),
     path("c/<slug:cluster>/control", views.control, name="control"),
+    path("c/<slug:cluster>/steps", views.earlier_steps, name="earlier_steps"),
     path("c/<slug:cluster>/traffic", views.traffic, name="traffic"),
     path("c/<slug:cluster>/kubeconfig", views.kubeconfig, name="kubeconfig"),
     path("c/<slug:cluster>/lesson", lesson_views.guide_fragment, name="lesson_guide"),

@@ -119,6 +119,18 @@ def panel(request: HttpRequest, target: Cluster, role: str, name: str) -> HttpRe
     return render(request, template, context)
 
 
+@require_GET
+@access.cluster_view()
+def earlier_steps(request: HttpRequest, target: Cluster, _role: str) -> HttpResponse:
+    """Older steps than the page shows (`from`, up to `before`), appended below its step log."""
+    try:
+        first = int(request.GET["from"])
+        before = int(request.GET["before"]) if request.GET.get("before") else None
+    except (KeyError, ValueError):
+        return HttpResponse(_("from and before must be numbers"), status=400)
+    return HttpResponse(live.render_earlier_steps(target, first, before, translation.get_language()))
+
+
 @require_POST
 @access.cluster_view(owner=True)
 def control(request: HttpRequest, target: Cluster, _role: str) -> HttpResponse:

@@ -12,7 +12,7 @@ as the etcd write it belongs to. One concept a module:
 - catalogue.py, catalogue_workloads.py: the messages, id → (English, Korean)
   (`MESSAGES`); the workload controllers' reasons (`because`) in the second.
 - diffs.py: an object's changed leaf paths, old → new (`diff`).
-- queries.py: reading steps back: `since`, `as_dict`, `explain`,
+- queries.py: reading steps back: `since`, `between`, `as_dict`, `explain`,
   `visible_until`, `history`, `prune`.
 
 The names importers use are re-exported here: `from cluster import steps`, then
@@ -38,7 +38,7 @@ from cluster.steps.hops import (
     watch_hop,
     write_hop,
 )
-from cluster.steps.queries import as_dict, component_id, explain, history, prune, since, visible_until
+from cluster.steps.queries import as_dict, between, component_id, explain, history, prune, since, visible_until
 from cluster.steps.recorder import Recorder, because, disable, enabled, flush, record, recorder_of, write_hops
 
 __all__ = [
@@ -52,6 +52,7 @@ __all__ = [
     "Hop",
     "Recorder",
     "as_dict",
+    "between",
     "because",
     "component_id",
     "diff",

@@ -1,6 +1,6 @@
 """Reading step events back: as the dashboard renders them, as a replay compares them, and pruning.
 
-`since` gives the steps after a sequence number, each as `as_dict` renders it
+`since` gives the steps after a sequence number (`between` a range of them), each as `as_dict` renders it
 with its explanation in the page's language (`explain` fills the catalogue's
 template with the step's parameters); in step mode only up to the last step
 "next" revealed (`visible_until`). `history` is what a replay must reproduce;
@@ -75,6 +75,13 @@ def since(cluster: Cluster, last_seq: int, limit: int = 200, lang: str = "en") -
     until = visible_until(cluster)
     if until is not None:
         rows = rows.filter(seq__lte=until)
+    return [as_dict(s, lang) for s in rows.order_by("seq")[:limit]]
+
+
+def between(cluster: Cluster, first: int, before: int, limit: int = 2000, lang: str = "en") -> list[dict]:
+    """The steps from `first` up to, not including, `before`, oldest first (a page that shows only later ones
+    fetches them to walk back further)."""
+    rows = StepEvent.objects.filter(cluster=cluster, seq__gte=first, seq__lt=before)
     return [as_dict(s, lang) for s in rows.order_by("seq")[:limit]]
 
 

@@ -8,10 +8,12 @@
   const history = JSON.parse(sessionStorage.getItem("kubeclass-history") || "[]");
   let historyIndex = history.length;
   let viewing = null; // the step <li> shown while walking back; null = live
+  let leavingForClass = false; // the class moved on and this page is on its way there
   const csrf = () => JSON.parse(document.body.getAttribute("hx-headers") || "{}")["X-CSRFToken"] || "";
   const isOwner = () => app() && app().dataset.role === "owner";
   let dashboardSocket = null;
   let classSocket = null; // the teacher's page tells the class which step it shows
+  let teacherViewPending = false; // a student's page heard the teacher's step before it had any steps
 
   function panelUrl(name, params) {
     const url = app().dataset.panelUrl.replace("PANEL", name);
@@ -106,12 +108,15 @@
     app().dataset.viewRevision = isLive ? "" : revision;
   }
 
-  function tellClass(seq) {
-    if (classSocket && document.getElementById("class-desk")) classSocket.send(JSON.stringify({ type: "view", seq }));
+  // The teacher's page tells the class the step it shows and the revision it shows it at (0: live): a student's
+  // page may lack the steps below it that the revision is read from.
+  function tellClass(li) {
+    const view = li ? { seq: Number(li.dataset.seq), revision: Number(revisionOf(li)) } : { seq: 0, revision: 0 };
+    if (classSocket && document.getElementById("class-desk")) classSocket.send(JSON.stringify({ type: "view", ...view }));
   }
 
   function backToLive() {
-    tellClass(0);
+    tellClass(null);
     viewing = null;
     const slider = $("time-slider");
     slider.value = slider.max;
@@ -126,11 +131,12 @@
     return "1";
   }
 
-  function viewStep(li) {
-    tellClass(Number(li.dataset.seq));
+  function viewStep(li, atRevision) {
+    tellClass(li);
     viewing = li;
     showHop(li);
-    const revision = revisionOf(li);
+    li.scrollIntoView({ block: "nearest" }); // a follower's page may have moved to a step out of sight
+    const revision = atRevision || revisionOf(li);
     $("time-slider").value = revision;
     showRevision(revision);
   }
@@ -386,23 +392,37 @@
     const here = app().dataset.cluster;
     const modeChanged = state.dataset.mode !== banner.dataset.classMode;
     const movedOn = state.dataset.mode === "follow" && state.dataset.cluster !== here;
-    if (modeChanged || movedOn) window.location.assign(banner.dataset.classUrl);
+    // Once: a second assign while the first is loading would abort it and start over.
+    if ((modeChanged || movedOn) && !leavingForClass) {
+      leavingForClass = true;
+      window.location.assign(banner.dataset.classUrl);
+    }
   }
 
-  // A following student's page shows the step the teacher is looking at (0: live).
+  // A following student's page shows the step the teacher is looking at (0: live). A page opens with the
+  // newest steps only: a student who joined late fetches the older ones first.
   function followTeacherView(marker) {
     const state = $("class-state");
     if (!state || state.dataset.mode !== "follow" || state.dataset.cluster !== app().dataset.cluster) return;
-    const seq = marker.dataset.seq;
+    const seq = marker.dataset.seq, revision = marker.dataset.revision;
     if (seq === "0") { if (viewing) backToLive(); return; }
-    const li = document.querySelector(`#step-log li[data-seq="${seq}"]`);
-    if (li) viewStep(li);
+    const shown = () => document.querySelector(`#step-log li[data-seq="${seq}"]`);
+    if (shown()) { viewStep(shown(), revision); return; }
+    const oldest = Array.from(document.querySelectorAll("#step-log li")).pop();
+    if (!oldest) { teacherViewPending = true; return; } // the page's first steps have not come yet
+    const url = `${app().dataset.stepsUrl}?from=${seq}&before=${oldest.dataset.seq}`;
+    htmx.ajax("GET", url, { swap: "none" }).then(() => {
+      if (shown() && $("teacher-view").dataset.seq === seq) viewStep(shown(), revision); // unless the teacher moved on
+    });
   }
 
   function bindSocket() {
     const status = $("ws-status");
     document.body.addEventListener("htmx:wsOpen", (e) => {
-      if (e.detail.elt.classList.contains("class-banner")) classSocket = e.detail.socketWrapper;
+      if (e.detail.elt.classList.contains("class-banner")) {
+        classSocket = e.detail.socketWrapper;
+        tellClass(viewing); // a reloaded teacher's page is live again
+      }
       if (e.detail.elt !== app()) return;
       dashboardSocket = e.detail.socketWrapper;
       status.textContent = status.dataset.live || "live"; status.classList.add("live");
@@ -434,6 +454,7 @@
       const added = [];
       for (const m of mutations) for (const node of m.addedNodes) if (node.tagName === "LI") added.push(node);
       if (added.length) onNewSteps(added);
+      if (added.length && teacherViewPending) { teacherViewPending = false; followTeacherView($("teacher-view")); }
       const live = $("live-revision").textContent.trim();
       const slider = $("time-slider");
       const atEnd = slider.value === slider.max;

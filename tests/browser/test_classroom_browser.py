@@ -32,20 +32,31 @@ def classroom(daphne_server, browser):
     teacher.wait_for_selector(".join-code", timeout=30000)
     code = teacher.inner_text(".join-code").strip()
     teacher.wait_for_selector("#ws-status.live")
-    students = []
-    for name in NAMES:
-        context = browser.new_context(viewport={"width": 1400, "height": 900})
-        contexts.append(context)
-        page = context.new_page()
-        page.goto(f"{base}/join?code={code}")
-        page.fill("input[name=name]", name)
-        page.click("form.join-form button[type=submit]")
-        page.wait_for_selector("#arch")
-        page.wait_for_selector("#ws-status.live")
-        students.append(page)
-    yield {"base": base, "code": code, "teacher": teacher, "students": students}
+    students = [join(browser, base, code, name, contexts) for name in NAMES]
+    yield {
+        "base": base,
+        "code": code,
+        "teacher": teacher,
+        "students": students,
+        "browser": browser,
+        "contexts": contexts,
+    }
     for context in contexts:
         context.close()
+
+
+def join(browser, base: str, code: str, name: str, contexts: list | None = None):
+    """A student's browser joins the class and is on the teacher's cluster, live."""
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    if contexts is not None:
+        contexts.append(context)
+    page = context.new_page()
+    page.goto(f"{base}/join?code={code}")
+    page.fill("input[name=name]", name)
+    page.click("form.join-form button[type=submit]")
+    page.wait_for_selector("#arch")
+    page.wait_for_selector("#ws-status.live")
+    return page
 
 
 def refused_in_follow_mode(page) -> list[int]:
@@ -78,17 +89,27 @@ def test_students_follow_the_teacher_and_cannot_drive_the_class_cluster(classroo
             timeout=5000,
         )
     assert time.monotonic() - started < 1.0, "every student should see the teacher's step within a second"
-    # The teacher walks back to an earlier step: every student's page shows the same one.
-    # Chosen by its seq: steps keep arriving at the top of the log, so "the sixth" moves while we look.
-    seq = teacher.locator("#step-log li:not([data-heartbeat])").nth(5).get_attribute("data-seq")
+    # A student who joins now gets only the newest steps; the rollout's steps push the class's first ones out.
+    scale = teacher.locator("#step-log li", has_text="PUT deployments/default/web/scale").get_attribute("data-seq")
+    teacher.wait_for_function(
+        f"() => document.querySelectorAll('#step-log li[data-seq]').length && "
+        f"[...document.querySelectorAll('#step-log li')].filter(li => +li.dataset.seq > {scale})"
+        ".length >= 20",
+        timeout=30000,
+    )
+    late = join(classroom["browser"], classroom["base"], classroom["code"], "Dee", classroom["contexts"])
+    students = [*students, late]
+    # The teacher walks back to the first step its page shows, from before the late student came.
+    seq = teacher.locator("#step-log li:not([data-heartbeat])").last.get_attribute("data-seq")
+    assert late.locator(f"#step-log li[data-seq='{seq}']").count() == 0
     teacher.locator(f"#step-log li[data-seq='{seq}']").click()
     current = f"() => document.querySelector('#step-log li.current')?.dataset.seq === '{seq}'"
     teacher.wait_for_function(current, timeout=10000)  # the teacher's own page went back first
     for student in students:
-        student.wait_for_function(
-            f"() => document.querySelector('#step-log li.current')?.dataset.seq === '{seq}'", timeout=10000
-        )
+        student.wait_for_function(current, timeout=10000)
         assert student.locator("#past-banner").is_visible()
+        assert student.inner_text("#past-rev") == teacher.inner_text("#past-rev")  # the cluster as the teacher sees it
+    screenshot(late, "class-late-student-follows-back")
     teacher.click("#btn-live")
     for student in students:
         student.wait_for_selector("#past-banner", state="hidden", timeout=10000)
