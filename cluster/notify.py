@@ -6,14 +6,23 @@ recorded by the process that drives the cluster. Notifications are coalesced:
 at most one per cluster per commit and per 50 ms; a change within the 50 ms
 gets one trailing notification at its end, so the pages (which do not poll)
 always hear of the last change of a burst.
+
+The reconciler and the trailing timer send from threads of their own. The
+in-memory layer's queues belong to the event loop that serves the pages, and
+an asyncio queue is not thread-safe: a message put from another thread is seen
+only when that loop next wakes for some other reason (Daphne checks its
+applications once a second). So the serving side names its loop
+(`deliver_on`) and messages from other threads are handed to it.
 """
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import logging
 import threading
 import time
+from concurrent.futures import Future
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
@@ -26,6 +35,13 @@ _last_sent: dict[int, float] = {}
 # A burst of writes (a rollout, a benchmark) sends at most one message per interval,
 # and one more at the end of it.
 MIN_INTERVAL_SECONDS = 0.05
+_serving_loop: asyncio.AbstractEventLoop | None = None
+
+
+def deliver_on(loop: asyncio.AbstractEventLoop) -> None:
+    """The loop the pages' sockets run on: notifications from other threads are sent from it."""
+    global _serving_loop
+    _serving_loop = loop
 
 
 def group_name(cluster_pk: int) -> str:
@@ -65,12 +81,34 @@ def _send(cluster_pk: int) -> None:
     with _lock:
         _trailing.discard(cluster_pk)
     _last_sent[cluster_pk] = time.monotonic()
+    # `at`: when the change was known (wall time), so every page's socket can share one read
+    # of the cluster made after it (web/feed.py).
+    publish(group_name(cluster_pk), {"type": "cluster.changed", "at": time.time()})
+
+
+def publish(group: str, message: dict) -> None:
+    """Send `message` to a group of sockets, from any thread; on the serving loop when it runs elsewhere."""
     layer = get_channel_layer()
     if layer is None:
         return
+    loop = _serving_loop
     try:
-        # `at`: when the change was known (wall time), so every page's socket can share one read
-        # of the cluster made after it (web/feed.py).
-        async_to_sync(layer.group_send)(group_name(cluster_pk), {"type": "cluster.changed", "at": time.time()})
-    except Exception:  # noqa: BLE001 - a lost notification only delays the page's poll
-        log.warning("could not notify dashboards of cluster %s", cluster_pk, exc_info=True)
+        if loop is not None and loop.is_running() and not _runs_on(loop):
+            sent = asyncio.run_coroutine_threadsafe(layer.group_send(group, message), loop)
+            sent.add_done_callback(functools.partial(_log_failure, group))
+        else:
+            async_to_sync(layer.group_send)(group, message)
+    except Exception:  # noqa: BLE001 - a lost notification only delays the page until the next one
+        log.warning("could not notify %s", group, exc_info=True)
+
+
+def _log_failure(group: str, sent: Future[None]) -> None:
+    if not sent.cancelled() and sent.exception() is not None:
+        log.warning("could not notify %s", group, exc_info=sent.exception())
+
+
+def _runs_on(loop: asyncio.AbstractEventLoop) -> bool:
+    try:
+        return asyncio.get_running_loop() is loop
+    except RuntimeError:
+        return False

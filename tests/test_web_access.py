@@ -121,3 +121,70 @@ async def test_a_reconnecting_page_gets_every_step_after_the_last_one_it_saw():
     await communicator.disconnect()
     steps = html[: html.index("</ol>")] if "</ol>" in html else html
     assert "configmaps/default/missed" in steps and "configmaps/default/seen" not in steps
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize(
+    "action, value, shown", [("step-mode", "on", 'data-mode="step"'), ("speed", "4", 'data-speed="4.0"')]
+)
+async def test_every_page_of_a_cluster_hears_a_change_of_its_controls(action, value, shown):
+    """Step mode and pause stop the cluster's writes: the change itself must reach the pages, not wait for one."""
+    from asgiref.sync import sync_to_async
+
+    owner = Client()
+    cluster = await sync_to_async(new_sandbox)(owner)
+    headers = [
+        (b"host", b"127.0.0.1:8000"),
+        (b"origin", b"http://127.0.0.1:8000"),
+        (b"cookie", f"sessionid={owner.cookies['sessionid'].value}".encode()),
+    ]
+    csrf = await sync_to_async(lambda: owner.get(f"/c/{cluster.name}/").cookies["csrftoken"].value)()
+    await sync_to_async(lambda: cluster.__class__.objects.filter(pk=cluster.pk).update(speed=0))()  # no writes
+    page = WebsocketCommunicator(application, f"/ws/c/{cluster.name}/", headers=headers)
+    assert (await page.connect())[0]
+    await page.send_json_to({"type": "resync", "last_seq": 0})
+    html = ""
+    while 'id="cluster-mode"' not in html:
+        html += await page.receive_from(timeout=5)
+    response = await sync_to_async(owner.post)(
+        f"/c/{cluster.name}/control", {"action": action, "value": value}, HTTP_X_CSRFTOKEN=csrf
+    )
+    assert response.status_code == 200
+    pushed = ""
+    while shown not in pushed:
+        pushed += await page.receive_from(timeout=5)
+    await page.disconnect()
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_a_change_announced_on_another_thread_reaches_the_page_at_once():
+    """The reconciler announces its writes from threads of its own. The in-memory layer's queues belong to the loop
+    that serves the page, and an asyncio queue is not thread-safe: a message put from another thread waited for
+    that loop's next wake-up (Daphne's: within a second; this test's: never)."""
+    import threading
+    import time
+
+    from asgiref.sync import sync_to_async
+
+    from cluster import notify
+
+    owner = Client()
+    cluster = await sync_to_async(new_sandbox)(owner)
+    headers = [
+        (b"host", b"127.0.0.1:8000"),
+        (b"origin", b"http://127.0.0.1:8000"),
+        (b"cookie", f"sessionid={owner.cookies['sessionid'].value}".encode()),
+    ]
+    page = WebsocketCommunicator(application, f"/ws/c/{cluster.name}/", headers=headers)
+    assert (await page.connect())[0]
+    await page.send_json_to({"type": "resync", "last_seq": 0})
+    await page.receive_from(timeout=5)
+    await sync_to_async(lambda: Cluster.objects.filter(pk=cluster.pk).update(speed=3))()
+    message = {"type": "cluster.changed", "at": time.time()}
+    announcer = threading.Thread(target=notify.publish, args=(notify.group_name(cluster.pk), message))
+    announcer.start()  # not awaited: nothing else may wake this loop
+    html = ""
+    while 'data-speed="3.0"' not in html:
+        html += await page.receive_from(timeout=3)
+    announcer.join()
+    await page.disconnect()

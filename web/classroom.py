@@ -15,22 +15,19 @@ a student's progress is pushed to the class's pages over the channel layer.
 
 from __future__ import annotations
 
-import logging
 import random
 import re
 
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
 from cluster.models import Cluster
+from cluster.notify import publish as notify_now
 from web.lessons import catalog, progress
 from web.lessons.scenario import seed_cluster
 from web.models import Classroom, Progress, Student, new_code
 
-log = logging.getLogger(__name__)
 MAX_NAME = 40
 MAX_STUDENTS = 500  # a lecture hall
 _NAME_OK = re.compile(r"^[^\x00-\x1f<>]{1,40}$")
@@ -47,16 +44,7 @@ def group_name(classroom: Classroom) -> str:
 def notify(classroom: Classroom) -> None:
     """Tell the class's pages that something changed (after the current transaction commits)."""
 
-    def send() -> None:
-        layer = get_channel_layer()
-        if layer is None:
-            return
-        try:
-            async_to_sync(layer.group_send)(group_name(classroom), {"type": "class.changed"})
-        except Exception:  # noqa: BLE001 - the pages also refresh on their own
-            log.warning("could not notify class %s", classroom.code, exc_info=True)
-
-    transaction.on_commit(send)
+    transaction.on_commit(lambda: notify_now(group_name(classroom), {"type": "class.changed"}))
 
 
 # -- the teacher ----------------------------------------------------------------------

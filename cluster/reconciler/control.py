@@ -49,6 +49,7 @@ def set_mode(cluster: Cluster, mode: str) -> str:
         clock.set_speed(cluster, 1.0)
     row.mode = mode
     row.save(update_fields=["mode", "revealed_seq", "steps_wanted"])
+    notify.cluster_changed(cluster.pk)  # every page of the cluster shows the mode (a paused one writes nothing else)
     return mode
 
 
@@ -56,11 +57,13 @@ def set_speed(cluster: Cluster, speed: float) -> float:
     if not MIN_SPEED <= speed <= MAX_SPEED:
         raise ValueError(f"speed must be between {MIN_SPEED:g} and {MAX_SPEED:g}")
     clock.set_speed(cluster, speed)
+    notify.cluster_changed(cluster.pk)
     return speed
 
 
 def pause(cluster: Cluster) -> None:
     clock.set_speed(cluster, 0.0)
+    notify.cluster_changed(cluster.pk)
 
 
 def next_step(cluster: Cluster) -> None:
