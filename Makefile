@@ -48,13 +48,15 @@ lint: install-test
 	$(VENV)/bin/lint-imports
 	$(VENV)/bin/mypy
 
+# Everything: the in-process tests on two workers, then the live ones (Daphne, kubectl, Chromium) one at a time.
 test: lint chromium
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n 2 -m "not live"
+	$(PY) -m pytest -q -m live
 
 # The in-process tests only: no browser, no Daphne or manage.py subprocess (pytest.ini's `live` marker),
 # spread over two worker processes (pytest-xdist), each with a test database of its own.
 test-fast: install-test
-	$(PY) -m pytest -q -n 2 -m "not live" --ignore=tests/browser
+	$(PY) -m pytest -q -n 2 -m "not live"
 
 bench: install
 	$(PY) bench/apiserver.py

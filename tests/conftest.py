@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any, Iterator
 
 import pytest
@@ -14,6 +15,18 @@ from tests import livesrv
 
 
 TEMPLATE = "test"  # the name every test's `cluster` has, as when each test created its own
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Under pytest-xdist each worker has a database of its own, and so clusters with the same pks: on a shared
+    Redis (REDIS_URL, as CI sets) each also needs channel names of its own, or one worker's sockets would
+    hear the other's clusters change."""
+    from django.conf import settings
+
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    layer = settings.CHANNEL_LAYERS["default"]
+    if worker and layer["BACKEND"] == "channels_redis.core.RedisChannelLayer":
+        layer.setdefault("CONFIG", {})["prefix"] = f"asgi-{worker}"
 
 
 @pytest.fixture(scope="session")
@@ -62,7 +75,8 @@ def live_daphne(tmp_path_factory: pytest.TempPathFactory) -> Iterator[livesrv.Da
 
 
 # The tests that start Daphne or `manage.py` in a subprocess (and drive the real kubectl or the kubernetes
-# client against it) are marked `live`; `make test-fast` runs the rest with -m "not live".
+# client or Chromium against it) are marked `live`; `make test-fast` runs the rest with -m "not live", and
+# `make test` runs the rest on two workers, then these one at a time (they share servers and ports).
 LIVE_MODULES = {
     "test_api_refusals_live.py",
     "test_bench_smoke.py",
@@ -82,5 +96,6 @@ LIVE_FIXTURES = {"live", "real_kubectl", "live_daphne"}  # the fixtures that sta
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
-        if item.path.name in LIVE_MODULES or LIVE_FIXTURES.intersection(getattr(item, "fixturenames", ())):
+        browser = "browser" in item.path.parts
+        if browser or item.path.name in LIVE_MODULES or LIVE_FIXTURES.intersection(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.live)

@@ -106,3 +106,41 @@ def test_progress_is_kept_in_the_database(learner):
     fresh.cookies = learner.cookies  # the same browser after a server restart: only the database remains
     page = fresh.get("/lessons/").content.decode()
     assert "1 of 5 steps done" in page
+
+
+@pytest.mark.django_db
+def test_while_only_the_checks_words_change_the_page_gets_only_them(learner):
+    """A rollout rewrites the check's detail many times a second; re-sending the whole guide would close the
+    hint a learner opened and clear the prediction they were choosing."""
+    from web import live
+
+    cluster = start(learner)
+    first, seen = live.render_guide(cluster, "viewer", "en", ())
+    assert 'id="lesson-guide"' in first
+    assert live.render_guide(cluster, "viewer", "en", seen) == ("", seen)  # nothing new: nothing sent
+
+    Progress.objects.filter(cluster=cluster).update(detail="2 of 4 pods are on the new template")
+    words, seen = live.render_guide(cluster, "viewer", "en", seen)
+    assert 'id="lesson-guide"' not in words
+    assert words.startswith('<p id="check-status"') and 'hx-swap-oob="true"' in words
+    assert "2 of 4 pods are on the new template" in words
+
+    learner.post(f"/c/{cluster.name}/kubectl", {"command": "kubectl get pods -l app=web"})  # the first step done
+    done, _ = live.render_guide(cluster, "viewer", "en", seen)
+    assert 'id="lesson-guide"' in done and 'data-step="look" data-state="done"' in done
+
+
+@pytest.mark.django_db
+def test_a_page_that_reopens_its_socket_is_sent_the_whole_guide_only_if_its_steps_are_stale(learner):
+    from web import guide, live
+
+    cluster = start(learner)
+    row = guide.progress_of(cluster)
+    current = guide.shape_tag(row)
+    assert guide.seen_by_page(cluster, "") == ()
+    assert guide.seen_by_page(cluster, "0123456789abcdef") == ()
+    seen = guide.seen_by_page(cluster, current)
+    words, _ = live.render_guide(cluster, "viewer", "en", seen)
+    assert words.startswith('<p id="check-status"')  # its steps are current: only the check's words come
+    learner.post(f"/c/{cluster.name}/kubectl", {"command": "kubectl get pods -l app=web"})  # a step done
+    assert guide.seen_by_page(cluster, current) == ()  # the tag it had is stale now

@@ -20,9 +20,9 @@ from django.conf import settings
 from django.utils.translation import get_supported_language_variant
 from django.utils.translation.trans_real import parse_accept_lang_header
 
-from cluster import idle
+from cluster import idle, notify
 from cluster.notify import group_name
-from web import access, class_live, feed, live
+from web import access, class_live, feed, guide, live
 
 STATE_EVERY_SECONDS = 1.0  # the map is redrawn at most this often; steps go out at once
 KEEP_AWAKE_SECONDS = 60.0  # an open page keeps its cluster awake (cluster/idle.py)
@@ -62,6 +62,7 @@ class DashboardConsumer(AsyncWebsocketConsumer):
         self.lock = asyncio.Lock()
         self.state_sent_at = 0.0
         self.state_later: asyncio.TimerHandle | None = None
+        notify.deliver_on(asyncio.get_running_loop())
         await self.channel_layer.group_add(self.group, self.channel_name)
         await self.accept()
         self.keeper = asyncio.create_task(self._keep_awake())
@@ -97,7 +98,12 @@ class DashboardConsumer(AsyncWebsocketConsumer):
                 self.last_seq = max(0, newest - FIRST_STEPS)
             self.panel = str(message.get("panel") or "")[:40]
             self.last_state = self._page_state(message)
+            self.guide_seen = await database_sync_to_async(guide.seen_by_page)(self.cluster, str(message.get("guide")))
             await self._push()
+        elif message.get("type") == "guide":  # the page got a new guide over HTTP (a command, a prediction)
+            self.guide_seen = await database_sync_to_async(guide.seen_by_page)(
+                self.cluster, str(message.get("version"))
+            )
         elif message.get("type") == "panel":
             self.panel = str(message.get("name") or "")[:40]
             self.last_state = (None,)
@@ -154,7 +160,8 @@ class DashboardConsumer(AsyncWebsocketConsumer):
                 self.cluster, self.role, self.language, self.guide_seen
             )
         elif self.role != access.OWNER and marks.guide and marks.guide != self.guide_seen:
-            guide_html, self.guide_seen = await feed.viewer_guide(self.cluster, marks.guide, self.language), marks.guide
+            guide_html = await feed.viewer_guide(self.cluster, marks.guide, self.language, self.guide_seen)
+            self.guide_seen = marks.guide
         self.last_state = mark
         if state or guide_html:
             self.state_sent_at = loop.time()
@@ -182,6 +189,7 @@ class ClassConsumer(AsyncWebsocketConsumer):
         host = dict(self.scope.get("headers") or []).get(b"host", b"").decode("latin-1")
         scheme = "https" if self.scope.get("scheme") == "wss" else "http"
         self.base_url = f"{scheme}://{host}" if host else ""
+        notify.deliver_on(asyncio.get_running_loop())
         await self.channel_layer.group_add(self.group, self.channel_name)
         await self.accept()
         await self._push()

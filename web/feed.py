@@ -34,7 +34,7 @@ class Marks:
     revision: int
     mode: str
     speed: float
-    guide: tuple  # the lesson guide's version: (progress pk, updated_at, detail), or ()
+    guide: tuple  # the lesson guide's version (web/guide.py, version), or ()
     read_at: float = 0.0  # wall time the read began
 
 
@@ -42,7 +42,7 @@ def read_marks(cluster: Cluster) -> Marks:
     read_at = time.time()
     controls = live.controls_state(cluster)
     row = guide.progress_of(cluster)
-    guide_mark = (row.pk, row.updated_at.isoformat(), row.detail) if row is not None else ()
+    guide_mark = guide.version(row) if row is not None else ()
     from cluster.apiserver.server import APIServer
 
     return Marks(
@@ -113,10 +113,15 @@ async def state(cluster: Cluster, mark: tuple, language: str, panel: str) -> dic
     )
 
 
-async def viewer_guide(cluster: Cluster, mark: tuple, language: str) -> str:
-    """The lesson guide as a viewer sees it (no check run), rendered once per version and language."""
+async def viewer_guide(cluster: Cluster, mark: tuple, language: str, seen: tuple = ()) -> str:
+    """The lesson guide as a viewer sees it (no check run), as it changed since `seen`, rendered once for every
+    viewer at the same place."""
 
     def render() -> str:
-        return guide.render(cluster, guide.progress_of(cluster), False, language, oob=True)
+        row = guide.progress_of(cluster)
+        if row is None:
+            return guide.render(cluster, row, False, language, oob=True)
+        return guide.render_change(cluster, row, False, language, seen)
 
-    return await _flights.call(("guide", cluster.pk, mark, language), 0.0, lambda: database_sync_to_async(render)())
+    key = ("guide", cluster.pk, mark, language, seen[:1] == mark[:1])
+    return await _flights.call(key, 0.0, lambda: database_sync_to_async(render)())

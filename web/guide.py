@@ -7,6 +7,9 @@ it (predict, check). Rendering happens in the language of the request.
 
 from __future__ import annotations
 
+import hashlib
+import json
+
 from django.template.loader import render_to_string
 from django.utils import translation
 
@@ -58,6 +61,7 @@ def context(cluster: Cluster, row: Progress | None, can_act: bool, language: str
             "total": len(lesson.steps),
             "finished": progress.finished(row, lesson),
             "detail": row.detail,
+            "version": shape_tag(row),
             "next_lesson": following,
             "next_title": following.title(language) if following else "",
             "previous_lesson": previous,
@@ -72,6 +76,43 @@ def render(cluster: Cluster, row: Progress | None, can_act: bool, language: str,
         ctx = context(cluster, row, can_act, language)
         ctx["oob"] = oob
         return render_to_string("fragments/guide.html", ctx)
+
+
+def version(row: Progress) -> tuple:
+    """What the guide shows of a learner's progress: the steps as done and predicted, and what the check saw."""
+    return (_shape(row), row.detail)
+
+
+def _shape(row: Progress) -> tuple:
+    return (row.pk, row.lesson, row.step_index, tuple(row.done), json.dumps(row.predictions, sort_keys=True))
+
+
+def shape_tag(row: Progress) -> str:
+    """The steps' version as the page holds it (the guide's data-version)."""
+    return hashlib.sha256(repr(_shape(row)).encode()).hexdigest()[:16]
+
+
+def seen_by_page(cluster: Cluster, tag: str) -> tuple:
+    """What a page that (re)opens its socket shows of the guide: its steps if its tag is current (the check's
+    words are not known, so the next change sends them), else nothing (the next change sends the whole guide)."""
+    row = progress_of(cluster)
+    if row is None or tag != shape_tag(row):
+        return ()
+    return (_shape(row), None)
+
+
+def render_change(cluster: Cluster, row: Progress, can_act: bool, language: str, seen: tuple) -> str:
+    """The guide as it changed since the page saw `seen`: while only the check's words change (a rollout under
+    way), only they are sent; a whole new guide would close an open hint and clear a half-made prediction."""
+    if not seen or seen[0] != _shape(row):
+        return render(cluster, row, can_act, language, oob=True)
+    with translation.override(language):
+        ctx = context(cluster, row, can_act, language)
+        if ctx["guide"] is None or ctx["guide"]["current"] is None:
+            return render_to_string("fragments/guide.html", {**ctx, "oob": True})
+        return render_to_string(
+            "fragments/guide_status.html", {**ctx, "s": ctx["guide"]["current"], "status_oob": True}
+        )
 
 
 def _label(text: catalog.Text, value: object) -> str:

@@ -161,10 +161,10 @@ def render_guide(cluster: Cluster, role: str, language: str, seen: tuple) -> tup
     with translation.override(language):  # what the check saw is kept in the owner's language
         if role == access.OWNER and progress.evaluate(row):
             classroom.progress_changed(cluster)
-    mark = (row.pk, row.updated_at.isoformat(), row.detail)
+    mark = guide.version(row)
     if mark == seen:
         return "", seen
-    return guide.render(cluster, row, role == access.OWNER, language, oob=True), mark
+    return guide.render_change(cluster, row, role == access.OWNER, language, seen), mark
 
 
 def svg_id(component: str) -> str:

@@ -88,9 +88,10 @@ def kubectl(request: HttpRequest, target: Cluster, _role: str) -> HttpResponse:
     row = guide.progress_of(target)
     guide_html = ""
     if row is not None and result.command:
+        before = guide.version(row)  # as the page shows it: what the command changed is all it needs
         progress.record_command(row, result.command, result.code, result.stderr)
         progress.evaluate(row)
-        guide_html = guide.render(target, row, True, translation.get_language(), oob=True)
+        guide_html = guide.render_change(target, row, True, translation.get_language(), before)
     classroom.progress_changed(target)
     response = render(request, "fragments/terminal_result.html", result.context())
     response.content += guide_html.encode()

@@ -430,7 +430,9 @@
       const active = document.querySelector(".tab.active");
       const mode = $("cluster-mode");
       const first = !newest; // a page that has shown nothing yet already holds the map it was rendered with
+      const lesson = $("lesson-guide"); // and the guide's steps as they were: only what changes comes
       dashboardSocket.send(JSON.stringify({ type: "resync", last_seq: newest ? newest.dataset.seq : "0",
+                                            guide: lesson ? lesson.dataset.version || "" : "",
                                             panel: active ? active.dataset.panel : "",
                                             revision: first ? $("live-revision").textContent.trim() : "",
                                             mode: mode ? mode.dataset.mode : "", speed: mode ? mode.dataset.speed : "" }));
@@ -444,8 +446,20 @@
       const id = e.detail.target.id;
       if ((id === "map" || id.startsWith("live-panel-")) && app().dataset.viewRevision) e.detail.shouldSwap = false;
     });
+    // The guide also comes over HTTP (a command's answer, a prediction, Check now): the socket must know which
+    // steps the page shows, or it would send the whole guide again and close the hint the learner opened.
+    let guideTold = "";
+    const tellGuide = () => {
+      const lesson = $("lesson-guide");
+      const version = lesson ? lesson.dataset.version || "" : "";
+      if (version === guideTold || !dashboardSocket) return;
+      guideTold = version;
+      dashboardSocket.send(JSON.stringify({ type: "guide", version }));
+    };
+    document.body.addEventListener("htmx:afterSettle", tellGuide);
     document.body.addEventListener("htmx:oobAfterSwap", (e) => {
       const id = e.detail.target.id;
+      if (id === "lesson-guide") tellGuide();
       if (id === "cluster-mode") syncControls();
       if (id === "class-state") followClass();
       if (id === "teacher-view") followTeacherView($("teacher-view"));

@@ -102,3 +102,36 @@ def test_a_learner_takes_the_rolling_update_lesson_from_start_to_finish(daphne_s
     screenshot(page, "lesson-complete")
     assert errors == []
     context.close()
+
+
+def test_a_hint_opened_during_a_rollout_stays_open_as_the_check_reports_progress(daphne_server, browser):
+    """The check's words change with every pod the rollout replaces; only they are re-sent, so the hint the
+    learner opened stays open (the whole guide used to be replaced, closing it)."""
+    context = browser.new_context(viewport={"width": 1440, "height": 1000})
+    page = context.new_page()
+    page.goto(daphne_server["url"] + "/lessons/")
+    page.click(f"form[action*='{LESSON}'] button")
+    page.wait_for_selector("#ws-status.live")
+    page.click("#step-look.state-current button.try-command >> nth=0")
+    page.press("#term-input", "Enter")
+    page.wait_for_selector("#step-update.state-current")
+    assert predict_if_asked(page)
+    page.check("#step-mode")  # one hop per Next: the rollout is watched while it is under way
+    page.wait_for_selector("#cluster-mode[data-mode=step]", state="attached")
+    page.click("#step-update details.hint summary")
+    page.fill("#term-input", "kubectl set image deployment/web nginx=nginx:1.27")
+    page.press("#term-input", "Enter")
+    page.wait_for_selector("#term-output .term-out")
+    seen: list[str] = []
+    for _ in range(300):
+        if page.query_selector("#step-update.state-current") is None or len(set(seen)) >= 2:
+            break
+        top = page.get_attribute("#step-log li", "data-seq")
+        page.click("#btn-next")
+        page.wait_for_function(f"() => document.querySelector('#step-log li')?.dataset.seq !== '{top}'")
+        status = page.query_selector("#step-update.state-current .check-status")
+        if status is not None:
+            seen.append(status.inner_text())
+            assert page.get_attribute("#step-update details.hint", "open") is not None, seen
+    assert len(set(seen)) >= 2, seen  # the check reported the rollout changing what it saw
+    context.close()
