@@ -15,6 +15,13 @@ def test_a_new_visitor_gets_a_sandbox_and_a_second_browser_cannot_open_it(daphne
     assert "/c/sandbox-" in sandbox_url
     page.wait_for_selector("#ws-status.live")
     screenshot(page, "sandbox-new")
+    # The command for one's own kubectl holds the cluster's token: shown only when asked, never projected.
+    assert not page.is_visible("#own-kubectl-line")
+    page.click(".own-kubectl summary")
+    assert page.is_visible("#own-kubectl-line") and "--token" in page.inner_text("#own-kubectl-line")
+    page.click("#btn-projector")
+    assert not page.is_visible(".own-kubectl")
+    page.click("#btn-projector")
 
     second = browser.new_context()
     intruder = second.new_page()
