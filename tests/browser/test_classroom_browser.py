@@ -124,7 +124,19 @@ def test_students_follow_the_teacher_and_cannot_drive_the_class_cluster(classroo
 def test_hands_on_gives_each_student_a_sandbox_and_the_grid_shows_their_progress(classroom):
     teacher, students = classroom["teacher"], classroom["students"]
     teacher.wait_for_selector("tr[data-student=Cho]")
+    held: list = []  # the teacher's request, held while we look at the desk: a class of 30 waits ~10 s
+    def hold(route) -> None:
+        held.append(route)
+
+    teacher.route("**/classes/*/mode", hold)
     teacher.click("button[name=mode][value=hands-on]")
+    teacher.wait_for_function("() => document.querySelector('.mode-switch fieldset').disabled")  # no second click
+    indicator = "() => getComputedStyle(document.querySelector('.mode-switch .htmx-indicator')).opacity === '1'"
+    teacher.wait_for_function(indicator)  # "Preparing a sandbox for every student…"
+    while not held:
+        teacher.wait_for_timeout(50)
+    held[0].continue_()
+    teacher.unroute("**/classes/*/mode", hold)
     for student in students:
         student.wait_for_url(SANDBOX_URL, timeout=30000)
         student.wait_for_selector("#term-input")
