@@ -125,6 +125,7 @@ def test_hands_on_gives_each_student_a_sandbox_and_the_grid_shows_their_progress
     teacher, students = classroom["teacher"], classroom["students"]
     teacher.wait_for_selector("tr[data-student=Cho]")
     held: list = []  # the teacher's request, held while we look at the desk: a class of 30 waits ~10 s
+
     def hold(route) -> None:
         held.append(route)
 
