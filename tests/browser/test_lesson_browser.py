@@ -34,7 +34,7 @@ def run_try_commands(page, step: str) -> int:
     for index in range(count):
         if moved_on(page, step):
             break
-        outputs = page.locator("#term-output .term-out").count()
+        outputs = page.locator("#term-output .term-entry").count()  # one per answer, output or not
         try:
             page.locator(buttons).nth(index).click(timeout=5000)
         except PlaywrightTimeout:
@@ -42,7 +42,7 @@ def run_try_commands(page, step: str) -> int:
             break  # the first commands already passed the step, and the guide moved on
         page.press("#term-input", "Enter")
         page.wait_for_function(
-            f"() => document.querySelectorAll('#term-output .term-out').length > {outputs}", timeout=30000
+            f"() => document.querySelectorAll('#term-output .term-entry').length > {outputs}", timeout=30000
         )
     return count
 
