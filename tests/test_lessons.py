@@ -144,3 +144,37 @@ def test_a_page_that_reopens_its_socket_is_sent_the_whole_guide_only_if_its_step
     assert words.startswith('<p id="check-status"')  # its steps are current: only the check's words come
     learner.post(f"/c/{cluster.name}/kubectl", {"command": "kubectl get pods -l app=web"})  # a step done
     assert guide.seen_by_page(cluster, current) == ()  # the tag it had is stale now
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "status, passed, words",
+    [
+        (
+            {"replicas": 5, "updatedReplicas": 1, "availableReplicas": 4},
+            False,
+            "1 of 4 replicas of web updated, 4 available",
+        ),
+        (
+            {"replicas": 5, "updatedReplicas": 4, "availableReplicas": 3},
+            False,
+            "4 of 4 replicas of web updated, 3 available",
+        ),
+        (
+            {"replicas": 4, "updatedReplicas": 4, "availableReplicas": 4},
+            True,
+            "4 of 4 replicas of web updated, 4 available",
+        ),
+    ],
+)
+def test_a_rollouts_check_says_how_far_it_got_as_rollout_status_counts(cluster, status, passed, words):
+    from web.lessons import checks
+
+    api = APIServer(cluster, client="kubectl")
+    kubectl(cluster, "kubectl create deployment web --image=nginx:1.27 --replicas=4")
+    deploy = api.get("deployments", "default", "web")
+    deploy["status"] = {**status, "observedGeneration": deploy["metadata"]["generation"]}
+    api.update("deployments", "default", "web", deploy, subresource="status")
+    spec = checks.parse({"deployment_ready": {"name": "web", "replicas": 4, "image": "nginx:1.27"}}, "test")
+    result = checks.evaluate(api, spec, checks.Context(commands=(), explored=(), external_clients=()))
+    assert (result.passed, result.detail) == (passed, words)

@@ -182,11 +182,14 @@ def deployment_ready(
         and status.get("availableReplicas", 0) == want
         and status.get("replicas", 0) == want
     )
-    return Result(
-        settled,
-        _("%(available)d of %(want)d replicas of %(name)s are available")
-        % {"available": status.get("availableReplicas", 0), "want": want, "name": name},
-    )
+    # As `kubectl rollout status` counts: the replicas on the current template, then the available ones.
+    counts = {
+        "updated": status.get("updatedReplicas", 0),
+        "available": status.get("availableReplicas", 0),
+        "want": want,
+        "name": name,
+    }
+    return Result(settled, _("%(updated)d of %(want)d replicas of %(name)s updated, %(available)d available") % counts)
 
 
 @check
