@@ -20,6 +20,7 @@ from cluster.apiserver.server import APIServer
 from cluster.models import StepEvent
 from web.asgi import application
 from web.models import Classroom
+from tests.test_web_access import socket_headers
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -33,17 +34,9 @@ def start_class() -> tuple[Client, Client, Classroom]:
     return teacher, student, Classroom.objects.select_related("cluster").get(code=code)
 
 
-def headers(client: Client) -> list[tuple[bytes, bytes]]:
-    return [
-        (b"host", b"127.0.0.1:8000"),
-        (b"origin", b"http://127.0.0.1:8000"),
-        (b"cookie", f"sessionid={client.cookies['sessionid'].value}".encode()),
-    ]
-
-
 async def teacher_view_on_connect(client: Client, code: str) -> tuple[str, str]:
     """The step and revision a student's page is told to show when it opens the class socket."""
-    socket = WebsocketCommunicator(application, f"/ws/classes/{code}/", headers=headers(client))
+    socket = WebsocketCommunicator(application, f"/ws/classes/{code}/", headers=socket_headers(client))
     assert (await socket.connect())[0]
     html = ""
     while 'id="teacher-view"' not in html:
@@ -55,7 +48,7 @@ async def teacher_view_on_connect(client: Client, code: str) -> tuple[str, str]:
 
 async def test_a_student_who_joins_while_the_teacher_looks_back_is_told_the_step():
     teacher, student, found = await sync_to_async(start_class)()
-    desk = WebsocketCommunicator(application, f"/ws/classes/{found.code}/", headers=headers(teacher))
+    desk = WebsocketCommunicator(application, f"/ws/classes/{found.code}/", headers=socket_headers(teacher))
     assert (await desk.connect())[0]
     await desk.receive_from(timeout=5)  # the desk itself
     assert await teacher_view_on_connect(student, found.code) == ("0", "0")  # live
@@ -83,7 +76,7 @@ async def test_a_student_who_joins_while_the_teacher_looks_back_is_told_the_step
 )
 async def test_a_malformed_view_from_the_teacher_changes_nothing_or_is_clamped(message, told):
     teacher, student, found = await sync_to_async(start_class)()
-    desk = WebsocketCommunicator(application, f"/ws/classes/{found.code}/", headers=headers(teacher))
+    desk = WebsocketCommunicator(application, f"/ws/classes/{found.code}/", headers=socket_headers(teacher))
     assert (await desk.connect())[0]
     await desk.receive_from(timeout=5)
     await desk.send_json_to({"type": "view", "seq": 9, "revision": 9})
@@ -95,7 +88,7 @@ async def test_a_malformed_view_from_the_teacher_changes_nothing_or_is_clamped(m
 
 async def test_a_student_cannot_set_the_view_for_the_class():
     teacher, student, found = await sync_to_async(start_class)()
-    socket = WebsocketCommunicator(application, f"/ws/classes/{found.code}/", headers=headers(student))
+    socket = WebsocketCommunicator(application, f"/ws/classes/{found.code}/", headers=socket_headers(student))
     assert (await socket.connect())[0]
     await socket.send_json_to({"type": "view", "seq": 5, "revision": 5})
     await socket.receive_from(timeout=5)

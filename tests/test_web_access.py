@@ -12,6 +12,15 @@ from cluster.models import Cluster
 from web.asgi import application
 
 
+def socket_headers(client: Client) -> list[tuple[bytes, bytes]]:
+    """What the client's browser sends when its page opens a websocket: the host, the page's origin, its cookie."""
+    return [
+        (b"host", b"127.0.0.1:8000"),
+        (b"origin", b"http://127.0.0.1:8000"),
+        (b"cookie", f"sessionid={client.cookies['sessionid'].value}".encode()),
+    ]
+
+
 def new_sandbox(client: Client) -> Cluster:
     client.get("/")
     response = client.post("/sandboxes/new")
@@ -99,11 +108,7 @@ async def test_a_reconnecting_page_gets_every_step_after_the_last_one_it_saw():
 
     owner = Client()
     cluster = await sync_to_async(new_sandbox)(owner)
-    headers = [
-        (b"host", b"127.0.0.1:8000"),
-        (b"origin", b"http://127.0.0.1:8000"),
-        (b"cookie", f"sessionid={owner.cookies['sessionid'].value}".encode()),
-    ]
+    headers = socket_headers(owner)
     api = await sync_to_async(APIServer)(cluster, "kubectl")
     await sync_to_async(api.create)(
         "configmaps", "default", {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "seen"}}
@@ -133,13 +138,9 @@ async def test_every_page_of_a_cluster_hears_a_change_of_its_controls(action, va
 
     owner = Client()
     cluster = await sync_to_async(new_sandbox)(owner)
-    headers = [
-        (b"host", b"127.0.0.1:8000"),
-        (b"origin", b"http://127.0.0.1:8000"),
-        (b"cookie", f"sessionid={owner.cookies['sessionid'].value}".encode()),
-    ]
+    headers = socket_headers(owner)
     csrf = await sync_to_async(lambda: owner.get(f"/c/{cluster.name}/").cookies["csrftoken"].value)()
-    await sync_to_async(lambda: cluster.__class__.objects.filter(pk=cluster.pk).update(speed=0))()  # no writes
+    await sync_to_async(lambda: Cluster.objects.filter(pk=cluster.pk).update(speed=0))()  # no writes
     page = WebsocketCommunicator(application, f"/ws/c/{cluster.name}/", headers=headers)
     assert (await page.connect())[0]
     await page.send_json_to({"type": "resync", "last_seq": 0})
@@ -170,11 +171,7 @@ async def test_a_change_announced_on_another_thread_reaches_the_page_at_once():
 
     owner = Client()
     cluster = await sync_to_async(new_sandbox)(owner)
-    headers = [
-        (b"host", b"127.0.0.1:8000"),
-        (b"origin", b"http://127.0.0.1:8000"),
-        (b"cookie", f"sessionid={owner.cookies['sessionid'].value}".encode()),
-    ]
+    headers = socket_headers(owner)
     page = WebsocketCommunicator(application, f"/ws/c/{cluster.name}/", headers=headers)
     assert (await page.connect())[0]
     await page.send_json_to({"type": "resync", "last_seq": 0})

@@ -112,9 +112,7 @@ def render_earlier_steps(cluster: Cluster, first: int, before: int | None, langu
     only the newest steps, and a student who joined late follows the teacher back to an older one."""
     top = newest_visible_seq(cluster) + 1
     found = steps.between(cluster, first, top if before is None else min(before, top), EARLIER_STEPS_AT_MOST, language)
-    for step in found:  # no sent_at: these are not new, the page does not time them
-        step.update({"from_id": svg_id(step["from"]), "to_id": svg_id(step["to"]), "sent_at": ""})
-    mark_heartbeats(cluster, found)
+    _for_the_page(cluster, found, sent_at="")  # not new: the page does not time them
     with translation.override(language):
         return render_to_string("fragments/steps.html", {"steps": found, "swap": "beforeend"})
 
@@ -122,11 +120,15 @@ def render_earlier_steps(cluster: Cluster, first: int, before: int | None, langu
 def new_steps(cluster: Cluster, last_seq: int, language: str = "en") -> list[dict]:
     """Step events after `last_seq` that the page may show, oldest first, in the page's language."""
     found = steps.since(cluster, last_seq, limit=MAX_STEPS_PER_PUSH, lang=language)
-    sent_at = int(time.time() * 1000)
+    _for_the_page(cluster, found, sent_at=int(time.time() * 1000))
+    return found
+
+
+def _for_the_page(cluster: Cluster, found: list[dict], sent_at: int | str) -> None:
+    """What the page needs beside each step: its map boxes, when it was sent, whether it is a heartbeat."""
     for step in found:
         step.update({"from_id": svg_id(step["from"]), "to_id": svg_id(step["to"]), "sent_at": sent_at})
     mark_heartbeats(cluster, found)
-    return found
 
 
 def render_state_parts(cluster: Cluster, language: str, panel: str = "") -> dict[str, str]:
