@@ -1,9 +1,9 @@
 """The HTTP API's speed, as a learner's kubectl or a client library meets it (not bench/http.py: that name
 would hide the standard library's http package from a script in this folder).
 
-Starts `manage.py serve` on a fresh SQLite file (TLS on the API port, reconciler on,
-as `make run` serves), with the demo cluster running, then over HTTPS with
-keep-alive:
+Starts `manage.py serve` on a fresh SQLite file (or, with `--postgres URL`, a fresh
+database there; TLS on the API port, reconciler on, as `make run` serves), with the
+demo cluster running, then over HTTPS with keep-alive:
 1. creates --objects ConfigMaps from --clients threads (a raw client: one
    http.client connection each), creates/s;
 2. GETs ConfigMaps by name and merge-PATCHes them from one client: p50/p99;
@@ -15,7 +15,14 @@ Baselines measured in the same run: the round trip of `GET /livez` (the HTTP pat
 with no API work behind it) for the latencies, and in-process creates/s through
 `APIServer` on the same database (before the server starts) for the throughput.
 
-Usage: .venv/bin/python bench/http_api.py [--objects 3000] [--clients 8] [--apply 500]
+`--busy N` adds a cluster of 10 nodes whose Deployment of N pods is restarted every 3 s
+during the measurements: the control loops always have work, as in a class whose
+students run rollouts. `--control-plane apart` runs those loops in `manage.py
+controlplane` beside a server started with KUBECLASS_RECONCILER=0 (on Redis, REDIS_URL
+or 127.0.0.1:6379); `both` measures the two arrangements one after the other.
+
+Usage: .venv/bin/python bench/http_api.py [--objects 3000] [--clients 8] [--apply 500] [--busy 300]
+       [--control-plane in-server|apart|both]
 """
 
 from __future__ import annotations
@@ -224,13 +231,38 @@ def start(env: dict[str, str], workdir: Path) -> tuple[subprocess.Popen, int, Pa
     raise RuntimeError("serve did not start")
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--objects", type=int, default=3000)
-    parser.add_argument("--clients", type=int, default=8)
-    parser.add_argument("--apply", type=int, default=500)
-    parser.add_argument("--samples", type=int, default=500)
-    args = parser.parse_args()
+def busy_cluster(env: dict[str, str], replicas: int) -> tuple[str, str]:
+    """A second cluster with a Deployment of `replicas` pods on 10 nodes, for the control loops to work on."""
+    manage(env, "cluster", "create", "busy", "--nodes", "10", "--object-limit", "0")
+    manage(
+        env, "kubectl", "--cluster", "busy", "create", "deployment", "web", "--image=nginx", f"--replicas={replicas}"
+    )
+    return "busy", manage(env, "cluster", "token", "busy")
+
+
+def keep_rolling(port: int, token: str, context: ssl.SSLContext, stop: threading.Event) -> int:
+    """Restart the busy cluster's Deployment every 3 s (as `kubectl rollout restart` does): work that never ends."""
+    client, rounds = Client(port, token, context), 0
+    path = "/apis/apps/v1/namespaces/default/deployments/web"
+    while not stop.wait(3.0):
+        rounds += 1
+        annotation = {"kubectl.kubernetes.io/restartedAt": f"round-{rounds}"}
+        client.call("PATCH", path, {"spec": {"template": {"metadata": {"annotations": annotation}}}}, MERGE_PATCH)
+    return rounds
+
+
+def fresh_postgres_database(server_url: str, name: str) -> str:
+    """An empty database of its own on the PostgreSQL server `server_url` names (left for inspection)."""
+    import psycopg
+
+    with psycopg.connect(server_url, autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        conn.execute(f"CREATE DATABASE {name}")
+    return server_url.rsplit("/", 1)[0] + "/" + name
+
+
+def measure(args: argparse.Namespace, apart: bool) -> dict[str, float | list[float]]:
+    """One server on a fresh database: the control loops in it, or (`apart`) in `manage.py controlplane`."""
     workdir = Path(tempfile.mkdtemp(prefix="kubeclass-http-"))
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
     env.update(
@@ -243,51 +275,107 @@ def main() -> None:
             "KUBECLASS_OBJECT_LIMIT": "0",
         }
     )
+    if apart:  # the control plane tells the server's pages of its steps through Redis
+        env["REDIS_URL"] = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+    if args.postgres:
+        env["DATABASE_URL"] = fresh_postgres_database(args.postgres, f"kubeclass_bench_{os.getpid()}_{int(apart)}")
     manage(env, "migrate", "--noinput", "-v0")
     manage(env, "cluster", "create", "demo", "--nodes", "3", "--object-limit", "0")
     token = manage(env, "cluster", "token", "demo")
-    baseline_creates = in_process_creates(env, min(args.objects, 2000))
-    process, port, ca_file = start(env, workdir)
+    busy_token = busy_cluster(env, args.busy)[1] if args.busy else ""
+    out: dict[str, float | list[float]] = {"baseline": in_process_creates(env, min(args.objects, 2000))}
+    control = None
+    if apart:
+        control = subprocess.Popen(
+            [sys.executable, str(ROOT / "manage.py"), "controlplane"],
+            cwd=ROOT,
+            env=env,
+            stdout=open(workdir / "controlplane.log", "w"),
+            stderr=subprocess.STDOUT,
+        )
+    process, port, ca_file = start(dict(env, KUBECLASS_RECONCILER="0") if apart else env, workdir)
+    stop_rolling = threading.Event()
     try:
         context = ssl.create_default_context(cafile=str(ca_file))
-        creates = parallel_creates(port, token, context, args.objects, args.clients)
+        rolling = None
+        if busy_token:
+            rolling = threading.Thread(target=keep_rolling, args=(port, busy_token, context, stop_rolling))
+            rolling.start()
+        out["creates"] = parallel_creates(port, token, context, args.objects, args.clients)
         client = Client(port, token, context)
         names = [f"cm-{i * (args.objects // args.samples or 1) % args.objects:05d}" for i in range(args.samples)]
         base = "/api/v1/namespaces/default/configmaps/"
-        livez = timed_calls(client, [("GET", "/livez", None, "")] * args.samples)
-        gets = timed_calls(client, [("GET", base + n, None, "") for n in names])
-        patches = timed_calls(
+        out["livez"] = timed_calls(client, [("GET", "/livez", None, "")] * args.samples)
+        out["gets"] = timed_calls(client, [("GET", base + n, None, "") for n in names])
+        out["patches"] = timed_calls(
             client,
             [
                 ("PATCH", base + n, {"metadata": {"labels": {"round": str(i)}}}, MERGE_PATCH)
                 for i, n in enumerate(names)
             ],
         )
-        python_rate = python_client_creates(port, token, ca_file, min(500, args.objects))
-        apply_seconds = kubectl_apply(port, token, ca_file, args.apply, workdir)
-        # kubectl checks each object against the server's OpenAPI document before sending it (--validate,
-        # strict by default); without that check what remains is the requests themselves.
-        unvalidated_seconds = kubectl_apply(port, token, ca_file, args.apply, workdir, "--validate=false")
+        out["client"] = python_client_creates(port, token, ca_file, min(500, args.objects))
+        if args.apply:
+            out["apply"] = kubectl_apply(port, token, ca_file, args.apply, workdir)
+            # kubectl checks each object against the server's OpenAPI document before sending it (--validate,
+            # strict by default); without that check what remains is the requests themselves.
+            out["unvalidated"] = kubectl_apply(port, token, ca_file, args.apply, workdir, "--validate=false")
+        stop_rolling.set()
+        if rolling is not None:
+            rolling.join()
     finally:
-        process.terminate()
-        process.wait(timeout=15)
+        stop_rolling.set()
+        for running in (process, control):
+            if running is not None:
+                running.terminate()
+                running.wait(timeout=15)
+    return out
 
+
+def report(title: str, args: argparse.Namespace, out: dict) -> None:
     def line(values: list[float]) -> str:
         return f"p50 {statistics.median(values):.1f} ms, p99 {percentile(values, 0.99):.1f} ms"
 
+    print(f"-- {title}")
     print(
-        f"creates: {args.objects} ConfigMaps from {args.clients} raw clients {creates:.0f}/s "
-        f"(target >= 1,000/s); in-process baseline {baseline_creates:.0f}/s → {creates / baseline_creates:.1%}"
+        f"creates: {args.objects} ConfigMaps from {args.clients} raw clients {out['creates']:.0f}/s "
+        f"(target >= 1,000/s); in-process baseline {out['baseline']:.0f}/s → {out['creates'] / out['baseline']:.1%}"
     )
     print(
-        f"GET by name {line(gets)} (target p50 <= 2, p99 <= 10); merge PATCH {line(patches)} (target p99 <= 10); "
-        f"baseline GET /livez {line(livez)}"
+        f"GET by name {line(out['gets'])} (target p50 <= 2, p99 <= 10); merge PATCH {line(out['patches'])} "
+        f"(target p99 <= 10); baseline GET /livez {line(out['livez'])}"
     )
-    print(f"official Python client, one thread: {python_rate:.0f} creates/s")
-    print(
-        f"kubectl apply -f of {args.apply} ConfigMaps: {apply_seconds:.1f} s (target <= 3 s); "
-        f"with --validate=false {unvalidated_seconds:.1f} s"
+    print(f"official Python client, one thread: {out['client']:.0f} creates/s")
+    if "apply" in out:
+        print(
+            f"kubectl apply -f of {args.apply} ConfigMaps: {out['apply']:.1f} s (target <= 3 s); "
+            f"with --validate=false {out['unvalidated']:.1f} s"
+        )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--objects", type=int, default=3000)
+    parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--apply", type=int, default=500, help="0: no kubectl apply")
+    parser.add_argument("--samples", type=int, default=500)
+    parser.add_argument(
+        "--postgres", default="", help="a PostgreSQL server's URL: each run on a fresh database there, not SQLite"
     )
+    parser.add_argument("--busy", type=int, default=0, help="a second cluster rolling a Deployment of N pods")
+    parser.add_argument(
+        "--control-plane",
+        choices=["in-server", "apart", "both"],
+        default="in-server",
+        help="the control loops in the server's process (make run), in `manage.py controlplane`, or one run of each",
+    )
+    args = parser.parse_args()
+    busy = f", beside a cluster rolling {args.busy} pods" if args.busy else ""
+    busy += ", on PostgreSQL" if args.postgres else ", on SQLite"
+    if args.control_plane in ("in-server", "both"):
+        report(f"control loops in the server's process{busy}", args, measure(args, apart=False))
+    if args.control_plane in ("apart", "both"):
+        report(f"control loops in manage.py controlplane{busy}", args, measure(args, apart=True))
 
 
 if __name__ == "__main__":

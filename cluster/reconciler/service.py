@@ -151,6 +151,7 @@ class Reconciler:
     async def run(self) -> None:
         cycle = sync_to_async(self._cycle_in_worker, thread_sensitive=False)
         woken = wakeup.install(asyncio.get_running_loop())
+        listening = asyncio.create_task(wakeup.listen(woken), name="kubeclass-wake-listener")
         try:
             while not self.stopping:
                 try:
@@ -164,6 +165,7 @@ class Reconciler:
                     pass
                 woken.clear()
         finally:
+            listening.cancel()
             await sync_to_async(self.release_all, thread_sensitive=False)()
 
 

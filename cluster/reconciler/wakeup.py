@@ -1,14 +1,26 @@
 """Wake the reconciler at once when someone asks it for work (a "next" in step mode).
 
-The reconciler's task sleeps between cycles (up to 0.25 s); a request served by
-the same process sets this event so the asked-for step is produced now. A
-request served by another worker process cannot reach it: that process's
-reconciler notices at its next cycle.
+The reconciler's task sleeps between cycles (up to 0.25 s). A request served by
+the same process sets this event, so the asked-for step is produced now. A
+request served by another process — another Daphne worker, or a server whose
+control plane runs apart (`manage.py controlplane`) — reaches it through the
+channel layer: `wake` also sends to the group every reconciler listens on. With
+the in-memory layer (one process) there is nobody else to reach.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
+
+from channels.layers import BaseChannelLayer, InMemoryChannelLayer, get_channel_layer
+
+from cluster import notify
+
+log = logging.getLogger(__name__)
+WAKE_GROUP = "kubeclass.reconciler.wake"
+# channels-redis forgets a group's members after a day (group_expiry); join again long before that.
+REJOIN_SECONDS = 600.0
 
 _event: asyncio.Event | None = None
 _loop: asyncio.AbstractEventLoop | None = None
@@ -20,7 +32,49 @@ def install(loop: asyncio.AbstractEventLoop) -> asyncio.Event:
     return _event
 
 
+def _shared_layer() -> BaseChannelLayer | None:
+    """The channel layer when it reaches other processes (Redis), else None."""
+    layer = get_channel_layer()
+    return None if layer is None or isinstance(layer, InMemoryChannelLayer) else layer
+
+
 def wake() -> None:
-    """Thread-safe: set the reconciler's event if it runs in this process."""
+    """Thread-safe: set the reconciler's event if it runs in this process, and tell the others."""
+    wake_here()
+    if _shared_layer() is not None:
+        notify.publish(WAKE_GROUP, {"type": "reconciler.wake"})
+
+
+def wake_here() -> None:
+    """Thread-safe: set the event of this process's reconciler, if it has one."""
     if _event is not None and _loop is not None and not _loop.is_closed():
         _loop.call_soon_threadsafe(_event.set)
+
+
+async def listen(event: asyncio.Event) -> None:
+    """Set `event` whenever another process calls `wake`; runs until cancelled."""
+    layer = _shared_layer()
+    if layer is None:
+        return
+    while True:
+        try:
+            channel = await layer.new_channel()
+            await layer.group_add(WAKE_GROUP, channel)
+            await _hear(layer, channel, event)
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # noqa: BLE001 - Redis away for a moment: the reconciler still cycles every 0.25 s
+            log.warning("cannot listen for wake-ups; trying again", exc_info=True)
+            await asyncio.sleep(1.0)
+
+
+async def _hear(layer: BaseChannelLayer, channel: str, event: asyncio.Event) -> None:
+    loop = asyncio.get_running_loop()
+    rejoin_at = loop.time() + REJOIN_SECONDS
+    while True:
+        try:
+            await asyncio.wait_for(layer.receive(channel), timeout=max(rejoin_at - loop.time(), 0.1))
+            event.set()
+        except asyncio.TimeoutError:
+            await layer.group_add(WAKE_GROUP, channel)
+            rejoin_at = loop.time() + REJOIN_SECONDS
