@@ -252,13 +252,21 @@ def keep_rolling(port: int, token: str, context: ssl.SSLContext, stop: threading
 
 
 def fresh_postgres_database(server_url: str, name: str) -> str:
-    """An empty database of its own on the PostgreSQL server `server_url` names (left for inspection)."""
+    """An empty database of its own on the PostgreSQL server `server_url` names (dropped by `drop_database`)."""
     import psycopg
 
     with psycopg.connect(server_url, autocommit=True) as conn:
         conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
         conn.execute(f"CREATE DATABASE {name}")
     return server_url.rsplit("/", 1)[0] + "/" + name
+
+
+def drop_database(database_url: str) -> None:
+    import psycopg
+
+    server_url, name = database_url.rsplit("/", 1)
+    with psycopg.connect(f"{server_url}/postgres", autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
 def measure(args: argparse.Namespace, apart: bool) -> dict[str, float | list[float]]:
@@ -329,6 +337,8 @@ def measure(args: argparse.Namespace, apart: bool) -> dict[str, float | list[flo
             if running is not None:
                 running.terminate()
                 running.wait(timeout=15)
+        if args.postgres:
+            drop_database(env["DATABASE_URL"])
     return out
 
 
