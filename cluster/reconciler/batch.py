@@ -47,13 +47,16 @@ class Batches:
 
     def _batch(self, unit: Callable[[], bool], limit: int, fence: Callable[[], None] | None) -> tuple[int, bool]:
         """Up to `limit` units in one transaction; whether work may remain."""
-        started = time.monotonic()
         units = 0
         try:
             with transaction.atomic():
                 if fence is not None:
                     fence()
-                while units < limit and time.monotonic() - started < BATCH_SECONDS:
+                # The time counts from when the write lock is held (waiting for it is not work), and a
+                # batch runs at least one unit: one that waited longer than BATCH_SECONDS would run none,
+                # give the lock up and queue for it again, and again.
+                started = time.monotonic()
+                while units < limit and (units == 0 or time.monotonic() - started < BATCH_SECONDS):
                     if not unit():
                         return units, False
                     units += 1
