@@ -51,6 +51,8 @@ async def test_a_wake_from_another_process_reaches_a_listening_reconciler(settin
         assert woken.is_set()
     finally:
         listening.cancel()
+        await asyncio.wait({listening}, timeout=20)  # a blocking pop in flight (5 s) ends first
+        assert listening.cancelled(), "it stops when told to, as the reconciler's shutdown needs"
 
 
 def start(env: dict[str, str], log: Path, *args: str) -> subprocess.Popen:

@@ -64,17 +64,21 @@ async def listen(event: asyncio.Event) -> None:
         except asyncio.CancelledError:
             raise
         except Exception:  # noqa: BLE001 - Redis away for a moment: the reconciler still cycles every 0.25 s
+            task = asyncio.current_task()
+            if task is not None and task.cancelling():
+                raise asyncio.CancelledError from None  # the error came from being cancelled mid-read: stop
             log.warning("cannot listen for wake-ups; trying again", exc_info=True)
             await asyncio.sleep(1.0)
 
 
 async def _hear(layer: BaseChannelLayer, channel: str, event: asyncio.Event) -> None:
-    loop = asyncio.get_running_loop()
-    rejoin_at = loop.time() + REJOIN_SECONDS
+    # asyncio.timeout, not wait_for: Python 3.11's wait_for can swallow a cancellation that arrives as the
+    # message does, and this loop would then outlive the reconciler that cancelled it.
     while True:
         try:
-            await asyncio.wait_for(layer.receive(channel), timeout=max(rejoin_at - loop.time(), 0.1))
-            event.set()
-        except asyncio.TimeoutError:
+            async with asyncio.timeout(REJOIN_SECONDS):
+                while True:
+                    await layer.receive(channel)
+                    event.set()
+        except TimeoutError:
             await layer.group_add(WAKE_GROUP, channel)
-            rejoin_at = loop.time() + REJOIN_SECONDS
