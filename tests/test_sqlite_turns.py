@@ -7,7 +7,6 @@ import json
 import subprocess
 import sys
 import threading
-import time
 
 import pytest
 from django.db import connection, transaction
@@ -16,14 +15,8 @@ from django.utils import timezone
 from cluster.models import Cluster
 from cluster.sqlite.base import TurnQueue
 from tests.livesrv import ROOT
+from tests.test_failover import wait_for
 from web.devserver import server_env
-
-
-def wait_until(check, what: str, seconds: float = 5.0) -> None:
-    deadline = time.monotonic() + seconds
-    while not check():
-        assert time.monotonic() < deadline, what
-        time.sleep(0.001)
 
 
 def queue_in(turns: TurnQueue, name: str, order: list[str]) -> threading.Thread:
@@ -37,7 +30,7 @@ def queue_in(turns: TurnQueue, name: str, order: list[str]) -> threading.Thread:
     thread = threading.Thread(target=take_turn)
     waiting = turns.waiting()
     thread.start()
-    wait_until(lambda: turns.waiting() == waiting + 1, f"{name} waits in line")
+    wait_for(lambda: turns.waiting() == waiting + 1, 5, f"{name} waits in line")
     return thread
 
 

@@ -11,6 +11,7 @@ the in-memory layer (one process) there is nobody else to reach.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 
 from channels.layers import BaseChannelLayer, InMemoryChannelLayer, get_channel_layer
@@ -32,7 +33,7 @@ def install(loop: asyncio.AbstractEventLoop) -> asyncio.Event:
     return _event
 
 
-def _shared_layer() -> BaseChannelLayer | None:
+def shared_layer() -> BaseChannelLayer | None:
     """The channel layer when it reaches other processes (Redis), else None."""
     layer = get_channel_layer()
     return None if layer is None or isinstance(layer, InMemoryChannelLayer) else layer
@@ -41,7 +42,7 @@ def _shared_layer() -> BaseChannelLayer | None:
 def wake() -> None:
     """Thread-safe: set the reconciler's event if it runs in this process, and tell the others."""
     wake_here()
-    if _shared_layer() is not None:
+    if shared_layer() is not None:
         notify.publish(WAKE_GROUP, {"type": "reconciler.wake"})
 
 
@@ -53,16 +54,12 @@ def wake_here() -> None:
 
 async def listen(event: asyncio.Event) -> None:
     """Set `event` whenever another process calls `wake`; runs until cancelled."""
-    layer = _shared_layer()
+    layer = shared_layer()
     if layer is None:
         return
     while True:
         try:
-            channel = await layer.new_channel()
-            await layer.group_add(WAKE_GROUP, channel)
-            await _hear(layer, channel, event)
-        except asyncio.CancelledError:
-            raise
+            await _hear(layer, await layer.new_channel(), event)
         except Exception:  # noqa: BLE001 - Redis away for a moment: the reconciler still cycles every 0.25 s
             task = asyncio.current_task()
             if task is not None and task.cancelling():
@@ -75,10 +72,9 @@ async def _hear(layer: BaseChannelLayer, channel: str, event: asyncio.Event) -> 
     # asyncio.timeout, not wait_for: Python 3.11's wait_for can swallow a cancellation that arrives as the
     # message does, and this loop would then outlive the reconciler that cancelled it.
     while True:
-        try:
+        await layer.group_add(WAKE_GROUP, channel)  # again every REJOIN_SECONDS, before the group forgets it
+        with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(REJOIN_SECONDS):
                 while True:
                     await layer.receive(channel)
                     event.set()
-        except TimeoutError:
-            await layer.group_add(WAKE_GROUP, channel)

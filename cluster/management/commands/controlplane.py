@@ -17,11 +17,9 @@ process to take over.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import signal
 
-from channels.layers import InMemoryChannelLayer, get_channel_layer
 from django.core.management.base import BaseCommand, CommandError
 
 from cluster.reconciler import wakeup
@@ -31,17 +29,13 @@ from cluster.reconciler.service import Reconciler
 class Command(BaseCommand):
     help = "Run the controllers, the scheduler and the kubelets of every cluster, apart from the API server."
 
-    def add_arguments(self, parser: argparse.ArgumentParser) -> None:
-        parser.add_argument("--holder", default=None, help="the name this process holds leases under")
-
     def handle(self, *args: object, **opts: object) -> None:
-        if isinstance(get_channel_layer(), InMemoryChannelLayer):
+        if wakeup.shared_layer() is None:
             raise CommandError(
                 "the channel layer is in-memory: the dashboards in the server's process would never hear of "
                 "this process's steps. Set REDIS_URL for the server and for this command."
             )
-        holder = opts["holder"]
-        reconciler = Reconciler(holder=str(holder) if holder else None)
+        reconciler = Reconciler()
         self.stdout.write(f"kubeclass: control plane running as {reconciler.holder}")
         asyncio.run(self.run(reconciler))
         self.stdout.write("kubeclass: control plane stopped, its clusters released")
