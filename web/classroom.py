@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 from cluster.models import Cluster
 from cluster.notify import publish as notify_now
 from web.lessons import catalog, progress
-from web.lessons.scenario import seed_cluster
+from web.lessons.scenario import seed_cluster, seed_clusters
 from web.models import Classroom, Progress, Student, new_code
 
 MAX_NAME = 40
@@ -77,8 +77,7 @@ def set_mode(classroom: Classroom, mode: str) -> None:
     if mode not in (Classroom.FOLLOW, Classroom.HANDS_ON):
         raise ValueError(_("mode must be follow or hands-on"))
     if mode == Classroom.HANDS_ON:
-        for student in classroom.students.all():
-            sandbox_for(student)
+        sandboxes_for(list(classroom.students.all()))
     Classroom.objects.filter(pk=classroom.pk).update(mode=mode)
     classroom.mode = mode
     notify(classroom)
@@ -171,21 +170,36 @@ def student_in(classroom: Classroom, session_key: str | None) -> Student | None:
 
 def sandbox_for(student: Student) -> Cluster:
     """The student's sandbox for the class's current lesson, seeded on first need."""
-    classroom = student.classroom
-    row = Progress.objects.filter(learner=student.learner, lesson=classroom.lesson).select_related("cluster").first()
-    if student.sandbox is not None and row is not None and row.cluster_id == student.sandbox.pk:
-        return student.sandbox
+    return sandboxes_for([student])[0]
+
+
+def sandboxes_for(students: list[Student]) -> list[Cluster]:
+    """Each student's sandbox for the class's current lesson; those still missing are seeded together,
+    one seed restored for the others (web/lessons/scenario.py)."""
+    if not students:
+        return []
+    classroom = students[0].classroom
     lesson = catalog.by_slug(classroom.lesson)
     assert lesson is not None
-    name = f"{classroom.code.lower()}-s{student.pk}-{random.SystemRandom().randrange(16**4):04x}"
-    cluster = seed_cluster(lesson.scenario, name, owner_session=student.session_key)
-    old = student.sandbox
-    student.sandbox = cluster
-    student.save(update_fields=["sandbox"])
-    progress.begin(student.learner, lesson, cluster)
-    if old is not None:
-        old.delete()
-    return cluster
+    begun = set(
+        Progress.objects.filter(learner__in=[s.learner for s in students], lesson=classroom.lesson).values_list(
+            "learner", "cluster_id"
+        )
+    )
+    missing = [s for s in students if s.sandbox is None or (s.learner, s.sandbox.pk) not in begun]
+    owners = [(_sandbox_name(classroom, s), s.session_key) for s in missing]
+    for student, cluster in zip(missing, seed_clusters(lesson.scenario, owners) if owners else [], strict=True):
+        old = student.sandbox
+        student.sandbox = cluster
+        student.save(update_fields=["sandbox"])
+        progress.begin(student.learner, lesson, cluster)
+        if old is not None:
+            old.delete()
+    return [s.sandbox for s in students]  # type: ignore[misc]  # each one set above or before
+
+
+def _sandbox_name(classroom: Classroom, student: Student) -> str:
+    return f"{classroom.code.lower()}-s{student.pk}-{random.SystemRandom().randrange(16**4):04x}"
 
 
 # -- what the pages show ---------------------------------------------------------------

@@ -124,7 +124,7 @@ def test_students_follow_the_teacher_and_cannot_drive_the_class_cluster(classroo
 def test_hands_on_gives_each_student_a_sandbox_and_the_grid_shows_their_progress(classroom):
     teacher, students = classroom["teacher"], classroom["students"]
     teacher.wait_for_selector("tr[data-student=Cho]")
-    held: list = []  # the teacher's request, held while we look at the desk: a class of 30 waits ~10 s
+    held: list = []  # the teacher's request, held while we look at the desk (a class of 30 waits a second or two)
 
     def hold(route) -> None:
         held.append(route)

@@ -6,6 +6,10 @@ scenario's manifests are applied with kubectl, and the control loops run in
 fast-forward until the cluster has settled — all through the API server, while
 this process holds the cluster's reconciler lease so no server drives it at
 the same time.
+
+Many sandboxes of one scenario at once (a class switching to Hands-on) are
+seeded once and restored from that one (cluster/snapshot.py) while its lease is
+still held: the same starting state, without a fast-forward per student.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import random
 
 from django.db import transaction
 
+from cluster import snapshot
 from cluster.apiserver.server import APIServer
 from cluster.bootstrap import create_cluster, join_node, node_manifest
 from cluster.kubectl import cli
@@ -43,7 +48,14 @@ def node_for(spec: dict, index: int, seed: int) -> dict:
 
 def seed_cluster(scenario: Scenario, name: str, owner_session: str = "", seed: int | None = None) -> Cluster:
     """A new cluster named `name` in the scenario's starting state."""
+    return seed_clusters(scenario, [(name, owner_session)], seed)[0]
+
+
+def seed_clusters(scenario: Scenario, owners: list[tuple[str, str]], seed: int | None = None) -> list[Cluster]:
+    """New clusters in the scenario's starting state, one per (name, owner session): the first seeded,
+    the others restored from it before anything else may drive it."""
     seed = random.SystemRandom().randrange(2**31) if seed is None else seed
+    (name, owner_session), *others = owners
     with transaction.atomic():
         cluster = create_cluster(name, nodes=0, seed=seed, owner_session=owner_session, sandbox=True)
         api = APIServer(cluster, client="kubeadm")
@@ -58,9 +70,10 @@ def seed_cluster(scenario: Scenario, name: str, owner_session: str = "", seed: i
             ClusterDriver(cluster).fast_forward()
         if scenario.step_mode:
             control.set_mode(Cluster.objects.get(pk=cluster.pk), "step")
+        copies = [snapshot.restore(cluster, other, other_owner) for other, other_owner in others]
     finally:
         lease.release(cluster.pk, holder)
-    return Cluster.objects.get(pk=cluster.pk)
+    return [Cluster.objects.get(pk=cluster.pk), *copies]
 
 
 def _apply(cluster: Cluster, manifests: str) -> None:
