@@ -131,3 +131,66 @@ def test_the_backend_gives_its_turn_back_however_a_transaction_ends(cluster, end
     assert not connection.has_turn
     assert connection.turns.acquire(timeout=0), "nobody holds the turn"
     connection.turns.release()
+
+
+# The reconciler's own batches (cluster/reconciler/batch.py) on a SQLite file, 2 ms units that never run
+# out, and a request's thread writing ten times meanwhile.
+GIVE_WAY = """
+import json, threading, time
+import django
+django.setup()
+from django.core.management import call_command
+from django.db import connections, transaction
+from django.utils import timezone
+from cluster.models import Cluster
+from cluster.reconciler.batch import Batches
+from cluster.reconciler.watchcache import OwnWrites
+from cluster.store import HeldRevision
+call_command("migrate", verbosity=0)
+cluster = Cluster.objects.create(name="turns", token="t" * 43)
+done, batches, running, requests_done = [], [], threading.Event(), threading.Event()
+
+def unit():
+    if requests_done.is_set():
+        return False
+    Cluster.objects.filter(pk=cluster.pk).update(last_active=timezone.now())
+    time.sleep(0.002)
+    done.append(1)
+    running.set()
+    return True
+
+def reconciler():
+    try:
+        Batches(HeldRevision(), OwnWrites()).drain(unit, 100000, lambda: batches.append(len(done)))
+    finally:
+        connections.close_all()
+
+thread = threading.Thread(target=reconciler)
+thread.start()
+running.wait(10)
+waited = []
+for _ in range(10):
+    time.sleep(0.01)
+    before = len(done)
+    with transaction.atomic():
+        Cluster.objects.filter(pk=cluster.pk).update(speed=2.0)
+        waited.append(len(done) - before)
+requests_done.set()
+thread.join()
+print(json.dumps({"waited": waited, "units": len(done), "batches": len(batches)}))
+"""
+
+
+@pytest.mark.live
+def test_a_reconciler_batch_gives_way_to_a_waiting_request_after_the_unit_under_way(tmp_path):
+    """A batch may hold the write lock for 50 ms (25 of these units); a request arriving meanwhile waits
+    for the unit under way, and perhaps the one that began as it queued, not for the rest."""
+    env = server_env(tmp_path / "give-way.sqlite3")
+    env["KUBECLASS_SQLITE_TURNS"] = "1"
+    done = subprocess.run(
+        [sys.executable, "-c", GIVE_WAY], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    result = json.loads(done.stdout)
+    assert len(result["waited"]) == 10 and result["units"] > 10
+    assert max(result["waited"]) <= 2, f"units run while a request waited: {result['waited']}"

@@ -3,11 +3,14 @@
 A commit costs more than most units of work, so the driver runs up to
 BATCH_UNITS units in one transaction, each unit a savepoint (unit.py), for at
 most BATCH_SECONDS of wall time so that other writers to the database are not
-kept waiting. The transaction opens with the fence: a check that this process
-still holds the cluster's lease (lease.py). While it holds the write lock, the
-revision counter is known without asking (HeldRevision, cluster/store.py); it
-is forgotten when the transaction ends, and a rolled-back batch spoils the
-watch cache (watchcache.py), so the next poll reads the store.
+kept waiting; on SQLite a batch ends sooner, after the unit under way, when
+another writer of this process waits for its turn (cluster/sqlite/base.py), so
+a request waits for one unit, not for the rest of the batch. The transaction
+opens with the fence: a check that this process still holds the cluster's
+lease (lease.py). While it holds the write lock, the revision counter is known
+without asking (HeldRevision, cluster/store.py); it is forgotten when the
+transaction ends, and a rolled-back batch spoils the watch cache
+(watchcache.py), so the next poll reads the store.
 
 Upstream has no counterpart: each of kube-controller-manager's writes is a
 request of its own and one etcd transaction. Batching is how one process on
@@ -22,6 +25,7 @@ from typing import Callable
 from django.db import transaction
 
 from cluster.reconciler.watchcache import OwnWrites
+from cluster.sqlite.base import writers_waiting
 from cluster.store import HeldRevision
 
 BATCH_UNITS = 64  # units of work that share one database commit
@@ -56,7 +60,7 @@ class Batches:
                 # batch runs at least one unit: one that waited longer than BATCH_SECONDS would run none,
                 # give the lock up and queue for it again, and again.
                 started = time.monotonic()
-                while units < limit and (units == 0 or time.monotonic() - started < BATCH_SECONDS):
+                while units < limit and (units == 0 or not self._should_yield(started)):
                     if not unit():
                         return units, False
                     units += 1
@@ -66,3 +70,8 @@ class Batches:
         finally:
             self.held.forget()  # the write lock is released with the transaction
         return units, True
+
+    @staticmethod
+    def _should_yield(started: float) -> bool:
+        """Whether the batch has held the write lock long enough, or another writer waits for it."""
+        return time.monotonic() - started >= BATCH_SECONDS or writers_waiting()

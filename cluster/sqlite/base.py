@@ -17,6 +17,10 @@ locking is unchanged underneath: another process (a second worker, `manage.py
 controlplane`) still meets the busy handler, and a statement outside any
 transaction (autocommit) takes the lock without a turn.
 
+A long transaction that sees others waiting (`writers_waiting`) may end early
+and queue again behind them: the reconciler's batches do, so a request waits for
+the unit under way rather than for the rest of a batch.
+
 PostgreSQL needs none of this: its row locks queue waiters and wake them.
 """
 
@@ -26,6 +30,7 @@ import threading
 from collections import deque
 from typing import Any
 
+from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.backends.sqlite3 import base
 from django.db.utils import OperationalError
 
@@ -124,3 +129,10 @@ class DatabaseWrapper(base.DatabaseWrapper):
         if getattr(self, "has_turn", False):  # __del__ may follow a failed __init__
             self.has_turn = False
             self.turns.release()
+
+
+def writers_waiting(alias: str = DEFAULT_DB_ALIAS) -> bool:
+    """Whether another transaction of this process waits for its turn to write on `alias`'s database
+    (never, on a database without turns: PostgreSQL, or Django's own SQLite backend)."""
+    db = connections[alias]
+    return isinstance(db, DatabaseWrapper) and db.turns.waiting() > 0
