@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 
 import pytest
 from django.test import Client
@@ -21,7 +22,7 @@ from cluster.models import Cluster, Entry, ReconcilerLease, Revision, RuntimeSta
 from cluster.reconciler import control, lease
 from cluster.reconciler.driver import ClusterDriver
 from web.lessons import catalog
-from web.lessons.scenario import seed_clusters
+from web.lessons.scenario import seed_cluster, seed_clusters
 from web.models import Classroom
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -139,3 +140,26 @@ def test_a_class_switching_to_hands_on_gives_each_student_a_sandbox_of_their_own
         assert student.get(f"/c/{sandboxes[i].name}/").status_code == 200
         other = sandboxes[(i + 1) % 3]
         assert student.get(f"/c/{other.name}/").status_code in (403, 404)
+
+
+def settled_shape(cluster: Cluster) -> list[tuple[str, ...]]:
+    """What `kubectl get all -A` shows of a cluster, with the generated parts of names (pod-template-hash,
+    random suffixes) and ages left out."""
+    shape = []
+    for line in kubectl(cluster, "get all -A --no-headers").splitlines():
+        namespace, name, *columns = line.split()
+        name = re.sub(r"-[0-9a-f]{8,10}(?=-|$)", "-HASH", name)
+        name = re.sub(r"(?<!-control)-[a-z0-9]{5}$", "-XXXXX", name) if name.startswith("pod/") else name
+        shape.append((namespace, name, *(c for c in columns if not re.fullmatch(r"\d+[smhd]", c))))
+    return sorted(shape)
+
+
+@pytest.mark.parametrize("slug", ["rolling-update", "scheduling"])
+def test_a_restored_sandbox_starts_where_one_seeded_on_its_own_starts(slug):
+    """The fast path (restore) against the plain one (a seed of its own, as a lesson started alone gets)."""
+    lesson = catalog.by_slug(slug)
+    assert lesson is not None
+    copy = seed_clusters(lesson.scenario, [("template", ""), ("restored", "")])[1]
+    alone = seed_cluster(lesson.scenario, "alone")
+    assert settled_shape(copy) == settled_shape(alone)
+    assert any(row[1].startswith("pod/") and "Running" in row for row in settled_shape(alone))
