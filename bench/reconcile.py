@@ -5,9 +5,10 @@ through the API server, runs every component in fast-forward
 (cluster/reconciler/driver.py) until all pods are Ready, and prints wall
 seconds, pods/s, peak memory (ru_maxrss) and — measured in the same run on the
 same database — the store writes per second the run made against raw bulk
-inserts of as many rows. Step recording is off, as for a benchmark.
+inserts of as many rows. Step recording is off, as for a benchmark, unless
+--record-steps turns it on (as a class runs: every hop a StepEvent row).
 
-Usage: .venv/bin/python bench/reconcile.py [--nodes 1000] [--replicas 10000]
+Usage: .venv/bin/python bench/reconcile.py [--nodes 1000] [--replicas 10000] [--record-steps]
 """
 
 from __future__ import annotations
@@ -24,9 +25,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 
-def setup_django() -> None:
+def setup_django(record_steps: bool = False) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "web.settings")
-    os.environ["KUBECLASS_STEP_EVENTS"] = "0"
+    os.environ["KUBECLASS_STEP_EVENTS"] = "1" if record_steps else "0"
     os.environ["DJANGO_DEBUG"] = "0"  # as a deployed server runs: no SQL query log
     if not os.environ.get("DATABASE_URL"):
         os.environ["SQLITE_PATH"] = str(Path(tempfile.mkdtemp(prefix="kubeclass-reconcile-")) / "db.sqlite3")
@@ -139,8 +140,11 @@ def run(nodes: int, replicas: int) -> None:
     writes = api.current_revision() - start_revision
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     raw = raw_rows_per_second(max(writes, 1000))
+    from cluster.models import StepEvent
+
+    steps = StepEvent.objects.filter(cluster=cluster).count()
     print(
-        f"reconcile: {nodes} nodes, {replicas} replicas, {ready} Ready in {wall:.1f} s wall "
+        f"reconcile: {nodes} nodes, {replicas} replicas, {steps} steps recorded, {ready} Ready in {wall:.1f} s wall "
         f"({ready / wall:.1f} pods/s), peak memory {peak_mib:.0f} MiB; {writes} store writes "
         f"({writes / wall:.0f}/s) vs raw bulk insert {raw:.0f} rows/s: ratio {100 * writes / wall / raw:.1f} %"
     )
@@ -150,8 +154,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--nodes", type=int, default=1000)
     parser.add_argument("--replicas", type=int, default=10000)
+    parser.add_argument("--record-steps", action="store_true", help="record every hop, as a class runs")
     args = parser.parse_args()
-    setup_django()
+    setup_django(args.record_steps)
     run(args.nodes, args.replicas)
 
 

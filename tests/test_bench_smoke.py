@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 SUMMARY = re.compile(
     r"apiserver: 300 creates \d+/s, 300 updates \d+/s, list \(150 of 300 by label\) [\d.]+ s; "
@@ -30,15 +32,16 @@ def test_apiserver_bench_prints_its_summary_line():
 
 
 RECONCILE_SUMMARY = re.compile(
-    r"reconcile: 20 nodes, 100 replicas, 100 Ready in [\d.]+ s wall \([\d.]+ pods/s\), peak memory \d+ MiB; "
-    r"\d+ store writes \(\d+/s\) vs raw bulk insert \d+ rows/s: ratio [\d.]+ %"
+    r"reconcile: 20 nodes, 100 replicas, (\d+) steps recorded, 100 Ready in [\d.]+ s wall \([\d.]+ pods/s\), "
+    r"peak memory \d+ MiB; \d+ store writes \(\d+/s\) vs raw bulk insert \d+ rows/s: ratio [\d.]+ %"
 )
 
 
-def test_reconcile_bench_brings_every_replica_to_ready_and_prints_its_summary_line():
+@pytest.mark.parametrize("flags, recorded", [([], False), (["--record-steps"], True)])
+def test_reconcile_bench_brings_every_replica_to_ready_and_prints_its_summary_line(flags, recorded):
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "SQLITE_PATH")}
     result = subprocess.run(
-        [sys.executable, str(ROOT / "bench" / "reconcile.py"), "--nodes", "20", "--replicas", "100"],
+        [sys.executable, str(ROOT / "bench" / "reconcile.py"), "--nodes", "20", "--replicas", "100", *flags],
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -46,4 +49,6 @@ def test_reconcile_bench_brings_every_replica_to_ready_and_prints_its_summary_li
         timeout=180,
     )
     assert result.returncode == 0, result.stderr[-2000:]
-    assert RECONCILE_SUMMARY.search(result.stdout), result.stdout
+    summary = RECONCILE_SUMMARY.search(result.stdout)
+    assert summary, result.stdout
+    assert (int(summary.group(1)) > 0) is recorded, result.stdout
