@@ -121,6 +121,16 @@ def postgres_env(tmp_path: Path) -> tuple[dict, str]:
     return env, name
 
 
+# The database the two workers find: four clusters, as `manage.py migrate` and four `manage.py cluster create
+# NAME --nodes 2` would leave it, in one process (each `manage.py` costs 2 s of start-up before it works).
+PREPARE = """
+from django.core.management import call_command
+call_command("migrate", interactive=False, verbosity=0)
+for name in ("ha", "b", "c", "d"):
+    call_command("cluster", "create", name, "--nodes", "2")
+"""
+
+
 @pytest.fixture(params=BACKENDS)
 def two_workers(tmp_path, request):
     dropped = ""
@@ -128,9 +138,7 @@ def two_workers(tmp_path, request):
         env, dropped = postgres_env(tmp_path)
     else:
         env = server_env(tmp_path / "db.sqlite3")
-    manage(env, "migrate", "--noinput", "-v0")
-    for name in ("ha", "b", "c", "d"):
-        manage(env, "cluster", "create", name, "--nodes", "2")
+    manage(env, "shell", "-c", PREPARE)
     manage(env, "kubectl", "--cluster", "ha", "create", "deployment", "web", "--image=nginx:1.26", "--replicas=4")
     workers = [worker(env, tmp_path / "a.log"), worker(env, tmp_path / "b.log")]
     yield env, workers
