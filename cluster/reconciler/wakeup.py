@@ -22,6 +22,7 @@ log = logging.getLogger(__name__)
 WAKE_GROUP = "kubeclass.reconciler.wake"
 # channels-redis forgets a group's members after a day (group_expiry); join again long before that.
 REJOIN_SECONDS = 600.0
+STOP_ATTEMPTS = 100  # cancels, 0.1 s apart, before the listener is left to the event loop's end
 
 _event: asyncio.Event | None = None
 _loop: asyncio.AbstractEventLoop | None = None
@@ -53,10 +54,33 @@ def wake_here() -> None:
 
 
 async def listen(event: asyncio.Event) -> None:
-    """Set `event` whenever another process calls `wake`; runs until cancelled."""
+    """Set `event` whenever another process calls `wake`; runs until cancelled, and then stops promptly."""
     layer = shared_layer()
     if layer is None:
         return
+    hearing = asyncio.create_task(_listen(layer, event), name="kubeclass-wake-hearing")
+    try:
+        await asyncio.wait({hearing})  # cancelling this wait ends it at once, whatever `hearing` is doing
+    finally:
+        await _stop(hearing)
+
+
+async def _stop(hearing: asyncio.Task) -> None:
+    """Cancel `hearing` until it ends. The channel layer's client may swallow a cancellation that arrives
+    while it reads from Redis and then wait on (seen once in CI: a listener still running 20 s after its
+    cancel); cancelling again interrupts whatever it waits on next."""
+    for _ in range(STOP_ATTEMPTS):
+        if hearing.done():
+            break
+        hearing.cancel()
+        await asyncio.wait({hearing}, timeout=0.1)
+    else:
+        log.warning("the wake listener did not stop after %d cancels", STOP_ATTEMPTS)
+    if hearing.done() and not hearing.cancelled() and hearing.exception() is not None:
+        log.warning("the wake listener failed", exc_info=hearing.exception())
+
+
+async def _listen(layer: BaseChannelLayer, event: asyncio.Event) -> None:
     while True:
         try:
             await _hear(layer, await layer.new_channel(), event)
