@@ -25,7 +25,7 @@ from web.lessons import catalog
 from web.lessons.scenario import seed_cluster, seed_clusters
 from web.models import Classroom
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 
 
 def kubectl(cluster: Cluster, line: str) -> str:
