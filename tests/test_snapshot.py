@@ -9,32 +9,21 @@ and future, reachable only by its student.
 from __future__ import annotations
 
 import datetime as dt
-import io
 import re
 
 import pytest
 from django.test import Client
 
 from cluster import clock, snapshot
-from cluster.apiserver.server import APIServer
-from cluster.kubectl import cli
 from cluster.models import Cluster, Entry, ReconcilerLease, Revision, RuntimeState, StepEvent
 from cluster.reconciler import control, lease
 from cluster.reconciler.driver import ClusterDriver
 from web.lessons import catalog
 from web.lessons.scenario import seed_cluster, seed_clusters
+from tests.test_scenarios import kubectl
 from web.models import Classroom
 
 pytestmark = pytest.mark.django_db
-
-
-def kubectl(cluster: Cluster, line: str) -> str:
-    out, err = io.StringIO(), io.StringIO()
-    code = cli.run(
-        APIServer(Cluster.objects.get(pk=cluster.pk), client="kubectl"), line.split(), io.StringIO(), out, err
-    )
-    assert code == 0, err.getvalue()
-    return out.getvalue()
 
 
 def rows(cluster: Cluster) -> dict[str, list[tuple]]:

@@ -77,7 +77,7 @@ def set_mode(classroom: Classroom, mode: str) -> None:
     if mode not in (Classroom.FOLLOW, Classroom.HANDS_ON):
         raise ValueError(_("mode must be follow or hands-on"))
     if mode == Classroom.HANDS_ON:
-        sandboxes_for(list(classroom.students.all()))
+        sandboxes_for(list(classroom.students.select_related("sandbox")))
     Classroom.objects.filter(pk=classroom.pk).update(mode=mode)
     classroom.mode = mode
     notify(classroom)
@@ -186,7 +186,7 @@ def sandboxes_for(students: list[Student]) -> list[Cluster]:
             "learner", "cluster_id"
         )
     )
-    missing = [s for s in students if s.sandbox is None or (s.learner, s.sandbox.pk) not in begun]
+    missing = [s for s in students if (s.learner, s.sandbox_id) not in begun]  # none yet, or a past lesson's
     owners = [(_sandbox_name(classroom, s), s.session_key) for s in missing]
     for student, cluster in zip(missing, seed_clusters(lesson.scenario, owners) if owners else [], strict=True):
         old = student.sandbox
