@@ -48,10 +48,11 @@ lint: install-test
 	$(VENV)/bin/lint-imports
 	$(VENV)/bin/mypy
 
-# Everything: the in-process tests on two workers, then the live ones (Daphne, kubectl, Chromium) one at a time.
+# Everything: the in-process tests on two workers, then the live ones (Daphne, kubectl, Chromium) on two workers,
+# a test module to a worker (each module shares its servers among its own tests).
 test: lint chromium
 	$(PY) -m pytest -q -n 2 -m "not live"
-	$(PY) -m pytest -q -m live
+	$(PY) -m pytest -q -n 2 --dist loadfile -m live
 
 # The in-process tests only: no browser, no Daphne or manage.py subprocess (pytest.ini's `live` marker),
 # spread over two worker processes (pytest-xdist), each with a test database of its own.

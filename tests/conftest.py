@@ -76,7 +76,8 @@ def live_daphne(tmp_path_factory: pytest.TempPathFactory) -> Iterator[livesrv.Da
 
 # The tests that start Daphne or `manage.py` in a subprocess (and drive the real kubectl or the kubernetes
 # client or Chromium against it) are marked `live`; `make test-fast` runs the rest with -m "not live", and
-# `make test` runs the rest on two workers, then these one at a time (they share servers and ports).
+# `make test` runs the rest on two workers, then these on two workers a module to a worker (a module's tests
+# share its servers; ports are the system's pick).
 LIVE_MODULES = {
     "test_api_refusals_live.py",
     "test_bench_smoke.py",

@@ -1,7 +1,8 @@
 """A live Daphne server for tests that speak real HTTP (kubectl, the kubernetes client).
 
-`serve` migrates a temporary SQLite file and serves it with Daphne over TLS on 127.0.0.1 on a free port in
-8101-8119, and stops it afterwards; `add_cluster` gives it a cluster with `manage.py cluster create`. Clients reach
+`serve` migrates a temporary SQLite file and serves it with Daphne over TLS on a free 127.0.0.1 port (the
+system's pick, so two test workers never race for one), and stops it afterwards; `add_cluster` gives it a
+cluster with `manage.py cluster create`. Clients reach
 a cluster at the server's root (`url`), where the bearer token chooses it, as they would a real apiserver;
 `legacy_url` is the older `/k8s/<cluster>` prefix. TLS because kubectl (client-go) sends a
 bearer token only over https: against an http:// server it sends none at all.
@@ -19,7 +20,6 @@ stops the server.
 from __future__ import annotations
 
 import os
-import socket
 import ssl
 import subprocess
 import sys
@@ -30,11 +30,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
-from web.devserver import server_env
+from web.devserver import free_port, server_env
 from web.tls import create_certificate
 
 ROOT = Path(__file__).resolve().parents[1]
-PORTS = range(8101, 8120)
 CLUSTER = "live"
 
 
@@ -58,17 +57,6 @@ class Daphne:
     log: Path  # Daphne's output, every cluster's requests in one file
     env: dict[str, str]
     deleting: list[subprocess.Popen] = field(default_factory=list)  # `cluster delete`s under way (shared_cluster)
-
-
-def _free_port() -> int:
-    for port in PORTS:
-        with socket.socket() as s:
-            try:
-                s.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    raise RuntimeError("no free port in 8101-8119")
 
 
 def _manage(env: dict[str, str], *args: str) -> str:
@@ -133,7 +121,7 @@ def serve(workdir: Path) -> Iterator[Daphne]:
     env = server_env(workdir / "db.sqlite3")
     _manage(env, "migrate", "--noinput", "-v0")
     key_file, cert_file = create_certificate(workdir, ["127.0.0.1"], days=1)
-    port = _free_port()
+    port = free_port()
     endpoint = f"ssl:port={port}:interface=127.0.0.1:privateKey={key_file}:certKey={cert_file}"
     log_path = workdir / "daphne.log"
     with open(log_path, "w") as log:

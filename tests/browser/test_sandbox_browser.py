@@ -18,7 +18,9 @@ def test_a_new_visitor_gets_a_sandbox_and_a_second_browser_cannot_open_it(daphne
     # The command for one's own kubectl holds the cluster's token: shown only when asked, never projected.
     assert not page.is_visible("#own-kubectl-line")
     page.click(".own-kubectl summary")
-    assert page.is_visible("#own-kubectl-line") and "--token" in page.inner_text("#own-kubectl-line")
+    # Waits: with the suite on two workers a busy page may paint the opened details a moment later.
+    line = page.wait_for_selector("#own-kubectl-line", state="visible", timeout=5000)
+    assert "--token" in line.inner_text()
     page.click("#btn-projector")
     assert not page.is_visible(".own-kubectl")
     page.click("#btn-projector")
