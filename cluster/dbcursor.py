@@ -39,6 +39,9 @@ class DriverCursor:
     def execute(self, sql: str, params: list) -> None:
         self.cursor.execute(_qmark(sql) if self.vendor == "sqlite" else sql, params)
 
+    def executemany(self, sql: str, rows: list[tuple]) -> None:
+        self.cursor.executemany(_qmark(sql) if self.vendor == "sqlite" else sql, rows)
+
     def fetchone(self) -> tuple | None:
         return self.cursor.fetchone()
 

@@ -137,9 +137,13 @@ class HeldRevision:
         self.revision: int | None = None
         self.keys = 0  # the live keys as of `revision`, valid only while it is set
         self.event_keys = 0  # of which Events, counted against their own quota
+        # The last step's sequence number (cluster/steps/recorder.py), under the same lock: valid only while
+        # `revision` is set, and only once a step was written since.
+        self.step_seq: int | None = None
 
     def forget(self) -> None:
         self.revision = None
+        self.step_seq = None
 
 
 class Store:

@@ -176,3 +176,37 @@ def test_step_mode_reveals_one_hop_per_next(cluster):
     assert shown[3][0] == "deployment-controller"
     control.set_mode(cluster, "realtime")
     assert len(hops(cluster, seen)) > 6
+
+
+def test_a_batch_numbers_its_steps_on_and_a_unit_undone_by_a_bug_gives_its_numbers_back(cluster, monkeypatch):
+    """The reconciler's batch counts step numbers on from its own last insert (recorder.py) instead of asking the
+    store each time; the numbers of a unit rolled back are taken again, so the log has neither gaps nor repeats."""
+    from cluster.controllers.replicaset import ReplicaSetController
+
+    create_pods = ReplicaSetController.reconcile
+    failed: list[str] = []
+
+    def fails_once_after_writing(self, key):
+        if not failed:
+            failed.append(key)
+            self.api.create("configmaps", "default", {"metadata": {"name": "phantom"}})
+            raise RuntimeError("bug after a write")
+        return create_pods(self, key)
+
+    monkeypatch.setattr(ReplicaSetController, "reconcile", fails_once_after_writing)
+    clock.set_speed(cluster, 0.0)
+    APIServer(cluster, client="kubectl").create(
+        "deployments", "default", dict(DEPLOYMENT, spec={**DEPLOYMENT["spec"], "replicas": 3})
+    )
+    ClusterDriver(cluster).fast_forward(seconds=30)
+    assert failed  # the bug struck
+    seqs = list(StepEvent.objects.filter(cluster=cluster).order_by("seq").values_list("seq", flat=True))
+    assert seqs == list(range(1, len(seqs) + 1))
+    assert not StepEvent.objects.filter(cluster=cluster, object__contains="phantom").exists()
+    pods = APIServer(cluster).list("pods", "default")["items"]
+    assert len(pods) == 3 and {p["status"]["phase"] for p in pods} == {"Running"}
+    # and the batches' numbers follow the writes: the etcd hops are in the order of their revisions
+    revisions = list(
+        StepEvent.objects.filter(cluster=cluster, target="etcd").order_by("seq").values_list("revision", flat=True)
+    )
+    assert revisions == sorted(revisions) and len(set(revisions)) == len(revisions)

@@ -27,11 +27,13 @@ from typing import TYPE_CHECKING
 from django.db import connection, transaction
 
 from cluster import notify
+from cluster.dbcursor import DriverCursor
 from cluster.models import Cluster, StepEvent
 from cluster.steps.hops import Hop, request_hop, traffic_hop, write_hop
 
 if TYPE_CHECKING:
     from cluster.apiserver.server import APIServer
+    from cluster.store import HeldRevision
 
 
 def enabled() -> bool:
@@ -92,7 +94,7 @@ class Recorder:
         if not self.buffer:
             return
         hops, self.buffer = self.buffer, []
-        write_hops(self.api.cluster, self.api.now(), hops)
+        write_hops(self.api.cluster, self.api.now(), hops, self.api.hooks.held)
 
 
 _STEP_TABLE = StepEvent._meta.db_table
@@ -100,15 +102,29 @@ _COLUMNS = "cluster_id, seq, time, source, target, verb, object, key, revision, 
 _dumps = json.JSONEncoder(separators=(",", ":")).encode
 
 
-def write_hops(cluster: Cluster, moment: dt.datetime, hops: list[Hop]) -> None:
-    """Append hops with the next sequence numbers; raw SQL, as this runs with every API write."""
-    jsonb = "::jsonb" if connection.vendor == "postgresql" else ""
-    when = connection.ops.adapt_datetimefield_value(moment)
-    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
-        if connection.vendor == "postgresql":  # SQLite's IMMEDIATE transactions are serialized already
-            cursor.execute("SELECT id FROM cluster_cluster WHERE id = %s FOR UPDATE", [cluster.pk])
-        cursor.execute(f"SELECT COALESCE(MAX(seq), 0) FROM {_STEP_TABLE} WHERE cluster_id = %s", [cluster.pk])
-        (last,) = cursor.fetchone()
+def write_hops(cluster: Cluster, moment: dt.datetime, hops: list[Hop], held: HeldRevision | None = None) -> None:
+    """Append hops with the next sequence numbers; raw SQL, as this runs with every API write.
+
+    The next number is the cluster's last plus one, read under its write lock; a writer that holds the lock
+    for a whole batch (`held`: the reconciler's) knows it from its own last insert and need not ask again."""
+    if connection.in_atomic_block:
+        _insert_hops(cluster, moment, hops, held)
+    else:
+        with transaction.atomic():
+            _insert_hops(cluster, moment, hops, held)
+    notify.cluster_changed(cluster.pk)
+
+
+def _insert_hops(cluster: Cluster, moment: dt.datetime, hops: list[Hop], held: HeldRevision | None) -> None:
+    if held is not None and held.revision is None:
+        held = None  # this transaction has not written yet: it may not hold the lock
+    with DriverCursor() as cursor:
+        if held is not None and held.step_seq is not None:
+            last = held.step_seq
+        else:
+            last = _last_seq(cursor, cluster)
+        jsonb = "::jsonb" if cursor.vendor == "postgresql" else ""
+        when = connection.ops.adapt_datetimefield_value(moment)
         cursor.executemany(
             f"INSERT INTO {_STEP_TABLE} ({_COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, "
             f"%s{jsonb}, %s{jsonb})",
@@ -130,7 +146,19 @@ def write_hops(cluster: Cluster, moment: dt.datetime, hops: list[Hop]) -> None:
                 for i, h in enumerate(hops, start=1)
             ],
         )
-    notify.cluster_changed(cluster.pk)
+    if held is not None:
+        held.step_seq = last + len(hops)
+
+
+def _last_seq(cursor: DriverCursor, cluster: Cluster) -> int:
+    """The cluster's last step number, with its write lock taken (PostgreSQL's row lock; SQLite's IMMEDIATE
+    transaction holds the database's)."""
+    if cursor.vendor == "postgresql":
+        cursor.execute("SELECT id FROM cluster_cluster WHERE id = %s FOR UPDATE", [cluster.pk])
+    cursor.execute(f"SELECT COALESCE(MAX(seq), 0) FROM {_STEP_TABLE} WHERE cluster_id = %s", [cluster.pk])
+    row = cursor.fetchone()
+    assert row is not None
+    return int(row[0])
 
 
 def recorder_of(api: APIServer) -> Recorder | None:
