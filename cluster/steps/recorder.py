@@ -14,7 +14,10 @@ process with KUBECLASS_STEP_EVENTS=0 (the benchmarks) or for one APIServer with
 Simplified: a hop is a row, not a packet; an in-process component's requests
 that wrote nothing (a no-op update, a 404 probe) are left out, while a user's
 rejected request is kept. Sequence numbers are the cluster's next ones, taken
-under a row lock (PostgreSQL) or in SQLite's serialized transaction.
+under a row lock (PostgreSQL) or in SQLite's serialized transaction; a
+reconciler batch, which holds that lock from its first write to its commit,
+counts on from its own last insert (HeldRevision.step_seq) instead of asking
+again, and tests/test_steps.py checks that both number a log alike.
 """
 
 from __future__ import annotations
