@@ -101,6 +101,11 @@ def _decode(text: str) -> dict:
     return orjson.loads(text)
 
 
+def decode_value(text: str) -> dict:
+    """A value as the store keeps it, decoded (for readers of etcd's history outside the store: step diffs)."""
+    return _decode(text)
+
+
 class Unencodable(ValueError):
     """A value the store will not write, because it could not read it back."""
 

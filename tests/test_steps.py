@@ -241,3 +241,32 @@ def test_numbering_steps_from_the_held_count_gives_the_log_that_asking_the_store
     plain = _recorded_rollout(seed=7)
     assert len(fast) > 300
     assert fast == plain
+
+
+def _shown_rollout(seed: int) -> tuple[list[dict], int]:
+    """The step log of a seeded rollout as the dashboard shows it, and the bytes its diffs take in the rows."""
+    from tests.test_reconciler import frozen_cluster, kubectl
+
+    cluster = frozen_cluster("shown", seed)
+    driver = ClusterDriver(cluster)
+    kubectl(cluster, "create", "deployment", "web", "--image=nginx", "--replicas=3")
+    driver.fast_forward()
+    kubectl(cluster, "set", "image", "deployment/web", "nginx=nginx:1.27")
+    driver.fast_forward()
+    shown = steps.since(cluster, 0, limit=100_000) + steps.between(cluster, 1, 40)
+    stored = sum(len(str(d)) for d in StepEvent.objects.filter(cluster=cluster).values_list("diff", flat=True))
+    cluster.delete()
+    return shown, stored
+
+
+def test_a_creates_diff_read_back_from_etcds_history_is_the_one_the_row_would_have_held(db, monkeypatch):
+    """The fast path (a create's step row leaves its diff out; the page reads the created object back from etcd's
+    history) against the plain one (every row holds its diff): the same seeded rollout shows the same steps."""
+    from cluster.steps import hops
+
+    fast, fast_bytes = _shown_rollout(seed=11)
+    monkeypatch.setattr(hops, "CREATE_DIFFS_FROM_HISTORY", False)
+    plain, plain_bytes = _shown_rollout(seed=11)
+    assert len(fast) > 300 and fast == plain
+    assert any(d["path"] == "spec.replicas" and d["old"] == "" for s in fast for d in s["diff"])  # a create's diff
+    assert fast_bytes < plain_bytes / 2

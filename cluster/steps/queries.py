@@ -13,9 +13,13 @@ English text as written.
 
 from __future__ import annotations
 
+from typing import Iterable
+
 from cluster.korean import format_map as korean_format
-from cluster.models import Cluster, ReconcilerLease, StepEvent
+from cluster.models import Cluster, ReconcilerLease, Revision, StepEvent
 from cluster.steps.catalogue import MESSAGES
+from cluster.steps.diffs import diff
+from cluster.store import decode_value
 
 
 def explain(step: StepEvent, lang: str = "en") -> str:
@@ -42,7 +46,9 @@ def component_id(name: str) -> str:
     return name.replace("/", "-")
 
 
-def as_dict(step: StepEvent, lang: str = "en") -> dict:
+def as_dict(step: StepEvent, lang: str = "en", created: dict | None = None) -> dict:
+    """The step as the dashboard renders it; `created`: for a create's write, the object etcd stored (hops.py
+    leaves a create's diff out of its row)."""
     return {
         "seq": step.seq,
         "time": step.time.isoformat(),
@@ -57,8 +63,25 @@ def as_dict(step: StepEvent, lang: str = "en") -> dict:
         "explanation": explain(step, lang),
         "message_id": step.message_id,
         "params": step.params,
-        "diff": step.diff,
+        "diff": step.diff if step.diff is not None else diff(None, created),
     }
+
+
+def as_dicts(cluster: Cluster, rows: Iterable[StepEvent], lang: str = "en") -> list[dict]:
+    """Steps as `as_dict` renders them, each create's diff read back from etcd's history in one query."""
+    steps = list(rows)
+    wanted = [s.revision for s in steps if s.diff is None and s.revision is not None]
+    stored = (
+        dict(Revision.objects.filter(cluster=cluster, revision__in=wanted).values_list("revision", "value"))
+        if wanted
+        else {}
+    )
+    return [as_dict(s, lang, _decoded(stored.get(s.revision or 0))) for s in steps]
+
+
+def _decoded(value: str | None) -> dict | None:
+    # A revision compacted away between the step's pruning and this read shows no diff.
+    return decode_value(value) if value is not None else None
 
 
 def visible_until(cluster: Cluster) -> int | None:
@@ -75,14 +98,14 @@ def since(cluster: Cluster, last_seq: int, limit: int = 200, lang: str = "en") -
     until = visible_until(cluster)
     if until is not None:
         rows = rows.filter(seq__lte=until)
-    return [as_dict(s, lang) for s in rows.order_by("seq")[:limit]]
+    return as_dicts(cluster, rows.order_by("seq")[:limit], lang)
 
 
 def between(cluster: Cluster, first: int, before: int, limit: int = 2000, lang: str = "en") -> list[dict]:
     """The steps from `first` up to, not including, `before`, oldest first (a page that shows only later ones
     fetches them to walk back further)."""
     rows = StepEvent.objects.filter(cluster=cluster, seq__gte=first, seq__lt=before)
-    return [as_dict(s, lang) for s in rows.order_by("seq")[:limit]]
+    return as_dicts(cluster, rows.order_by("seq")[:limit], lang)
 
 
 def history(cluster: Cluster) -> list[tuple]:
