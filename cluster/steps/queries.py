@@ -2,8 +2,9 @@
 
 `since` gives the steps after a sequence number (`between` a range of them), each as `as_dict` renders it
 with its explanation in the page's language (`explain` fills the catalogue's
-template with the step's parameters); in step mode only up to the last step
-"next" revealed (`visible_until`). `history` is what a replay must reproduce;
+template with the step's parameters) and its diff (a create's is read back from
+etcd's history, `as_dicts`: hops.py leaves it out of the row); in step mode only
+up to the last step "next" revealed (`visible_until`). `history` is what a replay must reproduce;
 `prune` forgets the steps of writes the store has compacted away.
 
 Simplified: a message id missing from the catalogue explains itself as the
