@@ -259,14 +259,20 @@ def _shown_rollout(seed: int) -> tuple[list[dict], int]:
     return shown, stored
 
 
-def test_a_creates_diff_read_back_from_etcds_history_is_the_one_the_row_would_have_held(db, monkeypatch):
-    """The fast path (a create's step row leaves its diff out; the page reads the created object back from etcd's
-    history) against the plain one (every row holds its diff): the same seeded rollout shows the same steps."""
+def test_the_diffs_of_creates_and_deletes_read_back_from_etcds_history_are_the_ones_the_rows_would_have_held(
+    db, monkeypatch
+):
+    """The fast path (a create's or a delete's step row leaves its diff out; the page reads the object back from
+    etcd's history) against the plain one (every row holds its diff): the same seeded rollout shows the same
+    steps."""
     from cluster.steps import hops
 
     fast, fast_bytes = _shown_rollout(seed=11)
     monkeypatch.setattr(hops, "CREATE_DIFFS_FROM_HISTORY", False)
     plain, plain_bytes = _shown_rollout(seed=11)
     assert len(fast) > 300 and fast == plain
-    assert any(d["path"] == "spec.replicas" and d["old"] == "" for s in fast for d in s["diff"])  # a create's diff
+    etcd = [s for s in fast if s["to"] == "etcd"]
+    assert any(d["path"] == "spec.replicas" and d["old"] == "" for s in etcd if s["verb"] == "PUT" for d in s["diff"])
+    deleted = [s for s in etcd if s["verb"] == "DELETE"]
+    assert deleted and all(s["diff"] and all(d["new"] == "" for d in s["diff"]) for s in deleted)
     assert fast_bytes < plain_bytes / 2

@@ -36,7 +36,7 @@ class Hop:
     params: dict
     key: str = ""
     revision: int | None = None
-    diff: list | None = field(default_factory=list)  # None: a create's, read back from etcd's history
+    diff: list | None = field(default_factory=list)  # None: a create's or delete's, from etcd's history
 
 
 def object_ref(resource: str, namespace: str, name: str, subresource: str = "") -> str:
@@ -72,16 +72,17 @@ def write_hop(detail: dict) -> Hop:
     )
 
 
-# A create's diff is the whole new object, which etcd's history holds at the step's revision: the row leaves it
-# out (None), and queries.py reads it back from there when a page shows the step. Creates are a fifth of a
-# running cluster's steps but two thirds of their diffs' bytes (bench/reconcile.py, 30 x 300). False: every
-# row carries its diff, the plain path, which tests/test_steps.py compares this one with.
+# A create's diff is the whole new object and a delete's the whole old one, and etcd's history holds either at
+# the step's revision (a DELETE's row keeps the object as it was last): the row leaves such a diff out (None),
+# and queries.py reads it back from there when a page shows the step. Creates are a fifth of a running
+# cluster's steps but two thirds of their diffs' bytes (bench/reconcile.py, 30 x 300). False: every row
+# carries its diff, the plain path, which tests/test_steps.py compares this one with.
 CREATE_DIFFS_FROM_HISTORY = True
 
 
 def _write_diff(old: dict | None, new: dict | None) -> list | None:
-    if old is None and new is not None and CREATE_DIFFS_FROM_HISTORY:
-        return None
+    if (old is None) != (new is None) and CREATE_DIFFS_FROM_HISTORY:
+        return None  # a create or a delete: the whole object, read back from etcd's history
     return diff(old, new)
 
 

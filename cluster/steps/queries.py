@@ -2,8 +2,8 @@
 
 `since` gives the steps after a sequence number (`between` a range of them), each as `as_dict` renders it
 with its explanation in the page's language (`explain` fills the catalogue's
-template with the step's parameters) and its diff (a create's is read back from
-etcd's history, `as_dicts`: hops.py leaves it out of the row); in step mode only
+template with the step's parameters) and its diff (a create's or a delete's is
+read back from etcd's history, `as_dicts`: hops.py leaves it out of the row); in step mode only
 up to the last step "next" revealed (`visible_until`). `history` is what a replay must reproduce;
 `prune` forgets the steps of writes the store has compacted away.
 
@@ -47,9 +47,9 @@ def component_id(name: str) -> str:
     return name.replace("/", "-")
 
 
-def as_dict(step: StepEvent, lang: str = "en", created: dict | None = None) -> dict:
-    """The step as the dashboard renders it; `created`: for a create's write, the object etcd stored (hops.py
-    leaves a create's diff out of its row)."""
+def as_dict(step: StepEvent, lang: str = "en", whole: list | None = None) -> dict:
+    """The step as the dashboard renders it; `whole`: for a create's or a delete's write, the diff of the whole
+    object as etcd's history holds it (hops.py leaves those out of the row)."""
     return {
         "seq": step.seq,
         "time": step.time.isoformat(),
@@ -64,25 +64,22 @@ def as_dict(step: StepEvent, lang: str = "en", created: dict | None = None) -> d
         "explanation": explain(step, lang),
         "message_id": step.message_id,
         "params": step.params,
-        "diff": step.diff if step.diff is not None else diff(None, created),
+        "diff": step.diff if step.diff is not None else (whole or []),
     }
 
 
 def as_dicts(cluster: Cluster, rows: Iterable[StepEvent], lang: str = "en") -> list[dict]:
-    """Steps as `as_dict` renders them, each create's diff read back from etcd's history in one query."""
+    """Steps as `as_dict` renders them; the diffs of creates and deletes read back from etcd's history in one query
+    (a PUT's row holds the created object, a DELETE's the object as it was last)."""
     steps = list(rows)
     wanted = [s.revision for s in steps if s.diff is None and s.revision is not None]
-    stored = (
-        dict(Revision.objects.filter(cluster=cluster, revision__in=wanted).values_list("revision", "value"))
-        if wanted
-        else {}
-    )
-    return [as_dict(s, lang, _decoded(stored.get(s.revision or 0))) for s in steps]
-
-
-def _decoded(value: str | None) -> dict | None:
+    history = Revision.objects.filter(cluster=cluster, revision__in=wanted) if wanted else Revision.objects.none()
+    whole = {
+        revision: diff(None, decode_value(value)) if kind == Revision.PUT else diff(decode_value(value), None)
+        for revision, kind, value in history.values_list("revision", "type", "value")
+    }
     # A revision compacted away between the step's pruning and this read shows no diff.
-    return decode_value(value) if value is not None else None
+    return [as_dict(s, lang, whole.get(s.revision or 0)) for s in steps]
 
 
 def visible_until(cluster: Cluster) -> int | None:
