@@ -212,51 +212,38 @@ def test_a_batch_numbers_its_steps_on_and_a_unit_undone_by_a_bug_gives_its_numbe
     assert revisions == sorted(revisions) and len(set(revisions)) == len(revisions)
 
 
-def _recorded_rollout(seed: int) -> list[tuple]:
+def _seeded_rollout(seed: int) -> dict:
+    """A seeded Deployment created and then given a new image, recorded: its step rows, the log as the dashboard
+    shows it, and the bytes the rows' diffs take."""
     from tests.test_reconciler import frozen_cluster, kubectl
 
-    cluster = frozen_cluster("numbered", seed)
+    cluster = frozen_cluster("seeded", seed)
     driver = ClusterDriver(cluster)
     kubectl(cluster, "create", "deployment", "web", "--image=nginx", "--replicas=3")
     driver.fast_forward()
     kubectl(cluster, "set", "image", "deployment/web", "nginx=nginx:1.27")
     driver.fast_forward()
-    rows = list(
-        StepEvent.objects.filter(cluster=cluster)
-        .order_by("seq")
-        .values_list("seq", "source", "target", "verb", "object", "revision", "message_id")
-    )
+    recorded = StepEvent.objects.filter(cluster=cluster).order_by("seq")
+    rollout = {
+        "rows": list(recorded.values_list("seq", "source", "target", "verb", "object", "revision", "message_id")),
+        "shown": steps.since(cluster, 0, limit=100_000) + steps.between(cluster, 1, 40),
+        "diff_bytes": sum(len(str(d)) for d in recorded.values_list("diff", flat=True)),
+    }
     cluster.delete()
-    return rows
+    return rollout
 
 
 def test_numbering_steps_from_the_held_count_gives_the_log_that_asking_the_store_each_time_gives(db, monkeypatch):
     """The fast path (a batch counts on from its own last insert) against the plain one (MAX(seq) before every
     insert): the same seed and commands give the same step log, number for number."""
-    fast = _recorded_rollout(seed=7)
+    fast = _seeded_rollout(seed=7)["rows"]
     plain_insert = recorder._insert_hops
     monkeypatch.setattr(
         recorder, "_insert_hops", lambda cluster, moment, hops, held: plain_insert(cluster, moment, hops, None)
     )
-    plain = _recorded_rollout(seed=7)
+    plain = _seeded_rollout(seed=7)["rows"]
     assert len(fast) > 300
     assert fast == plain
-
-
-def _shown_rollout(seed: int) -> tuple[list[dict], int]:
-    """The step log of a seeded rollout as the dashboard shows it, and the bytes its diffs take in the rows."""
-    from tests.test_reconciler import frozen_cluster, kubectl
-
-    cluster = frozen_cluster("shown", seed)
-    driver = ClusterDriver(cluster)
-    kubectl(cluster, "create", "deployment", "web", "--image=nginx", "--replicas=3")
-    driver.fast_forward()
-    kubectl(cluster, "set", "image", "deployment/web", "nginx=nginx:1.27")
-    driver.fast_forward()
-    shown = steps.since(cluster, 0, limit=100_000) + steps.between(cluster, 1, 40)
-    stored = sum(len(str(d)) for d in StepEvent.objects.filter(cluster=cluster).values_list("diff", flat=True))
-    cluster.delete()
-    return shown, stored
 
 
 def test_the_diffs_of_creates_and_deletes_read_back_from_etcds_history_are_the_ones_the_rows_would_have_held(
@@ -267,12 +254,13 @@ def test_the_diffs_of_creates_and_deletes_read_back_from_etcds_history_are_the_o
     steps."""
     from cluster.steps import hops
 
-    fast, fast_bytes = _shown_rollout(seed=11)
-    monkeypatch.setattr(hops, "CREATE_DIFFS_FROM_HISTORY", False)
-    plain, plain_bytes = _shown_rollout(seed=11)
+    fast_rollout = _seeded_rollout(seed=11)
+    monkeypatch.setattr(hops, "WHOLE_DIFFS_FROM_HISTORY", False)
+    plain_rollout = _seeded_rollout(seed=11)
+    fast, plain = fast_rollout["shown"], plain_rollout["shown"]
     assert len(fast) > 300 and fast == plain
     etcd = [s for s in fast if s["to"] == "etcd"]
     assert any(d["path"] == "spec.replicas" and d["old"] == "" for s in etcd if s["verb"] == "PUT" for d in s["diff"])
     deleted = [s for s in etcd if s["verb"] == "DELETE"]
     assert deleted and all(s["diff"] and all(d["new"] == "" for d in s["diff"]) for s in deleted)
-    assert fast_bytes < plain_bytes / 2
+    assert fast_rollout["diff_bytes"] < plain_rollout["diff_bytes"] / 2

@@ -77,11 +77,11 @@ def write_hop(detail: dict) -> Hop:
 # and queries.py reads it back from there when a page shows the step. Creates are a fifth of a running
 # cluster's steps but two thirds of their diffs' bytes (bench/reconcile.py, 30 x 300). False: every row
 # carries its diff, the plain path, which tests/test_steps.py compares this one with.
-CREATE_DIFFS_FROM_HISTORY = True
+WHOLE_DIFFS_FROM_HISTORY = True
 
 
 def _write_diff(old: dict | None, new: dict | None) -> list | None:
-    if (old is None) != (new is None) and CREATE_DIFFS_FROM_HISTORY:
+    if (old is None) != (new is None) and WHOLE_DIFFS_FROM_HISTORY:
         return None  # a create or a delete: the whole object, read back from etcd's history
     return diff(old, new)
 
