@@ -10,6 +10,8 @@ offer, as kube-controller-manager's clients share informers with admission:
   asks before a live read of the store.
 - `journal`, `held`: the driver's watch cache of its own writes and the revision
   counter it holds during a batch (cluster/store.py, cluster/reconciler/watchcache.py and batch.py).
+- `step_sink`: where the step recorder keeps hops while the driver's batch is
+  open, to insert them together before it commits (cluster/steps/sink.py).
 - `elide_unwritten`: leave a component's requests that wrote nothing out of the
   step log (a 404 probe, a no-op update), where a user's refused request stays.
 
@@ -22,9 +24,12 @@ step events are on; others are added with `APIServer.add_observer`.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable, Literal
+from typing import TYPE_CHECKING, Callable, Literal
 
 from cluster.store import HeldRevision, Written
+
+if TYPE_CHECKING:
+    from cluster.steps.sink import StepSink
 
 ObservedKind = Literal["request", "write", "traffic"]
 Observer = Callable[[str, dict], None]
@@ -40,4 +45,5 @@ class ClientHooks:
     serviceaccount_cache: Lookup | None = None
     journal: list[Written] | None = None
     held: HeldRevision | None = None
+    step_sink: StepSink | None = None
     elide_unwritten: bool = False

@@ -10,7 +10,8 @@ opens with the fence: a check that this process still holds the cluster's
 lease (lease.py). While it holds the write lock, the revision counter is known
 without asking (HeldRevision, cluster/store.py); it is forgotten when the
 transaction ends, and a rolled-back batch spoils the watch cache
-(watchcache.py), so the next poll reads the store.
+(watchcache.py), so the next poll reads the store. The batch's steps wait in
+the driver's StepSink and go in one insert before the commit (cluster/steps/sink.py).
 
 Upstream has no counterpart: each of kube-controller-manager's writes is a
 request of its own and one etcd transaction. Batching is how one process on
@@ -20,12 +21,14 @@ one database keeps up with a large cluster.
 from __future__ import annotations
 
 import time
+from contextlib import AbstractContextManager, nullcontext
 from typing import Callable
 
 from django.db import transaction
 
 from cluster.reconciler.watchcache import OwnWrites
 from cluster.sqlite.base import writers_waiting
+from cluster.steps.sink import StepSink
 from cluster.store import HeldRevision
 
 BATCH_UNITS = 64  # units of work that share one database commit
@@ -35,9 +38,10 @@ BATCH_SECONDS = 0.05  # ... for at most this long (wall time), so other writers 
 class Batches:
     """Runs a driver's units of work in transactions of up to BATCH_UNITS."""
 
-    def __init__(self, held: HeldRevision, own_writes: OwnWrites) -> None:
+    def __init__(self, held: HeldRevision, own_writes: OwnWrites, step_sink: StepSink | None = None) -> None:
         self.held = held
         self.own_writes = own_writes
+        self.step_sink = step_sink
 
     def drain(self, unit: Callable[[], bool], max_units: int, fence: Callable[[], None] | None) -> int:
         """Run `unit` until it finds nothing to do (returns False) or `max_units` units ran."""
@@ -53,7 +57,7 @@ class Batches:
         """Up to `limit` units in one transaction; whether work may remain."""
         units = 0
         try:
-            with transaction.atomic():
+            with transaction.atomic(), self._keeping_steps():
                 if fence is not None:
                     fence()
                 # The time counts from when the write lock is held (waiting for it is not work), and a
@@ -70,6 +74,9 @@ class Batches:
         finally:
             self.held.forget()  # the write lock is released with the transaction
         return units, True
+
+    def _keeping_steps(self) -> AbstractContextManager[None]:
+        return self.step_sink.until_commit() if self.step_sink is not None else nullcontext()
 
     @staticmethod
     def _should_yield(started: float) -> bool:

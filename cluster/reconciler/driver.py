@@ -44,6 +44,7 @@ from cluster.reconciler.routing import Routes
 from cluster.reconciler.timers import Timers
 from cluster.reconciler.turns import Turns
 from cluster.reconciler.watchcache import OwnWrites
+from cluster.steps.sink import StepSink
 from cluster.store import HeldRevision
 
 __all__ = ["ClusterDriver", "ComponentLoop", "RunSummary"]
@@ -64,11 +65,12 @@ class ClusterDriver:
         """Everything the driver keeps in memory, empty: at the start, and after the cluster was reset."""
         self.own_writes = OwnWrites()  # this driver's own writes since the last poll
         self._held_revision = HeldRevision()  # the revision counter while a batch holds the write lock
-        self.batches = Batches(self._held_revision, self.own_writes)
+        self._step_sink = StepSink(self.cluster, self._held_revision)  # the batch's steps, inserted as it commits
+        self.batches = Batches(self._held_revision, self.own_writes, self._step_sink)
         self.api = APIServer(
             self.cluster,
             client="kube-apiserver",
-            hooks=ClientHooks(journal=self.own_writes.written, held=self._held_revision),
+            hooks=ClientHooks(journal=self.own_writes.written, held=self._held_revision, step_sink=self._step_sink),
         )
         self.informers = SharedInformers(self.api, self.resources)
         self.turns, self.timers = Turns(), Timers()
@@ -85,6 +87,7 @@ class ClusterDriver:
             serviceaccount_cache=self.informers.informers["serviceaccounts"].items.get,
             journal=self.own_writes.written,
             held=self._held_revision,
+            step_sink=self._step_sink,
             elide_unwritten=True,
         )
         return APIServer(self.cluster, client=name, hooks=hooks)

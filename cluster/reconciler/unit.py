@@ -7,7 +7,8 @@ bookkeeping, which took about 4 % of a large fast-forward for two statements
 per unit. Inside the batch's atomic block (the transaction Django knows) this
 savepoint is the database's alone; outside one (step mode runs single units)
 the unit is an atomic block of its own. Either way, a unit that is undone or
-committed on its own ends what a HeldRevision may assume (cluster/store.py).
+committed on its own ends what a HeldRevision may assume (cluster/store.py), and
+a unit undone drops the steps it kept for the batch's insert (cluster/steps/sink.py).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from typing import Iterator
 from django.db import connection, transaction
 
 from cluster.dbcursor import DriverCursor
+from cluster.steps.sink import StepSink
 from cluster.store import HeldRevision
 
 _names = itertools.count()
@@ -36,7 +38,7 @@ class Unit:
 
 
 @contextmanager
-def unit_of_work(held: HeldRevision | None = None) -> Iterator[Unit]:
+def unit_of_work(held: HeldRevision | None = None, step_sink: StepSink | None = None) -> Iterator[Unit]:
     unit = Unit()
     if not connection.in_atomic_block:
         try:
@@ -49,6 +51,7 @@ def unit_of_work(held: HeldRevision | None = None) -> Iterator[Unit]:
                 held.forget()  # the transaction ended with the unit
         return
     name = f"kubeclass_unit_{next(_names)}"
+    kept = step_sink.mark() if step_sink is not None else 0
     with DriverCursor() as cursor:
         cursor.execute(f"SAVEPOINT {name}", [])
     try:
@@ -64,4 +67,6 @@ def unit_of_work(held: HeldRevision | None = None) -> Iterator[Unit]:
                 connection.needs_rollback = False
                 if held is not None:
                     held.forget()  # the revisions the unit took are given back
+                if step_sink is not None:
+                    step_sink.drop_since(kept)  # and the steps it kept for the batch's insert
             cursor.execute(f"RELEASE SAVEPOINT {name}", [])

@@ -59,7 +59,7 @@ def _reconcile(loop: ComponentLoop, key: str, held: HeldRevision, own_writes: Ow
     # A unit is all or nothing: inside a batch (batch.py) it is a savepoint, so a
     # component's bug undoes only its own unit. A request refused with a StatusError
     # has written nothing (cluster/apiserver/server.py), so the unit's other writes stay.
-    with unit_of_work(held) as unit:
+    with unit_of_work(held, loop.component.api.hooks.step_sink) as unit:
         try:
             requeue = loop.component.reconcile(key).requeue_after
         except StatusError as err:

@@ -18,6 +18,10 @@ under a row lock (PostgreSQL) or in SQLite's serialized transaction; a
 reconciler batch, which holds that lock from its first write to its commit,
 counts on from its own last insert (HeldRevision.step_seq) instead of asking
 again, and tests/test_steps.py checks that both number a log alike.
+
+A reconciler batch gives its components a StepSink (sink.py): while the batch
+holds the transaction their hops wait there, in order, and go in one insert
+before it commits, instead of one insert with every write.
 """
 
 from __future__ import annotations
@@ -97,6 +101,10 @@ class Recorder:
         if not self.buffer:
             return
         hops, self.buffer = self.buffer, []
+        sink = self.api.hooks.step_sink
+        if sink is not None and sink.is_open:
+            sink.keep(self.api.now(), hops)  # inserted with the rest of the batch's, before it commits
+            return
         write_hops(self.api.cluster, self.api.now(), hops, self.api.hooks.held)
 
 
@@ -110,15 +118,22 @@ def write_hops(cluster: Cluster, moment: dt.datetime, hops: list[Hop], held: Hel
 
     The next number is the cluster's last plus one, read under its write lock; a writer that holds the lock
     for a whole batch (`held`: the reconciler's) knows it from its own last insert and need not ask again."""
+    write_hop_chunks(cluster, [(moment, hops)], held)
+
+
+def write_hop_chunks(
+    cluster: Cluster, chunks: list[tuple[dt.datetime, list[Hop]]], held: HeldRevision | None = None
+) -> None:
+    """`write_hops` for several moments' hops at once, numbered on in the order given."""
     if connection.in_atomic_block:
-        _insert_hops(cluster, moment, hops, held)
+        _insert_hops(cluster, chunks, held)
     else:
         with transaction.atomic():
-            _insert_hops(cluster, moment, hops, held)
+            _insert_hops(cluster, chunks, held)
     notify.cluster_changed(cluster.pk)
 
 
-def _insert_hops(cluster: Cluster, moment: dt.datetime, hops: list[Hop], held: HeldRevision | None) -> None:
+def _insert_hops(cluster: Cluster, chunks: list[tuple[dt.datetime, list[Hop]]], held: HeldRevision | None) -> None:
     if held is not None and held.revision is None:
         held = None  # this transaction has not written yet: it may not hold the lock
     with DriverCursor() as cursor:
@@ -127,30 +142,34 @@ def _insert_hops(cluster: Cluster, moment: dt.datetime, hops: list[Hop], held: H
         else:
             last = _last_seq(cursor, cluster)
         jsonb = "::jsonb" if cursor.vendor == "postgresql" else ""
-        when = connection.ops.adapt_datetimefield_value(moment)
+        timed: list[tuple[object, Hop]] = []
+        for moment, hops in chunks:
+            when = connection.ops.adapt_datetimefield_value(moment)
+            timed.extend((when, h) for h in hops)
+        rows = [
+            (
+                cluster.pk,
+                last + i,
+                when,
+                h.source,
+                h.target,
+                h.verb,
+                h.object[:400],
+                h.key[:400],
+                h.revision,
+                h.message_id,
+                _dumps(h.params),
+                _dumps(h.diff),
+            )
+            for i, (when, h) in enumerate(timed, start=1)
+        ]
         cursor.executemany(
             f"INSERT INTO {_STEP_TABLE} ({_COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, "
             f"%s{jsonb}, %s{jsonb})",
-            [
-                (
-                    cluster.pk,
-                    last + i,
-                    when,
-                    h.source,
-                    h.target,
-                    h.verb,
-                    h.object[:400],
-                    h.key[:400],
-                    h.revision,
-                    h.message_id,
-                    _dumps(h.params),
-                    _dumps(h.diff),
-                )
-                for i, h in enumerate(hops, start=1)
-            ],
+            rows,
         )
     if held is not None:
-        held.step_seq = last + len(hops)
+        held.step_seq = last + len(rows)
 
 
 def _last_seq(cursor: DriverCursor, cluster: Cluster) -> int:
