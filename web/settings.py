@@ -149,6 +149,12 @@ WHITENOISE_AUTOREFRESH = DEBUG
 # on kube-apiserver's port; the dashboard stays on plain http for the browser.
 KUBECLASS_TLS_DIR = Path(os.environ.get("KUBECLASS_TLS_DIR", str(BASE_DIR / "var" / "tls")))
 KUBECLASS_API_URL = os.environ.get("KUBECLASS_API_URL", "https://127.0.0.1:6443")
+# The API server's compiled schema validators, kept between processes (cluster/apiserver/validation/compiled.py);
+# an empty value compiles them afresh in every process.
+KUBECLASS_SCHEMA_CACHE_DIR = os.environ.get(
+    "KUBECLASS_SCHEMA_CACHE_DIR",
+    str(Path(os.environ.get("KUBECLASS_VAR_DIR", str(BASE_DIR / "var"))) / "cache" / "schemas"),
+)
 
 # kube-apiserver's limit on one object (etcd's request limit is 1.5 MiB).
 KUBECLASS_MAX_OBJECT_BYTES = 3 * 1024 * 1024 // 2

@@ -6,7 +6,8 @@ fieldValidation=Strict, a warning with Warn, nothing with Ignore); a value of
 the wrong JSON type is a `json: cannot unmarshal ...` error, always a 400.
 kubeclass checks the body against the v1.32 OpenAPI schemas bundled with the
 kubernetes-validate package: a compiled fastjsonschema validator answers the
-common case (a valid object) in microseconds, and only a failing object is run
+common case (a valid object) in microseconds (compiled once and kept on disk
+between processes: compiled.py), and only a failing object is run
 through jsonschema's iter_errors, which yields every error so each one can be
 reported in upstream's words.
 
@@ -35,6 +36,7 @@ from referencing import Registry, Resource
 from cluster import quantity
 from cluster.apiserver.errors import StatusError
 from cluster.apiserver.resources import ResourceType
+from cluster.apiserver.validation import compiled
 
 SCHEMA_DIR = Path(kubernetes_validate.__file__).parent / "kubernetes-json-schema" / "v1.32.0-local-strict"
 DEFS_URI = "https://kubernetes.io/api/_definitions.json"
@@ -105,9 +107,7 @@ def kind_schema(rt: ResourceType) -> dict:
 @lru_cache(maxsize=None)
 def _fast(rt: ResourceType) -> Callable[[dict], object]:
     with _lock:  # compiling is not re-entrant across threads (Daphne may run several)
-        return fastjsonschema.compile(
-            kind_schema(rt), handlers={"https": lambda _uri: definitions()}, use_formats=False
-        )
+        return compiled.validator(kind_schema(rt), handlers={"https": lambda _uri: definitions()})
 
 
 @lru_cache(maxsize=None)

@@ -1,0 +1,90 @@
+"""fastjsonschema's validators, kept on disk from one process to the next.
+
+fastjsonschema turns a kind's JSON Schema into Python source and compiles it.
+For a Pod that source is 1.9 MB (a Deployment or a ReplicaSet carries a pod
+template, so theirs is as large): about 90 ms to generate and 220 ms for
+Python to compile, paid by every process the first time it checks the kind —
+most of a fresh server's answer to its first `kubectl create deployment`, and
+of every test process's first pod.
+
+`validator` compiles the generated source once and writes its bytecode, as a
+.pyc holds a module's, into the schema cache directory
+(KUBECLASS_SCHEMA_CACHE_DIR, default var/cache/schemas), named after a digest
+of the schema, fastjsonschema's version and Python's bytecode format; a later
+process loads it in a few milliseconds. (Importing the source as a module would
+leave the bytecode to Python's own cache, which PYTHONDONTWRITEBYTECODE turns
+off.) The plain path is `fastjsonschema.compile` (no cache
+directory configured); tests/test_schema_cache.py checks that both accept and
+refuse the same objects with the same messages.
+
+Simplified: the cache is never pruned; a new schema or fastjsonschema version
+gets a new name, and the old files stay until someone removes them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import json
+import marshal
+import os
+import re
+from pathlib import Path
+from typing import Any, Callable
+
+import fastjsonschema
+from django.conf import settings
+
+Validator = Callable[[Any], object]
+Handlers = dict[str, Callable[[str], dict]]
+_ENTRY = re.compile(r"^def (validate_\w+)\(", re.MULTILINE)  # the generated source defines the schema's own first
+
+
+def validator(schema: dict, handlers: Handlers) -> Validator:
+    """The compiled validator of `schema`, from the cache when a directory is configured."""
+    directory = cache_dir()
+    if directory is None:
+        return fastjsonschema.compile(schema, handlers=handlers, use_formats=False)
+    path = directory / f"schema_{_digest(schema)}.bin"
+    if path.exists():
+        try:
+            return _load(path)
+        except Exception:  # unreadable (cut short by a full disk, written by another Python): written again below
+            pass
+    _write(path, _compiled(schema, handlers))
+    return _load(path)
+
+
+def cache_dir() -> Path | None:
+    configured = getattr(settings, "KUBECLASS_SCHEMA_CACHE_DIR", None)
+    return Path(configured) if configured else None
+
+
+def _digest(schema: dict) -> str:
+    """Names change with the schema, fastjsonschema's version and the bytecode's format (Python's magic number)."""
+    text = json.dumps(schema, sort_keys=True, separators=(",", ":")) + fastjsonschema.VERSION
+    return hashlib.sha256(text.encode() + importlib.util.MAGIC_NUMBER).hexdigest()[:32]
+
+
+def _compiled(schema: dict, handlers: Handlers) -> bytes:
+    """The generated module's bytecode and the name of its entry point (the first function it defines), as a
+    .pyc holds a module's bytecode."""
+    source = fastjsonschema.compile_to_code(schema, handlers=handlers, use_formats=False)
+    entry = _ENTRY.search(source)
+    assert entry is not None, "fastjsonschema generated no validator"
+    return marshal.dumps((entry.group(1), compile(source, "<fastjsonschema>", "exec")))
+
+
+def _write(path: Path, data: bytes) -> None:
+    """Whole or not at all: another process may be loading the same name."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    partial = path.with_name(f".{path.name}.{os.getpid()}")
+    partial.write_bytes(data)
+    os.replace(partial, path)
+
+
+def _load(path: Path) -> Validator:
+    entry, code = marshal.loads(path.read_bytes())
+    namespace: dict[str, Any] = {}
+    exec(code, namespace)  # the module fastjsonschema generated, as compile() itself runs it
+    return namespace[entry]
