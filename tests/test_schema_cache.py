@@ -85,3 +85,19 @@ def test_without_a_cache_directory_each_process_compiles(settings, monkeypatch):
     monkeypatch.setattr(fastjsonschema, "compile", lambda *a, **k: calls.append(1) or real(*a, **k))
     compiled.validator(schema.kind_schema(lookup("configmaps")), HANDLERS)
     assert calls == [1]
+
+
+def test_a_directory_others_may_write_to_is_not_used(tmp_path, settings):
+    """What is loaded from the cache runs as code: a group- or world-writable directory is passed over."""
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shared.chmod(0o777)
+    settings.KUBECLASS_SCHEMA_CACHE_DIR = str(shared)
+    assert compiled.cache_dir() is None
+    assert (
+        outcome(compiled.validator(schema.kind_schema(lookup("configmaps")), HANDLERS), {"data": {"k": 1}})
+        != "accepted"
+    )
+    assert list(shared.iterdir()) == []
+    shared.chmod(0o700)
+    assert compiled.cache_dir() == shared

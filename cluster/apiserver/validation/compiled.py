@@ -26,6 +26,7 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import json
+import logging
 import marshal
 import os
 import re
@@ -35,6 +36,7 @@ from typing import Any, Callable
 import fastjsonschema
 from django.conf import settings
 
+log = logging.getLogger(__name__)
 Validator = Callable[[Any], object]
 Handlers = dict[str, Callable[[str], dict]]
 _ENTRY = re.compile(r"^def (validate_\w+)\(", re.MULTILINE)  # the generated source defines the schema's own first
@@ -56,8 +58,18 @@ def validator(schema: dict, handlers: Handlers) -> Validator:
 
 
 def cache_dir() -> Path | None:
+    """The configured directory, created if need be; None (compile afresh) when others could write to it, since
+    what is loaded from it runs as code."""
     configured = getattr(settings, "KUBECLASS_SCHEMA_CACHE_DIR", None)
-    return Path(configured) if configured else None
+    if not configured:
+        return None
+    directory = Path(configured)
+    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+    status = directory.stat()
+    if status.st_uid != os.getuid() or status.st_mode & 0o022:
+        log.warning("not caching schema validators in %s: another user may write to it", directory)
+        return None
+    return directory
 
 
 def _digest(schema: dict) -> str:
@@ -77,7 +89,6 @@ def _compiled(schema: dict, handlers: Handlers) -> bytes:
 
 def _write(path: Path, data: bytes) -> None:
     """Whole or not at all: another process may be loading the same name."""
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     partial = path.with_name(f".{path.name}.{os.getpid()}")
     partial.write_bytes(data)
     os.replace(partial, path)
