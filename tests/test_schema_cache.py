@@ -101,3 +101,16 @@ def test_a_directory_others_may_write_to_is_not_used(tmp_path, settings):
     assert list(shared.iterdir()) == []
     shared.chmod(0o700)
     assert compiled.cache_dir() == shared
+
+
+def test_a_change_in_the_definitions_a_schema_refers_to_is_a_new_cache_entry(tmp_path, settings):
+    """The compiled code holds the referenced definitions too: other definitions, another file."""
+    settings.KUBECLASS_SCHEMA_CACHE_DIR = str(tmp_path)
+    kind = schema.kind_schema(lookup("configmaps"))
+    definitions = schema.definitions()
+    compiled.validator(kind, HANDLERS, referenced=(definitions,))
+    compiled.validator(kind, HANDLERS, referenced=(definitions,))
+    assert len(list(tmp_path.iterdir())) == 1
+    changed = {**definitions, "$comment": "another release"}
+    compiled.validator(kind, HANDLERS, referenced=(changed,))
+    assert len(list(tmp_path.iterdir())) == 2

@@ -10,7 +10,8 @@ of every test process's first pod.
 `validator` compiles the generated source once and writes its bytecode, as a
 .pyc holds a module's, into the schema cache directory
 (KUBECLASS_SCHEMA_CACHE_DIR, default var/cache/schemas), named after a digest
-of the schema, fastjsonschema's version and Python's bytecode format; a later
+of the schema and the definitions it refers to, fastjsonschema's version and
+Python's bytecode format; a later
 process loads it in a few milliseconds. (Importing the source as a module would
 leave the bytecode to Python's own cache, which PYTHONDONTWRITEBYTECODE turns
 off.) The plain path is `fastjsonschema.compile` (no cache
@@ -25,7 +26,6 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
-import json
 import logging
 import marshal
 import os
@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 import fastjsonschema
+import orjson
 from django.conf import settings
 
 log = logging.getLogger(__name__)
@@ -42,12 +43,13 @@ Handlers = dict[str, Callable[[str], dict]]
 _ENTRY = re.compile(r"^def (validate_\w+)\(", re.MULTILINE)  # the generated source defines the schema's own first
 
 
-def validator(schema: dict, handlers: Handlers) -> Validator:
-    """The compiled validator of `schema`, from the cache when a directory is configured."""
+def validator(schema: dict, handlers: Handlers, referenced: tuple[dict, ...] = ()) -> Validator:
+    """The compiled validator of `schema`, from the cache when a directory is configured. `referenced`: the
+    documents the handlers resolve references into, which the compiled code depends on as much."""
     directory = cache_dir()
     if directory is None:
         return fastjsonschema.compile(schema, handlers=handlers, use_formats=False)
-    path = directory / f"schema_{_digest(schema)}.bin"
+    path = directory / f"schema_{_digest(schema, *referenced)}.bin"
     if path.exists():
         try:
             return _load(path)
@@ -72,10 +74,13 @@ def cache_dir() -> Path | None:
     return directory
 
 
-def _digest(schema: dict) -> str:
-    """Names change with the schema, fastjsonschema's version and the bytecode's format (Python's magic number)."""
-    text = json.dumps(schema, sort_keys=True, separators=(",", ":")) + fastjsonschema.VERSION
-    return hashlib.sha256(text.encode() + importlib.util.MAGIC_NUMBER).hexdigest()[:32]
+def _digest(*documents: dict) -> str:
+    """Names change with the schemas, fastjsonschema's version and the bytecode's format (Python's magic
+    number)."""
+    digest = hashlib.sha256(fastjsonschema.VERSION.encode() + importlib.util.MAGIC_NUMBER)
+    for document in documents:
+        digest.update(orjson.dumps(document, option=orjson.OPT_SORT_KEYS))
+    return digest.hexdigest()[:32]
 
 
 def _compiled(schema: dict, handlers: Handlers) -> bytes:

@@ -107,7 +107,9 @@ def kind_schema(rt: ResourceType) -> dict:
 @lru_cache(maxsize=None)
 def _fast(rt: ResourceType) -> Callable[[dict], object]:
     with _lock:  # compiling is not re-entrant across threads (Daphne may run several)
-        return compiled.validator(kind_schema(rt), handlers={"https": lambda _uri: definitions()})
+        return compiled.validator(
+            kind_schema(rt), handlers={"https": lambda _uri: definitions()}, referenced=(definitions(),)
+        )
 
 
 @lru_cache(maxsize=None)
