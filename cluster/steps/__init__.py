@@ -9,6 +9,8 @@ as the etcd write it belongs to. One concept a module:
   CRI call becomes one (`object_ref`, `watch_hop`, `runtime_hop`, ...).
 - recorder.py: the API server's `Recorder`, buffering hops and inserting them
   with raw SQL (`write_hops`); `enabled`, `record`, `because`, `flush`, `disable`.
+- sink.py: `StepSink`, where a reconciler batch's hops wait to be inserted
+  together just before it commits.
 - catalogue.py, catalogue_workloads.py: the messages, id → (English, Korean)
   (`MESSAGES`); the workload controllers' reasons (`because`) in the second.
 - diffs.py: an object's changed leaf paths, old → new (`diff`).
