@@ -114,3 +114,20 @@ def test_a_change_in_the_definitions_a_schema_refers_to_is_a_new_cache_entry(tmp
     changed = {**definitions, "$comment": "another release"}
     compiled.validator(kind, HANDLERS, referenced=(changed,))
     assert len(list(tmp_path.iterdir())) == 2
+
+
+def test_a_cache_that_refuses_the_write_costs_the_compile_not_the_request(tmp_path, settings):
+    """Checked as root too, who may write anywhere: a file where the directory should be, a directory where the
+    cached file should be."""
+    kind = schema.kind_schema(lookup("configmaps"))
+    (tmp_path / "a-file").write_text("")
+    settings.KUBECLASS_SCHEMA_CACHE_DIR = str(tmp_path / "a-file" / "cache")
+    assert compiled.cache_dir() is None
+    assert outcome(compiled.validator(kind, HANDLERS), {"data": {"k": 1}}).startswith("refused")
+    settings.KUBECLASS_SCHEMA_CACHE_DIR = str(tmp_path / "cache")
+    compiled.validator(kind, HANDLERS)
+    (cached,) = (tmp_path / "cache").iterdir()
+    cached.unlink()
+    (cached / "in-the-way").mkdir(parents=True)  # neither loaded nor replaced
+    assert outcome(compiled.validator(kind, HANDLERS), {"data": {"k": "v"}}) == "accepted"
+    assert cached.is_dir()

@@ -9,14 +9,14 @@ of every test process's first pod.
 
 `validator` compiles the generated source once and writes its bytecode, as a
 .pyc holds a module's, into the schema cache directory
-(KUBECLASS_SCHEMA_CACHE_DIR, default var/cache/schemas), named after a digest
-of the schema and the definitions it refers to, fastjsonschema's version and
-Python's bytecode format; a later
-process loads it in a few milliseconds. (Importing the source as a module would
-leave the bytecode to Python's own cache, which PYTHONDONTWRITEBYTECODE turns
-off.) The plain path is `fastjsonschema.compile` (no cache
-directory configured); tests/test_schema_cache.py checks that both accept and
-refuse the same objects with the same messages.
+(KUBECLASS_SCHEMA_CACHE_DIR, default var/cache/schemas), named after a digest of
+the schema and the definitions it refers to, fastjsonschema's version and
+Python's bytecode format; a later process loads it in a few milliseconds.
+(Importing the source as a module would leave the bytecode to Python's own
+cache, which PYTHONDONTWRITEBYTECODE turns off.) A directory it cannot use —
+not configured, writable by others, or refusing the write — leaves the plain
+path, `fastjsonschema.compile` in each process; tests/test_schema_cache.py
+checks that both accept and refuse the same objects with the same messages.
 
 Simplified: the cache is never pruned; a new schema or fastjsonschema version
 gets a new name, and the old files stay until someone removes them.
@@ -55,8 +55,12 @@ def validator(schema: dict, handlers: Handlers, referenced: tuple[dict, ...] = (
             return _load(path)
         except Exception:  # unreadable (cut short by a full disk, written by another Python): written again below
             pass
-    _write(path, _compiled(schema, handlers))
-    return _load(path)
+    data = _compiled(schema, handlers)
+    try:
+        _write(path, data)
+    except OSError as err:  # a full disk or a read-only directory costs the compile, never a request
+        log.warning("could not keep a schema validator in %s: %s", directory, err)
+    return _validator(data)
 
 
 def cache_dir() -> Path | None:
@@ -66,8 +70,12 @@ def cache_dir() -> Path | None:
     if not configured:
         return None
     directory = Path(configured)
-    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-    status = directory.stat()
+    try:
+        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        status = directory.stat()
+    except OSError as err:
+        log.warning("not caching schema validators in %s: %s", directory, err)
+        return None
     if status.st_uid != os.getuid() or status.st_mode & 0o022:
         log.warning("not caching schema validators in %s: another user may write to it", directory)
         return None
@@ -100,7 +108,11 @@ def _write(path: Path, data: bytes) -> None:
 
 
 def _load(path: Path) -> Validator:
-    entry, code = marshal.loads(path.read_bytes())
+    return _validator(path.read_bytes())
+
+
+def _validator(data: bytes) -> Validator:
+    entry, code = marshal.loads(data)
     namespace: dict[str, Any] = {}
     exec(code, namespace)  # the module fastjsonschema generated, as compile() itself runs it
     return namespace[entry]
