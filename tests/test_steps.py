@@ -154,6 +154,26 @@ def test_the_diff_that_skips_equal_subtrees_lists_what_flattening_both_objects_l
     assert steps.diff(old, old) == [] and steps.diff(None, new) == diffs.diff_plain({}, new)
 
 
+JSON_VALUES = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(2**70), max_value=2**70)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(alphabet=st.characters(min_codepoint=0, max_codepoint=0x10FFFF)),  # lone surrogates included
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(value=JSON_VALUES)
+def test_a_hops_payload_written_by_orjson_reads_back_as_the_standard_librarys_would(value):
+    """The fast path (orjson, falling back for what it refuses) against the plain one (json.dumps)."""
+    import json
+
+    assert json.loads(recorder._dumps(value)) == json.loads(recorder._plain_dumps(value))
+
+
 def test_step_mode_reveals_one_hop_per_next(cluster):
     clock.set_speed(cluster, 0.0)
     driver = ClusterDriver(cluster)

@@ -31,6 +31,7 @@ import json
 import os
 from typing import TYPE_CHECKING
 
+import orjson
 from django.db import connection, transaction
 
 from cluster import notify
@@ -110,7 +111,17 @@ class Recorder:
 
 _STEP_TABLE = StepEvent._meta.db_table
 _COLUMNS = "cluster_id, seq, time, source, target, verb, object, key, revision, message_id, params, diff"
-_dumps = json.JSONEncoder(separators=(",", ":")).encode
+_plain_dumps = json.JSONEncoder(separators=(",", ":")).encode
+
+
+def _dumps(value: object) -> str:
+    """A hop's params or diff as compact JSON. orjson writes it ten times faster than the standard library
+    (every hop has two); what orjson refuses — a lone surrogate, an integer beyond 64 bits — takes the plain
+    path, whose text reads back the same (tests/test_steps.py)."""
+    try:
+        return orjson.dumps(value).decode()
+    except TypeError:  # orjson.JSONEncodeError
+        return _plain_dumps(value)
 
 
 def write_hops(cluster: Cluster, moment: dt.datetime, hops: list[Hop], held: HeldRevision | None = None) -> None:
