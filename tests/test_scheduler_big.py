@@ -57,7 +57,12 @@ def test_reused_answers_match_a_fresh_evaluation(db) -> None:
     warm = Scheduler(api)
     for index in range(6):
         make_pod(api, f"p{index}", cpu="300m", memory="256Mi")
-        chosen_fresh = Scheduler(api).schedule_one(api.get("pods", "default", f"p{index}")).node
+        fresh = Scheduler(api)
+        decision = fresh.schedule_one(api.get("pods", "default", f"p{index}"))
+        chosen_fresh = decision.node
+        # the record the scheduler panel reads is the text json.dumps would write (orjson writes it faster)
+        record = decision.record(fresh.plugins)
+        assert record == json.dumps(json.loads(record), separators=(",", ":")) and chosen_fresh in record
         warm.reconcile(f"default/p{index}")
         assert api.get("pods", "default", f"p{index}")["spec"]["nodeName"] == chosen_fresh
 

@@ -50,6 +50,8 @@ from itertools import chain, compress, count, repeat
 from operator import add, eq, gt, mul
 from typing import Iterable, Iterator
 
+import orjson
+
 from cluster import clock
 from cluster.apiserver.errors import StatusError
 from cluster.apiserver.server import APIServer, WatchEvent
@@ -147,7 +149,7 @@ class Decision:
             data["omitted"] = evaluated - len(kept)
         if evaluated < self.all_nodes:
             data.update(evaluated=evaluated, of=self.all_nodes)
-        return json.dumps(data, separators=(",", ":"))
+        return orjson.dumps(data).decode()  # compact, as json.dumps with separators=(",", ":"); a few times faster
 
     def _kept(self) -> list[tuple[int, int | None]]:
         """The nodes the record shows, as (place, index in `scored` or None): every node filtered, in turn; of
