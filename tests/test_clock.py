@@ -1,4 +1,4 @@
-"""The virtual clock's wire format (metav1.Time: seconds precision, a Z suffix)."""
+"""The virtual clock: its wire format (metav1.Time: seconds precision, a Z suffix) and its speed."""
 
 from __future__ import annotations
 
@@ -36,3 +36,22 @@ def test_consecutive_seconds_are_not_confused() -> None:
 def test_a_written_time_reads_back_to_the_second() -> None:
     moment = dt.datetime(2026, 11, 27, 2, 25, 31, 700_000, tzinfo=UTC)
     assert clock.parse_rfc3339(clock.rfc3339(moment)) == moment.replace(microsecond=0)
+
+
+@pytest.mark.parametrize(
+    "speed, wall_elapsed, virtual_elapsed",
+    [
+        (0.0, dt.timedelta(minutes=5), dt.timedelta(0)),  # paused or fast-forwarding: time stands still
+        (1.0, dt.timedelta(seconds=7), dt.timedelta(seconds=7)),
+        (2.0, dt.timedelta(seconds=7), dt.timedelta(seconds=14)),
+        (0.5, dt.timedelta(seconds=7), dt.timedelta(seconds=3.5)),
+    ],
+)
+def test_the_virtual_clock_runs_at_the_clusters_speed(monkeypatch, speed, wall_elapsed, virtual_elapsed) -> None:
+    from cluster.models import Cluster
+
+    anchor = dt.datetime(2026, 12, 4, 3, 0, tzinfo=UTC)
+    wall = dt.datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+    cluster = Cluster(name="c", speed=speed, virtual_anchor=anchor, wall_anchor=wall)
+    monkeypatch.setattr(clock, "wall_now", lambda: wall + wall_elapsed)
+    assert clock.now(cluster) == anchor + virtual_elapsed
