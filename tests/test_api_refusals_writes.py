@@ -478,8 +478,13 @@ def test_a_pod_update_within_the_rules_goes_through(world, cluster, patch, conte
 @pytest.mark.django_db
 def test_status_updates_and_binding_still_change_a_pod(world, cluster):
     pod = world.get(POD).json()
+    labels = dict(pod["metadata"].get("labels") or {})
     pod["status"] = {**pod.get("status", {}), "phase": "Running"}
+    pod["metadata"]["labels"] = {**labels, "sneaked": "in"}  # the status endpoint keeps the rest as it was
     assert world.request("PUT", POD + "/status", pod).status_code == 200
+    written = world.get(POD).json()
+    assert written["metadata"].get("labels", {}) == labels and written["status"]["phase"] == "Running"
+    assert list(written) == ["apiVersion", "kind", "metadata", "spec", "status"]
     binding = {
         "apiVersion": "v1",
         "kind": "Binding",

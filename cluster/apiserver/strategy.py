@@ -100,7 +100,8 @@ def view_for_subresource(rt: ResourceType, old: dict, subresource: str) -> dict:
 def merge_subresource(rt: ResourceType, old: dict, incoming: dict, subresource: str) -> dict:
     """Keep each endpoint to its own half of the object, as upstream's strategies do."""
     if subresource == "status":
-        new = deep_copy(old)
+        # the old object but its status, which the incoming one replaces (not copied only to be thrown away)
+        new: dict = {key: None if key == "status" else deep_copy(value) for key, value in old.items()}
         new["status"] = incoming.get("status", {})
         meta_in = incoming.get("metadata") or {}
         if "resourceVersion" in meta_in:
