@@ -10,6 +10,7 @@ from django.test import Client
 
 from cluster.models import Cluster
 from web.asgi import application
+from web.consumers import FIRST_STEPS
 
 
 def socket_headers(client: Client) -> list[tuple[bytes, bytes]]:
@@ -126,6 +127,42 @@ async def test_a_reconnecting_page_gets_every_step_after_the_last_one_it_saw():
     await communicator.disconnect()
     steps = html[: html.index("</ol>")] if "</ol>" in html else html
     assert "configmaps/default/missed" in steps and "configmaps/default/seen" not in steps
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("quiet_seconds, heartbeat_steps_at_least", [(60, 36), (600, 600)])
+async def test_a_page_opened_on_a_quiet_cluster_shows_what_last_happened_not_only_heartbeats(
+    quiet_seconds, heartbeat_steps_at_least
+):
+    """A cluster left alone writes little but its nodes' heartbeats, which the page hides: a page opened a minute
+    or ten later still starts with the last steps a person would look for."""
+    from asgiref.sync import sync_to_async
+
+    from cluster import clock
+    from cluster.apiserver.server import APIServer
+    from cluster.models import StepEvent
+    from cluster.reconciler.driver import ClusterDriver
+
+    owner = Client()
+    cluster = await sync_to_async(new_sandbox)(owner)
+    await sync_to_async(clock.set_speed)(cluster, 0.0)
+    await sync_to_async(lambda: ClusterDriver(cluster).fast_forward())()  # the new sandbox settles
+    api = await sync_to_async(APIServer)(cluster, "kubectl")
+    await sync_to_async(api.create)(
+        "configmaps", "default", {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "before-the-quiet"}}
+    )
+    created = await sync_to_async(lambda: StepEvent.objects.filter(cluster=cluster).order_by("-seq")[0].seq)()
+    await sync_to_async(lambda: ClusterDriver(cluster).fast_forward(seconds=quiet_seconds))()
+    newest = await sync_to_async(lambda: StepEvent.objects.filter(cluster=cluster).order_by("-seq")[0].seq)()
+    assert newest - created > heartbeat_steps_at_least
+    page = WebsocketCommunicator(application, f"/ws/c/{cluster.name}/", headers=socket_headers(owner))
+    assert (await page.connect())[0]
+    await page.send_json_to({"type": "resync", "last_seq": 0})
+    first = await page.receive_from(timeout=5)
+    await page.disconnect()
+    assert "configmaps/default/before-the-quiet" in first
+    assert first.count("<li") == FIRST_STEPS and "leases/" not in first
+    assert f'data-seq="{newest}"' not in first  # the newest step is a heartbeat, left out of the snapshot
 
 
 @pytest.mark.django_db(transaction=True)

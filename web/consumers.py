@@ -26,7 +26,7 @@ from web import access, class_live, feed, guide, live
 
 STATE_EVERY_SECONDS = 1.0  # the map is redrawn at most this often; steps go out at once
 KEEP_AWAKE_SECONDS = 60.0  # an open page keeps its cluster awake (cluster/idle.py)
-FIRST_STEPS = 12  # the steps a newly opened page gets (older ones stay reachable by time travel)
+FIRST_STEPS = 8  # the steps a newly opened page gets, heartbeats aside (older ones stay reachable by time travel)
 
 
 def scope_language(scope: dict) -> str:
@@ -94,8 +94,10 @@ class DashboardConsumer(AsyncWebsocketConsumer):
             except (TypeError, ValueError):
                 self.last_seq = 0
             if not self.last_seq:  # a new page: the latest steps only, a snapshot it renders in one frame
-                newest = await database_sync_to_async(live.newest_visible_seq)(self.cluster)
-                self.last_seq = max(0, newest - FIRST_STEPS)
+                async with self.lock:
+                    opening, self.last_seq = await feed.opening_steps(self.cluster, FIRST_STEPS, self.language)
+                    if opening:
+                        await self.send(text_data=opening)
             self.panel = str(message.get("panel") or "")[:40]
             self.last_state = self._page_state(message)
             self.guide_seen = await database_sync_to_async(guide.seen_by_page)(self.cluster, str(message.get("guide")))

@@ -104,6 +104,18 @@ async def steps(cluster: Cluster, after: int, upto: int, language: str) -> tuple
     )
 
 
+async def opening_steps(cluster: Cluster, wanted: int, language: str) -> tuple[str, int]:
+    """A newly opened page's first steps (live.render_opening_steps) and the mark to go on from, rendered once
+    for every page that opens at the same mark."""
+    top = await database_sync_to_async(live.newest_visible_seq)(cluster)
+    html = await _flights.call(
+        ("opening", cluster.pk, top, wanted, language),
+        0.0,
+        lambda: database_sync_to_async(live.render_opening_steps)(cluster, top, wanted, language),
+    )
+    return html, top
+
+
 async def state(cluster: Cluster, mark: tuple, language: str, panel: str) -> dict[str, str]:
     """The revision, controls, map and open table at `mark`, rendered once per language and panel."""
     return await _flights.call(

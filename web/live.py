@@ -15,6 +15,7 @@ from django.template.loader import render_to_string
 from django.utils import translation
 
 from cluster import steps
+from cluster.steps.queries import as_dicts
 from cluster.apiserver.server import APIServer
 from cluster.models import Cluster, StepEvent
 from cluster.reconciler import control as reconciler
@@ -23,6 +24,8 @@ from web.lessons import progress
 
 MAX_STEPS_PER_PUSH = 200
 EARLIER_STEPS_AT_MOST = 2000  # one fetch of older steps; a longer stretch leaves a gap above the one asked for
+OPENING_LOOK_BACK = 5000  # how far back a newly opened page looks for its first steps, past the nodes' heartbeats
+OPENING_CHUNK = 500
 # Hops that only keep a node alive: the kubelet's Lease renewals and its node status reports
 # (a write whose changes are heartbeat times and the image list), with the watch events they cause.
 HEARTBEAT_PATHS = re.compile(r"^(status\.conditions\[\d+\]\.lastHeartbeatTime|status\.images.*|spec\.renewTime)$")
@@ -115,6 +118,43 @@ def render_earlier_steps(cluster: Cluster, first: int, before: int | None, langu
     _for_the_page(cluster, found, sent_at="")  # not new: the page does not time them
     with translation.override(language):
         return render_to_string("fragments/steps.html", {"steps": found, "swap": "beforeend"})
+
+
+def render_opening_steps(cluster: Cluster, top: int, wanted: int, language: str) -> str:
+    """HTML for a newly opened page's first steps: the newest `wanted` up to `top` that are not a node's heartbeat.
+
+    The page hides heartbeats unless asked, and an idle cluster writes little else: the newest dozen steps of a
+    cluster left alone for a minute are all heartbeats, and a page that opened on them showed an empty log. The
+    heartbeats among the steps shown are left out of this snapshot (the time travel below still reaches them);
+    from here on the page gets every step, as before."""
+    chosen = opening_seqs(cluster, top, wanted)
+    if not chosen:
+        return ""
+    rows = StepEvent.objects.filter(cluster=cluster, seq__in=chosen).order_by("seq")
+    found = as_dicts(cluster, rows, language)
+    _for_the_page(cluster, found, sent_at=int(time.time() * 1000))
+    with translation.override(language):
+        return render_to_string("fragments/steps.html", {"steps": found})
+
+
+def opening_seqs(cluster: Cluster, top: int, wanted: int) -> list[int]:
+    """The newest `wanted` steps up to `top` that are not a heartbeat, oldest first; read back in light rows (no
+    diffs rendered), OPENING_CHUNK at a time, at most OPENING_LOOK_BACK steps back."""
+    chosen: list[int] = []
+    upper, floor = top, max(0, top - OPENING_LOOK_BACK)
+    while upper > floor and len(chosen) < wanted:
+        lower = max(floor, upper - OPENING_CHUNK)
+        rows = StepEvent.objects.filter(cluster=cluster, seq__gt=lower, seq__lte=upper)
+        light = [
+            {"seq": seq, "from": source, "to": target, "object": obj, "revision": revision, "diff": diff}
+            for seq, source, target, obj, revision, diff in rows.values_list(
+                "seq", "source", "target", "object", "revision", "diff"
+            )
+        ]
+        mark_heartbeats(cluster, light)
+        chosen += sorted((step["seq"] for step in light if not step["heartbeat"]), reverse=True)
+        upper = lower
+    return sorted(chosen[:wanted])
 
 
 def new_steps(cluster: Cluster, last_seq: int, language: str = "en") -> list[dict]:
