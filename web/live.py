@@ -15,7 +15,6 @@ from django.template.loader import render_to_string
 from django.utils import translation
 
 from cluster import steps
-from cluster.steps.queries import as_dicts
 from cluster.apiserver.server import APIServer
 from cluster.models import Cluster, StepEvent
 from cluster.reconciler import control as reconciler
@@ -131,7 +130,7 @@ def render_opening_steps(cluster: Cluster, top: int, wanted: int, language: str)
     if not chosen:
         return ""
     rows = StepEvent.objects.filter(cluster=cluster, seq__in=chosen).order_by("seq")
-    found = as_dicts(cluster, rows, language)
+    found = steps.as_dicts(cluster, rows, language)
     _for_the_page(cluster, found, sent_at=int(time.time() * 1000))
     with translation.override(language):
         return render_to_string("fragments/steps.html", {"steps": found})

@@ -15,6 +15,7 @@ from typing import Any
 import dj_database_url
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(os.environ.get("KUBECLASS_VAR_DIR", str(BASE_DIR / "var")))  # what this installation writes for itself
 
 
 def _local_secret_key(var_dir: Path) -> str:
@@ -38,7 +39,7 @@ if not SECRET_KEY:
         from django.core.exceptions import ImproperlyConfigured
 
         raise ImproperlyConfigured("KUBECLASS_PRODUCTION=1 needs DJANGO_SECRET_KEY")
-    SECRET_KEY = _local_secret_key(Path(os.environ.get("KUBECLASS_VAR_DIR", str(BASE_DIR / "var"))))
+    SECRET_KEY = _local_secret_key(VAR_DIR)
 # Off unless asked for (DJANGO_DEBUG=1): a bad URL shows kubeclass's own page, not Django's debug page.
 DEBUG = os.environ.get("DJANGO_DEBUG", "0") == "1"
 ALLOWED_HOSTS = os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1],testserver").split(",")
@@ -151,10 +152,7 @@ KUBECLASS_TLS_DIR = Path(os.environ.get("KUBECLASS_TLS_DIR", str(BASE_DIR / "var
 KUBECLASS_API_URL = os.environ.get("KUBECLASS_API_URL", "https://127.0.0.1:6443")
 # The API server's compiled schema validators, kept between processes (cluster/apiserver/validation/compiled.py);
 # an empty value compiles them afresh in every process.
-KUBECLASS_SCHEMA_CACHE_DIR = os.environ.get(
-    "KUBECLASS_SCHEMA_CACHE_DIR",
-    str(Path(os.environ.get("KUBECLASS_VAR_DIR", str(BASE_DIR / "var"))) / "cache" / "schemas"),
-)
+KUBECLASS_SCHEMA_CACHE_DIR = os.environ.get("KUBECLASS_SCHEMA_CACHE_DIR", str(VAR_DIR / "cache" / "schemas"))
 
 # kube-apiserver's limit on one object (etcd's request limit is 1.5 MiB).
 KUBECLASS_MAX_OBJECT_BYTES = 3 * 1024 * 1024 // 2

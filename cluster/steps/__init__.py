@@ -40,7 +40,17 @@ from cluster.steps.hops import (
     watch_hop,
     write_hop,
 )
-from cluster.steps.queries import as_dict, between, component_id, explain, history, prune, since, visible_until
+from cluster.steps.queries import (
+    as_dict,
+    as_dicts,
+    between,
+    component_id,
+    explain,
+    history,
+    prune,
+    since,
+    visible_until,
+)
 from cluster.steps.recorder import Recorder, because, disable, enabled, flush, record, recorder_of, write_hops
 
 __all__ = [
@@ -54,6 +64,7 @@ __all__ = [
     "Hop",
     "Recorder",
     "as_dict",
+    "as_dicts",
     "between",
     "because",
     "component_id",
