@@ -15,6 +15,7 @@ import jsonpatch
 
 from cluster.apiserver.errors import StatusError
 from cluster.apiserver.resources import ResourceType
+from cluster.jsoncopy import deep_copy
 
 JSON_PATCH = "application/json-patch+json"
 MERGE_PATCH = "application/merge-patch+json"
@@ -34,7 +35,7 @@ def merge_patch(target: object, patch: object) -> object:
     """RFC 7386 JSON Merge Patch: a map patches a map (or replaces anything else with one); else it replaces."""
     if not isinstance(patch, dict):
         return copy.deepcopy(patch)
-    result = copy.deepcopy(target) if isinstance(target, dict) else {}
+    result = deep_copy(target) if isinstance(target, dict) else {}  # the whole object: orjson's round trip
     _merge_into(result, patch)
     return result
 

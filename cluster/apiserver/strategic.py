@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from cluster.apiserver import schemas
 from cluster.apiserver.errors import StatusError
 from cluster.apiserver.resources import ResourceType
+from cluster.jsoncopy import deep_copy
 
 DIRECTIVE = "$patch"
 RETAIN_KEYS = "$retainKeys"
@@ -58,7 +59,7 @@ class PatchRejected(Exception):
 def apply(rt: ResourceType, obj: dict, patch: dict) -> dict:
     """The object after the patch; neither argument is modified."""
     try:
-        return merge_map(copy.deepcopy(obj), copy.deepcopy(patch), root_schema(rt))
+        return merge_map(deep_copy(obj), copy.deepcopy(patch), root_schema(rt))
     except PatchRejected as err:
         raise err.status_error() from None
 
