@@ -80,6 +80,27 @@ def test_an_unknown_cluster_answers_as_a_wrong_token_does_so_names_cannot_be_pro
 
 
 @pytest.mark.django_db
+def test_the_token_lookup_on_the_drivers_cursor_finds_what_the_orm_finds(cluster):
+    from cluster.apiserver.http.auth import _cluster_where, _cluster_where_plain
+
+    other = create_cluster("other", nodes=1)
+    other.speed, other.sleeping_since = 2.5, other.created_at  # values no other cluster has, read back both ways
+    other.save()
+
+    def fields(found: Cluster | None) -> dict | None:
+        return None if found is None else {f.attname: getattr(found, f.attname) for f in Cluster._meta.concrete_fields}
+
+    lookups = [("token", cluster.token), ("token", other.token), ("name", "other"), ("token", "x"), ("name", "")]
+    for column, value in lookups:
+        fast, plain = _cluster_where(column, value), _cluster_where_plain(column, value)
+        assert fields(fast) == fields(plain)
+        if plain is not None:
+            assert fast is not None and not fast._state.adding  # a row from the database, savable as one
+    found = _cluster_where("name", "other")
+    assert found is not None and found.speed == 2.5 and found.sleeping_since == other.created_at
+
+
+@pytest.mark.django_db
 def test_writes_need_no_csrf_token_only_the_bearer_token(kube):
     response = kube.request("POST", "/api/v1/namespaces/default/configmaps", configmap("plain"))
     assert response.status_code == 201
