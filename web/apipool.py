@@ -61,6 +61,9 @@ class PooledAPI:
         self.checkpointer = Checkpointer()
         self.handler = BaseHandler()
         self.handler.load_middleware(is_async=False)
+        # One adapter for every request (it is reentrant, as a decorated function is): building it
+        # inspects `respond` and copies its metadata, a tenth of this method's time in the event loop.
+        self._respond_in_pool = sync_to_async(self.respond, thread_sensitive=False, executor=self.pool)
 
     async def __call__(self, scope: dict, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or not is_api_path(scope["path"]):
@@ -71,8 +74,7 @@ class PooledAPI:
         except RequestAborted:
             return
         try:
-            respond = sync_to_async(self.respond, thread_sensitive=False, executor=self.pool)
-            response = await respond(scope, body_file)
+            response = await self._respond_in_pool(scope, body_file)
         finally:
             body_file.close()
         if response.streaming:
