@@ -13,12 +13,12 @@ import datetime as dt
 import json
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from typing import Callable
+from typing import Callable, Iterator
 
 import pytest
 from asgiref.testing import ApplicationCommunicator
 from django.core.asgi import get_asgi_application
-from django.db import connection
+from django.db import connection, connections
 from django.db.backends.signals import connection_created
 
 from cluster.bootstrap import create_cluster
@@ -81,9 +81,11 @@ def without_assigned(answer: Answer, name: str) -> Answer:
 
 
 @pytest.fixture
-def apps() -> tuple[PooledAPI, object]:
+def apps() -> Iterator[tuple[PooledAPI, object]]:
     plain = get_asgi_application()
-    return PooledAPI(plain, threads=2), plain
+    pooled = PooledAPI(plain, threads=2)
+    yield pooled, plain
+    pooled.close()
 
 
 @pytest.mark.django_db(transaction=True)
@@ -204,3 +206,25 @@ def test_the_checkpointer_runs_at_most_once_a_second_of_requests() -> None:
     checkpointer.executor.shutdown(wait=True)
     assert last_run == [100.0, 100.0, 100.0, 101.0, 101.0, 103.0]
     assert len(ran) == 3
+
+
+@pytest.mark.skipif(
+    connection.vendor == "sqlite", reason="Django never closes the tests' in-memory SQLite: closing would drop it"
+)
+@pytest.mark.django_db(transaction=True)
+def test_closing_the_pool_closes_every_threads_connection() -> None:
+    pooled = PooledAPI(get_asgi_application(), threads=2)
+    both_busy = threading.Barrier(2)
+
+    def connect() -> object:
+        both_busy.wait(timeout=10)  # two tasks at once: one on each thread
+        here = connections["default"]  # this thread's own wrapper
+        with here.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        return here
+
+    wrappers = [future.result() for future in [pooled.pool.submit(connect) for _ in range(2)]]
+    assert len({id(w) for w in wrappers}) == 2
+    assert all(w.connection is not None for w in wrappers)  # a pool thread keeps its connection
+    pooled.close()
+    assert all(w.connection is None for w in wrappers)

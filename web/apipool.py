@@ -25,6 +25,7 @@ the same answers.
 from __future__ import annotations
 
 import asyncio
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import IO, Any, Awaitable, Callable, Mapping
 
@@ -55,9 +56,8 @@ class PooledAPI:
 
     def __init__(self, fallback: ASGIHandler, threads: int | None = None) -> None:
         self.fallback = fallback
-        self.pool = ThreadPoolExecutor(
-            threads or settings.KUBECLASS_API_THREADS, thread_name_prefix="api", initializer=mark_pool_thread
-        )
+        self.threads = threads or settings.KUBECLASS_API_THREADS
+        self.pool = ThreadPoolExecutor(self.threads, thread_name_prefix="api", initializer=mark_pool_thread)
         self.checkpointer = Checkpointer()
         self.handler = BaseHandler()
         self.handler.load_middleware(is_async=False)
@@ -96,6 +96,23 @@ class PooledAPI:
             self.checkpointer.after_request()
         response._handler_class = type(self)  # type: ignore[attr-defined]
         return response
+
+    def close(self) -> None:
+        """Close every pool thread's database connections, then stop the threads. A pool thread keeps its
+        connections between requests, so nothing else closes them before the process ends (a test's
+        PostgreSQL database cannot be dropped while they are open)."""
+        everyone = threading.Barrier(self.threads)
+
+        def close_here() -> None:
+            try:
+                everyone.wait(timeout=10)  # holds each task on a thread of its own, so every thread gets one
+            except threading.BrokenBarrierError:
+                pass
+            connections.close_all()
+
+        for done in [self.pool.submit(close_here) for _ in range(self.threads)]:
+            done.result()
+        self.pool.shutdown(wait=True)
 
     async def _stream(self, response: HttpResponseBase, receive: Receive, send: Send) -> None:
         """Send a streaming response as ASGIHandler.handle does: stop when the client disconnects."""
