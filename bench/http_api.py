@@ -14,6 +14,9 @@ demo cluster running, then over HTTPS with keep-alive:
 Baselines measured in the same run: the round trip of `GET /livez` (the HTTP path
 with no API work behind it) for the latencies, and in-process creates/s through
 `APIServer` on the same database (before the server starts) for the throughput.
+Without --busy it also prints the server process's CPU time per request of each phase
+(Linux's /proc/<pid>/stat before and after): less at the mercy of the machine's other
+work than a latency, and `/livez`'s is the cost of the HTTP path itself.
 
 `--busy N` adds a cluster of 10 nodes whose Deployment of N pods is restarted every 3 s
 during the measurements: the control loops always have work, as in a class whose
@@ -110,6 +113,15 @@ class Client:
         response = self.conn.getresponse()
         response.read()
         return response.status
+
+
+def cpu_seconds(pid: int) -> float:
+    """The user + system CPU seconds process `pid` has used so far (Linux's /proc); NaN without it."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return float("nan")
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def percentile(values: list[float], fraction: float) -> float:
@@ -309,12 +321,16 @@ def measure(args: argparse.Namespace, apart: bool) -> dict[str, float | list[flo
         if busy_token:
             rolling = threading.Thread(target=keep_rolling, args=(port, busy_token, context, stop_rolling))
             rolling.start()
+        used = cpu_seconds(process.pid)
         out["creates"] = parallel_creates(port, token, context, args.objects, args.clients)
+        used = record_cpu(out, "create", process.pid, used, args.objects)
         client = Client(port, token, context)
         names = [f"cm-{i * (args.objects // args.samples or 1) % args.objects:05d}" for i in range(args.samples)]
         base = "/api/v1/namespaces/default/configmaps/"
         out["livez"] = timed_calls(client, [("GET", "/livez", None, "")] * args.samples)
+        used = record_cpu(out, "livez", process.pid, used, args.samples)
         out["gets"] = timed_calls(client, [("GET", base + n, None, "") for n in names])
+        used = record_cpu(out, "get", process.pid, used, args.samples)
         out["patches"] = timed_calls(
             client,
             [
@@ -322,6 +338,7 @@ def measure(args: argparse.Namespace, apart: bool) -> dict[str, float | list[flo
                 for i, n in enumerate(names)
             ],
         )
+        record_cpu(out, "patch", process.pid, used, args.samples)
         out["client"] = python_client_creates(port, token, ca_file, min(500, args.objects))
         if args.apply:
             out["apply"] = kubectl_apply(port, token, ca_file, args.apply, workdir)
@@ -342,6 +359,14 @@ def measure(args: argparse.Namespace, apart: bool) -> dict[str, float | list[flo
     return out
 
 
+def record_cpu(out: dict, phase: str, pid: int, before: float, requests: int) -> float:
+    """The server's CPU milliseconds per request of the phase just ended, kept as out["cpu"][phase];
+    returns the CPU seconds so far, the next phase's start."""
+    now = cpu_seconds(pid)
+    out.setdefault("cpu", {})[phase] = (now - before) * 1000 / requests
+    return now
+
+
 def report(title: str, args: argparse.Namespace, out: dict) -> None:
     def line(values: list[float]) -> str:
         return f"p50 {statistics.median(values):.1f} ms, p99 {percentile(values, 0.99):.1f} ms"
@@ -356,6 +381,12 @@ def report(title: str, args: argparse.Namespace, out: dict) -> None:
         f"(target p99 <= 10); baseline GET /livez {line(out['livez'])}"
     )
     print(f"official Python client, one thread: {out['client']:.0f} creates/s")
+    if not args.busy:  # with a busy cluster beside, the server's CPU is mostly its control loops'
+        cpu = out["cpu"]
+        print(
+            f"the server's CPU per request: create {cpu['create']:.2f} ms ({args.clients} clients), "
+            f"GET /livez {cpu['livez']:.2f} ms, GET by name {cpu['get']:.2f} ms, merge PATCH {cpu['patch']:.2f} ms"
+        )
     if "apply" in out:
         print(
             f"kubectl apply -f of {args.apply} ConfigMaps: {out['apply']:.1f} s (target <= 3 s); "

@@ -52,3 +52,28 @@ def test_reconcile_bench_brings_every_replica_to_ready_and_prints_its_summary_li
     summary = RECONCILE_SUMMARY.search(result.stdout)
     assert summary, result.stdout
     assert (int(summary.group(1)) > 0) is recorded, result.stdout
+
+
+HTTP_CPU = re.compile(
+    r"the server's CPU per request: create ([\d.]+) ms \(2 clients\), GET /livez ([\d.]+) ms, "
+    r"GET by name ([\d.]+) ms, merge PATCH ([\d.]+) ms"
+)
+
+
+@pytest.mark.live
+def test_http_bench_drives_a_served_api_and_prints_the_servers_cpu_per_request():
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "SQLITE_PATH")}
+    args = ["--objects", "60", "--clients", "2", "--samples", "30", "--apply", "0"]
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "http_api.py"), *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert re.search(r"creates: 60 ConfigMaps from 2 raw clients \d+/s", result.stdout), result.stdout
+    cpu = HTTP_CPU.search(result.stdout)
+    assert cpu, result.stdout
+    assert float(cpu.group(1)) > 0, result.stdout  # the creates kept the server busy: /proc was read
