@@ -29,7 +29,8 @@ Answer = tuple[int, list[tuple[bytes, bytes]], bytes]
 
 
 def call(app: object, method: str, path: str, token: str, body: dict | None = None, query: str = "") -> Answer:
-    headers = [(b"host", b"127.0.0.1"), (b"authorization", f"Bearer {token}".encode())]
+    # A fixed Audit-ID is echoed by both paths; without one each answer would carry a fresh UUID.
+    headers = [(b"host", b"127.0.0.1"), (b"authorization", f"Bearer {token}".encode()), (b"audit-id", b"seam")]
     data = b""
     if body is not None:
         data = json.dumps(body).encode()

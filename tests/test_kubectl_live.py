@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -146,6 +147,14 @@ def test_explain_shows_upstreams_field_documentation(kubectl):
     out = kubectl.run("explain", "deployment.spec.replicas").stdout
     assert "KIND:       Deployment" in out and "FIELD: replicas <integer>" in out
     assert "Number of desired pods" in out
+
+
+def test_verbose_kubectl_shows_the_response_headers_a_real_apiserver_sends(kubectl):
+    log = kubectl.run("get", "namespaces", "-v=8").stderr
+    headers = log.split("Response Headers:", 1)[1].split("Response Body:", 1)[0]
+    assert re.search(r"Audit-Id: [0-9a-f-]{36}", headers), headers
+    assert "Cache-Control: no-cache, private" in headers and "Content-Type: application/json" in headers
+    assert "X-Frame-Options" not in headers and "Content-Language" not in headers
 
 
 def test_delete_removes_the_object(kubectl):

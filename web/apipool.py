@@ -38,12 +38,11 @@ from django.db import connections
 from django.http import HttpResponseBase
 from django.urls import set_script_prefix
 
+from cluster.apiserver.http.ratelimit import API_PREFIXES  # the API's paths, one list for all
 from web.walcheckpoint import Checkpointer, mark_pool_thread
 
 Receive = Callable[[], Awaitable[dict]]
 Send = Callable[[Mapping[str, Any]], Awaitable[None]]
-# The paths cluster/apiserver/http/urls.py serves at the root, and the older per-cluster prefix.
-API_PREFIXES = ("/api", "/version", "/healthz", "/livez", "/readyz", "/openapi/", "/k8s/")
 
 
 def is_api_path(path: str) -> bool:

@@ -56,6 +56,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "cluster.apiserver.http.headers.APIResponseHeaders",  # first: it shapes an API answer after all the others
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "cluster.apiserver.http.ratelimit.RateLimitMiddleware",

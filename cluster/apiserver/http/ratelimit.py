@@ -20,6 +20,7 @@ from typing import Callable
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
+# The paths cluster/apiserver/http/urls.py serves at the root, and the older per-cluster prefix.
 API_PREFIXES = ("/k8s/", "/api", "/apis", "/openapi/", "/version", "/healthz", "/readyz", "/livez")
 RETRY_AFTER_SECONDS = 1
 

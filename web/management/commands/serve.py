@@ -62,5 +62,6 @@ class Command(BaseCommand):
             application=application,
             endpoints=endpoints,
             application_close_timeout=CLOSE_TIMEOUT_SECONDS,
+            server_name="",  # no `Server:` header: kube-apiserver (Go's net/http) sends none, and a page needs none
             action_logger=None if opts["no_access_log"] else PathOnlyAccessLog(sys.stdout),
         ).run()
