@@ -38,10 +38,15 @@ MIN_INTERVAL_SECONDS = 0.05
 _serving_loop: asyncio.AbstractEventLoop | None = None
 
 
-def deliver_on(loop: asyncio.AbstractEventLoop) -> None:
+def deliver_on(loop: asyncio.AbstractEventLoop | None) -> None:
     """The loop the pages' sockets run on: notifications from other threads are sent from it."""
     global _serving_loop
     _serving_loop = loop
+
+
+def serving_loop() -> asyncio.AbstractEventLoop | None:
+    """The loop `deliver_on` named, if any."""
+    return _serving_loop
 
 
 def group_name(cluster_pk: int) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 import yaml
 from channels.testing import WebsocketCommunicator
@@ -222,3 +224,31 @@ async def test_a_change_announced_on_another_thread_reaches_the_page_at_once():
         html += await page.receive_from(timeout=3)
     announcer.join()
     await page.disconnect()
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_the_first_request_names_the_loop_that_other_threads_notify_through():
+    """Before any page's socket connected, a notification from the API's pool or the reconciler ran a new event
+    loop in a new thread, each time: the application now names its loop on its first call, of any kind."""
+    from asgiref.testing import ApplicationCommunicator
+
+    from cluster import notify
+
+    notify.deliver_on(None)  # as a process starts: no loop named yet
+    scope = {
+        "type": "http",
+        "method": "GET",
+        "path": "/livez",
+        "raw_path": b"/livez",
+        "query_string": b"",
+        "headers": [(b"host", b"127.0.0.1")],
+        "scheme": "https",
+        "server": ("127.0.0.1", 6443),
+        "client": ("127.0.0.1", 50000),
+    }
+    call = ApplicationCommunicator(application, scope)
+    await call.send_input({"type": "http.request", "body": b""})
+    answer = await call.receive_output(5)
+    assert answer["status"] == 401  # no token: the API answers, and the loop is named all the same
+    assert notify.serving_loop() is asyncio.get_running_loop()
+    await call.wait(5)

@@ -26,6 +26,7 @@ call. KUBECLASS_RECONCILER=0 turns it off.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import sys
 from typing import Any
@@ -41,12 +42,22 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 from channels.sessions import SessionMiddlewareStack  # noqa: E402
 
+from cluster import notify  # noqa: E402
 from cluster.apiserver.http.streaming import KubernetesStreams  # noqa: E402
 from cluster.reconciler import service as reconciler  # noqa: E402
 from web import daphne_denial  # noqa: E402
 from web.routing import websocket_urlpatterns  # noqa: E402
 from web.apipool import PooledAPI  # noqa: E402
 from web.security import SameOriginValidator  # noqa: E402
+
+
+def _on_the_serving_loop() -> None:
+    """Once the loop that serves the sockets runs: the dashboards' notifications from other threads (the
+    API's pool, the reconciler's) are handed to it, and the reconciler starts on it. Until a page's socket
+    said which loop that was, each notification from a thread without one ran a new event loop in a new
+    thread of its own."""
+    notify.deliver_on(asyncio.get_running_loop())
+    reconciler.start_in_background()
 
 
 class StartsReconciler:
@@ -56,7 +67,7 @@ class StartsReconciler:
         self.app = app
 
     async def __call__(self, scope: dict, receive: object, send: object) -> None:
-        reconciler.start_in_background()
+        _on_the_serving_loop()
         await self.app(scope, receive, send)  # type: ignore[operator]
 
 
@@ -71,7 +82,7 @@ def _start_with_daphne() -> None:
     # Twisted types the reactor by zope.interface declarations, which mypy cannot check calls against.
     reactor: Any = installed
     # callLater(0): run inside the asyncio loop once it is running, not during reactor start-up.
-    reactor.callWhenRunning(lambda: reactor.callLater(0, reconciler.start_in_background))
+    reactor.callWhenRunning(lambda: reactor.callLater(0, _on_the_serving_loop))
     # On SIGTERM, before the reactor stops: release this process's leases (a blocking database
     # call, so in a thread), so another worker takes the clusters over now instead of in 15 s.
     reactor.addSystemEventTrigger("before", "shutdown", lambda: threads.deferToThread(reconciler.shut_down))
