@@ -61,7 +61,7 @@ class PooledAPI:
         self.handler = BaseHandler()
         self.handler.load_middleware(is_async=False)
         # One adapter for every request (it is reentrant, as a decorated function is): building it
-        # inspects `respond` and copies its metadata, a tenth of this method's time in the event loop.
+        # inspects `respond` and copies its metadata, 4 µs a request for nothing.
         self._respond_in_pool = sync_to_async(self.respond, thread_sensitive=False, executor=self.pool)
 
     async def __call__(self, scope: dict, receive: Receive, send: Send) -> None:

