@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 
+import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from tests.browser.conftest import screenshot
@@ -134,4 +135,35 @@ def test_a_hint_opened_during_a_rollout_stays_open_as_the_check_reports_progress
             seen.append(status.inner_text())
             assert page.get_attribute("#step-update details.hint", "open") is not None, seen
     assert len(set(seen)) >= 2, seen  # the check reported the rollout changing what it saw
+    context.close()
+
+
+# One width for each layout of a lesson's page: the guide beside map and terminal (three columns), the guide
+# beside the map with the rows below across both columns, one column.
+@pytest.mark.parametrize("width", [1440, 1280, 800])
+def test_the_lesson_guide_never_covers_the_terminal_at_any_width(daphne_server, browser, width):
+    """The guide follows the learner down the page (position: sticky), and a sticky box stays inside the whole
+    grid, not its own rows: at laptop widths it slid over the left half of the terminal, where the output is."""
+    context = browser.new_context(viewport={"width": width, "height": 800})
+    page = context.new_page()
+    page.goto(daphne_server["url"] + "/lessons/")
+    page.click(f"form[action*='{LESSON}'] button")
+    page.wait_for_selector("#ws-status.live")
+    page.fill("#term-input", "kubectl get deployments")
+    page.press("#term-input", "Enter")
+    page.wait_for_selector("#term-output .term-out")
+    for target in ("#term-output", "#term-input"):
+        page.locator(target).scroll_into_view_if_needed()
+        covered = page.evaluate(
+            """(selector) => {
+                const box = document.querySelector(selector), r = box.getBoundingClientRect();
+                const points = [[r.left + 8, r.top + 8], [r.left + 8, r.bottom - 8], [r.left + r.width / 2, r.top + 8]];
+                return points.map(([x, y]) => document.elementFromPoint(x, y))
+                             .filter(hit => hit && !box.contains(hit) && !hit.contains(box))
+                             .map(hit => hit.tagName + '.' + hit.className);
+            }""",
+            target,
+        )
+        assert covered == [], (width, target, covered)
+    screenshot(page, f"lesson-terminal-{width}")
     context.close()
