@@ -53,9 +53,8 @@ from web.security import SameOriginValidator  # noqa: E402
 
 def _on_the_serving_loop() -> None:
     """Once the loop that serves the sockets runs: the dashboards' notifications from other threads (the
-    API's pool, the reconciler's) are handed to it, and the reconciler starts on it. Until a page's socket
-    said which loop that was, each notification from a thread without one ran a new event loop in a new
-    thread of its own."""
+    API's pool, the reconciler's) are handed to it, and the reconciler starts on it. Every socket and request
+    comes through here first, so the pages' consumers need not name it again."""
     notify.deliver_on(asyncio.get_running_loop())
     reconciler.start_in_background()
 

@@ -20,7 +20,7 @@ from django.conf import settings
 from django.utils.translation import get_supported_language_variant
 from django.utils.translation.trans_real import parse_accept_lang_header
 
-from cluster import idle, notify
+from cluster import idle
 from cluster.notify import group_name
 from web import access, class_live, feed, guide, live
 
@@ -62,7 +62,6 @@ class DashboardConsumer(AsyncWebsocketConsumer):
         self.lock = asyncio.Lock()
         self.state_sent_at = 0.0
         self.state_later: asyncio.TimerHandle | None = None
-        notify.deliver_on(asyncio.get_running_loop())
         await self.channel_layer.group_add(self.group, self.channel_name)
         await self.accept()
         self.keeper = asyncio.create_task(self._keep_awake())
@@ -191,7 +190,6 @@ class ClassConsumer(AsyncWebsocketConsumer):
         host = dict(self.scope.get("headers") or []).get(b"host", b"").decode("latin-1")
         scheme = "https" if self.scope.get("scheme") == "wss" else "http"
         self.base_url = f"{scheme}://{host}" if host else ""
-        notify.deliver_on(asyncio.get_running_loop())
         await self.channel_layer.group_add(self.group, self.channel_name)
         await self.accept()
         await self._push()
