@@ -485,6 +485,29 @@ spec:
     assert (terminated["reason"], terminated["exitCode"]) == ("OOMKilled", 137)
 
 
+def test_a_shell_loop_that_doubles_a_variable_is_oom_killed_and_the_server_is_not(sim: Sim) -> None:
+    """The server holds every sandbox's processes: the script's memory stops at its container's limit."""
+    sim.apply("""
+apiVersion: v1
+kind: Pod
+metadata: {name: grower}
+spec:
+  containers:
+  - name: grower
+    image: busybox:1.36
+    resources:
+      limits: {memory: "8Mi"}
+    command: ["sh", "-c", "x=a; while true; do x=$x$x; sleep 1; done"]
+""")
+    sim.wait(60)
+    last = sim.container("grower")
+    terminated = last["lastState"].get("terminated") or last["state"].get("terminated")
+    assert (terminated["reason"], terminated["exitCode"]) == ("OOMKilled", 137)
+    assert sim.status_column("grower") == "Running"  # restarted; an exec of the same loop goes the same way
+    exec_doubling = sim.run("exec", "grower", "--", "sh", "-c", "x=a; while true; do x=$x$x; done")
+    assert exec_doubling == (137, "", "command terminated with exit code 137\n")
+
+
 @pytest.mark.parametrize(
     "args, reason",
     [

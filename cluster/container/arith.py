@@ -3,7 +3,9 @@
 The expression is parsed with Python's `ast` and only integer literals, names
 (shell variables, 0 when unset) and the C operators sh allows are evaluated;
 anything else is an error, as sh would report it. Division truncates toward
-zero, as C does.
+zero, as C does. Numbers are intmax_t, 64 bits: a result wraps around as it does in
+dash and busybox on a 64-bit machine, and a shift counts modulo 64 as x86 shifts do
+(`$((1<<64))` is 1) — so a script cannot make the server build an integer of a million digits.
 """
 
 from __future__ import annotations
@@ -12,9 +14,11 @@ import ast
 import re
 from typing import Callable
 
+from cluster.container.shlexer import ShellSyntaxError
 
-class ArithError(Exception):
-    """sh: arithmetic syntax error."""
+
+class ArithError(ShellSyntaxError):
+    """sh: arithmetic syntax error (reported as sh reports a bad substitution: status 2, and the script goes on)."""
 
 
 _BINARY = {
@@ -24,8 +28,8 @@ _BINARY = {
     ast.BitAnd: lambda a, b: a & b,
     ast.BitOr: lambda a, b: a | b,
     ast.BitXor: lambda a, b: a ^ b,
-    ast.LShift: lambda a, b: a << b,
-    ast.RShift: lambda a, b: a >> b,
+    ast.LShift: lambda a, b: a << (b & 63),
+    ast.RShift: lambda a, b: a >> (b & 63),
 }
 _COMPARE = {
     ast.Eq: lambda a, b: a == b,
@@ -44,12 +48,21 @@ def evaluate(expression: str, lookup: Callable[[str], int]) -> int:
     text = re.sub(r"!(?!=)", " not ", text)
     try:
         tree = ast.parse(text, mode="eval")
-    except SyntaxError:
+        return _eval(tree.body, lookup)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):  # ValueError: a literal of 4,300+ digits
         raise ArithError(f"arithmetic syntax error: {expression.strip()}") from None
-    return int(_eval(tree.body, lookup))
+
+
+def _int64(value: int) -> int:
+    """The value as a 64-bit two's-complement integer holds it."""
+    return (value + (1 << 63)) % (1 << 64) - (1 << 63)
 
 
 def _eval(node: ast.AST, lookup: Callable[[str], int]) -> int:
+    return _int64(_value(node, lookup))
+
+
+def _value(node: ast.AST, lookup: Callable[[str], int]) -> int:
     if isinstance(node, ast.Constant) and isinstance(node.value, int):
         return node.value
     if isinstance(node, ast.Name):

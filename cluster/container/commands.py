@@ -19,10 +19,11 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Callable
 
-from cluster.container import programs
+from cluster.container import limits, programs
 from cluster.container.coreutils import UTILITIES
 from cluster.container.fs import FsError, resolve_path
 from cluster.container.shell import SHELLS, Res
+from cluster.container.shlexer import ShellSyntaxError
 
 if TYPE_CHECKING:
     from cluster.container.shell import Shell
@@ -297,13 +298,16 @@ def b_read(sh: Shell, argv: list[str], stdin: str | None, env: dict, nestable: b
 
 
 def b_eval(sh: Shell, argv: list[str], stdin: str | None, env: dict, nestable: bool) -> Res:
-    source = " ".join(argv[1:])
-    frame = {"code": {"sh": source}, "pc": 0, "loops": [], "args": sh.frame["args"]}
-    if nestable:
-        return Res(push=frame)
     from cluster.container.shcompile import compile_script
 
-    return sh.run_nested_code(compile_script(source), stdin or "")
+    source = " ".join(argv[1:])
+    try:
+        code = compile_script(source)  # compiled (and kept) before the frame runs: a syntax error is eval's, status 2
+    except ShellSyntaxError as err:
+        return Res(2, err=sh.error(str(err)))
+    if nestable:
+        return Res(push={"code": {"sh": source}, "pc": 0, "loops": [], "args": sh.frame["args"]})
+    return sh.run_nested_code(code, stdin or "")
 
 
 def b_source(sh: Shell, argv: list[str], stdin: str | None, env: dict, nestable: bool) -> Res:
@@ -449,6 +453,8 @@ def _format(fmt: str, args: list[str]) -> tuple[str, int]:
 
 
 def _convert(flags: str, conv: str, arg: str) -> str:
+    # A width or precision is cut to limits.FIELD_MAX: `%999999999d` would make the server build a gigabyte.
+    flags = re.sub(r"\d+", lambda m: str(min(int(m.group(0)), limits.FIELD_MAX)), flags)
     if conv in "dioxX":
         try:
             number = int(arg or "0")

@@ -18,7 +18,7 @@ import datetime as dt
 import re
 from typing import TYPE_CHECKING, Callable
 
-from cluster.container import net, tar
+from cluster.container import net, regex, tar
 from cluster.container.fileutils import (
     _gnu,
     _path,
@@ -132,7 +132,8 @@ def u_grep(sh: Shell, argv: list[str], stdin: str | None) -> Res:
         )
     pattern, files = rest[0], rest[1:]
     texts, err = _inputs(sh, ["grep", *files], stdin)
-    matcher = _matcher(pattern, "i" in flags, "F" in flags)
+    extended = "E" in flags or argv[0] == "egrep"
+    matcher = _matcher(pattern, "i" in flags, "F" in flags or argv[0] == "fgrep", extended)
     lines = [line for t in texts for line in t.splitlines()]
     hits = [line for line in lines if bool(matcher(line)) != ("v" in flags)]
     if "q" in flags:
@@ -141,15 +142,15 @@ def u_grep(sh: Shell, argv: list[str], stdin: str | None) -> Res:
     return Res(0 if hits else (2 if err else 1), out, err)
 
 
-def _matcher(pattern: str, ignore_case: bool, fixed: bool) -> Callable[[str], object]:
-    """A regular expression when it is a simple one; nested repetition (a ReDoS risk) is matched literally."""
-    risky = re.search(r"\)[*+?{]", pattern) or len(pattern) > 200
-    if fixed or risky:
+def _matcher(pattern: str, ignore_case: bool, fixed: bool, extended: bool) -> Callable[[str], object]:
+    """-F: a fixed string; else a basic (-E: extended) regular expression, matched by RE2
+    (cluster/container/regex.py). One RE2 cannot compile (a backreference) is looked for as a string."""
+    if fixed:
         needle = pattern.lower() if ignore_case else pattern
         return lambda line: needle in (line.lower() if ignore_case else line)
     try:
-        compiled = re.compile(pattern.replace(r"\|", "|"), re.IGNORECASE if ignore_case else 0)
-    except re.error:
+        compiled = regex.Regex(pattern if extended else regex.basic(pattern), ignore_case)
+    except regex.BadRegex:
         return lambda line: pattern in line
     return compiled.search
 
@@ -176,7 +177,7 @@ def u_seq(sh: Shell, argv: list[str], stdin: str | None) -> Res:
     if len(numbers) >= 3:
         first, step, last = numbers[0], numbers[1], numbers[2]
     values = range(first, last + (1 if step > 0 else -1), step) if step else []
-    return Res(0, "".join(f"{v}\n" for v in list(values)[:100_000]))
+    return Res(0, "".join(f"{v}\n" for v in values[:100_000]))  # a slice of a range: nothing else is made
 
 
 def u_basename(sh: Shell, argv: list[str], stdin: str | None) -> Res:
@@ -411,8 +412,10 @@ def _charset(spec: str) -> str:
 
 
 def u_sed(sh: Shell, argv: list[str], stdin: str | None) -> Res:
-    """sed 's/old/new/[g]' (and -n with p), the substitution scripts in pods use."""
-    args = [a for a in argv[1:] if a not in ("-e", "-n", "-E", "-r")]
+    """sed 's/old/new/[g]' (and -n with p), the substitution scripts in pods use; a basic expression
+    unless -E or -r."""
+    extended = any(a in ("-E", "-r", "--regexp-extended") for a in argv[1:])
+    args = [a for a in argv[1:] if a not in ("-e", "-n", "-E", "-r", "--regexp-extended")]
     if not args:
         return Res(1, err="Usage: sed [-inrE] [-f FILE]... [-e CMD]... [FILE]...\n")
     script, files = args[0], args[1:]
@@ -422,13 +425,13 @@ def u_sed(sh: Shell, argv: list[str], stdin: str | None) -> Res:
         return Res(
             0, "".join(texts), err + ("" if script in ("p", "") else "(kubeclass: only sed's s/…/…/ is simulated)\n")
         )
-    pattern, replacement, flags = match.group(2), re.sub(r"\\(\d)", r"\\\1", match.group(3)), match.group(4)
+    pattern, replacement, flags = match.group(2), match.group(3), match.group(4)
     try:
-        compiled = re.compile(pattern)
-    except re.error:
+        compiled = regex.Regex(pattern if extended else regex.basic(pattern))
+    except regex.BadRegex:
         return Res(1, err=f"sed: bad regex '{pattern}'\n")
-    out = "".join(
-        compiled.sub(replacement.replace("&", r"\g<0>"), line, count=0 if flags else 1)
+    out = "".join(  # sed edits a line without its newline ($ is the end of the line)
+        compiled.sub(replacement, line.rstrip("\n"), count=0 if flags else 1) + line[len(line.rstrip("\n")) :]
         for line in "".join(texts).splitlines(keepends=True)
     )
     return Res(0, out, err)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 
-from cluster.container.shlexer import plain
+from cluster.container.shlexer import ShellSyntaxError, plain
 from cluster.container.shparse import Parser
 
 
@@ -174,9 +174,22 @@ class _LoopAwareCompiler(Compiler):
         super().pipeline(node, background)
 
 
-@functools.lru_cache(maxsize=256)
+SCRIPT_MAX = 128 * 1024  # Linux's MAX_ARG_STRLEN: the longest `sh -c` script execve passes on
+
+
 def compile_script(src: str) -> tuple[tuple, ...]:
-    """The flat program for a script; ShellSyntaxError if sh would refuse it."""
+    """The flat program for a script; ShellSyntaxError if sh would refuse it, or if it is longer than
+    SCRIPT_MAX (an `eval` of it would run in a real shell; here every script is compiled and kept)."""
+    if len(src) > SCRIPT_MAX:
+        raise ShellSyntaxError("Argument list too long")
+    try:
+        return _compile_script(src)
+    except RecursionError:  # thousands of nested ( { if …: dash's parser would recurse as deep in C
+        raise ShellSyntaxError("nested too deeply") from None
+
+
+@functools.lru_cache(maxsize=256)
+def _compile_script(src: str) -> tuple[tuple, ...]:
     compiler = _LoopAwareCompiler()
     compiler.list_(Parser(src).program())
     compiler.emit("end")

@@ -22,21 +22,22 @@ Simplified: no real concurrency inside a container (`cmd &` runs at once, withou
 waiting for any sleep in it; a background server keeps listening), pipes pass the
 whole output along, command substitution and `kubectl exec` take no virtual time,
 and a loop that runs more than BUDGET commands in one advance is fast-forwarded
-(its output in the skipped stretch is not kept).
+(its output in the skipped stretch is not kept). What a process may hold and how much
+work a KiB costs: cluster/container/limits.py.
 """
 
 from __future__ import annotations
 
 import copy
 import dataclasses
-import fnmatch
 import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from cluster.container import limits
 from cluster.container.fs import ContainerFS, FsError, resolve_path
 from cluster.container.shcompile import compile_argv, compile_script
-from cluster.container.shexpand import Expander
+from cluster.container.shexpand import Expander, glob_matcher
 from cluster.container.shlexer import ShellSyntaxError
 
 if TYPE_CHECKING:
@@ -62,6 +63,8 @@ class Host:
     exec_mode: bool = False  # `kubectl exec`: an unsimulated tool says so on stderr
     out: list = field(default_factory=list)  # [time, "stdout"|"stderr", text]
     budget: list = field(default_factory=lambda: [BUDGET])
+    meter: list = field(default_factory=lambda: [0])  # bytes produced since the process's memory was last counted
+    depth: int = 0  # subshells and $(…) this one runs inside
     pod: dict = field(default_factory=dict)
     spec: dict = field(default_factory=dict)
     cpus: int = 2
@@ -160,6 +163,8 @@ def advance_all(procs: list[tuple[dict, Host]], until: float) -> None:
             _follow(other, other_host, moment)
     for state, host in procs:
         _follow(state, host, until)
+        if running(state):
+            Shell(state, host).count_memory()  # what it grew by in small steps, advance after advance
 
 
 def _follow(state: dict, host: Host, until: float) -> None:
@@ -233,10 +238,17 @@ def run_instant(
     while state.get("exit") is None and state.get("block") is None and host.budget[0] > 0:
         state["t"] = t  # no virtual time passes during an exec
         shell.step()
+    code = state["exit"]["code"] if state.get("exit") else 0
+    if host.exec_mode and state.get("exit") is None and state.get("block") is None:
+        # A real shell would still be running; kubectl exec ends as if the learner pressed Ctrl-C.
+        host.out.append([t, "stderr", STILL_RUNNING])
+        code = 130
     for _, stream, text in host.out:
         (out if stream == "stdout" else err).append(text)
-    code = state["exit"]["code"] if state.get("exit") else 0
     return code, "".join(out), "".join(err)
+
+
+STILL_RUNNING = "(kubeclass: still running after the simulation's budget of work; stopped here, as Ctrl-C would)\n"
 
 
 # -- the shell itself ------------------------------------------------------------------------
@@ -262,9 +274,32 @@ class Shell(Expander):
         return compile_argv(tuple(source["argv"]))
 
     def step(self) -> None:
+        """One instruction. A process that needs more memory than it may have is OOM-killed; one operation
+        that costs more than the advance has left is tried again in the next."""
+        frame, pc = self.frame, self.frame["pc"]
+        try:
+            self.instruction()
+        except limits.OutOfMemory:
+            self.oom_kill()
+        except limits.OutOfWork:
+            frame["pc"] = pc
+            self.host.budget[0] = 0
+        except ShellSyntaxError as err:  # found while running (a pattern too long to match): sh says so, goes on
+            self.emit(Res(2, err=self.error(str(err))))
+            self.state["st"] = 2
+        except RecursionError:  # the last guard: a shell whose stack overflows dies of SIGSEGV, 128 + 11
+            self.kill(139)
+
+    def instruction(self) -> None:
         self.host.budget[0] -= 1
         frame = self.frame
-        ins = self.code(frame)[frame["pc"]]
+        try:
+            code = self.code(frame)
+        except ShellSyntaxError as err:  # a frame whose script cannot be compiled ends at once, status 2
+            self.emit(Res(2, err=self.error(str(err))))
+            self.end_frame(2)
+            return
+        ins = code[frame["pc"]]
         op = ins[0]
         frame["pc"] += 1
         if op == "run":
@@ -300,12 +335,51 @@ class Shell(Expander):
             subject = self.expand_one(ins[1])
             frame["pc"] = ins[3]
             for patterns, target in ins[2]:
-                if any(fnmatch.fnmatchcase(subject, self.expand_one(p)) for p in patterns):
+                if any(glob_matcher(self.expand_one(p))(subject) for p in patterns):
                     frame["pc"] = target
                     break
             self.state["st"] = 0
         elif op == "end":
             self.end_frame(self.state["st"])
+
+    # -- what the process may take: cluster/container/limits.py --------------------------------------
+    @property
+    def memory_cap(self) -> int:
+        return limits.memory_cap(self.host.memory_limit)
+
+    def charge(self, nbytes: int) -> None:
+        """Work: a unit of the budget per KiB expanded, read or written; memory is counted every SCAN_EVERY bytes."""
+        self.host.budget[0] -= nbytes // limits.KIB
+        meter = self.host.meter
+        meter[0] += nbytes
+        if meter[0] >= limits.SCAN_EVERY:
+            meter[0] = 0
+            self.count_memory()
+
+    def spend(self, units: int) -> None:
+        """Pay for an operation before it starts; OutOfWork when the advance has not that much left."""
+        if units > self.host.budget[0]:
+            raise limits.OutOfWork
+        self.host.budget[0] -= units
+
+    def count_memory(self) -> None:
+        if limits.footprint(self.state) > self.memory_cap:
+            self.oom_kill()
+
+    def check_size(self, size: int) -> None:
+        """A value being built that alone would not fit in the process's memory."""
+        if size > self.memory_cap:
+            raise limits.OutOfMemory
+
+    def oom_kill(self) -> None:
+        """The kernel's OOM killer: the whole process ends at once (SIGKILL), 128 + 9."""
+        self.kill(137, "OOMKilled")
+
+    def kill(self, status: int, reason: str = "") -> None:
+        del self.state["frames"][1:]
+        self.state["block"] = None
+        self.state["vars"] = {}
+        self.end_frame(status, reason)
 
     def end_frame(self, status: int, reason: str = "") -> None:
         frames = self.state["frames"]
@@ -399,6 +473,7 @@ class Shell(Expander):
         if io.get(0) is not None:
             stdin = io[0]
         res = commands.dispatch(self, argv, stdin, env, nestable=top and not io and stdin is None)
+        self.charge(len(stdin or "") + len(res.out) + len(res.err))
         return self.apply_redirections(res, io)
 
     def subshell(self, node: tuple, stdin: str | None) -> Res:
@@ -411,10 +486,22 @@ class Shell(Expander):
         return self.run_nested_code(tuple(tuple(i) for i in compiler.code), stdin or "")
 
     def run_nested_code(self, code: tuple, stdin: str) -> Res:
-        state = copy.deepcopy(self.state)
-        state["frames"] = [{"code": {"compiled": True}, "pc": 0, "loops": [], "args": self.frame["args"]}]
-        state["exit"], state["block"] = None, None
-        host = dataclasses.replace(self.host, stdin_open=False, out=[])
+        """A subshell: a copy of this shell's variables, traps and directory, not of its frames and loops."""
+        if self.host.depth >= limits.NESTING:
+            return Res(2, err=self.error("subshells nested too deeply"))
+        parent = self.state
+        self.charge(len(parent["vars"]) * 64)  # copying the variables is work too
+        state = {
+            **parent,
+            "vars": dict(parent["vars"]),
+            "traps": dict(parent.get("traps") or {}),
+            "listen": dict(parent.get("listen") or {}),
+            "banners": [],
+            "frames": [{"code": {"compiled": True}, "pc": 0, "loops": [], "args": self.frame["args"]}],
+            "exit": None,
+            "block": None,
+        }
+        host = dataclasses.replace(self.host, stdin_open=False, out=[], depth=self.host.depth + 1)
         shell = _Compiled(state, host, code)
         shell.stdin_text = stdin
         while state.get("exit") is None and state.get("block") is None and host.budget[0] > 0:

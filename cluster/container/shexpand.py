@@ -15,11 +15,14 @@ dot-files; `$$` is 1 and `$!` counts background commands from 40.
 from __future__ import annotations
 
 import fnmatch
+import functools
+import re
 from abc import ABC, abstractmethod
 from typing import TYPE_CHECKING, Callable
 
 from cluster.container import arith
 from cluster.container.fs import FsError, resolve_path
+from cluster.container.limits import KIB
 from cluster.container.shlexer import ShellSyntaxError, parse_words
 
 if TYPE_CHECKING:
@@ -40,6 +43,18 @@ class Expander(ABC):
     @abstractmethod
     def capture(self, source: str) -> str:
         """$(…): the output of a command list, trailing newlines removed."""
+
+    @abstractmethod
+    def charge(self, nbytes: int) -> None:
+        """Work done: the budget pays a unit per KiB (cluster/container/limits.py)."""
+
+    @abstractmethod
+    def spend(self, units: int) -> None:
+        """Pay for an operation before it starts (limits.OutOfWork when the advance cannot)."""
+
+    @abstractmethod
+    def check_size(self, size: int) -> None:
+        """limits.OutOfMemory when a value of `size` characters would not fit in the process's memory."""
 
     def var(self, name: str) -> str | None:
         state = self.state
@@ -62,12 +77,19 @@ class Expander(ABC):
         return state["vars"].get(name)
 
     def expand_one(self, word: tuple) -> str:
-        return "".join(text for text, _ in self._parts(word))
+        text = "".join(text for text, _ in self._parts(word))
+        self.charge(len(text))
+        return text
 
     def expand_words(self, words: tuple) -> list[str]:
         fields: list[str] = []
+        size = 0
         for word in words:
-            fields.extend(self._fields(word))
+            more = self._fields(word)
+            size += sum(len(f) for f in more)
+            self.check_size(size)  # the whole argument list is held at once
+            fields.extend(more)
+        self.charge(size)
         return fields
 
     def _fields(self, word: tuple) -> list[str]:
@@ -106,15 +128,20 @@ class Expander(ABC):
                 names = self.host.fs.listdir(directory or "/")
             except FsError:
                 names = []
-            matches = sorted(n for n in names if fnmatch.fnmatchcase(n, name) and not n.startswith("."))
+            match = glob_matcher(name)
+            matches = sorted(n for n in names if match(n) and not n.startswith("."))
             prefix = pattern.rpartition("/")[0]
             out.extend([f"{prefix}/{m}" if "/" in pattern else m for m in matches] or [pattern])
         return out
 
     def _parts(self, word: tuple) -> list[tuple[str, bool]]:
-        """(text, splittable) pieces of a word."""
+        """(text, splittable) pieces of a word, no more than the process's memory holds."""
         out: list[tuple[str, bool]] = []
+        size = 0
         for part in word:
+            if out:
+                size += len(out[-1][0])
+                self.check_size(size)
             kind = part[0]
             if kind in ("lit", "sq"):
                 out.append((part[1], False))
@@ -146,6 +173,8 @@ class Expander(ABC):
                 )
             else:
                 out.append((self.parameter(part), True))
+        size += len(out[-1][0]) if out else 0
+        self.check_size(size)
         return out
 
     # -- bash arrays: element i of NAME is kept as the variable `NAME[i]` (NAME itself is element 0) ---------
@@ -198,15 +227,47 @@ class Expander(ABC):
             if unset:
                 raise ShellSyntaxError(f"{name}: {self.expand_one(arg) or 'parameter not set'}")
             return value or ""
-        return _trim(value or "", op, self.expand_one(arg))
+        return _trim(value or "", op, self.expand_one(arg), self.spend)
 
 
-def _trim(value: str, op: str, pattern: str) -> str:
-    if op in ("#", "##"):
-        cuts = [i for i in range(len(value) + 1) if fnmatch.fnmatchcase(value[:i], pattern)]
-        return value[(max(cuts) if op == "##" else min(cuts)) :] if cuts else value
-    cuts = [i for i in range(len(value) + 1) if fnmatch.fnmatchcase(value[i:], pattern)]
-    return value[: (min(cuts) if op == "%%" else max(cuts))] if cuts else value
+TRIM_WORK = 4 * KIB  # characters a cut's match may look at for one unit of the budget
+
+
+def _trim(value: str, op: str, pattern: str, spend: Callable[[int], None]) -> str:
+    """${x#p} ${x##p}: the shortest or longest prefix that matches p removed; ${x%p} ${x%%p}: a suffix.
+
+    As sh does it: every cut is tried in turn, from the shortest or the longest, each a match of up to
+    the whole value, so the work grows with the square of the value's length and is paid as it goes."""
+    match = glob_regex(pattern).fullmatch
+    n, work = len(value), 0
+    prefix = op in ("#", "##")
+    shortest_first = op in ("#", "%")
+    cuts = range(n + 1) if shortest_first == prefix else range(n, -1, -1)
+    for cut in cuts:
+        work += (cut if prefix else n - cut) + 1
+        if work >= 16 * TRIM_WORK:
+            spend(work // TRIM_WORK)
+            work = 0
+        if match(value, 0, cut) if prefix else match(value, cut):
+            return value[cut:] if prefix else value[:cut]
+    return value
+
+
+PATTERN_MAX = 4 * KIB  # a longer glob pattern is refused (it would be compiled and cached as a regex)
+
+
+def glob_matcher(pattern: str) -> Callable[[str], bool]:
+    """fnmatch.fnmatchcase for one pattern: the name matches the whole pattern."""
+    regex = glob_regex(pattern)
+    return lambda name: regex.match(name) is not None
+
+
+@functools.lru_cache(maxsize=256)
+def glob_regex(pattern: str) -> re.Pattern[str]:
+    """The pattern as fnmatch translates it; ShellSyntaxError past PATTERN_MAX."""
+    if len(pattern) > PATTERN_MAX:
+        raise ShellSyntaxError(f"pattern too long (kubeclass matches patterns of up to {PATTERN_MAX} characters)")
+    return re.compile(fnmatch.translate(pattern))
 
 
 def _arith_word(source: str) -> tuple:

@@ -1,0 +1,49 @@
+"""What one simulated process may take from the server: memory, and work per advance.
+
+A real process grows until the kernel's OOM killer ends it: at its container's memory limit, or when
+the node runs out. Here every process of every sandbox lives in the server's own memory, so the
+simulated node is small: a process may hold MEMORY bytes of text (its variables, arguments, loop lists,
+scripts, and the word or output it is building), or its container's memory limit when that is lower.
+Past it the process is OOM-killed, as the kernel would kill it: exit status 137, reason OOMKilled, for
+a container's main process and for a `kubectl exec` alike.
+
+Work is the shell's budget (cluster/container/shell.py's BUDGET): a command costs one unit and every
+KiB it expands, reads or writes one more, so a loop that pushes megabytes through pipes is
+fast-forwarded as soon as one that runs many small commands. An operation whose cost grows faster
+than its input (sh's `${x%%pattern}` tries every cut) is charged what it would cost before it starts.
+
+Simplified: memory is counted as characters of text, without the interpreter's overhead.
+"""
+
+from __future__ import annotations
+
+MEMORY = 16 << 20  # bytes of text one process may hold
+KIB = 1024  # bytes a budget unit pays for
+SCAN_EVERY = 1 << 20  # bytes produced between two counts of a process's memory
+NESTING = 64  # subshells and $(…) inside one another (each is a shell run inside its parent, here)
+FIELD_MAX = 1 << 20  # the widest printf field made (a real printf streams a wider one; here output is kept)
+
+
+class OutOfMemory(Exception):
+    """The process needs more memory than it may have: the OOM killer ends it."""
+
+
+class OutOfWork(Exception):
+    """One operation would cost more than the advance has left: the process is still busy with it."""
+
+
+def memory_cap(limit: int) -> int:
+    """A process's memory: its container's limit when one is set and lower, else the simulated node's share."""
+    return min(MEMORY, limit) if limit > 0 else MEMORY
+
+
+def footprint(state: dict) -> int:
+    """Characters of text the process holds: variables, each frame's arguments, script and loop list."""
+    size = sum(len(name) + len(value) for name, value in state["vars"].items())
+    for frame in state["frames"]:
+        size += sum(len(arg) for arg in frame.get("args") or ())
+        size += len((frame.get("code") or {}).get("sh") or "")
+        size += sum(len(word) for argv in [(frame.get("code") or {}).get("argv") or ()] for word in argv)
+        for loop in frame.get("loops") or ():
+            size += sum(len(item) for item in loop.get("items") or ())
+    return size
