@@ -4,6 +4,7 @@ real kubectl)."""
 
 from __future__ import annotations
 
+import gzip
 import io
 import json
 import struct
@@ -205,6 +206,17 @@ def test_tar_refuses_as_gnu_and_busybox_tar_do() -> None:
     binary = _tar_bytes({"blob.bin": b"\xff\xfe\x00\x01"})
     code, _, err = shell.run_instant(_host("nginx"), ["tar", "xf", "-", "-C", "/tmp"], {}, 1.0, binary.decode(*ENC))
     assert code == 2 and "binary contents are not simulated" in err
+
+
+def test_tar_unpacks_gzip_but_not_a_gzip_bomb() -> None:
+    """4 MiB of gzip can hold 4 GiB: `tar xzf -` stops at what the archive may unpack to."""
+    host = _host("nginx")
+    packed = gzip.compress(_tar_bytes({"note.txt": b"hello\n"}))
+    code, out, err = shell.run_instant(host, ["tar", "xzf", "-", "-C", "/tmp"], {}, 1.0, packed.decode(*ENC))
+    assert (code, err) == (0, "") and host.fs.read("/tmp/note.txt") == "hello\n"
+    bomb = gzip.compress(b"\0" * (64 << 20), compresslevel=9)  # 64 MiB of zeros in about 64 KB
+    code, _, err = shell.run_instant(_host("nginx"), ["tar", "xzf", "-"], {}, 1.0, bomb.decode(*ENC))
+    assert (code, err) == (2, "tar: archive too large for this simulated container\n")
 
 
 # -- the websocket's routing and limits -------------------------------------------------------------------------------

@@ -22,6 +22,7 @@ virtual time as mtime (as with `-m`), so they never lose to an older stamp.
 from __future__ import annotations
 
 import gzip
+import zlib
 import io
 import posixpath
 import tarfile
@@ -266,8 +267,10 @@ def _read_archive(sh: Shell, opts: Options, stdin: str | None) -> bytes | Res:
         return Res(2 if gnu else 1, err="tar: archive too large for this simulated container\n")
     if opts.gzip or data[:2] == b"\x1f\x8b":
         try:
-            data = gzip.decompress(data)
-        except (OSError, EOFError):
+            data = _gunzip(data)
+        except ArchiveTooLarge:
+            return Res(2 if gnu else 1, err="tar: archive too large for this simulated container\n")
+        except (OSError, EOFError, zlib.error):
             return Res(
                 2 if gnu else 1,
                 err="gzip: stdin: not in gzip format\ntar: Child returned status 1\n"
@@ -276,6 +279,21 @@ def _read_archive(sh: Shell, opts: Options, stdin: str | None) -> bytes | Res:
                 else "tar: invalid magic\n",
             )
     return data
+
+
+class ArchiveTooLarge(Exception):
+    """The archive unpacks to more than MAX_ARCHIVE_BYTES."""
+
+
+def _gunzip(data: bytes) -> bytes:
+    """gzip's payload, refusing one that unpacks past MAX_ARCHIVE_BYTES: 4 MiB of gzip can hold 4 GiB of zeros."""
+    inflate = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    out = inflate.decompress(data, MAX_ARCHIVE_BYTES + 1)
+    if len(out) > MAX_ARCHIVE_BYTES:
+        raise ArchiveTooLarge
+    if not inflate.eof:
+        raise EOFError("compressed file ended before the end-of-stream marker was reached")
+    return out
 
 
 def _extract(sh: Shell, opts: Options, cwd: str, gnu: bool, data: bytes) -> Res:
