@@ -11,6 +11,8 @@ import io
 import json
 
 import pytest
+
+from cluster.container import limits
 from django.core.management import call_command
 
 from cluster import clock
@@ -506,6 +508,20 @@ spec:
     assert sim.status_column("grower") == "Running"  # restarted; an exec of the same loop goes the same way
     exec_doubling = sim.run("exec", "grower", "--", "sh", "-c", "x=a; while true; do x=$x$x; done")
     assert exec_doubling == (137, "", "command terminated with exit code 137\n")
+
+
+def test_a_busy_loop_runs_at_the_simulated_nodes_pace(sim: Sim) -> None:
+    """A container's processes earn limits.RATE units of work a virtual second: a `while true` loop is throttled,
+    as on a busy node, instead of running 20,000 commands at every sync (200 such pods took the server's cores)."""
+    sim.ok("create", "deployment", "counter", "--image=busybox:1.36", "--", "sh", "-c",
+           "i=0; while true; do i=$((i+1)); echo $i > /tmp/n; done")  # fmt: skip
+    sim.wait(60)
+    first = int(sim.ok("exec", "deploy/counter", "--", "cat", "/tmp/n"))
+    sim.wait(60)
+    second = int(sim.ok("exec", "deploy/counter", "--", "cat", "/tmp/n"))
+    # An iteration is four instructions (test, assignment, redirect, jump): a minute buys RATE * 60 / 4 of them.
+    assert 0 < second - first <= limits.RATE * 60 / 4 + limits.FLOOR
+    assert second - first >= limits.RATE * 60 / 4 / 2  # throttled, not stopped
 
 
 @pytest.mark.parametrize(

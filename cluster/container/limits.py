@@ -12,6 +12,11 @@ KiB it expands, reads or writes one more, so a loop that pushes megabytes throug
 fast-forwarded as soon as one that runs many small commands. An operation whose cost grows faster
 than its input (sh's `${x%%pattern}` tries every cut) is charged what it would cost before it starts.
 
+A container's processes share a budget that grows with the virtual time since they last ran: RATE
+units a second, up to the whole BUDGET. A container on a busy node is throttled the same way; here it
+keeps one learner's two hundred `while true` pods from taking the server's CPU from everyone else's.
+Work a process could not do in time is done later (its clock is fast-forwarded), never skipped.
+
 Simplified: memory is counted as characters of text, without the interpreter's overhead.
 """
 
@@ -20,6 +25,8 @@ from __future__ import annotations
 MEMORY = 16 << 20  # bytes of text one process may hold
 KIB = 1024  # bytes a budget unit pays for
 SCAN_EVERY = 1 << 20  # bytes produced between two counts of a process's memory
+RATE = 200  # budget units a container's processes earn per virtual second
+FLOOR = 2_000  # units an advance always has (a container that has just started)
 NESTING = 64  # subshells and $(…) inside one another (each is a shell run inside its parent, here)
 FIELD_MAX = 1 << 20  # the widest printf field made (a real printf streams a wider one; here output is kept)
 
@@ -30,6 +37,11 @@ class OutOfMemory(Exception):
 
 class OutOfWork(Exception):
     """One operation would cost more than the advance has left: the process is still busy with it."""
+
+
+def budget_for(seconds: float, most: int) -> int:
+    """What a container's processes may spend on `seconds` of virtual time since they last ran."""
+    return int(min(most, max(FLOOR, RATE * max(seconds, 0.0))))
 
 
 def memory_cap(limit: int) -> int:

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 from cluster.apiserver.errors import StatusError
 from cluster.apiserver.server import APIServer
-from cluster.container import logs, programs_http, shell
+from cluster.container import limits, logs, programs_http, shell
 from cluster.container.context import Names, make_host
 from cluster.container.shell import Host
 from cluster.models import Cluster, RuntimeState
@@ -79,6 +79,8 @@ def run_pod(
         runs[spec["name"]] = Running(spec, record, state, host)
     if not runs:
         return runs
+    behind = until - min(float(r.state["t"]) for r in runs.values())  # since the processes last ran
+    budget[0] = limits.budget_for(behind, shell.BUDGET)
     shell.advance_all([(r.state, r.host) for r in runs.values()], until)
     for run in runs.values():
         run.output, run.host.out = run.host.out, []
