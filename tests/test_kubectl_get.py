@@ -163,6 +163,17 @@ def test_jsonpath_output(frozen: APIServer, template: str, expected: str) -> Non
     assert (code, out) == (0, expected)
 
 
+def test_a_jsonpath_that_would_keep_the_server_busy_is_refused(frozen: APIServer) -> None:
+    """The dashboard's kubectl runs on the class server: ranges nested eleven deep over four nodes are 4**11 steps."""
+    nested = "{range $.items[*]}" * 11 + "x" + "{end}" * 11
+    code, out, err = kubectl(frozen, "get", "nodes", "-o", f"jsonpath={nested}")
+    assert (code, out) == (1, "")
+    assert (
+        err
+        == "error: error executing jsonpath: the template does more than the simulated kubectl does for one command\n"
+    )
+
+
 def test_custom_columns_print_none_for_missing_fields(frozen: APIServer) -> None:
     _, out, _ = kubectl(frozen, "get", "svc", "-o", "custom-columns=NAME:.metadata.name,SEL:.spec.selector")
     assert out == "NAME         SEL\nkubernetes   <none>\n"

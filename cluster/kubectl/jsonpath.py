@@ -6,6 +6,10 @@ Supports literal text, `{.a.b}`, `{$.a}`, `{.a[0]}`, `{.a[-1]}`, `{.a[*]}`,
 `{"\\n"}` and `{range .items[*]}...{end}`. Missing keys print nothing, as
 kubectl allows them. Several results are joined by a space; maps and lists
 print as compact JSON.
+
+Unlike kubectl's, this one runs on the class server (the dashboard's terminal), so a template
+may take MAX_STEPS steps and print MAX_OUTPUT characters: ranges nested four deep over 200
+pods are 1.6 billion steps, which the learner's own kubectl would spend its own time on.
 """
 
 from __future__ import annotations
@@ -16,6 +20,8 @@ from typing import Any  # a step's argument: its type follows its kind (a name, 
 
 
 _MISSING = object()
+MAX_STEPS = 1_000_000
+MAX_OUTPUT = 16 << 20
 
 
 class JSONPathError(ValueError):
@@ -45,18 +51,29 @@ class JSONPath:
 
     def execute(self, obj: object) -> str:
         out: list[str] = []
+        self.steps, self.size = 0, 0
         self._run(self.nodes, obj, obj, out)
         return "".join(out)
+
+    def _count(self, printed: str) -> None:
+        """One more step and what it printed; JSONPathError past what the server does for one template."""
+        self.steps += 1
+        self.size += len(printed)
+        if self.steps > MAX_STEPS or self.size > MAX_OUTPUT:
+            raise JSONPathError("the template does more than the simulated kubectl does for one command")
 
     def _run(self, nodes: list, current: object, root: object, out: list[str]) -> None:
         i = 0
         while i < len(nodes):
             kind, value = nodes[i]
+            printed = ""
             if kind == "text":
-                out.append(value)
+                printed = value
             elif kind == "expr":
-                results = [v for v in _evaluate(value, [current], root) if v is not _MISSING]
-                out.append(" ".join(_text(v) for v in results))
+                printed = " ".join(_text(v) for v in _evaluate(value, [current], root) if v is not _MISSING)
+            self._count(printed)
+            if kind in ("text", "expr"):
+                out.append(printed)
             elif kind == "range":
                 body, i = _range_body(nodes, i)
                 for item in [v for v in _evaluate(value, [current], root) if v is not _MISSING]:
