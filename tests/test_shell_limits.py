@@ -59,6 +59,12 @@ def test_a_process_that_outgrows_its_memory_is_oom_killed(script: str, memory_li
     assert kubectl_exec(script, memory_limit) == (137, "", "")
 
 
+def test_a_doubling_loop_without_a_limit_meets_the_oom_killer_before_the_end_of_its_budget() -> None:
+    """8 MiB, below the 20 MiB of writing an advance allows: the learner sees what a node would do, 137."""
+    assert kubectl_exec("x=a; while true; do x=$x$x; done") == (137, "", "")
+    assert kubectl_exec("x=aaaaaaaaaa; while true; do x=$x$x; done") == (137, "", "")
+
+
 def test_a_container_that_grows_a_little_at_every_step_is_oom_killed_in_the_end() -> None:
     """The main process grows by 4 KiB a virtual second: no single advance sees much, the count after each does."""
     state = shell.new_state(["sh", "-c", 'while true; do x="$x$(seq 1000)"; sleep 1; done'], ENV, T0)

@@ -22,7 +22,7 @@ Simplified: memory is counted as characters of text, without the interpreter's o
 
 from __future__ import annotations
 
-MEMORY = 16 << 20  # bytes of text one process may hold
+MEMORY = 8 << 20  # bytes of text one process may hold: below what the budget lets it write in one advance
 KIB = 1024  # bytes a budget unit pays for
 SCAN_EVERY = 1 << 20  # bytes produced between two counts of a process's memory
 RATE = 200  # budget units a container's processes earn per virtual second
