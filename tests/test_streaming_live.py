@@ -17,6 +17,8 @@ from collections.abc import Iterator
 
 import pytest
 
+from cluster.container import shell
+
 from tests.livesrv import Daphne, LiveKubectl, shared_cluster
 
 pytestmark = pytest.mark.skipif(shutil.which("kubectl") is None, reason="kubectl is not on PATH")
@@ -225,6 +227,18 @@ def test_exec_it_runs_an_interactive_shell_on_a_terminal(kubectl):
     assert "/tmp # if true; then\r\n> echo inside; fi\r\ninside\r\n" in screen
     assert "ls: /nope: No such file or directory\r\n/tmp # echo $?\r\n1\r\n" in screen
     assert screen.endswith("/tmp # exit 7\r\ncommand terminated with exit code 7\r\n")
+
+
+def test_exec_it_a_loop_that_never_ends_gives_the_prompt_back_and_one_that_outgrows_memory_ends_the_shell(kubectl):
+    typed = [
+        ("while true; do :; done\r", "/ # "),
+        ("echo $?\r", "130\r\n"),
+        ("x=a; while true; do x=$x$x; done\r", "exit code 137"),
+    ]
+    screen, code = _pty_session(kubectl, ["exec", "-it", "ticker", "--", "sh"], typed)
+    assert code == 137
+    assert f"{shell.STILL_RUNNING[:-1]}\r\n/ # echo $?\r\n130\r\n" in screen
+    assert screen.endswith("command terminated with exit code 137\r\n")
 
 
 def test_exec_it_bash_prompt_backspace_and_ctrl_d(kubectl):

@@ -122,6 +122,9 @@ class InteractiveShell:
             runner.step()
         target.persist()
         written = [(stream, text) for _, stream, text in host.out]
+        if state.get("exit") is None and state.get("block") is None:  # the budget ran out: back to the prompt
+            written.append(("stderr", shell.STILL_RUNNING))
+            state["vars"][MARK] = "130"
         variables = dict(state["vars"])
         mark = variables.pop(MARK, None)
         self.vars, self.cwd = variables, state.get("cwd", self.cwd)
