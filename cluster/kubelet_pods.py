@@ -47,7 +47,7 @@ from cluster.kubelet_backoff import PLEG_RELIST_PERIOD, backoff, backoff_resync,
 from cluster.kubelet_checks import Checker
 from cluster.kubelet_status import build_status, container_status, is_sidecar, pod_phase
 from cluster.registry import image_config
-from cluster.runtime import exits_at, parse_image, started_at
+from cluster.runtime import NoAddress, exits_at, parse_image, started_at
 
 if TYPE_CHECKING:
     from cluster.kubelet import Kubelet
@@ -55,6 +55,9 @@ if TYPE_CHECKING:
 COMPONENT = "kubelet"
 CONFIG_RETRY = 10.0  # a container whose config cannot be resolved is tried again
 MOUNT_BACKOFF_INITIAL, MOUNT_BACKOFF_MAX = 0.5, 122.0  # the volume manager's exponential back-off
+
+
+SANDBOX_RETRY = dt.timedelta(seconds=10)  # the pod worker's next try after a failed RunPodSandbox
 
 
 class PodSync:
@@ -140,6 +143,9 @@ class PodSync:
             )
             return self.result()
         sandbox = self.ensure_sandbox()
+        if sandbox is None:  # the sandbox could not be made: try again, as the pod worker's back-off does
+            self.wake_at(self.now + SANDBOX_RETRY)
+            return self.result()
         self.checker = Checker(self)
         self.catch_up()
         init_statuses, initialized, init_failed = self.sync_init_containers(previous_init)
@@ -307,14 +313,24 @@ class PodSync:
             kubelet_start.predict(run.state, run.host, until)
             self.runtime.reap(run.record, moment)
 
-    def ensure_sandbox(self) -> dict:
+    def ensure_sandbox(self) -> dict | None:
         sandbox = self.runtime.sandbox(self.uid)
         if sandbox is not None:
             return sandbox
         if (self.pod.get("status") or {}).get("podIP"):
             self.event(NORMAL, "SandboxChanged", "Pod sandbox changed, it will be killed and re-created.")
         spec = self.node.get("spec") or {}
-        sandbox = self.runtime.run_pod_sandbox(self.uid, self.key, spec.get("podCIDR", ""), self.now)
+        try:
+            sandbox = self.runtime.run_pod_sandbox(self.uid, self.key, spec.get("podCIDR", ""), self.now)
+        except NoAddress as err:  # kindnet's CNI (ptp with host-local IPAM) answers so
+            sandbox_id = self.runtime.sandbox_id(self.uid)
+            self.event(
+                WARNING,
+                "FailedCreatePodSandBox",
+                f'Failed to create pod sandbox: rpc error: code = Unknown desc = failed to setup network for sandbox "'
+                f'{sandbox_id}": plugin type="ptp" failed (add): failed to allocate for range 0: {err}',
+            )
+            return None
         self.hop("RunPodSandbox", ip=sandbox["ip"])
         return sandbox
 

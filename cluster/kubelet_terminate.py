@@ -85,6 +85,7 @@ def stop_remaining(sync: PodSync) -> Result:
         if (r := sync.runtime.container(sync.uid, c["name"])) is not None and r["state"] == "running"
     }
     if not running:
+        sync.runtime.stop_pod_sandbox(sync.uid)  # killPod: with the containers gone, the sandbox is stopped
         return DONE
     sync.advance(running, sync.now.timestamp())
     grace = int(sync.pod["spec"].get("terminationGracePeriodSeconds", 30))
@@ -104,6 +105,7 @@ def stop_remaining(sync: PodSync) -> Result:
     sync.write_status(
         sync.runtime.sandbox(sync.uid), stopped_statuses(sync, sync.main_specs), stopped_statuses(sync, sync.init_specs)
     )
+    sync.runtime.stop_pod_sandbox(sync.uid)
     return DONE
 
 

@@ -41,6 +41,13 @@ __all__ = ["NodeRuntime", "ImageRef", "parse_image", "missing_images", "set_imag
 
 
 # -- one node's runtime -------------------------------------------------------------
+NOT_READY = "SANDBOX_NOTREADY"  # the CRI's PodSandboxState of a stopped sandbox
+
+
+class NoAddress(Exception):
+    """host-local IPAM has no free address in the node's pod range."""
+
+
 class NodeRuntime:
     """containerd on one node: sandboxes, containers and images, kept in the database."""
 
@@ -81,14 +88,30 @@ class NodeRuntime:
         return dict(self.data["sandboxes"])
 
     def run_pod_sandbox(self, uid: str, pod_key: str, pod_cidr: str, now: dt.datetime) -> dict:
-        taken = {s["ip"] for s in self.data["sandboxes"].values()}
+        """A sandbox with the lowest free address of the node's pod range; NoAddress when every one is held by
+        a sandbox that is still ready (a stopped one gave its address back, as CNI DEL does)."""
+        taken = {s["ip"] for s in self.data["sandboxes"].values() if s.get("state") != NOT_READY}
         network = ipaddress.ip_network(pod_cidr or "10.244.0.0/24", strict=False)
         # .1 is the node's bridge; pods get the lowest free address from .2 on, as host-local IPAM does.
-        ip = next(str(a) for i, a in enumerate(network.hosts()) if i >= 1 and str(a) not in taken)
-        sandbox = {"id": _id(self.cluster, "sandbox", uid), "ip": ip, "pod": pod_key, "created": rfc3339(now)}
+        ip = next((str(a) for i, a in enumerate(network.hosts()) if i >= 1 and str(a) not in taken), None)
+        if ip is None:
+            hosts = list(network.hosts())
+            raise NoAddress(f"no IP addresses available in range set: {hosts[0]}-{hosts[-1]}")
+        sandbox = {"id": self.sandbox_id(uid), "ip": ip, "pod": pod_key, "created": rfc3339(now)}
         self.data["sandboxes"][uid] = sandbox
         self.dirty = True
         return sandbox
+
+    def sandbox_id(self, uid: str) -> str:
+        return _id(self.cluster, "sandbox", uid)
+
+    def stop_pod_sandbox(self, uid: str) -> None:
+        """StopPodSandbox: the pod's network is torn down and its address goes back to the range; the sandbox
+        stays, NOTREADY, until the pod is removed (its last address stays in the pod's status)."""
+        sandbox = self.data["sandboxes"].get(uid)
+        if sandbox is not None and sandbox.get("state") != NOT_READY:
+            sandbox["state"] = NOT_READY
+            self.dirty = True
 
     def remove_pod_sandbox(self, uid: str) -> None:
         self.data["sandboxes"].pop(uid, None)

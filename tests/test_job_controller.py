@@ -14,6 +14,7 @@ import pytest
 from cluster import clock
 from cluster.apiserver.errors import StatusError
 from cluster.apiserver.printers_workloads import job_completions
+from cluster.runtime import NoAddress, NodeRuntime
 from tests.workload_sim import Sim, conditions, labels
 
 PI = """
@@ -351,3 +352,28 @@ def test_a_jobs_template_and_selector_are_immutable(sim):
     sim.apply(job("fixed", "sleep 100"))
     code, _out, err = sim.kubectl("set image job/fixed main=busybox:1.37")
     assert code == 1 and "spec.template: Invalid value: <omitted>: field is immutable" in err
+
+
+def test_a_node_gives_the_addresses_of_finished_pods_back_to_its_range(sim):
+    """A /24 holds 253 pod addresses; the kubelet stops a finished pod's sandbox and host-local IPAM takes its
+    address back, so one node runs a Job of 300 short pods (its 254th pod used to fail with no address left)."""
+    sim.ok("cordon worker-2")
+    sim.ok("cordon worker-3")
+    sim.apply(job("many", "exit 0", completions=300, parallelism=60))
+    sim.run(240)
+    pods = sim.pods(prefix="many-")
+    assert {p["spec"]["nodeName"] for p in pods} == {"worker-1"}
+    assert sim.get("jobs", "many")["status"].get("succeeded") == 300
+    assert len({p["status"]["podIP"] for p in pods}) <= 253  # addresses were used again
+    assert not [e for e in sim.events("Pod") if e[1] == "FailedCreatePodSandBox"]
+
+
+def test_a_range_without_a_free_address_is_cnis_error_and_a_stopped_sandbox_frees_one(cluster):
+    runtime = NodeRuntime(cluster, "worker-1")
+    now = clock.wall_now()
+    sandboxes = [runtime.run_pod_sandbox(f"uid-{i}", f"default/p{i}", "10.244.9.0/29", now) for i in range(5)]
+    assert [s["ip"] for s in sandboxes] == [f"10.244.9.{i}" for i in range(2, 7)]  # .1 is the bridge
+    with pytest.raises(NoAddress, match=r"^no IP addresses available in range set: 10\.244\.9\.1-10\.244\.9\.6$"):
+        runtime.run_pod_sandbox("uid-5", "default/p5", "10.244.9.0/29", now)
+    runtime.stop_pod_sandbox("uid-2")
+    assert runtime.run_pod_sandbox("uid-5", "default/p5", "10.244.9.0/29", now)["ip"] == "10.244.9.4"
