@@ -13,7 +13,7 @@ from cluster.bootstrap import create_cluster
 from cluster.controllers.replicaset import ReplicaSetController
 from cluster.kubectl import cli
 from cluster.models import Cluster, ReconcilerLease, Revision
-from cluster.reconciler import lease
+from cluster.reconciler import fairness, lease
 from cluster.reconciler.driver import ClusterDriver
 from cluster.reconciler.service import Reconciler
 from cluster.reconciler.workqueue import WorkQueue
@@ -168,6 +168,67 @@ def test_a_paused_cluster_does_no_work(cluster):
     kubectl(cluster, "create", "deployment", "web", "--image=nginx")
     Reconciler("only").cycle()
     assert APIServer(cluster).list("replicasets", "default")["items"] == []
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.mark.parametrize(
+    "cpu_per_turn, turns_taken",
+    [
+        (0.001, 120),  # a quiet cluster runs at every turn
+        (0.5, (2.0 + 0.25 * 60) / 0.5),  # its 2 s burst, then 0.25 s of CPU a second: one turn in four
+        (1.0, (2.0 + 0.25 * 60) / 1.0),  # one turn in eight
+    ],
+)
+def test_a_busy_cluster_gets_its_share_of_the_cpu_and_waits_for_the_rest(cpu_per_turn, turns_taken):
+    wall = FakeClock()
+    share = fairness.CpuShare(share=0.25, burst=2.0, clock=wall)
+    taken = 0
+    for turn in range(120):  # two turns a second for a minute
+        wall.now = turn / 2
+        if share.allowed(7):
+            taken += 1
+            share.charge(7, cpu_per_turn)
+    assert taken == pytest.approx(turns_taken, abs=1)
+
+
+def test_a_cluster_whose_share_is_spent_waits_while_the_others_run(cluster):
+    other = create_cluster("other", nodes=1, seed=2)
+    kubectl(cluster, "create", "deployment", "web", "--image=nginx")
+    kubectl(other, "create", "deployment", "api", "--image=nginx")
+    service = Reconciler("only")
+    service.manage_leases(0.0)
+    service.cpu.charge(cluster.pk, 10.0)  # ten CPU-seconds over its share
+    service.cycle()
+    assert APIServer(cluster).list("replicasets", "default")["items"] == []
+    assert APIServer(other).list("replicasets", "default")["items"]
+
+
+def test_a_fast_forward_runs_in_slices_and_the_other_clusters_take_their_turns(cluster, monkeypatch):
+    from cluster.reconciler import control, service
+
+    monkeypatch.setattr(service, "FAST_FORWARD_SLICE", 50)
+    other = create_cluster("other", nodes=1, seed=2)
+    kubectl(cluster, "create", "deployment", "web", "--image=nginx", "--replicas=20")
+    kubectl(other, "create", "deployment", "api", "--image=nginx")
+    control.set_mode(cluster, "fast-forward")
+    reconciler = Reconciler("only")
+    reconciler.cycle()
+    assert ReconcilerLease.objects.get(cluster=cluster).mode == "fast-forward"  # 50 units: not settled yet
+    assert APIServer(other).list("replicasets", "default")["items"]  # its turn came in the same cycle
+    for _ in range(200):
+        if ReconcilerLease.objects.get(cluster=cluster).mode == "realtime":
+            break
+        reconciler.cycle()
+    assert ReconcilerLease.objects.get(cluster=cluster).mode == "realtime"
+    pods = APIServer(cluster).list("pods", "default")["items"]
+    assert len(pods) == 20 and all(p["status"]["phase"] == "Running" for p in pods)
 
 
 @pytest.mark.parametrize("mode", ["realtime", "step", "fast-forward"])

@@ -66,6 +66,8 @@ def fast_forward(driver: Driven, seconds: float | None, horizon: float, max_unit
     try:
         while summary.units < max_units:
             summary.units += driver.drain(max_units - summary.units)
+            if summary.units >= max_units:
+                break  # out of units with work still ready: not settled, whatever the timers say
             due = driver.next_due()
             if due is None or (end is not None and due > end):
                 if end is not None:

@@ -4,8 +4,10 @@ Each cycle (sync code run through `sync_to_async` in a worker thread, so the
 event loop keeps serving requests): take or renew the lease of every cluster
 (renew every 5 s, retry others every 2 s), build a driver for each newly led
 cluster (it relists: nothing is carried over from a previous holder), and let
-each driver work according to its mode. The task sleeps until the next timer
-is due in wall time, at most 0.25 s so that new requests are noticed quickly.
+each driver work according to its mode, within its share of the thread's CPU
+(fairness.py); a fast-forward runs in slices of FAST_FORWARD_SLICE units, so
+the other clusters take their turns between them. The task sleeps until the
+next timer is due in wall time, at most 0.25 s so that new requests are noticed quickly.
 
 Started by web/asgi.py (see README, "How the control loops run").
 """
@@ -25,7 +27,7 @@ from django.db import close_old_connections
 
 from cluster import idle
 from cluster.models import Cluster, ReconcilerLease
-from cluster.reconciler import control, lease, wakeup
+from cluster.reconciler import control, fairness, lease, wakeup
 from cluster.reconciler.driver import ClusterDriver
 
 log = logging.getLogger(__name__)
@@ -35,6 +37,8 @@ COMPACT_EVERY_SECONDS = 300.0  # kube-apiserver's --etcd-compaction-interval
 LEASE_CHECK_EVERY_SECONDS = 1.0  # etcd's lessor looks for expired leases every 500 ms
 IDLE_CHECK_EVERY_SECONDS = 60.0
 GC_EVERY_SECONDS = 3600.0
+FAST_FORWARD_SLICE = 2_000  # units of one cluster's fast-forward between two turns of the others
+FAST_FORWARD_UNITS = 200_000  # a fast-forward that has not settled by then stops (a cluster that never rests)
 
 
 class Reconciler:
@@ -42,6 +46,8 @@ class Reconciler:
         self.holder = holder or lease.new_holder_id()
         self.drivers: dict[int, ClusterDriver] = {}
         self.renewed: dict[int, float] = {}
+        self.cpu = fairness.CpuShare()
+        self.forwarded: dict[int, int] = {}  # units each cluster's fast-forward has run so far
         self.last_scan = 0.0
         self.stopping = False
         self.last_compaction = self.last_idle_check = self.last_gc = self.last_lease_check = time.monotonic()
@@ -112,6 +118,9 @@ class Reconciler:
             ReconcilerLease.objects.filter(cluster_id__in=list(self.drivers)).values_list("cluster_id", "mode")
         )
         for pk, driver in list(self.drivers.items()):
+            if not self.cpu.allowed(pk):
+                continue  # its share of the thread is spent for now: it waits, the others run
+            started = time.thread_time()
             try:
                 sleep = min(sleep, self.drive(driver, modes.get(pk, "realtime")))
             except lease.LeaseLost as lost:  # fenced off: another worker drives it now
@@ -119,6 +128,8 @@ class Reconciler:
                 log.warning("%s stops driving cluster %s: %s", self.holder, pk, lost)
             except Exception:  # one broken cluster must not stop the others
                 log.exception("driving cluster %s failed", pk)
+            finally:
+                self.cpu.charge(pk, time.thread_time() - started)
         return max(MIN_SLEEP, sleep)
 
     def drive(self, driver: ClusterDriver, mode: str) -> float:
@@ -126,13 +137,21 @@ class Reconciler:
             control.serve_steps(driver)
             return MAX_SLEEP
         if mode == "fast-forward":
-            driver.fast_forward()
-            control.set_mode(driver.cluster, "realtime")
+            self.fast_forward_slice(driver)
             return MIN_SLEEP
         driver.refresh_clock()
         if driver.cluster.speed <= 0:
             return MAX_SLEEP  # paused: the clock and the loops stand still until play or step
         return driver.tick()
+
+    def fast_forward_slice(self, driver: ClusterDriver) -> None:
+        """One slice of a fast-forward; back to realtime once the cluster settles, or after FAST_FORWARD_UNITS."""
+        pk = driver.cluster.pk
+        summary = driver.fast_forward(max_units=FAST_FORWARD_SLICE)
+        self.forwarded[pk] = self.forwarded.get(pk, 0) + summary.units
+        if summary.settled or summary.units < FAST_FORWARD_SLICE or self.forwarded[pk] >= FAST_FORWARD_UNITS:
+            self.forwarded.pop(pk, None)
+            control.set_mode(driver.cluster, "realtime")
 
     def release_all(self) -> None:
         """A clean stop: give every lease up at once, so another worker takes over now, not in 15 s."""
