@@ -419,3 +419,27 @@ def test_a_table_watch_sends_column_definitions_only_first(kube, api):
     assert [e["object"]["kind"] for e in events] == ["Table", "Table", "Table"]  # kube-root-ca.crt, t1, t2
     assert events[0]["object"]["columnDefinitions"] and events[1]["object"]["columnDefinitions"] is None
     assert events[2]["object"]["columnDefinitions"] is None
+
+
+@pytest.mark.django_db
+def test_a_cluster_holds_a_bounded_number_of_watches_and_a_finished_one_gives_its_slot_back(kube, monkeypatch):
+    """Each watch polls the store; a script that opened thousands would poll it thousands of times a second."""
+    from cluster.apiserver.http import watch
+
+    monkeypatch.setattr(watch, "MAX_WATCHES_PER_CLUSTER", 3)
+    path = "/api/v1/namespaces/default/configmaps?watch=1&timeoutSeconds=60"
+    open_watches = [kube.get(path) for _ in range(3)]
+    assert [w.status_code for w in open_watches] == [200, 200, 200]
+    refused = kube.get(path)
+    assert refused.status_code == 429 and refused.json()["reason"] == "TooManyRequests"
+    assert refused["Retry-After"] == "1"
+    open_watches.pop().close()  # the server closes a response it is done with
+    ended = kube.get("/api/v1/namespaces/default/configmaps?watch=1&timeoutSeconds=-1")
+    assert ended.status_code == 200
+    async_to_sync(_drain)(ended.streaming_content)  # it ended (as when the client leaves): its slot is free
+    open_watches.append(kube.get(path))
+    assert open_watches[-1].status_code == 200
+    assert kube.get(path).status_code == 429
+    for response in open_watches:
+        response.close()
+    assert watch._watches == {}

@@ -110,7 +110,14 @@ def json_response(body: object, status: int = 200, content_type: str = JSON) -> 
 
 
 def status_response(err: StatusError) -> HttpResponse:
-    return json_response(err.status(), status=err.code)
+    """The Status of a refusal; one that says when to come back also says it in Retry-After, as
+    ErrorNegotiated sets it from details.retryAfterSeconds (a 429, a 503, an eviction a PDB blocks)."""
+    status = err.status()
+    response = json_response(status, status=err.code)
+    retry_after = (status.get("details") or {}).get("retryAfterSeconds")
+    if isinstance(retry_after, int) and retry_after > 0:
+        response["Retry-After"] = str(retry_after)
+    return response
 
 
 def success_status(details: dict | None = None) -> dict:

@@ -34,6 +34,12 @@ cacher):
 - Table watches (kubectl get -w) carry column definitions on the first event
   only.
 
+Each watch polls the store five times a second, so a cluster may hold
+MAX_WATCHES_PER_CLUSTER of them at once and the process MAX_WATCHES; one more is
+429 TooManyRequests with Retry-After, which clients retry (kubectl and an informer
+hold one or two each; a script that opened thousands would poll the database
+thousands of times a second).
+
 Simplified: a resourceVersion newer than the store's is not waited for.
 """
 
@@ -42,6 +48,7 @@ from __future__ import annotations
 import asyncio
 import json
 import random
+import threading
 import time
 from dataclasses import dataclass, field
 from typing import AsyncIterator
@@ -170,12 +177,74 @@ def from_request(
     )
 
 
+MAX_WATCHES_PER_CLUSTER = 64
+MAX_WATCHES = 2048
+_watches: dict[str, int] = {}  # cluster name -> watches open in this process
+_watches_lock = threading.Lock()
+
+
+class WatchSlot:
+    """One of a cluster's watch slots, given back once, by whichever comes first: the stream ending (the
+    client left) or the server closing the response (one that never started streaming)."""
+
+    def __init__(self, cluster: str) -> None:
+        _take_watch_slot(cluster)
+        self.cluster, self.held = cluster, True
+
+    def release(self) -> None:
+        with _watches_lock:
+            held, self.held = self.held, False
+        if held:
+            _release_watch_slot(self.cluster)
+
+
+class WatchResponse(StreamingHttpResponse):
+    """A watch's answer, holding one of its cluster's watch slots."""
+
+    def __init__(self, req: WatchRequest, since: int | None) -> None:
+        self.slot = WatchSlot(req.cluster)  # 429 before anything is sent
+        super().__init__(_holding(self.slot, stream(req, since)), content_type=codec.JSON)
+
+    def close(self) -> None:
+        try:
+            super().close()
+        finally:
+            self.slot.release()
+
+
+async def _holding(slot: WatchSlot, chunks: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
+    try:
+        async for chunk in chunks:
+            yield chunk
+    finally:
+        slot.release()
+
+
 def response(req: WatchRequest) -> StreamingHttpResponse:
-    """The streaming response; a bad resourceVersion is a 400 before it starts."""
+    """The streaming response; a bad resourceVersion is a 400 and a cluster with all its watches open a 429,
+    both before it starts."""
     since = start_revision(req.resource_version)
-    answer = StreamingHttpResponse(stream(req, since), content_type=codec.JSON)
+    answer = WatchResponse(req, since)
     answer["Cache-Control"] = "no-cache, private"
     return answer
+
+
+def _take_watch_slot(cluster: str) -> None:
+    with _watches_lock:
+        if _watches.get(cluster, 0) >= MAX_WATCHES_PER_CLUSTER or sum(_watches.values()) >= MAX_WATCHES:
+            raise StatusError(
+                429, "TooManyRequests", "Too many requests, please try again later.", {"retryAfterSeconds": 1}
+            )
+        _watches[cluster] = _watches.get(cluster, 0) + 1
+
+
+def _release_watch_slot(cluster: str) -> None:
+    with _watches_lock:
+        left = _watches.get(cluster, 0) - 1
+        if left > 0:
+            _watches[cluster] = left
+        else:
+            _watches.pop(cluster, None)
 
 
 def _line(event_type: str, obj: dict) -> bytes:
