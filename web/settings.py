@@ -61,6 +61,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "cluster.apiserver.http.ratelimit.RateLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "web.throttle.PageRateLimit",  # after the session: a visitor is a session the server knows, and an address
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -180,6 +181,8 @@ KUBECLASS_API_THREADS = int(os.environ.get("KUBECLASS_API_THREADS", "4"))
 # Requests a second one bearer token may send to the Kubernetes API (and its burst); beyond, 429.
 KUBECLASS_API_QPS = float(os.environ.get("KUBECLASS_API_QPS", "100"))
 KUBECLASS_API_BURST = float(os.environ.get("KUBECLASS_API_BURST", "200"))
+KUBECLASS_PAGE_QPS = float(os.environ.get("KUBECLASS_PAGE_QPS", "20"))  # the dashboard's pages, per session
+KUBECLASS_PAGE_BURST = float(os.environ.get("KUBECLASS_PAGE_BURST", "60"))
 # managedFields for the reconciler's own writes (controllers, scheduler, kubelets): off by default, as
 # they cost about a fifth more CPU at scale (cluster/apiserver/managedfields.py); clients always record them.
 KUBECLASS_COMPONENT_MANAGED_FIELDS = os.environ.get("KUBECLASS_COMPONENT_MANAGED_FIELDS", "0") == "1"

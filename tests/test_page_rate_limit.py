@@ -1,0 +1,40 @@
+"""The dashboard's pages per visitor: a script cannot hold the thread every class page shares."""
+
+from __future__ import annotations
+
+import pytest
+from django.conf import settings
+from django.test import Client, override_settings
+
+from web import throttle
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("cluster")]
+
+
+@override_settings(KUBECLASS_PAGE_QPS=0.001, KUBECLASS_PAGE_BURST=3)
+def test_a_session_past_its_burst_waits_and_the_api_is_not_counted() -> None:
+    browser = with_session(Client())
+    answers = [browser.get("/lessons/").status_code for _ in range(4)]
+    assert answers == [200, 200, 200, 429]
+    refused = browser.get("/lessons/")
+    assert refused.status_code == 429 and refused["Retry-After"] == "1"
+    assert browser.get("/livez").status_code == 401  # the API answers (it wants a token): its limit is per token
+    assert with_session(Client()).get("/lessons/").status_code == 200  # someone else's session
+
+
+def with_session(browser: Client) -> Client:
+    """A visitor the server knows (a sandbox's owner, a student who joined)."""
+    session = browser.session
+    session.save()
+    browser.cookies[settings.SESSION_COOKIE_NAME] = session.session_key
+    return browser
+
+
+@override_settings(KUBECLASS_PAGE_QPS=0.001, KUBECLASS_PAGE_BURST=3)
+def test_new_sessions_for_every_burst_still_share_their_address() -> None:
+    browser = Client()
+    answers = []
+    for _ in range(throttle.PER_ADDRESS * 3 + 1):
+        browser.cookies.clear()  # a script that drops its cookie: a new session each time
+        answers.append(browser.get("/lessons/").status_code)
+    assert answers.count(200) == throttle.PER_ADDRESS * 3 and answers[-1] == 429

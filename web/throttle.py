@@ -1,0 +1,57 @@
+"""A request-rate limit on the dashboard's own pages, per visitor.
+
+Sync views run on one thread in Daphne (Django's thread-sensitive executor), so a
+script that posts commands to its sandbox's terminal as fast as the server answers
+would hold that thread and stall every other page of the class. Each session may
+make KUBECLASS_PAGE_QPS requests a second with a burst of KUBECLASS_PAGE_BURST, and
+each address ten times that (a class behind one router shares an address; a script
+that makes a new session for every burst still has one); past either the answer is
+429 with Retry-After. A page in use makes a few a second at most; the Kubernetes
+API has its own limit per token (cluster/apiserver/http/ratelimit.py).
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Callable
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+
+from cluster.apiserver.http.ratelimit import API_PREFIXES, TokenBucket
+
+RETRY_AFTER_SECONDS = 1
+MAX_VISITORS = 10_000  # buckets kept before the idle ones are forgotten
+PER_ADDRESS = 10  # an address's allowance, in sessions' allowances
+
+
+class PageRateLimit:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+        self.buckets: dict[str, TokenBucket] = {}
+        self.lock = threading.Lock()
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.path.startswith(API_PREFIXES) or self._allow(request):
+            return self.get_response(request)
+        response = HttpResponse(_("Too many requests at once. Wait a moment and try again."), status=429)
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response
+
+    def _allow(self, request: HttpRequest) -> bool:
+        """Both buckets pay: the session's (when it is a session the server knows) and the address's."""
+        session = request.session.session_key  # after SessionMiddleware: None for a cookie it does not know
+        address = request.META.get("REMOTE_ADDR", "")
+        with self.lock:
+            allowed = self._bucket(f"address:{address}", PER_ADDRESS).take()
+            return (self._bucket(f"session:{session}", 1).take() if session else True) and allowed
+
+    def _bucket(self, key: str, scale: int) -> TokenBucket:
+        bucket = self.buckets.get(key)
+        if bucket is None:
+            if len(self.buckets) >= MAX_VISITORS:
+                self.buckets.clear()
+            qps, burst = settings.KUBECLASS_PAGE_QPS, settings.KUBECLASS_PAGE_BURST
+            bucket = self.buckets[key] = TokenBucket(qps * scale, burst * scale)
+        return bucket
