@@ -252,3 +252,25 @@ async def test_the_first_request_names_the_loop_that_other_threads_notify_throug
     assert answer["status"] == 401  # no token: the API answers, and the loop is named all the same
     assert notify.serving_loop() is asyncio.get_running_loop()
     await call.wait(5)
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_a_sandbox_takes_a_bounded_number_of_pages_at_once(monkeypatch):
+    """Every open page is sent every change: a script cannot open thousands of them on its sandbox."""
+    from asgiref.sync import sync_to_async
+
+    from web import consumers
+
+    monkeypatch.setattr(consumers, "SOCKETS_PER_CLUSTER", 2)
+    owner = Client()
+    cluster = await sync_to_async(new_sandbox)(owner)
+    pages = [WebsocketCommunicator(application, f"/ws/c/{cluster.name}/", headers=socket_headers(owner)) for _ in "abc"]
+    assert (await pages[0].connect())[0] and (await pages[1].connect())[0]
+    refused, code = await pages[2].connect()
+    assert (refused, code) == (False, 4429)
+    await pages[0].disconnect()
+    again = WebsocketCommunicator(application, f"/ws/c/{cluster.name}/", headers=socket_headers(owner))
+    assert (await again.connect())[0]  # a page that closed made room
+    await again.disconnect()
+    await pages[1].disconnect()
+    assert consumers._sockets == {}

@@ -6,6 +6,12 @@ socket works only when cluster/notify.py says its cluster changed. A dashboard c
 that reconnects says which step it saw last and gets every later one, so a
 dropped connection loses no step; it also says which resource tab is open,
 which then updates with the map.
+
+A page sends a message when it connects and when the learner changes tab: a
+socket may send MESSAGES_PER_SECOND (burst MESSAGES_BURST), and the rest are
+dropped, so a script cannot make the server re-read and re-render without end;
+a cluster takes SOCKETS_PER_CLUSTER pages at once in a process (a class's cluster
+as many as the class may have students, more), and one more is closed with 4429.
 """
 
 from __future__ import annotations
@@ -21,12 +27,19 @@ from django.utils.translation import get_supported_language_variant
 from django.utils.translation.trans_real import parse_accept_lang_header
 
 from cluster import idle
+from cluster.apiserver.http.ratelimit import TokenBucket
 from cluster.notify import group_name
 from web import access, class_live, feed, guide, live
+from web.classroom import MAX_STUDENTS
+from web.models import Classroom
 
 STATE_EVERY_SECONDS = 1.0  # the map is redrawn at most this often; steps go out at once
 KEEP_AWAKE_SECONDS = 60.0  # an open page keeps its cluster awake (cluster/idle.py)
 FIRST_STEPS = 8  # the steps a newly opened page gets, heartbeats aside (older ones stay reachable by time travel)
+MESSAGES_PER_SECOND = 5.0
+MESSAGES_BURST = 20.0
+SOCKETS_PER_CLUSTER = 16  # a learner's pages, tabs and devices, and a teacher looking in
+_sockets: dict[int, int] = {}  # cluster pk -> dashboard sockets open in this process
 
 
 def scope_language(scope: dict) -> str:
@@ -45,6 +58,13 @@ def scope_language(scope: dict) -> str:
     return settings.LANGUAGE_CODE
 
 
+def _room_for(cluster_pk: int) -> int:
+    """How many dashboard sockets the cluster takes: a class's cluster has its whole class watching."""
+    if Classroom.objects.filter(cluster_id=cluster_pk).exists():
+        return MAX_STUDENTS + SOCKETS_PER_CLUSTER
+    return SOCKETS_PER_CLUSTER
+
+
 class DashboardConsumer(AsyncWebsocketConsumer):
     async def connect(self) -> None:
         name = self.scope["url_route"]["kwargs"]["cluster"]
@@ -52,6 +72,13 @@ class DashboardConsumer(AsyncWebsocketConsumer):
         if self.cluster is None:
             await self.close(code=4403)
             return
+        room = await database_sync_to_async(_room_for)(self.cluster.pk)
+        if _sockets.get(self.cluster.pk, 0) >= room:
+            await self.close(code=4429)  # the page's socket tries again later, with back-off
+            return
+        _sockets[self.cluster.pk] = _sockets.get(self.cluster.pk, 0) + 1
+        self.counted = True
+        self.messages = TokenBucket(MESSAGES_PER_SECOND, MESSAGES_BURST)
         self.language = scope_language(self.scope)
         self.group = group_name(self.cluster.pk)
         self.last_seq = 0
@@ -72,6 +99,13 @@ class DashboardConsumer(AsyncWebsocketConsumer):
             await asyncio.sleep(KEEP_AWAKE_SECONDS)
 
     async def disconnect(self, code: int) -> None:
+        if getattr(self, "counted", False):
+            self.counted = False
+            left = _sockets.get(self.cluster.pk, 1) - 1
+            if left > 0:
+                _sockets[self.cluster.pk] = left
+            else:
+                _sockets.pop(self.cluster.pk, None)
         if getattr(self, "group", None):
             await self.channel_layer.group_discard(self.group, self.channel_name)
         if getattr(self, "keeper", None):
@@ -81,6 +115,8 @@ class DashboardConsumer(AsyncWebsocketConsumer):
             state_later.cancel()
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        if not self.messages.take():
+            return  # faster than a page sends: dropped
         try:
             message = json.loads(text_data or "{}")
         except json.JSONDecodeError:
