@@ -38,3 +38,20 @@ def test_new_sessions_for_every_burst_still_share_their_address() -> None:
         browser.cookies.clear()  # a script that drops its cookie: a new session each time
         answers.append(browser.get("/lessons/").status_code)
     assert answers.count(200) == throttle.PER_ADDRESS * 3 and answers[-1] == 429
+
+
+def test_a_clusters_terminal_commands_get_a_share_of_the_thread_the_pages_share(cluster, monkeypatch) -> None:
+    from cluster.reconciler.fairness import CpuShare
+    from web import terminal
+
+    wall = [0.0]
+    share = CpuShare(share=0.25, burst=2.0, clock=lambda: wall[0])
+    monkeypatch.setattr(terminal, "_cpu", share)
+    assert terminal.run(cluster, "kubectl get nodes").code == 0
+    assert share.balance[cluster.pk][0] < 2.0  # the command's CPU was counted
+    share.charge(cluster.pk, 5.0)  # as if it had sent `get all -A -o yaml` fifty times in a second
+    refused = terminal.run(cluster, "kubectl get nodes")
+    assert (refused.code, refused.stdout) == (1, "")
+    assert refused.stderr.startswith("error: this cluster's commands have used their share of the server")
+    wall[0] += 20.0  # twenty seconds later: five CPU-seconds back
+    assert terminal.run(cluster, "kubectl get nodes").code == 0

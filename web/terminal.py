@@ -4,6 +4,12 @@ A command that keeps watching (`get -w`, `rollout status`) is not run by the
 POST that submits it: the POST answers with an entry that the page then
 streams from `stream()` until the command ends, the learner stops it (Stop,
 or Ctrl-C) or STREAM_SECONDS pass, so the next command can be typed at once.
+
+The commands run on the thread every page shares, so each cluster's commands get
+a share of its CPU (cluster/reconciler/fairness.py, as the control loops do):
+`get all -A -o yaml` of a full sandbox takes a tenth of a second, and a script that
+sent it without end would stall the class. Past the share, a command is refused
+for a moment with a line that says so.
 """
 
 from __future__ import annotations
@@ -13,6 +19,7 @@ import io
 import queue
 import shlex
 import threading
+import time
 from dataclasses import dataclass, field
 from typing import AsyncIterator, TextIO, cast  # _QueueWriter is a text stream that writes, all kubectl asks
 
@@ -22,6 +29,7 @@ from django.utils.translation import gettext as _
 from cluster.apiserver.server import APIServer
 from cluster.kubectl import cli
 from cluster.models import Cluster
+from cluster.reconciler.fairness import CpuShare
 
 MAX_COMMAND_CHARS = 4096
 MAX_STDIN_CHARS = 3 * 1024 * 1024
@@ -30,6 +38,7 @@ STREAM_SECONDS = 600  # a watch in the page ends after ten minutes, as a safegua
 MAX_STREAMS = 3  # open watches per cluster page process-wide, per cluster
 _open_streams: dict[int, int] = {}
 _lock = threading.Lock()
+_cpu = CpuShare()  # the pages' thread, per cluster
 
 
 @dataclass
@@ -82,9 +91,16 @@ def run(cluster: Cluster, line: str, stdin: str = "") -> Result:
         return Result(line)
     if streams(argv):
         return Result(line, stream=True, argv=argv)
+    if not _cpu.allowed(cluster.pk):
+        busy = _("error: this cluster's commands have used their share of the server for now; try again in a moment")
+        return Result(line, stderr=busy + "\n", code=1, argv=argv)
     out, err = io.StringIO(), io.StringIO()
     api = APIServer(cluster, client="kubectl")
-    code = cli.run(api, argv, stdin=io.StringIO(stdin[:MAX_STDIN_CHARS]), stdout=out, stderr=err, local_files=False)
+    started = time.thread_time()
+    try:
+        code = cli.run(api, argv, stdin=io.StringIO(stdin[:MAX_STDIN_CHARS]), stdout=out, stderr=err, local_files=False)
+    finally:
+        _cpu.charge(cluster.pk, time.thread_time() - started)
     return Result(line, out.getvalue(), err.getvalue(), code, argv=argv)
 
 
