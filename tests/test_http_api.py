@@ -433,7 +433,7 @@ def test_a_cluster_holds_a_bounded_number_of_watches_and_a_finished_one_gives_it
     refused = kube.get(path)
     assert refused.status_code == 429 and refused.json()["reason"] == "TooManyRequests"
     assert refused["Retry-After"] == "1"
-    open_watches.pop().close()  # the server closes a response it is done with
+    closed(open_watches.pop())  # the server closes a response it is done with
     ended = kube.get("/api/v1/namespaces/default/configmaps?watch=1&timeoutSeconds=-1")
     assert ended.status_code == 200
     async_to_sync(_drain)(ended.streaming_content)  # it ended (as when the client leaves): its slot is free
@@ -441,5 +441,18 @@ def test_a_cluster_holds_a_bounded_number_of_watches_and_a_finished_one_gives_it
     assert open_watches[-1].status_code == 200
     assert kube.get(path).status_code == 429
     for response in open_watches:
-        response.close()
+        closed(response)
     assert watch._watches == {}
+
+
+def closed(response: object) -> None:
+    """response.close() as the test client calls it: without request_finished closing the test's database
+    connection (on PostgreSQL that would end the test's transaction)."""
+    from django.core.signals import request_finished
+    from django.db import close_old_connections
+
+    request_finished.disconnect(close_old_connections)
+    try:
+        response.close()  # type: ignore[attr-defined]
+    finally:
+        request_finished.connect(close_old_connections)
