@@ -29,6 +29,15 @@ def pytest_configure(config: pytest.Config) -> None:
         layer.setdefault("CONFIG", {})["prefix"] = f"asgi-{worker}"
 
 
+@pytest.fixture(autouse=True)
+def fresh_creation_allowance() -> None:
+    """Every test client is 127.0.0.1: each test starts with the address's whole allowance of new clusters
+    (web/throttle.py), as a visitor arriving does, instead of what the tests before it left."""
+    from web import throttle
+
+    throttle.creations.buckets.clear()
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup: None, django_db_blocker: Any) -> None:
     """Bootstrap the `cluster` fixture's cluster once per test database, committed.

@@ -55,3 +55,18 @@ def test_a_clusters_terminal_commands_get_a_share_of_the_thread_the_pages_share(
     assert refused.stderr.startswith("error: this cluster's commands have used their share of the server")
     wall[0] += 20.0  # twenty seconds later: five CPU-seconds back
     assert terminal.run(cluster, "kubectl get nodes").code == 0
+
+
+@override_settings(KUBECLASS_CREATIONS_PER_MINUTE=0.001, KUBECLASS_CREATION_BURST=2)
+def test_an_address_makes_a_bounded_number_of_clusters_at_once() -> None:
+    """A script asking for sandboxes without end would fill the disk a quarter of a megabyte at a time."""
+    from cluster.models import Cluster
+
+    before = Cluster.objects.count()
+    browser = Client()
+    answers = [browser.post("/sandboxes/new").status_code for _ in range(2)]
+    assert answers == [302, 302]
+    refused = browser.post("/lessons/rolling-update/start")
+    assert refused.status_code == 429 and refused["Retry-After"] == "60"
+    assert browser.post("/classes/new", {"lesson": "rolling-update"}).status_code == 429
+    assert Cluster.objects.count() == before + 2  # nothing made past the allowance

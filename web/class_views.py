@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from web import access, classroom, guide
 from web.lessons import catalog
 from web.models import Classroom, Student
+from web.throttle import limit_creation
 
 
 def _teacher_class(request: HttpRequest, code: str) -> Classroom:
@@ -36,6 +37,7 @@ def join_url(request: HttpRequest, found: Classroom) -> str:
 
 
 @require_POST
+@limit_creation
 def new_class(request: HttpRequest) -> HttpResponse:
     lesson = catalog.by_slug(request.POST.get("lesson", "")) or guide.first_lesson()
     created = classroom.create(access.session_id(request), lesson, request.POST.get("title", ""))

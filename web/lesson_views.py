@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import translation
 from django.views.decorators.http import require_GET, require_POST
@@ -14,6 +14,7 @@ from web.lessons import catalog, progress
 from web.lessons.scenario import seed_cluster
 from cluster.models import Cluster
 from web.models import Progress
+from web.throttle import limit_creation
 
 
 @require_GET
@@ -41,6 +42,7 @@ def lessons(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
+@limit_creation
 def start(request: HttpRequest, slug: str) -> HttpResponse:
     """A fresh sandbox seeded from the lesson's scenario, and the learner's progress in it."""
     lesson = catalog.by_slug(slug)
@@ -79,7 +81,7 @@ def predict(request: HttpRequest, target: Cluster, _role: str) -> HttpResponse:
 
 @require_POST
 @access.cluster_view(owner=True)
-def restart(request: HttpRequest, target: Cluster, _role: str) -> HttpResponse:
+def restart(request: HttpRequest, target: Cluster, _role: str) -> HttpResponseBase:
     """Start the cluster's lesson again in a new sandbox."""
     row = guide.progress_of(target)
     if row is None:

@@ -183,6 +183,8 @@ KUBECLASS_API_QPS = float(os.environ.get("KUBECLASS_API_QPS", "100"))
 KUBECLASS_API_BURST = float(os.environ.get("KUBECLASS_API_BURST", "200"))
 KUBECLASS_PAGE_QPS = float(os.environ.get("KUBECLASS_PAGE_QPS", "20"))  # the dashboard's pages, per session
 KUBECLASS_PAGE_BURST = float(os.environ.get("KUBECLASS_PAGE_BURST", "60"))
+KUBECLASS_CREATIONS_PER_MINUTE = float(os.environ.get("KUBECLASS_CREATIONS_PER_MINUTE", "10"))  # per address
+KUBECLASS_CREATION_BURST = float(os.environ.get("KUBECLASS_CREATION_BURST", "40"))
 # managedFields for the reconciler's own writes (controllers, scheduler, kubelets): off by default, as
 # they cost about a fifth more CPU at scale (cluster/apiserver/managedfields.py); clients always record them.
 KUBECLASS_COMPONENT_MANAGED_FIELDS = os.environ.get("KUBECLASS_COMPONENT_MANAGED_FIELDS", "0") == "1"

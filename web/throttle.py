@@ -8,15 +8,22 @@ each address ten times that (a class behind one router shares an address; a scri
 that makes a new session for every burst still has one); past either the answer is
 429 with Retry-After. A page in use makes a few a second at most; the Kubernetes
 API has its own limit per token (cluster/apiserver/http/ratelimit.py).
+
+What makes a cluster (a new sandbox, a lesson started, a class, a reset) costs a
+tenth of a second and a quarter of a megabyte of database, and a script could ask
+for ten a second until the disk was full: each address may make
+KUBECLASS_CREATIONS_PER_MINUTE of them, with a burst of KUBECLASS_CREATION_BURST
+(a class behind one router starting a lesson together).
 """
 
 from __future__ import annotations
 
 import threading
+from functools import wraps
 from typing import Callable
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.utils.translation import gettext as _
 
 from cluster.apiserver.http.ratelimit import API_PREFIXES, TokenBucket
@@ -55,3 +62,40 @@ class PageRateLimit:
             qps, burst = settings.KUBECLASS_PAGE_QPS, settings.KUBECLASS_PAGE_BURST
             bucket = self.buckets[key] = TokenBucket(qps * scale, burst * scale)
         return bucket
+
+
+class _Creations:
+    """The cluster-making actions' bucket per address."""
+
+    def __init__(self) -> None:
+        self.buckets: dict[str, TokenBucket] = {}
+        self.lock = threading.Lock()
+
+    def allow(self, address: str) -> bool:
+        with self.lock:
+            bucket = self.buckets.get(address)
+            if bucket is None:
+                if len(self.buckets) >= MAX_VISITORS:
+                    self.buckets.clear()
+                rate = settings.KUBECLASS_CREATIONS_PER_MINUTE / 60
+                bucket = self.buckets[address] = TokenBucket(rate, settings.KUBECLASS_CREATION_BURST)
+            return bucket.take()
+
+
+creations = _Creations()
+
+
+def limit_creation(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
+    """A view that makes a cluster: 429 past the address's allowance, before anything is made."""
+
+    @wraps(view)
+    def limited(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponseBase:
+        if not creations.allow(request.META.get("REMOTE_ADDR", "")):
+            response = HttpResponse(
+                _("Many clusters were made from here just now. Wait a minute and try again."), status=429
+            )
+            response["Retry-After"] = "60"
+            return response
+        return view(request, *args, **kwargs)
+
+    return limited

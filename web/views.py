@@ -26,6 +26,7 @@ from cluster.kubectl import cli as kubectl_cli
 from cluster.models import Cluster
 from web import access, classroom, guide, live, panels, terminal
 from web.lessons import progress
+from web.throttle import limit_creation
 from web.tls import certificate_pem
 
 
@@ -45,6 +46,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
+@limit_creation
 def new_sandbox(request: HttpRequest) -> HttpResponse:
     owner = access.session_id(request)
     name = f"sandbox-{random.SystemRandom().randrange(16**6):06x}"
@@ -55,6 +57,7 @@ def new_sandbox(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
+@limit_creation
 @access.cluster_view(owner=True)
 def reset_sandbox(request: HttpRequest, target: Cluster, _role: str) -> HttpResponse:
     if target.owner_session != access.session_id(request):
