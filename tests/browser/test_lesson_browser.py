@@ -58,13 +58,20 @@ def click_if_there(page, selector: str) -> None:
 
 
 def predict_if_asked(page) -> bool:
-    form = page.query_selector(".guide-step.state-current form.predict")
-    if form is None:
+    """Choose the first answer and lock it in. Locators, not element handles: a push may re-render the guide
+    between two actions (the handle then points at a detached form); a choice lost that way is made again."""
+    form = page.locator(".guide-step.state-current form.predict")
+    if form.count() == 0:
         return False
-    form.query_selector("input[type=radio]").check()
-    form.query_selector("button[type=submit]").click()
-    page.wait_for_selector(".guide-step.state-current .prediction.locked", timeout=10000)
-    return True
+    for _attempt in range(3):
+        form.locator("input[type=radio]").first.check()
+        form.locator("button[type=submit]").click()
+        try:
+            page.wait_for_selector(".guide-step.state-current .prediction.locked", timeout=5000)
+            return True
+        except PlaywrightTimeout:
+            continue
+    raise AssertionError("the prediction was never locked in")
 
 
 def test_a_learner_takes_the_rolling_update_lesson_from_start_to_finish(daphne_server, browser):
