@@ -426,7 +426,7 @@ def test_a_cluster_holds_a_bounded_number_of_watches_and_a_finished_one_gives_it
     """Each watch polls the store; a script that opened thousands would poll it thousands of times a second."""
     from cluster.apiserver.http import watch
 
-    before = dict(watch._watches)  # earlier tests' watches that nothing read to the end still hold theirs
+    before = dict(watch._watches.open)  # earlier tests' watches that nothing read to the end still hold theirs
     monkeypatch.setattr(watch, "MAX_WATCHES_PER_CLUSTER", before.get(api.cluster.name, 0) + 3)
     path = "/api/v1/namespaces/default/configmaps?watch=1&timeoutSeconds=60"
     open_watches = [kube.get(path) for _ in range(3)]
@@ -443,7 +443,7 @@ def test_a_cluster_holds_a_bounded_number_of_watches_and_a_finished_one_gives_it
     assert kube.get(path).status_code == 429
     for response in open_watches:
         closed(response)
-    assert watch._watches == before
+    assert watch._watches.open == before
 
 
 def closed(response: object) -> None:

@@ -16,6 +16,7 @@ import pytest
 from cluster.container import limits, shell
 from cluster.container.fs import ContainerFS, Layer
 from cluster.registry import image_config
+from tests.test_containers import Sim
 
 T0 = 1_700_000_000.0
 ENV = {"HOME": "/root", "PATH": "/bin"}
@@ -163,3 +164,49 @@ def test_a_file_that_keeps_growing_fills_its_layer_not_the_server() -> None:
     code, out, err = kubectl_exec("x=$(seq 10000); while true; do echo $x >> /tmp/f || break; done; wc -c < /tmp/f")
     assert code == 0 and int(out) <= 1 << 20
     assert err.startswith("sh: can't create /tmp/f: No space left on device\n")
+
+
+# -- as the kubelet runs a container's process, seen through kubectl ---------------------------------------------------
+@pytest.fixture
+def sim(cluster) -> Sim:
+    from cluster import clock
+
+    clock.set_speed(cluster, 0.0)
+    return Sim(cluster)
+
+
+def test_a_shell_loop_that_doubles_a_variable_is_oom_killed_and_the_server_is_not(sim: Sim) -> None:
+    """The server holds every sandbox's processes: the script's memory stops at its container's limit."""
+    sim.apply("""
+apiVersion: v1
+kind: Pod
+metadata: {name: grower}
+spec:
+  containers:
+  - name: grower
+    image: busybox:1.36
+    resources:
+      limits: {memory: "8Mi"}
+    command: ["sh", "-c", "x=a; while true; do x=$x$x; sleep 1; done"]
+""")
+    sim.wait(60)
+    last = sim.container("grower")
+    terminated = last["lastState"].get("terminated") or last["state"].get("terminated")
+    assert (terminated["reason"], terminated["exitCode"]) == ("OOMKilled", 137)
+    assert sim.status_column("grower") == "Running"  # restarted; an exec of the same loop goes the same way
+    exec_doubling = sim.run("exec", "grower", "--", "sh", "-c", "x=a; while true; do x=$x$x; done")
+    assert exec_doubling == (137, "", "command terminated with exit code 137\n")
+
+
+def test_a_busy_loop_runs_at_the_simulated_nodes_pace(sim: Sim) -> None:
+    """A container's processes earn limits.RATE units of work a virtual second: a `while true` loop is throttled,
+    as on a busy node, instead of running 20,000 commands at every sync (200 such pods took the server's cores)."""
+    sim.ok("create", "deployment", "counter", "--image=busybox:1.36", "--", "sh", "-c",
+           "i=0; while true; do i=$((i+1)); echo $i > /tmp/n; done")  # fmt: skip
+    sim.wait(60)
+    first = int(sim.ok("exec", "deploy/counter", "--", "cat", "/tmp/n"))
+    sim.wait(60)
+    second = int(sim.ok("exec", "deploy/counter", "--", "cat", "/tmp/n"))
+    # An iteration is four instructions (test, assignment, redirect, jump): a minute buys RATE * 60 / 4 of them.
+    assert 0 < second - first <= limits.RATE * 60 / 4 + limits.FLOOR
+    assert second - first >= limits.RATE * 60 / 4 / 2  # throttled, not stopped

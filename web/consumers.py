@@ -27,7 +27,7 @@ from django.utils.translation import get_supported_language_variant
 from django.utils.translation.trans_real import parse_accept_lang_header
 
 from cluster import idle
-from cluster.apiserver.http.ratelimit import TokenBucket
+from cluster.apiserver.http.ratelimit import Slots, TokenBucket
 from cluster.notify import group_name
 from web import access, class_live, feed, guide, live
 from web.classroom import MAX_STUDENTS
@@ -39,7 +39,7 @@ FIRST_STEPS = 8  # the steps a newly opened page gets, heartbeats aside (older o
 MESSAGES_PER_SECOND = 5.0
 MESSAGES_BURST = 20.0
 SOCKETS_PER_CLUSTER = 16  # a learner's pages, tabs and devices, and a teacher looking in
-_sockets: dict[int, int] = {}  # cluster pk -> dashboard sockets open in this process
+_sockets = Slots()  # cluster pk -> dashboard sockets open in this process
 
 
 def scope_language(scope: dict) -> str:
@@ -73,10 +73,9 @@ class DashboardConsumer(AsyncWebsocketConsumer):
             await self.close(code=4403)
             return
         room = await database_sync_to_async(_room_for)(self.cluster.pk)
-        if _sockets.get(self.cluster.pk, 0) >= room:
+        if not _sockets.take(self.cluster.pk, room, total=2**31):
             await self.close(code=4429)  # the page's socket tries again later, with back-off
             return
-        _sockets[self.cluster.pk] = _sockets.get(self.cluster.pk, 0) + 1
         self.counted = True
         self.messages = TokenBucket(MESSAGES_PER_SECOND, MESSAGES_BURST)
         self.language = scope_language(self.scope)
@@ -101,11 +100,7 @@ class DashboardConsumer(AsyncWebsocketConsumer):
     async def disconnect(self, code: int) -> None:
         if getattr(self, "counted", False):
             self.counted = False
-            left = _sockets.get(self.cluster.pk, 1) - 1
-            if left > 0:
-                _sockets[self.cluster.pk] = left
-            else:
-                _sockets.pop(self.cluster.pk, None)
+            _sockets.release(self.cluster.pk)
         if getattr(self, "group", None):
             await self.channel_layer.group_discard(self.group, self.channel_name)
         if getattr(self, "keeper", None):

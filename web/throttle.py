@@ -18,7 +18,6 @@ KUBECLASS_CREATIONS_PER_MINUTE of them, with a burst of KUBECLASS_CREATION_BURST
 
 from __future__ import annotations
 
-import threading
 from functools import wraps
 from typing import Callable
 
@@ -26,18 +25,16 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.utils.translation import gettext as _
 
-from cluster.apiserver.http.ratelimit import API_PREFIXES, TokenBucket
+from cluster.apiserver.http.ratelimit import API_PREFIXES, Buckets
 
 RETRY_AFTER_SECONDS = 1
-MAX_VISITORS = 10_000  # buckets kept before the idle ones are forgotten
 PER_ADDRESS = 10  # an address's allowance, in sessions' allowances
 
 
 class PageRateLimit:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
-        self.buckets: dict[str, TokenBucket] = {}
-        self.lock = threading.Lock()
+        self.buckets = Buckets()
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if request.path.startswith(API_PREFIXES) or self._allow(request):
@@ -49,40 +46,13 @@ class PageRateLimit:
     def _allow(self, request: HttpRequest) -> bool:
         """Both buckets pay: the session's (when it is a session the server knows) and the address's."""
         session = request.session.session_key  # after SessionMiddleware: None for a cookie it does not know
+        qps, burst = settings.KUBECLASS_PAGE_QPS, settings.KUBECLASS_PAGE_BURST
         address = request.META.get("REMOTE_ADDR", "")
-        with self.lock:
-            allowed = self._bucket(f"address:{address}", PER_ADDRESS).take()
-            return (self._bucket(f"session:{session}", 1).take() if session else True) and allowed
-
-    def _bucket(self, key: str, scale: int) -> TokenBucket:
-        bucket = self.buckets.get(key)
-        if bucket is None:
-            if len(self.buckets) >= MAX_VISITORS:
-                self.buckets.clear()
-            qps, burst = settings.KUBECLASS_PAGE_QPS, settings.KUBECLASS_PAGE_BURST
-            bucket = self.buckets[key] = TokenBucket(qps * scale, burst * scale)
-        return bucket
+        allowed = self.buckets.take(f"address:{address}", qps * PER_ADDRESS, burst * PER_ADDRESS)
+        return (self.buckets.take(f"session:{session}", qps, burst) if session else True) and allowed
 
 
-class _Creations:
-    """The cluster-making actions' bucket per address."""
-
-    def __init__(self) -> None:
-        self.buckets: dict[str, TokenBucket] = {}
-        self.lock = threading.Lock()
-
-    def allow(self, address: str) -> bool:
-        with self.lock:
-            bucket = self.buckets.get(address)
-            if bucket is None:
-                if len(self.buckets) >= MAX_VISITORS:
-                    self.buckets.clear()
-                rate = settings.KUBECLASS_CREATIONS_PER_MINUTE / 60
-                bucket = self.buckets[address] = TokenBucket(rate, settings.KUBECLASS_CREATION_BURST)
-            return bucket.take()
-
-
-creations = _Creations()
+creations = Buckets()  # the cluster-making actions', per address
 
 
 def limit_creation(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
@@ -90,7 +60,8 @@ def limit_creation(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpR
 
     @wraps(view)
     def limited(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponseBase:
-        if not creations.allow(request.META.get("REMOTE_ADDR", "")):
+        rate, burst = settings.KUBECLASS_CREATIONS_PER_MINUTE / 60, settings.KUBECLASS_CREATION_BURST
+        if not creations.take(request.META.get("REMOTE_ADDR", ""), rate, burst):
             response = HttpResponse(
                 _("Many clusters were made from here just now. Wait a minute and try again."), status=429
             )

@@ -22,6 +22,11 @@ Simplified: memory is counted as characters of text, without the interpreter's o
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from cluster.container.shell import Host
+
 MEMORY = 8 << 20  # bytes of text one process may hold: below what the budget lets it write in one advance
 KIB = 1024  # bytes a budget unit pays for
 SCAN_EVERY = 1 << 20  # bytes produced between two counts of a process's memory
@@ -59,3 +64,41 @@ def footprint(state: dict) -> int:
         for loop in frame.get("loops") or ():
             size += sum(len(item) for item in loop.get("items") or ())
     return size
+
+
+class Accounting:
+    """What a shell pays as it runs (cluster/container/shell.py's Shell): work from the budget, and its memory."""
+
+    state: dict
+    host: Host
+
+    def oom_kill(self) -> None:
+        raise NotImplementedError
+
+    @property
+    def memory_cap(self) -> int:
+        return memory_cap(self.host.memory_limit)
+
+    def charge(self, nbytes: int) -> None:
+        """Work: a unit of the budget per KiB expanded, read or written; memory is counted every SCAN_EVERY bytes."""
+        self.host.budget[0] -= nbytes // KIB
+        meter = self.host.meter
+        meter[0] += nbytes
+        if meter[0] >= SCAN_EVERY:
+            meter[0] = 0
+            self.count_memory()
+
+    def spend(self, units: int) -> None:
+        """Pay for an operation before it starts; OutOfWork when the advance has not that much left."""
+        if units > self.host.budget[0]:
+            raise OutOfWork
+        self.host.budget[0] -= units
+
+    def count_memory(self) -> None:
+        if footprint(self.state) > self.memory_cap:
+            self.oom_kill()
+
+    def check_size(self, size: int) -> None:
+        """A value being built that alone would not fit in the process's memory."""
+        if size > self.memory_cap:
+            raise OutOfMemory

@@ -252,7 +252,7 @@ STILL_RUNNING = "(kubeclass: still running after the simulation's budget of work
 
 
 # -- the shell itself ------------------------------------------------------------------------
-class Shell(Expander):
+class Shell(limits.Accounting, Expander):
     """Executes one instruction at a time of the process's top frame."""
 
     def __init__(self, state: dict, host: Host) -> None:
@@ -341,35 +341,6 @@ class Shell(Expander):
             self.state["st"] = 0
         elif op == "end":
             self.end_frame(self.state["st"])
-
-    # -- what the process may take: cluster/container/limits.py --------------------------------------
-    @property
-    def memory_cap(self) -> int:
-        return limits.memory_cap(self.host.memory_limit)
-
-    def charge(self, nbytes: int) -> None:
-        """Work: a unit of the budget per KiB expanded, read or written; memory is counted every SCAN_EVERY bytes."""
-        self.host.budget[0] -= nbytes // limits.KIB
-        meter = self.host.meter
-        meter[0] += nbytes
-        if meter[0] >= limits.SCAN_EVERY:
-            meter[0] = 0
-            self.count_memory()
-
-    def spend(self, units: int) -> None:
-        """Pay for an operation before it starts; OutOfWork when the advance has not that much left."""
-        if units > self.host.budget[0]:
-            raise limits.OutOfWork
-        self.host.budget[0] -= units
-
-    def count_memory(self) -> None:
-        if limits.footprint(self.state) > self.memory_cap:
-            self.oom_kill()
-
-    def check_size(self, size: int) -> None:
-        """A value being built that alone would not fit in the process's memory."""
-        if size > self.memory_cap:
-            raise limits.OutOfMemory
 
     def oom_kill(self) -> None:
         """The kernel's OOM killer: the whole process ends at once (SIGKILL), 128 + 9."""

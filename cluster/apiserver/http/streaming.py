@@ -33,7 +33,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-import threading
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
@@ -49,6 +48,7 @@ from cluster import idle
 from cluster.apiserver.errors import StatusError
 from cluster.apiserver.http import clients, codec
 from cluster.apiserver.http.auth import authenticate
+from cluster.apiserver.http.ratelimit import Slots, slots_full
 from cluster.apiserver.server import APIServer
 from cluster.apiserver.streams import location, portforward, remotecommand, wire
 from cluster.apiserver.streams.location import StreamRequest
@@ -71,8 +71,7 @@ SPDY_HINT = {
     "attach": "KUBECTL_REMOTE_COMMAND_WEBSOCKETS",
 }
 
-_lock = threading.Lock()
-_sessions: dict[int, int] = {}  # cluster pk -> open sessions in this process
+_sessions = Slots()  # cluster pk -> open sessions in this process
 
 
 class KubernetesStreams:
@@ -260,21 +259,12 @@ class _Link:
 
 
 def _take_slot(cluster_pk: int) -> None:
-    with _lock:
-        if _sessions.get(cluster_pk, 0) >= MAX_SESSIONS_PER_CLUSTER or sum(_sessions.values()) >= MAX_SESSIONS:
-            raise StatusError(
-                429, "TooManyRequests", "Too many requests, please try again later.", {"retryAfterSeconds": 1}
-            )
-        _sessions[cluster_pk] = _sessions.get(cluster_pk, 0) + 1
+    if not _sessions.take(cluster_pk, MAX_SESSIONS_PER_CLUSTER, MAX_SESSIONS):
+        raise slots_full()
 
 
 def _release_slot(cluster_pk: int) -> None:
-    with _lock:
-        left = _sessions.get(cluster_pk, 0) - 1
-        if left > 0:
-            _sessions[cluster_pk] = left
-        else:
-            _sessions.pop(cluster_pk, None)
+    _sessions.release(cluster_pk)
 
 
 # -- the same paths over plain HTTP (client-go's SPDY fallback) ------------------------------------------

@@ -59,6 +59,7 @@ from django.http import HttpRequest, StreamingHttpResponse
 from cluster.apiserver import printers
 from cluster.apiserver.errors import StatusError, field_error
 from cluster.apiserver.http import codec
+from cluster.apiserver.http.ratelimit import Slots, slots_full
 from cluster.apiserver.resources import ResourceType
 from cluster.apiserver.server import APIServer
 
@@ -179,8 +180,7 @@ def from_request(
 
 MAX_WATCHES_PER_CLUSTER = 64
 MAX_WATCHES = 2048
-_watches: dict[str, int] = {}  # cluster name -> watches open in this process
-_watches_lock = threading.Lock()
+_watches = Slots()  # cluster name -> watches open in this process
 
 
 class WatchSlot:
@@ -188,14 +188,16 @@ class WatchSlot:
     client left) or the server closing the response (one that never started streaming)."""
 
     def __init__(self, cluster: str) -> None:
-        _take_watch_slot(cluster)
+        if not _watches.take(cluster, MAX_WATCHES_PER_CLUSTER, MAX_WATCHES):
+            raise slots_full()
         self.cluster, self.held = cluster, True
+        self.lock = threading.Lock()
 
     def release(self) -> None:
-        with _watches_lock:
+        with self.lock:
             held, self.held = self.held, False
         if held:
-            _release_watch_slot(self.cluster)
+            _watches.release(self.cluster)
 
 
 class WatchResponse(StreamingHttpResponse):
@@ -227,24 +229,6 @@ def response(req: WatchRequest) -> StreamingHttpResponse:
     answer = WatchResponse(req, since)
     answer["Cache-Control"] = "no-cache, private"
     return answer
-
-
-def _take_watch_slot(cluster: str) -> None:
-    with _watches_lock:
-        if _watches.get(cluster, 0) >= MAX_WATCHES_PER_CLUSTER or sum(_watches.values()) >= MAX_WATCHES:
-            raise StatusError(
-                429, "TooManyRequests", "Too many requests, please try again later.", {"retryAfterSeconds": 1}
-            )
-        _watches[cluster] = _watches.get(cluster, 0) + 1
-
-
-def _release_watch_slot(cluster: str) -> None:
-    with _watches_lock:
-        left = _watches.get(cluster, 0) - 1
-        if left > 0:
-            _watches[cluster] = left
-        else:
-            _watches.pop(cluster, None)
 
 
 def _line(event_type: str, obj: dict) -> bytes:
