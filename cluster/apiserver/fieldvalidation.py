@@ -254,9 +254,24 @@ def _kind_problem(rt: ResourceType, patched: dict) -> str:
     return f"converting ({other.version}.{other.kind}) to ({internal}.{rt.kind}): unknown conversion"
 
 
+def not_an_object(patched: object) -> StatusError:
+    """A JSON patch that replaced the whole document with a string, a number or a list: the decoder's first
+    step (SimpleMetaFactory.Interpret) reads apiVersion and kind into a struct, and Go cannot."""
+    from cluster.apiserver.http.codec import encode_json
+
+    target = 'struct { APIVersion string "json:\\"apiVersion,omitempty\\""; Kind string "json:\\"kind,omitempty\\"" }'
+    return patch_error(
+        encode_json(patched).decode()[:-1],
+        f"couldn't get version/kind; json parse error: json: cannot unmarshal {_json_word(patched)} "
+        f"into Go value of type {target}",
+    )
+
+
 def _json_word(value: object) -> str:
     if isinstance(value, bool):
         return "bool"
+    if isinstance(value, str):
+        return "string"
     if isinstance(value, dict):
         return "object"
     if isinstance(value, list):
