@@ -167,17 +167,7 @@ def find_instance(api: APIServer, pod: dict, container: str, wanted: str) -> Ins
     if record is None:
         return None
     if f"containerd://{record['id']}" == wanted and record.get("proc") is not None:
-        proc = record["proc"]
-        main = next((b for b in (proc.get("listen") or {}).values() if b.get("name") == proc.get("pid1")), None)
-        return Instance(
-            record.get("key", ""),
-            float(record.get("t0") or pods.moment(record.get("startedAt"))),
-            pods.moment(record["finishedAt"]) if record.get("finishedAt") else None,
-            proc.get("banners", []),
-            record.get("signal"),
-            main,
-            record,
-        )
+        return current_instance(record)
     last = record.get("last") or {}
     if f"containerd://{last.get('id')}" == wanted and last.get("log"):
         summary = last["log"]
@@ -191,6 +181,23 @@ def find_instance(api: APIServer, pod: dict, container: str, wanted: str) -> Ins
             None,
         )
     return None
+
+
+def current_instance(record: dict) -> Instance | None:
+    """The log of the instance a runtime record describes now (None before its process started)."""
+    proc = record.get("proc")
+    if proc is None:
+        return None
+    main = next((b for b in (proc.get("listen") or {}).values() if b.get("name") == proc.get("pid1")), None)
+    return Instance(
+        record.get("key", ""),
+        float(record.get("t0") or pods.moment(record.get("startedAt"))),
+        pods.moment(record["finishedAt"]) if record.get("finishedAt") else None,
+        proc.get("banners", []),
+        record.get("signal"),
+        main,
+        record,
+    )
 
 
 def instance_lines(api: APIServer, pod: dict, spec: dict, instance: Instance, now: float) -> list[list]:

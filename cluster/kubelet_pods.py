@@ -34,7 +34,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING
 
-from cluster import faults, kubelet_images, kubelet_start, kubelet_terminate, steps
+from cluster import faults, kubelet_images, kubelet_start, kubelet_terminate, kubelet_termination, steps
 from cluster import kubelet_hooks as hooks
 from cluster.apiserver.errors import StatusError
 from cluster.clock import parse_rfc3339, rfc3339
@@ -89,6 +89,15 @@ class PodSync:
 
     def all_specs(self) -> list[dict]:
         return self.init_specs + self.main_specs
+
+    def reap(self, record_: dict, moment: dt.datetime) -> None:
+        """containerd's exit event, if the container's process has ended by `moment`; the kubelet then reads
+        the container's termination message (kubelet_termination.py)."""
+        if self.runtime.reap(record_, moment):
+            name = record_["key"].split("/")[1]
+            spec = next((c for c in self.all_specs() if c["name"] == name), None)
+            if spec is not None:
+                kubelet_termination.note(self, spec, record_)
 
     @property
     def default_waiting(self) -> str:
@@ -237,7 +246,7 @@ class PodSync:
             if not record_.get("stopping"):
                 self.event(NORMAL, "Killing", f"Stopping container {spec['name']}", spec["name"])
                 self.stop(spec, record_, max(0, int((deadline - self.now).total_seconds())), max(deadline, self.now))
-            self.runtime.reap(record_, self.now)
+            self.reap(record_, self.now)
             if record_["state"] == "running":
                 waiting_on_later = True
                 self.wake_at(exits_at(record_))
@@ -311,7 +320,7 @@ class PodSync:
         moment = dt.datetime.fromtimestamp(until, dt.timezone.utc)
         for run in runs.values():
             kubelet_start.predict(run.state, run.host, until)
-            self.runtime.reap(run.record, moment)
+            self.reap(run.record, moment)
 
     def ensure_sandbox(self) -> dict | None:
         sandbox = self.runtime.sandbox(self.uid)
@@ -341,7 +350,7 @@ class PodSync:
         record_ = self.runtime.container(self.uid, name)
         if record_ is not None and record_["state"] == "running":
             self.apply_faults(container, record_)
-            self.runtime.reap(record_, self.now)
+            self.reap(record_, self.now)
             if record_["state"] == "running":
                 return self.running_status(container, record_)
         if record_ is not None and record_["state"] == "exited":
@@ -427,7 +436,7 @@ class PodSync:
             self.event(WARNING, "Failed", f"Error: {failure}", name)
             return created
         self.event(NORMAL, "Started", f"Started container {name}", name)
-        self.runtime.reap(created, self.now)
+        self.reap(created, self.now)
         if created["state"] == "running" and hooks.handler_of(container, "postStart") is not None:
             self.post_start(container, created)
         return created

@@ -41,7 +41,7 @@ def terminate(sync: PodSync) -> Result:
             if not record_.get("stopping"):
                 sync.event(NORMAL, "Killing", f"Stopping container {container['name']}", container["name"])
                 sync.stop(container, record_, grace, max(deadline, sync.now))
-            sync.runtime.reap(record_, sync.now)
+            sync.reap(record_, sync.now)
             sync.wake_at(exits_at(record_) if record_["state"] == "running" else None)
     if not sync.due:
         sync.stop_sidecars([], max(deadline, sync.now))
@@ -96,7 +96,7 @@ def stop_remaining(sync: PodSync) -> Result:
         if not record_.get("stopping"):
             sync.event(NORMAL, "Killing", f"Stopping container {spec['name']}", spec["name"])
             sync.stop(spec, record_, grace)
-        sync.runtime.reap(record_, sync.now)
+        sync.reap(record_, sync.now)
         sync.wake_at(exits_at(record_) if record_["state"] == "running" else None)
     if not sync.due:
         sync.stop_sidecars([], sync.now + dt.timedelta(seconds=grace))

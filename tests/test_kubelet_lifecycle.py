@@ -405,3 +405,80 @@ spec:
     failures = [m for r, m, _ in sim.events("web") if r == "Unhealthy"]
     assert failures[0] == "Readiness probe failed: HTTP probe failed with statuscode: 403"
     assert sim.ok("get pod web --no-headers").split()[1:3] == ["0/1", "Running"]
+
+
+# -- termination messages (…/debug-application/determine-reason-pod-failure) ------------------------------
+TERMINATION_DEMO = """
+apiVersion: v1
+kind: Pod
+metadata:
+  name: termination-demo
+spec:
+  containers:
+  - name: termination-demo-container
+    image: debian
+    command: ["/bin/sh"]
+    args: ["-c", "sleep 10 && echo Sleep expired > /dev/termination-log"]
+"""  # the documentation's example, verbatim
+
+MESSAGE = "{.status.containerStatuses[0].lastState.terminated.message}"
+
+
+def test_the_termination_demo_leaves_its_message_in_the_last_state(sim: KubectlSim) -> None:
+    sim.apply(TERMINATION_DEMO)
+    sim.wait(5)
+    assert sim.ok(f"get pod termination-demo -o jsonpath='{MESSAGE}'") == ""  # still sleeping
+    sim.wait(10)
+    assert sim.ok(f"get pod termination-demo -o jsonpath='{MESSAGE}'") == "Sleep expired\n"
+    # What the real kubectl v1.32 prints for it against `make run` (its tab writer's columns included).
+    assert "    Last State:  Terminated\n      Reason:    Completed\n      Message:   Sleep expired\n\n" in sim.ok(
+        "describe pod termination-demo"
+    )
+
+
+def terminated(sim: KubectlSim, name: str) -> dict:
+    return sim.pod(name)["status"]["containerStatuses"][0]["state"]["terminated"]
+
+
+SAYS = "for i in $(seq 1 100); do echo line $i; done; "
+MESSAGES = [
+    # (terminationMessagePolicy, terminationMessagePath, the command, the message)
+    ("File", None, "echo bye > /dev/termination-log; exit 1", "bye\n"),
+    ("File", None, SAYS + "exit 1", None),  # the log is not read under File
+    ("File", "/tmp/why", "echo custom > /tmp/why", "custom\n"),
+    ("File", None, "printf '%5000s' x > /dev/termination-log", " " * 4095 + "x"),  # its last 4 KiB
+    ("FallbackToLogsOnError", None, "echo mine > /dev/termination-log; exit 3", "mine\n"),
+    ("FallbackToLogsOnError", None, SAYS + "exit 0", None),  # succeeded: no fallback
+    (
+        "FallbackToLogsOnError",
+        None,
+        SAYS + "exit 2",
+        "".join(f"line {i}\n" for i in range(21, 101)),  # the last 80 lines (under 2 KiB)
+    ),
+    (
+        "FallbackToLogsOnError",
+        None,
+        "for i in $(seq 1 100); do echo \"line $i $(printf '%40s' .)\"; done; exit 2",
+        "".join(f"line {i} {' ' * 39}.\n" for i in range(21, 101)).encode()[-2048:].decode(),  # and its last 2 KiB
+    ),
+]
+
+
+@pytest.mark.parametrize(("policy", "path", "command", "message"), MESSAGES)
+def test_a_containers_termination_message_follows_its_policy(sim: KubectlSim, policy, path, command, message) -> None:
+    container = {
+        "name": "c",
+        "image": "busybox",
+        "command": ["sh", "-c", command],
+        "terminationMessagePolicy": policy,
+        **({"terminationMessagePath": path} if path else {}),
+    }
+    pod = {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": "ends"},
+        "spec": {"restartPolicy": "Never", "containers": [container]},
+    }
+    sim.api.create("pods", "default", pod)
+    sim.wait(10)
+    assert terminated(sim, "ends").get("message") == message
