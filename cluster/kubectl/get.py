@@ -3,7 +3,7 @@
 Follows kubectl's pkg/cmd/get: the arguments are resource types (comma lists,
 categories such as `all`) and names, or TYPE/NAME pairs; human-readable output
 prints the server's Table per resource type with a blank line between types
-and a `kind/` prefix when several kinds are shown; `-o yaml|json|name|jsonpath`
+and a `kind/` prefix when several kinds are shown; `-o yaml|json|name|jsonpath|go-template`
 print the objects themselves, as one `List` unless a single object was asked
 for. `-w` prints the table, then one row per change, for a bounded time.
 `--raw URI` prints the API's answer to a GET of that path (raw.py).
@@ -19,11 +19,11 @@ from cluster.apiserver.errors import StatusError
 from cluster.apiserver.resources import ResourceType, in_category, lookup
 from cluster.kubectl.cli import Context, verb
 from cluster.kubectl.get_flags import GetFlags, UsageError, parse_flags
+from cluster.kubectl import gotemplate
 from cluster.kubectl.jsonpath import JSONPath, JSONPathError
 from cluster.kubectl.output import (
     TableOptions,
     TablePrinter,
-    omit_managed_fields,
     print_custom_columns,
     print_names,
     to_json,
@@ -218,8 +218,7 @@ def print_generic(ctx: Context, flags: GetFlags, infos: list[Info], single: bool
     else:
         obj = {"apiVersion": "v1", "items": items, "kind": "List", "metadata": {"resourceVersion": ""}}
     fmt, _, arg = flags.output.partition("=")
-    if not flags.show_managed_fields:
-        obj = omit_managed_fields(obj)
+    # Only -o yaml and -o json leave managedFields out (--show-managed-fields); a jsonpath or a template sees them.
     if fmt == "yaml":
         ctx.stdout.write(to_yaml(obj, flags.show_managed_fields))
     elif fmt == "json":
@@ -232,6 +231,11 @@ def print_generic(ctx: Context, flags: GetFlags, infos: list[Info], single: bool
         w = TabWriter(ctx.stdout)
         print_custom_columns(arg, items, flags.no_headers, w)
         w.flush()
+    elif fmt in ("go-template", "template"):
+        printed = gotemplate.execute(arg or flags.template, obj, flags.allow_missing_template_keys)
+        ctx.stdout.write(printed.stdout)
+        if printed.error:
+            raise UsageError(printed.error)
 
 
 def _strip_quotes(template: str) -> str:

@@ -25,7 +25,7 @@ OUTPUT_FORMATS = (
     "wide",
     "yaml",
 )
-SUPPORTED_OUTPUTS = ("", "wide", "yaml", "json", "name", "jsonpath", "custom-columns")
+SUPPORTED_OUTPUTS = ("", "wide", "yaml", "json", "name", "jsonpath", "custom-columns", "go-template", "template")
 DEFAULT_WATCH_SECONDS = 30.0
 
 
@@ -46,6 +46,8 @@ class GetFlags:
     watch_seconds: float = DEFAULT_WATCH_SECONDS
     raw: str = ""  # --raw URI: GET it from the API and print the body as it is
     show_managed_fields: bool = False
+    template: str = ""  # --template: the go-template, when -o names the format without one
+    allow_missing_template_keys: bool = True
 
 
 _VALUE_FLAGS = {
@@ -60,6 +62,7 @@ _VALUE_FLAGS = {
     "--chunk-size": "",
     "--sort-by": "sort_by",
     "--raw": "raw",
+    "--template": "template",
 }
 _BOOL_FLAGS = {
     "-A": "all_namespaces",
@@ -72,6 +75,7 @@ _BOOL_FLAGS = {
     "--output-watch-events": "output_watch_events",
     "--ignore-not-found": "ignore_not_found",
     "--show-managed-fields": "show_managed_fields",
+    "--allow-missing-template-keys": "allow_missing_template_keys",
 }
 
 
@@ -112,7 +116,9 @@ def parse_flags(args: list[str]) -> GetFlags:
         _set_value(flags, _VALUE_FLAGS[name], value)
     if flags.watch_only:
         flags.watch = True
-    _check_output(flags.output)
+    if flags.template and not flags.output:
+        flags.output = "go-template"  # PrintFlags: a template with no -o means -o go-template
+    _check_output(flags.output, flags.template)
     return flags
 
 
@@ -140,7 +146,7 @@ def _set_value(flags: GetFlags, attr: str, value: str) -> None:
         seconds = parse_duration(value)
         if seconds:
             flags.watch_seconds = seconds
-    elif attr in ("output", "selector", "field_selector", "raw"):
+    elif attr in ("output", "selector", "field_selector", "raw", "template"):
         setattr(flags, attr, value)
 
 
@@ -152,8 +158,10 @@ def parse_duration(text: str) -> float:
     return float(m.group(1)) * {"ms": 0.001, "s": 1, "m": 60, "h": 3600, None: 1}[m.group(2)]
 
 
-def _check_output(output: str) -> None:
+def _check_output(output: str, template: str = "") -> None:
     fmt, _, spec = output.partition("=")
+    if fmt in ("go-template", "template") and not spec and not template:
+        raise UsageError("template format specified but no template given")
     if fmt == "custom-columns" and spec:
         for part in spec.split(","):
             if ":" not in part:
