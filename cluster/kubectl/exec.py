@@ -26,7 +26,7 @@ from typing import Callable
 
 from cluster.apiserver.server import APIServer
 from cluster.container import commands, pods, shell
-from cluster.container.context import Names, environment, make_host
+from cluster.container.context import ConfigError, Names, environment, make_host
 from cluster.container.fs import ContainerFS
 from cluster.container.net import Net
 from cluster.kubectl.cli import Context, verb
@@ -232,10 +232,15 @@ def _persist(api: APIServer, pod: dict, spec: dict, names: Names, journal: list)
 def _environment(
     api: APIServer, pod: dict, spec: dict, record: dict | None, view: pods.Running | None
 ) -> dict[str, str]:
-    if view is not None and view.state.get("vars"):
-        return dict(view.state["vars"])
+    """The container's own environment, as runc gives every process exec'd into it: the image's, the spec's
+    and the Service links of the Services that existed when the container started — not what its main
+    process set since (that stays in the process). A reference that no longer resolves (a ConfigMap deleted
+    since) keeps what the container was started with."""
     image = image_config(spec["image"])
-    return environment(api, pod, spec, image, None, (record or {}).get("startedAt"))
+    try:
+        return environment(api, pod, spec, image, None, (record or {}).get("startedAt"))
+    except ConfigError:
+        return dict(view.state.get("vars") or {}) if view is not None else dict(image.env)
 
 
 def _exec_id(record: dict | None, command: list[str]) -> str:
