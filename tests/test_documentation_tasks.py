@@ -6,6 +6,8 @@
 - Distribute Credentials Securely Using Secrets (pods/inject/secret-pod.yaml and
   pods/inject/pod-single-secret-env-variable.yaml): the Secret's keys are files of the
   volume, and a secretKeyRef is the variable's value;
+- Get a Shell to a Running Container (application/shell-demo.yaml): nginx serves the page an exec
+  writes, already within the same exec;
 - Attach Handlers to Container Lifecycle Events is tests/test_lifecycle_hooks.py.
 """
 
@@ -140,3 +142,34 @@ def test_a_secret_key_ref_is_the_variables_value(sim):
     sim.apply(SECRET_ENV)
     sim.wait(10)
     assert sim.ok("exec env-single-secret -- printenv SECRET_USERNAME") == "backend-admin\n"
+
+
+# -- Get a Shell to a Running Container (application/shell-demo.yaml) ------------------------------------
+SHELL_DEMO = """
+apiVersion: v1
+kind: Pod
+metadata:
+  name: shell-demo
+spec:
+  volumes:
+  - name: shared-data
+    emptyDir: {}
+  containers:
+  - name: nginx
+    image: nginx
+    volumeMounts:
+    - name: shared-data
+      mountPath: /usr/share/nginx/html
+  hostNetwork: true
+  dnsPolicy: Default
+"""
+
+
+def test_the_shell_demo_serves_the_page_written_in_it(sim):
+    sim.apply(SHELL_DEMO)
+    sim.wait(10)
+    assert "403 Forbidden" in sim.ok("exec shell-demo -- curl -s http://localhost/")  # the emptyDir is empty
+    # One exec that writes the page and asks for it: nginx reads the file the exec just wrote.
+    written = "echo 'Hello shell demo' > /usr/share/nginx/html/index.html && curl -s http://localhost/"
+    assert sim.ok(f'exec shell-demo -- sh -c "{written}"') == "Hello shell demo\n"
+    assert sim.ok("exec shell-demo -- curl -s http://localhost/") == "Hello shell demo\n"

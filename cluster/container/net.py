@@ -50,11 +50,21 @@ class Net:
     """One container's view of the cluster network."""
 
     def __init__(
-        self, api: APIServer, namespace: str, client: str, client_ip: str, steps: bool = True, record: bool = True
+        self,
+        api: APIServer,
+        namespace: str,
+        client: str,
+        client_ip: str,
+        steps: bool = True,
+        record: bool = True,
+        own_files: tuple[str, object] | None = None,
     ) -> None:
         self.api, self.namespace, self.client, self.client_ip = api, namespace, client, client_ip
         self.steps = steps  # report each connection to the dashboard as a traffic step (kube-proxy's rules)
         self.record = record  # let the server write its access log
+        # (container, its files as this process sees them): a server in that container of this very pod reads
+        # them, so what a `kubectl exec` wrote is served before the exec ends and its writes are saved.
+        self.own_files = own_files
         self._answers: dict[tuple[str, int, str], Reply | Exception] = {}  # a loop asking again: same answer
         self._names: dict[str, str | Exception] = {}
 
@@ -96,8 +106,9 @@ class Net:
         pod_name, target_port = self.route(address, port)
         from cluster.container import pods
 
+        own = self.own_files if pod_name == self.client else None
         status, body = pods.http(
-            self.api, self.namespace, pod_name, target_port, path, client, agent, t, log_request=self.record
+            self.api, self.namespace, pod_name, target_port, path, client, agent, t, log_request=self.record, own=own
         )
         return Reply(status, body, address)
 

@@ -101,8 +101,10 @@ def http(
     agent: str,
     t: float,
     log_request: bool = True,
+    own: tuple[str, object] | None = None,
 ) -> tuple[int | None, str]:
-    """A request to a pod's port: (status, body), or net.Refused when nothing listens there."""
+    """A request to a pod's port: (status, body), or net.Refused when nothing listens there. `own`: a container
+    of the pod and its files as the asking process sees them (not yet saved)."""
     from cluster.container.net import Refused
 
     ns, _, name = pod_key.partition("/")
@@ -114,7 +116,8 @@ def http(
     if found is None:
         raise Refused(pod_key)
     spec, record, block, host = found
-    status, body = programs_http.respond(block, path, host.fs, t, host.hostname, client, agent)
+    files = own[1] if own is not None and own[0] == spec["name"] else host.fs
+    status, body = programs_http.respond(block, path, files, t, host.hostname, client, agent)
     if log_request and status is not None:
         line = programs_http.access_line(block, t, client, path, status, len(body.encode()), agent)
         if line is not None:

@@ -171,16 +171,16 @@ def prepare_exec(api: APIServer, pod: dict, container: str, command: list[str]) 
     now = api.now().timestamp()
     names = Names(pod["metadata"]["uid"], container, int((record or {}).get("attempt", 0)))
     host = view.host if view is not None else make_host(api, pod, spec, names, None)
+    files = _journaled(host.fs)
+    me = f"{host.namespace}/{pod['metadata']['name']}"
     host = dataclasses.replace(
         host,
         exec_mode=True,
         out=[],
         budget=[shell.BUDGET],
         stdin_open=False,
-        fs=_journaled(host.fs),
-        net=Net(
-            api, host.namespace, f"{host.namespace}/{pod['metadata']['name']}", host.pod_ip, steps=True, record=True
-        ),
+        fs=files,
+        net=Net(api, host.namespace, me, host.pod_ip, steps=True, record=True, own_files=(container, files)),
     )
     runner = shell.Shell(shell.new_state(command, {}, now), host)
     if commands.missing_executable(runner, command[0]):
