@@ -41,6 +41,7 @@ from cluster.clock import parse_rfc3339, rfc3339
 from cluster.component import DONE, Result
 from cluster.container import pods as container_pods
 from cluster.container import shell
+from cluster.container import stdin as container_stdin
 from cluster.container.context import ConfigError, project_volumes
 from cluster.events import NORMAL, WARNING, record
 from cluster.kubelet_backoff import PLEG_RELIST_PERIOD, backoff, backoff_resync, go_duration
@@ -89,6 +90,19 @@ class PodSync:
 
     def all_specs(self) -> list[dict]:
         return self.init_specs + self.main_specs
+
+    def read_stdin(self, container: dict, record_: dict) -> None:
+        """A shell waiting for what an attach types (cluster/container/stdin.py): once the attach has ended its
+        input, the shell exits with the status it gave; until then the kubelet looks again each relist."""
+        proc = record_.get("proc") or {}
+        if not container.get("stdin") or (proc.get("block") or {}).get("kind") != "stdin" or proc.get("exit"):
+            return
+        ended = container_stdin.ended(self.api.cluster, record_["key"])
+        if ended is None:
+            self.wake_at(self.now + dt.timedelta(seconds=PLEG_RELIST_PERIOD))
+            return
+        proc["exit"] = {"at": min(ended[0], self.now.timestamp()), "code": ended[1]}
+        self.runtime.dirty = True
 
     def reap(self, record_: dict, moment: dt.datetime) -> None:
         """containerd's exit event, if the container's process has ended by `moment`; the kubelet then reads
@@ -350,6 +364,7 @@ class PodSync:
         record_ = self.runtime.container(self.uid, name)
         if record_ is not None and record_["state"] == "running":
             self.apply_faults(container, record_)
+            self.read_stdin(container, record_)
             self.reap(record_, self.now)
             if record_["state"] == "running":
                 return self.running_status(container, record_)
@@ -381,6 +396,7 @@ class PodSync:
         if started["state"] != "running":  # it ended at once (or could not start): restart or back off now
             return self.sync_container(container, previous, policy)
         self.apply_faults(container, started)
+        self.read_stdin(container, started)
         return self.running_status(container, started)
 
     def should_restart(self, record_: dict, policy: str = "") -> bool:

@@ -244,7 +244,7 @@ def process_end(record: dict) -> tuple[dt.datetime, int, str] | None:
 def forget_pod(cluster: Cluster, uid: str) -> None:
     """A removed pod's container layers and logs go; so do its emptyDir and projected volumes."""
     RuntimeState.objects.filter(
-        cluster=cluster, scope__in=("log", "rootfs", "volume"), name__startswith=uid + "/"
+        cluster=cluster, scope__in=("log", "rootfs", "volume", "stdin"), name__startswith=uid + "/"
     ).delete()
 
 

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import pytest
 
+from cluster.container import stdin
+from cluster.container.pods import node_data
 from cluster.models import Cluster
 from tests.workload_sim import KubectlSim
 
@@ -482,3 +484,25 @@ def test_a_containers_termination_message_follows_its_policy(sim: KubectlSim, po
     sim.api.create("pods", "default", pod)
     sim.wait(10)
     assert terminated(sim, "ends").get("message") == message
+
+
+# -- a shell reading its stdin (kubectl run -it … -- sh) -----------------------------------------------------
+def test_a_shell_waiting_on_stdin_exits_with_the_status_the_attach_ended_with(sim: KubectlSim) -> None:
+    pod = {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": "shell"},
+        "spec": {
+            "restartPolicy": "Never",
+            "containers": [{"name": "c", "image": "busybox", "command": ["sh"], "stdin": True, "tty": True}],
+        },
+    }
+    sim.api.create("pods", "default", pod)
+    sim.wait(30)
+    assert sim.status_column("shell") == "Running"  # it waits for input, however long
+    live = sim.pod("shell")
+    record = node_data(sim.cluster, live["spec"]["nodeName"])["containers"][f"{live['metadata']['uid']}/c"]
+    stdin.close(sim.cluster, record["key"], sim.api.now().timestamp(), 3)  # what the attach notes at `exit 3`
+    sim.wait(2)  # the kubelet looks again within a relist period
+    assert terminated(sim, "shell")["exitCode"] == 3
+    assert sim.status_column("shell") == "Error"

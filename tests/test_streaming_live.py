@@ -248,6 +248,33 @@ def test_exec_it_bash_prompt_backspace_and_ctrl_d(kubectl):
     assert screen.startswith("root@web:/# echo helo\b \blo\r\nhello\r\nroot@web:/# exit\r\n")
 
 
+# -- kubectl run -it: typing into the container's own shell -------------------------------------------------
+def test_run_it_rm_gives_a_shell_in_a_new_pod_and_deletes_the_pod_when_it_exits(kubectl):
+    """The documentation's way into a throwaway pod (Debug Services, the autoscaling walkthrough's load
+    generator). The attach used to drop what was typed: no prompt, and `exit` never ended the pod."""
+    argv = ["run", "-i", "--tty", "lg", "--rm", "--image=busybox:1.28", "--restart=Never", "--", "/bin/sh"]
+    typed = [("echo inside; hostname\r", "lg\r\n/ # "), ("exit\r", 'pod "lg" deleted')]
+    screen, code = _pty_session(kubectl, argv, typed)
+    assert code == 0, screen
+    assert "/ # echo inside; hostname\r\ninside\r\nlg\r\n/ # exit\r\n" in screen
+    assert 'pod "lg" deleted' in screen
+    assert "NotFound" in kubectl.run("get", "pod", "lg", check=False).stderr
+
+
+def test_run_it_exit_ends_the_containers_shell_which_restarts_by_the_pods_policy(kubectl):
+    screen, code = _pty_session(
+        kubectl, ["run", "-it", "bb", "--image=busybox", "--", "sh"], [("exit 3\r", "Session ended")]
+    )
+    assert code == 0, screen
+    assert "Session ended, resume using 'kubectl attach bb -c bb -i -t' command when the pod is running" in screen
+    path = "jsonpath={.status.containerStatuses[0].lastState.terminated.exitCode}"
+    deadline = time.monotonic() + 20
+    while kubectl.run("get", "pod", "bb", "-o", path).stdout != "3" and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert kubectl.run("get", "pod", "bb", "-o", path).stdout == "3"  # the shell exited 3, and was restarted
+    kubectl.run("delete", "pod", "bb", "--now")
+
+
 # -- cp --------------------------------------------------------------------------------------------------
 def test_cp_copies_a_file_and_a_directory_into_the_pod_and_back(kubectl, tmp_path):
     local = tmp_path / "notes.txt"

@@ -19,11 +19,16 @@ the container's files, environment and working directory, changes persisted):
 
 An attach streams what the container prints from now on (its log as the kubelet
 keeps it, cluster/kubelet_logs.py) until the container ends or the client leaves.
+An attach with stdin to a container whose process is a shell reading its stdin
+(`kubectl run -it --rm … -- sh`, the documentation's way into a debugging pod) is an
+interactive shell in the container, as for exec.
 
 Simplified: output is sent when the command has run (in the order it was written); a
-command reading stdin sees all of it at once; `attach -i` does not
-reach the container's process (what is typed is read and dropped), and an attach
-shows stderr lines on stdout.
+command reading stdin sees all of it at once; an attached shell runs beside the
+container's own (its `exit` ends the session; on a node the container's shell would
+exit, and restart by the pod's restartPolicy); `attach -i` to any other process does
+not reach it (what is typed is read and dropped), and an attach shows stderr lines on
+stdout.
 """
 
 from __future__ import annotations
@@ -41,9 +46,14 @@ from cluster.apiserver.server import APIServer
 from cluster.apiserver.streams import location, terminal, wire
 from cluster.apiserver.streams.location import StreamRequest
 from cluster.container import shell
+from cluster.container.context import command_line
+from cluster.container import pods
+from cluster.container import stdin as container_stdin
+from cluster.container.pods import pod_containers
 from cluster.kubectl.exec import INTERNAL, ExecError, prepare_exec
 from cluster.kubelet_logs import FOLLOW_POLL_SECONDS, Follower, LogOptions
 from cluster.models import Cluster
+from cluster.registry import image_config
 
 ENCODING = ("utf-8", "surrogateescape")  # bytes through the shell's text pipes and back (cluster/container/tar.py)
 MAX_STDIN_BYTES = 4 * 1024 * 1024  # what one exec may send before its stdin ends (kubectl cp's archive)
@@ -93,9 +103,13 @@ async def serve(
         await session.finish(wire.internal_error(cause))
         return
     if request.subresource == "attach":
-        await session.attach()
+        shell_command = await ctx.call(_attached_shell, request, container) if request.stdin else None
+        if shell_command is not None:
+            await session.interactive(shell_command, attached=True)
+        else:
+            await session.attach()
     elif request.stdin and terminal.interactive(request.command):
-        await session.interactive()
+        await session.interactive(request.command)
     else:
         await session.exec()
 
@@ -107,6 +121,32 @@ def _run(api: APIServer, request: StreamRequest, container: str, stdin: str) -> 
     code, _, _ = shell.run_instant(target.host, command, target.env, target.now, stdin, cwd=target.cwd)
     target.persist()
     return code, [(stream, text) for _, stream, text in target.host.out]
+
+
+def _attached_shell(api: APIServer, request: StreamRequest, container: str) -> tuple[str, ...] | None:
+    """The container's own command when it is a shell reading its stdin (`kubectl run -it … -- sh`, or an
+    image whose CMD is `sh`): typing into an attach reaches it. None for any other process."""
+    try:
+        pod = api.get("pods", request.namespace, request.name)
+    except StatusError:
+        return None
+    spec = next((c for c in pod_containers(pod) if c["name"] == container), None)
+    if spec is None or not spec.get("stdin"):
+        return None
+    command = tuple(command_line(spec, image_config(spec["image"]), {}))
+    return command if terminal.interactive(command) else None
+
+
+def _end_input(api: APIServer, request: StreamRequest, container: str, status: int) -> None:
+    """The attached user ended the container's stdin: its shell exits with `status` (cluster/container/stdin.py)."""
+    try:
+        pod = api.get("pods", request.namespace, request.name)
+    except StatusError:
+        return
+    node = (pod.get("spec") or {}).get("nodeName", "")
+    record = (pods.node_data(api.cluster, node).get("containers") or {}).get(f"{pod['metadata']['uid']}/{container}")
+    if record is not None:
+        container_stdin.close(api.cluster, record["key"], api.now().timestamp(), status)
 
 
 def _running(api: APIServer, request: StreamRequest, container: str) -> bool:
@@ -202,9 +242,20 @@ class _Session:
                     return None
 
     # -- an interactive shell ------------------------------------------------------------------------
-    async def interactive(self) -> None:
+    async def end_shell(self, status: int, attached: bool) -> None:
+        """An exec reports its exit status; an attach ends in Success whatever the process exited with, as
+        the kubelet's attach does (the streams closed), and the container's shell exits with it."""
+        if attached:
+            await self.ctx.call(_end_input, self.request, self.container, status)
+            await self.finish(wire.success())
+            return
+        await self.exit_status(status)
+
+    async def interactive(self, command: tuple[str, ...], attached: bool = False) -> None:
+        """A shell, one command line at a time. `attached`: the container's own shell (an attach), which
+        exits with the session (cluster/container/stdin.py)."""
         req = self.request
-        sh = terminal.InteractiveShell(req.namespace, req.name, self.container, req.command, req.tty)
+        sh = terminal.InteractiveShell(req.namespace, req.name, self.container, command, req.tty)
         try:
             await self.ctx.call(sh.start)
         except ExecError as error:
@@ -233,7 +284,7 @@ class _Session:
                     pending, sh.status = [], terminal.INTERRUPTED
                 elif kind == "eof":
                     await self.output("stdout", sh.farewell())
-                    await self.exit_status(sh.status)
+                    await self.end_shell(sh.status, attached)
                     return
                 else:
                     pending.append(text)
@@ -253,7 +304,7 @@ class _Session:
                             await self.output(stream, chunk)
                         if exited:
                             await self.output("stdout", sh.farewell())
-                            await self.exit_status(sh.status)
+                            await self.end_shell(sh.status, attached)
                             return
                 if req.tty:
                     await self.output("stdout", sh.prompt())
