@@ -115,6 +115,37 @@ def test_run_creates_a_pod_labelled_run_name(api: APIServer) -> None:
     assert pod["spec"]["restartPolicy"] == "Always"
 
 
+@pytest.mark.parametrize(
+    ("flags", "container"),
+    [
+        (["-i"], {"stdin": True, "stdinOnce": True}),
+        (["-it"], {"stdin": True, "stdinOnce": True, "tty": True}),
+        (["--stdin", "--tty"], {"stdin": True, "stdinOnce": True, "tty": True}),
+        ([], {}),
+    ],
+)
+def test_run_i_and_t_give_the_container_stdin_and_a_tty(api: APIServer, flags: list[str], container: dict) -> None:
+    """What kubectl's run puts in the pod (--attach=false: created, not attached)."""
+    assert ok(api, "run", "shell", "--image=busybox", *flags, "--attach=false", "--", "sh") == "pod/shell created\n"
+    spec = api.get("pods", "default", "shell")["spec"]["containers"][0]
+    assert {k: spec[k] for k in ("stdin", "stdinOnce", "tty") if k in spec} == container
+
+
+def test_run_rm_needs_an_attached_container(api: APIServer) -> None:
+    assert kubectl(api, "run", "x", "--image=busybox", "--rm") == (
+        1,
+        "",
+        "error: --rm should only be used for attached containers\nSee 'kubectl run -h' for help and examples\n",
+    )
+    assert api.list("pods", "default")["items"] == []
+    assert kubectl(api, "run", "x", "--image=busybox", "-i", "--dry-run=client") == (
+        1,
+        "",
+        "error: --dry-run=[server|client] can't be used with attached containers options (--attach, --stdin, or "
+        "--tty)\nSee 'kubectl run -h' for help and examples\n",
+    )
+
+
 def test_create_from_file_reports_each_document(api: APIServer, tmp_path: Path) -> None:
     path = manifest(tmp_path, DEPLOYMENT + "---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: c1}\n")
     assert ok(api, "create", "-f", path) == "deployment.apps/app1 created\nconfigmap/c1 created\n"

@@ -3,14 +3,16 @@
 The Pod gets the label `run=NAME` (or `--labels`), one container named after
 the Pod, `resources: {}`, `restartPolicy` from `--restart` and
 `dnsPolicy: ClusterFirst`. Words after `--` are the container's args (its
-command with `--command`). Simplified: no `-i`/`--attach`/`--rm`, since the
-simulated containers have no terminal to attach to.
+command with `--command`). `-i`/`-t`/`--attach`/`--rm` give the container
+stdin (and a tty) and attach to it, as kubectl does with an empty stdin that is
+not a terminal (run_attach.py): the page's terminal has nothing to type with.
 """
 
 from __future__ import annotations
 
 from cluster.apiserver.errors import StatusError
 from cluster.kubectl import flags as fl
+from cluster.kubectl import run_attach
 from cluster.kubectl.cli import Context, verb
 from cluster.kubectl.create import OUTPUT_FLAGS, CommandUsage, print_result, with_namespace
 from cluster.kubectl.flags import Flag, Parsed, UsageError
@@ -23,14 +25,30 @@ RUN_FLAGS = (
     Flag("restart", "string", "Always"),
     Flag("command", "bool", False),
     Flag("image-pull-policy", "string", ""),
+    Flag("stdin", "bool", False, "i"),
+    Flag("tty", "bool", False, "t"),
+    Flag("attach", "bool", False),
+    Flag("rm", "bool", False),
+    Flag("pod-running-timeout", "string", "1m0s"),
 )
 
 
 @verb("run")
 def run(ctx: Context, args: list[str]) -> int:
     try:
+        args = [w for a in args for w in (["-i", "-t"] if a in ("-it", "-ti") else [a])]
         parsed = fl.parse(args, fl.flags(*OUTPUT_FLAGS, extra=RUN_FLAGS))
         fl.require(parsed, "image")
+        # -i attaches unless --attach says otherwise
+        attached = bool(parsed["attach"] if "attach" in parsed.given else parsed["stdin"])
+        if parsed["rm"] and not attached:
+            raise CommandUsage("--rm should only be used for attached containers", "run")
+        if attached and parsed.text("dry-run") in ("client", "server"):
+            raise CommandUsage(
+                "--dry-run=[server|client] can't be used with attached containers options "
+                "(--attach, --stdin, or --tty)",
+                "run",
+            )
         extra: list[str] = []
         if parsed.dash_at >= 0:
             parsed.positional, extra = parsed.positional[: parsed.dash_at], parsed.positional[parsed.dash_at :]
@@ -43,6 +61,10 @@ def run(ctx: Context, args: list[str]) -> int:
             print_result(ctx, parsed, pod, f"pod/{pod['metadata']['name']} created")
             return 0
         created = ctx.api.create("pods", ctx.namespace, pod, dry_run=parsed.text("dry-run") == "server")
+        if attached:
+            return run_attach.attach(
+                ctx, created, bool(parsed["tty"]), bool(parsed["rm"]), parsed.text("pod-running-timeout")
+            )
         print_result(ctx, parsed, created, f"pod/{created['metadata']['name']} created")
         return 0
     except UsageError as err:
@@ -68,6 +90,10 @@ def build_pod(name: str, parsed: Parsed, extra: list[str]) -> dict:
     if env:
         container["env"] = env
     container["resources"] = {}
+    if parsed["stdin"]:
+        container.update(stdin=True, stdinOnce=True)
+    if parsed["tty"]:
+        container["tty"] = True
     if parsed.text("image-pull-policy"):
         container["imagePullPolicy"] = parsed.text("image-pull-policy")
     return {

@@ -65,3 +65,20 @@ def test_pods_on_the_map_have_a_glyph_and_a_name_and_open_with_the_keyboard(daph
     scheduler.focus()
     page.keyboard.press("Enter")
     page.wait_for_selector("#component-info .component-card h3:has-text('kube-scheduler')")
+
+
+def test_run_i_rm_shows_the_pods_output_and_deletes_it(daphne_server, page):
+    """The documentation's throwaway pod, typed into the page's terminal: kubectl's own words when its stdin
+    is empty and no terminal (the page has none to attach)."""
+    open_sandbox(daphne_server, page)
+    run(page, "kubectl run -i --rm --restart=Never probe --image=busybox -- nslookup kubernetes")
+    entry = ".term-entry:has-text('kubectl run -i --rm')"
+    page.wait_for_selector(f"{entry}:has-text('pod \"probe\" deleted')", timeout=30000)
+    text = page.inner_text(entry)
+    assert "Name:\tkubernetes.default.svc.cluster.local\nAddress: 10.96.0.1" in text
+    run(page, "kubectl run -it --rm --restart=Never shell --image=busybox -- sh")
+    entry = ".term-entry:has-text('kubectl run -it --rm')"
+    page.wait_for_selector(f"{entry}:has-text('pod \"shell\" deleted')", timeout=30000)
+    assert "Unable to use a TTY - input is not a terminal or the right kind of file" in page.inner_text(entry)
+    run(page, "kubectl get pods")
+    page.wait_for_selector(".term-entry:last-child:has-text('No resources found')", timeout=10000)
