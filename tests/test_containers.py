@@ -534,6 +534,16 @@ def test_exec_runs_a_shell_in_the_container(sim: Sim) -> None:
     assert access.endswith('"GET / HTTP/1.1" 200 17 "-" "Wget" "-"\n')
 
 
+@pytest.mark.parametrize(("flags", "warned"), [(["-it"], True), (["-i", "-t"], True), (["-t"], False), (["-i"], False)])
+def test_exec_with_a_tty_from_the_pages_terminal_says_it_has_none(sim: Sim, flags: list[str], warned: bool) -> None:
+    """kubectl -it with a stdin that is not a terminal (the page's, or `< /dev/null`): its warning, then the
+    shell meets the end of its input."""
+    sim.ok("run", "web", "--image=nginx:1.27")
+    sim.wait(10)
+    no_tty = "Unable to use a TTY - input is not a terminal or the right kind of file\n"
+    assert sim.run("exec", *flags, "web", "--", "sh") == (0, "", no_tty if warned else "")
+
+
 def test_requests_from_the_traffic_panel_show_in_nginxs_access_log(sim: Sim) -> None:
     from cluster import proxy
 

@@ -63,6 +63,8 @@ def exec_(ctx: Context, args: list[str]) -> int:
         ctx.stderr.write(problem)
         return 1
     container = container or _default_container(ctx, pod)
+    if interactive and _tty(flags) and not ctx.stdin.isatty():
+        ctx.stderr.write("Unable to use a TTY - input is not a terminal or the right kind of file\n")
     stdin = ctx.stdin.read() if interactive else None
     try:
         code, out, err = run_in_container(ctx.api, pod, container, command, stdin)
@@ -91,6 +93,11 @@ def _parse_flags(flags: list[str]) -> tuple[list[str], str, bool]:
             positional.append(flag)
         i += 1
     return positional, container, interactive
+
+
+def _tty(flags: list[str]) -> bool:
+    """-t/--tty, alone or with -i (`-it`, `-ti`): kubectl warns when its stdin cannot be one (the page's terminal)."""
+    return any(f in ("-t", "--tty", "-it", "-ti", "--tty=true") for f in flags)
 
 
 def _pod(ctx: Context, target: str) -> dict:
