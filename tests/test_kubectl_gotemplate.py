@@ -8,17 +8,14 @@ engine and — when the real kubectl is installed — against kubectl's own prin
 
 from __future__ import annotations
 
-import json
-import shutil
-import subprocess
 
 import pytest
 
 from cluster.kubectl import gotemplate
 from cluster.models import Cluster
+from tests.kubectl_local import KUBECTL, patch_locally
 from tests.workload_sim import KubectlSim
 
-KUBECTL = shutil.which("kubectl")
 
 POD = {
     "apiVersion": "v1",
@@ -144,26 +141,7 @@ PARSE_ERRORS = {
 
 def kubectls_printer(template: str, obj: dict, tmp_path) -> tuple[str, str]:
     """What kubectl's own GoTemplatePrinter prints for `obj`: stdout and its `error: …` line."""
-    manifest = tmp_path / "object.json"
-    manifest.write_text(json.dumps(obj))
-    result = subprocess.run(
-        [
-            KUBECTL,
-            "patch",
-            "--local",
-            "-f",
-            str(manifest),
-            "--type",
-            "merge",
-            "-p",
-            "{}",
-            "-o",
-            "go-template=" + template,
-        ],
-        capture_output=True,
-        text=True,
-        timeout=20,
-    )
+    result = patch_locally(obj, {}, "merge", "go-template=" + template, tmp_path)
     return result.stdout, result.stderr
 
 

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import json
 import random
-import shutil
-import subprocess
 
 import pytest
 from hypothesis import given, settings
@@ -21,9 +19,9 @@ from hypothesis import strategies as st
 from cluster.apiserver import strategic
 from cluster.apiserver.errors import StatusError
 from cluster.apiserver.resources import lookup
+from tests.kubectl_local import KUBECTL, patch_locally
 
 SMP = "application/strategic-merge-patch+json"
-KUBECTL = shutil.which("kubectl")
 
 
 def pod(spec: dict | None = None, **meta: object) -> dict:
@@ -382,26 +380,7 @@ def test_strategic_merge_patch_gives_upstreams_result(resource, original, patch,
 @pytest.mark.skipif(KUBECTL is None, reason="the real kubectl is the oracle")
 @pytest.mark.parametrize("resource,original,patch,expected", CASES.values(), ids=list(CASES))
 def test_the_table_agrees_with_kubectls_own_strategicpatch(resource, original, patch, expected, tmp_path):
-    manifest = tmp_path / "object.json"
-    manifest.write_text(json.dumps(original))
-    result = subprocess.run(
-        [
-            KUBECTL,
-            "patch",
-            "--local",
-            "-f",
-            str(manifest),
-            "--type",
-            "strategic",
-            "-o",
-            "json",
-            "-p",
-            json.dumps(patch),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=20,
-    )
+    result = patch_locally(original, patch, "strategic", "json", tmp_path)
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout) == expected
 
@@ -436,26 +415,7 @@ def ours_or_refusal(original: dict, patch: dict) -> object:
 def test_random_env_patches_come_out_as_kubectls_own_strategicpatch_makes_them(seed, tmp_path):
     """Before the live order was read as upstream reads it, 26 of 300 such cases came out in another order."""
     original, patch = random_env_case(random.Random(seed))
-    manifest = tmp_path / "object.json"
-    manifest.write_text(json.dumps(original))
-    result = subprocess.run(
-        [
-            KUBECTL,
-            "patch",
-            "--local",
-            "-f",
-            str(manifest),
-            "--type",
-            "strategic",
-            "-o",
-            "json",
-            "-p",
-            json.dumps(patch),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=20,
-    )
+    result = patch_locally(original, patch, "strategic", "json", tmp_path)
     expected = json.loads(result.stdout) if result.returncode == 0 else "refused"
     assert ours_or_refusal(original, patch) == expected, result.stderr
 
