@@ -296,6 +296,29 @@ def test_dry_run_creates_nothing(kube, api):
 
 
 @pytest.mark.django_db
+def test_a_dry_run_answers_with_the_resource_version_storage_had(kube, api):
+    """DryRunnableStorage writes nothing, so no new resourceVersion: an update's answer keeps the live one
+    (`kubectl diff` shows no resourceVersion change), a create's has none."""
+    live = api.create("configmaps", "default", configmap("cm", a="1"))["metadata"]["resourceVersion"]
+    path = "/api/v1/namespaces/default/configmaps/cm?dryRun=All"
+    patched = kube.request("PATCH", path, {"data": {"a": "2"}}, "application/merge-patch+json").json()
+    assert (patched["data"], patched["metadata"]["resourceVersion"]) == ({"a": "2"}, live)
+    replaced = kube.request("PUT", path, {**configmap("cm", a="3"), "metadata": {"name": "cm"}}).json()
+    assert (replaced["data"], replaced["metadata"]["resourceVersion"]) == ({"a": "3"}, live)
+    applied = kube.request(
+        "PATCH", path + "&fieldManager=me&force=true", configmap("cm", a="4"), "application/apply-patch+yaml"
+    )
+    assert (applied.status_code, applied.json()["data"], applied.json()["metadata"]["resourceVersion"]) == (
+        200,
+        {"a": "4"},
+        live,
+    )
+    created = kube.request("POST", "/api/v1/namespaces/default/configmaps?dryRun=All", configmap("ghost")).json()
+    assert "resourceVersion" not in created["metadata"] and created["metadata"]["uid"]
+    assert api.get("configmaps", "default", "cm")["data"] == {"a": "1"}
+
+
+@pytest.mark.django_db
 def test_delete_collection_removes_only_the_selected_objects(kube, api):
     for name, tier in (("a", "web"), ("b", "web"), ("c", "db")):
         api.create("configmaps", "default", {**configmap(name), "metadata": {"name": name, "labels": {"tier": tier}}})

@@ -53,7 +53,14 @@ from cluster.apiserver.watchevents import watch_event as watch_event
 from cluster.apiserver.field_selectors import parse_field_selector
 from cluster.apiserver.selectors import parse_label_selector
 from cluster.apiserver import storage
-from cluster.apiserver.storage import request_transaction, storage_key, uuid4_text, with_rv
+from cluster.apiserver.storage import (
+    dry_run_answer,
+    live_version,
+    request_transaction,
+    storage_key,
+    uuid4_text,
+    with_rv,
+)
 from cluster.jsoncopy import deep_copy
 from cluster.models import Cluster
 from cluster.store import Compacted, KeyExists, KeyMissing, KeyValue, RevisionMismatch, SpaceExceeded, Store
@@ -209,6 +216,8 @@ class APIServer(ApplyMixin, SubresourcesMixin, WatchMixin):
         obj = conversion.request_to_storage(served, obj)
         with request_transaction(dry_run, self.store):
             created = self._create_locked(rt, namespace, obj, dry_run, field_manager)
+        if dry_run:
+            created = dry_run_answer(created, None)
         return conversion.to_served(served, created)
 
     def _create_locked(
@@ -296,6 +305,7 @@ class APIServer(ApplyMixin, SubresourcesMixin, WatchMixin):
         obj = conversion.request_to_storage(served, obj)
         uid = (obj.get("metadata") or {}).get("uid") or ""
         with request_transaction(dry_run, self.store):
+            before = live_version(self.store, storage_key(rt, namespace, name)) if dry_run else None
             result = self._update_locked(
                 rt,
                 namespace,
@@ -306,6 +316,8 @@ class APIServer(ApplyMixin, SubresourcesMixin, WatchMixin):
                 uid_precondition=uid,
                 manager=field_manager,
             )
+        if dry_run:
+            result = dry_run_answer(result, before)
         return conversion.to_served(served, result)
 
     def patch(
@@ -342,6 +354,7 @@ class APIServer(ApplyMixin, SubresourcesMixin, WatchMixin):
 
         self._request("patch", served, namespace, name, subresource)
         with request_transaction(dry_run, self.store):
+            before = live_version(self.store, storage_key(rt, namespace, name)) if dry_run else None
             result = self._update_locked(
                 rt,
                 namespace,
@@ -351,6 +364,8 @@ class APIServer(ApplyMixin, SubresourcesMixin, WatchMixin):
                 precondition=True,
                 manager=field_manager,
             )
+        if dry_run:
+            result = dry_run_answer(result, before)
         return conversion.to_served(served, result)
 
     # What the in-process kubectl names its writes for the command it runs (kubectl-create, …); see field_manager.

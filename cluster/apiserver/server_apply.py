@@ -19,7 +19,7 @@ from cluster.apiserver.errors import StatusError, field_error
 from cluster.apiserver.fieldschema import root_for
 from cluster.apiserver.requestbody import check_identity, clean_copy, decode_body, namespace_of, resource_type
 from cluster.apiserver.resources import ResourceType
-from cluster.apiserver.storage import request_transaction, storage_key
+from cluster.apiserver.storage import dry_run_answer, live_version, request_transaction, storage_key
 
 if TYPE_CHECKING:
     from cluster.apiserver.server import APIServer
@@ -81,7 +81,8 @@ class ApplyMixin:
 
         self._request("patch", served, namespace, name, subresource)
         with request_transaction(dry_run, self.store):
-            exists = bool(subresource) or self.store.get(storage_key(rt, namespace, name)) is not None
+            before = live_version(self.store, storage_key(rt, namespace, name))
+            exists = bool(subresource) or before is not None
             if exists:
                 result = self._update_locked(
                     rt,
@@ -98,4 +99,6 @@ class ApplyMixin:
                 result = self._create_locked(
                     rt, namespace, conversion.request_to_storage(served, created), dry_run, manager=None
                 )
+        if dry_run:
+            result = dry_run_answer(result, before if exists else None)
         return conversion.to_served(served, result), not exists

@@ -55,6 +55,21 @@ def with_rv(kv: KeyValue) -> dict:
     return obj
 
 
+def dry_run_answer(result: dict, version: str | None) -> dict:
+    """What a dry run answers: the object as the write would make it, with the resourceVersion storage had,
+    for nothing was written (DryRunnableStorage): an update's live one, none for a create."""
+    meta = {k: v for k, v in (result.get("metadata") or {}).items() if k != "resourceVersion"}
+    if version is not None:
+        meta["resourceVersion"] = version
+    return {**result, "metadata": meta}
+
+
+def live_version(store: Store, key: str) -> str | None:
+    """The resourceVersion stored under `key` now (None: nothing is)."""
+    kv = store.get(key)
+    return None if kv is None else str(kv.mod_revision)
+
+
 def stored(obj: dict) -> dict:
     """The object as etcd keeps it: resourceVersion lives in the key's mod revision.
 
