@@ -58,14 +58,22 @@ class _NoServices:
         return self._api.get(*args)  # type: ignore[attr-defined]
 
 
+# Programs that can show their environment: they get the Service links (a server's are never printed, and
+# listing the namespace's Services for every nginx that starts costs a scale test dearly).
+ENV_READERS = shell.SHELLS | {"printenv", "env"}
+
+
 def create_config(sync: PodSync, container: dict) -> tuple[list[str], dict[str, str]]:
-    """(argv, env) for CreateContainer; ConfigError when the environment cannot be resolved."""
+    """(argv, env) for CreateContainer; ConfigError when the environment cannot be resolved. `$(VAR)` in the
+    command and args expands with the whole environment, Service links included, as the kubelet expands it."""
     image = image_config(container["image"])
-    spec_env = container_env(sync, container, full=False)
-    argv = command_line(container, image, spec_env)
-    if argv and argv[0].rsplit("/", 1)[-1] in shell.SHELLS:
-        return argv, container_env(sync, container, full=True)
-    return argv, spec_env
+    words = list(container.get("command") or []) + list(container.get("args") or [])
+    links = any("$(" in str(word) for word in words)
+    env = container_env(sync, container, full=links)
+    argv = command_line(container, image, env)
+    if not links and argv and argv[0].rsplit("/", 1)[-1] in ENV_READERS:
+        env = container_env(sync, container, full=True)
+    return argv, env
 
 
 def start_process(sync: PodSync, container: dict, record: dict, argv: list[str], env: dict[str, str], ip: str) -> str:

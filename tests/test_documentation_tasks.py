@@ -6,6 +6,7 @@
 - Distribute Credentials Securely Using Secrets (pods/inject/secret-pod.yaml and
   pods/inject/pod-single-secret-env-variable.yaml): the Secret's keys are files of the
   volume, and a secretKeyRef is the variable's value;
+- Define a Command and Arguments for a Container (pods/commands.yaml): printenv prints the Service links;
 - Get a Shell to a Running Container (application/shell-demo.yaml): nginx serves the page an exec
   writes, already within the same exec;
 - Attach Handlers to Container Lifecycle Events is tests/test_lifecycle_hooks.py.
@@ -173,3 +174,30 @@ def test_the_shell_demo_serves_the_page_written_in_it(sim):
     written = "echo 'Hello shell demo' > /usr/share/nginx/html/index.html && curl -s http://localhost/"
     assert sim.ok(f'exec shell-demo -- sh -c "{written}"') == "Hello shell demo\n"
     assert sim.ok("exec shell-demo -- curl -s http://localhost/") == "Hello shell demo\n"
+
+
+# -- Define a Command and Arguments for a Container (pods/commands.yaml) ------------------------------
+COMMAND_DEMO = """
+apiVersion: v1
+kind: Pod
+metadata:
+  name: command-demo
+  labels:
+    purpose: demonstrate-command
+spec:
+  containers:
+  - name: command-demo-container
+    image: debian
+    command: ["printenv"]
+    args: ["HOSTNAME", "KUBERNETES_PORT"]
+  restartPolicy: OnFailure
+"""
+
+
+def test_the_command_demo_prints_its_hostname_and_the_api_servers_port(sim):
+    """printenv is not a shell, but it prints the environment: the Service links must be in it (they were
+    left out for every process but a shell, and printenv exited 1 into CrashLoopBackOff)."""
+    sim.apply(COMMAND_DEMO)
+    sim.wait(10)
+    assert sim.ok("logs command-demo") == "command-demo\ntcp://10.96.0.1:443\n"
+    assert sim.status_column("command-demo") == "Completed"

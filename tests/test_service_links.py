@@ -84,3 +84,11 @@ def test_enable_service_links_false_keeps_only_the_api_servers(sim: KubectlSim) 
     env = env_of(sim, "quiet")
     assert not any(k.startswith("REDIS_PRIMARY_") for k in env)
     assert env["KUBERNETES_SERVICE_HOST"] == "10.96.0.1"
+
+
+def test_a_command_expands_the_service_links_as_the_kubelet_does(sim: KubectlSim) -> None:
+    sim.apply(REDIS)
+    ip = sim.api.get("services", "default", "redis-primary")["spec"]["clusterIP"]
+    sim.ok("run say --image=busybox --restart=Never --command -- echo $(REDIS_PRIMARY_SERVICE_HOST):6379")
+    sim.wait(10)
+    assert sim.ok("logs say") == f"{ip}:6379\n"
