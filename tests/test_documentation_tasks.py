@@ -7,6 +7,8 @@
   pods/inject/pod-single-secret-env-variable.yaml): the Secret's keys are files of the
   volume, and a secretKeyRef is the variable's value;
 - Define a Command and Arguments for a Container (pods/commands.yaml): printenv prints the Service links;
+- Expose Pod Information to Containers Through Files (pods/inject/dapi-volume.yaml): labels and
+  annotations as `key="value"` lines, the value Go-quoted;
 - Get a Shell to a Running Container (application/shell-demo.yaml): nginx serves the page an exec
   writes, already within the same exec;
 - Attach Handlers to Container Lifecycle Events is tests/test_lifecycle_hooks.py.
@@ -201,3 +203,60 @@ def test_the_command_demo_prints_its_hostname_and_the_api_servers_port(sim):
     sim.wait(10)
     assert sim.ok("logs command-demo") == "command-demo\ntcp://10.96.0.1:443\n"
     assert sim.status_column("command-demo") == "Completed"
+
+
+# -- Expose Pod Information to Containers Through Files (pods/inject/dapi-volume.yaml) ------------------
+DAPI_VOLUME = """
+apiVersion: v1
+kind: Pod
+metadata:
+  name: kubernetes-downwardapi-volume-example
+  labels:
+    zone: us-est-coast
+    cluster: test-cluster1
+    rack: rack-22
+  annotations:
+    build: two
+    builder: john-doe
+    note: 'say "hi"'
+spec:
+  containers:
+    - name: client-container
+      image: registry.k8s.io/busybox
+      command: ["sh", "-c"]
+      args:
+      - while true; do
+          if [[ -e /etc/podinfo/labels ]]; then
+            echo -en '\\n\\n'; cat /etc/podinfo/labels; fi;
+          sleep 5;
+        done;
+      volumeMounts:
+        - name: podinfo
+          mountPath: /etc/podinfo
+  volumes:
+    - name: podinfo
+      downwardAPI:
+        items:
+          - path: "labels"
+            fieldRef:
+              fieldPath: metadata.labels
+          - path: "annotations"
+            fieldRef:
+              fieldPath: metadata.annotations
+"""
+
+
+def test_the_downward_api_volume_writes_labels_and_annotations_as_key_and_quoted_value(sim):
+    """fieldpath.FormatMap: one `key="value"` a line, keys in order, the value Go-quoted (%q): a quote in
+    it is escaped, and so is the newline at the end of kubectl apply's last-applied annotation."""
+    sim.apply(DAPI_VOLUME)
+    sim.wait(10)
+    assert sim.ok("exec kubernetes-downwardapi-volume-example -- cat /etc/podinfo/labels") == (
+        'cluster="test-cluster1"\nrack="rack-22"\nzone="us-est-coast"'
+    )
+    annotations = sim.ok("exec kubernetes-downwardapi-volume-example -- cat /etc/podinfo/annotations").split("\n")
+    assert annotations[:2] == ['build="two"', 'builder="john-doe"']
+    applied = next(a for a in annotations if a.startswith("kubectl.kubernetes.io/last-applied-configuration="))
+    assert applied.startswith('kubectl.kubernetes.io/last-applied-configuration="{\\"apiVersion\\":\\"v1\\",')
+    assert applied.endswith('}\\n"')
+    assert annotations[-1] == 'note="say \\"hi\\""'

@@ -26,7 +26,7 @@ import base64
 import re
 from dataclasses import dataclass
 
-from cluster.apiserver.errors import StatusError
+from cluster.apiserver.errors import StatusError, go_quote
 from cluster.apiserver.server import APIServer
 from cluster.container.fs import ContainerFS, Layer, Mount
 from cluster.container.shell import Host
@@ -184,7 +184,8 @@ def field_value(pod: dict, path: str) -> str:
     if match:
         return (meta.get(match.group(1)) or {}).get(match.group(2), "")
     if path in ("metadata.labels", "metadata.annotations"):
-        return "\n".join(f'{k}="{v}"' for k, v in sorted((meta.get(path.split(".")[1]) or {}).items()))
+        # fieldpath.FormatMap: `key="value"` with the value Go-quoted (%q), one a line
+        return "\n".join(f"{k}={go_quote(str(v))}" for k, v in sorted((meta.get(path.split(".")[1]) or {}).items()))
     return ""
 
 

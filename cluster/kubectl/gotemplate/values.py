@@ -12,6 +12,8 @@ import math
 import re
 from decimal import Decimal
 
+from cluster.apiserver.errors import go_quote
+
 NAME = "output"  # template.New("output")
 MISSING = object()  # an invalid reflect.Value: a missing key, or a null once a pipeline has ended
 
@@ -30,12 +32,6 @@ class ExecError(Exception):
 
 def line_of(text: str, pos: int) -> int:
     return 1 + text.count("\n", 0, pos)
-
-
-def go_quote(text: str) -> str:
-    """%q of a string."""
-    escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\t", "\\t")
-    return f'"{escaped}"'
 
 
 def kind_of(value: object) -> str:
@@ -175,7 +171,7 @@ def _format_one(verb: str, value: object, flags: str, precision: str | None) -> 
         return text[: int(precision)] if precision is not None else text
     if verb == "q" and kind == "string":
         assert isinstance(value, str)
-        return '"' + value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\t", "\\t") + '"'
+        return go_quote(value)
     if verb == "t" and kind == "bool":
         return printed_inner(value)
     if kind == "int" and verb in "dxXoc":
