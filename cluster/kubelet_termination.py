@@ -18,9 +18,10 @@ from typing import TYPE_CHECKING
 
 from cluster import kubelet_logs
 from cluster.container import logs
-from cluster.container.context import make_host
+from cluster.container.context import container_fs
 from cluster.container.fs import FsError
 from cluster.container.pods import names_of
+from cluster.registry import image_config
 
 if TYPE_CHECKING:
     from cluster.kubelet_pods import PodSync
@@ -48,9 +49,10 @@ def note(sync: PodSync, spec: dict, record: dict) -> None:
 def written(sync: PodSync, spec: dict, record: dict) -> str:
     """The end of what the container wrote to its terminationMessagePath ("" when it wrote nothing there)."""
     path = spec.get("terminationMessagePath") or DEFAULT_PATH
-    host = make_host(sync.api, sync.pod, spec, names_of(sync.uid, spec["name"], record), sync.node)
+    names = names_of(sync.uid, spec["name"], record)
+    files = container_fs(sync.api, sync.pod, spec, image_config(spec["image"]), names, ip="")
     try:
-        return _last_bytes(host.fs.read(path), MAX_MESSAGE_BYTES)
+        return _last_bytes(files.read(path), MAX_MESSAGE_BYTES)
     except FsError:
         return ""
 

@@ -22,6 +22,8 @@ Simplified: memory is counted as characters of text, without the interpreter's o
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
+
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -66,14 +68,15 @@ def footprint(state: dict) -> int:
     return size
 
 
-class Accounting:
-    """What a shell pays as it runs (cluster/container/shell.py's Shell): work from the budget, and its memory."""
+class Accounting(ABC):
+    """What a shell pays as it runs (cluster/container/shell.py's Shell): work from the budget, and its memory.
+    The shell says how its process dies when it outgrows its memory."""
 
     state: dict
     host: Host
 
-    def oom_kill(self) -> None:
-        raise NotImplementedError
+    @abstractmethod
+    def oom_kill(self) -> None: ...
 
     @property
     def memory_cap(self) -> int:

@@ -12,7 +12,13 @@ A RuntimeState row per container instance (scope `stdin`), gone with the pod's o
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+from cluster.container.pods import node_data
 from cluster.models import Cluster, RuntimeState
+
+if TYPE_CHECKING:
+    from cluster.apiserver.server import APIServer
 
 SCOPE = "stdin"
 
@@ -22,6 +28,14 @@ def close(cluster: Cluster, key: str, at: float, code: int) -> None:
     RuntimeState.objects.update_or_create(
         cluster=cluster, scope=SCOPE, name=key, defaults={"data": {"at": at, "code": code}}
     )
+
+
+def end_input(api: APIServer, pod: dict, container: str, code: int) -> None:
+    """The attached client ended the input of `container` in `pod` now (its shell's last status `code`)."""
+    node = (pod.get("spec") or {}).get("nodeName", "")
+    record = (node_data(api.cluster, node).get("containers") or {}).get(f"{pod['metadata']['uid']}/{container}")
+    if record is not None:
+        close(api.cluster, record["key"], api.now().timestamp(), code)
 
 
 def ended(cluster: Cluster, key: str) -> tuple[float, int] | None:

@@ -50,7 +50,7 @@ def exec_(ctx: Context, args: list[str]) -> int:
         return 1
     split = args.index("--")
     flags, command = args[:split], args[split + 1 :]
-    positional, container, interactive = _parse_flags(flags)
+    positional, container, interactive, tty = _parse_flags(flags)
     if len(positional) != 1 or not command:
         ctx.stderr.write(
             "error: expected 'exec POD_NAME COMMAND [ARG1] [ARG2] ... [ARGN]'.\n"
@@ -63,7 +63,7 @@ def exec_(ctx: Context, args: list[str]) -> int:
         ctx.stderr.write(problem)
         return 1
     container = container or _default_container(ctx, pod)
-    if interactive and _tty(flags) and not ctx.stdin.isatty():
+    if interactive and tty and not ctx.stdin.isatty():
         ctx.stderr.write("Unable to use a TTY - input is not a terminal or the right kind of file\n")
     stdin = ctx.stdin.read() if interactive else None
     try:
@@ -78,8 +78,9 @@ def exec_(ctx: Context, args: list[str]) -> int:
     return code
 
 
-def _parse_flags(flags: list[str]) -> tuple[list[str], str, bool]:
-    positional, container, interactive, i = [], "", False, 0
+def _parse_flags(flags: list[str]) -> tuple[list[str], str, bool, bool]:
+    """(positional, container, -i, -t)."""
+    positional, container, interactive, tty, i = [], "", False, False, 0
     while i < len(flags):
         flag = flags[i]
         if flag in ("-c", "--container") and i + 1 < len(flags):
@@ -89,15 +90,13 @@ def _parse_flags(flags: list[str]) -> tuple[list[str], str, bool]:
             container = flag.partition("=")[2]
         elif flag in ("-i", "--stdin", "-it", "-ti") or flag.startswith("--stdin="):
             interactive = not flag.endswith("=false")
+            tty = tty or flag in ("-it", "-ti")
+        elif flag in ("-t", "--tty") or flag.startswith("--tty="):
+            tty = not flag.endswith("=false")
         elif not flag.startswith("-"):
             positional.append(flag)
         i += 1
-    return positional, container, interactive
-
-
-def _tty(flags: list[str]) -> bool:
-    """-t/--tty, alone or with -i (`-it`, `-ti`): kubectl warns when its stdin cannot be one (the page's terminal)."""
-    return any(f in ("-t", "--tty", "-it", "-ti", "--tty=true") for f in flags)
+    return positional, container, interactive, tty
 
 
 def _pod(ctx: Context, target: str) -> dict:

@@ -79,35 +79,55 @@ def parse(args: list[str], known: list[Flag]) -> Parsed:
         if not arg.startswith("-") or arg == "-":
             parsed.positional.append(arg)
             continue
-        flag, value, shown = _identify(arg, by_long, by_short)
-        if flag.kind == "bool":
-            _set(parsed, flag, _bool(flag, value, shown))
+        if not arg.startswith("--"):
+            i = _shorthands(parsed, arg, args, i, by_short)
             continue
-        if value is None:
-            if i >= len(args):
-                raise UsageError(f"flag needs an argument: {shown}")
-            value = args[i]
-            i += 1
-        _set(parsed, flag, value)
+        flag, value, shown = _identify(arg, by_long)
+        i = _take(parsed, flag, value, shown, args, i)
     return parsed
+
+
+def _shorthands(parsed: Parsed, arg: str, args: list[str], i: int, by_short: dict[str, Flag]) -> int:
+    """pflag's parseShortArg: a bool shorthand takes no value, so the letters after it are more shorthands
+    (`-it` is -i -t); another takes the rest of the word (`-owide`, `-o=wide`) or the next argument."""
+    letters = arg[1:]
+    while letters:
+        letter, rest = letters[0], letters[1:]
+        if letter not in by_short:
+            raise UsageError(f"unknown shorthand flag: '{letter}' in -{letters}")  # pflag names what is left
+        flag = by_short[letter]
+        if flag.kind == "bool" and rest and not rest.startswith("="):
+            _set(parsed, flag, True)
+            letters = rest
+            continue
+        value = rest[1:] if rest.startswith("=") else rest
+        return _take(parsed, flag, value or None, f"'{letter}' in -{letter}", args, i)
+    return i
+
+
+def _take(parsed: Parsed, flag: Flag, value: str | None, shown: str, args: list[str], i: int) -> int:
+    """Set `flag` from its value, or from the next argument; where parsing goes on."""
+    if flag.kind == "bool":
+        _set(parsed, flag, _bool(flag, value, shown))
+        return i
+    if value is None:
+        if i >= len(args):
+            raise UsageError(f"flag needs an argument: {shown}")
+        value = args[i]
+        i += 1
+    _set(parsed, flag, value)
+    return i
 
 
 def _initial(flag: Flag) -> object:
     return [] if flag.kind in ("list", "slice") else flag.default
 
 
-def _identify(arg: str, by_long: dict[str, Flag], by_short: dict[str, Flag]) -> tuple[Flag, str | None, str]:
-    if arg.startswith("--"):
-        name, eq, value = arg[2:].partition("=")
-        if name not in by_long:
-            raise UsageError(f"unknown flag: --{name}")
-        return by_long[name], (value if eq else None), f"--{name}"
-    letter, rest = arg[1], arg[2:]
-    if letter not in by_short:
-        raise UsageError(f"unknown shorthand flag: '{letter}' in {arg}")
-    if rest.startswith("="):
-        rest = rest[1:]
-    return by_short[letter], (rest or None), f"'{letter}' in -{letter}"
+def _identify(arg: str, by_long: dict[str, Flag]) -> tuple[Flag, str | None, str]:
+    name, eq, value = arg[2:].partition("=")
+    if name not in by_long:
+        raise UsageError(f"unknown flag: --{name}")
+    return by_long[name], (value if eq else None), f"--{name}"
 
 
 def _bool(flag: Flag, value: str | None, shown: str) -> bool:

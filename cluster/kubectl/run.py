@@ -36,7 +36,6 @@ RUN_FLAGS = (
 @verb("run")
 def run(ctx: Context, args: list[str]) -> int:
     try:
-        args = [w for a in args for w in (["-i", "-t"] if a in ("-it", "-ti") else [a])]
         parsed = fl.parse(args, fl.flags(*OUTPUT_FLAGS, extra=RUN_FLAGS))
         fl.require(parsed, "image")
         # -i attaches unless --attach says otherwise

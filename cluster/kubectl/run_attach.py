@@ -15,13 +15,10 @@ import time
 from cluster.apiserver.errors import StatusError
 from cluster.apiserver.streams import terminal
 from cluster.container import stdin as container_stdin
-from cluster.container.context import command_line
-from cluster.container.pods import node_data
 from cluster.kubectl.cli import Context
 from cluster.kubectl.flags import UsageError
 from cluster.kubectl.get_flags import parse_duration
 from cluster.kubelet_logs import LogOptions, follow_chunks
-from cluster.registry import image_config
 
 NO_TTY = "Unable to use a TTY - input is not a terminal or the right kind of file\n"
 NO_PROMPT = "If you don't see a command prompt, try pressing enter.\n"
@@ -72,13 +69,8 @@ def _wait(ctx: Context, name: str, phases: tuple[str, ...], seconds: float) -> d
 def _end_input(ctx: Context, pod: dict) -> None:
     """The empty stdin ends at once: a shell waiting on it exits 0 (cluster/container/stdin.py)."""
     spec = pod["spec"]["containers"][0]
-    if not terminal.interactive(command_line(spec, image_config(spec["image"]), {})):
-        return
-    record = (node_data(ctx.api.cluster, pod["spec"].get("nodeName", "")).get("containers") or {}).get(
-        f"{pod['metadata']['uid']}/{spec['name']}"
-    )
-    if record is not None:
-        container_stdin.close(ctx.api.cluster, record["key"], ctx.api.now().timestamp(), 0)
+    if terminal.container_shell(spec) is not None:
+        container_stdin.end_input(ctx.api, pod, spec["name"], 0)
 
 
 def _exit_code(ctx: Context, pod: dict) -> int:

@@ -46,14 +46,11 @@ from cluster.apiserver.server import APIServer
 from cluster.apiserver.streams import location, terminal, wire
 from cluster.apiserver.streams.location import StreamRequest
 from cluster.container import shell
-from cluster.container.context import command_line
-from cluster.container import pods
 from cluster.container import stdin as container_stdin
 from cluster.container.pods import pod_containers
 from cluster.kubectl.exec import INTERNAL, ExecError, prepare_exec
 from cluster.kubelet_logs import FOLLOW_POLL_SECONDS, Follower, LogOptions
 from cluster.models import Cluster
-from cluster.registry import image_config
 
 ENCODING = ("utf-8", "surrogateescape")  # bytes through the shell's text pipes and back (cluster/container/tar.py)
 MAX_STDIN_BYTES = 4 * 1024 * 1024  # what one exec may send before its stdin ends (kubectl cp's archive)
@@ -124,17 +121,13 @@ def _run(api: APIServer, request: StreamRequest, container: str, stdin: str) -> 
 
 
 def _attached_shell(api: APIServer, request: StreamRequest, container: str) -> tuple[str, ...] | None:
-    """The container's own command when it is a shell reading its stdin (`kubectl run -it … -- sh`, or an
-    image whose CMD is `sh`): typing into an attach reaches it. None for any other process."""
+    """The container's own shell, when it reads its stdin: typing into an attach reaches it."""
     try:
         pod = api.get("pods", request.namespace, request.name)
     except StatusError:
         return None
     spec = next((c for c in pod_containers(pod) if c["name"] == container), None)
-    if spec is None or not spec.get("stdin"):
-        return None
-    command = tuple(command_line(spec, image_config(spec["image"]), {}))
-    return command if terminal.interactive(command) else None
+    return terminal.container_shell(spec) if spec is not None else None
 
 
 def _end_input(api: APIServer, request: StreamRequest, container: str, status: int) -> None:
@@ -143,10 +136,7 @@ def _end_input(api: APIServer, request: StreamRequest, container: str, status: i
         pod = api.get("pods", request.namespace, request.name)
     except StatusError:
         return
-    node = (pod.get("spec") or {}).get("nodeName", "")
-    record = (pods.node_data(api.cluster, node).get("containers") or {}).get(f"{pod['metadata']['uid']}/{container}")
-    if record is not None:
-        container_stdin.close(api.cluster, record["key"], api.now().timestamp(), status)
+    container_stdin.end_input(api, pod, container, status)
 
 
 def _running(api: APIServer, request: StreamRequest, container: str) -> bool:

@@ -29,9 +29,11 @@ from cluster.apiserver.errors import StatusError
 from cluster.apiserver.server import APIServer
 from cluster.apiserver.streams import location
 from cluster.container import shell
+from cluster.container.context import command_line
 from cluster.container.shcompile import compile_script
 from cluster.container.shlexer import ShellSyntaxError
 from cluster.kubectl.exec import prepare_exec
+from cluster.registry import image_config
 
 MARK = "KUBECLASS_TTY_STATUS_"  # assigned after each line: present only when the line did not `exit`
 MAX_LINE = 64 * 1024
@@ -47,6 +49,15 @@ def interactive(command: tuple[str, ...] | list[str]) -> bool:
     if not command or posixpath.basename(command[0]) not in shell.SHELLS:
         return False
     return all(arg.startswith("-") and "c" not in arg for arg in command[1:])
+
+
+def container_shell(spec: dict) -> tuple[str, ...] | None:
+    """The container's own command when it is a shell reading its stdin (`kubectl run -it … -- sh`, or an
+    image whose CMD is `sh`, with `stdin: true`); None for any other process."""
+    if not spec.get("stdin"):
+        return None
+    command = tuple(command_line(spec, image_config(spec["image"]), {}))
+    return command if interactive(command) else None
 
 
 class InteractiveShell:
