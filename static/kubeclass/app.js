@@ -21,6 +21,13 @@
     return query ? url + "?" + query : url;
   }
 
+  // Each region of the page loads through its own htmx queue. A request without a source shares the body's
+  // queue, where a newer request for another region replaces a queued one: the map's way back to live was
+  // dropped whenever a past revision's map was still loading.
+  function load(url, target, swap) {
+    return htmx.ajax("GET", url, { source: target, target, swap: swap || "innerHTML" });
+  }
+
   function post(url, data) {
     const body = new URLSearchParams(data);
     return fetch(url, { method: "POST", body, headers: { "X-CSRFToken": csrf() }, credentials: "same-origin" });
@@ -102,9 +109,9 @@
     $("past-banner").hidden = isLive;
     $("past-rev").textContent = revision || "";
     const params = isLive ? {} : { revision };
-    htmx.ajax("GET", panelUrl("map", params), { target: "#map", swap: "innerHTML" });
+    load(panelUrl("map", params), "#map");
     const active = document.querySelector(".tab.active");
-    if (active) htmx.ajax("GET", panelUrl(active.dataset.panel, params), { target: "#panel-body", swap: "innerHTML" });
+    if (active) load(panelUrl(active.dataset.panel, params), "#panel-body");
     app().dataset.viewRevision = isLive ? "" : revision;
   }
 
@@ -171,17 +178,17 @@
     tab.classList.add("active");
     tab.setAttribute("aria-selected", "true");
     const params = app().dataset.viewRevision ? { revision: app().dataset.viewRevision } : {};
-    htmx.ajax("GET", panelUrl(tab.dataset.panel, params), { target: "#panel-body", swap: "innerHTML" });
+    load(panelUrl(tab.dataset.panel, params), "#panel-body");
     send({ type: "panel", name: tab.dataset.panel });
   }
 
   function inspectPod(ref) {
     const [namespace, name] = ref.split("/");
-    htmx.ajax("GET", panelUrl("inspect", { resource: "pods", namespace, name }), { target: "#inspector", swap: "innerHTML" });
+    load(panelUrl("inspect", { resource: "pods", namespace, name }), "#inspector");
   }
 
   function explainComponent(id) {
-    htmx.ajax("GET", panelUrl("component", { id }), { target: "#component-info", swap: "innerHTML" });
+    load(panelUrl("component", { id }), "#component-info");
   }
 
   function activateMapItem(target) {
@@ -411,7 +418,7 @@
     const oldest = Array.from(document.querySelectorAll("#step-log li")).pop();
     if (!oldest) { teacherViewPending = true; return; } // the page's first steps have not come yet
     const url = `${app().dataset.stepsUrl}?from=${seq}&before=${oldest.dataset.seq}`;
-    htmx.ajax("GET", url, { swap: "none" }).then(() => {
+    load(url, "#step-log", "none").then(() => {
       if (shown() && $("teacher-view").dataset.seq === seq) viewStep(shown(), revision); // unless the teacher moved on
     });
   }

@@ -82,3 +82,24 @@ def test_run_i_rm_shows_the_pods_output_and_deletes_it(daphne_server, page):
     assert "Unable to use a TTY - input is not a terminal or the right kind of file" in page.inner_text(entry)
     run(page, "kubectl get pods")
     page.wait_for_selector(".term-entry:last-child:has-text('No resources found')", timeout=10000)
+
+
+def test_back_to_live_wins_over_a_past_map_still_loading(daphne_server, page):
+    """A slow answer for a past revision must not leave the map in the past once the learner is back at live."""
+    open_sandbox(daphne_server, page)
+    kube_system = "document.querySelectorAll(\"#arch g.pod[data-pod^='kube-system/']\").length"
+    page.wait_for_function(f"() => {kube_system} === 14", timeout=60000)
+    held: list = []
+    page.route(lambda url: "/panel/map?revision=" in url, lambda route: held.append(route))
+    page.locator("#step-log li").last.click()  # the oldest step shown: before any pod
+    page.wait_for_function("() => !document.getElementById('past-banner').hidden")
+    for _ in range(100):  # the route handler runs while Playwright waits on the page
+        if held:
+            break
+        page.wait_for_timeout(20)
+    assert len(held) == 1, "the past map was not asked for"
+    page.click("#btn-live")
+    with page.expect_event("requestfinished", lambda r: r.url.endswith("/panel/map"), timeout=10000):
+        held[0].continue_()
+    page.wait_for_function(f"() => {kube_system} === 14", timeout=5000)
+    assert not page.is_visible("#past-banner")
