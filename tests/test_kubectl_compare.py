@@ -97,6 +97,15 @@ CASES = [
     ["get", "pod", "nope"],
     ["get", "svc", "web", "-o", "yaml"],
     ["get", "cm", "-o", "json"],
+    # --sort-by: more than 12 rows with equal keys, where Go's unstable sort decides the order
+    ["get", "pods", "-A", "--sort-by=.spec.nodeName"],
+    ["get", "pods", "-A", "-o", "name", "--sort-by=.metadata.name"],
+    ["get", "events", "-A", "--sort-by=.metadata.creationTimestamp", "-o", "custom-columns=NAME:.metadata.name"],
+    ["get", "cm", "-A", "--sort-by=.metadata.namespace"],
+    ["get", "pods", "--sort-by=.metadata.nothing"],
+    ["get", "pods", "-o", "name", "--sort-by=.metadata.nothing"],
+    ["get", "pods,svc", "--sort-by=.metadata.name"],
+    ["get", "pods,svc", "--sort-by=.kind"],
 ]
 
 

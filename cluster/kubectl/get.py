@@ -19,7 +19,7 @@ from cluster.apiserver.errors import StatusError
 from cluster.apiserver.resources import ResourceType, in_category, lookup
 from cluster.kubectl.cli import Context, verb
 from cluster.kubectl.get_flags import GetFlags, UsageError, parse_flags
-from cluster.kubectl import gotemplate
+from cluster.kubectl import gotemplate, sorting
 from cluster.kubectl.jsonpath import JSONPath, JSONPathError
 from cluster.kubectl.output import (
     TableOptions,
@@ -72,6 +72,9 @@ def get(ctx: Context, args: list[str]) -> int:
         return run_get(ctx, flags, requests)
     except UsageError as err:
         ctx.stderr.write(f"error: {err}\n")
+        return 1
+    except SortCrash as crash:
+        ctx.stderr.write(crash.line)  # klog.Exitf: what was not flushed yet is lost, as with kubectl
         return 1
     except JSONPathError as err:
         ctx.stderr.write(f"error: error executing jsonpath: {err}\n")
@@ -159,6 +162,48 @@ def _report(ctx: Context, errors: list[StatusError]) -> int:
     return 1 if errors else 0
 
 
+class SortCrash(Exception):
+    """kubectl's sorter met a value it cannot order and exited with a fatal log line."""
+
+    def __init__(self, line: str) -> None:
+        super().__init__(line)
+        self.line = line
+
+
+def _sort(objects: list[dict], sort_by: str, where: tuple[str, str]) -> list[dict]:
+    """sorting.sort_objects, with kubectl's failures: its error text, or its fatal exit."""
+    try:
+        return sorting.sort_objects(objects, sort_by)
+    except sorting.FieldNotFound as err:
+        raise UsageError(str(err)) from None
+    except sorting.Unsortable as err:
+        raise SortCrash(sorting.fatal_line(where, sort_by, err)) from None
+
+
+def _sort_infos(infos: list[Info], sort_by: str) -> list[Info]:
+    """RuntimeSorter over several results: kubectl sorts the Tables themselves by the field, which a
+    Table seldom has (`.metadata.name` is not on one), so asking for several types fails as it does there."""
+    if len(infos) <= 1:
+        return infos
+    tables = [
+        {"kind": "Table", "apiVersion": "meta.k8s.io/v1", "metadata": {"resourceVersion": info.resource_version}}
+        for info in infos
+    ]
+    position = {id(table): i for i, table in enumerate(tables)}
+    return [infos[position[id(table)]] for table in _sort(tables, sort_by, sorting.RUNTIME_SORT)]
+
+
+def _sorted_rows(info: Info, sort_by: str) -> list[dict] | None:
+    """SortingPrinter over one Table: its rows in order, or None when the field is on none of them
+    (kubectl drops that printer's error, so the table prints nothing)."""
+    if not sort_by or len(info.objects) <= 1:
+        return info.objects
+    try:
+        return _sort(info.objects, sort_by, sorting.TABLE_SORTER)
+    except UsageError:
+        return None
+
+
 class _TrackingOut:
     """The trackingWriter and separatorWriter of kubectl get: a blank line between resource groups."""
 
@@ -180,6 +225,8 @@ def print_human(ctx: Context, flags: GetFlags, infos: list[Info], errors: list[S
     printer: TablePrinter | None = None
     last: ResourceType | None = None
     now = ctx.api.now()
+    if flags.sort_by:
+        infos = _sort_infos(infos, flags.sort_by)
     for info in infos:
         if printer is None or info.rt != last:
             w.flush()
@@ -188,7 +235,9 @@ def print_human(ctx: Context, flags: GetFlags, infos: list[Info], errors: list[S
                 tracking.ready = True
             printer = TablePrinter(table_options(flags, info.rt, with_kind))
             last = info.rt
-        printer.print_table(printers.table(info.rt, info.objects, now, info.resource_version), w)
+        rows = _sorted_rows(info, flags.sort_by)
+        if rows is not None:
+            printer.print_table(printers.table(info.rt, rows, now, info.resource_version), w)
     w.flush()
     if tracking.written == 0 and not flags.ignore_not_found and not errors:
         namespaced = not flags.all_namespaces and all(i.rt.namespaced for i in infos)
@@ -213,6 +262,8 @@ def table_options(flags: GetFlags, rt: ResourceType, with_kind: bool) -> TableOp
 
 def print_generic(ctx: Context, flags: GetFlags, infos: list[Info], single: bool) -> None:
     items = [obj for info in infos for obj in info.objects]
+    if flags.sort_by and not (single and len(items) == 1):
+        items = _sort(items, flags.sort_by, sorting.RUNTIME_SORT)
     if single and len(items) == 1:
         obj = items[0]
     else:

@@ -48,6 +48,7 @@ class GetFlags:
     show_managed_fields: bool = False
     template: str = ""  # --template: the go-template, when -o names the format without one
     allow_missing_template_keys: bool = True
+    sort_by: str = ""  # --sort-by: a JSONPath to order the objects by (sorting.py)
 
 
 _VALUE_FLAGS = {
@@ -146,7 +147,7 @@ def _set_value(flags: GetFlags, attr: str, value: str) -> None:
         seconds = parse_duration(value)
         if seconds:
             flags.watch_seconds = seconds
-    elif attr in ("output", "selector", "field_selector", "raw", "template"):
+    elif attr in ("output", "selector", "field_selector", "raw", "template", "sort_by"):
         setattr(flags, attr, value)
 
 

@@ -39,6 +39,17 @@ def canonical(text: str) -> str:
     return _format(-amount if sign < 0 else amount, fmt)
 
 
+def amount(text: str) -> Decimal:
+    """The value of the quantity `text` (what Quantity.Cmp compares); ValueError when it is none."""
+    if text == "":
+        raise ValueError(FORMAT_WRONG)
+    sign, num, denom, suffix = _scan(text)
+    _, base, exponent = _interpret(suffix)
+    value = Decimal(f"{num}.{denom or '0'}")
+    value = value.scaleb(exponent) if base == 10 else value * (Decimal(2) ** exponent)
+    return -value if sign < 0 else value
+
+
 def _scan(text: str) -> tuple[int, str, str, str]:
     """parseQuantityString: sign, whole digits, fraction digits, suffix."""
     pos, end, sign = 0, len(text), 1

@@ -1,0 +1,157 @@
+"""`kubectl get --sort-by`: kubectl v1.32's sorter (staging/src/k8s.io/kubectl/pkg/cmd/get/sorter.go).
+
+The field is a JSONPath (`.metadata.name` is relaxed to `{.metadata.name}`), read from each
+object with missing keys allowed; the first value found is the key. An object without one sorts
+first. Keys compare as kubectl's isLess compares what JSON decoding gave: numbers as numbers
+(an integer and a float do not compare), strings that both parse as quantities as quantities
+(`100Mi` < `1Gi`), other strings in natural order (`web-2` < `web-10`); anything else (a bool,
+a list, a map) is "an unsortable type", on which kubectl exits with a fatal log line.
+
+The order of equal keys is Go's sort.Sort's (gosort.py). What kubectl does around it — the
+table's rows sorted when one resource type was asked for, "No resources found" when the field
+is on none of them, an error when several types were — is get.py's.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from decimal import Decimal
+
+from cluster.kubectl import quantities
+from cluster.kubectl.gosort import go_sort
+from cluster.kubectl.jsonpath import JSONPath, JSONPathError, relaxed
+
+
+class FieldNotFound(Exception):
+    """SortObjects / NewTableSorter: the field is on none of the objects."""
+
+    def __init__(self, field: str) -> None:
+        super().__init__(f'couldn\'t find any field with path "{field}" in the list of objects')
+
+
+class Unsortable(Exception):
+    """isLess on a kind it cannot order: kubectl logs it with klog.Exitf and exits 1."""
+
+
+# Where kubectl's klog.Exitf calls sit (sorter.go), as its fatal line names them.
+TABLE_SORTER = ("sorter.go:375", "[][][]reflect.Value")
+RUNTIME_SORT = ("sorter.go:329", "*unstructured.Unstructured")
+
+
+def field_path(sort_by: str) -> str:
+    return relaxed(sort_by)
+
+
+def sort_objects(objects: list[dict], sort_by: str) -> list[dict]:
+    """The objects in kubectl's order; FieldNotFound or Unsortable as kubectl fails."""
+    field = field_path(sort_by)
+    try:
+        path = JSONPath(field)
+        keyed = [(_first(path, obj), obj) for obj in objects]
+    except JSONPathError:
+        raise FieldNotFound(field) from None
+    if objects and not any(key is not _NONE for key, _ in keyed):
+        raise FieldNotFound(field)
+    go_sort(keyed, lambda a, b: _less_keys(a[0], b[0]))
+    return [obj for _, obj in keyed]
+
+
+def fatal_line(where: tuple[str, str], sort_by: str, err: Unsortable) -> str:
+    """klog's fatal line as kubectl prints it before exiting: `F1204 19:37:32.596255   32705 sorter.go:329] …`."""
+    site, holder = where
+    stamp = dt.datetime.now().strftime("%m%d %H:%M:%S.%f")
+    return (
+        f"F{stamp} {os.getpid():7d} {site}] Field {field_path(sort_by)} in {holder} is an unsortable type: "
+        f"interface, err: {err}\n"
+    )
+
+
+_NONE = object()
+
+
+def _first(path: JSONPath, obj: dict) -> object:
+    values = path.find(obj)
+    return values[0] if values else _NONE
+
+
+def _less_keys(a: object, b: object) -> bool:
+    if a is _NONE:
+        return True
+    if b is _NONE:
+        return False
+    return is_less(a, b)
+
+
+def is_less(a: object, b: object) -> bool:
+    """isLess for values decoded from JSON (reflect.Interface in kubectl)."""
+    if a is None or b is None:
+        return a is None and b is not None
+    kind = _go_type(a)
+    if kind in ("bool", "[]interface {}", "map[string]interface {}"):
+        raise Unsortable(f"unsortable type: {kind}")
+    if kind != _go_type(b):
+        raise Unsortable("unsortable interface: interface")
+    if isinstance(a, str) and isinstance(b, str):
+        qa, qb = _quantity(a), _quantity(b)
+        if qa is not None and qb is not None:
+            return qa < qb
+        return natural_less(a, b)
+    return a < b  # type: ignore[operator]  # int64 or float64, both the same kind
+
+
+def _go_type(value: object) -> str:
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, int):
+        return "int64"
+    if isinstance(value, float):
+        return "float64"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "[]interface {}"
+    return "map[string]interface {}"
+
+
+def _quantity(text: str) -> Decimal | None:
+    try:
+        return quantities.amount(text)
+    except (ValueError, ArithmeticError):
+        return None
+
+
+def natural_less(a: str, b: str) -> bool:
+    """sortorder.NaturalLess: digit runs compare as numbers (fewer leading zeros first), bytes otherwise."""
+    s1, s2 = a.encode(), b.encode()
+    i1 = i2 = 0
+    while i1 < len(s1) and i2 < len(s2):
+        c1, c2 = s1[i1], s2[i2]
+        d1, d2 = _digit(c1), _digit(c2)
+        if d1 != d2:  # digits before anything else
+            return d1
+        if not d1:
+            if c1 != c2:
+                return c1 < c2
+            i1, i2 = i1 + 1, i2 + 1
+            continue
+        while i1 < len(s1) and s1[i1] == 0x30:
+            i1 += 1
+        while i2 < len(s2) and s2[i2] == 0x30:
+            i2 += 1
+        n1, n2 = i1, i2
+        while i1 < len(s1) and _digit(s1[i1]):
+            i1 += 1
+        while i2 < len(s2) and _digit(s2[i2]):
+            i2 += 1
+        if i1 - n1 != i2 - n2:
+            return i1 - n1 < i2 - n2
+        if s1[n1:i1] != s2[n2:i2]:
+            return s1[n1:i1] < s2[n2:i2]
+        if n1 != n2:
+            return n1 < n2
+    return len(s1) < len(s2)
+
+
+def _digit(c: int) -> bool:
+    return 0x30 <= c <= 0x39
