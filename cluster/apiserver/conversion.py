@@ -23,6 +23,7 @@ is not valid JSON is dropped instead of failing the request.
 
 from __future__ import annotations
 
+import base64
 import json
 from typing import Callable
 
@@ -118,6 +119,22 @@ def in_served(served: ResourceType, mutate: Callable[[dict], dict]) -> Callable[
     if _same(storage_rt(served), served):
         return mutate
     return lambda old: request_to_storage(served, mutate(to_served(served, old)))
+
+
+def to_internal(rt: ResourceType, obj: dict) -> None:
+    """What decoding into the internal version changes, before admission and validation see the object.
+
+    A Secret's stringData is write-only (Convert_v1_Secret_To_core_Secret): each entry is written
+    over data as its base64, and stringData is never stored or answered.
+    """
+    if rt.kind == "Secret" and "stringData" in obj:
+        strings = obj.pop("stringData") or {}
+        if strings:
+            current = obj.get("data")
+            data: dict = current if isinstance(current, dict) else {}
+            for key, value in strings.items():
+                data[key] = base64.b64encode(str(value).encode()).decode()
+            obj["data"] = data
 
 
 # -- Events -----------------------------------------------------------------------

@@ -237,6 +237,7 @@ class APIServer(ApplyMixin, SubresourcesMixin, WatchMixin):
             "selfLink",
         ):
             meta.pop(key, None)
+        conversion.to_internal(rt, obj)
         admission.admit_create(self, rt, obj)
         strategy.prepare_for_create(self, rt, obj)
         if manager is None:
@@ -417,6 +418,7 @@ class APIServer(ApplyMixin, SubresourcesMixin, WatchMixin):
         if manager is None and subresource:  # an apply to a subresource: its own managedFields, not the live ones
             new["metadata"]["managedFields"] = (incoming.get("metadata") or {}).get("managedFields")
         check_identity(rt, new, namespace, name)
+        conversion.to_internal(rt, new)
         admission.admit_update(self, rt, new, old, subresource)
         strategy.prepare_for_update(self, rt, new, old, subresource)
         if manager is not None and subresource != "binding":  # BindingREST writes storage directly
