@@ -344,7 +344,9 @@ class PodSync:
             self.event(NORMAL, "SandboxChanged", "Pod sandbox changed, it will be killed and re-created.")
         spec = self.node.get("spec") or {}
         try:
-            sandbox = self.runtime.run_pod_sandbox(self.uid, self.key, spec.get("podCIDR", ""), self.now)
+            sandbox = self.runtime.run_pod_sandbox(
+                self.uid, self.key, spec.get("podCIDR", ""), self.now, host_ip=self.host_network_ip()
+            )
         except NoAddress as err:  # kindnet's CNI (ptp with host-local IPAM) answers so
             sandbox_id = self.runtime.sandbox_id(self.uid)
             self.event(
@@ -356,6 +358,13 @@ class PodSync:
             return None
         self.hop("RunPodSandbox", ip=sandbox["ip"])
         return sandbox
+
+    def host_network_ip(self) -> str:
+        """A hostNetwork pod's address: the node's InternalIP ("" for a pod on the pod network)."""
+        if not (self.pod.get("spec") or {}).get("hostNetwork"):
+            return ""
+        addresses = (self.node.get("status") or {}).get("addresses") or []
+        return next((a["address"] for a in addresses if a.get("type") == "InternalIP"), "")
 
     def sync_container(self, container: dict, previous: dict | None, policy: str = "") -> dict:
         """One container's turn: keep it running, restart it by `policy` (the pod's restartPolicy unless

@@ -87,9 +87,19 @@ class NodeRuntime:
     def sandboxes(self) -> dict[str, dict]:
         return dict(self.data["sandboxes"])
 
-    def run_pod_sandbox(self, uid: str, pod_key: str, pod_cidr: str, now: dt.datetime) -> dict:
+    def run_pod_sandbox(self, uid: str, pod_key: str, pod_cidr: str, now: dt.datetime, host_ip: str = "") -> dict:
         """A sandbox with the lowest free address of the node's pod range; NoAddress when every one is held by
-        a sandbox that is still ready (a stopped one gave its address back, as CNI DEL does)."""
+        a sandbox that is still ready (a stopped one gave its address back, as CNI DEL does).
+
+        `host_ip`: a hostNetwork pod's sandbox shares the node's network namespace; no CNI plugin runs,
+        and the pod's address is the node's."""
+        ip = host_ip or self._free_address(pod_cidr)
+        sandbox = {"id": self.sandbox_id(uid), "ip": ip, "pod": pod_key, "created": rfc3339(now)}
+        self.data["sandboxes"][uid] = sandbox
+        self.dirty = True
+        return sandbox
+
+    def _free_address(self, pod_cidr: str) -> str:
         taken = {s["ip"] for s in self.data["sandboxes"].values() if s.get("state") != NOT_READY}
         network = ipaddress.ip_network(pod_cidr or "10.244.0.0/24", strict=False)
         # .1 is the node's bridge; pods get the lowest free address from .2 on, as host-local IPAM does.
@@ -97,10 +107,7 @@ class NodeRuntime:
         if ip is None:
             hosts = list(network.hosts())
             raise NoAddress(f"no IP addresses available in range set: {hosts[0]}-{hosts[-1]}")
-        sandbox = {"id": self.sandbox_id(uid), "ip": ip, "pod": pod_key, "created": rfc3339(now)}
-        self.data["sandboxes"][uid] = sandbox
-        self.dirty = True
-        return sandbox
+        return ip
 
     def sandbox_id(self, uid: str) -> str:
         return _id(self.cluster, "sandbox", uid)

@@ -114,6 +114,21 @@ def test_second_pod_gets_the_next_ip_and_an_image_already_present(api, kubelet):
     assert ("Pulled", 'Container image "nginx:1.27" already present on machine') in events_of(api, "two")
 
 
+def test_a_host_network_pod_has_the_nodes_address_and_takes_none_from_the_pod_range(api, kubelet):
+    manifest = pod_manifest("hn", "nginx:1.27")
+    manifest["spec"]["hostNetwork"] = True
+    api.create("pods", "default", manifest)
+    api.bind("default", "hn", {"target": {"name": NODE}})
+    run(kubelet, "default/hn", 30)
+    status = api.get("pods", "default", "hn")["status"]
+    node_ip = next(
+        a["address"] for a in api.get("nodes", None, NODE)["status"]["addresses"] if a["type"] == "InternalIP"
+    )
+    assert (status["podIP"], status["podIPs"], status["hostIP"]) == (node_ip, [{"ip": node_ip}], node_ip)
+    run(kubelet, bound_pod(api, "next", "nginx:1.27"), 30)
+    assert api.get("pods", "default", "next")["status"]["podIP"] == "10.244.1.2"
+
+
 def test_missing_image_gives_err_image_pull_then_image_pull_back_off(api, kubelet):
     key = bound_pod(api, "bad", "nginx:1.27")
     faults.set_image_fault(api, "nginx", "missing")
