@@ -54,12 +54,22 @@ def terminate(sync: PodSync) -> Result:
 
 def stopped_statuses(sync: PodSync, specs: list[dict]) -> list[dict]:
     init = specs is not sync.main_specs
+    previous = sync.previous_statuses("initContainerStatuses" if init else "containerStatuses")
     return [
-        container_status(c, r, ready=init and not is_sidecar(c) and r["state"] == "exited" and r.get("exitCode") == 0)
+        container_status(c, r, ready=_still_ready(c, r, previous.get(c["name"]), init))
         if (r := sync.runtime.container(sync.uid, c["name"]))
         else container_status(c, None, ready=False, waiting={"reason": sync.default_waiting})
         for c in specs
     ]
+
+
+def _still_ready(spec: dict, record_: dict, previous: dict | None, init: bool) -> bool:
+    """Readiness while the pod terminates: prober_manager.UpdatePodStatus does not look at the deletion, so a
+    container that still runs keeps the readiness it had (always ready without a readiness probe) until it
+    exits; the endpoints controllers take a terminating pod out of service (EndpointSlice `terminating`)."""
+    if init and not is_sidecar(spec):
+        return record_["state"] == "exited" and record_.get("exitCode") == 0
+    return record_["state"] == "running" and bool(previous and previous.get("ready"))
 
 
 def finish_termination(sync: PodSync, statuses: list[dict], init_statuses: list[dict] | None = None) -> Result:

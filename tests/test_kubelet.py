@@ -264,7 +264,12 @@ def test_graceful_deletion_stops_the_container_and_deletes_after_the_grace_perio
     assert ("Killing", "Stopping container sleeper") in events_of(api, "sleeper")
     clock.advance(api.cluster, 29)
     kubelet.reconcile(key)
-    assert api.get("pods", "default", "sleeper")["metadata"]["deletionTimestamp"]  # a shell ignores SIGTERM
+    pod = api.get("pods", "default", "sleeper")
+    assert pod["metadata"]["deletionTimestamp"]  # a shell ignores SIGTERM
+    # still running, so still ready (READY 1/1 Terminating), as prober_manager reports it
+    assert pod["status"]["containerStatuses"][0]["ready"] is True
+    assert "running" in pod["status"]["containerStatuses"][0]["state"]
+    assert next(c for c in pod["status"]["conditions"] if c["type"] == "Ready")["status"] == "True"
     clock.advance(api.cluster, 1)
     kubelet.reconcile(key)
     assert api.list("pods", "default")["items"] == []
