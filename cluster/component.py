@@ -10,8 +10,8 @@ idempotent: calling it twice in a row changes nothing the second time.
 The reconciler (cluster/reconciler/driver.py) drives the loop through the
 `Component` protocol alone: it never probes a component for attributes. What
 a component may ask of the driver beyond the basic loop is declared here as
-the optional capabilities `paused`, `wants_relist`, `is_housekeeping` and
-`observe`, each with a default in `Controller`, the base class every component
+the optional capabilities `paused`, `wants_relist`, `event_delay`, `is_housekeeping`
+and `observe`, each with a default in `Controller`, the base class every component
 derives from. Errors are the driver's business: `reconcile` lets a refused
 request (StatusError) propagate, and the driver requeues the key with a
 per-key exponential back-off (cluster/reconciler/workqueue.py), as client-go's
@@ -55,6 +55,10 @@ class Component(Protocol):
     #: set by the component when it wants every watched object queued again (a kubelet back from
     #: a partition, as a restarted kubelet lists again); the driver relists and clears it
     wants_relist: bool
+    #: None: a watch event queues its keys at once. A number: they wait that many virtual seconds, and a key
+    #: already waiting keeps its turn (the HPA controller's queue adds every event rate-limited by its sync
+    #: period, NewDefaultHPARateLimiter, so an HPA is looked at once per period whatever changes it)
+    event_delay: float | None
 
     @property
     def paused(self) -> bool:
@@ -88,6 +92,7 @@ class Controller(ABC):
     name: str = ""
     watches: tuple[str, ...] = ()
     wants_relist: bool = False
+    event_delay: float | None = None
 
     def __init__(self, api: APIServer) -> None:
         self.api = api

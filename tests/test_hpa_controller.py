@@ -10,6 +10,7 @@ import pytest
 from cluster import clock
 from cluster.apiserver.selectors import parse_label_selector
 from cluster.controllers.hpa import HorizontalPodAutoscalerController
+from cluster.reconciler.driver import ClusterDriver
 from cluster.controllers.hpa_replicas import resource_replicas
 from cluster.kubectl.cli import run
 from cluster.metrics import PodMetric, cpu_usage, pod_cpu_metrics
@@ -545,3 +546,21 @@ def test_kubectl_autoscale_reports_targets_it_cannot_scale(api):
         "",
         'Error from server (NotFound): deployments.apps "nope" not found\n',
     )
+
+
+# -- through the reconciler: when the controller looks ---------------------------------------
+def test_a_new_hpa_is_first_looked_at_one_sync_period_later_then_once_per_period(api, cluster):
+    target(api, replicas=1, request=None)  # no cpu request: every pass warns that it cannot compute
+    hpa(api)
+    driver = ClusterDriver(cluster)
+    driver.fast_forward(seconds=14)
+    hpa_events = [e for e in api.list("events", "default")["items"] if e["involvedObject"]["kind"].startswith("Horiz")]
+    assert hpa_events == []  # enqueueHPA: AddRateLimited, 15 s
+    assert not (api.get("horizontalpodautoscalers", "default", "php-apache").get("status") or {}).get("conditions")
+    driver.fast_forward(seconds=2)
+    warned = [e for e in api.list("events", "default")["items"] if e["reason"] == "FailedGetResourceMetric"]
+    # one pass, not a second one at once for the HPA's own status write
+    assert [e.get("count", 1) for e in warned] == [1]
+    driver.fast_forward(seconds=15)
+    warned = [e for e in api.list("events", "default")["items"] if e["reason"] == "FailedGetResourceMetric"]
+    assert sum(e.get("count", 1) for e in warned) == 2  # the second pass, 15 s after the first

@@ -47,6 +47,9 @@ class ComputeError(Exception):
 class HorizontalPodAutoscalerController(Controller):
     name = COMPONENT
     watches = ("horizontalpodautoscalers",)
+    # enqueueHPA: queue.AddRateLimited with a fixed 15 s interval, so a new HPA is first looked at 15 s
+    # after it appears and its own status writes do not trigger another pass within the period
+    event_delay = SYNC_PERIOD
 
     def __init__(self, api: APIServer) -> None:
         super().__init__(api)

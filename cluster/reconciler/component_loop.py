@@ -13,6 +13,8 @@ one of this package's (workqueue.py), on the cluster's virtual clock.
 
 from __future__ import annotations
 
+import datetime as dt
+
 from cluster.component import Component
 from cluster.reconciler.workqueue import WorkQueue
 
@@ -39,6 +41,14 @@ class ComponentLoop:
     @property
     def paused(self) -> bool:
         return self.component.paused
+
+    def enqueue(self, key: str) -> None:
+        """A key a watch event (or a list) asks for: ready now, or after the component's event delay."""
+        delay = self.component.event_delay
+        if delay is None:
+            self.queue.add(key)
+        else:
+            self.queue.add_after(key, self.component.api.now() + dt.timedelta(seconds=delay))
 
     def housekeeping(self, key: str) -> bool:
         return self.component.is_housekeeping(key)

@@ -67,7 +67,7 @@ def deliver(
         return
     steps.record(api, steps.watch_hop(loop.name, resource, event.type, event.object, event.revision))
     for key in keys:
-        loop.queue.add(key)
+        loop.enqueue(key)
 
 
 def watched(informers: SharedInformers, loop: ComponentLoop, resource: str) -> list[dict]:
@@ -89,5 +89,5 @@ def relist(informers: SharedInformers, loop: ComponentLoop, revision: int) -> No
             event = WatchEvent("ADDED", obj, revision)
             loop.component.observe(resource, event)
             for key in loop.component.keys_for(resource, event):
-                loop.queue.add(key)
+                loop.enqueue(key)
     loop.component.wants_relist = False  # this was the relist it asked for, if it asked
