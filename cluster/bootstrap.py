@@ -186,6 +186,38 @@ def kubernetes_service() -> dict:
     }
 
 
+def kubernetes_endpoints(ip: str) -> dict:
+    """The API server's own address behind the `kubernetes` Service: kube-apiserver's endpoint reconciler
+    (pkg/controlplane/reconcilers) writes it, not the endpoints controller, as the Service has no selector;
+    the label keeps the EndpointSlice mirroring controller away, for the reconciler writes the slice too."""
+    return {
+        "apiVersion": "v1",
+        "kind": "Endpoints",
+        "metadata": {
+            "name": "kubernetes",
+            "namespace": "default",
+            "labels": {"endpointslice.kubernetes.io/skip-mirror": "true"},
+        },
+        "subsets": [{"addresses": [{"ip": ip}], "ports": [{"name": "https", "port": 6443, "protocol": "TCP"}]}],
+    }
+
+
+def kubernetes_endpoint_slice(ip: str) -> dict:
+    """The same address as an EndpointSlice, as the reconciler's EndpointsAdapter writes it beside the Endpoints."""
+    return {
+        "apiVersion": "discovery.k8s.io/v1",
+        "kind": "EndpointSlice",
+        "metadata": {
+            "name": "kubernetes",
+            "namespace": "default",
+            "labels": {"kubernetes.io/service-name": "kubernetes"},
+        },
+        "addressType": "IPv4",
+        "endpoints": [{"addresses": [ip], "conditions": {"ready": True}}],
+        "ports": [{"name": "https", "port": 6443, "protocol": "TCP"}],
+    }
+
+
 def kube_dns_service() -> dict:
     """CoreDNS's Service as kubeadm installs it; pods resolve names through 10.96.0.10 (cluster/dns.py)."""
     return {
@@ -288,6 +320,9 @@ def kubeadm_init(cluster: Cluster) -> None:
     ip = node["status"]["addresses"][0]["address"]
     for static in staticpods.static_pods(ip):
         kubelet.create("pods", "kube-system", staticpods.mirror_pod(static, node, seen))
+    apiserver = APIServer(cluster, client="kube-apiserver")
+    apiserver.create("endpoints", "default", kubernetes_endpoints(ip))
+    apiserver.create("endpointslices", "default", kubernetes_endpoint_slice(ip))
     kubeadm = APIServer(cluster, client="kubeadm")
     for obj in addons.kubeadm_addons()[:3]:  # CoreDNS: ServiceAccount, ConfigMap, Deployment, then its Service
         kubeadm.create(obj["kind"].lower() + "s", "kube-system", obj)

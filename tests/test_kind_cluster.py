@@ -207,6 +207,19 @@ def test_coredns_is_kubeadms_deployment_and_backs_kube_dns(kind: Cluster) -> Non
     ]
 
 
+def test_the_kubernetes_service_has_the_api_servers_address(kind: Cluster) -> None:
+    """kube-apiserver's endpoint reconciler writes them; the endpoints controllers leave a selectorless Service be."""
+    node_ip = "172.18.0.2"  # kind-control-plane
+    assert ok(kind, "get", "endpoints", "kubernetes").splitlines()[1].split()[:2] == ["kubernetes", f"{node_ip}:6443"]
+    assert ok(kind, "get", "endpointslices", "kubernetes").splitlines()[1].split()[:4] == [
+        "kubernetes",
+        "IPv4",
+        "6443",
+        node_ip,
+    ]
+    assert f"Endpoints:                {node_ip}:6443\n" in ok(kind, "describe", "service", "kubernetes")
+
+
 def test_cluster_dns_still_answers_from_a_pod(kind: Cluster) -> None:
     ok(kind, "run", "client", "--image=registry.k8s.io/e2e-test-images/agnhost:2.39", "--", "pause")
     settle(kind, 20)
