@@ -18,9 +18,14 @@
   unreachable (NoExecute) for 300 s unless they say otherwise.
 - DefaultStorageClass: a PVC that names no class gets the default one.
 - LimitRanger (cluster/apiserver/limitranger.py): the namespace's LimitRange
-  defaults and bounds on containers and claims.
-- ResourceQuota (cluster/apiserver/quota.py), in the validating phase after
-  the name is generated: a create past a quota's hard limit is refused.
+  defaults on containers (with the `kubernetes.io/limit-ranger` annotation)
+  here; its bounds on containers, pods and claims in the validating phase.
+  A Pod reaches it already defaulted as the decoder leaves it: a container with
+  only a limit requests that limit (SetDefaults_Pod, `defaults.pod_resources`).
+- The validating phase, after the object's own validation and once the name is
+  generated, in upstream's plugin order: LimitRanger's min/max, then
+  ResourceQuota (cluster/apiserver/quota.py) last, so a LimitRange's defaults
+  are what the quota counts and requires.
 Service updates also keep their allocated clusterIP and nodePorts here (the
 Service REST storage does this upstream before validation).
 """
@@ -29,7 +34,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from cluster.apiserver import ipam, limitranger, quota, serviceaccount
+from cluster.apiserver import defaults, ipam, limitranger, quota, serviceaccount
 from cluster.apiserver.errors import StatusError
 from cluster.apiserver.resources import ResourceType
 
@@ -45,6 +50,8 @@ DEFAULT_CLASS_ANNOTATION = "storageclass.kubernetes.io/is-default-class"
 
 def admit_create(api: APIServer, rt: ResourceType, obj: dict) -> None:
     _namespace_lifecycle(api, rt, obj)
+    if rt.kind == "Pod" and isinstance(obj.get("spec"), dict):
+        defaults.pod_resources(obj["spec"])  # the decoder's SetDefaults_Pod, which precedes every plugin
     limitranger.admit(api, rt, obj)
     if rt.kind == "Pod" and isinstance(obj.get("spec"), dict):
         serviceaccount.admit(api, obj)
@@ -151,7 +158,8 @@ def _default_storage_class(api: APIServer, obj: dict) -> None:
 
 
 def validate_create(api: APIServer, rt: ResourceType, obj: dict) -> None:
-    """The validating admission phase, after the name is known: ResourceQuota runs last, as upstream."""
+    """The validating admission phase, after the name is known: LimitRanger, then ResourceQuota last, as upstream."""
+    limitranger.validate(api, rt, obj)
     quota.admit(api, rt, obj)
 
 

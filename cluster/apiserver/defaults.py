@@ -6,7 +6,10 @@ revisionHistoryLimit 10, progressDeadlineSeconds 600; pod specs' restartPolicy,
 dnsPolicy, schedulerName, grace period, containers' pull policy and
 termination message; Services' type, ports, traffic policies and (through
 `ipam`) clusterIP and nodePorts; PVC/PV modes; StorageClass policies; HPA v2
-minReplicas, the default CPU metric and behavior rules; Namespace and Secret.
+minReplicas, the default CPU metric and behavior rules; Namespace and Secret;
+LimitRange items' default limits and requests (from max, default and min). A
+Pod's containers request what they limit (SetDefaults_Pod), and their
+requests and limits, like a LimitRange's quantities, are kept in canonical form.
 
 Pod-only mutations that upstream makes in admission plugins (priority,
 tolerations, service account, DefaultStorageClass) live in `admission`; the
@@ -20,6 +23,7 @@ from typing import TYPE_CHECKING, Callable
 
 from cluster.apiserver import ipam
 from cluster.apiserver.resources import ResourceType
+from cluster.kubectl import quantities
 
 if TYPE_CHECKING:
     from cluster.apiserver.server import APIServer
@@ -117,12 +121,33 @@ def pod_spec(spec: dict) -> None:
                     port["hostPort"] = port.get("containerPort")
 
 
-def _requests_from_limits(spec: dict) -> None:
-    """SetDefaults_Pod: a container with limits and no request for a resource requests its limit."""
+def canonical_quantities(values: object) -> None:
+    """A ResourceList as the decoder leaves it: each Quantity in its canonical form (`0.5` → `500m`,
+    `1.5Gi` → `1536Mi`, `1` → `"1"`); what is no quantity is left for validation to refuse."""
+    if not isinstance(values, dict):
+        return
+    for key, value in values.items():
+        if isinstance(value, (str, int, float)) and not isinstance(value, bool):
+            try:
+                values[key] = quantities.canonical(str(value).strip())
+            except ValueError:
+                continue
+
+
+def pod_resources(spec: dict) -> None:
+    """SetDefaults_Pod: a container with limits and no request for a resource requests its limit (a Pod's,
+    not a template's). kube-apiserver's decoder does this before any admission plugin, so `admission` calls
+    it ahead of the LimitRanger: a limit, not the namespace's defaultRequest, is what such a container requests."""
     for ctr in (spec.get("initContainers") or []) + (spec.get("containers") or []):
         resources = ctr.get("resources") if isinstance(ctr, dict) else None
-        if isinstance(resources, dict) and isinstance(resources.get("limits"), dict):
-            requests = resources.setdefault("requests", {})
+        if not isinstance(resources, dict):
+            continue
+        canonical_quantities(resources.get("limits"))
+        canonical_quantities(resources.get("requests"))
+        if isinstance(resources.get("limits"), dict) and resources["limits"]:
+            requests = resources.get("requests")
+            if not isinstance(requests, dict):
+                requests = resources["requests"] = {}
             for key, value in resources["limits"].items():
                 requests.setdefault(key, value)
 
@@ -145,7 +170,7 @@ def qos_class(spec: dict) -> str:
 
 def _pod(api: APIServer, obj: dict) -> None:
     spec = _spec(obj)
-    _requests_from_limits(spec)
+    pod_resources(spec)
     spec.setdefault("enableServiceLinks", True)
     pod_spec(spec)
     if _creating(obj):  # the Pod strategy's PrepareForCreate
@@ -279,6 +304,27 @@ def _storage_class(api: APIServer, obj: dict) -> None:
     obj.setdefault("volumeBindingMode", "Immediate")
 
 
+def _limit_range(api: APIServer, obj: dict) -> None:
+    """SetDefaults_LimitRangeItem, for each Container item: a `max` with no `default` is the default limit; the
+    default limit, else the `min`, is the default request where none is given (Pod and claim items are left be)."""
+    for item in _spec(obj).get("limits") or []:
+        if not isinstance(item, dict):
+            continue
+        for key in ("max", "min", "default", "defaultRequest", "maxLimitRequestRatio"):
+            canonical_quantities(item.get(key))
+        if item.get("type") != "Container":
+            continue
+        default = dict(item["default"]) if isinstance(item.get("default"), dict) else {}
+        request = dict(item["defaultRequest"]) if isinstance(item.get("defaultRequest"), dict) else {}
+        for source, target in ((item.get("max"), default), (default, request), (item.get("min"), request)):
+            for key, value in (source if isinstance(source, dict) else {}).items():
+                target.setdefault(key, value)
+        if default:  # an empty ResourceList is left out of the JSON
+            item["default"] = default
+        if request:
+            item["defaultRequest"] = request
+
+
 def _namespace(api: APIServer, obj: dict) -> None:
     meta = obj["metadata"]
     if meta.get("name"):
@@ -307,6 +353,7 @@ _DEFAULTERS: dict[str, Callable[[APIServer, dict], None]] = {
     "StorageClass": _storage_class,
     "Namespace": _namespace,
     "Secret": _secret,
+    "LimitRange": _limit_range,
 }
 
 from cluster.apiserver import defaults_workloads  # noqa: E402 (it builds on the helpers above)

@@ -10,11 +10,18 @@ namespace's non-terminal pods (`requests.cpu`, `requests.memory`,
 is 403 Forbidden with upstream's "exceeded quota" sentence; the resourcequota
 controller (cluster/controllers/resourcequota.py) keeps `status.used` current.
 
+Before any usage is counted, every quota's constraints are checked
+(podEvaluator.Constraints): when a quota tracks `cpu`, `memory`,
+`requests.cpu`, `requests.memory`, `limits.cpu` or `limits.memory`, each
+container and init container must say it, or the pod is refused with
+"failed quota: <quota>: must specify limits.cpu for: a,b; requests.cpu for: b"
+(resources sorted, each with the sorted names of the containers missing it).
+This plugin runs after the LimitRanger, so a LimitRange's defaults satisfy it.
+
 Simplified: usage is counted from the store on each admission instead of from
 status.used (so two writers can never both take the last unit — every write to
-a cluster is serialised anyway); no scopes or scopeSelector; a pod without a
-request for a quota'd compute resource counts as 0 instead of being refused
-with "must specify".
+a cluster is serialised anyway), and the quota's spec.hard stands for its
+status.hard; no scopes or scopeSelector.
 """
 
 from __future__ import annotations
@@ -83,6 +90,46 @@ def _amount(container: dict, kind: str, resource: str) -> Decimal:
     return quantity.parse(value) if value is not None else Decimal(0)
 
 
+# "it was a mistake, but if a quota tracks cpu or memory related resources, the incoming pod is required to
+# have those values set" (pkg/quota/v1/evaluator/core/pods.go's validationSet)
+VALIDATION_SET = frozenset(COMPUTE)
+
+
+def pod_constraints(tracked: Iterable[str], pod: dict) -> str:
+    """podEvaluator.Constraints: "" when every container states each tracked cpu/memory resource, else the
+    "must specify …" sentence naming, for each missing resource, the containers that leave it out."""
+    required = VALIDATION_SET.intersection(tracked)
+    if not required:
+        return ""
+    spec = pod.get("spec") or {}
+    missing: dict[str, set[str]] = {}
+    for ctr in (spec.get("containers") or []) + (spec.get("initContainers") or []):
+        if not isinstance(ctr, dict):
+            continue
+        stated = _container_usage_names(ctr)
+        for name in required - stated:
+            missing.setdefault(name, set()).add(str(ctr.get("name", "")))
+    if not missing:
+        return ""
+    return "must specify " + "; ".join(f"{name} for: {','.join(sorted(missing[name]))}" for name in sorted(missing))
+
+
+def _container_usage_names(ctr: dict) -> set[str]:
+    """podComputeUsageHelper's keys among the compute resources: what the container states."""
+    resources = ctr.get("resources") if isinstance(ctr.get("resources"), dict) else {}
+    assert isinstance(resources, dict)
+    requests = resources.get("requests") if isinstance(resources.get("requests"), dict) else {}
+    limits = resources.get("limits") if isinstance(resources.get("limits"), dict) else {}
+    assert isinstance(requests, dict) and isinstance(limits, dict)
+    names = set()
+    for resource in ("cpu", "memory"):
+        if resource in requests:
+            names |= {resource, f"requests.{resource}"}
+        if resource in limits:
+            names.add(f"limits.{resource}")
+    return names
+
+
 ListItems = Callable[[ResourceType, str], list[dict]]
 
 
@@ -129,6 +176,14 @@ def admit(api: APIServer, rt: ResourceType, obj: dict) -> None:
     quotas = api.store.range("/registry/resourcequotas/", namespace)
     if not quotas:
         return
+    if rt.kind == "Pod":  # every quota's constraints first, as checkRequest does before counting any usage
+        for kv in quotas:
+            hard = (kv.value.get("spec") or {}).get("hard") or {}
+            reason = pod_constraints(hard, obj)
+            if reason:
+                raise forbidden(
+                    rt, obj["metadata"].get("name", ""), f"failed quota: {kv.value['metadata']['name']}: {reason}"
+                )
     requested = object_usage(rt, obj)
     for kv in quotas:
         quota = kv.value
