@@ -174,8 +174,12 @@ class Lister:
 
     def find(self, resource: str, namespace: str | None, name: str) -> dict | None:
         """`get`, with None for an object that does not exist."""
+        return self._fetch(resource, namespace, name)
+
+    def _fetch(self, resource: str, namespace: str | None, name: str) -> dict | None:
+        """The object from the API server, None when it does not exist (never through an override of `get`)."""
         try:
-            return self.get(resource, namespace, name)
+            return self.api.get(resource, namespace or "", name)
         except StatusError as err:
             if err.code == 404:
                 return None
@@ -232,14 +236,14 @@ class CachedLister(Lister):
     def find(self, resource: str, namespace: str | None, name: str) -> dict | None:
         informer = self.informers.informers.get(resource)
         if informer is None:
-            return super().find(resource, namespace, name)
+            return self._fetch(resource, namespace, name)
         obj = informer.items.get(_key(namespace, name))
         return None if obj is None else deep_copy(obj)
 
     def peek(self, resource: str, namespace: str | None, name: str) -> dict | None:
         informer = self.informers.informers.get(resource)
         if informer is None:
-            return super().peek(resource, namespace, name)
+            return self._fetch(resource, namespace, name)
         return informer.items.get(_key(namespace, name))
 
     def list(

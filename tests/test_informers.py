@@ -116,6 +116,20 @@ def test_a_cached_get_is_a_private_copy_and_a_missing_object_is_404(populated) -
     assert err.value.code == 404
 
 
+def test_a_resource_no_informer_holds_is_read_from_the_api_server(populated, api: APIServer) -> None:
+    _direct, cached, driver = populated
+    held = dict(driver.informers.informers)
+    driver.informers.informers.pop("namespaces", None)  # as for a component whose resource nobody else watches
+    try:
+        assert cached.find("namespaces", None, "shop")["metadata"]["name"] == "shop"
+        assert cached.peek("namespaces", None, "shop")["metadata"]["name"] == "shop"
+        assert cached.get("namespaces", None, "shop")["metadata"]["name"] == "shop"
+        assert cached.find("namespaces", None, "nowhere") is None
+    finally:
+        driver.informers.informers.clear()
+        driver.informers.informers.update(held)
+
+
 def test_the_cache_follows_writes_after_the_next_poll(populated, api: APIServer) -> None:
     _direct, cached, driver = populated
     api.delete("pods", "default", "stray", grace_period_seconds=0)
