@@ -15,9 +15,13 @@ snapshot from the API server.
 spec fields the plugins read, so while a node's NodeInfo generation stays the
 same, each Filter verdict and raw Score for that pod shape stays the same too
 (kube-scheduler 1.10–1.12 kept an "equivalence class cache" for this). Only
-plugins whose answer depends on nothing but the pod and the node are reused;
-VolumeBinding reads claims and volumes, so a pod with claims is always
-evaluated afresh. Normalization and the final choice still run every cycle.
+plugins whose answer depends on nothing but the pod and the node are reused:
+VolumeBinding reads claims and volumes, and InterPodAffinity reads the pods on
+every node (and the pod's labels and namespace, which no shape holds), so a pod
+that either of them judges is always filtered afresh, and InterPodAffinity's
+scores are never reused. A pod that InterPodAffinity skips at PreFilter (no
+required terms of its own, none of an existing pod's against it) reuses the
+others' answers as before. Normalization and the final choice run every cycle.
 
 A shape's answers are kept in columns over the nodes in the snapshot's order (a
 list of verdicts, a list of raw scores per plugin, ...), brought up to date as
@@ -101,10 +105,15 @@ class NodeInfoCache:
     def _refresh(self, key: str, pod: dict) -> None:
         """Hold the pod's current object in its NodeInfo, so the replaced one can be freed."""
         place = self.where.get(pod["spec"].get("nodeName") or "")
-        pods = self.infos[place].pods if place is not None else []
-        for index, held in enumerate(pods):
+        if place is None:
+            return
+        info = self.infos[place]
+        for index, held in enumerate(info.pods):
             if object_key(held) == key:
-                pods[index] = pod
+                info.pods[index] = pod
+                for parsed in info.pods_with_affinity:  # its terms stay: a pod's spec does not change
+                    if parsed.pod is held:
+                        parsed.pod = pod
                 return
 
     def _changes(self, resource: str) -> list[Change] | None:

@@ -5,7 +5,11 @@ then PreScore, Score and NormalizeScore plugins to rank them, as upstream's
 framework does. NodeInfo aggregates what the scheduler cache knows about a node:
 its allocatable resources, the non-terminal pods bound to it, their summed
 requests (`requested`, and `non_zero_requested` with upstream's 100m CPU / 200Mi
-memory defaults for containers that request nothing) and the host ports in use.
+memory defaults for containers that request nothing), the host ports in use, and
+its pods with inter-pod affinity terms, parsed (PodInfo, AffinityTerm), as
+upstream's PodsWithAffinity and PodsWithRequiredAntiAffinity. A `Handle` is what
+a plugin may ask of the scheduler running it (upstream's framework.Handle): the
+cycle's snapshot of every NodeInfo and the namespaces.
 
 Simplified: NodeInfos come from the informer cache (cluster/scheduler/cache.py)
 without upstream's assumed pods, since the reconciler's cache already holds the
@@ -18,9 +22,10 @@ from __future__ import annotations
 import functools
 import itertools
 from dataclasses import dataclass, field
-from typing import Sequence
+from typing import Protocol, Sequence
 
 from cluster import podutil, quantity
+from cluster.apiserver.selectors import LabelSelector, selector_from_label_selector
 
 MAX_NODE_SCORE = 100  # framework.MaxNodeScore
 DEFAULT_MILLI_CPU_REQUEST = 100  # schedutil.DefaultMilliCPURequest
@@ -135,6 +140,93 @@ def pod_requests(pod: dict, non_zero: bool = False) -> Resources:
     return requests
 
 
+# -- inter-pod affinity terms --------------------------------------------------------
+@dataclass(frozen=True)
+class AffinityTerm:
+    """A PodAffinityTerm, parsed (framework.AffinityTerm): the pods it selects and the topology it spans.
+
+    `selector` and `namespace_selector` are None where upstream's selector is labels.Nothing() (no
+    labelSelector; no namespaceSelector); an empty selector ({}) matches everything.
+    """
+
+    namespaces: frozenset[str]
+    selector: LabelSelector | None
+    topology_key: str
+    namespace_selector: LabelSelector | None
+
+    def matches(self, pod: dict, namespace_labels: dict | None) -> bool:
+        """AffinityTerm.Matches: the pod is in one of the term's namespaces (or one its namespaceSelector
+        picks, judged by `namespace_labels`, the labels of the pod's namespace) and has matching labels."""
+        meta = pod["metadata"]
+        if meta.get("namespace", "default") in self.namespaces or (
+            self.namespace_selector is not None and self.namespace_selector.matches(namespace_labels)
+        ):
+            return self.selector is not None and self.selector.matches(meta.get("labels"))
+        return False
+
+
+@dataclass(frozen=True)
+class WeightedAffinityTerm:
+    term: AffinityTerm
+    weight: int
+
+
+@dataclass
+class PodInfo:
+    """A pod with its inter-pod affinity terms parsed (framework.PodInfo); the terms are its spec's, which a
+    pod never changes, so only `pod` is replaced when a newer object of the same pod arrives."""
+
+    pod: dict
+    required_affinity: list[AffinityTerm]
+    required_anti_affinity: list[AffinityTerm]
+    preferred_affinity: list[WeightedAffinityTerm]
+    preferred_anti_affinity: list[WeightedAffinityTerm]
+
+
+def affinity_term(pod: dict, term: dict) -> AffinityTerm:
+    """newAffinityTerm: no namespaces and no namespaceSelector mean the pod's own namespace."""
+    namespaces, namespace_selector = term.get("namespaces") or [], term.get("namespaceSelector")
+    if not namespaces and namespace_selector is None:
+        namespaces = [pod["metadata"].get("namespace", "default")]
+    return AffinityTerm(
+        frozenset(namespaces),
+        selector_from_label_selector(term.get("labelSelector")),
+        term.get("topologyKey") or "",
+        selector_from_label_selector(namespace_selector),
+    )
+
+
+def _required(pod: dict, terms: list | None) -> list[AffinityTerm]:
+    return [affinity_term(pod, term or {}) for term in terms or []]
+
+
+def _preferred(pod: dict, terms: list | None) -> list[WeightedAffinityTerm]:
+    return [
+        WeightedAffinityTerm(
+            affinity_term(pod, (term or {}).get("podAffinityTerm") or {}), int(term.get("weight") or 0)
+        )
+        for term in terms or []
+    ]
+
+
+def new_pod_info(pod: dict) -> PodInfo:
+    affinity = (pod.get("spec") or {}).get("affinity") or {}
+    positive, negative = affinity.get("podAffinity") or {}, affinity.get("podAntiAffinity") or {}
+    return PodInfo(
+        pod,
+        _required(pod, positive.get("requiredDuringSchedulingIgnoredDuringExecution")),
+        _required(pod, negative.get("requiredDuringSchedulingIgnoredDuringExecution")),
+        _preferred(pod, positive.get("preferredDuringSchedulingIgnoredDuringExecution")),
+        _preferred(pod, negative.get("preferredDuringSchedulingIgnoredDuringExecution")),
+    )
+
+
+def has_pod_affinity(pod: dict) -> bool:
+    """podWithAffinity: the pod declares podAffinity or podAntiAffinity (even empty)."""
+    affinity = (pod.get("spec") or {}).get("affinity") or {}
+    return affinity.get("podAffinity") is not None or affinity.get("podAntiAffinity") is not None
+
+
 # -- node info ----------------------------------------------------------------------
 is_terminal = podutil.is_terminal  # a finished pod holds no resources on its node
 
@@ -164,6 +256,9 @@ class NodeInfo:
     non_zero_requested: Resources = field(default_factory=dict)
     allocatable: Resources = field(default_factory=dict)
     used_ports: list[HostPort] = field(default_factory=list)
+    #: its pods with podAffinity or podAntiAffinity, and those of them with required anti-affinity terms
+    pods_with_affinity: list[PodInfo] = field(default_factory=list)
+    pods_with_required_anti_affinity: list[PodInfo] = field(default_factory=list)
     generation: int = field(default_factory=lambda: next(_generations))
 
     name: str = field(init=False, default="")
@@ -181,6 +276,11 @@ class NodeInfo:
         _add(self.requested, pod_requests(pod))
         _add(self.non_zero_requested, pod_requests(pod, non_zero=True))
         self.used_ports.extend(host_ports(pod))
+        if has_pod_affinity(pod):
+            info = new_pod_info(pod)
+            self.pods_with_affinity.append(info)
+            if info.required_anti_affinity:
+                self.pods_with_required_anti_affinity.append(info)
 
 
 def new_node_info(node: dict, pods: list[dict]) -> NodeInfo:
@@ -202,6 +302,23 @@ def snapshot(nodes: list[dict], pods: list[dict]) -> list[NodeInfo]:
 
 
 # -- plugin shapes ------------------------------------------------------------------
+class Handle(Protocol):
+    """framework.Handle, the part plugins use: the cycle's snapshot (SnapshotSharedLister) and the namespace
+    lister of the scheduler's informers."""
+
+    def node_infos(self) -> list[NodeInfo]:
+        """Every node of the cycle's snapshot, with its pods, in name order."""
+        ...
+
+    def namespaces(self) -> list[dict]:
+        """Every Namespace."""
+        ...
+
+    def namespace(self, name: str) -> dict | None:
+        """The Namespace called `name`, or None."""
+        ...
+
+
 class Plugin:
     """A framework plugin; a subclass overrides the extension points it implements."""
 

@@ -19,8 +19,10 @@ PodScheduled=False reason Unschedulable with upstream's message (diagnosis.py), 
 waits: any node added or changed in a way that matters to scheduling (labels,
 taints, unschedulable, allocatable), any bound pod deleted or finished, and any
 change to one of its claims requeues it, as upstream's queueing hints move it out
-of the unschedulable pool; without such an event it is retried after five minutes
-(podMaxInUnschedulablePodsDuration). API errors back off 1 s doubling to 10 s.
+of the unschedulable pool; so does a pod bound or relabelled that InterPodAffinity's
+hint says may let it fit (for a pending pod with required inter-pod terms). Without
+such an event it is retried after five minutes (podMaxInUnschedulablePodsDuration).
+API errors back off 1 s doubling to 10 s.
 
 Every decision is recorded for the dashboard's scheduler tab outside the
 Kubernetes API, in the simulator's own ring of records (cluster/scheduler/records.py;
@@ -63,6 +65,7 @@ from cluster.informers import NODE_NAME_INDEX
 from cluster.scheduler.cache import NodeAnswers, NodeInfoCache, NodesAt, ShapeAnswers, in_turn, pod_shape
 from cluster.scheduler.framework import SKIP, CycleState, NodeInfo, Plugin, Status, is_terminal
 from cluster.scheduler.plugins import default_profile
+from cluster.scheduler.plugins.interpod_affinity import has_required_terms, schedulable_after_pod_change
 from cluster.scheduler.plugins.volume_binding import VolumeBinding, claim_names, waiting_for_volumes
 from cluster.scheduler.records import DecisionLog
 
@@ -207,7 +210,11 @@ class Scheduler(Controller):
 
     def __init__(self, api: APIServer) -> None:
         super().__init__(api)
-        self.plugins = default_profile(api)
+        self.plugins = default_profile(api, self)
+        self._snapshot: list[NodeInfo] = []  # the current cycle's NodeInfos, for the plugins (Handle)
+        #: pending pods with required inter-pod terms, by key; bound pods' (uid, labels) as last heard
+        self._inter_pod_pending: dict[str, dict] = {}
+        self._assigned: dict[str, tuple[str, dict]] = {}
         self._node_signatures: dict[str, str] = {}
         self._backoff: dict[str, float] = {}
         self._cache: NodeInfoCache | None = None
@@ -222,15 +229,34 @@ class Scheduler(Controller):
             self._cache = NodeInfoCache(self.lister)
         return self._cache
 
+    # -- the plugins' Handle -------------------------------------------------------------
+    def node_infos(self) -> list[NodeInfo]:
+        return self._snapshot
+
+    def namespaces(self) -> list[dict]:
+        return self.lister.list("namespaces")
+
+    def namespace(self, name: str) -> dict | None:
+        return self.lister.peek("namespaces", None, name)
+
     # -- the queue ----------------------------------------------------------------
     def keys_for(self, resource: str, event: WatchEvent) -> list[str]:
         obj = event.object
         if resource == "pods":
+            key = _key(obj)
             if is_pending(obj):
-                return [] if event.type == "DELETED" else [_key(obj)]
-            if (obj.get("spec") or {}).get("nodeName") and (event.type == "DELETED" or is_terminal(obj)):
+                if event.type == "DELETED" or not has_required_terms(obj):
+                    self._inter_pod_pending.pop(key, None)
+                else:
+                    self._inter_pod_pending[key] = obj
+                return [] if event.type == "DELETED" else [key]
+            self._inter_pod_pending.pop(key, None)
+            if not (obj.get("spec") or {}).get("nodeName"):
+                return []
+            if event.type == "DELETED" or is_terminal(obj):
+                self._assigned.pop(key, None)
                 return self.pending_keys()  # an assigned pod freed its resources and ports
-            return []
+            return self._woken_by_assigned(key, obj)
         if resource == "nodes":
             name = obj["metadata"]["name"]
             if event.type == "DELETED":
@@ -243,6 +269,19 @@ class Scheduler(Controller):
             return self.pending_keys()
         namespace, claim = obj["metadata"].get("namespace"), obj["metadata"]["name"]
         return [k for k, pod in self._pending(namespace) if claim in claim_names(pod)]
+
+    def _woken_by_assigned(self, key: str, pod: dict) -> list[str]:
+        """The pending pods with inter-pod terms that a pod newly bound or relabelled may let fit (InterPodAffinity's
+        queueing hint); a status update of a bound pod wakes nobody."""
+        uid, labels = pod["metadata"].get("uid", ""), pod["metadata"].get("labels") or {}
+        previous = self._assigned.get(key)
+        self._assigned[key] = (uid, labels)
+        if previous == (uid, labels) or not self._inter_pod_pending:
+            return []
+        old = None
+        if previous is not None and previous[0] == uid:
+            old = {**pod, "metadata": {**pod["metadata"], "labels": previous[1]}}
+        return sorted(k for k, p in self._inter_pod_pending.items() if schedulable_after_pod_change(p, old, pod))
 
     def _pending(self, namespace: str | None = None) -> list[tuple[str, dict]]:
         unbound = sorted(self.lister.by_index("pods", NODE_NAME_INDEX, ""), key=_key)
@@ -295,7 +334,7 @@ class Scheduler(Controller):
 
     # -- the scheduling cycle -------------------------------------------------------------
     def schedule_one(self, pod: dict) -> Decision:
-        nodes = self.cache.snapshot()
+        nodes = self._snapshot = self.cache.snapshot()
         decision = Decision(all_nodes=len(nodes), names=self.cache.names)
         if not nodes:
             decision.message = diagnosis.ERR_NO_NODES
