@@ -297,14 +297,20 @@ def read(api: APIServer, namespace: str, name: str, opts: LogOptions) -> str:
 
 
 class Follower:
-    """`follow=true`: the log, then each new line as it comes, until the container instance ends."""
+    """`follow=true`: the log, then each new line as it comes, until the container instance ends.
 
-    def __init__(self, api: APIServer, namespace: str, name: str, opts: LogOptions) -> None:
+    `raw` (an attach): what the process prints as it prints it, the rest of an unfinished line included
+    (`OK!OK!OK!` from a loop that never prints a newline); a log follower waits for the line's end, as
+    containerd writes a line to the log file when it ends (or at 16 KiB)."""
+
+    def __init__(self, api: APIServer, namespace: str, name: str, opts: LogOptions, raw: bool = False) -> None:
         self.api, self.namespace, self.name, self.opts = api, namespace, name, opts
         self.instance: Instance | None = None
         self.seen = 0
         self.sent = 0
         self.done = False
+        self.raw = raw
+        self.open_sent: int | None = None  # raw: characters of the unfinished last line already sent
 
     def first(self) -> str:
         pod = self.api.get("pods", self.namespace, self.name)
@@ -312,6 +318,8 @@ class Follower:
         self.seen = len(lines)
         shown = logs.select(lines, self.opts.tail_lines, since_moment(self.api, self.opts))
         text = logs.render(shown, self.opts.timestamps, self.opts.limit_bytes)
+        if self.raw and lines and lines[-1][3]:  # what was printed before the attach is not streamed
+            self.open_sent = len(lines[-1][2])
         self.sent = len(text.encode())
         self.done = self.instance is None or self.instance.record is None or self._spent()
         return text
@@ -327,9 +335,12 @@ class Follower:
         if current is None or self.instance is None or current.key != self.instance.key:
             self.done = True
             return ""
-        fresh, self.seen = lines[self.seen :], len(lines)
         budget = None if self.opts.limit_bytes is None else max(0, self.opts.limit_bytes - self.sent)
-        text = logs.render(fresh, self.opts.timestamps, budget)
+        text = self._rest_of_open_line(lines) if self.raw else ""
+        fresh, self.seen = lines[self.seen :], len(lines)
+        text += logs.render(fresh, self.opts.timestamps, budget)
+        if self.raw:
+            self.open_sent = len(lines[-1][2]) if lines and lines[-1][3] else None
         self.sent += len(text.encode())
         self.done = current.record is None or current.record.get("state") != "running" or self._spent()
         return text
@@ -337,12 +348,27 @@ class Follower:
     def _spent(self) -> bool:
         return self.opts.limit_bytes is not None and self.sent >= self.opts.limit_bytes
 
+    def _rest_of_open_line(self, lines: list[list]) -> str:
+        """What the line left unfinished at the last poll printed since, and its end if it has one (merged log
+        lines keep an unfinished line last, so it is the last one seen)."""
+        if self.open_sent is None or not 0 < self.seen <= len(lines):
+            return ""
+        _, _, body, partial = lines[self.seen - 1]
+        return body[self.open_sent :] + ("" if partial else "\n")
+
 
 def follow_chunks(
-    api: APIServer, namespace: str, name: str, opts: LogOptions, stop: Callable[[], bool], deadline: float
+    api: APIServer,
+    namespace: str,
+    name: str,
+    opts: LogOptions,
+    stop: Callable[[], bool],
+    deadline: float,
+    raw: bool = False,
 ) -> Iterator[str]:
-    """The in-process kubectl's `logs -f`: chunks of text until the end, `stop()` or the deadline."""
-    follower = Follower(api, namespace, name, opts)
+    """The in-process kubectl's `logs -f` (`raw`: an attach's stream): chunks of text until the end, `stop()`
+    or the deadline."""
+    follower = Follower(api, namespace, name, opts, raw=raw)
     yield follower.first()
     while not follower.done and not stop() and time.monotonic() < deadline:
         time.sleep(FOLLOW_POLL_SECONDS)

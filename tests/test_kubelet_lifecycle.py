@@ -14,6 +14,7 @@ import pytest
 
 from cluster.container import stdin
 from cluster.container.pods import node_data
+from cluster.kubelet_logs import Follower, LogOptions
 from cluster.models import Cluster
 from tests.workload_sim import KubectlSim
 
@@ -506,3 +507,21 @@ def test_a_shell_waiting_on_stdin_exits_with_the_status_the_attach_ended_with(si
     sim.wait(2)  # the kubelet looks again within a relist period
     assert terminated(sim, "shell")["exitCode"] == 3
     assert sim.status_column("shell") == "Error"
+
+
+# -- what an attach streams -----------------------------------------------------------------------------
+def test_an_attach_streams_the_rest_of_a_line_as_it_is_printed_and_a_log_follower_waits_for_its_end(sim):
+    sim.ok("run printer --image=busybox -- sh -c 'while sleep 1; do printf OK!; done'")
+    sim.wait(5)
+    options = LogOptions(container="printer", follow=True, tail_lines=0)
+    attach = Follower(sim.api, "default", "printer", options, raw=True)
+    follow = Follower(sim.api, "default", "printer", LogOptions(container="printer", follow=True))
+    assert attach.first() == ""  # what was printed before the attach is not shown
+    assert follow.first().startswith("OK!OK!")
+    sim.wait(3)
+    attach.api = follow.api = sim.api  # the clock stood still for the first reads' API client: a later request
+    assert attach.poll() == "OK!OK!OK!"
+    assert follow.poll() == ""  # containerd writes the log line when it ends
+    sim.wait(1)
+    attach.api = sim.api
+    assert attach.poll() == "OK!"

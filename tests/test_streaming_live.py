@@ -39,6 +39,13 @@ spec:
 ---
 apiVersion: v1
 kind: Pod
+metadata: {name: printer}
+spec:
+  containers:
+  - {name: box, image: busybox, command: [sh, -c, 'while sleep 1; do printf OK!; done']}
+---
+apiVersion: v1
+kind: Pod
 metadata: {name: duo}
 spec:
   containers: [{name: main, image: nginx}, {name: side, image: busybox, command: [sleep, infinity]}]
@@ -88,6 +95,7 @@ def kubectl(tmp_path_factory: pytest.TempPathFactory, live_daphne: Daphne) -> It
             "--for=condition=Ready",
             "pod/web",
             "pod/ticker",
+            "pod/printer",
             "pod/duo",
             "pod/cache",
             "--timeout=60s",
@@ -329,6 +337,23 @@ def test_attach_streams_what_the_container_prints_from_now_on(kubectl):
     first, second = (int(line.split()[1]) for line in lines)
     assert second == first + 1
     assert "If you don't see a command prompt, try pressing enter." in attached.stderr.read()
+
+
+def test_attach_streams_output_that_never_ends_a_line(kubectl):
+    """The HPA walkthrough's load generator prints OK!OK!OK!… without a newline; an attach shows it as it comes."""
+    attached = kubectl.popen("attach", "printer")
+    assert attached.stdout is not None
+    received = ""
+    try:
+        deadline = time.monotonic() + 15
+        while received.count("OK!") < 2 and time.monotonic() < deadline:
+            ready, _, _ = select.select([attached.stdout], [], [], 0.5)
+            if ready:
+                received += os.read(attached.stdout.fileno(), 1024).decode()
+    finally:
+        attached.terminate()
+        attached.wait(timeout=10)
+    assert received.count("OK!") >= 2 and "\n" not in received, received
 
 
 # -- port-forward -----------------------------------------------------------------------------------------

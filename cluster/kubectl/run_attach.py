@@ -43,6 +43,7 @@ def attach(ctx: Context, pod: dict, tty: bool, remove: bool, running_timeout: st
             LogOptions(container=name, follow=True),
             ctx.stop.is_set,
             time.monotonic() + 600,
+            raw=True,
         ):
             ctx.stdout.write(chunk)
         code = 0

@@ -304,7 +304,9 @@ class _Session:
         req = self.request
         opts = LogOptions(container=self.container, follow=True, tail_lines=0)
         try:
-            follower: Follower = await self.ctx.call(lambda api: _first(Follower(api, req.namespace, req.name, opts)))
+            follower: Follower = await self.ctx.call(
+                lambda api: _first(Follower(api, req.namespace, req.name, opts, raw=True))
+            )
         except StatusError as err:
             await self.finish(wire.internal_error(err.message))
             return
