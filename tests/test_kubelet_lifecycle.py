@@ -525,3 +525,20 @@ def test_an_attach_streams_the_rest_of_a_line_as_it_is_printed_and_a_log_followe
     sim.wait(1)
     attach.api = sim.api
     assert attach.poll() == "OK!"
+
+
+# -- a process that execs another -------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "run",
+    [
+        "run p --image=busybox --restart=Never -- sh -c 'echo hi; exec sleep 30'",
+        "run p --image=redis:7 --restart=Never -- sleep 30",  # docker-entrypoint.sh execs its arguments
+        "run p --image=curlimages/curl --restart=Never -- sleep 30",  # so does curl's entrypoint.sh
+    ],
+)
+def test_a_process_an_exec_became_runs_its_time_before_it_exits(sim, run):
+    sim.ok(run)
+    sim.wait(25)
+    assert sim.status_column("p") == "Running"
+    sim.wait(10)
+    assert sim.status_column("p") == "Completed"

@@ -392,6 +392,8 @@ class Shell(limits.Accounting, Expander):
         if res.push is not None:
             self.state["frames"].append(res.push)
         elif res.exit:
+            if res.seconds:  # `exec sleep 30`: the process the shell became runs its time, then exits
+                self.state["t"] = self.t + res.seconds
             self.exit(res.status, res.reason)
         elif res.block is not None:
             self.state["block"] = res.block
