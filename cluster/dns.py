@@ -74,6 +74,8 @@ def resolve(api: APIServer, name: str, namespace: str = "default") -> Answer:
 def lookup(api: APIServer, fqdn: str) -> Answer | None:
     """The authoritative answer for one name under cluster.local (None: NXDOMAIN)."""
     labels = fqdn[: -len(CLUSTER_DOMAIN) - 1].split(".")
+    if not all(labels):
+        return None  # an empty label (`.svc.cluster.local`, `a..b`) names nothing
     if len(labels) == 3 and labels[2] == "pod":
         address = labels[0].replace("-", ".")
         return Answer(fqdn, (address,)) if is_ipv4(address) else None

@@ -577,3 +577,21 @@ spec:
     access = [line for line in sim.ok("logs", "hello", "-c", "nginx").splitlines() if '"GET / HTTP/1.1"' in line]
     assert len(access) >= 3 and all(line.startswith("127.0.0.1 - - [") for line in access)
     assert "failed to reconcile" not in caplog.text  # the sidecar's request once recursed without end
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        (["curl", "-s", "http://localhost/"], (0, "<h1>hi</h1>\n")),
+        (["curl", "http://localhost/", "-s"], (0, "<h1>hi</h1>\n")),  # options after the URL, as curl allows
+        (["curl", "-s", "--max-time", "2", "http://localhost/", "--cacert", "/etc/ssl/ca.crt"], (0, "<h1>hi</h1>\n")),
+        (["curl", "-s", "-H", "Host: example", "--url", "http://localhost/"], (0, "<h1>hi</h1>\n")),
+        (["curl", "https://localhost/", "--cacert", "/etc/ssl/ca.crt"], (7, "")),  # nginx serves no TLS here
+    ],
+)
+def test_curl_reads_its_options_wherever_they_stand(sim: Sim, argv: list[str], expected: tuple[int, str]) -> None:
+    sim.ok("run", "web", "--image=nginx:1.27")
+    sim.wait(10)
+    sim.ok("exec", "web", "--", "sh", "-c", "echo '<h1>hi</h1>' > /usr/share/nginx/html/index.html")
+    code, out, _ = sim.run("exec", "web", "--", *argv)
+    assert (code, out) == expected

@@ -277,11 +277,7 @@ def u_wget(sh: Shell, argv: list[str], stdin: str | None) -> Res:
 
 def u_curl(sh: Shell, argv: list[str], stdin: str | None) -> Res:
     args = argv[1:]
-    urls = [
-        a
-        for a in args
-        if not a.startswith("-") and a not in _values(args, ("-o", "-m", "-w", "-H", "-X", "--max-time", "-A"))
-    ]
+    urls = _curl_urls(args)
     if not urls:
         return _res(status=2, err="curl: try 'curl --help' or 'curl --manual' for more information\n")
     silent = any(a in ("-s", "--silent", "-sS", "-fsSL", "-sL", "-fs", "-sf") for a in args)
@@ -361,6 +357,33 @@ def _option(args: list[str], name: str) -> str:
         if name == "-O" and arg.startswith("-") and not arg.startswith("--") and arg.endswith("O-"):
             return "-"
     return ""
+
+
+# curl's options that take an argument (curl --help all): what follows one is its value, not a URL
+CURL_VALUE_OPTIONS = frozenset(
+    "-A --user-agent -b --cookie -c --cookie-jar -d --data --data-ascii --data-binary --data-raw --data-urlencode "
+    "-e --referer -E --cert --cert-type --cacert --capath --ciphers --connect-timeout --connect-to -F --form "
+    "--form-string -H --header -K --config --key --key-type --limit-rate --local-port -m --max-time --max-redirs "
+    "--max-filesize --noproxy -o --output --output-dir -r --range --resolve --retry --retry-delay --retry-max-time "
+    "-T --upload-file -u --user -U --proxy-user -w --write-out -x --proxy -X --request -y --speed-time "
+    "-Y --speed-limit -z --time-cond --interface --unix-socket --url --json".split()
+)
+
+
+def _curl_urls(args: list[str]) -> list[str]:
+    """The URLs among curl's arguments, wherever they stand: options may come before or after them."""
+    urls, i = [], 0
+    while i < len(args):
+        arg = args[i]
+        if arg in CURL_VALUE_OPTIONS:
+            if arg == "--url" and i + 1 < len(args):
+                urls.append(args[i + 1])
+            i += 2
+            continue
+        if not arg.startswith("-") or arg == "-":
+            urls.append(arg)
+        i += 1
+    return urls
 
 
 def _values(args: list[str], options: tuple[str, ...]) -> set[str]:
