@@ -11,19 +11,29 @@ completions, until one succeeds and the rest finish), at most
 2. decides whether the Job is finished: the podFailurePolicy's FailJob rule,
    more failures than backoffLimit (or, with restartPolicy OnFailure, as many
    container restarts), activeDeadlineSeconds passed, or enough successes.
-   As in 1.32 (JobPodReplacementPolicy and JobManagedBy on), it first adds the
-   interim condition FailureTarget or SuccessCriteriaMet, deletes the active
-   pods, and adds Failed or Complete once no pod is terminating any more;
+   As in 1.32, where JobPodReplacementPolicy (beta since 1.29) and JobManagedBy
+   (beta since 1.32) are on (delayTerminalCondition), a failing Job first gets
+   the interim condition FailureTarget and its active pods are deleted with
+   their finalizer kept, so they are counted as failed at once; a Job that met
+   its completions gets SuccessCriteriaMet. Failed or Complete (with
+   completionTime) and the event that goes with it (recordJobFinished) come
+   only once nothing is uncounted and no pod is terminating (enactJobFinished);
 3. otherwise creates or deletes pods toward min(parallelism, completions
    remaining), waiting out the failure back-off (10 s doubling per failure,
-   at most 6 minutes), or deletes them all while the Job is suspended.
+   at most 6 minutes), or deletes them all while the Job is suspended. Pods
+   deleted as surplus, or because the Job is suspended, lose their tracking
+   finalizer first (deleteJobPods): they count neither as succeeded nor failed.
+status.ready counts the active pods that are Ready, status.terminating the
+pods being deleted that have not finished (trackTerminatingPods), including
+those this sync deleted; `kubectl get job` shows FailureTarget meanwhile (and,
+in 1.32, Running for SuccessCriteriaMet: cluster/apiserver/printers_workloads.py).
 Events are upstream's: SuccessfulCreate, SuccessfulDelete, FailedCreate,
 Completed, BackoffLimitExceeded, DeadlineExceeded, PodFailurePolicy,
 Suspended, Resumed.
 
-Simplified: no backoffLimitPerIndex (FailIndex), successPolicy, managedBy or
-elastic Indexed Jobs; the informer cache is current before every sync, so
-there are no expectations (cluster/controllers/replicaset.py says why).
+Simplified: no backoffLimitPerIndex (FailIndex), successPolicy or managedBy;
+the informer cache is current before every sync, so there are no
+expectations (cluster/controllers/replicaset.py says why).
 """
 
 from __future__ import annotations
@@ -137,6 +147,7 @@ class JobSync:
         self.now = api.now()
         self.requeue: float | None = None
         self.finished: dict | None = None  # the condition the Job is finishing with (interim or terminal)
+        self.finalizer_removed: set[str] = set()  # pods this sync took the finalizer off (expectedRmFinalizers)
 
     def event(self, type_: str, reason: str, message: str) -> None:
         record(self.api, self.job, type_, reason, message, COMPONENT)
@@ -164,7 +175,11 @@ class JobSync:
             self.succeeded_indexes = self.completed_indexes(pods)
             self.succeeded = len(self.succeeded_indexes)
         if self.finished is not None:
-            self.active -= self.delete_pods([p for p in pods if jp.is_active(p)])
+            active_pods = [p for p in pods if jp.is_active(p)]
+            deleted = self.delete_pods(active_pods, keep_finalizer=True)
+            if deleted != len(active_pods):
+                self.finished = None  # a pod could not be deleted: not finished yet, the next sync tries again
+            self.active -= deleted
         else:
             self.manage_and_check_completion(pods)
         self.status.update(active=self.active, ready=self.ready, terminating=self.terminating)
@@ -385,10 +400,21 @@ class JobSync:
         self.event(NORMAL, "SuccessfulCreate", f"Created pod: {created['metadata']['name']}")
         return True
 
-    def delete_pods(self, pods: list[dict]) -> int:
-        """deleteJobPods: delete (gracefully); returns how many were deleted, and fixes the ready count."""
+    def delete_pods(self, pods: list[dict], keep_finalizer: bool = False) -> int:
+        """Delete pods (gracefully); how many were deleted. Each one deleted now terminates, so it counts in
+        status.terminating at once (trackTerminatingPods: JobPodReplacementPolicy and JobManagedBy are on).
+
+        deleteJobPods (too many pods, or suspended) first takes the tracking finalizer off: such a pod is
+        counted neither as succeeded nor as failed. deleteActivePods (`keep_finalizer`, the Job is finishing)
+        keeps it, so the pod is counted as failed before its finalizer goes."""
         deleted = 0
         for pod in pods:
+            if not keep_finalizer and jp.has_tracking_finalizer(pod):
+                try:
+                    remove_tracking_finalizer(self.api, pod)
+                    self.finalizer_removed.add(pod["metadata"]["uid"])
+                except StatusError:
+                    continue  # not deleted; the next sync tries again
             try:
                 self.api.delete("pods", self.namespace, pod["metadata"]["name"])
             except StatusError as err:
@@ -399,6 +425,7 @@ class JobSync:
                 self.event(NORMAL, "SuccessfulDelete", f"Deleted pod: {pod['metadata']['name']}")
             deleted += 1
             self.ready -= 1 if is_pod_ready(pod) else 0
+        self.terminating += deleted
         return deleted
 
     # -- tracking finished pods and writing status --------------------------------------------
@@ -408,7 +435,7 @@ class JobSync:
         release: list[dict] = []
         new_indexes: set[int] = set()
         for pod in pods:
-            if not jp.has_tracking_finalizer(pod):
+            if not jp.has_tracking_finalizer(pod) or pod["metadata"]["uid"] in self.finalizer_removed:
                 continue
             failed = jp.is_pod_failed(pod, self.job)
             if not (
@@ -430,7 +457,11 @@ class JobSync:
         }
         if needs_flush:
             self.write_status()
-        with_finalizer = {p["metadata"]["uid"] for p in pods if jp.has_tracking_finalizer(p)}
+        with_finalizer = {
+            p["metadata"]["uid"]
+            for p in pods
+            if jp.has_tracking_finalizer(p) and p["metadata"]["uid"] not in self.finalizer_removed
+        }
         for pod in release:
             remove_tracking_finalizer(self.api, pod)
             with_finalizer.discard(pod["metadata"]["uid"])
