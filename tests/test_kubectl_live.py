@@ -65,6 +65,25 @@ def test_create_namespace_and_deployment(kubectl):
     assert deployment["spec"]["template"]["spec"]["containers"][0]["image"] == "nginx"
 
 
+def test_create_quota_pdb_and_debug_copy_which_kubectl_sends_as_protobuf(kubectl):
+    kubectl.run("create", "namespace", "guarded")
+    assert kubectl.run("create", "quota", "small", "--hard=pods=5", "-n", "guarded").stdout == (
+        "resourcequota/small created\n"
+    )
+    out = kubectl.run("create", "pdb", "keep", "--selector=app=db", "--min-available=0", "-n", "guarded").stdout
+    assert out == "poddisruptionbudget.policy/keep created\n"
+    pdb = json.loads(kubectl.run("get", "pdb", "keep", "-n", "guarded", "-o", "json").stdout)
+    assert pdb["spec"] == {"minAvailable": 0, "selector": {"matchLabels": {"app": "db"}}}
+    kubectl.run("run", "db", "--image=nginx", "--labels=app=db", "-n", "guarded")
+    kubectl.run("debug", "db", "--copy-to=db-copy", "--image=busybox", "--container=probe", "-n", "guarded")
+    copy = json.loads(kubectl.run("get", "pod", "db-copy", "-n", "guarded", "-o", "json").stdout)["spec"]
+    original = json.loads(kubectl.run("get", "pod", "db", "-n", "guarded", "-o", "json").stdout)["spec"]
+    assert [c["name"] for c in copy["containers"]] == ["db", "probe"]
+    assert copy["volumes"] == original["volumes"] and copy["tolerations"] == original["tolerations"]
+    quota = json.loads(kubectl.run("get", "quota", "small", "-n", "guarded", "-o", "json").stdout)
+    assert quota["spec"] == {"hard": {"pods": "5"}}
+
+
 def test_apply_a_multi_document_file_then_again_unchanged(kubectl, tmp_path):
     manifest = tmp_path / "app.yaml"
     manifest.write_text(DEPLOYMENT_YAML)

@@ -1,13 +1,13 @@
 """Decoding `application/vnd.kubernetes.protobuf` request bodies into JSON-shaped objects.
 
-kubectl's typed clients (`kubectl create namespace|deployment|service|
-configmap|secret|job|cronjob|serviceaccount|token`, `kubectl autoscale`) send protobuf, and client-go does
-not fall back to JSON.
+kubectl's typed clients (`kubectl create namespace|deployment|service|configmap|secret|job|cronjob|
+serviceaccount|token|quota|poddisruptionbudget`, `kubectl autoscale`, `kubectl debug --copy-to` and
+`kubectl debug node/...`) send protobuf, and client-go does not fall back to JSON.
 The envelope is kube-apiserver's: the magic `k8s\\x00`, then a runtime.Unknown
 holding apiVersion, kind and the object's own message. Field numbers are
 those of the k8s.io/api generated.proto files.
 
-Simplified: only the messages those generators write are known. A field this
+Simplified: only the messages those generators write are known (for a Pod, all of its spec). A field this
 table does not know is fine when it carries the zero value (Go writes every
 non-pointer field); any other unknown field is refused with 415, so nothing is
 silently dropped. Responses are always JSON, which client-go accepts.
@@ -19,10 +19,12 @@ import base64
 import datetime as dt
 
 from cluster.apiserver.errors import StatusError
+from cluster.apiserver.http.protobuf_pod import POD_SCHEMAS
 
 MAGIC = b"k8s\x00"
 # message → field number → (JSON name, type, flags). Types: string, bytes, int, sint, bool, a message name,
-# or map:<value type>. Flags: "rep" repeated; "ptr" a pointer field whose zero value still counts.
+# or map:<value type>. Flags: "rep" repeated; "ptr" a pointer field whose zero value still counts;
+# "inline" an embedded struct whose fields JSON puts in its parent's object (`json:",inline"`).
 Field = tuple[str, str, str]
 META = {
     1: ("name", "string", ""),
@@ -132,51 +134,9 @@ SCHEMAS: dict[str, dict[int, Field]] = {
     "RollingUpdateDeployment": {1: ("maxUnavailable", "IntOrString", ""), 2: ("maxSurge", "IntOrString", "")},
     "DeploymentStatus": {},
     "PodTemplateSpec": {1: ("metadata", "ObjectMeta", ""), 2: ("spec", "PodSpec", "")},
-    "PodSpec": {
-        2: ("containers", "Container", "rep"),
-        3: ("restartPolicy", "string", ""),
-        4: ("terminationGracePeriodSeconds", "int", "ptr"),
-        5: ("activeDeadlineSeconds", "int", "ptr"),
-        6: ("dnsPolicy", "string", ""),
-        7: ("nodeSelector", "map:string", ""),
-        8: ("serviceAccountName", "string", ""),
-        9: ("serviceAccount", "string", ""),
-        10: ("nodeName", "string", ""),
-        11: ("hostNetwork", "bool", ""),
-        12: ("hostPID", "bool", ""),
-        13: ("hostIPC", "bool", ""),
-        16: ("hostname", "string", ""),
-        17: ("subdomain", "string", ""),
-        19: ("schedulerName", "string", ""),
-        20: ("initContainers", "Container", "rep"),
-        24: ("priorityClassName", "string", ""),
-        25: ("priority", "int", "ptr"),
-    },
-    "Container": {
-        1: ("name", "string", ""),
-        2: ("image", "string", ""),
-        3: ("command", "string", "rep"),
-        4: ("args", "string", "rep"),
-        5: ("workingDir", "string", ""),
-        6: ("ports", "ContainerPort", "rep"),
-        7: ("env", "EnvVar", "rep"),
-        8: ("resources", "ResourceRequirements", ""),
-        13: ("terminationMessagePath", "string", ""),
-        14: ("imagePullPolicy", "string", ""),
-        16: ("stdin", "bool", ""),
-        17: ("stdinOnce", "bool", ""),
-        18: ("tty", "bool", ""),
-        20: ("terminationMessagePolicy", "string", ""),
-    },
-    "ContainerPort": {
-        1: ("name", "string", ""),
-        2: ("hostPort", "int", ""),
-        3: ("containerPort", "int", ""),
-        4: ("protocol", "string", ""),
-        5: ("hostIP", "string", ""),
-    },
-    "EnvVar": {1: ("name", "string", ""), 2: ("value", "string", "")},
-    "ResourceRequirements": {1: ("limits", "map:Quantity", ""), 2: ("requests", "map:Quantity", "")},
+    # core/v1 Pod (`kubectl debug --copy-to`); its PodSpec and what that reaches are in protobuf_pod.py
+    "Pod": {1: ("metadata", "ObjectMeta", ""), 2: ("spec", "PodSpec", ""), 3: ("status", "PodStatus", "")},
+    "PodStatus": {},
     # autoscaling/v1 (what `kubectl autoscale` sends)
     "HorizontalPodAutoscaler": {
         1: ("metadata", "ObjectMeta", ""),
@@ -297,6 +257,38 @@ SCHEMAS: dict[str, dict[int, Field]] = {
         4: ("uid", "string", ""),
     },
     "TokenRequestStatus": {1: ("token", "string", ""), 2: ("expirationTimestamp", "Time", "")},
+    # core/v1 ResourceQuota (`kubectl create quota`)
+    "ResourceQuota": {
+        1: ("metadata", "ObjectMeta", ""),
+        2: ("spec", "ResourceQuotaSpec", ""),
+        3: ("status", "ResourceQuotaStatus", ""),
+    },
+    "ResourceQuotaSpec": {
+        1: ("hard", "map:Quantity", ""),
+        2: ("scopes", "string", "rep"),
+        3: ("scopeSelector", "ScopeSelector", "ptr"),
+    },
+    "ScopeSelector": {1: ("matchExpressions", "ScopedResourceSelectorRequirement", "rep")},
+    "ScopedResourceSelectorRequirement": {
+        1: ("scopeName", "string", ""),
+        2: ("operator", "string", ""),
+        3: ("values", "string", "rep"),
+    },
+    "ResourceQuotaStatus": {},
+    # policy/v1 PodDisruptionBudget (`kubectl create poddisruptionbudget`); an empty selector selects every pod
+    "PodDisruptionBudget": {
+        1: ("metadata", "ObjectMeta", ""),
+        2: ("spec", "PodDisruptionBudgetSpec", ""),
+        3: ("status", "PodDisruptionBudgetStatus", ""),
+    },
+    "PodDisruptionBudgetSpec": {
+        1: ("minAvailable", "IntOrString", "ptr"),
+        2: ("selector", "LabelSelector", "ptr"),
+        3: ("maxUnavailable", "IntOrString", "ptr"),
+        4: ("unhealthyPodEvictionPolicy", "string", "ptr"),
+    },
+    "PodDisruptionBudgetStatus": {},
+    **POD_SCHEMAS,
 }
 KINDS = {
     "Namespace",
@@ -311,9 +303,12 @@ KINDS = {
     "SelfSubjectReview",
     "ServiceAccount",
     "TokenRequest",
+    "ResourceQuota",
+    "PodDisruptionBudget",
+    "Pod",
 }
 # Kinds whose message above is that of one version only.
-KIND_VERSIONS = {"HorizontalPodAutoscaler": "autoscaling/v1"}
+KIND_VERSIONS = {"HorizontalPodAutoscaler": "autoscaling/v1", "PodDisruptionBudget": "policy/v1"}
 
 
 def _varint(data: bytes, pos: int) -> tuple[int, int]:
@@ -419,6 +414,8 @@ def _struct(name: str, data: bytes) -> dict:
             out.setdefault(json_name, {})[key] = item
         elif "rep" in flags:
             out.setdefault(json_name, []).append(_scalar(kind, value))
+        elif flags == "inline":
+            out.update(_struct(kind, bytes(value)))
         else:
             item = _scalar(kind, value)
             if "ptr" in flags or not _empty(item):
