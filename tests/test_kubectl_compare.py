@@ -106,6 +106,7 @@ CASES = [
     ["get", "pods", "-o", "name", "--sort-by=.metadata.nothing"],
     ["get", "pods,svc", "--sort-by=.metadata.name"],
     ["get", "pods,svc", "--sort-by=.kind"],
+    ["get", "pods", "-A", "-o", "name", "--sort-by=.metadata.uid"],  # hex strings: byte order, not natural
 ]
 
 

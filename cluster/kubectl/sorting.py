@@ -4,7 +4,8 @@ The field is a JSONPath (`.metadata.name` is relaxed to `{.metadata.name}`), rea
 object with missing keys allowed; the first value found is the key. An object without one sorts
 first. Keys compare as kubectl's isLess compares what JSON decoding gave: numbers as numbers
 (an integer and a float do not compare), strings that both parse as quantities as quantities
-(`100Mi` < `1Gi`), other strings in natural order (`web-2` < `web-10`); anything else (a bool,
+(`500m` < `2` < `100Mi` < `1Gi`), other strings byte by byte (`web-10` < `web-2`, as the real
+kubectl v1.32 prints them; a natural order came to kubectl later); anything else (a bool,
 a list, a map) is "an unsortable type", on which kubectl exits with a fatal log line.
 
 The order of equal keys is Go's sort.Sort's (gosort.py). What kubectl does around it — the
@@ -96,7 +97,7 @@ def is_less(a: object, b: object) -> bool:
         qa, qb = _quantity(a), _quantity(b)
         if qa is not None and qb is not None:
             return qa < qb
-        return natural_less(a, b)
+        return a < b  # byte order (Go's <); kubectl v1.32 has no natural order for strings
     return a < b  # type: ignore[operator]  # int64 or float64, both the same kind
 
 
@@ -119,39 +120,3 @@ def _quantity(text: str) -> Decimal | None:
         return quantities.amount(text)
     except (ValueError, ArithmeticError):
         return None
-
-
-def natural_less(a: str, b: str) -> bool:
-    """sortorder.NaturalLess: digit runs compare as numbers (fewer leading zeros first), bytes otherwise."""
-    s1, s2 = a.encode(), b.encode()
-    i1 = i2 = 0
-    while i1 < len(s1) and i2 < len(s2):
-        c1, c2 = s1[i1], s2[i2]
-        d1, d2 = _digit(c1), _digit(c2)
-        if d1 != d2:  # digits before anything else
-            return d1
-        if not d1:
-            if c1 != c2:
-                return c1 < c2
-            i1, i2 = i1 + 1, i2 + 1
-            continue
-        while i1 < len(s1) and s1[i1] == 0x30:
-            i1 += 1
-        while i2 < len(s2) and s2[i2] == 0x30:
-            i2 += 1
-        n1, n2 = i1, i2
-        while i1 < len(s1) and _digit(s1[i1]):
-            i1 += 1
-        while i2 < len(s2) and _digit(s2[i2]):
-            i2 += 1
-        if i1 - n1 != i2 - n2:
-            return i1 - n1 < i2 - n2
-        if s1[n1:i1] != s2[n2:i2]:
-            return s1[n1:i1] < s2[n2:i2]
-        if n1 != n2:
-            return n1 < n2
-    return len(s1) < len(s2)
-
-
-def _digit(c: int) -> bool:
-    return 0x30 <= c <= 0x39
