@@ -56,6 +56,7 @@ class Kubelet(Controller):
         self.reachable = True
         self.wants_relist = False
         self._heard: dict[str, bytes] = {}  # pod key -> what a sync acts on, as last heard
+        self.volume_checks: dict[str, float] = {}  # pod uid -> when its volumes were last projected (kubelet_volumes)
 
     @property
     def paused(self) -> bool:
@@ -239,6 +240,7 @@ class Kubelet(Controller):
             ref = steps.object_ref("pods", namespace, name)
             steps.record(self.api, steps.runtime_hop(self.node_name, "StopPodSandbox", ref))
             self.runtime.remove_pod_sandbox(uid)
+            self.volume_checks.pop(uid, None)
         self.runtime.save()
 
 

@@ -9,7 +9,9 @@ with the crash-loop back-off (10 s doubling to 5 min), and write the pod's statu
 phase, conditions, container states — through the API server's status subresource.
 A pod with a deletionTimestamp is stopped (SIGTERM or the image's STOPSIGNAL, SIGKILL
 when its grace period ends) and then deleted with grace period 0 (cluster/kubelet_terminate.py).
-Image pulls are cluster/kubelet_images.py's, the back-offs cluster/kubelet_backoff.py's.
+Image pulls are cluster/kubelet_images.py's, the back-offs cluster/kubelet_backoff.py's. Once
+mounted, configMap, secret and downwardAPI volumes are projected again at each periodic sync
+(cluster/kubelet_volumes.py), so they follow their sources.
 
 Init containers (kuberuntime_container.go computeInitContainerActions) run one at a
 time, in order, each to completion before the next starts and before any container
@@ -34,7 +36,15 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING
 
-from cluster import faults, kubelet_images, kubelet_start, kubelet_terminate, kubelet_termination, steps
+from cluster import (
+    faults,
+    kubelet_images,
+    kubelet_start,
+    kubelet_terminate,
+    kubelet_termination,
+    kubelet_volumes,
+    steps,
+)
 from cluster import kubelet_hooks as hooks
 from cluster.apiserver.errors import StatusError
 from cluster.clock import parse_rfc3339, rfc3339
@@ -47,6 +57,7 @@ from cluster.events import NORMAL, WARNING, record
 from cluster.kubelet_backoff import PLEG_RELIST_PERIOD, backoff, backoff_resync, go_duration
 from cluster.kubelet_checks import Checker
 from cluster.kubelet_status import build_status, container_status, is_sidecar, pod_phase
+from cluster.kubelet_volumes import MOUNT_BACKOFF_INITIAL, MOUNT_BACKOFF_MAX
 from cluster.registry import image_config
 from cluster.runtime import NoAddress, exits_at, parse_image, started_at
 
@@ -55,7 +66,6 @@ if TYPE_CHECKING:
 
 COMPONENT = "kubelet"
 CONFIG_RETRY = 10.0  # a container whose config cannot be resolved is tried again
-MOUNT_BACKOFF_INITIAL, MOUNT_BACKOFF_MAX = 0.5, 122.0  # the volume manager's exponential back-off
 
 
 SANDBOX_RETRY = dt.timedelta(seconds=10)  # the pod worker's next try after a failed RunPodSandbox
@@ -171,6 +181,7 @@ class PodSync:
             return self.result()
         self.checker = Checker(self)
         self.catch_up()
+        kubelet_volumes.resync(self)  # after the processes ran to now with what the volumes held until now
         init_statuses, initialized, init_failed = self.sync_init_containers(previous_init)
         if initialized and not init_failed:
             statuses = [self.sync_container(c, previous.get(c["name"])) for c in self.main_specs]
@@ -277,8 +288,9 @@ class PodSync:
         ]
 
     def mount_volumes(self) -> bool:
-        """WaitForAttachAndMount: project configMap/secret/downwardAPI/projected volumes once; False while
-        one fails (retried with the volume manager's back-off, a FailedMount event each time)."""
+        """WaitForAttachAndMount: project configMap/secret/downwardAPI/projected volumes; False while one
+        fails (retried with the volume manager's back-off, a FailedMount event each time). Once mounted, the
+        periodic sync projects them again (kubelet_volumes.resync)."""
         volumes = self.pod["spec"].get("volumes") or []
         if not any(k in v for v in volumes for k in ("configMap", "secret", "downwardAPI", "projected")):
             return True
@@ -290,7 +302,7 @@ class PodSync:
             self.wake_at(dt.datetime.fromtimestamp(state["retry_at"], dt.timezone.utc))
             return False
         try:
-            project_volumes(self.api, self.pod, self.node)
+            projection = project_volumes(self.api, self.pod, self.node)
         except ConfigError as err:
             delay = min(MOUNT_BACKOFF_INITIAL * 2 ** state.get("failures", 0), MOUNT_BACKOFF_MAX)
             mounts[self.uid] = {"failures": state.get("failures", 0) + 1, "retry_at": self.now.timestamp() + delay}
@@ -298,7 +310,7 @@ class PodSync:
             self.event(WARNING, "FailedMount", str(err))
             self.wake_at(self.now + dt.timedelta(seconds=delay))
             return False
-        mounts[self.uid] = {"done": True}
+        mounts[self.uid] = kubelet_volumes.mounted(self, projection)
         self.runtime.dirty = True
         return True
 

@@ -76,10 +76,21 @@ def create_config(sync: PodSync, container: dict) -> tuple[list[str], dict[str, 
     return argv, env
 
 
+def takes_from_objects(container: dict) -> bool:
+    """Whether the container's environment has values from ConfigMaps or Secrets (envFrom, configMapKeyRef,
+    secretKeyRef): fixed when it is created, however the objects change later."""
+    refs = ("configMapKeyRef", "secretKeyRef")
+    return bool(container.get("envFrom")) or any(
+        k in (var.get("valueFrom") or {}) for var in container.get("env") or [] for k in refs
+    )
+
+
 def start_process(sync: PodSync, container: dict, record: dict, argv: list[str], env: dict[str, str], ip: str) -> str:
     """Start the container's process in `record`; the StartError message if it cannot start."""
     image = image_config(container["image"])
     names = Names(sync.uid, container["name"], record["attempt"])
+    if takes_from_objects(container):  # an exec into it gets these values, not what the objects hold later
+        record["env"] = container_env(sync, container, full=True)
     host = make_host(sync.api, sync.pod, container, names, sync.node, ip=ip, fresh=True)
     host.command = argv
     if not argv and not image.known:  # the registry cannot tell what it runs: a server, as documented

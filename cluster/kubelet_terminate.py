@@ -76,6 +76,7 @@ def finish_termination(sync: PodSync, statuses: list[dict], init_statuses: list[
     if sync.runtime.sandbox(sync.uid) is not None:
         sync.hop("StopPodSandbox")
         sync.runtime.remove_pod_sandbox(sync.uid)
+    sync.kubelet.volume_checks.pop(sync.uid, None)
     sync.write_status(None, statuses, init_statuses)
     try:
         sync.api.delete(

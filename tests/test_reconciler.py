@@ -213,14 +213,14 @@ def test_a_cluster_whose_share_is_spent_waits_while_the_others_run(cluster):
 def test_a_fast_forward_runs_in_slices_and_the_other_clusters_take_their_turns(cluster, monkeypatch):
     from cluster.reconciler import control, service
 
-    monkeypatch.setattr(service, "FAST_FORWARD_SLICE", 50)
+    monkeypatch.setattr(service, "FAST_FORWARD_SLICE", 100)
     other = create_cluster("other", nodes=1, seed=2)
     kubectl(cluster, "create", "deployment", "web", "--image=nginx", "--replicas=20")
     kubectl(other, "create", "deployment", "api", "--image=nginx")
     control.set_mode(cluster, "fast-forward")
     reconciler = Reconciler("only")
     reconciler.cycle()
-    assert ReconcilerLease.objects.get(cluster=cluster).mode == "fast-forward"  # 50 units: not settled yet
+    assert ReconcilerLease.objects.get(cluster=cluster).mode == "fast-forward"  # 100 units: not settled yet
     assert APIServer(other).list("replicasets", "default")["items"]  # its turn came in the same cycle
     for _ in range(200):
         if ReconcilerLease.objects.get(cluster=cluster).mode == "realtime":

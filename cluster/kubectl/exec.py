@@ -241,7 +241,10 @@ def _environment(
     """The container's own environment, as runc gives every process exec'd into it: the image's, the spec's
     and the Service links of the Services that existed when the container started — not what its main
     process set since (that stays in the process). A reference that no longer resolves (a ConfigMap deleted
-    since) keeps what the container was started with."""
+    since) keeps what the container was started with, and so does a value from a ConfigMap or Secret changed
+    since (the kubelet kept the container's environment in its record)."""
+    if record is not None and "env" in record:
+        return dict(record["env"])
     image = image_config(spec["image"])
     try:
         return environment(api, pod, spec, image, None, (record or {}).get("startedAt"))
