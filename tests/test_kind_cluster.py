@@ -504,6 +504,9 @@ def test_failed_scheduling_counts_the_control_plane_node(kind: Cluster) -> None:
         "3 Insufficient cpu. preemption: 0/4 nodes are available: 1 Preemption is not helpful for "
         "scheduling, 3 No preemption victims found for incoming pod."
     ) in ok(kind, "describe", "pod", "huge")
+    # tried once: the scheduler's own status write (PodScheduled False) does not send it round again
+    failed = [e for e in APIServer(kind).list("events", "default")["items"] if e["reason"] == "FailedScheduling"]
+    assert [e.get("count", 1) for e in failed] == [1]
 
 
 def test_a_cluster_without_addons_is_workers_only(db) -> None:

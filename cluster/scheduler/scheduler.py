@@ -215,6 +215,8 @@ class Scheduler(Controller):
         #: pending pods with required inter-pod terms, by key; bound pods' (uid, labels) as last heard
         self._inter_pod_pending: dict[str, dict] = {}
         self._assigned: dict[str, tuple[str, dict]] = {}
+        #: each pending pod as the queue compares it (isPodUpdated): a change here requeues it, a status update not
+        self._pending_specs: dict[str, bytes] = {}
         self._node_signatures: dict[str, str] = {}
         self._backoff: dict[str, float] = {}
         self._cache: NodeInfoCache | None = None
@@ -249,8 +251,15 @@ class Scheduler(Controller):
                     self._inter_pod_pending.pop(key, None)
                 else:
                     self._inter_pod_pending[key] = obj
-                return [] if event.type == "DELETED" else [key]
+                if event.type == "DELETED":
+                    self._pending_specs.pop(key, None)
+                    return []
+                before, self._pending_specs[key] = self._pending_specs.get(key), _scheduling_view(obj)
+                if event.type == "MODIFIED" and before == self._pending_specs[key]:
+                    return []  # isPodUpdated: a status-only update (its own FailedScheduling) leaves it waiting
+                return [key]
             self._inter_pod_pending.pop(key, None)
+            self._pending_specs.pop(key, None)
             if not (obj.get("spec") or {}).get("nodeName"):
                 return []
             if event.type == "DELETED" or is_terminal(obj):
@@ -512,3 +521,14 @@ def select_host(places: list[int], totals: list[int], rng: random.Random) -> int
     best = max(totals)
     ties = sorted(compress(places, map(eq, totals, repeat(best))))
     return ties[rng.randrange(len(ties))]
+
+
+def _scheduling_view(pod: dict) -> bytes:
+    """isPodUpdated's view of a pod: everything but its status, resourceVersion, generation, managedFields and
+    finalizers (the scheduling queue requeues an unschedulable pod only when this changed)."""
+    meta = {
+        k: v
+        for k, v in (pod.get("metadata") or {}).items()
+        if k not in ("resourceVersion", "generation", "managedFields", "finalizers")
+    }
+    return orjson.dumps({"metadata": meta, "spec": pod.get("spec")}, option=orjson.OPT_SORT_KEYS)
