@@ -12,7 +12,8 @@ the search path `<ns>.svc.cluster.local svc.cluster.local cluster.local` and
 Unknown cluster names are NXDOMAIN.
 
 Simplified: the simulated cluster has no upstream resolver, so dotted names outside
-cluster.local fail with SERVFAIL (single labels are NXDOMAIN, as the root says); no SRV or PTR records;
+cluster.local fail with SERVFAIL (single labels are NXDOMAIN, as the root says); no SRV records; PTR
+records (`reverse`) for Services' clusterIPs and their endpoints' addresses only;
 dnsPolicy Default and None are answered as ClusterFirst.
 """
 
@@ -119,6 +120,34 @@ def _endpoints(api: APIServer, namespace: str, service: str) -> list[tuple[str, 
             if (endpoint.get("conditions") or {}).get("ready", True):
                 found += [(ip, endpoint.get("hostname", "")) for ip in endpoint.get("addresses") or []]
     return found
+
+
+def reverse(api: APIServer, ip: str) -> str | None:
+    """The PTR answer for an address (the kubernetes plugin's reverse zones), None when there is none: a
+    Service's clusterIP is `<svc>.<ns>.svc.cluster.local`; an endpoint's address is
+    `<hostname, else the address with dashes>.<svc>.<ns>.svc.cluster.local`."""
+    for service in api.list("services", None)["items"]:
+        if (service.get("spec") or {}).get("clusterIP") == ip:
+            meta = service["metadata"]
+            return f"{meta['name']}.{meta['namespace']}.svc.{CLUSTER_DOMAIN}"
+    for endpoint_slice in api.list("endpointslices", None)["items"]:
+        meta = endpoint_slice["metadata"]
+        owner = (meta.get("labels") or {}).get(SERVICE_NAME)
+        for endpoint in endpoint_slice.get("endpoints") or []:
+            if owner and ip in (endpoint.get("addresses") or []):
+                host = endpoint.get("hostname") or ip.replace(".", "-")
+                return f"{host}.{owner}.{meta['namespace']}.svc.{CLUSTER_DOMAIN}"
+    return None
+
+
+def addresses(api: APIServer, name: str, namespace: str = "default") -> Answer:
+    """What a client's resolver ends with: the addresses behind `name`, an ExternalName's CNAME followed
+    (CoreDNS answers the target's A records with it when the target is a cluster name)."""
+    answer = resolve(api, name, namespace)
+    if answer.cname:
+        target = resolve(api, answer.cname.rstrip("."), namespace)
+        return Answer(answer.name, target.addresses, answer.cname)
+    return answer
 
 
 def nslookup(api: APIServer, name: str, namespace: str = "default") -> tuple[int, str]:

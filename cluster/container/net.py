@@ -188,11 +188,18 @@ def _busybox_nslookup(sh: Shell, name: str) -> Res:
         f"Server:    {dns.DNS_SERVICE_IP}\nAddress 1: {dns.DNS_SERVICE_IP} kube-dns.kube-system.svc."
         f"{dns.CLUSTER_DOMAIN}\n\n"
     )
+    api = sh.host.net.api  # type: ignore[union-attr]
     try:
-        answer = dns.resolve(sh.host.net.api, name, sh.host.namespace)  # type: ignore[union-attr]
+        found = (name,) if dns.is_ipv4(name) else dns.addresses(api, name, sh.host.namespace).addresses
     except (dns.NXDomain, dns.ServFail):
         return _res(status=1, out=server, err=f"nslookup: can't resolve '{name}'\n")
-    lines = "".join(f"Address {i}: {ip} {answer.name}\n" for i, ip in enumerate(answer.addresses, start=1))
+    if not found:
+        return _res(status=1, out=server, err=f"nslookup: can't resolve '{name}'\n")
+    # the libc resolver's getnameinfo: each address with its PTR name, when it has one
+    named = [(ip, dns.reverse(api, ip)) for ip in found]
+    lines = "".join(
+        f"Address {i}: {ip} {ptr}\n" if ptr else f"Address {i}: {ip}\n" for i, (ip, ptr) in enumerate(named, start=1)
+    )
     return _res(status=0, out=server + f"Name:      {name}\n" + lines)
 
 

@@ -10,7 +10,10 @@ with `-o yaml|json|name` prints the object instead of creating it.
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import json
+import os
+import re
 from typing import Callable
 
 from cluster.apiserver.errors import StatusError
@@ -22,6 +25,14 @@ from cluster.kubectl.targets import Target, api_error, for_each, kind_name, load
 
 Builder = Callable[[Context, str, Parsed], dict]
 OUTPUT_FLAGS = ("output", "dry-run", "field-manager", "validate")
+
+
+class CommandFailed(Exception):
+    """An error cobra returns before the command runs, which kubectl's main logs: `E… run.go:72] "command failed"`."""
+
+    def line(self) -> str:
+        stamp = dt.datetime.now().strftime("%m%d %H:%M:%S.%f")
+        return f'E{stamp} {os.getpid():7d} run.go:72] "command failed" err="{self}"\n'
 
 
 class CommandUsage(UsageError):
@@ -55,6 +66,9 @@ def create(ctx: Context, args: list[str]) -> int:
         return create_from_files(ctx, parsed)
     except UsageError as err:
         ctx.stderr.write(f"error: {err}\n")
+        return 1
+    except CommandFailed as failed:
+        ctx.stderr.write(failed.line())
         return 1
 
 
@@ -119,9 +133,12 @@ def typed_json(obj: dict) -> str:
 
 # -- the generators ---------------------------------------------------------
 def _generate(ctx: Context, which: str, args: list[str]) -> int:
-    build, known, required = GENERATORS[which] if which in GENERATORS else SERVICE_GENERATOR
+    build, known, required = GENERATORS[which] if which in GENERATORS else SERVICE_GENERATORS[which]
     parsed = fl.parse(args, fl.flags(*OUTPUT_FLAGS, extra=known))
     fl.require(parsed, *required)
+    if which == "service externalname" and "external-name" not in parsed.given:
+        # cobra's MarkFlagRequired fails before the command runs; kubectl's main logs the error with klog
+        raise CommandFailed('required flag(s) \\"external-name\\" not set')
     command = f"create {which}"
     if parsed.dash_at >= 0:
         parsed.values["command"] = parsed.positional[parsed.dash_at :]
@@ -235,18 +252,25 @@ def _secret(ctx: Context, name: str, parsed: Parsed) -> dict:
 
 
 def _service(ctx: Context, name: str, parsed: Parsed) -> dict:
+    """create_service.go: ServiceOptions.Validate, then createService (the spec in ServiceSpec's field order)."""
+    kind, cluster_ip, external = parsed.text("type"), parsed.text("clusterip"), parsed.text("external-name")
     ports = []
     for port_spec in parsed.many("tcp"):
         port_text, _, target_text = port_spec.partition(":")
         port = _port(port_text)
         target: int | str = _port(target_text) if target_text.isdigit() else (target_text or port)
         ports.append({"name": f"{port}-{target}", "protocol": "TCP", "port": port, "targetPort": target})
-    if not ports and parsed.text("type") != "ExternalName":
+    if cluster_ip != "None" and not ports and kind != "ExternalName":
         raise UsageError("at least one tcp port specifier must be provided")
-    spec: dict = {"ports": ports, "selector": {"app": name}}
-    if parsed.text("clusterip"):
-        spec["clusterIP"] = parsed.text("clusterip")
-    spec["type"] = parsed.text("type")
+    if kind == "ExternalName" and not DNS1123_SUBDOMAIN.fullmatch(external):
+        raise UsageError(f"invalid service external name {external}")
+    spec: dict = {"ports": ports} if ports else {}
+    spec["selector"] = {"app": name}
+    if cluster_ip:
+        spec["clusterIP"] = cluster_ip
+    spec["type"] = kind
+    if external:
+        spec["externalName"] = external
     return {
         "kind": "Service",
         "apiVersion": "v1",
@@ -273,5 +297,17 @@ GENERATORS: dict[str, tuple[Builder, tuple[Flag, ...], tuple[str, ...]]] = {
     "cm": (_configmap, LITERAL_FLAGS, ()),
     "secret generic": (_secret, LITERAL_FLAGS + (Flag("type", "string", ""),), ()),
 }
-SERVICE_TYPES = {"clusterip": "ClusterIP", "nodeport": "NodePort", "loadbalancer": "LoadBalancer"}
-SERVICE_GENERATOR = (_service, (Flag("tcp", "slice"), Flag("clusterip", "string", "")), ())
+SERVICE_TYPES = {
+    "clusterip": "ClusterIP",
+    "nodeport": "NodePort",
+    "loadbalancer": "LoadBalancer",
+    "externalname": "ExternalName",
+}
+# each `create service` subcommand's own flags: only clusterip takes --clusterip; externalname needs a name
+SERVICE_GENERATORS: dict[str, tuple[Builder, tuple[Flag, ...], tuple[str, ...]]] = {
+    "service clusterip": (_service, (Flag("tcp", "slice"), Flag("clusterip", "string", "")), ()),
+    "service nodeport": (_service, (Flag("tcp", "slice"),), ()),
+    "service loadbalancer": (_service, (Flag("tcp", "slice"),), ()),
+    "service externalname": (_service, (Flag("tcp", "slice"), Flag("external-name", "string", "")), ()),
+}
+DNS1123_SUBDOMAIN = re.compile(r"(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
