@@ -12,10 +12,13 @@ learner sets, stored where every component reads it through the API server:
 - a pinned usage on one pod (the annotation `kubeclass.io/cpu-usage: "250m"`),
   which wins over the Service share, to make one pod hot or idle.
 
-Every running container idles at `IDLE_MILLICORES`, and a pod never uses more than
-its CPU limit (the kernel throttles it), when every container has one. Memory is
-not driven by load: each running container holds `IDLE_MEMORY_BYTES` of working set,
-or its memory limit if that is lower (what `kubectl top` shows; the HPA reads CPU only).
+Every running container idles at `IDLE_MILLICORES`, unless its process says it burns
+more (a `stress` hog: `--cpu 2`, vish/stress's `-cpus 2`), throttled at the container's
+CPU limit; a pod never uses more than its CPU limit when every container has one. Each
+running container holds `IDLE_MEMORY_BYTES` of working set plus what its process holds
+(stress's `--vm-bytes`, `-mem-total`), never above its memory limit (past it the kernel
+OOM-kills the process, cluster/container/programs_tools.py). That is what `kubectl top`
+shows; the HPA reads CPU only.
 
 `pod_metrics` and `node_metrics` are the samples metrics-server would hold, per
 container and per node: what the page's `kubectl top` prints and what the
@@ -89,9 +92,40 @@ def reports_metrics(pod: dict, now: dt.datetime) -> bool:
     return clock.parse_rfc3339(status["startTime"]) + METRIC_RESOLUTION <= now
 
 
-def cpu_usage(api: APIServer, namespace: str, pods: list[dict]) -> dict[str, int]:
-    """Millicores each pod burns right now: pinned usage, or idle plus its share of the Service load."""
+Load = dict[tuple[str, str], dict[str, int]]  # (pod uid, container) -> {"cpu": millicores, "memory": bytes}
+
+
+def process_load(api: APIServer, pods: list[dict]) -> Load:
+    """What running processes say they burn and hold (a `stress` process's hogs), read from the nodes'
+    container runtimes as metrics-server reads the kubelets' cgroup statistics."""
+    from cluster.runtime import NodeRuntime
+
+    by_node: dict[str, list[dict]] = {}
+    for pod in pods:
+        node = (pod.get("spec") or {}).get("nodeName")
+        if node:
+            by_node.setdefault(node, []).append(pod)
+    found: Load = {}
+    for node, members in by_node.items():
+        runtime = NodeRuntime(api.cluster, node)
+        for pod in members:
+            uid = pod["metadata"].get("uid", "")
+            for container in (pod.get("spec") or {}).get("containers") or []:
+                record = runtime.container(uid, container.get("name", ""))
+                if record is None or record.get("state") != "running":
+                    continue
+                args = ((record.get("proc") or {}).get("block") or {}).get("args") or {}
+                load = {k: v for k, v in args.items() if k in ("cpu", "memory") and isinstance(v, int)}
+                if load:
+                    found[(uid, container.get("name", ""))] = load
+    return found
+
+
+def cpu_usage(api: APIServer, namespace: str, pods: list[dict], load: Load | None = None) -> dict[str, int]:
+    """Millicores each pod burns right now: pinned usage, or what its processes burn (idle, or a stress hog's
+    cores up to the container's limit) plus its share of the Service load."""
     shares = service_load(api, namespace)
+    load = process_load(api, pods) if load is None else load
     usage = {}
     for pod in pods:
         name = pod["metadata"]["name"]
@@ -99,11 +133,22 @@ def cpu_usage(api: APIServer, namespace: str, pods: list[dict]) -> dict[str, int
         if pinned is not None:
             value = _millicores_or_zero(pinned)
         else:
-            containers = len((pod.get("spec") or {}).get("containers") or [])
-            value = IDLE_MILLICORES * containers + shares.get(name, 0)
+            uid = pod["metadata"].get("uid", "")
+            containers = (pod.get("spec") or {}).get("containers") or []
+            value = sum(_container_cpu(c, load.get((uid, c.get("name", "")), {})) for c in containers)
+            value += shares.get(name, 0)
         limit = cpu_limit(pod)
         usage[name] = min(value, limit) if limit is not None else value
     return usage
+
+
+def _container_cpu(container: dict, load: dict[str, int]) -> int:
+    """Idle, or what the container's process burns, throttled at its own CPU limit (its cgroup's quota)."""
+    burning = load.get("cpu", 0)
+    if not burning:
+        return IDLE_MILLICORES
+    limit = ((container.get("resources") or {}).get("limits") or {}).get("cpu")
+    return min(burning, _millicores_or_zero(limit)) if limit is not None else burning
 
 
 def service_load(api: APIServer, namespace: str) -> dict[str, int]:
@@ -145,13 +190,15 @@ def cpu_limit(pod: dict) -> int | None:
     return sum(_millicores_or_zero(limit) for limit in limits)
 
 
-def container_memory(container: dict) -> int:
-    """Working-set bytes of one running container: its idle footprint, never above its memory limit."""
+def container_memory(container: dict, held: int = 0) -> int:
+    """Working-set bytes of one running container: its idle footprint plus what its process holds (a stress
+    hog's bytes), never above its memory limit."""
     limit = ((container.get("resources") or {}).get("limits") or {}).get("memory")
+    used = IDLE_MEMORY_BYTES + held
     try:
-        return min(IDLE_MEMORY_BYTES, quantity.units(limit)) if limit is not None else IDLE_MEMORY_BYTES
+        return min(used, quantity.units(limit)) if limit is not None else used
     except ValueError:
-        return IDLE_MEMORY_BYTES
+        return used
 
 
 def _serving(pod: dict) -> bool:
@@ -227,22 +274,30 @@ def pod_metrics(api: APIServer, pods: list[dict]) -> list[PodMetrics]:
     for pod in pods:
         by_namespace.setdefault(pod["metadata"].get("namespace", ""), []).append(pod)
     found: list[PodMetrics] = []
+    load = process_load(api, pods)
     for namespace, members in by_namespace.items():
-        cpu = cpu_usage(api, namespace, members)
+        cpu = cpu_usage(api, namespace, members, load)
         found.extend(
-            _one_pod(pod, cpu[pod["metadata"]["name"]])
+            _one_pod(pod, cpu[pod["metadata"]["name"]], load)
             for pod in members
             if reports_metrics(pod, now) and (pod.get("spec") or {}).get("nodeName") not in unreachable
         )
     return sorted((m for m in found if m.containers), key=lambda m: (m.namespace, m.name))
 
 
-def _one_pod(pod: dict, cpu: int) -> PodMetrics:
+def _one_pod(pod: dict, cpu: int, load: Load) -> PodMetrics:
     """The pod's CPU split evenly over its running containers, each with its working set."""
     containers = _running_containers(pod)
     count = max(len(containers), 1)
     shares = [cpu // count + (1 if i < cpu % count else 0) for i in range(len(containers))]
-    usage = tuple((str(c.get("name", "")), Usage(share, container_memory(c))) for c, share in zip(containers, shares))
+    uid = pod["metadata"].get("uid", "")
+    usage = tuple(
+        (
+            str(c.get("name", "")),
+            Usage(share, container_memory(c, load.get((uid, c.get("name", "")), {}).get("memory", 0))),
+        )
+        for c, share in zip(containers, shares)
+    )
     meta = pod["metadata"]
     return PodMetrics(meta.get("namespace", ""), meta["name"], (pod.get("spec") or {}).get("nodeName") or "", usage)
 

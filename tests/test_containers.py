@@ -486,6 +486,47 @@ spec:
     assert (terminated["reason"], terminated["exitCode"]) == ("OOMKilled", 137)
 
 
+# The documentation's "Assign Memory Resources" and "Assign CPU Resources" pods, as `kubectl top` shows them
+# (the pages show ~155Mi and ~1 CPU: the hog's bytes plus the process, and two cores throttled at the limit).
+STRESS_PODS = [
+    (
+        "polinux/stress",
+        '["stress"]',
+        '["--vm", "1", "--vm-bytes", "150M", "--vm-hang", "1"]',
+        '{requests: {memory: "100Mi"}, limits: {memory: "200Mi"}}',
+        ("1m", "154Mi"),
+    ),
+    (
+        "vish/stress",
+        "[]",
+        '["-cpus", "2"]',
+        '{requests: {cpu: "0.5"}, limits: {cpu: "1"}}',
+        ("1000m", "4Mi"),
+    ),
+    ("polinux/stress", '["stress"]', '["--cpu", "2"]', "{}", ("2000m", "4Mi")),  # no limit: two whole cores
+]
+
+
+@pytest.mark.parametrize(("image", "command", "args", "resources", "shown"), STRESS_PODS)
+def test_kubectl_top_shows_what_a_stress_hog_burns_and_holds(
+    sim: Sim, image: str, command: str, args: str, resources: str, shown: tuple[str, str]
+) -> None:
+    sim.apply(f"""
+apiVersion: v1
+kind: Pod
+metadata: {{name: hog}}
+spec:
+  containers:
+  - name: hog
+    image: {image}
+    command: {command}
+    args: {args}
+    resources: {resources}
+""")
+    sim.wait(30)  # metrics-server reports a pod after one resolution (15 s)
+    assert tuple(sim.ok("top", "pod", "hog", "--no-headers").split()[1:]) == shown
+
+
 @pytest.mark.parametrize(
     "args, reason",
     [

@@ -132,7 +132,11 @@ def prog_stress(sh: Shell, argv: list[str], stdin: str | None, env: dict) -> Res
         return make_res(
             status=0, out=line + f"stress: info: [1] successful run completed in {int(seconds)}s\n", seconds=seconds
         )
-    return make_res(out=line, block={"kind": "server", "name": "stress", "args": {}}, pid1="stress")
+    # what its hogs hold while they run, for metrics-server (cluster/metrics.py): each --cpu worker and each
+    # --vm worker that does not hang between allocations keeps a core busy; the vm workers hold their bytes
+    burning = cpu + (0 if flag_int(args, "--vm-hang", 0) else vm)
+    load = {"cpu": 1000 * burning, "memory": wanted} if burning or wanted else {}
+    return make_res(out=line, block={"kind": "server", "name": "stress", "args": load}, pid1="stress")
 
 
 def prog_vish_stress(sh: Shell, argv: list[str], stdin: str | None, env: dict) -> Res:
@@ -144,7 +148,11 @@ def prog_vish_stress(sh: Shell, argv: list[str], stdin: str | None, env: dict) -
     limit = sh.host.memory_limit
     if total and limit and stress_bytes(total) > limit:
         return make_res(status=137, seconds=2.0, exit=True, reason="OOMKilled")
-    return make_res(block={"kind": "server", "name": "stress", "args": {}}, pid1="stress")
+    cpus = next((a.split("=", 1)[1] for a in args if a.startswith("-cpus=")), "")
+    if not cpus and "-cpus" in args and args.index("-cpus") + 1 < len(args):
+        cpus = args[args.index("-cpus") + 1]
+    load = {"cpu": 1000 * int(cpus) if cpus.isdigit() else 0, "memory": stress_bytes(total) if total else 0}
+    return make_res(block={"kind": "server", "name": "stress", "args": load}, pid1="stress")
 
 
 def prog_php(sh: Shell, argv: list[str], stdin: str | None, env: dict) -> Res:
