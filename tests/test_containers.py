@@ -636,3 +636,27 @@ def test_curl_reads_its_options_wherever_they_stand(sim: Sim, argv: list[str], e
     sim.ok("exec", "web", "--", "sh", "-c", "echo '<h1>hi</h1>' > /usr/share/nginx/html/index.html")
     code, out, _ = sim.run("exec", "web", "--", *argv)
     assert (code, out) == expected
+
+
+def test_a_node_port_answers_on_every_nodes_address(sim: Sim) -> None:
+    """The Services tutorial's NodePort: kube-proxy forwards nodeIP:nodePort on every node, from any pod."""
+    sim.ok("run", "web", "--image=nginx:1.27", "--labels=app=web", "--port=80")
+    sim.ok("expose", "pod", "web", "--type=NodePort", "--port=80")
+    sim.ok("run", "client", "--image=busybox:1.36", "--", "sleep", "3600")
+    sim.wait(15)
+    node_port = sim.api.get("services", "default", "web")["spec"]["ports"][0]["nodePort"]
+    addresses = [
+        a["address"]
+        for n in sim.api.list("nodes")["items"]
+        for a in n["status"]["addresses"]
+        if a["type"] == "InternalIP"
+    ]
+    assert len(addresses) >= 2
+    for address in addresses:
+        page = sim.ok("exec", "client", "--", "wget", "-qO-", "-T", "2", f"http://{address}:{node_port}/")
+        assert "Welcome to nginx!" in page, address
+    code, _, err = sim.run("exec", "client", "--", "wget", "-qO-", "-T", "2", f"http://{addresses[0]}:{node_port + 1}/")
+    assert (code, err) == (
+        1,
+        f"wget: can't connect to remote host ({addresses[0]}): Connection refused\ncommand terminated with exit code 1\n",
+    )

@@ -11,6 +11,9 @@ refused too, as for real. The answering server writes its access-log line.
 `ping` to a pod IP is answered; a Service's clusterIP is virtual (only kube-proxy's
 rules for its ports exist), so pings to it get no reply — a classic surprise.
 
+A connection to a node's address on a NodePort goes through kube-proxy's rules too, from
+any pod to any node; on another port it reaches the hostNetwork pod that declares it.
+
 Simplified: only HTTP GET/HEAD; no real timing (a reply takes no virtual time, a
 ping one virtual second per packet); nothing outside the cluster is reachable.
 """
@@ -114,14 +117,44 @@ class Net:
 
     def route(self, address: str, port: int) -> tuple[str, int]:
         """(pod, port) that a connection to address:port reaches; Refused or Unreachable."""
-        services = [s for s in self.api.list("services")["items"] if (s.get("spec") or {}).get("clusterIP") == address]
-        if services:
-            return self._through_service(services[0], address, port)
-        for pod in self.api.list("pods")["items"]:
-            status = pod.get("status") or {}
-            if status.get("podIP") == address and status.get("phase") == "Running":
-                return f"{pod['metadata']['namespace']}/{pod['metadata']['name']}", port
+        services = self.api.list("services")["items"]
+        by_ip = [s for s in services if (s.get("spec") or {}).get("clusterIP") == address]
+        if by_ip:
+            return self._through_service(by_ip[0], address, port)
+        if address in self._node_addresses():
+            node_port = self._node_port(services, port)
+            if node_port is not None:  # kube-proxy answers a NodePort on every node's address
+                service, service_port = node_port
+                return self._through_service(service, service["spec"]["clusterIP"], service_port)
+        running = [
+            p
+            for p in self.api.list("pods")["items"]
+            if (p.get("status") or {}).get("podIP") == address and (p.get("status") or {}).get("phase") == "Running"
+        ]
+        if running:  # hostNetwork pods share their node's address: the one that declares the port, if any
+            pod = next((p for p in running if port in _declared_ports(p)), running[0])
+            return f"{pod['metadata']['namespace']}/{pod['metadata']['name']}", port
         raise Unreachable(address)
+
+    def _node_addresses(self) -> set[str]:
+        return {
+            a.get("address", "")
+            for node in self.api.list("nodes")["items"]
+            for a in (node.get("status") or {}).get("addresses") or []
+            if a.get("type") == "InternalIP"
+        }
+
+    @staticmethod
+    def _node_port(services: list[dict], port: int) -> tuple[dict, int] | None:
+        """The Service (NodePort or LoadBalancer) that allocated `port` as a node port, and its own port."""
+        for service in services:
+            spec = service.get("spec") or {}
+            if spec.get("type") not in ("NodePort", "LoadBalancer") or not spec.get("clusterIP"):
+                continue
+            for entry in spec.get("ports") or []:
+                if entry.get("nodePort") == port:
+                    return service, int(entry.get("port", 0))
+        return None
 
     def _through_service(self, service: dict, address: str, port: int) -> tuple[str, int]:
         meta = service["metadata"]
@@ -144,6 +177,14 @@ class Net:
             return None
         endpoints = proxy.service_endpoints(self.api, service, ports[0])
         return endpoints[random.Random(self.client).randrange(len(endpoints))] if endpoints else None
+
+
+def _declared_ports(pod: dict) -> set[int]:
+    return {
+        int(p.get("containerPort", 0))
+        for c in (pod.get("spec") or {}).get("containers") or []
+        for p in c.get("ports") or []
+    }
 
 
 def _url(text: str) -> tuple[str, int, str]:
