@@ -658,5 +658,6 @@ def test_a_node_port_answers_on_every_nodes_address(sim: Sim) -> None:
     code, _, err = sim.run("exec", "client", "--", "wget", "-qO-", "-T", "2", f"http://{addresses[0]}:{node_port + 1}/")
     assert (code, err) == (
         1,
-        f"wget: can't connect to remote host ({addresses[0]}): Connection refused\ncommand terminated with exit code 1\n",
+        f"wget: can't connect to remote host ({addresses[0]}): Connection refused\n"
+        "command terminated with exit code 1\n",
     )
