@@ -107,6 +107,15 @@ CASES = [
     ["get", "pods,svc", "--sort-by=.metadata.name"],
     ["get", "pods,svc", "--sort-by=.kind"],
     ["get", "pods", "-A", "-o", "name", "--sort-by=.metadata.uid"],  # hex strings: byte order, not natural
+    # kubectl auth, answered for the cluster's admin (system:masters)
+    ["auth", "can-i", "create", "pods"],
+    ["auth", "can-i", "get", "foo"],
+    ["auth", "can-i", "get", "pods/log", "-q"],
+    ["auth", "can-i", "get", "/healthz"],
+    ["auth", "can-i"],
+    ["auth", "whoami"],
+    ["auth", "whoami", "-o", "yaml"],
+    ["auth", "whoami", "-o", "json"],
 ]
 
 

@@ -20,6 +20,7 @@ Handler = Callable[["Context", list[str]], int]
 VERBS: dict[str, Handler] = {}
 VERB_MODULES: tuple[str, ...] = (
     "cluster.kubectl.get",
+    "cluster.kubectl.auth",
     "cluster.kubectl.create_batch",
     "cluster.kubectl.create_token",
     "cluster.kubectl.create",
