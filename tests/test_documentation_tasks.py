@@ -19,7 +19,7 @@ from __future__ import annotations
 import pytest
 
 from cluster.models import Cluster
-from tests.workload_sim import KubectlSim
+from tests.workload_sim import WEB, KubectlSim
 
 TCP_LIVENESS_READINESS = """
 apiVersion: v1
@@ -263,58 +263,10 @@ def test_the_downward_api_volume_writes_labels_and_annotations_as_key_and_quoted
 
 
 # -- StatefulSet Basics (application/web/web.yaml) ----------------------------------------------------
-WEB_STATEFULSET = """
-apiVersion: v1
-kind: Service
-metadata:
-  name: nginx
-  labels:
-    app: nginx
-spec:
-  ports:
-  - port: 80
-    name: web
-  clusterIP: None
-  selector:
-    app: nginx
----
-apiVersion: apps/v1
-kind: StatefulSet
-metadata:
-  name: web
-spec:
-  serviceName: "nginx"
-  replicas: 2
-  selector:
-    matchLabels:
-      app: nginx
-  template:
-    metadata:
-      labels:
-        app: nginx
-    spec:
-      containers:
-      - name: nginx
-        image: registry.k8s.io/nginx-slim:0.21
-        ports:
-        - containerPort: 80
-          name: web
-        volumeMounts:
-        - name: www
-          mountPath: /usr/share/nginx/html
-  volumeClaimTemplates:
-  - metadata:
-      name: www
-    spec:
-      accessModes: [ "ReadWriteOnce" ]
-      resources:
-        requests:
-          storage: 1Gi
-"""
 
 
 def test_each_web_pod_serves_its_own_hostname_from_its_volume(sim):
-    sim.apply(WEB_STATEFULSET)
+    sim.apply(WEB)
     sim.wait(60)
     for i in (0, 1):
         sim.ok(f"exec web-{i} -- sh -c 'echo \"$(hostname)\" > /usr/share/nginx/html/index.html'")

@@ -15,7 +15,7 @@ from cluster import clock
 from cluster.apiserver.errors import StatusError
 from cluster.apiserver.printers_workloads import job_completions
 from cluster.runtime import NoAddress, NodeRuntime
-from tests.workload_sim import Sim, conditions, labels
+from tests.workload_sim import Sim, conditions, job, labels
 
 PI = """
 apiVersion: batch/v1
@@ -31,24 +31,6 @@ spec:
         command: ["perl",  "-Mbignum=bpi", "-wle", "print bpi(2000)"]
       restartPolicy: Never
   backoffLimit: 4
-"""
-
-
-def job(name: str, command: str, restart: str = "Never", **spec: object) -> str:
-    extra = "".join(f"  {key}: {value}\n" for key, value in spec.items())
-    return f"""
-apiVersion: batch/v1
-kind: Job
-metadata:
-  name: {name}
-spec:
-{extra}  template:
-    spec:
-      containers:
-      - name: main
-        image: busybox:1.36
-        command: ["sh", "-c", "{command}"]
-      restartPolicy: {restart}
 """
 
 

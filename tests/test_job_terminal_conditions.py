@@ -20,29 +20,11 @@ from dataclasses import dataclass
 import pytest
 
 from cluster import clock
-from tests.workload_sim import Sim, conditions
+from tests.workload_sim import Sim, conditions, job
 
 SLEEPER = "sleep 100"
 # index 0 finishes at once (exit code `{code}`), the other indexes outlive any deadline
 FIRST_INDEX_EXITS = 'if [ \\"$JOB_COMPLETION_INDEX\\" = 0 ]; then exit {code}; fi; sleep 100'
-
-
-def manifest(name: str, command: str, **spec: object) -> str:
-    extra = "".join(f"  {key}: {value}\n" for key, value in spec.items())
-    return f"""
-apiVersion: batch/v1
-kind: Job
-metadata:
-  name: {name}
-spec:
-{extra}  template:
-    spec:
-      containers:
-      - name: main
-        image: busybox:1.36
-        command: ["sh", "-c", "{command}"]
-      restartPolicy: Never
-"""
 
 
 @dataclass
@@ -58,7 +40,7 @@ class Case:
 
 CASES = {
     "active deadline exceeded": Case(
-        manifest("slow", SLEEPER, activeDeadlineSeconds=5, backoffLimit=5),
+        job("slow", SLEEPER, activeDeadlineSeconds=5, backoffLimit=5),
         interim=("FailureTarget", "True", "DeadlineExceeded"),
         terminating=1,
         failed=1,
@@ -66,7 +48,7 @@ CASES = {
         event=("Warning", "DeadlineExceeded", "Job was active longer than specified deadline"),
     ),
     "backoff limit exceeded with a pod still running": Case(
-        manifest(
+        job(
             "slow",
             FIRST_INDEX_EXITS.format(code=1),
             completionMode="Indexed",
@@ -81,7 +63,7 @@ CASES = {
         event=("Warning", "BackoffLimitExceeded", "Job has reached the specified backoff limit"),
     ),
     "a podFailurePolicy FailJob rule matched": Case(
-        manifest(
+        job(
             "slow",
             FIRST_INDEX_EXITS.format(code=42),
             completionMode="Indexed",
@@ -100,7 +82,7 @@ CASES = {
         ),
     ),
     "completions reached once an Indexed Job is scaled down": Case(
-        manifest("slow", FIRST_INDEX_EXITS.format(code=0), completionMode="Indexed", completions=3, parallelism=3),
+        job("slow", FIRST_INDEX_EXITS.format(code=0), completionMode="Indexed", completions=3, parallelism=3),
         patch='{"spec":{"completions":1,"parallelism":1}}',
         interim=("SuccessCriteriaMet", "True", "CompletionsReached"),
         terminating=2,
@@ -170,7 +152,7 @@ def test_suspending_a_job_deletes_its_pods_without_counting_them_as_failed(clust
     """deleteJobPods takes the tracking finalizer off before it deletes: status.terminating counts the pods
     at once, and status.failed never does (a suspended Job's pods did not fail)."""
     sim = Sim(cluster)
-    sim.apply(manifest("slow", SLEEPER, parallelism=2, completions=2))
+    sim.apply(job("slow", SLEEPER, parallelism=2, completions=2))
     sim.run(5)
     sim.ok("""patch job slow --type=merge -p '{"spec":{"suspend":true}}'""")
     sim.run(2)

@@ -24,6 +24,75 @@ from cluster.models import Cluster
 from cluster.reconciler.driver import ClusterDriver
 
 
+def job(name: str, command: str, restart: str = "Never", **spec: object) -> str:
+    """A Job of one busybox container running `command` in sh -c, with `spec` fields above its template."""
+    extra = "".join(f"  {key}: {value}\n" for key, value in spec.items())
+    return f"""
+apiVersion: batch/v1
+kind: Job
+metadata:
+  name: {name}
+spec:
+{extra}  template:
+    spec:
+      containers:
+      - name: main
+        image: busybox:1.36
+        command: ["sh", "-c", "{command}"]
+      restartPolicy: {restart}
+"""
+
+
+# https://kubernetes.io/examples/application/web/web.yaml (the StatefulSet Basics tutorial)
+WEB = """
+apiVersion: v1
+kind: Service
+metadata:
+  name: nginx
+  labels:
+    app: nginx
+spec:
+  ports:
+  - port: 80
+    name: web
+  clusterIP: None
+  selector:
+    app: nginx
+---
+apiVersion: apps/v1
+kind: StatefulSet
+metadata:
+  name: web
+spec:
+  serviceName: "nginx"
+  replicas: 2
+  selector:
+    matchLabels:
+      app: nginx
+  template:
+    metadata:
+      labels:
+        app: nginx
+    spec:
+      containers:
+      - name: nginx
+        image: registry.k8s.io/nginx-slim:0.24
+        ports:
+        - containerPort: 80
+          name: web
+        volumeMounts:
+        - name: www
+          mountPath: /usr/share/nginx/html
+  volumeClaimTemplates:
+  - metadata:
+      name: www
+    spec:
+      accessModes: [ "ReadWriteOnce" ]
+      resources:
+        requests:
+          storage: 1Gi
+"""
+
 # https://kubernetes.io/examples/controllers/daemonset.yaml
 FLUENTD = """
 apiVersion: apps/v1

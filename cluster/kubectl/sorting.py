@@ -21,6 +21,7 @@ from decimal import Decimal
 
 from cluster.kubectl import quantities
 from cluster.kubectl.gosort import go_sort
+from cluster.kubectl.gotemplate.values import type_name  # Go's %T of a decoded JSON value
 from cluster.kubectl.jsonpath import JSONPath, JSONPathError, relaxed
 
 
@@ -88,10 +89,10 @@ def is_less(a: object, b: object) -> bool:
     """isLess for values decoded from JSON (reflect.Interface in kubectl)."""
     if a is None or b is None:
         return a is None and b is not None
-    kind = _go_type(a)
+    kind = type_name(a)
     if kind in ("bool", "[]interface {}", "map[string]interface {}"):
         raise Unsortable(f"unsortable type: {kind}")
-    if kind != _go_type(b):
+    if kind != type_name(b):
         raise Unsortable("unsortable interface: interface")
     if isinstance(a, str) and isinstance(b, str):
         qa, qb = _quantity(a), _quantity(b)
@@ -99,20 +100,6 @@ def is_less(a: object, b: object) -> bool:
             return qa < qb
         return a < b  # byte order (Go's <); kubectl v1.32 has no natural order for strings
     return a < b  # type: ignore[operator]  # int64 or float64, both the same kind
-
-
-def _go_type(value: object) -> str:
-    if isinstance(value, bool):
-        return "bool"
-    if isinstance(value, int):
-        return "int64"
-    if isinstance(value, float):
-        return "float64"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list):
-        return "[]interface {}"
-    return "map[string]interface {}"
 
 
 def _quantity(text: str) -> Decimal | None:
