@@ -52,11 +52,12 @@ from cluster.component import DONE, Result
 from cluster.container import pods as container_pods
 from cluster.container import shell
 from cluster.container import stdin as container_stdin
-from cluster.container.context import ConfigError, project_volumes
+from cluster.container.projection import project_volumes
+from cluster.container.sources import ConfigError
 from cluster.events import NORMAL, WARNING, record
 from cluster.kubelet_backoff import PLEG_RELIST_PERIOD, backoff, backoff_resync, go_duration
 from cluster.kubelet_checks import Checker
-from cluster.kubelet_status import build_status, container_status, is_sidecar, pod_phase
+from cluster.kubelet_status import build_status, container_status, is_sidecar, node_host_ip, pod_phase
 from cluster.kubelet_volumes import MOUNT_BACKOFF_INITIAL, MOUNT_BACKOFF_MAX
 from cluster.registry import image_config
 from cluster.runtime import NoAddress, exits_at, parse_image, started_at
@@ -355,9 +356,10 @@ class PodSync:
         if (self.pod.get("status") or {}).get("podIP"):
             self.event(NORMAL, "SandboxChanged", "Pod sandbox changed, it will be killed and re-created.")
         spec = self.node.get("spec") or {}
+        host_network = bool((self.pod.get("spec") or {}).get("hostNetwork"))  # the node's network namespace
         try:
             sandbox = self.runtime.run_pod_sandbox(
-                self.uid, self.key, spec.get("podCIDR", ""), self.now, host_ip=self.host_network_ip()
+                self.uid, self.key, spec.get("podCIDR", ""), self.now, node_host_ip(self.node) if host_network else ""
             )
         except NoAddress as err:  # kindnet's CNI (ptp with host-local IPAM) answers so
             sandbox_id = self.runtime.sandbox_id(self.uid)
@@ -370,13 +372,6 @@ class PodSync:
             return None
         self.hop("RunPodSandbox", ip=sandbox["ip"])
         return sandbox
-
-    def host_network_ip(self) -> str:
-        """A hostNetwork pod's address: the node's InternalIP ("" for a pod on the pod network)."""
-        if not (self.pod.get("spec") or {}).get("hostNetwork"):
-            return ""
-        addresses = (self.node.get("status") or {}).get("addresses") or []
-        return next((a["address"] for a in addresses if a.get("type") == "InternalIP"), "")
 
     def sync_container(self, container: dict, previous: dict | None, policy: str = "") -> dict:
         """One container's turn: keep it running, restart it by `policy` (the pod's restartPolicy unless

@@ -158,6 +158,13 @@ def pod_phase(
     return "Pending"
 
 
+def node_host_ip(node: dict) -> str:
+    """The node's InternalIP: the pod's hostIP, and a hostNetwork pod's own address ("" if it has none)."""
+    return next(
+        (a["address"] for a in (node.get("status") or {}).get("addresses") or [] if a.get("type") == "InternalIP"), ""
+    )
+
+
 def build_status(
     pod: dict,
     node: dict,
@@ -175,9 +182,7 @@ def build_status(
         for key in ("reason", "message"):  # the reason and message go with the phase (an eviction's)
             if old.get(key):
                 status[key] = old[key]
-    host_ip = next(
-        (a["address"] for a in (node.get("status") or {}).get("addresses", []) if a.get("type") == "InternalIP"), ""
-    )
+    host_ip = node_host_ip(node)
     if host_ip:
         status["hostIP"], status["hostIPs"] = host_ip, [{"ip": host_ip}]
     if sandbox is not None:

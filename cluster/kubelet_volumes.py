@@ -28,7 +28,7 @@ import datetime as dt
 import math
 from typing import TYPE_CHECKING
 
-from cluster.container.context import Projection, refresh_volumes, updatable
+from cluster.container.projection import Projection, refresh_volumes, updatable
 from cluster.events import WARNING
 
 if TYPE_CHECKING:

@@ -21,7 +21,7 @@ from __future__ import annotations
 import pytest
 
 from cluster import kubelet_volumes
-from cluster.container import context
+from cluster.container import projection
 from cluster.models import Cluster
 from tests.workload_sim import KubectlSim
 
@@ -268,13 +268,13 @@ spec:
 def test_pods_without_such_volumes_are_not_projected_again_and_unchanged_ones_write_nothing(sim, monkeypatch):
     calls: list[str] = []
     writes: list[str] = []
-    refresh, write = context.refresh_volumes, context._write_volume
+    refresh, write = projection.refresh_volumes, projection.write_volume
     monkeypatch.setattr(
         kubelet_volumes,
         "refresh_volumes",
         lambda api, pod, *args: calls.append(pod["metadata"]["name"]) or refresh(api, pod, *args),
     )
-    monkeypatch.setattr(context, "_write_volume", lambda c, name, *args: writes.append(name) or write(c, name, *args))
+    monkeypatch.setattr(projection, "write_volume", lambda c, name, *args: writes.append(name) or write(c, name, *args))
     sim.ok("run nginx --image=nginx")
     sim.ok(SPORT)
     sim.apply(CONFIGMAP_AS_VOLUME.replace("replicas: 3", "replicas: 1"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from asgiref.sync import async_to_sync
 
-from tests.test_containers import Sim
+from tests.container_sim import Sim
 from tests.test_http_api import Kube
 
 LOG = "/api/v1/namespaces/default/pods/{}/log"

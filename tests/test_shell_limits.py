@@ -16,7 +16,7 @@ import pytest
 from cluster.container import limits, shell
 from cluster.container.fs import ContainerFS, Layer
 from cluster.registry import image_config
-from tests.test_containers import Sim
+from tests.container_sim import Sim
 
 T0 = 1_700_000_000.0
 ENV = {"HOME": "/root", "PATH": "/bin"}

@@ -26,7 +26,8 @@ from typing import Callable
 
 from cluster.apiserver.server import APIServer
 from cluster.container import commands, pods, shell
-from cluster.container.context import ConfigError, Names, environment, make_host
+from cluster.container.context import Names, environment, make_host
+from cluster.container.sources import ConfigError
 from cluster.container.fs import ContainerFS
 from cluster.container.net import Net
 from cluster.kubectl.cli import Context, verb
