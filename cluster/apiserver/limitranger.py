@@ -26,7 +26,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from cluster import quantity
-from cluster.apiserver.quota import forbidden
+from cluster.apiserver.quota import container_resources, forbidden
 from cluster.apiserver.resources import ResourceType
 from cluster.apiserver.validation.gotypes import quantity as go_quantity
 from cluster.kubectl import quantities
@@ -103,8 +103,9 @@ def _merge_container(ctr: dict, requests: dict, limits: dict, prefix: str) -> li
         resources = ctr["resources"] = {}
     notes = []
     for key, defaults in (("requests", requests), ("limits", limits)):
-        current = resources.get(key) if isinstance(resources.get(key), dict) else {}
-        assert isinstance(current, dict)
+        current = resources.get(key)
+        if not isinstance(current, dict):
+            current = {}
         added = sorted(name for name in defaults if name not in current)
         for name in added:
             current[name] = canonical(defaults[name])
@@ -138,20 +139,13 @@ def _aggregate(errors: list[str]) -> str:
     return unique[0] if len(unique) == 1 else "[" + ", ".join(unique) + "]"
 
 
-def _resources(ctr: dict) -> tuple[dict, dict]:
-    resources = ctr.get("resources") if isinstance(ctr.get("resources"), dict) else {}
-    assert isinstance(resources, dict)
-    requests, limits = resources.get("requests"), resources.get("limits")
-    return (requests if isinstance(requests, dict) else {}), (limits if isinstance(limits, dict) else {})
-
-
 def _validate_pod(limit_range: dict, spec: dict) -> list[str]:
     errors: list[str] = []
     for item in _items(limit_range):
         kind = item.get("type")
         if kind == "Container":
             for ctr in _containers(spec, "containers") + _containers(spec, "initContainers"):
-                errors += _check(kind, item, *_resources(ctr))
+                errors += _check(kind, item, *container_resources(ctr))
         elif kind == "Pod":
             errors += _check(kind, item, _pod_total(spec, "requests"), _pod_total(spec, "limits"))
     return errors
@@ -230,11 +224,11 @@ def _pod_total(spec: dict, key: str) -> dict:
             into[name] = into.get(name, Decimal(0)) + parsed["_n"]
 
     for ctr in _containers(spec, "containers"):
-        add(totals, (_resources(ctr)[0] if key == "requests" else _resources(ctr)[1]))
+        add(totals, (container_resources(ctr)[0] if key == "requests" else container_resources(ctr)[1]))
     sidecars: dict[str, Decimal] = {}
     init_max: dict[str, Decimal] = {}
     for ctr in _containers(spec, "initContainers"):
-        values = _resources(ctr)[0] if key == "requests" else _resources(ctr)[1]
+        values = container_resources(ctr)[0] if key == "requests" else container_resources(ctr)[1]
         if ctr.get("restartPolicy") == "Always":
             add(totals, values)
             add(sidecars, values)
@@ -250,7 +244,7 @@ def _pod_total(spec: dict, key: str) -> dict:
     for name, amount in init_max.items():
         if name not in totals or amount > totals[name]:
             totals[name] = amount
-    return {name: quantities._format(amount, formats.get(name, "DecimalSI")) for name, amount in totals.items()}
+    return {name: quantities.format_amount(amount, formats.get(name, "DecimalSI")) for name, amount in totals.items()}
 
 
 def _validate_claim(limit_range: dict, requests: dict) -> list[str]:

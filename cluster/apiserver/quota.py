@@ -114,13 +114,18 @@ def pod_constraints(tracked: Iterable[str], pod: dict) -> str:
     return "must specify " + "; ".join(f"{name} for: {','.join(sorted(missing[name]))}" for name in sorted(missing))
 
 
+def container_resources(ctr: dict) -> tuple[dict, dict]:
+    """A container's requests and limits ({} for what it leaves out, or gives as something else)."""
+    resources = ctr.get("resources")
+    if not isinstance(resources, dict):
+        resources = {}
+    requests, limits = resources.get("requests"), resources.get("limits")
+    return (requests if isinstance(requests, dict) else {}), (limits if isinstance(limits, dict) else {})
+
+
 def _container_usage_names(ctr: dict) -> set[str]:
     """podComputeUsageHelper's keys among the compute resources: what the container states."""
-    resources = ctr.get("resources") if isinstance(ctr.get("resources"), dict) else {}
-    assert isinstance(resources, dict)
-    requests = resources.get("requests") if isinstance(resources.get("requests"), dict) else {}
-    limits = resources.get("limits") if isinstance(resources.get("limits"), dict) else {}
-    assert isinstance(requests, dict) and isinstance(limits, dict)
+    requests, limits = container_resources(ctr)
     names = set()
     for resource in ("cpu", "memory"):
         if resource in requests:

@@ -15,11 +15,10 @@ its v2 form (what the API server's v1→v2 conversion stores). No -f, no
 
 from __future__ import annotations
 
-import datetime as dt
-import os
 
 from cluster.apiserver.errors import StatusError
 from cluster.kubectl.cli import Context, verb
+from cluster.kubectl.cmdutil import klog_line
 from cluster.kubectl.get import resolve
 from cluster.kubectl.get_flags import UsageError
 from cluster.kubectl.output import resource_name, to_json, to_yaml
@@ -54,7 +53,7 @@ def autoscale(ctx: Context, args: list[str]) -> int:
         ctx.stderr.write(f"Error: {err}\nSee 'kubectl autoscale --help' for usage.\n")
         return 1
     if not opts.max_set:
-        ctx.stderr.write(_klog_error('"command failed" err="required flag(s) \\"max\\" not set"'))
+        ctx.stderr.write(klog_line("E", "run.go:72", '"command failed" err="required flag(s) \\"max\\" not set"'))
         return 1
     try:
         validate(opts)
@@ -190,9 +189,3 @@ def _print(ctx: Context, opts: Options, hpa: dict, operation: str) -> int:
     else:
         ctx.stdout.write(f"{resource_name(hpa)} {operation}\n")
     return 0
-
-
-def _klog_error(message: str) -> str:
-    """klog's error line, as kubectl prints an error cobra raised before the command ran."""
-    now = dt.datetime.now()
-    return f"E{now:%m%d} {now:%H:%M:%S.%f} {os.getpid():>7} run.go:72] {message}\n"

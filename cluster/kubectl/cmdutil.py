@@ -8,9 +8,14 @@
   unless it already has it (an API error as `Error from server (Reason): ...`,
   an Invalid one as `The Kind "name" is invalid: ...`); several are printed one
   per line as they are, which is how kubectl prints an aggregate.
+- `klog_line`: what kubectl logs with klog before it exits (an error cobra raised before the
+  command ran, a sorter's fatal): `E1204 20:23:39.920346    4969 run.go:72] …`.
 """
 
 from __future__ import annotations
+
+import datetime as dt
+import os
 
 from cluster.apiserver.errors import StatusError
 from cluster.kubectl import flags as fl
@@ -134,3 +139,9 @@ def print_object(ctx: Context, output: str, obj: dict, name: str, message: str) 
         ctx.stdout.write(name + "\n")
     else:
         ctx.stdout.write(f"{name} {message}\n")
+
+
+def klog_line(severity: str, site: str, message: str) -> str:
+    """klog's header (severity, date, time in microseconds, thread id, file:line), then the message."""
+    now = dt.datetime.now()
+    return f"{severity}{now:%m%d %H:%M:%S.%f} {os.getpid():7d} {site}] {message}\n"

@@ -10,15 +10,14 @@ with `-o yaml|json|name` prints the object instead of creating it.
 from __future__ import annotations
 
 import base64
-import datetime as dt
 import json
-import os
 import re
 from typing import Callable
 
 from cluster.apiserver.errors import StatusError
 from cluster.kubectl import flags as fl
 from cluster.kubectl.cli import Context, verb
+from cluster.kubectl.cmdutil import klog_line
 from cluster.kubectl.flags import Flag, Parsed, UsageError
 from cluster.kubectl.output import to_json, to_yaml
 from cluster.kubectl.targets import Target, api_error, for_each, kind_name, load_files, resource_type
@@ -31,8 +30,7 @@ class CommandFailed(Exception):
     """An error cobra returns before the command runs, which kubectl's main logs: `E… run.go:72] "command failed"`."""
 
     def line(self) -> str:
-        stamp = dt.datetime.now().strftime("%m%d %H:%M:%S.%f")
-        return f'E{stamp} {os.getpid():7d} run.go:72] "command failed" err="{self}"\n'
+        return klog_line("E", "run.go:72", f'"command failed" err="{self}"')
 
 
 class CommandUsage(UsageError):

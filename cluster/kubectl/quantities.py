@@ -36,18 +36,7 @@ def canonical(text: str) -> str:
         amount = _round_up_to_nano(amount)
     if fmt == "BinarySI":
         amount = min(amount, MAX_BINARY)
-    return _format(-amount if sign < 0 else amount, fmt)
-
-
-def amount(text: str) -> Decimal:
-    """The value of the quantity `text` (what Quantity.Cmp compares); ValueError when it is none."""
-    if text == "":
-        raise ValueError(FORMAT_WRONG)
-    sign, num, denom, suffix = _scan(text)
-    _, base, exponent = _interpret(suffix)
-    value = Decimal(f"{num}.{denom or '0'}")
-    value = value.scaleb(exponent) if base == 10 else value * (Decimal(2) ** exponent)
-    return -value if sign < 0 else value
+    return format_amount(-amount if sign < 0 else amount, fmt)
 
 
 def _scan(text: str) -> tuple[int, str, str, str]:
@@ -99,8 +88,8 @@ def _round_up_to_nano(amount: Decimal) -> Decimal:
     return amount.quantize(NANO, rounding="ROUND_UP") if int(amount.as_tuple().exponent) < -9 else amount
 
 
-def _format(amount: Decimal, fmt: str) -> str:
-    """CanonicalizeBytes."""
+def format_amount(amount: Decimal, fmt: str) -> str:
+    """CanonicalizeBytes: an amount in the format (DecimalSI, BinarySI, DecimalExponent) it was written in."""
     if amount == 0:
         return "0"
     if fmt == "BinarySI" and (abs(amount) < 1024 or amount != amount.to_integral_value()):

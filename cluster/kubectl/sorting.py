@@ -15,11 +15,10 @@ is on none of them, an error when several types were — is get.py's.
 
 from __future__ import annotations
 
-import datetime as dt
-import os
 from decimal import Decimal
 
-from cluster.kubectl import quantities
+from cluster import quantity
+from cluster.kubectl.cmdutil import klog_line
 from cluster.kubectl.gosort import go_sort
 from cluster.kubectl.gotemplate.values import type_name  # Go's %T of a decoded JSON value
 from cluster.kubectl.jsonpath import JSONPath, JSONPathError, relaxed
@@ -62,11 +61,7 @@ def sort_objects(objects: list[dict], sort_by: str) -> list[dict]:
 def fatal_line(where: tuple[str, str], sort_by: str, err: Unsortable) -> str:
     """klog's fatal line as kubectl prints it before exiting: `F1204 19:37:32.596255   32705 sorter.go:329] …`."""
     site, holder = where
-    stamp = dt.datetime.now().strftime("%m%d %H:%M:%S.%f")
-    return (
-        f"F{stamp} {os.getpid():7d} {site}] Field {field_path(sort_by)} in {holder} is an unsortable type: "
-        f"interface, err: {err}\n"
-    )
+    return klog_line("F", site, f"Field {field_path(sort_by)} in {holder} is an unsortable type: interface, err: {err}")
 
 
 _NONE = object()
@@ -104,6 +99,6 @@ def is_less(a: object, b: object) -> bool:
 
 def _quantity(text: str) -> Decimal | None:
     try:
-        return quantities.amount(text)
+        return quantity.parse(text)
     except (ValueError, ArithmeticError):
         return None
