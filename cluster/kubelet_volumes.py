@@ -11,7 +11,7 @@ as the kubelet sync period + cache propagation delay" (with the watch-based cach
 
 Here: a pod with such a volume (other than the ServiceAccount's kube-api-access-xxxxx alone) wakes
 every SYNC_FREQUENCY from the moment its volumes were first mounted — deterministically, without
-the jitter — and that sync projects them again (refresh_volumes in cluster/container/context.py),
+the jitter — and that sync projects them again (refresh_volumes in cluster/container/projection.py),
 writing a volume only when its files changed. Pods without one get no extra wakeups. The last check
 of each pod is kept in memory only (a kubelet that restarts checks at its first sync), so a pod whose
 volumes did not change costs no write. A remount that fails (the ConfigMap was deleted) leaves the
