@@ -159,7 +159,13 @@ def nslookup(api: APIServer, name: str, namespace: str = "default") -> tuple[int
         return 1, header + f"** server can't find {name}: NXDOMAIN\n\n"
     except ServFail:
         return 1, header + f"** server can't find {name}: SERVFAIL\n\n"
-    if answer.cname:
-        return 0, header + f"{answer.name}\tcanonical name = {answer.cname}.\n\n"
+    if answer.cname:  # CoreDNS answers a cluster target's addresses with the CNAME
+        lines = f"{answer.name}\tcanonical name = {answer.cname}.\n"
+        try:
+            target = resolve(api, answer.cname.rstrip("."), namespace)
+        except (NXDomain, ServFail):
+            return 0, header + lines + "\n"
+        lines += "".join(f"Name:\t{target.name}\nAddress: {ip}\n" for ip in target.addresses)
+        return 0, header + lines + "\n"
     lines = "".join(f"Name:\t{answer.name}\nAddress: {ip}\n" for ip in answer.addresses)
     return 0, header + lines + "\n"

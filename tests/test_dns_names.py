@@ -57,3 +57,15 @@ def test_an_external_name_leads_to_its_target(sim: KubectlSim) -> None:
         SERVER + "Name:      api\nAddress 1: 10.96.0.1 kubernetes.default.svc.cluster.local\n",
         "",
     )
+
+
+def test_bind_style_nslookup_follows_an_external_name_too(sim: KubectlSim) -> None:
+    sim.ok("run newer --image=busybox:1.36 -- sleep 3600")
+    sim.wait(10)
+    assert sim.run("exec newer -- nslookup api") == (
+        0,
+        "Server:\t\t10.96.0.10\nAddress:\t10.96.0.10#53\n\n"
+        "api.default.svc.cluster.local\tcanonical name = kubernetes.default.svc.cluster.local.\n"
+        "Name:\tkubernetes.default.svc.cluster.local\nAddress: 10.96.0.1\n\n",
+        "",
+    )
