@@ -72,7 +72,7 @@ def worker(env: dict, log: Path) -> subprocess.Popen:
     process = subprocess.Popen(
         [str(Path(sys.executable).parent / "daphne"), "-b", "127.0.0.1", "-p", str(port), "web.asgi:application"],
         cwd=ROOT,
-        env=env,
+        env={**env, "PYTHONFAULTHANDLER": "1"},  # SIGABRT prints every thread's stack to the log (stopped())
         stdout=log.open("a"),
         stderr=subprocess.STDOUT,
     )
@@ -86,6 +86,17 @@ def worker(env: dict, log: Path) -> subprocess.Popen:
             time.sleep(0.2)
     process.kill()
     raise RuntimeError("daphne did not start")
+
+
+def stopped(process: subprocess.Popen, seconds: float, logs: Path) -> None:
+    """Wait for the process to end; if it does not, fail with what each of its threads was doing."""
+    try:
+        process.wait(timeout=seconds)
+    except subprocess.TimeoutExpired:
+        process.send_signal(signal.SIGABRT)  # faulthandler writes the stacks, then the process dies
+        process.wait(timeout=10)
+        dumps = "\n".join(f"== {log.name}\n{log.read_text()[-20000:]}" for log in sorted(logs.glob("*.log")))
+        pytest.fail(f"the worker did not stop within {seconds} s of SIGTERM:\n{dumps}")
 
 
 def wait_for(check, seconds: float, what: str):
@@ -153,7 +164,7 @@ def two_workers(tmp_path, request):
             conn.execute(f"DROP DATABASE IF EXISTS {dropped} WITH (FORCE)")
 
 
-def test_workers_share_clusters_and_a_clean_stop_hands_them_over_at_once(two_workers):
+def test_workers_share_clusters_and_a_clean_stop_hands_them_over_at_once(two_workers, tmp_path):
     env, workers = two_workers
 
     def shared() -> dict | None:
@@ -169,7 +180,7 @@ def test_workers_share_clusters_and_a_clean_stop_hands_them_over_at_once(two_wor
     leaving = workers[0]
     started = time.monotonic()
     leaving.send_signal(signal.SIGTERM)
-    leaving.wait(timeout=10)
+    stopped(leaving, 10, tmp_path)
     assert time.monotonic() - started <= 5.0, "a worker stops within 5 s of SIGTERM"
     wait_for(
         lambda: all(holder_pid(c["holder"]) == workers[1].pid for c in probe(env).values() if c["holder"]),

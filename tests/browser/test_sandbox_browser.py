@@ -17,6 +17,8 @@ def test_a_new_visitor_gets_a_sandbox_and_a_second_browser_cannot_open_it(daphne
     screenshot(page, "sandbox-new")
     # The command for one's own kubectl holds the cluster's token: shown only when asked, never projected.
     assert not page.is_visible("#own-kubectl-line")
+    # The panel above loads after the page: clicked before it lands, the summary moves and the click misses.
+    page.wait_for_selector("#panel-body > *")
     page.click(".own-kubectl summary")
     # Waits: with the suite on two workers a busy page may paint the opened details a moment later.
     line = page.wait_for_selector("#own-kubectl-line", state="visible", timeout=5000)
