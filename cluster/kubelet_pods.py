@@ -533,7 +533,10 @@ class PodSync:
             self.runtime.stop_container(record_, deadline, 137, "Error", signal)
 
     def running_status(self, container: dict, record_: dict) -> dict:
-        self.wake_at(exits_at(record_))
+        ends = exits_at(record_)
+        if ends is not None and ends <= self.now:  # foreseen, yet still running: look again at the next relist
+            ends = self.now + dt.timedelta(seconds=PLEG_RELIST_PERIOD)
+        self.wake_at(ends)
         if record_.get("hook_error"):  # killed for its postStart hook: the reason cache's PostStartHookError
             return container_status(container, record_, ready=False, waiting=hook_error_waiting(record_))
         self.wake_at(kubelet_start.wake_for(record_, self.now))

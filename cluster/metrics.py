@@ -9,6 +9,10 @@ learner sets, stored where every component reads it through the API server:
   on the Service), as in upstream's php-apache walkthrough: its requests are spread
   evenly over the Service's ready pods and each request costs `CPU_PER_REQUEST`
   millicores of CPU for a second;
+- requests the cluster's own processes send to a server that burns CPU for each (php-apache:
+  the walkthrough's busybox `wget` loop), which each client counts
+  (cluster/container/requestload.py): a Service's spread evenly over its ready pods, like the
+  load generator's;
 - a pinned usage on one pod (the annotation `kubeclass.io/cpu-usage: "250m"`),
   which wins over the Service share, to make one pod hot or idle.
 
@@ -42,11 +46,12 @@ from cluster.apiserver.errors import StatusError
 from cluster.apiserver.resources import ResourceType
 from cluster.apiserver.selectors import LabelSelector, selector_from_label_selector
 from cluster.apiserver.server import APIServer
+from cluster.container import programs_http, requestload
 from cluster.faults import kubelet_reachable
 
 CPU_USAGE_ANNOTATION = "kubeclass.io/cpu-usage"
 LOAD_QPS_ANNOTATION = "kubeclass.io/load-generator-qps"
-CPU_PER_REQUEST = 50  # millicores a request keeps busy for a second (php-apache's busy loop)
+CPU_PER_REQUEST = programs_http.HPA_EXAMPLE_REQUEST_CPU  # millicore-seconds per request (php-apache's loop)
 IDLE_MILLICORES = 1
 IDLE_MEMORY_BYTES = 4 * 1024 * 1024  # an idle web server's working set is a few MiB
 METRIC_RESOLUTION = dt.timedelta(seconds=15)  # metrics-server's --metric-resolution
@@ -152,9 +157,20 @@ def _container_cpu(container: dict, load: dict[str, int]) -> int:
 
 
 def service_load(api: APIServer, namespace: str) -> dict[str, int]:
-    """Each ready pod's share of the load generators' requests, summed over the Services."""
+    """Each pod's CPU spent answering requests: the load generators' and the cluster's own clients' (a busybox
+    `wget` loop), a Service's spread evenly over its ready pods as kube-proxy's random pick spreads them."""
+    requested = request_load(api)
+    services = [
+        s
+        for s in api.list("services", namespace)["items"]
+        if load_qps(s) > 0 or f"service/{namespace}/{s['metadata']['name']}" in requested
+    ]
     shares: dict[str, int] = {}
-    services = [s for s in api.list("services", namespace)["items"] if load_qps(s) > 0]
+    for carrier, millicores in requested.items():  # requests sent to one pod's address
+        kind, _, name = carrier.partition("/")
+        if kind == "pod" and name.startswith(f"{namespace}/"):
+            pod = name.split("/", 1)[1]
+            shares[pod] = shares.get(pod, 0) + millicores
     if not services:
         return shares
     pods = api.list("pods", namespace)["items"]
@@ -166,11 +182,30 @@ def service_load(api: APIServer, namespace: str) -> dict[str, int]:
         ready = [p for p in pods if selector.matches(p["metadata"].get("labels")) and _serving(p)]
         if not ready:
             continue
-        total = load_qps(service) * CPU_PER_REQUEST
+        total = load_qps(service) * CPU_PER_REQUEST + requested.get(
+            f"service/{namespace}/{service['metadata']['name']}", 0
+        )
         for pod in ready:
             name = pod["metadata"]["name"]
             shares[name] = shares.get(name, 0) + total // len(ready)
     return shares
+
+
+def request_load(api: APIServer) -> dict[str, int]:
+    """Millicores of server work that the processes running in the cluster keep causing with their requests,
+    per Service or pod they send them to (cluster/container/requestload.py)."""
+    from cluster.models import RuntimeState
+
+    now = api.now().timestamp()
+    load: dict[str, int] = {}
+    for data in RuntimeState.objects.filter(cluster=api.cluster, scope="node").values_list("data", flat=True):
+        for record in ((data or {}).get("containers") or {}).values():
+            proc = record.get("proc") or {}  # an exited client's last requests still count, until the window passes
+            if not proc.get("load"):
+                continue
+            for carrier, millicores in requestload.millicores(proc, now).items():
+                load[carrier] = load.get(carrier, 0) + millicores
+    return load
 
 
 def load_qps(service: dict) -> int:

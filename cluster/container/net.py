@@ -14,7 +14,11 @@ rules for its ports exist), so pings to it get no reply — a classic surprise.
 A connection to a node's address on a NodePort goes through kube-proxy's rules too, from
 any pod to any node; on another port it reaches the hostNetwork pod that declares it.
 
-Simplified: only HTTP GET/HEAD; no real timing (a reply takes no virtual time, a
+A client waits while the server works on its request: php-apache's CPU per request at the speed its
+CPU limit allows (cluster/container/pods.py); the client counts that work for metrics-server
+(cluster/container/requestload.py).
+
+Simplified: only HTTP GET/HEAD; no other timing (every other reply takes no virtual time, a
 ping one virtual second per packet); nothing outside the cluster is reachable.
 """
 
@@ -26,6 +30,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from cluster import dns, proxy
+from cluster.container import requestload
 
 if TYPE_CHECKING:
     from cluster.apiserver.server import APIServer
@@ -47,6 +52,19 @@ class Reply:
     status: int | None  # None: the server does not speak HTTP
     body: str
     address: str  # the address connected to
+    seconds: float = 0.0  # how long the server worked on it (php-apache's CPU per request)
+    cpu: int = 0  # millicore-seconds it burned doing so
+    # Who carries that work: "service/<ns>/<name>" when kube-proxy's rules picked the pod, else "pod/<ns>/<name>".
+    loaded: str = ""
+
+
+@dataclass(frozen=True)
+class Route:
+    """Where a connection lands: a pod's port, and the Service whose rules sent it there, if any."""
+
+    pod: str  # <namespace>/<name>
+    port: int
+    service: str = ""  # <namespace>/<name>
 
 
 class Net:
@@ -106,17 +124,18 @@ class Net:
         if address == "127.0.0.1":  # the pod's own network namespace: the server sees the loopback address
             address = self.client_ip
             client = "127.0.0.1"
-        pod_name, target_port = self.route(address, port)
+        to = self.route(address, port)
         from cluster.container import pods
 
-        own = self.own_files if pod_name == self.client else None
-        status, body = pods.http(
-            self.api, self.namespace, pod_name, target_port, path, client, agent, t, log_request=self.record, own=own
+        own = self.own_files if to.pod == self.client else None
+        answer = pods.http(
+            self.api, self.namespace, to.pod, to.port, path, client, agent, t, log_request=self.record, own=own
         )
-        return Reply(status, body, address)
+        loaded = f"service/{to.service}" if to.service else f"pod/{to.pod}"
+        return Reply(answer.status, answer.body, address, answer.seconds, answer.cpu, loaded)
 
-    def route(self, address: str, port: int) -> tuple[str, int]:
-        """(pod, port) that a connection to address:port reaches; Refused or Unreachable."""
+    def route(self, address: str, port: int) -> Route:
+        """The pod and port that a connection to address:port reaches; Refused or Unreachable."""
         services = self.api.list("services")["items"]
         by_ip = [s for s in services if (s.get("spec") or {}).get("clusterIP") == address]
         if by_ip:
@@ -133,7 +152,7 @@ class Net:
         ]
         if running:  # hostNetwork pods share their node's address: the one that declares the port, if any
             pod = next((p for p in running if port in _declared_ports(p)), running[0])
-            return f"{pod['metadata']['namespace']}/{pod['metadata']['name']}", port
+            return Route(f"{pod['metadata']['namespace']}/{pod['metadata']['name']}", port)
         raise Unreachable(address)
 
     def _node_addresses(self) -> set[str]:
@@ -156,7 +175,7 @@ class Net:
                     return service, int(entry.get("port", 0))
         return None
 
-    def _through_service(self, service: dict, address: str, port: int) -> tuple[str, int]:
+    def _through_service(self, service: dict, address: str, port: int) -> Route:
         meta = service["metadata"]
         if self.steps:
             try:
@@ -169,7 +188,7 @@ class Net:
             endpoint = self._quiet_pick(service, port)
         if endpoint is None:
             raise Refused(address)
-        return f"{meta['namespace']}/{endpoint.pod}", endpoint.port
+        return Route(f"{meta['namespace']}/{endpoint.pod}", endpoint.port, f"{meta['namespace']}/{meta['name']}")
 
     def _quiet_pick(self, service: dict, port: int) -> proxy.Endpoint | None:
         ports = [p for p in (service.get("spec") or {}).get("ports") or [] if p.get("port") == port]
@@ -248,18 +267,20 @@ def _fetch(sh: Shell, target: str, agent: str) -> tuple[Reply | None, str, str, 
     """(reply, host, address, port) or an error kind in place of the reply."""
     host, port, path = _url(target)
     net = sh.host.net
-    if net is None:
-        return Reply(200, "", host), host, host, port
+    if net is None:  # offline: the kubelet's look-ahead on a copy (shell.predict_exit) foresees every request answered
+        return Reply(200, "", host), host, host, port  # at once; one that takes longer is found at the next relist
     try:
         address = net.resolve(host)
     except (dns.NXDomain, dns.ServFail, IndexError):
         return None, host, "", port
     try:
-        return net.get(host, port, path, agent, sh.t), host, address, port
+        reply = net.get(host, port, path, agent, sh.t)
     except Refused:
         return Reply(-1, "", address), host, address, port
     except Unreachable:
         return Reply(-2, "", address), host, address, port
+    requestload.charge(sh.state, reply.loaded, reply.cpu, sh.t)
+    return reply, host, address, port
 
 
 def u_wget(sh: Shell, argv: list[str], stdin: str | None) -> Res:
@@ -289,17 +310,20 @@ def u_wget(sh: Shell, argv: list[str], stdin: str | None) -> Res:
             else "wget: error getting response: Connection reset by peer\n"
         )
         return _res(status=1, err=text)
+    wait = reply.seconds  # the client waits while the server works on its request
     chatter = "" if quiet else f"Connecting to {host} ({address}:{port})\n"
     if reply.status >= 400:
         reasons = {403: "Forbidden", 404: "Not Found", 500: "Internal Server Error", 503: "Service Unavailable"}
         return _res(
+            seconds=wait,
             status=1,
             err=chatter + f"wget: server returned error: HTTP/1.1 {reply.status} {reasons.get(reply.status, '')}\n",
         )
     if "--spider" in args:
-        return _res(status=0, err=chatter + ("" if quiet else "remote file exists\n"))
+        return _res(seconds=wait, status=0, err=chatter + ("" if quiet else "remote file exists\n"))
     if output in ("-", "/dev/stdout"):
         return _res(
+            seconds=wait,
             status=0,
             out=reply.body,
             err=""
@@ -313,8 +337,9 @@ def u_wget(sh: Shell, argv: list[str], stdin: str | None) -> Res:
     )
     failure = sh.write_file(name, reply.body, False)
     if failure:
-        return _res(status=1, err=chatter + f"wget: can't open '{name}': No such file or directory\n")
+        return _res(seconds=wait, status=1, err=chatter + f"wget: can't open '{name}': No such file or directory\n")
     return _res(
+        seconds=wait,
         status=0,
         err=""
         if quiet
@@ -345,8 +370,9 @@ def u_curl(sh: Shell, argv: list[str], stdin: str | None) -> Res:
         )
     if reply.status is None:
         return _res(status=52, err="curl: (52) Empty reply from server\n")
+    wait = reply.seconds  # the client waits while the server works on its request
     if any(a in ("-f", "--fail", "-fsSL", "-fs", "-sf") for a in args) and reply.status >= 400:
-        return _res(status=22, err=f"curl: (22) The requested URL returned error: {reply.status}\n")
+        return _res(seconds=wait, status=22, err=f"curl: (22) The requested URL returned error: {reply.status}\n")
     body = reply.body
     written = _option(args, "-w")
     if written:
@@ -355,10 +381,10 @@ def u_curl(sh: Shell, argv: list[str], stdin: str | None) -> Res:
     out_file = _option(args, "-o")
     if out_file and out_file != "/dev/null":
         failure = sh.write_file(out_file, reply.body, False)
-        return _res(status=23 if failure else 0, err=failure)
+        return _res(seconds=wait, status=23 if failure else 0, err=failure)
     if out_file == "/dev/null":
-        return _res(status=0, out=body if written else "")
-    return _res(status=0, out=body)
+        return _res(seconds=wait, status=0, out=body if written else "")
+    return _res(seconds=wait, status=0, out=body)
 
 
 def u_ping(sh: Shell, argv: list[str], stdin: str | None) -> Res:

@@ -16,7 +16,9 @@ import contextvars
 import copy
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
+from cluster import quantity
 from cluster.apiserver.errors import StatusError
 from cluster.apiserver.server import APIServer
 from cluster.container import limits, logs, programs_http, shell
@@ -91,6 +93,29 @@ def run_pod(
 
 
 # -- servers answering requests ------------------------------------------------------------------------
+class Answer(NamedTuple):
+    """A server's answer to one request, and the seconds it took to give it."""
+
+    status: int | None  # None: not an HTTP server
+    body: str
+    seconds: float
+    cpu: int  # millicore-seconds the server burned on it
+
+
+def serving_seconds(spec: dict, block: dict) -> float:
+    """How long the server in container `spec` works on one request: its CPU cost at the speed the container's
+    CPU limit allows (one request runs on one thread, so at most one core)."""
+    cost = programs_http.request_cpu(block)
+    if not cost:
+        return 0.0
+    limit = ((spec.get("resources") or {}).get("limits") or {}).get("cpu")
+    try:
+        cores = min(1000, quantity.millicores(limit)) if limit is not None else 1000
+    except ValueError:
+        cores = 1000
+    return cost / max(cores, 1)
+
+
 def http(
     api: APIServer,
     namespace: str,
@@ -102,9 +127,9 @@ def http(
     t: float,
     log_request: bool = True,
     own: tuple[str, object] | None = None,
-) -> tuple[int | None, str]:
-    """A request to a pod's port: (status, body), or net.Refused when nothing listens there. `own`: a container
-    of the pod and its files as the asking process sees them (not yet saved)."""
+) -> Answer:
+    """A request to a pod's port: the server's answer, or net.Refused when nothing listens there. `own`: a
+    container of the pod and its files as the asking process sees them (not yet saved)."""
     from cluster.container.net import Refused
 
     ns, _, name = pod_key.partition("/")
@@ -123,7 +148,7 @@ def http(
         if line is not None:
             key = names_of(pod["metadata"]["uid"], spec["name"], record).key
             logs.append(api.cluster, key, [[t, line[0], line[1] + "\n"]])
-    return status, body
+    return Answer(status, body, serving_seconds(spec, block), programs_http.request_cpu(block))
 
 
 _asking: contextvars.ContextVar[frozenset[str]] = contextvars.ContextVar("asking", default=frozenset())

@@ -7,6 +7,9 @@ liveness answers /healthz with 200 for ten seconds, then 500; netexec, serve-hos
 http-echo, whoami and echoserver answer as those images do. A request from a kubelet probe carries
 PROBE_AGENT as its User-Agent.
 
+php-apache (the HPA walkthrough's image) burns CPU for every request: `request_cpu`, which the
+request's client waits for (cluster/container/pods.py) and metrics-server counts (cluster/metrics.py).
+
 Simplified: GET only; no headers beyond the User-Agent, no keep-alive, no Range.
 """
 
@@ -20,6 +23,17 @@ from cluster.container.fs import FsError
 from cluster.container.programs_banners import nginx_stamp
 
 PROBE_AGENT = "kube-probe/1.32"
+# CPU one request costs its server, in millicore-seconds: the HPA walkthrough's php-apache (index.php adds a
+# million square roots) keeps a core busy for 50 ms; every other server here answers at no cost worth counting.
+HPA_EXAMPLE_REQUEST_CPU = 50
+
+
+def request_cpu(block: dict) -> int:
+    """Millicore-seconds of CPU the server burns to answer one request."""
+    args = block.get("args") or {}
+    return (
+        HPA_EXAMPLE_REQUEST_CPU if block.get("name") in ("httpd", "apache") and args.get("php") == "hpa-example" else 0
+    )
 
 
 def respond(

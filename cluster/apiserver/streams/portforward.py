@@ -100,7 +100,7 @@ def answer(api: APIServer, namespace: str, name: str, conn: Connection) -> tuple
             return bytes(out) + _response(400, "", close=True), True  # not HTTP: the server closes
         method, path = words[0], words[1]
         try:
-            status, body = pods.http(
+            status, body, *_ = pods.http(
                 api,
                 namespace,
                 f"{namespace}/{name}",
