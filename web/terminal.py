@@ -143,8 +143,20 @@ def _work(cluster_pk: int, argv: list[str], pieces: queue.Queue, stop: threading
         connection.close()
 
 
+def frames(kind: str, text: str) -> list[bytes]:
+    """One line of the stream for each line of `text`: `kind|line`; the end of a line still to come (an attach
+    streams `OK!OK!` with no newline) is `kind+|part`, which the page prints without breaking the line."""
+    pieces = text.split("\n")
+    whole, rest = pieces[:-1], pieces[-1]
+    out = [f"{kind}|{line}\n".encode() for line in whole]
+    if rest:
+        out.append(f"{kind}+|{rest}\n".encode() if kind in ("out", "err") else f"{kind}|{rest}\n".encode())
+    return out
+
+
 async def stream(cluster: Cluster, argv: list[str]) -> AsyncIterator[bytes]:
-    """Run a watching command in a thread and yield its output as it comes: `out|…`, `err|…`, `end|code` lines."""
+    """Run a watching command in a thread and yield its output as it comes: `out|…`, `err|…` (`out+|…`, `err+|…`
+    for part of a line) and `end|code` lines."""
     with _lock:
         if _open_streams.get(cluster.pk, 0) >= MAX_STREAMS:
             yield ("err|" + _("error: too many watches are open on this cluster; stop one first") + "\n").encode()
@@ -162,8 +174,8 @@ async def stream(cluster: Cluster, argv: list[str]) -> AsyncIterator[bytes]:
             except queue.Empty:
                 await asyncio.sleep(0.1)
                 continue
-            for line in text.splitlines(keepends=True) or [text]:
-                yield f"{kind}|{line.rstrip(chr(10))}\n".encode()
+            for frame in frames(kind, text):
+                yield frame
             if kind == "end":
                 return
     finally:

@@ -303,9 +303,11 @@
         let cut;
         while ((cut = buffer.indexOf("\n")) >= 0) {
           const line = buffer.slice(0, cut); buffer = buffer.slice(cut + 1);
-          const bar = line.indexOf("|"), kind = line.slice(0, bar), text = line.slice(bar + 1);
-          if (kind === "out") out.textContent += text + "\n";
-          else if (kind === "err") { err.hidden = false; err.textContent += text + "\n"; }
+          const bar = line.indexOf("|"), text = line.slice(bar + 1);
+          const part = line[bar - 1] === "+", kind = line.slice(0, part ? bar - 1 : bar); // "out+": no newline yet
+          const piece = part ? text : text + "\n";
+          if (kind === "out") out.textContent += piece;
+          else if (kind === "err") { err.hidden = false; err.textContent += piece; }
           else if (kind === "end" && text !== "0") entry.classList.add("failed");
           output.scrollTop = output.scrollHeight;
         }
@@ -326,7 +328,7 @@
     const form = $("term-form");
     const output = $("term-output");
     input.addEventListener("keydown", (e) => {
-      if (e.key === "c" && e.ctrlKey) {
+      if (e.key.toLowerCase() === "c" && e.ctrlKey) { // "C" with Caps Lock on
         if (stopNewestStream()) { e.preventDefault(); return; }
         if (!input.selectionStart && !input.selectionEnd) return;
         if (input.selectionStart === input.selectionEnd) { e.preventDefault(); input.value = ""; }

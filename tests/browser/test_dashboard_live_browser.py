@@ -84,6 +84,28 @@ def test_run_i_rm_shows_the_pods_output_and_deletes_it(daphne_server, page):
     page.wait_for_selector(".term-entry:last-child:has-text('No resources found')", timeout=10000)
 
 
+def test_ctrl_c_stops_a_run_i_rm_and_the_pod_is_deleted(daphne_server, page):
+    """The HPA walkthrough's way to stop its load generator: Ctrl-C ends `kubectl run -i --rm`, which then
+    deletes its pod (Caps Lock's "C" too). Output with no newline stays on one line, as in a terminal."""
+    open_sandbox(daphne_server, page)
+    for name, keys in (("lg", "Control+c"), ("lg-caps", "Control+C")):
+        loop = '"while sleep 1; do printf hi; done"'
+        run(page, f"kubectl run -i --tty {name} --rm --image=busybox:1.28 --restart=Never -- sh -c {loop}")
+        entry = f".term-entry:has-text('tty {name} --rm')"
+        page.wait_for_selector(f"{entry}:has-text('hihi')", timeout=30000)  # two seconds, two pieces, one line
+        page.focus("#term-input")
+        page.keyboard.press(keys)
+        page.wait_for_selector(f"{entry}:not(.streaming):has-text('^C')", timeout=5000)
+        # kubectl deletes the pod as its attach ends, a moment after the page lets the next command be typed;
+        # sh ignores SIGTERM as PID 1, so the pod stays Terminating through its grace period.
+        for _ in range(20):
+            run(page, f"kubectl get pod {name} --no-headers")
+            page.wait_for_selector(".term-entry:last-child:has-text('1/1')", timeout=10000)  # its READY column
+            if "Terminating" in page.inner_text(".term-entry:last-child"):
+                break
+        assert "Terminating" in page.inner_text(".term-entry:last-child")
+
+
 def test_back_to_live_wins_over_a_past_map_still_loading(daphne_server, page):
     """A slow answer for a past revision must not leave the map in the past once the learner is back at live."""
     open_sandbox(daphne_server, page)
