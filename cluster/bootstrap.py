@@ -46,6 +46,7 @@ import random
 from django.db import transaction
 
 from cluster import addons, clock, staticpods
+from cluster.apiserver import priorityclasses
 from cluster.apiserver.server import APIServer
 from cluster.models import Cluster, ReconcilerLease, default_object_limit
 
@@ -300,6 +301,8 @@ def populate(cluster: Cluster, nodes: int, with_addons: bool = True) -> None:
     for name in SYSTEM_NAMESPACES:
         api.create("namespaces", None, {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}})
     api.create("services", "default", kubernetes_service())
+    for priority_class in priorityclasses.system_objects():  # kube-apiserver's own, at its start
+        api.create("priorityclasses", None, priority_class)
     first_controller_passes(cluster)
     if with_addons:
         kubeadm_init(cluster)

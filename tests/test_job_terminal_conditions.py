@@ -25,6 +25,8 @@ from tests.workload_sim import Sim, conditions, job
 SLEEPER = "sleep 100"
 # index 0 finishes at once (exit code `{code}`), the other indexes outlive any deadline
 FIRST_INDEX_EXITS = 'if [ \\"$JOB_COMPLETION_INDEX\\" = 0 ]; then exit {code}; fi; sleep 100'
+# index 0 fails after 10 s, when the other indexes run whichever node pulled its image last
+FIRST_INDEX_FAILS_LATER = 'if [ \\"$JOB_COMPLETION_INDEX\\" = 0 ]; then sleep 10; exit {code}; fi; sleep 100'
 
 
 @dataclass
@@ -50,7 +52,7 @@ CASES = {
     "backoff limit exceeded with a pod still running": Case(
         job(
             "slow",
-            FIRST_INDEX_EXITS.format(code=1),
+            FIRST_INDEX_FAILS_LATER.format(code=1),
             completionMode="Indexed",
             completions=2,
             parallelism=2,
@@ -65,7 +67,7 @@ CASES = {
     "a podFailurePolicy FailJob rule matched": Case(
         job(
             "slow",
-            FIRST_INDEX_EXITS.format(code=42),
+            FIRST_INDEX_FAILS_LATER.format(code=42),
             completionMode="Indexed",
             completions=3,
             parallelism=3,

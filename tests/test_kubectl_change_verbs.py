@@ -236,7 +236,8 @@ def test_api_resources_lists_discovery_sorted_by_group(api: APIServer) -> None:
     assert lines[-1].split() == ["storageclasses", "sc", "storage.k8s.io/v1", "false", "StorageClass"]
     assert (
         ok(api, "api-resources", "--namespaced=false", "-o", "name")
-        == "namespaces\nnodes\npersistentvolumes\nnodes.metrics.k8s.io\nstorageclasses.storage.k8s.io\n"
+        == "namespaces\nnodes\npersistentvolumes\nnodes.metrics.k8s.io\npriorityclasses.scheduling.k8s.io\n"
+        "storageclasses.storage.k8s.io\n"
     )
     assert ok(api, "api-versions").splitlines() == [
         "apps/v1",
@@ -248,6 +249,7 @@ def test_api_resources_lists_discovery_sorted_by_group(api: APIServer) -> None:
         "events.k8s.io/v1",
         "metrics.k8s.io/v1beta1",
         "policy/v1",
+        "scheduling.k8s.io/v1",
         "storage.k8s.io/v1",
         "v1",
     ]

@@ -83,6 +83,8 @@ CASES = [
     ["get", "pv"],
     ["get", "pvc"],
     ["get", "sc"],
+    ["get", "pc"],
+    ["describe", "pc", "system-cluster-critical"],
     ["get", "hpa"],
     ["get", "events"],
     ["get", "all"],

@@ -84,6 +84,22 @@ def test_create_quota_pdb_and_debug_copy_which_kubectl_sends_as_protobuf(kubectl
     assert quota["spec"] == {"hard": {"pods": "5"}}
 
 
+def test_priority_classes_with_the_real_kubectl(kubectl):
+    """`create priorityclass` posts protobuf; a pod naming the class gets its value, which describe prints."""
+    out = kubectl.run("create", "priorityclass", "front", "--value=1000", "--description=for the front end")
+    assert out.stdout == "priorityclass.scheduling.k8s.io/front created\n"
+    names = [line.split()[0] for line in kubectl.run("get", "pc").stdout.splitlines()[1:]]
+    assert names == ["front", "system-cluster-critical", "system-node-critical"]
+    kubectl.run("run", "vip", "--image=nginx", "--overrides", '{"spec": {"priorityClassName": "front"}}')
+    described = kubectl.run("describe", "pod", "vip").stdout
+    assert "Priority:             1000\n" in described and "Priority Class Name:  front\n" in described
+    refused = kubectl.run("delete", "pc", "system-node-critical", check=False)
+    assert refused.stderr == (
+        'Error from server (Forbidden): priorityclasses.scheduling.k8s.io "system-node-critical" is forbidden: '
+        "this is a system priority class and cannot be deleted\n"
+    )
+
+
 def test_apply_a_multi_document_file_then_again_unchanged(kubectl, tmp_path):
     manifest = tmp_path / "app.yaml"
     manifest.write_text(DEPLOYMENT_YAML)

@@ -38,6 +38,13 @@ def _label_nowhere(api: APIServer) -> None:
     pass
 
 
+def _taint_fill_and_never_preempt(api: APIServer) -> None:
+    """A pod gets its preemptionPolicy from its PriorityClass (the Priority admission plugin)."""
+    _taint_and_fill(api)
+    never = {"metadata": {"name": "never-preempt"}, "value": 1000, "preemptionPolicy": "Never"}
+    api.create("priorityclasses", None, {"apiVersion": "scheduling.k8s.io/v1", "kind": "PriorityClass", **never})
+
+
 def _immediate_claim(api: APIServer) -> None:
     api.create(
         "persistentvolumeclaims",
@@ -86,8 +93,8 @@ PREEMPT_3_NOT_HELPFUL = "preemption: 0/3 nodes are available: 3 Preemption is no
             "0/3 nodes are available: pod has unbound immediate PersistentVolumeClaims. " + PREEMPT_3_NOT_HELPFUL,
         ),
         (
-            _taint_and_fill,
-            {"cpu": "1", "preemptionPolicy": "Never"},
+            _taint_fill_and_never_preempt,
+            {"cpu": "1", "priorityClassName": "never-preempt"},
             "0/3 nodes are available: 1 node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }, "
             "2 Insufficient cpu. preemption: not eligible due to preemptionPolicy=Never.",
         ),

@@ -11,9 +11,10 @@
   projected `kube-api-access-<5 letters>` volume (token, kube-root-ca.crt's
   ca.crt, the namespace) at /var/run/secrets/kubernetes.io/serviceaccount.
   Mirror pods are left alone, and may not name an account or secrets.
-- Priority: a Pod gets spec.priority from its PriorityClass (0 without one;
-  the two built-in system classes are known) and preemptionPolicy
-  PreemptLowerPriority.
+- Priority (cluster/apiserver/priorityclasses.py): a Pod gets spec.priority and
+  preemptionPolicy from the PriorityClass it names, or from the global default
+  class (whose name it then takes); with neither, 0 and PreemptLowerPriority. A
+  second global default class is refused, and the system classes cannot be deleted.
 - DefaultTolerationSeconds: Pods tolerate node.kubernetes.io/not-ready and
   unreachable (NoExecute) for 300 s unless they say otherwise.
 - DefaultStorageClass: a PVC that names no class gets the default one.
@@ -34,7 +35,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from cluster.apiserver import defaults, ipam, limitranger, quota, serviceaccount
+from cluster.apiserver import defaults, ipam, limitranger, priorityclasses, quota, serviceaccount
 from cluster.apiserver.errors import StatusError
 from cluster.apiserver.resources import ResourceType
 
@@ -44,7 +45,6 @@ if TYPE_CHECKING:
 IMMORTAL_NAMESPACES = ("default", "kube-system", "kube-public")
 DEFAULT_TOLERATION_SECONDS = 300
 NOT_READY_TAINTS = ("node.kubernetes.io/not-ready", "node.kubernetes.io/unreachable")
-SYSTEM_PRIORITY_CLASSES = {"system-node-critical": 2000001000, "system-cluster-critical": 2000000000}
 DEFAULT_CLASS_ANNOTATION = "storageclass.kubernetes.io/is-default-class"
 
 
@@ -55,7 +55,7 @@ def admit_create(api: APIServer, rt: ResourceType, obj: dict) -> None:
     limitranger.admit(api, rt, obj)
     if rt.kind == "Pod" and isinstance(obj.get("spec"), dict):
         serviceaccount.admit(api, obj)
-        _priority(rt, obj)
+        _priority(api, obj)
         _default_toleration_seconds(obj["spec"])
     if rt.kind == "PersistentVolumeClaim" and isinstance(obj.get("spec"), dict):
         _default_storage_class(api, obj)
@@ -86,31 +86,38 @@ def _namespace_lifecycle(api: APIServer, rt: ResourceType, obj: dict) -> None:
         )
 
 
-def _priority(rt: ResourceType, obj: dict) -> None:
+def _priority(api: APIServer, obj: dict) -> None:
     spec = obj["spec"]
+    pod = obj["metadata"].get("name") or obj["metadata"].get("generateName", "")
     name = spec.get("priorityClassName") or ""
-    if name and name not in SYSTEM_PRIORITY_CLASSES:
-        pod = obj["metadata"].get("name") or obj["metadata"].get("generateName", "")
-        raise StatusError(
-            403,
-            "Forbidden",
-            f'pods "{pod}" is forbidden: no PriorityClass with name {name} was found',
-            {"name": pod, "kind": "pods"},
-        )
-    priority = SYSTEM_PRIORITY_CLASSES.get(name, 0)
+    if name:
+        found = priorityclasses.lookup(api, name)
+        if found is None:
+            raise _forbidden_pod(pod, f"no PriorityClass with name {name} was found")
+    else:
+        found = priorityclasses.global_default(api)
+        if found is not None:
+            spec["priorityClassName"] = found["metadata"]["name"]
+    priority = found.get("value", 0) if found is not None else 0
+    policy = (found or {}).get("preemptionPolicy") or "PreemptLowerPriority"
     if spec.get("priority") is not None and spec["priority"] != priority:
-        pod = obj["metadata"].get("name") or obj["metadata"].get("generateName", "")
-        raise StatusError(
-            403,
-            "Forbidden",
-            f'pods "{pod}" is forbidden: the integer value of priority '
-            f"({spec['priority']}) must not be provided in pod spec; "
-            f"priority admission controller "
-            f"computed {priority} from the given PriorityClass name",
-            {"name": pod, "kind": "pods"},
+        raise _forbidden_pod(
+            pod,
+            f"the integer value of priority ({spec['priority']}) must not be provided in pod spec; "
+            f"priority admission controller computed {priority} from the given PriorityClass name",
+        )
+    if spec.get("preemptionPolicy") is not None and spec["preemptionPolicy"] != policy:
+        raise _forbidden_pod(
+            pod,
+            f"the string value of PreemptionPolicy ({spec['preemptionPolicy']}) must not be provided in pod spec; "
+            f"priority admission controller computed {policy} from the given PriorityClass name",
         )
     spec["priority"] = priority
-    spec.setdefault("preemptionPolicy", "PreemptLowerPriority")
+    spec["preemptionPolicy"] = policy
+
+
+def _forbidden_pod(pod: str, why: str) -> StatusError:
+    return StatusError(403, "Forbidden", f'pods "{pod}" is forbidden: {why}', {"name": pod, "kind": "pods"})
 
 
 def _tolerates(tolerations: list, key: str) -> bool:
@@ -160,16 +167,22 @@ def _default_storage_class(api: APIServer, obj: dict) -> None:
 def validate_create(api: APIServer, rt: ResourceType, obj: dict) -> None:
     """The validating admission phase, after the name is known: LimitRanger, then ResourceQuota last, as upstream."""
     limitranger.validate(api, rt, obj)
+    if rt.kind == "PriorityClass":
+        priorityclasses.admit(api, obj, None)
     quota.admit(api, rt, obj)
 
 
 def admit_update(api: APIServer, rt: ResourceType, new: dict, old: dict, subresource: str) -> None:
     if rt.kind == "Service" and subresource not in ("status",):
         ipam.carry_over(new, old)
+    if rt.kind == "PriorityClass":
+        priorityclasses.admit(api, new, old)
 
 
 def admit_delete(api: APIServer, rt: ResourceType, obj: dict) -> None:
     name = obj["metadata"]["name"]
+    if rt.kind == "PriorityClass":
+        priorityclasses.refuse_system_delete(name)
     if rt.kind == "Namespace" and name in IMMORTAL_NAMESPACES:
         raise StatusError(
             403,

@@ -304,6 +304,10 @@ def _storage_class(api: APIServer, obj: dict) -> None:
     obj.setdefault("volumeBindingMode", "Immediate")
 
 
+def _priority_class(api: APIServer, obj: dict) -> None:
+    obj.setdefault("preemptionPolicy", "PreemptLowerPriority")
+
+
 def _limit_range(api: APIServer, obj: dict) -> None:
     """SetDefaults_LimitRangeItem, for each Container item: a `max` with no `default` is the default limit; the
     default limit, else the `min`, is the default request where none is given (Pod and claim items are left be)."""
@@ -351,6 +355,7 @@ _DEFAULTERS: dict[str, Callable[[APIServer, dict], None]] = {
     "PersistentVolumeClaim": _pvc,
     "PersistentVolume": _pv,
     "StorageClass": _storage_class,
+    "PriorityClass": _priority_class,
     "Namespace": _namespace,
     "Secret": _secret,
     "LimitRange": _limit_range,

@@ -14,6 +14,7 @@ import datetime as dt
 from cluster.apiserver import printers_kinds as kinds
 from cluster.apiserver import printers_policy as policy
 from cluster.apiserver import printers_quota as quota
+from cluster.apiserver import printers_scheduling as scheduling
 from cluster.apiserver import printers_serviceaccount as serviceaccount
 from cluster.apiserver import printers_workloads as workloads
 from cluster.apiserver.printers_pod import NODE_COLUMNS, POD_COLUMNS, node_row, pod_conditions, pod_row
@@ -39,6 +40,7 @@ PRINTERS: dict[str, tuple[list[dict], Row]] = {
     "Lease": (kinds.LEASE_COLUMNS, kinds.lease_row),
     "PodDisruptionBudget": (policy.PDB_COLUMNS, policy.pdb_row),
     "ResourceQuota": (quota.RESOURCEQUOTA_COLUMNS, quota.resourcequota_row),
+    "PriorityClass": (scheduling.PRIORITYCLASS_COLUMNS, scheduling.priorityclass_row),
     "ServiceAccount": (serviceaccount.SERVICEACCOUNT_COLUMNS, serviceaccount.serviceaccount_row),
     **workloads.PRINTERS,
 }

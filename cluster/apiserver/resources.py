@@ -62,6 +62,7 @@ SCHEMA_PACKAGES = {
     "discovery.k8s.io": "io.k8s.api.discovery",
     "events.k8s.io": "io.k8s.api.events",
     "policy": "io.k8s.api.policy",
+    "scheduling.k8s.io": "io.k8s.api.scheduling",
     "storage.k8s.io": "io.k8s.api.storage",
 }
 
@@ -272,6 +273,16 @@ RESOURCES: tuple[ResourceType, ...] = (
         "/registry/storageclasses/",
         ("sc",),
     ),
+    _R(
+        "scheduling.k8s.io",
+        "v1",
+        "PriorityClass",
+        "priorityclasses",
+        "priorityclass",
+        False,
+        "/registry/priorityclasses/",
+        ("pc",),
+    ),
 )
 
 SUPPORTED_KINDS_HINT = (
@@ -279,7 +290,7 @@ SUPPORTED_KINDS_HINT = (
     "PersistentVolumeClaim, Event (v1), Deployment, ReplicaSet, DaemonSet, StatefulSet, ControllerRevision "
     "(apps/v1), HorizontalPodAutoscaler (autoscaling/v2, v1), Job, CronJob (batch/v1), Lease "
     "(coordination.k8s.io/v1), EndpointSlice (discovery.k8s.io/v1), PodDisruptionBudget (policy/v1), "
-    "Event (events.k8s.io/v1) and StorageClass (storage.k8s.io/v1)"
+    "Event (events.k8s.io/v1), StorageClass (storage.k8s.io/v1) and PriorityClass (scheduling.k8s.io/v1)"
 )
 
 # The order kube-apiserver lists its groups in discovery (legacy core first).
@@ -291,6 +302,7 @@ GROUP_ORDER = (
     "batch",
     "policy",
     "storage.k8s.io",
+    "scheduling.k8s.io",
     "coordination.k8s.io",
     "discovery.k8s.io",
 )

@@ -22,6 +22,7 @@ VERB_MODULES: tuple[str, ...] = (
     "cluster.kubectl.get",
     "cluster.kubectl.auth",
     "cluster.kubectl.create_batch",
+    "cluster.kubectl.create_priorityclass",
     "cluster.kubectl.create_token",
     "cluster.kubectl.create",
     "cluster.kubectl.run",

@@ -20,6 +20,7 @@ from cluster.kubectl.describe_config import CONFIG_DESCRIBERS
 from cluster.kubectl.describe_controllers import CONTROLLER_DESCRIBERS
 from cluster.kubectl.describe_format import PrefixWriter, annotations_multiline, events_for, labels_multiline
 from cluster.kubectl.describe_policy import POLICY_DESCRIBERS
+from cluster.kubectl.describe_scheduling import SCHEDULING_DESCRIBERS
 from cluster.kubectl.describe_workloads import WORKLOAD_DESCRIBERS
 from cluster.kubectl.flags import Flag, UsageError
 from cluster.kubectl.output import go_value
@@ -100,6 +101,7 @@ def describe_object(ctx: Context, rt: ResourceType, obj: dict, show_events: bool
         or CONTROLLER_DESCRIBERS.get(rt.kind)
         or CONFIG_DESCRIBERS.get(rt.kind)
         or POLICY_DESCRIBERS.get(rt.kind)
+        or SCHEDULING_DESCRIBERS.get(rt.kind)
         or generic
     )
     describer(ctx, obj, w, show_events)

@@ -288,6 +288,14 @@ SCHEMAS: dict[str, dict[int, Field]] = {
         4: ("unhealthyPodEvictionPolicy", "string", "ptr"),
     },
     "PodDisruptionBudgetStatus": {},
+    # scheduling.k8s.io/v1 PriorityClass (`kubectl create priorityclass`)
+    "PriorityClass": {
+        1: ("metadata", "ObjectMeta", ""),
+        2: ("value", "int", ""),
+        3: ("globalDefault", "bool", ""),
+        4: ("description", "string", ""),
+        5: ("preemptionPolicy", "string", "ptr"),
+    },
     **POD_SCHEMAS,
 }
 KINDS = {
@@ -306,9 +314,14 @@ KINDS = {
     "ResourceQuota",
     "PodDisruptionBudget",
     "Pod",
+    "PriorityClass",
 }
 # Kinds whose message above is that of one version only.
-KIND_VERSIONS = {"HorizontalPodAutoscaler": "autoscaling/v1", "PodDisruptionBudget": "policy/v1"}
+KIND_VERSIONS = {
+    "HorizontalPodAutoscaler": "autoscaling/v1",
+    "PodDisruptionBudget": "policy/v1",
+    "PriorityClass": "scheduling.k8s.io/v1",
+}
 
 
 def _varint(data: bytes, pos: int) -> tuple[int, int]:

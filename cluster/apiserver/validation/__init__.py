@@ -15,7 +15,7 @@ from __future__ import annotations
 import contextvars
 
 from cluster.apiserver.resources import ResourceType
-from cluster.apiserver.validation import apps, apps_workloads, batch, core, meta, other, pod, policy, schema
+from cluster.apiserver.validation import apps, apps_workloads, batch, core, meta, other, pod, policy, scheduling, schema
 
 warnings: contextvars.ContextVar[list[str] | None] = contextvars.ContextVar("validation_warnings", default=None)
 
@@ -33,6 +33,7 @@ _VALIDATORS = {
     "Endpoints": core.validate_endpoints,
     "Event": other.validate_event,
     "StorageClass": other.validate_storage_class,
+    "PriorityClass": scheduling.validate_priority_class,
     "HorizontalPodAutoscaler": other.validate_hpa,
     "Lease": other.validate_lease,
     "EndpointSlice": other.validate_endpoint_slice,
