@@ -16,9 +16,7 @@ the node, the message has no preemption part (as upstream's) but no pod is preem
 
 from __future__ import annotations
 
-from typing import Callable
-
-from cluster.scheduler.framework import UNSCHEDULABLE, UNSCHEDULABLE_AND_UNRESOLVABLE, NodeInfo, Status, new_node_info
+from cluster.scheduler.framework import Status
 
 NO_NODE_AVAILABLE = "0/{} nodes are available"
 ERR_NO_NODES = "no nodes available to schedule pods"
@@ -55,32 +53,3 @@ def fit_error(
 
 def priority(pod: dict) -> int:
     return int((pod.get("spec") or {}).get("priority") or 0)
-
-
-FilterRun = Callable[[NodeInfo], Status]
-
-
-def preemption_message(pod: dict, nodes: list[NodeInfo], statuses: dict[str, Status], run_filters: FilterRun) -> str:
-    """DefaultPreemption.PostFilter's status message when it finds no candidate ("" when it would preempt)."""
-    if (pod.get("spec") or {}).get("preemptionPolicy") == "Never":
-        return "preemption: not eligible due to preemptionPolicy=Never."
-    dry_run: dict[str, Status] = {}
-    for node in nodes:
-        status = statuses.get(node.name)
-        if status is None or status.code != UNSCHEDULABLE:
-            continue
-        verdict = _select_victims(pod, node, run_filters)
-        if verdict is None:
-            return ""  # a candidate: upstream would nominate this node and evict the victims
-        dry_run[node.name] = verdict
-    absent = Status(UNSCHEDULABLE_AND_UNRESOLVABLE, [NOT_HELPFUL])
-    return "preemption: " + fit_error(len(nodes), dry_run, absent)
-
-
-def _select_victims(pod: dict, node: NodeInfo, run_filters: FilterRun) -> Status | None:
-    """SelectVictimsOnNode, reduced to its verdict: None when removing lower-priority pods makes room."""
-    survivors = [p for p in node.pods if priority(p) >= priority(pod)]
-    if len(survivors) == len(node.pods):
-        return Status(UNSCHEDULABLE_AND_UNRESOLVABLE, [NO_VICTIMS])
-    status = run_filters(new_node_info(node.node, survivors))
-    return None if status.ok else status

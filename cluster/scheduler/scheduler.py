@@ -60,10 +60,11 @@ from cluster.apiserver.server import APIServer, WatchEvent
 from cluster.apiserver.strategy import set_condition
 from cluster.component import DONE, Controller, Result, split_key
 from cluster.events import NORMAL, WARNING, record
-from cluster.scheduler import diagnosis
+from cluster.scheduler import diagnosis, preemption
 from cluster.informers import NODE_NAME_INDEX
 from cluster.scheduler.cache import NodeAnswers, NodeInfoCache, NodesAt, ShapeAnswers, in_turn, pod_shape
-from cluster.scheduler.framework import SKIP, CycleState, NodeInfo, Plugin, Status, is_terminal
+from cluster.scheduler.diagnosis import priority
+from cluster.scheduler.framework import SKIP, CycleState, NodeInfo, Plugin, Status, is_terminal, new_node_info
 from cluster.scheduler.plugins import default_profile
 from cluster.scheduler.plugins.interpod_affinity import has_required_terms, schedulable_after_pod_change
 from cluster.scheduler.plugins.volume_binding import VolumeBinding, claim_names, waiting_for_volumes
@@ -125,6 +126,8 @@ class Decision:
 
     node: str | None = None
     message: str = ""
+    #: where DefaultPreemption makes room for the pod, and the pods it evicts there
+    nominated: preemption.Candidate | None = None
     state: CycleState = field(default_factory=CycleState)
     all_nodes: int = 0
     #: the snapshot's node names, in name order (the cache's list: shared, never changed)
@@ -215,6 +218,7 @@ class Scheduler(Controller):
         #: pending pods with required inter-pod terms, by key; bound pods' (uid, labels) as last heard
         self._inter_pod_pending: dict[str, dict] = {}
         self._assigned: dict[str, tuple[str, dict]] = {}
+        self._nominated: dict[str, dict] = {}  # pending pods nominated to a node by a preemption, by key
         #: each pending pod as the queue compares it (isPodUpdated): a change here requeues it, a status update not
         self._pending_specs: dict[str, bytes] = {}
         self._node_signatures: dict[str, str] = {}
@@ -246,6 +250,7 @@ class Scheduler(Controller):
         obj = event.object
         if resource == "pods":
             key = _key(obj)
+            self._track_nomination(key, obj, event.type)
             if is_pending(obj):
                 if event.type == "DELETED" or not has_required_terms(obj):
                     self._inter_pod_pending.pop(key, None)
@@ -278,6 +283,22 @@ class Scheduler(Controller):
             return self.pending_keys()
         namespace, claim = obj["metadata"].get("namespace"), obj["metadata"]["name"]
         return [k for k, pod in self._pending(namespace) if claim in claim_names(pod)]
+
+    def _track_nomination(self, key: str, pod: dict, kind: str) -> None:
+        """The pending pods nominated to a node by a preemption (the scheduling queue's nominator)."""
+        if kind != "DELETED" and is_pending(pod) and (pod.get("status") or {}).get("nominatedNodeName"):
+            self._nominated[key] = pod
+        else:
+            self._nominated.pop(key, None)
+
+    def _nominated_for(self, pod: dict) -> dict[str, list[dict]]:
+        """addNominatedPods' view: per node, the other pods nominated there with at least this pod's priority,
+        whose room the filters keep free for them."""
+        found: dict[str, list[dict]] = {}
+        for other in self._nominated.values():
+            if other["metadata"].get("uid") != pod["metadata"].get("uid") and priority(other) >= priority(pod):
+                found.setdefault(other["status"]["nominatedNodeName"], []).append(other)
+        return found
 
     def _woken_by_assigned(self, key: str, pod: dict) -> list[str]:
         """The pending pods with inter-pod terms that a pod newly bound or relabelled may let fit (InterPodAffinity's
@@ -349,21 +370,22 @@ class Scheduler(Controller):
             decision.message = diagnosis.ERR_NO_NODES
             return decision
         active, rejection = self._pre_filter(decision.state, pod)
+        nominated = self._nominated_for(pod)
+        run = partial(self._filter_status, decision.state, pod, active, nominated)
         if rejection is not None:
             decision.verdicts = [{rejection.plugin: rejection.message()}] * len(nodes)
-            post = diagnosis.preemption_message(
-                pod, nodes, {}, lambda info: self._filter(decision.state, pod, active, info)[0]
-            )
+            post = self._post_filter(decision, pod, nodes, {}, run)
             decision.message = diagnosis.fit_error(
                 len(nodes), {}, pre_filter_msg=rejection.message(), post_filter_msg=post
             )
             return decision
-        answers = self._answers_for(pod, active)
-        statuses, places = self._find_feasible(decision, pod, active, nodes, answers)
+        if self._fits_nominated_node(pod, nodes, run):
+            decision.node = pod["status"]["nominatedNodeName"]
+            return decision
+        answers = self._answers_for(pod, active) if not nominated else ShapeAnswers(len(self.plugins))
+        statuses, places = self._find_feasible(decision, pod, active, with_pods(nodes, nominated), answers)
         if not places:
-            post = diagnosis.preemption_message(
-                pod, nodes, statuses, lambda info: self._filter(decision.state, pod, active, info)[0]
-            )
+            post = self._post_filter(decision, pod, nodes, statuses, run)
             decision.message = diagnosis.fit_error(len(nodes), statuses, post_filter_msg=post)
             return decision
         if len(places) == 1:
@@ -375,6 +397,34 @@ class Scheduler(Controller):
         )
         decision.node = decision.names[select_host(places, totals, rng)]
         return decision
+
+    def _filter_status(
+        self, state: CycleState, pod: dict, plugins: list[Plugin], nominated: dict[str, list[dict]], node: NodeInfo
+    ) -> Status:
+        """RunFilterPluginsWithNominatedPods: the node judged as if the pods nominated to it ran there."""
+        return self._filter(state, pod, plugins, with_pods([node], nominated)[0])[0]
+
+    @staticmethod
+    def _fits_nominated_node(pod: dict, nodes: list[NodeInfo], run: preemption.FilterRun) -> bool:
+        """evaluateNominatedNode: a pod that preempted is tried on its nominated node before any other."""
+        nominated = (pod.get("status") or {}).get("nominatedNodeName")
+        node = next((n for n in nodes if n.name == nominated), None) if nominated else None
+        return node is not None and run(node).ok
+
+    def _post_filter(
+        self,
+        decision: Decision,
+        pod: dict,
+        nodes: list[NodeInfo],
+        statuses: dict[str, Status],
+        run: preemption.FilterRun,
+    ) -> str:
+        """RunPostFilterPlugins (DefaultPreemption): the node it nominates goes into the decision; "" then, else the
+        message of why preemption cannot help."""
+        pdbs = self.lister.list("poddisruptionbudgets") if any(preemption.could_preempt(pod, n) for n in nodes) else []
+        outcome = preemption.preempt(pod, nodes, statuses, run, pdbs)
+        decision.nominated = outcome.candidate
+        return outcome.message
 
     def _pre_filter(self, state: CycleState, pod: dict) -> tuple[list[Plugin], Status | None]:
         """RunPreFilterPlugins: the Filter plugins that will judge the nodes (those that implement Filter and
@@ -487,9 +537,13 @@ class Scheduler(Controller):
         self.decisions.write(pod, decision.record(self.plugins))
 
     def handle_failure(self, pod: dict, decision: Decision) -> None:
-        """handleSchedulingFailure: the event, the PodScheduled condition, then kubeclass's record."""
+        """handleSchedulingFailure: the victims of a preemption evicted, the event, the PodScheduled condition (and
+        the nominated node), then kubeclass's record."""
+        if decision.nominated is not None:
+            preemption.prepare_candidate(self.api, self.lister.list("pods"), pod, decision.nominated, SCHEDULER_NAME)
         record(self.api, pod, WARNING, "FailedScheduling", decision.message, SCHEDULER_NAME)
-        self._set_condition(pod, "Unschedulable", decision.message)
+        nominated = decision.nominated.node if decision.nominated is not None else None
+        self._set_condition(pod, "Unschedulable", decision.message, nominated)
         uid, wanted = pod["metadata"].get("uid", ""), decision.record(self.plugins)
         if self._failed.get(uid) != wanted:
             self._failed.pop(uid, None)
@@ -498,15 +552,24 @@ class Scheduler(Controller):
                 del self._failed[next(iter(self._failed))]
             self.decisions.write(pod, wanted)
 
-    def _set_condition(self, pod: dict, reason: str, message: str) -> None:
+    def _set_condition(self, pod: dict, reason: str, message: str, nominated: str | None = None) -> None:
         now = clock.rfc3339(self.api.now())
 
         def update(current: dict) -> dict:
             set_condition(current, "PodScheduled", "False", now, reason=reason, message=message)
+            if nominated:
+                current["status"]["nominatedNodeName"] = nominated
             return current
 
         meta = pod["metadata"]
         self.api.update_with("pods", meta["namespace"], meta["name"], update, subresource="status")
+
+
+def with_pods(nodes: list[NodeInfo], extra: dict[str, list[dict]]) -> list[NodeInfo]:
+    """The nodes, those named in `extra` as if its pods ran there too (the same list when there are none)."""
+    if not extra:
+        return nodes
+    return [new_node_info(n.node, [*n.pods, *extra[n.name]]) if n.name in extra else n for n in nodes]
 
 
 def select_host(places: list[int], totals: list[int], rng: random.Random) -> int:
