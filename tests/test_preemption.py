@@ -13,7 +13,7 @@ from cluster.apiserver.server import APIServer
 from cluster.scheduler.scheduler import Scheduler
 from tests import scheduler_common
 from tests.container_sim import Sim, frozen
-from tests.scheduler_common import failed_scheduling, make_pod
+from tests.scheduler_common import decision_about, failed_scheduling, make_pod
 
 cluster = scheduler_common.cluster  # the fixture
 
@@ -153,6 +153,9 @@ def test_the_preempting_pod_runs_where_it_made_room_and_the_replacement_waits(cl
     sim.wait(30)
     rows = {line.split()[0]: line.split() for line in sim.ok("get", "pods", "-o", "wide").splitlines()[1:]}
     assert (rows["vip"][2], rows["vip"][6]) == ("Running", nominated)
+    decision = decision_about(sim.api, "vip")  # the scheduler tab: tried on its nominated node alone
+    assert decision["chosen"] == nominated and set(decision["nodes"]) == {nominated}
+    assert set(decision["nodes"][nominated]["filter"].values()) == {"ok"}
     waiting = [name for name, row in rows.items() if row[2] == "Pending"]
     assert len(waiting) == 1  # the ReplicaSet's replacement: lower priority, no room, no one to preempt
     assert sim.events(waiting[0])[-1][1] == (

@@ -379,8 +379,7 @@ class Scheduler(Controller):
                 len(nodes), {}, pre_filter_msg=rejection.message(), post_filter_msg=post
             )
             return decision
-        if self._fits_nominated_node(pod, nodes, run):
-            decision.node = pod["status"]["nominatedNodeName"]
+        if self._fits_nominated_node(decision, pod, active, with_pods(nodes, nominated)):
             return decision
         answers = self._answers_for(pod, active) if not nominated else ShapeAnswers(len(self.plugins))
         statuses, places = self._find_feasible(decision, pod, active, with_pods(nodes, nominated), answers)
@@ -404,12 +403,17 @@ class Scheduler(Controller):
         """RunFilterPluginsWithNominatedPods: the node judged as if the pods nominated to it ran there."""
         return self._filter(state, pod, plugins, with_pods([node], nominated)[0])[0]
 
-    @staticmethod
-    def _fits_nominated_node(pod: dict, nodes: list[NodeInfo], run: preemption.FilterRun) -> bool:
-        """evaluateNominatedNode: a pod that preempted is tried on its nominated node before any other."""
+    def _fits_nominated_node(self, decision: Decision, pod: dict, active: list[Plugin], nodes: list[NodeInfo]) -> bool:
+        """evaluateNominatedNode: a pod that preempted is tried on its nominated node before any other; when it fits,
+        the decision is that node, its Filter verdicts the only ones."""
         nominated = (pod.get("status") or {}).get("nominatedNodeName")
-        node = next((n for n in nodes if n.name == nominated), None) if nominated else None
-        return node is not None and run(node).ok
+        place = next((i for i, n in enumerate(nodes) if n.name == nominated), None) if nominated else None
+        if place is None:
+            return False
+        status, verdicts = self._filter(decision.state, pod, active, nodes[place])
+        if status.ok:
+            decision.node, decision.start, decision.verdicts = nominated, place, [verdicts]
+        return status.ok
 
     def _post_filter(
         self,
