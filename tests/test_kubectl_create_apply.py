@@ -378,3 +378,13 @@ def test_client_dry_run_changes_nothing(api: APIServer, tmp_path: Path, verb: st
     path = manifest(tmp_path, DEPLOYMENT)
     assert ok(api, verb, "-f", path, "--dry-run=client") == "deployment.apps/app1 created (dry run)\n"
     assert api.list("deployments", "default")["items"] == []
+
+
+def test_run_overrides_change_the_pod_before_it_is_sent(api: APIServer) -> None:
+    overrides = '{"spec": {"nodeSelector": {"disktype": "ssd"}, "containers": [{"name": "x", "image": "busybox"}]}}'
+    assert kubectl(api, "run", "x", "--image=nginx", f"--overrides={overrides}") == (0, "pod/x created\n", "")
+    spec = api.get("pods", "default", "x")["spec"]
+    assert spec["nodeSelector"] == {"disktype": "ssd"}
+    assert [(c["name"], c["image"]) for c in spec["containers"]] == [("x", "busybox")]  # a merge patch: replaced
+    assert kubectl(api, "run", "y", "--image=nginx", "--overrides={bad") == (1, "", "error: Invalid JSON Patch\n")
+    assert api.list("pods", "default")["items"][1:] == []

@@ -3,14 +3,19 @@
 The Pod gets the label `run=NAME` (or `--labels`), one container named after
 the Pod, `resources: {}`, `restartPolicy` from `--restart` and
 `dnsPolicy: ClusterFirst`. Words after `--` are the container's args (its
-command with `--command`). `-i`/`-t`/`--attach`/`--rm` give the container
+command with `--command`). `--overrides` changes the generated Pod before it is sent: a JSON merge patch,
+or a strategic merge patch or JSON patch by `--override-type`. `-i`/`-t`/`--attach`/`--rm` give the container
 stdin (and a tty) and attach to it, as kubectl does with an empty stdin that is
 not a terminal (run_attach.py): the page's terminal has nothing to type with.
 """
 
 from __future__ import annotations
 
+import json
+
+from cluster.apiserver import gojson, patch, strategic
 from cluster.apiserver.errors import StatusError
+from cluster.apiserver.resources import lookup
 from cluster.kubectl import flags as fl
 from cluster.kubectl import run_attach
 from cluster.kubectl.cli import Context, verb
@@ -30,6 +35,8 @@ RUN_FLAGS = (
     Flag("attach", "bool", False),
     Flag("rm", "bool", False),
     Flag("pod-running-timeout", "string", "1m0s"),
+    Flag("overrides", "string", ""),
+    Flag("override-type", "string", "merge"),
 )
 
 
@@ -54,6 +61,8 @@ def run(ctx: Context, args: list[str]) -> int:
         if not parsed.positional:
             raise CommandUsage("NAME is required for run", "run")
         pod = build_pod(parsed.positional[0], parsed, extra)
+        if parsed.text("overrides"):
+            pod = override(pod, parsed.text("overrides"), parsed.text("override-type"))
         if parsed.text("dry-run") == "client":
             if ctx.namespace_explicit:
                 pod["metadata"] = with_namespace(pod["metadata"], ctx.namespace)
@@ -102,6 +111,35 @@ def build_pod(name: str, parsed: Parsed, extra: list[str]) -> dict:
         "spec": {"containers": [container], "restartPolicy": restart, "dnsPolicy": "ClusterFirst"},
         "status": {},
     }
+
+
+def override(pod: dict, text: str, kind: str) -> dict:
+    """OverrideOptions.Apply: the generated Pod with the overrides applied, as kubectl decodes it again into a
+    typed Pod (every container keeps a `resources` object)."""
+    if kind not in ("json", "merge", "strategic"):
+        raise UsageError(f"invalid override type: {kind}")
+    syntax = gojson.syntax_error(text.encode())
+    if kind == "json":
+        if syntax:
+            raise UsageError(syntax)
+        operations = json.loads(text)
+        if not isinstance(operations, list):
+            raise UsageError("json: cannot unmarshal object into Go value of type jsonpatch.Patch")
+        try:
+            patched = patch.apply_json_patch(pod, operations)
+        except StatusError as err:
+            raise UsageError(err.message) from None
+    else:
+        body = None if syntax else json.loads(text)
+        if not isinstance(body, dict):
+            raise UsageError("Invalid JSON Patch")
+        patched = patch.merge_patch(pod, body) if kind == "merge" else strategic.apply(lookup("pods"), pod, body)
+    if not isinstance(patched, dict):
+        raise UsageError("Object 'Kind' is missing in 'null'")
+    for container in (patched.get("spec") or {}).get("containers") or []:
+        if isinstance(container, dict):
+            container.setdefault("resources", {})
+    return patched
 
 
 def _labels(name: str, text: str) -> dict[str, str]:
