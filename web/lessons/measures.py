@@ -125,6 +125,19 @@ def min_ready_pods(api: APIServer, since_revision: int, selector: str = "", name
 
 
 @measure
+def preempted_app(api: APIServer, since_revision: int, namespace: str = "default") -> str | None:
+    """Whose pods the scheduler preempted since the answer: their Deployments (named in each pod's name), or
+    None while it preempted none."""
+    victims = {
+        e["involvedObject"]["name"]
+        for e in api.list("events", namespace)["items"]
+        if e.get("reason") == "Preempted" and int(e["metadata"].get("resourceVersion") or 0) > since_revision
+    }
+    # a Deployment's pod is named <deployment>-<pod-template-hash>-<suffix>
+    return ", ".join(sorted({name.rsplit("-", 2)[0] for name in victims})) or None
+
+
+@measure
 def pod_count(api: APIServer, since_revision: int, selector: str = "", namespace: str = "default") -> int:
     return len(
         [
