@@ -30,6 +30,7 @@ session reads is cut off past MAX_INBOX_BYTES.
 
 from __future__ import annotations
 
+import contextlib
 import asyncio
 import logging
 import re
@@ -64,6 +65,7 @@ MAX_SESSION_SECONDS = 3600.0
 MAX_SESSIONS_PER_CLUSTER = 8
 MAX_SESSIONS = 256
 MAX_INBOX_BYTES = 8 * 1024 * 1024
+STREAMS_READY_SECONDS = 0.25  # at most, before a session sends to a client that has said nothing yet
 DENIAL_EXTENSION = "websocket.http.response"
 SPDY_HINT = {
     "portforward": "KUBECTL_PORT_FORWARD_WEBSOCKETS",
@@ -117,6 +119,7 @@ class StreamConsumer(AsyncConsumer):
     async def websocket_connect(self, message: dict) -> None:
         self.task: asyncio.Task | None = None
         self.inbox: asyncio.Queue = asyncio.Queue()
+        self.heard = asyncio.Event()  # the client sent something: its streams exist
         self.queued = 0
         self.slot: int | None = None
         match = STREAM_PATH.match(self.scope["path"])
@@ -195,6 +198,7 @@ class StreamConsumer(AsyncConsumer):
                     else portforward.serve_channels(link, ctx, request, admitted.protocol)
                 )
             else:
+                await self._streams_ready()
                 session = remotecommand.serve(link, channels, ctx, request, admitted.container)
             ended = ""
             try:
@@ -213,11 +217,20 @@ class StreamConsumer(AsyncConsumer):
             if not link.gone:
                 await self.send({"type": "websocket.close", "code": 1000})
 
+    async def _streams_ready(self) -> None:
+        """client-go reads the socket before it has made its streams and drops a frame for a stream it does not
+        have yet ("Unknown stream id 1, discarding message"): a shell's first prompt, sent at once, could be lost.
+        A runtime takes milliseconds to start the process anyway; the client's first message (a terminal's size,
+        or stdin) shows its streams are there, else a short wait stands in for them."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self.heard.wait(), STREAMS_READY_SECONDS)
+
     async def websocket_receive(self, message: dict) -> None:
         data = message.get("bytes")
         if data is None:
             data = message.get("text") or ""
         self.queued += len(data)
+        self.heard.set()
         if self.queued > MAX_INBOX_BYTES:
             await self.send({"type": "websocket.close", "code": 1009})  # message too big for this server
             self.inbox.put_nowait(None)
