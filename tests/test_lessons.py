@@ -178,3 +178,23 @@ def test_a_rollouts_check_says_how_far_it_got_as_rollout_status_counts(cluster, 
     spec = checks.parse({"deployment_ready": {"name": "web", "replicas": 4, "image": "nginx:1.27"}}, "test")
     result = checks.evaluate(api, spec, checks.Context(commands=(), explored=(), external_clients=()))
     assert (result.passed, result.detail) == (passed, words)
+
+
+@pytest.mark.django_db
+def test_who_watches_someone_elses_cluster_reads_their_prediction_as_theirs(learner):
+    """A class following its teacher sees the teacher's guide: 'You predicted' would be about the student."""
+    from web import guide
+
+    cluster = start(learner)
+    row = Progress.objects.get(cluster=cluster)
+    row.step_index, row.done = 1, ["look"]
+    row.predictions = {"update": {"choice": "5", "revision": 1}}  # locked in, under way
+    row.save()
+    mine = guide.render(cluster, row, can_act=True, language="en")
+    watched = guide.render(cluster, row, can_act=False, language="en")
+    assert "Your prediction: <strong>5" in mine and "owner predicted" not in mine
+    assert "This cluster's owner predicted <strong>5" in watched and "Your prediction" not in watched
+    row.step_index, row.done = 2, ["look", "update"]
+    row.predictions["update"]["actual"] = "4"  # the step done, the guess graded
+    watched = guide.render(cluster, row, can_act=False, language="ko")
+    assert "✘ 이 클러스터 소유자의 예측: 5" in watched and "실제 결과: 4" in watched and "내 예측" not in watched
