@@ -290,6 +290,14 @@ def new_node_info(node: dict, pods: list[dict]) -> NodeInfo:
     return info
 
 
+def with_pods(nodes: list[NodeInfo], extra: dict[str, list[dict]]) -> list[NodeInfo]:
+    """The nodes, those named in `extra` as if its pods ran there too (the same list when there are none): how the
+    filters see a node that pods nominated by a preemption will take."""
+    if not extra:
+        return nodes
+    return [new_node_info(n.node, [*n.pods, *extra[n.name]]) if n.name in extra else n for n in nodes]
+
+
 def snapshot(nodes: list[dict], pods: list[dict]) -> list[NodeInfo]:
     """The cache snapshot a cycle works on: every node with its non-terminal pods, by name."""
     by_node: dict[str, list[dict]] = {}

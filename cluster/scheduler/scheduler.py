@@ -64,7 +64,7 @@ from cluster.scheduler import diagnosis, preemption
 from cluster.informers import NODE_NAME_INDEX
 from cluster.scheduler.cache import NodeAnswers, NodeInfoCache, NodesAt, ShapeAnswers, in_turn, pod_shape
 from cluster.scheduler.diagnosis import priority
-from cluster.scheduler.framework import SKIP, CycleState, NodeInfo, Plugin, Status, is_terminal, new_node_info
+from cluster.scheduler.framework import SKIP, CycleState, NodeInfo, Plugin, Status, is_terminal, with_pods
 from cluster.scheduler.plugins import default_profile
 from cluster.scheduler.plugins.interpod_affinity import has_required_terms, schedulable_after_pod_change
 from cluster.scheduler.plugins.volume_binding import VolumeBinding, claim_names, waiting_for_volumes
@@ -567,13 +567,6 @@ class Scheduler(Controller):
 
         meta = pod["metadata"]
         self.api.update_with("pods", meta["namespace"], meta["name"], update, subresource="status")
-
-
-def with_pods(nodes: list[NodeInfo], extra: dict[str, list[dict]]) -> list[NodeInfo]:
-    """The nodes, those named in `extra` as if its pods ran there too (the same list when there are none)."""
-    if not extra:
-        return nodes
-    return [new_node_info(n.node, [*n.pods, *extra[n.name]]) if n.name in extra else n for n in nodes]
 
 
 def select_host(places: list[int], totals: list[int], rng: random.Random) -> int:
