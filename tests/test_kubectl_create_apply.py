@@ -387,4 +387,10 @@ def test_run_overrides_change_the_pod_before_it_is_sent(api: APIServer) -> None:
     assert spec["nodeSelector"] == {"disktype": "ssd"}
     assert [(c["name"], c["image"]) for c in spec["containers"]] == [("x", "busybox")]  # a merge patch: replaced
     assert kubectl(api, "run", "y", "--image=nginx", "--overrides={bad") == (1, "", "error: Invalid JSON Patch\n")
+    deep = '{"a":' * 800 + "1" + "}" * 800  # what fits in the page's 4,096 characters: refused, not a crash
+    assert kubectl(api, "run", "y", "--image=nginx", f"--overrides={deep}") == (
+        1,
+        "",
+        "error: exceeded max depth of 100 nested objects or lists\n",
+    )
     assert api.list("pods", "default")["items"][1:] == []

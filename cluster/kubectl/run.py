@@ -11,8 +11,7 @@ not a terminal (run_attach.py): the page's terminal has nothing to type with.
 
 from __future__ import annotations
 
-import json
-
+from cluster import decoding
 from cluster.apiserver import gojson, patch, strategic
 from cluster.apiserver.errors import StatusError
 from cluster.apiserver.resources import lookup
@@ -119,18 +118,20 @@ def override(pod: dict, text: str, kind: str) -> dict:
     if kind not in ("json", "merge", "strategic"):
         raise UsageError(f"invalid override type: {kind}")
     syntax = gojson.syntax_error(text.encode())
+    if syntax:
+        raise UsageError(syntax if kind == "json" else "Invalid JSON Patch")
+    try:
+        body = decoding.load_json(text)  # bounded depth, no lone surrogates, as every body the API takes
+    except decoding.DecodeError as err:
+        raise UsageError(str(err)) from None
     if kind == "json":
-        if syntax:
-            raise UsageError(syntax)
-        operations = json.loads(text)
-        if not isinstance(operations, list):
+        if not isinstance(body, list):
             raise UsageError("json: cannot unmarshal object into Go value of type jsonpatch.Patch")
         try:
-            patched = patch.apply_json_patch(pod, operations)
+            patched = patch.apply_json_patch(pod, body)
         except StatusError as err:
             raise UsageError(err.message) from None
     else:
-        body = None if syntax else json.loads(text)
         if not isinstance(body, dict):
             raise UsageError("Invalid JSON Patch")
         patched = patch.merge_patch(pod, body) if kind == "merge" else strategic.apply(lookup("pods"), pod, body)

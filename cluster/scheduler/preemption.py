@@ -181,9 +181,12 @@ def _earliest_start(candidate: Candidate) -> dt.datetime:
 
 
 # -- carrying it out ---------------------------------------------------------------------------
-def prepare_candidate(api: APIServer, pods: list[dict], preemptor: dict, candidate: Candidate, scheduler: str) -> None:
+def prepare_candidate(
+    api: APIServer, nominated: list[dict], preemptor: dict, candidate: Candidate, scheduler: str
+) -> None:
     """prepareCandidate: each victim marked DisruptionTarget, deleted (it shuts down in its grace period) and
-    told why; lower-priority pods nominated to the node lose that nomination."""
+    told why; of the pods nominated to a node (`nominated`), those of lower priority nominated to this one lose
+    that nomination."""
     now = clock.rfc3339(api.now())
     why = f"{scheduler}: preempting to accommodate a higher priority pod"
 
@@ -201,8 +204,8 @@ def prepare_candidate(api: APIServer, pods: list[dict], preemptor: dict, candida
                 raise
         message = f"Preempted by pod {preemptor['metadata'].get('uid', '')} on node {candidate.node}"
         record(api, victim, NORMAL, "Preempted", message, scheduler)
-    for pod in pods:
-        if (pod.get("status") or {}).get("nominatedNodeName") == candidate.node and priority(pod) < priority(preemptor):
+    for pod in nominated:
+        if pod["status"]["nominatedNodeName"] == candidate.node and priority(pod) < priority(preemptor):
             _forget_nomination(api, pod)
 
 

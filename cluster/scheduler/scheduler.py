@@ -544,7 +544,8 @@ class Scheduler(Controller):
         """handleSchedulingFailure: the victims of a preemption evicted, the event, the PodScheduled condition (and
         the nominated node), then kubeclass's record."""
         if decision.nominated is not None:
-            preemption.prepare_candidate(self.api, self.lister.list("pods"), pod, decision.nominated, SCHEDULER_NAME)
+            waiting = list(self._nominated.values())
+            preemption.prepare_candidate(self.api, waiting, pod, decision.nominated, SCHEDULER_NAME)
         record(self.api, pod, WARNING, "FailedScheduling", decision.message, SCHEDULER_NAME)
         nominated = decision.nominated.node if decision.nominated is not None else None
         self._set_condition(pod, "Unschedulable", decision.message, nominated)
