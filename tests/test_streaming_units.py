@@ -9,9 +9,10 @@ import io
 import json
 import struct
 import tarfile
+import time
 import zlib
 
-from cluster.apiserver.streams import spdy, terminal, wire
+from cluster.apiserver.streams import remotecommand, spdy, terminal, wire
 from cluster.apiserver.streams.location import parse
 from cluster.container import shell
 from cluster.container.fs import ContainerFS, Layer
@@ -267,3 +268,54 @@ async def test_without_the_denial_extension_a_refused_upgrade_is_a_plain_close(t
     connected, _ = await communicator.connect()
     assert connected is False
     await communicator.wait()
+
+
+# -- an exec's output ------------------------------------------------------------------------------------------
+class _TimedLink:
+    def __init__(self) -> None:
+        self.sent: list[tuple[float, bytes | str]] = []
+
+    async def recv(self) -> bytes | str | None:
+        return None
+
+    async def send(self, data: bytes | str) -> None:
+        self.sent.append((time.monotonic(), data))
+
+
+class _Ran(remotecommand.Context):
+    def __init__(self, code: int, written: list[tuple[str, str]]) -> None:
+        self.result = (code, written)
+
+    async def call(self, fn, *args):  # noqa: ANN001, ANN201 - stands in for the database round trip
+        return self.result
+
+
+async def _exec(query: str, written: list[tuple[str, str]]) -> list[tuple[float, bytes | str]]:
+    link = _TimedLink()
+    request = parse("exec", "default", "ticker", query)
+    session = remotecommand._Session(link, wire.ChannelCodec("v5.channel.k8s.io"), _Ran(0, written), request, "c")
+    await session.exec()
+    return link.sent
+
+
+async def test_tars_notice_on_stderr_leads_its_archive_on_stdout_by_a_moment() -> None:
+    # kubectl cp exits once the archive on stdout ends; the notice on stderr, copied by a goroutine of its own,
+    # was lost when both came back to back.
+    written = [("stderr", "tar: removing leading '/' from member names\n"), ("stdout", "ARCHIVE")]
+    sent = await _exec("command=tar&command=cf&command=-&command=/tmp/a&stdout=true&stderr=true", written)
+    frames = [(at, bytes(data)) for at, data in sent if isinstance(data, bytes)]
+    notice = next(at for at, data in frames if data.startswith(bytes([wire.STDERR, ord("t")])))
+    archive = next(at for at, data in frames if data == bytes([wire.STDOUT]) + b"ARCHIVE")
+    assert archive - notice >= remotecommand.STREAM_SWITCH_SECONDS
+    assert frames[-1][1][0] == wire.ERROR  # the Status comes last
+
+
+async def test_output_on_one_stream_is_not_held_back() -> None:
+    written = [("stdout", "a\n"), ("stdout", "b\n"), ("stderr", "")]
+    started = time.monotonic()
+    sent = await _exec("command=ls&stdout=true&stderr=true", written)
+    assert time.monotonic() - started < remotecommand.STREAM_SWITCH_SECONDS
+    assert [data for _, data in sent if isinstance(data, bytes) and data[:1] == bytes([wire.STDOUT])] == [
+        bytes([wire.STDOUT]) + b"a\n",
+        bytes([wire.STDOUT]) + b"b\n",
+    ]

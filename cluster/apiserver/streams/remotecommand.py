@@ -55,6 +55,12 @@ from cluster.models import Cluster
 ENCODING = ("utf-8", "surrogateescape")  # bytes through the shell's text pipes and back (cluster/container/tar.py)
 MAX_STDIN_BYTES = 4 * 1024 * 1024  # what one exec may send before its stdin ends (kubectl cp's archive)
 STDIN_IDLE_SECONDS = 1.0
+# A process's stdout and stderr are two pipes, each copied to the client on its own: a notice on stderr reaches the
+# terminal before the client has read what follows on stdout. client-go copies each stream in a goroutine of its
+# own, and `kubectl cp` exits as soon as the archive on stdout ends, so tar's notice sent back to back with the
+# archive was lost now and then. The first switch from one stream to the other waits this long, as a real
+# process's separate pipes would keep them apart.
+STREAM_SWITCH_SECONDS = 0.05
 
 
 @dataclass(frozen=True)
@@ -200,9 +206,19 @@ class _Session:
         except ExecError as error:
             await self.finish(self.internal(error))
             return
-        for stream, text in written:
-            await self.output(stream, text)
+        await self.output_all(written)
         await self.exit_status(code)
+
+    async def output_all(self, written: list[tuple[str, str]]) -> None:
+        """What the process wrote, in order; the first switch between stdout and stderr waits a moment."""
+        wanted = {"stdout": self.request.stdout or self.request.tty, "stderr": self.request.stderr or self.request.tty}
+        shown = [(stream, text) for stream, text in written if text and wanted.get(stream)]
+        switched = False
+        for stream, text in shown:
+            if not switched and not self.request.tty and stream != shown[0][0]:
+                await asyncio.sleep(STREAM_SWITCH_SECONDS)
+                switched = True
+            await self.output(stream, text)
 
     async def read_stdin(self) -> bytes | None:
         """Everything the client sends on stdin until it ends; None if the client goes away first."""
