@@ -10,9 +10,9 @@ idempotent: calling it twice in a row changes nothing the second time.
 The reconciler (cluster/reconciler/driver.py) drives the loop through the
 `Component` protocol alone: it never probes a component for attributes. What
 a component may ask of the driver beyond the basic loop is declared here as
-the optional capabilities `paused`, `wants_relist`, `event_delay`, `is_housekeeping`
-and `observe`, each with a default in `Controller`, the base class every component
-derives from. Errors are the driver's business: `reconcile` lets a refused
+the optional capabilities `paused`, `wants_relist`, `event_delay`, `is_housekeeping`,
+`observe` and a sorted queue (`sorted_queue`, `queue_rank`), each with a default in
+`Controller`, the base class every component derives from. Errors are the driver's business: `reconcile` lets a refused
 request (StatusError) propagate, and the driver requeues the key with a
 per-key exponential back-off (cluster/reconciler/workqueue.py), as client-go's
 rate-limited work queue does in sample-controller's processNextWorkItem.
@@ -59,6 +59,9 @@ class Component(Protocol):
     #: already waiting keeps its turn (the HPA controller's queue adds every event rate-limited by its sync
     #: period, NewDefaultHPARateLimiter, so an HPA is looked at once per period whatever changes it)
     event_delay: float | None
+    #: False: the work queue is first in, first out. True: ready keys come out by `queue_rank`, highest first
+    #: (kube-scheduler's activeQ, sorted by its QueueSort plugin)
+    sorted_queue: bool
 
     @property
     def paused(self) -> bool:
@@ -81,6 +84,10 @@ class Component(Protocol):
         """Whether reconciling `key` is routine (a heartbeat) that does not count as activity."""
         ...
 
+    def queue_rank(self, key: str) -> int:
+        """Where `key` goes in a sorted queue, read when it is queued: a higher rank comes out first."""
+        ...
+
     def reconcile(self, key: str) -> Result:
         """Make the world match the desired state of `key`; safe to call again at any time."""
         ...
@@ -93,6 +100,7 @@ class Controller(ABC):
     watches: tuple[str, ...] = ()
     wants_relist: bool = False
     event_delay: float | None = None
+    sorted_queue: bool = False
 
     def __init__(self, api: APIServer) -> None:
         self.api = api
@@ -117,6 +125,9 @@ class Controller(ABC):
 
     def is_housekeeping(self, key: str) -> bool:
         return False
+
+    def queue_rank(self, key: str) -> int:
+        return 0
 
     @abstractmethod
     def reconcile(self, key: str) -> Result:

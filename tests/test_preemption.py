@@ -162,3 +162,25 @@ def test_the_preempting_pod_runs_where_it_made_room_and_the_replacement_waits(cl
         "0/3 nodes are available: 3 Insufficient cpu. preemption: 0/3 nodes are available: "
         "3 No preemption victims found for incoming pod."
     )
+
+
+def test_the_queue_takes_the_higher_priority_pod_first_so_no_one_is_preempted(cluster) -> None:
+    # kube-scheduler's activeQ is sorted by priority (PrioritySort): when room appears, the urgent pod
+    # queued last gets it, rather than a batch pod that it would then have to evict.
+    sim: Sim = frozen(cluster)
+    sim.ok("create", "priorityclass", "urgent", "--value=1000")
+    for node in ("worker-1", "worker-2", "worker-3"):
+        sim.ok("cordon", node)
+    for name, klass in (("a-batch", ""), ("b-batch", ""), ("z-urgent", "priorityClassName: urgent\n  ")):
+        sim.apply(
+            f"apiVersion: v1\nkind: Pod\nmetadata: {{name: {name}}}\nspec:\n  {klass}"
+            'containers: [{name: app, image: busybox:1.36, command: [sleep, "3600"], '
+            'resources: {requests: {cpu: "1500m"}}}]\n'
+        )
+    sim.wait(2)
+    assert {sim.status_column(name) for name in ("a-batch", "b-batch", "z-urgent")} == {"Pending"}
+    sim.ok("uncordon", "worker-1")  # room for one of the three, and every pending pod queued again
+    sim.wait(1)
+    assert sim.pod("z-urgent")["spec"].get("nodeName") == "worker-1"
+    assert [sim.pod(name)["spec"].get("nodeName") for name in ("a-batch", "b-batch")] == [None, None]
+    assert preempted_events(sim.api) == []

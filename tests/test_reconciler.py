@@ -32,6 +32,15 @@ def test_work_queue_deduplicates_and_keeps_first_in_first_out():
     assert [queue.pop(), queue.pop(), queue.pop(), queue.pop()] == ["a", "b", "c", None]
 
 
+def test_a_sorted_queue_gives_the_highest_rank_first_and_first_in_among_equals():
+    ranks = {"low": 0, "high-1": 100, "mid": 10, "high-2": 100, "low-2": 0}
+    queue = WorkQueue(rank=ranks.__getitem__)
+    for key in ["low", "high-1", "mid", "high-2", "low-2", "mid"]:
+        queue.add(key)
+    assert len(queue) == 5
+    assert [queue.pop() for _ in range(6)] == ["high-1", "high-2", "mid", "low", "low-2", None]
+
+
 def test_delayed_keys_come_back_when_due_earliest_first():
     queue = WorkQueue()
     queue.add_after("late", at(30))

@@ -8,7 +8,8 @@ and a count of the writes it made, which tells fast-forward whether anything is
 still happening (heartbeats and Events do not count, see modes.py).
 
 Simplified: one worker per component (no --concurrent-*-syncs), and the queue is
-one of this package's (workqueue.py), on the cluster's virtual clock.
+one of this package's (workqueue.py), on the cluster's virtual clock; a component
+with a sorted queue (kube-scheduler) has its keys ranked as they are queued.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ class ComponentLoop:
     def __init__(self, component: Component, name: str) -> None:
         self.component = component
         self.name = name
-        self.queue = WorkQueue()
+        self.queue = WorkQueue(rank=component.queue_rank if component.sorted_queue else None)
         self.writes = 0
         self.position = 0  # its place in the round robin
         component.api.add_observer(self._count_write)

@@ -7,6 +7,11 @@ Processing a key replaces its parked timer, so a requeue is never doubled.
 The driver passes two callbacks so it can keep, across a thousand queues, the
 set of queues with ready keys and one heap of their timers.
 
+A component may sort its queue instead (`rank`): kube-scheduler's activeQ is a heap
+ordered by its QueueSort plugin, PrioritySort — the pod of higher priority first, and
+among equals the one queued first. With a rank, ready keys come out highest rank
+first, and in the order they were added among equal ranks.
+
 A failed reconcile comes back through `add_rate_limited`, after a per-key
 exponential back-off (client-go's ItemExponentialFailureRateLimiter, as
 sample-controller's processNextWorkItem uses it); `forget` resets the key's
@@ -50,11 +55,16 @@ class ItemExponentialBackoff:
 
 class WorkQueue:
     def __init__(
-        self, on_ready: Callable[[], None] | None = None, on_timer: Callable[[dt.datetime], None] | None = None
+        self,
+        on_ready: Callable[[], None] | None = None,
+        on_timer: Callable[[dt.datetime], None] | None = None,
+        rank: Callable[[str], int] | None = None,
     ) -> None:
         self.on_ready = on_ready  # called when the queue goes from empty to not empty
         self.on_timer = on_timer  # called with each newly parked due time
         self.ready: dict[str, None] = {}  # insertion-ordered: FIFO, deduplicated
+        self.rank = rank  # None: first in, first out; else the key of highest rank first
+        self._sorted: list[tuple[int, int, str]] = []  # with a rank: (-rank, arrival, key) of each ready key
         self.timers: dict[str, dt.datetime] = {}
         self._heap: list[tuple[dt.datetime, int, str]] = []
         self._counter = itertools.count()
@@ -78,6 +88,8 @@ class WorkQueue:
         if key in self.ready:
             return
         self.ready[key] = None
+        if self.rank is not None:
+            heapq.heappush(self._sorted, (-self.rank(key), next(self._counter), key))
         if len(self.ready) == 1 and self.on_ready is not None:
             self.on_ready()
 
@@ -96,7 +108,10 @@ class WorkQueue:
     def pop(self) -> str | None:
         if not self.ready:
             return None
-        key = next(iter(self.ready))
+        if self.rank is None:
+            key = next(iter(self.ready))
+        else:
+            key = heapq.heappop(self._sorted)[2]
         del self.ready[key]
         return key
 
@@ -119,6 +134,7 @@ class WorkQueue:
 
     def clear(self) -> None:
         self.ready.clear()
+        self._sorted.clear()
         self.timers.clear()
         self._heap.clear()
         self.backoff.failures.clear()

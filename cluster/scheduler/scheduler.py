@@ -1,5 +1,8 @@
 """kube-scheduler's control loop (pkg/scheduler/schedule_one.go): one pod per reconcile.
 
+Pending pods come out of the queue by priority, highest first, and in the order they
+were queued among equals (the activeQ sorted by the PrioritySort plugin).
+
 For a pending pod (no nodeName, schedulerName default-scheduler) a scheduling cycle
 takes the scheduler cache's snapshot of the nodes (cluster/scheduler/cache.py),
 runs the default profile's PreFilter and Filter plugins on the nodes in turn
@@ -210,6 +213,7 @@ class Decision:
 class Scheduler(Controller):
     name = SCHEDULER_NAME
     watches = ("pods", "nodes", "persistentvolumeclaims")
+    sorted_queue = True
 
     def __init__(self, api: APIServer) -> None:
         super().__init__(api)
@@ -283,6 +287,12 @@ class Scheduler(Controller):
             return self.pending_keys()
         namespace, claim = obj["metadata"].get("namespace"), obj["metadata"]["name"]
         return [k for k, pod in self._pending(namespace) if claim in claim_names(pod)]
+
+    def queue_rank(self, key: str) -> int:
+        """PrioritySort: the pod's priority (spec.priority, set by admission and never changed)."""
+        namespace, name = split_key(key)
+        pod = self.lister.peek("pods", namespace, name)
+        return priority(pod) if pod is not None else 0
 
     def _track_nomination(self, key: str, pod: dict, kind: str) -> None:
         """The pending pods nominated to a node by a preemption (the scheduling queue's nominator)."""
