@@ -32,9 +32,7 @@ FILE_SERVERS = frozenset({"agnhost-liveness", "nginx", "httpd", "apache", "busyb
 class Checker:
     def __init__(self, sync: PodSync) -> None:
         self.sync = sync
-        self.specs = {
-            c["name"]: c for c in (sync.pod["spec"].get("initContainers") or []) + sync.pod["spec"]["containers"]
-        }
+        self.specs = {c["name"]: c for c in sync.all_specs()}  # ephemeral ones too: no probes, but a network
 
     # -- when ---------------------------------------------------------------------------
     def active(self, record: dict, spec: dict) -> list[str]:

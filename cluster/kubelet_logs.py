@@ -91,10 +91,10 @@ def validate(opts: LogOptions, name: str) -> None:
 # -- which container, which instance ----------------------------------------------------------------
 def choose_container(pod: dict, container: str) -> str:
     names = [c["name"] for c in (pod.get("spec") or {}).get("containers") or []]
-    init = [c["name"] for c in (pod.get("spec") or {}).get("initContainers") or []]
+    every = [c["name"] for c in pods.pod_containers(pod)]  # VisitContainers: init, containers, ephemeral
     name = pod["metadata"]["name"]
     if container:
-        if container not in names + init:
+        if container not in every:
             raise StatusError.bad_request(f"container {container} is not valid for pod {name}")
         return container
     if len(names) == 1:
@@ -102,7 +102,7 @@ def choose_container(pod: dict, container: str) -> str:
     if not names:
         raise StatusError.bad_request(f"a container name must be specified for pod {name}")
     raise StatusError.bad_request(
-        f"a container name must be specified for pod {name}, choose one of: [{' '.join(init + names)}]"
+        f"a container name must be specified for pod {name}, choose one of: [{' '.join(every)}]"
     )
 
 
@@ -111,7 +111,7 @@ def container_id(pod: dict, container: str, previous: bool) -> str:
     status = next(
         (
             s
-            for key in ("containerStatuses", "initContainerStatuses")
+            for key in ("containerStatuses", "initContainerStatuses", "ephemeralContainerStatuses")
             for s in (pod.get("status") or {}).get(key) or []
             if s["name"] == container
         ),

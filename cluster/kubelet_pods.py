@@ -27,8 +27,13 @@ finished for good.
 Lifecycle hooks (postStart after StartContainer, preStop before the stop signal) are
 cluster/kubelet_hooks.py's.
 
-Simplified: ephemeral containers are not run; a container whose process ends is
-restarted at the sync that notices it rather than at the next PLEG relist.
+Ephemeral containers (what `kubectl debug` adds to a running pod) are started as soon as
+the pod has its sandbox, before the init containers are looked at (SyncPod's step 5), and
+are never restarted; their statuses go to ephemeralContainerStatuses, and they take no
+part in the pod's phase or readiness. They stop with the pod.
+
+Simplified: a container whose process ends is restarted at the sync that notices it
+rather than at the next PLEG relist.
 """
 
 from __future__ import annotations
@@ -99,8 +104,12 @@ class PodSync:
     def main_specs(self) -> list[dict]:
         return self.pod["spec"]["containers"]
 
+    @property
+    def ephemeral_specs(self) -> list[dict]:
+        return self.pod["spec"].get("ephemeralContainers") or []
+
     def all_specs(self) -> list[dict]:
-        return self.init_specs + self.main_specs
+        return self.init_specs + self.main_specs + self.ephemeral_specs
 
     def read_stdin(self, container: dict, record_: dict) -> None:
         """A shell waiting for what an attach types (cluster/container/stdin.py): once the attach has ended its
@@ -130,7 +139,11 @@ class PodSync:
         return "PodInitializing" if self.init_specs else "ContainerCreating"
 
     def event(self, type_: str, reason: str, message: str, container: str = "") -> None:
-        group = "initContainers" if any(c["name"] == container for c in self.init_specs) else "containers"
+        group = "containers"
+        if any(c["name"] == container for c in self.init_specs):
+            group = "initContainers"
+        elif any(c["name"] == container for c in self.ephemeral_specs):
+            group = "ephemeralContainers"
         field_path = f"spec.{group}{{{container}}}" if container else ""
         record(self.api, self.pod, type_, reason, message, COMPONENT, host=self.node_name, field_path=field_path)
 
@@ -183,6 +196,8 @@ class PodSync:
         self.checker = Checker(self)
         self.catch_up()
         kubelet_volumes.resync(self)  # after the processes ran to now with what the volumes held until now
+        previous_ephemeral = self.previous_statuses("ephemeralContainerStatuses")
+        ephemeral = [self.sync_ephemeral_container(c, previous_ephemeral.get(c["name"])) for c in self.ephemeral_specs]
         init_statuses, initialized, init_failed = self.sync_init_containers(previous_init)
         if initialized and not init_failed:
             statuses = [self.sync_container(c, previous.get(c["name"])) for c in self.main_specs]
@@ -190,8 +205,40 @@ class PodSync:
             statuses = [self.waiting_status(c, previous.get(c["name"])) for c in self.main_specs]
         if init_failed or self.main_finished():
             init_statuses = self.stop_sidecars(init_statuses)
-        self.write_status(sandbox, statuses, init_statuses)
+        self.write_status(sandbox, statuses, init_statuses, ephemeral)
         return self.result()
+
+    # -- ephemeral containers (kuberuntime_manager.go SyncPod, step 5) ---------------------------------
+    def sync_ephemeral_container(self, container: dict, previous: dict | None) -> dict:
+        """Start the ephemeral container once; afterwards only follow it: it is never restarted."""
+        record_ = self.runtime.container(self.uid, container["name"])
+        if record_ is None:
+            waiting = kubelet_images.ensure_image(self, container, None)
+            if waiting is not None:
+                return ephemeral_status(container_status(container, None, ready=False, waiting=waiting))
+            try:
+                argv, env = kubelet_start.create_config(self, container)
+            except ConfigError as err:
+                self.event(WARNING, "Failed", f"Error: {err}", container["name"])
+                self.wake_at(self.now + dt.timedelta(seconds=CONFIG_RETRY))
+                waiting = {"reason": "CreateContainerConfigError", "message": str(err)}
+                return ephemeral_status(container_status(container, None, ready=False, waiting=waiting))
+            record_ = self.start_container(container, None, previous, argv, env)
+        elif record_["state"] == "running":
+            self.reap(record_, self.now)
+        if record_["state"] != "running":
+            return ephemeral_status(container_status(container, record_, ready=False))
+        self.read_stdin(container, record_)
+        return ephemeral_status(self.running_status(container, record_))
+
+    def ephemeral_statuses(self) -> list[dict]:
+        """The ephemeral containers as the runtime has them, for a pass that starts none (a pod terminating)."""
+        statuses = []
+        for spec in self.ephemeral_specs:
+            record_ = self.runtime.container(self.uid, spec["name"])
+            waiting = None if record_ is not None else {"reason": self.default_waiting}
+            statuses.append(ephemeral_status(container_status(spec, record_, ready=False, waiting=waiting)))
+        return statuses
 
     # -- init containers and sidecars (kuberuntime_container.go computeInitContainerActions) ---------
     def sync_init_containers(self, previous: dict[str, dict]) -> tuple[list[dict], bool, bool]:
@@ -546,15 +593,24 @@ class PodSync:
         return container_status(container, record_, ready=ready, started=started)
 
     # -- status -------------------------------------------------------------------
-    def write_status(self, sandbox: dict | None, statuses: list[dict], init_statuses: list[dict] | None = None) -> None:
+    def write_status(
+        self,
+        sandbox: dict | None,
+        statuses: list[dict],
+        init_statuses: list[dict] | None = None,
+        ephemeral: list[dict] | None = None,
+    ) -> None:
         initialized = any(self.runtime.container(self.uid, c["name"]) is not None for c in self.main_specs)
         phase = pod_phase(self.pod, statuses, init_statuses, initialized)
-        desired = build_status(self.pod, self.node, sandbox, statuses, phase, rfc3339(self.now), init_statuses)
+        if ephemeral is None:
+            ephemeral = self.ephemeral_statuses()
+        now = rfc3339(self.now)
+        desired = build_status(self.pod, self.node, sandbox, statuses, phase, now, init_statuses, ephemeral)
         if desired == (self.pod.get("status") or {}):
             return
 
         def apply(pod: dict) -> dict:
-            pod["status"] = build_status(pod, self.node, sandbox, statuses, phase, rfc3339(self.now), init_statuses)
+            pod["status"] = build_status(pod, self.node, sandbox, statuses, phase, now, init_statuses, ephemeral)
             return pod
 
         try:
@@ -562,6 +618,14 @@ class PodSync:
         except StatusError as err:
             if err.code != 404:
                 raise
+
+
+def ephemeral_status(status: dict) -> dict:
+    """An ephemeral container's status: never ready, and no `started` (the prober manager sets it only for
+    the pod's containers and init containers)."""
+    status.pop("started", None)
+    status["ready"] = False
+    return status
 
 
 def hook_error_waiting(record_: dict) -> dict | None:

@@ -173,6 +173,7 @@ def build_status(
     phase: str,
     now: str,
     init_statuses: list[dict] | None = None,
+    ephemeral_statuses: list[dict] | None = None,
 ) -> dict:
     old = pod.get("status") or {}
     if old.get("phase") in ("Succeeded", "Failed"):
@@ -198,6 +199,10 @@ def build_status(
     if (pod.get("spec") or {}).get("initContainers"):
         status["initContainerStatuses"] = init_statuses or []
     status["containerStatuses"] = statuses
+    if (pod.get("spec") or {}).get("ephemeralContainers"):
+        status["ephemeralContainerStatuses"] = (
+            ephemeral_statuses if ephemeral_statuses is not None else old.get("ephemeralContainerStatuses") or []
+        )
     return status
 
 

@@ -526,6 +526,29 @@ def test_changing_commands_print_what_the_real_kubectl_prints(live: Live) -> Non
     assert mismatches == []
 
 
+DEBUG_COMMANDS = [
+    ["run", "dbg", "--image=nginx"],
+    ["debug", "dbg", "--image=busybox:1.28", "-c", "one", "--target=dbg", "--", "sleep", "3600"],
+    ["debug", "dbg", "--image=busybox:1.28", "-c", "two", "--profile=general", "--env=A=1", "--arguments-only"],
+    ["debug", "dbg", "--image=busybox", "-q", "-c", "three", "--profile=restricted", "--image-pull-policy=Never"],
+    ["debug", "dbg", "--image=busybox:1.28", "-c", "four", "--profile=netadmin", "--", "sleep", "5"],
+    ["debug", "dbg", "--image=busybox:1.28", "-c", "bad", "--target=nope"],
+    ["debug", "dbg", "--image=busybox:1.28", "-c", "Bad_Name"],
+    ["debug", "dbg", "-t", "--image=busybox"],
+    ["debug", "dbg"],
+    ["debug", "--image=busybox"],
+    ["debug", "dbg", "--image=busybox", "--profile=bogus"],
+    ["debug", "dbg", "--image=busybox", "--image-pull-policy=Sometimes"],
+    ["debug", "nope", "--image=busybox", "-c", "x"],
+    ["get", "pod", "dbg", "-o", "jsonpath={.spec.ephemeralContainers}"],
+]
+
+
+def test_debug_prints_and_sends_what_the_real_kubectl_does(live: Live) -> None:
+    mismatches = [(argv, real, mine) for argv, real, mine in _pairs(live, DEBUG_COMMANDS) if real != mine]
+    assert mismatches == []
+
+
 def test_describe_prints_what_the_real_kubectl_prints(live: Live) -> None:
     pod = (
         "apiVersion: v1\nkind: Pod\nmetadata: {name: p1, labels: {app: web}, annotations: {note: hi}}\n"

@@ -268,6 +268,7 @@ def test_the_sidecar_example_runs_beside_the_app_and_stops_after_it(sim: Kubectl
     assert len([line for line in shipped if line == "logging"]) >= 10
     started = [e[2] for e in sim.events(name) if e[0] == "Started"]
     assert started == ["spec.initContainers{logshipper}", "spec.containers{myapp}"]  # the sidecar first
+    assert sim.ok(f"exec {name} -c logshipper -- cat /opt/logs.txt").startswith("logging\n")  # exec reaches it
     sim.ok("delete deployment myapp")
     sim.wait(45)
     assert sim.api.list("pods", "default")["items"] == []

@@ -283,6 +283,35 @@ def test_run_it_exit_ends_the_containers_shell_which_restarts_by_the_pods_policy
     kubectl.run("delete", "pod", "bb", "--now")
 
 
+# -- kubectl debug: an ephemeral container --------------------------------------------------------------------
+def test_debug_it_adds_a_shell_beside_a_distroless_container_and_sees_its_processes(kubectl):
+    """The documentation's "Debugging with an ephemeral debug container": the pause image has no shell, so
+    `kubectl exec` cannot get in; `kubectl debug -it --target` can, and `ps` shows the target's process."""
+    kubectl.run("run", "ephemeral-demo", "--image=registry.k8s.io/pause:3.1", "--restart=Never")
+    kubectl.run("wait", "--for=condition=Ready", "pod/ephemeral-demo", "--timeout=30s")
+    refused = kubectl.run("exec", "ephemeral-demo", "--", "sh", check=False)
+    assert 'exec: "sh": executable file not found in $PATH' in refused.stderr
+    argv = ["debug", "-it", "ephemeral-demo", "--image=busybox:1.28", "--target=ephemeral-demo", "-c", "debugger"]
+    typed = [("ps\r", "ps\r\n/ # "), ("exit\r", "exit\r\n")]
+    screen, code = _pty_session(kubectl, argv, typed)
+    assert code == 0, screen
+    assert 'Targeting container "ephemeral-demo".' in screen
+    assert "If you don't see a command prompt, try pressing enter." in screen
+    assert (
+        "/ # ps\r\nPID   USER     TIME  COMMAND\r\n    1 root     0:00 /pause\r\n    7 root     0:00 sh\r\n"
+        "   42 root     0:00 ps\r\n/ # exit\r\n"
+    ) in screen
+    path = "jsonpath={.status.ephemeralContainerStatuses[0].state.terminated.reason}"
+    deadline = time.monotonic() + 20
+    while kubectl.run("get", "pod", "ephemeral-demo", "-o", path).stdout != "Completed" and time.monotonic() < deadline:
+        time.sleep(0.5)
+    described = kubectl.run("describe", "pod", "ephemeral-demo").stdout
+    assert "Ephemeral Containers:\n  debugger:\n" in described
+    assert "    State:          Terminated\n      Reason:       Completed\n      Exit Code:    0\n" in described
+    assert kubectl.run("get", "pod", "ephemeral-demo").stdout.splitlines()[1].split()[1:3] == ["1/1", "Running"]
+    kubectl.run("delete", "pod", "ephemeral-demo", "--now")
+
+
 # -- cp --------------------------------------------------------------------------------------------------
 def test_cp_copies_a_file_and_a_directory_into_the_pod_and_back(kubectl, tmp_path):
     local = tmp_path / "notes.txt"

@@ -1,10 +1,11 @@
-"""The page terminal's stream: kubectl's output as it comes, a line of the protocol for each line of output."""
+"""The page terminal's stream: kubectl's output as it comes, a line of the protocol for each line of output, and
+which commands are streamed."""
 
 from __future__ import annotations
 
 import pytest
 
-from web.terminal import frames
+from web.terminal import frames, streams
 
 
 @pytest.mark.parametrize(
@@ -20,3 +21,21 @@ from web.terminal import frames
 )
 def test_each_line_is_a_frame_and_a_line_still_to_come_says_so(kind: str, text: str, sent: list[bytes]) -> None:
     assert frames(kind, text) == sent
+
+
+@pytest.mark.parametrize(
+    ("argv", "streamed"),
+    [
+        (["get", "pods", "-w"], True),
+        (["get", "pods"], False),
+        (["run", "x", "-it", "--image=busybox"], True),
+        (["run", "x", "--image=busybox"], False),
+        (["debug", "web", "-it", "--image=busybox"], True),
+        (["debug", "web", "--attach", "--image=busybox", "--", "echo", "hi"], True),
+        (["debug", "web", "--image=busybox", "--", "sleep", "60"], False),
+        (["logs", "-f", "web"], True),
+        (["rollout", "status", "deploy/web"], True),
+    ],
+)
+def test_commands_that_wait_for_what_a_container_prints_are_streamed(argv: list[str], streamed: bool) -> None:
+    assert streams(argv) is streamed

@@ -74,9 +74,12 @@ def parse(line: str) -> tuple[list[str], str]:
 
 
 def streams(argv: list[str]) -> bool:
-    """Commands that keep watching: get -w, rollout status, logs -f, and run -i (which waits for its pod)."""
+    """Commands that keep watching: get -w, rollout status, logs -f, and run -i and debug -i (which wait for their
+    container and show what it prints)."""
     if argv[:1] == ["run"]:
         return bool({"-i", "-it", "-ti", "--stdin", "--attach", "--rm"} & set(argv))
+    if argv[:1] == ["debug"]:
+        return bool({"-i", "-it", "-ti", "--stdin", "--attach"} & set(argv))
     if argv[:1] == ["get"]:
         return bool(WATCH_FLAGS & set(argv)) or any(a.startswith("--watch=true") for a in argv)
     if argv[:1] == ["logs"]:

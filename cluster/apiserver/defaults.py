@@ -72,8 +72,10 @@ def _probe(probe: object) -> None:
 def _container(ctr: object) -> None:
     if not isinstance(ctr, dict):
         return
-    if "imagePullPolicy" not in ctr and isinstance(ctr.get("image"), str):
-        ctr["imagePullPolicy"] = image_pull_policy(ctr["image"])
+    if "imagePullPolicy" not in ctr:
+        image = ctr.get("image")
+        # ParseImageName fails on no image at all, and SetDefaults_Container then takes IfNotPresent
+        ctr["imagePullPolicy"] = image_pull_policy(image) if isinstance(image, str) and image else "IfNotPresent"
     ctr.setdefault("terminationMessagePath", "/dev/termination-log")
     ctr.setdefault("terminationMessagePolicy", "File")
     ctr.setdefault("resources", {})
@@ -110,8 +112,9 @@ def pod_spec(spec: dict) -> None:
     spec.setdefault("schedulerName", "default-scheduler")
     if spec.get("serviceAccountName") and not spec.get("serviceAccount"):
         spec["serviceAccount"] = spec["serviceAccountName"]  # the deprecated mirror field
-    for ctr in (spec.get("initContainers") or []) + (spec.get("containers") or []):
-        _container(ctr)
+    for key in ("initContainers", "containers", "ephemeralContainers"):
+        for ctr in spec.get(key) or []:
+            _container(ctr)
     for volume in spec.get("volumes") or []:
         _volume(volume)
     if spec.get("hostNetwork"):

@@ -157,6 +157,7 @@ def field_error(kind: str, field: str, detail: str = "", value: object = None, s
         "forbidden": "FieldValueForbidden",
         "duplicate": "FieldValueDuplicate",
         "toolong": "FieldValueTooLong",
+        "notfound": "FieldValueNotFound",
         "unknown": "FieldValueInvalid",
     }[kind]
     cause: dict[str, object] = {"reason": reason, "field": field, "_type": kind, "_detail": detail}
@@ -173,6 +174,7 @@ _TYPE_WORDS = {
     "forbidden": "Forbidden",
     "duplicate": "Duplicate value",
     "toolong": "Too long",
+    "notfound": "Not found",
 }
 
 

@@ -91,7 +91,7 @@ RESOURCES: tuple[ResourceType, ...] = (
         "/registry/pods/",
         ("po",),
         ("all",),
-        subresources=("binding", "status", "log", "exec", "eviction"),
+        subresources=("binding", "status", "log", "exec", "eviction", "ephemeralcontainers"),
     ),
     _R(
         "",

@@ -107,6 +107,16 @@ def merge_subresource(rt: ResourceType, old: dict, incoming: dict, subresource: 
         if "resourceVersion" in meta_in:
             new["metadata"]["resourceVersion"] = meta_in["resourceVersion"]
         return new
+    if subresource == "ephemeralcontainers":
+        # dropNonEphemeralContainerUpdates: the stored pod, with only the incoming ephemeral containers
+        new = deep_copy(old)
+        new["spec"]["ephemeralContainers"] = (incoming.get("spec") or {}).get("ephemeralContainers") or []
+        if not new["spec"]["ephemeralContainers"]:
+            del new["spec"]["ephemeralContainers"]
+        meta_in = incoming.get("metadata") or {}
+        if "resourceVersion" in meta_in:
+            new["metadata"]["resourceVersion"] = meta_in["resourceVersion"]
+        return new
     new = incoming
     if rt.kind in _STATUS_SUBRESOURCE and subresource not in ("binding", "internal"):
         if "status" in old:
@@ -145,7 +155,10 @@ def validate_update(rt: ResourceType, new: dict, old: dict, subresource: str) ->
     # setPodNodeAndMetadata), never through ValidatePodUpdate.
     if subresource == "binding":
         return
-    causes = validation.validate(rt, new, old, spec=subresource != "status")
+    if subresource == "ephemeralcontainers":
+        causes = validation.validate_ephemeral_update(rt, new, old)
+    else:
+        causes = validation.validate(rt, new, old, spec=subresource != "status")
     if causes:
         raise StatusError.invalid(rt.kind, rt.group, new["metadata"].get("name", ""), causes)
 

@@ -309,19 +309,39 @@ def u_nproc(sh: Shell, argv: list[str], stdin: str | None) -> Res:
 
 
 def u_ps(sh: Shell, argv: list[str], stdin: str | None) -> Res:
-    command = " ".join(sh.host.command) or sh.state.get("pid1", "sh")
+    own = sh.host.spec or {}
+    command = " ".join(sh.host.command) or (_pid1(own)[1] if own.get("image") else "") or sh.state.get("pid1", "sh")
     if _gnu(sh):
         return Res(
             0,
             f"    PID TTY          TIME CMD\n      1 ?        00:00:00 {sh.state.get('pid1', 'sh')}\n"
             f"     42 ?        00:00:00 ps\n",
         )
-    return Res(
-        0,
-        f"PID   USER     TIME  COMMAND\n    1 {sh.host.image.user:<8} 0:00 {command}\n"
-        f"   42 {sh.host.image.user:<8} 0:00 ps {' '.join(argv[1:])}".rstrip()
-        + "\n",
-    )
+    target = _target_process(sh)
+    if target is not None:  # an ephemeral container in its target's process namespace: the target is PID 1
+        user, target_command = target
+        rows = [(1, user, target_command), (7, sh.host.image.user, command)]
+    else:
+        rows = [(1, sh.host.image.user, command)]
+    rows.append((42, sh.host.image.user, f"ps {' '.join(argv[1:])}".rstrip()))
+    table = "".join(f"{pid:>5} {user:<8} 0:00 {cmd}\n" for pid, user, cmd in rows)
+    return Res(0, "PID   USER     TIME  COMMAND\n" + table)
+
+
+def _pid1(spec: dict) -> tuple[str, str]:
+    """(user, command line) of a container's first process, as its spec and image start it."""
+    from cluster.container.context import command_line
+    from cluster.registry import image_config
+
+    image = image_config(spec["image"])
+    return image.user, " ".join(command_line(spec, image, {}))
+
+
+def _target_process(sh: Shell) -> tuple[str, str] | None:
+    """(user, command line) of the process whose namespace an ephemeral container joined (`kubectl debug --target`)."""
+    target = (sh.host.spec or {}).get("targetContainerName")
+    spec = next((c for c in (sh.host.pod or {}).get("spec", {}).get("containers") or [] if c["name"] == target), None)
+    return _pid1(spec) if target and spec is not None else None
 
 
 def u_cut(sh: Shell, argv: list[str], stdin: str | None) -> Res:

@@ -30,9 +30,10 @@ TRAFFIC_AGENT = "kubeclass-traffic-panel"  # the dashboard's traffic panel, not 
 
 
 def pod_containers(pod: dict) -> list[dict]:
-    """The pod's init containers (sidecars among them) and its containers: every one that can run."""
+    """The pod's init containers (sidecars among them), its containers and its ephemeral containers: every one
+    that can run."""
     spec = pod.get("spec") or {}
-    return list(spec.get("initContainers") or []) + list(spec.get("containers") or [])
+    return [c for key in ("initContainers", "containers", "ephemeralContainers") for c in spec.get(key) or []]
 
 
 def node_data(cluster: Cluster, node: str) -> dict:

@@ -26,6 +26,7 @@ VERB_MODULES: tuple[str, ...] = (
     "cluster.kubectl.create_token",
     "cluster.kubectl.create",
     "cluster.kubectl.run",
+    "cluster.kubectl.debug",
     "cluster.kubectl.apply",
     "cluster.kubectl.delete",
     "cluster.kubectl.scale",

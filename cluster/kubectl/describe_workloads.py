@@ -80,6 +80,10 @@ def describe_pod(ctx: Context, pod: dict, w: PrefixWriter, show_events: bool) ->
     if spec.get("initContainers"):
         describe_containers(w, "Init Containers", spec["initContainers"], status.get("initContainerStatuses"))
     describe_containers(w, "Containers", spec.get("containers"), status.get("containerStatuses"))
+    if spec.get("ephemeralContainers"):
+        describe_containers(
+            w, "Ephemeral Containers", spec["ephemeralContainers"], status.get("ephemeralContainerStatuses")
+        )
     _readiness_gates(w, spec, status)
     if status.get("conditions"):
         w.write(0, "Conditions:\n  Type\tStatus\n")

@@ -125,24 +125,35 @@ def _default_container(ctx: Context, pod: dict) -> str:
     chosen = (pod["metadata"].get("annotations") or {}).get("kubectl.kubernetes.io/default-container")
     chosen = chosen if isinstance(chosen, str) and chosen in names else names[0]
     if len(names) > 1:
-        ctx.stderr.write(f'Defaulted container "{chosen}" out of: {", ".join(names)}\n')
+        ctx.stderr.write(f'Defaulted container "{chosen}" out of: {all_container_names(pod)}\n')
     return chosen
+
+
+def all_container_names(pod: dict) -> str:
+    """podcmd.AllContainerNames: the containers, then the ephemeral and the init ones, each marked."""
+    spec = pod.get("spec") or {}
+    names = [c["name"] for c in spec.get("containers") or []]
+    names += [f"{c['name']} (ephem)" for c in spec.get("ephemeralContainers") or []]
+    names += [f"{c['name']} (init)" for c in spec.get("initContainers") or []]
+    return ", ".join(names)
 
 
 def _cannot_exec(pod: dict, container: str) -> str:
     names = [c["name"] for c in (pod.get("spec") or {}).get("containers") or []]
     name = pod["metadata"]["name"]
-    if container and container not in names:
+    if container and container not in [c["name"] for c in pods.pod_containers(pod)]:
         return f"Error from server (BadRequest): container {container} is not valid for pod {name}\n"
     phase = (pod.get("status") or {}).get("phase")
     if phase in ("Succeeded", "Failed"):
         return f"error: cannot exec into a container in a completed pod; current phase is {phase}\n"
     if phase != "Running":
         return f'error: unable to upgrade connection: container not found ("{container or names[0]}")\n'
-    status = next(
-        (s for s in (pod.get("status") or {}).get("containerStatuses") or [] if s["name"] == (container or names[0])),
-        None,
-    )
+    statuses = [
+        s
+        for key in ("initContainerStatuses", "containerStatuses", "ephemeralContainerStatuses")
+        for s in (pod.get("status") or {}).get(key) or []
+    ]
+    status = next((s for s in statuses if s["name"] == (container or names[0])), None)
     if status is not None and "running" not in (status.get("state") or {}):
         return f'error: unable to upgrade connection: container not found ("{container or names[0]}")\n'
     return ""
@@ -173,7 +184,7 @@ def run_in_container(
 
 def prepare_exec(api: APIServer, pod: dict, container: str, command: list[str]) -> ExecTarget:
     """The container as an exec of `command` sees it now; ExecError when the runtime cannot start it."""
-    spec = next(c for c in pod["spec"]["containers"] if c["name"] == container)
+    spec = next(c for c in pods.pod_containers(pod) if c["name"] == container)
     record, view = _container_now(api, pod, container)
     now = api.now().timestamp()
     names = Names(pod["metadata"]["uid"], container, int((record or {}).get("attempt", 0)))
@@ -205,7 +216,7 @@ def _container_now(api: APIServer, pod: dict, container: str) -> tuple[dict | No
     uid = pod["metadata"]["uid"]
     records = {
         c["name"]: data["containers"][f"{uid}/{c['name']}"]
-        for c in pod["spec"]["containers"]
+        for c in pods.pod_containers(pod)
         if f"{uid}/{c['name']}" in (data.get("containers") or {})
     }
     record = records.get(container)
@@ -214,7 +225,7 @@ def _container_now(api: APIServer, pod: dict, container: str) -> tuple[dict | No
     runs = pods.run_pod(api, pod, records, api.now().timestamp(), dry=True, node=None)
     if container in runs:
         return record, runs[container]
-    spec = next(c for c in pod["spec"]["containers"] if c["name"] == container)
+    spec = next(c for c in pods.pod_containers(pod) if c["name"] == container)
     host = make_host(api, pod, spec, pods.names_of(uid, container, record), None, dry=True)
     return record, pods.Running(spec, record, copy.deepcopy(record.get("proc") or {}), host)
 

@@ -22,6 +22,7 @@ import time
 
 from cluster.apiserver.errors import StatusError
 from cluster.apiserver.selectors import parse_label_selector
+from cluster.kubectl.exec import all_container_names
 from cluster.kubectl.cli import Context, server_error, verb
 from cluster.kubectl.cmdutil import parse_flags, usage_error
 from cluster.kubectl.flags import Flag, UsageError
@@ -191,17 +192,17 @@ def _containers(ctx: Context, pod: dict, opts: LogOptions, every: bool) -> list[
     spec = pod.get("spec") or {}
     names = [c["name"] for c in spec.get("containers") or []]
     init = [c["name"] for c in spec.get("initContainers") or []]
+    ephemeral = [c["name"] for c in spec.get("ephemeralContainers") or []]
     if opts.container:
-        if opts.container not in names + init:
+        if opts.container not in names + init + ephemeral:
             raise UsageError(f"container {opts.container} is not valid for pod {pod['metadata']['name']}")
         return [opts.container]
     if every:
-        return init + names
+        return init + names + ephemeral
     default = (pod["metadata"].get("annotations") or {}).get(DEFAULT_CONTAINER)
     chosen = default if isinstance(default, str) and default in names else names[0]
-    if len(names) + len(init) > 1:
-        listed = ", ".join(names + [f"{n} (init)" for n in init])  # podcmd.AllContainerNames' order
-        ctx.stderr.write(f'Defaulted container "{chosen}" out of: {listed}\n')
+    if len(names) + len(init) + len(ephemeral) > 1:
+        ctx.stderr.write(f'Defaulted container "{chosen}" out of: {all_container_names(pod)}\n')
     return [chosen]
 
 

@@ -106,6 +106,23 @@ def test_ctrl_c_stops_a_run_i_rm_and_the_pod_is_deleted(daphne_server, page):
         assert "Terminating" in page.inner_text(".term-entry:last-child")
 
 
+def test_debug_it_adds_an_ephemeral_container_and_describe_lists_it(daphne_server, page):
+    """The documentation's ephemeral debug container, typed into the page: no terminal to type into, so the
+    shell meets the end of its input, as with `kubectl run -it`; the container then shows in describe."""
+    open_sandbox(daphne_server, page)
+    run(page, "kubectl run solo --image=nginx")
+    page.wait_for_selector("#arch g.pod[data-pod='default/solo'].state-Ready", timeout=30000)
+    run(page, "kubectl debug -it solo --image=busybox:1.28 --target=solo")
+    entry = ".term-entry:has-text('kubectl debug -it solo')"
+    page.wait_for_selector(f"{entry}:not(.streaming):has-text('try pressing enter')", timeout=30000)
+    text = page.inner_text(entry)
+    assert 'Targeting container "solo".' in text and "Defaulting debug container name to debugger-" in text
+    assert "Unable to use a TTY - input is not a terminal or the right kind of file" in text
+    run(page, "kubectl describe pod solo")
+    page.wait_for_selector(".term-entry:last-child:has-text('Ephemeral Containers:')", timeout=10000)
+    assert "Reason:       Completed" in page.inner_text(".term-entry:last-child")
+
+
 def test_back_to_live_wins_over_a_past_map_still_loading(daphne_server, page):
     """A slow answer for a past revision must not leave the map in the past once the learner is back at live."""
     open_sandbox(daphne_server, page)

@@ -27,7 +27,12 @@ SUBRESOURCE_KINDS = {
     "scale": ("autoscaling", "v1", "Scale", "io.k8s.api.autoscaling.v1.Scale"),
     "binding": ("", "v1", "Binding", "io.k8s.api.core.v1.Binding"),
 }
-SUBRESOURCE_VERBS = {"status": ("get", "put", "patch"), "scale": ("get", "put", "patch"), "binding": ("post",)}
+SUBRESOURCE_VERBS = {
+    "status": ("get", "put", "patch"),
+    "ephemeralcontainers": ("get", "put", "patch"),
+    "scale": ("get", "put", "patch"),
+    "binding": ("post",),
+}
 
 _QUERY = {
     "pretty": "If 'true', then the output is pretty printed.",

@@ -68,7 +68,7 @@ def _get(request: HttpRequest, api: APIServer, info: RequestInfo) -> HttpRespons
         return codec.json_response(api.get_scale(info.rt, info.namespace, info.name))
     if info.subresource == "log" and info.rt.plural == "pods":
         return podlog.serve(request, api, info)
-    if info.subresource not in ("", "status"):
+    if info.subresource not in ("", "status", "ephemeralcontainers"):
         raise StatusError.method_not_supported(f"{info.rt.plural}/{info.subresource}", "get")
     obj = api.get(info.rt, info.namespace, info.name)
     return _table_or(request, api, info, [obj], obj["metadata"].get("resourceVersion", ""), obj)
@@ -169,7 +169,7 @@ def _update(request: HttpRequest, api: APIServer, info: RequestInfo) -> HttpResp
         return codec.json_response(
             api.update_scale(info.rt, info.namespace, info.name, body, field_manager=field_manager(request))
         )
-    if info.subresource not in ("", "status", "finalize"):
+    if info.subresource not in ("", "status", "finalize", "ephemeralcontainers"):
         raise StatusError.method_not_supported(f"{info.rt.plural}/{info.subresource}", "update")
     updated = api.update(
         info.rt,
@@ -221,7 +221,7 @@ def _patch(request: HttpRequest, api: APIServer, info: RequestInfo) -> HttpRespo
         return codec.json_response(
             api.update_scale(info.rt, info.namespace, info.name, patched, field_manager=field_manager(request))
         )
-    if info.subresource not in ("", "status"):
+    if info.subresource not in ("", "status", "ephemeralcontainers"):
         raise StatusError.method_not_supported(f"{info.rt.plural}/{info.subresource}", "patch")
     opts = options.write_options(request, "PatchOptions", patch_type)
     findings = None

@@ -97,7 +97,7 @@ def locate(api: APIServer, request: StreamRequest) -> tuple[dict, str]:
                 if inits:
                     message += f" or one of the init containers: [{' '.join(inits)}]"
                 raise StatusError.bad_request(message)
-        elif container not in containers:
+        elif container not in [c["name"] for c in pods.pod_containers(pod)]:  # podHasContainerWithName: any kind
             raise StatusError.bad_request(f"container {container} is not valid for pod {name}")
         if request.subresource == "exec" and not request.command:
             raise StatusError.bad_request("you must specify at least one command for the container")

@@ -15,7 +15,19 @@ from __future__ import annotations
 import contextvars
 
 from cluster.apiserver.resources import ResourceType
-from cluster.apiserver.validation import apps, apps_workloads, batch, core, meta, other, pod, policy, scheduling, schema
+from cluster.apiserver.validation import (
+    apps,
+    apps_workloads,
+    batch,
+    core,
+    ephemeral,
+    meta,
+    other,
+    pod,
+    policy,
+    scheduling,
+    schema,
+)
 
 warnings: contextvars.ContextVar[list[str] | None] = contextvars.ContextVar("validation_warnings", default=None)
 
@@ -71,3 +83,12 @@ def validate(rt: ResourceType, obj: dict, old: dict | None, spec: bool = True) -
     if validator is not None:
         errs += validator(obj, old)
     return errs
+
+
+def validate_ephemeral_update(rt: ResourceType, new: dict, old: dict) -> list[dict]:
+    """ValidatePodEphemeralContainersUpdate: the metadata and its change, the new Pod's spec, and the ephemeral
+    containers' own rule (added, never changed or removed)."""
+    errs = meta.validate_object_meta(rt, new.get("metadata") or {})
+    errs += meta.validate_object_meta_update(new.get("metadata") or {}, old.get("metadata") or {})
+    errs += pod.validate_pod_spec(new.get("spec") or {}, "spec")
+    return errs + ephemeral.validate_update(new, old)

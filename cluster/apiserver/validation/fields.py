@@ -33,6 +33,10 @@ def duplicate(path: str, value: object) -> dict:
     return field_error("duplicate", path, "", value)
 
 
+def not_found(path: str, value: object) -> dict:
+    return field_error("notfound", path, "", value)
+
+
 def too_long(path: str, max_bytes: int) -> dict:
     return field_error("toolong", path, f"may not be more than {max_bytes} bytes", show_value=False)
 

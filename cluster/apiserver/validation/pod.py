@@ -7,12 +7,15 @@ tolerations, serviceAccountName, nodeName, hostname.
 An update also goes through ValidatePodUpdate (pod_update.py): a running Pod's
 spec is immutable but for images, activeDeadlineSeconds and tolerations.
 
+Ephemeral containers are validation/ephemeral.py's.
+
 Simplified: volumes, probes, security contexts and affinity are not checked.
 """
 
 from __future__ import annotations
 
 from cluster.apiserver.validation import names
+from cluster.apiserver.validation.ephemeral import validate_ephemeral_containers
 from cluster.apiserver.validation.fields import (
     as_dict,
     as_list,
@@ -40,6 +43,8 @@ MAX_INT32 = 2**31 - 1
 def validate_pod(obj: dict, old: dict | None) -> list[dict]:
     """ValidatePodCreate, or ValidatePodUpdate when `old` is given (cluster/apiserver/validation/pod_update.py)."""
     errs = validate_pod_spec(as_dict(obj.get("spec")), "spec")
+    if old is None and as_list(as_dict(obj.get("spec")).get("ephemeralContainers")):
+        errs.append(forbidden("spec.ephemeralContainers", "cannot be set on create"))
     if old is not None:
         from cluster.apiserver.validation.pod_update import validate_pod_update
 
@@ -59,6 +64,7 @@ def validate_pod_spec(spec: dict, path: str) -> list[dict]:
     init = as_list(spec.get("initContainers"))
     errs = validate_containers(containers, f"{path}.containers", {c.get("name") for c in init if isinstance(c, dict)})
     errs += _validate_init_containers(init, f"{path}.initContainers")
+    errs += validate_ephemeral_containers(spec, f"{path}.ephemeralContainers")
     errs += _enum(f"{path}.restartPolicy", spec.get("restartPolicy"), RESTART_POLICIES)
     errs += _enum(f"{path}.dnsPolicy", spec.get("dnsPolicy"), DNS_POLICIES)
     errs += labels(f"{path}.nodeSelector", spec.get("nodeSelector"))
@@ -91,7 +97,7 @@ def validate_containers(containers: list, path: str, init_names: set) -> list[di
     seen: set = set(init_names)
     for i, raw in enumerate(containers):
         ctr, at = as_dict(raw), f"{path}[{i}]"
-        errs += _container_common(ctr, at)
+        errs += container_common(ctr, at)
         if ctr.get("name") in seen:
             errs.append(duplicate(f"{at}.name", ctr.get("name")))
         else:
@@ -106,14 +112,14 @@ def _validate_init_containers(containers: list, path: str) -> list[dict]:
     seen: set = set()
     for i, raw in enumerate(containers):
         ctr, at = as_dict(raw), f"{path}[{i}]"
-        errs += _container_common(ctr, at)
+        errs += container_common(ctr, at)
         if ctr.get("name") in seen:
             errs.append(duplicate(f"{at}.name", ctr.get("name")))
         seen.add(ctr.get("name"))
     return errs
 
 
-def _container_common(ctr: dict, path: str) -> list[dict]:
+def container_common(ctr: dict, path: str) -> list[dict]:
     errs: list[dict] = []
     name = ctr.get("name") or ""
     errs += [required(f"{path}.name")] if not name else dns1123_label(f"{path}.name", name)

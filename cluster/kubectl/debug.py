@@ -1,0 +1,197 @@
+"""`kubectl debug POD --image=I`: an ephemeral container added to a running Pod (pkg/cmd/debug).
+
+kubectl builds the container — named `debugger-` and five random letters unless `-c` names it, the image,
+the words after `--` as its command (`--arguments-only`: its args), `--env`, stdin and tty under `-i`/`-t`,
+`targetContainerName` from `--target`, the security context of `--profile` — and patches it into the Pod
+through the `pods/ephemeralcontainers` subresource; the kubelet starts it. Without `--profile` the legacy
+profile is used, with kubectl's warning that it is deprecated. With `-i` or `--attach` kubectl waits for the
+container to run and attaches, as `kubectl run -i` does in this terminal (run_attach.py): the page has
+nothing to type with, so a shell meets the end of its input and exits.
+
+Simplified: only the ephemeral-container mode; `--copy-to` (a copy of the Pod) and `node/NAME` (a Pod on the
+node's host namespaces) are not offered here, though the real kubectl does both against kubeclass.
+"""
+
+from __future__ import annotations
+
+import time
+
+from cluster.apiserver.errors import StatusError
+from cluster.apiserver.streams import terminal
+from cluster.container import stdin as container_stdin
+from cluster.kubectl import flags as fl
+from cluster.kubectl.cli import Context, verb
+from cluster.kubectl.cmdutil import check_err
+from cluster.kubectl.flags import Flag, Parsed, UsageError
+from cluster.kubectl.get_flags import parse_duration
+from cluster.kubectl.run_attach import NO_PROMPT, NO_TTY, POLL_SECONDS
+from cluster.kubelet_logs import LogOptions, follow_chunks
+
+DEBUG_FLAGS = [
+    Flag("image", "string", ""),
+    Flag("container", "string", "", "c"),
+    Flag("target", "string", ""),
+    Flag("stdin", "bool", False, "i"),
+    Flag("tty", "bool", False, "t"),
+    Flag("attach", "bool", False),
+    Flag("quiet", "bool", False, "q"),
+    Flag("image-pull-policy", "string", ""),
+    Flag("env", "list"),
+    Flag("profile", "string", "legacy"),
+    Flag("arguments-only", "bool", False),
+    Flag("request-timeout", "string", "0"),  # the page bounds a streamed command with it
+]
+LEGACY_WARNING = (
+    "--profile=legacy is deprecated and will be removed in the future. It is recommended to explicitly specify a "
+    'profile, for example "--profile=general".\n'
+)
+# What each profile sets on an ephemeral container (pkg/cmd/debug/profiles.go).
+PROFILES: dict[str, dict | None] = {
+    "legacy": None,
+    "general": {"capabilities": {"add": ["SYS_PTRACE"]}},
+    "baseline": None,
+    "restricted": {
+        "allowPrivilegeEscalation": False,
+        "capabilities": {"drop": ["ALL"]},
+        "runAsNonRoot": True,
+        "seccompProfile": {"type": "RuntimeDefault"},
+    },
+    "netadmin": {"capabilities": {"add": ["NET_ADMIN", "NET_RAW"]}},
+    "sysadmin": {"privileged": True},
+}
+
+
+@verb("debug")
+def debug(ctx: Context, args: list[str]) -> int:
+    try:
+        parsed = fl.parse(args, DEBUG_FLAGS)
+        names, words = _split(parsed)
+        _check(parsed, names)
+        if parsed.text("profile") == "legacy":
+            ctx.stderr.write(LEGACY_WARNING)
+        for name in names:
+            code = _debug_pod(ctx, parsed, name, words)
+            if code:
+                return code
+        return 0
+    except UsageError as err:
+        ctx.stderr.write(f"error: {err}\n")
+        return 1
+
+
+def _split(parsed: Parsed) -> tuple[list[str], list[str]]:
+    if parsed.dash_at >= 0:
+        return parsed.positional[: parsed.dash_at], parsed.positional[parsed.dash_at :]
+    return parsed.positional, []
+
+
+def _check(parsed: Parsed, names: list[str]) -> None:
+    """DebugOptions.Complete and Validate, in kubectl's order."""
+    if not names:
+        raise UsageError("NAME or filename is required for debug")
+    if parsed.text("profile") not in PROFILES:
+        raise UsageError(f"unknown profile: {parsed.text('profile')}")
+    if not parsed.text("image"):
+        raise UsageError("you must specify --image when not using --copy-to.")
+    policy = parsed.text("image-pull-policy")
+    if policy and policy not in ("Always", "IfNotPresent", "Never"):
+        raise UsageError(f"invalid image pull policy: {policy}")
+    if parsed["tty"] and not parsed["stdin"]:
+        raise UsageError("-i/--stdin is required for containers with -t/--tty=true")
+    if any("/" in name and name.split("/")[0] not in ("pod", "pods", "po") for name in names):
+        raise UsageError("kubeclass's terminal debugs Pods only; `kubectl debug node/NAME` is not offered here")
+
+
+def _debug_pod(ctx: Context, parsed: Parsed, target: str, words: list[str]) -> int:
+    name = target.rpartition("/")[2]
+    try:
+        pod = ctx.api.get("pods", ctx.namespace, name)
+        container = _container(ctx, parsed, pod, words)
+        # CreateTwoWayMergePatch of the Pod and the Pod with the new container: the list's order is kept
+        existing = [c.get("name") for c in (pod.get("spec") or {}).get("ephemeralContainers") or []]
+        order = [{"name": n} for n in [*existing, container["name"]]]
+        patch = {"spec": {"$setElementOrder/ephemeralContainers": order, "ephemeralContainers": [container]}}
+        ctx.api.patch(
+            "pods",
+            ctx.namespace,
+            name,
+            patch,
+            "application/strategic-merge-patch+json",
+            subresource="ephemeralcontainers",
+        )
+    except StatusError as err:
+        return check_err(ctx, [err])
+    if parsed["attach"] or parsed["stdin"]:
+        return _attach(ctx, parsed, name, container)
+    return 0
+
+
+def _container(ctx: Context, parsed: Parsed, pod: dict, words: list[str]) -> dict:
+    """generateDebugContainer: the ephemeral container kubectl sends, its notices written as kubectl writes them."""
+    if parsed.text("target") and not parsed["quiet"]:
+        ctx.stdout.write(
+            f'Targeting container "{parsed.text("target")}". If you don\'t see processes from this '
+            "container it may be because the container runtime doesn't support this feature.\n"
+        )
+    name = parsed.text("container")
+    if not name:
+        taken = len((pod.get("spec") or {}).get("ephemeralContainers") or [])
+        name = "debugger-" + ctx.api.random_suffix("debug", pod["metadata"]["uid"], taken)
+        if not parsed["quiet"]:
+            ctx.stdout.write(f"Defaulting debug container name to {name}.\n")
+    container: dict = {"name": name, "image": parsed.text("image")}
+    if words:
+        container["args" if parsed["arguments-only"] else "command"] = words
+    env = [_env_var(item) for item in parsed.many("env")]
+    if env:
+        container["env"] = env
+    if parsed.text("image-pull-policy"):
+        container["imagePullPolicy"] = parsed.text("image-pull-policy")
+    if parsed["stdin"]:
+        container["stdin"] = True
+    if parsed["tty"]:
+        container["tty"] = True
+    container["terminationMessagePolicy"] = "File"
+    if parsed.text("target"):
+        container["targetContainerName"] = parsed.text("target")
+    security = PROFILES[parsed.text("profile")]
+    if security is not None:
+        container["securityContext"] = security
+    return container
+
+
+def _env_var(item: str) -> dict:
+    key, sep, value = item.partition("=")
+    if not sep:
+        raise UsageError(f"invalid env: {item}")
+    return {"name": key, "value": value}
+
+
+def _attach(ctx: Context, parsed: Parsed, pod_name: str, container: dict) -> int:
+    """handleAttachPod with an empty stdin that is no terminal: wait for the container, end its input, show its
+    output until it ends."""
+    name = container["name"]
+    if parsed["tty"]:
+        ctx.stderr.write(NO_TTY)
+    pod = _wait_running(ctx, pod_name, name, parse_duration("1m0s") or 60)
+    if parsed["stdin"]:
+        ctx.stderr.write(NO_PROMPT)
+        if terminal.container_shell(container) is not None:
+            container_stdin.end_input(ctx.api, pod, name, 0)
+    opts = LogOptions(container=name, follow=True)
+    for chunk in follow_chunks(ctx.api, ctx.namespace, pod_name, opts, ctx.stop.is_set, time.monotonic() + 600, True):
+        ctx.stdout.write(chunk)
+    return 0
+
+
+def _wait_running(ctx: Context, pod_name: str, container: str, seconds: float) -> dict:
+    deadline = time.monotonic() + seconds
+    while True:
+        pod = ctx.api.get("pods", ctx.namespace, pod_name)
+        statuses = (pod.get("status") or {}).get("ephemeralContainerStatuses") or []
+        state = next((s.get("state") or {} for s in statuses if s.get("name") == container), {})
+        if state.get("running") or state.get("terminated"):
+            return pod
+        if time.monotonic() >= deadline or ctx.stop.is_set():
+            raise UsageError("timed out waiting for the condition")
+        ctx.stop.wait(POLL_SECONDS)
