@@ -29,6 +29,15 @@ def now(cluster: Cluster) -> dt.datetime:
     return cluster.virtual_anchor + elapsed
 
 
+CLOCK_FIELDS = ["virtual_anchor", "wall_anchor", "speed"]
+
+
+def reload(cluster: Cluster) -> None:
+    """Read the clock again: a command that runs for a while (a watch) outlives anchors the reconciler moves
+    (a fast-forward, a pause, a change of speed), and would print ages from a stale now."""
+    cluster.refresh_from_db(fields=CLOCK_FIELDS)
+
+
 _formatted: tuple[int | None, str] = (None, "")  # the last second formatted, replaced as one tuple (threads)
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
+import threading
 
 import pytest
 import yaml
@@ -11,6 +13,7 @@ from cluster import clock
 from cluster.apiserver.server import APIServer
 from cluster.kubectl import cli
 from cluster.kubectl.tabwriter import TabWriter
+from cluster.models import Cluster
 
 
 def kubectl(api: APIServer, *argv: str) -> tuple[int, str, str]:
@@ -192,3 +195,32 @@ def test_no_headers_drops_the_header_line(frozen: APIServer) -> None:
 def test_watch_prints_the_table_then_stops_after_its_timeout(frozen: APIServer) -> None:
     code, out, _ = kubectl(frozen, "get", "svc", "-w", "--request-timeout=0.01s")
     assert code == 0 and out.splitlines()[1].startswith("kubernetes ")
+
+
+class _ClockMovesWhileWatching(io.StringIO):
+    """The page's stream of a watch: after the first table, the cluster is fast-forwarded ten minutes (by the
+    reconciler, through another Cluster object) and the pod changes; after the second, the learner stops."""
+
+    def __init__(self, api: APIServer, stop: threading.Event) -> None:
+        super().__init__()
+        self.api, self.stop, self.flushes = api, stop, 0
+
+    def flush(self) -> None:
+        self.flushes += 1
+        if self.flushes == 1:
+            moved = Cluster.objects.get(pk=self.api.cluster.pk)
+            Cluster.objects.filter(pk=moved.pk).update(virtual_anchor=moved.virtual_anchor + dt.timedelta(minutes=10))
+            pod = APIServer(Cluster.objects.get(pk=moved.pk)).get("pods", "default", "web")
+            pod["metadata"]["labels"] = {"seen": "later"}
+            APIServer(Cluster.objects.get(pk=moved.pk)).update("pods", "default", "web", pod)
+        elif "later" in self.getvalue() or self.flushes > 50:
+            self.stop.set()
+
+
+def test_a_watch_prints_ages_from_the_clock_as_it_is_when_the_change_comes(frozen: APIServer) -> None:
+    add_pod(frozen, "web")
+    stop = threading.Event()
+    out = _ClockMovesWhileWatching(frozen, stop)
+    code = cli.run(frozen, ["get", "pod", "web", "-w", "--show-labels"], io.StringIO(), out, io.StringIO(), stop=stop)
+    rows = [line.split() for line in out.getvalue().splitlines()[1:]]
+    assert code == 0 and [(row[4], row[5]) for row in rows] == [("0s", "<none>"), ("10m", "seen=later")]

@@ -14,6 +14,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
+from cluster import clock
 from cluster.apiserver import printers
 from cluster.apiserver.errors import StatusError
 from cluster.apiserver.resources import ResourceType, in_category, lookup
@@ -317,6 +318,8 @@ def watch(ctx: Context, flags: GetFlags, requests: list[Request]) -> int:
         events, since = ctx.api.watch_batch(
             request.rt, namespace, since, flags.selector or None, flags.field_selector or None
         )
+        if events:
+            clock.reload(ctx.api.cluster)
         for event in events:
             if request.names and event.object["metadata"]["name"] not in request.names:
                 continue
