@@ -32,6 +32,18 @@ def test_exec_runs_a_shell_in_the_container(sim: Sim) -> None:
     assert access.endswith('"GET / HTTP/1.1" 200 17 "-" "Wget" "-"\n')
 
 
+def test_a_pod_on_the_hosts_network_has_the_nodes_hostname(sim: Sim) -> None:
+    # what `kubectl debug node/worker-1` shows: the pod shares the node's network and UTS namespaces
+    sim.apply(
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: on-host}\nspec:\n  hostNetwork: true\n"
+        "  nodeName: worker-1\n  containers: [{name: box, image: busybox:1.36, command: [sleep, '3600']}]\n"
+    )
+    sim.wait(10)
+    assert sim.ok("exec", "on-host", "--", "sh", "-c", "hostname; cat /etc/hostname; echo $HOSTNAME") == (
+        "worker-1\nworker-1\nworker-1\n"
+    )
+
+
 @pytest.mark.parametrize(("flags", "warned"), [(["-it"], True), (["-i", "-t"], True), (["-t"], False), (["-i"], False)])
 def test_exec_with_a_tty_from_the_pages_terminal_says_it_has_none(sim: Sim, flags: list[str], warned: bool) -> None:
     """kubectl -it with a stdin that is not a terminal (the page's, or `< /dev/null`): its warning, then the

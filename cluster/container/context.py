@@ -84,7 +84,7 @@ def environment(
     env = {
         "PATH": PATH,
         **dict(image.env),
-        "HOSTNAME": pod["metadata"]["name"],
+        "HOSTNAME": pod_hostname(pod),
         "HOME": "/root" if image.user == "root" else f"/home/{image.user}",
     }
     if (pod.get("spec") or {}).get("enableServiceLinks", True) is not False:
@@ -172,12 +172,21 @@ def _links_for(name: str, ip: str, ports: list[dict]) -> dict[str, str]:
     return env
 
 
+def pod_hostname(pod: dict) -> str:
+    """The container's hostname: the pod's name or spec.hostname; a pod on the host's network shares the
+    node's UTS namespace, so the node's name (what `kubectl debug node/…` shows)."""
+    spec = pod.get("spec") or {}
+    if spec.get("hostNetwork") and spec.get("nodeName"):
+        return str(spec["nodeName"])
+    return str(spec.get("hostname") or pod["metadata"]["name"])
+
+
 # -- the filesystem -------------------------------------------------------------------------------
 def kubelet_files(pod: dict, ip: str) -> dict[str, str]:
     """/etc/hosts, /etc/hostname and /etc/resolv.conf, as the kubelet writes them for a pod."""
     meta, spec = pod["metadata"], pod.get("spec") or {}
-    name, namespace = meta["name"], meta.get("namespace", "default")
-    hostname = spec.get("hostname") or name
+    namespace = meta.get("namespace", "default")
+    hostname = pod_hostname(pod)
     fqdn = (
         f"{hostname}.{spec['subdomain']}.{namespace}.svc.cluster.local\t{hostname}"
         if spec.get("subdomain")
@@ -276,7 +285,7 @@ def make_host(
     return Host(
         fs=container_fs(api, pod, spec, image, names, ip, dry, layers, fresh),
         image=image,
-        hostname=(pod.get("spec") or {}).get("hostname") or pod["metadata"]["name"],
+        hostname=pod_hostname(pod),
         namespace=pod["metadata"].get("namespace", "default"),
         pod_ip=ip,
         stdin_open=bool(spec.get("stdin")),
