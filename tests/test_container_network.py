@@ -32,6 +32,19 @@ def test_exec_runs_a_shell_in_the_container(sim: Sim) -> None:
     assert access.endswith('"GET / HTTP/1.1" 200 17 "-" "Wget" "-"\n')
 
 
+def test_a_command_that_is_nowhere_is_reported_in_each_shells_words(sim: Sim) -> None:
+    sim.ok("run", "web", "--image=nginx:1.27")
+    sim.ok("run", "box", "--image=busybox:1.36", "--", "sleep", "3600")
+    sim.wait(10)
+    for pod, shell, said in [
+        ("web", "bash", "bash: line 1: nope: command not found\n"),
+        ("web", "sh", "sh: 1: nope: not found\n"),
+        ("box", "sh", "sh: nope: not found\n"),
+    ]:
+        code, _, err = sim.run("exec", pod, "--", shell, "-c", "nope")
+        assert (code, err) == (127, said + "command terminated with exit code 127\n"), (pod, shell)
+
+
 def test_a_pod_on_the_hosts_network_has_the_nodes_hostname(sim: Sim) -> None:
     # what `kubectl debug node/worker-1` shows: the pod shares the node's network and UTS namespaces
     sim.apply(

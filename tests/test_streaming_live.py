@@ -250,10 +250,13 @@ def test_exec_it_a_loop_that_never_ends_gives_the_prompt_back_and_one_that_outgr
 
 
 def test_exec_it_bash_prompt_backspace_and_ctrl_d(kubectl):
-    typed = [("echo helo\x7flo\r", "hello\r\n"), ("\x04", "exit\r\n")]
+    typed = [("nope\r", "found\r\n"), ("echo helo\x7flo\r", "hello\r\n"), ("\x04", "exit\r\n")]
     screen, code = _pty_session(kubectl, ["exec", "-it", "web", "--", "bash"], typed)
-    assert code == 0
-    assert screen.startswith("root@web:/# echo helo\b \blo\r\nhello\r\nroot@web:/# exit\r\n")
+    assert code == 0  # bash leaves with its last command's status: echo's
+    assert screen.startswith(
+        "root@web:/# nope\r\nbash: nope: command not found\r\nroot@web:/# echo helo\b \blo\r\nhello\r\n"
+        "root@web:/# exit\r\n"
+    )
 
 
 # -- kubectl run -it: typing into the container's own shell -------------------------------------------------

@@ -87,9 +87,8 @@ def dispatch(sh: Shell, argv: list[str], stdin: str | None, env: dict[str, str],
     if scripted and (name in SHELL_ONLY or name in ALSO_BINARIES):
         return BUILTINS[name](sh, argv, stdin, env, nestable)
     if not available(sh, name):
-        return Res(
-            127, err=sh.error(f"{name}: not found" if sh.host.dialect != "bash" else f"{name}: command not found")
-        )
+        bash = sh.host.dialect != "busybox" and sh.shell_name() == "bash"
+        return Res(127, err=sh.error(f"{name}: command not found" if bash else f"{name}: not found"))
     if base in SHELLS:
         return run_shell(sh, argv, stdin, env, nestable)
     if base in programs.PROGRAMS and programs.ships(sh.host.image, base):

@@ -552,13 +552,17 @@ class Shell(limits.Accounting, Expander):
         return ""
 
     # -- messages in the shell's own words -------------------------------------------------------
-    def error(self, text: str) -> str:
+    def shell_name(self) -> str:
+        """The program running this script (`sh`, `bash`, `ash`…), as it names itself in its messages."""
         name = self.frame["args"][0] if self.state["frames"] else "sh"
-        name = (name or "sh").rsplit("/", 1)[-1]
+        return (name or "sh").rsplit("/", 1)[-1]
+
+    def error(self, text: str) -> str:
+        name = self.shell_name()
         if self.host.dialect == "busybox" or name not in ("sh", "dash", "bash"):
             return f"{name if name in SHELLS else 'sh'}: {text}\n"
-        if name == "bash":
-            return f"bash: line 1: {text}\n"
+        if name == "bash":  # `bash -c` counts lines; at an interactive prompt bash names no line
+            return f"bash: {text}\n" if self.state.get("interactive") else f"bash: line 1: {text}\n"
         return f"{name}: 1: {text}\n"
 
     def cannot_create(self, target: str, err: FsError) -> str:

@@ -126,6 +126,7 @@ class InteractiveShell:
             {"code": {"sh": f"{source}\n{MARK}=$?"}, "pc": 0, "loops": [], "args": [self.argv0], "proc": True}
         ]
         state["st"] = self.status
+        state["interactive"] = True
         runner = shell.Shell(state, host)
         host.out = []
         while state.get("exit") is None and state.get("block") is None and host.budget[0] > 0:
