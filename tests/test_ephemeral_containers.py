@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import pytest
 
+from cluster import steps
 from cluster.apiserver.errors import StatusError
 from cluster.apiserver.server import APIServer
 from cluster.bootstrap import create_cluster
+from cluster.reconciler import control
 from tests.container_sim import Sim, frozen
 
 SMP = "application/strategic-merge-patch+json"
@@ -144,6 +146,17 @@ def test_a_pod_is_not_created_with_one_nor_given_one_by_an_update(sim: Sim) -> N
     with pytest.raises(StatusError) as refused:
         sim.api.update("pods", "default", "demo", pod)
     assert "pod updates may not change fields other than" in refused.value.message
+
+
+def test_the_step_log_says_what_the_patch_does(sim: Sim) -> None:
+    before = control.last_seq(sim.cluster)
+    sim.ok("debug", "demo", "--image=busybox:1.36", "-c", "debugger", "--", "sleep", "60")
+    [request] = [s for s in steps.since(sim.cluster, before) if s["verb"] == "PATCH"]
+    assert (request["from"], request["object"]) == ("kubectl", "pods/default/demo/ephemeralcontainers")
+    assert request["explanation"] == (
+        "kubectl adds an ephemeral container to pods/default/demo: only the pod's ephemeralcontainers "
+        "subresource may change a running pod's containers, and only by adding one."
+    )
 
 
 # -- the kubelet ---------------------------------------------------------------------------------------------

@@ -41,6 +41,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{source:이/가} {object:을/를} 노드에 바인딩합니다. 포드의 binding 하위 리소스에 POST하면 "
         "spec.nodeName이 정해집니다.",
     ),
+    "request.ephemeralcontainers": (
+        "{source} adds an ephemeral container to {object}: only the pod's ephemeralcontainers subresource may "
+        "change a running pod's containers, and only by adding one.",
+        "{source:이/가} {object}에 임시 컨테이너를 더합니다. 실행 중인 포드의 컨테이너는 포드의 "
+        "ephemeralcontainers 하위 리소스로만, 그것도 더하는 방식으로만 바꿀 수 있습니다.",
+    ),
     "etcd.put": (
         "kube-apiserver stores {key} in etcd; the cluster's revision becomes {revision}.",
         "kube-apiserver가 {key:을/를} etcd에 저장합니다. 클러스터의 리비전은 {revision:이/가} 됩니다.",

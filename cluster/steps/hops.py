@@ -47,9 +47,9 @@ def object_ref(resource: str, namespace: str, name: str, subresource: str = "") 
 def request_hop(source: str, detail: dict) -> Hop:
     rt, verb, sub = detail["resource"], detail["verb"], detail["subresource"]
     ref = object_ref(rt.plural, detail["namespace"] if rt.namespaced else "", detail["name"], sub)
-    if sub == "binding":  # the sentence names the pod being bound, not its subresource
+    if sub in ("binding", "ephemeralcontainers"):  # the sentence names the pod, not its subresource
         pod = object_ref(rt.plural, detail["namespace"], detail["name"])
-        return Hop(source, APISERVER, HTTP_VERBS[verb], ref, "request.binding", {"source": source, "object": pod})
+        return Hop(source, APISERVER, HTTP_VERBS[verb], ref, f"request.{sub}", {"source": source, "object": pod})
     return Hop(source, APISERVER, HTTP_VERBS[verb], ref, f"request.{verb}", {"source": source, "object": ref})
 
 
