@@ -120,10 +120,12 @@ def catalogue() -> Catalogue:
 
 
 def canonical(repository: str) -> str:
-    """k8s.gcr.io/pause is served by registry.k8s.io/pause."""
-    host, _, path = repository.partition("/")
-    target = catalogue().aliases.get(host)
-    return f"{target}/{path}" if target else repository
+    """k8s.gcr.io/pause (and gcr.io/google-containers/pause, the registry behind it) is served by
+    registry.k8s.io/pause: an alias names a registry host, or a host and the path under it."""
+    for prefix, target in catalogue().aliases.items():
+        if repository.startswith(prefix + "/"):
+            return target + repository[len(prefix) :]
+    return repository
 
 
 @functools.lru_cache(maxsize=512)

@@ -7,7 +7,7 @@ import pytest
 from cluster.container import shell
 from cluster.container.fs import ContainerFS, Layer
 from cluster.container.programs_tools import pi_digits
-from cluster.registry import PullError, app_version, image_config, parse_image, resolve
+from cluster.registry import PullError, app_version, canonical, image_config, parse_image, resolve
 
 T0 = 1_700_000_000.0
 
@@ -160,6 +160,20 @@ def test_a_reference_the_registry_does_not_have_fails_as_containerd_says(db, clu
     with pytest.raises(PullError) as failure:
         resolve(cluster, parse_image(image))
     assert message in str(failure.value)
+
+
+@pytest.mark.parametrize(
+    ("image", "served_by", "base"),
+    [
+        ("k8s.gcr.io/busybox", "registry.k8s.io/busybox", "busybox"),
+        ("gcr.io/google-containers/busybox", "registry.k8s.io/busybox", "busybox"),  # the Debug Services page's
+        ("gcr.io/google_containers/pause:3.1", "registry.k8s.io/pause", "none"),
+        ("gcr.io/google-samples/hello-app:1.0", "gcr.io/google-samples/hello-app", "none"),  # not an alias
+    ],
+)
+def test_the_old_registries_of_kubernetes_images_serve_the_same_images(image: str, served_by: str, base: str) -> None:
+    assert canonical(parse_image(image).repository) == served_by
+    assert image_config(image).base == base
 
 
 @pytest.mark.parametrize(
