@@ -190,7 +190,7 @@ def resolve(cluster: Cluster, ref: ImageRef) -> int:
 
 def image_size(repository: str) -> int:
     entry = catalogue().repositories.get(repository)
-    if entry:
+    if entry and "size" in entry:
         return int(entry["size"])
     low, high = UNKNOWN_SIZE_RANGE  # an image the catalogue does not know: a size of its own, always the same
     return low + int(hashlib.sha256(repository.encode()).hexdigest()[:8], 16) % (high - low)
@@ -234,7 +234,7 @@ def image_config(image: str) -> Image:
     return Image(
         repository,
         ref.tag,
-        int(entry["size"]),
+        image_size(repository),
         True,
         tuple(entry.get("entrypoint") or ()),
         tuple(entry.get("cmd") or ()),

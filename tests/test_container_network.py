@@ -45,6 +45,26 @@ def test_a_command_that_is_nowhere_is_reported_in_each_shells_words(sim: Sim) ->
         assert (code, err) == (127, said + "command terminated with exit code 127\n"), (pod, shell)
 
 
+def test_the_debug_services_page_reaches_serve_hostname_from_its_busybox(sim: Sim) -> None:
+    """The documentation's Debug Services page: serve_hostname backends on 9376 behind a Service, looked at from
+    gcr.io/google-containers/busybox (k8s.gcr.io's old registry, an old busybox with the libc nslookup)."""
+    sim.ok("create", "deployment", "hostnames", "--image=registry.k8s.io/serve_hostname", "--replicas=2")
+    sim.ok("expose", "deployment", "hostnames", "--port=80", "--target-port=9376")
+    sim.ok("run", "box", "--image=gcr.io/google-containers/busybox", "--", "sleep", "3600")
+    sim.wait(15)
+    pods = sorted(
+        p["metadata"]["name"] for p in sim.api.list("pods", "default", label_selector="app=hostnames")["items"]
+    )
+    ip = sim.pod(pods[0])["status"]["podIP"]
+    assert sim.ok("exec", "box", "--", "wget", "-qO-", f"{ip}:9376") == pods[0]  # no newline, as the Go server
+    assert sim.ok("exec", "box", "--", "wget", "-qO-", "hostnames") in pods
+    cluster_ip = sim.api.get("services", "default", "hostnames")["spec"]["clusterIP"]
+    assert sim.ok("exec", "box", "--", "nslookup", "hostnames") == (
+        "Server:    10.96.0.10\nAddress 1: 10.96.0.10 kube-dns.kube-system.svc.cluster.local\n\n"
+        f"Name:      hostnames\nAddress 1: {cluster_ip} hostnames.default.svc.cluster.local\n"
+    )
+
+
 def test_a_pod_on_the_hosts_network_has_the_nodes_hostname(sim: Sim) -> None:
     # what `kubectl debug node/worker-1` shows: the pod shares the node's network and UTS namespaces
     sim.apply(

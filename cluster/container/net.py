@@ -234,8 +234,11 @@ def u_nslookup(sh: Shell, argv: list[str], stdin: str | None) -> Res:
 
 
 def _old_busybox(sh: Shell) -> bool:
-    """busybox up to 1.28 (the documentation's busybox:1.28) has the libc resolver's nslookup."""
+    """busybox up to 1.28 (the documentation's busybox:1.28) has the libc resolver's nslookup; so has every tag of
+    registry.k8s.io/busybox (1.24 and 1.27: `latest` among them)."""
     image = sh.host.image
+    if image.repository == "registry.k8s.io/busybox":
+        return True
     if image.name != "busybox":
         return False
     parts = image.tag.split(".")

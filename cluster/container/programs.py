@@ -35,6 +35,7 @@ from cluster.container.programs_servers import (
     prog_pause,
     prog_redis,
     prog_run_sh,
+    prog_serve_hostname,
     prog_whoami,
     simple_server,
 )
@@ -134,6 +135,7 @@ PROGRAMS: dict[str, Program] = {
     "agnhost": prog_agnhost,
     "server": prog_liveness_server,
     "pause": prog_pause,
+    "serve_hostname": prog_serve_hostname,
     "goproxy": simple_server("goproxy", 8080),
     "hello-app": prog_hello_app,
     "http-echo": prog_http_echo,

@@ -136,6 +136,12 @@ def prog_agnhost(sh: Shell, argv: list[str], stdin: str | None, env: dict) -> Re
     return make_res(status=1, err=f'Error: unknown command "{sub}" for "agnhost"\nRun \'agnhost --help\' for usage.\n')
 
 
+def prog_serve_hostname(sh: Shell, argv: list[str], stdin: str | None, env: dict) -> Res:
+    """The serve_hostname test image (the Debug Services page's backend): its hostname over HTTP on -port."""
+    port = next((int(a.split("=", 1)[1]) for a in argv[1:] if a.lstrip("-").startswith("port=")), 9376)
+    return server("agnhost-serve-hostname", [port], {}, banner=False)
+
+
 def prog_liveness_server(sh: Shell, argv: list[str], stdin: str | None, env: dict) -> Res:
     return server("agnhost-liveness", [8080], {"since": sh.t}, banner=False)
 
