@@ -169,6 +169,31 @@ def test_run_creates_a_pod_labelled_run_name(api: APIServer) -> None:
     assert pod["spec"]["restartPolicy"] == "Always"
 
 
+def test_run_expose_creates_the_service_first_as_kubectl_does(api: APIServer) -> None:
+    assert ok(api, "run", "web", "--image=nginx", "--port=80", "--expose") == "service/web created\npod/web created\n"
+    spec = api.get("services", "default", "web")["spec"]
+    assert (spec["type"], spec["selector"], spec["ports"]) == (
+        "ClusterIP",
+        {"run": "web"},
+        [{"protocol": "TCP", "port": 80, "targetPort": 80}],
+    )
+    assert kubectl(api, "run", "x", "--image=nginx", "--expose") == (
+        1,
+        "",
+        "error: --port must be set when exposing a service\nSee 'kubectl run -h' for help and examples\n",
+    )
+    # the real kubectl v1.32's bytes, its YAML printer's two separators included
+    assert ok(
+        api, "run", "e8", "--image=nginx", "--port=8080", "--expose", "--labels=app=x", "--dry-run=client", "-o", "yaml"
+    ) == (
+        "apiVersion: v1\nkind: Service\nmetadata:\n  creationTimestamp: null\n  labels:\n    app: x\n  name: e8\n"
+        "spec:\n  ports:\n  - port: 8080\n    protocol: TCP\n    targetPort: 8080\n  selector:\n    app: x\n"
+        "status:\n  loadBalancer: {}\n---\n---\napiVersion: v1\nkind: Pod\nmetadata:\n  creationTimestamp: null\n"
+        "  labels:\n    app: x\n  name: e8\nspec:\n  containers:\n  - image: nginx\n    name: e8\n    ports:\n"
+        "    - containerPort: 8080\n    resources: {}\n  dnsPolicy: ClusterFirst\n  restartPolicy: Always\nstatus: {}\n"
+    )
+
+
 @pytest.mark.parametrize(
     ("flags", "container"),
     [

@@ -3,7 +3,8 @@
 The Pod gets the label `run=NAME` (or `--labels`), one container named after
 the Pod, `resources: {}`, `restartPolicy` from `--restart` and
 `dnsPolicy: ClusterFirst`. Words after `--` are the container's args (its
-command with `--command`). `--overrides` changes the generated Pod before it is sent: a JSON merge patch,
+command with `--command`). `--expose` creates a ClusterIP Service on `--port` first, selecting the pod's
+labels. `--overrides` changes the generated Pod before it is sent: a JSON merge patch,
 or a strategic merge patch or JSON patch by `--override-type`. `-i`/`-t`/`--attach`/`--rm` give the container
 stdin (and a tty) and attach to it, as kubectl does with an empty stdin that is
 not a terminal (run_attach.py): the page's terminal has nothing to type with.
@@ -36,6 +37,7 @@ RUN_FLAGS = (
     Flag("pod-running-timeout", "string", "1m0s"),
     Flag("overrides", "string", ""),
     Flag("override-type", "string", "merge"),
+    Flag("expose", "bool", False),
 )
 
 
@@ -59,9 +61,13 @@ def run(ctx: Context, args: list[str]) -> int:
             parsed.positional, extra = parsed.positional[: parsed.dash_at], parsed.positional[parsed.dash_at :]
         if not parsed.positional:
             raise CommandUsage("NAME is required for run", "run")
+        if parsed["expose"] and not parsed.text("port"):
+            raise CommandUsage("--port must be set when exposing a service", "run")
         pod = build_pod(parsed.positional[0], parsed, extra)
         if parsed.text("overrides"):
             pod = override(pod, parsed.text("overrides"), parsed.text("override-type"))
+        if parsed["expose"]:
+            expose(ctx, parsed, build_service(parsed.positional[0], parsed))
         if parsed.text("dry-run") == "client":
             if ctx.namespace_explicit:
                 pod["metadata"] = with_namespace(pod["metadata"], ctx.namespace)
@@ -110,6 +116,34 @@ def build_pod(name: str, parsed: Parsed, extra: list[str]) -> dict:
         "spec": {"containers": [container], "restartPolicy": restart, "dnsPolicy": "ClusterFirst"},
         "status": {},
     }
+
+
+def build_service(name: str, parsed: Parsed) -> dict:
+    """`--expose`: kubectl's ClusterIP Service for the pod, selecting its labels, on --port (ServiceGeneratorV2)."""
+    labels = _labels(name, parsed.text("labels"))
+    meta: dict = {"name": name, "creationTimestamp": None}
+    if parsed.text("labels"):
+        meta["labels"] = dict(labels)
+    port = int(parsed.text("port"))
+    return {
+        "kind": "Service",
+        "apiVersion": "v1",
+        "metadata": meta,
+        "spec": {"ports": [{"protocol": "TCP", "port": port, "targetPort": port}], "selector": labels},
+        "status": {"loadBalancer": {}},
+    }
+
+
+def expose(ctx: Context, parsed: Parsed, service: dict) -> None:
+    """The Service first, as kubectl creates and prints it before the pod (its YAML printer then writes two
+    document separators)."""
+    if parsed.text("dry-run") != "client":
+        service = ctx.api.create("services", ctx.namespace, service, dry_run=parsed.text("dry-run") == "server")
+    elif ctx.namespace_explicit:
+        service["metadata"] = with_namespace(service["metadata"], ctx.namespace)
+    print_result(ctx, parsed, service, f"service/{service['metadata']['name']} created")
+    if parsed.text("output") == "yaml":
+        ctx.stdout.write("---\n---\n")
 
 
 def override(pod: dict, text: str, kind: str) -> dict:
