@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING, cast
 
+from cluster import dns
 from cluster.container import commands, logs, shell
 from cluster.container.context import Names, command_line, environment, make_host
 from cluster.container.net import Net
@@ -108,7 +109,7 @@ def start_process(sync: PodSync, container: dict, record: dict, argv: list[str],
         return start_error(argv[0])
     now = sync.now.timestamp()
     proc = shell.new_state(argv, env, now, container.get("workingDir") or image.workdir)
-    host.net = Net(sync.api, host.namespace, sync.key, ip, steps=False, record=True)
+    host.net = Net(sync.api, host.namespace, sync.key, ip, steps=False, record=True, resolver=dns.pod_dns(sync.pod))
     shell.advance(proc, host, now)
     _settle(proc, host, sync, names)
     sync.runtime.start_container(record, sync.now, proc)

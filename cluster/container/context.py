@@ -26,6 +26,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from cluster import dns
 from cluster.apiserver.errors import StatusError
 from cluster.apiserver.server import APIServer
 from cluster.container.fs import ContainerFS, Layer, Mount
@@ -200,10 +201,7 @@ def kubelet_files(pod: dict, ip: str) -> dict[str, str]:
     for alias in spec.get("hostAliases") or []:
         aliases = "\t".join(alias.get("hostnames") or [])
         hosts += f"\n# Entries added by HostAliases.\n{alias.get('ip')}\t" + aliases + "\n"
-    resolv = (
-        f"search {namespace}.svc.cluster.local svc.cluster.local cluster.local\nnameserver 10.96.0.10\n"
-        f"options ndots:5\n"
-    )
+    resolv = dns.pod_dns(pod).resolv_conf()  # the kubelet's settings for the pod's dnsPolicy and dnsConfig
     return {"/etc/hosts": hosts, "/etc/hostname": hostname + "\n", "/etc/resolv.conf": resolv}
 
 

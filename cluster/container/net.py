@@ -79,8 +79,10 @@ class Net:
         steps: bool = True,
         record: bool = True,
         own_files: tuple[str, object] | None = None,
+        resolver: dns.PodDNS | None = None,
     ) -> None:
         self.api, self.namespace, self.client, self.client_ip = api, namespace, client, client_ip
+        self.resolver = resolver or dns.cluster_first(namespace)  # the pod's resolv.conf (dns.pod_dns)
         self.steps = steps  # report each connection to the dashboard as a traffic step (kube-proxy's rules)
         self.record = record  # let the server write its access log
         # (container, its files as this process sees them): a server in that container of this very pod reads
@@ -96,7 +98,7 @@ class Net:
             return "127.0.0.1"
         if host not in self._names:
             try:
-                self._names[host] = dns.resolve(self.api, host, self.namespace).addresses[0]
+                self._names[host] = dns.resolve(self.api, host, self.namespace, self.resolver).addresses[0]
             except (dns.NXDomain, dns.ServFail, IndexError) as err:
                 self._names[host] = err
         answer = self._names[host]
@@ -229,7 +231,7 @@ def u_nslookup(sh: Shell, argv: list[str], stdin: str | None) -> Res:
         return _res(status=0)
     if _old_busybox(sh):
         return _busybox_nslookup(sh, names[0])
-    code, out = dns.nslookup(sh.host.net.api, names[0], sh.host.namespace)
+    code, out = dns.nslookup(sh.host.net.api, names[0], sh.host.namespace, sh.host.net.resolver)
     return _res(status=code, out=out)
 
 
@@ -247,13 +249,13 @@ def _old_busybox(sh: Shell) -> bool:
 
 def _busybox_nslookup(sh: Shell, name: str) -> Res:
     """busybox 1.28's nslookup: the server and each address with its reverse name; a failure on stderr."""
-    server = (
-        f"Server:    {dns.DNS_SERVICE_IP}\nAddress 1: {dns.DNS_SERVICE_IP} kube-dns.kube-system.svc."
-        f"{dns.CLUSTER_DOMAIN}\n\n"
-    )
-    api = sh.host.net.api  # type: ignore[union-attr]
+    net = sh.host.net
+    assert net is not None  # nslookup looks only when the container is online
+    kube_dns = f" kube-dns.kube-system.svc.{dns.CLUSTER_DOMAIN}" if net.resolver.server == dns.DNS_SERVICE_IP else ""
+    server = f"Server:    {net.resolver.server}\nAddress 1: {net.resolver.server}{kube_dns}\n\n"
+    api = net.api
     try:
-        found = (name,) if dns.is_ipv4(name) else dns.addresses(api, name, sh.host.namespace).addresses
+        found = (name,) if dns.is_ipv4(name) else dns.addresses(api, name, sh.host.namespace, net.resolver).addresses
     except (dns.NXDomain, dns.ServFail):
         return _res(status=1, out=server, err=f"nslookup: can't resolve '{name}'\n")
     if not found:

@@ -18,7 +18,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from cluster import quantity
+from cluster import dns, quantity
 from cluster.apiserver.errors import StatusError
 from cluster.apiserver.server import APIServer
 from cluster.container import limits, logs, programs_http, shell
@@ -77,7 +77,13 @@ def run_pod(
         host = make_host(api, pod, spec, names_of(uid, spec["name"], record), node, dry=dry, layers=layers)
         host.budget = budget
         host.net = Net(
-            api, host.namespace, f"{host.namespace}/{pod['metadata']['name']}", host.pod_ip, steps=steps, record=not dry
+            api,
+            host.namespace,
+            f"{host.namespace}/{pod['metadata']['name']}",
+            host.pod_ip,
+            steps=steps,
+            record=not dry,
+            resolver=dns.pod_dns(pod),
         )
         runs[spec["name"]] = Running(spec, record, state, host)
     if not runs:

@@ -25,6 +25,7 @@ import dataclasses
 from typing import Callable
 
 from cluster.apiserver.server import APIServer
+from cluster import dns
 from cluster.container import commands, pods, shell
 from cluster.container.context import Names, environment, make_host
 from cluster.container.sources import ConfigError
@@ -198,7 +199,16 @@ def prepare_exec(api: APIServer, pod: dict, container: str, command: list[str]) 
         budget=[shell.BUDGET],
         stdin_open=False,
         fs=files,
-        net=Net(api, host.namespace, me, host.pod_ip, steps=True, record=True, own_files=(container, files)),
+        net=Net(
+            api,
+            host.namespace,
+            me,
+            host.pod_ip,
+            steps=True,
+            record=True,
+            own_files=(container, files),
+            resolver=dns.pod_dns(pod),
+        ),
     )
     runner = shell.Shell(shell.new_state(command, {}, now), host)
     if commands.missing_executable(runner, command[0]):

@@ -1,7 +1,7 @@
 """Pod and pod template validation (pkg/apis/core/validation: ValidatePodSpec and friends).
 
 Covers what a learner writes: containers (names, images, ports, pull policy,
-resources with requests <= limits), restartPolicy, dnsPolicy, nodeSelector,
+resources with requests <= limits), restartPolicy, dnsPolicy and dnsConfig, nodeSelector,
 tolerations, serviceAccountName, nodeName, hostname.
 
 An update also goes through ValidatePodUpdate (pod_update.py): a running Pod's
@@ -13,6 +13,8 @@ Simplified: volumes, probes, security contexts and affinity are not checked.
 """
 
 from __future__ import annotations
+
+import ipaddress
 
 from cluster.apiserver.validation import names
 from cluster.apiserver.validation.ephemeral import validate_ephemeral_containers
@@ -38,6 +40,7 @@ RESTART_POLICIES = ("Always", "OnFailure", "Never")
 DNS_POLICIES = ("ClusterFirstWithHostNet", "ClusterFirst", "Default", "None")
 TAINT_EFFECTS = ("NoSchedule", "PreferNoSchedule", "NoExecute")
 MAX_INT32 = 2**31 - 1
+IP_MESSAGE = "must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)"
 
 
 def validate_pod(obj: dict, old: dict | None) -> list[dict]:
@@ -79,7 +82,60 @@ def validate_pod_spec(spec: dict, path: str) -> list[dict]:
             errs += dns1123_label(f"{path}.{key}", spec[key])
     errs += nonnegative(f"{path}.terminationGracePeriodSeconds", spec.get("terminationGracePeriodSeconds"))
     errs += validate_tolerations(as_list(spec.get("tolerations")), f"{path}.tolerations")
+    return errs + _validate_dns_config(spec, f"{path}.dnsConfig")
+
+
+MAX_DNS_NAMESERVERS, MAX_DNS_SEARCH_PATHS, MAX_DNS_SEARCH_CHARS = 3, 32, 2048
+
+
+def _validate_dns_config(spec: dict, path: str) -> list[dict]:
+    """validatePodDNSConfig: dnsPolicy None needs nameservers; at most 3 of them, each an IP; search paths
+    that are DNS subdomains, 32 of them and 2048 characters at most; options with names."""
+    config = spec.get("dnsConfig")
+    if spec.get("dnsPolicy") == "None":
+        if config is None:
+            return [required(path, "must provide `dnsConfig` when `dnsPolicy` is None")]
+        if not as_list(as_dict(config).get("nameservers")):
+            detail = "must provide at least one DNS nameserver when `dnsPolicy` is None"
+            return [required(f"{path}.nameservers", detail)]
+    if config is None:
+        return []
+    config, errs = as_dict(config), []
+    nameservers = as_list(config.get("nameservers"))
+    if len(nameservers) > MAX_DNS_NAMESERVERS:
+        errs.append(
+            invalid(f"{path}.nameservers", nameservers, f"must not have more than {MAX_DNS_NAMESERVERS} nameservers")
+        )
+    for i, server in enumerate(nameservers):
+        if not _is_ip(server):
+            errs.append(invalid(f"{path}.nameservers[{i}]", server, IP_MESSAGE))
+    searches = [str(s) for s in as_list(config.get("searches"))]
+    if len(searches) > MAX_DNS_SEARCH_PATHS:
+        errs.append(
+            invalid(f"{path}.searches", searches, f"must not have more than {MAX_DNS_SEARCH_PATHS} search paths")
+        )
+    if len(" ".join(searches)) > MAX_DNS_SEARCH_CHARS:
+        errs.append(
+            invalid(
+                f"{path}.searches",
+                searches,
+                f"must not have more than {MAX_DNS_SEARCH_CHARS} characters (including spaces) in the search list",
+            )
+        )
+    for i, search in enumerate(searches):
+        errs += dns1123_subdomain(f"{path}.searches[{i}]", search.removesuffix("."))
+    for i, option in enumerate(as_list(config.get("options"))):
+        if not as_dict(option).get("name"):
+            errs.append(required(f"{path}.options[{i}]", "Option.Name must not be empty"))
     return errs
+
+
+def _is_ip(value: object) -> bool:
+    try:
+        ipaddress.ip_address(str(value))
+    except ValueError:
+        return False
+    return True
 
 
 def _enum(path: str, value: object, allowed: tuple[str, ...]) -> list[dict]:
