@@ -74,6 +74,7 @@ class Image:
     stopsignal: str = "SIGTERM"
     files: tuple[tuple[str, str], ...] = ()
     version: str = ""
+    dirs: tuple[str, ...] = ()  # empty directories the image ships (nginx's /var/log/nginx)
 
     @property
     def name(self) -> str:
@@ -247,6 +248,7 @@ def image_config(image: str) -> Image:
         entry.get("stopsignal", "SIGTERM"),
         tuple((path, texts.get(name, "")) for path, name in (entry.get("files") or {}).items()),
         version,
+        tuple(entry.get("dirs") or ()),
     )
 
 

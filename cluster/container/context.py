@@ -260,7 +260,8 @@ def container_fs(
         )
     files = {**dict(image.files), **kubelet_files(pod, ip)}
     upper = Layer(api.cluster, "rootfs", names.key, entries={} if fresh else None)
-    return ContainerFS(upper, files, mounts, {image.workdir} if image.workdir else set(), dry=dry)
+    dirs = {image.workdir, *image.dirs} - {""}
+    return ContainerFS(upper, files, mounts, dirs, dry=dry)
 
 
 # -- putting it together ----------------------------------------------------------------------------

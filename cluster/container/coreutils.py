@@ -279,7 +279,37 @@ def u_printenv(sh: Shell, argv: list[str], stdin: str | None) -> Res:
     return Res(0, "".join(f"{k}={v}\n" for k, v in env.items()))
 
 
+def _identity(sh: Shell) -> tuple[int, int, list[int]] | None:
+    """(uid, gid, groups) a securityContext runs the container's processes as (runAsUser, runAsGroup, fsGroup,
+    supplementalGroups: the container's over the pod's); None when it sets neither user nor group."""
+    pod_sc = ((sh.host.pod or {}).get("spec") or {}).get("securityContext") or {}
+    ctr_sc = (sh.host.spec or {}).get("securityContext") or {}
+    user = ctr_sc.get("runAsUser", pod_sc.get("runAsUser"))
+    group = ctr_sc.get("runAsGroup", pod_sc.get("runAsGroup"))
+    if user is None and group is None:
+        return None
+    uid = int(user) if user is not None else (0 if sh.host.image.user == "root" else 100)
+    gid = int(group) if group is not None else 0  # without runAsGroup: the image's group for root, else 0
+    extra = [int(g) for g in [pod_sc.get("fsGroup"), *(pod_sc.get("supplementalGroups") or [])] if g is not None]
+    if uid == 0 and not _gnu(sh):
+        extra.append(10)  # root is in wheel in busybox's /etc/group
+    return uid, gid, sorted({gid, *extra})
+
+
+_KNOWN_IDS = {0: "root", 10: "wheel"}
+
+
+def _named(number: int, sh: Shell) -> str:
+    name = _KNOWN_IDS.get(number) if number == 0 or not _gnu(sh) else None
+    return f"{number}({name})" if name else str(number)
+
+
 def u_id(sh: Shell, argv: list[str], stdin: str | None) -> Res:
+    identity = _identity(sh)
+    if identity is not None:
+        uid, gid, groups = identity
+        names = ",".join(_named(g, sh) for g in groups)
+        return Res(0, f"uid={_named(uid, sh)} gid={_named(gid, sh)} groups={names}\n")
     user = sh.host.image.user
     if user == "root":
         return Res(0, "uid=0(root) gid=0(root) groups=0(root)" + (",10(wheel)" if not _gnu(sh) else "") + "\n")
@@ -288,8 +318,21 @@ def u_id(sh: Shell, argv: list[str], stdin: str | None) -> Res:
     )
 
 
+def process_user(sh: Shell) -> str:
+    """ps's USER column: the name the uid has in the image, else the number."""
+    identity = _identity(sh)
+    if identity is None:
+        return sh.host.image.user
+    return "root" if identity[0] == 0 else str(identity[0])
+
+
 def u_whoami(sh: Shell, argv: list[str], stdin: str | None) -> Res:
-    return Res(0, sh.host.image.user + "\n")
+    identity = _identity(sh)
+    if identity is not None and identity[0] != 0:
+        uid = identity[0]
+        text = f"whoami: cannot find name for user ID {uid}\n" if _gnu(sh) else f"whoami: unknown uid {uid}\n"
+        return Res(1, err=text)
+    return Res(0, ("root" if identity is not None else sh.host.image.user) + "\n")
 
 
 def u_uname(sh: Shell, argv: list[str], stdin: str | None) -> Res:
@@ -310,7 +353,7 @@ def u_nproc(sh: Shell, argv: list[str], stdin: str | None) -> Res:
 
 def u_ps(sh: Shell, argv: list[str], stdin: str | None) -> Res:
     own = sh.host.spec or {}
-    command = " ".join(sh.host.command) or (_pid1(own)[1] if own.get("image") else "") or sh.state.get("pid1", "sh")
+    command = (_pid1(own)[1] if own.get("image") else " ".join(sh.host.command)) or sh.state.get("pid1", "sh")
     if _gnu(sh):
         return Res(
             0,
@@ -318,12 +361,13 @@ def u_ps(sh: Shell, argv: list[str], stdin: str | None) -> Res:
             f"     42 ?        00:00:00 ps\n",
         )
     target = _target_process(sh)
+    me = process_user(sh)
     if target is not None:  # an ephemeral container in its target's process namespace: the target is PID 1
         user, target_command = target
-        rows = [(1, user, target_command), (7, sh.host.image.user, command)]
+        rows = [(1, user, target_command), (7, me, command)]
     else:
-        rows = [(1, sh.host.image.user, command)]
-    rows.append((42, sh.host.image.user, f"ps {' '.join(argv[1:])}".rstrip()))
+        rows = [(1, me, command)]
+    rows.append((42, me, f"ps {' '.join(argv[1:])}".rstrip()))
     table = "".join(f"{pid:>5} {user:<8} 0:00 {cmd}\n" for pid, user, cmd in rows)
     return Res(0, "PID   USER     TIME  COMMAND\n" + table)
 
@@ -334,7 +378,12 @@ def _pid1(spec: dict) -> tuple[str, str]:
     from cluster.registry import image_config
 
     image = image_config(spec["image"])
-    return image.user, " ".join(command_line(spec, image, {}))
+    words = command_line(spec, image, {})
+    if len(words) == 3 and words[0].rsplit("/", 1)[-1] in ("sh", "ash", "dash", "bash") and words[1] == "-c":
+        script = words[2].strip()
+        if script and not any(c in script for c in ";&|\n()`$<>'\"\\"):
+            return image.user, script  # `sh -c 'sleep 1h'`: the shell execs its one command, which becomes PID 1
+    return image.user, " ".join(words)
 
 
 def _target_process(sh: Shell) -> tuple[str, str] | None:

@@ -111,39 +111,44 @@ def u_rmdir(sh: Shell, argv: list[str], stdin: str | None) -> Res:
 
 
 def u_ls(sh: Shell, argv: list[str], stdin: str | None) -> Res:
-    flags = "".join(a[1:] for a in argv[1:] if a.startswith("-"))
-    names = [a for a in argv[1:] if not a.startswith("-")] or ["."]
-    out, err, status = [], [], 0
+    flags = "".join(a[1:] for a in argv[1:] if a.startswith("-") and a != "-")
+    names = sorted(a for a in argv[1:] if not a.startswith("-") or a == "-") or ["."]
+    err, status, files, dirs = [], 0, [], []
     for name in names:
         path = _path(sh, name)
-        try:
-            entries = (
-                sh.host.fs.listdir(path)
-                if sh.host.fs.is_dir(path)
-                else [name]
-                if sh.host.fs.is_file(path)
-                else sh.host.fs.listdir(path)
-            )
-        except FsError as e:
+        if not sh.host.fs.is_dir(path) and not sh.host.fs.is_file(path):
             status = 2 if _gnu(sh) else 1
+            e = FsError("ENOENT", path)
             err.append(f"ls: cannot access '{name}': {_text(e)}\n" if _gnu(sh) else f"ls: {name}: {_text(e)}\n")
-            continue
+        elif sh.host.fs.is_dir(path) and "d" not in flags:
+            dirs.append((name, path))
+        else:
+            files.append((name, path))  # a file, or a directory itself under -d: listed by the name given
+    blocks = []
+    if files:
+        blocks.append(_long_of(sh, files) if "l" in flags else "".join(f"{name}\n" for name, _ in files))
+    for name, path in dirs:
+        entries = sh.host.fs.listdir(path)
         if "a" in flags:
-            entries = [".", ".."] + entries
-        if len(names) > 1 and sh.host.fs.is_dir(path):
-            out.append(f"{name}:\n")
-        out.append("".join(f"{e}\n" for e in entries) if "l" not in flags else _long(sh, path, entries))
-    return Res(status, "".join(out), "".join(err))
+            entries = [".", "..", *entries]
+        listing = "".join(f"{e}\n" for e in entries) if "l" not in flags else _long(sh, path, entries)
+        blocks.append(f"{name}:\n{listing}" if len(names) > 1 else listing)
+    return Res(status, "\n".join(blocks), "".join(err))
 
 
 def _long(sh: Shell, path: str, entries: list[str]) -> str:
+    return _long_of(sh, [(entry, resolve_path(path, entry)) for entry in entries])
+
+
+def _long_of(sh: Shell, named: list[tuple[str, str]]) -> str:
+    """`ls -l` lines: each (shown name, full path)."""
     lines = []
-    for entry in entries:
-        full = entry if entry.startswith("/") else resolve_path(path, entry)
+    for shown, full in named:
         is_dir = sh.host.fs.is_dir(full)
         size = 4096 if is_dir else len(sh.host.fs.read(full)) if sh.host.fs.is_file(full) else 0
         stamp = dt.datetime.fromtimestamp(sh.host.fs.mtime(full) or sh.t, dt.timezone.utc).strftime("%b %d %H:%M")
-        lines.append(f"{'drwxr-xr-x' if is_dir else '-rw-r--r--'}    1 root     root    {size:>8} {stamp} {entry}\n")
+        mode = ("drwxrwxrwt" if full in ("/tmp", "/var/tmp") else "drwxr-xr-x") if is_dir else "-rw-r--r--"
+        lines.append(f"{mode}    1 root     root    {size:>8} {stamp} {shown}\n")
     return "".join(lines)
 
 

@@ -59,9 +59,6 @@ STANDARD_DIRS = frozenset(
         "/var/log",
         "/var/run",
         "/var/tmp",
-        "/etc/nginx",
-        "/etc/nginx/conf.d",
-        "/var/log/nginx",
     }
 )
 
