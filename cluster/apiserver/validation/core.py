@@ -7,11 +7,10 @@ upstream's full cmp.Diff; dual-stack and LoadBalancer-only fields are not checke
 
 from __future__ import annotations
 
-import ipaddress
-
 from cluster.apiserver.errors import GoValue
 from cluster.apiserver.validation import names
 from cluster.apiserver.validation.fields import (
+    IP_MESSAGE,
     as_dict,
     as_list,
     dns1123_label,
@@ -19,6 +18,7 @@ from cluster.apiserver.validation.fields import (
     duplicate,
     forbidden,
     invalid,
+    is_ip,
     labels,
     not_supported,
     parse_quantity,
@@ -33,18 +33,9 @@ ACCESS_MODES = ("ReadOnlyMany", "ReadWriteMany", "ReadWriteOnce", "ReadWriteOnce
 VOLUME_MODES = ("Block", "Filesystem")
 RECLAIM_POLICIES = ("Delete", "Recycle", "Retain")
 MAX_SECRET_SIZE = 1 * 1024 * 1024
-IP_MESSAGE = "must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)"
 PVC_IMMUTABLE = (
     "spec is immutable after creation except resources.requests and volumeAttributesClassName for bound claims"
 )
-
-
-def _is_ip(value: object) -> bool:
-    try:
-        ipaddress.ip_address(str(value))
-    except ValueError:
-        return False
-    return True
 
 
 # -- Service ------------------------------------------------------------------
@@ -146,7 +137,7 @@ def _cluster_ips(spec: dict) -> list[dict]:
     for i, ip in enumerate(ips):
         if ip == "None" and i == 0:
             continue
-        if not _is_ip(ip):
+        if not is_ip(ip):
             errs.append(invalid(f"spec.clusterIPs[{i}]", ip, IP_MESSAGE))
     return errs
 
@@ -367,7 +358,7 @@ def validate_endpoints(obj: dict, old: dict | None) -> list[dict]:
         for bag in ("addresses", "notReadyAddresses"):
             for a, address in enumerate(as_list(subset.get(bag))):
                 ip = as_dict(address).get("ip") or ""
-                if not _is_ip(ip):
+                if not is_ip(ip):
                     errs.append(invalid(f"{at}.{bag}[{a}].ip", ip, IP_MESSAGE))
         ports = as_list(subset.get("ports"))
         for p, port_raw in enumerate(ports):

@@ -5,11 +5,14 @@ Paths are upstream's: `spec.containers[0].name`, `spec.containers[0].resources.r
 
 from __future__ import annotations
 
+import ipaddress
+
 from cluster import quantity
 from cluster.apiserver.errors import GoValue, field_error
 from cluster.apiserver.validation import names
 
 NEGATIVE = "must be greater than or equal to 0"
+IP_MESSAGE = "must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)"
 IMMUTABLE = "field is immutable"
 
 
@@ -63,6 +66,14 @@ def labels(path: str, values: object) -> list[dict]:
         errs += [invalid(path, key, m) for m in names.is_qualified_name(key)]
         errs += [invalid(path, value, m) for m in names.is_valid_label_value(str(value))]
     return errs
+
+
+def is_ip(value: object) -> bool:
+    try:
+        ipaddress.ip_address(str(value))
+    except ValueError:
+        return False
+    return True
 
 
 def as_dict(value: object) -> dict:

@@ -14,11 +14,10 @@ Simplified: volumes, probes, security contexts and affinity are not checked.
 
 from __future__ import annotations
 
-import ipaddress
-
 from cluster.apiserver.validation import names
 from cluster.apiserver.validation.ephemeral import validate_ephemeral_containers
 from cluster.apiserver.validation.fields import (
+    IP_MESSAGE,
     as_dict,
     as_list,
     dns1123_label,
@@ -26,6 +25,7 @@ from cluster.apiserver.validation.fields import (
     duplicate,
     forbidden,
     invalid,
+    is_ip,
     labels,
     nonnegative,
     not_supported,
@@ -40,7 +40,6 @@ RESTART_POLICIES = ("Always", "OnFailure", "Never")
 DNS_POLICIES = ("ClusterFirstWithHostNet", "ClusterFirst", "Default", "None")
 TAINT_EFFECTS = ("NoSchedule", "PreferNoSchedule", "NoExecute")
 MAX_INT32 = 2**31 - 1
-IP_MESSAGE = "must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)"
 
 
 def validate_pod(obj: dict, old: dict | None) -> list[dict]:
@@ -107,7 +106,7 @@ def _validate_dns_config(spec: dict, path: str) -> list[dict]:
             invalid(f"{path}.nameservers", nameservers, f"must not have more than {MAX_DNS_NAMESERVERS} nameservers")
         )
     for i, server in enumerate(nameservers):
-        if not _is_ip(server):
+        if not is_ip(server):
             errs.append(invalid(f"{path}.nameservers[{i}]", server, IP_MESSAGE))
     searches = [str(s) for s in as_list(config.get("searches"))]
     if len(searches) > MAX_DNS_SEARCH_PATHS:
@@ -128,14 +127,6 @@ def _validate_dns_config(spec: dict, path: str) -> list[dict]:
         if not as_dict(option).get("name"):
             errs.append(required(f"{path}.options[{i}]", "Option.Name must not be empty"))
     return errs
-
-
-def _is_ip(value: object) -> bool:
-    try:
-        ipaddress.ip_address(str(value))
-    except ValueError:
-        return False
-    return True
 
 
 def _enum(path: str, value: object, allowed: tuple[str, ...]) -> list[dict]:
