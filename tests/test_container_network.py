@@ -65,6 +65,17 @@ def test_the_debug_services_page_reaches_serve_hostname_from_its_busybox(sim: Si
     )
 
 
+def test_radial_busyboxplus_has_curl_and_the_old_nslookup(sim: Sim) -> None:
+    """The Connecting Applications with Services page's client image."""
+    sim.ok("run", "my-nginx", "--image=nginx", "--port=80", "--expose")
+    sim.ok("run", "curl", "--image=radial/busyboxplus:curl", "--", "sleep", "3600")
+    sim.wait(15)
+    assert "<title>Welcome to nginx!</title>" in sim.ok("exec", "curl", "--", "curl", "-s", "http://my-nginx")
+    assert "Address 1: 10.96.0.10 kube-dns.kube-system.svc.cluster.local\n\nName:      my-nginx\n" in sim.ok(
+        "exec", "curl", "--", "nslookup", "my-nginx"
+    )
+
+
 def test_a_pod_on_the_hosts_network_has_the_nodes_hostname(sim: Sim) -> None:
     # what `kubectl debug node/worker-1` shows: the pod shares the node's network and UTS namespaces
     sim.apply(

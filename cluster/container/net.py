@@ -237,9 +237,9 @@ def u_nslookup(sh: Shell, argv: list[str], stdin: str | None) -> Res:
 
 def _old_busybox(sh: Shell) -> bool:
     """busybox up to 1.28 (the documentation's busybox:1.28) has the libc resolver's nslookup; so has every tag of
-    registry.k8s.io/busybox (1.24 and 1.27: `latest` among them)."""
+    registry.k8s.io/busybox (1.24 and 1.27: `latest` among them) and of radial/busyboxplus (built in 2014)."""
     image = sh.host.image
-    if image.repository == "registry.k8s.io/busybox":
+    if image.repository in ("registry.k8s.io/busybox", "docker.io/radial/busyboxplus"):
         return True
     if image.name != "busybox":
         return False
