@@ -22,15 +22,14 @@ container (`restartPolicy: Always`, a sidecar) starts in its turn, lets the next
 start once it has started (its startup probe passed), keeps running and is restarted
 whenever it exits; it stops after the containers, the last sidecar first
 (kuberuntime_termination_order.go), when the pod is deleted or its containers have
-finished for good.
+finished for good. That ordering is cluster/kubelet_init.py's.
 
 Lifecycle hooks (postStart after StartContainer, preStop before the stop signal) are
 cluster/kubelet_hooks.py's.
 
 Ephemeral containers (what `kubectl debug` adds to a running pod) are started as soon as
-the pod has its sandbox, before the init containers are looked at (SyncPod's step 5), and
-are never restarted; their statuses go to ephemeralContainerStatuses, and they take no
-part in the pod's phase or readiness. They stop with the pod.
+the pod has its sandbox, before the init containers are looked at, and never restarted
+(cluster/kubelet_ephemeral.py).
 
 Simplified: a container whose process ends is restarted at the sync that notices it
 rather than at the next PLEG relist.
@@ -43,7 +42,9 @@ from typing import TYPE_CHECKING
 
 from cluster import (
     faults,
+    kubelet_ephemeral,
     kubelet_images,
+    kubelet_init,
     kubelet_start,
     kubelet_terminate,
     kubelet_termination,
@@ -71,7 +72,6 @@ if TYPE_CHECKING:
     from cluster.kubelet import Kubelet
 
 COMPONENT = "kubelet"
-CONFIG_RETRY = 10.0  # a container whose config cannot be resolved is tried again
 
 
 SANDBOX_RETRY = dt.timedelta(seconds=10)  # the pod worker's next try after a failed RunPodSandbox
@@ -197,143 +197,18 @@ class PodSync:
         self.catch_up()
         kubelet_volumes.resync(self)  # after the processes ran to now with what the volumes held until now
         previous_ephemeral = self.previous_statuses("ephemeralContainerStatuses")
-        ephemeral = [self.sync_ephemeral_container(c, previous_ephemeral.get(c["name"])) for c in self.ephemeral_specs]
-        init_statuses, initialized, init_failed = self.sync_init_containers(previous_init)
+        ephemeral = [
+            kubelet_ephemeral.sync_container(self, c, previous_ephemeral.get(c["name"])) for c in self.ephemeral_specs
+        ]
+        init_statuses, initialized, init_failed = kubelet_init.sync_init_containers(self, previous_init)
         if initialized and not init_failed:
             statuses = [self.sync_container(c, previous.get(c["name"])) for c in self.main_specs]
         else:
             statuses = [self.waiting_status(c, previous.get(c["name"])) for c in self.main_specs]
-        if init_failed or self.main_finished():
-            init_statuses = self.stop_sidecars(init_statuses)
+        if init_failed or kubelet_init.main_finished(self):
+            init_statuses = kubelet_init.stop_sidecars(self, init_statuses)
         self.write_status(sandbox, statuses, init_statuses, ephemeral)
         return self.result()
-
-    # -- ephemeral containers (kuberuntime_manager.go SyncPod, step 5) ---------------------------------
-    def sync_ephemeral_container(self, container: dict, previous: dict | None) -> dict:
-        """Start the ephemeral container once; afterwards only follow it: it is never restarted."""
-        record_ = self.runtime.container(self.uid, container["name"])
-        if record_ is None:
-            waiting = kubelet_images.ensure_image(self, container, None)
-            if waiting is not None:
-                return ephemeral_status(container_status(container, None, ready=False, waiting=waiting))
-            try:
-                argv, env = kubelet_start.create_config(self, container)
-            except ConfigError as err:
-                self.event(WARNING, "Failed", f"Error: {err}", container["name"])
-                self.wake_at(self.now + dt.timedelta(seconds=CONFIG_RETRY))
-                waiting = {"reason": "CreateContainerConfigError", "message": str(err)}
-                return ephemeral_status(container_status(container, None, ready=False, waiting=waiting))
-            record_ = self.start_container(container, None, previous, argv, env)
-        elif record_["state"] == "running":
-            self.reap(record_, self.now)
-        if record_["state"] != "running":
-            return ephemeral_status(container_status(container, record_, ready=False))
-        self.read_stdin(container, record_)
-        return ephemeral_status(self.running_status(container, record_))
-
-    def ephemeral_statuses(self) -> list[dict]:
-        """The ephemeral containers as the runtime has them, for a pass that starts none (a pod terminating)."""
-        statuses = []
-        for spec in self.ephemeral_specs:
-            record_ = self.runtime.container(self.uid, spec["name"])
-            waiting = None if record_ is not None else {"reason": self.default_waiting}
-            statuses.append(ephemeral_status(container_status(spec, record_, ready=False, waiting=waiting)))
-        return statuses
-
-    # -- init containers and sidecars (kuberuntime_container.go computeInitContainerActions) ---------
-    def sync_init_containers(self, previous: dict[str, dict]) -> tuple[list[dict], bool, bool]:
-        """(statuses, initialized, failed for good): run the init containers in order, each to its end
-        (a sidecar: to its start) before the next; a pod whose containers started is initialized already."""
-        if not self.init_specs:
-            return [], True, False
-        started_before = any(self.runtime.container(self.uid, c["name"]) is not None for c in self.main_specs)
-        finishing = self.main_finished()
-        policy = "Never" if self.pod["spec"].get("restartPolicy") == "Never" else "OnFailure"
-        statuses: list[dict] = []
-        blocked = failed = False
-        for spec in self.init_specs:
-            name, before = spec["name"], previous.get(spec["name"])
-            record_ = self.runtime.container(self.uid, name)
-            if is_sidecar(spec):
-                if blocked and record_ is None:
-                    statuses.append(self.waiting_status(spec, before))
-                    continue
-                if finishing and (record_ is None or record_["state"] != "running"):
-                    statuses.append(
-                        container_status(spec, record_, ready=False) if record_ else self.waiting_status(spec, before)
-                    )
-                    continue
-                status = self.sync_container(spec, before, policy="Always")
-                blocked = blocked or not status.get("started")
-                statuses.append(status)
-                continue
-            if record_ is not None and record_["state"] == "exited" and record_.get("exitCode") == 0:
-                statuses.append(container_status(spec, record_, ready=True))
-                continue
-            if blocked or started_before:
-                statuses.append(
-                    container_status(spec, record_, ready=False)
-                    if record_ is not None
-                    else self.waiting_status(spec, before)
-                )
-                continue
-            status = self.sync_container(spec, before, policy=policy)
-            record_ = self.runtime.container(self.uid, name)
-            if record_ is not None and record_["state"] == "exited" and record_.get("exitCode") == 0:
-                status = container_status(spec, record_, ready=True)
-            else:
-                blocked = True
-                failed = failed or (policy == "Never" and record_ is not None and record_["state"] == "exited")
-            statuses.append(status)
-        return statuses, started_before or not blocked, failed
-
-    def main_finished(self) -> bool:
-        """Every container has exited and none will be restarted: the pod is done (computePodActions' KillPod)."""
-        for spec in self.main_specs:
-            record_ = self.runtime.container(self.uid, spec["name"])
-            if record_ is None or record_["state"] != "exited" or self.should_restart(record_):
-                return False
-        return True
-
-    def stop_sidecars(self, statuses: list[dict], deadline: dt.datetime | None = None) -> list[dict]:
-        """Stop the running sidecars after the containers, the last one first, each once those after it
-        have exited; all within the pod's grace period from when the containers finished."""
-        sidecars = [c for c in self.init_specs if is_sidecar(c)]
-        if not sidecars:
-            return statuses
-        if deadline is None:
-            grace = int(self.pod["spec"].get("terminationGracePeriodSeconds", 30))
-            ends = [
-                parse_rfc3339(r["finishedAt"])
-                for c in self.main_specs
-                if (r := self.runtime.container(self.uid, c["name"])) and r.get("finishedAt")
-            ]
-            deadline = (max(ends) if ends else self.now) + dt.timedelta(seconds=grace)
-        waiting_on_later = False
-        for spec in reversed(sidecars):
-            record_ = self.runtime.container(self.uid, spec["name"])
-            if record_ is None or record_["state"] != "running":
-                continue
-            if waiting_on_later:
-                continue
-            if not record_.get("stopping"):
-                self.event(NORMAL, "Killing", f"Stopping container {spec['name']}", spec["name"])
-                self.stop(spec, record_, max(0, int((deadline - self.now).total_seconds())), max(deadline, self.now))
-            self.reap(record_, self.now)
-            if record_["state"] == "running":
-                waiting_on_later = True
-                self.wake_at(exits_at(record_))
-            else:
-                self.wake_at(self.now)
-        by_name = {c["name"]: c for c in self.init_specs}
-        return [
-            container_status(by_name[s["name"]], record_, ready=False)
-            if is_sidecar(by_name[s["name"]])
-            and (record_ := self.runtime.container(self.uid, s["name"]))
-            and record_["state"] == "exited"
-            else s
-            for s in statuses
-        ]
 
     def mount_volumes(self) -> bool:
         """WaitForAttachAndMount: project configMap/secret/downwardAPI/projected volumes; False while one
@@ -447,7 +322,7 @@ class PodSync:
             argv, env = kubelet_start.create_config(self, container)
         except ConfigError as err:
             self.event(WARNING, "Failed", f"Error: {err}", name)
-            self.wake_at(self.now + dt.timedelta(seconds=CONFIG_RETRY))
+            self.wake_at(self.now + dt.timedelta(seconds=kubelet_start.CONFIG_RETRY))
             return container_status(
                 container,
                 record_,
@@ -603,7 +478,7 @@ class PodSync:
         initialized = any(self.runtime.container(self.uid, c["name"]) is not None for c in self.main_specs)
         phase = pod_phase(self.pod, statuses, init_statuses, initialized)
         if ephemeral is None:
-            ephemeral = self.ephemeral_statuses()
+            ephemeral = kubelet_ephemeral.statuses(self)
         now = rfc3339(self.now)
         desired = build_status(self.pod, self.node, sandbox, statuses, phase, now, init_statuses, ephemeral)
         if desired == (self.pod.get("status") or {}):
@@ -618,14 +493,6 @@ class PodSync:
         except StatusError as err:
             if err.code != 404:
                 raise
-
-
-def ephemeral_status(status: dict) -> dict:
-    """An ephemeral container's status: never ready, and no `started` (the prober manager sets it only for
-    the pod's containers and init containers)."""
-    status.pop("started", None)
-    status["ready"] = False
-    return status
 
 
 def hook_error_waiting(record_: dict) -> dict | None:

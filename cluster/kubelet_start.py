@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from cluster.kubelet_pods import PodSync
 
 HORIZON = 86_400.0  # how far ahead a process's exit is predicted
+CONFIG_RETRY = 10.0  # a container whose config cannot be resolved is tried again
 RESYNC = 10.0  # how often a scripted process still running its commands is saved
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING
 
+from cluster import kubelet_init
 from cluster.apiserver.errors import StatusError
 from cluster.clock import parse_rfc3339
 from cluster.component import DONE, Result
@@ -44,7 +45,7 @@ def terminate(sync: PodSync) -> Result:
             sync.reap(record_, sync.now)
             sync.wake_at(exits_at(record_) if record_["state"] == "running" else None)
     if not sync.due:
-        sync.stop_sidecars([], max(deadline, sync.now))
+        kubelet_init.stop_sidecars(sync, [], max(deadline, sync.now))
     statuses, init_statuses = stopped_statuses(sync, sync.main_specs), stopped_statuses(sync, sync.init_specs)
     if sync.due:
         sync.write_status(sync.runtime.sandbox(sync.uid), statuses, init_statuses)
@@ -110,7 +111,7 @@ def stop_remaining(sync: PodSync) -> Result:
         sync.reap(record_, sync.now)
         sync.wake_at(exits_at(record_) if record_["state"] == "running" else None)
     if not sync.due:
-        sync.stop_sidecars([], sync.now + dt.timedelta(seconds=grace))
+        kubelet_init.stop_sidecars(sync, [], sync.now + dt.timedelta(seconds=grace))
     if sync.due:
         return sync.result()
     sync.write_status(

@@ -10,7 +10,8 @@ import pytest
 from cluster.apiserver.server import APIServer
 from cluster.bootstrap import create_cluster
 from cluster.scheduler.framework import Status
-from cluster.scheduler.scheduler import RECORDED_NODES, Scheduler, num_feasible_nodes_to_find
+from cluster.scheduler.decision import RECORDED_NODES
+from cluster.scheduler.scheduler import Scheduler, num_feasible_nodes_to_find
 from tests import scheduler_common
 from tests.scheduler_common import decision_about, make_pod, failed_scheduling
 

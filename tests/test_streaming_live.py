@@ -5,10 +5,8 @@ from __future__ import annotations
 
 import json
 import os
-import pty
 import select
 import shutil
-import signal
 import socket
 import ssl
 import subprocess
@@ -20,6 +18,7 @@ import pytest
 from cluster.container import shell
 
 from tests.livesrv import Daphne, LiveKubectl, shared_cluster
+from tests.pty_session import pty_session
 
 pytestmark = pytest.mark.skipif(shutil.which("kubectl") is None, reason="kubectl is not on PATH")
 
@@ -180,44 +179,6 @@ def test_exec_into_a_pod_without_a_node_or_a_running_container(kubectl):
     )
 
 
-def _pty_session(kubectl: LiveKubectl, args: list[str], keystrokes: list[tuple[str, str]]) -> tuple[str, int]:
-    """Run kubectl on a pseudo-terminal (so -t is a real terminal), type, and collect everything it shows."""
-    pid, fd = pty.fork()
-    if pid == 0:  # the child: kubectl itself
-        os.execvpe("kubectl", ["kubectl", *kubectl.flags, *args], kubectl.env)
-    seen = b""
-
-    def read_until(marker: bytes, seconds: float = 10) -> None:
-        nonlocal seen
-        deadline = time.monotonic() + seconds
-        while marker not in seen and time.monotonic() < deadline:
-            ready, _, _ = select.select([fd], [], [], 0.1)
-            if ready:
-                try:
-                    seen += os.read(fd, 65536)
-                except OSError:
-                    return
-
-    try:
-        read_until(b"# ")
-        for keys, wait_for in keystrokes:
-            before = len(seen)
-            os.write(fd, keys.encode())
-            deadline = time.monotonic() + 10
-            while wait_for.encode() not in seen[before:] and time.monotonic() < deadline:
-                read_until(wait_for.encode(), 0.5)
-        read_until(b"\xff", 3)  # whatever is left, until kubectl exits
-        _, status = os.waitpid(pid, 0)
-        return seen.decode(errors="replace"), os.waitstatus_to_exitcode(status)
-    finally:
-        try:
-            os.kill(pid, signal.SIGKILL)
-            os.waitpid(pid, 0)
-        except (ProcessLookupError, ChildProcessError):
-            pass
-        os.close(fd)
-
-
 def test_exec_it_runs_an_interactive_shell_on_a_terminal(kubectl):
     typed = [
         ("echo hi\r", "hi\r\n/ # "),
@@ -229,7 +190,7 @@ def test_exec_it_runs_an_interactive_shell_on_a_terminal(kubectl):
         ("echo $?\r", "1\r\n"),
         ("exit 7\r", "exit code 7"),
     ]
-    screen, code = _pty_session(kubectl, ["exec", "-it", "ticker", "--", "sh"], typed)
+    screen, code = pty_session(kubectl, ["exec", "-it", "ticker", "--", "sh"], typed)
     assert code == 7
     assert screen.startswith("/ # echo hi\r\nhi\r\n/ # cd /tmp; X=5\r\n/tmp # echo $X $PWD\r\n5 /tmp\r\n")
     assert "/tmp # if true; then\r\n> echo inside; fi\r\ninside\r\n" in screen
@@ -243,7 +204,7 @@ def test_exec_it_a_loop_that_never_ends_gives_the_prompt_back_and_one_that_outgr
         ("echo $?\r", "130\r\n"),
         ("x=a; while true; do x=$x$x; done\r", "exit code 137"),
     ]
-    screen, code = _pty_session(kubectl, ["exec", "-it", "ticker", "--", "sh"], typed)
+    screen, code = pty_session(kubectl, ["exec", "-it", "ticker", "--", "sh"], typed)
     assert code == 137
     assert f"{shell.STILL_RUNNING[:-1]}\r\n/ # echo $?\r\n130\r\n" in screen
     assert screen.endswith("command terminated with exit code 137\r\n")
@@ -251,7 +212,7 @@ def test_exec_it_a_loop_that_never_ends_gives_the_prompt_back_and_one_that_outgr
 
 def test_exec_it_bash_prompt_backspace_and_ctrl_d(kubectl):
     typed = [("nope\r", "found\r\n"), ("echo helo\x7flo\r", "hello\r\n"), ("\x04", "exit\r\n")]
-    screen, code = _pty_session(kubectl, ["exec", "-it", "web", "--", "bash"], typed)
+    screen, code = pty_session(kubectl, ["exec", "-it", "web", "--", "bash"], typed)
     assert code == 0  # bash leaves with its last command's status: echo's
     assert screen.startswith(
         "root@web:/# nope\r\nbash: nope: command not found\r\nroot@web:/# echo helo\b \blo\r\nhello\r\n"
@@ -265,7 +226,7 @@ def test_run_it_rm_gives_a_shell_in_a_new_pod_and_deletes_the_pod_when_it_exits(
     generator). The attach used to drop what was typed: no prompt, and `exit` never ended the pod."""
     argv = ["run", "-i", "--tty", "lg", "--rm", "--image=busybox:1.28", "--restart=Never", "--", "/bin/sh"]
     typed = [("echo inside; hostname\r", "lg\r\n/ # "), ("exit\r", 'pod "lg" deleted')]
-    screen, code = _pty_session(kubectl, argv, typed)
+    screen, code = pty_session(kubectl, argv, typed)
     assert code == 0, screen
     assert "/ # echo inside; hostname\r\ninside\r\nlg\r\n/ # exit\r\n" in screen
     assert 'pod "lg" deleted' in screen
@@ -273,7 +234,7 @@ def test_run_it_rm_gives_a_shell_in_a_new_pod_and_deletes_the_pod_when_it_exits(
 
 
 def test_run_it_exit_ends_the_containers_shell_which_restarts_by_the_pods_policy(kubectl):
-    screen, code = _pty_session(
+    screen, code = pty_session(
         kubectl, ["run", "-it", "bb", "--image=busybox", "--", "sh"], [("exit 3\r", "Session ended")]
     )
     assert code == 0, screen
@@ -296,7 +257,7 @@ def test_debug_it_adds_a_shell_beside_a_distroless_container_and_sees_its_proces
     assert 'exec: "sh": executable file not found in $PATH' in refused.stderr
     argv = ["debug", "-it", "ephemeral-demo", "--image=busybox:1.28", "--target=ephemeral-demo", "-c", "debugger"]
     typed = [("ps\r", "ps\r\n/ # "), ("exit\r", "exit\r\n")]
-    screen, code = _pty_session(kubectl, argv, typed)
+    screen, code = pty_session(kubectl, argv, typed)
     assert code == 0, screen
     assert 'Targeting container "ephemeral-demo".' in screen
     assert "If you don't see a command prompt, try pressing enter." in screen

@@ -93,7 +93,7 @@ def _priority(api: APIServer, obj: dict) -> None:
     if name:
         found = priorityclasses.lookup(api, name)
         if found is None:
-            raise _forbidden_pod(pod, f"no PriorityClass with name {name} was found")
+            raise StatusError.forbidden_object("pods", "", pod, f"no PriorityClass with name {name} was found")
     else:
         found = priorityclasses.global_default(api)
         if found is not None:
@@ -101,23 +101,23 @@ def _priority(api: APIServer, obj: dict) -> None:
     priority = found.get("value", 0) if found is not None else 0
     policy = (found or {}).get("preemptionPolicy") or "PreemptLowerPriority"
     if spec.get("priority") is not None and spec["priority"] != priority:
-        raise _forbidden_pod(
+        raise StatusError.forbidden_object(
+            "pods",
+            "",
             pod,
             f"the integer value of priority ({spec['priority']}) must not be provided in pod spec; "
             f"priority admission controller computed {priority} from the given PriorityClass name",
         )
     if spec.get("preemptionPolicy") is not None and spec["preemptionPolicy"] != policy:
-        raise _forbidden_pod(
+        raise StatusError.forbidden_object(
+            "pods",
+            "",
             pod,
             f"the string value of PreemptionPolicy ({spec['preemptionPolicy']}) must not be provided in pod spec; "
             f"priority admission controller computed {policy} from the given PriorityClass name",
         )
     spec["priority"] = priority
     spec["preemptionPolicy"] = policy
-
-
-def _forbidden_pod(pod: str, why: str) -> StatusError:
-    return StatusError(403, "Forbidden", f'pods "{pod}" is forbidden: {why}', {"name": pod, "kind": "pods"})
 
 
 def _tolerates(tolerations: list, key: str) -> bool:
@@ -184,9 +184,4 @@ def admit_delete(api: APIServer, rt: ResourceType, obj: dict) -> None:
     if rt.kind == "PriorityClass":
         priorityclasses.refuse_system_delete(name)
     if rt.kind == "Namespace" and name in IMMORTAL_NAMESPACES:
-        raise StatusError(
-            403,
-            "Forbidden",
-            f'namespaces "{name}" is forbidden: this namespace may not be deleted',
-            {"name": name, "kind": "namespaces"},
-        )
+        raise StatusError.forbidden_object("namespaces", "", name, "this namespace may not be deleted")

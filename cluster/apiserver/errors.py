@@ -140,6 +140,13 @@ class StatusError(Exception):
         return cls(403, "Forbidden", message)
 
     @classmethod
+    def forbidden_object(cls, resource: str, group: str, name: str, reason: str) -> StatusError:
+        """errors.NewForbidden: `<resource>.<group> "<name>" is forbidden: <reason>`, details naming the object."""
+        qualified = f"{resource}.{group}" if group else resource
+        details = {"name": name, "group": group, "kind": resource} if group else {"name": name, "kind": resource}
+        return cls(403, "Forbidden", f'{qualified} "{name}" is forbidden: {reason}', details)
+
+    @classmethod
     def no_kind_match(cls, kind: str, api_version: str, hint: str) -> StatusError:
         return cls(404, "NotFound", f'no matches for kind "{kind}" in version "{api_version}" ({hint})')
 

@@ -121,19 +121,13 @@ def check_and_decrement(api: APIServer, pod: dict, pdb: dict, dry_run: bool) -> 
         raise too_many_requests(f"The disruption budget {name} is still being processed by the server.")
     allowed = status.get("disruptionsAllowed", 0)
     if allowed < 0:
-        raise StatusError(
-            403,
-            "Forbidden",
-            f'poddisruptionbudget.policy "{name}" is forbidden: pdb disruptions allowed is negative',
-            {"name": name, "group": "policy", "kind": "poddisruptionbudget"},
-        )
+        raise StatusError.forbidden_object("poddisruptionbudget", "policy", name, "pdb disruptions allowed is negative")
     if len(status.get("disruptedPods") or {}) > 2000:
-        raise StatusError(
-            403,
-            "Forbidden",
-            f'poddisruptionbudget.policy "{name}" is forbidden: DisruptedPods map '
-            f"too big - too many evictions not confirmed by PDB controller",
-            {"name": name, "group": "policy", "kind": "poddisruptionbudget"},
+        raise StatusError.forbidden_object(
+            "poddisruptionbudget",
+            "policy",
+            name,
+            "DisruptedPods map too big - too many evictions not confirmed by PDB controller",
         )
     if allowed == 0:
         raise too_many_requests(

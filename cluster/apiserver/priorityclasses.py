@@ -84,22 +84,17 @@ def admit(api: APIServer, obj: dict, old: dict | None) -> None:
     current = global_default(api)
     name = obj["metadata"].get("name", "")
     if current is not None and (old is None or current["metadata"]["name"] != name):
-        raise StatusError(
-            403,
-            "Forbidden",
-            f'priorityclasses.scheduling.k8s.io "{name}" is forbidden: PriorityClass '
-            f"{current['metadata']['name']} is already marked as default. Only one default can exist",
-            {"name": name, "group": "scheduling.k8s.io", "kind": "priorityclasses"},
+        raise StatusError.forbidden_object(
+            "priorityclasses",
+            "scheduling.k8s.io",
+            name,
+            f"PriorityClass {current['metadata']['name']} is already marked as default. Only one default can exist",
         )
 
 
 def refuse_system_delete(name: str) -> None:
     """The PriorityClass REST storage keeps the system classes."""
     if name in SYSTEM_CLASSES:
-        raise StatusError(
-            403,
-            "Forbidden",
-            f'priorityclasses.scheduling.k8s.io "{name}" is forbidden: '
-            "this is a system priority class and cannot be deleted",
-            {"name": name, "group": "scheduling.k8s.io", "kind": "priorityclasses"},
+        raise StatusError.forbidden_object(
+            "priorityclasses", "scheduling.k8s.io", name, "this is a system priority class and cannot be deleted"
         )

@@ -15,6 +15,7 @@ node's host namespaces) are not offered here, though the real kubectl does both 
 from __future__ import annotations
 
 import time
+from typing import Callable
 
 from cluster.apiserver.errors import StatusError
 from cluster.apiserver.streams import terminal
@@ -24,7 +25,7 @@ from cluster.kubectl.cli import Context, verb
 from cluster.kubectl.cmdutil import check_err
 from cluster.kubectl.flags import Flag, Parsed, UsageError
 from cluster.kubectl.get_flags import parse_duration
-from cluster.kubectl.run_attach import NO_PROMPT, NO_TTY, POLL_SECONDS
+from cluster.kubectl.run_attach import NO_PROMPT, NO_TTY, wait_for
 from cluster.kubelet_logs import LogOptions, follow_chunks
 
 DEBUG_FLAGS = [
@@ -173,7 +174,7 @@ def _attach(ctx: Context, parsed: Parsed, pod_name: str, container: dict) -> int
     name = container["name"]
     if parsed["tty"]:
         ctx.stderr.write(NO_TTY)
-    pod = _wait_running(ctx, pod_name, name, parse_duration("1m0s") or 60)
+    pod = wait_for(ctx, pod_name, _running(name), parse_duration("1m0s") or 60)
     if parsed["stdin"]:
         ctx.stderr.write(NO_PROMPT)
         if terminal.container_shell(container) is not None:
@@ -184,14 +185,12 @@ def _attach(ctx: Context, parsed: Parsed, pod_name: str, container: dict) -> int
     return 0
 
 
-def _wait_running(ctx: Context, pod_name: str, container: str, seconds: float) -> dict:
-    deadline = time.monotonic() + seconds
-    while True:
-        pod = ctx.api.get("pods", ctx.namespace, pod_name)
+def _running(container: str) -> Callable[[dict], bool]:
+    """Whether the ephemeral container has started (running, or already ended)."""
+
+    def started(pod: dict) -> bool:
         statuses = (pod.get("status") or {}).get("ephemeralContainerStatuses") or []
         state = next((s.get("state") or {} for s in statuses if s.get("name") == container), {})
-        if state.get("running") or state.get("terminated"):
-            return pod
-        if time.monotonic() >= deadline or ctx.stop.is_set():
-            raise UsageError("timed out waiting for the condition")
-        ctx.stop.wait(POLL_SECONDS)
+        return bool(state.get("running") or state.get("terminated"))
+
+    return started

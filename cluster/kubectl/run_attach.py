@@ -11,6 +11,7 @@ container's status ("pod default/x terminated (Error)"); with --rm it then delet
 from __future__ import annotations
 
 import time
+from typing import Callable
 
 from cluster.apiserver.errors import StatusError
 from cluster.apiserver.streams import terminal
@@ -57,10 +58,16 @@ def attach(ctx: Context, pod: dict, tty: bool, remove: bool, running_timeout: st
 
 
 def _wait(ctx: Context, name: str, phases: tuple[str, ...], seconds: float) -> dict:
+    return wait_for(ctx, name, lambda pod: (pod.get("status") or {}).get("phase") in phases, seconds)
+
+
+def wait_for(ctx: Context, name: str, done: Callable[[dict], bool], seconds: float) -> dict:
+    """The pod once `done` says so, polled as kubectl's watch would see it; a timeout, or the learner's stop,
+    is kubectl's "timed out waiting for the condition"."""
     deadline = time.monotonic() + seconds
     while True:
         pod = ctx.api.get("pods", ctx.namespace, name)
-        if (pod.get("status") or {}).get("phase") in phases:
+        if done(pod):
             return pod
         if time.monotonic() >= deadline or ctx.stop.is_set():
             raise UsageError("timed out waiting for the condition")
