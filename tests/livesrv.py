@@ -126,7 +126,7 @@ def serve(workdir: Path) -> Iterator[Daphne]:
     log_path = workdir / "daphne.log"
     with open(log_path, "w") as log:
         process = subprocess.Popen(
-            [str(Path(sys.executable).parent / "daphne"), "-e", endpoint, "web.asgi:application"],
+            [sys.executable, str(ROOT / "manage.py"), "serve", "--endpoint", endpoint],  # Daphne, as `make run`'s
             cwd=ROOT,
             env=env,
             stdout=log,

@@ -568,6 +568,29 @@ def test_python_client_stream_with_stdin(core):
     assert sh.returncode == 2
 
 
+def test_a_client_busy_elsewhere_still_reads_the_end_of_its_session(core):
+    """kube-apiserver ends a session with the Status, a close frame and an orderly close; a client that comes back
+    to the socket late reads all of it. (Autobahn's default reset the connection when the client had not answered
+    the close frame within a second: the official client then raised "Connection to remote host was lost".)"""
+    from kubernetes.stream import stream
+
+    sh = stream(
+        core.connect_get_namespaced_pod_exec,
+        "web",
+        "default",
+        command=["sh"],
+        stderr=True,
+        stdin=True,
+        stdout=True,
+        tty=False,
+        _preload_content=False,
+    )
+    sh.write_stdin("exit 3\n")
+    time.sleep(2.5)  # the client is busy: the Status and the close frame wait on its socket
+    sh.run_forever(timeout=10)
+    assert sh.returncode == 3
+
+
 def test_python_client_portforward(core):
     from kubernetes.stream import portforward
 
