@@ -29,6 +29,7 @@ from cluster.apiserver.errors import StatusError
 from cluster.apiserver.server import APIServer, WatchEvent
 from cluster.clock import parse_rfc3339, rfc3339
 from cluster.component import DONE, Controller, Result, split_key
+from cluster.container.signals import Signal
 from cluster.events import NORMAL, record
 from cluster.informers import NODE_NAME_INDEX, object_key
 from cluster.kubelet_eviction import EvictionManager
@@ -57,6 +58,7 @@ class Kubelet(Controller):
         self.wants_relist = False
         self._heard: dict[str, bytes] = {}  # pod key -> what a sync acts on, as last heard
         self.volume_checks: dict[str, float] = {}  # pod uid -> when its volumes were last projected (kubelet_volumes)
+        self.signals: dict[str, Signal] = {}  # container instance key -> a signal an exec sent its PID 1
 
     @property
     def paused(self) -> bool:
@@ -95,6 +97,15 @@ class Kubelet(Controller):
         if reachable and not self.reachable:
             self.wants_relist = True
         self.reachable = reachable
+
+    def take_signal(self, signal: Signal) -> str | None:
+        """The runtime reports a signal an exec sent a container's PID 1: kept for the pod's next sync, whose key
+        is returned (None when the pod's sandbox is gone from this node)."""
+        sandbox = self.runtime.sandbox(signal.uid)
+        if sandbox is None:
+            return None
+        self.signals[signal.key] = signal
+        return str(sandbox["pod"])
 
     def is_housekeeping(self, key: str) -> bool:
         return key == HEARTBEAT

@@ -216,7 +216,7 @@ def instance_lines(api: APIServer, pod: dict, spec: dict, instance: Instance, no
     end = instance.finished if instance.finished is not None else now
     stopped: list[list] = []
     signal = instance.signal
-    if signal and instance.server and float(signal["at"]) <= end:
+    if signal and instance.server and int(float(signal["at"])) <= end:  # finishedAt keeps whole seconds
         stopped = [
             [t, logs.STREAMS[s], text, 0]
             for t, s, text in programs_banners.stop_lines(

@@ -251,10 +251,26 @@ class PodSync:
         records = self.running_records()
         if not records:
             return
+        self.deliver_signals(records)
         for moment in self.checker.due(records, self.now.timestamp()):
             self.advance(records, moment)
             self.checker.run_due(records, moment)
         self.advance(records, self.now.timestamp())
+
+    def deliver_signals(self, records: dict[str, dict]) -> None:
+        """Signals an exec sent a container's PID 1 (cluster/container/signals.py): the process runs until it was
+        signalled and ends then if it handles the signal; the container is then restarted by the pod's policy."""
+        for record_ in list(records.values()):
+            signal = self.kubelet.signals.pop(record_["key"], None)
+            if signal is None:
+                continue
+            at = min(signal.at, self.now.timestamp())
+            self.advance(records, at)
+            handled, code = shell.signal_handled(record_.get("proc") or {}, signal.name)
+            if record_["state"] == "running" and handled:
+                moment = dt.datetime.fromtimestamp(at, dt.timezone.utc)
+                self.runtime.signalled(record_, moment, code, f"SIG{signal.name}")
+                self.reap(record_, self.now)
 
     def advance(self, records: dict[str, dict], until: float) -> None:
         live = {n: r for n, r in records.items() if r["state"] == "running"}

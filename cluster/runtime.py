@@ -204,6 +204,13 @@ class NodeRuntime:
             record["signal"] = {"at": at.timestamp(), "name": signal}
         self.dirty = True
 
+    def signalled(self, record: dict, at: dt.datetime, exit_code: int, signal: str) -> None:
+        """The process ended at `at` on a signal it handles, sent from an exec (cluster/container/signals.py); not a
+        stop by the kubelet, so the pod's restartPolicy decides what follows."""
+        record.update(exits_at=at.isoformat(), exit_code=exit_code, exit_reason="")
+        record["signal"] = {"at": at.timestamp(), "name": signal}
+        self.dirty = True
+
     def reap(self, record: dict, now: dt.datetime) -> bool:
         """Mark the process exited if its time has come (containerd's task exit event)."""
         if record["state"] != "running":
@@ -251,7 +258,7 @@ def process_end(record: dict) -> tuple[dt.datetime, int, str] | None:
 def forget_pod(cluster: Cluster, uid: str) -> None:
     """A removed pod's container layers and logs go; so do its emptyDir and projected volumes."""
     RuntimeState.objects.filter(
-        cluster=cluster, scope__in=("log", "rootfs", "volume", "stdin"), name__startswith=uid + "/"
+        cluster=cluster, scope__in=("log", "rootfs", "volume", "stdin", "signal"), name__startswith=uid + "/"
     ).delete()
 
 

@@ -8,7 +8,7 @@ name that is nowhere is `sh: X: not found` (127), worded as the image's shell
 words it (busybox ash, Debian's dash, bash). Messages of the tools are the ones
 busybox or GNU coreutils print.
 
-A tool that exists but that kubeclass does not simulate (apt-get, vi, top, …) does
+A tool that exists but that kubeclass does not simulate (vi, top, dpkg, …) does
 nothing and exits 0 in a container's script; in `kubectl exec` it says so on stderr.
 An image the catalogue does not know has every tool, and its programs run as
 servers until stopped.
@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Callable
 
-from cluster.container import limits, programs
+from cluster.container import limits, packages, programs, signals
 from cluster.container.coreutils import UTILITIES
 from cluster.container.fs import FsError, resolve_path
 from cluster.container.shell import SHELLS, Res
@@ -48,7 +48,7 @@ df du mount umount su login hostid logname users who getent tty stty nice chroot
 TOOLSETS = {
     "busybox": BUSYBOX,
     "alpine": BUSYBOX | {"apk"},
-    "debian": GNU | {"dash", "apt", "apt-get", "dpkg"},
+    "debian": (GNU - {"kill"}) | {"dash", "apt", "apt-get", "dpkg"},  # /bin/kill comes with procps, not installed
     "gnu": GNU | {"yum", "dnf", "microdnf", "rpm", "ps"},
     "none": frozenset(),
 }
@@ -120,7 +120,7 @@ def available(sh: Shell, name: str) -> bool:
         return True
     if "/" in name:
         return sh.host.fs.is_file(resolve_path(sh.state["cwd"], name))
-    return False
+    return packages.on_path(sh, base)  # installed since the container started (`apt-get install procps`)
 
 
 def missing_executable(sh: Shell, name: str) -> bool:
@@ -378,9 +378,40 @@ def b_test(sh: Shell, argv: list[str], stdin: str | None, env: dict, nestable: b
 
 
 def b_kill(sh: Shell, argv: list[str], stdin: str | None, env: dict, nestable: bool) -> Res:
-    if sh.host.exec_mode:
-        return Res(1, err="(kubeclass: signals sent from kubectl exec are not simulated)\n")
-    return Res(0)
+    """`kill [-s SIG | -SIG | -N] PID…` from an exec: PID 1 is the container's main process (or, in an ephemeral
+    container, its target's); cluster/container/signals.py delivers the signal. A container's own script
+    signals nothing (simplified)."""
+    args = argv[1:]
+    name = "TERM"
+    if args[:1] == ["-s"] and len(args) > 1:
+        name, args = args[1], args[2:]
+    elif args and args[0].startswith("-") and len(args[0]) > 1 and args[0] != "--":
+        name, args = args[0][1:], args[1:]  # -9, -TERM, -SIGTERM
+    args = args[1:] if args[:1] == ["--"] else args
+    signal = signals.signal_name(name)
+    if signal is None:
+        return Res(1, err=_kill_error(sh, "bad signal", name))
+    if not args:
+        usage = "kill: usage: kill [-s sigspec | -n signum | -sigspec] pid | jobspec ... or kill -l [sigspec]"
+        return Res(2, err=sh.error(usage))
+    status, err = 0, ""
+    for pid in args:
+        if pid == "1" and sh.host.exec_mode:
+            sh.host.signals.append(signal)
+        elif pid != "1":
+            status, err = 1, err + _kill_error(sh, "no process", pid)
+    return Res(status, err=err)
+
+
+def _kill_error(sh: Shell, problem: str, word: str) -> str:
+    """What busybox's, dash's and bash's kill print for an unknown signal or a PID with no process."""
+    bad_signal = problem == "bad signal"
+    if sh.host.dialect == "busybox":
+        return sh.error(f"bad signal name '{word}'" if bad_signal else f"can't kill pid {word}: No such process")
+    if sh.shell_name() == "bash":
+        missing = f"kill: ({word}) - No such process"
+        return sh.error(f"kill: {word}: invalid signal specification" if bad_signal else missing)
+    return sh.error(f"kill: invalid signal number or name: {word}" if bad_signal else "kill: No such process")
 
 
 BUILTINS: dict[str, Callable[..., Res]] = {

@@ -18,7 +18,7 @@ import datetime as dt
 import re
 from typing import TYPE_CHECKING, Callable
 
-from cluster.container import net, regex, tar
+from cluster.container import net, packages, procps, regex, tar
 from cluster.container.fileutils import (
     _gnu,
     _path,
@@ -354,14 +354,12 @@ def u_nproc(sh: Shell, argv: list[str], stdin: str | None) -> Res:
 def u_ps(sh: Shell, argv: list[str], stdin: str | None) -> Res:
     own = sh.host.spec or {}
     command = (_pid1(own)[1] if own.get("image") else " ".join(sh.host.command)) or sh.state.get("pid1", "sh")
-    if _gnu(sh):
-        return Res(
-            0,
-            f"    PID TTY          TIME CMD\n      1 ?        00:00:00 {sh.state.get('pid1', 'sh')}\n"
-            f"     42 ?        00:00:00 ps\n",
-        )
     target = _target_process(sh)
     me = process_user(sh)
+    if _gnu(sh):
+        shell_line = sh.state.get("exec_command") or sh.state.get("pid1", "sh")
+        exec_shell = (me, str(shell_line)) if sh.state.get("interactive") else None
+        return procps.listing(sh, argv, target or (me, command), exec_shell)
     if target is not None:  # an ephemeral container in its target's process namespace: the target is PID 1
         user, target_command = target
         rows = [(1, user, target_command), (7, me, command)]
@@ -568,6 +566,8 @@ UTILITIES: dict[str, Command] = {
     "uname": u_uname,
     "nproc": u_nproc,
     "ps": u_ps,
+    "apt-get": packages.apt_get,
+    "apt": packages.apt_get,
     "rev": u_rev,
     "tac": u_tac,
     "cut": u_cut,

@@ -71,6 +71,7 @@ class Host:
     kernel: str = "6.1.0-kubeclass"
     memory_limit: int = 0  # bytes; 0: no limit
     command: list = field(default_factory=list)  # what PID 1 was started with (ps)
+    signals: list = field(default_factory=list)  # what an exec's `kill 1` sent PID 1 (cluster/container/signals.py)
 
     @property
     def dialect(self) -> str:
@@ -216,6 +217,24 @@ def signal_term(state: dict) -> tuple[bool, int]:
     from cluster.container import programs
 
     return programs.handles_sigterm(state.get("pid1", ""))
+
+
+def signal_handled(state: dict, name: str) -> tuple[bool, int]:
+    """Signal `name` (TERM, INT, QUIT, …) sent to PID 1 from inside its namespace: (whether the process ends, its
+    exit status). The kernel drops a signal PID 1 has no handler for: servers end on TERM and INT, nginx also on
+    QUIT (its graceful stop); a shell or `sleep` only through a `trap`. Simplified: other signals are ignored."""
+    if name == "TERM":
+        return signal_term(state)
+    trap = (state.get("traps") or {}).get(name)
+    if trap is not None:
+        return True, 0 if "exit" not in trap else _trap_code(str(trap))
+    if name == "INT":
+        from cluster.container import programs
+
+        return programs.handles_sigterm(state.get("pid1", ""))
+    if name == "QUIT" and state.get("pid1", "") == "nginx":
+        return True, 0
+    return False, 0
 
 
 def _trap_code(action: str) -> int:

@@ -14,8 +14,10 @@ A command the image does not have fails as runc fails it (`exec: "bash": executa
 not found in $PATH`); a failing command ends with kubectl's `command terminated with
 exit code N`. `-i` feeds the command what kubectl reads on its stdin.
 
-Simplified: the command takes no virtual time (`sleep 5` returns at once), and signals
-(`kill 1`) are not delivered to the container's process.
+`kill 1` signals the container's main process (cluster/container/signals.py): redis or nginx
+exits on SIGTERM and the kubelet restarts the container by the pod's policy.
+
+Simplified: the command takes no virtual time (`sleep 5` returns at once).
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from typing import Callable
 
 from cluster.apiserver.server import APIServer
 from cluster import dns
-from cluster.container import commands, pods, shell
+from cluster.container import commands, pods, shell, signals
 from cluster.container.context import Names, environment, make_host
 from cluster.container.sources import ConfigError
 from cluster.container.fs import ContainerFS
@@ -216,7 +218,7 @@ def prepare_exec(api: APIServer, pod: dict, container: str, command: list[str]) 
     env = _environment(api, pod, spec, record, view)
     image = image_config(spec["image"])
     cwd = spec.get("workingDir") or image.workdir  # an exec starts in the container's working directory
-    return ExecTarget(host, env, cwd, now, lambda: _persist(api, pod, spec, names, host.fs.journal or []))
+    return ExecTarget(host, env, cwd, now, lambda: _persist(api, pod, spec, names, host))
 
 
 def _container_now(api: APIServer, pod: dict, container: str) -> tuple[dict | None, pods.Running | None]:
@@ -249,12 +251,25 @@ def _journaled(fs: ContainerFS) -> ContainerFS:
     return view
 
 
-def _persist(api: APIServer, pod: dict, spec: dict, names: Names, journal: list) -> None:
-    if not journal:
-        return
-    real = make_host(api, pod, spec, names, None).fs
-    real.replay(journal)
-    real.save()
+def _persist(api: APIServer, pod: dict, spec: dict, names: Names, host: shell.Host) -> None:
+    """What the command left behind: its changes to the container's files, and the signals it sent PID 1."""
+    journal = host.fs.journal or []
+    if journal:
+        real = make_host(api, pod, spec, names, None).fs
+        real.replay(journal)
+        real.save()
+    for name in host.signals:
+        _signal_pid1(api, pod, spec.get("targetContainerName") or spec["name"], name)
+    host.signals.clear()
+
+
+def _signal_pid1(api: APIServer, pod: dict, container: str, name: str) -> None:
+    """Send signal `name` to the main process of `container` (PID 1 in the namespace the exec shares)."""
+    node = (pod.get("spec") or {}).get("nodeName", "")
+    record = (pods.node_data(api.cluster, node).get("containers") or {}).get(f"{pod['metadata']['uid']}/{container}")
+    if record is None or record.get("state") != "running" or name in signals.UNCATCHABLE:
+        return  # SIGKILL and SIGSTOP from inside a PID namespace never reach its init
+    signals.send(api.cluster, signals.Signal(record["key"], node, api.now().timestamp(), name))
 
 
 def _environment(

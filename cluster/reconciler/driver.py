@@ -41,6 +41,7 @@ from cluster.reconciler.component_loop import ComponentLoop
 from cluster.reconciler.gc_tuning import tune_gc
 from cluster.reconciler.modes import RunSummary
 from cluster.reconciler.routing import Routes
+from cluster.reconciler.runtime_events import RuntimeEvents
 from cluster.reconciler.timers import Timers
 from cluster.reconciler.turns import Turns
 from cluster.reconciler.watchcache import OwnWrites
@@ -64,6 +65,7 @@ class ClusterDriver:
     def _build(self) -> None:
         """Everything the driver keeps in memory, empty: at the start, and after the cluster was reset."""
         self.own_writes = OwnWrites()  # this driver's own writes since the last poll
+        self.runtime_events = RuntimeEvents()  # signals sent by execs, for the kubelets (runtime_events.py)
         self._held_revision = HeldRevision()  # the revision counter while a batch holds the write lock
         self._step_sink = StepSink(self.cluster, self._held_revision)  # the batch's steps, inserted as it commits
         self.batches = Batches(self._held_revision, self.own_writes, self._step_sink)
@@ -199,7 +201,9 @@ class ClusterDriver:
 
     # -- work ---------------------------------------------------------------------
     def fire_timers(self) -> None:
-        self.timers.fire(self.now())
+        now = self.now()
+        self.runtime_events.deliver(self.cluster, now.timestamp(), self.kubelets)
+        self.timers.fire(now)
 
     def next_due(self) -> dt.datetime | None:
         return self.timers.next_due()

@@ -127,6 +127,8 @@ class InteractiveShell:
         ]
         state["st"] = self.status
         state["interactive"] = True
+        state["tty"] = self.tty
+        state["exec_command"] = " ".join(self.command)  # what `ps` shows for this shell
         runner = shell.Shell(state, host)
         host.out = []
         while state.get("exit") is None and state.get("block") is None and host.budget[0] > 0:
