@@ -217,6 +217,33 @@ def unchanged(
 
 
 @measure
+def files_kept(
+    api: APIServer, since_revision: int, pod: str, container: str, paths: list[str], namespace: str = "default"
+) -> str | None:
+    """Which of `paths` the container has, once it has restarted and runs again: one path, "both" or "none".
+
+    None until then: the question is what a container restart leaves behind (the lesson kills PID 1)."""
+    from cluster.kubectl.exec import ExecError, prepare_exec
+
+    try:
+        obj = api.get("pods", namespace, pod)
+    except StatusError as err:
+        if err.code == 404:
+            return None
+        raise
+    statuses = (obj.get("status") or {}).get("containerStatuses") or []
+    status: dict = next((s for s in statuses if s["name"] == container), {})
+    if not status.get("restartCount") or "running" not in (status.get("state") or {}):
+        return None
+    try:
+        files = prepare_exec(api, obj, container, ["ls"]).host.fs
+    except ExecError:
+        return None
+    kept = [path for path in paths if files.is_file(path)]
+    return "both" if len(kept) == len(paths) > 1 else kept[0] if len(kept) == 1 else "none"
+
+
+@measure
 def load_balancer(api: APIServer, since_revision: int, name: str, namespace: str = "default") -> str | None:
     """For a LoadBalancer Service: "pending" while nothing has given it an address (EXTERNAL-IP `<pending>`
     in `kubectl get service`), "assigned" once status.loadBalancer.ingress has one; None for other types."""
