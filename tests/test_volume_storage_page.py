@@ -117,3 +117,46 @@ def test_apt_get_is_for_root_and_for_packages_it_knows(sim: Sim) -> None:
     sim.wait(15)
     code, _, err = sim.run("exec", "nobody", "--", "apt-get", "install", "procps")
     assert code == 100 and "are you root?" in err
+
+
+TWO_CONTAINERS = """
+apiVersion: v1
+kind: Pod
+metadata:
+  name: two-containers
+spec:
+  restartPolicy: Never
+  volumes:
+  - name: shared-data
+    emptyDir: {}
+  containers:
+  - name: nginx-container
+    image: nginx
+    volumeMounts:
+    - name: shared-data
+      mountPath: /usr/share/nginx/html
+  - name: debian-container
+    image: debian
+    volumeMounts:
+    - name: shared-data
+      mountPath: /pod-data
+    command: ["/bin/sh"]
+    args: ["-c", "echo Hello from the debian container > /pod-data/index.html"]
+"""
+
+
+def test_two_containers_share_a_volume_and_the_page_looks_with_installed_tools(sim: Sim) -> None:
+    """The documentation's "Communicate Between Containers in the Same Pod Using a Shared Volume"."""
+    sim.apply(TWO_CONTAINERS)
+    sim.wait(15)
+    in_nginx = ("exec", "two-containers", "-c", "nginx-container", "--")
+    sim.ok(*in_nginx, "apt-get", "update")
+    sim.ok(*in_nginx, "apt-get", "install", "curl", "procps")
+    rows = [line.split(None, 10) for line in sim.ok(*in_nginx, "ps", "aux").splitlines()[1:]]
+    assert [(row[0], row[1], row[10]) for row in rows] == [
+        ("root", "1", "nginx: master process nginx -g daemon off;"),
+        ("nginx", "29", "nginx: worker process"),
+        ("nginx", "30", "nginx: worker process"),
+        ("root", "42", "ps aux"),
+    ]
+    assert sim.ok(*in_nginx, "curl", "localhost") == "Hello from the debian container\n"

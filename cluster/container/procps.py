@@ -47,11 +47,11 @@ class Process:
 
 def listing(sh: Shell, argv: list[str], main: tuple[str, str], own: tuple[str, str] | None) -> Res:
     """`ps [aux | -ef]` for the processes: PID 1 `main` (user, command), the exec's shell `own`, and ps."""
-    processes = _processes(sh, argv, main, own)
+    processes = sorted(_processes(sh, argv, main, own), key=lambda p: p.pid)  # ps lists by PID
     options = " ".join(argv[1:])
     if options in ("aux", "-aux", "axu", "-ef", "-e -f", "-aef"):
         return Res(0, _bsd(processes) if "u" in options else _full(processes))
-    me = processes[-1]  # with no options: the caller's user's processes on the caller's terminal
+    me = next(p for p in processes if p.pid == PS_PID)  # with no options: its user's processes on its terminal
     mine = [p for p in processes if p.tty == me.tty and p.user == me.user]
     rows = "".join(f"{p.pid:>7} {p.tty:<8} 00:00:00 {_comm(p)}\n" for p in mine)
     return Res(0, "    PID TTY          TIME CMD\n" + rows)
