@@ -1,7 +1,9 @@
 """The documentation's "Configure a Pod to Use a Volume for Storage", step by step: a file written to an emptyDir,
 `apt-get install procps` for `ps`, `kill` of redis from inside the container, the container restarted by the
 pod's policy with the volume's file still there and the installed package gone (a new container starts from
-its image). Also what the page does not show: signals a PID 1 has no handler for, and kill's refusals."""
+its image). Also what the page does not show: signals a PID 1 has no handler for, and kill's refusals; and the
+neighbouring pages that install tools the same way ("Communicate Between Containers in the Same Pod Using a
+Shared Volume", "Get a Shell to a Running Container")."""
 
 from __future__ import annotations
 
@@ -160,3 +162,18 @@ def test_two_containers_share_a_volume_and_the_page_looks_with_installed_tools(s
         ("root", "42", "ps aux"),
     ]
     assert sim.ok(*in_nginx, "curl", "localhost") == "Hello from the debian container\n"
+
+
+def test_a_shell_in_a_running_container_sees_its_volumes_among_its_mounts(sim: Sim) -> None:
+    """The documentation's "Get a Shell to a Running Container": `cat /proc/mounts`, tools installed with apt-get."""
+    sim.apply(TWO_CONTAINERS.replace("two-containers", "shell-demo"))
+    sim.wait(15)
+    in_nginx = ("exec", "shell-demo", "-c", "nginx-container", "--")
+    mounts = sim.ok(*in_nginx, "cat", "/proc/mounts").splitlines()
+    assert mounts[0].startswith("overlay / overlay rw,")
+    assert "/dev/vda1 /usr/share/nginx/html ext4 rw,relatime 0 0" in mounts  # the emptyDir, on the node's disk
+    assert "tmpfs /var/run/secrets/kubernetes.io/serviceaccount tmpfs ro,relatime 0 0" in mounts  # the token
+    sim.ok(*in_nginx, "apt-get", "update")
+    for package in ("tcpdump", "lsof"):
+        assert f"Setting up {package} (" in sim.ok(*in_nginx, "apt-get", "install", "-y", package)
+    assert "not simulated" in sim.run(*in_nginx, "lsof")[2]  # there now, and says it is not simulated

@@ -205,6 +205,43 @@ def kubelet_files(pod: dict, ip: str) -> dict[str, str]:
     return {"/etc/hosts": hosts, "/etc/hostname": hostname + "\n", "/etc/resolv.conf": resolv}
 
 
+ROOT_MOUNTS = (
+    "overlay / overlay rw,relatime,lowerdir=/var/lib/containerd/io.containerd.snapshotter.v1.overlayfs/snapshots/1/fs,"
+    "upperdir=/var/lib/containerd/io.containerd.snapshotter.v1.overlayfs/snapshots/2/fs,"
+    "workdir=/var/lib/containerd/io.containerd.snapshotter.v1.overlayfs/snapshots/2/work 0 0\n"
+    "proc /proc proc rw,nosuid,nodev,noexec,relatime 0 0\n"
+    "tmpfs /dev tmpfs rw,nosuid,size=65536k,mode=755 0 0\n"
+    "devpts /dev/pts devpts rw,nosuid,noexec,relatime,gid=5,mode=620,ptmxmode=666 0 0\n"
+    "mqueue /dev/mqueue mqueue rw,nosuid,nodev,noexec,relatime 0 0\n"
+    "sysfs /sys sysfs ro,nosuid,nodev,noexec,relatime 0 0\n"
+    "cgroup /sys/fs/cgroup cgroup2 ro,nosuid,nodev,noexec,relatime 0 0\n"
+)
+NODE_DISK = "/dev/vda1"  # the node's disk, where the kubelet keeps the pod's files (illustrative name)
+
+
+def proc_mounts(pod: dict, spec: dict) -> str:
+    """/proc/mounts as runc sets a container up: the image's overlay, the kernel's filesystems, the files the
+    kubelet writes (bind mounts from its disk), then each volumeMount. A Secret or projected volume (the
+    service-account token) is a tmpfs; an emptyDir is a directory on the node's disk unless its medium is
+    Memory; a configMap, hostPath or local PersistentVolume is on the node's disk too."""
+    lines = [ROOT_MOUNTS]
+    for path in ("/etc/hosts", spec.get("terminationMessagePath") or "/dev/termination-log", "/etc/hostname",
+                 "/etc/resolv.conf"):  # fmt: skip
+        lines.append(f"{NODE_DISK} {path} ext4 rw,relatime 0 0\n")
+    lines.append("shm /dev/shm tmpfs rw,nosuid,nodev,noexec,relatime,size=65536k 0 0\n")
+    volumes = {v["name"]: v for v in (pod.get("spec") or {}).get("volumes") or []}
+    for mount in spec.get("volumeMounts") or []:
+        volume = volumes.get(mount.get("name"), {})
+        read_only = bool(mount.get("readOnly")) or any(k in volume for k in PROJECTED)
+        mode = "ro" if read_only else "rw"
+        memory = (volume.get("emptyDir") or {}).get("medium") == "Memory"
+        if memory or "secret" in volume or "projected" in volume:
+            lines.append(f"tmpfs {mount.get('mountPath', '')} tmpfs {mode},relatime 0 0\n")
+        else:
+            lines.append(f"{NODE_DISK} {mount.get('mountPath', '')} ext4 {mode},relatime 0 0\n")
+    return "".join(lines)
+
+
 def volume_layer(api: APIServer, pod: dict, volume: dict) -> Layer:
     """Where one of the pod's volumes keeps its files: a claim's are its PersistentVolume's, so they
     outlive the pod (and a new claim bound to a new volume starts empty)."""
@@ -258,7 +295,7 @@ def container_fs(
                 bool(mount.get("readOnly")) or layer.read_only,
             )
         )
-    files = {**dict(image.files), **kubelet_files(pod, ip)}
+    files = {**dict(image.files), **kubelet_files(pod, ip), "/proc/mounts": proc_mounts(pod, spec)}
     upper = Layer(api.cluster, "rootfs", names.key, entries={} if fresh else None)
     dirs = {image.workdir, *image.dirs} - {""}
     return ContainerFS(upper, files, mounts, dirs, dry=dry)

@@ -49,6 +49,8 @@ PACKAGES = {
     "vim": Package("2:9.0.1378-2", 1567, 3751, ("vim", "vi")),
     "nano": Package("7.2-1", 690, 2637, ("nano",)),
     "less": Package("590-2.1~deb12u2", 132, 322, ("less",)),
+    "lsof": Package("4.95.0-1", 316, 473, ("lsof",)),
+    "tcpdump": Package("4.99.3-1", 479, 1307, ("tcpdump",)),
 }  # fmt: skip
 UPDATE = (
     f"Get:1 {MIRROR} bookworm InRelease [151 kB]\n"
