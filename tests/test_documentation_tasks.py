@@ -260,6 +260,9 @@ def test_the_downward_api_volume_writes_labels_and_annotations_as_key_and_quoted
     assert applied.startswith('kubectl.kubernetes.io/last-applied-configuration="{\\"apiVersion\\":\\"v1\\",')
     assert applied.endswith('}\\n"')
     assert annotations[-1] == 'note="say \\"hi\\""'
+    # The kubelet's own copy of the pod carries its config source and when it first saw the pod.
+    started = sim.pod("kubernetes-downwardapi-volume-example")["status"]["startTime"]
+    assert annotations[-3:-1] == [f'kubernetes.io/config.seen="{started}"', 'kubernetes.io/config.source="api"']
 
 
 # -- StatefulSet Basics (application/web/web.yaml) ----------------------------------------------------

@@ -66,13 +66,28 @@ def field_value(pod: dict, path: str) -> str:
     }
     if path in simple:
         return simple[path]
+    maps = {"labels": meta.get("labels") or {}, "annotations": kubelet_annotations(pod)}
     match = re.fullmatch(r"metadata\.(labels|annotations)\['(.+)'\]", path)
     if match:
-        return (meta.get(match.group(1)) or {}).get(match.group(2), "")
+        return maps[match.group(1)].get(match.group(2), "")
     if path in ("metadata.labels", "metadata.annotations"):
         # fieldpath.FormatMap: `key="value"` with the value Go-quoted (%q), one a line
-        return "\n".join(f"{k}={go_quote(str(v))}" for k, v in sorted((meta.get(path.split(".")[1]) or {}).items()))
+        return "\n".join(f"{k}={go_quote(str(v))}" for k, v in sorted(maps[path.split(".")[1]].items()))
     return ""
+
+
+def kubelet_annotations(pod: dict) -> dict:
+    """The pod's annotations as the kubelet holds the pod, which is what the downward API reads: its config
+    sources add `kubernetes.io/config.source` ("api") and `kubernetes.io/config.seen`, when it first saw the pod
+    (here the pod's startTime, to the second; Go's RFC3339Nano drops a zero fraction)."""
+    meta, status = pod["metadata"], pod.get("status") or {}
+    annotations = dict(meta.get("annotations") or {})
+    if "kubernetes.io/config.source" not in annotations:  # a static pod's mirror already carries its own
+        annotations["kubernetes.io/config.source"] = "api"
+        seen = status.get("startTime") or meta.get("creationTimestamp")
+        if seen:
+            annotations["kubernetes.io/config.seen"] = seen
+    return annotations
 
 
 def resource_value(spec: dict, ref: dict, node: dict | None) -> str:
