@@ -531,6 +531,10 @@ def test_changing_commands_print_what_the_real_kubectl_prints(live: Live) -> Non
     assert mismatches == []
 
 
+COPY_FIELDS = (
+    "jsonpath={.metadata.labels} {.metadata.annotations} {.spec.shareProcessNamespace} {.spec.nodeName} "
+    "{range .spec.containers[*]}{.name} {.image} {.command} {.args} {.stdin} {.securityContext};{end}"
+)
 DEBUG_COMMANDS = [
     ["run", "dbg", "--image=nginx"],
     ["debug", "dbg", "--image=busybox:1.28", "-c", "one", "--target=dbg", "--", "sleep", "3600"],
@@ -546,12 +550,42 @@ DEBUG_COMMANDS = [
     ["debug", "dbg", "--image=busybox", "--image-pull-policy=Sometimes"],
     ["debug", "nope", "--image=busybox", "-c", "x"],
     ["get", "pod", "dbg", "-o", "jsonpath={.spec.ephemeralContainers}"],
+    # --copy-to: a copy of the Pod, trimmed by the profile
+    ["run", "cp", "--image=busybox:1.28", "--labels=app=cp", "--annotations=note=hi", "--", "sleep", "1d"],
+    ["debug", "cp", "--copy-to=cp-a", "--image=busybox:1.28", "-c", "dbg", "--", "sleep", "5"],
+    ["debug", "cp", "--copy-to=cp-b", "--set-image=*=ubuntu", "--profile=general"],
+    ["debug", "cp", "--copy-to=cp-c", "--container=cp", "--profile=general", "--keep-labels", "--", "sh"],
+    [
+        "debug",
+        "cp",
+        "--copy-to=cp-d",
+        "--image=busybox",
+        "-c",
+        "dbg",
+        "--profile=restricted",
+        "--share-processes=false",
+    ],
+    ["debug", "cp", "--copy-to=cp-e", "--image=busybox", "-c", "dbg", "--profile=netadmin", "--keep-annotations"],
+    ["debug", "cp", "--copy-to=cp-f", "--image=busybox:1.28", "-c", "dbg", "--profile=sysadmin", "--replace"],
+    ["get", "pods", "-o", "name"],
+    *(["get", "pod", f"cp-{copy}", "-o", COPY_FIELDS] for copy in "abcdef"),
+    ["debug", "cp-a", "--copy-to=x"],
+    ["debug", "cp-a", "--copy-to=x", "--", "sh"],
+    ["debug", "cp-a", "--replace", "--image=busybox"],
+    ["debug", "cp-a", "--same-node", "--image=busybox"],
+    ["debug", "cp-a", "--set-image=*=ubuntu"],
+    ["debug", "cp-a", "--copy-to=x", "--target=cp", "--image=busybox"],
+    ["debug", "cp-a", "--copy-to=x", "--set-image=*=UP:per"],
+    ["debug", "cp-a", "--copy-to=x", "--set-image=bad"],
+    ["debug", "cp-a", "--attach"],
+    ["debug", "cp-a", "--copy-to=x", "--image=Bad Image"],
+    ["debug", "cp-a", "--copy-to=cp-b", "--image=busybox", "-c", "dbg"],
 ]
 
 
 def test_debug_prints_and_sends_what_the_real_kubectl_does(live: Live) -> None:
     mismatches = [(argv, real, mine) for argv, real, mine in _pairs(live, DEBUG_COMMANDS) if real != mine]
-    assert mismatches == []
+    assert mismatches == [], "\n".join(f"{argv}\n  real: {real}\n  ours: {mine}" for argv, real, mine in mismatches)
 
 
 def test_describe_prints_what_the_real_kubectl_prints(live: Live) -> None:

@@ -256,3 +256,22 @@ def test_a_field_newer_than_v1_32_is_refused_not_dropped(cluster):
         "protobuf field 5 of PodDisruptionBudgetSpec is not supported by kubeclass; send the object as application/json"
     )
     assert Kube(cluster).get(PDB_PATH.format("default") + "/later").status_code == 404
+
+
+# kubectl debug p1 --copy-to=p1-copy --image=busybox:1.28 -c dbg --replace: the DELETE of the original p1
+DELETE_NOW = b'k8s\x00\n\x13\n\x02v1\x12\rDeleteOptions\x12\x02\x08\x00\x1a\x00"\x00'
+
+
+def test_debug_replace_deletes_the_original_with_the_protobuf_delete_options_kubectl_sends(cluster):
+    assert protobuf.decode(DELETE_NOW) == {"kind": "DeleteOptions", "apiVersion": "v1", "gracePeriodSeconds": 0}
+    kube = Kube(cluster)
+    pod = {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": "p1"},
+        "spec": {"containers": [{"name": "c", "image": "nginx"}]},
+    }
+    assert kube.request("POST", POD_PATH.format("default"), pod).status_code == 201
+    deleted = kube.request("DELETE", POD_PATH.format("default") + "/p1", DELETE_NOW, content_type=PROTOBUF)
+    assert deleted.status_code == 200, deleted.content
+    assert kube.get(POD_PATH.format("default") + "/p1").status_code == 404  # no node yet: gone at once

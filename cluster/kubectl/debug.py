@@ -8,8 +8,11 @@ profile is used, with kubectl's warning that it is deprecated. With `-i` or `--a
 container to run and attaches, as `kubectl run -i` does in this terminal (run_attach.py): the page has
 nothing to type with, so a shell meets the end of its input and exits.
 
-Simplified: only the ephemeral-container mode; `--copy-to` (a copy of the Pod) and `node/NAME` (a Pod on the
-node's host namespaces) are not offered here, though the real kubectl does both against kubeclass.
+`--copy-to=NAME` debugs a copy of the Pod instead (debug_copy.py), which kubectl creates, deleting the original
+under `--replace`; with `-i` it attaches to the copy's debug container.
+
+Simplified: `node/NAME` (a Pod on the node's host namespaces) is not offered here, though the real kubectl does it
+against kubeclass; nor is `--custom`.
 """
 
 from __future__ import annotations
@@ -20,9 +23,9 @@ from typing import Callable
 from cluster.apiserver.errors import StatusError
 from cluster.apiserver.streams import terminal
 from cluster.container import stdin as container_stdin
-from cluster.kubectl import flags as fl
+from cluster.kubectl import debug_copy, imageref
 from cluster.kubectl.cli import Context, verb
-from cluster.kubectl.cmdutil import check_err
+from cluster.kubectl.cmdutil import check_err, parse_flags
 from cluster.kubectl.flags import Flag, Parsed, UsageError
 from cluster.kubectl.get_flags import parse_duration
 from cluster.kubectl.run_attach import NO_PROMPT, NO_TTY, wait_for
@@ -41,6 +44,12 @@ DEBUG_FLAGS = [
     Flag("profile", "string", "legacy"),
     Flag("arguments-only", "bool", False),
     Flag("request-timeout", "string", "0"),  # the page bounds a streamed command with it
+    Flag("copy-to", "string", ""),
+    Flag("replace", "bool", False),
+    Flag("same-node", "bool", False),
+    Flag("set-image", "list"),
+    Flag("share-processes", "bool", True),
+    *(Flag(f"keep-{name}", "bool", name == "init-containers") for name in debug_copy.KEEP_FLAGS),
 ]
 LEGACY_WARNING = (
     "--profile=legacy is deprecated and will be removed in the future. It is recommended to explicitly specify a "
@@ -64,10 +73,17 @@ PROFILES: dict[str, dict | None] = {
 
 @verb("debug")
 def debug(ctx: Context, args: list[str]) -> int:
+    parsed = parse_flags(ctx, args, DEBUG_FLAGS, "debug")
+    if parsed is None:
+        return 1
     try:
-        parsed = fl.parse(args, DEBUG_FLAGS)
+        debug_copy.set_images(parsed)  # pflag reads --set-image's pairs as it parses the flags
+    except UsageError as err:
+        ctx.stderr.write(f"Error: {err}\nSee 'kubectl debug --help' for usage.\n")
+        return 1
+    try:
         names, words = _split(parsed)
-        _check(parsed, names)
+        _check(ctx, parsed, names, words)
         if parsed.text("profile") == "legacy":
             ctx.stderr.write(LEGACY_WARNING)
         for name in names:
@@ -86,17 +102,45 @@ def _split(parsed: Parsed) -> tuple[list[str], list[str]]:
     return parsed.positional, []
 
 
-def _check(parsed: Parsed, names: list[str]) -> None:
+def _check(ctx: Context, parsed: Parsed, names: list[str], words: list[str]) -> None:
     """DebugOptions.Complete and Validate, in kubectl's order."""
-    if not names:
-        raise UsageError("NAME or filename is required for debug")
     if parsed.text("profile") not in PROFILES:
         raise UsageError(f"unknown profile: {parsed.text('profile')}")
-    if not parsed.text("image"):
-        raise UsageError("you must specify --image when not using --copy-to.")
+    image, copy_to, container = parsed.text("image"), parsed.text("copy-to"), parsed.text("container")
+    if parsed["attach"] and "attach" in parsed.given and not image and not container:
+        raise UsageError("you must specify --container or create a new container using --image in order to attach.")
+    images = debug_copy.set_images(parsed)
+    if copy_to:
+        if not image and not images and not words:
+            raise UsageError("you must specify --image, --set-image or command arguments.")
+        if words and not container and not image:
+            raise UsageError("you must specify an existing container or a new image when specifying args.")
+    else:
+        for flag in ("replace", "same-node"):
+            if parsed[flag]:
+                raise UsageError(f"--{flag} may only be used with --copy-to.")
+        if images:
+            raise UsageError("--set-image may only be used with --copy-to.")
+        if not image:
+            raise UsageError("you must specify --image when not using --copy-to.")
+    if image and not imageref.valid(image):
+        raise UsageError(f'invalid image name "{image}": {imageref.INVALID}')
+    if not names:
+        raise UsageError("NAME or filename is required for debug")
     policy = parsed.text("image-pull-policy")
     if policy and policy not in ("Always", "IfNotPresent", "Never"):
         raise UsageError(f"invalid image pull policy: {policy}")
+    for name, each in images.items():
+        if not imageref.valid(each):
+            raise UsageError(f'invalid image name "{each}" for container "{name}": {imageref.INVALID}')
+    if parsed.text("target"):
+        if copy_to:
+            raise UsageError("--target is incompatible with --copy-to. Use --share-processes instead.")
+        if not parsed["quiet"]:
+            ctx.stdout.write(
+                f'Targeting container "{parsed.text("target")}". If you don\'t see processes from this '
+                "container it may be because the container runtime doesn't support this feature.\n"
+            )
     if parsed["tty"] and not parsed["stdin"]:
         raise UsageError("-i/--stdin is required for containers with -t/--tty=true")
     if any("/" in name and name.split("/")[0] not in ("pod", "pods", "po") for name in names):
@@ -105,6 +149,8 @@ def _check(parsed: Parsed, names: list[str]) -> None:
 
 def _debug_pod(ctx: Context, parsed: Parsed, target: str, words: list[str]) -> int:
     name = target.rpartition("/")[2]
+    if parsed.text("copy-to"):
+        return _debug_copy(ctx, parsed, name, words)
     try:
         pod = ctx.api.get("pods", ctx.namespace, name)
         container = _container(ctx, parsed, pod, words)
@@ -127,13 +173,25 @@ def _debug_pod(ctx: Context, parsed: Parsed, target: str, words: list[str]) -> i
     return 0
 
 
+def _debug_copy(ctx: Context, parsed: Parsed, name: str, words: list[str]) -> int:
+    """debugByCopy: create the copy (and delete the original under --replace), then attach if asked."""
+    try:
+        pod = ctx.api.get("pods", ctx.namespace, name)
+        env = [_env_var(item) for item in parsed.many("env")]
+        copied, container = debug_copy.pod_copy(ctx, parsed, pod, words, env)
+        created = ctx.api.create("pods", copied["metadata"]["namespace"], copied)
+        if parsed["replace"]:
+            ctx.api.delete("pods", ctx.namespace, name, grace_period_seconds=0)
+    except StatusError as err:
+        return check_err(ctx, [err])
+    if (parsed["attach"] or parsed["stdin"]) and container:
+        spec = next(c for c in created["spec"]["containers"] if c["name"] == container)
+        return _attach(ctx, parsed, created["metadata"]["name"], spec)
+    return 0
+
+
 def _container(ctx: Context, parsed: Parsed, pod: dict, words: list[str]) -> dict:
-    """generateDebugContainer: the ephemeral container kubectl sends, its notices written as kubectl writes them."""
-    if parsed.text("target") and not parsed["quiet"]:
-        ctx.stdout.write(
-            f'Targeting container "{parsed.text("target")}". If you don\'t see processes from this '
-            "container it may be because the container runtime doesn't support this feature.\n"
-        )
+    """generateDebugContainer: the ephemeral container kubectl sends, its notice written as kubectl writes it."""
     name = parsed.text("container")
     if not name:
         taken = len((pod.get("spec") or {}).get("ephemeralContainers") or [])
@@ -186,10 +244,13 @@ def _attach(ctx: Context, parsed: Parsed, pod_name: str, container: dict) -> int
 
 
 def _running(container: str) -> Callable[[dict], bool]:
-    """Whether the ephemeral container has started (running, or already ended)."""
+    """Whether the debug container has started (running, or already ended): getContainerStatusByName looks
+    through the init, the regular and the ephemeral containers' statuses."""
 
     def started(pod: dict) -> bool:
-        statuses = (pod.get("status") or {}).get("ephemeralContainerStatuses") or []
+        status = pod.get("status") or {}
+        statuses = [s for key in ("initContainerStatuses", "containerStatuses", "ephemeralContainerStatuses")
+                    for s in status.get(key) or []]  # fmt: skip
         state = next((s.get("state") or {} for s in statuses if s.get("name") == container), {})
         return bool(state.get("running") or state.get("terminated"))
 

@@ -27,6 +27,7 @@ RUN_FLAGS = (
     Flag("port", "string", ""),
     Flag("labels", "string", "", "l"),
     Flag("env", "list"),
+    Flag("annotations", "list"),
     Flag("restart", "string", "Always"),
     Flag("command", "bool", False),
     Flag("image-pull-policy", "string", ""),
@@ -109,10 +110,14 @@ def build_pod(name: str, parsed: Parsed, extra: list[str]) -> dict:
         container["tty"] = True
     if parsed.text("image-pull-policy"):
         container["imagePullPolicy"] = parsed.text("image-pull-policy")
+    meta: dict = {"name": name, "creationTimestamp": None, "labels": _labels(name, parsed.text("labels"))}
+    annotations = _annotations(parsed.many("annotations"))
+    if annotations:
+        meta = {"annotations": annotations, **meta}  # kubectl's YAML puts them first
     return {
         "kind": "Pod",
         "apiVersion": "v1",
-        "metadata": {"name": name, "creationTimestamp": None, "labels": _labels(name, parsed.text("labels"))},
+        "metadata": meta,
         "spec": {"containers": [container], "restartPolicy": restart, "dnsPolicy": "ClusterFirst"},
         "status": {},
     }
@@ -175,6 +180,17 @@ def override(pod: dict, text: str, kind: str) -> dict:
         if isinstance(container, dict):
             container.setdefault("resources", {})
     return patched
+
+
+def _annotations(items: list[str]) -> dict[str, str]:
+    """--annotations key=value, repeatable; the value is the rest of the word, commas and all."""
+    annotations = {}
+    for item in items:
+        key, eq, value = item.partition("=")
+        if not eq:
+            raise UsageError(f"invalid annotations format: {item}")
+        annotations[key] = value
+    return annotations
 
 
 def _labels(name: str, text: str) -> dict[str, str]:

@@ -1,8 +1,8 @@
 """Decoding `application/vnd.kubernetes.protobuf` request bodies into JSON-shaped objects.
 
 kubectl's typed clients (`kubectl create namespace|deployment|service|configmap|secret|job|cronjob|
-serviceaccount|token|quota|poddisruptionbudget`, `kubectl autoscale`, `kubectl debug --copy-to` and
-`kubectl debug node/...`) send protobuf, and client-go does not fall back to JSON.
+serviceaccount|token|quota|poddisruptionbudget`, `kubectl autoscale`, `kubectl debug --copy-to` (and the
+DeleteOptions of its `--replace`) and `kubectl debug node/...`) send protobuf, and client-go does not fall back to JSON.
 The envelope is kube-apiserver's: the magic `k8s\\x00`, then a runtime.Unknown
 holding apiVersion, kind and the object's own message. Field numbers are
 those of the k8s.io/api generated.proto files.
@@ -296,9 +296,19 @@ SCHEMAS: dict[str, dict[int, Field]] = {
         4: ("description", "string", ""),
         5: ("preemptionPolicy", "string", "ptr"),
     },
+    "DeleteOptions": {  # the body of `kubectl debug --replace`'s DELETE
+        1: ("gracePeriodSeconds", "int", "ptr"),
+        2: ("preconditions", "Preconditions", ""),
+        3: ("orphanDependents", "bool", "ptr"),
+        4: ("propagationPolicy", "string", "ptr"),
+        5: ("dryRun", "string", "rep"),
+        6: ("ignoreStoreReadErrorWithClusterBreakingPotential", "bool", "ptr"),
+    },
+    "Preconditions": {1: ("uid", "string", "ptr"), 2: ("resourceVersion", "string", "ptr")},
     **POD_SCHEMAS,
 }
 KINDS = {
+    "DeleteOptions",
     "Namespace",
     "ConfigMap",
     "Secret",
