@@ -535,6 +535,12 @@ COPY_FIELDS = (
     "jsonpath={.metadata.labels} {.metadata.annotations} {.spec.shareProcessNamespace} {.spec.nodeName} "
     "{range .spec.containers[*]}{.name} {.image} {.command} {.args} {.stdin} {.securityContext};{end}"
 )
+NODE_FIELDS = (
+    'jsonpath={range .items[?(@.spec.nodeName=="worker-1")]}{.metadata.labels} {.spec.restartPolicy} '
+    "{.spec.tolerations} {.spec.hostNetwork} {.spec.hostPID} {.spec.hostIPC} "
+    '{.spec.volumes[?(@.name=="host-root")]} {.spec.containers[0].name} {.spec.containers[0].command} '
+    "{.spec.containers[0].env} {.spec.containers[0].securityContext};{end}"
+)
 DEBUG_COMMANDS = [
     ["run", "dbg", "--image=nginx"],
     ["debug", "dbg", "--image=busybox:1.28", "-c", "one", "--target=dbg", "--", "sleep", "3600"],
@@ -580,6 +586,19 @@ DEBUG_COMMANDS = [
     ["debug", "cp-a", "--attach"],
     ["debug", "cp-a", "--copy-to=x", "--image=Bad Image"],
     ["debug", "cp-a", "--copy-to=cp-b", "--image=busybox", "-c", "dbg"],
+    # node/NAME: a Pod on the node in its host namespaces (-q: its name has random letters)
+    ["debug", "node/worker-1", "--image=busybox:1.28", "-q", "--", "sleep", "1h"],
+    ["debug", "node/worker-1", "--image=busybox:1.28", "-q", "-c", "gen", "--profile=general"],
+    ["debug", "nodes/worker-1", "--image=busybox", "-q", "-c", "base", "--profile=baseline", "--", "sleep", "1"],
+    ["debug", "node/worker-1", "--image=busybox", "-q", "-c", "net", "--profile=netadmin", "--env=A=1"],
+    ["debug", "node/worker-1", "--image=busybox", "-q", "-c", "sys", "--profile=sysadmin"],
+    ["debug", "node/worker-1", "--image=busybox", "-q", "-c", "res", "--profile=restricted", "--copy-to=ignored"],
+    ["get", "pods", "--sort-by=.spec.containers[0].name", "-o", NODE_FIELDS],
+    ["debug", "node/nope", "--image=busybox"],
+    ["debug", "node/worker-1"],
+    ["debug", "deploy/nope", "--image=busybox", "--profile=general"],
+    ["debug", "svc/kubernetes", "--image=busybox", "--profile=general"],
+    ["debug", "bogus/x", "--image=busybox"],
 ]
 
 

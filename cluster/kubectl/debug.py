@@ -11,8 +11,9 @@ nothing to type with, so a shell meets the end of its input and exits.
 `--copy-to=NAME` debugs a copy of the Pod instead (debug_copy.py), which kubectl creates, deleting the original
 under `--replace`; with `-i` it attaches to the copy's debug container.
 
-Simplified: `node/NAME` (a Pod on the node's host namespaces) is not offered here, though the real kubectl does it
-against kubeclass; nor is `--custom`.
+`node/NAME` runs a Pod on the node in its host namespaces instead (debug_node.py).
+
+Simplified: no `--custom` profile file.
 """
 
 from __future__ import annotations
@@ -21,11 +22,13 @@ import time
 from typing import Callable
 
 from cluster.apiserver.errors import StatusError
+from cluster.apiserver.resources import ResourceType
 from cluster.apiserver.streams import terminal
 from cluster.container import stdin as container_stdin
-from cluster.kubectl import debug_copy, imageref
+from cluster.kubectl import debug_copy, debug_node, imageref
 from cluster.kubectl.cli import Context, verb
 from cluster.kubectl.cmdutil import check_err, parse_flags
+from cluster.kubectl.targets import resource_type
 from cluster.kubectl.flags import Flag, Parsed, UsageError
 from cluster.kubectl.get_flags import parse_duration
 from cluster.kubectl.run_attach import NO_PROMPT, NO_TTY, wait_for
@@ -51,6 +54,8 @@ DEBUG_FLAGS = [
     Flag("share-processes", "bool", True),
     *(Flag(f"keep-{name}", "bool", name == "init-containers") for name in debug_copy.KEEP_FLAGS),
 ]
+POD_WORDS = ("pod", "pods", "po")
+NODE_WORDS = ("node", "nodes", "no")
 LEGACY_WARNING = (
     "--profile=legacy is deprecated and will be removed in the future. It is recommended to explicitly specify a "
     'profile, for example "--profile=general".\n'
@@ -143,12 +148,14 @@ def _check(ctx: Context, parsed: Parsed, names: list[str], words: list[str]) -> 
             )
     if parsed["tty"] and not parsed["stdin"]:
         raise UsageError("-i/--stdin is required for containers with -t/--tty=true")
-    if any("/" in name and name.split("/")[0] not in ("pod", "pods", "po") for name in names):
-        raise UsageError("kubeclass's terminal debugs Pods only; `kubectl debug node/NAME` is not offered here")
 
 
 def _debug_pod(ctx: Context, parsed: Parsed, target: str, words: list[str]) -> int:
-    name = target.rpartition("/")[2]
+    kind, _, name = target.rpartition("/")
+    if kind in NODE_WORDS:
+        return _debug_node(ctx, parsed, name, words)
+    if kind not in ("", *POD_WORDS):
+        return _unsupported(ctx, resource_type(kind), name)
     if parsed.text("copy-to"):
         return _debug_copy(ctx, parsed, name, words)
     try:
@@ -170,6 +177,30 @@ def _debug_pod(ctx: Context, parsed: Parsed, target: str, words: list[str]) -> i
         return check_err(ctx, [err])
     if parsed["attach"] or parsed["stdin"]:
         return _attach(ctx, parsed, name, container)
+    return 0
+
+
+def _unsupported(ctx: Context, rt: ResourceType, name: str) -> int:
+    """Any other kind: the builder fetches it, and the visitor refuses it."""
+    try:
+        ctx.api.get(rt, ctx.namespace if rt.namespaced else None, name)
+    except StatusError as err:
+        return check_err(ctx, [err])
+    group_version = f"{rt.group}/{rt.version}"  # schema.GroupVersionKind's String(): "/v1" for the core group
+    ctx.stderr.write(f'error: "{group_version}, Kind={rt.kind}" not supported by debug\n')
+    return 1
+
+
+def _debug_node(ctx: Context, parsed: Parsed, name: str, words: list[str]) -> int:
+    """visitNode: a Pod on the node in its host namespaces (--copy-to does not apply), then attach if asked."""
+    try:
+        node = ctx.api.get("nodes", None, name)
+        env = [_env_var(item) for item in parsed.many("env")]
+        created = ctx.api.create("pods", ctx.namespace, debug_node.node_debug_pod(ctx, parsed, node, words, env))
+    except StatusError as err:
+        return check_err(ctx, [err])
+    if parsed["attach"] or parsed["stdin"]:
+        return _attach(ctx, parsed, created["metadata"]["name"], created["spec"]["containers"][0])
     return 0
 
 
