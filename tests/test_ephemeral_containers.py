@@ -236,3 +236,27 @@ USAGE = [
 @pytest.mark.parametrize(("argv", "message"), USAGE)
 def test_kubectl_debug_refuses_what_kubectl_refuses(sim: Sim, argv: list[str], message: str) -> None:
     assert sim.run(*argv) == (1, "", message)
+
+
+def test_a_copy_runs_with_its_changed_command_and_the_original_goes_under_replace(sim: Sim) -> None:
+    """The documentation's "Copying a Pod while changing its command", with the page's own kubectl."""
+    sim.ok("run", "myapp", "--image=busybox:1.28", "--", "false")
+    sim.wait(10)
+    assert sim.container("myapp")["restartCount"] >= 1  # `false` exits 1 again and again
+    sim.ok("debug", "myapp", "--copy-to=myapp-debug", "--container=myapp", "--replace", "--", "sleep", "1d")
+    sim.wait(10)
+    assert sim.status_column("myapp-debug") == "Running"
+    assert sim.run("get", "pod", "myapp")[0] == 1  # --replace deleted the original
+
+
+def test_a_node_debugging_pod_sees_the_nodes_root_at_host(sim: Sim) -> None:
+    """The documentation's "Debugging via a shell on the node": the node's root filesystem at /host, the node's
+    name as the hostname (its network namespace)."""
+    out = sim.ok("debug", "node/worker-1", "--image=busybox:1.28", "--profile=general", "--", "sleep", "1h")
+    name = out.split()[3]  # Creating debugging pod NAME with container debugger on node worker-1.
+    sim.wait(10)
+    assert sim.ok("exec", name, "--", "hostname") == "worker-1\n"
+    listing = sim.ok("exec", name, "--", "ls", "/host").split()
+    assert {"etc", "usr", "var", "kind"} <= set(listing)
+    assert sim.ok("exec", name, "--", "cat", "/host/etc/hostname") == "worker-1\n"
+    assert "Debian GNU/Linux 12 (bookworm)" in sim.ok("exec", name, "--", "cat", "/host/etc/os-release")

@@ -536,7 +536,7 @@ COPY_FIELDS = (
     "{range .spec.containers[*]}{.name} {.image} {.command} {.args} {.stdin} {.securityContext};{end}"
 )
 NODE_FIELDS = (
-    'jsonpath={range .items[?(@.spec.nodeName=="worker-1")]}{.metadata.labels} {.spec.restartPolicy} '
+    'jsonpath={range .items[?(@.spec.nodeName=="worker-2")]}{.metadata.labels} {.spec.restartPolicy} '
     "{.spec.tolerations} {.spec.hostNetwork} {.spec.hostPID} {.spec.hostIPC} "
     '{.spec.volumes[?(@.name=="host-root")]} {.spec.containers[0].name} {.spec.containers[0].command} '
     "{.spec.containers[0].env} {.spec.containers[0].securityContext};{end}"
@@ -586,16 +586,17 @@ DEBUG_COMMANDS = [
     ["debug", "cp-a", "--attach"],
     ["debug", "cp-a", "--copy-to=x", "--image=Bad Image"],
     ["debug", "cp-a", "--copy-to=cp-b", "--image=busybox", "-c", "dbg"],
-    # node/NAME: a Pod on the node in its host namespaces (-q: its name has random letters)
-    ["debug", "node/worker-1", "--image=busybox:1.28", "-q", "--", "sleep", "1h"],
-    ["debug", "node/worker-1", "--image=busybox:1.28", "-q", "-c", "gen", "--profile=general"],
-    ["debug", "nodes/worker-1", "--image=busybox", "-q", "-c", "base", "--profile=baseline", "--", "sleep", "1"],
-    ["debug", "node/worker-1", "--image=busybox", "-q", "-c", "net", "--profile=netadmin", "--env=A=1"],
-    ["debug", "node/worker-1", "--image=busybox", "-q", "-c", "sys", "--profile=sysadmin"],
-    ["debug", "node/worker-1", "--image=busybox", "-q", "-c", "res", "--profile=restricted", "--copy-to=ignored"],
+    # node/NAME: a Pod on the node in its host namespaces (-q: its name has random letters; worker-2, as the
+    # describe test below describes worker-1, whose pods' ages kubectl would count by its own clock)
+    ["debug", "node/worker-2", "--image=busybox:1.28", "-q", "--", "sleep", "1h"],
+    ["debug", "node/worker-2", "--image=busybox:1.28", "-q", "-c", "gen", "--profile=general"],
+    ["debug", "nodes/worker-2", "--image=busybox", "-q", "-c", "base", "--profile=baseline", "--", "sleep", "1"],
+    ["debug", "node/worker-2", "--image=busybox", "-q", "-c", "net", "--profile=netadmin", "--env=A=1"],
+    ["debug", "node/worker-2", "--image=busybox", "-q", "-c", "sys", "--profile=sysadmin"],
+    ["debug", "node/worker-2", "--image=busybox", "-q", "-c", "res", "--profile=restricted", "--copy-to=ignored"],
     ["get", "pods", "--sort-by=.spec.containers[0].name", "-o", NODE_FIELDS],
     ["debug", "node/nope", "--image=busybox"],
-    ["debug", "node/worker-1"],
+    ["debug", "node/worker-2"],
     ["debug", "deploy/nope", "--image=busybox", "--profile=general"],
     ["debug", "svc/kubernetes", "--image=busybox", "--profile=general"],
     ["debug", "bogus/x", "--image=busybox"],
@@ -644,4 +645,4 @@ def test_describe_prints_what_the_real_kubectl_prints(live: Live) -> None:
     ]
     ours = live.ours(commands)
     mismatches = [(argv, real, mine) for argv, mine in zip(commands, ours) if (real := live.real(*argv)) != mine]
-    assert mismatches == []
+    assert mismatches == [], "\n".join(f"{argv}\n  real: {real}\n  ours: {mine}" for argv, real, mine in mismatches)

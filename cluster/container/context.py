@@ -23,6 +23,7 @@ Simplified: subPathExpr and file modes are not modelled.
 
 from __future__ import annotations
 
+import posixpath
 import re
 from dataclasses import dataclass
 
@@ -33,6 +34,7 @@ from cluster.container.fs import ContainerFS, Layer, Mount
 from cluster.container.projection import PROJECTED, PinnedLayer
 from cluster.container.shell import Host
 from cluster.container.sources import ConfigError, field_value, object_data, resource_value
+from cluster.models import Cluster
 from cluster.quantity import parse as parse_quantity
 from cluster.registry import Image, image_config
 
@@ -242,6 +244,32 @@ def proc_mounts(pod: dict, spec: dict) -> str:
     return "".join(lines)
 
 
+# What a kind node's root holds before anything writes to it: the top of its Debian tree, and the few files
+# that say which machine this is. Simplified: the directories are empty but for these files.
+NODE_ROOT_DIRS = "bin boot dev etc home kind lib lib64 media mnt opt proc root run sbin srv sys tmp usr var".split()
+NODE_OS_RELEASE = (
+    'PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\nNAME="Debian GNU/Linux"\nVERSION_ID="12"\n'
+    'VERSION="12 (bookworm)"\nVERSION_CODENAME=bookworm\nID=debian\n'
+)
+
+
+class NodeRootLayer(Layer):
+    """The node's root filesystem, as a hostPath of `/` shows it: kept like any hostPath volume, and starting
+    from the node's own top-level directories and /etc/hostname and /etc/os-release."""
+
+    def __init__(self, cluster: Cluster, node: str) -> None:
+        super().__init__(cluster, "volume", f"host/{node}/")
+        self.node = node
+
+    @property
+    def entries(self) -> dict[str, dict]:
+        if self._entries is None and not super().entries:
+            self._entries = {f"/{d}": {"t": "d", "m": 0.0} for d in NODE_ROOT_DIRS}
+            self._entries["/etc/hostname"] = {"t": "f", "c": self.node + "\n", "m": 0.0}
+            self._entries["/etc/os-release"] = {"t": "f", "c": NODE_OS_RELEASE, "m": 0.0}
+        return super().entries
+
+
 def volume_layer(api: APIServer, pod: dict, volume: dict) -> Layer:
     """Where one of the pod's volumes keeps its files: a claim's are its PersistentVolume's, so they
     outlive the pod (and a new claim bound to a new volume starts empty)."""
@@ -258,7 +286,10 @@ def volume_layer(api: APIServer, pod: dict, volume: dict) -> Layer:
         return Layer(cluster, "volume", key, read_only=bool(volume["persistentVolumeClaim"].get("readOnly")))
     if "hostPath" in volume:
         node = (pod.get("spec") or {}).get("nodeName", "")
-        return Layer(cluster, "volume", f"host/{node}{volume['hostPath'].get('path', '')}")
+        path = volume["hostPath"].get("path", "")
+        if posixpath.normpath(path or "/") == "/":  # `kubectl debug node/…` mounts the node's root at /host
+            return NodeRootLayer(cluster, node)
+        return Layer(cluster, "volume", f"host/{node}{path}")
     return Layer(cluster, "volume", f"{uid}/{name}", read_only=any(k in volume for k in PROJECTED))
 
 
