@@ -271,7 +271,9 @@ def test_the_volume_for_storage_page_kill_redis_and_find_the_file_on_the_emptydi
     script = "echo Hello > /data/redis/test-file; apt-get update >/dev/null; apt-get install procps >/dev/null; ps aux"
     listing = kubectl.run("exec", "redis", "--", "bash", "-c", script).stdout.splitlines()
     assert listing[1].split()[:2] == ["redis", "1"] and listing[1].endswith("redis-server *:6379")
-    kubectl.run("exec", "redis", "--", "bash", "-c", "kill 1")
+    # In an interactive shell, as the page does it: the kernel kills the exec's shell with redis (137).
+    screen, code = pty_session(kubectl, ["exec", "-it", "redis", "--", "/bin/bash"], [("kill 1\r", "exit code")])
+    assert "command terminated with exit code 137" in screen and code == 137, screen
     path = "jsonpath={.status.containerStatuses[0].restartCount}"
     deadline = time.monotonic() + 20
     while kubectl.run("get", "pod", "redis", "-o", path).stdout != "1" and time.monotonic() < deadline:

@@ -172,7 +172,7 @@ class ExecTarget:
     env: dict[str, str]
     cwd: str
     now: float
-    persist: Callable[[], None]
+    persist: Callable[[], bool]  # True: a signal the command sent ended PID 1 (and so the exec's processes)
 
 
 def run_in_container(
@@ -251,25 +251,29 @@ def _journaled(fs: ContainerFS) -> ContainerFS:
     return view
 
 
-def _persist(api: APIServer, pod: dict, spec: dict, names: Names, host: shell.Host) -> None:
-    """What the command left behind: its changes to the container's files, and the signals it sent PID 1."""
+def _persist(api: APIServer, pod: dict, spec: dict, names: Names, host: shell.Host) -> bool:
+    """What the command left behind: its changes to the container's files, and the signals it sent PID 1.
+    True when one of them ends PID 1: the kernel then kills every other process of its namespace, the exec's
+    shell among them."""
     journal = host.fs.journal or []
     if journal:
         real = make_host(api, pod, spec, names, None).fs
         real.replay(journal)
         real.save()
-    for name in host.signals:
-        _signal_pid1(api, pod, spec.get("targetContainerName") or spec["name"], name)
+    ended = [_signal_pid1(api, pod, spec.get("targetContainerName") or spec["name"], name) for name in host.signals]
     host.signals.clear()
+    return any(ended)
 
 
-def _signal_pid1(api: APIServer, pod: dict, container: str, name: str) -> None:
-    """Send signal `name` to the main process of `container` (PID 1 in the namespace the exec shares)."""
+def _signal_pid1(api: APIServer, pod: dict, container: str, name: str) -> bool:
+    """Send signal `name` to the main process of `container` (PID 1 in the namespace the exec shares); whether
+    it ends that process."""
     node = (pod.get("spec") or {}).get("nodeName", "")
     record = (pods.node_data(api.cluster, node).get("containers") or {}).get(f"{pod['metadata']['uid']}/{container}")
     if record is None or record.get("state") != "running" or name in signals.UNCATCHABLE:
-        return  # SIGKILL and SIGSTOP from inside a PID namespace never reach its init
+        return False  # SIGKILL and SIGSTOP from inside a PID namespace never reach its init
     signals.send(api.cluster, signals.Signal(record["key"], node, api.now().timestamp(), name))
+    return shell.signal_handled(record.get("proc") or {}, name)[0]
 
 
 def _environment(

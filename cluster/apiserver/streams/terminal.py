@@ -72,6 +72,7 @@ class InteractiveShell:
         self.status = 0
         self.hostname = ""
         self.dialect = "busybox"
+        self.killed = False  # ended by SIGKILL with its container's PID 1: no farewell
 
     def start(self, api: APIServer) -> None:
         """Look at the container once (ExecError when it has no such shell)."""
@@ -134,8 +135,11 @@ class InteractiveShell:
         while state.get("exit") is None and state.get("block") is None and host.budget[0] > 0:
             state["t"] = target.now  # a command takes no virtual time, as in kubectl exec
             runner.step()
-        target.persist()
+        killed = target.persist()
         written = [(stream, text) for _, stream, text in host.out]
+        if killed:  # `kill 1` ended the container's PID 1: the kernel kills the shell too (SIGKILL, 137)
+            self.status, self.killed = 137, True
+            return written, True
         if state.get("exit") is None and state.get("block") is None:  # the budget ran out: back to the prompt
             written.append(("stderr", shell.STILL_RUNNING))
             state["vars"][MARK] = "130"
@@ -157,7 +161,7 @@ class InteractiveShell:
 
     def farewell(self) -> str:
         """What the shell prints when it leaves on `exit` or Ctrl-D (bash says so)."""
-        return "exit\n" if self.tty and self.argv0 == "bash" else ""
+        return "exit\n" if self.tty and self.argv0 == "bash" and not self.killed else ""
 
 
 class LineDiscipline:
