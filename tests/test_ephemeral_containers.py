@@ -260,3 +260,21 @@ def test_a_node_debugging_pod_sees_the_nodes_root_at_host(sim: Sim) -> None:
     assert {"etc", "usr", "var", "kind"} <= set(listing)
     assert sim.ok("exec", name, "--", "cat", "/host/etc/hostname") == "worker-1\n"
     assert "Debian GNU/Linux 12 (bookworm)" in sim.ok("exec", name, "--", "cat", "/host/etc/os-release")
+
+
+def test_a_node_debugging_pod_sees_the_nodes_processes_the_kubelet_among_them(sim: Sim) -> None:
+    """With the host's PID namespace (hostPID), `ps` lists the node: systemd, containerd, the kubelet, and every
+    pod's shim, pause process and containers, this very debugging pod's included."""
+    out = sim.ok("debug", "node/worker-1", "--image=busybox:1.28", "--profile=general", "--", "sleep", "1h")
+    name = out.split()[3]
+    sim.wait(10)
+    listing = sim.ok("exec", name, "--", "ps").splitlines()
+    assert listing[0] == "PID   USER     TIME  COMMAND"
+    assert listing[1].split()[:4] == ["1", "root", "0:00", "/sbin/init"]
+    commands = [line.split(None, 3)[3] for line in listing[1:]]
+    assert any(c.startswith("/usr/bin/kubelet --bootstrap-kubeconfig=") for c in commands)
+    # each pod's sandbox is a pause process; the demo pod's own container runs the pause image too
+    assert commands.count("/pause") == 3 and "sleep 1h" in commands
+    shims = [c for c in commands if c.startswith("/usr/local/bin/containerd-shim-runc-v2 -namespace k8s.io -id ")]
+    assert len(shims) == 2
+    assert commands[-1] == "ps"

@@ -18,7 +18,7 @@ import datetime as dt
 import re
 from typing import TYPE_CHECKING, Callable
 
-from cluster.container import net, packages, procps, regex, tar
+from cluster.container import net, nodeprocs, packages, procps, regex, tar
 from cluster.container.fileutils import (
     _gnu,
     _path,
@@ -356,10 +356,14 @@ def u_ps(sh: Shell, argv: list[str], stdin: str | None) -> Res:
     command = (_pid1(own)[1] if own.get("image") else " ".join(sh.host.command)) or sh.state.get("pid1", "sh")
     target = _target_process(sh)
     me = process_user(sh)
+    host = nodeprocs.host_processes(sh)
     if _gnu(sh):
         shell_line = sh.state.get("exec_command") or sh.state.get("pid1", "sh")
         exec_shell = (me, str(shell_line)) if sh.state.get("interactive") else None
-        return procps.listing(sh, argv, target or (me, command), exec_shell)
+        return procps.listing(sh, argv, target or (me, command), exec_shell, host)
+    if host is not None:  # hostPID: the node's processes, then this one
+        rows = [*host, (host[-1][0] + 17, me, f"ps {' '.join(argv[1:])}".rstrip())]
+        return Res(0, "PID   USER     TIME  COMMAND\n" + "".join(f"{p:>5} {u:<8} 0:00 {c}\n" for p, u, c in rows))
     if target is not None:  # an ephemeral container in its target's process namespace: the target is PID 1
         user, target_command = target
         rows = [(1, user, target_command), (7, me, command)]

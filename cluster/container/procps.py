@@ -45,13 +45,24 @@ class Process:
     size: str  # a key of SIZES
 
 
-def listing(sh: Shell, argv: list[str], main: tuple[str, str], own: tuple[str, str] | None) -> Res:
-    """`ps [aux | -ef]` for the processes: PID 1 `main` (user, command), the exec's shell `own`, and ps."""
-    processes = sorted(_processes(sh, argv, main, own), key=lambda p: p.pid)  # ps lists by PID
+def listing(
+    sh: Shell,
+    argv: list[str],
+    main: tuple[str, str],
+    own: tuple[str, str] | None,
+    host: list[tuple[int, str, str]] | None = None,
+) -> Res:
+    """`ps [aux | -ef]` for the processes: PID 1 `main` (user, command), the exec's shell `own`, and ps; with
+    `host` (pid, user, command), the node's processes instead of the container's (hostPID)."""
+    if host is None:
+        processes = _processes(sh, argv, main, own)
+    else:
+        processes = _host_processes(sh, argv, host, own)
+    processes.sort(key=lambda p: p.pid)  # ps lists by PID
     options = " ".join(argv[1:])
     if options in ("aux", "-aux", "axu", "-ef", "-e -f", "-aef"):
         return Res(0, _bsd(processes) if "u" in options else _full(processes))
-    me = next(p for p in processes if p.pid == PS_PID)  # with no options: its user's processes on its terminal
+    me = next(p for p in processes if p.size == "ps")  # with no options: its user's processes on its terminal
     mine = [p for p in processes if p.tty == me.tty and p.user == me.user]
     rows = "".join(f"{p.pid:>7} {p.tty:<8} 00:00:00 {_comm(p)}\n" for p in mine)
     return Res(0, "    PID TTY          TIME CMD\n" + rows)
@@ -70,6 +81,21 @@ def _processes(sh: Shell, argv: list[str], main: tuple[str, str], own: tuple[str
         rows.append(Process(EXEC_PID, 0, own[0], tty, "Ss", now, own[1], "shell"))
     parent, user = (EXEC_PID, own[0]) if own is not None else (0, main[0] or "root")
     rows.append(Process(PS_PID, parent, user, tty, "R+" if tty != "?" else "R", now, " ".join(argv), "ps"))
+    return rows
+
+
+def _host_processes(
+    sh: Shell, argv: list[str], host: list[tuple[int, str, str]], own: tuple[str, str] | None
+) -> list[Process]:
+    """The node's processes (cluster/container/nodeprocs.py), then the exec's shell and ps after the last."""
+    tty, now = "pts/0" if sh.state.get("tty") else "?", float(sh.state.get("t") or 0)
+    rows = [Process(pid, 0 if pid == 1 else 1, user, "?", "Ss" if pid < 300 else "Sl", now, cmd, "main")
+            for pid, user, cmd in host]  # fmt: skip
+    pid = max((r.pid for r in rows), default=1) + 10
+    if own is not None:
+        rows.append(Process(pid, 0, own[0], tty, "Ss", now, own[1], "shell"))
+    user = own[0] if own is not None else "root"
+    rows.append(Process(pid + 7, pid if own else 0, user, tty, "R+" if tty != "?" else "R", now, " ".join(argv), "ps"))
     return rows
 
 
