@@ -572,6 +572,7 @@ UTILITIES: dict[str, Command] = {
     "ps": u_ps,
     "apt-get": packages.apt_get,
     "apt": packages.apt_get,
+    "apk": packages.apk,
     "rev": u_rev,
     "tac": u_tac,
     "cut": u_cut,

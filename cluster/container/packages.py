@@ -1,4 +1,4 @@
-"""`apt-get update` and `apt-get install` in a Debian-based container.
+"""`apt-get update` and `apt-get install` in a Debian-based container; `apk add` in an Alpine one.
 
 The Kubernetes documentation installs tools into running containers: "Configure a Pod to Use
 a Volume for Storage" runs `apt-get update` and `apt-get install procps` in redis to get `ps`.
@@ -9,7 +9,9 @@ lives in the container's writable layer: the container's next start, from its im
 Here an update writes the bookworm lists, and an install writes the package's programs to /usr/bin
 of the container's files, which makes them found on the PATH (commands.available); the programs run
 as kubeclass simulates them (`ps` from procps, `curl`, `nslookup`), and one it does not simulate
-says so when run. Simplified: a package comes alone, without the libraries apt would pull in with
+says so when run. Alpine's `apk add` needs no update first: it fetches the indexes itself.
+
+Simplified: a package comes alone, without the libraries apt or apk would pull in with
 it, so apt never asks to continue; the sizes and versions printed are those of bookworm's packages
 at one moment, as a mirror changes them; the network is not consulted.
 """
@@ -145,3 +147,61 @@ def installed(sh: Shell, name: str) -> bool:
 def on_path(sh: Shell, program: str) -> bool:
     """Whether an install put `program` in the container's /usr/bin."""
     return sh.host.fs.is_file(f"{BIN}/{program}")
+
+
+# -- Alpine ----------------------------------------------------------------------------------------------
+APK_MIRROR = "https://dl-cdn.alpinelinux.org/alpine/v3.20"
+APK_PACKAGES = {
+    "curl": ("8.9.1-r1", ("curl",)),
+    "bash": ("5.2.26-r0", ("bash",)),
+    "bind-tools": ("9.18.27-r0", ("nslookup", "dig", "host")),
+    "procps-ng": ("4.0.4-r0", ("ps", "top", "free", "pgrep", "pkill")),
+    "jq": ("1.7.1-r0", ("jq",)),
+    "vim": ("9.1.0414-r0", ("vim",)),
+    "git": ("2.45.2-r0", ("git",)),
+}
+APK_BASE_PACKAGES = 14  # what the alpine image itself has installed (busybox, musl, apk-tools, …)
+
+
+APK_LOCKED = (
+    "ERROR: Unable to lock database: Permission denied\nERROR: Failed to open apk database: Permission denied\n"
+)
+APK_FETCH = "".join(f"fetch {APK_MIRROR}/{repo}/x86_64/APKINDEX.tar.gz\n" for repo in ("main", "community"))
+APK_UPDATED = (
+    f"v3.20.3-0-g0e9a0e8 [{APK_MIRROR}/main]\nv3.20.3-1-g8fd9a3e [{APK_MIRROR}/community]\n"
+    "OK: 24163 distinct packages available\n"
+)
+
+
+def apk(sh: Shell, argv: list[str], stdin: str | None) -> Res:
+    """`apk add [--no-cache] PACKAGE…` (and `apk update`)."""
+    words = [a for a in argv[1:] if not a.startswith("-")]
+    if not words or words[0] not in ("add", "update"):
+        return Res(0, err=f"(kubeclass: apk {' '.join(words[:1])} is not simulated; it did nothing)\n")
+    from cluster.container.coreutils import process_user
+
+    if process_user(sh) != "root":
+        return Res(99, err=APK_LOCKED)
+    if words[0] == "update":
+        return Res(0, APK_FETCH + APK_UPDATED)
+    names = list(dict.fromkeys(words[1:]))
+    unknown = [n for n in names if n not in APK_PACKAGES]
+    if unknown:
+        lines = "".join(f"  {n} (no such package):\n    required by: world[{n}]\n" for n in unknown)
+        return Res(len(unknown), APK_FETCH, f"ERROR: unable to select packages:\n{lines}")
+    fresh = [n for n in names if not _apk_installed(sh, n)]
+    out = APK_FETCH + "".join(
+        f"({i}/{len(fresh)}) Installing {n} ({APK_PACKAGES[n][0]})\n" for i, n in enumerate(fresh, 1)
+    )
+    for name in fresh:
+        for program in APK_PACKAGES[name][1]:
+            sh.host.fs.mkdir(BIN, sh.state["t"], parents=True)
+            sh.host.fs.write(f"{BIN}/{program}", f"{name} {APK_PACKAGES[name][0]}\n", sh.state["t"])
+    if fresh:
+        out += "Executing busybox-1.36.1-r29.trigger\n"
+    count = APK_BASE_PACKAGES + sum(1 for n in APK_PACKAGES if _apk_installed(sh, n))
+    return Res(0, out + f"OK: {8 + 2 * count} MiB in {count} packages\n")
+
+
+def _apk_installed(sh: Shell, name: str) -> bool:
+    return all(on_path(sh, program) for program in APK_PACKAGES[name][1])
