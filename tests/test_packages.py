@@ -40,3 +40,6 @@ def test_bash_from_apk_runs_scripts(sim: Sim) -> None:
     assert 'exec: "bash": executable file not found in $PATH' in sim.run("exec", "box", "--", "bash", "-c", "true")[2]
     sim.ok("exec", "box", "--", "apk", "add", "bash")
     assert sim.ok("exec", "box", "--", "bash", "-c", "for i in 1 2; do echo $i; done") == "1\n2\n"
+    assert sim.ok("exec", "box", "--", "bash", "-c", "echo $BASH_VERSION") == "5.2.26(1)-release\n"
+    assert sim.ok("exec", "box", "--", "sh", "-c", "echo ${BASH_VERSION:-not bash}") == "not bash\n"
+    assert sim.ok("exec", "web", "--", "bash", "-c", "echo $BASH_VERSION") == "5.2.15(1)-release\n"  # Debian 12

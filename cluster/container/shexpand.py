@@ -29,6 +29,10 @@ if TYPE_CHECKING:
     from cluster.container.shell import Host
 
 
+# bash sets BASH_VERSION for itself: Debian 12's bash, or Alpine 3.20's (apk add bash).
+BASH_VERSIONS = {"busybox": "5.2.26(1)-release", "": "5.2.15(1)-release"}
+
+
 class Expander(ABC):
     """What a shell expands its words with: its state (variables, arguments, directory) and host."""
 
@@ -74,6 +78,8 @@ class Expander(ABC):
         if name.isdigit():
             index = int(name)
             return args[index] if index < len(args) else None
+        if name == "BASH_VERSION" and name not in state["vars"] and args[:1] and args[0].endswith("bash"):
+            return BASH_VERSIONS.get(self.host.dialect, BASH_VERSIONS[""])
         return state["vars"].get(name)
 
     def expand_one(self, word: tuple) -> str:
