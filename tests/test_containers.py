@@ -12,6 +12,7 @@ import json
 import pytest
 
 from cluster.models import Cluster
+from tests.test_volume_storage_page import TWO_CONTAINERS
 from tests.container_sim import Sim, frozen
 
 
@@ -295,30 +296,7 @@ spec:
 
 
 def test_an_emptydir_is_shared_by_two_containers(sim: Sim) -> None:
-    sim.apply("""
-apiVersion: v1
-kind: Pod
-metadata:
-  name: two-containers
-spec:
-  restartPolicy: Never
-  volumes:
-  - name: shared-data
-    emptyDir: {}
-  containers:
-  - name: nginx-container
-    image: nginx
-    volumeMounts:
-    - name: shared-data
-      mountPath: /usr/share/nginx/html
-  - name: debian-container
-    image: debian
-    volumeMounts:
-    - name: shared-data
-      mountPath: /pod-data
-    command: ["/bin/sh"]
-    args: ["-c", "echo Hello from the debian container > /pod-data/index.html"]
-""")
+    sim.apply(TWO_CONTAINERS)
     sim.wait(30)
     statuses = {s["name"]: s for s in sim.pod("two-containers")["status"]["containerStatuses"]}
     assert statuses["debian-container"]["state"]["terminated"]["reason"] == "Completed"

@@ -571,35 +571,31 @@ def test_python_client_stream_exec(core):
     assert (failed.read_stdout(), failed.returncode) == ("x\n", 5)
 
 
-def test_python_client_stream_with_stdin(core):
+def _stdin_session(core, command: list[str]):
+    """An exec in `web` with stdin, through the official client's websocket (not preloaded: the test drives it)."""
     from kubernetes.stream import stream
 
-    cat = stream(
+    return stream(
         core.connect_get_namespaced_pod_exec,
         "web",
         "default",
-        command=["cat"],
+        command=command,
         stderr=True,
         stdin=True,
         stdout=True,
         tty=False,
         _preload_content=False,
     )
+
+
+def test_python_client_stream_with_stdin(core):
+
+    cat = _stdin_session(core, ["cat"])
     cat.write_stdin("through stdin\n")
     cat.close_channel(0)  # v5: the end of stdin
     cat.run_forever(timeout=10)
     assert (cat.read_stdout(), cat.returncode) == ("through stdin\n", 0)
-    sh = stream(
-        core.connect_get_namespaced_pod_exec,
-        "web",
-        "default",
-        command=["sh"],
-        stderr=True,
-        stdin=True,
-        stdout=True,
-        tty=False,
-        _preload_content=False,
-    )
+    sh = _stdin_session(core, ["sh"])
     sh.write_stdin("cd /etc\n")
     sh.write_stdin("pwd\n")
     assert sh.readline_stdout(timeout=10) == "/etc"
@@ -612,19 +608,8 @@ def test_a_client_busy_elsewhere_still_reads_the_end_of_its_session(core):
     """kube-apiserver ends a session with the Status, a close frame and an orderly close; a client that comes back
     to the socket late reads all of it. (Autobahn's default reset the connection when the client had not answered
     the close frame within a second: the official client then raised "Connection to remote host was lost".)"""
-    from kubernetes.stream import stream
 
-    sh = stream(
-        core.connect_get_namespaced_pod_exec,
-        "web",
-        "default",
-        command=["sh"],
-        stderr=True,
-        stdin=True,
-        stdout=True,
-        tty=False,
-        _preload_content=False,
-    )
+    sh = _stdin_session(core, ["sh"])
     sh.write_stdin("exit 3\n")
     time.sleep(2.5)  # the client is busy: the Status and the close frame wait on its socket
     sh.run_forever(timeout=10)

@@ -229,19 +229,7 @@ def _container(ctx: Context, parsed: Parsed, pod: dict, words: list[str]) -> dic
         name = "debugger-" + ctx.api.random_suffix("debug", pod["metadata"]["uid"], taken)
         if not parsed["quiet"]:
             ctx.stdout.write(f"Defaulting debug container name to {name}.\n")
-    container: dict = {"name": name, "image": parsed.text("image")}
-    if words:
-        container["args" if parsed["arguments-only"] else "command"] = words
-    env = [_env_var(item) for item in parsed.many("env")]
-    if env:
-        container["env"] = env
-    if parsed.text("image-pull-policy"):
-        container["imagePullPolicy"] = parsed.text("image-pull-policy")
-    if parsed["stdin"]:
-        container["stdin"] = True
-    if parsed["tty"]:
-        container["tty"] = True
-    container["terminationMessagePolicy"] = "File"
+    container = debug_node.debug_container(parsed, name, words, [_env_var(item) for item in parsed.many("env")])
     if parsed.text("target"):
         container["targetContainerName"] = parsed.text("target")
     security = PROFILES[parsed.text("profile")]

@@ -23,18 +23,7 @@ def node_debug_pod(ctx: Context, parsed: Parsed, node: dict, words: list[str], e
     pod_name = f"node-debugger-{name}-{suffix}"
     if not parsed["quiet"]:
         ctx.stdout.write(f"Creating debugging pod {pod_name} with container {container_name} on node {name}.\n")
-    container: dict = {"name": container_name, "image": parsed.text("image")}
-    if words:
-        container["args" if parsed["arguments-only"] else "command"] = words
-    if env:
-        container["env"] = env
-    if parsed.text("image-pull-policy"):
-        container["imagePullPolicy"] = parsed.text("image-pull-policy")
-    if parsed["stdin"]:
-        container["stdin"] = True
-    if parsed["tty"]:
-        container["tty"] = True
-    container["terminationMessagePolicy"] = "File"
+    container = debug_container(parsed, container_name, words, env)
     pod: dict = {
         "apiVersion": "v1",
         "kind": "Pod",
@@ -48,6 +37,24 @@ def node_debug_pod(ctx: Context, parsed: Parsed, node: dict, words: list[str], e
     }
     _apply_profile(parsed.text("profile"), pod["spec"], container)
     return pod
+
+
+def debug_container(parsed: Parsed, name: str, words: list[str], env: list[dict]) -> dict:
+    """The container kubectl's generators write for a new debug container (an ephemeral one, a node's): the image,
+    the words after `--` as its command (`--arguments-only`: its args), env, pull policy, stdin and tty."""
+    container: dict = {"name": name, "image": parsed.text("image")}
+    if words:
+        container["args" if parsed["arguments-only"] else "command"] = words
+    if env:
+        container["env"] = env
+    if parsed.text("image-pull-policy"):
+        container["imagePullPolicy"] = parsed.text("image-pull-policy")
+    if parsed["stdin"]:
+        container["stdin"] = True
+    if parsed["tty"]:
+        container["tty"] = True
+    container["terminationMessagePolicy"] = "File"
+    return container
 
 
 def _apply_profile(profile: str, spec: dict, container: dict) -> None:
