@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from web.terminal import frames, streams
+from web.terminal import frames, streams, with_request_timeout
 
 
 @pytest.mark.parametrize(
@@ -39,3 +39,27 @@ def test_each_line_is_a_frame_and_a_line_still_to_come_says_so(kind: str, text: 
 )
 def test_commands_that_wait_for_what_a_container_prints_are_streamed(argv: list[str], streamed: bool) -> None:
     assert streams(argv) is streamed
+
+
+@pytest.mark.parametrize(
+    ("argv", "bounded"),
+    [
+        (["get", "pods", "-w"], ["get", "pods", "-w", "--request-timeout=600s"]),
+        # among kubectl's flags: after `--` it would become part of the container's command
+        (
+            ["run", "x", "-i", "--image=busybox", "--", "sh"],
+            ["run", "x", "-i", "--image=busybox", "--request-timeout=600s", "--", "sh"],
+        ),
+        (
+            ["debug", "node/w", "-i", "--image=busybox", "--", "ps"],
+            ["debug", "node/w", "-i", "--image=busybox", "--request-timeout=600s", "--", "ps"],
+        ),
+        (["get", "pods", "-w", "--request-timeout=5s"], ["get", "pods", "-w", "--request-timeout=5s"]),
+        (
+            ["run", "x", "-i", "--image=busybox", "--", "sh", "--timeout=1"],
+            ["run", "x", "-i", "--image=busybox", "--request-timeout=600s", "--", "sh", "--timeout=1"],
+        ),
+    ],
+)
+def test_a_streamed_command_is_bounded_among_kubectls_flags(argv: list[str], bounded: list[str]) -> None:
+    assert with_request_timeout(argv) == bounded

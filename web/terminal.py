@@ -121,13 +121,20 @@ class _QueueWriter(io.TextIOBase):
         return len(text)
 
 
+def with_request_timeout(argv: list[str]) -> list[str]:
+    """kubectl's own words with the page's bound on a streamed command, among the flags: after `--` it would be
+    part of the container's command (`kubectl run -i … -- sh`, `kubectl debug -i … -- ps`)."""
+    end = argv.index("--") if "--" in argv else len(argv)
+    if any(a.startswith(("--request-timeout", "--timeout")) for a in argv[:end]):
+        return list(argv)
+    return [*argv[:end], f"--request-timeout={STREAM_SECONDS}s", *argv[end:]]
+
+
 def _work(cluster_pk: int, argv: list[str], pieces: queue.Queue, stop: threading.Event) -> None:
     close_old_connections()
     try:
         cluster = Cluster.objects.get(pk=cluster_pk)
-        args = list(argv)
-        if not any(a.startswith(("--request-timeout", "--timeout")) for a in args):
-            args.append(f"--request-timeout={STREAM_SECONDS}s")
+        args = with_request_timeout(argv)
         stdout, stderr = cast(TextIO, _QueueWriter(pieces, "out")), cast(TextIO, _QueueWriter(pieces, "err"))
         code = cli.run(
             APIServer(cluster, client="kubectl"),

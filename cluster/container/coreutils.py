@@ -374,13 +374,14 @@ def u_ps(sh: Shell, argv: list[str], stdin: str | None) -> Res:
     return Res(0, "PID   USER     TIME  COMMAND\n" + table)
 
 
-def _pid1(spec: dict) -> tuple[str, str]:
-    """(user, command line) of a container's first process, as its spec and image start it."""
+def _pid1(spec: dict, env: dict[str, str] | None = None) -> tuple[str, str]:
+    """(user, command line) of a container's first process, as its spec and image start it (`$(VAR)` expanded
+    from `env`)."""
     from cluster.container.context import command_line
     from cluster.registry import image_config
 
     image = image_config(spec["image"])
-    words = command_line(spec, image, {})
+    words = command_line(spec, image, env or {})
     if len(words) == 3 and words[0].rsplit("/", 1)[-1] in ("sh", "ash", "dash", "bash") and words[1] == "-c":
         script = words[2].strip()
         if script and not any(c in script for c in ";&|\n()`$<>'\"\\"):

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from cluster.apiserver.server import APIServer
 from cluster.container.pods import node_data, pod_containers
+from cluster.container.sources import field_value
 
 if TYPE_CHECKING:
     from cluster.container.shell import Shell
@@ -43,6 +44,7 @@ class NodeProcess:
 def node_processes(api: APIServer, node: str, node_ip: str) -> list[NodeProcess]:
     """systemd, its services, then each pod's shim, pause and containers, in the order the pods started."""
     from cluster.container.coreutils import _pid1
+    from cluster.container.procps import running_as
 
     found = [NodeProcess(pid, "root", command) for pid, command in SERVICES]
     found.append(NodeProcess(KUBELET_PID, "root", KUBELET.format(ip=node_ip, node=node)))
@@ -63,11 +65,22 @@ def node_processes(api: APIServer, node: str, node_ip: str) -> list[NodeProcess]
         }
         for spec in pod_containers(pod):
             if spec["name"] in running:
-                user, command = _pid1(spec)
-                found.append(NodeProcess(pid, user or "root", command))
+                user, _, command = running_as(*_pid1(spec, _env(pod, spec)))
+                found.append(NodeProcess(pid, user, command))
                 pid += 1
         pid += 10 - (pid % 10)  # the next pod's processes start on a round number
     return found
+
+
+def _env(pod: dict, spec: dict) -> dict[str, str]:
+    """The values a command line's `$(VAR)` can name: the container's plain env and its fieldRefs (kube-proxy's
+    `--hostname-override=$(NODE_NAME)`)."""
+    env = {}
+    for item in spec.get("env") or []:
+        ref = ((item.get("valueFrom") or {}).get("fieldRef") or {}).get("fieldPath")
+        if "value" in item or ref:
+            env[item["name"]] = str(item.get("value", "")) if ref is None else field_value(pod, ref)
+    return env
 
 
 def host_processes(sh: Shell) -> list[tuple[int, str, str]] | None:

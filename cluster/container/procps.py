@@ -101,15 +101,19 @@ def _host_processes(
 
 def _main(main: tuple[str, str], started: float) -> Process:
     """PID 1: what the container was started with, as the image's entrypoint leaves it running."""
-    user, command = main[0] or "root", main[1]
-    words = command.split()
+    user, stat, command = running_as(main[0], main[1])
+    return Process(1, 0, user, "?", stat, started, command, "main")
+
+
+def running_as(user: str, command: str) -> tuple[str, str, str]:
+    """(user, STAT, command) of a container's main process once the image's entrypoint script has exec'd it."""
+    user, words = user or "root", command.split()
     if words[:1] and words[0] in ENTRYPOINTS and len(words) > 1:
         words = words[1:]  # the entrypoint script execs its command
     program = words[0].rsplit("/", 1)[-1] if words else ""
     if program in TITLES and user == "root":
-        user, stat, title = TITLES[program]
-        return Process(1, 0, user, "?", stat, started, title, "main")
-    return Process(1, 0, user, "?", "Ss", started, " ".join(words), "main")
+        return TITLES[program]
+    return user, "Ss", " ".join(words)
 
 
 def _bsd(processes: list[Process]) -> str:
