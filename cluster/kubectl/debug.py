@@ -249,10 +249,12 @@ def _attach(ctx: Context, parsed: Parsed, pod_name: str, container: dict) -> int
     """handleAttachPod with an empty stdin that is no terminal: wait for the container, end its input, show its
     output until it ends."""
     name = container["name"]
-    if parsed["tty"]:
-        ctx.stderr.write(NO_TTY)
     pod = wait_for(ctx, pod_name, _running(name), parse_duration("1m0s") or 60)
-    if parsed["stdin"]:
+    # A container that has already ended is not attached to: kubectl falls back to its logs, without the notices.
+    attached = "terminated" not in _state(pod, name)
+    if parsed["tty"] and attached:
+        ctx.stderr.write(NO_TTY)
+    if parsed["stdin"] and attached:
         ctx.stderr.write(NO_PROMPT)
         if terminal.container_shell(container) is not None:
             container_stdin.end_input(ctx.api, pod, name, 0)
@@ -263,14 +265,19 @@ def _attach(ctx: Context, parsed: Parsed, pod_name: str, container: dict) -> int
 
 
 def _running(container: str) -> Callable[[dict], bool]:
-    """Whether the debug container has started (running, or already ended): getContainerStatusByName looks
-    through the init, the regular and the ephemeral containers' statuses."""
+    """Whether the debug container has started (running, or already ended)."""
 
     def started(pod: dict) -> bool:
-        status = pod.get("status") or {}
-        statuses = [s for key in ("initContainerStatuses", "containerStatuses", "ephemeralContainerStatuses")
-                    for s in status.get(key) or []]  # fmt: skip
-        state = next((s.get("state") or {} for s in statuses if s.get("name") == container), {})
+        state = _state(pod, container)
         return bool(state.get("running") or state.get("terminated"))
 
     return started
+
+
+def _state(pod: dict, container: str) -> dict:
+    """getContainerStatusByName: the container's state, looked for among the init, the regular and the ephemeral
+    containers' statuses."""
+    status = pod.get("status") or {}
+    statuses = [s for key in ("initContainerStatuses", "containerStatuses", "ephemeralContainerStatuses")
+                for s in status.get(key) or []]  # fmt: skip
+    return next((s.get("state") or {} for s in statuses if s.get("name") == container), {})

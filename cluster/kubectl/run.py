@@ -39,6 +39,7 @@ RUN_FLAGS = (
     Flag("overrides", "string", ""),
     Flag("override-type", "string", "merge"),
     Flag("expose", "bool", False),
+    Flag("request-timeout", "string", "0"),  # kubectl's global flag; the page bounds `run -i` with it
 )
 
 
