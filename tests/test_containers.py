@@ -485,3 +485,16 @@ spec:
         assert "running" in status["state"] and terminated is None
     else:
         assert (terminated["reason"], terminated["exitCode"]) == (reason, 137)
+
+
+def test_ls_r_lists_each_directory_under_its_name_depth_first(sim: Sim) -> None:
+    """GNU ls -R, compared with the host's own coreutils: a header for every directory, the given name kept."""
+    sim.ok("run", "files", "--image=nginx")
+    sim.wait(15)
+    sim.ok("exec", "files", "--", "sh", "-c", "mkdir -p /tmp/x/sub/deeper; touch /tmp/x/a /tmp/x/sub/b")
+    assert sim.ok("exec", "files", "--", "ls", "-R", "/tmp/x") == (
+        "/tmp/x:\na\nsub\n\n/tmp/x/sub:\nb\ndeeper\n\n/tmp/x/sub/deeper:\n"
+    )
+    assert sim.ok("exec", "files", "--", "ls", "-aR", "/tmp/x/sub/") == (
+        "/tmp/x/sub/:\n.\n..\nb\ndeeper\n\n/tmp/x/sub/deeper:\n.\n..\n"
+    )

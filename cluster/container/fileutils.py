@@ -128,12 +128,22 @@ def u_ls(sh: Shell, argv: list[str], stdin: str | None) -> Res:
     if files:
         blocks.append(_long_of(sh, files) if "l" in flags else "".join(f"{name}\n" for name, _ in files))
     for name, path in dirs:
-        entries = sh.host.fs.listdir(path)
-        if "a" in flags:
-            entries = [".", "..", *entries]
-        listing = "".join(f"{e}\n" for e in entries) if "l" not in flags else _long(sh, path, entries)
-        blocks.append(f"{name}:\n{listing}" if len(names) > 1 else listing)
+        blocks += _listings(sh, name, path, flags, headed=len(names) > 1 or "R" in flags)
     return Res(status, "\n".join(blocks), "".join(err))
+
+
+def _listings(sh: Shell, name: str, path: str, flags: str, headed: bool) -> list[str]:
+    """One directory's listing; under -R, then each of its subdirectories', depth first, each under its name."""
+    entries = sh.host.fs.listdir(path)
+    shown = [".", "..", *entries] if "a" in flags else entries
+    listing = "".join(f"{e}\n" for e in shown) if "l" not in flags else _long(sh, path, shown)
+    blocks = [f"{name}:\n{listing}" if headed else listing]
+    if "R" in flags:
+        for entry in entries:
+            full = resolve_path(path, entry)
+            if sh.host.fs.is_dir(full):
+                blocks += _listings(sh, f"{name.rstrip('/')}/{entry}", full, flags, True)
+    return blocks
 
 
 def _long(sh: Shell, path: str, entries: list[str]) -> str:
