@@ -56,7 +56,7 @@ from cluster.apiserver.errors import StatusError
 from cluster.clock import parse_rfc3339, rfc3339
 from cluster.component import DONE, Result
 from cluster.container import pods as container_pods
-from cluster.container import shell
+from cluster.container import pid1, shell
 from cluster.container import stdin as container_stdin
 from cluster.container.projection import project_volumes
 from cluster.container.sources import ConfigError
@@ -266,7 +266,7 @@ class PodSync:
                 continue
             at = min(signal.at, self.now.timestamp())
             self.advance(records, at)
-            handled, code = shell.signal_handled(record_.get("proc") or {}, signal.name)
+            handled, code = pid1.signal_handled(record_.get("proc") or {}, signal.name)
             if record_["state"] == "running" and handled:
                 moment = dt.datetime.fromtimestamp(at, dt.timezone.utc)
                 self.runtime.signalled(record_, moment, code, f"SIG{signal.name}")
@@ -457,7 +457,7 @@ class PodSync:
             deadline = max(deadline, at + dt.timedelta(seconds=hooks.MINIMUM_GRACE))
             grace = hooks.remaining_grace(grace, outcome.seconds)
         self.hop("StopContainer", container=container["name"], grace=grace)
-        handled, code = shell.signal_term(record_["proc"]) if record_.get("proc") else (True, 0)
+        handled, code = pid1.signal_term(record_["proc"]) if record_.get("proc") else (True, 0)
         signal = image_config(container["image"]).stopsignal
         if handled:
             self.runtime.stop_container(

@@ -96,9 +96,11 @@ LIVE_MODULES = {
     "test_failover.py",
     "test_kubectl_compare.py",
     "test_kubectl_live.py",
+    "test_kubectl_verbs_live.py",
     "test_python_client.py",
     "test_serve.py",
     "test_streaming_live.py",
+    "test_volume_storage_live.py",
     "test_workloads_live.py",
 }
 LIVE_FIXTURES = {"live", "real_kubectl", "live_daphne"}  # the fixtures that start (or share) a live server

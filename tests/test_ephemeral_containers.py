@@ -1,6 +1,6 @@
 """Ephemeral containers, as `kubectl debug` adds them to a running Pod (the documentation's "Debugging with an
 ephemeral debug container"): what the API server accepts through `pods/ephemeralcontainers` and refuses, what
-the kubelet does with them, and the page's own `kubectl debug`. tests/test_kubectl_describe.py compares the
+the kubelet does with them, and the page's own `kubectl debug`. tests/test_kubectl_verbs_live.py compares the
 page's `kubectl debug` with the real kubectl's; tests/test_streaming_live.py attaches to one with the real
 kubectl."""
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from cluster.container import shell
+from cluster.container import pid1, shell
 from cluster.container.fs import ContainerFS, Layer
 from cluster.container.programs_tools import pi_digits
 from cluster.registry import PullError, app_version, canonical, image_config, parse_image, resolve
@@ -90,14 +90,14 @@ def test_sleep_moves_the_process_along_the_virtual_clock() -> None:
 
 
 def test_a_shell_as_pid_1_ignores_sigterm_and_a_server_or_a_trap_handles_it() -> None:
-    assert shell.signal_term(shell.new_state(["sh", "-c", "sleep 600"], {}, T0)) == (False, 137)
+    assert pid1.signal_term(shell.new_state(["sh", "-c", "sleep 600"], {}, T0)) == (False, 137)
     trapped = shell.new_state(["sh", "-c", "trap 'exit 0' TERM; sleep 600"], {}, T0)
     shell.advance(trapped, host(), T0)
-    assert shell.signal_term(trapped) == (True, 0)
+    assert pid1.signal_term(trapped) == (True, 0)
     served = shell.new_state(["/docker-entrypoint.sh", "nginx", "-g", "daemon off;"], {}, T0)
     shell.advance(served, host("nginx:1.27"), T0)
     assert served["pid1"] == "nginx" and served["listen"]["80"]["name"] == "nginx"
-    assert shell.signal_term(served) == (True, 0)
+    assert pid1.signal_term(served) == (True, 0)
 
 
 def test_a_busy_loop_is_fast_forwarded_instead_of_hanging() -> None:

@@ -247,46 +247,6 @@ def test_run_it_exit_ends_the_containers_shell_which_restarts_by_the_pods_policy
     kubectl.run("delete", "pod", "bb", "--now")
 
 
-# -- signals and packages inside a container ----------------------------------------------------------------
-REDIS_WITH_EMPTYDIR = """
-apiVersion: v1
-kind: Pod
-metadata: {name: redis}
-spec:
-  containers:
-  - name: redis
-    image: redis
-    volumeMounts: [{name: redis-storage, mountPath: /data/redis}]
-  volumes: [{name: redis-storage, emptyDir: {}}]
-"""
-
-
-def test_the_volume_for_storage_page_kill_redis_and_find_the_file_on_the_emptydir(kubectl, tmp_path):
-    """The documentation's "Configure a Pod to Use a Volume for Storage" with the real kubectl: procps installed
-    for `ps`, redis killed from inside, the container restarted with the emptyDir's file still there."""
-    manifest = tmp_path / "redis.yaml"
-    manifest.write_text(REDIS_WITH_EMPTYDIR)
-    kubectl.run("apply", "-f", str(manifest))
-    kubectl.run("wait", "--for=condition=Ready", "pod/redis", "--timeout=60s", timeout=90)
-    script = "echo Hello > /data/redis/test-file; apt-get update >/dev/null; apt-get install procps >/dev/null; ps aux"
-    listing = kubectl.run("exec", "redis", "--", "bash", "-c", script).stdout.splitlines()
-    assert listing[1].split()[:2] == ["redis", "1"] and listing[1].endswith("redis-server *:6379")
-    # In an interactive shell, as the page does it: the kernel kills the exec's shell with redis (137).
-    screen, code = pty_session(kubectl, ["exec", "-it", "redis", "--", "/bin/bash"], [("kill 1\r", "exit code")])
-    assert "command terminated with exit code 137" in screen and code == 137, screen
-    path = "jsonpath={.status.containerStatuses[0].restartCount}"
-    deadline = time.monotonic() + 20
-    while kubectl.run("get", "pod", "redis", "-o", path).stdout != "1" and time.monotonic() < deadline:
-        time.sleep(0.5)
-    kubectl.run("wait", "--for=condition=Ready", "pod/redis", "--timeout=30s", timeout=60)
-    reason = "jsonpath={.status.containerStatuses[0].lastState.terminated.reason}"
-    assert kubectl.run("get", "pod", "redis", "-o", reason).stdout == "Completed"  # redis exits 0 on SIGTERM
-    assert kubectl.run("exec", "redis", "--", "cat", "/data/redis/test-file").stdout == "Hello\n"
-    gone = kubectl.run("exec", "redis", "--", "bash", "-c", "ps aux", check=False)
-    assert gone.returncode == 127  # the new container starts from the image, without procps
-    kubectl.run("delete", "pod", "redis", "--now")
-
-
 # -- kubectl debug: an ephemeral container --------------------------------------------------------------------
 def test_debug_it_adds_a_shell_beside_a_distroless_container_and_sees_its_processes(kubectl):
     """The documentation's "Debugging with an ephemeral debug container": the pause image has no shell, so

@@ -206,44 +206,6 @@ def _scratch(fs: ContainerFS) -> ContainerFS:
     return ContainerFS(upper, fs.image_files, mounts, fs.image_dirs, dry=True)
 
 
-def signal_term(state: dict) -> tuple[bool, int]:
-    """SIGTERM to PID 1: (handled, exit code). A shell or sleep as PID 1 has no handler and the kernel
-    ignores the signal for PID 1, so it runs on until SIGKILL; a `trap … TERM` handles it."""
-    if state.get("exit") is not None:
-        return True, state["exit"]["code"]
-    trap = (state.get("traps") or {}).get("TERM")
-    if trap is not None:
-        return True, 0 if "exit" not in trap else _trap_code(trap)
-    from cluster.container import programs
-
-    return programs.handles_sigterm(state.get("pid1", ""))
-
-
-def signal_handled(state: dict, name: str) -> tuple[bool, int]:
-    """Signal `name` (TERM, INT, QUIT, …) sent to PID 1 from inside its namespace: (whether the process ends, its
-    exit status). The kernel drops a signal PID 1 has no handler for: servers end on TERM and INT, nginx also on
-    QUIT (its graceful stop); a shell or `sleep` only through a `trap`. Simplified: other signals are ignored."""
-    if name == "TERM":
-        return signal_term(state)
-    trap = (state.get("traps") or {}).get(name)
-    if trap is not None:
-        return True, 0 if "exit" not in trap else _trap_code(str(trap))
-    if name == "INT":
-        from cluster.container import programs
-
-        return programs.handles_sigterm(state.get("pid1", ""))
-    if name == "QUIT" and state.get("pid1", "") == "nginx":
-        return True, 0
-    return False, 0
-
-
-def _trap_code(action: str) -> int:
-    words = action.replace(";", " ").split()
-    if "exit" in words and words.index("exit") + 1 < len(words) and words[words.index("exit") + 1].isdigit():
-        return int(words[words.index("exit") + 1])
-    return 0
-
-
 def run_instant(
     host: Host, argv: list[str], env: dict[str, str], t: float, stdin: str = "", cwd: str = "/"
 ) -> tuple[int, str, str]:

@@ -28,7 +28,7 @@ from typing import Callable
 
 from cluster.apiserver.server import APIServer
 from cluster import dns
-from cluster.container import commands, pods, shell, signals
+from cluster.container import commands, pid1, pods, shell, signals
 from cluster.container.context import Names, environment, make_host
 from cluster.container.sources import ConfigError
 from cluster.container.fs import ContainerFS
@@ -273,7 +273,7 @@ def _signal_pid1(api: APIServer, pod: dict, container: str, name: str) -> bool:
     if record is None or record.get("state") != "running" or name in signals.UNCATCHABLE:
         return False  # SIGKILL and SIGSTOP from inside a PID namespace never reach its init
     signals.send(api.cluster, signals.Signal(record["key"], node, api.now().timestamp(), name))
-    return shell.signal_handled(record.get("proc") or {}, name)[0]
+    return pid1.signal_handled(record.get("proc") or {}, name)[0]
 
 
 def _environment(
