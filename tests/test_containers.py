@@ -498,3 +498,15 @@ def test_ls_r_lists_each_directory_under_its_name_depth_first(sim: Sim) -> None:
     assert sim.ok("exec", "files", "--", "ls", "-aR", "/tmp/x/sub/") == (
         "/tmp/x/sub/:\n.\n..\nb\ndeeper\n\n/tmp/x/sub/deeper:\n.\n..\n"
     )
+
+
+def test_a_path_runs_deep_up_to_linuxs_limit_and_no_further(sim: Sim) -> None:
+    """mkdir -p and ls -R walk a path two thousand directories deep without recursion; past PATH_MAX (4096 bytes)
+    the kernel refuses, and so does the simulation: nobody's exec can make paths without end."""
+    sim.ok("run", "deep", "--image=busybox:1.36", "--", "sleep", "1d")
+    sim.wait(15)
+    make = "p=/tmp/d; i=0; while [ $i -lt {n} ]; do p=$p/a; i=$((i+1)); done; mkdir -p $p"
+    sim.ok("exec", "deep", "--", "sh", "-c", make.format(n=2000))  # 4,006 bytes: still a path
+    assert sim.ok("exec", "deep", "--", "sh", "-c", "ls -R /tmp/d | grep -c :").strip() == "2001"
+    code, _, err = sim.run("exec", "deep", "--", "sh", "-c", make.format(n=2100))
+    assert code == 1 and err.rstrip().endswith("File name too long\ncommand terminated with exit code 1")

@@ -133,16 +133,19 @@ def u_ls(sh: Shell, argv: list[str], stdin: str | None) -> Res:
 
 
 def _listings(sh: Shell, name: str, path: str, flags: str, headed: bool) -> list[str]:
-    """One directory's listing; under -R, then each of its subdirectories', depth first, each under its name."""
-    entries = sh.host.fs.listdir(path)
-    shown = [".", "..", *entries] if "a" in flags else entries
-    listing = "".join(f"{e}\n" for e in shown) if "l" not in flags else _long(sh, path, shown)
-    blocks = [f"{name}:\n{listing}" if headed else listing]
-    if "R" in flags:
-        for entry in entries:
-            full = resolve_path(path, entry)
-            if sh.host.fs.is_dir(full):
-                blocks += _listings(sh, f"{name.rstrip('/')}/{entry}", full, flags, True)
+    """One directory's listing; under -R, then each of its subdirectories', depth first, each under its name
+    (a stack, not recursion: a path may be two thousand directories deep)."""
+    blocks: list[str] = []
+    pending = [(name, path)]
+    while pending:
+        name, path = pending.pop()
+        entries = sh.host.fs.listdir(path)
+        shown = [".", "..", *entries] if "a" in flags else entries
+        listing = "".join(f"{e}\n" for e in shown) if "l" not in flags else _long(sh, path, shown)
+        blocks.append(f"{name}:\n{listing}" if headed or blocks else listing)
+        if "R" in flags:
+            subdirectories = [e for e in entries if sh.host.fs.is_dir(resolve_path(path, e))]
+            pending += [(f"{name.rstrip('/')}/{e}", resolve_path(path, e)) for e in reversed(subdirectories)]
     return blocks
 
 

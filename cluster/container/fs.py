@@ -64,7 +64,7 @@ STANDARD_DIRS = frozenset(
 
 
 class FsError(Exception):
-    """An errno the shell reports: ENOENT, EISDIR, ENOTDIR, EEXIST, EROFS, ENOSPC, ENOTEMPTY, EBUSY."""
+    """An errno the shell reports: ENOENT, EISDIR, ENOTDIR, EEXIST, EROFS, ENOSPC, ENOTEMPTY, EBUSY, ENAMETOOLONG."""
 
     def __init__(self, errno: str, path: str) -> None:
         super().__init__(errno)
@@ -80,7 +80,9 @@ MESSAGES = {
     "ENOSPC": "No space left on device",
     "ENOTEMPTY": "Directory not empty",
     "EBUSY": "Resource busy",
+    "ENAMETOOLONG": "File name too long",
 }
+PATH_MAX, NAME_MAX = 4096, 255  # Linux's limits on a path and on one of its names: nothing deeper can be made
 
 
 class Layer:
@@ -202,21 +204,17 @@ class ContainerFS:
         if not self.is_dir(path):
             raise FsError("ENOTDIR" if self.exists(path) else "ENOENT", path)
         prefix = path.rstrip("/") + "/"
-        names = {
-            p[len(prefix) :].split("/")[0]
-            for p in list(self.image_files) + list(self.image_dirs)
-            if p.startswith(prefix) and p != prefix
-        }
-        names |= {m.path[len(prefix) :].split("/")[0] for m in self.mounts if m.path.startswith(prefix)}
+        known = [*self.image_files, *self.image_dirs, *(m.path for m in self.mounts)]
+        names = {_child(p, prefix) for p in known if p.startswith(prefix) and p != prefix}
         layer, inner, _ = self._locate(path)
         inner_prefix = inner.rstrip("/") + "/"
-        for entry_path in list(layer.entries):
-            if entry_path.startswith(inner_prefix):
-                names.add(entry_path[len(inner_prefix) :].split("/")[0])
+        names |= {_child(p, inner_prefix) for p in layer.entries if p.startswith(inner_prefix)}
         return sorted(n for n in names if n and self.exists(prefix + n))
 
     # -- writing ------------------------------------------------------------------------
     def _writable(self, path: str) -> tuple[Layer, str]:
+        if len(path) >= PATH_MAX or any(len(part) > NAME_MAX for part in path.split("/")):
+            raise FsError("ENAMETOOLONG", path)
         layer, inner, mount = self._locate(path)
         if layer.read_only or (mount is not None and mount.read_only):
             raise FsError("EROFS", path)
@@ -254,14 +252,16 @@ class ContainerFS:
             if parents and self.is_dir(path):
                 return
             raise FsError("EEXIST", path)
-        parent = posixpath.dirname(path)
-        if not self.is_dir(parent):
+        missing = [path]  # `path` and, under -p, each parent still to make, deepest first (a loop: paths run deep)
+        while not self.is_dir(posixpath.dirname(missing[-1])):
+            parent = posixpath.dirname(missing[-1])
             if not parents or self.exists(parent):
-                raise FsError("ENOTDIR" if self.exists(parent) else "ENOENT", path)
-            self.mkdir(parent, at, parents=True)
-        layer, inner = self._writable(path)
-        layer.entries[inner] = {"t": "d", "m": at}
-        layer.dirty = True
+                raise FsError("ENOTDIR" if self.exists(parent) else "ENOENT", missing[-1])
+            missing.append(parent)
+        for directory in reversed(missing):
+            layer, inner = self._writable(directory)
+            layer.entries[inner] = {"t": "d", "m": at}
+            layer.dirty = True
 
     def remove(self, path: str, at: float, recursive: bool = False) -> None:
         self.note("remove", path, at, recursive)
@@ -307,6 +307,12 @@ class ContainerFS:
 
 
 @functools.lru_cache(maxsize=256)
+def _child(path: str, prefix: str) -> str:
+    """The name right under `prefix` on the way to `path`, found without copying the rest of a long path."""
+    end = path.find("/", len(prefix))
+    return path[len(prefix) : end if end >= 0 else len(path)]
+
+
 def _directories(paths: tuple[str, ...]) -> frozenset[str]:
     """The standard directories and every parent of the given paths (the same few sets, again and again)."""
     dirs = set(STANDARD_DIRS)
